@@ -1,0 +1,127 @@
+//! The vocabulary of an import: its mode, outcome and report.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::ProblemLog;
+
+/// The number the store gives an import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct ImportId(i64);
+
+impl ImportId {
+    /// Wraps the store's number.
+    pub fn new(id: i64) -> Self {
+        ImportId(id)
+    }
+    /// The number.
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl fmt::Display for ImportId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// What to do with a file that has invalid rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportMode {
+    /// Any invalid row rejects the whole file: nothing is written.
+    #[default]
+    Strict,
+    /// Every valid sale is written; a sale with any invalid line is rejected whole.
+    SkipInvalid,
+}
+
+impl ImportMode {
+    /// The name stored and shown for the mode.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportMode::Strict => "strict",
+            ImportMode::SkipInvalid => "skip_invalid",
+        }
+    }
+}
+
+/// How an import ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportStatus {
+    /// The valid sales were written (all of them, in strict mode).
+    Succeeded,
+    /// Nothing was written; the report says why.
+    Rejected,
+}
+
+impl ImportStatus {
+    /// The name stored and shown for the status.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportStatus::Succeeded => "succeeded",
+            ImportStatus::Rejected => "rejected",
+        }
+    }
+}
+
+/// What an import counted and changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct ImportCounts {
+    /// Data rows in the file (the header excluded).
+    pub rows_total: u64,
+    /// Rows belonging to sales that were written or found unchanged.
+    pub rows_imported: u64,
+    /// Rows not imported: invalid rows and every row of a rejected sale.
+    pub rows_rejected: u64,
+    /// Distinct sales in the file (rows whose Sale ID was unreadable excluded).
+    pub sales_total: u64,
+    /// Sales not imported because one of their lines was invalid.
+    pub sales_rejected: u64,
+    /// Orders written for sales the store did not have.
+    pub orders_created: u64,
+    /// Orders replaced because the file's version of the sale differs.
+    pub orders_updated: u64,
+    /// Orders the file repeats exactly.
+    pub orders_unchanged: u64,
+    /// Products seen for the first time.
+    pub products_created: u64,
+    /// Products whose price changed because of a more recent sale.
+    pub products_updated: u64,
+}
+
+/// The record of one import attempt, successful or not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    /// The store's number for the attempt.
+    pub id: ImportId,
+    /// The file name as given by the user.
+    pub file_name: String,
+    /// SHA-256 of the file's bytes, lowercase hex.
+    pub sha256: String,
+    /// Strict or skip-invalid.
+    pub mode: ImportMode,
+    /// Succeeded or rejected.
+    pub status: ImportStatus,
+    /// What was counted and changed.
+    pub counts: ImportCounts,
+    /// Every problem found (in detail up to a bound).
+    pub problems: ProblemLog,
+    /// When the import started.
+    pub started_at: DateTime<Utc>,
+    /// When it ended.
+    pub finished_at: DateTime<Utc>,
+}
+
+impl ImportReport {
+    /// True when the import wrote nothing new: every sale was already stored as in the file.
+    pub fn changed_nothing(&self) -> bool {
+        let c = &self.counts;
+        c.orders_created + c.orders_updated + c.products_created + c.products_updated == 0
+    }
+}

@@ -1,0 +1,64 @@
+//! # zinc-domain
+//!
+//! The vocabulary of Zinc, a sales-data service: point-of-sale exports come in as CSV rows,
+//! each row becomes a validated [`SaleLine`], the lines sharing a Sale ID become a [`Sale`]
+//! (stored as an order with its items), and every product gets the price of its most recent
+//! sale ([`LatestPrices`]).
+//!
+//! The crate is pure: no I/O beyond reading from any [`std::io::Read`] you hand it, no
+//! database, no web types. Every value type has a validating constructor, so a value that
+//! exists is valid: a [`Money`] is exact and never rounded, a [`SaleDate`] is never in the
+//! future, a [`Location`] is one of the two sales channels, a [`ProductName`] is trimmed and
+//! at most 255 characters.
+//!
+//! ```
+//! use chrono::NaiveDate;
+//! use zinc_domain::{Sale, SaleGrouper, SalesCsvReader};
+//!
+//! let csv = "\
+//! Sale Date,Client ID,Sale ID,Item name,Batch #,Sales Notes,Location,Notes,Color,Size,Item price (excluding tax),Quantity,Subtotal (excluding tax),Discount %,Discount amount,Tax,Item Total,Total Paid w/ Payment Method,Payment Method
+//! 3/1/2025,100002154,3965,Club set rental,---,,Golf - experience,,---,---,2,1,2,0,0,0.18,2.18,2.18,Credit card (AMEX-Keyed)
+//! 03/01/2025,100002154,3965,30 Mins Practice Credit ,---,,Golf - experience,,---,---,8,1,8,0,0,0.72,8.72,8.72,Credit card (AMEX-Keyed)
+//! ";
+//! let latest_sale_date = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+//! let reader = SalesCsvReader::new(csv.as_bytes(), latest_sale_date)?;
+//! let lines = reader.collect::<Result<Vec<_>, _>>()?;
+//!
+//! let mut grouper = SaleGrouper::new();
+//! assert!(grouper.push(lines).is_empty()); // the sale may go on in the next batch
+//! let sale = Sale::assemble(grouper.finish().unwrap()).expect("consistent lines");
+//!
+//! assert_eq!(sale.sale_id().get(), 3965);
+//! assert_eq!(sale.total().to_string(), "10.90");
+//! assert_eq!(sale.lines()[1].product.as_str(), "30 Mins Practice Credit");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![warn(missing_docs)]
+
+mod column;
+mod identifiers;
+mod import;
+mod location;
+mod money;
+mod pricing;
+mod problem;
+mod sale;
+mod sale_date;
+mod sale_line;
+mod sales_csv;
+mod text;
+mod value_error;
+
+pub use column::Column;
+pub use identifiers::{BatchNumber, ClientId, Quantity, SaleId};
+pub use import::{ImportCounts, ImportId, ImportMode, ImportReport, ImportStatus};
+pub use location::Location;
+pub use money::{DiscountPercent, MAX_DECIMAL_PLACES, MAX_INTEGER_DIGITS, Money, UnitPrice};
+pub use pricing::{LatestPrices, PriceRank, ProductPrice};
+pub use problem::{MAX_REPORTED_PROBLEMS, Problem, ProblemLog};
+pub use sale::{Sale, SaleGrouper};
+pub use sale_date::{SaleDate, latest_sale_date};
+pub use sale_line::{FieldProblem, SaleLine, SaleLineFields};
+pub use sales_csv::{HeaderError, HeaderMismatch, InvalidRow, RowError, SalesCsvReader};
+pub use text::{Label, MAX_TEXT_CHARS, NO_VALUE, Note, ProductName, optional_cell};
+pub use value_error::ValueError;

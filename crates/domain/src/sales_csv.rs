@@ -1,0 +1,545 @@
+//! Reading a point-of-sale export: header check, then one [`SaleLine`] per row.
+
+use std::fmt;
+use std::io::{self, Read};
+
+use chrono::NaiveDate;
+use csv::ByteRecord;
+use thiserror::Error;
+
+use crate::{
+    BatchNumber, ClientId, Column, DiscountPercent, FieldProblem, Label, Location, Money, Note,
+    Problem, ProductName, Quantity, SaleDate, SaleId, SaleLine, SaleLineFields, UnitPrice,
+    ValueError, text::free_text,
+};
+
+/// Why the header line cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum HeaderError {
+    /// The file has no header line at all.
+    #[error("the file is empty: expected a header line naming the export's columns")]
+    Empty,
+    /// Columns are missing, unknown or repeated.
+    #[error("line 1: {0}")]
+    Columns(HeaderMismatch),
+    /// The header line is not UTF-8 text.
+    #[error("line 1: the header is not valid UTF-8 text")]
+    NotUtf8,
+}
+
+/// What is wrong with the header's column names.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HeaderMismatch {
+    /// Required columns the header does not name.
+    pub missing: Vec<Column>,
+    /// Header cells that name no known column.
+    pub unknown: Vec<String>,
+    /// Columns named more than once.
+    pub repeated: Vec<Column>,
+}
+
+impl fmt::Display for HeaderMismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let quote = |names: Vec<String>| {
+            names
+                .iter()
+                .map(|name| format!("`{name}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut parts = Vec::new();
+        if !self.missing.is_empty() {
+            let names = self.missing.iter().map(|c| c.header().to_owned()).collect();
+            parts.push(format!("the header is missing columns {}", quote(names)));
+        }
+        if !self.unknown.is_empty() {
+            parts.push(format!(
+                "the header has unknown columns {}",
+                quote(self.unknown.clone())
+            ));
+        }
+        if !self.repeated.is_empty() {
+            let names = self
+                .repeated
+                .iter()
+                .map(|c| c.header().to_owned())
+                .collect();
+            parts.push(format!("the header repeats columns {}", quote(names)));
+        }
+        write!(f, "{}", parts.join("; "))
+    }
+}
+
+/// A row that could not be read as a sale line, with every problem found in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidRow {
+    /// The line the row starts on.
+    pub line: u64,
+    /// The row's sale, when its Sale ID was readable: that whole sale is then invalid.
+    pub sale_id: Option<SaleId>,
+    /// Each problem, one per offending column.
+    pub problems: Vec<Problem>,
+}
+
+/// Why the next row could not be produced.
+#[derive(Debug, Error)]
+pub enum RowError {
+    /// The row is readable but wrong; reading can go on.
+    #[error("line {}: invalid row", .0.line)]
+    Invalid(InvalidRow),
+    /// The underlying reader failed; reading cannot go on.
+    #[error("cannot read the file: {0}")]
+    Unreadable(#[from] io::Error),
+}
+
+/// Reads a point-of-sale export row by row, in constant memory.
+///
+/// Accepts UTF-8 with or without a byte-order mark, CRLF or LF line ends, quoted fields, and the
+/// columns in any order.
+pub struct SalesCsvReader<R: Read> {
+    reader: csv::Reader<R>,
+    positions: [usize; Column::ALL.len()],
+    width: usize,
+    latest_sale_date: NaiveDate,
+    record: ByteRecord,
+}
+
+impl<R: Read> SalesCsvReader<R> {
+    /// Reads and checks the header. Sale dates after `latest_sale_date` will be refused.
+    pub fn new(source: R, latest_sale_date: NaiveDate) -> Result<Self, HeaderError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            // Records end at `\n` only: the crate's own CRLF handling miscounts lines, so the
+            // `\r` of a CRLF line end is stripped from the last field instead (see `RowCells`).
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_reader(source);
+        let mut header = ByteRecord::new();
+        match reader.read_byte_record(&mut header) {
+            Ok(true) => {}
+            Ok(false) => return Err(HeaderError::Empty),
+            Err(_) => return Err(HeaderError::NotUtf8),
+        }
+        let mut positions = [usize::MAX; Column::ALL.len()];
+        let mut mismatch = HeaderMismatch::default();
+        for (index, cell) in header.iter().enumerate() {
+            let name = std::str::from_utf8(cell).map_err(|_| HeaderError::NotUtf8)?;
+            match Column::from_header(name) {
+                Some(column) if positions[column as usize] != usize::MAX => {
+                    mismatch.repeated.push(column);
+                }
+                Some(column) => positions[column as usize] = index,
+                None if name.trim().is_empty() => {
+                    mismatch
+                        .unknown
+                        .push(format!("(unnamed column {})", index + 1));
+                }
+                None => mismatch.unknown.push(name.trim().to_owned()),
+            }
+        }
+        mismatch.missing = Column::ALL
+            .into_iter()
+            .filter(|column| positions[*column as usize] == usize::MAX)
+            .collect();
+        if mismatch != HeaderMismatch::default() {
+            return Err(HeaderError::Columns(mismatch));
+        }
+        Ok(SalesCsvReader {
+            reader,
+            positions,
+            width: header.len(),
+            latest_sale_date,
+            record: ByteRecord::new(),
+        })
+    }
+
+    /// How many bytes of the source have been consumed so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.reader.position().byte()
+    }
+
+    fn parse_record(&self, line: u64) -> Result<SaleLine, InvalidRow> {
+        let invalid = |sale_id, problems| InvalidRow {
+            line,
+            sale_id,
+            problems,
+        };
+        if self.record.len() != self.width {
+            let problem = Problem::file(
+                Some(line),
+                format!(
+                    "the row has {} fields but the header has {}",
+                    self.record.len(),
+                    self.width
+                ),
+            );
+            return Err(invalid(None, vec![problem]));
+        }
+        let mut cells = RowCells {
+            record: &self.record,
+            positions: &self.positions,
+            line,
+            problems: Vec::new(),
+        };
+        let sale_id = cells.parse(Column::SaleId, SaleId::parse);
+        let latest = self.latest_sale_date;
+        let date = cells.parse(Column::SaleDate, |t| SaleDate::parse(t, latest));
+        let client_id = cells.parse(Column::ClientId, ClientId::parse);
+        let location = cells.parse(Column::Location, Location::parse);
+        let payment_method = cells.parse(Column::PaymentMethod, |t| Ok(Label::parse_optional(t)));
+        let product = cells.parse(Column::ItemName, ProductName::parse);
+        let batch_number = cells.parse(Column::BatchNumber, |t| {
+            crate::text::optional_cell(t)
+                .map(BatchNumber::parse)
+                .transpose()
+        });
+        let sales_notes = cells.parse(Column::SalesNotes, |t| Ok(free_text(t)));
+        let notes = cells.parse(Column::Notes, Note::parse_optional);
+        let color = cells.parse(Column::Color, |t| Ok(Label::parse_optional(t)));
+        let size = cells.parse(Column::Size, |t| Ok(Label::parse_optional(t)));
+        let unit_price = cells.parse(Column::ItemPrice, UnitPrice::parse);
+        let quantity = cells.parse(Column::Quantity, Quantity::parse);
+        let subtotal = cells.parse(Column::Subtotal, Money::parse);
+        let discount_percent = cells.parse(Column::DiscountPercent, DiscountPercent::parse);
+        let discount_amount = cells.parse(Column::DiscountAmount, Money::parse);
+        let tax = cells.parse(Column::Tax, Money::parse);
+        let total = cells.parse(Column::ItemTotal, Money::parse);
+        let amount_paid = cells.parse(Column::TotalPaid, Money::parse);
+
+        let mut problems = cells.problems;
+        let (
+            Some(sale_id_value),
+            Some(date),
+            Some(client_id),
+            Some(location),
+            Some(payment_method),
+            Some(product),
+            Some(batch_number),
+            Some(sales_notes),
+            Some(notes),
+            Some(color),
+            Some(size),
+            Some(unit_price),
+            Some(quantity),
+            Some(subtotal),
+            Some(discount_percent),
+            Some(discount_amount),
+            Some(tax),
+            Some(total),
+            Some(amount_paid),
+        ) = (
+            sale_id,
+            date,
+            client_id,
+            location,
+            payment_method,
+            product,
+            batch_number,
+            sales_notes,
+            notes,
+            color,
+            size,
+            unit_price,
+            quantity,
+            subtotal,
+            discount_percent,
+            discount_amount,
+            tax,
+            total,
+            amount_paid,
+        )
+        else {
+            attribute(&mut problems, sale_id);
+            return Err(invalid(sale_id, problems));
+        };
+        let fields = SaleLineFields {
+            line,
+            sale_id: sale_id_value,
+            date,
+            client_id,
+            location,
+            payment_method,
+            product,
+            batch_number,
+            sales_notes,
+            notes,
+            color,
+            size,
+            unit_price,
+            quantity,
+            subtotal,
+            discount_percent,
+            discount_amount,
+            tax,
+            total,
+            amount_paid,
+        };
+        SaleLine::new(fields).map_err(|rule_problems| {
+            problems.extend(
+                rule_problems
+                    .into_iter()
+                    .map(|p| field_problem(line, Some(sale_id_value), p)),
+            );
+            invalid(sale_id, problems)
+        })
+    }
+}
+
+impl<R: Read> Iterator for SalesCsvReader<R> {
+    type Item = Result<SaleLine, RowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            match self.reader.read_byte_record(&mut self.record) {
+                Ok(false) => return None,
+                Ok(true) if is_blank(&self.record) => continue,
+                Ok(true) => {
+                    let line = self.record.position().map_or(0, |p| p.line());
+                    return Some(self.parse_record(line).map_err(RowError::Invalid));
+                }
+                Err(error) => return Some(Err(RowError::Unreadable(into_io_error(error)))),
+            }
+        }
+    }
+}
+
+struct RowCells<'a> {
+    record: &'a ByteRecord,
+    positions: &'a [usize; Column::ALL.len()],
+    line: u64,
+    problems: Vec<Problem>,
+}
+
+impl RowCells<'_> {
+    fn parse<T>(
+        &mut self,
+        column: Column,
+        parse: impl FnOnce(&str) -> Result<T, ValueError>,
+    ) -> Option<T> {
+        let position = self.positions[column as usize];
+        let mut bytes = self.record.get(position).unwrap_or_default();
+        if position + 1 == self.record.len() {
+            bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+        }
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            self.problems.push(Problem {
+                line: Some(self.line),
+                column: Some(column.header().to_owned()),
+                value: Some(String::from_utf8_lossy(bytes).into_owned()),
+                message: "is not valid UTF-8 text".to_owned(),
+                sale_id: None,
+            });
+            return None;
+        };
+        match parse(text) {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.problems.push(Problem {
+                    line: Some(self.line),
+                    column: Some(column.header().to_owned()),
+                    value: Some(text.to_owned()),
+                    message: error.to_string(),
+                    sale_id: None,
+                });
+                None
+            }
+        }
+    }
+}
+
+/// A line holding nothing but its line end.
+fn is_blank(record: &ByteRecord) -> bool {
+    record.len() == 1 && record[0].iter().all(|b| b.is_ascii_whitespace())
+}
+
+fn attribute(problems: &mut [Problem], sale_id: Option<SaleId>) {
+    for problem in problems {
+        problem.sale_id = sale_id;
+    }
+}
+
+fn field_problem(line: u64, sale_id: Option<SaleId>, problem: FieldProblem) -> Problem {
+    Problem {
+        line: Some(line),
+        column: Some(problem.column.header().to_owned()),
+        value: Some(problem.value),
+        message: problem.message,
+        sale_id,
+    }
+}
+
+fn into_io_error(error: csv::Error) -> io::Error {
+    match error.into_kind() {
+        csv::ErrorKind::Io(error) => error,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "Sale Date,Client ID,Sale ID,Item name,Batch #,Sales Notes,Location,Notes,Color,Size,Item price (excluding tax),Quantity,Subtotal (excluding tax),Discount %,Discount amount,Tax,Item Total,Total Paid w/ Payment Method,Payment Method";
+    const ROW: &str = "3/1/2025,100002649,3971,10 Practice Credits,---,,Golf - experience,,---,---,32,1,32,0,0,2.88,34.88,34.88,Credit card (AMEX-Keyed)";
+
+    fn latest() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+    }
+
+    fn read(text: &str) -> Vec<Result<SaleLine, InvalidRow>> {
+        SalesCsvReader::new(text.as_bytes(), latest())
+            .unwrap()
+            .map(|row| match row {
+                Ok(line) => Ok(line),
+                Err(RowError::Invalid(row)) => Err(row),
+                Err(RowError::Unreadable(e)) => panic!("{e}"),
+            })
+            .collect()
+    }
+
+    fn only_problems(text: &str) -> Vec<String> {
+        let rows = read(text);
+        assert_eq!(rows.len(), 1);
+        rows[0]
+            .as_ref()
+            .unwrap_err()
+            .problems
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn reads_the_example_row() {
+        let rows = read(&format!("{HEADER}\n{ROW}\n"));
+        let line = rows[0].as_ref().unwrap();
+        assert_eq!(line.line, 2);
+        assert_eq!(line.sale_id.get(), 3971);
+        assert_eq!(line.product.as_str(), "10 Practice Credits");
+        assert_eq!(line.batch_number, None);
+        assert_eq!(line.color, None);
+        assert_eq!(line.total.to_string(), "34.88");
+        assert_eq!(
+            line.payment_method.as_ref().unwrap().as_str(),
+            "Credit card (AMEX-Keyed)"
+        );
+    }
+
+    #[test]
+    fn accepts_bom_crlf_and_quoted_fields_with_commas() {
+        let row = ROW.replace(",,Golf", ",\"Paid, in part\",Golf");
+        let rows = read(&format!("\u{feff}{HEADER}\r\n{row}\r\n{ROW}\r\n"));
+        assert_eq!(rows.len(), 2);
+        let first = rows[0].as_ref().unwrap();
+        assert_eq!(first.sales_notes.as_deref(), Some("Paid, in part"));
+        assert_eq!(rows[1].as_ref().unwrap().line, 3);
+    }
+
+    #[test]
+    fn accepts_columns_in_any_order() {
+        let mut header: Vec<&str> = HEADER.split(',').collect();
+        let mut row: Vec<&str> = ROW.split(',').collect();
+        header.reverse();
+        row.reverse();
+        let rows = read(&format!("{}\n{}\n", header.join(","), row.join(",")));
+        assert_eq!(rows[0].as_ref().unwrap().sale_id.get(), 3971);
+    }
+
+    #[test]
+    fn counts_lines_as_an_editor_does_across_quoted_newlines() {
+        let multi_line = ROW.replace(",,Golf", ",\"first\nsecond\",Golf");
+        let rows = read(&format!("{HEADER}\n{multi_line}\n{ROW}\n"));
+        assert_eq!(rows[0].as_ref().unwrap().line, 2);
+        assert_eq!(rows[1].as_ref().unwrap().line, 4);
+    }
+
+    #[test]
+    fn reports_every_bad_cell_of_a_row_with_line_column_and_value() {
+        let row = ROW
+            .replace("Golf - experience", "Gym")
+            .replace("3/1/2025", "13/01/2025");
+        let problems = only_problems(&format!("{HEADER}\n{row}\n"));
+        assert_eq!(
+            problems,
+            vec![
+                "line 2, column Sale Date: '13/01/2025' is not a calendar date",
+                "line 2, column Location: 'Gym' is not one of `Online Store`, `Golf - experience`",
+            ]
+        );
+    }
+
+    #[test]
+    fn attributes_row_problems_to_the_sale_when_its_id_is_readable() {
+        let row = ROW.replace("Golf - experience", "Gym");
+        let rows = read(&format!("{HEADER}\n{row}\n"));
+        let invalid = rows[0].as_ref().unwrap_err();
+        assert_eq!(invalid.sale_id, Some(SaleId::new(3971).unwrap()));
+        assert_eq!(invalid.problems[0].sale_id, invalid.sale_id);
+    }
+
+    #[test]
+    fn reports_rows_with_the_wrong_number_of_fields() {
+        let problems = only_problems(&format!("{HEADER}\n3/1/2025,1,2\n"));
+        assert_eq!(
+            problems,
+            vec!["line 2: the row has 3 fields but the header has 19"]
+        );
+    }
+
+    #[test]
+    fn reports_broken_arithmetic_on_the_offending_column() {
+        let row = ROW.replace(",34.88,34.88,", ",34.89,34.89,");
+        let problems = only_problems(&format!("{HEADER}\n{row}\n"));
+        assert_eq!(
+            problems,
+            vec![
+                "line 2, column Item Total: '34.89' does not equal Subtotal − Discount amount + Tax (32 − 0 + 2.88 = 34.88)"
+            ]
+        );
+    }
+
+    #[test]
+    fn names_every_missing_and_unknown_header_column() {
+        let header = HEADER.replace("Location,", "Branch,").replace(",Tax,", ",");
+        let error = SalesCsvReader::new(format!("{header}\n").as_bytes(), latest())
+            .err()
+            .unwrap();
+        assert_eq!(
+            error.to_string(),
+            "line 1: the header is missing columns `Location`, `Tax`; the header has unknown columns `Branch`"
+        );
+    }
+
+    #[test]
+    fn refuses_an_empty_file() {
+        let error = SalesCsvReader::new("".as_bytes(), latest()).err().unwrap();
+        assert_eq!(error, HeaderError::Empty);
+    }
+
+    #[test]
+    fn skips_blank_lines_but_keeps_counting_them() {
+        let rows = read(&format!("{HEADER}\r\n\r\n{ROW}\r\n\r\n"));
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].as_ref().unwrap().line, 3);
+        let last = rows[0].as_ref().unwrap().payment_method.clone().unwrap();
+        assert_eq!(last.as_str(), "Credit card (AMEX-Keyed)");
+    }
+
+    #[test]
+    fn a_header_without_rows_yields_nothing() {
+        assert!(read(&format!("{HEADER}\n")).is_empty());
+    }
+
+    #[test]
+    fn reports_text_that_is_not_utf8() {
+        let mut bytes = format!("{HEADER}\n").into_bytes();
+        bytes.extend_from_slice(&ROW.as_bytes()[..ROW.len() - 1]);
+        bytes.extend_from_slice(b"\xff\n");
+        let mut reader = SalesCsvReader::new(bytes.as_slice(), latest()).unwrap();
+        let Some(Err(RowError::Invalid(row))) = reader.next() else {
+            panic!("expected an invalid row");
+        };
+        assert_eq!(row.problems[0].column.as_deref(), Some("Payment Method"));
+        assert_eq!(row.problems[0].message, "is not valid UTF-8 text");
+    }
+}
