@@ -1,1 +1,17 @@
+//! # zinc-application
+//!
+//! Zinc's use cases, generic over the ports of `zinc-ports`. Every door into Zinc (the CLI,
+//! the HTTP API) calls the same use case, so the rules hold the same way everywhere.
+//!
+//! - [`ImportSales`]: reads a point-of-sale export and writes it as products, orders and order
+//!   items, in one unit of work, in bounded memory.
+#![warn(missing_docs)]
 
+mod hashing_reader;
+mod import_sales;
+
+pub use hashing_reader::HashingReader;
+pub use import_sales::{
+    ImportError, ImportObserver, ImportPhase, ImportProgress, ImportRequest, ImportSales,
+    NoProgress,
+};

@@ -235,9 +235,10 @@ impl SaleGrouper {
         complete
     }
 
-    /// Returns the last sale, if any.
-    pub fn finish(self) -> Option<Vec<SaleLine>> {
-        (!self.current.is_empty()).then_some(self.current)
+    /// Returns the last sale, if any, leaving the grouper empty.
+    pub fn finish(&mut self) -> Option<Vec<SaleLine>> {
+        let last = std::mem::take(&mut self.current);
+        (!last.is_empty()).then_some(last)
     }
 }
 

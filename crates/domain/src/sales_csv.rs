@@ -20,10 +20,10 @@ pub enum HeaderError {
     #[error("the file is empty: expected a header line naming the export's columns")]
     Empty,
     /// Columns are missing, unknown or repeated.
-    #[error("line 1: {0}")]
+    #[error("{0}")]
     Columns(HeaderMismatch),
     /// The header line is not UTF-8 text.
-    #[error("line 1: the header is not valid UTF-8 text")]
+    #[error("the header is not valid UTF-8 text")]
     NotUtf8,
 }
 
@@ -506,7 +506,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             error.to_string(),
-            "line 1: the header is missing columns `Location`, `Tax`; the header has unknown columns `Branch`"
+            "the header is missing columns `Location`, `Tax`; the header has unknown columns `Branch`"
         );
     }
 

@@ -1,0 +1,349 @@
+//! The import use case: a point-of-sale export in, products, orders and items out.
+
+use std::io::{self, Read};
+
+use chrono::{DateTime, Utc};
+use thiserror::Error;
+use tracing::{info, instrument, warn};
+use zinc_domain::{
+    HeaderError, ImportCounts, ImportMode, ImportReport, ImportStatus, LatestPrices, Problem,
+    ProblemLog, RowError, Sale, SaleGrouper, SaleId, SaleLine, SalesCsvReader, latest_sale_date,
+};
+use zinc_ports::{ImportSession, ImportStart, SalesLedger, StoreError};
+
+use crate::HashingReader;
+
+/// How many lines (or sales) travel to the store in one call.
+const DEFAULT_BATCH_SIZE: usize = 5_000;
+
+/// One file to import.
+pub struct ImportRequest<R> {
+    /// The name to record (as the user knows the file).
+    pub file_name: String,
+    /// The file's bytes.
+    pub source: R,
+    /// Strict (any invalid row rejects the file) or skip-invalid.
+    pub mode: ImportMode,
+}
+
+/// Why an import could not be carried out at all. A file with invalid rows is not an error:
+/// it gives a report with status [`ImportStatus::Rejected`].
+#[derive(Debug, Error)]
+pub enum ImportError {
+    /// The store failed; nothing was written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The source could not be read; nothing was written.
+    #[error("cannot read the file: {0}")]
+    Unreadable(#[from] io::Error),
+}
+
+/// The steps of an import, for progress displays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportPhase {
+    /// Reading and validating rows.
+    Reading,
+    /// Checking that each sale's lines agree.
+    CheckingSales,
+    /// Writing products and orders.
+    Writing,
+}
+
+/// Where an import stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportProgress {
+    /// The current step.
+    pub phase: ImportPhase,
+    /// Bytes of the file read so far.
+    pub bytes_read: u64,
+    /// Data rows read so far.
+    pub rows_read: u64,
+    /// Sales checked or written so far in the current step.
+    pub sales_done: u64,
+}
+
+/// Receives progress while an import runs (a progress bar, a log line).
+pub trait ImportObserver: Send + Sync {
+    /// Called after each batch.
+    fn progress(&self, progress: ImportProgress);
+}
+
+/// An observer that ignores progress.
+pub struct NoProgress;
+
+impl ImportObserver for NoProgress {
+    fn progress(&self, _: ImportProgress) {}
+}
+
+/// Imports point-of-sale exports through a [`SalesLedger`].
+///
+/// The file is read once, in constant memory: valid lines are staged in the store as they are
+/// read, then read back sorted by sale to check each sale's lines against each other, then
+/// once more to write the orders. Memory holds one batch and one price per distinct product.
+/// Every problem is reported (line, column, value, reason). In strict mode any problem rejects
+/// the whole file and nothing is written; in skip-invalid mode a sale with any bad line is
+/// rejected whole and every other sale is written.
+pub struct ImportSales<L> {
+    ledger: L,
+    batch_size: usize,
+    clock: fn() -> DateTime<Utc>,
+}
+
+impl<L: SalesLedger> ImportSales<L> {
+    /// A use case writing through `ledger`, with the real clock.
+    pub fn new(ledger: L) -> Self {
+        ImportSales {
+            ledger,
+            batch_size: DEFAULT_BATCH_SIZE,
+            clock: Utc::now,
+        }
+    }
+
+    /// Replaces the clock (sale dates after "today" are refused).
+    pub fn with_clock(mut self, clock: fn() -> DateTime<Utc>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Changes how many lines or sales go to the store per call (at least 1).
+    pub fn with_batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = batch_size.max(1);
+        self
+    }
+
+    /// Imports one file and returns its report, whether it succeeded or was rejected.
+    #[instrument(skip_all, fields(file = %request.file_name, mode = request.mode.as_str(), import_id))]
+    pub async fn import<R: Read + Send>(
+        &self,
+        request: ImportRequest<R>,
+        observer: &dyn ImportObserver,
+    ) -> Result<ImportReport, ImportError> {
+        let started_at = (self.clock)();
+        let start = ImportStart {
+            file_name: request.file_name.clone(),
+            mode: request.mode,
+            started_at,
+        };
+        let mut session = self.ledger.begin_import(&start).await?;
+        tracing::Span::current().record("import_id", session.import_id().get());
+        let mut source = HashingReader::new(request.source);
+        let mut run = Run {
+            session: session.as_mut(),
+            batch_size: self.batch_size,
+            observer,
+            problems: ProblemLog::new(),
+            counts: ImportCounts::default(),
+        };
+        let latest = latest_sale_date(started_at);
+        let header_ok = run.stage_file(&mut source, latest).await?;
+        let prices = if header_ok {
+            run.check_sales().await?
+        } else {
+            LatestPrices::new()
+        };
+        let rejected =
+            !header_ok || (request.mode == ImportMode::Strict && !run.problems.is_empty());
+        if !rejected {
+            run.write(prices).await?;
+        }
+        let Run {
+            mut problems,
+            mut counts,
+            ..
+        } = run;
+        problems.sort_by_line();
+        let status = if rejected {
+            counts.rows_imported = 0;
+            ImportStatus::Rejected
+        } else {
+            ImportStatus::Succeeded
+        };
+        counts.rows_rejected = counts.rows_total - counts.rows_imported;
+        let report = ImportReport {
+            id: session.import_id(),
+            file_name: request.file_name,
+            sha256: source.finish()?,
+            mode: request.mode,
+            status,
+            counts,
+            problems,
+            started_at,
+            finished_at: (self.clock)(),
+        };
+        match status {
+            ImportStatus::Succeeded => session.commit(&report).await?,
+            ImportStatus::Rejected => session.reject(&report).await?,
+        }
+        if status == ImportStatus::Rejected {
+            warn!(problems = report.problems.total(), "import rejected");
+        } else {
+            info!(
+                rows = counts.rows_total,
+                orders_created = counts.orders_created,
+                orders_updated = counts.orders_updated,
+                "import succeeded"
+            );
+        }
+        Ok(report)
+    }
+}
+
+/// The state of one import while it runs.
+struct Run<'a> {
+    session: &'a mut dyn ImportSession,
+    batch_size: usize,
+    observer: &'a dyn ImportObserver,
+    problems: ProblemLog,
+    counts: ImportCounts,
+}
+
+impl Run<'_> {
+    /// Reads every row, staging the valid ones. False when the header is unusable.
+    async fn stage_file<R: Read + Send>(
+        &mut self,
+        source: &mut HashingReader<R>,
+        latest: chrono::NaiveDate,
+    ) -> Result<bool, ImportError> {
+        let mut rows = match SalesCsvReader::new(&mut *source, latest) {
+            Ok(rows) => rows,
+            Err(error) => {
+                let line = (error != HeaderError::Empty).then_some(1);
+                self.problems.push(Problem::file(line, error.to_string()));
+                return Ok(false);
+            }
+        };
+        let mut lines = Vec::with_capacity(self.batch_size);
+        let mut rejected = Vec::new();
+        loop {
+            let row = rows.next();
+            let done = row.is_none();
+            match row {
+                Some(Ok(line)) => lines.push(line),
+                Some(Err(RowError::Invalid(invalid))) => {
+                    rejected.extend(invalid.sale_id);
+                    self.problems.extend(invalid.problems);
+                }
+                Some(Err(RowError::Unreadable(error))) => return Err(error.into()),
+                None => {}
+            }
+            if !done {
+                self.counts.rows_total += 1;
+            }
+            if done || lines.len() >= self.batch_size || rejected.len() >= self.batch_size {
+                if !lines.is_empty() {
+                    self.session.stage_lines(&lines).await?;
+                    lines.clear();
+                }
+                if !rejected.is_empty() {
+                    self.session.reject_sales(&rejected).await?;
+                    rejected.clear();
+                }
+                self.report(ImportPhase::Reading, rows.bytes_read(), 0);
+            }
+            if done {
+                return Ok(true);
+            }
+        }
+    }
+
+    /// Reads the staged lines back by sale and checks each sale. Returns the products' prices.
+    async fn check_sales(&mut self) -> Result<LatestPrices, ImportError> {
+        let mut prices = LatestPrices::new();
+        let mut valid_sales = 0;
+        let mut inconsistent: Vec<SaleId> = Vec::new();
+        let mut grouper = SaleGrouper::new();
+        self.session.rewind().await?;
+        loop {
+            let batch = self.session.read_staged(self.batch_size).await?;
+            let finished = batch.is_empty();
+            let groups = if finished {
+                grouper.finish().into_iter().collect()
+            } else {
+                grouper.push(batch)
+            };
+            for lines in groups {
+                let sale_id = lines[0].sale_id;
+                match Sale::assemble(lines) {
+                    Ok(sale) => {
+                        prices.observe(&sale);
+                        valid_sales += 1;
+                    }
+                    Err(problems) => {
+                        self.problems.extend(problems);
+                        inconsistent.push(sale_id);
+                    }
+                }
+            }
+            self.report(ImportPhase::CheckingSales, 0, valid_sales);
+            if finished {
+                break;
+            }
+        }
+        for chunk in inconsistent.chunks(self.batch_size) {
+            self.session.reject_sales(chunk).await?;
+        }
+        self.counts.sales_rejected = self.session.count_rejected_sales().await?;
+        self.counts.sales_total = valid_sales + self.counts.sales_rejected;
+        Ok(prices)
+    }
+
+    /// Saves the products, then every sale not rejected.
+    async fn write(&mut self, prices: LatestPrices) -> Result<(), ImportError> {
+        for chunk in prices.into_sorted().chunks(self.batch_size) {
+            let changes = self.session.save_products(chunk).await?;
+            self.counts.products_created += changes.created;
+            self.counts.products_updated += changes.updated;
+        }
+        let mut grouper = SaleGrouper::new();
+        let mut sales = Vec::with_capacity(self.batch_size);
+        let mut written = 0;
+        self.session.rewind().await?;
+        loop {
+            let batch = self.session.read_staged(self.batch_size).await?;
+            let finished = batch.is_empty();
+            let groups = if finished {
+                grouper.finish().into_iter().collect()
+            } else {
+                grouper.push(batch)
+            };
+            for lines in groups {
+                sales.push(assemble_checked(lines)?);
+            }
+            if sales.len() >= self.batch_size || (finished && !sales.is_empty()) {
+                let changes = self.session.save_sales(&sales).await?;
+                self.counts.orders_created += changes.created;
+                self.counts.orders_updated += changes.updated;
+                self.counts.orders_unchanged += changes.unchanged;
+                self.counts.rows_imported +=
+                    sales.iter().map(|s| s.lines().len() as u64).sum::<u64>();
+                written += sales.len() as u64;
+                sales.clear();
+                self.report(ImportPhase::Writing, 0, written);
+            }
+            if finished {
+                return Ok(());
+            }
+        }
+    }
+
+    fn report(&self, phase: ImportPhase, bytes_read: u64, sales_done: u64) {
+        self.observer.progress(ImportProgress {
+            phase,
+            bytes_read,
+            rows_read: self.counts.rows_total,
+            sales_done,
+        });
+    }
+}
+
+/// Sales read back for writing were all checked already: a failure here means the store
+/// returned something other than what was staged.
+fn assemble_checked(lines: Vec<SaleLine>) -> Result<Sale, StoreError> {
+    let sale_id = lines[0].sale_id;
+    Sale::assemble(lines).map_err(|problems| {
+        StoreError::Inconsistent(format!(
+            "sale {sale_id} no longer passes its checks when read back: {}",
+            problems[0]
+        ))
+    })
+}

@@ -1,0 +1,388 @@
+//! The import use case against mocked ports: no database involved.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, TimeZone, Utc};
+use rust_decimal::Decimal;
+use zinc_application::{ImportError, ImportRequest, ImportSales, NoProgress};
+use zinc_domain::{
+    ImportId, ImportMode, ImportReport, ImportStatus, Money, ProductPrice, Sale, SaleId, SaleLine,
+};
+use zinc_ports::{MockImportSession, MockSalesLedger, OrderChanges, ProductChanges, StoreError};
+
+const HEADER: &str = "Sale Date,Client ID,Sale ID,Item name,Batch #,Sales Notes,Location,Notes,Color,Size,Item price (excluding tax),Quantity,Subtotal (excluding tax),Discount %,Discount amount,Tax,Item Total,Total Paid w/ Payment Method,Payment Method";
+
+fn row(sale_id: u32, item: &str, location: &str) -> String {
+    format!(
+        "3/1/2025,100002649,{sale_id},{item},---,,{location},,---,---,32,1,32,0,0,2.88,34.88,34.88,Credit card (AMEX-Keyed)"
+    )
+}
+
+fn file(rows: &[String]) -> String {
+    format!("{HEADER}\r\n{}\r\n", rows.join("\r\n"))
+}
+
+fn fixed_now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
+}
+
+/// What the mocked store saw.
+#[derive(Default)]
+struct Store {
+    staged: Vec<SaleLine>,
+    rejected: BTreeSet<SaleId>,
+    cursor: Vec<SaleLine>,
+    rewinds: usize,
+    products: Vec<ProductPrice>,
+    sales: Vec<Sale>,
+    committed: Option<ImportReport>,
+    rejected_report: Option<ImportReport>,
+}
+
+type Shared = Arc<Mutex<Store>>;
+
+/// Which calls a test forbids: a forbidden call fails the test.
+#[derive(Clone, Copy, PartialEq)]
+enum Allow {
+    Everything,
+    NoWrites,
+    NoStaging,
+}
+
+/// A session whose expectations keep the staged lines in memory, as the real store keeps them
+/// in a staging table.
+fn session(store: &Shared) -> MockImportSession {
+    session_allowing(store, Allow::Everything)
+}
+
+fn session_allowing(store: &Shared, allow: Allow) -> MockImportSession {
+    let mut session = MockImportSession::new();
+    if allow == Allow::NoWrites {
+        session.expect_save_products().never();
+        session.expect_save_sales().never();
+        session.expect_commit().never();
+    }
+    if allow == Allow::NoStaging {
+        session.expect_stage_lines().never();
+    }
+    session.expect_import_id().return_const(ImportId::new(7));
+    let s = store.clone();
+    session.expect_stage_lines().returning(move |lines| {
+        s.lock().unwrap().staged.extend_from_slice(lines);
+        Ok(())
+    });
+    let s = store.clone();
+    session.expect_reject_sales().returning(move |ids| {
+        s.lock().unwrap().rejected.extend(ids.iter().copied());
+        Ok(())
+    });
+    let s = store.clone();
+    session
+        .expect_count_rejected_sales()
+        .returning(move || Ok(s.lock().unwrap().rejected.len() as u64));
+    let s = store.clone();
+    session.expect_rewind().returning(move || {
+        let mut store = s.lock().unwrap();
+        let mut lines: Vec<SaleLine> = store
+            .staged
+            .iter()
+            .filter(|line| !store.rejected.contains(&line.sale_id))
+            .cloned()
+            .collect();
+        lines.sort_by_key(|line| (line.sale_id, line.line));
+        lines.reverse();
+        store.cursor = lines;
+        store.rewinds += 1;
+        Ok(())
+    });
+    let s = store.clone();
+    session.expect_read_staged().returning(move |max| {
+        let mut store = s.lock().unwrap();
+        let take = max.min(store.cursor.len());
+        let at = store.cursor.len() - take;
+        let mut batch = store.cursor.split_off(at);
+        batch.reverse();
+        Ok(batch)
+    });
+    let s = store.clone();
+    session.expect_save_products().returning(move |prices| {
+        s.lock().unwrap().products.extend_from_slice(prices);
+        Ok(ProductChanges {
+            created: prices.len() as u64,
+            updated: 0,
+        })
+    });
+    let s = store.clone();
+    session.expect_save_sales().returning(move |sales| {
+        s.lock().unwrap().sales.extend_from_slice(sales);
+        Ok(OrderChanges {
+            created: sales.len() as u64,
+            ..OrderChanges::default()
+        })
+    });
+    let s = store.clone();
+    session.expect_commit().returning(move |report| {
+        s.lock().unwrap().committed = Some(report.clone());
+        Ok(())
+    });
+    let s = store.clone();
+    session.expect_reject().returning(move |report| {
+        s.lock().unwrap().rejected_report = Some(report.clone());
+        Ok(())
+    });
+    session
+}
+
+fn ledger_with(session: MockImportSession) -> MockSalesLedger {
+    let mut ledger = MockSalesLedger::new();
+    ledger
+        .expect_begin_import()
+        .times(1)
+        .return_once(move |_| Ok(Box::new(session)));
+    ledger
+}
+
+async fn import(store: &Shared, text: &str, mode: ImportMode, batch_size: usize) -> ImportReport {
+    let use_case = ImportSales::new(ledger_with(session(store)))
+        .with_clock(fixed_now)
+        .with_batch_size(batch_size);
+    let request = ImportRequest {
+        file_name: "sales.csv".into(),
+        source: text.as_bytes(),
+        mode,
+    };
+    use_case.import(request, &NoProgress).await.unwrap()
+}
+
+fn problems(report: &ImportReport) -> Vec<String> {
+    report
+        .problems
+        .problems()
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[tokio::test]
+async fn imports_a_valid_file_and_commits_once() {
+    let store = Shared::default();
+    let text = file(&[
+        row(3971, "10 Practice Credits", "Golf - experience"),
+        row(3965, "Club set rental", "Golf - experience"),
+        row(3971, "Mineral Water ", "Golf - experience"),
+    ]);
+    let report = import(&store, &text, ImportMode::Strict, 5_000).await;
+
+    assert_eq!(report.status, ImportStatus::Succeeded);
+    assert_eq!(report.counts.rows_total, 3);
+    assert_eq!(report.counts.rows_imported, 3);
+    assert_eq!(report.counts.sales_total, 2);
+    assert_eq!(report.counts.orders_created, 2);
+    assert_eq!(report.counts.products_created, 3);
+    let store = store.lock().unwrap();
+    assert_eq!(store.committed.as_ref(), Some(&report));
+    assert!(store.rejected_report.is_none());
+    let sale_ids: Vec<i64> = store.sales.iter().map(|s| s.sale_id().get()).collect();
+    assert_eq!(
+        sale_ids,
+        vec![3965, 3971],
+        "sales are written sorted by Sale ID"
+    );
+    assert_eq!(
+        store.sales[1].lines().len(),
+        2,
+        "non-adjacent rows form one sale"
+    );
+    let names: Vec<&str> = store.products.iter().map(|p| p.product.as_str()).collect();
+    assert_eq!(
+        names,
+        vec!["10 Practice Credits", "Club set rental", "Mineral Water"]
+    );
+}
+
+#[tokio::test]
+async fn records_the_sha256_of_the_whole_file() {
+    let store = Shared::default();
+    let text = file(&[row(1, "a", "Online Store")]);
+    let report = import(&store, &text, ImportMode::Strict, 5_000).await;
+    let expected = {
+        use sha2::{Digest, Sha256};
+        format!("{:x}", Sha256::digest(text.as_bytes()))
+    };
+    assert_eq!(report.sha256, expected);
+}
+
+#[tokio::test]
+async fn strict_mode_rejects_the_whole_file_and_writes_nothing() {
+    let store = Shared::default();
+    let session = session_allowing(&store, Allow::NoWrites);
+    let use_case = ImportSales::new(ledger_with(session)).with_clock(fixed_now);
+    let text = file(&[
+        row(1, "a", "Golf - experience"),
+        row(2, "b", "Gym"),
+        row(3, "c", "Online Store").replace("3/1/2025", "31/1/2025"),
+    ]);
+    let request = ImportRequest {
+        file_name: "bad.csv".into(),
+        source: text.as_bytes(),
+        mode: ImportMode::Strict,
+    };
+    let report = use_case.import(request, &NoProgress).await.unwrap();
+
+    assert_eq!(report.status, ImportStatus::Rejected);
+    assert_eq!(
+        problems(&report),
+        vec![
+            "line 3, column Location: 'Gym' is not one of `Online Store`, `Golf - experience`",
+            "line 4, column Sale Date: '31/1/2025' is not a calendar date",
+        ]
+    );
+    assert_eq!(report.counts.rows_total, 3);
+    assert_eq!(report.counts.rows_imported, 0);
+    assert_eq!(report.counts.rows_rejected, 3);
+    let store = store.lock().unwrap();
+    assert_eq!(store.rejected_report.as_ref(), Some(&report));
+    assert!(store.sales.is_empty() && store.products.is_empty());
+}
+
+#[tokio::test]
+async fn skip_invalid_rejects_a_sale_with_one_bad_line_whole_and_writes_the_rest() {
+    let store = Shared::default();
+    let text = file(&[
+        row(10, "a", "Golf - experience"),
+        row(11, "b", "Golf - experience"),
+        row(10, "c", "Gym"),
+    ]);
+    let report = import(&store, &text, ImportMode::SkipInvalid, 5_000).await;
+
+    assert_eq!(report.status, ImportStatus::Succeeded);
+    assert_eq!(report.counts.sales_total, 2);
+    assert_eq!(report.counts.sales_rejected, 1);
+    assert_eq!(report.counts.rows_imported, 1);
+    assert_eq!(report.counts.rows_rejected, 2);
+    assert_eq!(
+        report.problems.problems()[0].sale_id,
+        Some(SaleId::new(10).unwrap())
+    );
+    let store = store.lock().unwrap();
+    let written: Vec<i64> = store.sales.iter().map(|s| s.sale_id().get()).collect();
+    assert_eq!(written, vec![11]);
+    let products: Vec<&str> = store.products.iter().map(|p| p.product.as_str()).collect();
+    assert_eq!(products, vec!["b"], "a rejected sale creates no product");
+}
+
+#[tokio::test]
+async fn lines_of_one_sale_far_apart_must_agree() {
+    let store = Shared::default();
+    let text = file(&[
+        row(20, "a", "Golf - experience"),
+        row(21, "b", "Golf - experience"),
+        row(20, "c", "Online Store"),
+    ]);
+    let report = import(&store, &text, ImportMode::Strict, 5_000).await;
+    assert_eq!(report.status, ImportStatus::Rejected);
+    assert_eq!(
+        problems(&report),
+        vec![
+            "line 4, column Location: 'Online Store' differs from line 2 of the same sale ('Golf - experience'): all lines of sale 20 must share it"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn sales_spanning_batches_are_assembled_whole() {
+    let store = Shared::default();
+    let rows: Vec<String> = (0..7)
+        .map(|i| row(30 + (i % 2), &format!("p{i}"), "Online Store"))
+        .collect();
+    let report = import(&store, &file(&rows), ImportMode::Strict, 2).await;
+    assert_eq!(report.counts.orders_created, 2);
+    let store = store.lock().unwrap();
+    let sizes: Vec<usize> = store.sales.iter().map(|s| s.lines().len()).collect();
+    assert_eq!(sizes, vec![4, 3]);
+    assert_eq!(store.rewinds, 2, "one pass to check, one to write");
+}
+
+#[tokio::test]
+async fn a_bad_header_rejects_the_file_before_anything_is_staged() {
+    let store = Shared::default();
+    let session = session_allowing(&store, Allow::NoStaging);
+    let use_case = ImportSales::new(ledger_with(session)).with_clock(fixed_now);
+    let text = "Sale Date,Client ID\r\n3/1/2025,1\r\n";
+    let request = ImportRequest {
+        file_name: "x.csv".into(),
+        source: text.as_bytes(),
+        mode: ImportMode::Strict,
+    };
+    let report = use_case.import(request, &NoProgress).await.unwrap();
+    assert_eq!(report.status, ImportStatus::Rejected);
+    assert_eq!(report.problems.total(), 1);
+    assert!(
+        problems(&report)[0]
+            .starts_with("line 1: the header is missing columns `Sale ID`, `Item name`")
+    );
+}
+
+#[tokio::test]
+async fn an_empty_file_is_rejected_with_a_clear_problem() {
+    let store = Shared::default();
+    let report = import(&store, "", ImportMode::Strict, 5_000).await;
+    assert_eq!(report.status, ImportStatus::Rejected);
+    assert_eq!(
+        problems(&report),
+        vec!["file: the file is empty: expected a header line naming the export's columns"]
+    );
+}
+
+#[tokio::test]
+async fn a_store_failure_aborts_the_import_without_commit_or_record() {
+    let mut session = MockImportSession::new();
+    session.expect_import_id().return_const(ImportId::new(1));
+    session
+        .expect_stage_lines()
+        .returning(|_| Err(StoreError::Unavailable("connection reset".into())));
+    session.expect_commit().never();
+    session.expect_reject().never();
+    let use_case = ImportSales::new(ledger_with(session)).with_clock(fixed_now);
+    let text = file(&[row(1, "a", "Online Store")]);
+    let request = ImportRequest {
+        file_name: "x.csv".into(),
+        source: text.as_bytes(),
+        mode: ImportMode::Strict,
+    };
+    let error = use_case.import(request, &NoProgress).await.unwrap_err();
+    assert!(matches!(
+        error,
+        ImportError::Store(StoreError::Unavailable(_))
+    ));
+}
+
+#[tokio::test]
+async fn imports_the_real_export_exactly() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/zinc-sales.csv"
+    );
+    let text = std::fs::read_to_string(path).expect("the shared real export beside the repository");
+    let store = Shared::default();
+    let report = import(&store, &text, ImportMode::Strict, 500).await;
+
+    assert_eq!(problems(&report), Vec::<String>::new());
+    assert_eq!(report.counts.rows_total, 1_661);
+    assert_eq!(report.counts.sales_total, 1_408);
+    assert_eq!(report.counts.products_created, 80);
+    let store = store.lock().unwrap();
+    let total: Money = store.sales.iter().map(Sale::total).sum();
+    assert_eq!(total.amount(), "64509.982".parse::<Decimal>().unwrap());
+    let biggest = store
+        .sales
+        .iter()
+        .find(|s| s.sale_id().get() == 4105)
+        .unwrap();
+    assert_eq!(
+        biggest.lines().len(),
+        9,
+        "identical lines are separate units"
+    );
+}
