@@ -1,1 +1,28 @@
+//! # zinc-migration
+//!
+//! Zinc's PostgreSQL schema, one migration per table, each with `up` and `down`. Every rule of
+//! the domain that a table can state is also a constraint here, so the database refuses what
+//! the domain refuses even when written to by something else.
+#![warn(missing_docs)]
 
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_create_imports;
+mod m20261124_000002_create_products;
+mod m20261124_000003_create_orders;
+mod m20261124_000004_create_order_items;
+
+/// Applies and rolls back Zinc's migrations, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261124_000001_create_imports::Migration),
+            Box::new(m20261124_000002_create_products::Migration),
+            Box::new(m20261124_000003_create_orders::Migration),
+            Box::new(m20261124_000004_create_order_items::Migration),
+        ]
+    }
+}

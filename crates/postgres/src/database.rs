@@ -1,0 +1,126 @@
+//! Connecting, creating the database when it is missing, and migrating.
+
+use std::time::Duration;
+
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
+};
+use zinc_migration::{Migrator, MigratorTrait};
+
+/// How a connection pool is sized and how long it waits.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    /// Most connections open at once.
+    pub max_connections: u32,
+    /// How long to wait for a free connection before giving up.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Opens a connection pool to `url`.
+pub async fn connect(url: &str, settings: &PoolSettings) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(settings.max_connections)
+        .acquire_timeout(settings.acquire_timeout)
+        .connect_timeout(settings.acquire_timeout)
+        .sqlx_logging(false);
+    Database::connect(options).await
+}
+
+/// Creates the database named in `url` if the server does not have it yet.
+///
+/// Connects to the server's `postgres` maintenance database to do so. Safe to call
+/// concurrently: a database created meanwhile by someone else counts as created.
+/// Returns true when this call created it.
+pub async fn create_database_if_missing(url: &str) -> Result<bool, DbErr> {
+    let (server_url, name) = split_database(url)
+        .ok_or_else(|| DbErr::Custom(format!("the database URL names no database: {url}")))?;
+    let server = Database::connect(server_url).await?;
+    let exists = server
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT 1 AS found FROM pg_database WHERE datname = $1",
+            [name.clone().into()],
+        ))
+        .await?
+        .is_some();
+    let created = if exists {
+        false
+    } else {
+        let quoted = name.replace('"', "\"\"");
+        match server
+            .execute_unprepared(&format!("CREATE DATABASE \"{quoted}\""))
+            .await
+        {
+            Ok(_) => true,
+            // 42P04 duplicate_database: created concurrently.
+            Err(error) if error.to_string().contains("already exists") => false,
+            Err(error) => return Err(error),
+        }
+    };
+    server.close().await?;
+    Ok(created)
+}
+
+/// Applies every pending migration; returns how many were pending.
+pub async fn migrate_up(db: &DatabaseConnection) -> Result<usize, DbErr> {
+    let pending = Migrator::get_pending_migrations(db).await?.len();
+    if pending > 0 {
+        Migrator::up(db, None).await?;
+    }
+    Ok(pending)
+}
+
+/// Splits `postgres://host/db?x` into (`postgres://host/postgres?x`, `db`).
+fn split_database(url: &str) -> Option<(String, String)> {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let authority = base.find("://")? + 3;
+    let slash = authority + base[authority..].find('/')?;
+    let name = &base[slash + 1..];
+    if name.is_empty() {
+        return None;
+    }
+    let server = format!("{}/postgres", &base[..slash]);
+    let server = match query {
+        Some(query) => format!("{server}?{query}"),
+        None => server,
+    };
+    Some((server, name.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_the_database_name_from_the_server() {
+        assert_eq!(
+            split_database("postgres://postgres@127.0.0.1:5432/zinc"),
+            Some((
+                "postgres://postgres@127.0.0.1:5432/postgres".into(),
+                "zinc".into()
+            ))
+        );
+        assert_eq!(
+            split_database("postgres://u@h/zinc?sslmode=disable"),
+            Some((
+                "postgres://u@h/postgres?sslmode=disable".into(),
+                "zinc".into()
+            ))
+        );
+        assert_eq!(split_database("postgres://u@h"), None);
+        assert_eq!(split_database("postgres://u@h/"), None);
+    }
+}

@@ -1,0 +1,615 @@
+//! [`SalesLedger`] on PostgreSQL: one transaction per import, bulk statements throughout.
+//!
+//! - Lines are staged in a temporary table, a batch per statement (`json_to_recordset`: one
+//!   parameter however many rows, NULLs included).
+//! - They are read back through a server-side cursor sorted by Sale ID and line, so memory on
+//!   this side stays at one batch.
+//! - Products are upserted sorted by name, then orders sorted by Sale ID: every import takes its
+//!   row locks in that one global order, so concurrent imports wait for each other instead of
+//!   deadlocking. Identity is enforced by the unique constraints (`ON CONFLICT`), never by a
+//!   check-then-insert.
+//! - An order is replaced only when its fingerprint differs, so re-importing a file changes
+//!   nothing.
+
+use std::collections::HashSet;
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, QueryResult, Statement,
+    TransactionTrait, Value,
+};
+use serde::Serialize;
+use zinc_domain::{
+    BatchNumber, ClientId, DiscountPercent, ImportId, ImportReport, Label, Location, Money, Note,
+    ProductName, ProductPrice, Quantity, Sale, SaleDate, SaleId, SaleLine, SaleLineFields,
+    UnitPrice,
+};
+use zinc_ports::{
+    ImportSession, ImportStart, OrderChanges, ProductChanges, SalesLedger, StoreError,
+};
+
+use crate::error::store_error;
+
+/// The staged line columns, shared by the temporary table and the JSON record set.
+const STAGED_COLUMNS: &str = "line bigint, sale_id bigint, date date, client_id bigint, \
+    location text, payment_method text, product text, batch_number bigint, sales_notes text, \
+    notes text, color text, size text, unit_price numeric, quantity integer, subtotal numeric, \
+    discount_percent numeric, discount_amount numeric, tax numeric, total numeric, \
+    amount_paid numeric";
+
+/// Imports into PostgreSQL through a sea-orm connection pool.
+#[derive(Clone)]
+pub struct PostgresLedger {
+    db: DatabaseConnection,
+}
+
+impl PostgresLedger {
+    /// A ledger writing through `db`.
+    pub fn new(db: DatabaseConnection) -> Self {
+        PostgresLedger { db }
+    }
+}
+
+#[async_trait]
+impl SalesLedger for PostgresLedger {
+    async fn begin_import(
+        &self,
+        start: &ImportStart,
+    ) -> Result<Box<dyn ImportSession>, StoreError> {
+        let txn = self.db.begin().await.map_err(store_error)?;
+        let row = txn
+            .query_one_raw(statement(
+                "INSERT INTO imports (file_name, mode, status, started_at) \
+                 VALUES ($1, $2, 'running', $3) RETURNING id",
+                [
+                    start.file_name.clone().into(),
+                    start.mode.as_str().into(),
+                    start.started_at.into(),
+                ],
+            ))
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| StoreError::Failed("INSERT ... RETURNING gave no row".into()))?;
+        let import_id = ImportId::new(get(&row, "id")?);
+        txn.execute_unprepared(&format!(
+            "CREATE TEMPORARY TABLE zinc_staged_lines ({STAGED_COLUMNS}) ON COMMIT DROP;
+             CREATE TEMPORARY TABLE zinc_rejected_sales (sale_id bigint PRIMARY KEY) ON COMMIT DROP;"
+        ))
+        .await
+        .map_err(store_error)?;
+        Ok(Box::new(PostgresImportSession {
+            db: self.db.clone(),
+            txn: Some(txn),
+            import_id,
+            cursor_open: false,
+        }))
+    }
+}
+
+/// One import's transaction.
+struct PostgresImportSession {
+    db: DatabaseConnection,
+    txn: Option<DatabaseTransaction>,
+    import_id: ImportId,
+    cursor_open: bool,
+}
+
+impl PostgresImportSession {
+    fn txn(&self) -> Result<&DatabaseTransaction, StoreError> {
+        self.txn
+            .as_ref()
+            .ok_or_else(|| StoreError::Failed("the import was already finished".into()))
+    }
+
+    async fn execute(&self, sql: &str, values: Vec<Value>) -> Result<u64, StoreError> {
+        let result = self
+            .txn()?
+            .execute_raw(statement(sql, values))
+            .await
+            .map_err(store_error)?;
+        Ok(result.rows_affected())
+    }
+
+    async fn query(&self, sql: &str, values: Vec<Value>) -> Result<Vec<QueryResult>, StoreError> {
+        self.txn()?
+            .query_all_raw(statement(sql, values))
+            .await
+            .map_err(store_error)
+    }
+}
+
+#[async_trait]
+impl ImportSession for PostgresImportSession {
+    fn import_id(&self) -> ImportId {
+        self.import_id
+    }
+
+    async fn stage_lines(&mut self, lines: &[SaleLine]) -> Result<(), StoreError> {
+        if lines.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<StagedRow> = lines.iter().map(StagedRow::from).collect();
+        let sql = format!(
+            "INSERT INTO zinc_staged_lines SELECT * FROM json_to_recordset($1::json) AS x({STAGED_COLUMNS})"
+        );
+        self.execute(&sql, vec![json(&rows)?]).await?;
+        Ok(())
+    }
+
+    async fn reject_sales(&mut self, sales: &[SaleId]) -> Result<(), StoreError> {
+        if sales.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<i64> = sales.iter().map(|id| id.get()).collect();
+        self.execute(
+            "INSERT INTO zinc_rejected_sales SELECT unnest($1::bigint[]) ON CONFLICT DO NOTHING",
+            vec![ids.into()],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn count_rejected_sales(&mut self) -> Result<u64, StoreError> {
+        let rows = self
+            .query("SELECT count(*) AS n FROM zinc_rejected_sales", vec![])
+            .await?;
+        let n: i64 = rows
+            .first()
+            .map(|row| get(row, "n"))
+            .transpose()?
+            .unwrap_or(0);
+        Ok(n as u64)
+    }
+
+    async fn rewind(&mut self) -> Result<(), StoreError> {
+        if self.cursor_open {
+            self.execute("CLOSE zinc_staged", vec![]).await?;
+        }
+        self.execute(
+            "DECLARE zinc_staged NO SCROLL CURSOR FOR \
+             SELECT s.* FROM zinc_staged_lines s \
+             WHERE NOT EXISTS (SELECT 1 FROM zinc_rejected_sales r WHERE r.sale_id = s.sale_id) \
+             ORDER BY s.sale_id, s.line",
+            vec![],
+        )
+        .await?;
+        self.cursor_open = true;
+        Ok(())
+    }
+
+    async fn read_staged(&mut self, max: usize) -> Result<Vec<SaleLine>, StoreError> {
+        let rows = self
+            .query(&format!("FETCH FORWARD {max} FROM zinc_staged"), vec![])
+            .await?;
+        rows.iter().map(staged_line).collect()
+    }
+
+    async fn save_products(
+        &mut self,
+        prices: &[ProductPrice],
+    ) -> Result<ProductChanges, StoreError> {
+        if prices.is_empty() {
+            return Ok(ProductChanges::default());
+        }
+        let rows: Vec<ProductRow> = prices
+            .iter()
+            .enumerate()
+            .map(|(ord, price)| ProductRow {
+                ord,
+                name: price.product.as_str(),
+                price: price.unit_price.amount(),
+                sale_id: price.rank.sale_id.get(),
+                sale_date: price.rank.date,
+                from_refund: !price.rank.from_sale,
+            })
+            .collect();
+        let results = self
+            .query(
+                "INSERT INTO products AS p (name, price, price_sale_id, price_sale_date, price_from_refund) \
+                 SELECT x.name, x.price, x.sale_id, x.sale_date, x.from_refund \
+                 FROM json_to_recordset($1::json) \
+                   AS x(ord integer, name text, price numeric, sale_id bigint, sale_date date, from_refund boolean) \
+                 ORDER BY x.ord \
+                 ON CONFLICT (name) DO UPDATE SET \
+                   price = EXCLUDED.price, price_sale_id = EXCLUDED.price_sale_id, \
+                   price_sale_date = EXCLUDED.price_sale_date, \
+                   price_from_refund = EXCLUDED.price_from_refund, updated_at = now() \
+                 WHERE (NOT EXCLUDED.price_from_refund, EXCLUDED.price_sale_date, EXCLUDED.price_sale_id) \
+                       >= (NOT p.price_from_refund, p.price_sale_date, p.price_sale_id) \
+                   AND (EXCLUDED.price, EXCLUDED.price_sale_id, EXCLUDED.price_sale_date, EXCLUDED.price_from_refund) \
+                       IS DISTINCT FROM (p.price, p.price_sale_id, p.price_sale_date, p.price_from_refund) \
+                 RETURNING (xmax = 0) AS created",
+                vec![json(&rows)?],
+            )
+            .await?;
+        let mut changes = ProductChanges::default();
+        for row in &results {
+            if get::<bool>(row, "created")? {
+                changes.created += 1;
+            } else {
+                changes.updated += 1;
+            }
+        }
+        Ok(changes)
+    }
+
+    async fn save_sales(&mut self, sales: &[Sale]) -> Result<OrderChanges, StoreError> {
+        if sales.is_empty() {
+            return Ok(OrderChanges::default());
+        }
+        let orders: Vec<OrderRow> = sales
+            .iter()
+            .enumerate()
+            .map(|(ord, sale)| OrderRow::new(ord, sale))
+            .collect();
+        let written = self
+            .query(
+                "INSERT INTO orders AS o (sale_id, client_id, date, location, payment_method, \
+                   batch_number, sales_notes, notes, subtotal, discount_percentage, discount_amount, \
+                   tax, total, amount_paid, fingerprint, import_id) \
+                 SELECT x.sale_id, x.client_id, x.date, x.location, x.payment_method, x.batch_number, \
+                   x.sales_notes, x.notes, x.subtotal, x.discount_percentage, x.discount_amount, x.tax, \
+                   x.total, x.amount_paid, decode(x.fingerprint, 'hex'), $2 \
+                 FROM json_to_recordset($1::json) AS x(ord integer, sale_id bigint, client_id bigint, \
+                   date date, location text, payment_method text, batch_number bigint, sales_notes text, \
+                   notes text, subtotal numeric, discount_percentage numeric, discount_amount numeric, \
+                   tax numeric, total numeric, amount_paid numeric, fingerprint text) \
+                 ORDER BY x.ord \
+                 ON CONFLICT (sale_id) DO UPDATE SET \
+                   client_id = EXCLUDED.client_id, date = EXCLUDED.date, location = EXCLUDED.location, \
+                   payment_method = EXCLUDED.payment_method, batch_number = EXCLUDED.batch_number, \
+                   sales_notes = EXCLUDED.sales_notes, notes = EXCLUDED.notes, \
+                   subtotal = EXCLUDED.subtotal, discount_percentage = EXCLUDED.discount_percentage, \
+                   discount_amount = EXCLUDED.discount_amount, tax = EXCLUDED.tax, \
+                   total = EXCLUDED.total, amount_paid = EXCLUDED.amount_paid, \
+                   fingerprint = EXCLUDED.fingerprint, import_id = EXCLUDED.import_id, updated_at = now() \
+                 WHERE o.fingerprint IS DISTINCT FROM EXCLUDED.fingerprint \
+                 RETURNING o.id, o.sale_id, (xmax = 0) AS created",
+                vec![json(&orders)?, self.import_id.get().into()],
+            )
+            .await?;
+        let mut changes = OrderChanges::default();
+        let mut replaced_orders = Vec::new();
+        let mut to_fill = HashSet::new();
+        for row in &written {
+            to_fill.insert(get::<i64>(row, "sale_id")?);
+            if get::<bool>(row, "created")? {
+                changes.created += 1;
+            } else {
+                changes.updated += 1;
+                replaced_orders.push(get::<i64>(row, "id")?);
+            }
+        }
+        changes.unchanged = sales.len() as u64 - changes.created - changes.updated;
+        if !replaced_orders.is_empty() {
+            self.execute(
+                "DELETE FROM order_items WHERE order_id = ANY($1::bigint[])",
+                vec![replaced_orders.into()],
+            )
+            .await?;
+        }
+        let items: Vec<ItemRow> = sales
+            .iter()
+            .filter(|sale| to_fill.contains(&sale.sale_id().get()))
+            .flat_map(|sale| {
+                sale.lines()
+                    .iter()
+                    .enumerate()
+                    .map(|(index, line)| ItemRow::new(index + 1, line))
+            })
+            .collect();
+        if !items.is_empty() {
+            let inserted = self
+                .execute(
+                    "INSERT INTO order_items (order_id, product_id, position, quantity, unit_price, \
+                       subtotal, discount_percentage, discount_amount, tax, total, amount_paid, \
+                       payment_method, batch_number, sales_notes, notes, color, size) \
+                     SELECT o.id, p.id, x.position, x.quantity, x.unit_price, x.subtotal, \
+                       x.discount_percentage, x.discount_amount, x.tax, x.total, x.amount_paid, \
+                       x.payment_method, x.batch_number, x.sales_notes, x.notes, x.color, x.size \
+                     FROM json_to_recordset($1::json) AS x(sale_id bigint, position integer, \
+                       product text, quantity integer, unit_price numeric, subtotal numeric, \
+                       discount_percentage numeric, discount_amount numeric, tax numeric, \
+                       total numeric, amount_paid numeric, payment_method text, batch_number bigint, \
+                       sales_notes text, notes text, color text, size text) \
+                     JOIN orders o ON o.sale_id = x.sale_id \
+                     JOIN products p ON p.name = x.product",
+                    vec![json(&items)?],
+                )
+                .await?;
+            if inserted != items.len() as u64 {
+                return Err(StoreError::Inconsistent(format!(
+                    "wrote {inserted} of {} order items: a product or order is missing",
+                    items.len()
+                )));
+            }
+        }
+        Ok(changes)
+    }
+
+    async fn commit(&mut self, report: &ImportReport) -> Result<(), StoreError> {
+        let values = report_values(report)?;
+        self.execute(
+            "UPDATE imports SET sha256 = $2, status = $3, rows_total = $4, rows_imported = $5, \
+               rows_rejected = $6, sales_total = $7, sales_rejected = $8, orders_created = $9, \
+               orders_updated = $10, orders_unchanged = $11, products_created = $12, \
+               products_updated = $13, problems = $14::jsonb, problems_total = $15, \
+               finished_at = $16, updated_at = now() \
+             WHERE id = $1",
+            values,
+        )
+        .await?;
+        let txn = self
+            .txn
+            .take()
+            .ok_or_else(|| StoreError::Failed("the import was already finished".into()))?;
+        txn.commit().await.map_err(store_error)
+    }
+
+    async fn reject(&mut self, report: &ImportReport) -> Result<(), StoreError> {
+        if let Some(txn) = self.txn.take() {
+            txn.rollback().await.map_err(store_error)?;
+        }
+        let mut values = report_values(report)?;
+        values.push(report.file_name.clone().into());
+        values.push(report.mode.as_str().into());
+        values.push(report.started_at.into());
+        self.db
+            .execute_raw(statement(
+                "INSERT INTO imports (id, sha256, status, rows_total, rows_imported, rows_rejected, \
+                   sales_total, sales_rejected, orders_created, orders_updated, orders_unchanged, \
+                   products_created, products_updated, problems, problems_total, finished_at, \
+                   file_name, mode, started_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, \
+                   $16, $17, $18, $19)",
+                values,
+            ))
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+}
+
+/// `$1` = id, then the report's columns in the order both statements use.
+fn report_values(report: &ImportReport) -> Result<Vec<Value>, StoreError> {
+    let c = &report.counts;
+    let count = |n: u64| Value::from(n as i64);
+    Ok(vec![
+        report.id.get().into(),
+        report.sha256.clone().into(),
+        report.status.as_str().into(),
+        count(c.rows_total),
+        count(c.rows_imported),
+        count(c.rows_rejected),
+        count(c.sales_total),
+        count(c.sales_rejected),
+        count(c.orders_created),
+        count(c.orders_updated),
+        count(c.orders_unchanged),
+        count(c.products_created),
+        count(c.products_updated),
+        json(&report.problems.problems())?,
+        count(report.problems.total()),
+        report.finished_at.into(),
+    ])
+}
+
+fn statement(sql: &str, values: impl IntoIterator<Item = Value>) -> Statement {
+    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
+}
+
+fn json<T: Serialize + ?Sized>(value: &T) -> Result<Value, StoreError> {
+    serde_json::to_string(value)
+        .map(Value::from)
+        .map_err(|e| StoreError::Failed(format!("cannot encode a batch as JSON: {e}")))
+}
+
+fn get<T: sea_orm::TryGetable>(row: &QueryResult, column: &str) -> Result<T, StoreError> {
+    row.try_get("", column)
+        .map_err(|e| StoreError::Inconsistent(format!("column {column}: {e}")))
+}
+
+/// Rebuilds a staged line through the domain's constructors: the store is not trusted blindly.
+fn staged_line(row: &QueryResult) -> Result<SaleLine, StoreError> {
+    let line: i64 = get(row, "line")?;
+    let bad = |what: &str, e: zinc_domain::ValueError| {
+        StoreError::Inconsistent(format!("staged line {line}, {what}: {e}"))
+    };
+    let text = |column: &str| get::<Option<String>>(row, column);
+    let money = |column: &str| -> Result<Money, StoreError> {
+        Money::new(get::<Decimal>(row, column)?).map_err(|e| bad(column, e))
+    };
+    let fields = SaleLineFields {
+        line: line as u64,
+        sale_id: SaleId::new(get(row, "sale_id")?).map_err(|e| bad("sale_id", e))?,
+        date: SaleDate::new(get::<NaiveDate>(row, "date")?, NaiveDate::MAX)
+            .map_err(|e| bad("date", e))?,
+        client_id: ClientId::new(get(row, "client_id")?).map_err(|e| bad("client_id", e))?,
+        location: Location::parse(&get::<String>(row, "location")?)
+            .map_err(|e| bad("location", e))?,
+        payment_method: text("payment_method")?.and_then(|t| Label::parse_optional(&t)),
+        product: ProductName::parse(&get::<String>(row, "product")?)
+            .map_err(|e| bad("product", e))?,
+        batch_number: get::<Option<i64>>(row, "batch_number")?
+            .map(BatchNumber::new)
+            .transpose()
+            .map_err(|e| bad("batch_number", e))?,
+        sales_notes: text("sales_notes")?,
+        notes: match text("notes")? {
+            Some(t) => Note::parse_optional(&t).map_err(|e| bad("notes", e))?,
+            None => None,
+        },
+        color: text("color")?.and_then(|t| Label::parse_optional(&t)),
+        size: text("size")?.and_then(|t| Label::parse_optional(&t)),
+        unit_price: UnitPrice::new(get(row, "unit_price")?).map_err(|e| bad("unit_price", e))?,
+        quantity: Quantity::new(get(row, "quantity")?).map_err(|e| bad("quantity", e))?,
+        subtotal: money("subtotal")?,
+        discount_percent: DiscountPercent::new(get(row, "discount_percent")?)
+            .map_err(|e| bad("discount_percent", e))?,
+        discount_amount: money("discount_amount")?,
+        tax: money("tax")?,
+        total: money("total")?,
+        amount_paid: money("amount_paid")?,
+    };
+    SaleLine::new(fields).map_err(|problems| {
+        StoreError::Inconsistent(format!(
+            "staged line {line} breaks a rule: {}",
+            problems[0].message
+        ))
+    })
+}
+
+#[derive(Serialize)]
+struct StagedRow<'a> {
+    line: u64,
+    sale_id: i64,
+    date: NaiveDate,
+    client_id: i64,
+    location: &'static str,
+    payment_method: Option<&'a str>,
+    product: &'a str,
+    batch_number: Option<i64>,
+    sales_notes: Option<&'a str>,
+    notes: Option<&'a str>,
+    color: Option<&'a str>,
+    size: Option<&'a str>,
+    unit_price: Decimal,
+    quantity: i32,
+    subtotal: Money,
+    discount_percent: DiscountPercent,
+    discount_amount: Money,
+    tax: Money,
+    total: Money,
+    amount_paid: Money,
+}
+
+impl<'a> From<&'a SaleLine> for StagedRow<'a> {
+    fn from(line: &'a SaleLine) -> Self {
+        StagedRow {
+            line: line.line,
+            sale_id: line.sale_id.get(),
+            date: line.date.get(),
+            client_id: line.client_id.get(),
+            location: line.location.as_str(),
+            payment_method: line.payment_method.as_ref().map(Label::as_str),
+            product: line.product.as_str(),
+            batch_number: line.batch_number.map(BatchNumber::get),
+            sales_notes: line.sales_notes.as_deref(),
+            notes: line.notes.as_ref().map(Note::as_str),
+            color: line.color.as_ref().map(Label::as_str),
+            size: line.size.as_ref().map(Label::as_str),
+            unit_price: line.unit_price.amount(),
+            quantity: line.quantity.get(),
+            subtotal: line.subtotal,
+            discount_percent: line.discount_percent,
+            discount_amount: line.discount_amount,
+            tax: line.tax,
+            total: line.total,
+            amount_paid: line.amount_paid,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ProductRow<'a> {
+    ord: usize,
+    name: &'a str,
+    price: Decimal,
+    sale_id: i64,
+    sale_date: NaiveDate,
+    from_refund: bool,
+}
+
+#[derive(Serialize)]
+struct OrderRow<'a> {
+    ord: usize,
+    sale_id: i64,
+    client_id: i64,
+    date: NaiveDate,
+    location: &'static str,
+    payment_method: Option<&'a str>,
+    batch_number: Option<i64>,
+    sales_notes: Option<&'a str>,
+    notes: Option<&'a str>,
+    subtotal: Money,
+    discount_percentage: DiscountPercent,
+    discount_amount: Money,
+    tax: Money,
+    total: Money,
+    amount_paid: Money,
+    fingerprint: String,
+}
+
+impl<'a> OrderRow<'a> {
+    fn new(ord: usize, sale: &'a Sale) -> Self {
+        OrderRow {
+            ord,
+            sale_id: sale.sale_id().get(),
+            client_id: sale.client_id().get(),
+            date: sale.date().get(),
+            location: sale.location().as_str(),
+            payment_method: sale.payment_method().map(Label::as_str),
+            batch_number: sale.batch_number().map(BatchNumber::get),
+            sales_notes: sale.sales_notes(),
+            notes: sale.notes().map(Note::as_str),
+            subtotal: sale.subtotal(),
+            discount_percentage: sale.discount_percent(),
+            discount_amount: sale.discount_amount(),
+            tax: sale.tax(),
+            total: sale.total(),
+            amount_paid: sale.amount_paid(),
+            fingerprint: sale
+                .fingerprint()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ItemRow<'a> {
+    sale_id: i64,
+    position: usize,
+    product: &'a str,
+    quantity: i32,
+    unit_price: Decimal,
+    subtotal: Money,
+    discount_percentage: DiscountPercent,
+    discount_amount: Money,
+    tax: Money,
+    total: Money,
+    amount_paid: Money,
+    payment_method: Option<&'a str>,
+    batch_number: Option<i64>,
+    sales_notes: Option<&'a str>,
+    notes: Option<&'a str>,
+    color: Option<&'a str>,
+    size: Option<&'a str>,
+}
+
+impl<'a> ItemRow<'a> {
+    fn new(position: usize, line: &'a SaleLine) -> Self {
+        ItemRow {
+            sale_id: line.sale_id.get(),
+            position,
+            product: line.product.as_str(),
+            quantity: line.quantity.get(),
+            unit_price: line.unit_price.amount(),
+            subtotal: line.subtotal,
+            discount_percentage: line.discount_percent,
+            discount_amount: line.discount_amount,
+            tax: line.tax,
+            total: line.total,
+            amount_paid: line.amount_paid,
+            payment_method: line.payment_method.as_ref().map(Label::as_str),
+            batch_number: line.batch_number.map(BatchNumber::get),
+            sales_notes: line.sales_notes.as_deref(),
+            notes: line.notes.as_ref().map(Note::as_str),
+            color: line.color.as_ref().map(Label::as_str),
+            size: line.size.as_ref().map(Label::as_str),
+        }
+    }
+}
