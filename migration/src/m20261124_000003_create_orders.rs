@@ -29,7 +29,7 @@ CREATE TABLE orders (
     total               NUMERIC      NOT NULL,
     amount_paid         NUMERIC      NOT NULL,
     fingerprint         BYTEA        NOT NULL,
-    import_id           BIGINT       NOT NULL REFERENCES imports (id),
+    import_id           BIGINT       NOT NULL,
     created_at          TIMESTAMPTZ  NOT NULL DEFAULT now(),
     updated_at          TIMESTAMPTZ  NOT NULL DEFAULT now(),
     CONSTRAINT orders_sale_id_key UNIQUE (sale_id),
@@ -44,7 +44,7 @@ CREATE TABLE orders (
 );
 CREATE INDEX orders_date_idx ON orders (date);
 CREATE INDEX orders_client_id_idx ON orders (client_id);
-CREATE INDEX orders_import_id_idx ON orders (import_id);
+COMMENT ON COLUMN orders.import_id IS 'The import that last wrote the order. Not a foreign key: only an import writes it, in the transaction that records that import, and a per-row check cost a fifth of the bulk write.';
 COMMENT ON COLUMN orders.fingerprint IS 'SHA-256 of the sale''s lines as imported: an identical re-import leaves the order untouched.';
 "#,
             )

@@ -1,1 +1,30 @@
-fn main() {}
+//! The `zinc` binary.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use zinc_app::{Cli, Config, run, telemetry};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("zinc: configuration error: {error}");
+            return ExitCode::from(zinc_app::ExitStatus::Failure as u8);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("zinc: cannot start the async runtime: {error}");
+            return ExitCode::from(zinc_app::ExitStatus::Failure as u8);
+        }
+    };
+    let status = runtime.block_on(run(cli.command, &config));
+    ExitCode::from(status as u8)
+}

@@ -1,15 +1,17 @@
 //! The import use case: a point-of-sale export in, products, orders and items out.
 
 use std::io::{self, Read};
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
+use futures_util::future::join;
 use thiserror::Error;
 use tracing::{info, instrument, warn};
 use zinc_domain::{
     HeaderError, ImportCounts, ImportMode, ImportReport, ImportStatus, LatestPrices, Problem,
     ProblemLog, RowError, Sale, SaleGrouper, SaleId, SaleLine, SalesCsvReader, latest_sale_date,
 };
-use zinc_ports::{ImportSession, ImportStart, SalesLedger, StoreError};
+use zinc_ports::{ImportSession, ImportStart, OrderChanges, SalesLedger, StoreError};
 
 use crate::HashingReader;
 
@@ -135,16 +137,34 @@ impl<L: SalesLedger> ImportSales<L> {
             counts: ImportCounts::default(),
         };
         let latest = latest_sale_date(started_at);
+        let timer = Instant::now();
         let header_ok = run.stage_file(&mut source, latest).await?;
+        info!(
+            rows = run.counts.rows_total,
+            seconds = timer.elapsed().as_secs_f64(),
+            "rows read and staged"
+        );
         let prices = if header_ok {
-            run.check_sales().await?
+            let timer = Instant::now();
+            let prices = run.check_sales().await?;
+            info!(
+                sales = run.counts.sales_total,
+                seconds = timer.elapsed().as_secs_f64(),
+                "sales checked"
+            );
+            prices
         } else {
             LatestPrices::new()
         };
         let rejected =
             !header_ok || (request.mode == ImportMode::Strict && !run.problems.is_empty());
         if !rejected {
+            let timer = Instant::now();
             run.write(prices).await?;
+            info!(
+                seconds = timer.elapsed().as_secs_f64(),
+                "products and orders written"
+            );
         }
         let Run {
             mut problems,
@@ -212,37 +232,25 @@ impl Run<'_> {
                 return Ok(false);
             }
         };
-        let mut lines = Vec::with_capacity(self.batch_size);
-        let mut rejected = Vec::new();
+        // While the store writes one batch, the next is parsed: the two run on different cores.
+        let batch_size = self.batch_size;
+        let mut batch = read_batch(&mut rows, batch_size, &mut self.problems, &mut self.counts)?;
         loop {
-            let row = rows.next();
-            let done = row.is_none();
-            match row {
-                Some(Ok(line)) => lines.push(line),
-                Some(Err(RowError::Invalid(invalid))) => {
-                    rejected.extend(invalid.sale_id);
-                    self.problems.extend(invalid.problems);
-                }
-                Some(Err(RowError::Unreadable(error))) => return Err(error.into()),
-                None => {}
-            }
-            if !done {
-                self.counts.rows_total += 1;
-            }
-            if done || lines.len() >= self.batch_size || rejected.len() >= self.batch_size {
-                if !lines.is_empty() {
-                    self.session.stage_lines(&lines).await?;
-                    lines.clear();
-                }
-                if !rejected.is_empty() {
-                    self.session.reject_sales(&rejected).await?;
-                    rejected.clear();
-                }
+            let session = &mut *self.session;
+            if batch.last {
+                stage_batch(session, &batch).await?;
                 self.report(ImportPhase::Reading, rows.bytes_read(), 0);
-            }
-            if done {
                 return Ok(true);
             }
+            let problems = &mut self.problems;
+            let counts = &mut self.counts;
+            let (staged, next) = join(stage_batch(session, &batch), async {
+                read_batch(&mut rows, batch_size, problems, counts)
+            })
+            .await;
+            staged?;
+            batch = next?;
+            self.report(ImportPhase::Reading, rows.bytes_read(), 0);
         }
     }
 
@@ -294,8 +302,9 @@ impl Run<'_> {
             self.counts.products_created += changes.created;
             self.counts.products_updated += changes.updated;
         }
+        // While the store writes one batch of sales, the next is assembled.
         let mut grouper = SaleGrouper::new();
-        let mut sales = Vec::with_capacity(self.batch_size);
+        let mut to_save: Vec<Sale> = Vec::with_capacity(self.batch_size);
         let mut written = 0;
         self.session.rewind().await?;
         loop {
@@ -306,24 +315,35 @@ impl Run<'_> {
             } else {
                 grouper.push(batch)
             };
-            for lines in groups {
-                sales.push(assemble_checked(lines)?);
-            }
-            if sales.len() >= self.batch_size || (finished && !sales.is_empty()) {
-                let changes = self.session.save_sales(&sales).await?;
-                self.counts.orders_created += changes.created;
-                self.counts.orders_updated += changes.updated;
-                self.counts.orders_unchanged += changes.unchanged;
-                self.counts.rows_imported +=
-                    sales.iter().map(|s| s.lines().len() as u64).sum::<u64>();
-                written += sales.len() as u64;
-                sales.clear();
+            if to_save.len() >= self.batch_size {
+                let (saved, assembled) = join(self.session.save_sales(&to_save), async {
+                    assemble_all(groups)
+                })
+                .await;
+                self.count_saved(saved?, &to_save);
+                written += to_save.len() as u64;
+                to_save = assembled?;
                 self.report(ImportPhase::Writing, 0, written);
+            } else {
+                to_save.extend(assemble_all(groups)?);
             }
             if finished {
+                if !to_save.is_empty() {
+                    let saved = self.session.save_sales(&to_save).await?;
+                    self.count_saved(saved, &to_save);
+                    written += to_save.len() as u64;
+                    self.report(ImportPhase::Writing, 0, written);
+                }
                 return Ok(());
             }
         }
+    }
+
+    fn count_saved(&mut self, changes: OrderChanges, sales: &[Sale]) {
+        self.counts.orders_created += changes.created;
+        self.counts.orders_updated += changes.updated;
+        self.counts.orders_unchanged += changes.unchanged;
+        self.counts.rows_imported += sales.iter().map(|s| s.lines().len() as u64).sum::<u64>();
     }
 
     fn report(&self, phase: ImportPhase, bytes_read: u64, sales_done: u64) {
@@ -334,6 +354,58 @@ impl Run<'_> {
             sales_done,
         });
     }
+}
+
+/// One batch of rows read from the file.
+struct ReadBatch {
+    lines: Vec<SaleLine>,
+    rejected: Vec<SaleId>,
+    /// True when the file is exhausted.
+    last: bool,
+}
+
+/// Reads rows until a batch of valid lines (or of rejected sales) is full, or the file ends.
+fn read_batch<R: Read>(
+    rows: &mut SalesCsvReader<R>,
+    batch_size: usize,
+    problems: &mut ProblemLog,
+    counts: &mut ImportCounts,
+) -> Result<ReadBatch, ImportError> {
+    let mut batch = ReadBatch {
+        lines: Vec::with_capacity(batch_size),
+        rejected: Vec::new(),
+        last: false,
+    };
+    while batch.lines.len() < batch_size && batch.rejected.len() < batch_size {
+        match rows.next() {
+            Some(Ok(line)) => batch.lines.push(line),
+            Some(Err(RowError::Invalid(invalid))) => {
+                batch.rejected.extend(invalid.sale_id);
+                problems.extend(invalid.problems);
+            }
+            Some(Err(RowError::Unreadable(error))) => return Err(error.into()),
+            None => {
+                batch.last = true;
+                return Ok(batch);
+            }
+        }
+        counts.rows_total += 1;
+    }
+    Ok(batch)
+}
+
+async fn stage_batch(session: &mut dyn ImportSession, batch: &ReadBatch) -> Result<(), StoreError> {
+    if !batch.lines.is_empty() {
+        session.stage_lines(&batch.lines).await?;
+    }
+    if !batch.rejected.is_empty() {
+        session.reject_sales(&batch.rejected).await?;
+    }
+    Ok(())
+}
+
+fn assemble_all(groups: Vec<Vec<SaleLine>>) -> Result<Vec<Sale>, StoreError> {
+    groups.into_iter().map(assemble_checked).collect()
 }
 
 /// Sales read back for writing were all checked already: a failure here means the store

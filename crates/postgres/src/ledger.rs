@@ -11,7 +11,7 @@
 //! - An order is replaced only when its fingerprint differs, so re-importing a file changes
 //!   nothing.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
@@ -130,11 +130,19 @@ impl ImportSession for PostgresImportSession {
         if lines.is_empty() {
             return Ok(());
         }
-        let rows: Vec<StagedRow> = lines.iter().map(StagedRow::from).collect();
-        let sql = format!(
-            "INSERT INTO zinc_staged_lines SELECT * FROM json_to_recordset($1::json) AS x({STAGED_COLUMNS})"
-        );
-        self.execute(&sql, vec![json(&rows)?]).await?;
+        let sql = "INSERT INTO zinc_staged_lines \
+            SELECT line, sale_id, date, client_id, location, NULLIF(payment_method, ''), product, \
+              NULLIF(batch_number, -1), NULLIF(sales_notes, ''), NULLIF(notes, ''), \
+              NULLIF(color, ''), NULLIF(size, ''), unit_price, quantity, subtotal, \
+              discount_percent, discount_amount, tax, total, amount_paid \
+            FROM unnest($1::bigint[], $2::bigint[], $3::date[], $4::bigint[], $5::text[], \
+              $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[], $11::text[], \
+              $12::text[], $13::numeric[], $14::integer[], $15::numeric[], $16::numeric[], \
+              $17::numeric[], $18::numeric[], $19::numeric[], $20::numeric[]) \
+              AS x(line, sale_id, date, client_id, location, payment_method, product, \
+              batch_number, sales_notes, notes, color, size, unit_price, quantity, subtotal, \
+              discount_percent, discount_amount, tax, total, amount_paid)";
+        self.execute(sql, staged_columns(lines)).await?;
         Ok(())
     }
 
@@ -239,23 +247,20 @@ impl ImportSession for PostgresImportSession {
         if sales.is_empty() {
             return Ok(OrderChanges::default());
         }
-        let orders: Vec<OrderRow> = sales
-            .iter()
-            .enumerate()
-            .map(|(ord, sale)| OrderRow::new(ord, sale))
-            .collect();
         let written = self
             .query(
                 "INSERT INTO orders AS o (sale_id, client_id, date, location, payment_method, \
                    batch_number, sales_notes, notes, subtotal, discount_percentage, discount_amount, \
                    tax, total, amount_paid, fingerprint, import_id) \
-                 SELECT x.sale_id, x.client_id, x.date, x.location, x.payment_method, x.batch_number, \
-                   x.sales_notes, x.notes, x.subtotal, x.discount_percentage, x.discount_amount, x.tax, \
-                   x.total, x.amount_paid, decode(x.fingerprint, 'hex'), $2 \
-                 FROM json_to_recordset($1::json) AS x(ord integer, sale_id bigint, client_id bigint, \
-                   date date, location text, payment_method text, batch_number bigint, sales_notes text, \
-                   notes text, subtotal numeric, discount_percentage numeric, discount_amount numeric, \
-                   tax numeric, total numeric, amount_paid numeric, fingerprint text) \
+                 SELECT sale_id, client_id, date, location, NULLIF(payment_method, ''), \
+                   NULLIF(batch_number, -1), NULLIF(sales_notes, ''), NULLIF(notes, ''), subtotal, \
+                   discount_percentage, discount_amount, tax, total, amount_paid, fingerprint, $16 \
+                 FROM unnest($1::bigint[], $2::bigint[], $3::date[], $4::text[], $5::text[], \
+                   $6::bigint[], $7::text[], $8::text[], $9::numeric[], $10::numeric[], \
+                   $11::numeric[], $12::numeric[], $13::numeric[], $14::numeric[], $15::bytea[]) \
+                   WITH ORDINALITY AS x(sale_id, client_id, date, location, payment_method, \
+                   batch_number, sales_notes, notes, subtotal, discount_percentage, \
+                   discount_amount, tax, total, amount_paid, fingerprint, ord) \
                  ORDER BY x.ord \
                  ON CONFLICT (sale_id) DO UPDATE SET \
                    client_id = EXCLUDED.client_id, date = EXCLUDED.date, location = EXCLUDED.location, \
@@ -267,14 +272,14 @@ impl ImportSession for PostgresImportSession {
                    fingerprint = EXCLUDED.fingerprint, import_id = EXCLUDED.import_id, updated_at = now() \
                  WHERE o.fingerprint IS DISTINCT FROM EXCLUDED.fingerprint \
                  RETURNING o.id, o.sale_id, (xmax = 0) AS created",
-                vec![json(&orders)?, self.import_id.get().into()],
+                order_columns(sales, self.import_id),
             )
             .await?;
         let mut changes = OrderChanges::default();
         let mut replaced_orders = Vec::new();
-        let mut to_fill = HashSet::new();
+        let mut order_ids = HashMap::new();
         for row in &written {
-            to_fill.insert(get::<i64>(row, "sale_id")?);
+            order_ids.insert(get::<i64>(row, "sale_id")?, get::<i64>(row, "id")?);
             if get::<bool>(row, "created")? {
                 changes.created += 1;
             } else {
@@ -290,39 +295,36 @@ impl ImportSession for PostgresImportSession {
             )
             .await?;
         }
-        let items: Vec<ItemRow> = sales
+        let filled: Vec<(i64, &Sale)> = sales
             .iter()
-            .filter(|sale| to_fill.contains(&sale.sale_id().get()))
-            .flat_map(|sale| {
-                sale.lines()
-                    .iter()
-                    .enumerate()
-                    .map(|(index, line)| ItemRow::new(index + 1, line))
-            })
+            .filter_map(|sale| Some((*order_ids.get(&sale.sale_id().get())?, sale)))
             .collect();
-        if !items.is_empty() {
+        let expected: usize = filled.iter().map(|(_, sale)| sale.lines().len()).sum();
+        if expected > 0 {
             let inserted = self
                 .execute(
                     "INSERT INTO order_items (order_id, product_id, position, quantity, unit_price, \
                        subtotal, discount_percentage, discount_amount, tax, total, amount_paid, \
                        payment_method, batch_number, sales_notes, notes, color, size) \
-                     SELECT o.id, p.id, x.position, x.quantity, x.unit_price, x.subtotal, \
+                     SELECT x.order_id, p.id, x.position, x.quantity, x.unit_price, x.subtotal, \
                        x.discount_percentage, x.discount_amount, x.tax, x.total, x.amount_paid, \
-                       x.payment_method, x.batch_number, x.sales_notes, x.notes, x.color, x.size \
-                     FROM json_to_recordset($1::json) AS x(sale_id bigint, position integer, \
-                       product text, quantity integer, unit_price numeric, subtotal numeric, \
-                       discount_percentage numeric, discount_amount numeric, tax numeric, \
-                       total numeric, amount_paid numeric, payment_method text, batch_number bigint, \
-                       sales_notes text, notes text, color text, size text) \
-                     JOIN orders o ON o.sale_id = x.sale_id \
+                       NULLIF(x.payment_method, ''), NULLIF(x.batch_number, -1), \
+                       NULLIF(x.sales_notes, ''), NULLIF(x.notes, ''), NULLIF(x.color, ''), \
+                       NULLIF(x.size, '') \
+                     FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::integer[], \
+                       $5::numeric[], $6::numeric[], $7::numeric[], $8::numeric[], $9::numeric[], \
+                       $10::numeric[], $11::numeric[], $12::text[], $13::bigint[], $14::text[], \
+                       $15::text[], $16::text[], $17::text[]) \
+                       AS x(order_id, position, product, quantity, unit_price, subtotal, \
+                       discount_percentage, discount_amount, tax, total, amount_paid, \
+                       payment_method, batch_number, sales_notes, notes, color, size) \
                      JOIN products p ON p.name = x.product",
-                    vec![json(&items)?],
+                    item_columns(&filled),
                 )
                 .await?;
-            if inserted != items.len() as u64 {
+            if inserted != expected as u64 {
                 return Err(StoreError::Inconsistent(format!(
-                    "wrote {inserted} of {} order items: a product or order is missing",
-                    items.len()
+                    "wrote {inserted} of {expected} order items: a product is missing"
                 )));
             }
         }
@@ -413,45 +415,48 @@ fn get<T: sea_orm::TryGetable>(row: &QueryResult, column: &str) -> Result<T, Sto
 
 /// Rebuilds a staged line through the domain's constructors: the store is not trusted blindly.
 fn staged_line(row: &QueryResult) -> Result<SaleLine, StoreError> {
-    let line: i64 = get(row, "line")?;
+    // Columns by position, in the order of STAGED_COLUMNS (the cursor selects `s.*`).
+    fn at<T: sea_orm::TryGetable>(row: &QueryResult, index: usize) -> Result<T, StoreError> {
+        row.try_get_by_index(index)
+            .map_err(|e| StoreError::Inconsistent(format!("staged column {index}: {e}")))
+    }
+    let line: i64 = at(row, 0)?;
     let bad = |what: &str, e: zinc_domain::ValueError| {
         StoreError::Inconsistent(format!("staged line {line}, {what}: {e}"))
     };
-    let text = |column: &str| get::<Option<String>>(row, column);
-    let money = |column: &str| -> Result<Money, StoreError> {
-        Money::new(get::<Decimal>(row, column)?).map_err(|e| bad(column, e))
+    let text = |index: usize| at::<Option<String>>(row, index);
+    let money = |index: usize| -> Result<Money, StoreError> {
+        Money::new(at::<Decimal>(row, index)?).map_err(|e| bad("amount", e))
     };
     let fields = SaleLineFields {
         line: line as u64,
-        sale_id: SaleId::new(get(row, "sale_id")?).map_err(|e| bad("sale_id", e))?,
-        date: SaleDate::new(get::<NaiveDate>(row, "date")?, NaiveDate::MAX)
+        sale_id: SaleId::new(at(row, 1)?).map_err(|e| bad("sale_id", e))?,
+        date: SaleDate::new(at::<NaiveDate>(row, 2)?, NaiveDate::MAX)
             .map_err(|e| bad("date", e))?,
-        client_id: ClientId::new(get(row, "client_id")?).map_err(|e| bad("client_id", e))?,
-        location: Location::parse(&get::<String>(row, "location")?)
-            .map_err(|e| bad("location", e))?,
-        payment_method: text("payment_method")?.and_then(|t| Label::parse_optional(&t)),
-        product: ProductName::parse(&get::<String>(row, "product")?)
-            .map_err(|e| bad("product", e))?,
-        batch_number: get::<Option<i64>>(row, "batch_number")?
+        client_id: ClientId::new(at(row, 3)?).map_err(|e| bad("client_id", e))?,
+        location: Location::parse(&at::<String>(row, 4)?).map_err(|e| bad("location", e))?,
+        payment_method: text(5)?.and_then(|t| Label::parse_optional(&t)),
+        product: ProductName::parse(&at::<String>(row, 6)?).map_err(|e| bad("product", e))?,
+        batch_number: at::<Option<i64>>(row, 7)?
             .map(BatchNumber::new)
             .transpose()
             .map_err(|e| bad("batch_number", e))?,
-        sales_notes: text("sales_notes")?,
-        notes: match text("notes")? {
+        sales_notes: text(8)?,
+        notes: match text(9)? {
             Some(t) => Note::parse_optional(&t).map_err(|e| bad("notes", e))?,
             None => None,
         },
-        color: text("color")?.and_then(|t| Label::parse_optional(&t)),
-        size: text("size")?.and_then(|t| Label::parse_optional(&t)),
-        unit_price: UnitPrice::new(get(row, "unit_price")?).map_err(|e| bad("unit_price", e))?,
-        quantity: Quantity::new(get(row, "quantity")?).map_err(|e| bad("quantity", e))?,
-        subtotal: money("subtotal")?,
-        discount_percent: DiscountPercent::new(get(row, "discount_percent")?)
+        color: text(10)?.and_then(|t| Label::parse_optional(&t)),
+        size: text(11)?.and_then(|t| Label::parse_optional(&t)),
+        unit_price: UnitPrice::new(at(row, 12)?).map_err(|e| bad("unit_price", e))?,
+        quantity: Quantity::new(at(row, 13)?).map_err(|e| bad("quantity", e))?,
+        subtotal: money(14)?,
+        discount_percent: DiscountPercent::new(at(row, 15)?)
             .map_err(|e| bad("discount_percent", e))?,
-        discount_amount: money("discount_amount")?,
-        tax: money("tax")?,
-        total: money("total")?,
-        amount_paid: money("amount_paid")?,
+        discount_amount: money(16)?,
+        tax: money(17)?,
+        total: money(18)?,
+        amount_paid: money(19)?,
     };
     SaleLine::new(fields).map_err(|problems| {
         StoreError::Inconsistent(format!(
@@ -459,57 +464,6 @@ fn staged_line(row: &QueryResult) -> Result<SaleLine, StoreError> {
             problems[0].message
         ))
     })
-}
-
-#[derive(Serialize)]
-struct StagedRow<'a> {
-    line: u64,
-    sale_id: i64,
-    date: NaiveDate,
-    client_id: i64,
-    location: &'static str,
-    payment_method: Option<&'a str>,
-    product: &'a str,
-    batch_number: Option<i64>,
-    sales_notes: Option<&'a str>,
-    notes: Option<&'a str>,
-    color: Option<&'a str>,
-    size: Option<&'a str>,
-    unit_price: Decimal,
-    quantity: i32,
-    subtotal: Money,
-    discount_percent: DiscountPercent,
-    discount_amount: Money,
-    tax: Money,
-    total: Money,
-    amount_paid: Money,
-}
-
-impl<'a> From<&'a SaleLine> for StagedRow<'a> {
-    fn from(line: &'a SaleLine) -> Self {
-        StagedRow {
-            line: line.line,
-            sale_id: line.sale_id.get(),
-            date: line.date.get(),
-            client_id: line.client_id.get(),
-            location: line.location.as_str(),
-            payment_method: line.payment_method.as_ref().map(Label::as_str),
-            product: line.product.as_str(),
-            batch_number: line.batch_number.map(BatchNumber::get),
-            sales_notes: line.sales_notes.as_deref(),
-            notes: line.notes.as_ref().map(Note::as_str),
-            color: line.color.as_ref().map(Label::as_str),
-            size: line.size.as_ref().map(Label::as_str),
-            unit_price: line.unit_price.amount(),
-            quantity: line.quantity.get(),
-            subtotal: line.subtotal,
-            discount_percent: line.discount_percent,
-            discount_amount: line.discount_amount,
-            tax: line.tax,
-            total: line.total,
-            amount_paid: line.amount_paid,
-        }
-    }
 }
 
 #[derive(Serialize)]
@@ -522,94 +476,297 @@ struct ProductRow<'a> {
     from_refund: bool,
 }
 
-#[derive(Serialize)]
-struct OrderRow<'a> {
-    ord: usize,
-    sale_id: i64,
-    client_id: i64,
-    date: NaiveDate,
-    location: &'static str,
-    payment_method: Option<&'a str>,
-    batch_number: Option<i64>,
-    sales_notes: Option<&'a str>,
-    notes: Option<&'a str>,
-    subtotal: Money,
-    discount_percentage: DiscountPercent,
-    discount_amount: Money,
-    tax: Money,
-    total: Money,
-    amount_paid: Money,
-    fingerprint: String,
+/// The sentinel standing for NULL in text arrays: the domain never holds an empty optional text.
+fn text_or_empty(value: Option<&str>) -> String {
+    value.unwrap_or_default().to_owned()
 }
 
-impl<'a> OrderRow<'a> {
-    fn new(ord: usize, sale: &'a Sale) -> Self {
-        OrderRow {
-            ord,
-            sale_id: sale.sale_id().get(),
-            client_id: sale.client_id().get(),
-            date: sale.date().get(),
-            location: sale.location().as_str(),
-            payment_method: sale.payment_method().map(Label::as_str),
-            batch_number: sale.batch_number().map(BatchNumber::get),
-            sales_notes: sale.sales_notes(),
-            notes: sale.notes().map(Note::as_str),
-            subtotal: sale.subtotal(),
-            discount_percentage: sale.discount_percent(),
-            discount_amount: sale.discount_amount(),
-            tax: sale.tax(),
-            total: sale.total(),
-            amount_paid: sale.amount_paid(),
-            fingerprint: sale
-                .fingerprint()
+/// The sentinel standing for NULL in batch-number arrays: batch numbers are never negative.
+fn batch_or_minus_one(value: Option<BatchNumber>) -> i64 {
+    value.map_or(-1, BatchNumber::get)
+}
+
+fn staged_columns(lines: &[SaleLine]) -> Vec<Value> {
+    vec![
+        lines
+            .iter()
+            .map(|l| l.line as i64)
+            .collect::<Vec<_>>()
+            .into(),
+        lines
+            .iter()
+            .map(|l| l.sale_id.get())
+            .collect::<Vec<_>>()
+            .into(),
+        lines
+            .iter()
+            .map(|l| l.date.get())
+            .collect::<Vec<_>>()
+            .into(),
+        lines
+            .iter()
+            .map(|l| l.client_id.get())
+            .collect::<Vec<_>>()
+            .into(),
+        lines
+            .iter()
+            .map(|l| l.location.as_str().to_owned())
+            .collect::<Vec<_>>()
+            .into(),
+        lines
+            .iter()
+            .map(|l| text_or_empty(l.payment_method.as_ref().map(Label::as_str)))
+            .collect::<Vec<_>>()
+            .into(),
+        lines
+            .iter()
+            .map(|l| l.product.as_str().to_owned())
+            .collect::<Vec<_>>()
+            .into(),
+        lines
+            .iter()
+            .map(|l| batch_or_minus_one(l.batch_number))
+            .collect::<Vec<_>>()
+            .into(),
+        lines
+            .iter()
+            .map(|l| text_or_empty(l.sales_notes.as_deref()))
+            .collect::<Vec<_>>()
+            .into(),
+        lines
+            .iter()
+            .map(|l| text_or_empty(l.notes.as_ref().map(Note::as_str)))
+            .collect::<Vec<_>>()
+            .into(),
+        lines
+            .iter()
+            .map(|l| text_or_empty(l.color.as_ref().map(Label::as_str)))
+            .collect::<Vec<_>>()
+            .into(),
+        lines
+            .iter()
+            .map(|l| text_or_empty(l.size.as_ref().map(Label::as_str)))
+            .collect::<Vec<_>>()
+            .into(),
+        lines
+            .iter()
+            .map(|l| l.unit_price.amount())
+            .collect::<Vec<_>>()
+            .into(),
+        lines
+            .iter()
+            .map(|l| l.quantity.get())
+            .collect::<Vec<_>>()
+            .into(),
+        lines
+            .iter()
+            .map(|l| l.subtotal.amount())
+            .collect::<Vec<_>>()
+            .into(),
+        lines
+            .iter()
+            .map(|l| l.discount_percent.get())
+            .collect::<Vec<_>>()
+            .into(),
+        lines
+            .iter()
+            .map(|l| l.discount_amount.amount())
+            .collect::<Vec<_>>()
+            .into(),
+        lines
+            .iter()
+            .map(|l| l.tax.amount())
+            .collect::<Vec<_>>()
+            .into(),
+        lines
+            .iter()
+            .map(|l| l.total.amount())
+            .collect::<Vec<_>>()
+            .into(),
+        lines
+            .iter()
+            .map(|l| l.amount_paid.amount())
+            .collect::<Vec<_>>()
+            .into(),
+    ]
+}
+
+fn order_columns(sales: &[Sale], import_id: ImportId) -> Vec<Value> {
+    vec![
+        sales
+            .iter()
+            .map(|s| s.sale_id().get())
+            .collect::<Vec<_>>()
+            .into(),
+        sales
+            .iter()
+            .map(|s| s.client_id().get())
+            .collect::<Vec<_>>()
+            .into(),
+        sales
+            .iter()
+            .map(|s| s.date().get())
+            .collect::<Vec<_>>()
+            .into(),
+        sales
+            .iter()
+            .map(|s| s.location().as_str().to_owned())
+            .collect::<Vec<_>>()
+            .into(),
+        sales
+            .iter()
+            .map(|s| text_or_empty(s.payment_method().map(Label::as_str)))
+            .collect::<Vec<_>>()
+            .into(),
+        sales
+            .iter()
+            .map(|s| batch_or_minus_one(s.batch_number()))
+            .collect::<Vec<_>>()
+            .into(),
+        sales
+            .iter()
+            .map(|s| text_or_empty(s.sales_notes()))
+            .collect::<Vec<_>>()
+            .into(),
+        sales
+            .iter()
+            .map(|s| text_or_empty(s.notes().map(Note::as_str)))
+            .collect::<Vec<_>>()
+            .into(),
+        sales
+            .iter()
+            .map(|s| s.subtotal().amount())
+            .collect::<Vec<_>>()
+            .into(),
+        sales
+            .iter()
+            .map(|s| s.discount_percent().get())
+            .collect::<Vec<_>>()
+            .into(),
+        sales
+            .iter()
+            .map(|s| s.discount_amount().amount())
+            .collect::<Vec<_>>()
+            .into(),
+        sales
+            .iter()
+            .map(|s| s.tax().amount())
+            .collect::<Vec<_>>()
+            .into(),
+        sales
+            .iter()
+            .map(|s| s.total().amount())
+            .collect::<Vec<_>>()
+            .into(),
+        sales
+            .iter()
+            .map(|s| s.amount_paid().amount())
+            .collect::<Vec<_>>()
+            .into(),
+        sales
+            .iter()
+            .map(|s| s.fingerprint().to_vec())
+            .collect::<Vec<_>>()
+            .into(),
+        import_id.get().into(),
+    ]
+}
+
+fn item_columns(filled: &[(i64, &Sale)]) -> Vec<Value> {
+    let items: Vec<(i64, i32, &SaleLine)> = filled
+        .iter()
+        .flat_map(|(order_id, sale)| {
+            sale.lines()
                 .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct ItemRow<'a> {
-    sale_id: i64,
-    position: usize,
-    product: &'a str,
-    quantity: i32,
-    unit_price: Decimal,
-    subtotal: Money,
-    discount_percentage: DiscountPercent,
-    discount_amount: Money,
-    tax: Money,
-    total: Money,
-    amount_paid: Money,
-    payment_method: Option<&'a str>,
-    batch_number: Option<i64>,
-    sales_notes: Option<&'a str>,
-    notes: Option<&'a str>,
-    color: Option<&'a str>,
-    size: Option<&'a str>,
-}
-
-impl<'a> ItemRow<'a> {
-    fn new(position: usize, line: &'a SaleLine) -> Self {
-        ItemRow {
-            sale_id: line.sale_id.get(),
-            position,
-            product: line.product.as_str(),
-            quantity: line.quantity.get(),
-            unit_price: line.unit_price.amount(),
-            subtotal: line.subtotal,
-            discount_percentage: line.discount_percent,
-            discount_amount: line.discount_amount,
-            tax: line.tax,
-            total: line.total,
-            amount_paid: line.amount_paid,
-            payment_method: line.payment_method.as_ref().map(Label::as_str),
-            batch_number: line.batch_number.map(BatchNumber::get),
-            sales_notes: line.sales_notes.as_deref(),
-            notes: line.notes.as_ref().map(Note::as_str),
-            color: line.color.as_ref().map(Label::as_str),
-            size: line.size.as_ref().map(Label::as_str),
-        }
-    }
+                .enumerate()
+                .map(move |(index, line)| (*order_id, index as i32 + 1, line))
+        })
+        .collect();
+    vec![
+        items
+            .iter()
+            .map(|(order_id, _, _)| *order_id)
+            .collect::<Vec<_>>()
+            .into(),
+        items
+            .iter()
+            .map(|(_, position, _)| *position)
+            .collect::<Vec<_>>()
+            .into(),
+        items
+            .iter()
+            .map(|(_, _, l)| l.product.as_str().to_owned())
+            .collect::<Vec<_>>()
+            .into(),
+        items
+            .iter()
+            .map(|(_, _, l)| l.quantity.get())
+            .collect::<Vec<_>>()
+            .into(),
+        items
+            .iter()
+            .map(|(_, _, l)| l.unit_price.amount())
+            .collect::<Vec<_>>()
+            .into(),
+        items
+            .iter()
+            .map(|(_, _, l)| l.subtotal.amount())
+            .collect::<Vec<_>>()
+            .into(),
+        items
+            .iter()
+            .map(|(_, _, l)| l.discount_percent.get())
+            .collect::<Vec<_>>()
+            .into(),
+        items
+            .iter()
+            .map(|(_, _, l)| l.discount_amount.amount())
+            .collect::<Vec<_>>()
+            .into(),
+        items
+            .iter()
+            .map(|(_, _, l)| l.tax.amount())
+            .collect::<Vec<_>>()
+            .into(),
+        items
+            .iter()
+            .map(|(_, _, l)| l.total.amount())
+            .collect::<Vec<_>>()
+            .into(),
+        items
+            .iter()
+            .map(|(_, _, l)| l.amount_paid.amount())
+            .collect::<Vec<_>>()
+            .into(),
+        items
+            .iter()
+            .map(|(_, _, l)| text_or_empty(l.payment_method.as_ref().map(Label::as_str)))
+            .collect::<Vec<_>>()
+            .into(),
+        items
+            .iter()
+            .map(|(_, _, l)| batch_or_minus_one(l.batch_number))
+            .collect::<Vec<_>>()
+            .into(),
+        items
+            .iter()
+            .map(|(_, _, l)| text_or_empty(l.sales_notes.as_deref()))
+            .collect::<Vec<_>>()
+            .into(),
+        items
+            .iter()
+            .map(|(_, _, l)| text_or_empty(l.notes.as_ref().map(Note::as_str)))
+            .collect::<Vec<_>>()
+            .into(),
+        items
+            .iter()
+            .map(|(_, _, l)| text_or_empty(l.color.as_ref().map(Label::as_str)))
+            .collect::<Vec<_>>()
+            .into(),
+        items
+            .iter()
+            .map(|(_, _, l)| text_or_empty(l.size.as_ref().map(Label::as_str)))
+            .collect::<Vec<_>>()
+            .into(),
+    ]
 }

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Import benchmark: wall time and peak memory of `zinc import` (release build) on generated
+# files, first import and identical re-import, each into a fresh database.
+#
+#   bench/import.sh [ROWS ...]        default: 100000 1000000
+#
+# Needs python3 and ../shared/tools/gen_sales.py (override with ZINC_GEN_SALES), PostgreSQL at
+# ZINC_BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres) and GNU time.
+set -euo pipefail
+
+if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    exit 0
+fi
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+generator=${ZINC_GEN_SALES:-$root/../shared/tools/gen_sales.py}
+admin=${ZINC_BENCH_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/zinc-bench
+sizes=("$@")
+[[ ${#sizes[@]} -gt 0 ]] || sizes=(100000 1000000)
+
+[[ -x /usr/bin/time ]] || { echo "GNU time is needed (apt-get install time)" >&2; exit 2; }
+[[ -f "$generator" ]] || { echo "generator not found: $generator" >&2; exit 2; }
+mkdir -p "$cache"
+
+echo "building the release binary..." >&2
+cargo build --release --quiet -p zinc-app --bin zinc --manifest-path "$root/Cargo.toml"
+target_dir=$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+zinc="$target_dir/release/zinc"
+
+server=${admin%/*}
+measure() { # url file -> "seconds peak_kib"
+    local out
+    out=$( { /usr/bin/time -f '%e %M' "$zinc" import "$2" >/dev/null; } 2>&1 | tail -n 1)
+    echo "$out"
+}
+
+printf '%-9s %-8s %-11s %-11s %-13s %-13s\n' rows file_MB import_s rows_per_s peak_RSS_MiB reimport_s
+for rows in "${sizes[@]}"; do
+    file="$cache/sales-$rows.csv"
+    if [[ ! -s "$file" ]]; then
+        echo "generating $rows rows..." >&2
+        python3 "$generator" "$rows" > "$file.tmp" && mv "$file.tmp" "$file"
+    fi
+    db="zinc_bench_${rows}_$$"
+    url="$server/$db"
+    trap 'psql -q "$admin" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
+    DATABASE_URL="$url" "$zinc" migrate up >/dev/null 2>&1
+    read -r first_s first_kib < <(DATABASE_URL="$url" measure "$url" "$file")
+    read -r again_s _ < <(DATABASE_URL="$url" measure "$url" "$file")
+    psql -q "$admin" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
+    size_mb=$(python3 -c "import os; print(f'{os.path.getsize(\"$file\")/1e6:.1f}')")
+    rate=$(python3 -c "print(f'{$rows/max($first_s,0.01):,.0f}')")
+    peak=$(python3 -c "print(f'{$first_kib/1024:.0f}')")
+    printf '%-9s %-8s %-11s %-11s %-13s %-13s\n' "$rows" "$size_mb" "$first_s" "$rate" "$peak" "$again_s"
+done

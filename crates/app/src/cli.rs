@@ -1,0 +1,56 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Zinc: point-of-sale exports into PostgreSQL, as products, orders and order items.
+#[derive(Debug, Parser)]
+#[command(name = "zinc", version)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands of `zinc`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import a point-of-sale CSV export (creates the database and applies migrations first).
+    ///
+    /// Strict by default: any invalid row rejects the whole file and nothing is written.
+    /// Exit code 0 when imported, 1 when rejected, 3 when the import could not run.
+    Import {
+        /// The CSV file to import.
+        file: PathBuf,
+        /// Import every valid sale and report the rejected ones, instead of rejecting the file.
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+    /// Manage the database schema.
+    Migrate {
+        /// What to do with the migrations.
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+}
+
+/// Migration actions.
+#[derive(Debug, Subcommand)]
+pub enum MigrateAction {
+    /// Apply every pending migration (creates the database if it does not exist).
+    Up,
+    /// Roll back applied migrations: the last one by default.
+    Down {
+        /// How many to roll back.
+        #[arg(short = 'n', long, default_value_t = 1, conflicts_with = "all")]
+        steps: u32,
+        /// Roll back all of them (drops every table Zinc created).
+        #[arg(long)]
+        all: bool,
+    },
+    /// List the migrations and whether each is applied.
+    Status,
+    /// Drop every table and apply all migrations from scratch (destroys all data).
+    Fresh,
+}

@@ -1,0 +1,144 @@
+//! `zinc import FILE [--skip-invalid]`: a progress bar, then a summary and the problems.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use zinc_application::{ImportObserver, ImportPhase, ImportProgress, ImportRequest, ImportSales};
+use zinc_domain::{ImportMode, ImportReport, ImportStatus};
+use zinc_postgres::{PostgresLedger, database};
+
+use super::{ExitStatus, open_database};
+use crate::config::Config;
+
+/// How many problems the terminal shows; all of them are stored with the import.
+const PROBLEMS_SHOWN: usize = 50;
+
+pub(super) async fn run(
+    config: &Config,
+    path: &Path,
+    skip_invalid: bool,
+) -> anyhow::Result<ExitStatus> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let db = open_database(config).await?;
+    let applied = database::migrate_up(&db)
+        .await
+        .context("applying migrations")?;
+    if applied > 0 {
+        eprintln!("Applied {applied} migration(s).");
+    }
+    let mode = if skip_invalid {
+        ImportMode::SkipInvalid
+    } else {
+        ImportMode::Strict
+    };
+    let request = ImportRequest {
+        file_name: path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
+        source: BufReader::with_capacity(256 * 1024, file),
+        mode,
+    };
+    let progress = ProgressDisplay::new(size);
+    let started = Instant::now();
+    let report = ImportSales::new(PostgresLedger::new(db.clone()))
+        .import(request, &progress)
+        .await;
+    progress.bar.finish_and_clear();
+    db.close().await.ok();
+    let report = report.context("the import failed; nothing was written")?;
+    print_report(&report, started.elapsed());
+    Ok(match report.status {
+        ImportStatus::Succeeded => ExitStatus::Success,
+        ImportStatus::Rejected => ExitStatus::Rejected,
+    })
+}
+
+/// A progress bar on standard error, drawn only when it is a terminal.
+struct ProgressDisplay {
+    bar: ProgressBar,
+}
+
+impl ProgressDisplay {
+    fn new(size: u64) -> Self {
+        let bar = ProgressBar::with_draw_target(Some(size), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{msg:>14} [{bar:40}] {bytes}/{total_bytes} ({eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar.set_message("reading rows");
+        bar.enable_steady_tick(Duration::from_millis(200));
+        ProgressDisplay { bar }
+    }
+}
+
+impl ImportObserver for ProgressDisplay {
+    fn progress(&self, progress: ImportProgress) {
+        match progress.phase {
+            ImportPhase::Reading => self.bar.set_position(progress.bytes_read),
+            ImportPhase::CheckingSales => self
+                .bar
+                .set_message(format!("checked {} sales", progress.sales_done)),
+            ImportPhase::Writing => self
+                .bar
+                .set_message(format!("wrote {} sales", progress.sales_done)),
+        }
+    }
+}
+
+fn print_report(report: &ImportReport, took: Duration) {
+    let c = &report.counts;
+    let verdict = match report.status {
+        ImportStatus::Succeeded => "imported".to_owned(),
+        ImportStatus::Rejected if report.mode == ImportMode::Strict => {
+            "REJECTED: nothing was written (strict mode; --skip-invalid imports the valid sales)"
+                .to_owned()
+        }
+        ImportStatus::Rejected => "REJECTED: nothing was written".to_owned(),
+    };
+    println!("Import #{} of {}: {verdict}", report.id, report.file_name);
+    println!("  mode      {}", report.mode.as_str());
+    println!(
+        "  rows      {} read, {} imported, {} rejected",
+        c.rows_total, c.rows_imported, c.rows_rejected
+    );
+    println!(
+        "  sales     {} in file, {} rejected",
+        c.sales_total, c.sales_rejected
+    );
+    println!(
+        "  orders    {} created, {} updated, {} unchanged",
+        c.orders_created, c.orders_updated, c.orders_unchanged
+    );
+    println!(
+        "  products  {} created, {} updated",
+        c.products_created, c.products_updated
+    );
+    println!("  sha256    {}", report.sha256);
+    println!("  took      {:.2} s", took.as_secs_f64());
+    if report.status == ImportStatus::Succeeded && c.rows_imported > 0 && report.changed_nothing() {
+        println!("No changes: every sale was already stored exactly as in this file.");
+    }
+    let total = report.problems.total();
+    if total > 0 {
+        println!("Problems ({total}):");
+        for problem in report.problems.problems().iter().take(PROBLEMS_SHOWN) {
+            println!("  {problem}");
+        }
+        let shown = report.problems.problems().len().min(PROBLEMS_SHOWN) as u64;
+        if total > shown {
+            println!(
+                "  ... and {} more (the first {} are stored with import #{})",
+                total - shown,
+                report.problems.problems().len(),
+                report.id
+            );
+        }
+    }
+}

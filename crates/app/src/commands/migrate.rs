@@ -1,0 +1,55 @@
+//! `zinc migrate up|down|status|fresh`.
+
+use anyhow::Context;
+use zinc_migration::{Migrator, MigratorTrait};
+
+use super::{ExitStatus, open_database};
+use crate::cli::MigrateAction;
+use crate::config::Config;
+
+pub(super) async fn run(config: &Config, action: MigrateAction) -> anyhow::Result<ExitStatus> {
+    let db = open_database(config).await?;
+    match action {
+        MigrateAction::Up => {
+            let pending = Migrator::get_pending_migrations(&db).await?.len();
+            Migrator::up(&db, None)
+                .await
+                .context("applying migrations")?;
+            if pending == 0 {
+                println!("Database schema is up to date.");
+            } else {
+                println!("Applied {pending} migration(s).");
+            }
+        }
+        MigrateAction::Down { steps, all } => {
+            let applied = Migrator::get_applied_migrations(&db).await?.len() as u32;
+            let steps = if all { applied } else { steps.min(applied) };
+            if steps > 0 {
+                Migrator::down(&db, Some(steps))
+                    .await
+                    .context("rolling back migrations")?;
+            }
+            println!(
+                "Rolled back {steps} migration(s); {} still applied.",
+                applied - steps
+            );
+        }
+        MigrateAction::Status => {
+            for migration in Migrator::get_migration_with_status(&db).await? {
+                println!(
+                    "{:<10} {}",
+                    migration.status().to_string(),
+                    migration.name()
+                );
+            }
+        }
+        MigrateAction::Fresh => {
+            Migrator::fresh(&db)
+                .await
+                .context("recreating the schema")?;
+            println!("Dropped every table and applied all migrations.");
+        }
+    }
+    db.close().await.ok();
+    Ok(ExitStatus::Success)
+}
