@@ -11,7 +11,9 @@ use zinc_domain::{
     HeaderError, ImportCounts, ImportMode, ImportReport, ImportStatus, LatestPrices, Problem,
     ProblemLog, RowError, Sale, SaleGrouper, SaleId, SaleLine, SalesCsvReader, latest_sale_date,
 };
-use zinc_ports::{ImportSession, ImportStart, OrderChanges, SalesLedger, StoreError};
+use zinc_ports::{
+    ImportSession, ImportStart, OrderChanges, ProductChanges, SalesLedger, StoreError,
+};
 
 use crate::HashingReader;
 
@@ -45,9 +47,7 @@ pub enum ImportError {
 pub enum ImportPhase {
     /// Reading and validating rows.
     Reading,
-    /// Checking that each sale's lines agree.
-    CheckingSales,
-    /// Writing products and orders.
+    /// Checking sales and writing products, orders and items.
     Writing,
 }
 
@@ -144,28 +144,17 @@ impl<L: SalesLedger> ImportSales<L> {
             seconds = timer.elapsed().as_secs_f64(),
             "rows read and staged"
         );
-        let prices = if header_ok {
+        let strict = request.mode == ImportMode::Strict;
+        if header_ok {
             let timer = Instant::now();
-            let prices = run.check_sales().await?;
+            run.check_and_write(strict).await?;
             info!(
                 sales = run.counts.sales_total,
                 seconds = timer.elapsed().as_secs_f64(),
-                "sales checked"
-            );
-            prices
-        } else {
-            LatestPrices::new()
-        };
-        let rejected =
-            !header_ok || (request.mode == ImportMode::Strict && !run.problems.is_empty());
-        if !rejected {
-            let timer = Instant::now();
-            run.write(prices).await?;
-            info!(
-                seconds = timer.elapsed().as_secs_f64(),
-                "products and orders written"
+                "sales checked and written"
             );
         }
+        let rejected = !header_ok || (strict && !run.problems.is_empty());
         let Run {
             mut problems,
             mut counts,
@@ -254,57 +243,15 @@ impl Run<'_> {
         }
     }
 
-    /// Reads the staged lines back by sale and checks each sale. Returns the products' prices.
-    async fn check_sales(&mut self) -> Result<LatestPrices, ImportError> {
-        let mut prices = LatestPrices::new();
-        let mut valid_sales = 0;
-        let mut inconsistent: Vec<SaleId> = Vec::new();
-        let mut grouper = SaleGrouper::new();
-        self.session.rewind().await?;
-        loop {
-            let batch = self.session.read_staged(self.batch_size).await?;
-            let finished = batch.is_empty();
-            let groups = if finished {
-                grouper.finish().into_iter().collect()
-            } else {
-                grouper.push(batch)
-            };
-            for lines in groups {
-                let sale_id = lines[0].sale_id;
-                match Sale::assemble(lines) {
-                    Ok(sale) => {
-                        prices.observe(&sale);
-                        valid_sales += 1;
-                    }
-                    Err(problems) => {
-                        self.problems.extend(problems);
-                        inconsistent.push(sale_id);
-                    }
-                }
-            }
-            self.report(ImportPhase::CheckingSales, 0, valid_sales);
-            if finished {
-                break;
-            }
-        }
-        for chunk in inconsistent.chunks(self.batch_size) {
-            self.session.reject_sales(chunk).await?;
-        }
-        self.counts.sales_rejected = self.session.count_rejected_sales().await?;
-        self.counts.sales_total = valid_sales + self.counts.sales_rejected;
-        Ok(prices)
-    }
-
-    /// Saves the products, then every sale not rejected.
-    async fn write(&mut self, prices: LatestPrices) -> Result<(), ImportError> {
-        for chunk in prices.into_sorted().chunks(self.batch_size) {
-            let changes = self.session.save_products(chunk).await?;
-            self.counts.products_created += changes.created;
-            self.counts.products_updated += changes.updated;
-        }
-        // While the store writes one batch of sales, the next is assembled.
+    /// Reads the staged lines back sorted by sale, checks each sale and writes the valid ones,
+    /// batch by batch. In strict mode writing stops at the first problem (the import will be
+    /// rolled back) but checking goes on, so the report lists every problem.
+    async fn check_and_write(&mut self, strict: bool) -> Result<(), ImportError> {
+        let mut writing = !strict || self.problems.is_empty();
         let mut grouper = SaleGrouper::new();
         let mut to_save: Vec<Sale> = Vec::with_capacity(self.batch_size);
+        let mut inconsistent: Vec<SaleId> = Vec::new();
+        let mut valid_sales = 0;
         let mut written = 0;
         self.session.rewind().await?;
         loop {
@@ -315,31 +262,51 @@ impl Run<'_> {
             } else {
                 grouper.push(batch)
             };
-            if to_save.len() >= self.batch_size {
-                let (saved, assembled) = join(self.session.save_sales(&to_save), async {
-                    assemble_all(groups)
-                })
-                .await;
+            // While the store writes one batch of sales, the next is assembled.
+            let checked = if writing && to_save.len() >= self.batch_size {
+                let session = &mut *self.session;
+                let (saved, checked) = join(save(session, &to_save), async { check(groups) }).await;
                 self.count_saved(saved?, &to_save);
                 written += to_save.len() as u64;
-                to_save = assembled?;
+                to_save.clear();
                 self.report(ImportPhase::Writing, 0, written);
+                checked
             } else {
-                to_save.extend(assemble_all(groups)?);
+                check(groups)
+            };
+            valid_sales += checked.sales.len() as u64;
+            if !checked.problems.is_empty() {
+                self.problems.extend(checked.problems);
+                inconsistent.extend(checked.rejected);
+                if strict {
+                    writing = false;
+                    to_save.clear();
+                }
+            }
+            if writing {
+                to_save.extend(checked.sales);
             }
             if finished {
-                if !to_save.is_empty() {
-                    let saved = self.session.save_sales(&to_save).await?;
-                    self.count_saved(saved, &to_save);
-                    written += to_save.len() as u64;
-                    self.report(ImportPhase::Writing, 0, written);
-                }
-                return Ok(());
+                break;
             }
         }
+        if writing && !to_save.is_empty() {
+            let saved = save(self.session, &to_save).await?;
+            self.count_saved(saved, &to_save);
+            written += to_save.len() as u64;
+            self.report(ImportPhase::Writing, 0, written);
+        }
+        for chunk in inconsistent.chunks(self.batch_size) {
+            self.session.reject_sales(chunk).await?;
+        }
+        self.counts.sales_rejected = self.session.count_rejected_sales().await?;
+        self.counts.sales_total = valid_sales + self.counts.sales_rejected;
+        Ok(())
     }
 
-    fn count_saved(&mut self, changes: OrderChanges, sales: &[Sale]) {
+    fn count_saved(&mut self, (changes, products): (OrderChanges, ProductChanges), sales: &[Sale]) {
+        self.counts.products_created += products.created;
+        self.counts.products_updated += products.updated;
         self.counts.orders_created += changes.created;
         self.counts.orders_updated += changes.updated;
         self.counts.orders_unchanged += changes.unchanged;
@@ -404,18 +371,44 @@ async fn stage_batch(session: &mut dyn ImportSession, batch: &ReadBatch) -> Resu
     Ok(())
 }
 
-fn assemble_all(groups: Vec<Vec<SaleLine>>) -> Result<Vec<Sale>, StoreError> {
-    groups.into_iter().map(assemble_checked).collect()
+/// The outcome of checking a group of sales.
+struct Checked {
+    sales: Vec<Sale>,
+    problems: Vec<Problem>,
+    rejected: Vec<SaleId>,
 }
 
-/// Sales read back for writing were all checked already: a failure here means the store
-/// returned something other than what was staged.
-fn assemble_checked(lines: Vec<SaleLine>) -> Result<Sale, StoreError> {
-    let sale_id = lines[0].sale_id;
-    Sale::assemble(lines).map_err(|problems| {
-        StoreError::Inconsistent(format!(
-            "sale {sale_id} no longer passes its checks when read back: {}",
-            problems[0]
-        ))
-    })
+/// Assembles each sale, keeping the valid ones and the problems of the others.
+fn check(groups: Vec<Vec<SaleLine>>) -> Checked {
+    let mut checked = Checked {
+        sales: Vec::with_capacity(groups.len()),
+        problems: Vec::new(),
+        rejected: Vec::new(),
+    };
+    for lines in groups {
+        let sale_id = lines[0].sale_id;
+        match Sale::assemble(lines) {
+            Ok(sale) => checked.sales.push(sale),
+            Err(problems) => {
+                checked.problems.extend(problems);
+                checked.rejected.push(sale_id);
+            }
+        }
+    }
+    checked
+}
+
+/// Writes a batch of valid sales: their products (at the price of the batch's most recent
+/// sale; the store keeps whichever is most recent overall), then the orders and items.
+async fn save(
+    session: &mut dyn ImportSession,
+    sales: &[Sale],
+) -> Result<(OrderChanges, ProductChanges), StoreError> {
+    let mut prices = LatestPrices::new();
+    for sale in sales {
+        prices.observe(sale);
+    }
+    let products = session.save_products(&prices.into_sorted()).await?;
+    let orders = session.save_sales(sales).await?;
+    Ok((orders, products))
 }

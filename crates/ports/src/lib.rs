@@ -77,8 +77,8 @@ pub trait SalesLedger: Send + Sync {
 /// [`commit`](ImportSession::commit), or never.
 ///
 /// Concurrent imports are safe: stores must upsert by Sale ID and product name (no
-/// check-then-insert), and take their locks in the order the calls arrive: products sorted by
-/// name, then sales sorted by Sale ID.
+/// check-then-insert) and must not deadlock when two imports write overlapping products or
+/// sales in different orders.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait ImportSession: Send {
@@ -101,14 +101,15 @@ pub trait ImportSession: Send {
     async fn read_staged(&mut self, max: usize) -> Result<Vec<SaleLine>, StoreError>;
 
     /// Creates the products not yet stored and sets the price of those whose stored price
-    /// comes from an older sale. `prices` arrive sorted by product name.
+    /// comes from an older sale (so batches may arrive in any order). `prices` are sorted by
+    /// product name. Each product is counted at most once per import.
     async fn save_products(
         &mut self,
         prices: &[ProductPrice],
     ) -> Result<ProductChanges, StoreError>;
 
     /// Writes sales as orders with their items: new sales are created, changed ones replaced
-    /// (items included), identical ones left untouched. `sales` arrive sorted by Sale ID and
+    /// (items included), identical ones left untouched. `sales` arrive sorted by Sale ID, and
     /// their products were saved first.
     async fn save_sales(&mut self, sales: &[Sale]) -> Result<OrderChanges, StoreError>;
 

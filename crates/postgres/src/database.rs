@@ -44,7 +44,14 @@ pub async fn connect(url: &str, settings: &PoolSettings) -> Result<DatabaseConne
 pub async fn create_database_if_missing(url: &str) -> Result<bool, DbErr> {
     let (server_url, name) = split_database(url)
         .ok_or_else(|| DbErr::Custom(format!("the database URL names no database: {url}")))?;
-    let server = Database::connect(server_url).await?;
+    let mut options = ConnectOptions::new(server_url);
+    let bound = PoolSettings::default().acquire_timeout;
+    options
+        .max_connections(1)
+        .connect_timeout(bound)
+        .acquire_timeout(bound)
+        .sqlx_logging(false);
+    let server = Database::connect(options).await?;
     let exists = server
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,

@@ -4,14 +4,15 @@
 //!   parameter however many rows, NULLs included).
 //! - They are read back through a server-side cursor sorted by Sale ID and line, so memory on
 //!   this side stays at one batch.
-//! - Products are upserted sorted by name, then orders sorted by Sale ID: every import takes its
-//!   row locks in that one global order, so concurrent imports wait for each other instead of
-//!   deadlocking. Identity is enforced by the unique constraints (`ON CONFLICT`), never by a
-//!   check-then-insert.
+//! - Identity is enforced by the unique constraints (`ON CONFLICT` upserts on product name and
+//!   Sale ID), never by a check-then-insert. Before its first write an import takes a
+//!   transaction-scoped advisory lock, so the write phases of concurrent imports run one after
+//!   the other (their reading and staging still overlap): products arrive per batch in no global
+//!   order, and two imports locking the same products in different orders would deadlock.
 //! - An order is replaced only when its fingerprint differs, so re-importing a file changes
 //!   nothing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
@@ -33,6 +34,12 @@ use zinc_ports::{
 use crate::error::store_error;
 
 /// The staged line columns, shared by the temporary table and the JSON record set.
+/// Memory for the one sort of an import's staged lines (transaction-local `work_mem`).
+const SORT_MEMORY: &str = "256MB";
+
+/// The advisory lock key serialising the write phases of imports ("zinc" in ASCII).
+const WRITE_LOCK_KEY: i64 = 0x7a69_6e63;
+
 const STAGED_COLUMNS: &str = "line bigint, sale_id bigint, date date, client_id bigint, \
     location text, payment_method text, product text, batch_number bigint, sales_notes text, \
     notes text, color text, size text, unit_price numeric, quantity integer, subtotal numeric, \
@@ -73,8 +80,10 @@ impl SalesLedger for PostgresLedger {
             .map_err(store_error)?
             .ok_or_else(|| StoreError::Failed("INSERT ... RETURNING gave no row".into()))?;
         let import_id = ImportId::new(get(&row, "id")?);
+        // The staged lines are sorted once by the cursor: let that sort happen in memory.
         txn.execute_unprepared(&format!(
-            "CREATE TEMPORARY TABLE zinc_staged_lines ({STAGED_COLUMNS}) ON COMMIT DROP;
+            "SET LOCAL work_mem = '{SORT_MEMORY}';
+             CREATE TEMPORARY TABLE zinc_staged_lines ({STAGED_COLUMNS}) ON COMMIT DROP;
              CREATE TEMPORARY TABLE zinc_rejected_sales (sale_id bigint PRIMARY KEY) ON COMMIT DROP;"
         ))
         .await
@@ -84,6 +93,8 @@ impl SalesLedger for PostgresLedger {
             txn: Some(txn),
             import_id,
             cursor_open: false,
+            writing: false,
+            products_seen: HashSet::new(),
         }))
     }
 }
@@ -94,9 +105,26 @@ struct PostgresImportSession {
     txn: Option<DatabaseTransaction>,
     import_id: ImportId,
     cursor_open: bool,
+    /// True once the write lock is held.
+    writing: bool,
+    /// Products created or updated by this import, so each is counted once.
+    products_seen: HashSet<i64>,
 }
 
 impl PostgresImportSession {
+    /// Waits for, then holds until the transaction ends, the lock serialising imports' writes.
+    async fn lock_for_writing(&mut self) -> Result<(), StoreError> {
+        if !self.writing {
+            self.execute(
+                "SELECT pg_advisory_xact_lock($1)",
+                vec![WRITE_LOCK_KEY.into()],
+            )
+            .await?;
+            self.writing = true;
+        }
+        Ok(())
+    }
+
     fn txn(&self) -> Result<&DatabaseTransaction, StoreError> {
         self.txn
             .as_ref()
@@ -201,6 +229,7 @@ impl ImportSession for PostgresImportSession {
         if prices.is_empty() {
             return Ok(ProductChanges::default());
         }
+        self.lock_for_writing().await?;
         let rows: Vec<ProductRow> = prices
             .iter()
             .enumerate()
@@ -228,15 +257,16 @@ impl ImportSession for PostgresImportSession {
                        >= (NOT p.price_from_refund, p.price_sale_date, p.price_sale_id) \
                    AND (EXCLUDED.price, EXCLUDED.price_sale_id, EXCLUDED.price_sale_date, EXCLUDED.price_from_refund) \
                        IS DISTINCT FROM (p.price, p.price_sale_id, p.price_sale_date, p.price_from_refund) \
-                 RETURNING (xmax = 0) AS created",
+                 RETURNING p.id, (xmax = 0) AS created",
                 vec![json(&rows)?],
             )
             .await?;
         let mut changes = ProductChanges::default();
         for row in &results {
+            let first_time = self.products_seen.insert(get::<i64>(row, "id")?);
             if get::<bool>(row, "created")? {
                 changes.created += 1;
-            } else {
+            } else if first_time {
                 changes.updated += 1;
             }
         }
@@ -247,6 +277,7 @@ impl ImportSession for PostgresImportSession {
         if sales.is_empty() {
             return Ok(OrderChanges::default());
         }
+        self.lock_for_writing().await?;
         let written = self
             .query(
                 "INSERT INTO orders AS o (sale_id, client_id, date, location, payment_method, \

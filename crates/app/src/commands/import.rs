@@ -82,9 +82,6 @@ impl ImportObserver for ProgressDisplay {
     fn progress(&self, progress: ImportProgress) {
         match progress.phase {
             ImportPhase::Reading => self.bar.set_position(progress.bytes_read),
-            ImportPhase::CheckingSales => self
-                .bar
-                .set_message(format!("checked {} sales", progress.sales_done)),
             ImportPhase::Writing => self
                 .bar
                 .set_message(format!("wrote {} sales", progress.sales_done)),
