@@ -80,8 +80,9 @@ impl ImportObserver for NoProgress {
 /// Imports point-of-sale exports through a [`SalesLedger`].
 ///
 /// The file is read once, in constant memory: valid lines are staged in the store as they are
-/// read, then read back sorted by sale to check each sale's lines against each other, then
-/// once more to write the orders. Memory holds one batch and one price per distinct product.
+/// read, then read back once, sorted by sale, to check each sale's lines against each other
+/// and write the accepted sales batch by batch. Memory holds one batch and one price per
+/// distinct product.
 /// Every problem is reported (line, column, value, reason). In strict mode any problem rejects
 /// the whole file and nothing is written; in skip-invalid mode a sale with any bad line is
 /// rejected whole and every other sale is written.

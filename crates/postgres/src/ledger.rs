@@ -1,7 +1,8 @@
 //! [`SalesLedger`] on PostgreSQL: one transaction per import, bulk statements throughout.
 //!
-//! - Lines are staged in a temporary table, a batch per statement (`json_to_recordset`: one
-//!   parameter however many rows, NULLs included).
+//! - Lines are staged in a temporary table, a batch per statement (`unnest` over one typed array
+//!   per column; sea-query arrays cannot hold NULLs, so `''` and `-1` stand for "no value" and
+//!   `NULLIF` restores them).
 //! - They are read back through a server-side cursor sorted by Sale ID and line, so memory on
 //!   this side stays at one batch.
 //! - Identity is enforced by the unique constraints (`ON CONFLICT` upserts on product name and
@@ -33,7 +34,6 @@ use zinc_ports::{
 
 use crate::error::store_error;
 
-/// The staged line columns, shared by the temporary table and the JSON record set.
 /// Memory for the one sort of an import's staged lines (transaction-local `work_mem`).
 const SORT_MEMORY: &str = "256MB";
 
