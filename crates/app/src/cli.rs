@@ -27,6 +27,14 @@ pub enum Command {
         #[arg(long)]
         skip_invalid: bool,
     },
+    /// Serve the HTTP API (creates the database and applies migrations first, unless
+    /// ZINC_MIGRATE_ON_START=false).
+    Serve {
+        /// Files to import before listening (idempotent: an already imported file changes
+        /// nothing), e.g. the bundled data/sample-sales.csv.
+        #[arg(long = "import", value_name = "FILE")]
+        imports: Vec<PathBuf>,
+    },
     /// Manage the database schema.
     Migrate {
         /// What to do with the migrations.

@@ -119,6 +119,12 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
+    /// True when the file was refused before any row was read: empty, or a header that does
+    /// not name the export's columns.
+    pub fn refused_whole_file(&self) -> bool {
+        self.status == ImportStatus::Rejected && self.counts.rows_total == 0
+    }
+
     /// True when the import wrote nothing new: every sale was already stored as in the file.
     pub fn changed_nothing(&self) -> bool {
         let c = &self.counts;

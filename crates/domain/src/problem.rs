@@ -70,6 +70,14 @@ impl ProblemLog {
         Self::default()
     }
 
+    /// A log as stored: the problems kept in detail and how many were found in all (at least
+    /// as many as kept; extra kept problems beyond the bound are dropped).
+    pub fn restore(mut kept: Vec<Problem>, total: u64) -> Self {
+        kept.truncate(MAX_REPORTED_PROBLEMS);
+        let total = total.max(kept.len() as u64);
+        ProblemLog { kept, total }
+    }
+
     /// Records a problem (kept in detail while there is room).
     pub fn push(&mut self, problem: Problem) {
         self.total += 1;

@@ -14,7 +14,11 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use thiserror::Error;
-use zinc_domain::{ImportId, ImportMode, ImportReport, ProductPrice, Sale, SaleId, SaleLine};
+use zinc_domain::{
+    DailyRevenue, DateBounds, DateRange, ImportId, ImportMode, ImportReport, Location, Order,
+    OrderFilter, OrderId, OrderWithItems, Page, Paged, Product, ProductFilter, ProductId,
+    ProductPrice, ProductSales, RankBy, RevenueTotals, Sale, SaleId, SaleLine,
+};
 
 /// Why the store could not do what was asked. None of these is the user's fault.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -73,6 +77,17 @@ pub trait SalesLedger: Send + Sync {
     -> Result<Box<dyn ImportSession>, StoreError>;
 }
 
+/// A shared ledger is a ledger (the web server holds one behind an `Arc`).
+#[async_trait]
+impl<T: SalesLedger + ?Sized> SalesLedger for std::sync::Arc<T> {
+    async fn begin_import(
+        &self,
+        start: &ImportStart,
+    ) -> Result<Box<dyn ImportSession>, StoreError> {
+        (**self).begin_import(start).await
+    }
+}
+
 /// One import in progress. Everything it writes becomes visible at once on
 /// [`commit`](ImportSession::commit), or never.
 ///
@@ -118,4 +133,82 @@ pub trait ImportSession: Send {
 
     /// Discards everything written and records the rejected attempt with its report.
     async fn reject(&mut self, report: &ImportReport) -> Result<(), StoreError>;
+}
+
+/// The record of past imports, newest first.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait ImportHistory: Send + Sync {
+    /// A page of import reports, newest first. Their problem lists are left empty (see
+    /// [`ImportHistory::find_import`]) but keep their totals.
+    async fn list_imports(&self, page: Page) -> Result<Paged<ImportReport>, StoreError>;
+
+    /// One import with its full problem list, if it exists.
+    async fn find_import(&self, id: ImportId) -> Result<Option<ImportReport>, StoreError>;
+}
+
+/// The products the imports created.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait ProductCatalog: Send + Sync {
+    /// A page of products matching `filter`, by name.
+    async fn list_products(
+        &self,
+        filter: &ProductFilter,
+        page: Page,
+    ) -> Result<Paged<Product>, StoreError>;
+
+    /// One product, if it exists.
+    async fn find_product(&self, id: ProductId) -> Result<Option<Product>, StoreError>;
+}
+
+/// The orders the imports created.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait OrderBook: Send + Sync {
+    /// A page of orders matching `filter`, newest sale date first (then highest Sale ID).
+    async fn list_orders(
+        &self,
+        filter: &OrderFilter,
+        page: Page,
+    ) -> Result<Paged<Order>, StoreError>;
+
+    /// One order with its items in file order, if it exists.
+    async fn find_order(&self, id: OrderId) -> Result<Option<OrderWithItems>, StoreError>;
+}
+
+/// Sums over the stored orders.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait SalesMetrics: Send + Sync {
+    /// Revenue and order count of the orders dated within `dates`, at `location` if given.
+    async fn revenue(
+        &self,
+        dates: DateBounds,
+        location: Option<Location>,
+    ) -> Result<RevenueTotals, StoreError>;
+
+    /// The same per day, for the days that had orders (in date order).
+    async fn daily_revenue(
+        &self,
+        range: DateRange,
+        location: Option<Location>,
+    ) -> Result<Vec<DailyRevenue>, StoreError>;
+
+    /// The `limit` best-selling products over `dates`, best first (ties by name).
+    async fn top_products(
+        &self,
+        dates: DateBounds,
+        by: RankBy,
+        limit: u32,
+    ) -> Result<Vec<ProductSales>, StoreError>;
+}
+
+/// Whether the store can serve requests.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait StoreHealth: Send + Sync {
+    /// Pings the store and checks its schema is up to date; `Ok` with the migrations still
+    /// pending (empty when ready).
+    async fn pending_migrations(&self) -> Result<Vec<String>, StoreError>;
 }

@@ -1,13 +1,16 @@
 //! # zinc-postgres
 //!
 //! The PostgreSQL adapter for Zinc's ports, on sea-orm: [`PostgresLedger`] implements
-//! `zinc_ports::SalesLedger`, and [`database`] connects, creates a missing database and applies
+//! `zinc_ports::SalesLedger` (imports), [`PostgresQueries`] the read-side ports (history,
+//! products, orders, revenue, health), and [`database`] connects, creates a missing database and applies
 //! migrations. sea-orm types stay inside this crate; callers see domain and port types only.
 #![warn(missing_docs)]
 
 pub mod database;
 mod error;
 mod ledger;
+mod queries;
 
 pub use error::store_error;
 pub use ledger::PostgresLedger;
+pub use queries::PostgresQueries;

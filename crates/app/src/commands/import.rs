@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use sea_orm::DatabaseConnection;
 use zinc_application::{ImportObserver, ImportPhase, ImportProgress, ImportRequest, ImportSales};
 use zinc_domain::{ImportMode, ImportReport, ImportStatus};
 use zinc_postgres::{PostgresLedger, database};
@@ -22,8 +23,8 @@ pub(super) async fn run(
     path: &Path,
     skip_invalid: bool,
 ) -> anyhow::Result<ExitStatus> {
-    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    // Open the file first: a typo should not create a database.
+    File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let db = open_database(config).await?;
     let applied = database::migrate_up(&db)
         .await
@@ -31,6 +32,19 @@ pub(super) async fn run(
     if applied > 0 {
         eprintln!("Applied {applied} migration(s).");
     }
+    let status = import_file(&db, path, skip_invalid).await;
+    db.close().await.ok();
+    status
+}
+
+/// Imports one file through `db`, showing progress and printing the summary.
+pub(super) async fn import_file(
+    db: &DatabaseConnection,
+    path: &Path,
+    skip_invalid: bool,
+) -> anyhow::Result<ExitStatus> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let mode = if skip_invalid {
         ImportMode::SkipInvalid
     } else {
@@ -50,7 +64,6 @@ pub(super) async fn run(
         .import(request, &progress)
         .await;
     progress.bar.finish_and_clear();
-    db.close().await.ok();
     let report = report.context("the import failed; nothing was written")?;
     print_report(&report, started.elapsed());
     Ok(match report.status {

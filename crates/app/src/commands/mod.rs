@@ -2,6 +2,7 @@
 
 mod import;
 mod migrate;
+mod serve;
 
 use sea_orm::DatabaseConnection;
 use zinc_postgres::database::{self, PoolSettings};
@@ -25,6 +26,7 @@ pub enum ExitStatus {
 pub async fn run(command: Command, config: &Config) -> ExitStatus {
     let outcome = match command {
         Command::Import { file, skip_invalid } => import::run(config, &file, skip_invalid).await,
+        Command::Serve { imports } => serve::run(config, &imports).await,
         Command::Migrate { action } => migrate::run(config, action).await,
     };
     outcome.unwrap_or_else(|error| {

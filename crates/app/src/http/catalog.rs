@@ -1,0 +1,127 @@
+//! Products and orders: `GET /api/v1/products[/{id}]`, `GET /api/v1/orders[/{id}]`.
+
+use actix_web::{HttpResponse, get, web};
+use zinc_domain::{DateBounds, OrderFilter, OrderId, ProductFilter, ProductId};
+
+use super::AppState;
+use super::body::{OrderDetailBody, OrderPage, ProductBody, ProductPage};
+use super::params::{self, OrderQuery, ProductQuery};
+use super::problem::{ApiError, Problem};
+
+/// List products by name, optionally those whose name contains `q`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/products",
+    tag = "products",
+    params(ProductQuery),
+    responses(
+        (status = 200, body = ProductPage),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/api/v1/products")]
+pub async fn list_products(
+    state: web::Data<AppState>,
+    query: web::Query<ProductQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = params::page(query.limit.as_deref(), query.offset.as_deref())?;
+    let filter = ProductFilter {
+        name_contains: query.q.clone().filter(|q| !q.trim().is_empty()),
+    };
+    let products = state.products.list_products(&filter, page).await?;
+    Ok(HttpResponse::Ok().json(ProductPage::from_page(&products)))
+}
+
+/// One product.
+#[utoipa::path(
+    get,
+    path = "/api/v1/products/{id}",
+    tag = "products",
+    params(("id" = i64, Path, description = "The product's number")),
+    responses(
+        (status = 200, body = ProductBody),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/api/v1/products/{id}")]
+pub async fn get_product(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = params::id("id", &id)?;
+    let product = state
+        .products
+        .find_product(ProductId::new(id))
+        .await?
+        .ok_or(ApiError::NotFound {
+            what: "product",
+            id,
+        })?;
+    Ok(HttpResponse::Ok().json(ProductBody::from(&product)))
+}
+
+/// List orders, newest sale date first, filtered by date range, location, client or sale.
+#[utoipa::path(
+    get,
+    path = "/api/v1/orders",
+    tag = "orders",
+    params(OrderQuery),
+    responses(
+        (status = 200, body = OrderPage),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/api/v1/orders")]
+pub async fn list_orders(
+    state: web::Data<AppState>,
+    query: web::Query<OrderQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = params::page(query.limit.as_deref(), query.offset.as_deref())?;
+    let dates = DateBounds::new(
+        params::date("from", query.from.as_deref())?,
+        params::date("to", query.to.as_deref())?,
+    )
+    .map_err(|source| ApiError::BadQuery {
+        name: "from",
+        source,
+    })?;
+    let filter = OrderFilter {
+        dates,
+        location: params::location(query.location.as_deref())?,
+        client_id: query.client_id()?,
+        sale_id: query.sale_id()?,
+    };
+    let orders = state.orders.list_orders(&filter, page).await?;
+    Ok(HttpResponse::Ok().json(OrderPage::from_page(&orders)))
+}
+
+/// One order with its items.
+#[utoipa::path(
+    get,
+    path = "/api/v1/orders/{id}",
+    tag = "orders",
+    params(("id" = i64, Path, description = "The order's number (not the Sale ID)")),
+    responses(
+        (status = 200, body = OrderDetailBody),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/api/v1/orders/{id}")]
+pub async fn get_order(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = params::id("id", &id)?;
+    let order = state
+        .orders
+        .find_order(OrderId::new(id))
+        .await?
+        .ok_or(ApiError::NotFound { what: "order", id })?;
+    Ok(HttpResponse::Ok().json(OrderDetailBody::from(&order)))
+}

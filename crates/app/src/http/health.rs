@@ -1,0 +1,62 @@
+//! `GET /health/live` (the process answers) and `GET /health/ready` (the database answers and
+//! its schema is up to date).
+
+use std::time::Duration;
+
+use actix_web::{HttpResponse, get, web};
+use zinc_ports::StoreError;
+
+use super::AppState;
+use super::body::HealthBody;
+use super::problem::{ApiError, Problem};
+
+/// How long readiness waits for the database.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The process is up. Never touches the database.
+#[utoipa::path(
+    get,
+    path = "/health/live",
+    tag = "health",
+    responses((status = 200, body = HealthBody)),
+)]
+#[get("/health/live")]
+pub async fn live() -> HttpResponse {
+    HttpResponse::Ok().json(HealthBody {
+        status: "ok".to_owned(),
+        database: None,
+    })
+}
+
+/// The service can serve requests: the database answers within 2 s and every migration is applied.
+#[utoipa::path(
+    get,
+    path = "/health/ready",
+    tag = "health",
+    responses(
+        (status = 200, body = HealthBody),
+        (status = 503, description = "Database unreachable or migrations pending", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/health/ready")]
+pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let pending = tokio::time::timeout(READY_TIMEOUT, state.health.pending_migrations())
+        .await
+        .map_err(|_| {
+            StoreError::Unavailable(format!(
+                "the database did not answer within {} s",
+                READY_TIMEOUT.as_secs()
+            ))
+        })??;
+    if !pending.is_empty() {
+        return Err(ApiError::NotReady(format!(
+            "{} migration(s) pending: {}",
+            pending.len(),
+            pending.join(", ")
+        )));
+    }
+    Ok(HttpResponse::Ok().json(HealthBody {
+        status: "ok".to_owned(),
+        database: Some("reachable".to_owned()),
+    }))
+}

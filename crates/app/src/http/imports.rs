@@ -1,0 +1,253 @@
+//! `POST /api/v1/imports` (multipart or raw CSV), `GET /api/v1/imports[/{id}]`.
+//!
+//! The upload is spooled to a temporary file (bounded memory, size limit enforced while
+//! receiving), then handed to the same import use case as the CLI. The import runs on the
+//! service's runtime, not on the HTTP worker, and always finishes once started: a client that
+//! disconnects does not leave a half-written import (it is one transaction anyway).
+
+use std::io::{BufReader, Seek, SeekFrom, Write};
+
+use actix_multipart::Multipart;
+use actix_web::http::header::{self, ContentType};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use futures_util::{Stream, StreamExt};
+use zinc_application::{ImportRequest, ImportSales, NoProgress};
+use zinc_domain::{ImportId, ImportMode, ImportStatus};
+
+use super::AppState;
+use super::body::{ImportPage, ImportReportBody};
+use super::params::{self, ImportQuery, PageQuery};
+use super::problem::{ApiError, Problem};
+
+/// The file name recorded for a raw body when none is given.
+const DEFAULT_FILE_NAME: &str = "upload.csv";
+
+/// A received upload, spooled to disk.
+struct Upload {
+    file_name: String,
+    file: std::fs::File,
+    bytes: u64,
+}
+
+/// Import a point-of-sale CSV export.
+///
+/// Strict by default: any invalid row rejects the file (422) and nothing is written. With
+/// `skip_invalid=true` every valid sale is written and each rejected sale is reported.
+/// Every attempt is recorded and can be fetched later.
+#[utoipa::path(
+    post,
+    path = "/api/v1/imports",
+    tag = "imports",
+    params(ImportQuery),
+    request_body(
+        description = "The export, as a multipart form field `file` or as the raw body.",
+        content(
+            ("multipart/form-data"),
+            ("text/csv"),
+        ),
+    ),
+    responses(
+        (status = 201, description = "Imported (in skip-invalid mode, possibly with rejected sales listed)", body = ImportReportBody),
+        (status = 400, description = "No file, an empty file, a bad header or a bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than ZINC_MAX_UPLOAD_BYTES", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither multipart/form-data nor text/csv", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Strict import with invalid rows: nothing written; `errors` lists every problem and `import` the recorded report", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+#[post("/api/v1/imports")]
+pub async fn create_import(
+    state: web::Data<AppState>,
+    query: web::Query<ImportQuery>,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let mode = if params::flag("skip_invalid", query.skip_invalid.as_deref())? {
+        ImportMode::SkipInvalid
+    } else {
+        ImportMode::Strict
+    };
+    let limit = state.max_upload_bytes;
+    if let Some(length) = declared_length(&request)
+        && length > limit
+    {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    let media = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let upload = if media.starts_with("multipart/form-data") {
+        receive_multipart(Multipart::new(request.headers(), payload), limit).await?
+    } else if media.starts_with("text/csv")
+        || media.starts_with("application/csv")
+        || media.starts_with("text/plain")
+        || media.starts_with("application/octet-stream")
+    {
+        let name = query
+            .filename
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_FILE_NAME.to_owned());
+        receive(name, payload, limit).await?
+    } else if media.is_empty() {
+        return Err(ApiError::MissingFile(
+            "no file: send the CSV as multipart/form-data (field `file`) or as a text/csv body"
+                .to_owned(),
+        ));
+    } else {
+        return Err(ApiError::UnsupportedMediaType(media));
+    };
+    if upload.bytes == 0 {
+        return Err(ApiError::MissingFile(format!(
+            "the file {} is empty",
+            upload.file_name
+        )));
+    }
+    let Upload {
+        file_name,
+        mut file,
+        ..
+    } = upload;
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| ApiError::Internal(format!("rewinding the upload: {e}")))?;
+    let use_case = ImportSales::new(state.ledger.clone());
+    let task = state.runtime.spawn(async move {
+        use_case
+            .import(
+                ImportRequest {
+                    file_name,
+                    source: BufReader::with_capacity(256 * 1024, file),
+                    mode,
+                },
+                &NoProgress,
+            )
+            .await
+    });
+    let report = task
+        .await
+        .map_err(|e| ApiError::Internal(format!("the import task failed: {e}")))??;
+    match report.status {
+        ImportStatus::Succeeded => Ok(HttpResponse::Created()
+            .insert_header((
+                header::LOCATION,
+                format!("/api/v1/imports/{}", report.id.get()),
+            ))
+            .json(ImportReportBody::from_report(&report, true))),
+        ImportStatus::Rejected if report.refused_whole_file() => {
+            Err(ApiError::FileRefused(Box::new(report)))
+        }
+        ImportStatus::Rejected => Err(ApiError::ImportRejected(Box::new(report))),
+    }
+}
+
+fn declared_length(request: &HttpRequest) -> Option<u64> {
+    request
+        .headers()
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+async fn receive_multipart(mut form: Multipart, limit: u64) -> Result<Upload, ApiError> {
+    while let Some(field) = form.next().await {
+        let field = field.map_err(|e| ApiError::BadUpload(e.to_string()))?;
+        if field.name() != Some("file") {
+            // Other fields are not ours; drain them.
+            let mut field = field;
+            while let Some(chunk) = field.next().await {
+                chunk.map_err(|e| ApiError::BadUpload(e.to_string()))?;
+            }
+            continue;
+        }
+        let name = field
+            .content_disposition()
+            .and_then(|d| d.get_filename())
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or(DEFAULT_FILE_NAME)
+            .to_owned();
+        return receive(name, field, limit).await;
+    }
+    Err(ApiError::MissingFile(
+        "the form has no field named `file`".to_owned(),
+    ))
+}
+
+async fn receive<S, E>(file_name: String, mut chunks: S, limit: u64) -> Result<Upload, ApiError>
+where
+    S: Stream<Item = Result<web::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let mut file = tempfile::tempfile()
+        .map_err(|e| ApiError::Internal(format!("creating a temporary file: {e}")))?;
+    let mut bytes = 0u64;
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadUpload(e.to_string()))?;
+        bytes += chunk.len() as u64;
+        if bytes > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        file.write_all(&chunk)
+            .map_err(|e| ApiError::Internal(format!("spooling the upload: {e}")))?;
+    }
+    Ok(Upload {
+        file_name,
+        file,
+        bytes,
+    })
+}
+
+/// List imports, newest first (problem lists omitted; fetch one import to see them).
+#[utoipa::path(
+    get,
+    path = "/api/v1/imports",
+    tag = "imports",
+    params(PageQuery),
+    responses(
+        (status = 200, body = ImportPage),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/api/v1/imports")]
+pub async fn list_imports(
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = params::page(query.limit.as_deref(), query.offset.as_deref())?;
+    let imports = state.history.list_imports(page).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .json(ImportPage::from_page(&imports)))
+}
+
+/// One import with its full report.
+#[utoipa::path(
+    get,
+    path = "/api/v1/imports/{id}",
+    tag = "imports",
+    params(("id" = i64, Path, description = "The import's number")),
+    responses(
+        (status = 200, body = ImportReportBody),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/api/v1/imports/{id}")]
+pub async fn get_import(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = params::id("id", &id)?;
+    let report = state
+        .history
+        .find_import(ImportId::new(id))
+        .await?
+        .ok_or(ApiError::NotFound { what: "import", id })?;
+    Ok(HttpResponse::Ok().json(ImportReportBody::from_report(&report, true)))
+}

@@ -1,0 +1,133 @@
+//! Revenue metrics: totals, per day, and best sellers.
+
+use actix_web::{HttpResponse, get, web};
+use chrono::{Days, Utc};
+use zinc_domain::{DateBounds, DateRange, fill_days};
+
+use super::AppState;
+use super::body::{DailyRevenueBody, DayBody, RevenueBody, TopProductBody, TopProductsBody};
+use super::params::{self, DailyRevenueQuery, RevenueQuery, TopProductsQuery};
+use super::problem::{ApiError, Problem};
+
+/// The most days one daily-revenue call covers.
+pub const MAX_DAILY_DAYS: u64 = 366;
+/// Days covered by default (ending at `to`).
+const DEFAULT_DAILY_DAYS: u64 = 30;
+/// Best sellers returned by default, and at most.
+const DEFAULT_TOP: u32 = 10;
+const MAX_TOP: u32 = 100;
+
+/// Revenue, order count and average order value over a period (both ends included).
+#[utoipa::path(
+    get,
+    path = "/api/v1/metrics/revenue",
+    tag = "metrics",
+    params(RevenueQuery),
+    responses(
+        (status = 200, description = "Totals; zeros for a period without sales", body = RevenueBody),
+        (status = 400, description = "A bad date or location, or `from` after `to`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/api/v1/metrics/revenue")]
+pub async fn revenue(
+    state: web::Data<AppState>,
+    query: web::Query<RevenueQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let dates = DateBounds::new(
+        params::date("from", query.from.as_deref())?,
+        params::date("to", query.to.as_deref())?,
+    )
+    .map_err(|source| ApiError::BadQuery {
+        name: "from",
+        source,
+    })?;
+    let location = params::location(query.location.as_deref())?;
+    let totals = state.metrics.revenue(dates, location).await?;
+    Ok(HttpResponse::Ok().json(RevenueBody {
+        from: dates.from(),
+        to: dates.to(),
+        location: location.map(|l| l.as_str().to_owned()),
+        currency: state.currency.clone(),
+        total_revenue: totals.revenue.to_string(),
+        order_count: totals.order_count,
+        average_order_value: totals.average_order_value().to_string(),
+    }))
+}
+
+/// Revenue per day, every day of the range present (zero-filled), at most 366 days per call.
+#[utoipa::path(
+    get,
+    path = "/api/v1/metrics/revenue/daily",
+    tag = "metrics",
+    params(DailyRevenueQuery),
+    responses(
+        (status = 200, body = DailyRevenueBody),
+        (status = 400, description = "A bad date or location, `from` after `to`, or more than 366 days", body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/api/v1/metrics/revenue/daily")]
+pub async fn daily_revenue(
+    state: web::Data<AppState>,
+    query: web::Query<DailyRevenueQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let to = params::date("to", query.to.as_deref())?.unwrap_or_else(|| Utc::now().date_naive());
+    let from = match params::date("from", query.from.as_deref())? {
+        Some(from) => from,
+        None => to
+            .checked_sub_days(Days::new(DEFAULT_DAILY_DAYS - 1))
+            .unwrap_or(to),
+    };
+    let range =
+        DateRange::at_most(from, to, MAX_DAILY_DAYS).map_err(|source| ApiError::BadQuery {
+            name: "from",
+            source,
+        })?;
+    let location = params::location(query.location.as_deref())?;
+    let sold = state.metrics.daily_revenue(range, location).await?;
+    Ok(HttpResponse::Ok().json(DailyRevenueBody {
+        from,
+        to,
+        location: location.map(|l| l.as_str().to_owned()),
+        currency: state.currency.clone(),
+        days: fill_days(range, &sold).iter().map(DayBody::from).collect(),
+    }))
+}
+
+/// Best-selling products over a period, by revenue or by units.
+#[utoipa::path(
+    get,
+    path = "/api/v1/metrics/products/top",
+    tag = "metrics",
+    params(TopProductsQuery),
+    responses(
+        (status = 200, body = TopProductsBody),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/api/v1/metrics/products/top")]
+pub async fn top_products(
+    state: web::Data<AppState>,
+    query: web::Query<TopProductsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let dates = DateBounds::new(
+        params::date("from", query.from.as_deref())?,
+        params::date("to", query.to.as_deref())?,
+    )
+    .map_err(|source| ApiError::BadQuery {
+        name: "from",
+        source,
+    })?;
+    let limit = params::number("limit", query.limit.as_deref(), 1, MAX_TOP)?.unwrap_or(DEFAULT_TOP);
+    let by = query.by()?;
+    let top = state.metrics.top_products(dates, by, limit).await?;
+    Ok(HttpResponse::Ok().json(TopProductsBody {
+        from: dates.from(),
+        to: dates.to(),
+        by: by.as_str().to_owned(),
+        currency: state.currency.clone(),
+        items: top.iter().map(TopProductBody::from).collect(),
+    }))
+}

@@ -1,0 +1,108 @@
+//! The HTTP door: actix-web handlers that translate requests into the same use cases and ports
+//! as the CLI, and results (or [`problem::ApiError`]s) back into JSON.
+
+mod body;
+mod catalog;
+pub mod docs;
+mod health;
+mod imports;
+mod metrics;
+mod params;
+pub mod problem;
+
+use std::sync::Arc;
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::{HttpRequest, HttpResponse, web};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+use zinc_ports::{
+    ImportHistory, OrderBook, ProductCatalog, SalesLedger, SalesMetrics, StoreHealth,
+};
+
+use problem::ApiError;
+
+/// What the handlers need: the ports, and a few settings.
+#[derive(Clone)]
+pub struct AppState {
+    /// Writes imports.
+    pub ledger: Arc<dyn SalesLedger>,
+    /// Reads past imports.
+    pub history: Arc<dyn ImportHistory>,
+    /// Reads products.
+    pub products: Arc<dyn ProductCatalog>,
+    /// Reads orders.
+    pub orders: Arc<dyn OrderBook>,
+    /// Sums revenue.
+    pub metrics: Arc<dyn SalesMetrics>,
+    /// Checks the store.
+    pub health: Arc<dyn StoreHealth>,
+    /// The largest upload accepted, in bytes.
+    pub max_upload_bytes: u64,
+    /// The currency of every amount (ISO 4217).
+    pub currency: String,
+    /// Where imports run (off the HTTP workers).
+    pub runtime: tokio::runtime::Handle,
+}
+
+/// Registers every route, the documentation, and problem+json answers for malformed requests
+/// and unknown routes.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .app_data(web::QueryConfig::default().error_handler(|error, _| query_error(error).into()))
+        .app_data(web::PathConfig::default().error_handler(|error, _| path_error(error).into()))
+        .app_data(web::JsonConfig::default().error_handler(|error, _| json_error(error).into()))
+        .service(imports::create_import)
+        .service(imports::list_imports)
+        .service(imports::get_import)
+        .service(catalog::list_products)
+        .service(catalog::get_product)
+        .service(catalog::list_orders)
+        .service(catalog::get_order)
+        .service(metrics::revenue)
+        .service(metrics::daily_revenue)
+        .service(metrics::top_products)
+        .service(health::live)
+        .service(health::ready)
+        .service(SwaggerUi::new("/docs/{_:.*}").url(docs::OPENAPI_PATH, docs::ApiDoc::openapi()))
+        .service(web::redirect("/docs", "/docs/"))
+        .default_service(web::to(no_route));
+}
+
+async fn no_route(request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NoRoute {
+        method: request.method().to_string(),
+        path: request.path().to_owned(),
+    })
+}
+
+/// serde's messages name the field in backticks: "unknown field `foo`, expected ...".
+fn named_in(message: &str) -> Option<String> {
+    let start = message.find('`')? + 1;
+    let end = start + message[start..].find('`')?;
+    Some(message[start..end].to_owned())
+}
+
+fn query_error(error: QueryPayloadError) -> ApiError {
+    let message = match &error {
+        QueryPayloadError::Deserialize(inner) => inner
+            .to_string()
+            .replace("unknown field", "unknown parameter"),
+        other => other.to_string(),
+    };
+    ApiError::BadParameter {
+        name: named_in(&message).unwrap_or_else(|| "query".to_owned()),
+        reason: message,
+    }
+}
+
+fn path_error(error: PathError) -> ApiError {
+    ApiError::BadParameter {
+        name: "path".to_owned(),
+        reason: error.to_string(),
+    }
+}
+
+fn json_error(error: JsonPayloadError) -> ApiError {
+    ApiError::BadUpload(error.to_string())
+}

@@ -1,0 +1,232 @@
+//! Query parameters: each route's set is a struct that both parses the query (unknown or
+//! repeated parameters are refused by name) and documents it in OpenAPI. Values arrive as text
+//! and are converted here, so that a bad value is a 400 naming the parameter.
+
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use zinc_domain::{ClientId, Location, Page, RankBy, SaleId};
+
+use super::problem::ApiError;
+
+fn bad(name: &str, reason: impl Into<String>) -> ApiError {
+    ApiError::BadParameter {
+        name: name.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+/// Converts an optional text parameter with `parse`, naming it on failure.
+fn convert<T>(
+    name: &str,
+    value: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<Option<T>, ApiError> {
+    value
+        .map(|text| parse(text).map_err(|reason| bad(name, reason)))
+        .transpose()
+}
+
+/// A `YYYY-MM-DD` date.
+pub fn date(name: &str, value: Option<&str>) -> Result<Option<NaiveDate>, ApiError> {
+    convert(name, value, |text| {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map_err(|_| format!("'{text}' is not a date written YYYY-MM-DD"))
+    })
+}
+
+/// A whole number within `min..=max`.
+pub fn number<T>(name: &str, value: Option<&str>, min: T, max: T) -> Result<Option<T>, ApiError>
+where
+    T: FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    convert(name, value, |text| {
+        let n: T = text
+            .parse()
+            .map_err(|_| format!("'{text}' is not a whole number"))?;
+        if n < min || n > max {
+            return Err(format!("must be between {min} and {max}, got {n}"));
+        }
+        Ok(n)
+    })
+}
+
+/// One of the two locations, written exactly.
+pub fn location(value: Option<&str>) -> Result<Option<Location>, ApiError> {
+    convert("location", value, |text| {
+        Location::parse(text).map_err(|e| format!("'{text}' {e}"))
+    })
+}
+
+/// `true` or `false`.
+pub fn flag(name: &str, value: Option<&str>) -> Result<bool, ApiError> {
+    Ok(convert(name, value, |text| match text {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(format!("'{text}' is not true or false")),
+    })?
+    .unwrap_or(false))
+}
+
+/// `limit` (1 to 500, default 50) and `offset` (0 or more, default 0).
+pub fn page(limit: Option<&str>, offset: Option<&str>) -> Result<Page, ApiError> {
+    let limit = number("limit", limit, 1u64, u64::from(Page::MAX_LIMIT))?
+        .unwrap_or(u64::from(Page::DEFAULT_LIMIT));
+    let offset = number("offset", offset, 0u64, i64::MAX as u64)?.unwrap_or(0);
+    Page::new(limit, offset).map_err(|source| ApiError::BadQuery {
+        name: "limit",
+        source,
+    })
+}
+
+/// Paging of lists.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Items per page, 1 to 500 (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
+    pub limit: Option<String>,
+    /// Items to skip, 0 or more (default 0).
+    #[param(value_type = Option<u64>, minimum = 0)]
+    pub offset: Option<String>,
+}
+
+/// Product search.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ProductQuery {
+    /// Names containing this text, ignoring case.
+    pub q: Option<String>,
+    /// Items per page, 1 to 500 (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
+    pub limit: Option<String>,
+    /// Items to skip (default 0).
+    #[param(value_type = Option<u64>, minimum = 0)]
+    pub offset: Option<String>,
+}
+
+/// Order search.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OrderQuery {
+    /// Sales on or after this day (YYYY-MM-DD).
+    #[param(value_type = Option<NaiveDate>)]
+    pub from: Option<String>,
+    /// Sales on or before this day (YYYY-MM-DD).
+    #[param(value_type = Option<NaiveDate>)]
+    pub to: Option<String>,
+    /// `Online Store` or `Golf - experience`.
+    #[param(value_type = Option<String>, example = "Golf - experience")]
+    pub location: Option<String>,
+    /// Only this client's orders.
+    #[param(value_type = Option<i64>, minimum = 0)]
+    pub client_id: Option<String>,
+    /// Only this sale.
+    #[param(value_type = Option<i64>, minimum = 0)]
+    pub sale_id: Option<String>,
+    /// Items per page, 1 to 500 (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
+    pub limit: Option<String>,
+    /// Items to skip (default 0).
+    #[param(value_type = Option<u64>, minimum = 0)]
+    pub offset: Option<String>,
+}
+
+impl OrderQuery {
+    /// The client filter.
+    pub fn client_id(&self) -> Result<Option<ClientId>, ApiError> {
+        convert("client_id", self.client_id.as_deref(), |text| {
+            ClientId::parse(text).map_err(|e| format!("'{text}' {e}"))
+        })
+    }
+
+    /// The sale filter.
+    pub fn sale_id(&self) -> Result<Option<SaleId>, ApiError> {
+        convert("sale_id", self.sale_id.as_deref(), |text| {
+            SaleId::parse(text).map_err(|e| format!("'{text}' {e}"))
+        })
+    }
+}
+
+/// A revenue period.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RevenueQuery {
+    /// First day included (YYYY-MM-DD); open when absent.
+    #[param(value_type = Option<NaiveDate>)]
+    pub from: Option<String>,
+    /// Last day included (YYYY-MM-DD); open when absent.
+    #[param(value_type = Option<NaiveDate>)]
+    pub to: Option<String>,
+    /// `Online Store` or `Golf - experience`; both when absent.
+    #[param(value_type = Option<String>, example = "Online Store")]
+    pub location: Option<String>,
+}
+
+/// A daily revenue range.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DailyRevenueQuery {
+    /// First day (YYYY-MM-DD); default 29 days before `to`. At most 366 days per call.
+    #[param(value_type = Option<NaiveDate>)]
+    pub from: Option<String>,
+    /// Last day (YYYY-MM-DD); default today (UTC).
+    #[param(value_type = Option<NaiveDate>)]
+    pub to: Option<String>,
+    /// `Online Store` or `Golf - experience`; both when absent.
+    #[param(value_type = Option<String>)]
+    pub location: Option<String>,
+}
+
+/// A best-sellers query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TopProductsQuery {
+    /// First day included (YYYY-MM-DD); open when absent.
+    #[param(value_type = Option<NaiveDate>)]
+    pub from: Option<String>,
+    /// Last day included (YYYY-MM-DD); open when absent.
+    #[param(value_type = Option<NaiveDate>)]
+    pub to: Option<String>,
+    /// How many products, 1 to 100 (default 10).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// `revenue` (default) or `quantity`.
+    #[param(value_type = Option<String>, example = "revenue")]
+    pub by: Option<String>,
+}
+
+impl TopProductsQuery {
+    /// The ranking.
+    pub fn by(&self) -> Result<RankBy, ApiError> {
+        Ok(convert("by", self.by.as_deref(), |text| {
+            RankBy::parse(text).ok_or_else(|| format!("'{text}' is not revenue or quantity"))
+        })?
+        .unwrap_or_default())
+    }
+}
+
+/// Import options.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// Import every valid sale and report the rejected ones, instead of rejecting the file.
+    #[param(value_type = Option<bool>)]
+    pub skip_invalid: Option<String>,
+    /// The file name to record for a raw `text/csv` body (default `upload.csv`).
+    pub filename: Option<String>,
+}
+
+/// Reads a path id, naming it on failure.
+pub fn id(name: &str, text: &str) -> Result<i64, ApiError> {
+    Ok(number(name, Some(text), 1i64, i64::MAX)?.unwrap_or_default())
+}

@@ -1,0 +1,235 @@
+//! Every way a request can fail, and the one place where each becomes an HTTP status and an
+//! `application/problem+json` body (RFC 9457).
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use thiserror::Error;
+use tracing::error;
+use utoipa::ToSchema;
+use zinc_application::ImportError;
+use zinc_domain::{ImportReport, QueryError};
+use zinc_ports::StoreError;
+
+use super::body::{ImportReportBody, ProblemBody};
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Why a request failed.
+#[derive(Debug, Error)]
+pub enum ApiError {
+    /// A query or path parameter is unknown, repeated or malformed.
+    #[error("{name}: {reason}")]
+    BadParameter {
+        /// The parameter at fault (or `query` when it cannot be told).
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A query that is well-formed but asks for something not allowed.
+    #[error("{name}: {source}")]
+    BadQuery {
+        /// The parameter at fault.
+        name: &'static str,
+        /// The rule it broke.
+        source: QueryError,
+    },
+    /// The upload carries no file, or an empty one.
+    #[error("{0}")]
+    MissingFile(String),
+    /// The upload is not multipart/form-data nor CSV.
+    #[error("unsupported content type {0:?}: send multipart/form-data (field `file`) or text/csv")]
+    UnsupportedMediaType(String),
+    /// The upload is larger than allowed.
+    #[error("the upload exceeds the limit of {limit} bytes (ZINC_MAX_UPLOAD_BYTES)")]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The upload could not be received (connection dropped, malformed multipart).
+    #[error("the upload could not be read: {0}")]
+    BadUpload(String),
+    /// The file was refused before any row was read (empty, or a bad header).
+    #[error("the file cannot be imported")]
+    FileRefused(Box<ImportReport>),
+    /// A strict import found invalid rows: nothing was written.
+    #[error("the file has invalid rows; nothing was written")]
+    ImportRejected(Box<ImportReport>),
+    /// No such resource.
+    #[error("{what} {id} does not exist")]
+    NotFound {
+        /// What was looked for.
+        what: &'static str,
+        /// Its id.
+        id: i64,
+    },
+    /// No such route.
+    #[error("no route {method} {path}")]
+    NoRoute {
+        /// The method used.
+        method: String,
+        /// The path asked for.
+        path: String,
+    },
+    /// The service cannot serve yet (migrations pending).
+    #[error("not ready: {0}")]
+    NotReady(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A server-side failure that is not the store's (a temporary file, a task).
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<ImportError> for ApiError {
+    fn from(error: ImportError) -> Self {
+        match error {
+            ImportError::Store(store) => ApiError::Store(store),
+            ImportError::Unreadable(io) => ApiError::Internal(format!("reading the upload: {io}")),
+        }
+    }
+}
+
+/// An error response (RFC 9457 problem details).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[serde(rename = "type")]
+    #[schema(example = "https://zinc.dev/problems/bad-parameter")]
+    pub kind: String,
+    /// A short summary of the kind of problem.
+    #[schema(example = "Bad parameter")]
+    pub title: String,
+    /// The HTTP status.
+    #[schema(example = 400)]
+    pub status: u16,
+    /// What went wrong this time.
+    #[schema(example = "limit: must be between 1 and 500, got 0")]
+    pub detail: String,
+    /// The parameter at fault, for parameter errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<String>,
+    /// Each problem found in an uploaded file (line, column, value, why).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<ProblemBody>>,
+    /// The import's report, for import rejections (the attempt is recorded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub import: Option<ImportReportBody>,
+}
+
+impl ApiError {
+    fn kind(&self) -> (&'static str, &'static str) {
+        match self {
+            ApiError::BadParameter { .. } | ApiError::BadQuery { .. } => {
+                ("bad-parameter", "Bad parameter")
+            }
+            ApiError::MissingFile(_) => ("missing-file", "Missing file"),
+            ApiError::UnsupportedMediaType(_) => {
+                ("unsupported-media-type", "Unsupported media type")
+            }
+            ApiError::PayloadTooLarge { .. } => ("payload-too-large", "Upload too large"),
+            ApiError::BadUpload(_) => ("bad-upload", "Upload could not be read"),
+            ApiError::FileRefused(_) => ("file-refused", "File refused"),
+            ApiError::ImportRejected(_) => ("import-rejected", "Import rejected"),
+            ApiError::NotFound { .. } => ("not-found", "Not found"),
+            ApiError::NoRoute { .. } => ("no-route", "Not found"),
+            ApiError::NotReady(_) => ("not-ready", "Not ready"),
+            ApiError::Store(StoreError::Unavailable(_)) => {
+                ("database-unavailable", "Database unavailable")
+            }
+            ApiError::Store(StoreError::Contention(_)) => ("contention", "Try again"),
+            ApiError::Store(_) | ApiError::Internal(_) => ("internal", "Internal error"),
+        }
+    }
+
+    /// The problem document for this error.
+    pub fn problem(&self) -> Problem {
+        let (slug, title) = self.kind();
+        let status = self.status_code();
+        let detail = match self {
+            // Server-side details go to the logs, not to the client.
+            ApiError::Store(StoreError::Inconsistent(_) | StoreError::Failed(_))
+            | ApiError::Internal(_) => {
+                "the server could not complete the request; it has been logged".to_owned()
+            }
+            ApiError::Store(StoreError::Unavailable(_)) => {
+                "the database is unavailable; try again shortly".to_owned()
+            }
+            ApiError::Store(StoreError::Contention(_)) => {
+                "a concurrent change got in the way; try again".to_owned()
+            }
+            ApiError::FileRefused(report) => report
+                .problems
+                .problems()
+                .first()
+                .map_or_else(|| self.to_string(), |p| p.message.clone()),
+            ApiError::ImportRejected(report) => format!(
+                "{} problem(s) in {} row(s); nothing was written (skip_invalid=true imports the valid sales)",
+                report.problems.total(),
+                report.counts.rows_rejected
+            ),
+            other => other.to_string(),
+        };
+        let parameter = match self {
+            ApiError::BadParameter { name, .. } => Some(name.clone()),
+            ApiError::BadQuery { name, .. } => Some((*name).to_owned()),
+            _ => None,
+        };
+        let report = match self {
+            ApiError::FileRefused(report) | ApiError::ImportRejected(report) => Some(report),
+            _ => None,
+        };
+        Problem {
+            kind: format!("https://zinc.dev/problems/{slug}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail,
+            parameter,
+            errors: report.map(|r| {
+                r.problems
+                    .problems()
+                    .iter()
+                    .map(ProblemBody::from)
+                    .collect()
+            }),
+            import: report.map(|r| ImportReportBody::from_report(r, false)),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadParameter { .. }
+            | ApiError::BadQuery { .. }
+            | ApiError::MissingFile(_)
+            | ApiError::BadUpload(_)
+            | ApiError::FileRefused(_) => StatusCode::BAD_REQUEST,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::ImportRejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::NotFound { .. } | ApiError::NoRoute { .. } => StatusCode::NOT_FOUND,
+            ApiError::Store(StoreError::Unavailable(_)) | ApiError::NotReady(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ApiError::Store(StoreError::Contention(_)) => StatusCode::CONFLICT,
+            ApiError::Store(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if status.is_server_error() {
+            error!(error = %self, status = status.as_u16(), "request failed");
+        }
+        let mut response = HttpResponse::build(status);
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+        }
+        response.json(self.problem())
+    }
+}

@@ -1,0 +1,421 @@
+//! The HTTP layer against mocked ports: status codes, problem documents, parameter checks and
+//! the OpenAPI document, with no database. A mock with no expectation panics when called, so
+//! these tests also prove that refused requests never reach the store.
+
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::{App, test, web};
+use chrono::NaiveDate;
+use serde_json::Value;
+use zinc_app::http::{self, AppState};
+use zinc_domain::{DailyRevenue, Location, RevenueTotals};
+use zinc_ports::{
+    MockImportHistory, MockOrderBook, MockProductCatalog, MockSalesLedger, MockSalesMetrics,
+    MockStoreHealth, StoreError,
+};
+
+/// Ports that each test may program; the rest refuse to be called.
+#[derive(Default)]
+struct Ports {
+    ledger: MockSalesLedger,
+    history: MockImportHistory,
+    products: MockProductCatalog,
+    orders: MockOrderBook,
+    metrics: MockSalesMetrics,
+    health: MockStoreHealth,
+    max_upload_bytes: Option<u64>,
+}
+
+impl Ports {
+    fn state(self) -> AppState {
+        AppState {
+            ledger: Arc::new(self.ledger),
+            history: Arc::new(self.history),
+            products: Arc::new(self.products),
+            orders: Arc::new(self.orders),
+            metrics: Arc::new(self.metrics),
+            health: Arc::new(self.health),
+            max_upload_bytes: self.max_upload_bytes.unwrap_or(64 * 1024 * 1024),
+            currency: "USD".to_owned(),
+            runtime: tokio::runtime::Handle::current(),
+        }
+    }
+}
+
+/// Sends `request` to the app built on `ports`; returns status, content type and JSON body.
+async fn send(ports: Ports, request: test::TestRequest) -> (StatusCode, String, Value) {
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(ports.state()))
+            .configure(http::configure),
+    )
+    .await;
+    let response = test::call_service(&app, request.to_request()).await;
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let body = test::read_body(response).await;
+    let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    (status, content_type, json)
+}
+
+async fn get(ports: Ports, uri: &str) -> (StatusCode, String, Value) {
+    send(ports, test::TestRequest::get().uri(uri)).await
+}
+
+fn unavailable() -> StoreError {
+    StoreError::Unavailable("connection refused".to_owned())
+}
+
+fn day(text: &str) -> NaiveDate {
+    text.parse().unwrap()
+}
+
+#[actix_web::test]
+async fn a_database_outage_is_a_503_problem_not_a_panic() {
+    let mut ports = Ports::default();
+    ports
+        .orders
+        .expect_list_orders()
+        .returning(|_, _| Err(unavailable()));
+    let (status, content_type, body) = get(ports, "/api/v1/orders").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(content_type, "application/problem+json");
+    assert_eq!(body["status"], 503);
+    assert_eq!(body["title"], "Database unavailable");
+    assert!(
+        !body["detail"].as_str().unwrap().contains("refused"),
+        "internal details stay in the logs: {body}"
+    );
+}
+
+#[actix_web::test]
+async fn a_store_inconsistency_is_a_500_problem_without_internal_details() {
+    let mut ports = Ports::default();
+    ports
+        .metrics
+        .expect_revenue()
+        .returning(|_, _| Err(StoreError::Inconsistent("stored location 'Gym'".to_owned())));
+    let (status, content_type, body) = get(ports, "/api/v1/metrics/revenue").await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(content_type, "application/problem+json");
+    assert!(!body.to_string().contains("Gym"), "{body}");
+}
+
+#[actix_web::test]
+async fn readiness_is_503_when_the_database_is_unreachable() {
+    let mut ports = Ports::default();
+    ports
+        .health
+        .expect_pending_migrations()
+        .returning(|| Err(unavailable()));
+    let (status, content_type, _) = get(ports, "/health/ready").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(content_type, "application/problem+json");
+}
+
+#[actix_web::test]
+async fn readiness_is_503_naming_pending_migrations() {
+    let mut ports = Ports::default();
+    ports
+        .health
+        .expect_pending_migrations()
+        .returning(|| Ok(vec!["m20261124_000004_create_order_items".to_owned()]));
+    let (status, _, body) = get(ports, "/health/ready").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("m20261124_000004_create_order_items"),
+        "{body}"
+    );
+}
+
+#[actix_web::test]
+async fn readiness_is_ok_when_the_schema_is_current() {
+    let mut ports = Ports::default();
+    ports
+        .health
+        .expect_pending_migrations()
+        .returning(|| Ok(Vec::new()));
+    let (status, _, body) = get(ports, "/health/ready").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body,
+        serde_json::json!({"status": "ok", "database": "reachable"})
+    );
+}
+
+#[actix_web::test]
+async fn liveness_never_touches_the_database() {
+    let (status, _, body) = get(Ports::default(), "/health/live").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["status"], "ok");
+}
+
+#[actix_web::test]
+async fn revenue_passes_the_filters_and_rounds_the_average_half_away_from_zero() {
+    let mut ports = Ports::default();
+    ports
+        .metrics
+        .expect_revenue()
+        .withf(|dates, location| {
+            dates.from() == Some(day("2025-03-01"))
+                && dates.to() == Some(day("2025-03-31"))
+                && *location == Some(Location::OnlineStore)
+        })
+        .returning(|_, _| {
+            Ok(RevenueTotals {
+                revenue: "0.05".parse().unwrap(),
+                order_count: 2,
+            })
+        });
+    let (status, _, body) = get(
+        ports,
+        "/api/v1/metrics/revenue?from=2025-03-01&to=2025-03-31&location=Online%20Store",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body,
+        serde_json::json!({
+            "from": "2025-03-01", "to": "2025-03-31", "location": "Online Store",
+            "currency": "USD", "total_revenue": "0.05", "order_count": 2,
+            "average_order_value": "0.03"
+        })
+    );
+}
+
+#[actix_web::test]
+async fn daily_revenue_lists_every_day_of_the_range() {
+    let mut ports = Ports::default();
+    ports.metrics.expect_daily_revenue().returning(|_, _| {
+        Ok(vec![DailyRevenue {
+            date: day("2025-03-02"),
+            totals: RevenueTotals {
+                revenue: "12.5".parse().unwrap(),
+                order_count: 3,
+            },
+        }])
+    });
+    let (status, _, body) = get(
+        ports,
+        "/api/v1/metrics/revenue/daily?from=2025-03-01&to=2025-03-03",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["days"],
+        serde_json::json!([
+            {"date": "2025-03-01", "revenue": "0", "order_count": 0},
+            {"date": "2025-03-02", "revenue": "12.5", "order_count": 3},
+            {"date": "2025-03-03", "revenue": "0", "order_count": 0},
+        ])
+    );
+}
+
+#[actix_web::test]
+async fn bad_parameters_are_400_naming_the_parameter_without_touching_the_store() {
+    let cases = [
+        ("/api/v1/products?limit=0", "limit"),
+        ("/api/v1/products?limit=501", "limit"),
+        ("/api/v1/products?limit=ten", "limit"),
+        ("/api/v1/orders?offset=-1", "offset"),
+        ("/api/v1/orders?from=2025-13-01", "from"),
+        ("/api/v1/orders?to=03/01/2025", "to"),
+        ("/api/v1/orders?location=Gym", "location"),
+        ("/api/v1/orders?client_id=-5", "client_id"),
+        ("/api/v1/orders?sale_id=x", "sale_id"),
+        ("/api/v1/orders?colour=red", "colour"),
+        ("/api/v1/imports?limit=1000", "limit"),
+        (
+            "/api/v1/metrics/revenue?from=2025-03-02&to=2025-03-01",
+            "from",
+        ),
+        ("/api/v1/metrics/revenue?loc=Online%20Store", "loc"),
+        (
+            "/api/v1/metrics/revenue/daily?from=2024-01-01&to=2025-01-01",
+            "from",
+        ),
+        ("/api/v1/metrics/products/top?by=price", "by"),
+        ("/api/v1/metrics/products/top?limit=101", "limit"),
+        ("/api/v1/products/abc", "id"),
+        ("/api/v1/orders/0", "id"),
+    ];
+    for (uri, parameter) in cases {
+        let (status, content_type, body) = get(Ports::default(), uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        assert_eq!(content_type, "application/problem+json", "{uri}");
+        assert_eq!(body["parameter"], parameter, "{uri}: {body}");
+        assert!(
+            body["detail"].as_str().unwrap().contains(parameter),
+            "{uri}: {body}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_daily_range_over_366_days_says_so() {
+    let (_, _, body) = get(
+        Ports::default(),
+        "/api/v1/metrics/revenue/daily?from=2024-01-01&to=2025-01-01",
+    )
+    .await;
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("at most 366 are allowed"),
+        "{body}"
+    );
+}
+
+#[actix_web::test]
+async fn a_missing_resource_is_404() {
+    let mut ports = Ports::default();
+    ports.products.expect_find_product().returning(|_| Ok(None));
+    let (status, content_type, body) = get(ports, "/api/v1/products/42").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(content_type, "application/problem+json");
+    assert_eq!(body["detail"], "product 42 does not exist");
+}
+
+#[actix_web::test]
+async fn an_unknown_route_is_a_404_problem() {
+    let (status, content_type, _) = get(Ports::default(), "/api/v2/things").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(content_type, "application/problem+json");
+}
+
+#[actix_web::test]
+async fn an_upload_over_the_limit_is_413_and_never_reaches_the_store() {
+    let ports = Ports {
+        max_upload_bytes: Some(16),
+        ..Ports::default()
+    };
+    let request = test::TestRequest::post()
+        .uri("/api/v1/imports")
+        .insert_header((CONTENT_TYPE, "text/csv"))
+        .set_payload("Sale Date,Client ID,Sale ID\n".repeat(4));
+    let (status, content_type, body) = send(ports, request).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_eq!(content_type, "application/problem+json");
+}
+
+#[actix_web::test]
+async fn an_upload_without_a_file_is_400() {
+    let empty = test::TestRequest::post()
+        .uri("/api/v1/imports")
+        .insert_header((CONTENT_TYPE, "text/csv"));
+    let (status, _, body) = send(Ports::default(), empty).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["title"], "Missing file");
+
+    let boundary = "zincboundary";
+    let form = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nx\r\n--{boundary}--\r\n"
+    );
+    let no_file_field = test::TestRequest::post()
+        .uri("/api/v1/imports")
+        .insert_header((
+            CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        ))
+        .set_payload(form);
+    let (status, _, body) = send(Ports::default(), no_file_field).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("`file`"),
+        "{body}"
+    );
+}
+
+#[actix_web::test]
+async fn an_upload_of_another_media_type_is_415() {
+    let request = test::TestRequest::post()
+        .uri("/api/v1/imports")
+        .insert_header((CONTENT_TYPE, "application/json"))
+        .set_payload("{}");
+    let (status, content_type, _) = send(Ports::default(), request).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(content_type, "application/problem+json");
+}
+
+#[actix_web::test]
+async fn an_import_that_cannot_start_for_an_outage_is_503() {
+    let mut ports = Ports::default();
+    ports
+        .ledger
+        .expect_begin_import()
+        .returning(|_| Err(unavailable()));
+    let request = test::TestRequest::post()
+        .uri("/api/v1/imports")
+        .insert_header((CONTENT_TYPE, "text/csv"))
+        .set_payload("Sale Date\n");
+    let (status, _, _) = send(ports, request).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+}
+
+#[actix_web::test]
+async fn the_openapi_document_has_every_route_and_the_swagger_ui_is_served_offline() {
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(Ports::default().state()))
+            .configure(http::configure),
+    )
+    .await;
+    let document: Value = test::call_and_read_body_json(
+        &app,
+        test::TestRequest::get()
+            .uri("/api-docs/openapi.json")
+            .to_request(),
+    )
+    .await;
+    let paths = document["paths"].as_object().expect("paths");
+    for (path, method) in [
+        ("/api/v1/imports", "post"),
+        ("/api/v1/imports", "get"),
+        ("/api/v1/imports/{id}", "get"),
+        ("/api/v1/products", "get"),
+        ("/api/v1/products/{id}", "get"),
+        ("/api/v1/orders", "get"),
+        ("/api/v1/orders/{id}", "get"),
+        ("/api/v1/metrics/revenue", "get"),
+        ("/api/v1/metrics/revenue/daily", "get"),
+        ("/api/v1/metrics/products/top", "get"),
+        ("/health/live", "get"),
+        ("/health/ready", "get"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} is missing from the OpenAPI document"
+        );
+    }
+    let schemas = document["components"]["schemas"].as_object().unwrap();
+    assert!(schemas.contains_key("Problem") && schemas.contains_key("RevenueBody"));
+
+    let page = test::call_service(&app, test::TestRequest::get().uri("/docs/").to_request()).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = String::from_utf8(test::read_body(page).await.to_vec()).unwrap();
+    assert!(html.contains("swagger-ui-bundle.js"), "{html}");
+    let script = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri("/docs/swagger-ui-bundle.js")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(script.status(), StatusCode::OK);
+    let script = test::read_body(script).await;
+    assert!(
+        script.len() > 100_000,
+        "the bundle is {} bytes",
+        script.len()
+    );
+}

@@ -1,0 +1,513 @@
+//! The read side on PostgreSQL: import history, products, orders, revenue sums and health.
+//!
+//! Every row read back goes through the domain's constructors, so a value that breaks a rule
+//! is reported as [`StoreError::Inconsistent`] rather than passed on.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement, Value};
+use serde::Deserialize;
+use zinc_domain::{
+    BatchNumber, ClientId, DailyRevenue, DateBounds, DateRange, DiscountPercent, ImportCounts,
+    ImportId, ImportMode, ImportReport, ImportStatus, Location, Money, Order, OrderFilter, OrderId,
+    OrderItem, OrderWithItems, Page, Paged, Problem, ProblemLog, Product, ProductFilter, ProductId,
+    ProductName, ProductSales, Quantity, RankBy, RevenueTotals, SaleId, UnitPrice,
+};
+use zinc_migration::{Migrator, MigratorTrait};
+use zinc_ports::{ImportHistory, OrderBook, ProductCatalog, SalesMetrics, StoreError, StoreHealth};
+
+use crate::error::store_error;
+
+/// Reads what the imports stored. Cheap to clone (the pool is shared).
+#[derive(Debug, Clone)]
+pub struct PostgresQueries {
+    db: DatabaseConnection,
+}
+
+impl PostgresQueries {
+    /// Reads through `db`.
+    pub fn new(db: DatabaseConnection) -> Self {
+        PostgresQueries { db }
+    }
+
+    async fn all(&self, query: Query) -> Result<Vec<QueryResult>, StoreError> {
+        self.db
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                query.sql,
+                query.values,
+            ))
+            .await
+            .map_err(store_error)
+    }
+
+    async fn one(&self, query: Query) -> Result<Option<QueryResult>, StoreError> {
+        Ok(self.all(query).await?.into_iter().next())
+    }
+
+    async fn count(&self, query: Query) -> Result<u64, StoreError> {
+        let row = self
+            .one(query)
+            .await?
+            .ok_or_else(|| StoreError::Inconsistent("a count returned no row".to_owned()))?;
+        Ok(get::<i64>(&row, "n")? as u64)
+    }
+}
+
+/// A statement under construction: SQL text and its numbered parameters.
+#[derive(Default)]
+struct Query {
+    sql: String,
+    values: Vec<Value>,
+}
+
+impl Query {
+    fn new(sql: &str) -> Self {
+        Query {
+            sql: sql.to_owned(),
+            values: Vec::new(),
+        }
+    }
+
+    /// Adds a parameter and returns its placeholder.
+    fn bind(&mut self, value: impl Into<Value>) -> String {
+        self.values.push(value.into());
+        format!("${}", self.values.len())
+    }
+
+    fn push(&mut self, sql: &str) -> &mut Self {
+        self.sql.push_str(sql);
+        self
+    }
+
+    fn page(&mut self, page: Page) {
+        let limit = self.bind(i64::from(page.limit()));
+        let offset = self.bind(page.offset() as i64);
+        self.sql
+            .push_str(&format!(" LIMIT {limit} OFFSET {offset}"));
+    }
+}
+
+/// `WHERE`/`AND` conditions on orders (alias `o`), shared by listing and sums.
+fn order_conditions(query: &mut Query, dates: DateBounds, location: Option<Location>) {
+    if let Some(from) = dates.from() {
+        let p = query.bind(from);
+        query.push(&format!(" AND o.date >= {p}"));
+    }
+    if let Some(to) = dates.to() {
+        let p = query.bind(to);
+        query.push(&format!(" AND o.date <= {p}"));
+    }
+    if let Some(location) = location {
+        let p = query.bind(location.as_str());
+        query.push(&format!(" AND o.location = {p}"));
+    }
+}
+
+fn filtered_orders(select: &str, filter: &OrderFilter) -> Query {
+    let mut query = Query::new(select);
+    query.push(" FROM orders o WHERE TRUE");
+    order_conditions(&mut query, filter.dates, filter.location);
+    if let Some(client) = filter.client_id {
+        let p = query.bind(client.get());
+        query.push(&format!(" AND o.client_id = {p}"));
+    }
+    if let Some(sale) = filter.sale_id {
+        let p = query.bind(sale.get());
+        query.push(&format!(" AND o.sale_id = {p}"));
+    }
+    query
+}
+
+fn filtered_products(select: &str, filter: &ProductFilter) -> Query {
+    let mut query = Query::new(select);
+    query.push(" FROM products p WHERE TRUE");
+    if let Some(text) = filter.name_contains.as_deref() {
+        let escaped = text
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let p = query.bind(format!("%{escaped}%"));
+        query.push(&format!(" AND p.name ILIKE {p}"));
+    }
+    query
+}
+
+const IMPORT_COLUMNS: &str = "id, file_name, sha256, mode, status, rows_total, rows_imported, \
+    rows_rejected, sales_total, sales_rejected, orders_created, orders_updated, orders_unchanged, \
+    products_created, products_updated, problems_total, started_at, finished_at";
+
+const ORDER_COLUMNS: &str = "o.id, o.sale_id, o.client_id, o.date, o.location, o.payment_method, \
+    o.batch_number, o.sales_notes, o.notes, o.subtotal, o.discount_percentage, o.discount_amount, \
+    o.tax, o.total, o.amount_paid, o.import_id, o.created_at, o.updated_at, \
+    (SELECT count(*) FROM order_items i WHERE i.order_id = o.id) AS item_count";
+
+#[async_trait]
+impl ImportHistory for PostgresQueries {
+    async fn list_imports(&self, page: Page) -> Result<Paged<ImportReport>, StoreError> {
+        let visible = " FROM imports WHERE status <> 'running'";
+        let total = self
+            .count(Query::new(&format!("SELECT count(*) AS n{visible}")))
+            .await?;
+        let mut query = Query::new(&format!(
+            "SELECT {IMPORT_COLUMNS}, '[]'::jsonb AS problems{visible} ORDER BY started_at DESC, id DESC"
+        ));
+        query.page(page);
+        let items = self
+            .all(query)
+            .await?
+            .iter()
+            .map(import_report)
+            .collect::<Result<_, _>>()?;
+        Ok(Paged { items, total, page })
+    }
+
+    async fn find_import(&self, id: ImportId) -> Result<Option<ImportReport>, StoreError> {
+        let mut query = Query::new(&format!("SELECT {IMPORT_COLUMNS}, problems FROM imports"));
+        let p = query.bind(id.get());
+        query.push(&format!(" WHERE id = {p} AND status <> 'running'"));
+        self.one(query)
+            .await?
+            .as_ref()
+            .map(import_report)
+            .transpose()
+    }
+}
+
+#[async_trait]
+impl ProductCatalog for PostgresQueries {
+    async fn list_products(
+        &self,
+        filter: &ProductFilter,
+        page: Page,
+    ) -> Result<Paged<Product>, StoreError> {
+        let total = self
+            .count(filtered_products("SELECT count(*) AS n", filter))
+            .await?;
+        let mut query = filtered_products(
+            "SELECT p.id, p.name, p.price, p.created_at, p.updated_at",
+            filter,
+        );
+        query.push(" ORDER BY p.name, p.id");
+        query.page(page);
+        let items = self
+            .all(query)
+            .await?
+            .iter()
+            .map(product)
+            .collect::<Result<_, _>>()?;
+        Ok(Paged { items, total, page })
+    }
+
+    async fn find_product(&self, id: ProductId) -> Result<Option<Product>, StoreError> {
+        let mut query =
+            Query::new("SELECT p.id, p.name, p.price, p.created_at, p.updated_at FROM products p");
+        let p = query.bind(id.get());
+        query.push(&format!(" WHERE p.id = {p}"));
+        self.one(query).await?.as_ref().map(product).transpose()
+    }
+}
+
+#[async_trait]
+impl OrderBook for PostgresQueries {
+    async fn list_orders(
+        &self,
+        filter: &OrderFilter,
+        page: Page,
+    ) -> Result<Paged<Order>, StoreError> {
+        let total = self
+            .count(filtered_orders("SELECT count(*) AS n", filter))
+            .await?;
+        let mut query = filtered_orders(&format!("SELECT {ORDER_COLUMNS}"), filter);
+        query.push(" ORDER BY o.date DESC, o.sale_id DESC");
+        query.page(page);
+        let items = self
+            .all(query)
+            .await?
+            .iter()
+            .map(order)
+            .collect::<Result<_, _>>()?;
+        Ok(Paged { items, total, page })
+    }
+
+    async fn find_order(&self, id: OrderId) -> Result<Option<OrderWithItems>, StoreError> {
+        let mut query = Query::new(&format!("SELECT {ORDER_COLUMNS} FROM orders o"));
+        let p = query.bind(id.get());
+        query.push(&format!(" WHERE o.id = {p}"));
+        let Some(row) = self.one(query).await? else {
+            return Ok(None);
+        };
+        let order = order(&row)?;
+        let mut query = Query::new(
+            "SELECT i.position, i.product_id, p.name AS product_name, i.quantity, i.unit_price, \
+               i.subtotal, i.discount_percentage, i.discount_amount, i.tax, i.total, \
+               i.amount_paid, i.payment_method, i.batch_number, i.sales_notes, i.notes, \
+               i.color, i.size \
+             FROM order_items i JOIN products p ON p.id = i.product_id",
+        );
+        let p = query.bind(id.get());
+        query.push(&format!(" WHERE i.order_id = {p} ORDER BY i.position"));
+        let items = self
+            .all(query)
+            .await?
+            .iter()
+            .map(order_item)
+            .collect::<Result<_, _>>()?;
+        Ok(Some(OrderWithItems { order, items }))
+    }
+}
+
+#[async_trait]
+impl SalesMetrics for PostgresQueries {
+    async fn revenue(
+        &self,
+        dates: DateBounds,
+        location: Option<Location>,
+    ) -> Result<RevenueTotals, StoreError> {
+        let mut query =
+            Query::new("SELECT COALESCE(sum(o.total), 0) AS revenue, count(*) AS order_count");
+        query.push(" FROM orders o WHERE TRUE");
+        order_conditions(&mut query, dates, location);
+        let row = self
+            .one(query)
+            .await?
+            .ok_or_else(|| StoreError::Inconsistent("a sum returned no row".to_owned()))?;
+        totals(&row)
+    }
+
+    async fn daily_revenue(
+        &self,
+        range: DateRange,
+        location: Option<Location>,
+    ) -> Result<Vec<DailyRevenue>, StoreError> {
+        let mut query =
+            Query::new("SELECT o.date, sum(o.total) AS revenue, count(*) AS order_count");
+        query.push(" FROM orders o WHERE TRUE");
+        order_conditions(&mut query, range.into(), location);
+        query.push(" GROUP BY o.date ORDER BY o.date");
+        self.all(query)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(DailyRevenue {
+                    date: get(row, "date")?,
+                    totals: totals(row)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn top_products(
+        &self,
+        dates: DateBounds,
+        by: RankBy,
+        limit: u32,
+    ) -> Result<Vec<ProductSales>, StoreError> {
+        let mut query = Query::new(
+            "SELECT p.id, p.name, sum(i.quantity)::bigint AS quantity, sum(i.total) AS revenue, \
+               count(DISTINCT i.order_id) AS order_count \
+             FROM order_items i JOIN orders o ON o.id = i.order_id \
+               JOIN products p ON p.id = i.product_id WHERE TRUE",
+        );
+        order_conditions(&mut query, dates, None);
+        let rank = match by {
+            RankBy::Revenue => "revenue DESC, quantity DESC",
+            RankBy::Quantity => "quantity DESC, revenue DESC",
+        };
+        query.push(&format!(" GROUP BY p.id, p.name ORDER BY {rank}, p.name"));
+        let p = query.bind(i64::from(limit));
+        query.push(&format!(" LIMIT {p}"));
+        self.all(query)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(ProductSales {
+                    product_id: ProductId::new(get(row, "id")?),
+                    name: name(row, "name")?,
+                    quantity: get(row, "quantity")?,
+                    revenue: get(row, "revenue")?,
+                    order_count: get::<i64>(row, "order_count")? as u64,
+                })
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl StoreHealth for PostgresQueries {
+    async fn pending_migrations(&self) -> Result<Vec<String>, StoreError> {
+        // Read-only: sea-orm-migration's own status call creates its table when missing.
+        let applied: Vec<String> = match self
+            .all(Query::new("SELECT version FROM seaql_migrations"))
+            .await
+        {
+            Ok(rows) => rows
+                .iter()
+                .map(|row| get::<String>(row, "version"))
+                .collect::<Result<_, _>>()?,
+            Err(StoreError::Failed(message)) if message.contains("seaql_migrations") => Vec::new(),
+            Err(error) => return Err(error),
+        };
+        Ok(Migrator::migrations()
+            .iter()
+            .map(|migration| migration.name().to_owned())
+            .filter(|name| !applied.contains(name))
+            .collect())
+    }
+}
+
+fn get<T: sea_orm::TryGetable>(row: &QueryResult, column: &str) -> Result<T, StoreError> {
+    row.try_get("", column)
+        .map_err(|e| StoreError::Inconsistent(format!("column {column}: {e}")))
+}
+
+fn inconsistent(column: &str, error: impl std::fmt::Display) -> StoreError {
+    StoreError::Inconsistent(format!("stored {column} breaks a rule: {error}"))
+}
+
+fn money(row: &QueryResult, column: &str) -> Result<Money, StoreError> {
+    Money::new(get(row, column)?).map_err(|e| inconsistent(column, e))
+}
+
+fn name(row: &QueryResult, column: &str) -> Result<ProductName, StoreError> {
+    ProductName::parse(&get::<String>(row, column)?).map_err(|e| inconsistent(column, e))
+}
+
+fn totals(row: &QueryResult) -> Result<RevenueTotals, StoreError> {
+    Ok(RevenueTotals {
+        revenue: get::<Decimal>(row, "revenue")?,
+        order_count: get::<i64>(row, "order_count")? as u64,
+    })
+}
+
+fn product(row: &QueryResult) -> Result<Product, StoreError> {
+    Ok(Product {
+        id: ProductId::new(get(row, "id")?),
+        name: name(row, "name")?,
+        price: UnitPrice::new(get(row, "price")?).map_err(|e| inconsistent("price", e))?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+fn batch(row: &QueryResult) -> Result<Option<BatchNumber>, StoreError> {
+    get::<Option<i64>>(row, "batch_number")?
+        .map(BatchNumber::new)
+        .transpose()
+        .map_err(|e| inconsistent("batch_number", e))
+}
+
+fn discount(row: &QueryResult) -> Result<DiscountPercent, StoreError> {
+    DiscountPercent::new(get(row, "discount_percentage")?)
+        .map_err(|e| inconsistent("discount_percentage", e))
+}
+
+fn order(row: &QueryResult) -> Result<Order, StoreError> {
+    Ok(Order {
+        id: OrderId::new(get(row, "id")?),
+        sale_id: SaleId::new(get(row, "sale_id")?).map_err(|e| inconsistent("sale_id", e))?,
+        client_id: ClientId::new(get(row, "client_id")?)
+            .map_err(|e| inconsistent("client_id", e))?,
+        date: get::<NaiveDate>(row, "date")?,
+        location: Location::parse(&get::<String>(row, "location")?)
+            .map_err(|e| inconsistent("location", e))?,
+        payment_method: get(row, "payment_method")?,
+        batch_number: batch(row)?,
+        sales_notes: get(row, "sales_notes")?,
+        notes: get(row, "notes")?,
+        subtotal: money(row, "subtotal")?,
+        discount_percentage: discount(row)?,
+        discount_amount: money(row, "discount_amount")?,
+        tax: money(row, "tax")?,
+        total: money(row, "total")?,
+        amount_paid: money(row, "amount_paid")?,
+        item_count: get::<i64>(row, "item_count")? as u32,
+        import_id: ImportId::new(get(row, "import_id")?),
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+fn order_item(row: &QueryResult) -> Result<OrderItem, StoreError> {
+    Ok(OrderItem {
+        position: get::<i32>(row, "position")? as u32,
+        product_id: ProductId::new(get(row, "product_id")?),
+        product_name: name(row, "product_name")?,
+        quantity: Quantity::new(get(row, "quantity")?).map_err(|e| inconsistent("quantity", e))?,
+        unit_price: UnitPrice::new(get(row, "unit_price")?)
+            .map_err(|e| inconsistent("unit_price", e))?,
+        subtotal: money(row, "subtotal")?,
+        discount_percentage: discount(row)?,
+        discount_amount: money(row, "discount_amount")?,
+        tax: money(row, "tax")?,
+        total: money(row, "total")?,
+        amount_paid: money(row, "amount_paid")?,
+        payment_method: get(row, "payment_method")?,
+        batch_number: batch(row)?,
+        sales_notes: get(row, "sales_notes")?,
+        notes: get(row, "notes")?,
+        color: get(row, "color")?,
+        size: get(row, "size")?,
+    })
+}
+
+/// A problem as the `imports.problems` column stores it.
+#[derive(Deserialize)]
+struct StoredProblem {
+    line: Option<u64>,
+    column: Option<String>,
+    value: Option<String>,
+    message: String,
+    sale_id: Option<i64>,
+}
+
+fn import_report(row: &QueryResult) -> Result<ImportReport, StoreError> {
+    let count = |column: &str| get::<i64>(row, column).map(|n| n as u64);
+    let problems: serde_json::Value = get(row, "problems")?;
+    let problems: Vec<StoredProblem> =
+        serde_json::from_value(problems).map_err(|e| inconsistent("problems", e))?;
+    let problems = problems
+        .into_iter()
+        .map(|p| Problem {
+            line: p.line,
+            column: p.column,
+            value: p.value,
+            message: p.message,
+            sale_id: p.sale_id.and_then(|id| SaleId::new(id).ok()),
+        })
+        .collect();
+    let mode = match get::<String>(row, "mode")?.as_str() {
+        "strict" => ImportMode::Strict,
+        "skip_invalid" => ImportMode::SkipInvalid,
+        other => return Err(inconsistent("mode", other)),
+    };
+    let status = match get::<String>(row, "status")?.as_str() {
+        "succeeded" => ImportStatus::Succeeded,
+        "rejected" => ImportStatus::Rejected,
+        other => return Err(inconsistent("status", other)),
+    };
+    let started_at: DateTime<Utc> = get(row, "started_at")?;
+    Ok(ImportReport {
+        id: ImportId::new(get(row, "id")?),
+        file_name: get(row, "file_name")?,
+        sha256: get::<Option<String>>(row, "sha256")?.unwrap_or_default(),
+        mode,
+        status,
+        counts: ImportCounts {
+            rows_total: count("rows_total")?,
+            rows_imported: count("rows_imported")?,
+            rows_rejected: count("rows_rejected")?,
+            sales_total: count("sales_total")?,
+            sales_rejected: count("sales_rejected")?,
+            orders_created: count("orders_created")?,
+            orders_updated: count("orders_updated")?,
+            orders_unchanged: count("orders_unchanged")?,
+            products_created: count("products_created")?,
+            products_updated: count("products_updated")?,
+        },
+        problems: ProblemLog::restore(problems, count("problems_total")?),
+        started_at,
+        finished_at: get::<Option<DateTime<Utc>>>(row, "finished_at")?.unwrap_or(started_at),
+    })
+}
