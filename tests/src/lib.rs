@@ -101,3 +101,122 @@ pub fn expected_from(path: &Path) -> Expected {
         total: sum,
     }
 }
+
+/// One sale of a file, read without Zinc's code.
+#[derive(Debug, Clone)]
+pub struct FileSale {
+    /// The Sale ID.
+    pub sale_id: i64,
+    /// Its date (month-first in the file).
+    pub date: chrono::NaiveDate,
+    /// Its location.
+    pub location: String,
+    /// Sum of its rows' Item Total.
+    pub total: Decimal,
+    /// Its rows: trimmed item name, quantity, Item Total.
+    pub items: Vec<(String, i64, Decimal)>,
+}
+
+/// Every sale of a CSV export, by Sale ID.
+pub fn sales_from(path: &Path) -> std::collections::BTreeMap<i64, FileSale> {
+    let mut reader = csv::Reader::from_path(path).expect("open the CSV");
+    let headers = reader.headers().expect("header").clone();
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}') == name)
+            .unwrap_or_else(|| panic!("column {name}"))
+    };
+    let [date, sale, item, location, quantity, total] = [
+        "Sale Date",
+        "Sale ID",
+        "Item name",
+        "Location",
+        "Quantity",
+        "Item Total",
+    ]
+    .map(column);
+    let mut sales = std::collections::BTreeMap::new();
+    for record in reader.records() {
+        let record = record.expect("record");
+        let parts: Vec<u32> = record[date]
+            .split('/')
+            .map(|p| p.parse().expect("a month-first date"))
+            .collect();
+        let day = chrono::NaiveDate::from_ymd_opt(parts[2] as i32, parts[0], parts[1])
+            .expect("a calendar date");
+        let amount: Decimal = record[total].parse().expect("Item Total");
+        let sale_id: i64 = record[sale].parse().expect("Sale ID");
+        let entry = sales.entry(sale_id).or_insert_with(|| FileSale {
+            sale_id,
+            date: day,
+            location: record[location].to_owned(),
+            total: Decimal::ZERO,
+            items: Vec::new(),
+        });
+        entry.total += amount;
+        entry.items.push((
+            record[item].trim().to_owned(),
+            record[quantity].parse().expect("Quantity"),
+            amount,
+        ));
+    }
+    sales
+}
+
+/// A `zinc serve` process on a free port, stopped when dropped.
+pub struct Server {
+    child: std::process::Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+}
+
+impl Server {
+    /// Starts `zinc serve ARGS` against `database_url` and waits until it listens.
+    pub fn start(database_url: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
+        use std::io::{BufRead, BufReader};
+        let mut child = Command::new(zinc_binary())
+            .arg("serve")
+            .args(args)
+            .env("DATABASE_URL", database_url)
+            .env("ZINC_BIND", "127.0.0.1:0")
+            .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start zinc serve");
+        let stderr = child.stderr.take().expect("stderr");
+        let mut lines = BufReader::new(stderr).lines();
+        let mut seen = Vec::new();
+        let base_url = loop {
+            match lines.next() {
+                Some(Ok(line)) => {
+                    if let Some(rest) = line.strip_prefix("zinc: listening on ") {
+                        break rest.split_whitespace().next().unwrap().to_owned();
+                    }
+                    seen.push(line);
+                }
+                _ => {
+                    let _ = child.kill();
+                    panic!("zinc serve stopped before listening:\n{}", seen.join("\n"));
+                }
+            }
+        };
+        // Keep draining stderr so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server { child, base_url }
+    }
+
+    /// The full URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,323 @@
+//! The read side against a real PostgreSQL: what the imports stored comes back exactly,
+//! filtered, paged and summed as the ports promise.
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use rust_decimal::Decimal;
+use sea_orm::DatabaseConnection;
+use zinc_application::{ImportRequest, ImportSales, NoProgress};
+use zinc_domain::{
+    ClientId, DateBounds, DateRange, ImportMode, ImportReport, ImportStatus, Location, OrderFilter,
+    Page, ProductFilter, RankBy, SaleId,
+};
+use zinc_ports::{ImportHistory, OrderBook, ProductCatalog, SalesMetrics, StoreHealth};
+use zinc_postgres::{PostgresLedger, PostgresQueries};
+use zinc_testkit::TestDatabase;
+
+const HEADER: &str = "Sale Date,Client ID,Sale ID,Item name,Batch #,Sales Notes,Location,Notes,Color,Size,Item price (excluding tax),Quantity,Subtotal (excluding tax),Discount %,Discount amount,Tax,Item Total,Total Paid w/ Payment Method,Payment Method";
+
+/// Four sales over three days at both locations, with a refund and a 100% discount.
+const SALES: &str = "\
+3/1/2025,7,10,Mineral Water ,---,,Golf - experience,,---,---,2.5,1,2.5,0,0,0.225,2.725,2.725,Cash
+3/1/2025,7,10,Club set rental,---,,Golf - experience,,Red,L,20,1,20,0,0,1.8,21.8,21.8,Cash
+3/1/2025,8,11,Mineral Water,---,,Online Store,,---,---,2.5,1,2.5,0,0,0.225,2.725,2.725,Card
+3/2/2025,7,12,Mineral Water,---,,Golf - experience,,---,---,2.5,-1,-2.5,0,0,-0.225,-2.725,-2.725,Cash
+3/4/2025,9,13,100% Promo_Item,---,,Online Store,,---,---,10,2,20,100,20,0,0,0,Card
+";
+
+async fn import(db: &DatabaseConnection, text: &str, name: &str) -> ImportReport {
+    ImportSales::new(PostgresLedger::new(db.clone()))
+        .with_clock(|| Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap())
+        .import(
+            ImportRequest {
+                file_name: name.into(),
+                source: text.as_bytes(),
+                mode: ImportMode::Strict,
+            },
+            &NoProgress,
+        )
+        .await
+        .expect("the import runs")
+}
+
+async fn loaded() -> (TestDatabase, PostgresQueries) {
+    let database = TestDatabase::migrated().await;
+    let report = import(
+        database.connection(),
+        &format!("{HEADER}\n{SALES}"),
+        "sales.csv",
+    )
+    .await;
+    assert_eq!(
+        report.status,
+        ImportStatus::Succeeded,
+        "{:?}",
+        report.problems
+    );
+    let queries = PostgresQueries::new(database.connection().clone());
+    (database, queries)
+}
+
+fn day(text: &str) -> NaiveDate {
+    text.parse().unwrap()
+}
+
+fn dec(text: &str) -> Decimal {
+    text.parse().unwrap()
+}
+
+fn bounds(from: &str, to: &str) -> DateBounds {
+    DateBounds::new(Some(day(from)), Some(day(to))).unwrap()
+}
+
+#[tokio::test]
+async fn revenue_sums_order_totals_within_inclusive_bounds_and_location() {
+    let (_database, queries) = loaded().await;
+    let all = queries.revenue(DateBounds::default(), None).await.unwrap();
+    assert_eq!((all.revenue, all.order_count), (dec("24.525"), 4));
+
+    let first_day = queries
+        .revenue(bounds("2025-03-01", "2025-03-01"), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (first_day.revenue, first_day.order_count),
+        (dec("27.250"), 2)
+    );
+
+    let golf = queries
+        .revenue(
+            bounds("2025-03-01", "2025-03-02"),
+            Some(Location::GolfExperience),
+        )
+        .await
+        .unwrap();
+    assert_eq!((golf.revenue, golf.order_count), (dec("21.800"), 2));
+
+    let empty = queries
+        .revenue(bounds("2025-03-03", "2025-03-03"), None)
+        .await
+        .unwrap();
+    assert_eq!((empty.revenue, empty.order_count), (Decimal::ZERO, 0));
+}
+
+#[tokio::test]
+async fn daily_revenue_groups_orders_by_sale_date() {
+    let (_database, queries) = loaded().await;
+    let range = DateRange::new(day("2025-02-28"), day("2025-03-04")).unwrap();
+    let days = queries.daily_revenue(range, None).await.unwrap();
+    let shown: Vec<_> = days
+        .iter()
+        .map(|d| (d.date.to_string(), d.totals.revenue, d.totals.order_count))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("2025-03-01".to_owned(), dec("27.25"), 2),
+            ("2025-03-02".to_owned(), dec("-2.725"), 1),
+            ("2025-03-04".to_owned(), dec("0"), 1),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn best_sellers_rank_by_revenue_or_units_with_refunds_subtracted() {
+    let (_database, queries) = loaded().await;
+    let by_revenue = queries
+        .top_products(DateBounds::default(), RankBy::Revenue, 10)
+        .await
+        .unwrap();
+    let names: Vec<_> = by_revenue.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Club set rental", "Mineral Water", "100% Promo_Item"]
+    );
+    let water = &by_revenue[1];
+    assert_eq!(
+        (water.quantity, water.revenue, water.order_count),
+        (1, dec("2.725"), 3)
+    );
+
+    let by_units = queries
+        .top_products(DateBounds::default(), RankBy::Quantity, 1)
+        .await
+        .unwrap();
+    assert_eq!(by_units.len(), 1);
+    assert_eq!(
+        (by_units[0].name.as_str(), by_units[0].quantity),
+        ("100% Promo_Item", 2)
+    );
+}
+
+#[tokio::test]
+async fn orders_list_newest_first_filtered_and_paged_with_the_full_count() {
+    let (_database, queries) = loaded().await;
+    let page = queries
+        .list_orders(&OrderFilter::default(), Page::new(2, 1).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(page.total, 4);
+    let sales: Vec<_> = page.items.iter().map(|o| o.sale_id.get()).collect();
+    assert_eq!(sales, [12, 11]);
+
+    let filter = OrderFilter {
+        client_id: Some(ClientId::new(7).unwrap()),
+        location: Some(Location::GolfExperience),
+        dates: bounds("2025-03-01", "2025-03-01"),
+        ..OrderFilter::default()
+    };
+    let page = queries.list_orders(&filter, Page::default()).await.unwrap();
+    assert_eq!(page.total, 1);
+    let order = &page.items[0];
+    assert_eq!((order.sale_id.get(), order.item_count), (10, 2));
+    assert_eq!(order.total.amount(), dec("24.525"));
+
+    let by_sale = OrderFilter {
+        sale_id: Some(SaleId::new(13).unwrap()),
+        ..OrderFilter::default()
+    };
+    let page = queries
+        .list_orders(&by_sale, Page::default())
+        .await
+        .unwrap();
+    assert_eq!(page.items[0].discount_amount.amount(), dec("20"));
+
+    let beyond = queries
+        .list_orders(&OrderFilter::default(), Page::new(10, 100).unwrap())
+        .await
+        .unwrap();
+    assert_eq!((beyond.items.len(), beyond.total), (0, 4));
+}
+
+#[tokio::test]
+async fn an_order_comes_back_with_its_items_in_file_order() {
+    let (_database, queries) = loaded().await;
+    let by_sale = OrderFilter {
+        sale_id: Some(SaleId::new(10).unwrap()),
+        ..OrderFilter::default()
+    };
+    let id = queries
+        .list_orders(&by_sale, Page::default())
+        .await
+        .unwrap()
+        .items[0]
+        .id;
+    let detail = queries.find_order(id).await.unwrap().expect("the order");
+    let items: Vec<_> = detail
+        .items
+        .iter()
+        .map(|i| {
+            (
+                i.position,
+                i.product_name.as_str(),
+                i.unit_price.amount(),
+                i.color.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        items,
+        [
+            (1, "Mineral Water", dec("2.5"), None),
+            (2, "Club set rental", dec("20"), Some("Red")),
+        ]
+    );
+    assert_eq!(detail.items[0].total.amount(), dec("2.725"));
+    assert!(
+        queries
+            .find_order(zinc_domain::OrderId::new(999_999))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn products_are_searched_by_name_ignoring_case_with_wildcards_taken_literally() {
+    let (_database, queries) = loaded().await;
+    let all = queries
+        .list_products(&ProductFilter::default(), Page::default())
+        .await
+        .unwrap();
+    let names: Vec<_> = all.items.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["100% Promo_Item", "Club set rental", "Mineral Water"]
+    );
+
+    let search = |text: &str| ProductFilter {
+        name_contains: Some(text.to_owned()),
+    };
+    let water = queries
+        .list_products(&search("WATER"), Page::default())
+        .await
+        .unwrap();
+    assert_eq!(water.total, 1);
+    assert_eq!(water.items[0].price.amount(), dec("2.5"));
+    let percent = queries
+        .list_products(&search("%"), Page::default())
+        .await
+        .unwrap();
+    assert_eq!(percent.total, 1, "'%' matches only names containing '%'");
+    let underscore = queries
+        .list_products(&search("o_I"), Page::default())
+        .await
+        .unwrap();
+    assert_eq!(underscore.total, 1);
+
+    let id = water.items[0].id;
+    assert_eq!(
+        queries
+            .find_product(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .name
+            .as_str(),
+        "Mineral Water"
+    );
+}
+
+#[tokio::test]
+async fn imports_are_listed_newest_first_and_a_rejection_keeps_its_problems() {
+    let (database, queries) = loaded().await;
+    let bad = format!("{HEADER}\n3/1/2025,7,20,Water,---,,Gym,,---,---,1,1,1,0,0,0,1,1,Cash\n");
+    let rejected = import(database.connection(), &bad, "bad.csv").await;
+    assert_eq!(rejected.status, ImportStatus::Rejected);
+
+    let page = queries.list_imports(Page::default()).await.unwrap();
+    let names: Vec<_> = page.items.iter().map(|r| r.file_name.as_str()).collect();
+    assert_eq!(names, ["bad.csv", "sales.csv"]);
+    assert_eq!(page.items[0].problems.total(), 1);
+    assert!(
+        page.items[0].problems.problems().is_empty(),
+        "lists leave problems out"
+    );
+
+    let found = queries
+        .find_import(rejected.id)
+        .await
+        .unwrap()
+        .expect("recorded");
+    assert_eq!(found.status, ImportStatus::Rejected);
+    assert_eq!(found.sha256, rejected.sha256);
+    let problem = &found.problems.problems()[0];
+    assert_eq!(
+        problem.to_string(),
+        "line 2, column Location: 'Gym' is not one of `Online Store`, `Golf - experience`"
+    );
+}
+
+#[tokio::test]
+async fn health_lists_pending_migrations_without_creating_anything() {
+    let (_database, queries) = loaded().await;
+    assert!(queries.pending_migrations().await.unwrap().is_empty());
+
+    let empty = TestDatabase::empty().await;
+    let bare = PostgresQueries::new(empty.connection().clone());
+    assert_eq!(bare.pending_migrations().await.unwrap().len(), 4);
+    assert_eq!(
+        bare.pending_migrations().await.unwrap().len(),
+        4,
+        "still nothing created"
+    );
+}

@@ -1,0 +1,329 @@
+//! `zinc serve` end to end: the real binary on a free port, its own database, driven over HTTP
+//! with a real client. Every figure is checked against an independent reading of the same file.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use chrono::{Days, NaiveDate};
+use reqwest::multipart::{Form, Part};
+use reqwest::{Client, StatusCode};
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde_json::Value;
+use zinc_e2e::{FileSale, Server, generate_sales, sales_from};
+use zinc_testkit::TestDatabase;
+
+async fn upload(client: &Client, server: &Server, path: &Path, query: &str) -> (StatusCode, Value) {
+    let bytes = std::fs::read(path).unwrap();
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    let form = Form::new().part("file", Part::bytes(bytes).file_name(name));
+    let response = client
+        .post(server.url(&format!("/api/v1/imports{query}")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap())
+}
+
+async fn get(client: &Client, server: &Server, path: &str) -> Value {
+    let response = client.get(server.url(path)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+    response.json().await.unwrap()
+}
+
+fn dec(value: &Value) -> Decimal {
+    value.as_str().expect("money is a string").parse().unwrap()
+}
+
+/// Revenue, order count and average of `sales`, computed here.
+fn expected_revenue<'a>(sales: impl Iterator<Item = &'a FileSale>) -> (Decimal, u64, Decimal) {
+    let (mut revenue, mut count) = (Decimal::ZERO, 0u64);
+    for sale in sales {
+        revenue += sale.total;
+        count += 1;
+    }
+    let average = if count == 0 {
+        Decimal::ZERO
+    } else {
+        (revenue / Decimal::from(count))
+            .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+    };
+    (revenue, count, average)
+}
+
+fn check_revenue(body: &Value, expected: (Decimal, u64, Decimal), what: &str) {
+    assert_eq!(dec(&body["total_revenue"]), expected.0, "{what}: {body}");
+    assert_eq!(body["order_count"], expected.1, "{what}: {body}");
+    assert_eq!(
+        dec(&body["average_order_value"]),
+        expected.2,
+        "{what}: {body}"
+    );
+}
+
+#[tokio::test]
+async fn metrics_over_http_match_an_independent_reading_of_the_file() {
+    let database = TestDatabase::empty().await;
+    let server = Server::start(database.url(), &[], &[]);
+    let client = Client::new();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("generated.csv");
+    // 60 days so that days, ranges and boundaries are dense.
+    let output = std::process::Command::new("python3")
+        .arg(zinc_e2e::shared_dir().join("tools/gen_sales.py"))
+        .args([
+            "4000",
+            "--seed",
+            "11",
+            "--start",
+            "2025-01-01",
+            "--days",
+            "60",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    std::fs::write(&file, output.stdout).unwrap();
+    let sales = sales_from(&file);
+    assert!(
+        sales.values().any(|s| s.items.len() > 1),
+        "multi-item sales"
+    );
+
+    let (status, report) = upload(&client, &server, &file, "").await;
+    assert_eq!(status, StatusCode::CREATED, "{report}");
+    assert_eq!(report["orders_created"], sales.len());
+    assert_eq!(report["rows_total"], 4000);
+
+    // All time, then each location.
+    let all = get(&client, &server, "/api/v1/metrics/revenue").await;
+    check_revenue(&all, expected_revenue(sales.values()), "all");
+    assert_eq!(all["currency"], "USD");
+    for location in ["Golf - experience", "Online Store"] {
+        let body = get(
+            &client,
+            &server,
+            &format!(
+                "/api/v1/metrics/revenue?location={}",
+                location.replace(' ', "%20")
+            ),
+        )
+        .await;
+        let expected = expected_revenue(sales.values().filter(|s| s.location == location));
+        check_revenue(&body, expected, location);
+        assert_eq!(body["location"], location);
+    }
+
+    // Inclusive boundaries: a week, a single day, and a range with no sales at all.
+    let start = sales.values().map(|s| s.date).min().unwrap();
+    let week_end = start.checked_add_days(Days::new(6)).unwrap();
+    let in_range = |from: NaiveDate, to: NaiveDate| {
+        sales
+            .values()
+            .filter(move |s| s.date >= from && s.date <= to)
+    };
+    let week = get(
+        &client,
+        &server,
+        &format!("/api/v1/metrics/revenue?from={start}&to={week_end}"),
+    )
+    .await;
+    check_revenue(
+        &week,
+        expected_revenue(in_range(start, week_end)),
+        "first week",
+    );
+    let day = get(
+        &client,
+        &server,
+        &format!("/api/v1/metrics/revenue?from={week_end}&to={week_end}"),
+    )
+    .await;
+    check_revenue(
+        &day,
+        expected_revenue(in_range(week_end, week_end)),
+        "one day",
+    );
+    assert_ne!(day["order_count"], 0, "the boundary day has sales");
+    let empty = get(
+        &client,
+        &server,
+        "/api/v1/metrics/revenue?from=2020-01-01&to=2020-12-31",
+    )
+    .await;
+    check_revenue(&empty, (Decimal::ZERO, 0, Decimal::ZERO), "empty");
+
+    // Daily: every day present, each equal to the file's.
+    let to = start.checked_add_days(Days::new(40)).unwrap();
+    let daily = get(
+        &client,
+        &server,
+        &format!(
+            "/api/v1/metrics/revenue/daily?from={start}&to={to}&location=Golf%20-%20experience"
+        ),
+    )
+    .await;
+    let days = daily["days"].as_array().unwrap();
+    assert_eq!(days.len(), 41);
+    for entry in days {
+        let date: NaiveDate = entry["date"].as_str().unwrap().parse().unwrap();
+        let expected =
+            expected_revenue(in_range(date, date).filter(|s| s.location == "Golf - experience"));
+        assert_eq!(dec(&entry["revenue"]), expected.0, "{date}");
+        assert_eq!(entry["order_count"], expected.1, "{date}");
+    }
+
+    // Best sellers by revenue: the figures of the top five.
+    let mut by_product: HashMap<&str, Decimal> = HashMap::new();
+    for sale in sales.values() {
+        for (name, _, total) in &sale.items {
+            *by_product.entry(name).or_default() += *total;
+        }
+    }
+    let top = get(&client, &server, "/api/v1/metrics/products/top?limit=5").await;
+    let items = top["items"].as_array().unwrap();
+    assert_eq!(items.len(), 5);
+    let mut expected: Vec<Decimal> = by_product.values().copied().collect();
+    expected.sort_by(|a, b| b.cmp(a));
+    for (item, want) in items.iter().zip(&expected) {
+        assert_eq!(dec(&item["revenue"]), *want, "{item}");
+        assert_eq!(by_product[item["name"].as_str().unwrap()], *want, "{item}");
+    }
+
+    // Lists and one multi-item order with its items.
+    let products = get(&client, &server, "/api/v1/products?limit=1").await;
+    assert_eq!(products["total"], by_product.len());
+    let orders = get(&client, &server, "/api/v1/orders?limit=500").await;
+    assert_eq!(orders["total"], sales.len());
+    let listed = orders["items"].as_array().unwrap();
+    let dates: Vec<&str> = listed.iter().map(|o| o["date"].as_str().unwrap()).collect();
+    assert!(dates.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    let multi = sales.values().find(|s| s.items.len() > 2).unwrap();
+    let found = get(
+        &client,
+        &server,
+        &format!("/api/v1/orders?sale_id={}", multi.sale_id),
+    )
+    .await;
+    let id = &found["items"][0]["id"];
+    let order = get(&client, &server, &format!("/api/v1/orders/{id}")).await;
+    assert_eq!(dec(&order["total"]), multi.total);
+    let items: Vec<(String, i64, Decimal)> = order["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["product_name"].as_str().unwrap().to_owned(),
+                i["quantity"].as_i64().unwrap(),
+                dec(&i["total"]),
+            )
+        })
+        .collect();
+    assert_eq!(items, multi.items);
+}
+
+#[tokio::test]
+async fn imports_over_http_follow_the_cli_rules() {
+    let database = TestDatabase::empty().await;
+    let server = Server::start(database.url(), &[], &[("ZINC_MAX_UPLOAD_BYTES", "200000")]);
+    let client = Client::new();
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.csv");
+    generate_sales(300, 5, &good);
+    let expected: BTreeMap<i64, FileSale> = sales_from(&good);
+
+    // A strict import with one bad row: 422 with every problem, nothing written.
+    let text = std::fs::read_to_string(&good).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines[5] = lines[5]
+        .replace("Golf - experience", "Gym")
+        .replace("Online Store", "Gym");
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, lines.join("\n") + "\n").unwrap();
+    let (status, problem) = upload(&client, &server, &bad, "").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["errors"][0]["line"], 6);
+    assert_eq!(problem["errors"][0]["column"], "Location");
+    assert_eq!(problem["errors"][0]["value"], "Gym");
+    assert_eq!(problem["import"]["status"], "rejected");
+    let orders = get(&client, &server, "/api/v1/orders?limit=1").await;
+    assert_eq!(orders["total"], 0, "a rejected import writes nothing");
+
+    // Skip-invalid: the rest goes in, the bad sale is reported.
+    let (status, report) = upload(&client, &server, &bad, "?skip_invalid=true").await;
+    assert_eq!(status, StatusCode::CREATED, "{report}");
+    assert_eq!(report["sales_rejected"], 1);
+    assert_eq!(report["orders_created"], expected.len() - 1);
+
+    // The good file as a raw text/csv body: the missing sale is created, the rest unchanged.
+    let response = client
+        .post(server.url("/api/v1/imports?filename=good.csv"))
+        .header("content-type", "text/csv")
+        .body(text.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(report["filename"], "good.csv");
+    assert_eq!(report["orders_created"], 1);
+    assert_eq!(report["orders_unchanged"], expected.len() - 1);
+
+    // History: newest first, each fetchable with its problems.
+    let history = get(&client, &server, "/api/v1/imports").await;
+    let statuses: Vec<&str> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["succeeded", "succeeded", "rejected"]);
+    let fetched = get(&client, &server, &location).await;
+    assert_eq!(fetched["id"], report["id"]);
+    let rejected_id = history["items"][2]["id"].as_i64().unwrap();
+    let rejected = get(&client, &server, &format!("/api/v1/imports/{rejected_id}")).await;
+    assert_eq!(rejected["errors"][0]["value"], "Gym");
+
+    // Empty file, bad header, too large: 400, 400, 413.
+    for (body, want) in [
+        (String::new(), StatusCode::BAD_REQUEST),
+        ("a,b\n1,2\n".to_owned(), StatusCode::BAD_REQUEST),
+        ("x".repeat(300_000), StatusCode::PAYLOAD_TOO_LARGE),
+    ] {
+        let response = client
+            .post(server.url("/api/v1/imports"))
+            .header("content-type", "text/csv")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), want);
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
+    }
+    let orders = get(&client, &server, "/api/v1/orders?limit=1").await;
+    assert_eq!(orders["total"], expected.len());
+}
+
+#[tokio::test]
+async fn serve_with_import_starts_with_the_sample_data_loaded() {
+    let database = TestDatabase::empty().await;
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/sample-sales.csv");
+    let server = Server::start(database.url(), &["--import", sample.to_str().unwrap()], &[]);
+    let client = Client::new();
+    let ready = get(&client, &server, "/health/ready").await;
+    assert_eq!(ready["database"], "reachable");
+    let revenue = get(&client, &server, "/api/v1/metrics/revenue").await;
+    check_revenue(
+        &revenue,
+        expected_revenue(sales_from(&sample).values()),
+        "sample",
+    );
+    let docs = client.get(server.url("/docs/")).send().await.unwrap();
+    assert_eq!(docs.status(), StatusCode::OK);
+}
