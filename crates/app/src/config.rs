@@ -1,12 +1,15 @@
-//! Configuration: read once from the environment, validated, then passed down.
+//! Configuration: read once from the environment, validated before anything starts, then
+//! passed down. A bad value is one [`ConfigError`] naming the variable; secrets may come from
+//! `NAME_FILE` (a mounted Docker/Kubernetes secret) and never appear in `Debug` output.
 
 use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
 
 use thiserror::Error;
 
 /// The database used when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/zinc";
-
 /// The address `zinc serve` listens on when `ZINC_BIND` is not set.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 /// The largest upload accepted when `ZINC_MAX_UPLOAD_BYTES` is not set (64 MiB).
@@ -14,11 +17,35 @@ pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 64 * 1024 * 1024;
 /// The currency reported when `ZINC_CURRENCY` is not set.
 pub const DEFAULT_CURRENCY: &str = "USD";
 
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One JSON object per line (for log collectors).
+    Json,
+    /// Human-readable lines.
+    Pretty,
+}
+
+/// Error tracking (enabled when `SENTRY_DSN` is set).
+#[derive(Clone, PartialEq)]
+pub struct SentryConfig {
+    /// Where events go (a secret).
+    pub dsn: String,
+    /// `SENTRY_ENVIRONMENT`, e.g. `production`.
+    pub environment: String,
+    /// `SENTRY_TRACES_SAMPLE_RATE`, 0.0 to 1.0.
+    pub traces_sample_rate: f32,
+}
+
 /// Everything Zinc needs to know about its environment.
 #[derive(Clone)]
 pub struct Config {
     /// Where the data lives (`DATABASE_URL`). The database is created if missing.
     pub database_url: String,
+    /// The most database connections (`ZINC_DB_MAX_CONNECTIONS`).
+    pub db_max_connections: u32,
+    /// How long a request waits for a connection before answering 503 (`ZINC_DB_ACQUIRE_TIMEOUT`).
+    pub db_acquire_timeout: Duration,
     /// Where `zinc serve` listens (`ZINC_BIND`, host:port).
     pub bind: SocketAddr,
     /// Whether `zinc serve` applies pending migrations on start (`ZINC_MIGRATE_ON_START`).
@@ -27,6 +54,12 @@ pub struct Config {
     pub max_upload_bytes: u64,
     /// The ISO 4217 code of the amounts in the exports (`ZINC_CURRENCY`).
     pub currency: String,
+    /// How long in-flight requests may run after SIGTERM/SIGINT (`ZINC_SHUTDOWN_TIMEOUT`).
+    pub shutdown_timeout: Duration,
+    /// `ZINC_LOG_FORMAT`: JSON by default when standard error is not a terminal.
+    pub log_format: Option<LogFormat>,
+    /// Error tracking, when configured.
+    pub sentry: Option<SentryConfig>,
 }
 
 /// A configuration value that cannot be used.
@@ -36,81 +69,208 @@ pub enum ConfigError {
     #[error("{variable}: {reason}")]
     Invalid {
         /// The environment variable at fault.
-        variable: &'static str,
+        variable: String,
         /// What is wrong with it.
         reason: String,
     },
 }
 
-impl Config {
-    /// Reads the process environment.
-    pub fn from_env() -> Result<Config, ConfigError> {
-        Config::from_lookup(|name| std::env::var(name).ok())
+fn invalid(variable: &str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        variable: variable.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+/// Where values come from: the environment and the file system, or stand-ins in tests.
+struct Source<L, F> {
+    lookup: L,
+    read_file: F,
+}
+
+impl<L, F> Source<L, F>
+where
+    L: Fn(&str) -> Option<String>,
+    F: Fn(&Path) -> std::io::Result<String>,
+{
+    /// The variable's value, `None` when unset or blank.
+    fn value(&self, name: &str) -> Option<String> {
+        (self.lookup)(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
     }
 
-    /// Reads configuration through `lookup` (the environment, or a map in tests).
+    /// A secret: `NAME`, or the contents of the file named by `NAME_FILE` (not both).
+    fn secret(&self, name: &str) -> Result<Option<String>, ConfigError> {
+        let file_variable = format!("{name}_FILE");
+        match (self.value(name), self.value(&file_variable)) {
+            (Some(_), Some(_)) => Err(invalid(
+                name,
+                format!("set {name} or {file_variable}, not both"),
+            )),
+            (Some(value), None) => Ok(Some(value)),
+            (None, Some(path)) => {
+                let text = (self.read_file)(Path::new(&path))
+                    .map_err(|e| invalid(&file_variable, format!("cannot read {path}: {e}")))?;
+                let text = text.trim().to_owned();
+                if text.is_empty() {
+                    return Err(invalid(&file_variable, format!("{path} is empty")));
+                }
+                Ok(Some(text))
+            }
+            (None, None) => Ok(None),
+        }
+    }
+
+    fn parsed<T>(
+        &self,
+        name: &str,
+        default: T,
+        expected: &str,
+        parse: impl FnOnce(&str) -> Option<T>,
+    ) -> Result<T, ConfigError> {
+        match self.value(name) {
+            None => Ok(default),
+            Some(text) => parse(&text).ok_or_else(|| invalid(name, expected)),
+        }
+    }
+}
+
+fn flag(text: &str) -> Option<bool> {
+    match text {
+        "true" | "1" | "yes" => Some(true),
+        "false" | "0" | "no" => Some(false),
+        _ => None,
+    }
+}
+
+fn seconds(text: &str) -> Option<Duration> {
+    text.parse::<u64>()
+        .ok()
+        .filter(|s| *s > 0)
+        .map(Duration::from_secs)
+}
+
+impl Config {
+    /// Reads the process environment (and the files that `*_FILE` variables name).
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_sources(
+            |name| std::env::var(name).ok(),
+            |path| std::fs::read_to_string(path),
+        )
+    }
+
+    /// Reads configuration through `lookup` alone (files cannot be read); for tests.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let database_url = lookup("DATABASE_URL")
-            .filter(|url| !url.trim().is_empty())
+        Config::from_sources(lookup, |path| {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("{} (files are not read here)", path.display()),
+            ))
+        })
+    }
+
+    /// Reads configuration through `lookup` and `read_file`.
+    pub fn from_sources(
+        lookup: impl Fn(&str) -> Option<String>,
+        read_file: impl Fn(&Path) -> std::io::Result<String>,
+    ) -> Result<Config, ConfigError> {
+        let source = Source { lookup, read_file };
+        let database_url = source
+            .secret("DATABASE_URL")?
             .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
         if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
-            return Err(ConfigError::Invalid {
-                variable: "DATABASE_URL",
-                reason: "must be a postgres:// or postgresql:// URL".to_owned(),
-            });
+            return Err(invalid(
+                "DATABASE_URL",
+                "must be a postgres:// or postgresql:// URL",
+            ));
         }
-        let invalid = |variable: &'static str, reason: &str| ConfigError::Invalid {
-            variable,
-            reason: reason.to_owned(),
-        };
-        let value = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let bind = match value("ZINC_BIND") {
-            Some(text) => text.trim().parse().map_err(|_| {
-                invalid(
-                    "ZINC_BIND",
-                    "must be an address and port such as 0.0.0.0:8080",
-                )
-            })?,
-            None => DEFAULT_BIND.parse().expect("the default address parses"),
-        };
-        let migrate_on_start = match value("ZINC_MIGRATE_ON_START").as_deref().map(str::trim) {
-            None | Some("true" | "1" | "yes") => true,
-            Some("false" | "0" | "no") => false,
-            Some(_) => return Err(invalid("ZINC_MIGRATE_ON_START", "must be true or false")),
-        };
-        let max_upload_bytes = match value("ZINC_MAX_UPLOAD_BYTES") {
-            Some(text) => text
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| {
-                    invalid(
-                        "ZINC_MAX_UPLOAD_BYTES",
-                        "must be a positive number of bytes",
-                    )
-                })?,
-            None => DEFAULT_MAX_UPLOAD_BYTES,
-        };
-        let currency = match value("ZINC_CURRENCY") {
-            Some(text) => {
-                let code = text.trim().to_owned();
-                if code.len() != 3 || !code.chars().all(|c| c.is_ascii_uppercase()) {
+        let db_max_connections = source.parsed(
+            "ZINC_DB_MAX_CONNECTIONS",
+            10,
+            "must be a whole number from 1 to 1000",
+            |t| t.parse().ok().filter(|n| (1..=1000).contains(n)),
+        )?;
+        let db_acquire_timeout = source.parsed(
+            "ZINC_DB_ACQUIRE_TIMEOUT",
+            Duration::from_secs(3),
+            "must be a positive number of seconds",
+            seconds,
+        )?;
+        let bind = source.parsed(
+            "ZINC_BIND",
+            DEFAULT_BIND.parse().expect("the default address parses"),
+            "must be an address and port such as 0.0.0.0:8080",
+            |t| t.parse().ok(),
+        )?;
+        let migrate_on_start =
+            source.parsed("ZINC_MIGRATE_ON_START", true, "must be true or false", flag)?;
+        let max_upload_bytes = source.parsed(
+            "ZINC_MAX_UPLOAD_BYTES",
+            DEFAULT_MAX_UPLOAD_BYTES,
+            "must be a positive number of bytes",
+            |t| t.parse().ok().filter(|n| *n > 0),
+        )?;
+        let currency = source.parsed(
+            "ZINC_CURRENCY",
+            DEFAULT_CURRENCY.to_owned(),
+            "must be a three-letter ISO 4217 code such as USD",
+            |t| (t.len() == 3 && t.chars().all(|c| c.is_ascii_uppercase())).then(|| t.to_owned()),
+        )?;
+        let shutdown_timeout = source.parsed(
+            "ZINC_SHUTDOWN_TIMEOUT",
+            Duration::from_secs(30),
+            "must be a positive number of seconds",
+            seconds,
+        )?;
+        let log_format =
+            source.parsed(
+                "ZINC_LOG_FORMAT",
+                None,
+                "must be json or pretty",
+                |t| match t {
+                    "json" => Some(Some(LogFormat::Json)),
+                    "pretty" => Some(Some(LogFormat::Pretty)),
+                    _ => None,
+                },
+            )?;
+        let sentry = match source.secret("SENTRY_DSN")? {
+            None => None,
+            Some(dsn) => {
+                if dsn.parse::<sentry::types::Dsn>().is_err() {
                     return Err(invalid(
-                        "ZINC_CURRENCY",
-                        "must be a three-letter ISO 4217 code such as USD",
+                        "SENTRY_DSN",
+                        "is not a Sentry DSN (https://KEY@HOST/PROJECT)",
                     ));
                 }
-                code
+                Some(SentryConfig {
+                    dsn,
+                    environment: source.parsed(
+                        "SENTRY_ENVIRONMENT",
+                        "development".to_owned(),
+                        "",
+                        |t| Some(t.to_owned()),
+                    )?,
+                    traces_sample_rate: source.parsed(
+                        "SENTRY_TRACES_SAMPLE_RATE",
+                        0.0,
+                        "must be a number from 0.0 to 1.0",
+                        |t| t.parse().ok().filter(|r: &f32| (0.0..=1.0).contains(r)),
+                    )?,
+                })
             }
-            None => DEFAULT_CURRENCY.to_owned(),
         };
         Ok(Config {
             database_url,
+            db_max_connections,
+            db_acquire_timeout,
             bind,
             migrate_on_start,
             max_upload_bytes,
             currency,
+            shutdown_timeout,
+            log_format,
+            sentry,
         })
     }
 }
@@ -119,10 +279,25 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("database_url", &redact_password(&self.database_url))
+            .field("db_max_connections", &self.db_max_connections)
+            .field("db_acquire_timeout", &self.db_acquire_timeout)
             .field("bind", &self.bind)
             .field("migrate_on_start", &self.migrate_on_start)
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("currency", &self.currency)
+            .field("shutdown_timeout", &self.shutdown_timeout)
+            .field("log_format", &self.log_format)
+            .field("sentry", &self.sentry)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for SentryConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SentryConfig")
+            .field("dsn", &"***")
+            .field("environment", &self.environment)
+            .field("traces_sample_rate", &self.traces_sample_rate)
             .finish()
     }
 }
@@ -150,17 +325,45 @@ pub fn redact_password(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
 
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let files: HashMap<&str, &str> =
+            [("/run/secrets/db", "postgres://zinc:fromfile@db/zinc\n")]
+                .into_iter()
+                .collect();
+        Config::from_sources(
+            |name| vars.get(name).cloned(),
+            |path| {
+                files
+                    .get(path.to_str().unwrap())
+                    .map(|s| s.to_string())
+                    .ok_or_else(|| std::io::Error::other("no such file"))
+            },
+        )
+    }
+
     #[test]
-    fn defaults_to_the_local_zinc_database() {
-        let config = Config::from_lookup(|_| None).unwrap();
+    fn defaults_to_the_local_zinc_database_on_localhost_8080() {
+        let config = config(&[]).unwrap();
         assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
+        assert!(config.migrate_on_start);
+        assert_eq!(config.max_upload_bytes, 64 * 1024 * 1024);
+        assert_eq!(config.currency, "USD");
+        assert_eq!(config.shutdown_timeout, Duration::from_secs(30));
+        assert!(config.sentry.is_none());
     }
 
     #[test]
     fn rejects_a_database_url_that_is_not_postgres() {
-        let error = Config::from_lookup(|_| Some("mysql://localhost/zinc".into())).unwrap_err();
+        let error = config(&[("DATABASE_URL", "mysql://localhost/zinc")]).unwrap_err();
         assert_eq!(
             error.to_string(),
             "DATABASE_URL: must be a postgres:// or postgresql:// URL"
@@ -168,36 +371,63 @@ mod tests {
     }
 
     #[test]
-    fn serving_defaults_to_localhost_8080_migrating_with_a_64_mib_limit() {
-        let config = Config::from_lookup(|_| None).unwrap();
-        assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
-        assert!(config.migrate_on_start);
-        assert_eq!(config.max_upload_bytes, 64 * 1024 * 1024);
-        assert_eq!(config.currency, "USD");
-    }
-
-    #[test]
-    fn each_malformed_serving_variable_is_named() {
+    fn each_malformed_variable_is_named() {
         for (variable, value) in [
             ("ZINC_BIND", "localhost"),
             ("ZINC_MIGRATE_ON_START", "maybe"),
             ("ZINC_MAX_UPLOAD_BYTES", "0"),
             ("ZINC_CURRENCY", "dollars"),
+            ("ZINC_SHUTDOWN_TIMEOUT", "-1"),
+            ("ZINC_LOG_FORMAT", "xml"),
+            ("ZINC_DB_MAX_CONNECTIONS", "0"),
+            ("ZINC_DB_ACQUIRE_TIMEOUT", "soon"),
+            ("SENTRY_DSN", "not a dsn"),
         ] {
-            let error = Config::from_lookup(|name| (name == variable).then(|| value.to_owned()))
-                .unwrap_err();
+            let error = config(&[(variable, value)]).unwrap_err();
             assert!(error.to_string().starts_with(variable), "{error}");
         }
+        let error = config(&[
+            ("SENTRY_DSN", "https://key@sentry.example.com/42"),
+            ("SENTRY_TRACES_SAMPLE_RATE", "2"),
+        ])
+        .unwrap_err();
+        assert!(error.to_string().starts_with("SENTRY_TRACES_SAMPLE_RATE"));
     }
 
     #[test]
-    fn debug_output_hides_the_password() {
-        let config = Config::from_lookup(|name| {
-            (name == "DATABASE_URL").then(|| "postgres://zinc:s3cret@db:5432/zinc".into())
-        })
+    fn a_secret_may_come_from_a_file_but_not_from_both() {
+        let config_from_file = config(&[("DATABASE_URL_FILE", "/run/secrets/db")]).unwrap();
+        assert_eq!(
+            config_from_file.database_url,
+            "postgres://zinc:fromfile@db/zinc"
+        );
+        let both = config(&[
+            ("DATABASE_URL_FILE", "/run/secrets/db"),
+            ("DATABASE_URL", "postgres://x@y/z"),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            both.to_string(),
+            "DATABASE_URL: set DATABASE_URL or DATABASE_URL_FILE, not both"
+        );
+        let missing = config(&[("SENTRY_DSN_FILE", "/run/secrets/none")]).unwrap_err();
+        assert!(
+            missing
+                .to_string()
+                .starts_with("SENTRY_DSN_FILE: cannot read")
+        );
+    }
+
+    #[test]
+    fn debug_output_hides_the_password_and_the_dsn() {
+        let config = config(&[
+            ("DATABASE_URL", "postgres://zinc:s3cret@db:5432/zinc"),
+            ("SENTRY_DSN", "https://publickey@sentry.example.com/42"),
+        ])
         .unwrap();
         let shown = format!("{config:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(!shown.contains("publickey"), "{shown}");
         assert!(
             shown.contains("postgres://zinc:***@db:5432/zinc"),
             "{shown}"

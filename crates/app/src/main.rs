@@ -7,7 +7,7 @@ use zinc_app::{Cli, Config, run, telemetry};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    telemetry::init();
+    // Validated before anything starts: one line naming the variable, no backtrace.
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => {
@@ -15,6 +15,11 @@ fn main() -> ExitCode {
             return ExitCode::from(zinc_app::ExitStatus::Failure as u8);
         }
     };
+    let default_level = match cli.command {
+        zinc_app::cli::Command::Serve { .. } => "info",
+        _ => "warn",
+    };
+    let _telemetry = telemetry::init(config.log_format, config.sentry.as_ref(), default_level);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1,17 +1,101 @@
-//! Logging, set up in one place.
+//! Logs, traces and error tracking, set up in one place.
+//!
+//! `tracing` events go to standard error (JSON or human-readable), filtered by `RUST_LOG`.
+//! When Sentry is configured, error-level events become Sentry events (with the fields of the
+//! spans they happen in: an import's id, a request's route and id), lower levels become
+//! breadcrumbs, and panics are captured.
 
 use std::io::IsTerminal;
 
-use tracing_subscriber::EnvFilter;
+use sentry::integrations::tracing::EventFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
 
-/// Sends `tracing` events to standard error, filtered by `RUST_LOG` (default: warnings).
-///
-/// Standard output stays free for the commands' own results.
-pub fn init() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+use crate::config::{LogFormat, SentryConfig};
+
+/// The release reported to Sentry: the crate version, and the git commit when the build
+/// was given one (`ZINC_GIT_COMMIT` at compile time, as the Dockerfile does).
+pub fn release() -> String {
+    match option_env!("ZINC_GIT_COMMIT") {
+        Some(commit) if !commit.is_empty() => {
+            format!("zinc@{}+{commit}", env!("CARGO_PKG_VERSION"))
+        }
+        _ => format!("zinc@{}", env!("CARGO_PKG_VERSION")),
+    }
+}
+
+/// The git commit the binary was built from, if known.
+pub fn git_commit() -> &'static str {
+    option_env!("ZINC_GIT_COMMIT").unwrap_or("unknown")
+}
+
+/// Keeps telemetry running; dropping it flushes pending Sentry events.
+pub struct Telemetry {
+    _sentry: Option<sentry::ClientInitGuard>,
+}
+
+/// Target of the per-request log line the HTTP layer writes for a failed request: it is kept
+/// out of Sentry as an event because the Sentry middleware already reports the failure.
+pub const HTTP_ERROR_TARGET: &str = "zinc::http::error";
+
+/// Starts logging (and Sentry when configured). `RUST_LOG` defaults to `default_level`.
+pub fn init(
+    format: Option<LogFormat>,
+    sentry: Option<&SentryConfig>,
+    default_level: &str,
+) -> Telemetry {
+    let guard = sentry.map(|config| {
+        sentry::init((
+            config.dsn.as_str(),
+            sentry::ClientOptions {
+                release: Some(release().into()),
+                environment: Some(config.environment.clone().into()),
+                traces_sample_rate: config.traces_sample_rate,
+                send_default_pii: false,
+                ..Default::default()
+            },
+        ))
+    });
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
+    let json = match format {
+        Some(LogFormat::Json) => true,
+        Some(LogFormat::Pretty) => false,
+        None => !std::io::stderr().is_terminal(),
+    };
+    let fmt = if json {
+        tracing_subscriber::fmt::layer()
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_writer(std::io::stderr)
+            .boxed()
+    } else {
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::stderr().is_terminal())
+            .boxed()
+    };
+    let sentry_layer = guard.as_ref().map(|_| sentry_layer());
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt)
+        .with(sentry_layer)
         .try_init();
+    Telemetry { _sentry: guard }
+}
+
+/// Error events to Sentry (except the HTTP layer's own failure lines), the rest as breadcrumbs.
+pub fn sentry_layer<S>() -> impl Layer<S>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    sentry::integrations::tracing::layer().event_filter(|metadata| match *metadata.level() {
+        tracing::Level::ERROR if metadata.target() != HTTP_ERROR_TARGET => EventFilter::Event,
+        tracing::Level::ERROR | tracing::Level::WARN | tracing::Level::INFO => {
+            EventFilter::Breadcrumb
+        }
+        _ => EventFilter::Ignore,
+    })
 }

@@ -6,14 +6,14 @@ use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
-use actix_web::{App, test, web};
+use actix_web::test;
 use chrono::NaiveDate;
 use serde_json::Value;
 use zinc_app::http::{self, AppState};
 use zinc_domain::{DailyRevenue, Location, RevenueTotals};
 use zinc_ports::{
-    MockImportHistory, MockOrderBook, MockProductCatalog, MockSalesLedger, MockSalesMetrics,
-    MockStoreHealth, StoreError,
+    ConnectionStats, MockImportHistory, MockOrderBook, MockProductCatalog, MockSalesLedger,
+    MockSalesMetrics, MockStoreHealth, StoreError,
 };
 
 /// Ports that each test may program; the rest refuse to be called.
@@ -40,18 +40,14 @@ impl Ports {
             max_upload_bytes: self.max_upload_bytes.unwrap_or(64 * 1024 * 1024),
             currency: "USD".to_owned(),
             runtime: tokio::runtime::Handle::current(),
+            monitoring: Default::default(),
         }
     }
 }
 
 /// Sends `request` to the app built on `ports`; returns status, content type and JSON body.
 async fn send(ports: Ports, request: test::TestRequest) -> (StatusCode, String, Value) {
-    let app = test::init_service(
-        App::new()
-            .app_data(web::Data::new(ports.state()))
-            .configure(http::configure),
-    )
-    .await;
+    let app = test::init_service(http::app(ports.state(), None)).await;
     let response = test::call_service(&app, request.to_request()).await;
     let status = response.status();
     let content_type = response
@@ -364,12 +360,7 @@ async fn an_import_that_cannot_start_for_an_outage_is_503() {
 
 #[actix_web::test]
 async fn the_openapi_document_has_every_route_and_the_swagger_ui_is_served_offline() {
-    let app = test::init_service(
-        App::new()
-            .app_data(web::Data::new(Ports::default().state()))
-            .configure(http::configure),
-    )
-    .await;
+    let app = test::init_service(http::app(Ports::default().state(), None)).await;
     let document: Value = test::call_and_read_body_json(
         &app,
         test::TestRequest::get()
@@ -391,6 +382,7 @@ async fn the_openapi_document_has_every_route_and_the_swagger_ui_is_served_offli
         ("/api/v1/metrics/products/top", "get"),
         ("/health/live", "get"),
         ("/health/ready", "get"),
+        ("/metrics", "get"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),
@@ -418,4 +410,125 @@ async fn the_openapi_document_has_every_route_and_the_swagger_ui_is_served_offli
         "the bundle is {} bytes",
         script.len()
     );
+}
+
+#[actix_web::test]
+async fn a_request_id_is_honoured_when_sent_and_generated_otherwise() {
+    let app = test::init_service(http::app(Ports::default().state(), None)).await;
+    let sent = test::TestRequest::get()
+        .uri("/health/live")
+        .insert_header(("x-request-id", "abc-123"))
+        .to_request();
+    let response = test::call_service(&app, sent).await;
+    assert_eq!(response.headers().get("x-request-id").unwrap(), "abc-123");
+
+    let response = test::call_service(
+        &app,
+        test::TestRequest::get().uri("/health/live").to_request(),
+    )
+    .await;
+    let generated = response
+        .headers()
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(generated.len(), 36, "a UUID: {generated}");
+
+    let hostile = test::TestRequest::get()
+        .uri("/health/live")
+        .insert_header(("x-request-id", "<script>"))
+        .to_request();
+    let response = test::call_service(&app, hostile).await;
+    assert_ne!(response.headers().get("x-request-id").unwrap(), "<script>");
+}
+
+#[actix_web::test]
+async fn metrics_expose_request_durations_by_route_template_and_the_pool() {
+    let mut ports = Ports::default();
+    ports.products.expect_find_product().returning(|_| Ok(None));
+    ports
+        .health
+        .expect_connection_stats()
+        .returning(|| ConnectionStats {
+            open: 4,
+            idle: 3,
+            max: 10,
+        });
+    let app = test::init_service(http::app(ports.state(), None)).await;
+    for id in [1, 2, 3] {
+        let uri = format!("/api/v1/products/{id}");
+        test::call_service(&app, test::TestRequest::get().uri(&uri).to_request()).await;
+    }
+    test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri("/no/such/route/77")
+            .to_request(),
+    )
+    .await;
+    let response =
+        test::call_service(&app, test::TestRequest::get().uri("/metrics").to_request()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = String::from_utf8(test::read_body(response).await.to_vec()).unwrap();
+    assert!(
+        text.contains(r#"zinc_http_request_duration_seconds_count{method="GET",route="/api/v1/products/{id}",status="404"} 3"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"route="unmatched""#), "{text}");
+    assert!(
+        !text.contains("/no/such/route"),
+        "raw paths never become labels"
+    );
+    assert!(
+        text.contains(r#"zinc_db_connections{state="in_use"} 1"#),
+        "{text}"
+    );
+    assert!(text.contains("zinc_build_info{"), "{text}");
+    assert!(
+        text.contains(r#"zinc_imports_total{outcome="started"} 0"#),
+        "{text}"
+    );
+}
+
+/// Runs `requests` against an app reporting to a Sentry test transport; returns the events.
+fn sentry_events(ports: Ports, uri: &'static str) -> Vec<sentry::protocol::Event<'static>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let _guard = runtime.enter();
+    let state = ports.state();
+    sentry::test::with_captured_events(|| {
+        runtime.block_on(async {
+            let hub = sentry::Hub::current();
+            let app = test::init_service(http::app(state, Some(hub))).await;
+            test::call_service(&app, test::TestRequest::get().uri(uri).to_request()).await;
+        })
+    })
+}
+
+#[::core::prelude::v1::test]
+fn a_server_error_reaches_sentry_once_with_its_route_and_request_id() {
+    let mut ports = Ports::default();
+    ports
+        .orders
+        .expect_list_orders()
+        .returning(|_, _| Err(unavailable()));
+    let events = sentry_events(ports, "/api/v1/orders?limit=5");
+    assert_eq!(events.len(), 1, "{events:#?}");
+    let event = &events[0];
+    assert_eq!(
+        event.tags.get("route").map(String::as_str),
+        Some("/api/v1/orders")
+    );
+    assert_eq!(event.tags.get("method").map(String::as_str), Some("GET"));
+    assert!(event.tags.contains_key("request_id"), "{:?}", event.tags);
+}
+
+#[::core::prelude::v1::test]
+fn a_user_error_is_not_reported_to_sentry() {
+    let events = sentry_events(Ports::default(), "/api/v1/orders?limit=0");
+    assert!(events.is_empty(), "{events:#?}");
 }

@@ -6,7 +6,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use futures_util::future::join;
 use thiserror::Error;
-use tracing::{info, instrument, warn};
+use tracing::{error, info, instrument, warn};
 use zinc_domain::{
     HeaderError, ImportCounts, ImportMode, ImportReport, ImportStatus, LatestPrices, Problem,
     ProblemLog, RowError, Sale, SaleGrouper, SaleId, SaleLine, SalesCsvReader, latest_sale_date,
@@ -117,6 +117,19 @@ impl<L: SalesLedger> ImportSales<L> {
     /// Imports one file and returns its report, whether it succeeded or was rejected.
     #[instrument(skip_all, fields(file = %request.file_name, mode = request.mode.as_str(), import_id))]
     pub async fn import<R: Read + Send>(
+        &self,
+        request: ImportRequest<R>,
+        observer: &dyn ImportObserver,
+    ) -> Result<ImportReport, ImportError> {
+        let outcome = self.run(request, observer).await;
+        if let Err(error) = &outcome {
+            // Inside the import's span: error trackers see the file and the import id.
+            error!(%error, "import failed; nothing was written");
+        }
+        outcome
+    }
+
+    async fn run<R: Read + Send>(
         &self,
         request: ImportRequest<R>,
         observer: &dyn ImportObserver,

@@ -204,10 +204,24 @@ pub trait SalesMetrics: Send + Sync {
     ) -> Result<Vec<ProductSales>, StoreError>;
 }
 
+/// How the store's connection pool is used right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ConnectionStats {
+    /// Connections open (idle or in use).
+    pub open: u32,
+    /// Open connections not in use.
+    pub idle: u32,
+    /// The most the pool may open.
+    pub max: u32,
+}
+
 /// Whether the store can serve requests.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait StoreHealth: Send + Sync {
+    /// The connection pool's current use (no I/O).
+    fn connection_stats(&self) -> ConnectionStats;
+
     /// Pings the store and checks its schema is up to date; `Ok` with the migrations still
     /// pending (empty when ready).
     async fn pending_migrations(&self) -> Result<Vec<String>, StoreError>;

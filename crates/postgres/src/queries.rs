@@ -15,7 +15,10 @@ use zinc_domain::{
     ProductName, ProductSales, Quantity, RankBy, RevenueTotals, SaleId, UnitPrice,
 };
 use zinc_migration::{Migrator, MigratorTrait};
-use zinc_ports::{ImportHistory, OrderBook, ProductCatalog, SalesMetrics, StoreError, StoreHealth};
+use zinc_ports::{
+    ConnectionStats, ImportHistory, OrderBook, ProductCatalog, SalesMetrics, StoreError,
+    StoreHealth,
+};
 
 use crate::error::store_error;
 
@@ -336,6 +339,17 @@ impl SalesMetrics for PostgresQueries {
 
 #[async_trait]
 impl StoreHealth for PostgresQueries {
+    fn connection_stats(&self) -> ConnectionStats {
+        let pool = self.db.get_postgres_connection_pool();
+        let open = pool.size();
+        let idle = pool.num_idle() as u32;
+        ConnectionStats {
+            open,
+            idle: idle.min(open),
+            max: pool.options().get_max_connections(),
+        }
+    }
+
     async fn pending_migrations(&self) -> Result<Vec<String>, StoreError> {
         // Read-only: sea-orm-migration's own status call creates its table when missing.
         let applied: Vec<String> = match self

@@ -44,7 +44,11 @@ async fn open_database(config: &Config) -> anyhow::Result<DatabaseConnection> {
     if created {
         eprintln!("Created database {shown}");
     }
-    database::connect(&config.database_url, &PoolSettings::default())
+    let settings = PoolSettings {
+        max_connections: config.db_max_connections,
+        acquire_timeout: config.db_acquire_timeout,
+    };
+    database::connect(&config.database_url, &settings)
         .await
         .map_err(|e| anyhow::anyhow!("cannot connect to {shown}: {e}"))
 }

@@ -2,14 +2,16 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
-use actix_web::{App, HttpServer, web};
+use actix_web::HttpServer;
 use anyhow::Context;
-use tracing::info;
+use tracing::{info, warn};
 use zinc_postgres::{PostgresLedger, PostgresQueries, database};
 
 use super::{ExitStatus, open_database};
 use crate::config::Config;
+use crate::http::monitoring::Monitoring;
 use crate::http::{self, AppState};
 
 pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<ExitStatus> {
@@ -39,19 +41,25 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         max_upload_bytes: config.max_upload_bytes,
         currency: config.currency.clone(),
         runtime: tokio::runtime::Handle::current(),
+        monitoring: Arc::new(Monitoring::new()),
     };
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(web::Data::new(state.clone()))
-            .configure(http::configure)
-    })
-    .bind(config.bind)
-    .with_context(|| format!("cannot listen on {} (ZINC_BIND)", config.bind))?;
+    let server = HttpServer::new(move || http::app(state.clone(), None))
+        .shutdown_timeout(config.shutdown_timeout.as_secs())
+        .bind(config.bind)
+        .with_context(|| format!("cannot listen on {} (ZINC_BIND)", config.bind))?;
     for address in server.addrs() {
         info!(%address, "listening");
         eprintln!("zinc: listening on http://{address} (API docs at http://{address}/docs/)");
     }
     server.run().await.context("serving")?;
-    db.close().await.ok();
+    info!("stopped: in-flight requests finished or the shutdown timeout passed");
+    // An import still running past the timeout holds a connection: do not wait for it. Its
+    // transaction dies with the process and PostgreSQL rolls it back.
+    if tokio::time::timeout(Duration::from_secs(1), db.close())
+        .await
+        .is_err()
+    {
+        warn!("an import was still running at shutdown; it is rolled back");
+    }
     Ok(ExitStatus::Success)
 }

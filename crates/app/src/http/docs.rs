@@ -9,7 +9,7 @@ use super::body::{
     TopProductBody, TopProductsBody,
 };
 use super::problem::Problem;
-use super::{catalog, health, imports, metrics};
+use super::{catalog, health, imports, metrics, monitoring};
 
 /// Where the document is served.
 pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
@@ -34,6 +34,7 @@ pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
         metrics::top_products,
         health::live,
         health::ready,
+        monitoring::metrics,
     ),
     components(schemas(
         Problem, ProblemBody, ImportReportBody, ImportPage, ProductBody, ProductPage, OrderBody,

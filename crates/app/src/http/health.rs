@@ -1,7 +1,7 @@
 //! `GET /health/live` (the process answers) and `GET /health/ready` (the database answers and
 //! its schema is up to date).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_web::{HttpResponse, get, web};
 use zinc_ports::StoreError;
@@ -40,14 +40,30 @@ pub async fn live() -> HttpResponse {
 )]
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let pending = tokio::time::timeout(READY_TIMEOUT, state.health.pending_migrations())
+    let started = Instant::now();
+    let checked = tokio::time::timeout(READY_TIMEOUT, state.health.pending_migrations())
         .await
         .map_err(|_| {
             StoreError::Unavailable(format!(
                 "the database did not answer within {} s",
                 READY_TIMEOUT.as_secs()
             ))
-        })??;
+        })
+        .and_then(|result| result);
+    let monitoring = &state.monitoring;
+    monitoring
+        .db_ping_seconds
+        .set(started.elapsed().as_secs_f64());
+    let pending = match checked {
+        Ok(pending) => pending,
+        Err(error) => {
+            monitoring.db_up.set(0.0);
+            return Err(error.into());
+        }
+    };
+    monitoring
+        .db_up
+        .set(if pending.is_empty() { 1.0 } else { 0.0 });
     if !pending.is_empty() {
         return Err(ApiError::NotReady(format!(
             "{} migration(s) pending: {}",

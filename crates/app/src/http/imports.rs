@@ -113,6 +113,8 @@ pub async fn create_import(
     } = upload;
     file.seek(SeekFrom::Start(0))
         .map_err(|e| ApiError::Internal(format!("rewinding the upload: {e}")))?;
+    let monitoring = state.monitoring.clone();
+    monitoring.imports.with_label_values(&["started"]).inc();
     let use_case = ImportSales::new(state.ledger.clone());
     let task = state.runtime.spawn(async move {
         use_case
@@ -126,9 +128,31 @@ pub async fn create_import(
             )
             .await
     });
-    let report = task
-        .await
-        .map_err(|e| ApiError::Internal(format!("the import task failed: {e}")))??;
+    let report = match task.await {
+        Ok(Ok(report)) => report,
+        Ok(Err(error)) => {
+            monitoring.imports.with_label_values(&["failed"]).inc();
+            return Err(error.into());
+        }
+        Err(error) => {
+            monitoring.imports.with_label_values(&["failed"]).inc();
+            return Err(ApiError::Internal(format!(
+                "the import task failed: {error}"
+            )));
+        }
+    };
+    monitoring
+        .imports
+        .with_label_values(&[report.status.as_str()])
+        .inc();
+    monitoring
+        .import_rows
+        .with_label_values(&["imported"])
+        .inc_by(report.counts.rows_imported);
+    monitoring
+        .import_rows
+        .with_label_values(&["rejected"])
+        .inc_by(report.counts.rows_rejected);
     match report.status {
         ImportStatus::Succeeded => Ok(HttpResponse::Created()
             .insert_header((

@@ -7,19 +7,25 @@ pub mod docs;
 mod health;
 mod imports;
 mod metrics;
+pub mod monitoring;
 mod params;
 pub mod problem;
 
 use std::sync::Arc;
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpRequest, HttpResponse, web};
+use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 use zinc_ports::{
     ImportHistory, OrderBook, ProductCatalog, SalesLedger, SalesMetrics, StoreHealth,
 };
 
+use monitoring::{Monitoring, RequestSpan};
 use problem::ApiError;
 
 /// What the handlers need: the ports, and a few settings.
@@ -43,6 +49,37 @@ pub struct AppState {
     pub currency: String,
     /// Where imports run (off the HTTP workers).
     pub runtime: tokio::runtime::Handle,
+    /// Prometheus metrics.
+    pub monitoring: Arc<Monitoring>,
+}
+
+/// The whole application: routes, request ids, a tracing span and metrics per request, and
+/// Sentry (reporting to `sentry_hub`, or to the process's main hub when `None`).
+pub fn app(
+    state: AppState,
+    sentry_hub: Option<Arc<sentry::Hub>>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let mut sentry = sentry_actix::Sentry::builder()
+        .capture_server_errors(true)
+        .start_transaction(true);
+    if let Some(hub) = sentry_hub {
+        sentry = sentry.with_hub(hub);
+    }
+    App::new()
+        .app_data(web::Data::new(state))
+        .configure(configure)
+        .wrap(from_fn(monitoring::record_request))
+        .wrap(TracingLogger::<RequestSpan>::new())
+        .wrap(from_fn(monitoring::assign_request_id))
+        .wrap(sentry.finish())
 }
 
 /// Registers every route, the documentation, and problem+json answers for malformed requests
@@ -64,6 +101,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(metrics::top_products)
         .service(health::live)
         .service(health::ready)
+        .service(monitoring::metrics)
         .service(SwaggerUi::new("/docs/{_:.*}").url(docs::OPENAPI_PATH, docs::ApiDoc::openapi()))
         .service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(no_route));

@@ -13,6 +13,7 @@ use zinc_domain::{ImportReport, QueryError};
 use zinc_ports::StoreError;
 
 use super::body::{ImportReportBody, ProblemBody};
+use crate::telemetry::HTTP_ERROR_TARGET;
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -223,7 +224,8 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         if status.is_server_error() {
-            error!(error = %self, status = status.as_u16(), "request failed");
+            // The Sentry middleware reports the failure itself: this line is for the logs.
+            error!(target: HTTP_ERROR_TARGET, error = %self, status = status.as_u16(), "request failed");
         }
         let mut response = HttpResponse::build(status);
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));

@@ -1,0 +1,196 @@
+//! `zinc serve` as an on-call engineer meets it: configuration mistakes, SIGTERM in the middle
+//! of an import, and a database that goes away and comes back.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::{Client, StatusCode};
+use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+use zinc_e2e::{Server, generate_sales, zinc_binary};
+use zinc_testkit::{TestDatabase, replace_database};
+
+#[test]
+fn a_bad_configuration_stops_serve_with_one_line_naming_the_variable() {
+    for (variable, value) in [
+        ("ZINC_BIND", "not-an-address"),
+        ("SENTRY_TRACES_SAMPLE_RATE", "7"),
+        ("DATABASE_URL_FILE", "/nonexistent/secret"),
+    ] {
+        let mut command = std::process::Command::new(zinc_binary());
+        command.arg("serve").env(variable, value);
+        if variable == "SENTRY_TRACES_SAMPLE_RATE" {
+            command.env("SENTRY_DSN", "https://key@sentry.invalid/1");
+        }
+        let output = command.output().unwrap();
+        assert_eq!(output.status.code(), Some(3), "{variable}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(variable), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+async fn count(url: &str, sql: &str) -> i64 {
+    let db = Database::connect(url).await.unwrap();
+    let row = db
+        .query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+        .await
+        .unwrap()
+        .unwrap();
+    let n: i64 = row.try_get_by_index(0).unwrap();
+    db.close().await.unwrap();
+    n
+}
+
+/// Uploads `rows` generated rows, sends SIGTERM while the import runs, and returns the exit
+/// code and the orders and succeeded imports found afterwards, with the file's sale count.
+async fn terminate_during_import(
+    rows: usize,
+    shutdown_timeout: &str,
+) -> (Option<i32>, i64, i64, usize) {
+    let database = TestDatabase::empty().await;
+    let mut server = Server::start(
+        database.url(),
+        &[],
+        &[("ZINC_SHUTDOWN_TIMEOUT", shutdown_timeout)],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.csv");
+    generate_sales(rows, 3, &file);
+    let sales = zinc_e2e::sales_from(&file).len();
+    let body = std::fs::read(&file).unwrap();
+    let url = server.url("/api/v1/imports");
+    let upload = tokio::spawn(async move {
+        Client::new()
+            .post(url)
+            .header("content-type", "text/csv")
+            .body(body)
+            .send()
+            .await
+    });
+    // Let the upload arrive and the import start, then stop the server.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(!upload.is_finished(), "the import should still be running");
+    let code = tokio::task::spawn_blocking(move || server.terminate())
+        .await
+        .unwrap();
+    let _ = upload.await;
+    let orders = count(database.url(), "SELECT count(*) FROM orders").await;
+    let imports = count(
+        database.url(),
+        "SELECT count(*) FROM imports WHERE status = 'succeeded'",
+    )
+    .await;
+    (code, orders, imports, sales)
+}
+
+#[tokio::test]
+async fn sigterm_lets_an_import_in_progress_finish_then_exits_0() {
+    let (code, orders, imports, sales) = terminate_during_import(80_000, "60").await;
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        (orders, imports),
+        (sales as i64, 1),
+        "the import completed fully"
+    );
+}
+
+#[tokio::test]
+async fn an_import_cut_by_the_shutdown_timeout_leaves_nothing() {
+    let (code, orders, imports, _) = terminate_during_import(200_000, "1").await;
+    assert_eq!(code, Some(0));
+    assert_eq!((orders, imports), (0, 0), "the import left nothing behind");
+}
+
+/// A TCP relay to the local PostgreSQL that can be cut and restored on the same port.
+struct Relay {
+    port: u16,
+    tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl Relay {
+    async fn start(port: u16) -> Relay {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let tasks: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
+        let connections = tasks.clone();
+        let accept = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let relay = tokio::spawn(async move {
+                    if let Ok(mut server) = TcpStream::connect("127.0.0.1:5432").await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                connections.lock().unwrap().push(relay);
+            }
+        });
+        tasks.lock().unwrap().push(accept);
+        Relay { port, tasks }
+    }
+
+    /// Refuses new connections and drops every open one.
+    fn cut(&self) {
+        for task in self.tasks.lock().unwrap().drain(..) {
+            task.abort();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_is_a_quick_503_and_the_service_recovers_by_itself() {
+    let database = TestDatabase::migrated().await;
+    let relay = Relay::start(0).await;
+    let through_relay = replace_database(
+        &format!("postgres://postgres@127.0.0.1:{}/postgres", relay.port),
+        database.name(),
+    );
+    let server = Server::start(&through_relay, &[], &[("ZINC_DB_ACQUIRE_TIMEOUT", "2")]);
+    let client = Client::new();
+    let orders = server.url("/api/v1/orders");
+    assert_eq!(
+        client.get(&orders).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+
+    relay.cut();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    let response = client.get(&orders).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+    let ready = client
+        .get(server.url("/health/ready"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let live = client.get(server.url("/health/live")).send().await.unwrap();
+    assert_eq!(live.status(), StatusCode::OK, "the process stays up");
+
+    let _restored = Relay::start(relay.port).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let status = client.get(&orders).send().await.unwrap().status();
+        if status == StatusCode::OK {
+            break;
+        }
+        assert!(Instant::now() < deadline, "did not recover: still {status}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let ready = client
+        .get(server.url("/health/ready"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
+}
