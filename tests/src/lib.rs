@@ -180,7 +180,8 @@ impl Server {
             .args(args)
             .env("DATABASE_URL", database_url)
             .env("ZINC_BIND", "127.0.0.1:0")
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", "warn,zinc_app::commands=info")
+            .env("ZINC_LOG_FORMAT", "pretty")
             .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
@@ -192,8 +193,10 @@ impl Server {
         let base_url = loop {
             match lines.next() {
                 Some(Ok(line)) => {
-                    if let Some(rest) = line.strip_prefix("zinc: listening on ") {
-                        break rest.split_whitespace().next().unwrap().to_owned();
+                    if let Some(at) = line.find("listening on http://") {
+                        let rest = &line[at + "listening on ".len()..];
+                        let end = rest.find([' ', '"']).unwrap_or(rest.len());
+                        break rest[..end].to_owned();
                     }
                     seen.push(line);
                 }

@@ -32,17 +32,23 @@ pub(super) async fn run(
     if applied > 0 {
         eprintln!("Applied {applied} migration(s).");
     }
-    let status = import_file(&db, path, skip_invalid).await;
+    let started = Instant::now();
+    let report = import_file(&db, path, skip_invalid).await;
     db.close().await.ok();
-    status
+    let report = report?;
+    print_report(&report, started.elapsed());
+    Ok(match report.status {
+        ImportStatus::Succeeded => ExitStatus::Success,
+        ImportStatus::Rejected => ExitStatus::Rejected,
+    })
 }
 
-/// Imports one file through `db`, showing progress and printing the summary.
+/// Imports one file through `db`, showing progress on a terminal.
 pub(super) async fn import_file(
     db: &DatabaseConnection,
     path: &Path,
     skip_invalid: bool,
-) -> anyhow::Result<ExitStatus> {
+) -> anyhow::Result<ImportReport> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let mode = if skip_invalid {
@@ -59,17 +65,11 @@ pub(super) async fn import_file(
         mode,
     };
     let progress = ProgressDisplay::new(size);
-    let started = Instant::now();
     let report = ImportSales::new(PostgresLedger::new(db.clone()))
         .import(request, &progress)
         .await;
     progress.bar.finish_and_clear();
-    let report = report.context("the import failed; nothing was written")?;
-    print_report(&report, started.elapsed());
-    Ok(match report.status {
-        ImportStatus::Succeeded => ExitStatus::Success,
-        ImportStatus::Rejected => ExitStatus::Rejected,
-    })
+    report.context("the import failed; nothing was written")
 }
 
 /// A progress bar on standard error, drawn only when it is a terminal.

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use actix_web::HttpServer;
 use anyhow::Context;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
+use zinc_domain::ImportStatus;
 use zinc_postgres::{PostgresLedger, PostgresQueries, database};
 
 use super::{ExitStatus, open_database};
@@ -25,10 +26,24 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         }
     }
     for file in imports {
-        let status = super::import::import_file(&db, file, false).await?;
-        if status != ExitStatus::Success {
-            return Ok(status);
+        let report = super::import::import_file(&db, file, false).await?;
+        let c = &report.counts;
+        if report.status == ImportStatus::Rejected {
+            error!(
+                file = %file.display(),
+                problems = report.problems.total(),
+                "import rejected; nothing was written (run `zinc import` on it to see the problems)"
+            );
+            return Ok(ExitStatus::Rejected);
         }
+        info!(
+            file = %file.display(),
+            rows = c.rows_total,
+            orders_created = c.orders_created,
+            orders_updated = c.orders_updated,
+            orders_unchanged = c.orders_unchanged,
+            "imported"
+        );
     }
     let queries = Arc::new(PostgresQueries::new(db.clone()));
     let state = AppState {
@@ -48,8 +63,7 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         .bind(config.bind)
         .with_context(|| format!("cannot listen on {} (ZINC_BIND)", config.bind))?;
     for address in server.addrs() {
-        info!(%address, "listening");
-        eprintln!("zinc: listening on http://{address} (API docs at http://{address}/docs/)");
+        info!(%address, "listening on http://{address} (API docs at http://{address}/docs/)");
     }
     server.run().await.context("serving")?;
     info!("stopped: in-flight requests finished or the shutdown timeout passed");
