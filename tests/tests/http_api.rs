@@ -9,7 +9,7 @@ use reqwest::multipart::{Form, Part};
 use reqwest::{Client, StatusCode};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::Value;
-use zinc_e2e::{FileSale, Server, generate_sales, sales_from};
+use zinc_e2e::{FileSale, Server, generate_sales, sales_from, zinc};
 use zinc_testkit::TestDatabase;
 
 async fn upload(client: &Client, server: &Server, path: &Path, query: &str) -> (StatusCode, Value) {
@@ -326,4 +326,18 @@ async fn serve_with_import_starts_with_the_sample_data_loaded() {
     );
     let docs = client.get(server.url("/docs/")).send().await.unwrap();
     assert_eq!(docs.status(), StatusCode::OK);
+
+    // The container health check: `zinc probe` asks /health/live without curl.
+    let address = server.base_url.trim_start_matches("http://").to_owned();
+    let address = address.as_str();
+    let probe = zinc(database.url(), &["probe", "--address", address]);
+    assert_eq!(probe.status.code(), Some(0), "{probe:?}");
+    let missing = zinc(
+        database.url(),
+        &["probe", "--address", address, "--path", "/nope"],
+    );
+    assert_eq!(missing.status.code(), Some(1), "{missing:?}");
+    drop(server);
+    let down = zinc(database.url(), &["probe", "--address", address]);
+    assert_eq!(down.status.code(), Some(3), "{down:?}");
 }

@@ -35,6 +35,17 @@ pub enum Command {
         #[arg(long = "import", value_name = "FILE")]
         imports: Vec<PathBuf>,
     },
+    /// Check that a running `zinc serve` answers (for container health checks: no curl needed).
+    ///
+    /// Exit code 0 when the route answers 200, 1 otherwise.
+    Probe {
+        /// The route to ask.
+        #[arg(long, default_value = "/health/live")]
+        path: String,
+        /// The server's address (default: ZINC_BIND, with 0.0.0.0 asked on 127.0.0.1).
+        #[arg(long)]
+        address: Option<std::net::SocketAddr>,
+    },
     /// Manage the database schema.
     Migrate {
         /// What to do with the migrations.

@@ -2,6 +2,7 @@
 
 mod import;
 mod migrate;
+mod probe;
 mod serve;
 
 use sea_orm::DatabaseConnection;
@@ -27,6 +28,7 @@ pub async fn run(command: Command, config: &Config) -> ExitStatus {
     let outcome = match command {
         Command::Import { file, skip_invalid } => import::run(config, &file, skip_invalid).await,
         Command::Serve { imports } => serve::run(config, &imports).await,
+        Command::Probe { path, address } => probe::run(config, &path, address),
         Command::Migrate { action } => migrate::run(config, action).await,
     };
     outcome.unwrap_or_else(|error| {
