@@ -99,3 +99,43 @@ where
         _ => EventFilter::Ignore,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use tracing_subscriber::layer::SubscriberExt;
+
+    use super::*;
+
+    #[test]
+    fn error_events_reach_sentry_with_their_span_fields_and_http_lines_do_not() {
+        let events = sentry::test::with_captured_events(|| {
+            let subscriber = tracing_subscriber::registry().with(sentry_layer());
+            tracing::subscriber::with_default(subscriber, || {
+                let span = tracing::info_span!("import", import_id = 42_i64, file = "sales.csv");
+                let _entered = span.enter();
+                tracing::info!("rows read and staged");
+                tracing::error!(target: HTTP_ERROR_TARGET, status = 503, "request failed");
+                tracing::error!(line = 14_u64, "import failed; nothing was written");
+            });
+        });
+        assert_eq!(events.len(), 1, "{events:#?}");
+        let event = &events[0];
+        assert_eq!(
+            event.message.as_deref(),
+            Some("import failed; nothing was written")
+        );
+        let shown = format!("{event:?}");
+        assert!(
+            shown.contains("import_id") && shown.contains("42"),
+            "{shown}"
+        );
+        assert!(shown.contains("sales.csv"), "{shown}");
+        assert!(
+            event.breadcrumbs.iter().any(|b| b
+                .message
+                .as_deref()
+                .is_some_and(|m| m.contains("rows read"))),
+            "info events are breadcrumbs: {shown}"
+        );
+    }
+}
