@@ -1,7 +1,7 @@
 //! Products and orders: `GET /api/v1/products[/{id}]`, `GET /api/v1/orders[/{id}]`.
 
 use actix_web::{HttpResponse, get, web};
-use zinc_domain::{DateBounds, OrderFilter, OrderId, ProductFilter, ProductId};
+use zinc_domain::{OrderFilter, OrderId, ProductFilter, ProductId};
 
 use super::AppState;
 use super::body::{OrderDetailBody, OrderPage, ProductBody, ProductPage};
@@ -81,14 +81,7 @@ pub async fn list_orders(
     query: web::Query<OrderQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = params::page(query.limit.as_deref(), query.offset.as_deref())?;
-    let dates = DateBounds::new(
-        params::date("from", query.from.as_deref())?,
-        params::date("to", query.to.as_deref())?,
-    )
-    .map_err(|source| ApiError::BadQuery {
-        name: "from",
-        source,
-    })?;
+    let dates = params::date_bounds(query.from.as_deref(), query.to.as_deref())?;
     let filter = OrderFilter {
         dates,
         location: params::location(query.location.as_deref())?,

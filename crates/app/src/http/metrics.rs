@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, get, web};
 use chrono::{Days, Utc};
-use zinc_domain::{DateBounds, DateRange, fill_days};
+use zinc_domain::{DateRange, fill_days};
 
 use super::AppState;
 use super::body::{DailyRevenueBody, DayBody, RevenueBody, TopProductBody, TopProductsBody};
@@ -34,14 +34,7 @@ pub async fn revenue(
     state: web::Data<AppState>,
     query: web::Query<RevenueQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let dates = DateBounds::new(
-        params::date("from", query.from.as_deref())?,
-        params::date("to", query.to.as_deref())?,
-    )
-    .map_err(|source| ApiError::BadQuery {
-        name: "from",
-        source,
-    })?;
+    let dates = params::date_bounds(query.from.as_deref(), query.to.as_deref())?;
     let location = params::location(query.location.as_deref())?;
     let totals = state.metrics.revenue(dates, location).await?;
     Ok(HttpResponse::Ok().json(RevenueBody {
@@ -112,14 +105,7 @@ pub async fn top_products(
     state: web::Data<AppState>,
     query: web::Query<TopProductsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let dates = DateBounds::new(
-        params::date("from", query.from.as_deref())?,
-        params::date("to", query.to.as_deref())?,
-    )
-    .map_err(|source| ApiError::BadQuery {
-        name: "from",
-        source,
-    })?;
+    let dates = params::date_bounds(query.from.as_deref(), query.to.as_deref())?;
     let limit = params::number("limit", query.limit.as_deref(), 1, MAX_TOP)?.unwrap_or(DEFAULT_TOP);
     let by = query.by()?;
     let top = state.metrics.top_products(dates, by, limit).await?;

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::IntoParams;
-use zinc_domain::{ClientId, Location, Page, RankBy, SaleId};
+use zinc_domain::{ClientId, DateBounds, Location, Page, RankBy, SaleId};
 
 use super::problem::ApiError;
 
@@ -34,6 +34,14 @@ pub fn date(name: &str, value: Option<&str>) -> Result<Option<NaiveDate>, ApiErr
     convert(name, value, |text| {
         NaiveDate::parse_from_str(text, "%Y-%m-%d")
             .map_err(|_| format!("'{text}' is not a date written YYYY-MM-DD"))
+    })
+}
+
+/// Optional `from` and `to` dates, both included; `from` after `to` is refused.
+pub fn date_bounds(from: Option<&str>, to: Option<&str>) -> Result<DateBounds, ApiError> {
+    DateBounds::new(date("from", from)?, date("to", to)?).map_err(|source| ApiError::BadQuery {
+        name: "from",
+        source,
     })
 }
 
