@@ -16,7 +16,9 @@ fn main() -> ExitCode {
         }
     };
     let default_level = match cli.command {
-        zinc_app::cli::Command::Serve { .. } => "info",
+        zinc_app::cli::Command::Serve { .. } => {
+            "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"
+        }
         _ => "warn",
     };
     let _telemetry = telemetry::init(config.log_format, config.sentry.as_ref(), default_level);
