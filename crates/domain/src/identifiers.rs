@@ -6,6 +6,34 @@ use serde::Serialize;
 
 use crate::ValueError;
 
+/// A number the store gives a record (an import, a product, an order): no rule but identity.
+macro_rules! store_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(i64);
+
+        impl $name {
+            /// Wraps the store's number.
+            pub fn new(id: i64) -> Self {
+                $name(id)
+            }
+            /// The number.
+            pub fn get(self) -> i64 {
+                self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+pub(crate) use store_id;
+
 macro_rules! non_negative_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*

@@ -1,33 +1,15 @@
 //! The vocabulary of an import: its mode, outcome and report.
 
-use std::fmt;
-
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::ProblemLog;
+use crate::identifiers::store_id;
 
-/// The number the store gives an import.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct ImportId(i64);
-
-impl ImportId {
-    /// Wraps the store's number.
-    pub fn new(id: i64) -> Self {
-        ImportId(id)
-    }
-    /// The number.
-    pub fn get(self) -> i64 {
-        self.0
-    }
-}
-
-impl fmt::Display for ImportId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
+store_id!(
+    /// The number the store gives an import.
+    ImportId
+);
 
 /// What to do with a file that has invalid rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]

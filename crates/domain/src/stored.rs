@@ -3,36 +3,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
+use crate::identifiers::store_id;
 use crate::{
     BatchNumber, ClientId, DiscountPercent, ImportId, Location, Money, ProductName, Quantity,
     SaleId, UnitPrice,
 };
-
-macro_rules! store_id {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-        #[serde(transparent)]
-        pub struct $name(i64);
-
-        impl $name {
-            /// Wraps the store's number.
-            pub fn new(id: i64) -> Self {
-                $name(id)
-            }
-            /// The number.
-            pub fn get(self) -> i64 {
-                self.0
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                self.0.fmt(f)
-            }
-        }
-    };
-}
 
 store_id!(
     /// The number the store gives a product.
