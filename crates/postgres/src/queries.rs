@@ -49,6 +49,25 @@ impl PostgresQueries {
         Ok(self.all(query).await?.into_iter().next())
     }
 
+    /// One page of `items` (decoded row by row) with the size of the whole list from `count`.
+    async fn paged<T>(
+        &self,
+        count: Query,
+        mut items: Query,
+        page: Page,
+        decode: fn(&QueryResult) -> Result<T, StoreError>,
+    ) -> Result<Paged<T>, StoreError> {
+        let total = self.count(count).await?;
+        items.limit_to(page);
+        let items = self
+            .all(items)
+            .await?
+            .iter()
+            .map(decode)
+            .collect::<Result<_, _>>()?;
+        Ok(Paged { items, total, page })
+    }
+
     async fn count(&self, query: Query) -> Result<u64, StoreError> {
         let row = self
             .one(query)
@@ -84,7 +103,7 @@ impl Query {
         self
     }
 
-    fn page(&mut self, page: Page) {
+    fn limit_to(&mut self, page: Page) {
         let limit = self.bind(i64::from(page.limit()));
         let offset = self.bind(page.offset() as i64);
         self.sql
@@ -150,20 +169,11 @@ const ORDER_COLUMNS: &str = "o.id, o.sale_id, o.client_id, o.date, o.location, o
 impl ImportHistory for PostgresQueries {
     async fn list_imports(&self, page: Page) -> Result<Paged<ImportReport>, StoreError> {
         let visible = " FROM imports WHERE status <> 'running'";
-        let total = self
-            .count(Query::new(&format!("SELECT count(*) AS n{visible}")))
-            .await?;
-        let mut query = Query::new(&format!(
+        let count = Query::new(&format!("SELECT count(*) AS n{visible}"));
+        let items = Query::new(&format!(
             "SELECT {IMPORT_COLUMNS}, '[]'::jsonb AS problems{visible} ORDER BY started_at DESC, id DESC"
         ));
-        query.page(page);
-        let items = self
-            .all(query)
-            .await?
-            .iter()
-            .map(import_report)
-            .collect::<Result<_, _>>()?;
-        Ok(Paged { items, total, page })
+        self.paged(count, items, page, import_report).await
     }
 
     async fn find_import(&self, id: ImportId) -> Result<Option<ImportReport>, StoreError> {
@@ -185,22 +195,13 @@ impl ProductCatalog for PostgresQueries {
         filter: &ProductFilter,
         page: Page,
     ) -> Result<Paged<Product>, StoreError> {
-        let total = self
-            .count(filtered_products("SELECT count(*) AS n", filter))
-            .await?;
-        let mut query = filtered_products(
+        let count = filtered_products("SELECT count(*) AS n", filter);
+        let mut items = filtered_products(
             "SELECT p.id, p.name, p.price, p.created_at, p.updated_at",
             filter,
         );
-        query.push(" ORDER BY p.name, p.id");
-        query.page(page);
-        let items = self
-            .all(query)
-            .await?
-            .iter()
-            .map(product)
-            .collect::<Result<_, _>>()?;
-        Ok(Paged { items, total, page })
+        items.push(" ORDER BY p.name, p.id");
+        self.paged(count, items, page, product).await
     }
 
     async fn find_product(&self, id: ProductId) -> Result<Option<Product>, StoreError> {
@@ -219,19 +220,10 @@ impl OrderBook for PostgresQueries {
         filter: &OrderFilter,
         page: Page,
     ) -> Result<Paged<Order>, StoreError> {
-        let total = self
-            .count(filtered_orders("SELECT count(*) AS n", filter))
-            .await?;
-        let mut query = filtered_orders(&format!("SELECT {ORDER_COLUMNS}"), filter);
-        query.push(" ORDER BY o.date DESC, o.sale_id DESC");
-        query.page(page);
-        let items = self
-            .all(query)
-            .await?
-            .iter()
-            .map(order)
-            .collect::<Result<_, _>>()?;
-        Ok(Paged { items, total, page })
+        let count = filtered_orders("SELECT count(*) AS n", filter);
+        let mut items = filtered_orders(&format!("SELECT {ORDER_COLUMNS}"), filter);
+        items.push(" ORDER BY o.date DESC, o.sale_id DESC");
+        self.paged(count, items, page, order).await
     }
 
     async fn find_order(&self, id: OrderId) -> Result<Option<OrderWithItems>, StoreError> {
