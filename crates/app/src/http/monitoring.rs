@@ -37,10 +37,21 @@ fn usable_request_id(value: &HeaderValue) -> Option<String> {
     fine.then(|| text.to_owned())
 }
 
+/// The route template a request matched, resolved once per request by the first of these
+/// middlewares and kept in its extensions.
+#[derive(Clone)]
+struct Route(String);
+
+/// The request's route template (`unmatched` when no route matches).
 fn route_of(request: &ServiceRequest) -> String {
-    request
+    if let Some(Route(route)) = request.extensions().get::<Route>() {
+        return route.clone();
+    }
+    let route = request
         .match_pattern()
-        .unwrap_or_else(|| UNMATCHED.to_owned())
+        .unwrap_or_else(|| UNMATCHED.to_owned());
+    request.extensions_mut().insert(Route(route.clone()));
+    route
 }
 
 /// Gives each request an id (request extension, response header, Sentry tag) and tags the
