@@ -14,25 +14,15 @@ if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then
 fi
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/common.sh
+source "$root/bench/common.sh"
 rows=${1:-1000000}
 requests=${2:-30}
-generator=${ZINC_GEN_SALES:-$root/../shared/tools/gen_sales.py}
-admin=${ZINC_BENCH_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/zinc-bench
 port=${ZINC_BENCH_PORT:-18089}
-mkdir -p "$cache"
 
-echo "building the release binary..." >&2
-cargo build --release --quiet -p zinc-app --bin zinc --manifest-path "$root/Cargo.toml"
-target_dir=$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" \
-    | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-zinc="$target_dir/release/zinc"
+build_release_zinc
 
-file="$cache/sales-$rows.csv"
-if [[ ! -s "$file" ]]; then
-    echo "generating $rows rows..." >&2
-    python3 "$generator" "$rows" > "$file.tmp" && mv "$file.tmp" "$file"
-fi
+file=$(generated_file "$rows")
 db="zinc_bench_api_$$"
 url="${admin%/*}/$db"
 server_pid=""

@@ -14,21 +14,14 @@ if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then
 fi
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-generator=${ZINC_GEN_SALES:-$root/../shared/tools/gen_sales.py}
-admin=${ZINC_BENCH_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/zinc-bench
+# shellcheck source=bench/common.sh
+source "$root/bench/common.sh"
 sizes=("$@")
 [[ ${#sizes[@]} -gt 0 ]] || sizes=(100000 1000000)
 
 [[ -x /usr/bin/time ]] || { echo "GNU time is needed (apt-get install time)" >&2; exit 2; }
-[[ -f "$generator" ]] || { echo "generator not found: $generator" >&2; exit 2; }
-mkdir -p "$cache"
 
-echo "building the release binary..." >&2
-cargo build --release --quiet -p zinc-app --bin zinc --manifest-path "$root/Cargo.toml"
-target_dir=$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" \
-    | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-zinc="$target_dir/release/zinc"
+build_release_zinc
 
 server=${admin%/*}
 measure() { # url file -> "seconds peak_kib"
@@ -39,11 +32,7 @@ measure() { # url file -> "seconds peak_kib"
 
 printf '%-9s %-8s %-11s %-11s %-13s %-13s\n' rows file_MB import_s rows_per_s peak_RSS_MiB reimport_s
 for rows in "${sizes[@]}"; do
-    file="$cache/sales-$rows.csv"
-    if [[ ! -s "$file" ]]; then
-        echo "generating $rows rows..." >&2
-        python3 "$generator" "$rows" > "$file.tmp" && mv "$file.tmp" "$file"
-    fi
+    file=$(generated_file "$rows")
     db="zinc_bench_${rows}_$$"
     url="$server/$db"
     trap 'psql -q "$admin" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true' EXIT

@@ -72,16 +72,19 @@ pub struct Expected {
     pub total: Decimal,
 }
 
+/// Where column `name` stands in `headers` (a byte-order mark before the first name ignored).
+fn column_index(headers: &csv::StringRecord, name: &str) -> usize {
+    headers
+        .iter()
+        .position(|h| h.trim_start_matches('\u{feff}') == name)
+        .unwrap_or_else(|| panic!("column {name}"))
+}
+
 /// Reads a CSV export with the plain `csv` crate.
 pub fn expected_from(path: &Path) -> Expected {
     let mut reader = csv::Reader::from_path(path).expect("open the CSV");
     let headers = reader.headers().expect("header").clone();
-    let column = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim_start_matches('\u{feff}') == name)
-            .unwrap_or_else(|| panic!("column {name}"))
-    };
+    let column = |name: &str| column_index(&headers, name);
     let (sale, item, total) = (column("Sale ID"), column("Item name"), column("Item Total"));
     let mut sales = HashSet::new();
     let mut products = HashSet::new();
@@ -121,12 +124,7 @@ pub struct FileSale {
 pub fn sales_from(path: &Path) -> std::collections::BTreeMap<i64, FileSale> {
     let mut reader = csv::Reader::from_path(path).expect("open the CSV");
     let headers = reader.headers().expect("header").clone();
-    let column = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim_start_matches('\u{feff}') == name)
-            .unwrap_or_else(|| panic!("column {name}"))
-    };
+    let column = |name: &str| column_index(&headers, name);
     let [date, sale, item, location, quantity, total] = [
         "Sale Date",
         "Sale ID",
