@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::error::{PathError, QueryPayloadError};
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpRequest, HttpResponse, web};
 use tracing_actix_web::TracingLogger;
@@ -88,7 +88,6 @@ pub fn configure(config: &mut web::ServiceConfig) {
     config
         .app_data(web::QueryConfig::default().error_handler(|error, _| query_error(error).into()))
         .app_data(web::PathConfig::default().error_handler(|error, _| path_error(error).into()))
-        .app_data(web::JsonConfig::default().error_handler(|error, _| json_error(error).into()))
         .service(imports::create_import)
         .service(imports::list_imports)
         .service(imports::get_import)
@@ -139,8 +138,4 @@ fn path_error(error: PathError) -> ApiError {
         name: "path".to_owned(),
         reason: error.to_string(),
     }
-}
-
-fn json_error(error: JsonPayloadError) -> ApiError {
-    ApiError::BadUpload(error.to_string())
 }
