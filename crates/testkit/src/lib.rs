@@ -6,6 +6,13 @@
 //!
 //! The server is taken from `ZINC_TEST_DATABASE_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`); its user must be allowed to create databases.
+//!
+//! [`gen_sales`] writes synthetic point-of-sale exports for tests and benchmarks
+//! ([`write_sales`]; the `gen-sales` binary writes one to standard output).
+
+pub mod gen_sales;
+
+pub use gen_sales::{SalesSpec, SpecError, sales_csv, write_sales};
 
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use zinc_migration::{Migrator, MigratorTrait};
