@@ -1,62 +1,80 @@
-//! Support for Zinc's end-to-end tests: the built `zinc` binary, the shared sample data and an
-//! independent reading of CSV files to check results against.
+//! Support for Zinc's end-to-end tests (they live beside the binary, in `crates/app/tests`):
+//! the `zinc` binary run as a user runs it, a `zinc serve` on a free port, synthetic exports,
+//! and an independent reading of CSV files to check results against.
+//!
+//! ```no_run
+//! use zinc_e2e::Zinc;
+//!
+//! // In a test of the crate that builds the binary: Zinc::at(env!("CARGO_BIN_EXE_zinc")).
+//! const ZINC: Zinc = Zinc::at("target/debug/zinc");
+//! let output = ZINC.run("postgres://postgres@127.0.0.1:5432/zinc", &["migrate", "status"]);
+//! assert!(output.status.success());
+//! ```
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 
 use rust_decimal::Decimal;
 
-/// The `zinc` binary built alongside these tests.
-pub fn zinc_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test executable's path");
-    // target/<profile>/deps/<test> -> target/<profile>/zinc
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("the test executable lives in target/<profile>/deps");
-    let binary = profile_dir.join(format!("zinc{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        binary.exists(),
-        "{} is missing: build it with `cargo build -p zinc-app` (cargo test --workspace does)",
-        binary.display()
-    );
-    binary
+pub use zinc_testkit::{real_export, real_export_path};
+
+/// The line `zinc serve` prints on standard output, once per address, when it accepts
+/// connections (documented in `zinc serve --help`).
+pub const LISTENING_PREFIX: &str = "listening on ";
+
+/// The `zinc` binary under test.
+#[derive(Debug, Clone, Copy)]
+pub struct Zinc {
+    binary: &'static str,
 }
 
-/// Runs `zinc` with `args` against the database at `database_url`.
-pub fn zinc(database_url: &str, args: &[&str]) -> Output {
-    Command::new(zinc_binary())
-        .args(args)
-        .env("DATABASE_URL", database_url)
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("run zinc")
+impl Zinc {
+    /// The binary at `binary`: pass `env!("CARGO_BIN_EXE_zinc")`.
+    pub const fn at(binary: &'static str) -> Zinc {
+        Zinc { binary }
+    }
+
+    /// A command for the binary against the database at `database_url`, logging errors only.
+    pub fn command(&self, database_url: &str) -> Command {
+        let mut command = Command::new(self.binary);
+        command
+            .env("DATABASE_URL", database_url)
+            .env("RUST_LOG", "error");
+        command
+    }
+
+    /// Runs `zinc ARGS` against the database at `database_url` and waits for it.
+    pub fn run(&self, database_url: &str, args: &[&str]) -> Output {
+        self.command(database_url)
+            .args(args)
+            .output()
+            .expect("run zinc")
+    }
+
+    /// Starts `zinc serve ARGS` on a free port against `database_url`, with `env` added.
+    pub fn serve(&self, database_url: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
+        Server::start(self.command(database_url), args, env)
+    }
 }
 
-/// The `shared/` folder beside the repository.
-pub fn shared_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
-}
-
-/// The real export.
-pub fn real_export() -> PathBuf {
-    shared_dir().join("data/zinc-sales.csv")
-}
-
-/// Writes a synthetic export of `rows` rows with the shared generator.
+/// Writes a synthetic export of `rows` rows, a year from 2024-01-01, with `seed`.
 pub fn generate_sales(rows: usize, seed: u64, into: &Path) {
-    let output = Command::new("python3")
-        .arg(shared_dir().join("tools/gen_sales.py"))
-        .args([rows.to_string(), "--seed".into(), seed.to_string()])
-        .output()
-        .expect("run python3 shared/tools/gen_sales.py");
-    assert!(
-        output.status.success(),
-        "gen_sales.py failed: {}",
-        String::from_utf8_lossy(&output.stderr)
+    generate(
+        &zinc_testkit::SalesSpec {
+            seed,
+            ..zinc_testkit::SalesSpec::new(rows as u64)
+        },
+        into,
     );
-    std::fs::write(into, output.stdout).expect("write the generated file");
+}
+
+/// Writes the synthetic export `spec` describes into `into`.
+pub fn generate(spec: &zinc_testkit::SalesSpec, into: &Path) {
+    let file = std::fs::File::create(into).expect("create the generated file");
+    zinc_testkit::write_sales(spec, std::io::BufWriter::new(file))
+        .expect("write the generated file");
 }
 
 /// What a file should import as, computed without Zinc's code.
@@ -162,7 +180,7 @@ pub fn sales_from(path: &Path) -> std::collections::BTreeMap<i64, FileSale> {
     sales
 }
 
-/// A `zinc serve` process on a free port, stopped when dropped.
+/// A `zinc serve` process on a free port, killed when dropped.
 pub struct Server {
     child: std::process::Child,
     /// `http://127.0.0.1:PORT`.
@@ -170,41 +188,39 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts `zinc serve ARGS` against `database_url` and waits until it listens.
-    pub fn start(database_url: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
-        use std::io::{BufRead, BufReader};
-        let mut child = Command::new(zinc_binary())
+    fn start(mut command: Command, args: &[&str], env: &[(&str, &str)]) -> Server {
+        let mut child = command
             .arg("serve")
             .args(args)
-            .env("DATABASE_URL", database_url)
             .env("ZINC_BIND", "127.0.0.1:0")
-            .env("RUST_LOG", "warn,zinc_app::commands=info")
+            .env("RUST_LOG", "warn")
             .env("ZINC_LOG_FORMAT", "pretty")
             .envs(env.iter().copied())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("start zinc serve");
+        let stdout = child.stdout.take().expect("stdout");
         let stderr = child.stderr.take().expect("stderr");
-        let mut lines = BufReader::new(stderr).lines();
-        let mut seen = Vec::new();
-        let base_url = loop {
-            match lines.next() {
-                Some(Ok(line)) => {
-                    if let Some(at) = line.find("listening on http://") {
-                        let rest = &line[at + "listening on ".len()..];
-                        let end = rest.find([' ', '"']).unwrap_or(rest.len());
-                        break rest[..end].to_owned();
-                    }
-                    seen.push(line);
-                }
-                _ => {
-                    let _ = child.kill();
-                    panic!("zinc serve stopped before listening:\n{}", seen.join("\n"));
-                }
-            }
+        // Keep draining stderr so the server never blocks on a full pipe; keep it for a
+        // failure message.
+        let log = std::thread::spawn(move || {
+            BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+                .collect::<Vec<_>>()
+        });
+        let mut lines = BufReader::new(stdout).lines();
+        let Some(Ok(first)) = lines.next() else {
+            let _ = child.kill();
+            let _ = child.wait();
+            let log = log.join().unwrap_or_default();
+            panic!("zinc serve stopped before listening:\n{}", log.join("\n"));
         };
-        // Keep draining stderr so the server never blocks on a full pipe.
+        let base_url = first
+            .strip_prefix(LISTENING_PREFIX)
+            .unwrap_or_else(|| panic!("unexpected first line of zinc serve: {first}"))
+            .to_owned();
         std::thread::spawn(move || for _ in lines {});
         Server { child, base_url }
     }

@@ -29,9 +29,13 @@ pub enum Command {
     },
     /// Serve the HTTP API (creates the database and applies migrations first, unless
     /// ZINC_MIGRATE_ON_START=false).
+    ///
+    /// Once it accepts connections it prints `listening on http://ADDRESS` on standard output,
+    /// one line per address and nothing else there (logs go to standard error), so that a
+    /// script binding port 0 (ZINC_BIND=127.0.0.1:0) learns the port.
     Serve {
         /// Files to import before listening (idempotent: an already imported file changes
-        /// nothing), e.g. the bundled data/sample-sales.csv.
+        /// nothing), e.g. the bundled data/zinc-sales.csv.
         #[arg(long = "import", value_name = "FILE")]
         imports: Vec<PathBuf>,
     },

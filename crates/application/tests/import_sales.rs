@@ -372,11 +372,7 @@ async fn a_store_failure_aborts_the_import_without_commit_or_record() {
 
 #[tokio::test]
 async fn imports_the_real_export_exactly() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/zinc-sales.csv"
-    );
-    let text = std::fs::read_to_string(path).expect("the shared real export beside the repository");
+    let text = zinc_testkit::real_export();
     let store = Shared::default();
     let report = import(&store, &text, ImportMode::Strict, 500).await;
 

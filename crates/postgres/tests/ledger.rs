@@ -7,7 +7,7 @@ use zinc_application::{ImportRequest, ImportSales, NoProgress};
 use zinc_domain::{ImportMode, ImportReport, ImportStatus};
 use zinc_ports::{ImportStart, SalesLedger};
 use zinc_postgres::PostgresLedger;
-use zinc_testkit::TestDatabase;
+use zinc_testkit::{TestDatabase, real_export};
 
 const HEADER: &str = "Sale Date,Client ID,Sale ID,Item name,Batch #,Sales Notes,Location,Notes,Color,Size,Item price (excluding tax),Quantity,Subtotal (excluding tax),Discount %,Discount amount,Tax,Item Total,Total Paid w/ Payment Method,Payment Method";
 
@@ -19,14 +19,6 @@ fn row(date: &str, sale_id: u32, item: &str, price: &str, tax: &str, total: &str
 
 fn file(rows: &[String]) -> String {
     format!("{HEADER}\n{}\n", rows.join("\n"))
-}
-
-fn real_export() -> String {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/zinc-sales.csv"
-    );
-    std::fs::read_to_string(path).expect("the shared real export beside the repository")
 }
 
 async fn import(db: &DatabaseConnection, text: &str, mode: ImportMode) -> ImportReport {

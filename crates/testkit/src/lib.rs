@@ -1,6 +1,7 @@
 //! # zinc-testkit
 //!
-//! A throw-away PostgreSQL database per test: [`TestDatabase::migrated`] creates a database
+//! Test support: the real export kept in the repository ([`real_export`]) and a throw-away
+//! PostgreSQL database per test: [`TestDatabase::migrated`] creates a database
 //! with a random name on the local server, applies Zinc's migrations and drops it (forcefully,
 //! even if connections remain) when the value goes out of scope, also when the test panics.
 //!
@@ -13,6 +14,10 @@
 pub mod gen_sales;
 
 pub use gen_sales::{SalesSpec, SpecError, sales_csv, write_sales};
+
+mod fixtures;
+
+pub use fixtures::{real_export, real_export_path};
 
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use zinc_migration::{Migrator, MigratorTrait};

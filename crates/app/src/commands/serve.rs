@@ -51,7 +51,7 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         history: queries.clone(),
         products: queries.clone(),
         orders: queries.clone(),
-        metrics: queries.clone(),
+        figures: queries.clone(),
         health: queries,
         max_upload_bytes: config.max_upload_bytes,
         currency: config.currency.clone(),
@@ -64,6 +64,8 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         .with_context(|| format!("cannot listen on {} (ZINC_BIND)", config.bind))?;
     for address in server.addrs() {
         info!(%address, "listening on http://{address} (API docs at http://{address}/docs/)");
+        // The documented line on standard output (see `zinc serve --help`).
+        println!("listening on http://{address}");
     }
     server.run().await.context("serving")?;
     info!("stopped: in-flight requests finished or the shutdown timeout passed");

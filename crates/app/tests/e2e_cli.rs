@@ -2,8 +2,10 @@
 
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
-use zinc_e2e::{expected_from, generate_sales, real_export, zinc};
+use zinc_e2e::{Zinc, expected_from, generate_sales, real_export, real_export_path};
 use zinc_testkit::{TestDatabase, admin_url, replace_database};
+
+const ZINC: Zinc = Zinc::at(env!("CARGO_BIN_EXE_zinc"));
 
 async fn scalar<T: sea_orm::TryGetable>(db: &DatabaseConnection, sql: &str) -> T {
     db.query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
@@ -22,7 +24,10 @@ fn stdout(output: &std::process::Output) -> String {
 async fn importing_the_real_export_yields_the_expected_tables_and_exact_total() {
     // An empty database: the CLI applies the migrations itself.
     let database = TestDatabase::empty().await;
-    let output = zinc(database.url(), &["import", real_export().to_str().unwrap()]);
+    let output = ZINC.run(
+        database.url(),
+        &["import", real_export_path().to_str().unwrap()],
+    );
 
     assert!(
         output.status.success(),
@@ -54,7 +59,10 @@ async fn importing_the_real_export_yields_the_expected_tables_and_exact_total() 
         "64509.982".parse::<Decimal>().unwrap()
     );
 
-    let again = zinc(database.url(), &["import", real_export().to_str().unwrap()]);
+    let again = ZINC.run(
+        database.url(),
+        &["import", real_export_path().to_str().unwrap()],
+    );
     assert!(again.status.success());
     assert!(
         stdout(&again)
@@ -70,7 +78,7 @@ async fn any_generated_file_imports_every_row_with_the_exact_sum() {
     let expected = expected_from(&path);
     let database = TestDatabase::migrated().await;
 
-    let output = zinc(database.url(), &["import", path.to_str().unwrap()]);
+    let output = ZINC.run(database.url(), &["import", path.to_str().unwrap()]);
 
     assert!(output.status.success(), "{}", stdout(&output));
     let db = database.connection();
@@ -96,13 +104,13 @@ async fn any_generated_file_imports_every_row_with_the_exact_sum() {
 async fn a_rejected_import_exits_1_reports_each_problem_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.csv");
-    let text = std::fs::read_to_string(real_export()).unwrap();
+    let text = real_export();
     let mut lines: Vec<String> = text.split('\n').map(str::to_owned).collect();
     lines[13] = lines[13].replace("Golf - experience", "Gym");
     std::fs::write(&path, lines.join("\n")).unwrap();
     let database = TestDatabase::migrated().await;
 
-    let output = zinc(database.url(), &["import", path.to_str().unwrap()]);
+    let output = ZINC.run(database.url(), &["import", path.to_str().unwrap()]);
 
     assert_eq!(output.status.code(), Some(1));
     assert!(stdout(&output).contains(
@@ -115,7 +123,7 @@ async fn a_rejected_import_exits_1_reports_each_problem_and_writes_nothing() {
         "rejected"
     );
 
-    let skipped = zinc(
+    let skipped = ZINC.run(
         database.url(),
         &["import", path.to_str().unwrap(), "--skip-invalid"],
     );
@@ -129,11 +137,11 @@ async fn a_rejected_import_exits_1_reports_each_problem_and_writes_nothing() {
 #[tokio::test]
 async fn a_missing_file_or_unreachable_database_exits_3_with_a_clear_message() {
     let database = TestDatabase::migrated().await;
-    let missing = zinc(database.url(), &["import", "/no/such/file.csv"]);
+    let missing = ZINC.run(database.url(), &["import", "/no/such/file.csv"]);
     assert_eq!(missing.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot open /no/such/file.csv"));
 
-    let unreachable = zinc(
+    let unreachable = ZINC.run(
         "postgres://postgres@127.0.0.1:1/zinc",
         &["migrate", "status"],
     );
@@ -163,7 +171,7 @@ async fn migrate_creates_the_database_and_goes_down_to_zero_and_up_again() {
         (vec!["migrate", "up"], "Applied 4 migration(s)."),
         (vec!["migrate", "up"], "Database schema is up to date."),
     ] {
-        let output = zinc(&url, &args);
+        let output = ZINC.run(&url, &args);
         assert!(
             output.status.success(),
             "{args:?}: {}",

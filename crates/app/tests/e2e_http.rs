@@ -9,8 +9,10 @@ use reqwest::multipart::{Form, Part};
 use reqwest::{Client, StatusCode};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::Value;
-use zinc_e2e::{FileSale, Server, generate_sales, sales_from, zinc};
-use zinc_testkit::TestDatabase;
+use zinc_e2e::{FileSale, Server, Zinc, generate, generate_sales, real_export_path, sales_from};
+use zinc_testkit::{SalesSpec, TestDatabase};
+
+const ZINC: Zinc = Zinc::at(env!("CARGO_BIN_EXE_zinc"));
 
 async fn upload(client: &Client, server: &Server, path: &Path, query: &str) -> (StatusCode, Value) {
     let bytes = std::fs::read(path).unwrap();
@@ -62,126 +64,148 @@ fn check_revenue(body: &Value, expected: (Decimal, u64, Decimal), what: &str) {
     );
 }
 
+/// A server whose database holds a generated export: 60 days, so that days, ranges and
+/// boundaries are dense; and the same file read independently.
+struct Loaded {
+    server: Server,
+    client: Client,
+    sales: BTreeMap<i64, FileSale>,
+    _database: TestDatabase,
+}
+
+impl Loaded {
+    async fn new() -> Loaded {
+        let database = TestDatabase::empty().await;
+        let server = ZINC.serve(database.url(), &[], &[]);
+        let client = Client::new();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("generated.csv");
+        let spec = SalesSpec {
+            rows: 4000,
+            seed: 11,
+            start: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+            days: 60,
+            ..SalesSpec::default()
+        };
+        generate(&spec, &file);
+        let sales = sales_from(&file);
+        assert!(
+            sales.values().any(|s| s.items.len() > 2),
+            "multi-item sales"
+        );
+        let (status, report) = upload(&client, &server, &file, "").await;
+        assert_eq!(status, StatusCode::CREATED, "{report}");
+        assert_eq!(report["orders_created"], sales.len());
+        assert_eq!(report["rows_total"], 4000);
+        Loaded {
+            server,
+            client,
+            sales,
+            _database: database,
+        }
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        get(&self.client, &self.server, path).await
+    }
+
+    /// The file's sales dated within `from..=to`.
+    fn dated(&self, from: NaiveDate, to: NaiveDate) -> impl Iterator<Item = &FileSale> {
+        self.sales
+            .values()
+            .filter(move |s| s.date >= from && s.date <= to)
+    }
+
+    fn first_day(&self) -> NaiveDate {
+        self.sales.values().map(|s| s.date).min().unwrap()
+    }
+}
+
 #[tokio::test]
-async fn metrics_over_http_match_an_independent_reading_of_the_file() {
-    let database = TestDatabase::empty().await;
-    let server = Server::start(database.url(), &[], &[]);
-    let client = Client::new();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("generated.csv");
-    // 60 days so that days, ranges and boundaries are dense.
-    let output = std::process::Command::new("python3")
-        .arg(zinc_e2e::shared_dir().join("tools/gen_sales.py"))
-        .args([
-            "4000",
-            "--seed",
-            "11",
-            "--start",
-            "2025-01-01",
-            "--days",
-            "60",
-        ])
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    std::fs::write(&file, output.stdout).unwrap();
-    let sales = sales_from(&file);
-    assert!(
-        sales.values().any(|s| s.items.len() > 1),
-        "multi-item sales"
-    );
-
-    let (status, report) = upload(&client, &server, &file, "").await;
-    assert_eq!(status, StatusCode::CREATED, "{report}");
-    assert_eq!(report["orders_created"], sales.len());
-    assert_eq!(report["rows_total"], 4000);
-
-    // All time, then each location.
-    let all = get(&client, &server, "/api/v1/metrics/revenue").await;
-    check_revenue(&all, expected_revenue(sales.values()), "all");
+async fn revenue_equals_the_file_for_all_time_and_for_each_location() {
+    let loaded = Loaded::new().await;
+    let all = loaded.get("/api/v1/metrics/revenue").await;
+    check_revenue(&all, expected_revenue(loaded.sales.values()), "all");
     assert_eq!(all["currency"], "USD");
     for location in ["Golf - experience", "Online Store"] {
-        let body = get(
-            &client,
-            &server,
-            &format!(
+        let body = loaded
+            .get(&format!(
                 "/api/v1/metrics/revenue?location={}",
                 location.replace(' ', "%20")
-            ),
-        )
-        .await;
-        let expected = expected_revenue(sales.values().filter(|s| s.location == location));
+            ))
+            .await;
+        let expected = expected_revenue(loaded.sales.values().filter(|s| s.location == location));
         check_revenue(&body, expected, location);
         assert_eq!(body["location"], location);
     }
+}
 
-    // Inclusive boundaries: a week, a single day, and a range with no sales at all.
-    let start = sales.values().map(|s| s.date).min().unwrap();
+#[tokio::test]
+async fn revenue_date_bounds_are_inclusive_and_an_empty_range_is_zero() {
+    let loaded = Loaded::new().await;
+    let start = loaded.first_day();
     let week_end = start.checked_add_days(Days::new(6)).unwrap();
-    let in_range = |from: NaiveDate, to: NaiveDate| {
-        sales
-            .values()
-            .filter(move |s| s.date >= from && s.date <= to)
-    };
-    let week = get(
-        &client,
-        &server,
-        &format!("/api/v1/metrics/revenue?from={start}&to={week_end}"),
-    )
-    .await;
+    let week = loaded
+        .get(&format!(
+            "/api/v1/metrics/revenue?from={start}&to={week_end}"
+        ))
+        .await;
     check_revenue(
         &week,
-        expected_revenue(in_range(start, week_end)),
+        expected_revenue(loaded.dated(start, week_end)),
         "first week",
     );
-    let day = get(
-        &client,
-        &server,
-        &format!("/api/v1/metrics/revenue?from={week_end}&to={week_end}"),
-    )
-    .await;
+    let day = loaded
+        .get(&format!(
+            "/api/v1/metrics/revenue?from={week_end}&to={week_end}"
+        ))
+        .await;
     check_revenue(
         &day,
-        expected_revenue(in_range(week_end, week_end)),
+        expected_revenue(loaded.dated(week_end, week_end)),
         "one day",
     );
     assert_ne!(day["order_count"], 0, "the boundary day has sales");
-    let empty = get(
-        &client,
-        &server,
-        "/api/v1/metrics/revenue?from=2020-01-01&to=2020-12-31",
-    )
-    .await;
+    let empty = loaded
+        .get("/api/v1/metrics/revenue?from=2020-01-01&to=2020-12-31")
+        .await;
     check_revenue(&empty, (Decimal::ZERO, 0, Decimal::ZERO), "empty");
+}
 
-    // Daily: every day present, each equal to the file's.
+#[tokio::test]
+async fn daily_revenue_lists_every_day_with_the_figures_of_the_file() {
+    let loaded = Loaded::new().await;
+    let start = loaded.first_day();
     let to = start.checked_add_days(Days::new(40)).unwrap();
-    let daily = get(
-        &client,
-        &server,
-        &format!(
+    let daily = loaded
+        .get(&format!(
             "/api/v1/metrics/revenue/daily?from={start}&to={to}&location=Golf%20-%20experience"
-        ),
-    )
-    .await;
+        ))
+        .await;
     let days = daily["days"].as_array().unwrap();
     assert_eq!(days.len(), 41);
     for entry in days {
         let date: NaiveDate = entry["date"].as_str().unwrap().parse().unwrap();
-        let expected =
-            expected_revenue(in_range(date, date).filter(|s| s.location == "Golf - experience"));
+        let expected = expected_revenue(
+            loaded
+                .dated(date, date)
+                .filter(|s| s.location == "Golf - experience"),
+        );
         assert_eq!(dec(&entry["revenue"]), expected.0, "{date}");
         assert_eq!(entry["order_count"], expected.1, "{date}");
     }
+}
 
-    // Best sellers by revenue: the figures of the top five.
+#[tokio::test]
+async fn best_sellers_by_revenue_are_the_top_sums_of_the_file() {
+    let loaded = Loaded::new().await;
     let mut by_product: HashMap<&str, Decimal> = HashMap::new();
-    for sale in sales.values() {
+    for sale in loaded.sales.values() {
         for (name, _, total) in &sale.items {
             *by_product.entry(name).or_default() += *total;
         }
     }
-    let top = get(&client, &server, "/api/v1/metrics/products/top?limit=5").await;
+    let top = loaded.get("/api/v1/metrics/products/top?limit=5").await;
     let items = top["items"].as_array().unwrap();
     assert_eq!(items.len(), 5);
     let mut expected: Vec<Decimal> = by_product.values().copied().collect();
@@ -190,24 +214,25 @@ async fn metrics_over_http_match_an_independent_reading_of_the_file() {
         assert_eq!(dec(&item["revenue"]), *want, "{item}");
         assert_eq!(by_product[item["name"].as_str().unwrap()], *want, "{item}");
     }
-
-    // Lists and one multi-item order with its items.
-    let products = get(&client, &server, "/api/v1/products?limit=1").await;
+    let products = loaded.get("/api/v1/products?limit=1").await;
     assert_eq!(products["total"], by_product.len());
-    let orders = get(&client, &server, "/api/v1/orders?limit=500").await;
-    assert_eq!(orders["total"], sales.len());
+}
+
+#[tokio::test]
+async fn orders_list_newest_first_and_one_order_shows_its_items() {
+    let loaded = Loaded::new().await;
+    let orders = loaded.get("/api/v1/orders?limit=500").await;
+    assert_eq!(orders["total"], loaded.sales.len());
     let listed = orders["items"].as_array().unwrap();
     let dates: Vec<&str> = listed.iter().map(|o| o["date"].as_str().unwrap()).collect();
     assert!(dates.windows(2).all(|w| w[0] >= w[1]), "newest first");
-    let multi = sales.values().find(|s| s.items.len() > 2).unwrap();
-    let found = get(
-        &client,
-        &server,
-        &format!("/api/v1/orders?sale_id={}", multi.sale_id),
-    )
-    .await;
+
+    let multi = loaded.sales.values().find(|s| s.items.len() > 2).unwrap();
+    let found = loaded
+        .get(&format!("/api/v1/orders?sale_id={}", multi.sale_id))
+        .await;
     let id = &found["items"][0]["id"];
-    let order = get(&client, &server, &format!("/api/v1/orders/{id}")).await;
+    let order = loaded.get(&format!("/api/v1/orders/{id}")).await;
     assert_eq!(dec(&order["total"]), multi.total);
     let items: Vec<(String, i64, Decimal)> = order["items"]
         .as_array()
@@ -227,7 +252,7 @@ async fn metrics_over_http_match_an_independent_reading_of_the_file() {
 #[tokio::test]
 async fn imports_over_http_follow_the_cli_rules() {
     let database = TestDatabase::empty().await;
-    let server = Server::start(database.url(), &[], &[("ZINC_MAX_UPLOAD_BYTES", "200000")]);
+    let server = ZINC.serve(database.url(), &[], &[("ZINC_MAX_UPLOAD_BYTES", "200000")]);
     let client = Client::new();
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("good.csv");
@@ -311,10 +336,10 @@ async fn imports_over_http_follow_the_cli_rules() {
 }
 
 #[tokio::test]
-async fn serve_with_import_starts_with_the_sample_data_loaded() {
+async fn serve_with_import_starts_with_the_real_export_loaded() {
     let database = TestDatabase::empty().await;
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/sample-sales.csv");
-    let server = Server::start(database.url(), &["--import", sample.to_str().unwrap()], &[]);
+    let sample = real_export_path();
+    let server = ZINC.serve(database.url(), &["--import", sample.to_str().unwrap()], &[]);
     let client = Client::new();
     let ready = get(&client, &server, "/health/ready").await;
     assert_eq!(ready["database"], "reachable");
@@ -322,7 +347,7 @@ async fn serve_with_import_starts_with_the_sample_data_loaded() {
     check_revenue(
         &revenue,
         expected_revenue(sales_from(&sample).values()),
-        "sample",
+        "the real export",
     );
     let docs = client.get(server.url("/docs/")).send().await.unwrap();
     assert_eq!(docs.status(), StatusCode::OK);
@@ -330,14 +355,14 @@ async fn serve_with_import_starts_with_the_sample_data_loaded() {
     // The container health check: `zinc probe` asks /health/live without curl.
     let address = server.base_url.trim_start_matches("http://").to_owned();
     let address = address.as_str();
-    let probe = zinc(database.url(), &["probe", "--address", address]);
+    let probe = ZINC.run(database.url(), &["probe", "--address", address]);
     assert_eq!(probe.status.code(), Some(0), "{probe:?}");
-    let missing = zinc(
+    let missing = ZINC.run(
         database.url(),
         &["probe", "--address", address, "--path", "/nope"],
     );
     assert_eq!(missing.status.code(), Some(1), "{missing:?}");
     drop(server);
-    let down = zinc(database.url(), &["probe", "--address", address]);
+    let down = ZINC.run(database.url(), &["probe", "--address", address]);
     assert_eq!(down.status.code(), Some(3), "{down:?}");
 }

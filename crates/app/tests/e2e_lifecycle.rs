@@ -8,8 +8,10 @@ use reqwest::{Client, StatusCode};
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
-use zinc_e2e::{Server, generate_sales, zinc_binary};
+use zinc_e2e::{Zinc, generate_sales};
 use zinc_testkit::{TestDatabase, replace_database};
+
+const ZINC: Zinc = Zinc::at(env!("CARGO_BIN_EXE_zinc"));
 
 #[test]
 fn a_bad_configuration_stops_serve_with_one_line_naming_the_variable() {
@@ -18,7 +20,7 @@ fn a_bad_configuration_stops_serve_with_one_line_naming_the_variable() {
         ("SENTRY_TRACES_SAMPLE_RATE", "7"),
         ("DATABASE_URL_FILE", "/nonexistent/secret"),
     ] {
-        let mut command = std::process::Command::new(zinc_binary());
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_zinc"));
         command.arg("serve").env(variable, value);
         if variable == "SENTRY_TRACES_SAMPLE_RATE" {
             command.env("SENTRY_DSN", "https://key@sentry.invalid/1");
@@ -51,7 +53,7 @@ async fn terminate_during_import(
     shutdown_timeout: &str,
 ) -> (Option<i32>, i64, i64, usize) {
     let database = TestDatabase::empty().await;
-    let mut server = Server::start(
+    let mut server = ZINC.serve(
         database.url(),
         &[],
         &[("ZINC_SHUTDOWN_TIMEOUT", shutdown_timeout)],
@@ -146,7 +148,7 @@ async fn a_database_outage_is_a_quick_503_and_the_service_recovers_by_itself() {
         &format!("postgres://postgres@127.0.0.1:{}/postgres", relay.port),
         database.name(),
     );
-    let server = Server::start(&through_relay, &[], &[("ZINC_DB_ACQUIRE_TIMEOUT", "2")]);
+    let server = ZINC.serve(&through_relay, &[], &[("ZINC_DB_ACQUIRE_TIMEOUT", "2")]);
     let client = Client::new();
     let orders = server.url("/api/v1/orders");
     assert_eq!(
