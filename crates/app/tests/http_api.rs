@@ -12,8 +12,8 @@ use serde_json::Value;
 use zinc_app::http::{self, AppState};
 use zinc_domain::{DailyRevenue, Location, RevenueTotals};
 use zinc_ports::{
-    ConnectionStats, MockImportHistory, MockOrderBook, MockProductCatalog, MockSalesLedger,
-    MockSalesMetrics, MockStoreHealth, StoreError,
+    ConnectionStats, MockImportHistory, MockOrderBook, MockProductCatalog, MockSalesFigures,
+    MockSalesLedger, MockStoreHealth, StoreError,
 };
 
 /// Ports that each test may program; the rest refuse to be called.
@@ -23,7 +23,7 @@ struct Ports {
     history: MockImportHistory,
     products: MockProductCatalog,
     orders: MockOrderBook,
-    metrics: MockSalesMetrics,
+    figures: MockSalesFigures,
     health: MockStoreHealth,
     max_upload_bytes: Option<u64>,
 }
@@ -35,7 +35,7 @@ impl Ports {
             history: Arc::new(self.history),
             products: Arc::new(self.products),
             orders: Arc::new(self.orders),
-            metrics: Arc::new(self.metrics),
+            figures: Arc::new(self.figures),
             health: Arc::new(self.health),
             max_upload_bytes: self.max_upload_bytes.unwrap_or(64 * 1024 * 1024),
             currency: "USD".to_owned(),
@@ -65,7 +65,7 @@ async fn get(ports: Ports, uri: &str) -> (StatusCode, String, Value) {
 }
 
 fn unavailable() -> StoreError {
-    StoreError::Unavailable("connection refused".to_owned())
+    StoreError::Unavailable("connection refused".into())
 }
 
 fn day(text: &str) -> NaiveDate {
@@ -94,9 +94,9 @@ async fn a_database_outage_is_a_503_problem_not_a_panic() {
 async fn a_store_inconsistency_is_a_500_problem_without_internal_details() {
     let mut ports = Ports::default();
     ports
-        .metrics
+        .figures
         .expect_revenue()
-        .returning(|_, _| Err(StoreError::Inconsistent("stored location 'Gym'".to_owned())));
+        .returning(|_, _| Err(StoreError::Inconsistent("stored location 'Gym'".into())));
     let (status, content_type, body) = get(ports, "/api/v1/metrics/revenue").await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(content_type, "application/problem+json");
@@ -159,7 +159,7 @@ async fn liveness_never_touches_the_database() {
 async fn revenue_passes_the_filters_and_rounds_the_average_half_away_from_zero() {
     let mut ports = Ports::default();
     ports
-        .metrics
+        .figures
         .expect_revenue()
         .withf(|dates, location| {
             dates.from() == Some(day("2025-03-01"))
@@ -191,7 +191,7 @@ async fn revenue_passes_the_filters_and_rounds_the_average_half_away_from_zero()
 #[actix_web::test]
 async fn daily_revenue_lists_every_day_of_the_range() {
     let mut ports = Ports::default();
-    ports.metrics.expect_daily_revenue().returning(|_, _| {
+    ports.figures.expect_daily_revenue().returning(|_, _| {
         Ok(vec![DailyRevenue {
             date: day("2025-03-02"),
             totals: RevenueTotals {
@@ -390,7 +390,7 @@ async fn the_openapi_document_has_every_route_and_the_swagger_ui_is_served_offli
         );
     }
     let schemas = document["components"]["schemas"].as_object().unwrap();
-    assert!(schemas.contains_key("Problem") && schemas.contains_key("RevenueBody"));
+    assert!(schemas.contains_key("ProblemDetails") && schemas.contains_key("RevenueBody"));
 
     let page = test::call_service(&app, test::TestRequest::get().uri("/docs/").to_request()).await;
     assert_eq!(page.status(), StatusCode::OK);

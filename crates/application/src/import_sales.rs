@@ -8,7 +8,7 @@ use futures_util::future::join;
 use thiserror::Error;
 use tracing::{error, info, instrument, warn};
 use zinc_domain::{
-    HeaderError, ImportCounts, ImportMode, ImportReport, ImportStatus, LatestPrices, Problem,
+    HeaderError, ImportCounts, ImportMode, ImportReport, ImportStatus, InputProblem, LatestPrices,
     ProblemLog, RowError, Sale, SaleGrouper, SaleId, SaleLine, SalesCsvReader, latest_sale_date,
 };
 use zinc_ports::{
@@ -124,7 +124,10 @@ impl<L: SalesLedger> ImportSales<L> {
         let outcome = self.run(request, observer).await;
         if let Err(error) = &outcome {
             // Inside the import's span: error trackers see the file and the import id.
-            error!(%error, "import failed; nothing was written");
+            error!(
+                error = error as &dyn std::error::Error,
+                "import failed; nothing was written"
+            );
         }
         outcome
     }
@@ -231,7 +234,8 @@ impl Run<'_> {
             Ok(rows) => rows,
             Err(error) => {
                 let line = (error != HeaderError::Empty).then_some(1);
-                self.problems.push(Problem::file(line, error.to_string()));
+                self.problems
+                    .push(InputProblem::file(line, error.to_string()));
                 return Ok(false);
             }
         };
@@ -388,7 +392,7 @@ async fn stage_batch(session: &mut dyn ImportSession, batch: &ReadBatch) -> Resu
 /// The outcome of checking a group of sales.
 struct Checked {
     sales: Vec<Sale>,
-    problems: Vec<Problem>,
+    problems: Vec<InputProblem>,
     rejected: Vec<SaleId>,
 }
 

@@ -39,16 +39,17 @@ mod column;
 mod identifiers;
 mod import;
 mod location;
-mod metrics;
 mod money;
+mod order;
 mod pricing;
 mod problem;
+mod product;
 mod query;
+mod revenue;
 mod sale;
 mod sale_date;
 mod sale_line;
 mod sales_csv;
-mod stored;
 mod text;
 mod value_error;
 
@@ -56,17 +57,18 @@ pub use column::Column;
 pub use identifiers::{BatchNumber, ClientId, Quantity, SaleId};
 pub use import::{ImportCounts, ImportId, ImportMode, ImportReport, ImportStatus};
 pub use location::Location;
-pub use metrics::{
+pub use money::{DiscountPercent, MAX_DECIMAL_PLACES, MAX_INTEGER_DIGITS, Money, UnitPrice};
+pub use order::{Order, OrderId, OrderItem, OrderWithItems};
+pub use pricing::{LatestPrices, PriceRank, ProductPrice};
+pub use problem::{InputProblem, MAX_REPORTED_PROBLEMS, ProblemLog};
+pub use product::{Product, ProductId};
+pub use query::{DateBounds, DateRange, OrderFilter, Page, Paged, ProductFilter, QueryError};
+pub use revenue::{
     AVERAGE_DECIMAL_PLACES, DailyRevenue, ProductSales, RankBy, RevenueTotals, fill_days,
 };
-pub use money::{DiscountPercent, MAX_DECIMAL_PLACES, MAX_INTEGER_DIGITS, Money, UnitPrice};
-pub use pricing::{LatestPrices, PriceRank, ProductPrice};
-pub use problem::{MAX_REPORTED_PROBLEMS, Problem, ProblemLog};
-pub use query::{DateBounds, DateRange, OrderFilter, Page, Paged, ProductFilter, QueryError};
 pub use sale::{Sale, SaleGrouper};
 pub use sale_date::{SaleDate, latest_sale_date};
 pub use sale_line::{FieldProblem, SaleLine, SaleLineFields};
 pub use sales_csv::{HeaderError, HeaderMismatch, InvalidRow, RowError, SalesCsvReader};
-pub use stored::{Order, OrderId, OrderItem, OrderWithItems, Product, ProductId};
 pub use text::{Label, MAX_TEXT_CHARS, NO_VALUE, Note, ProductName, optional_cell};
 pub use value_error::ValueError;

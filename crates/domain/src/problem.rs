@@ -13,7 +13,7 @@ pub const MAX_REPORTED_PROBLEMS: usize = 10_000;
 ///
 /// Line numbers are the file's own as a text editor shows them (the header is line 1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Problem {
+pub struct InputProblem {
     /// The line the offending row starts on; `None` for the file as a whole.
     pub line: Option<u64>,
     /// The export's column name, when one column is at fault.
@@ -27,10 +27,10 @@ pub struct Problem {
     pub sale_id: Option<SaleId>,
 }
 
-impl Problem {
+impl InputProblem {
     /// A problem with the file as a whole (empty file, bad header).
     pub fn file(line: Option<u64>, message: impl Into<String>) -> Self {
-        Problem {
+        InputProblem {
             line,
             column: None,
             value: None,
@@ -40,7 +40,7 @@ impl Problem {
     }
 }
 
-impl fmt::Display for Problem {
+impl fmt::Display for InputProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {
             Some(line) => write!(f, "line {line}")?,
@@ -60,7 +60,7 @@ impl fmt::Display for Problem {
 /// The problems found so far: the first [`MAX_REPORTED_PROBLEMS`] in detail, all of them counted.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ProblemLog {
-    kept: Vec<Problem>,
+    kept: Vec<InputProblem>,
     total: u64,
 }
 
@@ -72,14 +72,14 @@ impl ProblemLog {
 
     /// A log as stored: the problems kept in detail and how many were found in all (at least
     /// as many as kept; extra kept problems beyond the bound are dropped).
-    pub fn restore(mut kept: Vec<Problem>, total: u64) -> Self {
+    pub fn restore(mut kept: Vec<InputProblem>, total: u64) -> Self {
         kept.truncate(MAX_REPORTED_PROBLEMS);
         let total = total.max(kept.len() as u64);
         ProblemLog { kept, total }
     }
 
     /// Records a problem (kept in detail while there is room).
-    pub fn push(&mut self, problem: Problem) {
+    pub fn push(&mut self, problem: InputProblem) {
         self.total += 1;
         if self.kept.len() < MAX_REPORTED_PROBLEMS {
             self.kept.push(problem);
@@ -87,14 +87,14 @@ impl ProblemLog {
     }
 
     /// Records several problems.
-    pub fn extend(&mut self, problems: impl IntoIterator<Item = Problem>) {
+    pub fn extend(&mut self, problems: impl IntoIterator<Item = InputProblem>) {
         for problem in problems {
             self.push(problem);
         }
     }
 
     /// The problems kept in detail, in the order they were found.
-    pub fn problems(&self) -> &[Problem] {
+    pub fn problems(&self) -> &[InputProblem] {
         &self.kept
     }
 
@@ -121,7 +121,7 @@ mod tests {
 
     #[test]
     fn displays_line_column_value_and_reason() {
-        let problem = Problem {
+        let problem = InputProblem {
             line: Some(14),
             column: Some("Location".into()),
             value: Some("Gym".into()),
@@ -136,7 +136,7 @@ mod tests {
 
     #[test]
     fn omits_the_value_of_an_empty_cell() {
-        let problem = Problem {
+        let problem = InputProblem {
             line: Some(3),
             column: Some("Sale ID".into()),
             value: Some(String::new()),
@@ -153,7 +153,7 @@ mod tests {
     fn log_counts_every_problem_but_keeps_a_bounded_number() {
         let mut log = ProblemLog::new();
         for line in 0..(MAX_REPORTED_PROBLEMS as u64 + 5) {
-            log.push(Problem::file(Some(line), "bad"));
+            log.push(InputProblem::file(Some(line), "bad"));
         }
         assert_eq!(log.total(), MAX_REPORTED_PROBLEMS as u64 + 5);
         assert_eq!(log.problems().len(), MAX_REPORTED_PROBLEMS);

@@ -6,7 +6,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    BatchNumber, ClientId, Column, DiscountPercent, Label, Location, Money, Note, Problem,
+    BatchNumber, ClientId, Column, DiscountPercent, InputProblem, Label, Location, Money, Note,
     SaleDate, SaleId, SaleLine,
 };
 
@@ -39,9 +39,12 @@ pub struct Sale {
 
 impl Sale {
     /// Builds a sale from its lines in file order, reporting every line that disagrees.
-    pub fn assemble(lines: Vec<SaleLine>) -> Result<Sale, Vec<Problem>> {
+    pub fn assemble(lines: Vec<SaleLine>) -> Result<Sale, Vec<InputProblem>> {
         let Some(first) = lines.first() else {
-            return Err(vec![Problem::file(None, "a sale needs at least one line")]);
+            return Err(vec![InputProblem::file(
+                None,
+                "a sale needs at least one line",
+            )]);
         };
         let mut problems = Vec::new();
         for line in &lines[1..] {
@@ -249,7 +252,7 @@ fn disagreement(
     expected: String,
     reference_line: u64,
     rule: Option<&str>,
-) -> Problem {
+) -> InputProblem {
     let expected = if expected.is_empty() {
         "no value".to_owned()
     } else {
@@ -259,7 +262,7 @@ fn disagreement(
         || format!("all lines of sale {} must share it", line.sale_id),
         str::to_owned,
     );
-    Problem {
+    InputProblem {
         line: Some(line.line),
         column: Some(column.header().to_owned()),
         value: Some(value),

@@ -8,8 +8,8 @@ use csv::ByteRecord;
 use thiserror::Error;
 
 use crate::{
-    BatchNumber, ClientId, Column, DiscountPercent, FieldProblem, Label, Location, Money, Note,
-    Problem, ProductName, Quantity, SaleDate, SaleId, SaleLine, SaleLineFields, UnitPrice,
+    BatchNumber, ClientId, Column, DiscountPercent, FieldProblem, InputProblem, Label, Location,
+    Money, Note, ProductName, Quantity, SaleDate, SaleId, SaleLine, SaleLineFields, UnitPrice,
     ValueError, text::free_text,
 };
 
@@ -78,7 +78,7 @@ pub struct InvalidRow {
     /// The row's sale, when its Sale ID was readable: that whole sale is then invalid.
     pub sale_id: Option<SaleId>,
     /// Each problem, one per offending column.
-    pub problems: Vec<Problem>,
+    pub problems: Vec<InputProblem>,
 }
 
 /// Why the next row could not be produced.
@@ -165,7 +165,7 @@ impl<R: Read> SalesCsvReader<R> {
             problems,
         };
         if self.record.len() != self.width {
-            let problem = Problem::file(
+            let problem = InputProblem::file(
                 Some(line),
                 format!(
                     "the row has {} fields but the header has {}",
@@ -307,7 +307,7 @@ struct RowCells<'a> {
     record: &'a ByteRecord,
     positions: &'a [usize; Column::ALL.len()],
     line: u64,
-    problems: Vec<Problem>,
+    problems: Vec<InputProblem>,
 }
 
 impl RowCells<'_> {
@@ -322,7 +322,7 @@ impl RowCells<'_> {
             bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
         }
         let Ok(text) = std::str::from_utf8(bytes) else {
-            self.problems.push(Problem {
+            self.problems.push(InputProblem {
                 line: Some(self.line),
                 column: Some(column.header().to_owned()),
                 value: Some(String::from_utf8_lossy(bytes).into_owned()),
@@ -334,7 +334,7 @@ impl RowCells<'_> {
         match parse(text) {
             Ok(value) => Some(value),
             Err(error) => {
-                self.problems.push(Problem {
+                self.problems.push(InputProblem {
                     line: Some(self.line),
                     column: Some(column.header().to_owned()),
                     value: Some(text.to_owned()),
@@ -352,14 +352,14 @@ fn is_blank(record: &ByteRecord) -> bool {
     record.len() == 1 && record[0].iter().all(|b| b.is_ascii_whitespace())
 }
 
-fn attribute(problems: &mut [Problem], sale_id: Option<SaleId>) {
+fn attribute(problems: &mut [InputProblem], sale_id: Option<SaleId>) {
     for problem in problems {
         problem.sale_id = sale_id;
     }
 }
 
-fn field_problem(line: u64, sale_id: Option<SaleId>, problem: FieldProblem) -> Problem {
-    Problem {
+fn field_problem(line: u64, sale_id: Option<SaleId>, problem: FieldProblem) -> InputProblem {
+    InputProblem {
         line: Some(line),
         column: Some(problem.column.header().to_owned()),
         value: Some(problem.value),

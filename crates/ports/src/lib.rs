@@ -20,21 +20,26 @@ use zinc_domain::{
     ProductPrice, ProductSales, RankBy, RevenueTotals, Sale, SaleId, SaleLine,
 };
 
-/// Why the store could not do what was asked. None of these is the user's fault.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+/// What made the store fail: the driver's error, or the store's own description.
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Why the store could not do what was asked. None of these is the user's fault. Each keeps
+/// its cause as its [`source`](std::error::Error::source); a description is enough for a cause
+/// the store found itself (`StoreError::Inconsistent("a count returned no row".into())`).
+#[derive(Debug, Error)]
 pub enum StoreError {
     /// The database cannot be reached or stopped answering.
-    #[error("the database is unavailable: {0}")]
-    Unavailable(String),
+    #[error("the database is unavailable")]
+    Unavailable(#[source] Cause),
     /// A concurrent writer got in the way (deadlock, serialization failure); trying again may work.
-    #[error("a concurrent change got in the way; try again: {0}")]
-    Contention(String),
+    #[error("a concurrent change got in the way; try again")]
+    Contention(#[source] Cause),
     /// The store holds or returned data that breaks the domain's rules.
-    #[error("stored data is inconsistent: {0}")]
-    Inconsistent(String),
+    #[error("stored data is inconsistent")]
+    Inconsistent(#[source] Cause),
     /// Anything else the database refused.
-    #[error("the database refused the operation: {0}")]
-    Failed(String),
+    #[error("the database refused the operation")]
+    Failed(#[source] Cause),
 }
 
 /// What the store needs to know to open an import.
@@ -180,7 +185,7 @@ pub trait OrderBook: Send + Sync {
 /// Sums over the stored orders.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
-pub trait SalesMetrics: Send + Sync {
+pub trait SalesFigures: Send + Sync {
     /// Revenue and order count of the orders dated within `dates`, at `location` if given.
     async fn revenue(
         &self,

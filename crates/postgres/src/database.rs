@@ -7,6 +7,8 @@ use sea_orm::{
 };
 use zinc_migration::{Migrator, MigratorTrait};
 
+use crate::error::{DUPLICATE_DATABASE, sqlstate};
+
 /// How a connection pool is sized and how long it waits.
 #[derive(Debug, Clone)]
 pub struct PoolSettings {
@@ -69,8 +71,8 @@ pub async fn create_database_if_missing(url: &str) -> Result<bool, DbErr> {
             .await
         {
             Ok(_) => true,
-            // 42P04 duplicate_database: created concurrently.
-            Err(error) if error.to_string().contains("already exists") => false,
+            // Created concurrently.
+            Err(error) if sqlstate(&error).as_deref() == Some(DUPLICATE_DATABASE) => false,
             Err(error) => return Err(error),
         }
     };

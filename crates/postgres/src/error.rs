@@ -1,35 +1,53 @@
 //! Translating database errors into the ports' vocabulary, in one place.
 
 use sea_orm::{DbErr, RuntimeErr, sqlx};
-use zinc_ports::StoreError;
+use zinc_ports::{Cause, StoreError};
 
-/// Classifies a sea-orm error: lost connections are `Unavailable`, deadlocks and
-/// serialization failures `Contention`, the rest `Failed`.
+/// SQLSTATE 42P01 `undefined_table`.
+pub const UNDEFINED_TABLE: &str = "42P01";
+/// SQLSTATE 42P04 `duplicate_database`.
+pub const DUPLICATE_DATABASE: &str = "42P04";
+
+/// Classifies a sea-orm error, keeping it as the cause: lost connections are `Unavailable`,
+/// deadlocks and serialization failures `Contention`, the rest `Failed`.
 pub fn store_error(error: DbErr) -> StoreError {
-    let message = error.to_string();
-    match &error {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => StoreError::Unavailable(message),
+    let kind: fn(Cause) -> StoreError = match &error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => StoreError::Unavailable,
         DbErr::Exec(RuntimeErr::SqlxError(inner)) | DbErr::Query(RuntimeErr::SqlxError(inner)) => {
-            classify_sqlx(inner, message)
+            sqlx_kind(inner)
         }
-        _ => StoreError::Failed(message),
-    }
+        _ => StoreError::Failed,
+    };
+    kind(Box::new(error))
 }
 
-fn classify_sqlx(error: &sqlx::Error, message: String) -> StoreError {
+fn sqlx_kind(error: &sqlx::Error) -> fn(Cause) -> StoreError {
     match error {
         sqlx::Error::Database(database) => match database.code().as_deref() {
-            Some("40P01" | "40001") => StoreError::Contention(message),
+            Some("40P01" | "40001") => StoreError::Contention,
             Some(code) if code.starts_with("08") || code.starts_with("57P") => {
-                StoreError::Unavailable(message)
+                StoreError::Unavailable
             }
-            _ => StoreError::Failed(message),
+            _ => StoreError::Failed,
         },
         sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
         | sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed => StoreError::Unavailable(message),
-        _ => StoreError::Failed(message),
+        | sqlx::Error::WorkerCrashed => StoreError::Unavailable,
+        _ => StoreError::Failed,
+    }
+}
+
+/// The SQLSTATE code PostgreSQL answered with, if the error is a database error.
+pub fn sqlstate(error: &DbErr) -> Option<String> {
+    match error {
+        DbErr::Exec(RuntimeErr::SqlxError(inner)) | DbErr::Query(RuntimeErr::SqlxError(inner)) => {
+            match inner.as_ref() {
+                sqlx::Error::Database(database) => database.code().map(|code| code.into_owned()),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }

@@ -32,6 +32,8 @@ use zinc_ports::{
     ImportSession, ImportStart, OrderChanges, ProductChanges, SalesLedger, StoreError,
 };
 
+use tracing::instrument;
+
 use crate::error::store_error;
 
 /// Memory for the one sort of an import's staged lines (transaction-local `work_mem`).
@@ -61,6 +63,7 @@ impl PostgresLedger {
 
 #[async_trait]
 impl SalesLedger for PostgresLedger {
+    #[instrument(skip_all, fields(file = %start.file_name, mode = start.mode.as_str()))]
     async fn begin_import(
         &self,
         start: &ImportStart,
@@ -154,6 +157,7 @@ impl ImportSession for PostgresImportSession {
         self.import_id
     }
 
+    #[instrument(skip_all, fields(import_id = self.import_id.get(), lines = lines.len()))]
     async fn stage_lines(&mut self, lines: &[SaleLine]) -> Result<(), StoreError> {
         if lines.is_empty() {
             return Ok(());
@@ -174,6 +178,7 @@ impl ImportSession for PostgresImportSession {
         Ok(())
     }
 
+    #[instrument(skip_all, fields(import_id = self.import_id.get(), sales = sales.len()))]
     async fn reject_sales(&mut self, sales: &[SaleId]) -> Result<(), StoreError> {
         if sales.is_empty() {
             return Ok(());
@@ -187,6 +192,7 @@ impl ImportSession for PostgresImportSession {
         Ok(())
     }
 
+    #[instrument(skip_all, fields(import_id = self.import_id.get()))]
     async fn count_rejected_sales(&mut self) -> Result<u64, StoreError> {
         let rows = self
             .query("SELECT count(*) AS n FROM zinc_rejected_sales", vec![])
@@ -199,6 +205,7 @@ impl ImportSession for PostgresImportSession {
         Ok(n as u64)
     }
 
+    #[instrument(skip_all, fields(import_id = self.import_id.get()))]
     async fn rewind(&mut self) -> Result<(), StoreError> {
         if self.cursor_open {
             self.execute("CLOSE zinc_staged", vec![]).await?;
@@ -215,6 +222,7 @@ impl ImportSession for PostgresImportSession {
         Ok(())
     }
 
+    #[instrument(skip_all, fields(import_id = self.import_id.get(), max))]
     async fn read_staged(&mut self, max: usize) -> Result<Vec<SaleLine>, StoreError> {
         let rows = self
             .query(&format!("FETCH FORWARD {max} FROM zinc_staged"), vec![])
@@ -222,6 +230,7 @@ impl ImportSession for PostgresImportSession {
         rows.iter().map(staged_line).collect()
     }
 
+    #[instrument(skip_all, fields(import_id = self.import_id.get(), products = prices.len()))]
     async fn save_products(
         &mut self,
         prices: &[ProductPrice],
@@ -273,6 +282,7 @@ impl ImportSession for PostgresImportSession {
         Ok(changes)
     }
 
+    #[instrument(skip_all, fields(import_id = self.import_id.get(), sales = sales.len()))]
     async fn save_sales(&mut self, sales: &[Sale]) -> Result<OrderChanges, StoreError> {
         if sales.is_empty() {
             return Ok(OrderChanges::default());
@@ -354,14 +364,16 @@ impl ImportSession for PostgresImportSession {
                 )
                 .await?;
             if inserted != expected as u64 {
-                return Err(StoreError::Inconsistent(format!(
-                    "wrote {inserted} of {expected} order items: a product is missing"
-                )));
+                return Err(StoreError::Inconsistent(
+                    format!("wrote {inserted} of {expected} order items: a product is missing")
+                        .into(),
+                ));
             }
         }
         Ok(changes)
     }
 
+    #[instrument(skip_all, fields(import_id = self.import_id.get(), rows = report.counts.rows_total))]
     async fn commit(&mut self, report: &ImportReport) -> Result<(), StoreError> {
         let values = report_values(report)?;
         self.execute(
@@ -381,6 +393,7 @@ impl ImportSession for PostgresImportSession {
         txn.commit().await.map_err(store_error)
     }
 
+    #[instrument(skip_all, fields(import_id = self.import_id.get(), rows = report.counts.rows_total))]
     async fn reject(&mut self, report: &ImportReport) -> Result<(), StoreError> {
         if let Some(txn) = self.txn.take() {
             txn.rollback().await.map_err(store_error)?;
@@ -436,12 +449,12 @@ fn statement(sql: &str, values: impl IntoIterator<Item = Value>) -> Statement {
 fn json<T: Serialize + ?Sized>(value: &T) -> Result<Value, StoreError> {
     serde_json::to_string(value)
         .map(Value::from)
-        .map_err(|e| StoreError::Failed(format!("cannot encode a batch as JSON: {e}")))
+        .map_err(|e| StoreError::Failed(format!("cannot encode a batch as JSON: {e}").into()))
 }
 
 fn get<T: sea_orm::TryGetable>(row: &QueryResult, column: &str) -> Result<T, StoreError> {
     row.try_get("", column)
-        .map_err(|e| StoreError::Inconsistent(format!("column {column}: {e}")))
+        .map_err(|e| StoreError::Inconsistent(format!("column {column}: {e}").into()))
 }
 
 /// Rebuilds a staged line through the domain's constructors: the store is not trusted blindly.
@@ -449,11 +462,11 @@ fn staged_line(row: &QueryResult) -> Result<SaleLine, StoreError> {
     // Columns by position, in the order of STAGED_COLUMNS (the cursor selects `s.*`).
     fn at<T: sea_orm::TryGetable>(row: &QueryResult, index: usize) -> Result<T, StoreError> {
         row.try_get_by_index(index)
-            .map_err(|e| StoreError::Inconsistent(format!("staged column {index}: {e}")))
+            .map_err(|e| StoreError::Inconsistent(format!("staged column {index}: {e}").into()))
     }
     let line: i64 = at(row, 0)?;
     let bad = |what: &str, e: zinc_domain::ValueError| {
-        StoreError::Inconsistent(format!("staged line {line}, {what}: {e}"))
+        StoreError::Inconsistent(format!("staged line {line}, {what}: {e}").into())
     };
     let text = |index: usize| at::<Option<String>>(row, index);
     let money = |index: usize| -> Result<Money, StoreError> {
@@ -490,10 +503,9 @@ fn staged_line(row: &QueryResult) -> Result<SaleLine, StoreError> {
         amount_paid: money(19)?,
     };
     SaleLine::new(fields).map_err(|problems| {
-        StoreError::Inconsistent(format!(
-            "staged line {line} breaks a rule: {}",
-            problems[0].message
-        ))
+        StoreError::Inconsistent(
+            format!("staged line {line} breaks a rule: {}", problems[0].message).into(),
+        )
     })
 }
 

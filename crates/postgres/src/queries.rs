@@ -10,17 +10,20 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, State
 use serde::Deserialize;
 use zinc_domain::{
     BatchNumber, ClientId, DailyRevenue, DateBounds, DateRange, DiscountPercent, ImportCounts,
-    ImportId, ImportMode, ImportReport, ImportStatus, Location, Money, Order, OrderFilter, OrderId,
-    OrderItem, OrderWithItems, Page, Paged, Problem, ProblemLog, Product, ProductFilter, ProductId,
-    ProductName, ProductSales, Quantity, RankBy, RevenueTotals, SaleId, UnitPrice,
+    ImportId, ImportMode, ImportReport, ImportStatus, InputProblem, Location, Money, Order,
+    OrderFilter, OrderId, OrderItem, OrderWithItems, Page, Paged, ProblemLog, Product,
+    ProductFilter, ProductId, ProductName, ProductSales, Quantity, RankBy, RevenueTotals, SaleId,
+    UnitPrice,
 };
 use zinc_migration::{Migrator, MigratorTrait};
 use zinc_ports::{
-    ConnectionStats, ImportHistory, OrderBook, ProductCatalog, SalesMetrics, StoreError,
+    ConnectionStats, ImportHistory, OrderBook, ProductCatalog, SalesFigures, StoreError,
     StoreHealth,
 };
 
-use crate::error::store_error;
+use tracing::instrument;
+
+use crate::error::{UNDEFINED_TABLE, sqlstate, store_error};
 
 /// Reads what the imports stored. Cheap to clone (the pool is shared).
 #[derive(Debug, Clone)]
@@ -72,7 +75,7 @@ impl PostgresQueries {
         let row = self
             .one(query)
             .await?
-            .ok_or_else(|| StoreError::Inconsistent("a count returned no row".to_owned()))?;
+            .ok_or_else(|| StoreError::Inconsistent("a count returned no row".into()))?;
         Ok(get::<i64>(&row, "n")? as u64)
     }
 }
@@ -167,6 +170,7 @@ const ORDER_COLUMNS: &str = "o.id, o.sale_id, o.client_id, o.date, o.location, o
 
 #[async_trait]
 impl ImportHistory for PostgresQueries {
+    #[instrument(skip_all, fields(limit = page.limit(), offset = page.offset()))]
     async fn list_imports(&self, page: Page) -> Result<Paged<ImportReport>, StoreError> {
         let visible = " FROM imports WHERE status <> 'running'";
         let count = Query::new(&format!("SELECT count(*) AS n{visible}"));
@@ -176,6 +180,7 @@ impl ImportHistory for PostgresQueries {
         self.paged(count, items, page, import_report).await
     }
 
+    #[instrument(skip(self), fields(id = id.get()))]
     async fn find_import(&self, id: ImportId) -> Result<Option<ImportReport>, StoreError> {
         let mut query = Query::new(&format!("SELECT {IMPORT_COLUMNS}, problems FROM imports"));
         let p = query.bind(id.get());
@@ -190,6 +195,7 @@ impl ImportHistory for PostgresQueries {
 
 #[async_trait]
 impl ProductCatalog for PostgresQueries {
+    #[instrument(skip_all, fields(limit = page.limit(), offset = page.offset()))]
     async fn list_products(
         &self,
         filter: &ProductFilter,
@@ -204,6 +210,7 @@ impl ProductCatalog for PostgresQueries {
         self.paged(count, items, page, product).await
     }
 
+    #[instrument(skip(self), fields(id = id.get()))]
     async fn find_product(&self, id: ProductId) -> Result<Option<Product>, StoreError> {
         let mut query =
             Query::new("SELECT p.id, p.name, p.price, p.created_at, p.updated_at FROM products p");
@@ -215,6 +222,7 @@ impl ProductCatalog for PostgresQueries {
 
 #[async_trait]
 impl OrderBook for PostgresQueries {
+    #[instrument(skip_all, fields(limit = page.limit(), offset = page.offset()))]
     async fn list_orders(
         &self,
         filter: &OrderFilter,
@@ -226,6 +234,7 @@ impl OrderBook for PostgresQueries {
         self.paged(count, items, page, order).await
     }
 
+    #[instrument(skip(self), fields(id = id.get()))]
     async fn find_order(&self, id: OrderId) -> Result<Option<OrderWithItems>, StoreError> {
         let mut query = Query::new(&format!("SELECT {ORDER_COLUMNS} FROM orders o"));
         let p = query.bind(id.get());
@@ -254,7 +263,8 @@ impl OrderBook for PostgresQueries {
 }
 
 #[async_trait]
-impl SalesMetrics for PostgresQueries {
+impl SalesFigures for PostgresQueries {
+    #[instrument(skip(self))]
     async fn revenue(
         &self,
         dates: DateBounds,
@@ -267,10 +277,11 @@ impl SalesMetrics for PostgresQueries {
         let row = self
             .one(query)
             .await?
-            .ok_or_else(|| StoreError::Inconsistent("a sum returned no row".to_owned()))?;
+            .ok_or_else(|| StoreError::Inconsistent("a sum returned no row".into()))?;
         totals(&row)
     }
 
+    #[instrument(skip(self))]
     async fn daily_revenue(
         &self,
         range: DateRange,
@@ -293,6 +304,7 @@ impl SalesMetrics for PostgresQueries {
             .collect()
     }
 
+    #[instrument(skip(self))]
     async fn top_products(
         &self,
         dates: DateBounds,
@@ -342,18 +354,24 @@ impl StoreHealth for PostgresQueries {
         }
     }
 
+    #[instrument(skip_all)]
     async fn pending_migrations(&self) -> Result<Vec<String>, StoreError> {
         // Read-only: sea-orm-migration's own status call creates its table when missing.
         let applied: Vec<String> = match self
-            .all(Query::new("SELECT version FROM seaql_migrations"))
+            .db
+            .query_all_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT version FROM seaql_migrations",
+            ))
             .await
         {
             Ok(rows) => rows
                 .iter()
                 .map(|row| get::<String>(row, "version"))
                 .collect::<Result<_, _>>()?,
-            Err(StoreError::Failed(message)) if message.contains("seaql_migrations") => Vec::new(),
-            Err(error) => return Err(error),
+            // No migrations table yet: nothing applied.
+            Err(error) if sqlstate(&error).as_deref() == Some(UNDEFINED_TABLE) => Vec::new(),
+            Err(error) => return Err(store_error(error)),
         };
         Ok(Migrator::migrations()
             .iter()
@@ -365,11 +383,11 @@ impl StoreHealth for PostgresQueries {
 
 fn get<T: sea_orm::TryGetable>(row: &QueryResult, column: &str) -> Result<T, StoreError> {
     row.try_get("", column)
-        .map_err(|e| StoreError::Inconsistent(format!("column {column}: {e}")))
+        .map_err(|e| StoreError::Inconsistent(format!("column {column}: {e}").into()))
 }
 
 fn inconsistent(column: &str, error: impl std::fmt::Display) -> StoreError {
-    StoreError::Inconsistent(format!("stored {column} breaks a rule: {error}"))
+    StoreError::Inconsistent(format!("stored {column} breaks a rule: {error}").into())
 }
 
 fn money(row: &QueryResult, column: &str) -> Result<Money, StoreError> {
@@ -475,7 +493,7 @@ fn import_report(row: &QueryResult) -> Result<ImportReport, StoreError> {
         serde_json::from_value(problems).map_err(|e| inconsistent("problems", e))?;
     let problems = problems
         .into_iter()
-        .map(|p| Problem {
+        .map(|p| InputProblem {
             line: p.line,
             column: p.column,
             value: p.value,

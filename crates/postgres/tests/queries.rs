@@ -9,7 +9,7 @@ use zinc_domain::{
     ClientId, DateBounds, DateRange, ImportMode, ImportReport, ImportStatus, Location, OrderFilter,
     Page, ProductFilter, RankBy, SaleId,
 };
-use zinc_ports::{ImportHistory, OrderBook, ProductCatalog, SalesMetrics, StoreHealth};
+use zinc_ports::{ImportHistory, OrderBook, ProductCatalog, SalesFigures, StoreHealth};
 use zinc_postgres::{PostgresLedger, PostgresQueries};
 use zinc_testkit::TestDatabase;
 

@@ -5,13 +5,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use zinc_domain::{
-    DailyRevenue, ImportReport, Order, OrderItem, OrderWithItems, Paged, Problem, Product,
+    DailyRevenue, ImportReport, InputProblem, Order, OrderItem, OrderWithItems, Paged, Product,
     ProductSales,
 };
 
 /// One problem found in an uploaded file.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ProblemBody {
+pub struct InputProblemBody {
     /// The file's line (header = 1); absent for the file as a whole.
     #[schema(example = 14)]
     pub line: Option<u64>,
@@ -26,9 +26,9 @@ pub struct ProblemBody {
     pub message: String,
 }
 
-impl From<&Problem> for ProblemBody {
-    fn from(problem: &Problem) -> Self {
-        ProblemBody {
+impl From<&InputProblem> for InputProblemBody {
+    fn from(problem: &InputProblem) -> Self {
+        InputProblemBody {
             line: problem.line,
             column: problem.column.clone(),
             value: problem.value.clone(),
@@ -75,7 +75,7 @@ pub struct ImportReportBody {
     /// How many problems were found (at most 10,000 are listed).
     pub errors_total: u64,
     /// The problems (empty in lists: fetch the import to see them).
-    pub errors: Vec<ProblemBody>,
+    pub errors: Vec<InputProblemBody>,
     /// When the import started.
     pub started_at: DateTime<Utc>,
     /// When it ended.
@@ -108,7 +108,7 @@ impl ImportReportBody {
                     .problems
                     .problems()
                     .iter()
-                    .map(ProblemBody::from)
+                    .map(InputProblemBody::from)
                     .collect()
             } else {
                 Vec::new()

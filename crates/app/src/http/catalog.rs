@@ -6,7 +6,7 @@ use zinc_domain::{OrderFilter, OrderId, ProductFilter, ProductId};
 use super::AppState;
 use super::body::{OrderDetailBody, OrderPage, ProductBody, ProductPage};
 use super::params::{self, OrderQuery, ProductQuery};
-use super::problem::{ApiError, Problem};
+use super::problem::{ApiError, ProblemDetails};
 
 /// List products by name, optionally those whose name contains `q`.
 #[utoipa::path(
@@ -16,8 +16,8 @@ use super::problem::{ApiError, Problem};
     params(ProductQuery),
     responses(
         (status = 200, body = ProductPage),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, body = ProblemDetails, content_type = "application/problem+json"),
     ),
 )]
 #[get("/api/v1/products")]
@@ -41,9 +41,9 @@ pub async fn list_products(
     params(("id" = i64, Path, description = "The product's number")),
     responses(
         (status = 200, body = ProductBody),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, body = ProblemDetails, content_type = "application/problem+json"),
     ),
 )]
 #[get("/api/v1/products/{id}")]
@@ -71,8 +71,8 @@ pub async fn get_product(
     params(OrderQuery),
     responses(
         (status = 200, body = OrderPage),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, body = ProblemDetails, content_type = "application/problem+json"),
     ),
 )]
 #[get("/api/v1/orders")]
@@ -100,9 +100,9 @@ pub async fn list_orders(
     params(("id" = i64, Path, description = "The order's number (not the Sale ID)")),
     responses(
         (status = 200, body = OrderDetailBody),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, body = ProblemDetails, content_type = "application/problem+json"),
     ),
 )]
 #[get("/api/v1/orders/{id}")]

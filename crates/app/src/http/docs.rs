@@ -4,12 +4,12 @@
 use utoipa::OpenApi;
 
 use super::body::{
-    DailyRevenueBody, DayBody, HealthBody, ImportPage, ImportReportBody, OrderBody,
-    OrderDetailBody, OrderItemBody, OrderPage, ProblemBody, ProductBody, ProductPage, RevenueBody,
+    DailyRevenueBody, DayBody, HealthBody, ImportPage, ImportReportBody, InputProblemBody,
+    OrderBody, OrderDetailBody, OrderItemBody, OrderPage, ProductBody, ProductPage, RevenueBody,
     TopProductBody, TopProductsBody,
 };
-use super::problem::Problem;
-use super::{catalog, health, imports, metrics, monitoring};
+use super::problem::ProblemDetails;
+use super::{catalog, health, imports, monitoring, revenue};
 
 /// Where the document is served.
 pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
@@ -29,15 +29,15 @@ pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
         catalog::get_product,
         catalog::list_orders,
         catalog::get_order,
-        metrics::revenue,
-        metrics::daily_revenue,
-        metrics::top_products,
+        revenue::revenue,
+        revenue::daily_revenue,
+        revenue::top_products,
         health::live,
         health::ready,
         monitoring::metrics,
     ),
     components(schemas(
-        Problem, ProblemBody, ImportReportBody, ImportPage, ProductBody, ProductPage, OrderBody,
+        ProblemDetails, InputProblemBody, ImportReportBody, ImportPage, ProductBody, ProductPage, OrderBody,
         OrderPage, OrderItemBody, OrderDetailBody, RevenueBody, DayBody, DailyRevenueBody,
         TopProductBody, TopProductsBody, HealthBody,
     )),

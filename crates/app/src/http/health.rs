@@ -8,7 +8,7 @@ use zinc_ports::StoreError;
 
 use super::AppState;
 use super::body::HealthBody;
-use super::problem::{ApiError, Problem};
+use super::problem::{ApiError, ProblemDetails};
 
 /// How long readiness waits for the database.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(2);
@@ -35,7 +35,7 @@ pub async fn live() -> HttpResponse {
     tag = "health",
     responses(
         (status = 200, body = HealthBody),
-        (status = 503, description = "Database unreachable or migrations pending", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unreachable or migrations pending", body = ProblemDetails, content_type = "application/problem+json"),
     ),
 )]
 #[get("/health/ready")]
@@ -44,10 +44,13 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
     let checked = tokio::time::timeout(READY_TIMEOUT, state.health.pending_migrations())
         .await
         .map_err(|_| {
-            StoreError::Unavailable(format!(
-                "the database did not answer within {} s",
-                READY_TIMEOUT.as_secs()
-            ))
+            StoreError::Unavailable(
+                format!(
+                    "the database did not answer within {} s",
+                    READY_TIMEOUT.as_secs()
+                )
+                .into(),
+            )
         })
         .and_then(|result| result);
     let monitoring = &state.monitoring;

@@ -12,12 +12,12 @@ use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use futures_util::{Stream, StreamExt};
 use zinc_application::{ImportRequest, ImportSales, NoProgress};
-use zinc_domain::{ImportId, ImportMode, ImportStatus};
+use zinc_domain::{ImportId, ImportMode, ImportReport, ImportStatus};
 
 use super::AppState;
 use super::body::{ImportPage, ImportReportBody};
 use super::params::{self, ImportQuery, PageQuery};
-use super::problem::{ApiError, Problem};
+use super::problem::{ApiError, ProblemDetails};
 
 /// The file name recorded for a raw body when none is given.
 const DEFAULT_FILE_NAME: &str = "upload.csv";
@@ -48,11 +48,11 @@ struct Upload {
     ),
     responses(
         (status = 201, description = "Imported (in skip-invalid mode, possibly with rejected sales listed)", body = ImportReportBody),
-        (status = 400, description = "No file, an empty file, a bad header or a bad parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Larger than ZINC_MAX_UPLOAD_BYTES", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Neither multipart/form-data nor text/csv", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Strict import with invalid rows: nothing written; `errors` lists every problem and `import` the recorded report", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "No file, an empty file, a bad header or a bad parameter", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than ZINC_MAX_UPLOAD_BYTES", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 415, description = "Neither multipart/form-data nor text/csv", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "Strict import with invalid rows: nothing written; `errors` lists every problem and `import` the recorded report", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = ProblemDetails, content_type = "application/problem+json"),
     ),
 )]
 #[post("/api/v1/imports")]
@@ -62,44 +62,84 @@ pub async fn create_import(
     request: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let mode = if params::flag("skip_invalid", query.skip_invalid.as_deref())? {
-        ImportMode::SkipInvalid
-    } else {
-        ImportMode::Strict
-    };
+    let mode = import_mode(&query)?;
     let limit = state.max_upload_bytes;
-    if let Some(length) = declared_length(&request)
-        && length > limit
-    {
+    if declared_length(&request).is_some_and(|length| length > limit) {
         return Err(ApiError::PayloadTooLarge { limit });
     }
-    let media = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let upload = if media.starts_with("multipart/form-data") {
-        receive_multipart(Multipart::new(request.headers(), payload), limit).await?
-    } else if media.starts_with("text/csv")
-        || media.starts_with("application/csv")
-        || media.starts_with("text/plain")
-        || media.starts_with("application/octet-stream")
-    {
-        let name = query
-            .filename
-            .clone()
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_FILE_NAME.to_owned());
-        receive(name, payload, limit).await?
-    } else if media.is_empty() {
-        return Err(ApiError::MissingFile(
-            "no file: send the CSV as multipart/form-data (field `file`) or as a text/csv body"
-                .to_owned(),
-        ));
-    } else {
-        return Err(ApiError::UnsupportedMediaType(media));
+    let upload = match UploadFormat::of(&request)? {
+        UploadFormat::Multipart => {
+            receive_multipart(Multipart::new(request.headers(), payload), limit).await?
+        }
+        UploadFormat::Csv => receive(raw_file_name(&query), payload, limit).await?,
     };
+    let report = run_import(&state, upload, mode).await?;
+    respond(report)
+}
+
+fn import_mode(query: &ImportQuery) -> Result<ImportMode, ApiError> {
+    Ok(
+        if params::flag("skip_invalid", query.skip_invalid.as_deref())? {
+            ImportMode::SkipInvalid
+        } else {
+            ImportMode::Strict
+        },
+    )
+}
+
+/// How the client sent the file.
+enum UploadFormat {
+    /// `multipart/form-data`, the file in the field `file`.
+    Multipart,
+    /// The raw CSV as the body.
+    Csv,
+}
+
+impl UploadFormat {
+    /// Content negotiation on the request's `Content-Type`.
+    fn of(request: &HttpRequest) -> Result<UploadFormat, ApiError> {
+        let media = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let is = |prefix: &str| media.starts_with(prefix);
+        if is("multipart/form-data") {
+            Ok(UploadFormat::Multipart)
+        } else if is("text/csv")
+            || is("application/csv")
+            || is("text/plain")
+            || is("application/octet-stream")
+        {
+            Ok(UploadFormat::Csv)
+        } else if media.is_empty() {
+            Err(ApiError::MissingFile(
+                "no file: send the CSV as multipart/form-data (field `file`) or as a text/csv body"
+                    .to_owned(),
+            ))
+        } else {
+            Err(ApiError::UnsupportedMediaType(media))
+        }
+    }
+}
+
+/// The file name recorded for a raw body: `?filename=`, or a default.
+fn raw_file_name(query: &ImportQuery) -> String {
+    query
+        .filename
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_FILE_NAME.to_owned())
+}
+
+/// Imports a received upload with the same use case as the CLI, on the service's runtime (off
+/// the HTTP worker, and to the end even if the client goes away), counting it for `/metrics`.
+async fn run_import(
+    state: &AppState,
+    upload: Upload,
+    mode: ImportMode,
+) -> Result<ImportReport, ApiError> {
     if upload.bytes == 0 {
         return Err(ApiError::MissingFile(format!(
             "the file {} is empty",
@@ -112,9 +152,9 @@ pub async fn create_import(
         ..
     } = upload;
     file.seek(SeekFrom::Start(0))
-        .map_err(|e| ApiError::Internal(format!("rewinding the upload: {e}")))?;
-    let monitoring = state.monitoring.clone();
-    monitoring.imports.with_label_values(&["started"]).inc();
+        .map_err(|e| ApiError::internal("rewinding the upload", e))?;
+    let monitoring = &state.monitoring;
+    monitoring.import_started();
     let use_case = ImportSales::new(state.ledger.clone());
     let task = state.runtime.spawn(async move {
         use_case
@@ -128,31 +168,19 @@ pub async fn create_import(
             )
             .await
     });
-    let report = match task.await {
-        Ok(Ok(report)) => report,
-        Ok(Err(error)) => {
-            monitoring.imports.with_label_values(&["failed"]).inc();
-            return Err(error.into());
-        }
-        Err(error) => {
-            monitoring.imports.with_label_values(&["failed"]).inc();
-            return Err(ApiError::Internal(format!(
-                "the import task failed: {error}"
-            )));
-        }
+    let outcome = match task.await {
+        Ok(outcome) => outcome.map_err(ApiError::from),
+        Err(error) => Err(ApiError::internal("running the import task", error)),
     };
-    monitoring
-        .imports
-        .with_label_values(&[report.status.as_str()])
-        .inc();
-    monitoring
-        .import_rows
-        .with_label_values(&["imported"])
-        .inc_by(report.counts.rows_imported);
-    monitoring
-        .import_rows
-        .with_label_values(&["rejected"])
-        .inc_by(report.counts.rows_rejected);
+    match &outcome {
+        Ok(report) => monitoring.import_finished(report),
+        Err(_) => monitoring.import_failed(),
+    }
+    outcome
+}
+
+/// The response for a finished import: 201 with the report, or the rejection's problem.
+fn respond(report: ImportReport) -> Result<HttpResponse, ApiError> {
     match report.status {
         ImportStatus::Succeeded => Ok(HttpResponse::Created()
             .insert_header((
@@ -201,13 +229,14 @@ async fn receive_multipart(mut form: Multipart, limit: u64) -> Result<Upload, Ap
     ))
 }
 
+/// Spools `chunks` to a temporary file, refusing more than `limit` bytes.
 async fn receive<S, E>(file_name: String, mut chunks: S, limit: u64) -> Result<Upload, ApiError>
 where
     S: Stream<Item = Result<web::Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
-    let mut file = tempfile::tempfile()
-        .map_err(|e| ApiError::Internal(format!("creating a temporary file: {e}")))?;
+    let mut file =
+        tempfile::tempfile().map_err(|e| ApiError::internal("creating a temporary file", e))?;
     let mut bytes = 0u64;
     while let Some(chunk) = chunks.next().await {
         let chunk = chunk.map_err(|e| ApiError::BadUpload(e.to_string()))?;
@@ -216,7 +245,7 @@ where
             return Err(ApiError::PayloadTooLarge { limit });
         }
         file.write_all(&chunk)
-            .map_err(|e| ApiError::Internal(format!("spooling the upload: {e}")))?;
+            .map_err(|e| ApiError::internal("spooling the upload", e))?;
     }
     Ok(Upload {
         file_name,
@@ -233,8 +262,8 @@ where
     params(PageQuery),
     responses(
         (status = 200, body = ImportPage),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, body = ProblemDetails, content_type = "application/problem+json"),
     ),
 )]
 #[get("/api/v1/imports")]
@@ -257,9 +286,9 @@ pub async fn list_imports(
     params(("id" = i64, Path, description = "The import's number")),
     responses(
         (status = 200, body = ImportReportBody),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, body = ProblemDetails, content_type = "application/problem+json"),
     ),
 )]
 #[get("/api/v1/imports/{id}")]

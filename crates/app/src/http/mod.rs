@@ -6,10 +6,10 @@ mod catalog;
 pub mod docs;
 mod health;
 mod imports;
-mod metrics;
 pub mod monitoring;
 mod params;
 pub mod problem;
+mod revenue;
 
 use std::sync::Arc;
 
@@ -22,7 +22,7 @@ use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 use zinc_ports::{
-    ImportHistory, OrderBook, ProductCatalog, SalesLedger, SalesMetrics, StoreHealth,
+    ImportHistory, OrderBook, ProductCatalog, SalesFigures, SalesLedger, StoreHealth,
 };
 
 use monitoring::{Monitoring, RequestSpan};
@@ -40,7 +40,7 @@ pub struct AppState {
     /// Reads orders.
     pub orders: Arc<dyn OrderBook>,
     /// Sums revenue.
-    pub metrics: Arc<dyn SalesMetrics>,
+    pub figures: Arc<dyn SalesFigures>,
     /// Checks the store.
     pub health: Arc<dyn StoreHealth>,
     /// The largest upload accepted, in bytes.
@@ -95,9 +95,9 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(catalog::get_product)
         .service(catalog::list_orders)
         .service(catalog::get_order)
-        .service(metrics::revenue)
-        .service(metrics::daily_revenue)
-        .service(metrics::top_products)
+        .service(revenue::revenue)
+        .service(revenue::daily_revenue)
+        .service(revenue::top_products)
         .service(health::live)
         .service(health::ready)
         .service(monitoring::metrics)

@@ -14,6 +14,7 @@ use prometheus::{
 };
 use tracing::Span;
 use tracing_actix_web::RootSpanBuilder;
+use zinc_domain::ImportReport;
 
 use super::AppState;
 use crate::telemetry::{HTTP_ERROR_TARGET, git_commit};
@@ -265,6 +266,29 @@ impl Monitoring {
             db_ping_seconds,
             db_up,
         }
+    }
+
+    /// Counts an import the API started.
+    pub fn import_started(&self) {
+        self.imports.with_label_values(&["started"]).inc();
+    }
+
+    /// Counts an import that failed server-side.
+    pub fn import_failed(&self) {
+        self.imports.with_label_values(&["failed"]).inc();
+    }
+
+    /// Counts a finished import by its outcome, and its rows.
+    pub fn import_finished(&self, report: &ImportReport) {
+        self.imports
+            .with_label_values(&[report.status.as_str()])
+            .inc();
+        self.import_rows
+            .with_label_values(&["imported"])
+            .inc_by(report.counts.rows_imported);
+        self.import_rows
+            .with_label_values(&["rejected"])
+            .inc_by(report.counts.rows_rejected);
     }
 
     /// Every metric in the Prometheus text format.

@@ -12,7 +12,7 @@ use zinc_application::ImportError;
 use zinc_domain::{ImportReport, QueryError};
 use zinc_ports::StoreError;
 
-use super::body::{ImportReportBody, ProblemBody};
+use super::body::{ImportReportBody, InputProblemBody};
 use crate::telemetry::HTTP_ERROR_TARGET;
 
 /// The media type of every error body.
@@ -81,22 +81,41 @@ pub enum ApiError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A server-side failure that is not the store's (a temporary file, a task).
-    #[error("{0}")]
-    Internal(String),
+    #[error("failed {doing}")]
+    Internal {
+        /// What the server was doing, e.g. `spooling the upload`.
+        doing: &'static str,
+        /// Why it failed.
+        #[source]
+        cause: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+impl ApiError {
+    /// A server-side failure while `doing` something.
+    pub fn internal(
+        doing: &'static str,
+        cause: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> ApiError {
+        ApiError::Internal {
+            doing,
+            cause: cause.into(),
+        }
+    }
 }
 
 impl From<ImportError> for ApiError {
     fn from(error: ImportError) -> Self {
         match error {
             ImportError::Store(store) => ApiError::Store(store),
-            ImportError::Unreadable(io) => ApiError::Internal(format!("reading the upload: {io}")),
+            ImportError::Unreadable(io) => ApiError::internal("reading the upload", io),
         }
     }
 }
 
 /// An error response (RFC 9457 problem details).
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Problem {
+pub struct ProblemDetails {
     /// A URI naming the kind of problem.
     #[serde(rename = "type")]
     #[schema(example = "https://zinc.dev/problems/bad-parameter")]
@@ -115,7 +134,7 @@ pub struct Problem {
     pub parameter: Option<String>,
     /// Each problem found in an uploaded file (line, column, value, why).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub errors: Option<Vec<ProblemBody>>,
+    pub errors: Option<Vec<InputProblemBody>>,
     /// The import's report, for import rejections (the attempt is recorded).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub import: Option<ImportReportBody>,
@@ -142,18 +161,18 @@ impl ApiError {
                 ("database-unavailable", "Database unavailable")
             }
             ApiError::Store(StoreError::Contention(_)) => ("contention", "Try again"),
-            ApiError::Store(_) | ApiError::Internal(_) => ("internal", "Internal error"),
+            ApiError::Store(_) | ApiError::Internal { .. } => ("internal", "Internal error"),
         }
     }
 
     /// The problem document for this error.
-    pub fn problem(&self) -> Problem {
+    pub fn problem(&self) -> ProblemDetails {
         let (slug, title) = self.kind();
         let status = self.status_code();
         let detail = match self {
             // Server-side details go to the logs, not to the client.
             ApiError::Store(StoreError::Inconsistent(_) | StoreError::Failed(_))
-            | ApiError::Internal(_) => {
+            | ApiError::Internal { .. } => {
                 "the server could not complete the request; it has been logged".to_owned()
             }
             ApiError::Store(StoreError::Unavailable(_)) => {
@@ -183,7 +202,7 @@ impl ApiError {
             ApiError::FileRefused(report) | ApiError::ImportRejected(report) => Some(report),
             _ => None,
         };
-        Problem {
+        ProblemDetails {
             kind: format!("https://zinc.dev/problems/{slug}"),
             title: title.to_owned(),
             status: status.as_u16(),
@@ -193,7 +212,7 @@ impl ApiError {
                 r.problems
                     .problems()
                     .iter()
-                    .map(ProblemBody::from)
+                    .map(InputProblemBody::from)
                     .collect()
             }),
             import: report.map(|r| ImportReportBody::from_report(r, false)),
@@ -217,7 +236,7 @@ impl ResponseError for ApiError {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             ApiError::Store(StoreError::Contention(_)) => StatusCode::CONFLICT,
-            ApiError::Store(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Store(_) | ApiError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -225,7 +244,7 @@ impl ResponseError for ApiError {
         let status = self.status_code();
         if status.is_server_error() {
             // The Sentry middleware reports the failure itself: this line is for the logs.
-            error!(target: HTTP_ERROR_TARGET, error = %self, status = status.as_u16(), "request failed");
+            error!(target: HTTP_ERROR_TARGET, error = self as &dyn std::error::Error, status = status.as_u16(), "request failed");
         }
         let mut response = HttpResponse::build(status);
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));

@@ -1,37 +1,18 @@
-//! What the store holds, as read back: products, orders and their items, with the store's ids.
+//! Orders: one per sale, with its items (the sale's lines), as the store keeps them.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::identifiers::store_id;
 use crate::{
-    BatchNumber, ClientId, DiscountPercent, ImportId, Location, Money, ProductName, Quantity,
-    SaleId, UnitPrice,
+    BatchNumber, ClientId, DiscountPercent, ImportId, Location, Money, ProductId, ProductName,
+    Quantity, SaleId, UnitPrice,
 };
 
-store_id!(
-    /// The number the store gives a product.
-    ProductId
-);
 store_id!(
     /// The number the store gives an order.
     OrderId
 );
-
-/// A product as stored: one per trimmed item name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Product {
-    /// The store's number.
-    pub id: ProductId,
-    /// The trimmed item name, unique.
-    pub name: ProductName,
-    /// The unit price of its most recent sale.
-    pub price: UnitPrice,
-    /// When it was first imported.
-    pub created_at: DateTime<Utc>,
-    /// When its price last changed.
-    pub updated_at: DateTime<Utc>,
-}
 
 /// An order as stored: one per sale, its amounts the sums of its items.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

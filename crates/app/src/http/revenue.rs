@@ -1,4 +1,4 @@
-//! Revenue metrics: totals, per day, and best sellers.
+//! Revenue figures: totals, per day, and best sellers.
 
 use actix_web::{HttpResponse, get, web};
 use chrono::{Days, Utc};
@@ -7,7 +7,7 @@ use zinc_domain::{DateRange, fill_days};
 use super::AppState;
 use super::body::{DailyRevenueBody, DayBody, RevenueBody, TopProductBody, TopProductsBody};
 use super::params::{self, DailyRevenueQuery, RevenueQuery, TopProductsQuery};
-use super::problem::{ApiError, Problem};
+use super::problem::{ApiError, ProblemDetails};
 
 /// The most days one daily-revenue call covers.
 pub const MAX_DAILY_DAYS: u64 = 366;
@@ -25,8 +25,8 @@ const MAX_TOP: u32 = 100;
     params(RevenueQuery),
     responses(
         (status = 200, description = "Totals; zeros for a period without sales", body = RevenueBody),
-        (status = 400, description = "A bad date or location, or `from` after `to`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad date or location, or `from` after `to`", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, body = ProblemDetails, content_type = "application/problem+json"),
     ),
 )]
 #[get("/api/v1/metrics/revenue")]
@@ -36,7 +36,7 @@ pub async fn revenue(
 ) -> Result<HttpResponse, ApiError> {
     let dates = params::date_bounds(query.from.as_deref(), query.to.as_deref())?;
     let location = params::location(query.location.as_deref())?;
-    let totals = state.metrics.revenue(dates, location).await?;
+    let totals = state.figures.revenue(dates, location).await?;
     Ok(HttpResponse::Ok().json(RevenueBody {
         from: dates.from(),
         to: dates.to(),
@@ -56,8 +56,8 @@ pub async fn revenue(
     params(DailyRevenueQuery),
     responses(
         (status = 200, body = DailyRevenueBody),
-        (status = 400, description = "A bad date or location, `from` after `to`, or more than 366 days", body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad date or location, `from` after `to`, or more than 366 days", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, body = ProblemDetails, content_type = "application/problem+json"),
     ),
 )]
 #[get("/api/v1/metrics/revenue/daily")]
@@ -78,7 +78,7 @@ pub async fn daily_revenue(
             source,
         })?;
     let location = params::location(query.location.as_deref())?;
-    let sold = state.metrics.daily_revenue(range, location).await?;
+    let sold = state.figures.daily_revenue(range, location).await?;
     Ok(HttpResponse::Ok().json(DailyRevenueBody {
         from,
         to,
@@ -96,8 +96,8 @@ pub async fn daily_revenue(
     params(TopProductsQuery),
     responses(
         (status = 200, body = TopProductsBody),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, body = ProblemDetails, content_type = "application/problem+json"),
     ),
 )]
 #[get("/api/v1/metrics/products/top")]
@@ -108,7 +108,7 @@ pub async fn top_products(
     let dates = params::date_bounds(query.from.as_deref(), query.to.as_deref())?;
     let limit = params::number("limit", query.limit.as_deref(), 1, MAX_TOP)?.unwrap_or(DEFAULT_TOP);
     let by = query.by()?;
-    let top = state.metrics.top_products(dates, by, limit).await?;
+    let top = state.figures.top_products(dates, by, limit).await?;
     Ok(HttpResponse::Ok().json(TopProductsBody {
         from: dates.from(),
         to: dates.to(),
