@@ -4,7 +4,7 @@
 #
 #   bench/api.sh [ROWS] [REQUESTS]        default: 1000000 rows, 30 requests per route
 #
-# Needs python3, curl, ../shared/tools/gen_sales.py (override with ZINC_GEN_SALES) and
+# The file comes from zinc-testkit's gen-sales (release build, cached). Needs curl and
 # PostgreSQL at ZINC_BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 set -euo pipefail
 
@@ -52,12 +52,15 @@ time_route() { # name path -> prints the row
     times=$(for _ in $(seq 1 "$requests"); do
         curl -fsS -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$port$path"
     done)
-    python3 - "$name" "$requests" <<PY
-import statistics, sys
-t = sorted(float(x) * 1000 for x in """$times""".split())
-p = lambda q: t[min(len(t) - 1, int(round(q * (len(t) - 1))))]
-print(f"{sys.argv[1]:<34} {sys.argv[2]:>4} {p(0.5):>8.1f} {p(0.95):>8.1f} {t[-1]:>8.1f}")
-PY
+    # Nearest-rank percentiles of the sorted times (index rounded half to even), in ms.
+    sort -g <<<"$times" | awk -v name="$name" -v n="$requests" '
+        { t[NR - 1] = $1 * 1000 }
+        function pct(q,   x, i) {
+            x = q * (NR - 1); i = int(x)
+            if (x - i > 0.5 || (x - i == 0.5 && i % 2 == 1)) i++
+            return t[i < NR - 1 ? i : NR - 1]
+        }
+        END { printf "%-34s %4s %8.1f %8.1f %8.1f\n", name, n, pct(0.5), pct(0.95), t[NR - 1] }'
 }
 
 printf '%-34s %4s %8s %8s %8s\n' route n p50_ms p95_ms max_ms

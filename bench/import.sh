@@ -4,7 +4,7 @@
 #
 #   bench/import.sh [ROWS ...]        default: 100000 1000000
 #
-# Needs python3 and ../shared/tools/gen_sales.py (override with ZINC_GEN_SALES), PostgreSQL at
+# Files come from zinc-testkit's gen-sales (release build, cached). Needs PostgreSQL at
 # ZINC_BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres) and GNU time.
 set -euo pipefail
 
@@ -40,8 +40,11 @@ for rows in "${sizes[@]}"; do
     read -r first_s first_kib < <(DATABASE_URL="$url" measure "$url" "$file")
     read -r again_s _ < <(DATABASE_URL="$url" measure "$url" "$file")
     psql -q "$admin" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
-    size_mb=$(python3 -c "import os; print(f'{os.path.getsize(\"$file\")/1e6:.1f}')")
-    rate=$(python3 -c "print(f'{$rows/max($first_s,0.01):,.0f}')")
-    peak=$(python3 -c "print(f'{$first_kib/1024:.0f}')")
+    size_mb=$(awk -v bytes="$(stat -c %s "$file")" 'BEGIN { printf "%.1f", bytes / 1e6 }')
+    rate=$(awk -v rows="$rows" -v s="$first_s" 'BEGIN {
+        n = sprintf("%.0f", rows / (s < 0.01 ? 0.01 : s)); grouped = ""
+        while (length(n) > 3) { grouped = "," substr(n, length(n) - 2) grouped; n = substr(n, 1, length(n) - 3) }
+        print n grouped }')
+    peak=$(awk -v kib="$first_kib" 'BEGIN { printf "%.0f", kib / 1024 }')
     printf '%-9s %-8s %-11s %-11s %-13s %-13s\n' "$rows" "$size_mb" "$first_s" "$rate" "$peak" "$again_s"
 done
