@@ -56,6 +56,56 @@ pub enum Command {
         #[command(subcommand)]
         action: MigrateAction,
     },
+    /// Manage the API keys. Once any active key exists, every /api/v1 route needs
+    /// `Authorization: Bearer KEY`; health, /docs and /metrics stay open.
+    Keys {
+        /// What to do with the keys.
+        #[command(subcommand)]
+        action: KeysAction,
+    },
+}
+
+/// What a key may do.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Scope {
+    /// Read every /api/v1 route.
+    Read,
+    /// Read, and import files.
+    Write,
+}
+
+impl From<Scope> for zinc_domain::KeyScope {
+    fn from(scope: Scope) -> Self {
+        match scope {
+            Scope::Read => zinc_domain::KeyScope::Read,
+            Scope::Write => zinc_domain::KeyScope::Write,
+        }
+    }
+}
+
+/// API key actions. Exit code 1 when the name is taken (create) or unknown (revoke).
+#[derive(Debug, Subcommand)]
+pub enum KeysAction {
+    /// Create a key and print it once, alone on the last line of standard output (only its
+    /// digest is stored).
+    ///
+    /// Example: `zinc keys create finance-uploads --scope write`
+    Create {
+        /// The key's name: 1 to 64 of A-Z a-z 0-9 - _ . (never reused).
+        name: String,
+        /// What the key may do.
+        #[arg(long, value_enum)]
+        scope: Scope,
+    },
+    /// List the keys: names, scopes, created, last used, revoked (never the keys).
+    List,
+    /// Revoke a key: servers refuse it within 5 seconds.
+    Revoke {
+        /// The key's name.
+        name: String,
+    },
+    /// Print a fresh random key without storing it (for ZINC_BOOTSTRAP_KEY).
+    Generate,
 }
 
 /// Migration actions.

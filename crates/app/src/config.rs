@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use thiserror::Error;
+use zinc_domain::KeySecret;
 
 /// The database used when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/zinc";
@@ -60,6 +61,14 @@ pub struct Config {
     pub log_format: Option<LogFormat>,
     /// Error tracking, when configured.
     pub sentry: Option<SentryConfig>,
+    /// Serve the API openly on a non-loopback address when no API key exists
+    /// (`ZINC_ALLOW_ANONYMOUS`).
+    pub allow_anonymous: bool,
+    /// Serve `/metrics` on this address only, not on the API's (`ZINC_METRICS_BIND`).
+    pub metrics_bind: Option<SocketAddr>,
+    /// A write key that `zinc serve` makes sure exists, named `bootstrap`
+    /// (`ZINC_BOOTSTRAP_KEY` / `ZINC_BOOTSTRAP_KEY_FILE`, a secret), for containers.
+    pub bootstrap_key: Option<KeySecret>,
 }
 
 /// A configuration value that cannot be used.
@@ -260,6 +269,24 @@ impl Config {
                 })
             }
         };
+        let allow_anonymous =
+            source.parsed("ZINC_ALLOW_ANONYMOUS", false, "must be true or false", flag)?;
+        let metrics_bind = source.parsed(
+            "ZINC_METRICS_BIND",
+            None,
+            "must be an address and port such as 0.0.0.0:9100",
+            |t| t.parse().ok().map(Some),
+        )?;
+        let bootstrap_key = source
+            .secret("ZINC_BOOTSTRAP_KEY")?
+            .map(|text| KeySecret::parse(&text))
+            .transpose()
+            .map_err(|_| {
+                invalid(
+                    "ZINC_BOOTSTRAP_KEY",
+                    "is not a Zinc API key (make one with `zinc keys generate`)",
+                )
+            })?;
         Ok(Config {
             database_url,
             db_max_connections,
@@ -271,6 +298,9 @@ impl Config {
             shutdown_timeout,
             log_format,
             sentry,
+            allow_anonymous,
+            metrics_bind,
+            bootstrap_key,
         })
     }
 }
@@ -288,6 +318,9 @@ impl std::fmt::Debug for Config {
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("log_format", &self.log_format)
             .field("sentry", &self.sentry)
+            .field("allow_anonymous", &self.allow_anonymous)
+            .field("metrics_bind", &self.metrics_bind)
+            .field("bootstrap_key", &self.bootstrap_key)
             .finish()
     }
 }
@@ -359,6 +392,23 @@ mod tests {
         assert_eq!(config.currency, "USD");
         assert_eq!(config.shutdown_timeout, Duration::from_secs(30));
         assert!(config.sentry.is_none());
+        assert!(!config.allow_anonymous);
+        assert!(config.metrics_bind.is_none());
+        assert!(config.bootstrap_key.is_none());
+    }
+
+    #[test]
+    fn a_bootstrap_key_never_shows_in_debug_output_nor_in_its_error() {
+        let key = "zinc_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        let config = config(&[("ZINC_BOOTSTRAP_KEY", key)]).unwrap();
+        assert_eq!(config.bootstrap_key.as_ref().map(|k| k.expose()), Some(key));
+        assert!(!format!("{config:?}").contains("AAAAAAAA"));
+        let error = config_error_text(&[("ZINC_BOOTSTRAP_KEY", "zinc_ secret with spaces")]);
+        assert!(!error.contains("secret with spaces"), "{error}");
+    }
+
+    fn config_error_text(vars: &[(&str, &str)]) -> String {
+        config(vars).unwrap_err().to_string()
     }
 
     #[test]
@@ -382,6 +432,9 @@ mod tests {
             ("ZINC_DB_MAX_CONNECTIONS", "0"),
             ("ZINC_DB_ACQUIRE_TIMEOUT", "soon"),
             ("SENTRY_DSN", "not a dsn"),
+            ("ZINC_ALLOW_ANONYMOUS", "perhaps"),
+            ("ZINC_METRICS_BIND", "9100"),
+            ("ZINC_BOOTSTRAP_KEY", "hunter2"),
         ] {
             let error = config(&[(variable, value)]).unwrap_err();
             assert!(error.to_string().starts_with(variable), "{error}");

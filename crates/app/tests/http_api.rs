@@ -10,10 +10,11 @@ use actix_web::test;
 use chrono::NaiveDate;
 use serde_json::Value;
 use zinc_app::http::{self, AppState};
+use zinc_application::Gatekeeper;
 use zinc_domain::{DailyRevenue, Location, RevenueTotals};
 use zinc_ports::{
-    ConnectionStats, MockImportHistory, MockOrderBook, MockProductCatalog, MockSalesFigures,
-    MockSalesLedger, MockStoreHealth, StoreError,
+    ConnectionStats, MockApiKeys, MockImportHistory, MockOrderBook, MockProductCatalog,
+    MockSalesFigures, MockSalesLedger, MockStoreHealth, StoreError,
 };
 
 /// Ports that each test may program; the rest refuse to be called.
@@ -26,6 +27,15 @@ struct Ports {
     figures: MockSalesFigures,
     health: MockStoreHealth,
     max_upload_bytes: Option<u64>,
+    /// The API keys; none exist (the API is open) when not set.
+    keys: Option<MockApiKeys>,
+}
+
+/// No key exists: the API is open.
+fn no_keys() -> MockApiKeys {
+    let mut keys = MockApiKeys::new();
+    keys.expect_any_active_key().returning(|| Ok(false));
+    keys
 }
 
 impl Ports {
@@ -41,6 +51,8 @@ impl Ports {
             currency: "USD".to_owned(),
             runtime: tokio::runtime::Handle::current(),
             monitoring: Default::default(),
+            gatekeeper: Arc::new(Gatekeeper::new(Arc::new(self.keys.unwrap_or_else(no_keys)))),
+            serve_metrics: true,
         }
     }
 }
@@ -531,4 +543,185 @@ fn a_server_error_reaches_sentry_once_with_its_route_and_request_id() {
 fn a_user_error_is_not_reported_to_sentry() {
     let events = sentry_events(Ports::default(), "/api/v1/orders?limit=0");
     assert!(events.is_empty(), "{events:#?}");
+}
+
+// API keys.
+
+const WRITE_KEY: &str = "zinc_WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW";
+const READ_KEY: &str = "zinc_RRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRR";
+
+/// Two active keys: `uploads` (write) and `dashboard` (read).
+fn two_keys() -> MockApiKeys {
+    let mut keys = MockApiKeys::new();
+    keys.expect_any_active_key().returning(|| Ok(true));
+    keys.expect_find_active_key().returning(|digest| {
+        let key = |name: &str, scope| zinc_domain::ApiKey {
+            name: zinc_domain::KeyName::parse(name).unwrap(),
+            scope,
+            created_at: chrono::Utc::now(),
+            last_used_at: None,
+            revoked_at: None,
+        };
+        let of = |text: &str| zinc_domain::KeySecret::parse(text).unwrap().digest();
+        Ok(if *digest == of(WRITE_KEY) {
+            Some(key("uploads", zinc_domain::KeyScope::Write))
+        } else if *digest == of(READ_KEY) {
+            Some(key("dashboard", zinc_domain::KeyScope::Read))
+        } else {
+            None
+        })
+    });
+    keys.expect_mark_used().returning(|_, _| Ok(()));
+    keys
+}
+
+fn with_keys() -> Ports {
+    Ports {
+        keys: Some(two_keys()),
+        ..Ports::default()
+    }
+}
+
+fn empty_orders(ports: &mut Ports) {
+    ports.orders.expect_list_orders().returning(|_, page| {
+        Ok(zinc_domain::Paged {
+            items: vec![],
+            total: 0,
+            page,
+        })
+    });
+}
+
+#[actix_web::test]
+async fn without_any_key_the_api_is_open() {
+    let mut ports = Ports::default();
+    empty_orders(&mut ports);
+    let (status, _, _) = get(ports, "/api/v1/orders").await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn once_a_key_exists_a_request_without_one_is_a_401_with_a_bearer_challenge() {
+    let app = test::init_service(http::app(with_keys().state(), None)).await;
+    let response = test::call_service(
+        &app,
+        test::TestRequest::get().uri("/api/v1/orders").to_request(),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        response.headers().get("www-authenticate").unwrap(),
+        r#"Bearer realm="zinc""#
+    );
+    assert_eq!(
+        response.headers().get(CONTENT_TYPE).unwrap(),
+        "application/problem+json"
+    );
+}
+
+#[actix_web::test]
+async fn an_unknown_malformed_or_non_bearer_key_is_a_401_invalid_token() {
+    for authorization in [
+        "Bearer zinc_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+        "Bearer not-a-key",
+        "Bearer ",
+        "Basic dXNlcjpwYXNz",
+        "Bearer zinc_a b",
+    ] {
+        let app = test::init_service(http::app(with_keys().state(), None)).await;
+        let response = test::call_service(
+            &app,
+            test::TestRequest::get()
+                .uri("/api/v1/products")
+                .insert_header(("authorization", authorization))
+                .to_request(),
+        )
+        .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "{authorization}"
+        );
+        assert_eq!(
+            response.headers().get("www-authenticate").unwrap(),
+            r#"Bearer realm="zinc", error="invalid_token""#
+        );
+        let body: Value = test::read_body_json(response).await;
+        assert!(
+            !body.to_string().contains("XXXXXXXX"),
+            "a presented key is never echoed: {body}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_read_key_reads_but_may_not_import() {
+    let mut ports = with_keys();
+    empty_orders(&mut ports);
+    let (status, _, _) = send(
+        ports,
+        test::TestRequest::get()
+            .uri("/api/v1/orders")
+            .insert_header(("authorization", format!("bearer {READ_KEY}"))),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the scheme is matched ignoring case"
+    );
+
+    let (status, content_type, body) = send(
+        with_keys(),
+        test::TestRequest::post()
+            .uri("/api/v1/imports")
+            .insert_header(("authorization", format!("Bearer {READ_KEY}")))
+            .insert_header(("content-type", "text/csv"))
+            .set_payload("Sale Date\n"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(content_type, "application/problem+json");
+    assert!(
+        body["detail"].as_str().unwrap().contains("dashboard"),
+        "{body}"
+    );
+}
+
+#[actix_web::test]
+async fn health_docs_and_metrics_stay_open_when_keys_exist() {
+    for uri in [
+        "/health/live",
+        "/docs/",
+        "/api-docs/openapi.json",
+        "/metrics",
+    ] {
+        let mut ports = with_keys();
+        ports
+            .health
+            .expect_connection_stats()
+            .returning(ConnectionStats::default);
+        let app = test::init_service(http::app(ports.state(), None)).await;
+        let response =
+            test::call_service(&app, test::TestRequest::get().uri(uri).to_request()).await;
+        assert_eq!(response.status(), StatusCode::OK, "{uri}");
+    }
+}
+
+#[actix_web::test]
+async fn the_openapi_document_declares_the_bearer_scheme_and_the_401_answers() {
+    let (_, _, doc) = get(Ports::default(), "/api-docs/openapi.json").await;
+    assert_eq!(
+        doc["components"]["securitySchemes"]["api_key"]["scheme"],
+        "bearer"
+    );
+    assert_eq!(doc["security"][0]["api_key"], serde_json::json!([]));
+    let orders = &doc["paths"]["/api/v1/orders"]["get"];
+    assert!(orders["responses"]["401"].is_object(), "{orders}");
+    assert!(doc["paths"]["/api/v1/imports"]["post"]["responses"]["403"].is_object());
+    assert_eq!(
+        doc["paths"]["/health/live"]["get"]["security"],
+        serde_json::json!([{}]),
+        "health stays open"
+    );
 }

@@ -8,8 +8,9 @@ use futures_util::future::join;
 use thiserror::Error;
 use tracing::{error, info, instrument, warn};
 use zinc_domain::{
-    HeaderError, ImportCounts, ImportMode, ImportReport, ImportStatus, InputProblem, LatestPrices,
-    ProblemLog, RowError, Sale, SaleGrouper, SaleId, SaleLine, SalesCsvReader, latest_sale_date,
+    HeaderError, ImportCounts, ImportMode, ImportReport, ImportStatus, InputProblem, KeyName,
+    LatestPrices, ProblemLog, RowError, Sale, SaleGrouper, SaleId, SaleLine, SalesCsvReader,
+    latest_sale_date,
 };
 use zinc_ports::{
     ImportSession, ImportStart, OrderChanges, ProductChanges, SalesLedger, StoreError,
@@ -28,6 +29,8 @@ pub struct ImportRequest<R> {
     pub source: R,
     /// Strict (any invalid row rejects the file) or skip-invalid.
     pub mode: ImportMode,
+    /// The API key that asked for the import, recorded with it.
+    pub requested_by: Option<KeyName>,
 }
 
 /// Why an import could not be carried out at all. A file with invalid rows is not an error:
@@ -142,6 +145,7 @@ impl<L: SalesLedger> ImportSales<L> {
             file_name: request.file_name.clone(),
             mode: request.mode,
             started_at,
+            requested_by: request.requested_by.clone(),
         };
         let mut session = self.ledger.begin_import(&start).await?;
         tracing::Span::current().record("import_id", session.import_id().get());
@@ -195,6 +199,7 @@ impl<L: SalesLedger> ImportSales<L> {
             problems,
             started_at,
             finished_at: (self.clock)(),
+            requested_by: request.requested_by,
         };
         match status {
             ImportStatus::Succeeded => session.commit(&report).await?,

@@ -5,11 +5,14 @@
 //!
 //! - [`ImportSales`]: reads a point-of-sale export and writes it as products, orders and order
 //!   items, in one unit of work, in bounded memory.
+//! - [`KeyRing`] issues and revokes API keys; [`Gatekeeper`] admits requests by their key.
 #![warn(missing_docs)]
 
+mod api_keys;
 mod hashing_reader;
 mod import_sales;
 
+pub use api_keys::{Access, Denied, Gatekeeper, KEY_CACHE_ENTRIES, KEY_CACHE_TTL, KeyRing};
 pub use hashing_reader::HashingReader;
 pub use import_sales::{
     ImportError, ImportObserver, ImportPhase, ImportProgress, ImportRequest, ImportSales,

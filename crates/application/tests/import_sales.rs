@@ -163,6 +163,7 @@ async fn import(store: &Shared, text: &str, mode: ImportMode, batch_size: usize)
         file_name: "sales.csv".into(),
         source: text.as_bytes(),
         mode,
+        requested_by: None,
     };
     use_case.import(request, &NoProgress).await.unwrap()
 }
@@ -239,6 +240,7 @@ async fn strict_mode_rejects_the_whole_file_and_writes_nothing() {
         file_name: "bad.csv".into(),
         source: text.as_bytes(),
         mode: ImportMode::Strict,
+        requested_by: None,
     };
     let report = use_case.import(request, &NoProgress).await.unwrap();
 
@@ -326,6 +328,7 @@ async fn a_bad_header_rejects_the_file_before_anything_is_staged() {
         file_name: "x.csv".into(),
         source: text.as_bytes(),
         mode: ImportMode::Strict,
+        requested_by: None,
     };
     let report = use_case.import(request, &NoProgress).await.unwrap();
     assert_eq!(report.status, ImportStatus::Rejected);
@@ -362,6 +365,7 @@ async fn a_store_failure_aborts_the_import_without_commit_or_record() {
         file_name: "x.csv".into(),
         source: text.as_bytes(),
         mode: ImportMode::Strict,
+        requested_by: None,
     };
     let error = use_case.import(request, &NoProgress).await.unwrap_err();
     assert!(matches!(

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::ProblemLog;
 use crate::identifiers::store_id;
+use crate::{KeyName, ProblemLog};
 
 store_id!(
     /// The number the store gives an import.
@@ -98,6 +98,8 @@ pub struct ImportReport {
     pub started_at: DateTime<Utc>,
     /// When it ended.
     pub finished_at: DateTime<Utc>,
+    /// The name of the API key that asked for it (`None` from the command line).
+    pub requested_by: Option<KeyName>,
 }
 
 impl ImportReport {

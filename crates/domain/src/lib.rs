@@ -35,6 +35,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod api_key;
 mod column;
 mod identifiers;
 mod import;
@@ -53,6 +54,10 @@ mod sales_csv;
 mod text;
 mod value_error;
 
+pub use api_key::{
+    ApiKey, KEY_PREFIX, KEY_RANDOM_BYTES, KeyDigest, KeyError, KeyName, KeyScope, KeySecret,
+    MAX_KEY_NAME_CHARS, MAX_PRESENTED_KEY_BYTES,
+};
 pub use column::Column;
 pub use identifiers::{BatchNumber, ClientId, Quantity, SaleId};
 pub use import::{ImportCounts, ImportId, ImportMode, ImportReport, ImportStatus};

@@ -15,9 +15,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 use zinc_domain::{
-    DailyRevenue, DateBounds, DateRange, ImportId, ImportMode, ImportReport, Location, Order,
-    OrderFilter, OrderId, OrderWithItems, Page, Paged, Product, ProductFilter, ProductId,
-    ProductPrice, ProductSales, RankBy, RevenueTotals, Sale, SaleId, SaleLine,
+    ApiKey, DailyRevenue, DateBounds, DateRange, ImportId, ImportMode, ImportReport, KeyDigest,
+    KeyName, KeyScope, Location, Order, OrderFilter, OrderId, OrderWithItems, Page, Paged, Product,
+    ProductFilter, ProductId, ProductPrice, ProductSales, RankBy, RevenueTotals, Sale, SaleId,
+    SaleLine,
 };
 
 /// What made the store fail: the driver's error, or the store's own description.
@@ -51,6 +52,8 @@ pub struct ImportStart {
     pub mode: ImportMode,
     /// When the import started.
     pub started_at: DateTime<Utc>,
+    /// The API key that asked for it (`None` from the command line, or an open API).
+    pub requested_by: Option<KeyName>,
 }
 
 /// What saving a batch of product prices changed.
@@ -207,6 +210,53 @@ pub trait SalesFigures: Send + Sync {
         by: RankBy,
         limit: u32,
     ) -> Result<Vec<ProductSales>, StoreError>;
+}
+
+/// A key to store: its name, scope and digest (never the secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApiKey {
+    /// Its unique name.
+    pub name: KeyName,
+    /// What it may do.
+    pub scope: KeyScope,
+    /// The digest of its secret.
+    pub digest: KeyDigest,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Why a key could not be created.
+#[derive(Debug, Error)]
+pub enum CreateKeyError {
+    /// A key with that name exists (active or revoked: names are never reused).
+    #[error("a key named {0} exists already")]
+    Duplicate(KeyName),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The API keys: created and revoked by the operator, looked up on every request.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait ApiKeys: Send + Sync {
+    /// Stores a new key.
+    async fn create_key(&self, key: &NewApiKey) -> Result<ApiKey, CreateKeyError>;
+
+    /// Every key, active and revoked, by name.
+    async fn list_keys(&self) -> Result<Vec<ApiKey>, StoreError>;
+
+    /// Revokes the active key named `name`; false when there is none.
+    async fn revoke_key(&self, name: &KeyName, at: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// The active (not revoked) key whose secret has `digest`, if any.
+    async fn find_active_key(&self, digest: &KeyDigest) -> Result<Option<ApiKey>, StoreError>;
+
+    /// Whether any active key exists (when none does, the API may be served openly).
+    async fn any_active_key(&self) -> Result<bool, StoreError>;
+
+    /// Records that the key named `name` was used at `at`.
+    async fn mark_used(&self, name: &KeyName, at: DateTime<Utc>) -> Result<(), StoreError>;
 }
 
 /// How the store's connection pool is used right now.

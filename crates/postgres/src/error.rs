@@ -5,6 +5,8 @@ use zinc_ports::{Cause, StoreError};
 
 /// SQLSTATE 42P01 `undefined_table`.
 pub const UNDEFINED_TABLE: &str = "42P01";
+/// SQLSTATE 23505 `unique_violation`.
+pub const UNIQUE_VIOLATION: &str = "23505";
 /// SQLSTATE 42P04 `duplicate_database`.
 pub const DUPLICATE_DATABASE: &str = "42P04";
 

@@ -71,12 +71,17 @@ impl SalesLedger for PostgresLedger {
         let txn = self.db.begin().await.map_err(store_error)?;
         let row = txn
             .query_one_raw(statement(
-                "INSERT INTO imports (file_name, mode, status, started_at) \
-                 VALUES ($1, $2, 'running', $3) RETURNING id",
+                "INSERT INTO imports (file_name, mode, status, started_at, requested_by) \
+                 VALUES ($1, $2, 'running', $3, $4) RETURNING id",
                 [
                     start.file_name.clone().into(),
                     start.mode.as_str().into(),
                     start.started_at.into(),
+                    start
+                        .requested_by
+                        .as_ref()
+                        .map(|key| key.as_str().to_owned())
+                        .into(),
                 ],
             ))
             .await
@@ -402,14 +407,21 @@ impl ImportSession for PostgresImportSession {
         values.push(report.file_name.clone().into());
         values.push(report.mode.as_str().into());
         values.push(report.started_at.into());
+        values.push(
+            report
+                .requested_by
+                .as_ref()
+                .map(|key| key.as_str().to_owned())
+                .into(),
+        );
         self.db
             .execute_raw(statement(
                 "INSERT INTO imports (id, sha256, status, rows_total, rows_imported, rows_rejected, \
                    sales_total, sales_rejected, orders_created, orders_updated, orders_unchanged, \
                    products_created, products_updated, problems, problems_total, finished_at, \
-                   file_name, mode, started_at) \
+                   file_name, mode, started_at, requested_by) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, \
-                   $16, $17, $18, $19)",
+                   $16, $17, $18, $19, $20)",
                 values,
             ))
             .await

@@ -2,15 +2,17 @@
 //!
 //! The PostgreSQL adapter for Zinc's ports, on sea-orm: [`PostgresLedger`] implements
 //! `zinc_ports::SalesLedger` (imports), [`PostgresQueries`] the read-side ports (history,
-//! products, orders, revenue, health), and [`database`] connects, creates a missing database and applies
+//! products, orders, revenue, health), [`PostgresApiKeys`] the API keys, and [`database`] connects, creates a missing database and applies
 //! migrations. sea-orm types stay inside this crate; callers see domain and port types only.
 #![warn(missing_docs)]
 
+mod api_keys;
 pub mod database;
 mod error;
 mod ledger;
 mod queries;
 
+pub use api_keys::PostgresApiKeys;
 pub use error::store_error;
 pub use ledger::PostgresLedger;
 pub use queries::PostgresQueries;

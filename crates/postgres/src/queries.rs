@@ -10,8 +10,8 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, State
 use serde::Deserialize;
 use zinc_domain::{
     BatchNumber, ClientId, DailyRevenue, DateBounds, DateRange, DiscountPercent, ImportCounts,
-    ImportId, ImportMode, ImportReport, ImportStatus, InputProblem, Location, Money, Order,
-    OrderFilter, OrderId, OrderItem, OrderWithItems, Page, Paged, ProblemLog, Product,
+    ImportId, ImportMode, ImportReport, ImportStatus, InputProblem, KeyName, Location, Money,
+    Order, OrderFilter, OrderId, OrderItem, OrderWithItems, Page, Paged, ProblemLog, Product,
     ProductFilter, ProductId, ProductName, ProductSales, Quantity, RankBy, RevenueTotals, SaleId,
     UnitPrice,
 };
@@ -161,7 +161,7 @@ fn filtered_products(select: &str, filter: &ProductFilter) -> Query {
 
 const IMPORT_COLUMNS: &str = "id, file_name, sha256, mode, status, rows_total, rows_imported, \
     rows_rejected, sales_total, sales_rejected, orders_created, orders_updated, orders_unchanged, \
-    products_created, products_updated, problems_total, started_at, finished_at";
+    products_created, products_updated, problems_total, started_at, finished_at, requested_by";
 
 const ORDER_COLUMNS: &str = "o.id, o.sale_id, o.client_id, o.date, o.location, o.payment_method, \
     o.batch_number, o.sales_notes, o.notes, o.subtotal, o.discount_percentage, o.discount_amount, \
@@ -533,5 +533,8 @@ fn import_report(row: &QueryResult) -> Result<ImportReport, StoreError> {
         problems: ProblemLog::restore(problems, count("problems_total")?),
         started_at,
         finished_at: get::<Option<DateTime<Utc>>>(row, "finished_at")?.unwrap_or(started_at),
+        requested_by: get::<Option<String>>(row, "requested_by")?
+            .map(|name| KeyName::parse(&name).map_err(|e| inconsistent("requested_by", e)))
+            .transpose()?,
     })
 }

@@ -29,6 +29,7 @@ async fn import(db: &DatabaseConnection, text: &str, mode: ImportMode) -> Import
         file_name: "sales.csv".into(),
         source: text.as_bytes(),
         mode,
+        requested_by: None,
     };
     use_case
         .import(request, &NoProgress)
@@ -331,6 +332,7 @@ async fn an_import_abandoned_midway_leaves_the_database_as_it_was() {
                 file_name: "x.csv".into(),
                 mode: ImportMode::Strict,
                 started_at: Utc::now(),
+                requested_by: None,
             })
             .await
             .unwrap();

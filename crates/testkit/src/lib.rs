@@ -167,6 +167,7 @@ mod tests {
             assert_eq!(
                 names,
                 vec![
+                    "api_keys",
                     "imports",
                     "order_items",
                     "orders",

@@ -63,6 +63,7 @@ pub(super) async fn import_file(
         ),
         source: BufReader::with_capacity(256 * 1024, file),
         mode,
+        requested_by: None,
     };
     let progress = ProgressDisplay::new(size);
     let report = ImportSales::new(PostgresLedger::new(db.clone()))

@@ -1,6 +1,7 @@
 //! The commands of the `zinc` binary, and how their outcomes become exit codes.
 
 mod import;
+mod keys;
 mod migrate;
 mod probe;
 mod serve;
@@ -30,6 +31,7 @@ pub async fn run(command: Command, config: &Config) -> ExitStatus {
         Command::Serve { imports } => serve::run(config, &imports).await,
         Command::Probe { path, address } => probe::run(config, &path, address),
         Command::Migrate { action } => migrate::run(config, action).await,
+        Command::Keys { action } => keys::run(config, action).await,
     };
     outcome.unwrap_or_else(|error| {
         eprintln!("zinc: {error:#}");

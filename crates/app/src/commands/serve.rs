@@ -4,15 +4,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::HttpServer;
+use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use tracing::{error, info, warn};
+use zinc_application::Gatekeeper;
 use zinc_domain::ImportStatus;
-use zinc_postgres::{PostgresLedger, PostgresQueries, database};
+use zinc_ports::ApiKeys;
+use zinc_postgres::{PostgresApiKeys, PostgresLedger, PostgresQueries, database};
 
 use super::{ExitStatus, open_database};
 use crate::config::Config;
-use crate::http::monitoring::Monitoring;
+use crate::http::monitoring::{self, Monitoring};
 use crate::http::{self, AppState};
 
 pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<ExitStatus> {
@@ -45,6 +47,11 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
             "imported"
         );
     }
+    let keys: Arc<dyn ApiKeys> = Arc::new(PostgresApiKeys::new(db.clone()));
+    if let Some(secret) = &config.bootstrap_key {
+        super::keys::ensure_bootstrap_key(keys.clone(), secret).await?;
+    }
+    guard_open_access(config, keys.as_ref()).await?;
     let queries = Arc::new(PostgresQueries::new(db.clone()));
     let state = AppState {
         ledger: Arc::new(PostgresLedger::new(db.clone())),
@@ -57,6 +64,28 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         currency: config.currency.clone(),
         runtime: tokio::runtime::Handle::current(),
         monitoring: Arc::new(Monitoring::new()),
+        gatekeeper: Arc::new(Gatekeeper::new(keys)),
+        serve_metrics: config.metrics_bind.is_none(),
+    };
+    let metrics_server = match config.metrics_bind {
+        None => None,
+        Some(address) => {
+            let state = AppState {
+                serve_metrics: true,
+                ..state.clone()
+            };
+            let server = HttpServer::new(move || {
+                App::new()
+                    .app_data(web::Data::new(state.clone()))
+                    .service(monitoring::metrics)
+            })
+            .workers(1)
+            .shutdown_timeout(1)
+            .bind(address)
+            .with_context(|| format!("cannot listen on {address} (ZINC_METRICS_BIND)"))?;
+            info!(%address, "serving /metrics on http://{address}/metrics");
+            Some(server.run())
+        }
     };
     let server = HttpServer::new(move || http::app(state.clone(), None))
         .shutdown_timeout(config.shutdown_timeout.as_secs())
@@ -67,7 +96,17 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         // The documented line on standard output (see `zinc serve --help`).
         println!("listening on http://{address}");
     }
-    server.run().await.context("serving")?;
+    match metrics_server {
+        None => server.run().await.context("serving")?,
+        Some(metrics) => {
+            let handle = metrics.handle();
+            let metrics = tokio::spawn(metrics);
+            let served = server.run().await;
+            handle.stop(true).await;
+            let _ = metrics.await;
+            served.context("serving")?;
+        }
+    }
     info!("stopped: in-flight requests finished or the shutdown timeout passed");
     // An import still running past the timeout holds a connection: do not wait for it. Its
     // transaction dies with the process and PostgreSQL rolls it back.
@@ -78,4 +117,33 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         warn!("an import was still running at shutdown; it is rolled back");
     }
     Ok(ExitStatus::Success)
+}
+
+/// With no active key the API is open: allowed on a loopback address (with a warning), refused
+/// elsewhere unless `ZINC_ALLOW_ANONYMOUS=true`.
+async fn guard_open_access(config: &Config, keys: &dyn ApiKeys) -> anyhow::Result<()> {
+    if keys
+        .any_active_key()
+        .await
+        .context("looking for API keys")?
+    {
+        return Ok(());
+    }
+    let bind = config.bind;
+    if bind.ip().is_loopback() {
+        warn!(
+            %bind,
+            "no API key exists: the API is open to anyone on this machine; create one with \
+             `zinc keys create NAME --scope write`"
+        );
+        Ok(())
+    } else if config.allow_anonymous {
+        warn!(%bind, "no API key exists and ZINC_ALLOW_ANONYMOUS=true: the API is open to anyone who can reach it");
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "refusing to serve {bind} with no API key: create one with `zinc keys create NAME --scope write` \
+             (or set ZINC_BOOTSTRAP_KEY, or ZINC_ALLOW_ANONYMOUS=true to serve openly)"
+        )
+    }
 }

@@ -80,6 +80,9 @@ pub struct ImportReportBody {
     pub started_at: DateTime<Utc>,
     /// When it ended.
     pub finished_at: DateTime<Utc>,
+    /// The name of the API key that asked for it; null from the command line or an open API.
+    #[schema(example = "finance-uploads")]
+    pub requested_by: Option<String>,
 }
 
 impl ImportReportBody {
@@ -115,6 +118,7 @@ impl ImportReportBody {
             },
             started_at: report.started_at,
             finished_at: report.finished_at,
+            requested_by: report.requested_by.as_ref().map(|k| k.as_str().to_owned()),
         }
     }
 }

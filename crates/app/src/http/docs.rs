@@ -1,13 +1,17 @@
 //! The OpenAPI document, generated from the handlers' annotations, and the Swagger UI (its
 //! assets are compiled into the binary: it works without internet access).
 
-use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, HttpMethod, Ref, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
 
+use super::auth::API_PREFIX;
 use super::body::{
     DailyRevenueBody, DayBody, HealthBody, ImportPage, ImportReportBody, InputProblemBody,
     OrderBody, OrderDetailBody, OrderItemBody, OrderPage, ProductBody, ProductPage, RevenueBody,
     TopProductBody, TopProductsBody,
 };
+use super::problem::PROBLEM_JSON;
 use super::problem::ProblemDetails;
 use super::{catalog, health, imports, monitoring, revenue};
 
@@ -41,6 +45,8 @@ pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
         OrderPage, OrderItemBody, OrderDetailBody, RevenueBody, DayBody, DailyRevenueBody,
         TopProductBody, TopProductsBody, HealthBody,
     )),
+    modifiers(&ApiKeyAuth),
+    security(("api_key" = [])),
     tags(
         (name = "imports", description = "Load point-of-sale exports"),
         (name = "products", description = "Products, one per item name"),
@@ -50,3 +56,57 @@ pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
     ),
 )]
 pub struct ApiDoc;
+
+/// Declares the bearer scheme (Swagger UI's Authorize button) and the 401/403 answers of every
+/// `/api/v1` operation, in one place.
+struct ApiKeyAuth;
+
+impl Modify for ApiKeyAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("zinc_...")
+                    .description(Some(
+                        "An API key from `zinc keys create NAME --scope read|write`, required on \
+                         /api/v1 once any key exists; importing needs a write key.",
+                    ))
+                    .build(),
+            ),
+        );
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    PROBLEM_JSON,
+                    Content::new(Some(Ref::from_schema_name("ProblemDetails"))),
+                )
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if !path.starts_with(API_PREFIX) {
+                continue;
+            }
+            for (method, operation) in [
+                (HttpMethod::Get, item.get.as_mut()),
+                (HttpMethod::Post, item.post.as_mut()),
+            ] {
+                let Some(operation) = operation else { continue };
+                let responses = &mut operation.responses.responses;
+                responses.insert(
+                    "401".to_owned(),
+                    problem("No valid API key (missing, unknown, revoked or malformed)").into(),
+                );
+                if method == HttpMethod::Post {
+                    responses.insert(
+                        "403".to_owned(),
+                        problem("The key is a read key: importing needs a write key").into(),
+                    );
+                }
+            }
+        }
+    }
+}

@@ -17,6 +17,7 @@ pub const READY_TIMEOUT: Duration = Duration::from_secs(2);
 #[utoipa::path(
     get,
     path = "/health/live",
+    security(()),
     tag = "health",
     responses((status = 200, body = HealthBody)),
 )]
@@ -32,6 +33,7 @@ pub async fn live() -> HttpResponse {
 #[utoipa::path(
     get,
     path = "/health/ready",
+    security(()),
     tag = "health",
     responses(
         (status = 200, body = HealthBody),

@@ -9,10 +9,10 @@ use std::io::{BufReader, Seek, SeekFrom, Write};
 
 use actix_multipart::Multipart;
 use actix_web::http::header::{self, ContentType};
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, post, web};
 use futures_util::{Stream, StreamExt};
-use zinc_application::{ImportRequest, ImportSales, NoProgress};
-use zinc_domain::{ImportId, ImportMode, ImportReport, ImportStatus};
+use zinc_application::{Access, ImportRequest, ImportSales, NoProgress};
+use zinc_domain::{ImportId, ImportMode, ImportReport, ImportStatus, KeyName};
 
 use super::AppState;
 use super::body::{ImportPage, ImportReportBody};
@@ -73,7 +73,12 @@ pub async fn create_import(
         }
         UploadFormat::Csv => receive(raw_file_name(&query), payload, limit).await?,
     };
-    let report = run_import(&state, upload, mode).await?;
+    let requested_by = request
+        .extensions()
+        .get::<Access>()
+        .and_then(Access::key_name)
+        .cloned();
+    let report = run_import(&state, upload, mode, requested_by).await?;
     respond(report)
 }
 
@@ -139,6 +144,7 @@ async fn run_import(
     state: &AppState,
     upload: Upload,
     mode: ImportMode,
+    requested_by: Option<KeyName>,
 ) -> Result<ImportReport, ApiError> {
     if upload.bytes == 0 {
         return Err(ApiError::MissingFile(format!(
@@ -163,6 +169,7 @@ async fn run_import(
                     file_name,
                     source: BufReader::with_capacity(256 * 1024, file),
                     mode,
+                    requested_by,
                 },
                 &NoProgress,
             )

@@ -1,6 +1,7 @@
 //! The HTTP door: actix-web handlers that translate requests into the same use cases and ports
 //! as the CLI, and results (or [`problem::ApiError`]s) back into JSON.
 
+pub mod auth;
 mod body;
 mod catalog;
 pub mod docs;
@@ -21,6 +22,7 @@ use actix_web::{App, HttpRequest, HttpResponse, web};
 use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
+use zinc_application::Gatekeeper;
 use zinc_ports::{
     ImportHistory, OrderBook, ProductCatalog, SalesFigures, SalesLedger, StoreHealth,
 };
@@ -51,6 +53,10 @@ pub struct AppState {
     pub runtime: tokio::runtime::Handle,
     /// Prometheus metrics.
     pub monitoring: Arc<Monitoring>,
+    /// Admits requests by their API key.
+    pub gatekeeper: Arc<Gatekeeper>,
+    /// Whether `/metrics` is served with the API (it is not when it has its own address).
+    pub serve_metrics: bool,
 }
 
 /// The whole application: routes, request ids, a tracing span and metrics per request, and
@@ -76,6 +82,7 @@ pub fn app(
     App::new()
         .app_data(web::Data::new(state))
         .configure(configure)
+        .wrap(from_fn(auth::require_key))
         .wrap(from_fn(monitoring::record_request))
         .wrap(TracingLogger::<RequestSpan>::new())
         .wrap(from_fn(monitoring::assign_request_id))

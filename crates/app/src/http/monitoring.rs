@@ -17,6 +17,7 @@ use tracing_actix_web::RootSpanBuilder;
 use zinc_domain::ImportReport;
 
 use super::AppState;
+use super::problem::ApiError;
 use crate::telemetry::{HTTP_ERROR_TARGET, git_commit};
 
 /// The header carrying a request's id, honoured when the client sends one.
@@ -311,11 +312,22 @@ impl Default for Monitoring {
 #[utoipa::path(
     get,
     path = "/metrics",
+    security(()),
     tag = "health",
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain")),
 )]
 #[get("/metrics")]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(
+    state: web::Data<AppState>,
+    request: actix_web::HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    if !state.serve_metrics {
+        // Served on ZINC_METRICS_BIND instead.
+        return Err(ApiError::NoRoute {
+            method: request.method().to_string(),
+            path: request.path().to_owned(),
+        });
+    }
     let stats = state.health.connection_stats();
     let gauge = |name: &str, value: u32| {
         state
@@ -328,7 +340,7 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     gauge("idle", stats.idle);
     gauge("in_use", stats.open.saturating_sub(stats.idle));
     gauge("max", stats.max);
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.monitoring.render())
+        .body(state.monitoring.render()))
 }

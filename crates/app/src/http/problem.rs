@@ -8,7 +8,7 @@ use serde::Serialize;
 use thiserror::Error;
 use tracing::error;
 use utoipa::ToSchema;
-use zinc_application::ImportError;
+use zinc_application::{Denied, ImportError};
 use zinc_domain::{ImportReport, QueryError};
 use zinc_ports::StoreError;
 
@@ -77,6 +77,12 @@ pub enum ApiError {
     /// The service cannot serve yet (migrations pending).
     #[error("not ready: {0}")]
     NotReady(String),
+    /// The request has no valid API key (missing, unknown, revoked or malformed).
+    #[error("{0}")]
+    Unauthorized(Denied),
+    /// The request's key may not do this (a read key on a write route).
+    #[error("{0}")]
+    Forbidden(Denied),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -100,6 +106,16 @@ impl ApiError {
         ApiError::Internal {
             doing,
             cause: cause.into(),
+        }
+    }
+}
+
+impl From<Denied> for ApiError {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::Store(store) => ApiError::Store(store),
+            Denied::Forbidden { .. } => ApiError::Forbidden(denied),
+            Denied::Missing | Denied::Invalid => ApiError::Unauthorized(denied),
         }
     }
 }
@@ -157,6 +173,8 @@ impl ApiError {
             ApiError::NotFound { .. } => ("not-found", "Not found"),
             ApiError::NoRoute { .. } => ("no-route", "Not found"),
             ApiError::NotReady(_) => ("not-ready", "Not ready"),
+            ApiError::Unauthorized(_) => ("unauthorized", "API key required"),
+            ApiError::Forbidden(_) => ("forbidden", "Not allowed for this key"),
             ApiError::Store(StoreError::Unavailable(_)) => {
                 ("database-unavailable", "Database unavailable")
             }
@@ -232,6 +250,8 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::ImportRejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::NotFound { .. } | ApiError::NoRoute { .. } => StatusCode::NOT_FOUND,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Store(StoreError::Unavailable(_)) | ApiError::NotReady(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -250,6 +270,16 @@ impl ResponseError for ApiError {
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+        }
+        if let ApiError::Unauthorized(denied) = self {
+            let challenge = match denied {
+                Denied::Invalid => r#"Bearer realm="zinc", error="invalid_token""#,
+                _ => r#"Bearer realm="zinc""#,
+            };
+            response.insert_header((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            ));
         }
         response.json(self.problem())
     }
