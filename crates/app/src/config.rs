@@ -188,7 +188,8 @@ impl Config {
         let database_url = source
             .secret("DATABASE_URL")?
             .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+        let scheme = url::Url::parse(&database_url).map(|url| url.scheme().to_owned());
+        if !matches!(scheme.as_deref(), Ok("postgres" | "postgresql")) {
             return Err(invalid(
                 "DATABASE_URL",
                 "must be a postgres:// or postgresql:// URL",
@@ -335,25 +336,28 @@ impl std::fmt::Debug for SentryConfig {
     }
 }
 
-/// The URL with its password, if any, replaced by `***`.
+/// The URL with its password (in the user info or a `password` query parameter) replaced by
+/// `***`; an unparsable URL is not shown at all.
 pub fn redact_password(url: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
-        return url.to_owned();
+    const HIDDEN: &str = "***";
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return format!("(an unparsable URL, not shown: {} characters)", url.len());
     };
-    let rest = &url[scheme_end..];
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let Some(at) = rest[..authority_end].rfind('@') else {
-        return url.to_owned();
-    };
-    match rest[..at].find(':') {
-        Some(colon) => format!(
-            "{}{}:***{}",
-            &url[..scheme_end],
-            &rest[..colon],
-            &rest[at..]
-        ),
-        None => url.to_owned(),
+    if parsed.password().is_some() {
+        // Cannot fail: the URL has a host, since it has a password.
+        let _ = parsed.set_password(Some(HIDDEN));
     }
+    if parsed.query_pairs().any(|(key, _)| key == "password") {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(key, value)| {
+                let value = if key == "password" { HIDDEN.into() } else { value };
+                (key.into_owned(), value.into_owned())
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
 }
 
 #[cfg(test)]
@@ -485,5 +489,30 @@ mod tests {
             shown.contains("postgres://zinc:***@db:5432/zinc"),
             "{shown}"
         );
+    }
+}
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::redact_password;
+
+    #[test]
+    fn a_password_in_the_query_string_is_redacted_too() {
+        let shown = redact_password("postgres://u@db:5432/zinc?sslmode=disable&password=hunter2");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("sslmode=disable"), "{shown}");
+    }
+
+    #[test]
+    fn a_password_in_the_user_info_is_redacted() {
+        let shown = redact_password("postgres://zinc:s3cr%40t@db:5432/zinc");
+        assert!(!shown.contains("s3cr"), "{shown}");
+        assert!(shown.contains("zinc:***@db:5432/zinc"), "{shown}");
+    }
+
+    #[test]
+    fn an_unparsable_url_is_not_shown_at_all() {
+        let shown = redact_password("postgres://zinc:pa ss@[::1/zinc");
+        assert!(!shown.contains("pa ss"), "{shown}");
     }
 }
