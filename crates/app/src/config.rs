@@ -351,7 +351,11 @@ pub fn redact_password(url: &str) -> String {
         let pairs: Vec<(String, String)> = parsed
             .query_pairs()
             .map(|(key, value)| {
-                let value = if key == "password" { HIDDEN.into() } else { value };
+                let value = if key == "password" {
+                    HIDDEN.into()
+                } else {
+                    value
+                };
                 (key.into_owned(), value.into_owned())
             })
             .collect();

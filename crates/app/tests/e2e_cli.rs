@@ -205,3 +205,59 @@ impl Drop for DropDatabase {
         .join();
     }
 }
+
+/// Runs `zinc import` on the real export from 8 processes at once against `url`; the exit codes.
+fn eight_imports_at_once(url: &str) -> Vec<Option<i32>> {
+    let path = real_export_path();
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            ZINC.command(url)
+                .args(["import", path.to_str().unwrap()])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|child| {
+            let output = child.wait_with_output().unwrap();
+            if !output.status.success() {
+                eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+            }
+            output.status.code()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn eight_first_imports_at_once_create_and_migrate_the_database_exactly_once() {
+    let name = format!("zinc_test_race_{}", std::process::id());
+    let url = replace_database(&admin_url(), &name);
+    let _drop = DropDatabase(name.clone());
+    assert_eq!(
+        eight_imports_at_once(&url),
+        vec![Some(0); 8],
+        "a missing database"
+    );
+    let db = Database::connect(&url).await.unwrap();
+    assert_eq!(
+        scalar::<i64>(&db, "SELECT count(*) FROM orders").await,
+        1_408
+    );
+    assert_eq!(scalar::<i64>(&db, "SELECT count(*) FROM imports").await, 8);
+    db.close().await.unwrap();
+
+    let unmigrated = TestDatabase::empty().await;
+    assert_eq!(
+        eight_imports_at_once(unmigrated.url()),
+        vec![Some(0); 8],
+        "an unmigrated database"
+    );
+    let db = unmigrated.connection();
+    assert_eq!(
+        scalar::<i64>(db, "SELECT count(*) FROM orders").await,
+        1_408
+    );
+}

@@ -4,10 +4,11 @@ use std::time::Duration;
 
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
+    TransactionTrait,
 };
 use zinc_migration::{Migrator, MigratorTrait};
 
-use crate::error::{DUPLICATE_DATABASE, sqlstate};
+use crate::error::{DUPLICATE_DATABASE, UNIQUE_VIOLATION, sqlstate};
 
 /// How a connection pool is sized and how long it waits.
 #[derive(Debug, Clone)]
@@ -45,7 +46,7 @@ pub async fn connect(url: &str, settings: &PoolSettings) -> Result<DatabaseConne
 /// Returns true when this call created it.
 pub async fn create_database_if_missing(url: &str) -> Result<bool, DbErr> {
     let (server_url, name) = split_database(url)
-        .ok_or_else(|| DbErr::Custom(format!("the database URL names no database: {url}")))?;
+        .ok_or_else(|| DbErr::Custom("the database URL names no database".to_owned()))?;
     let mut options = ConnectOptions::new(server_url);
     let bound = PoolSettings::default().acquire_timeout;
     options
@@ -71,8 +72,16 @@ pub async fn create_database_if_missing(url: &str) -> Result<bool, DbErr> {
             .await
         {
             Ok(_) => true,
-            // Created concurrently.
-            Err(error) if sqlstate(&error).as_deref() == Some(DUPLICATE_DATABASE) => false,
+            // Created concurrently: PostgreSQL answers 42P04, or 23505 when both creators
+            // reached the catalog at once.
+            Err(error)
+                if matches!(
+                    sqlstate(&error).as_deref(),
+                    Some(DUPLICATE_DATABASE | UNIQUE_VIOLATION)
+                ) =>
+            {
+                false
+            }
             Err(error) => return Err(error),
         }
     };
@@ -80,33 +89,42 @@ pub async fn create_database_if_missing(url: &str) -> Result<bool, DbErr> {
     Ok(created)
 }
 
-/// Applies every pending migration; returns how many were pending.
+/// The advisory lock key serialising migrations ("zmig" in ASCII).
+const MIGRATION_LOCK_KEY: i64 = 0x7a6d_6967;
+
+/// Applies every pending migration, in one transaction; returns how many were pending. Safe to
+/// call from many processes at once: they take turns (a transaction-scoped advisory lock), and
+/// the later ones find nothing pending.
 pub async fn migrate_up(db: &DatabaseConnection) -> Result<usize, DbErr> {
-    let pending = Migrator::get_pending_migrations(db).await?.len();
+    // Even listing the pending migrations creates sea-orm's table when missing: lock first.
+    let txn = db.begin().await?;
+    txn.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock($1)",
+        [MIGRATION_LOCK_KEY.into()],
+    ))
+    .await?;
+    let pending = Migrator::get_pending_migrations(&txn).await?.len();
     if pending > 0 {
-        Migrator::up(db, None).await?;
+        Migrator::up(&txn, None).await?;
     }
+    txn.commit().await?;
     Ok(pending)
 }
 
 /// Splits `postgres://host/db?x` into (`postgres://host/postgres?x`, `db`).
 fn split_database(url: &str) -> Option<(String, String)> {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let authority = base.find("://")? + 3;
-    let slash = authority + base[authority..].find('/')?;
-    let name = &base[slash + 1..];
-    if name.is_empty() {
+    let mut server = url::Url::parse(url).ok()?;
+    let name = server.path().trim_start_matches('/').to_owned();
+    if name.is_empty() || name.contains('/') {
         return None;
     }
-    let server = format!("{}/postgres", &base[..slash]);
-    let server = match query {
-        Some(query) => format!("{server}?{query}"),
-        None => server,
-    };
-    Some((server, name.to_owned()))
+    let name = percent_encoding::percent_decode_str(&name)
+        .decode_utf8()
+        .ok()?
+        .into_owned();
+    server.set_path("/postgres");
+    Some((server.to_string(), name))
 }
 
 #[cfg(test)]
@@ -128,6 +146,10 @@ mod tests {
                 "postgres://u@h/postgres?sslmode=disable".into(),
                 "zinc".into()
             ))
+        );
+        assert_eq!(
+            split_database("postgres://u:p%40ss@h/my%20db"),
+            Some(("postgres://u:p%40ss@h/postgres".into(), "my db".into()))
         );
         assert_eq!(split_database("postgres://u@h"), None);
         assert_eq!(split_database("postgres://u@h/"), None);

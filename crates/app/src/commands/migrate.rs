@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use zinc_migration::{Migrator, MigratorTrait};
+use zinc_postgres::database;
 
 use super::{ExitStatus, open_database};
 use crate::cli::MigrateAction;
@@ -11,8 +12,7 @@ pub(super) async fn run(config: &Config, action: MigrateAction) -> anyhow::Resul
     let db = open_database(config).await?;
     match action {
         MigrateAction::Up => {
-            let pending = Migrator::get_pending_migrations(&db).await?.len();
-            Migrator::up(&db, None)
+            let pending = database::migrate_up(&db)
                 .await
                 .context("applying migrations")?;
             if pending == 0 {
