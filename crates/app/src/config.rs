@@ -47,6 +47,16 @@ pub struct Config {
     pub db_max_connections: u32,
     /// How long a request waits for a connection before answering 503 (`ZINC_DB_ACQUIRE_TIMEOUT`).
     pub db_acquire_timeout: Duration,
+    /// Connections of the revenue queries' own pool, so that they cannot starve lookups and
+    /// readiness (`ZINC_DB_FIGURES_CONNECTIONS`).
+    pub db_figures_connections: u32,
+    /// The longest a statement may run (`ZINC_DB_STATEMENT_TIMEOUT`, seconds).
+    pub db_statement_timeout: Duration,
+    /// The longest a statement may wait for a lock (`ZINC_DB_LOCK_TIMEOUT`, seconds).
+    pub db_lock_timeout: Duration,
+    /// The longest a session may idle inside a transaction
+    /// (`ZINC_DB_IDLE_IN_TRANSACTION_TIMEOUT`, seconds).
+    pub db_idle_in_transaction_timeout: Duration,
     /// Where `zinc serve` listens (`ZINC_BIND`, host:port).
     pub bind: SocketAddr,
     /// Whether `zinc serve` applies pending migrations on start (`ZINC_MIGRATE_ON_START`).
@@ -207,6 +217,30 @@ impl Config {
             "must be a positive number of seconds",
             seconds,
         )?;
+        let db_figures_connections = source.parsed(
+            "ZINC_DB_FIGURES_CONNECTIONS",
+            3,
+            "must be a whole number from 1 to 1000",
+            |t| t.parse().ok().filter(|n| (1..=1000).contains(n)),
+        )?;
+        let db_statement_timeout = source.parsed(
+            "ZINC_DB_STATEMENT_TIMEOUT",
+            Duration::from_secs(300),
+            "must be a positive number of seconds",
+            seconds,
+        )?;
+        let db_lock_timeout = source.parsed(
+            "ZINC_DB_LOCK_TIMEOUT",
+            Duration::from_secs(300),
+            "must be a positive number of seconds",
+            seconds,
+        )?;
+        let db_idle_in_transaction_timeout = source.parsed(
+            "ZINC_DB_IDLE_IN_TRANSACTION_TIMEOUT",
+            Duration::from_secs(60),
+            "must be a positive number of seconds",
+            seconds,
+        )?;
         let bind = source.parsed(
             "ZINC_BIND",
             DEFAULT_BIND.parse().expect("the default address parses"),
@@ -292,6 +326,10 @@ impl Config {
             database_url,
             db_max_connections,
             db_acquire_timeout,
+            db_figures_connections,
+            db_statement_timeout,
+            db_lock_timeout,
+            db_idle_in_transaction_timeout,
             bind,
             migrate_on_start,
             max_upload_bytes,
@@ -306,12 +344,32 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The database pool's settings (`max_connections` connections).
+    pub fn pool_settings(&self, max_connections: u32) -> zinc_postgres::database::PoolSettings {
+        zinc_postgres::database::PoolSettings {
+            max_connections,
+            acquire_timeout: self.db_acquire_timeout,
+            statement_timeout: self.db_statement_timeout,
+            lock_timeout: self.db_lock_timeout,
+            idle_in_transaction_timeout: self.db_idle_in_transaction_timeout,
+        }
+    }
+}
+
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("database_url", &redact_password(&self.database_url))
             .field("db_max_connections", &self.db_max_connections)
             .field("db_acquire_timeout", &self.db_acquire_timeout)
+            .field("db_figures_connections", &self.db_figures_connections)
+            .field("db_statement_timeout", &self.db_statement_timeout)
+            .field("db_lock_timeout", &self.db_lock_timeout)
+            .field(
+                "db_idle_in_transaction_timeout",
+                &self.db_idle_in_transaction_timeout,
+            )
             .field("bind", &self.bind)
             .field("migrate_on_start", &self.migrate_on_start)
             .field("max_upload_bytes", &self.max_upload_bytes)

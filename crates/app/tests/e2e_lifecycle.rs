@@ -6,6 +6,9 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Client, StatusCode};
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 use zinc_e2e::{Zinc, generate_sales};
@@ -195,4 +198,178 @@ async fn a_database_outage_is_a_quick_503_and_the_service_recovers_by_itself() {
         .await
         .unwrap();
     assert_eq!(ready.status(), StatusCode::OK);
+}
+
+/// A TCP relay to the local PostgreSQL that can stall: it stops forwarding in both directions
+/// but keeps every connection open, as a hung network path does.
+struct StallingRelay {
+    port: u16,
+    stalled: Arc<AtomicBool>,
+}
+
+/// Copies `from` to `to` until either closes, holding everything while `stalled`.
+async fn pump(
+    mut from: impl AsyncRead + Unpin,
+    mut to: impl AsyncWrite + Unpin,
+    stalled: Arc<AtomicBool>,
+) {
+    let mut buffer = vec![0; 64 * 1024];
+    loop {
+        while stalled.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let n = match from.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        while stalled.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        if to.write_all(&buffer[..n]).await.is_err() {
+            return;
+        }
+    }
+}
+
+impl StallingRelay {
+    async fn start() -> StallingRelay {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let stalled = Arc::new(AtomicBool::new(false));
+        let flag = stalled.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let Ok(server) = TcpStream::connect("127.0.0.1:5432").await else {
+                    continue;
+                };
+                let (client_read, client_write) = client.into_split();
+                let (server_read, server_write) = server.into_split();
+                tokio::spawn(pump(client_read, server_write, flag.clone()));
+                tokio::spawn(pump(server_read, client_write, flag.clone()));
+            }
+        });
+        StallingRelay { port, stalled }
+    }
+
+    fn stall(&self) {
+        self.stalled.store(true, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_database_connection_fails_its_import_in_bounded_time_and_frees_the_others() {
+    let database = TestDatabase::migrated().await;
+    let relay = StallingRelay::start().await;
+    let through_relay = replace_database(
+        &format!("postgres://postgres@127.0.0.1:{}/postgres", relay.port),
+        database.name(),
+    );
+    let server = ZINC.serve(
+        &through_relay,
+        &[],
+        &[
+            ("ZINC_DB_STATEMENT_TIMEOUT", "2"),
+            ("ZINC_DB_LOCK_TIMEOUT", "2"),
+            ("ZINC_DB_IDLE_IN_TRANSACTION_TIMEOUT", "2"),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.csv");
+    generate_sales(150_000, 5, &big);
+    let body = std::fs::read(&big).unwrap();
+    let client = Client::new();
+    let upload = tokio::spawn(
+        client
+            .post(server.url("/api/v1/imports"))
+            .header("content-type", "text/csv")
+            .body(body)
+            .timeout(Duration::from_secs(60))
+            .send(),
+    );
+    // Stall once the import is writing.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    // (Its imports row is not visible before it commits: watch its session instead.)
+    let importing = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                     AND pid <> pg_backend_pid() AND query LIKE '%zinc_%'";
+    while count(database.url(), importing).await == 0 {
+        assert!(Instant::now() < deadline, "the import never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    relay.stall();
+    let stalled_at = Instant::now();
+
+    // Another import, straight to PostgreSQL, is not blocked for long by the stalled one.
+    let small = dir.path().join("small.csv");
+    generate_sales(300, 6, &small);
+    let other = ZINC.run(database.url(), &["import", small.to_str().unwrap()]);
+    assert_eq!(other.status.code(), Some(0), "{other:?}");
+    assert!(
+        stalled_at.elapsed() < Duration::from_secs(20),
+        "the other import waited {:?}",
+        stalled_at.elapsed()
+    );
+
+    // The stalled import answers, with a 503, within the client-side bound.
+    let response = upload
+        .await
+        .unwrap()
+        .expect("an answer, not a client timeout");
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        stalled_at.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        stalled_at.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_revenue_queries_cannot_starve_lookups_or_readiness() {
+    let database = TestDatabase::migrated().await;
+    let server = ZINC.serve(
+        database.url(),
+        &[],
+        &[
+            ("ZINC_DB_MAX_CONNECTIONS", "2"),
+            ("ZINC_DB_FIGURES_CONNECTIONS", "1"),
+            ("ZINC_DB_ACQUIRE_TIMEOUT", "2"),
+        ],
+    );
+    // Hold the orders table: every revenue query blocks on it.
+    let blocker = Database::connect(database.url()).await.unwrap();
+    let txn = sea_orm::TransactionTrait::begin(&blocker).await.unwrap();
+    txn.execute_unprepared("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let client = Client::new();
+    let revenue: Vec<_> = (0..4)
+        .map(|_| {
+            tokio::spawn(
+                client
+                    .get(server.url("/api/v1/metrics/revenue"))
+                    .timeout(Duration::from_secs(30))
+                    .send(),
+            )
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    for path in ["/api/v1/products", "/health/ready", "/api/v1/imports"] {
+        let started = Instant::now();
+        let response = client.get(server.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{path} took {:?}",
+            started.elapsed()
+        );
+    }
+    txn.rollback().await.unwrap();
+    for request in revenue {
+        let status = request.await.unwrap().unwrap().status();
+        assert!(
+            status == StatusCode::OK || status == StatusCode::SERVICE_UNAVAILABLE,
+            "{status}"
+        );
+    }
 }

@@ -10,13 +10,22 @@ use zinc_migration::{Migrator, MigratorTrait};
 
 use crate::error::{DUPLICATE_DATABASE, UNIQUE_VIOLATION, sqlstate};
 
-/// How a connection pool is sized and how long it waits.
+/// How a connection pool is sized, and how long anything may wait on the database.
 #[derive(Debug, Clone)]
 pub struct PoolSettings {
     /// Most connections open at once.
     pub max_connections: u32,
     /// How long to wait for a free connection before giving up.
     pub acquire_timeout: Duration,
+    /// The longest one statement may run (PostgreSQL's `statement_timeout`).
+    pub statement_timeout: Duration,
+    /// The longest one statement may wait for a lock (`lock_timeout`), the lock serialising
+    /// imports' writes included.
+    pub lock_timeout: Duration,
+    /// The longest a session may sit in an open transaction doing nothing
+    /// (`idle_in_transaction_session_timeout`): a client that stalls mid-import loses its
+    /// session, and the locks it held, after this.
+    pub idle_in_transaction_timeout: Duration,
 }
 
 impl Default for PoolSettings {
@@ -24,7 +33,35 @@ impl Default for PoolSettings {
         PoolSettings {
             max_connections: 10,
             acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(300),
+            lock_timeout: Duration::from_secs(300),
+            idle_in_transaction_timeout: Duration::from_secs(60),
         }
+    }
+}
+
+impl PoolSettings {
+    /// How long the client waits for any answer before it gives the connection up for lost:
+    /// the longest a statement may take, waiting for a lock included, and a margin.
+    pub fn reply_timeout(&self) -> Duration {
+        self.statement_timeout.max(self.lock_timeout) + Duration::from_secs(10)
+    }
+
+    /// The session settings every connection starts with, server-side bounds included (TCP
+    /// keepalives let the server notice a vanished client within about a minute).
+    fn session_options(&self) -> Vec<(&'static str, String)> {
+        let millis = |d: Duration| d.as_millis().to_string();
+        vec![
+            ("statement_timeout", millis(self.statement_timeout)),
+            ("lock_timeout", millis(self.lock_timeout)),
+            (
+                "idle_in_transaction_session_timeout",
+                millis(self.idle_in_transaction_timeout),
+            ),
+            ("tcp_keepalives_idle", "30".to_owned()),
+            ("tcp_keepalives_interval", "10".to_owned()),
+            ("tcp_keepalives_count", "3".to_owned()),
+        ]
     }
 }
 
@@ -36,6 +73,8 @@ pub async fn connect(url: &str, settings: &PoolSettings) -> Result<DatabaseConne
         .acquire_timeout(settings.acquire_timeout)
         .connect_timeout(settings.acquire_timeout)
         .sqlx_logging(false);
+    let session = settings.session_options();
+    options.map_sqlx_postgres_opts(move |pg| pg.options(session.clone()));
     Database::connect(options).await
 }
 

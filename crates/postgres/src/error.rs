@@ -26,7 +26,8 @@ pub fn store_error(error: DbErr) -> StoreError {
 fn sqlx_kind(error: &sqlx::Error) -> fn(Cause) -> StoreError {
     match error {
         sqlx::Error::Database(database) => match database.code().as_deref() {
-            Some("40P01" | "40001") => StoreError::Contention,
+            // Deadlock, serialization failure, lock_timeout.
+            Some("40P01" | "40001" | "55P03") => StoreError::Contention,
             Some(code) if code.starts_with("08") || code.starts_with("57P") => {
                 StoreError::Unavailable
             }
@@ -52,4 +53,17 @@ pub fn sqlstate(error: &DbErr) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// `work`, or `Unavailable` when the database has not answered within `limit` (a stalled
+/// connection: the server's own timeouts end its side of the session).
+pub async fn within<T>(
+    limit: std::time::Duration,
+    work: impl std::future::Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
+        Err(StoreError::Unavailable(
+            format!("no answer from the database within {} s", limit.as_secs()).into(),
+        ))
+    })
 }

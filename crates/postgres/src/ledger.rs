@@ -14,6 +14,7 @@
 //!   nothing.
 
 use std::collections::{HashMap, HashSet};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
@@ -34,7 +35,8 @@ use zinc_ports::{
 
 use tracing::instrument;
 
-use crate::error::store_error;
+use crate::database::PoolSettings;
+use crate::error::{store_error, within};
 
 /// Memory for the one sort of an import's staged lines (transaction-local `work_mem`).
 const SORT_MEMORY: &str = "256MB";
@@ -52,12 +54,24 @@ const STAGED_COLUMNS: &str = "line bigint, sale_id bigint, date date, client_id 
 #[derive(Clone)]
 pub struct PostgresLedger {
     db: DatabaseConnection,
+    reply_timeout: Duration,
 }
 
 impl PostgresLedger {
-    /// A ledger writing through `db`.
+    /// A ledger writing through `db`, giving a connection up for lost when the database does
+    /// not answer within the default [`PoolSettings::reply_timeout`].
     pub fn new(db: DatabaseConnection) -> Self {
-        PostgresLedger { db }
+        PostgresLedger {
+            db,
+            reply_timeout: PoolSettings::default().reply_timeout(),
+        }
+    }
+
+    /// The same, waiting at most `reply_timeout` for any answer (use the pool's
+    /// [`PoolSettings::reply_timeout`]).
+    pub fn with_reply_timeout(mut self, reply_timeout: Duration) -> Self {
+        self.reply_timeout = reply_timeout;
+        self
     }
 }
 
@@ -68,9 +82,10 @@ impl SalesLedger for PostgresLedger {
         &self,
         start: &ImportStart,
     ) -> Result<Box<dyn ImportSession>, StoreError> {
-        let txn = self.db.begin().await.map_err(store_error)?;
-        let row = txn
-            .query_one_raw(statement(
+        let limit = self.reply_timeout;
+        let txn = within(limit, async { self.db.begin().await.map_err(store_error) }).await?;
+        let row = within(limit, async {
+            txn.query_one_raw(statement(
                 "INSERT INTO imports (file_name, mode, status, started_at, requested_by) \
                  VALUES ($1, $2, 'running', $3, $4) RETURNING id",
                 [
@@ -86,18 +101,24 @@ impl SalesLedger for PostgresLedger {
             ))
             .await
             .map_err(store_error)?
-            .ok_or_else(|| StoreError::Failed("INSERT ... RETURNING gave no row".into()))?;
+            .ok_or_else(|| StoreError::Failed("INSERT ... RETURNING gave no row".into()))
+        })
+        .await?;
         let import_id = ImportId::new(get(&row, "id")?);
         // The staged lines are sorted once by the cursor: let that sort happen in memory.
-        txn.execute_unprepared(&format!(
+        within(limit, async {
+            txn.execute_unprepared(&format!(
             "SET LOCAL work_mem = '{SORT_MEMORY}';
              CREATE TEMPORARY TABLE zinc_staged_lines ({STAGED_COLUMNS}) ON COMMIT DROP;
              CREATE TEMPORARY TABLE zinc_rejected_sales (sale_id bigint PRIMARY KEY) ON COMMIT DROP;"
-        ))
-        .await
-        .map_err(store_error)?;
+            ))
+            .await
+            .map_err(store_error)
+        })
+        .await?;
         Ok(Box::new(PostgresImportSession {
             db: self.db.clone(),
+            reply_timeout: limit,
             txn: Some(txn),
             import_id,
             cursor_open: false,
@@ -110,6 +131,8 @@ impl SalesLedger for PostgresLedger {
 /// One import's transaction.
 struct PostgresImportSession {
     db: DatabaseConnection,
+    /// How long any statement may go unanswered.
+    reply_timeout: Duration,
     txn: Option<DatabaseTransaction>,
     import_id: ImportId,
     cursor_open: bool,
@@ -140,19 +163,25 @@ impl PostgresImportSession {
     }
 
     async fn execute(&self, sql: &str, values: Vec<Value>) -> Result<u64, StoreError> {
-        let result = self
-            .txn()?
-            .execute_raw(statement(sql, values))
-            .await
-            .map_err(store_error)?;
-        Ok(result.rows_affected())
+        let txn = self.txn()?;
+        within(self.reply_timeout, async {
+            let result = txn
+                .execute_raw(statement(sql, values))
+                .await
+                .map_err(store_error)?;
+            Ok(result.rows_affected())
+        })
+        .await
     }
 
     async fn query(&self, sql: &str, values: Vec<Value>) -> Result<Vec<QueryResult>, StoreError> {
-        self.txn()?
-            .query_all_raw(statement(sql, values))
-            .await
-            .map_err(store_error)
+        let txn = self.txn()?;
+        within(self.reply_timeout, async {
+            txn.query_all_raw(statement(sql, values))
+                .await
+                .map_err(store_error)
+        })
+        .await
     }
 }
 
@@ -395,13 +424,19 @@ impl ImportSession for PostgresImportSession {
             .txn
             .take()
             .ok_or_else(|| StoreError::Failed("the import was already finished".into()))?;
-        txn.commit().await.map_err(store_error)
+        within(self.reply_timeout, async {
+            txn.commit().await.map_err(store_error)
+        })
+        .await
     }
 
     #[instrument(skip_all, fields(import_id = self.import_id.get(), rows = report.counts.rows_total))]
     async fn reject(&mut self, report: &ImportReport) -> Result<(), StoreError> {
         if let Some(txn) = self.txn.take() {
-            txn.rollback().await.map_err(store_error)?;
+            within(self.reply_timeout, async {
+                txn.rollback().await.map_err(store_error)
+            })
+            .await?;
         }
         let mut values = report_values(report)?;
         values.push(report.file_name.clone().into());
@@ -414,9 +449,10 @@ impl ImportSession for PostgresImportSession {
                 .map(|key| key.as_str().to_owned())
                 .into(),
         );
-        self.db
-            .execute_raw(statement(
-                "INSERT INTO imports (id, sha256, status, rows_total, rows_imported, rows_rejected, \
+        within(self.reply_timeout, async {
+            self.db
+                .execute_raw(statement(
+                    "INSERT INTO imports (id, sha256, status, rows_total, rows_imported, rows_rejected, \
                    sales_total, sales_rejected, orders_created, orders_updated, orders_unchanged, \
                    products_created, products_updated, problems, problems_total, finished_at, \
                    file_name, mode, started_at, requested_by) \
@@ -425,7 +461,9 @@ impl ImportSession for PostgresImportSession {
                 values,
             ))
             .await
-            .map_err(store_error)?;
+            .map_err(store_error)
+        })
+        .await?;
         Ok(())
     }
 }

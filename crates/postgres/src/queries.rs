@@ -3,6 +3,8 @@
 //! Every row read back goes through the domain's constructors, so a value that breaks a rule
 //! is reported as [`StoreError::Inconsistent`] rather than passed on.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -23,29 +25,44 @@ use zinc_ports::{
 
 use tracing::instrument;
 
-use crate::error::{UNDEFINED_TABLE, sqlstate, store_error};
+use crate::database::PoolSettings;
+use crate::error::{UNDEFINED_TABLE, sqlstate, store_error, within};
 
 /// Reads what the imports stored. Cheap to clone (the pool is shared).
 #[derive(Debug, Clone)]
 pub struct PostgresQueries {
     db: DatabaseConnection,
+    reply_timeout: Duration,
 }
 
 impl PostgresQueries {
-    /// Reads through `db`.
+    /// Reads through `db`, giving a connection up for lost when the database does not answer
+    /// within the default [`PoolSettings::reply_timeout`].
     pub fn new(db: DatabaseConnection) -> Self {
-        PostgresQueries { db }
+        PostgresQueries {
+            db,
+            reply_timeout: PoolSettings::default().reply_timeout(),
+        }
+    }
+
+    /// The same, waiting at most `reply_timeout` for any answer.
+    pub fn with_reply_timeout(mut self, reply_timeout: Duration) -> Self {
+        self.reply_timeout = reply_timeout;
+        self
     }
 
     async fn all(&self, query: Query) -> Result<Vec<QueryResult>, StoreError> {
-        self.db
-            .query_all_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                query.sql,
-                query.values,
-            ))
-            .await
-            .map_err(store_error)
+        within(self.reply_timeout, async {
+            self.db
+                .query_all_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    query.sql,
+                    query.values,
+                ))
+                .await
+                .map_err(store_error)
+        })
+        .await
     }
 
     async fn one(&self, query: Query) -> Result<Option<QueryResult>, StoreError> {

@@ -33,7 +33,7 @@ pub(super) async fn run(
         eprintln!("Applied {applied} migration(s).");
     }
     let started = Instant::now();
-    let report = import_file(&db, path, skip_invalid).await;
+    let report = import_file(config, &db, path, skip_invalid).await;
     db.close().await.ok();
     let report = report?;
     print_report(&report, started.elapsed());
@@ -45,6 +45,7 @@ pub(super) async fn run(
 
 /// Imports one file through `db`, showing progress on a terminal.
 pub(super) async fn import_file(
+    config: &Config,
     db: &DatabaseConnection,
     path: &Path,
     skip_invalid: bool,
@@ -66,9 +67,15 @@ pub(super) async fn import_file(
         requested_by: None,
     };
     let progress = ProgressDisplay::new(size);
-    let report = ImportSales::new(PostgresLedger::new(db.clone()))
-        .import(request, &progress)
-        .await;
+    let report = ImportSales::new(
+        PostgresLedger::new(db.clone()).with_reply_timeout(
+            config
+                .pool_settings(config.db_max_connections)
+                .reply_timeout(),
+        ),
+    )
+    .import(request, &progress)
+    .await;
     progress.bar.finish_and_clear();
     report.context("the import failed; nothing was written")
 }

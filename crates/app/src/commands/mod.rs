@@ -7,7 +7,7 @@ mod probe;
 mod serve;
 
 use sea_orm::DatabaseConnection;
-use zinc_postgres::database::{self, PoolSettings};
+use zinc_postgres::database;
 
 use crate::cli::Command;
 use crate::config::{Config, redact_password};
@@ -48,11 +48,13 @@ async fn open_database(config: &Config) -> anyhow::Result<DatabaseConnection> {
     if created {
         eprintln!("Created database {shown}");
     }
-    let settings = PoolSettings {
-        max_connections: config.db_max_connections,
-        acquire_timeout: config.db_acquire_timeout,
-    };
-    database::connect(&config.database_url, &settings)
+    connect(config, config.db_max_connections).await
+}
+
+/// A pool of `max_connections` to the configured (existing) database.
+async fn connect(config: &Config, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
+    let shown = redact_password(&config.database_url);
+    database::connect(&config.database_url, &config.pool_settings(max_connections))
         .await
         .map_err(|e| anyhow::anyhow!("cannot connect to {shown}: {e}"))
 }

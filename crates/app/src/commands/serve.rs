@@ -28,7 +28,7 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         }
     }
     for file in imports {
-        let report = super::import::import_file(&db, file, false).await?;
+        let report = super::import::import_file(config, &db, file, false).await?;
         let c = &report.counts;
         if report.status == ImportStatus::Rejected {
             error!(
@@ -52,13 +52,20 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         super::keys::ensure_bootstrap_key(keys.clone(), secret).await?;
     }
     guard_open_access(config, keys.as_ref()).await?;
-    let queries = Arc::new(PostgresQueries::new(db.clone()));
+    let reply_timeout = config
+        .pool_settings(config.db_max_connections)
+        .reply_timeout();
+    let queries = Arc::new(PostgresQueries::new(db.clone()).with_reply_timeout(reply_timeout));
+    // Revenue queries scan many rows: their own small pool, so they cannot starve lookups,
+    // imports and readiness.
+    let figures_db = super::connect(config, config.db_figures_connections).await?;
+    let figures = Arc::new(PostgresQueries::new(figures_db).with_reply_timeout(reply_timeout));
     let state = AppState {
-        ledger: Arc::new(PostgresLedger::new(db.clone())),
+        ledger: Arc::new(PostgresLedger::new(db.clone()).with_reply_timeout(reply_timeout)),
         history: queries.clone(),
         products: queries.clone(),
         orders: queries.clone(),
-        figures: queries.clone(),
+        figures,
         health: queries,
         max_upload_bytes: config.max_upload_bytes,
         currency: config.currency.clone(),
