@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     BatchNumber, ClientId, Column, DiscountPercent, InputProblem, Label, Location, Money, Note,
-    SaleDate, SaleId, SaleLine,
+    SaleDate, SaleId, SaleLine, echo,
 };
 
 /// The lines of one sale, consistent with each other, and the order they add up to.
@@ -256,7 +256,7 @@ fn disagreement(
     let expected = if expected.is_empty() {
         "no value".to_owned()
     } else {
-        format!("'{expected}'")
+        format!("'{}'", echo(&expected))
     };
     let rule = rule.map_or_else(
         || format!("all lines of sale {} must share it", line.sale_id),
@@ -265,7 +265,7 @@ fn disagreement(
     InputProblem {
         line: Some(line.line),
         column: Some(column.header().to_owned()),
-        value: Some(value),
+        value: Some(echo(&value)),
         message: format!(
             "differs from line {reference_line} of the same sale ({expected}): {rule}"
         ),
@@ -412,6 +412,18 @@ mod tests {
         let problems = Sale::assemble(vec![line(2, 4105, "a"), visa]).unwrap_err();
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].column.as_deref(), Some("Payment Method"));
+    }
+
+    #[test]
+    fn a_disagreement_quotes_the_other_lines_value_briefly() {
+        let long = with(2, |row| {
+            row.payment_method = Some(Label::parse_optional(&"P".repeat(255)).unwrap())
+        });
+        let short = with(3, |row| row.payment_method = Label::parse_optional("X"));
+        let problems = Sale::assemble(vec![long, short]).unwrap_err();
+        let message = &problems[0].message;
+        assert!(message.chars().count() < 200, "{message}");
+        assert!(message.contains("… (255 bytes in all)"), "{message}");
     }
 
     #[test]

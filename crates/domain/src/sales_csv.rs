@@ -10,8 +10,11 @@ use thiserror::Error;
 use crate::{
     BatchNumber, ClientId, Column, DiscountPercent, FieldProblem, InputProblem, Label, Location,
     Money, Note, ProductName, Quantity, SaleDate, SaleId, SaleLine, SaleLineFields, UnitPrice,
-    ValueError, text::free_text,
+    ValueError, echo, text::free_text,
 };
+
+/// The most unknown header names a header problem lists (the others are counted).
+pub const MAX_LISTED_HEADER_NAMES: usize = 10;
 
 /// Why the header line cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -32,8 +35,11 @@ pub enum HeaderError {
 pub struct HeaderMismatch {
     /// Required columns the header does not name.
     pub missing: Vec<Column>,
-    /// Header cells that name no known column.
+    /// The first [`MAX_LISTED_HEADER_NAMES`] header cells that name no known column, as
+    /// [`echo`]ed.
     pub unknown: Vec<String>,
+    /// How many more unknown header cells there were.
+    pub more_unknown: usize,
     /// Columns named more than once.
     pub repeated: Vec<Column>,
 }
@@ -53,8 +59,12 @@ impl fmt::Display for HeaderMismatch {
             parts.push(format!("the header is missing columns {}", quote(names)));
         }
         if !self.unknown.is_empty() {
+            let more = match self.more_unknown {
+                0 => String::new(),
+                n => format!(" and {n} more"),
+            };
             parts.push(format!(
-                "the header has unknown columns {}",
+                "the header has unknown columns {}{more}",
                 quote(self.unknown.clone())
             ));
         }
@@ -129,12 +139,15 @@ impl<R: Read> SalesCsvReader<R> {
                     mismatch.repeated.push(column);
                 }
                 Some(column) => positions[column as usize] = index,
+                None if mismatch.unknown.len() >= MAX_LISTED_HEADER_NAMES => {
+                    mismatch.more_unknown += 1;
+                }
                 None if name.trim().is_empty() => {
                     mismatch
                         .unknown
                         .push(format!("(unnamed column {})", index + 1));
                 }
-                None => mismatch.unknown.push(name.trim().to_owned()),
+                None => mismatch.unknown.push(echo(name.trim())),
             }
         }
         mismatch.missing = Column::ALL
@@ -325,7 +338,7 @@ impl RowCells<'_> {
             self.problems.push(InputProblem {
                 line: Some(self.line),
                 column: Some(column.header().to_owned()),
-                value: Some(String::from_utf8_lossy(bytes).into_owned()),
+                value: Some(echo(&String::from_utf8_lossy(bytes))),
                 message: "is not valid UTF-8 text".to_owned(),
                 sale_id: None,
             });
@@ -337,7 +350,7 @@ impl RowCells<'_> {
                 self.problems.push(InputProblem {
                     line: Some(self.line),
                     column: Some(column.header().to_owned()),
-                    value: Some(text.to_owned()),
+                    value: Some(echo(text)),
                     message: error.to_string(),
                     sale_id: None,
                 });
@@ -362,7 +375,7 @@ fn field_problem(line: u64, sale_id: Option<SaleId>, problem: FieldProblem) -> I
     InputProblem {
         line: Some(line),
         column: Some(problem.column.header().to_owned()),
-        value: Some(problem.value),
+        value: Some(echo(&problem.value)),
         message: problem.message,
         sale_id,
     }
@@ -528,6 +541,34 @@ mod tests {
     #[test]
     fn a_header_without_rows_yields_nothing() {
         assert!(read(&format!("{HEADER}\n")).is_empty());
+    }
+
+    #[test]
+    fn echoes_a_few_dozen_characters_of_a_long_bad_value() {
+        let long = "9".repeat(1_000_000);
+        let row = ROW.replacen("3/1/2025", &format!("3/1/{long}"), 1);
+        let rows = read(&format!("{HEADER}\n{row}\n"));
+        let problem = &rows[0].as_ref().unwrap_err().problems[0];
+        let value = problem.value.as_deref().unwrap();
+        assert!(
+            value.chars().count() <= crate::MAX_ECHO_CHARS + 40,
+            "{value}"
+        );
+        assert!(value.ends_with("… (1000004 bytes in all)"), "{value}");
+    }
+
+    #[test]
+    fn names_a_bounded_number_of_unknown_header_columns_briefly() {
+        let extra: Vec<String> = (0..2_000)
+            .map(|n| format!("{n}{}", "x".repeat(1_000)))
+            .collect();
+        let header = format!("{HEADER},{}", extra.join(","));
+        let error = SalesCsvReader::new(format!("{header}\n").as_bytes(), latest())
+            .err()
+            .unwrap();
+        let message = error.to_string();
+        assert!(message.len() < 1_000, "{} bytes", message.len());
+        assert!(message.contains("and 1990 more"), "{message}");
     }
 
     #[test]
