@@ -394,3 +394,25 @@ async fn imports_the_real_export_exactly() {
         "identical lines are separate units"
     );
 }
+
+#[tokio::test]
+async fn skip_invalid_rejects_only_the_sale_with_a_nul_byte_in_a_note() {
+    let store = Shared::default();
+    let text = file(&[
+        row(40, "a", "Golf - experience"),
+        row(41, "b", "Golf - experience").replace(",,Golf", ",VIP\0,Golf"),
+        row(42, "c", "Golf - experience"),
+    ]);
+    let report = import(&store, &text, ImportMode::SkipInvalid, 5_000).await;
+
+    assert_eq!(report.status, ImportStatus::Succeeded);
+    assert_eq!(report.counts.sales_rejected, 1);
+    assert_eq!(report.counts.rows_imported, 2);
+    let problem = &report.problems.problems()[0];
+    assert_eq!(problem.line, Some(3));
+    assert_eq!(problem.column.as_deref(), Some("Sales Notes"));
+    assert!(!problem.value.as_deref().unwrap().contains('\0'));
+    let store = store.lock().unwrap();
+    let written: Vec<i64> = store.sales.iter().map(|s| s.sale_id().get()).collect();
+    assert_eq!(written, vec![40, 42]);
+}

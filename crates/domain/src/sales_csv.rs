@@ -199,17 +199,17 @@ impl<R: Read> SalesCsvReader<R> {
         let date = cells.parse(Column::SaleDate, |t| SaleDate::parse(t, latest));
         let client_id = cells.parse(Column::ClientId, ClientId::parse);
         let location = cells.parse(Column::Location, Location::parse);
-        let payment_method = cells.parse(Column::PaymentMethod, |t| Ok(Label::parse_optional(t)));
+        let payment_method = cells.parse(Column::PaymentMethod, Label::parse);
         let product = cells.parse(Column::ItemName, ProductName::parse);
         let batch_number = cells.parse(Column::BatchNumber, |t| {
             crate::text::optional_cell(t)
                 .map(BatchNumber::parse)
                 .transpose()
         });
-        let sales_notes = cells.parse(Column::SalesNotes, |t| Ok(free_text(t)));
+        let sales_notes = cells.parse(Column::SalesNotes, free_text);
         let notes = cells.parse(Column::Notes, Note::parse_optional);
-        let color = cells.parse(Column::Color, |t| Ok(Label::parse_optional(t)));
-        let size = cells.parse(Column::Size, |t| Ok(Label::parse_optional(t)));
+        let color = cells.parse(Column::Color, Label::parse);
+        let size = cells.parse(Column::Size, Label::parse);
         let unit_price = cells.parse(Column::ItemPrice, UnitPrice::parse);
         let quantity = cells.parse(Column::Quantity, Quantity::parse);
         let subtotal = cells.parse(Column::Subtotal, Money::parse);
@@ -375,7 +375,7 @@ fn field_problem(line: u64, sale_id: Option<SaleId>, problem: FieldProblem) -> I
     InputProblem {
         line: Some(line),
         column: Some(problem.column.header().to_owned()),
-        value: Some(echo(&problem.value)),
+        value: Some(problem.value),
         message: problem.message,
         sale_id,
     }
@@ -569,6 +569,75 @@ mod tests {
         let message = error.to_string();
         assert!(message.len() < 1_000, "{} bytes", message.len());
         assert!(message.contains("and 1990 more"), "{message}");
+    }
+
+    #[test]
+    fn refuses_a_text_cell_longer_than_255_characters_naming_its_column() {
+        for (column, name) in [
+            ("Credit card (AMEX-Keyed)", "Payment Method"),
+            ("10 Practice Credits", "Item name"),
+        ] {
+            let row = ROW.replace(column, &"P".repeat(1_000_000));
+            let problems = only_problems(&format!("{HEADER}\n{row}\n"));
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert!(
+                problems[0].starts_with(&format!("line 2, column {name}: 'PPPP")),
+                "{}",
+                problems[0]
+            );
+            assert!(problems[0].ends_with("(1000000 bytes in all)' is longer than 255 characters"));
+        }
+        let sales_notes = ROW.replace(",,Golf", &format!(",{},Golf", "n".repeat(256)));
+        let problems = only_problems(&format!("{HEADER}\n{sales_notes}\n"));
+        assert!(
+            problems[0].starts_with("line 2, column Sales Notes: "),
+            "{problems:?}"
+        );
+        let color = ROW.replace("---,---,32", &format!("{},---,32", "c".repeat(256)));
+        let problems = only_problems(&format!("{HEADER}\n{color}\n"));
+        assert!(
+            problems[0].starts_with("line 2, column Color: "),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn refuses_a_nul_byte_or_control_character_in_any_text_cell_naming_its_column() {
+        let cases = [
+            (
+                ROW.replace(",,Golf - experience,,", ",,Golf - experience,a\0b,"),
+                "Notes",
+            ),
+            (ROW.replace(",,Golf", ",x\u{1}y,Golf"), "Sales Notes"),
+            (ROW.replace("AMEX", "AM\0EX"), "Payment Method"),
+            (ROW.replace("10 Practice", "10\u{7f}Practice"), "Item name"),
+        ];
+        for (row, column) in cases {
+            let problems = only_problems(&format!("{HEADER}\n{row}\n"));
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert!(
+                problems[0].starts_with(&format!("line 2, column {column}: ")),
+                "{problems:?}"
+            );
+            assert!(problems[0].contains("control character"), "{problems:?}");
+            assert!(!problems[0].contains('\0'));
+        }
+        let tab = ROW.replace(",,Golf", ",a\tb,Golf");
+        assert!(read(&format!("{HEADER}\n{tab}\n"))[0].is_ok());
+    }
+
+    #[test]
+    fn only_note_columns_may_span_lines() {
+        let note = ROW.replace(",,Golf", ",\"first\nsecond\",Golf");
+        assert!(read(&format!("{HEADER}\n{note}\n"))[0].is_ok());
+        let item = ROW.replace("10 Practice Credits", "\"10 Practice\nCredits\"");
+        let problems = only_problems(&format!("{HEADER}\n{item}\n"));
+        assert_eq!(
+            problems,
+            vec![
+                "line 2, column Item name: '10 Practice\\nCredits' contains a line break (only Sales Notes and Notes may span lines)"
+            ]
+        );
     }
 
     #[test]
