@@ -11,6 +11,7 @@ mod m20261124_000001_create_imports;
 mod m20261124_000002_create_products;
 mod m20261124_000003_create_orders;
 mod m20261124_000004_create_order_items;
+mod m20261125_000005_bound_amounts;
 mod m20261125_000006_create_api_keys;
 
 /// Applies and rolls back Zinc's migrations, in order.
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_create_products::Migration),
             Box::new(m20261124_000003_create_orders::Migration),
             Box::new(m20261124_000004_create_order_items::Migration),
+            Box::new(m20261125_000005_bound_amounts::Migration),
             Box::new(m20261125_000006_create_api_keys::Migration),
         ]
     }

@@ -1,5 +1,7 @@
 //! The import use case against mocked ports: no database involved.
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
@@ -397,4 +399,104 @@ async fn imports_the_real_export_exactly() {
         9,
         "identical lines are separate units"
     );
+}
+
+#[tokio::test]
+async fn skip_invalid_rejects_only_the_sale_with_a_nul_byte_in_a_note() {
+    let store = Shared::default();
+    let text = file(&[
+        row(40, "a", "Golf - experience"),
+        row(41, "b", "Golf - experience").replace(",,Golf", ",VIP\0,Golf"),
+        row(42, "c", "Golf - experience"),
+    ]);
+    let report = import(&store, &text, ImportMode::SkipInvalid, 5_000).await;
+
+    assert_eq!(report.status, ImportStatus::Succeeded);
+    assert_eq!(report.counts.sales_rejected, 1);
+    assert_eq!(report.counts.rows_imported, 2);
+    let problem = &report.problems.problems()[0];
+    assert_eq!(problem.line, Some(3));
+    assert_eq!(problem.column.as_deref(), Some("Sales Notes"));
+    assert!(!problem.value.as_deref().unwrap().contains('\0'));
+    let store = store.lock().unwrap();
+    let written: Vec<i64> = store.sales.iter().map(|s| s.sale_id().get()).collect();
+    assert_eq!(written, vec![40, 42]);
+}
+
+/// Counts the bytes allocated and freed by each thread, to measure one import's peak memory
+/// (a `#[tokio::test]` runs on its own single thread).
+struct CountingAllocator;
+
+thread_local! {
+    static LIVE: Cell<i64> = const { Cell::new(0) };
+    static PEAK: Cell<i64> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = LIVE.try_with(|live| {
+            live.set(live.get() + layout.size() as i64);
+            let _ = PEAK.try_with(|peak| peak.set(peak.get().max(live.get())));
+        });
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        let _ = LIVE.try_with(|live| live.set(live.get() - layout.size() as i64));
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+/// The most bytes live at once on this thread while `run` runs, beyond those live before.
+async fn peak_memory<T>(run: impl std::future::Future<Output = T>) -> (T, i64) {
+    let before = LIVE.with(Cell::get);
+    PEAK.with(|peak| peak.set(before));
+    let value = run.await;
+    (value, PEAK.with(Cell::get) - before)
+}
+
+/// The hostile upload: within one sale, line 2 carries a long Payment Method and every later
+/// line `X`, up to five megabytes.
+fn hostile_file(payment_method: &str) -> String {
+    let line = |method: &str| {
+        row(50, "a", "Golf - experience").replace("Credit card (AMEX-Keyed)", method)
+    };
+    let mut rows = vec![line(payment_method)];
+    let mut size = rows[0].len();
+    while size < 5 * 1024 * 1024 {
+        rows.push(line("X"));
+        size += rows[rows.len() - 1].len() + 2;
+    }
+    file(&rows)
+}
+
+#[tokio::test]
+async fn a_hostile_five_megabyte_upload_gives_a_bounded_report_in_bounded_memory() {
+    for payment_method in ["P".repeat(1024 * 1024), "P".repeat(255)] {
+        let store = Shared::default();
+        let text = hostile_file(&payment_method);
+        let (report, peak) = peak_memory(import(&store, &text, ImportMode::Strict, 5_000)).await;
+
+        assert_eq!(report.status, ImportStatus::Rejected);
+        let json = serde_json::to_string(&report).unwrap();
+        assert!(
+            json.len() < 2 * 1024 * 1024,
+            "a report of {} bytes",
+            json.len()
+        );
+        assert!(
+            report.problems.total() >= report.problems.problems().len() as u64,
+            "every problem counted"
+        );
+        // The mocked store keeps every staged line in memory (the real one stages them in
+        // PostgreSQL): that, one batch and the bounded report are all an import holds.
+        assert!(
+            peak < 128 * 1024 * 1024,
+            "peak memory {} MiB",
+            peak / 1024 / 1024
+        );
+    }
 }

@@ -65,7 +65,10 @@ pub use location::Location;
 pub use money::{DiscountPercent, MAX_DECIMAL_PLACES, MAX_INTEGER_DIGITS, Money, UnitPrice};
 pub use order::{Order, OrderId, OrderItem, OrderWithItems};
 pub use pricing::{LatestPrices, PriceRank, ProductPrice};
-pub use problem::{InputProblem, MAX_REPORTED_PROBLEMS, ProblemLog};
+pub use problem::{
+    InputProblem, MAX_ECHO_CHARS, MAX_MESSAGE_CHARS, MAX_REPORTED_PROBLEM_BYTES,
+    MAX_REPORTED_PROBLEMS, ProblemLog, echo,
+};
 pub use product::{Product, ProductId};
 pub use query::{DateBounds, DateRange, OrderFilter, Page, Paged, ProductFilter, QueryError};
 pub use revenue::{
@@ -74,6 +77,8 @@ pub use revenue::{
 pub use sale::{Sale, SaleGrouper};
 pub use sale_date::{SaleDate, latest_sale_date};
 pub use sale_line::{FieldProblem, SaleLine, SaleLineFields};
-pub use sales_csv::{HeaderError, HeaderMismatch, InvalidRow, RowError, SalesCsvReader};
+pub use sales_csv::{
+    HeaderError, HeaderMismatch, InvalidRow, MAX_LISTED_HEADER_NAMES, RowError, SalesCsvReader,
+};
 pub use text::{Label, MAX_TEXT_CHARS, NO_VALUE, Note, ProductName, optional_cell};
 pub use value_error::ValueError;

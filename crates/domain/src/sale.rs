@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     BatchNumber, ClientId, Column, DiscountPercent, InputProblem, Label, Location, Money, Note,
-    SaleDate, SaleId, SaleLine,
+    SaleDate, SaleId, SaleLine, echo,
 };
 
 /// The lines of one sale, consistent with each other, and the order they add up to.
@@ -16,7 +16,10 @@ use crate::{
 /// - every line shares the sale's date, client and location;
 /// - every line that moves money (paid or refunded) names the same payment method; a line on
 ///   which nothing was paid, such as a complimentary item, may name another (`Misc. (Comp/Guest)`)
-///   or none.
+///   or none;
+/// - the sums of the lines' amounts (the order's subtotal, discount, tax, total and amount
+///   paid) are amounts a [`Money`] can hold: at most [`MAX_INTEGER_DIGITS`](crate::MAX_INTEGER_DIGITS)
+///   digits before the decimal point, so what is written can always be read back.
 ///
 /// The order's amounts are the sums of its lines. Where the lines differ on a field the design
 /// keeps on the order (batch number, notes), the order carries the first value given and each
@@ -98,6 +101,7 @@ impl Sale {
                 }
             }
         }
+        problems.extend(sums_out_of_bounds(&lines));
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -245,6 +249,46 @@ impl SaleGrouper {
     }
 }
 
+/// A problem for each of the order's sums that a [`Money`] cannot hold, on the line where the
+/// running sum first left the bound.
+fn sums_out_of_bounds(lines: &[SaleLine]) -> Vec<InputProblem> {
+    type Amount = fn(&SaleLine) -> Money;
+    let amounts: [(Column, Amount); 5] = [
+        (Column::Subtotal, |line| line.subtotal),
+        (Column::DiscountAmount, |line| line.discount_amount),
+        (Column::Tax, |line| line.tax),
+        (Column::ItemTotal, |line| line.total),
+        (Column::TotalPaid, |line| line.amount_paid),
+    ];
+    let mut problems = Vec::new();
+    for (column, amount) in amounts {
+        let sum: Money = lines.iter().map(amount).sum();
+        if Money::new(sum.amount()).is_ok() {
+            continue;
+        }
+        let mut running = Money::ZERO;
+        let culprit = lines
+            .iter()
+            .find(|line| {
+                running = running + amount(line);
+                Money::new(running.amount()).is_err()
+            })
+            .unwrap_or(&lines[lines.len() - 1]);
+        problems.push(InputProblem {
+            line: Some(culprit.line),
+            column: Some(column.header().to_owned()),
+            value: Some(amount(culprit).to_string()),
+            message: format!(
+                "brings the sum of sale {}'s lines to {sum}, more than the {} digits before the decimal point an amount may have",
+                culprit.sale_id,
+                crate::MAX_INTEGER_DIGITS
+            ),
+            sale_id: Some(culprit.sale_id),
+        });
+    }
+    problems
+}
+
 fn disagreement(
     line: &SaleLine,
     column: Column,
@@ -256,7 +300,7 @@ fn disagreement(
     let expected = if expected.is_empty() {
         "no value".to_owned()
     } else {
-        format!("'{expected}'")
+        format!("'{}'", echo(&expected))
     };
     let rule = rule.map_or_else(
         || format!("all lines of sale {} must share it", line.sale_id),
@@ -265,7 +309,7 @@ fn disagreement(
     InputProblem {
         line: Some(line.line),
         column: Some(column.header().to_owned()),
-        value: Some(value),
+        value: Some(echo(&value)),
         message: format!(
             "differs from line {reference_line} of the same sale ({expected}): {rule}"
         ),
@@ -412,6 +456,47 @@ mod tests {
         let problems = Sale::assemble(vec![line(2, 4105, "a"), visa]).unwrap_err();
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].column.as_deref(), Some("Payment Method"));
+    }
+
+    #[test]
+    fn a_disagreement_quotes_the_other_lines_value_briefly() {
+        let long = with(2, |row| {
+            row.payment_method = Some(Label::parse_optional(&"P".repeat(255)).unwrap())
+        });
+        let short = with(3, |row| row.payment_method = Label::parse_optional("X"));
+        let problems = Sale::assemble(vec![long, short]).unwrap_err();
+        let message = &problems[0].message;
+        assert!(message.chars().count() < 200, "{message}");
+        assert!(message.contains("… (255 bytes in all)"), "{message}");
+    }
+
+    #[test]
+    fn rejects_a_sale_whose_sums_would_exceed_what_an_amount_may_hold() {
+        let huge = |n| {
+            with(n, |row| {
+                row.unit_price = crate::UnitPrice::parse("999999999999999.999999").unwrap();
+                row.subtotal = Money::parse("999999999999999.999999").unwrap();
+                row.tax = Money::ZERO;
+                row.total = row.subtotal;
+                row.amount_paid = row.subtotal;
+            })
+        };
+        let problems = Sale::assemble(vec![huge(2), huge(3)]).unwrap_err();
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(text.len(), 3, "{text:?}");
+        assert_eq!(
+            text[0],
+            "line 3, column Subtotal (excluding tax): '999999999999999.999999' brings the sum of sale 4105's lines to 1999999999999999.999998, more than the 15 digits before the decimal point an amount may have"
+        );
+        let refunded = with(4, |row| {
+            row.unit_price = crate::UnitPrice::parse("999999999999999.999999").unwrap();
+            row.quantity = Quantity::new(-1).unwrap();
+            row.subtotal = Money::parse("-999999999999999.999999").unwrap();
+            row.tax = Money::ZERO;
+            row.total = row.subtotal;
+            row.amount_paid = row.subtotal;
+        });
+        assert!(Sale::assemble(vec![huge(2), huge(3), refunded]).is_ok());
     }
 
     #[test]

@@ -29,7 +29,8 @@ pub struct SaleLineFields {
     pub product: ProductName,
     /// `Batch #`.
     pub batch_number: Option<BatchNumber>,
-    /// `Sales Notes`, as written.
+    /// `Sales Notes`, as written: checked by [`SaleLine::new`] as a [`Note`] is (at most 255
+    /// characters, no control character but tab and line breaks).
     pub sales_notes: Option<String>,
     /// `Notes`, as written.
     pub notes: Option<Note>,
@@ -60,7 +61,7 @@ pub struct SaleLineFields {
 pub struct FieldProblem {
     /// The column reported as offending.
     pub column: Column,
-    /// Its value as written.
+    /// Its value as written, [`echo`](crate::echo)ed.
     pub value: String,
     /// Why the row was refused.
     pub message: String,
@@ -80,6 +81,15 @@ impl SaleLine {
     /// Checks the rules that tie a row's values together.
     pub fn new(fields: SaleLineFields) -> Result<Self, Vec<FieldProblem>> {
         let mut problems = Vec::new();
+        if let Some(notes) = &fields.sales_notes
+            && let Err(error) = crate::text::free_text(notes)
+        {
+            problems.push(FieldProblem {
+                column: Column::SalesNotes,
+                value: crate::echo(notes),
+                message: error.to_string(),
+            });
+        }
         let complimentary = fields.subtotal.is_zero() && fields.total.is_zero();
         let expected_subtotal = fields.unit_price * fields.quantity;
         if !complimentary && fields.subtotal != expected_subtotal {
@@ -191,6 +201,16 @@ pub(crate) mod tests {
             problems[0].message,
             "does not equal Item price × Quantity (32 × 1 = 32)"
         );
+    }
+
+    #[test]
+    fn rejects_sales_notes_that_no_cell_could_hold() {
+        for notes in ["n".repeat(256), "VIP\0".to_owned()] {
+            let mut row = fields(2, 1, "x");
+            row.sales_notes = Some(notes);
+            let problems = SaleLine::new(row).unwrap_err();
+            assert_eq!(problems[0].column, Column::SalesNotes);
+        }
     }
 
     #[test]

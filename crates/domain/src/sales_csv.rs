@@ -10,8 +10,21 @@ use thiserror::Error;
 use crate::{
     BatchNumber, ClientId, Column, DiscountPercent, FieldProblem, InputProblem, Label, Location,
     Money, Note, ProductName, Quantity, SaleDate, SaleId, SaleLine, SaleLineFields, UnitPrice,
-    ValueError, text::free_text,
+    ValueError, echo, text::free_text,
 };
+
+/// The most unknown header names a header problem lists (the others are counted).
+pub const MAX_LISTED_HEADER_NAMES: usize = 10;
+
+/// The most columns a header may have (the export has 19; unknown columns are refused anyway).
+pub const MAX_HEADER_COLUMNS: usize = 64;
+
+/// The longest header line, in bytes (the export's is 250).
+pub const MAX_HEADER_BYTES: usize = 4 * 1024;
+
+/// The longest row, in bytes as written in the file (quotes, commas and line end included). A
+/// longer row is refused with one problem and reading goes on with the next.
+pub const MAX_RECORD_BYTES: usize = 64 * 1024;
 
 /// Why the header line cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -25,6 +38,38 @@ pub enum HeaderError {
     /// The header line is not UTF-8 text.
     #[error("the header is not valid UTF-8 text")]
     NotUtf8,
+    /// The file's lines end with a carriage return alone (classic Mac OS), so the whole file
+    /// reads as one line.
+    #[error(
+        "the lines of the file end with CR alone (old Mac line ends); save it with LF or CRLF line ends"
+    )]
+    CrLineEnds,
+    /// The header line is longer than [`MAX_HEADER_BYTES`].
+    #[error("the header line is {bytes} bytes long; at most {max} are read", max = MAX_HEADER_BYTES)]
+    TooLong {
+        /// Its length in bytes, line end included.
+        bytes: u64,
+    },
+    /// The header has more than [`MAX_HEADER_COLUMNS`] columns.
+    #[error(
+        "the header has {columns} columns; at most {max} are read (the export has {export})",
+        max = MAX_HEADER_COLUMNS,
+        export = Column::ALL.len()
+    )]
+    TooWide {
+        /// How many columns it has.
+        columns: usize,
+    },
+    /// A header cell holds a control character such as NUL.
+    #[error(
+        "the header's column {column} contains a control character (U+{code:04X}); a header holds only printable text"
+    )]
+    ControlCharacter {
+        /// The column's position, from 1.
+        column: usize,
+        /// The character's code point.
+        code: u32,
+    },
 }
 
 /// What is wrong with the header's column names.
@@ -32,8 +77,11 @@ pub enum HeaderError {
 pub struct HeaderMismatch {
     /// Required columns the header does not name.
     pub missing: Vec<Column>,
-    /// Header cells that name no known column.
+    /// The first [`MAX_LISTED_HEADER_NAMES`] header cells that name no known column, as
+    /// [`echo`]ed.
     pub unknown: Vec<String>,
+    /// How many more unknown header cells there were.
+    pub more_unknown: usize,
     /// Columns named more than once.
     pub repeated: Vec<Column>,
 }
@@ -53,8 +101,12 @@ impl fmt::Display for HeaderMismatch {
             parts.push(format!("the header is missing columns {}", quote(names)));
         }
         if !self.unknown.is_empty() {
+            let more = match self.more_unknown {
+                0 => String::new(),
+                n => format!(" and {n} more"),
+            };
             parts.push(format!(
-                "the header has unknown columns {}",
+                "the header has unknown columns {}{more}",
                 quote(self.unknown.clone())
             ));
         }
@@ -99,9 +151,14 @@ pub enum RowError {
 pub struct SalesCsvReader<R: Read> {
     reader: csv::Reader<R>,
     positions: [usize; Column::ALL.len()],
+    /// The column of each header position.
+    columns: Vec<Option<Column>>,
     width: usize,
     latest_sale_date: NaiveDate,
     record: ByteRecord,
+    /// A record read ahead (to tell whether the current one is the last), with what reading
+    /// it returned.
+    peeked: Option<(ByteRecord, csv::Result<bool>)>,
 }
 
 impl<R: Read> SalesCsvReader<R> {
@@ -120,21 +177,36 @@ impl<R: Read> SalesCsvReader<R> {
             Ok(false) => return Err(HeaderError::Empty),
             Err(_) => return Err(HeaderError::NotUtf8),
         }
+        check_header_shape(&header, reader.position().byte())?;
         let mut positions = [usize::MAX; Column::ALL.len()];
         let mut mismatch = HeaderMismatch::default();
         for (index, cell) in header.iter().enumerate() {
+            let cell = if index + 1 == header.len() {
+                cell.strip_suffix(b"\r").unwrap_or(cell)
+            } else {
+                cell
+            };
             let name = std::str::from_utf8(cell).map_err(|_| HeaderError::NotUtf8)?;
+            if let Some(c) = name.chars().find(|c| c.is_control() && *c != '\t') {
+                return Err(HeaderError::ControlCharacter {
+                    column: index + 1,
+                    code: u32::from(c),
+                });
+            }
             match Column::from_header(name) {
                 Some(column) if positions[column as usize] != usize::MAX => {
                     mismatch.repeated.push(column);
                 }
                 Some(column) => positions[column as usize] = index,
+                None if mismatch.unknown.len() >= MAX_LISTED_HEADER_NAMES => {
+                    mismatch.more_unknown += 1;
+                }
                 None if name.trim().is_empty() => {
                     mismatch
                         .unknown
                         .push(format!("(unnamed column {})", index + 1));
                 }
-                None => mismatch.unknown.push(name.trim().to_owned()),
+                None => mismatch.unknown.push(echo(name.trim())),
             }
         }
         mismatch.missing = Column::ALL
@@ -144,26 +216,122 @@ impl<R: Read> SalesCsvReader<R> {
         if mismatch != HeaderMismatch::default() {
             return Err(HeaderError::Columns(mismatch));
         }
+        let mut columns = vec![None; header.len()];
+        for column in Column::ALL {
+            columns[positions[column as usize]] = Some(column);
+        }
         Ok(SalesCsvReader {
             reader,
             positions,
+            columns,
             width: header.len(),
             latest_sale_date,
             record: ByteRecord::new(),
+            peeked: None,
+        })
+    }
+
+    /// Reads the next record into `self.record`, or takes the one read ahead.
+    fn read_record(&mut self) -> csv::Result<bool> {
+        match self.peeked.take() {
+            Some((record, found)) => {
+                self.record = record;
+                found
+            }
+            None => self.reader.read_byte_record(&mut self.record),
+        }
+    }
+
+    /// True when no record follows the current one (it is read ahead and kept for later).
+    fn at_end(&mut self) -> bool {
+        let mut next = ByteRecord::new();
+        let found = self.reader.read_byte_record(&mut next);
+        let end = matches!(found, Ok(false));
+        self.peeked = Some((next, found));
+        end
+    }
+
+    /// The Sale ID of the current record, when it has the header's width and the cell reads.
+    fn readable_sale_id(&self) -> Option<SaleId> {
+        if self.record.len() != self.width {
+            return None;
+        }
+        let cell = self.record.get(self.positions[Column::SaleId as usize])?;
+        SaleId::parse(std::str::from_utf8(cell).ok()?).ok()
+    }
+
+    /// A quoted field that runs across line ends and either leaves the row with the wrong
+    /// number of fields or holds a whole row's worth of commas: a quote opened and never
+    /// closed where it should have been. The problem names the line the quote opened on.
+    fn unterminated_quote(&mut self, line: u64) -> Option<InputProblem> {
+        // The first field spanning lines: the fields before it are on the row's first line.
+        let (index, field) = self
+            .record
+            .iter()
+            .enumerate()
+            .find(|(_, field)| field.contains(&b'\n'))?;
+        let starts_on = line;
+        let commas = field.iter().filter(|b| **b == b',').count();
+        let width_wrong = self.record.len() != self.width;
+        if !width_wrong && commas + 1 < self.width {
+            return None;
+        }
+        let end_line = line + self.record.iter().map(count_line_ends).sum::<u64>();
+        let column = self.columns.get(index).copied().flatten();
+        let detail = if self.at_end() {
+            format!(
+                "a quote opened on line {starts_on} is never closed (the field runs to the end of the file)"
+            )
+        } else if width_wrong {
+            format!(
+                "a quote opened on line {starts_on} runs on to line {end_line}, leaving the row with {} fields where the header has {}: is a closing quote missing? (unterminated quote starting on line {starts_on}?)",
+                self.record.len(),
+                self.width
+            )
+        } else {
+            format!(
+                "a quote opened on line {starts_on} runs on to line {end_line} and takes in a whole row's worth of commas: is a closing quote missing? (unterminated quote starting on line {starts_on}?)"
+            )
+        };
+        Some(InputProblem {
+            line: Some(line),
+            column: column.map(|c| c.header().to_owned()),
+            value: None,
+            message: detail,
+            sale_id: None,
         })
     }
 
     /// How many bytes of the source have been consumed so far.
     pub fn bytes_read(&self) -> u64 {
-        self.reader.position().byte()
+        match &self.peeked {
+            Some((record, _)) => record.position().map_or(0, |p| p.byte()),
+            None => self.reader.position().byte(),
+        }
     }
 
-    fn parse_record(&self, line: u64) -> Result<SaleLine, InvalidRow> {
+    fn parse_record(&mut self, line: u64, bytes: u64) -> Result<SaleLine, InvalidRow> {
         let invalid = |sale_id, problems| InvalidRow {
             line,
             sale_id,
             problems,
         };
+        if let Some(mut problem) = self.unterminated_quote(line) {
+            let sale_id = self.readable_sale_id();
+            problem.sale_id = sale_id;
+            return Err(invalid(sale_id, vec![problem]));
+        }
+        if bytes > MAX_RECORD_BYTES as u64 {
+            let sale_id = self.readable_sale_id();
+            let mut problem = InputProblem::file(
+                Some(line),
+                format!(
+                    "the row is {bytes} bytes long; a row may be at most {MAX_RECORD_BYTES} bytes"
+                ),
+            );
+            problem.sale_id = sale_id;
+            return Err(invalid(sale_id, vec![problem]));
+        }
         if self.record.len() != self.width {
             let problem = InputProblem::file(
                 Some(line),
@@ -186,17 +354,17 @@ impl<R: Read> SalesCsvReader<R> {
         let date = cells.parse(Column::SaleDate, |t| SaleDate::parse(t, latest));
         let client_id = cells.parse(Column::ClientId, ClientId::parse);
         let location = cells.parse(Column::Location, Location::parse);
-        let payment_method = cells.parse(Column::PaymentMethod, |t| Ok(Label::parse_optional(t)));
+        let payment_method = cells.parse(Column::PaymentMethod, Label::parse);
         let product = cells.parse(Column::ItemName, ProductName::parse);
         let batch_number = cells.parse(Column::BatchNumber, |t| {
             crate::text::optional_cell(t)
                 .map(BatchNumber::parse)
                 .transpose()
         });
-        let sales_notes = cells.parse(Column::SalesNotes, |t| Ok(free_text(t)));
+        let sales_notes = cells.parse(Column::SalesNotes, free_text);
         let notes = cells.parse(Column::Notes, Note::parse_optional);
-        let color = cells.parse(Column::Color, |t| Ok(Label::parse_optional(t)));
-        let size = cells.parse(Column::Size, |t| Ok(Label::parse_optional(t)));
+        let color = cells.parse(Column::Color, Label::parse);
+        let size = cells.parse(Column::Size, Label::parse);
         let unit_price = cells.parse(Column::ItemPrice, UnitPrice::parse);
         let quantity = cells.parse(Column::Quantity, Quantity::parse);
         let subtotal = cells.parse(Column::Subtotal, Money::parse);
@@ -290,12 +458,21 @@ impl<R: Read> Iterator for SalesCsvReader<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            match self.reader.read_byte_record(&mut self.record) {
+            let found = self.read_record();
+            match found {
                 Ok(false) => return None,
                 Ok(true) if is_blank(&self.record) => continue,
                 Ok(true) => {
-                    let line = self.record.position().map_or(0, |p| p.line());
-                    return Some(self.parse_record(line).map_err(RowError::Invalid));
+                    let start = self
+                        .record
+                        .position()
+                        .cloned()
+                        .unwrap_or_else(csv::Position::new);
+                    let bytes = self.reader.position().byte().saturating_sub(start.byte());
+                    return Some(
+                        self.parse_record(start.line(), bytes)
+                            .map_err(RowError::Invalid),
+                    );
                 }
                 Err(error) => return Some(Err(RowError::Unreadable(into_io_error(error)))),
             }
@@ -325,7 +502,7 @@ impl RowCells<'_> {
             self.problems.push(InputProblem {
                 line: Some(self.line),
                 column: Some(column.header().to_owned()),
-                value: Some(String::from_utf8_lossy(bytes).into_owned()),
+                value: Some(echo(&String::from_utf8_lossy(bytes))),
                 message: "is not valid UTF-8 text".to_owned(),
                 sale_id: None,
             });
@@ -337,7 +514,7 @@ impl RowCells<'_> {
                 self.problems.push(InputProblem {
                     line: Some(self.line),
                     column: Some(column.header().to_owned()),
-                    value: Some(text.to_owned()),
+                    value: Some(echo(text)),
                     message: error.to_string(),
                     sale_id: None,
                 });
@@ -345,6 +522,36 @@ impl RowCells<'_> {
             }
         }
     }
+}
+
+/// Refuses a header that cannot be the export's before reading its names: CR-only line ends,
+/// too long, too wide. `end` is the byte just after the header line.
+fn check_header_shape(header: &ByteRecord, end: u64) -> Result<(), HeaderError> {
+    let last = header.len().saturating_sub(1);
+    let inner_cr = header.iter().enumerate().any(|(index, cell)| {
+        let cell = if index == last {
+            cell.strip_suffix(b"\r").unwrap_or(cell)
+        } else {
+            cell
+        };
+        cell.contains(&b'\r')
+    });
+    if inner_cr {
+        return Err(HeaderError::CrLineEnds);
+    }
+    if end > MAX_HEADER_BYTES as u64 {
+        return Err(HeaderError::TooLong { bytes: end });
+    }
+    if header.len() > MAX_HEADER_COLUMNS {
+        return Err(HeaderError::TooWide {
+            columns: header.len(),
+        });
+    }
+    Ok(())
+}
+
+fn count_line_ends(field: &[u8]) -> u64 {
+    field.iter().filter(|b| **b == b'\n').count() as u64
 }
 
 /// A line holding nothing but its line end.
@@ -528,6 +735,205 @@ mod tests {
     #[test]
     fn a_header_without_rows_yields_nothing() {
         assert!(read(&format!("{HEADER}\n")).is_empty());
+    }
+
+    #[test]
+    fn echoes_a_few_dozen_characters_of_a_long_bad_value() {
+        let long = "9".repeat(60_000);
+        let row = ROW.replacen("3/1/2025", &format!("3/1/{long}"), 1);
+        let rows = read(&format!("{HEADER}\n{row}\n"));
+        let problem = &rows[0].as_ref().unwrap_err().problems[0];
+        let value = problem.value.as_deref().unwrap();
+        assert!(
+            value.chars().count() <= crate::MAX_ECHO_CHARS + 40,
+            "{value}"
+        );
+        assert!(value.ends_with("… (60004 bytes in all)"), "{value}");
+    }
+
+    #[test]
+    fn names_a_bounded_number_of_unknown_header_columns_briefly() {
+        let extra: Vec<String> = (0..40).map(|n| format!("{n}{}", "x".repeat(78))).collect();
+        let header = format!("{HEADER},{}", extra.join(","));
+        let error = SalesCsvReader::new(format!("{header}\n").as_bytes(), latest())
+            .err()
+            .unwrap();
+        let message = error.to_string();
+        assert!(message.len() < 1_000, "{} bytes", message.len());
+        assert!(message.contains("and 30 more"), "{message}");
+    }
+
+    #[test]
+    fn refuses_a_text_cell_longer_than_255_characters_naming_its_column() {
+        for (column, name) in [
+            ("Credit card (AMEX-Keyed)", "Payment Method"),
+            ("10 Practice Credits", "Item name"),
+        ] {
+            let row = ROW.replace(column, &"P".repeat(1_000));
+            let problems = only_problems(&format!("{HEADER}\n{row}\n"));
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert!(
+                problems[0].starts_with(&format!("line 2, column {name}: 'PPPP")),
+                "{}",
+                problems[0]
+            );
+            assert!(problems[0].ends_with("(1000 bytes in all)' is longer than 255 characters"));
+        }
+        let sales_notes = ROW.replace(",,Golf", &format!(",{},Golf", "n".repeat(256)));
+        let problems = only_problems(&format!("{HEADER}\n{sales_notes}\n"));
+        assert!(
+            problems[0].starts_with("line 2, column Sales Notes: "),
+            "{problems:?}"
+        );
+        let color = ROW.replace("---,---,32", &format!("{},---,32", "c".repeat(256)));
+        let problems = only_problems(&format!("{HEADER}\n{color}\n"));
+        assert!(
+            problems[0].starts_with("line 2, column Color: "),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn refuses_a_nul_byte_or_control_character_in_any_text_cell_naming_its_column() {
+        let cases = [
+            (
+                ROW.replace(",,Golf - experience,,", ",,Golf - experience,a\0b,"),
+                "Notes",
+            ),
+            (ROW.replace(",,Golf", ",x\u{1}y,Golf"), "Sales Notes"),
+            (ROW.replace("AMEX", "AM\0EX"), "Payment Method"),
+            (ROW.replace("10 Practice", "10\u{7f}Practice"), "Item name"),
+        ];
+        for (row, column) in cases {
+            let problems = only_problems(&format!("{HEADER}\n{row}\n"));
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert!(
+                problems[0].starts_with(&format!("line 2, column {column}: ")),
+                "{problems:?}"
+            );
+            assert!(problems[0].contains("control character"), "{problems:?}");
+            assert!(!problems[0].contains('\0'));
+        }
+        let tab = ROW.replace(",,Golf", ",a\tb,Golf");
+        assert!(read(&format!("{HEADER}\n{tab}\n"))[0].is_ok());
+    }
+
+    #[test]
+    fn only_note_columns_may_span_lines() {
+        let note = ROW.replace(",,Golf", ",\"first\nsecond\",Golf");
+        assert!(read(&format!("{HEADER}\n{note}\n"))[0].is_ok());
+        let item = ROW.replace("10 Practice Credits", "\"10 Practice\nCredits\"");
+        let problems = only_problems(&format!("{HEADER}\n{item}\n"));
+        assert_eq!(
+            problems,
+            vec![
+                "line 2, column Item name: '10 Practice\\nCredits' contains a line break (only Sales Notes and Notes may span lines)"
+            ]
+        );
+    }
+
+    fn header_error(text: &[u8]) -> String {
+        SalesCsvReader::new(text, latest())
+            .err()
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn refuses_a_row_longer_than_64_kib_and_keeps_reading() {
+        let long = ROW.replace(",,Golf", &format!(",\"{}\",Golf", "n, ".repeat(40_000)));
+        let rows = read(&format!("{HEADER}\n{long}\n{ROW}\n"));
+        assert_eq!(rows.len(), 2);
+        let invalid = rows[0].as_ref().unwrap_err();
+        let messages: Vec<String> = invalid.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            messages,
+            vec!["line 2: the row is 120132 bytes long; a row may be at most 65536 bytes"]
+        );
+        assert_eq!(invalid.sale_id, Some(SaleId::new(3971).unwrap()));
+        assert!(rows[1].is_ok());
+    }
+
+    #[test]
+    fn refuses_a_header_with_a_nul_byte_as_a_header_problem() {
+        let header = HEADER.replace("Sale ID", "Sale\0ID");
+        assert_eq!(
+            header_error(format!("{header}\n{ROW}\n").as_bytes()),
+            "the header's column 3 contains a control character (U+0000); a header holds only printable text"
+        );
+    }
+
+    #[test]
+    fn refuses_a_header_wider_or_longer_than_its_bounds() {
+        let extra: Vec<String> = (0..100).map(|n| format!("c{n}")).collect();
+        let wide = format!("{HEADER},{}", extra.join(","));
+        assert_eq!(
+            header_error(format!("{wide}\n").as_bytes()),
+            "the header has 119 columns; at most 64 are read (the export has 19)"
+        );
+        let long = format!("{HEADER},{}", "x".repeat(10_000));
+        assert_eq!(
+            header_error(format!("{long}\n").as_bytes()),
+            "the header line is 10232 bytes long; at most 4096 are read"
+        );
+    }
+
+    #[test]
+    fn detects_a_file_whose_lines_end_with_cr_alone() {
+        let text = format!("{HEADER}\r{ROW}\r{ROW}\r");
+        assert_eq!(
+            header_error(text.as_bytes()),
+            "the lines of the file end with CR alone (old Mac line ends); save it with LF or CRLF line ends"
+        );
+    }
+
+    #[test]
+    fn reports_a_quote_that_is_never_closed() {
+        let open = ROW.replace(",,Golf", ",\"VIP,Golf");
+        let rows = read(&format!("{HEADER}\n{ROW}\n{open}\n"));
+        assert_eq!(rows.len(), 2);
+        let problems: Vec<String> = rows[1]
+            .as_ref()
+            .unwrap_err()
+            .problems
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            problems,
+            vec![
+                "line 3, column Sales Notes: a quote opened on line 3 is never closed (the field runs to the end of the file)"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_stray_quote_never_merges_two_rows_silently() {
+        let opened = ROW.replace(",,Golf", ",\"VIP,Golf");
+        let closed = ROW
+            .replace("3971", "3972")
+            .replace(",,Golf", ",note\",Golf");
+        let rows = read(&format!("{HEADER}\n{opened}\n{closed}\n{ROW}\n"));
+        assert_eq!(rows.len(), 2, "the merged row, then the last");
+        let invalid = rows[0].as_ref().unwrap_err();
+        let messages: Vec<String> = invalid.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            messages,
+            vec![
+                "line 2, column Sales Notes: a quote opened on line 2 runs on to line 3 and takes in a whole row's worth of commas: is a closing quote missing? (unterminated quote starting on line 2?)"
+            ]
+        );
+        assert_eq!(rows[1].as_ref().unwrap().line, 4);
+    }
+
+    #[test]
+    fn a_note_may_span_lines_and_hold_some_commas() {
+        let note = ROW.replace(",,Golf", ",\"Paid, in part,\nsee batch, 4\",Golf");
+        let rows = read(&format!("{HEADER}\n{note}\n"));
+        assert_eq!(
+            rows[0].as_ref().unwrap().sales_notes.as_deref(),
+            Some("Paid, in part,\nsee batch, 4")
+        );
     }
 
     #[test]

@@ -1,4 +1,11 @@
 //! Text values: product names, notes and short labels.
+//!
+//! Every text cell of an export obeys two rules, checked by the constructors here:
+//! - at most [`MAX_TEXT_CHARS`] (255) characters, the design's `VARCHAR(255)`;
+//! - no control character (`NUL`, the other C0 codes, `DEL`, C1 codes), except tab; line
+//!   breaks (`\n`, `\r`) are allowed only in the two free-text note columns (`Sales Notes`,
+//!   `Notes`). PostgreSQL cannot store `NUL` in text at all, and a line break in a short label
+//!   is a sign of a quote that was never closed.
 
 use std::fmt;
 
@@ -6,8 +13,30 @@ use serde::Serialize;
 
 use crate::ValueError;
 
-/// The longest product name or order note the design allows, in characters.
+/// The longest text cell the design allows (`VARCHAR(255)`), in characters: item names,
+/// payment methods, colors, sizes, sales notes and notes.
 pub const MAX_TEXT_CHARS: usize = 255;
+
+/// Checks the rules every text cell obeys: length, and control characters (tab always
+/// allowed, line breaks only where `multi_line`).
+fn check_text(text: &str, multi_line: bool) -> Result<(), ValueError> {
+    if let Some(c) = text
+        .chars()
+        .find(|&c| c.is_control() && c != '\t' && !(multi_line && matches!(c, '\n' | '\r')))
+    {
+        return Err(if matches!(c, '\n' | '\r') {
+            ValueError::LineBreak
+        } else {
+            ValueError::ControlCharacter { code: u32::from(c) }
+        });
+    }
+    if text.len() > MAX_TEXT_CHARS && text.chars().count() > MAX_TEXT_CHARS {
+        return Err(ValueError::TooLong {
+            max: MAX_TEXT_CHARS,
+        });
+    }
+    Ok(())
+}
 
 /// The marker the exports write for "no value".
 pub const NO_VALUE: &str = "---";
@@ -27,17 +56,14 @@ pub fn optional_cell(text: &str) -> Option<&str> {
 pub struct ProductName(String);
 
 impl ProductName {
-    /// Trims surrounding whitespace and checks the name is present and short enough.
+    /// Trims surrounding whitespace and checks the name is present, short enough and free of
+    /// control characters other than tab.
     pub fn parse(text: &str) -> Result<Self, ValueError> {
         let name = text.trim();
         if name.is_empty() {
             return Err(ValueError::Missing);
         }
-        if name.chars().count() > MAX_TEXT_CHARS {
-            return Err(ValueError::TooLong {
-                max: MAX_TEXT_CHARS,
-            });
-        }
+        check_text(name, false)?;
         Ok(ProductName(name.to_owned()))
     }
 
@@ -53,22 +79,20 @@ impl fmt::Display for ProductName {
     }
 }
 
-/// The `Notes` of a line: free text kept as written, at most 255 characters.
+/// The `Notes` of a line: free text kept as written, at most 255 characters, which may span
+/// lines but holds no other control character than tab.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct Note(String);
 
 impl Note {
-    /// Accepts text of at most 255 characters; `None` for an empty cell or `---`.
+    /// Accepts text of at most 255 characters with no control character but tab and line
+    /// breaks; `None` for an empty cell or `---`.
     pub fn parse_optional(text: &str) -> Result<Option<Self>, ValueError> {
         let Some(text) = optional_cell(text) else {
             return Ok(None);
         };
-        if text.chars().count() > MAX_TEXT_CHARS {
-            return Err(ValueError::TooLong {
-                max: MAX_TEXT_CHARS,
-            });
-        }
+        check_text(text, true)?;
         Ok(Some(Note(text.to_owned())))
     }
 
@@ -78,15 +102,27 @@ impl Note {
     }
 }
 
-/// A short label (payment method, color, size): trimmed, never empty.
+/// A short label (payment method, color, size): trimmed, never empty, at most 255 characters
+/// on one line, no control character but tab.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct Label(String);
 
 impl Label {
-    /// `None` for an empty cell or `---`, otherwise the trimmed text.
+    /// `None` for an empty cell or `---`, otherwise the trimmed text, checked.
+    pub fn parse(text: &str) -> Result<Option<Self>, ValueError> {
+        let Some(text) = optional_cell(text) else {
+            return Ok(None);
+        };
+        let label = text.trim();
+        check_text(label, false)?;
+        Ok(Some(Label(label.to_owned())))
+    }
+
+    /// As [`Label::parse`], for text already checked (read back from the store): `None` also
+    /// for text that [`Label::parse`] refuses, so no invalid label exists either way.
     pub fn parse_optional(text: &str) -> Option<Self> {
-        optional_cell(text).map(|text| Label(text.trim().to_owned()))
+        Label::parse(text).ok().flatten()
     }
 
     /// The trimmed text.
@@ -102,8 +138,15 @@ impl fmt::Display for Label {
 }
 
 /// Free text kept exactly as written (`Sales Notes`); `None` for an empty cell or `---`.
-pub fn free_text(text: &str) -> Option<String> {
-    optional_cell(text).map(str::to_owned)
+///
+/// The same rules as a [`Note`]: at most 255 characters, no control character but tab and
+/// line breaks.
+pub fn free_text(text: &str) -> Result<Option<String>, ValueError> {
+    let Some(text) = optional_cell(text) else {
+        return Ok(None);
+    };
+    check_text(text, true)?;
+    Ok(Some(text.to_owned()))
 }
 
 #[cfg(test)]
@@ -139,12 +182,55 @@ mod tests {
         assert_eq!(Label::parse_optional("---"), None);
         assert_eq!(Label::parse_optional("  "), None);
         assert_eq!(Note::parse_optional(""), Ok(None));
-        assert_eq!(free_text("---"), None);
+        assert_eq!(free_text("---"), Ok(None));
         assert_eq!(
             Label::parse_optional(" Credit card (AMEX-Keyed) ")
                 .unwrap()
                 .as_str(),
             "Credit card (AMEX-Keyed)"
+        );
+    }
+
+    #[test]
+    fn labels_are_at_most_255_characters_on_one_line() {
+        assert!(Label::parse(&"é".repeat(255)).unwrap().is_some());
+        assert_eq!(
+            Label::parse(&"é".repeat(256)),
+            Err(ValueError::TooLong { max: 255 })
+        );
+        assert_eq!(Label::parse("Visa\nMC"), Err(ValueError::LineBreak));
+        assert_eq!(Label::parse_optional(&"x".repeat(256)), None);
+    }
+
+    #[test]
+    fn text_refuses_nul_and_control_characters_but_allows_tabs() {
+        assert_eq!(
+            ProductName::parse("Wa\0ter"),
+            Err(ValueError::ControlCharacter { code: 0 })
+        );
+        assert_eq!(
+            Note::parse_optional("a\u{1b}[31m"),
+            Err(ValueError::ControlCharacter { code: 0x1b })
+        );
+        assert_eq!(
+            free_text("x\u{85}"),
+            Err(ValueError::ControlCharacter { code: 0x85 })
+        );
+        assert_eq!(
+            Label::parse("\u{7f}"),
+            Err(ValueError::ControlCharacter { code: 0x7f })
+        );
+        assert!(ProductName::parse("Club\tset").is_ok());
+        assert_eq!(
+            Note::parse_optional("first\r\nsecond")
+                .unwrap()
+                .unwrap()
+                .as_str(),
+            "first\r\nsecond"
+        );
+        assert_eq!(
+            free_text(&"n".repeat(256)),
+            Err(ValueError::TooLong { max: 255 })
         );
     }
 

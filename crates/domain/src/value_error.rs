@@ -59,6 +59,18 @@ pub enum ValueError {
         /// The accepted spellings, for the message.
         allowed: &'static str,
     },
+    /// A control character (`NUL`, escape, `DEL`, ...) in text; only tab is allowed, and line
+    /// breaks in notes.
+    #[error(
+        "contains a control character (U+{code:04X}); text may hold tabs, and line breaks in notes, but no other"
+    )]
+    ControlCharacter {
+        /// The character's code point.
+        code: u32,
+    },
+    /// A line break in a column that holds one line.
+    #[error("contains a line break (only Sales Notes and Notes may span lines)")]
+    LineBreak,
     /// Text longer than the column's limit.
     #[error("is longer than {max} characters")]
     TooLong {

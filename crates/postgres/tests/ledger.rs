@@ -376,9 +376,49 @@ async fn the_database_itself_refuses_what_the_domain_refuses() {
         "UPDATE order_items SET total = total + 1",
         "UPDATE order_items SET subtotal = subtotal + 1, total = total + 1",
         "UPDATE order_items SET product_id = product_id + 1000",
+        // Amounts the read side could not read back, text longer than a cell may be, control
+        // characters (migration m20261125_000005_bound_amounts).
+        "UPDATE products SET price = 1000000000000000",
+        "UPDATE products SET price = 0.1234567",
+        "UPDATE products SET name = E'Wa\\x01ter'",
+        "UPDATE orders SET total = 1999999999999999.999998",
+        "UPDATE orders SET subtotal = -1000000000000000",
+        "UPDATE orders SET amount_paid = 0.0000001",
+        "UPDATE orders SET discount_percentage = 1e15",
+        "UPDATE orders SET payment_method = repeat('x', 256)",
+        "UPDATE orders SET sales_notes = repeat('x', 256)",
+        "UPDATE orders SET payment_method = E'Visa\\nMC'",
+        "UPDATE orders SET sales_notes = E'VIP\\x1b[31m'",
+        "UPDATE order_items SET amount_paid = 1000000000000000",
+        "UPDATE order_items SET unit_price = 0.1234567",
+        "UPDATE order_items SET color = repeat('x', 256)",
+        "UPDATE order_items SET size = repeat('x', 256)",
+        "UPDATE order_items SET payment_method = repeat('x', 256)",
+        "UPDATE order_items SET sales_notes = repeat('x', 256)",
+        "UPDATE order_items SET color = E'red\\x7f'",
+        "UPDATE order_items SET notes = E'a\\x02b'",
     ];
     for sql in refused {
         let result = db.execute_unprepared(sql).await;
-        assert!(result.is_err(), "the database accepted: {sql}");
+        let error = result
+            .err()
+            .unwrap_or_else(|| panic!("the database accepted: {sql}"));
+        // Refused by a rule, not by a mistake in the statement.
+        let error = error.to_string();
+        assert!(
+            error.contains("violates") || error.contains("too long"),
+            "{sql}: {error}"
+        );
+    }
+    let accepted = [
+        "UPDATE orders SET sales_notes = E'first\\r\\nsecond\\twith a tab'",
+        "UPDATE order_items SET notes = E'first\\nsecond', color = E'red\\tblue'",
+        "UPDATE orders SET total = 999999999999999.999999",
+        "UPDATE order_items SET amount_paid = 252.00",
+    ];
+    for sql in accepted {
+        db.execute_unprepared(sql)
+            .await
+            .unwrap_or_else(|error| panic!("the database refused {sql}: {error}"));
     }
 }
