@@ -725,3 +725,56 @@ async fn the_openapi_document_declares_the_bearer_scheme_and_the_401_answers() {
         "health stays open"
     );
 }
+
+// Text parameters.
+
+#[actix_web::test]
+async fn a_nul_or_control_character_in_a_text_parameter_is_a_400_naming_it() {
+    for (uri, name) in [
+        ("/api/v1/products?q=wat%00er", "q"),
+        ("/api/v1/products?q=a%0Ab", "q"),
+        ("/api/v1/imports?filename=x%00.csv", "filename"),
+    ] {
+        let request = if name == "filename" {
+            test::TestRequest::post()
+                .uri(uri)
+                .insert_header(("content-type", "text/csv"))
+                .set_payload("x")
+        } else {
+            test::TestRequest::get().uri(uri)
+        };
+        let (status, content_type, body) = send(Ports::default(), request).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        assert_eq!(content_type, "application/problem+json");
+        assert_eq!(body["parameter"], name, "{body}");
+    }
+}
+
+#[actix_web::test]
+async fn a_text_parameter_longer_than_255_characters_is_a_400() {
+    let long = "a".repeat(256);
+    let (status, _, body) = get(Ports::default(), &format!("/api/v1/products?q={long}")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["parameter"], "q");
+}
+
+#[actix_web::test]
+async fn a_bad_parameter_value_is_echoed_briefly() {
+    let long = "9".repeat(20_000);
+    let (status, _, body) = get(Ports::default(), &format!("/api/v1/orders?sale_id=x{long}")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let detail = body["detail"].as_str().unwrap();
+    assert!(detail.len() < 300, "{} bytes: {detail:.200}", detail.len());
+}
+
+#[actix_web::test]
+async fn an_unknown_parameter_with_a_huge_name_is_named_briefly() {
+    let name = "z".repeat(20_000);
+    let (status, _, body) = get(Ports::default(), &format!("/api/v1/products?{name}=1")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body.to_string().len() < 2_000,
+        "{} bytes",
+        body.to_string().len()
+    );
+}

@@ -27,7 +27,7 @@ pub async fn list_products(
 ) -> Result<HttpResponse, ApiError> {
     let page = params::page(query.limit.as_deref(), query.offset.as_deref())?;
     let filter = ProductFilter {
-        name_contains: query.q.clone().filter(|q| !q.trim().is_empty()),
+        name_contains: params::text("q", query.q.as_deref())?.filter(|q| !q.trim().is_empty()),
     };
     let products = state.products.list_products(&filter, page).await?;
     Ok(HttpResponse::Ok().json(ProductPage::from_page(&products)))

@@ -71,7 +71,7 @@ pub async fn create_import(
         UploadFormat::Multipart => {
             receive_multipart(Multipart::new(request.headers(), payload), limit).await?
         }
-        UploadFormat::Csv => receive(raw_file_name(&query), payload, limit).await?,
+        UploadFormat::Csv => receive(raw_file_name(&query)?, payload, limit).await?,
     };
     let requested_by = request
         .extensions()
@@ -130,12 +130,10 @@ impl UploadFormat {
 }
 
 /// The file name recorded for a raw body: `?filename=`, or a default.
-fn raw_file_name(query: &ImportQuery) -> String {
-    query
-        .filename
-        .clone()
+fn raw_file_name(query: &ImportQuery) -> Result<String, ApiError> {
+    Ok(params::text("filename", query.filename.as_deref())?
         .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_FILE_NAME.to_owned())
+        .unwrap_or_else(|| DEFAULT_FILE_NAME.to_owned()))
 }
 
 /// Imports a received upload with the same use case as the CLI, on the service's runtime (off
@@ -223,12 +221,12 @@ async fn receive_multipart(mut form: Multipart, limit: u64) -> Result<Upload, Ap
             }
             continue;
         }
-        let name = field
-            .content_disposition()
-            .and_then(|d| d.get_filename())
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or(DEFAULT_FILE_NAME)
-            .to_owned();
+        let name = params::text(
+            "filename",
+            field.content_disposition().and_then(|d| d.get_filename()),
+        )?
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_FILE_NAME.to_owned());
         return receive(name, field, limit).await;
     }
     Err(ApiError::MissingFile(

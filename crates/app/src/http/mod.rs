@@ -23,6 +23,7 @@ use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 use zinc_application::Gatekeeper;
+use zinc_domain::{MAX_MESSAGE_CHARS, echo};
 use zinc_ports::{
     ImportHistory, OrderBook, ProductCatalog, SalesFigures, SalesLedger, StoreHealth,
 };
@@ -135,14 +136,24 @@ fn query_error(error: QueryPayloadError) -> ApiError {
         other => other.to_string(),
     };
     ApiError::BadParameter {
-        name: named_in(&message).unwrap_or_else(|| "query".to_owned()),
-        reason: message,
+        name: named_in(&message).map_or_else(|| "query".to_owned(), |name| echo(&name)),
+        reason: cut(&message),
     }
 }
 
 fn path_error(error: PathError) -> ApiError {
     ApiError::BadParameter {
         name: "path".to_owned(),
-        reason: error.to_string(),
+        reason: cut(&error.to_string()),
+    }
+}
+
+/// A framework's message, which may quote the client's input, cut to a readable length.
+fn cut(message: &str) -> String {
+    if message.chars().count() <= MAX_MESSAGE_CHARS {
+        message.to_owned()
+    } else {
+        let head: String = message.chars().take(MAX_MESSAGE_CHARS).collect();
+        format!("{head}…")
     }
 }

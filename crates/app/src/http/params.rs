@@ -7,7 +7,7 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::IntoParams;
-use zinc_domain::{ClientId, DateBounds, Location, Page, RankBy, SaleId};
+use zinc_domain::{ClientId, DateBounds, Location, MAX_TEXT_CHARS, Page, RankBy, SaleId, echo};
 
 use super::problem::ApiError;
 
@@ -33,7 +33,7 @@ fn convert<T>(
 pub fn date(name: &str, value: Option<&str>) -> Result<Option<NaiveDate>, ApiError> {
     convert(name, value, |text| {
         NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .map_err(|_| format!("'{text}' is not a date written YYYY-MM-DD"))
+            .map_err(|_| format!("'{}' is not a date written YYYY-MM-DD", echo(text)))
     })
 }
 
@@ -53,7 +53,7 @@ where
     convert(name, value, |text| {
         let n: T = text
             .parse()
-            .map_err(|_| format!("'{text}' is not a whole number"))?;
+            .map_err(|_| format!("'{}' is not a whole number", echo(text)))?;
         if n < min || n > max {
             return Err(format!("must be between {min} and {max}, got {n}"));
         }
@@ -64,7 +64,24 @@ where
 /// One of the two locations, written exactly.
 pub fn location(value: Option<&str>) -> Result<Option<Location>, ApiError> {
     convert("location", value, |text| {
-        Location::parse(text).map_err(|e| format!("'{text}' {e}"))
+        Location::parse(text).map_err(|e| format!("'{}' {e}", echo(text)))
+    })
+}
+
+/// Free text (a search, a file name): at most [`MAX_TEXT_CHARS`] characters and no control
+/// character (PostgreSQL refuses NUL; the others have no business in a name).
+pub fn text(name: &str, value: Option<&str>) -> Result<Option<String>, ApiError> {
+    convert(name, value, |text| {
+        if text.chars().count() > MAX_TEXT_CHARS {
+            Err(format!("is longer than {MAX_TEXT_CHARS} characters"))
+        } else if text.chars().any(char::is_control) {
+            Err(format!(
+                "'{}' holds a control character (a NUL, a line break, ...)",
+                echo(text)
+            ))
+        } else {
+            Ok(text.to_owned())
+        }
     })
 }
 
@@ -73,7 +90,7 @@ pub fn flag(name: &str, value: Option<&str>) -> Result<bool, ApiError> {
     Ok(convert(name, value, |text| match text {
         "true" | "1" => Ok(true),
         "false" | "0" => Ok(false),
-        _ => Err(format!("'{text}' is not true or false")),
+        _ => Err(format!("'{}' is not true or false", echo(text))),
     })?
     .unwrap_or(false))
 }
@@ -149,14 +166,14 @@ impl OrderQuery {
     /// The client filter.
     pub fn client_id(&self) -> Result<Option<ClientId>, ApiError> {
         convert("client_id", self.client_id.as_deref(), |text| {
-            ClientId::parse(text).map_err(|e| format!("'{text}' {e}"))
+            ClientId::parse(text).map_err(|e| format!("'{}' {e}", echo(text)))
         })
     }
 
     /// The sale filter.
     pub fn sale_id(&self) -> Result<Option<SaleId>, ApiError> {
         convert("sale_id", self.sale_id.as_deref(), |text| {
-            SaleId::parse(text).map_err(|e| format!("'{text}' {e}"))
+            SaleId::parse(text).map_err(|e| format!("'{}' {e}", echo(text)))
         })
     }
 }
@@ -216,7 +233,8 @@ impl TopProductsQuery {
     /// The ranking.
     pub fn by(&self) -> Result<RankBy, ApiError> {
         Ok(convert("by", self.by.as_deref(), |text| {
-            RankBy::parse(text).ok_or_else(|| format!("'{text}' is not revenue or quantity"))
+            RankBy::parse(text)
+                .ok_or_else(|| format!("'{}' is not revenue or quantity", echo(text)))
         })?
         .unwrap_or_default())
     }
