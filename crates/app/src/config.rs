@@ -63,6 +63,11 @@ pub struct Config {
     pub migrate_on_start: bool,
     /// The largest upload accepted, in bytes (`ZINC_MAX_UPLOAD_BYTES`).
     pub max_upload_bytes: u64,
+    /// How long an upload may send nothing before it is cut with a 408
+    /// (`ZINC_UPLOAD_IDLE_TIMEOUT`, seconds).
+    pub upload_idle_timeout: Duration,
+    /// Uploads received or imported at once; more get a 429 (`ZINC_MAX_CONCURRENT_UPLOADS`).
+    pub max_concurrent_uploads: usize,
     /// The ISO 4217 code of the amounts in the exports (`ZINC_CURRENCY`).
     pub currency: String,
     /// How long in-flight requests may run after SIGTERM/SIGINT (`ZINC_SHUTDOWN_TIMEOUT`).
@@ -255,6 +260,18 @@ impl Config {
             "must be a positive number of bytes",
             |t| t.parse().ok().filter(|n| *n > 0),
         )?;
+        let upload_idle_timeout = source.parsed(
+            "ZINC_UPLOAD_IDLE_TIMEOUT",
+            Duration::from_secs(30),
+            "must be a positive number of seconds",
+            seconds,
+        )?;
+        let max_concurrent_uploads = source.parsed(
+            "ZINC_MAX_CONCURRENT_UPLOADS",
+            4,
+            "must be a whole number from 1 to 1000",
+            |t| t.parse().ok().filter(|n| (1..=1000).contains(n)),
+        )?;
         let currency = source.parsed(
             "ZINC_CURRENCY",
             DEFAULT_CURRENCY.to_owned(),
@@ -333,6 +350,8 @@ impl Config {
             bind,
             migrate_on_start,
             max_upload_bytes,
+            upload_idle_timeout,
+            max_concurrent_uploads,
             currency,
             shutdown_timeout,
             log_format,
@@ -373,6 +392,8 @@ impl std::fmt::Debug for Config {
             .field("bind", &self.bind)
             .field("migrate_on_start", &self.migrate_on_start)
             .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("upload_idle_timeout", &self.upload_idle_timeout)
+            .field("max_concurrent_uploads", &self.max_concurrent_uploads)
             .field("currency", &self.currency)
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("log_format", &self.log_format)

@@ -9,7 +9,9 @@ use reqwest::multipart::{Form, Part};
 use reqwest::{Client, StatusCode};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::Value;
-use zinc_e2e::{FileSale, Server, Zinc, generate, generate_sales, real_export_path, sales_from};
+use zinc_e2e::{
+    FileSale, Server, Zinc, generate, generate_sales, real_export, real_export_path, sales_from,
+};
 use zinc_testkit::{SalesSpec, TestDatabase};
 
 const ZINC: Zinc = Zinc::at(env!("CARGO_BIN_EXE_zinc"));
@@ -365,4 +367,80 @@ async fn serve_with_import_starts_with_the_real_export_loaded() {
     drop(server);
     let down = ZINC.run(database.url(), &["probe", "--address", address]);
     assert_eq!(down.status.code(), Some(3), "{down:?}");
+}
+
+/// Opens a raw connection and starts an upload of `declared` bytes, sending only a few.
+async fn start_slow_upload(server: &Server, declared: usize) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let address = server.base_url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /api/v1/imports HTTP/1.1\r\nHost: {address}\r\nContent-Type: text/csv\r\n\
+         Content-Length: {declared}\r\n\r\nSale Date,"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream
+}
+
+/// Reads the response's status line (and whatever follows) from `stream`.
+async fn read_response(stream: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut buffer = vec![0; 4096];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(20), stream.read(&mut buffer))
+        .await
+        .expect("an answer within 20 s")
+        .unwrap();
+    String::from_utf8_lossy(&buffer[..n]).into_owned()
+}
+
+#[tokio::test]
+async fn an_upload_that_stops_sending_is_cut_with_a_408() {
+    let database = TestDatabase::empty().await;
+    let server = ZINC.serve(database.url(), &[], &[("ZINC_UPLOAD_IDLE_TIMEOUT", "1")]);
+    let started = std::time::Instant::now();
+    let mut stream = start_slow_upload(&server, 100_000).await;
+    let response = read_response(&mut stream).await;
+    assert!(response.starts_with("HTTP/1.1 408"), "{response}");
+    assert!(response.contains("application/problem+json"), "{response}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[tokio::test]
+async fn uploads_beyond_the_concurrent_limit_get_a_429_with_retry_after() {
+    let database = TestDatabase::empty().await;
+    let server = ZINC.serve(
+        database.url(),
+        &[],
+        &[
+            ("ZINC_MAX_CONCURRENT_UPLOADS", "1"),
+            ("ZINC_UPLOAD_IDLE_TIMEOUT", "3"),
+        ],
+    );
+    let mut slow = start_slow_upload(&server, 100_000).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let client = Client::new();
+    let refused = client
+        .post(server.url("/api/v1/imports"))
+        .header("content-type", "text/csv")
+        .body(real_export())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(
+        refused.headers()["content-type"],
+        "application/problem+json"
+    );
+
+    // Once the slow one is cut, uploads are taken again.
+    assert!(read_response(&mut slow).await.starts_with("HTTP/1.1 408"));
+    let accepted = client
+        .post(server.url("/api/v1/imports"))
+        .header("content-type", "text/csv")
+        .body(real_export())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), StatusCode::CREATED);
 }

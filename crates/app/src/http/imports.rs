@@ -6,6 +6,7 @@
 //! disconnects does not leave a half-written import (it is one transaction anyway).
 
 use std::io::{BufReader, Seek, SeekFrom, Write};
+use std::time::Duration;
 
 use actix_multipart::Multipart;
 use actix_web::http::header::{self, ContentType};
@@ -63,15 +64,24 @@ pub async fn create_import(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let mode = import_mode(&query)?;
+    // Held until the import ends: receiving and importing both count.
+    let _slot = state
+        .upload_slots
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| ApiError::TooManyUploads {
+            limit: state.max_concurrent_uploads(),
+        })?;
     let limit = state.max_upload_bytes;
+    let idle = state.upload_idle_timeout;
     if declared_length(&request).is_some_and(|length| length > limit) {
         return Err(ApiError::PayloadTooLarge { limit });
     }
     let upload = match UploadFormat::of(&request)? {
         UploadFormat::Multipart => {
-            receive_multipart(Multipart::new(request.headers(), payload), limit).await?
+            receive_multipart(Multipart::new(request.headers(), payload), limit, idle).await?
         }
-        UploadFormat::Csv => receive(raw_file_name(&query)?, payload, limit).await?,
+        UploadFormat::Csv => receive(raw_file_name(&query)?, payload, limit, idle).await?,
     };
     let requested_by = request
         .extensions()
@@ -210,13 +220,17 @@ fn declared_length(request: &HttpRequest) -> Option<u64> {
         .ok()
 }
 
-async fn receive_multipart(mut form: Multipart, limit: u64) -> Result<Upload, ApiError> {
-    while let Some(field) = form.next().await {
+async fn receive_multipart(
+    mut form: Multipart,
+    limit: u64,
+    idle: Duration,
+) -> Result<Upload, ApiError> {
+    while let Some(field) = next_within(idle, &mut form).await? {
         let field = field.map_err(|e| ApiError::BadUpload(e.to_string()))?;
         if field.name() != Some("file") {
             // Other fields are not ours; drain them.
             let mut field = field;
-            while let Some(chunk) = field.next().await {
+            while let Some(chunk) = next_within(idle, &mut field).await? {
                 chunk.map_err(|e| ApiError::BadUpload(e.to_string()))?;
             }
             continue;
@@ -227,7 +241,7 @@ async fn receive_multipart(mut form: Multipart, limit: u64) -> Result<Upload, Ap
         )?
         .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_FILE_NAME.to_owned());
-        return receive(name, field, limit).await;
+        return receive(name, field, limit, idle).await;
     }
     Err(ApiError::MissingFile(
         "the form has no field named `file`".to_owned(),
@@ -235,7 +249,12 @@ async fn receive_multipart(mut form: Multipart, limit: u64) -> Result<Upload, Ap
 }
 
 /// Spools `chunks` to a temporary file, refusing more than `limit` bytes.
-async fn receive<S, E>(file_name: String, mut chunks: S, limit: u64) -> Result<Upload, ApiError>
+async fn receive<S, E>(
+    file_name: String,
+    mut chunks: S,
+    limit: u64,
+    idle: Duration,
+) -> Result<Upload, ApiError>
 where
     S: Stream<Item = Result<web::Bytes, E>> + Unpin,
     E: std::fmt::Display,
@@ -243,7 +262,7 @@ where
     let mut file =
         tempfile::tempfile().map_err(|e| ApiError::internal("creating a temporary file", e))?;
     let mut bytes = 0u64;
-    while let Some(chunk) = chunks.next().await {
+    while let Some(chunk) = next_within(idle, &mut chunks).await? {
         let chunk = chunk.map_err(|e| ApiError::BadUpload(e.to_string()))?;
         bytes += chunk.len() as u64;
         if bytes > limit {
@@ -257,6 +276,18 @@ where
         file,
         bytes,
     })
+}
+
+/// The stream's next item, unless the client sends nothing for `idle`.
+async fn next_within<S: Stream + Unpin>(
+    idle: Duration,
+    stream: &mut S,
+) -> Result<Option<S::Item>, ApiError> {
+    tokio::time::timeout(idle, stream.next())
+        .await
+        .map_err(|_| ApiError::UploadStalled {
+            seconds: idle.as_secs(),
+        })
 }
 
 /// List imports, newest first (problem lists omitted; fetch one import to see them).

@@ -48,6 +48,12 @@ pub struct AppState {
     pub health: Arc<dyn StoreHealth>,
     /// The largest upload accepted, in bytes.
     pub max_upload_bytes: u64,
+    /// How long an upload may send nothing before it is cut.
+    pub upload_idle_timeout: std::time::Duration,
+    /// Places for uploads being received or imported; none free is a 429.
+    pub upload_slots: Arc<tokio::sync::Semaphore>,
+    /// The number of upload places (the semaphore's size).
+    pub max_upload_slots: usize,
     /// The currency of every amount (ISO 4217).
     pub currency: String,
     /// Where imports run (off the HTTP workers).
@@ -58,6 +64,13 @@ pub struct AppState {
     pub gatekeeper: Arc<Gatekeeper>,
     /// Whether `/metrics` is served with the API (it is not when it has its own address).
     pub serve_metrics: bool,
+}
+
+impl AppState {
+    /// How many uploads may be received or imported at once.
+    pub fn max_concurrent_uploads(&self) -> usize {
+        self.max_upload_slots
+    }
 }
 
 /// The whole application: routes, request ids, a tracing span and metrics per request, and

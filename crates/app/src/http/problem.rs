@@ -49,6 +49,20 @@ pub enum ApiError {
         /// The limit in bytes.
         limit: u64,
     },
+    /// The upload sent nothing for too long.
+    #[error("the upload sent nothing for {seconds} s (ZINC_UPLOAD_IDLE_TIMEOUT); send it again")]
+    UploadStalled {
+        /// The idle limit in seconds.
+        seconds: u64,
+    },
+    /// Every upload place is taken.
+    #[error(
+        "{limit} upload(s) are being received or imported already (ZINC_MAX_CONCURRENT_UPLOADS); try again shortly"
+    )]
+    TooManyUploads {
+        /// The limit.
+        limit: usize,
+    },
     /// The upload could not be received (connection dropped, malformed multipart).
     #[error("the upload could not be read: {0}")]
     BadUpload(String),
@@ -167,6 +181,8 @@ impl ApiError {
                 ("unsupported-media-type", "Unsupported media type")
             }
             ApiError::PayloadTooLarge { .. } => ("payload-too-large", "Upload too large"),
+            ApiError::UploadStalled { .. } => ("upload-stalled", "Upload stalled"),
+            ApiError::TooManyUploads { .. } => ("too-many-uploads", "Too many uploads"),
             ApiError::BadUpload(_) => ("bad-upload", "Upload could not be read"),
             ApiError::FileRefused(_) => ("file-refused", "File refused"),
             ApiError::ImportRejected(_) => ("import-rejected", "Import rejected"),
@@ -248,6 +264,8 @@ impl ResponseError for ApiError {
             | ApiError::FileRefused(_) => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UploadStalled { .. } => StatusCode::REQUEST_TIMEOUT,
+            ApiError::TooManyUploads { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::ImportRejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::NotFound { .. } | ApiError::NoRoute { .. } => StatusCode::NOT_FOUND,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
@@ -268,7 +286,7 @@ impl ResponseError for ApiError {
         }
         let mut response = HttpResponse::build(status);
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {
             response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
         }
         if let ApiError::Unauthorized(denied) = self {
