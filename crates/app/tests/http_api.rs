@@ -763,7 +763,7 @@ async fn a_text_parameter_longer_than_255_characters_is_a_400() {
 
 #[actix_web::test]
 async fn a_bad_parameter_value_is_echoed_briefly() {
-    let long = "9".repeat(20_000);
+    let long = "9".repeat(7_000);
     let (status, _, body) = get(Ports::default(), &format!("/api/v1/orders?sale_id=x{long}")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let detail = body["detail"].as_str().unwrap();
@@ -772,7 +772,7 @@ async fn a_bad_parameter_value_is_echoed_briefly() {
 
 #[actix_web::test]
 async fn an_unknown_parameter_with_a_huge_name_is_named_briefly() {
-    let name = "z".repeat(20_000);
+    let name = "z".repeat(7_000);
     let (status, _, body) = get(Ports::default(), &format!("/api/v1/products?{name}=1")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
@@ -780,4 +780,68 @@ async fn an_unknown_parameter_with_a_huge_name_is_named_briefly() {
         "{} bytes",
         body.to_string().len()
     );
+}
+
+// Methods and request size.
+
+#[actix_web::test]
+async fn a_wrong_method_on_a_known_route_is_a_405_naming_the_allowed_ones() {
+    for (method, uri, allow) in [
+        ("DELETE", "/api/v1/orders", "GET"),
+        ("TRACE", "/api/v1/orders", "GET"),
+        ("POST", "/api/v1/orders/12", "GET"),
+        ("PUT", "/api/v1/imports", "GET, POST"),
+        ("TRACE", "/health/live", "GET"),
+    ] {
+        let app = test::init_service(http::app(Ports::default().state(), None)).await;
+        let request = test::TestRequest::default()
+            .method(method.parse().unwrap())
+            .uri(uri)
+            .to_request();
+        let response = test::call_service(&app, request).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {uri}"
+        );
+        assert_eq!(
+            response.headers().get("allow").unwrap(),
+            allow,
+            "{method} {uri}"
+        );
+        assert_eq!(
+            response.headers().get(CONTENT_TYPE).unwrap(),
+            "application/problem+json"
+        );
+    }
+    let (status, _, _) = send(
+        Ports::default(),
+        test::TestRequest::delete().uri("/api/v1/nothing"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "an unknown path stays a 404");
+}
+
+#[actix_web::test]
+async fn a_url_over_8_kib_is_a_414_problem() {
+    let long = "a".repeat(9 * 1024);
+    let (status, content_type, body) =
+        get(Ports::default(), &format!("/api/v1/products?q={long}")).await;
+    assert_eq!(status, StatusCode::URI_TOO_LONG);
+    assert_eq!(content_type, "application/problem+json");
+    assert!(body.to_string().len() < 1_000);
+}
+
+#[actix_web::test]
+async fn request_headers_over_16_kib_are_a_431_problem() {
+    let big = "b".repeat(17 * 1024);
+    let (status, content_type, _) = send(
+        Ports::default(),
+        test::TestRequest::get()
+            .uri("/health/live")
+            .insert_header(("x-big", big)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    assert_eq!(content_type, "application/problem+json");
 }

@@ -7,10 +7,12 @@ mod catalog;
 pub mod docs;
 mod health;
 mod imports;
+mod limits;
 pub mod monitoring;
 mod params;
 pub mod problem;
 mod revenue;
+mod routes;
 
 use std::sync::Arc;
 
@@ -98,6 +100,7 @@ pub fn app(
         .configure(configure)
         .wrap(from_fn(auth::require_key))
         .wrap(from_fn(monitoring::record_request))
+        .wrap(from_fn(limits::bound_request_head))
         .wrap(TracingLogger::<RequestSpan>::new())
         .wrap(from_fn(monitoring::assign_request_id))
         .wrap(sentry.finish())
@@ -128,6 +131,13 @@ pub fn configure(config: &mut web::ServiceConfig) {
 }
 
 async fn no_route(request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let allowed = routes::allowed_methods(request.path());
+    if !allowed.is_empty() {
+        return Err(ApiError::MethodNotAllowed {
+            method: request.method().to_string(),
+            allowed,
+        });
+    }
     Err(ApiError::NoRoute {
         method: request.method().to_string(),
         path: request.path().to_owned(),

@@ -88,6 +88,30 @@ pub enum ApiError {
         /// The path asked for.
         path: String,
     },
+    /// The route exists, but not with this method.
+    #[error("{method} is not allowed here; use {}", allowed.join(" or "))]
+    MethodNotAllowed {
+        /// The method used.
+        method: String,
+        /// The methods the route answers.
+        allowed: &'static [&'static str],
+    },
+    /// The URL is longer than accepted.
+    #[error("the URL has {bytes} bytes; at most {limit} are accepted")]
+    UriTooLong {
+        /// The URL's length.
+        bytes: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The request's headers are larger than accepted.
+    #[error("the request headers have {bytes} bytes; at most {limit} are accepted")]
+    HeadersTooLarge {
+        /// Their size.
+        bytes: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// The service cannot serve yet (migrations pending).
     #[error("not ready: {0}")]
     NotReady(String),
@@ -188,6 +212,9 @@ impl ApiError {
             ApiError::ImportRejected(_) => ("import-rejected", "Import rejected"),
             ApiError::NotFound { .. } => ("not-found", "Not found"),
             ApiError::NoRoute { .. } => ("no-route", "Not found"),
+            ApiError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
+            ApiError::UriTooLong { .. } => ("uri-too-long", "URL too long"),
+            ApiError::HeadersTooLarge { .. } => ("headers-too-large", "Request headers too large"),
             ApiError::NotReady(_) => ("not-ready", "Not ready"),
             ApiError::Unauthorized(_) => ("unauthorized", "API key required"),
             ApiError::Forbidden(_) => ("forbidden", "Not allowed for this key"),
@@ -268,6 +295,9 @@ impl ResponseError for ApiError {
             ApiError::TooManyUploads { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::ImportRejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::NotFound { .. } | ApiError::NoRoute { .. } => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
+            ApiError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Store(StoreError::Unavailable(_)) | ApiError::NotReady(_) => {
@@ -288,6 +318,9 @@ impl ResponseError for ApiError {
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
         if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {
             response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+        }
+        if let ApiError::MethodNotAllowed { allowed, .. } = self {
+            response.insert_header((header::ALLOW, allowed.join(", ")));
         }
         if let ApiError::Unauthorized(denied) = self {
             let challenge = match denied {

@@ -1,0 +1,51 @@
+//! Bounds on the request head, answered as problems: a URL over [`MAX_URL_BYTES`] is a 414,
+//! headers over [`MAX_HEADER_BYTES`] in all a 431. (Beyond about 64 KiB, actix-web's own
+//! parser refuses the request with a bare 400 before any of this runs.)
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{Error, ResponseError};
+
+use super::problem::ApiError;
+
+/// The longest path and query accepted, in bytes.
+pub const MAX_URL_BYTES: usize = 8 * 1024;
+/// The most header bytes (names and values) accepted in all.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// Refuses a request whose URL or headers are over their bounds.
+pub async fn bound_request_head(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    let url_bytes = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |p| p.as_str().len());
+    let header_bytes: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    let refusal = if url_bytes > MAX_URL_BYTES {
+        Some(ApiError::UriTooLong {
+            bytes: url_bytes,
+            limit: MAX_URL_BYTES,
+        })
+    } else if header_bytes > MAX_HEADER_BYTES {
+        Some(ApiError::HeadersTooLarge {
+            bytes: header_bytes,
+            limit: MAX_HEADER_BYTES,
+        })
+    } else {
+        None
+    };
+    match refusal {
+        Some(error) => {
+            let response = error.error_response();
+            Ok(request.into_response(response).map_into_right_body())
+        }
+        None => Ok(next.call(request).await?.map_into_left_body()),
+    }
+}
