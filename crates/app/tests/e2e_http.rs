@@ -444,3 +444,23 @@ async fn uploads_beyond_the_concurrent_limit_get_a_429_with_retry_after() {
         .unwrap();
     assert_eq!(accepted.status(), StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_request_head_is_cut_within_seconds() {
+    use tokio::io::AsyncWriteExt;
+    let database = TestDatabase::empty().await;
+    let server = ZINC.serve(database.url(), &[], &[]);
+    let address = server.base_url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(b"GET /health/live HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let response = read_response(&mut stream).await;
+    assert!(
+        response.is_empty() || response.starts_with("HTTP/1.1 408"),
+        "{response}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(8));
+}

@@ -509,6 +509,14 @@ async fn metrics_expose_request_durations_by_route_template_and_the_pool() {
 
 /// Runs `requests` against an app reporting to a Sentry test transport; returns the events.
 fn sentry_events(ports: Ports, uri: &'static str) -> Vec<sentry::protocol::Event<'static>> {
+    sentry_events_for(ports, test::TestRequest::get().uri(uri))
+}
+
+/// Sends `request` to an app reporting to a Sentry test transport; returns the events.
+fn sentry_events_for(
+    ports: Ports,
+    request: test::TestRequest,
+) -> Vec<sentry::protocol::Event<'static>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -519,7 +527,7 @@ fn sentry_events(ports: Ports, uri: &'static str) -> Vec<sentry::protocol::Event
         runtime.block_on(async {
             let hub = sentry::Hub::current();
             let app = test::init_service(http::app(state, Some(hub))).await;
-            test::call_service(&app, test::TestRequest::get().uri(uri).to_request()).await;
+            test::call_service(&app, request.to_request()).await;
         })
     })
 }
@@ -844,4 +852,22 @@ async fn request_headers_over_16_kib_are_a_431_problem() {
     .await;
     assert_eq!(status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
     assert_eq!(content_type, "application/problem+json");
+}
+
+#[::core::prelude::v1::test]
+fn an_api_key_never_reaches_sentry() {
+    let mut ports = with_keys();
+    ports
+        .orders
+        .expect_list_orders()
+        .returning(|_, _| Err(unavailable()));
+    let events = sentry_events_for(
+        ports,
+        test::TestRequest::get()
+            .uri("/api/v1/orders")
+            .insert_header(("authorization", format!("Bearer {READ_KEY}"))),
+    );
+    assert_eq!(events.len(), 1, "the 503 is reported");
+    let text = serde_json::to_string(&events[0]).unwrap();
+    assert!(!text.contains(&READ_KEY[5..]), "{text}");
 }

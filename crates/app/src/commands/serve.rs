@@ -17,6 +17,13 @@ use crate::config::Config;
 use crate::http::monitoring::{self, Monitoring};
 use crate::http::{self, AppState};
 
+/// How long a client may take to send a request's head (408 after that).
+const REQUEST_HEAD_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long an idle kept-alive connection stays open.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// The most connections one worker serves at once (further ones wait in the backlog).
+const MAX_CONNECTIONS_PER_WORKER: usize = 1024;
+
 pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<ExitStatus> {
     let db = open_database(config).await?;
     if config.migrate_on_start {
@@ -98,6 +105,11 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         }
     };
     let server = HttpServer::new(move || http::app(state.clone(), None))
+        // A client has this long to send a request's head, and an idle kept-alive connection
+        // is closed after this; each worker serves at most this many connections.
+        .client_request_timeout(REQUEST_HEAD_TIMEOUT)
+        .keep_alive(KEEP_ALIVE)
+        .max_connections(MAX_CONNECTIONS_PER_WORKER)
         .shutdown_timeout(config.shutdown_timeout.as_secs())
         .bind(config.bind)
         .with_context(|| format!("cannot listen on {} (ZINC_BIND)", config.bind))?;
