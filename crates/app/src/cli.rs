@@ -19,7 +19,9 @@ pub enum Command {
     /// Import a point-of-sale CSV export (creates the database and applies migrations first).
     ///
     /// Strict by default: any invalid row rejects the whole file and nothing is written.
-    /// Exit code 0 when imported, 1 when rejected, 3 when the import could not run.
+    /// Exit codes: 0 imported (every sale), 1 rejected (nothing written), 3 could not run (file
+    /// unreadable, database unreachable), 4 partly imported (--skip-invalid rejected some sales).
+    #[command(after_help = IMPORT_HELP)]
     Import {
         /// The CSV file to import.
         file: PathBuf,
@@ -33,6 +35,7 @@ pub enum Command {
     /// Once it accepts connections it prints `listening on http://ADDRESS` on standard output,
     /// one line per address and nothing else there (logs go to standard error), so that a
     /// script binding port 0 (ZINC_BIND=127.0.0.1:0) learns the port.
+    #[command(after_help = SERVE_HELP)]
     Serve {
         /// Files to import before listening (idempotent: an already imported file changes
         /// nothing), e.g. the bundled data/zinc-sales.csv.
@@ -51,6 +54,7 @@ pub enum Command {
         address: Option<std::net::SocketAddr>,
     },
     /// Manage the database schema.
+    #[command(after_help = MIGRATE_HELP)]
     Migrate {
         /// What to do with the migrations.
         #[command(subcommand)]
@@ -58,12 +62,36 @@ pub enum Command {
     },
     /// Manage the API keys. Once any active key exists, every /api/v1 route needs
     /// `Authorization: Bearer KEY`; health, /docs and /metrics stay open.
+    #[command(after_help = KEYS_HELP)]
     Keys {
         /// What to do with the keys.
         #[command(subcommand)]
         action: KeysAction,
     },
 }
+
+/// Where every command finds its database (said once, in each command's help).
+macro_rules! database_help {
+    ($example:literal) => {
+        concat!(
+            "The database is DATABASE_URL (or the file named by DATABASE_URL_FILE), by default \
+             postgres://postgres@127.0.0.1:5432/zinc.\n\nExample:\n  ",
+            $example
+        )
+    };
+}
+
+const IMPORT_HELP: &str = database_help!(
+    "DATABASE_URL=postgres://zinc:secret@db:5432/zinc zinc import data/zinc-sales.csv --skip-invalid"
+);
+const SERVE_HELP: &str = database_help!(
+    "DATABASE_URL=postgres://zinc:secret@db:5432/zinc ZINC_BIND=127.0.0.1:8080 zinc serve --import data/zinc-sales.csv"
+);
+const MIGRATE_HELP: &str =
+    database_help!("DATABASE_URL=postgres://zinc:secret@db:5432/zinc zinc migrate status");
+const KEYS_HELP: &str = database_help!(
+    "DATABASE_URL=postgres://zinc:secret@db:5432/zinc zinc keys create finance-uploads --scope write"
+);
 
 /// What a key may do.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

@@ -6,7 +6,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use futures_util::future::join;
 use thiserror::Error;
-use tracing::{error, info, instrument, warn};
+use tracing::{error, info, instrument};
 use zinc_domain::{
     HeaderError, ImportCounts, ImportMode, ImportReport, ImportStatus, InputProblem, KeyName,
     LatestPrices, ProblemLog, RowError, Sale, SaleGrouper, SaleId, SaleLine, SalesCsvReader,
@@ -41,7 +41,7 @@ pub enum ImportError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The source could not be read; nothing was written.
-    #[error("cannot read the file: {0}")]
+    #[error("cannot read the file")]
     Unreadable(#[from] io::Error),
 }
 
@@ -206,7 +206,8 @@ impl<L: SalesLedger> ImportSales<L> {
             ImportStatus::Rejected => session.reject(&report).await?,
         }
         if status == ImportStatus::Rejected {
-            warn!(problems = report.problems.total(), "import rejected");
+            // The file's fault, not the service's: information, not a warning.
+            info!(problems = report.problems.total(), "import rejected");
         } else {
             info!(
                 rows = counts.rows_total,

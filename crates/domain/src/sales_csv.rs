@@ -140,7 +140,7 @@ pub enum RowError {
     #[error("line {}: invalid row", .0.line)]
     Invalid(InvalidRow),
     /// The underlying reader failed; reading cannot go on.
-    #[error("cannot read the file: {0}")]
+    #[error("cannot read the file")]
     Unreadable(#[from] io::Error),
 }
 

@@ -1,10 +1,11 @@
 //! Connecting, creating the database when it is missing, and migrating.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
-    TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr,
+    Statement, TransactionTrait,
 };
 use zinc_migration::{Migrator, MigratorTrait};
 
@@ -78,6 +79,24 @@ pub async fn connect(url: &str, settings: &PoolSettings) -> Result<DatabaseConne
     Database::connect(options).await
 }
 
+/// Opens and closes one connection to `url`, within `limit`: an unreachable server or a
+/// missing database is said at once (a pool would retry until its timeout), with the driver's
+/// reason (`Connection refused`, `database "x" does not exist`).
+pub async fn probe(url: &str, limit: Duration) -> Result<(), DbErr> {
+    use sea_orm::sqlx::{Connection, PgConnection};
+    let conn_err = |e: sea_orm::sqlx::Error| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e)));
+    let connection = tokio::time::timeout(limit, PgConnection::connect(url))
+        .await
+        .map_err(|_| {
+            DbErr::Conn(RuntimeErr::Internal(format!(
+                "no answer within {} s",
+                limit.as_secs()
+            )))
+        })?
+        .map_err(conn_err)?;
+    connection.close().await.map_err(conn_err)
+}
+
 /// Creates the database named in `url` if the server does not have it yet.
 ///
 /// Connects to the server's `postgres` maintenance database to do so. Safe to call
@@ -86,8 +105,9 @@ pub async fn connect(url: &str, settings: &PoolSettings) -> Result<DatabaseConne
 pub async fn create_database_if_missing(url: &str) -> Result<bool, DbErr> {
     let (server_url, name) = split_database(url)
         .ok_or_else(|| DbErr::Custom("the database URL names no database".to_owned()))?;
-    let mut options = ConnectOptions::new(server_url);
     let bound = PoolSettings::default().acquire_timeout;
+    probe(&server_url, bound).await?;
+    let mut options = ConnectOptions::new(server_url);
     options
         .max_connections(1)
         .connect_timeout(bound)

@@ -12,7 +12,7 @@ use zinc_application::{ImportObserver, ImportPhase, ImportProgress, ImportReques
 use zinc_domain::{ImportMode, ImportReport, ImportStatus};
 use zinc_postgres::{PostgresLedger, database};
 
-use super::{ExitStatus, open_database};
+use super::{ExitStatus, Missing, open_database};
 use crate::config::Config;
 
 /// How many problems the terminal shows; all of them are stored with the import.
@@ -24,8 +24,11 @@ pub(super) async fn run(
     skip_invalid: bool,
 ) -> anyhow::Result<ExitStatus> {
     // Open the file first: a typo should not create a database.
+    if path.is_dir() {
+        anyhow::bail!("{} is a directory, not a CSV file", path.display());
+    }
     File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let db = open_database(config).await?;
+    let db = open_database(config, Missing::Create).await?;
     let applied = database::migrate_up(&db)
         .await
         .context("applying migrations")?;
@@ -38,6 +41,7 @@ pub(super) async fn run(
     let report = report?;
     print_report(&report, started.elapsed());
     Ok(match report.status {
+        ImportStatus::Succeeded if report.counts.sales_rejected > 0 => ExitStatus::Partial,
         ImportStatus::Succeeded => ExitStatus::Success,
         ImportStatus::Rejected => ExitStatus::Rejected,
     })
@@ -140,7 +144,15 @@ fn print_report(report: &ImportReport, took: Duration) {
     );
     println!("  sha256    {}", report.sha256);
     println!("  took      {:.2} s", took.as_secs_f64());
-    if report.status == ImportStatus::Succeeded && c.rows_imported > 0 && report.changed_nothing() {
+    if report.status == ImportStatus::Succeeded && c.sales_rejected > 0 {
+        println!(
+            "Partly imported: {} sale(s) rejected, the valid ones written (exit code 4).",
+            c.sales_rejected
+        );
+    } else if report.status == ImportStatus::Succeeded
+        && c.rows_imported > 0
+        && report.changed_nothing()
+    {
         println!("No changes: every sale was already stored exactly as in this file.");
     }
     let total = report.problems.total();

@@ -9,7 +9,7 @@ use zinc_domain::{KEY_RANDOM_BYTES, KeyName, KeySecret};
 use zinc_ports::{ApiKeys, CreateKeyError, NewApiKey};
 use zinc_postgres::{PostgresApiKeys, database};
 
-use super::{ExitStatus, open_database};
+use super::{ExitStatus, Missing, open_database};
 use crate::cli::KeysAction;
 use crate::config::Config;
 
@@ -22,10 +22,16 @@ pub(super) async fn run(config: &Config, action: KeysAction) -> anyhow::Result<E
         println!("{}", KeySecret::from_random(random_bytes()?).expose());
         return Ok(ExitStatus::Success);
     }
-    let db = open_database(config).await?;
-    database::migrate_up(&db)
-        .await
-        .context("applying migrations")?;
+    let missing = match action {
+        KeysAction::List => Missing::Refuse,
+        _ => Missing::Create,
+    };
+    let db = open_database(config, missing).await?;
+    if missing == Missing::Create {
+        database::migrate_up(&db)
+            .await
+            .context("applying migrations")?;
+    }
     let ring = KeyRing::new(PostgresApiKeys::new(db));
     match action {
         KeysAction::Create { name, scope } => {

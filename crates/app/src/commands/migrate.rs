@@ -4,12 +4,16 @@ use anyhow::Context;
 use zinc_migration::{Migrator, MigratorTrait};
 use zinc_postgres::database;
 
-use super::{ExitStatus, open_database};
+use super::{ExitStatus, Missing, open_database};
 use crate::cli::MigrateAction;
 use crate::config::Config;
 
 pub(super) async fn run(config: &Config, action: MigrateAction) -> anyhow::Result<ExitStatus> {
-    let db = open_database(config).await?;
+    let missing = match action {
+        MigrateAction::Status => Missing::Refuse,
+        _ => Missing::Create,
+    };
+    let db = open_database(config, missing).await?;
     match action {
         MigrateAction::Up => {
             let pending = database::migrate_up(&db)

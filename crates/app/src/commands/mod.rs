@@ -20,6 +20,8 @@ pub enum ExitStatus {
     Success = 0,
     /// The input was refused (an import rejected): the user's data needs fixing.
     Rejected = 1,
+    /// A skip-invalid import wrote the valid sales and rejected others.
+    Partial = 4,
     /// Zinc could not do its job (database unreachable, file unreadable, bad configuration).
     Failure = 3,
 }
@@ -39,14 +41,30 @@ pub async fn run(command: Command, config: &Config) -> ExitStatus {
     })
 }
 
-/// Creates the configured database if needed and connects to it.
-async fn open_database(config: &Config) -> anyhow::Result<DatabaseConnection> {
+/// Whether a command may create the database it is pointed at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Missing {
+    /// Commands that write: create it.
+    Create,
+    /// Read-only commands: say it does not exist.
+    Refuse,
+}
+
+/// Connects to the configured database, creating it first if `missing` allows.
+async fn open_database(config: &Config, missing: Missing) -> anyhow::Result<DatabaseConnection> {
     let shown = redact_password(&config.database_url);
-    let created = database::create_database_if_missing(&config.database_url)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot reach or create the database {shown}: {e}"))?;
-    if created {
-        eprintln!("Created database {shown}");
+    match missing {
+        Missing::Create => {
+            let created = database::create_database_if_missing(&config.database_url)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot reach or create the database {shown}: {e}"))?;
+            if created {
+                eprintln!("Created database {shown}");
+            }
+        }
+        Missing::Refuse => database::probe(&config.database_url, config.db_acquire_timeout)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot reach the database {shown}: {e}"))?,
     }
     connect(config, config.db_max_connections).await
 }

@@ -12,7 +12,7 @@ use zinc_domain::ImportStatus;
 use zinc_ports::ApiKeys;
 use zinc_postgres::{PostgresApiKeys, PostgresLedger, PostgresQueries, database};
 
-use super::{ExitStatus, open_database};
+use super::{ExitStatus, Missing, open_database};
 use crate::config::Config;
 use crate::http::monitoring::{self, Monitoring};
 use crate::http::{self, AppState};
@@ -25,7 +25,7 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 const MAX_CONNECTIONS_PER_WORKER: usize = 1024;
 
 pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<ExitStatus> {
-    let db = open_database(config).await?;
+    let db = open_database(config, Missing::Create).await?;
     if config.migrate_on_start {
         let applied = database::migrate_up(&db)
             .await
