@@ -10,7 +10,7 @@ use actix_web::test;
 use chrono::NaiveDate;
 use serde_json::Value;
 use zinc_app::http::{self, AppState};
-use zinc_application::Gatekeeper;
+use zinc_application::{Gatekeeper, OpenAccess};
 use zinc_domain::{DailyRevenue, Location, RevenueTotals};
 use zinc_ports::{
     ConnectionStats, MockApiKeys, MockImportHistory, MockOrderBook, MockProductCatalog,
@@ -54,7 +54,10 @@ impl Ports {
             currency: "USD".to_owned(),
             runtime: tokio::runtime::Handle::current(),
             monitoring: Default::default(),
-            gatekeeper: Arc::new(Gatekeeper::new(Arc::new(self.keys.unwrap_or_else(no_keys)))),
+            gatekeeper: Arc::new(Gatekeeper::new(
+                Arc::new(self.keys.unwrap_or_else(no_keys)),
+                OpenAccess::Allowed,
+            )),
             serve_metrics: true,
         }
     }
@@ -870,4 +873,33 @@ fn an_api_key_never_reaches_sentry() {
     assert_eq!(events.len(), 1, "the 503 is reported");
     let text = serde_json::to_string(&events[0]).unwrap();
     assert!(!text.contains(&READ_KEY[5..]), "{text}");
+}
+
+#[actix_web::test]
+async fn a_percent_encoded_path_cannot_skip_the_key_check() {
+    for uri in [
+        "/api/v%31/products",
+        "/%61pi/v1/products",
+        "/api/v1/product%73",
+    ] {
+        let app = test::init_service(http::app(with_keys().state(), None)).await;
+        let response =
+            test::call_service(&app, test::TestRequest::get().uri(uri).to_request()).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{uri}");
+    }
+}
+
+#[actix_web::test]
+async fn with_no_active_key_a_closed_server_refuses_instead_of_opening() {
+    let mut keys = MockApiKeys::new();
+    keys.expect_any_active_key().returning(|| Ok(false));
+    let mut state = Ports::default().state();
+    state.gatekeeper = Arc::new(Gatekeeper::new(Arc::new(keys), OpenAccess::Refused));
+    let app = test::init_service(http::app(state, None)).await;
+    let response = test::call_service(
+        &app,
+        test::TestRequest::get().uri("/api/v1/orders").to_request(),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }

@@ -112,21 +112,33 @@ pub const KEY_CACHE_ENTRIES: usize = 4096;
 #[derive(Default)]
 struct Remembered {
     any_active: Option<(bool, Instant)>,
-    keys: HashMap<KeyDigest, (Option<ApiKey>, Instant)>,
+    keys: HashMap<KeyDigest, (ApiKey, Instant)>,
+}
+
+/// Whether requests without a key are let in while no active key exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenAccess {
+    /// Yes (a loopback address, or the operator said so).
+    Allowed,
+    /// No: with no active key, nobody gets in (revoking the last key closes the API).
+    Refused,
 }
 
 /// Admits requests by their bearer key, asking the store at most once per
-/// [`KEY_CACHE_TTL`] for each key (and for whether any key exists).
+/// [`KEY_CACHE_TTL`] for each valid key (and for whether any key exists).
 pub struct Gatekeeper {
     keys: Arc<dyn ApiKeys>,
+    open: OpenAccess,
     remembered: Mutex<Remembered>,
 }
 
 impl Gatekeeper {
-    /// A gatekeeper asking `keys`.
-    pub fn new(keys: Arc<dyn ApiKeys>) -> Self {
+    /// A gatekeeper asking `keys`, letting keyless requests in while no key exists only if
+    /// `open` allows.
+    pub fn new(keys: Arc<dyn ApiKeys>, open: OpenAccess) -> Self {
         Gatekeeper {
             keys,
+            open,
             remembered: Mutex::default(),
         }
     }
@@ -135,10 +147,10 @@ impl Gatekeeper {
     /// `needed`.
     pub async fn admit(&self, bearer: Option<&str>, needed: KeyScope) -> Result<Access, Denied> {
         let Some(text) = bearer else {
-            return if self.any_active_key().await? {
-                Err(Denied::Missing)
-            } else {
+            return if self.open == OpenAccess::Allowed && !self.any_active_key().await? {
                 Ok(Access::Open)
+            } else {
+                Err(Denied::Missing)
             };
         };
         let secret = KeySecret::parse(text).map_err(|_| Denied::Invalid)?;
@@ -172,7 +184,7 @@ impl Gatekeeper {
         if let Some((key, at)) = self.lock().keys.get(&digest)
             && at.elapsed() < KEY_CACHE_TTL
         {
-            return Ok(key.clone());
+            return Ok(Some(key.clone()));
         }
         let key = self.keys.find_active_key(&digest).await?;
         if let Some(key) = &key
@@ -183,13 +195,16 @@ impl Gatekeeper {
                 "could not record a key's last use"
             );
         }
-        let mut remembered = self.lock();
-        if remembered.keys.len() >= KEY_CACHE_ENTRIES {
-            remembered.keys.clear();
+        // Only valid keys are remembered: random keys cannot crowd them out.
+        if let Some(found) = &key {
+            let mut remembered = self.lock();
+            if remembered.keys.len() >= KEY_CACHE_ENTRIES {
+                remembered.keys.clear();
+            }
+            remembered
+                .keys
+                .insert(digest, (found.clone(), Instant::now()));
         }
-        remembered
-            .keys
-            .insert(digest, (key.clone(), Instant::now()));
         Ok(key)
     }
 

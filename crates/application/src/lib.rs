@@ -12,7 +12,9 @@ mod api_keys;
 mod hashing_reader;
 mod import_sales;
 
-pub use api_keys::{Access, Denied, Gatekeeper, KEY_CACHE_ENTRIES, KEY_CACHE_TTL, KeyRing};
+pub use api_keys::{
+    Access, Denied, Gatekeeper, KEY_CACHE_ENTRIES, KEY_CACHE_TTL, KeyRing, OpenAccess,
+};
 pub use hashing_reader::HashingReader;
 pub use import_sales::{
     ImportError, ImportObserver, ImportPhase, ImportProgress, ImportRequest, ImportSales,

@@ -7,7 +7,7 @@ use std::time::Duration;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use tracing::{error, info, warn};
-use zinc_application::Gatekeeper;
+use zinc_application::{Gatekeeper, OpenAccess};
 use zinc_domain::ImportStatus;
 use zinc_ports::ApiKeys;
 use zinc_postgres::{PostgresApiKeys, PostgresLedger, PostgresQueries, database};
@@ -58,7 +58,7 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
     if let Some(secret) = &config.bootstrap_key {
         super::keys::ensure_bootstrap_key(keys.clone(), secret).await?;
     }
-    guard_open_access(config, keys.as_ref()).await?;
+    let open = guard_open_access(config, keys.as_ref()).await?;
     let reply_timeout = config
         .pool_settings(config.db_max_connections)
         .reply_timeout();
@@ -81,7 +81,7 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         currency: config.currency.clone(),
         runtime: tokio::runtime::Handle::current(),
         monitoring: Arc::new(Monitoring::new()),
-        gatekeeper: Arc::new(Gatekeeper::new(keys)),
+        gatekeeper: Arc::new(Gatekeeper::new(keys, open)),
         serve_metrics: config.metrics_bind.is_none(),
     };
     let metrics_server = match config.metrics_bind {
@@ -141,31 +141,36 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
     Ok(ExitStatus::Success)
 }
 
-/// With no active key the API is open: allowed on a loopback address (with a warning), refused
-/// elsewhere unless `ZINC_ALLOW_ANONYMOUS=true`.
-async fn guard_open_access(config: &Config, keys: &dyn ApiKeys) -> anyhow::Result<()> {
+/// Whether the API may be open while no active key exists: on a loopback address (with a
+/// warning) or with `ZINC_ALLOW_ANONYMOUS=true`. Elsewhere, starting with no key is refused,
+/// and revoking the last key later closes the API rather than opening it.
+async fn guard_open_access(config: &Config, keys: &dyn ApiKeys) -> anyhow::Result<OpenAccess> {
+    let bind = config.bind;
+    let open = if bind.ip().is_loopback() || config.allow_anonymous {
+        OpenAccess::Allowed
+    } else {
+        OpenAccess::Refused
+    };
     if keys
         .any_active_key()
         .await
         .context("looking for API keys")?
     {
-        return Ok(());
+        return Ok(open);
     }
-    let bind = config.bind;
     if bind.ip().is_loopback() {
         warn!(
             %bind,
             "no API key exists: the API is open to anyone on this machine; create one with \
              `zinc keys create NAME --scope write`"
         );
-        Ok(())
     } else if config.allow_anonymous {
         warn!(%bind, "no API key exists and ZINC_ALLOW_ANONYMOUS=true: the API is open to anyone who can reach it");
-        Ok(())
     } else {
         anyhow::bail!(
             "refusing to serve {bind} with no API key: create one with `zinc keys create NAME --scope write` \
              (or set ZINC_BOOTSTRAP_KEY, or ZINC_ALLOW_ANONYMOUS=true to serve openly)"
         )
     }
+    Ok(open)
 }

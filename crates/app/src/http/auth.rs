@@ -21,7 +21,9 @@ pub async fn require_key(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
-    let path = request.path();
+    // The path as the router will match it (percent-decoded), not as sent: `/api/v%31/...`
+    // reaches the same handlers as `/api/v1/...`.
+    let path = request.match_info().as_str();
     let guarded = path == API_PREFIX || path.starts_with(&format!("{API_PREFIX}/"));
     if guarded {
         let needed = match *request.method() {
