@@ -66,6 +66,9 @@ pub struct Config {
     /// How long an upload may send nothing before it is cut with a 408
     /// (`ZINC_UPLOAD_IDLE_TIMEOUT`, seconds).
     pub upload_idle_timeout: Duration,
+    /// How long receiving one upload may take in all, however it trickles
+    /// (`ZINC_UPLOAD_TIMEOUT`, seconds).
+    pub upload_timeout: Duration,
     /// Uploads received or imported at once; more get a 429 (`ZINC_MAX_CONCURRENT_UPLOADS`).
     pub max_concurrent_uploads: usize,
     /// The ISO 4217 code of the amounts in the exports (`ZINC_CURRENCY`).
@@ -168,10 +171,13 @@ fn flag(text: &str) -> Option<bool> {
     }
 }
 
+/// The longest duration any setting takes: a day (PostgreSQL's timeouts stop at about 24 days).
+const MAX_SECONDS: u64 = 86_400;
+
 fn seconds(text: &str) -> Option<Duration> {
     text.parse::<u64>()
         .ok()
-        .filter(|s| *s > 0)
+        .filter(|s| (1..=MAX_SECONDS).contains(s))
         .map(Duration::from_secs)
 }
 
@@ -219,7 +225,7 @@ impl Config {
         let db_acquire_timeout = source.parsed(
             "ZINC_DB_ACQUIRE_TIMEOUT",
             Duration::from_secs(3),
-            "must be a positive number of seconds",
+            "must be a whole number of seconds from 1 to 86400",
             seconds,
         )?;
         let db_figures_connections = source.parsed(
@@ -231,21 +237,27 @@ impl Config {
         let db_statement_timeout = source.parsed(
             "ZINC_DB_STATEMENT_TIMEOUT",
             Duration::from_secs(300),
-            "must be a positive number of seconds",
+            "must be a whole number of seconds from 1 to 86400",
             seconds,
         )?;
         let db_lock_timeout = source.parsed(
             "ZINC_DB_LOCK_TIMEOUT",
-            Duration::from_secs(300),
-            "must be a positive number of seconds",
+            Duration::from_secs(120),
+            "must be a whole number of seconds from 1 to 86400",
             seconds,
         )?;
         let db_idle_in_transaction_timeout = source.parsed(
             "ZINC_DB_IDLE_IN_TRANSACTION_TIMEOUT",
             Duration::from_secs(60),
-            "must be a positive number of seconds",
+            "must be a whole number of seconds from 1 to 86400",
             seconds,
         )?;
+        if db_lock_timeout >= db_statement_timeout {
+            return Err(invalid(
+                "ZINC_DB_LOCK_TIMEOUT",
+                "must be shorter than ZINC_DB_STATEMENT_TIMEOUT (a lock wait would otherwise end as a statement timeout)",
+            ));
+        }
         let bind = source.parsed(
             "ZINC_BIND",
             DEFAULT_BIND.parse().expect("the default address parses"),
@@ -263,7 +275,13 @@ impl Config {
         let upload_idle_timeout = source.parsed(
             "ZINC_UPLOAD_IDLE_TIMEOUT",
             Duration::from_secs(30),
-            "must be a positive number of seconds",
+            "must be a whole number of seconds from 1 to 86400",
+            seconds,
+        )?;
+        let upload_timeout = source.parsed(
+            "ZINC_UPLOAD_TIMEOUT",
+            Duration::from_secs(600),
+            "must be a whole number of seconds from 1 to 86400",
             seconds,
         )?;
         let max_concurrent_uploads = source.parsed(
@@ -281,7 +299,7 @@ impl Config {
         let shutdown_timeout = source.parsed(
             "ZINC_SHUTDOWN_TIMEOUT",
             Duration::from_secs(30),
-            "must be a positive number of seconds",
+            "must be a whole number of seconds from 1 to 86400",
             seconds,
         )?;
         let log_format =
@@ -351,6 +369,7 @@ impl Config {
             migrate_on_start,
             max_upload_bytes,
             upload_idle_timeout,
+            upload_timeout,
             max_concurrent_uploads,
             currency,
             shutdown_timeout,
@@ -393,6 +412,7 @@ impl std::fmt::Debug for Config {
             .field("migrate_on_start", &self.migrate_on_start)
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("upload_idle_timeout", &self.upload_idle_timeout)
+            .field("upload_timeout", &self.upload_timeout)
             .field("max_concurrent_uploads", &self.max_concurrent_uploads)
             .field("currency", &self.currency)
             .field("shutdown_timeout", &self.shutdown_timeout)
@@ -504,6 +524,29 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "DATABASE_URL: must be a postgres:// or postgresql:// URL"
+        );
+    }
+
+    #[test]
+    fn timeouts_postgresql_would_refuse_are_refused_here_naming_the_variable() {
+        for (variable, value) in [
+            ("ZINC_DB_STATEMENT_TIMEOUT", "3000000"),
+            ("ZINC_DB_LOCK_TIMEOUT", "18446744073709551615"),
+            ("ZINC_UPLOAD_TIMEOUT", "0"),
+        ] {
+            let error = config(&[(variable, value)]).unwrap_err();
+            assert!(error.to_string().starts_with(variable), "{error}");
+        }
+        let error = config(&[
+            ("ZINC_DB_STATEMENT_TIMEOUT", "10"),
+            ("ZINC_DB_LOCK_TIMEOUT", "10"),
+        ])
+        .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("ZINC_DB_LOCK_TIMEOUT: must be shorter"),
+            "{error}"
         );
     }
 

@@ -464,3 +464,45 @@ async fn a_client_that_never_finishes_its_request_head_is_cut_within_seconds() {
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(8));
 }
+
+#[tokio::test]
+async fn every_part_of_a_multipart_upload_counts_against_the_size_limit() {
+    let database = TestDatabase::empty().await;
+    let server = ZINC.serve(database.url(), &[], &[("ZINC_MAX_UPLOAD_BYTES", "200000")]);
+    // Streamed parts: no Content-Length to refuse early.
+    let junk = reqwest::Body::wrap_stream(futures_util::stream::iter(
+        (0..40).map(|_| Ok::<_, std::io::Error>(vec![b'x'; 10_000])),
+    ));
+    let form = Form::new().part("junk", Part::stream(junk)).part(
+        "file",
+        Part::bytes(b"Sale Date\n".to_vec()).file_name("s.csv"),
+    );
+    let response = Client::new()
+        .post(server.url("/api/v1/imports"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn an_upload_that_trickles_is_cut_at_its_overall_deadline() {
+    use tokio::io::AsyncWriteExt;
+    let database = TestDatabase::empty().await;
+    let server = ZINC.serve(database.url(), &[], &[("ZINC_UPLOAD_TIMEOUT", "2")]);
+    let mut stream = start_slow_upload(&server, 100_000).await;
+    let started = std::time::Instant::now();
+    let trickle = async {
+        for _ in 0..40 {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            if stream.write_all(b"x").await.is_err() {
+                break;
+            }
+        }
+    };
+    trickle.await;
+    let response = read_response(&mut stream).await;
+    assert!(response.starts_with("HTTP/1.1 408"), "{response}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(12));
+}

@@ -268,7 +268,7 @@ async fn a_stalled_database_connection_fails_its_import_in_bounded_time_and_free
         &through_relay,
         &[],
         &[
-            ("ZINC_DB_STATEMENT_TIMEOUT", "2"),
+            ("ZINC_DB_STATEMENT_TIMEOUT", "3"),
             ("ZINC_DB_LOCK_TIMEOUT", "2"),
             ("ZINC_DB_IDLE_IN_TRANSACTION_TIMEOUT", "2"),
         ],

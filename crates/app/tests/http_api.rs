@@ -49,6 +49,7 @@ impl Ports {
             health: Arc::new(self.health),
             max_upload_bytes: self.max_upload_bytes.unwrap_or(64 * 1024 * 1024),
             upload_idle_timeout: std::time::Duration::from_secs(30),
+            upload_timeout: std::time::Duration::from_secs(600),
             upload_slots: Arc::new(tokio::sync::Semaphore::new(4)),
             max_upload_slots: 4,
             currency: "USD".to_owned(),
@@ -902,4 +903,47 @@ async fn with_no_active_key_a_closed_server_refuses_instead_of_opening() {
     )
     .await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[actix_web::test]
+async fn an_unknown_route_or_media_type_is_echoed_briefly() {
+    let long = "p".repeat(7_000);
+    let (status, _, body) = get(Ports::default(), &format!("/{long}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        body.to_string().len() < 1_000,
+        "{} bytes",
+        body.to_string().len()
+    );
+    let (status, _, body) = send(
+        Ports::default(),
+        test::TestRequest::post()
+            .uri("/api/v1/imports")
+            .insert_header(("content-type", format!("text/{}", "x".repeat(7_000))))
+            .set_payload("x"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(
+        body.to_string().len() < 1_000,
+        "{} bytes",
+        body.to_string().len()
+    );
+}
+
+#[actix_web::test]
+async fn a_conflict_says_when_to_try_again() {
+    let mut ports = Ports::default();
+    ports
+        .orders
+        .expect_list_orders()
+        .returning(|_, _| Err(StoreError::Contention("deadlock".into())));
+    let app = test::init_service(http::app(ports.state(), None)).await;
+    let response = test::call_service(
+        &app,
+        test::TestRequest::get().uri("/api/v1/orders").to_request(),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert!(response.headers().contains_key("retry-after"));
 }

@@ -1,5 +1,7 @@
 //! `ApiKeys` on the `api_keys` table: digests only, never a secret.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement, Value};
@@ -7,6 +9,7 @@ use tracing::instrument;
 use zinc_domain::{ApiKey, KeyDigest, KeyName, KeyScope};
 use zinc_ports::{ApiKeys, CreateKeyError, NewApiKey, StoreError};
 
+use crate::database::PoolSettings;
 use crate::error::{UNIQUE_VIOLATION, sqlstate, store_error};
 
 const KEY_COLUMNS: &str = "name, scope, created_at, last_used_at, revoked_at";
@@ -15,12 +18,23 @@ const KEY_COLUMNS: &str = "name, scope, created_at, last_used_at, revoked_at";
 #[derive(Clone)]
 pub struct PostgresApiKeys {
     db: DatabaseConnection,
+    reply_timeout: Duration,
 }
 
 impl PostgresApiKeys {
-    /// Keys read and written through `db`.
+    /// Keys read and written through `db`, giving a connection up for lost when the database
+    /// does not answer within the default [`PoolSettings::reply_timeout`].
     pub fn new(db: DatabaseConnection) -> Self {
-        PostgresApiKeys { db }
+        PostgresApiKeys {
+            db,
+            reply_timeout: PoolSettings::default().reply_timeout(),
+        }
+    }
+
+    /// The same, waiting at most `reply_timeout` for any answer.
+    pub fn with_reply_timeout(mut self, reply_timeout: Duration) -> Self {
+        self.reply_timeout = reply_timeout;
+        self
     }
 
     async fn rows(
@@ -28,13 +42,21 @@ impl PostgresApiKeys {
         sql: &str,
         values: Vec<Value>,
     ) -> Result<Vec<QueryResult>, sea_orm::DbErr> {
-        self.db
-            .query_all_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                sql,
-                values,
-            ))
+        let query = self.db.query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            values,
+        ));
+        tokio::time::timeout(self.reply_timeout, query)
             .await
+            .unwrap_or_else(|_| {
+                Err(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::Internal(
+                    format!(
+                        "no answer from the database within {} s",
+                        self.reply_timeout.as_secs()
+                    ),
+                )))
+            })
     }
 }
 

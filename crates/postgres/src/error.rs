@@ -28,7 +28,9 @@ fn sqlx_kind(error: &sqlx::Error) -> fn(Cause) -> StoreError {
         sqlx::Error::Database(database) => match database.code().as_deref() {
             // Deadlock, serialization failure, lock_timeout.
             Some("40P01" | "40001" | "55P03") => StoreError::Contention,
-            Some(code) if code.starts_with("08") || code.starts_with("57P") => {
+            // Connection problems, shutdowns, and a statement cancelled by statement_timeout
+            // (57014): try again later.
+            Some(code) if code.starts_with("08") || code.starts_with("57") => {
                 StoreError::Unavailable
             }
             _ => StoreError::Failed,

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use tracing::info;
+use tracing::{info, warn};
 use zinc_application::KeyRing;
 use zinc_domain::{KEY_RANDOM_BYTES, KeyName, KeySecret};
 use zinc_ports::{ApiKeys, CreateKeyError, NewApiKey};
@@ -85,7 +85,10 @@ pub(super) async fn run(config: &Config, action: KeysAction) -> anyhow::Result<E
         KeysAction::Revoke { name } => {
             let name = KeyName::parse(&name).context("the key's name")?;
             if ring.revoke(&name).await.context("revoking the key")? {
-                println!("Revoked the key {name}; running servers refuse it within 5 s.");
+                println!(
+                    "Revoked the key {name}; running servers refuse it within {} s.",
+                    zinc_application::KEY_CACHE_TTL.as_secs()
+                );
                 Ok(ExitStatus::Success)
             } else {
                 eprintln!("zinc: no active key named {name}");
@@ -122,7 +125,21 @@ pub(super) async fn ensure_bootstrap_key(
             info!("created the write key `bootstrap` from ZINC_BOOTSTRAP_KEY");
             Ok(())
         }
-        Err(CreateKeyError::Duplicate(_)) => Ok(()),
+        Err(CreateKeyError::Duplicate(_)) => {
+            if keys
+                .find_active_key(&secret.digest())
+                .await
+                .context("checking the bootstrap key")?
+                .is_none()
+            {
+                warn!(
+                    "ZINC_BOOTSTRAP_KEY is not the stored `bootstrap` key (it differs, or it was \
+                     revoked): the stored one is kept and this value opens nothing; create \
+                     named keys with `zinc keys create` instead"
+                );
+            }
+            Ok(())
+        }
         Err(CreateKeyError::Store(error)) => Err(error).context("creating the bootstrap key"),
     }
 }

@@ -54,14 +54,15 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
             "imported"
         );
     }
-    let keys: Arc<dyn ApiKeys> = Arc::new(PostgresApiKeys::new(db.clone()));
+    let reply_timeout = config
+        .pool_settings(config.db_max_connections)
+        .reply_timeout();
+    let keys: Arc<dyn ApiKeys> =
+        Arc::new(PostgresApiKeys::new(db.clone()).with_reply_timeout(reply_timeout));
     if let Some(secret) = &config.bootstrap_key {
         super::keys::ensure_bootstrap_key(keys.clone(), secret).await?;
     }
     let open = guard_open_access(config, keys.as_ref()).await?;
-    let reply_timeout = config
-        .pool_settings(config.db_max_connections)
-        .reply_timeout();
     let queries = Arc::new(PostgresQueries::new(db.clone()).with_reply_timeout(reply_timeout));
     // Revenue queries scan many rows: their own small pool, so they cannot starve lookups,
     // imports and readiness.
@@ -76,6 +77,7 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         health: queries,
         max_upload_bytes: config.max_upload_bytes,
         upload_idle_timeout: config.upload_idle_timeout,
+        upload_timeout: config.upload_timeout,
         upload_slots: Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_uploads)),
         max_upload_slots: config.max_concurrent_uploads,
         currency: config.currency.clone(),

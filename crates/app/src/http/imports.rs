@@ -77,12 +77,28 @@ pub async fn create_import(
     if declared_length(&request).is_some_and(|length| length > limit) {
         return Err(ApiError::PayloadTooLarge { limit });
     }
-    let upload = match UploadFormat::of(&request)? {
-        UploadFormat::Multipart => {
-            receive_multipart(Multipart::new(request.headers(), payload), limit, idle).await?
+    let receiving = async {
+        match UploadFormat::of(&request)? {
+            UploadFormat::Multipart => {
+                receive_multipart(Multipart::new(request.headers(), payload), limit, idle).await
+            }
+            UploadFormat::Csv => {
+                receive(
+                    raw_file_name(&query)?,
+                    payload,
+                    Budget { limit, used: 0 },
+                    idle,
+                )
+                .await
+            }
         }
-        UploadFormat::Csv => receive(raw_file_name(&query)?, payload, limit, idle).await?,
     };
+    let deadline = state.upload_timeout;
+    let upload = tokio::time::timeout(deadline, receiving)
+        .await
+        .map_err(|_| ApiError::UploadTooSlow {
+            seconds: deadline.as_secs(),
+        })??;
     let requested_by = request
         .extensions()
         .get::<Access>()
@@ -225,13 +241,19 @@ async fn receive_multipart(
     limit: u64,
     idle: Duration,
 ) -> Result<Upload, ApiError> {
+    // Every part counts against the limit, not only the file.
+    let mut other_bytes = 0u64;
     while let Some(field) = next_within(idle, &mut form).await? {
         let field = field.map_err(|e| ApiError::BadUpload(e.to_string()))?;
         if field.name() != Some("file") {
             // Other fields are not ours; drain them.
             let mut field = field;
             while let Some(chunk) = next_within(idle, &mut field).await? {
-                chunk.map_err(|e| ApiError::BadUpload(e.to_string()))?;
+                let chunk = chunk.map_err(|e| ApiError::BadUpload(e.to_string()))?;
+                other_bytes += chunk.len() as u64;
+                if other_bytes > limit {
+                    return Err(ApiError::PayloadTooLarge { limit });
+                }
             }
             continue;
         }
@@ -241,7 +263,16 @@ async fn receive_multipart(
         )?
         .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_FILE_NAME.to_owned());
-        return receive(name, field, limit, idle).await;
+        return receive(
+            name,
+            field,
+            Budget {
+                limit,
+                used: other_bytes,
+            },
+            idle,
+        )
+        .await;
     }
     Err(ApiError::MissingFile(
         "the form has no field named `file`".to_owned(),
@@ -249,10 +280,16 @@ async fn receive_multipart(
 }
 
 /// Spools `chunks` to a temporary file, refusing more than `limit` bytes.
+/// How many bytes an upload may have, and how many its other parts used already.
+struct Budget {
+    limit: u64,
+    used: u64,
+}
+
 async fn receive<S, E>(
     file_name: String,
     mut chunks: S,
-    limit: u64,
+    budget: Budget,
     idle: Duration,
 ) -> Result<Upload, ApiError>
 where
@@ -261,11 +298,12 @@ where
 {
     let mut file =
         tempfile::tempfile().map_err(|e| ApiError::internal("creating a temporary file", e))?;
+    let Budget { limit, used } = budget;
     let mut bytes = 0u64;
     while let Some(chunk) = next_within(idle, &mut chunks).await? {
         let chunk = chunk.map_err(|e| ApiError::BadUpload(e.to_string()))?;
         bytes += chunk.len() as u64;
-        if bytes > limit {
+        if used + bytes > limit {
             return Err(ApiError::PayloadTooLarge { limit });
         }
         file.write_all(&chunk)

@@ -50,6 +50,8 @@ pub struct AppState {
     pub health: Arc<dyn StoreHealth>,
     /// The largest upload accepted, in bytes.
     pub max_upload_bytes: u64,
+    /// How long receiving one upload may take in all.
+    pub upload_timeout: std::time::Duration,
     /// How long an upload may send nothing before it is cut.
     pub upload_idle_timeout: std::time::Duration,
     /// Places for uploads being received or imported; none free is a 429.

@@ -9,7 +9,7 @@ use thiserror::Error;
 use tracing::error;
 use utoipa::ToSchema;
 use zinc_application::{Denied, ImportError};
-use zinc_domain::{ImportReport, QueryError};
+use zinc_domain::{ImportReport, QueryError, echo};
 use zinc_ports::StoreError;
 
 use super::body::{ImportReportBody, InputProblemBody};
@@ -41,7 +41,7 @@ pub enum ApiError {
     #[error("{0}")]
     MissingFile(String),
     /// The upload is not multipart/form-data nor CSV.
-    #[error("unsupported content type {0:?}: send multipart/form-data (field `file`) or text/csv")]
+    #[error("unsupported content type '{}': send multipart/form-data (field `file`) or text/csv", echo(.0))]
     UnsupportedMediaType(String),
     /// The upload is larger than allowed.
     #[error("the upload exceeds the limit of {limit} bytes (ZINC_MAX_UPLOAD_BYTES)")]
@@ -53,6 +53,12 @@ pub enum ApiError {
     #[error("the upload sent nothing for {seconds} s (ZINC_UPLOAD_IDLE_TIMEOUT); send it again")]
     UploadStalled {
         /// The idle limit in seconds.
+        seconds: u64,
+    },
+    /// The upload took longer than allowed in all.
+    #[error("the upload was not received within {seconds} s (ZINC_UPLOAD_TIMEOUT); send it again")]
+    UploadTooSlow {
+        /// The deadline in seconds.
         seconds: u64,
     },
     /// Every upload place is taken.
@@ -81,7 +87,7 @@ pub enum ApiError {
         id: i64,
     },
     /// No such route.
-    #[error("no route {method} {path}")]
+    #[error("no route {} {}", echo(.method), echo(.path))]
     NoRoute {
         /// The method used.
         method: String,
@@ -89,7 +95,7 @@ pub enum ApiError {
         path: String,
     },
     /// The route exists, but not with this method.
-    #[error("{method} is not allowed here; use {}", allowed.join(" or "))]
+    #[error("{} is not allowed here; use {}", echo(.method), allowed.join(" or "))]
     MethodNotAllowed {
         /// The method used.
         method: String,
@@ -206,6 +212,7 @@ impl ApiError {
             }
             ApiError::PayloadTooLarge { .. } => ("payload-too-large", "Upload too large"),
             ApiError::UploadStalled { .. } => ("upload-stalled", "Upload stalled"),
+            ApiError::UploadTooSlow { .. } => ("upload-too-slow", "Upload too slow"),
             ApiError::TooManyUploads { .. } => ("too-many-uploads", "Too many uploads"),
             ApiError::BadUpload(_) => ("bad-upload", "Upload could not be read"),
             ApiError::FileRefused(_) => ("file-refused", "File refused"),
@@ -291,7 +298,9 @@ impl ResponseError for ApiError {
             | ApiError::FileRefused(_) => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::UploadStalled { .. } => StatusCode::REQUEST_TIMEOUT,
+            ApiError::UploadStalled { .. } | ApiError::UploadTooSlow { .. } => {
+                StatusCode::REQUEST_TIMEOUT
+            }
             ApiError::TooManyUploads { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::ImportRejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::NotFound { .. } | ApiError::NoRoute { .. } => StatusCode::NOT_FOUND,
@@ -312,11 +321,14 @@ impl ResponseError for ApiError {
         let status = self.status_code();
         if status.is_server_error() {
             // The Sentry middleware reports the failure itself: this line is for the logs.
-            error!(target: HTTP_ERROR_TARGET, error = self as &dyn std::error::Error, status = status.as_u16(), "request failed");
+            error!(target: HTTP_ERROR_TARGET, error = %Chain(self), status = status.as_u16(), "request failed");
         }
         let mut response = HttpResponse::build(status);
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
-        if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {
+        if matches!(
+            status,
+            StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS | StatusCode::CONFLICT
+        ) {
             response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
         }
         if let ApiError::MethodNotAllowed { allowed, .. } = self {
@@ -333,5 +345,20 @@ impl ResponseError for ApiError {
             ));
         }
         response.json(self.problem())
+    }
+}
+
+/// An error with its causes, `outer: inner: innermost`, for the logs.
+struct Chain<'a>(&'a dyn std::error::Error);
+
+impl std::fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut cause = self.0.source();
+        while let Some(error) = cause {
+            write!(f, ": {error}")?;
+            cause = error.source();
+        }
+        Ok(())
     }
 }
