@@ -230,7 +230,8 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    /// Reads every row, staging the valid ones. False when the header is unusable.
+    /// Reads every row, staging the valid ones. False when the file is unusable: a bad header,
+    /// or a row running on so long that reading stopped.
     async fn stage_file<R: Read + Send>(
         &mut self,
         source: &mut HashingReader<R>,
@@ -253,7 +254,8 @@ impl Run<'_> {
             if batch.last {
                 stage_batch(session, &batch).await?;
                 self.report(ImportPhase::Reading, rows.bytes_read(), 0);
-                return Ok(true);
+                // A row that ran on stopped the reading: the file as a whole is refused.
+                return Ok(!batch.stopped);
             }
             let problems = &mut self.problems;
             let counts = &mut self.counts;
@@ -353,6 +355,8 @@ struct ReadBatch {
     rejected: Vec<SaleId>,
     /// True when the file is exhausted.
     last: bool,
+    /// Reading stopped at a row that ran on too long.
+    stopped: bool,
 }
 
 /// Reads rows until a batch of valid lines (or of rejected sales) is full, or the file ends.
@@ -366,6 +370,7 @@ fn read_batch<R: Read>(
         lines: Vec::with_capacity(batch_size),
         rejected: Vec::new(),
         last: false,
+        stopped: false,
     };
     while batch.lines.len() < batch_size && batch.rejected.len() < batch_size {
         match rows.next() {
@@ -373,6 +378,12 @@ fn read_batch<R: Read>(
             Some(Err(RowError::Invalid(invalid))) => {
                 batch.rejected.extend(invalid.sale_id);
                 problems.extend(invalid.problems);
+            }
+            Some(Err(error @ RowError::TooLong { line })) => {
+                problems.push(InputProblem::file(Some(line), error.to_string()));
+                batch.last = true;
+                batch.stopped = true;
+                return Ok(batch);
             }
             Some(Err(RowError::Unreadable(error))) => return Err(error.into()),
             None => {

@@ -500,3 +500,21 @@ async fn a_hostile_five_megabyte_upload_gives_a_bounded_report_in_bounded_memory
         );
     }
 }
+
+#[tokio::test]
+async fn a_row_that_runs_on_stops_the_reading_and_rejects_the_file_in_any_mode() {
+    let mut text = file(&[row(1, "Water", "Online Store")]);
+    text.push('"');
+    text.push_str(&"a".repeat(300 * 1024));
+    for mode in [ImportMode::Strict, ImportMode::SkipInvalid] {
+        let store = Shared::default();
+        let report = import(&store, &text, mode, 500).await;
+        assert_eq!(report.status, ImportStatus::Rejected, "{mode:?}");
+        assert!(
+            problems(&report).iter().any(|p| p.contains("runs on past")),
+            "{:?}",
+            problems(&report)
+        );
+        assert!(store.lock().unwrap().sales.is_empty());
+    }
+}

@@ -139,9 +139,63 @@ pub enum RowError {
     /// The row is readable but wrong; reading can go on.
     #[error("line {}: invalid row", .0.line)]
     Invalid(InvalidRow),
+    /// A row runs on past [`MAX_RECORD_BYTES`] (and the reader's buffer) without ending:
+    /// reading stops here, so that memory stays bounded; the file cannot be imported.
+    #[error(
+        "line {line}: a row starting here runs on past {MAX_RECORD_BYTES} bytes without ending (an unterminated quote?); reading stopped"
+    )]
+    TooLong {
+        /// The line the row starts on.
+        line: u64,
+    },
     /// The underlying reader failed; reading cannot go on.
     #[error("cannot read the file")]
     Unreadable(#[from] io::Error),
+}
+
+/// How far the CSV parser may read ahead of the record it is on (its buffer, with margin).
+const READ_AHEAD_BYTES: u64 = 64 * 1024;
+
+/// The error [`Capped`] stops with.
+#[derive(Debug, Error)]
+#[error("a record runs on past the bound")]
+struct RecordRunsOn;
+
+/// The source, stopped with [`RecordRunsOn`] once more than [`MAX_RECORD_BYTES`] (and the
+/// parser's read-ahead) follow the end of the last record: the CSV parser buffers a whole
+/// record before it can be measured.
+struct Capped<R> {
+    inner: R,
+    /// Bytes read from `inner`.
+    consumed: u64,
+    /// Where the last complete record ended.
+    record_end: u64,
+    /// Whether a line feed was seen, and a carriage return (to tell CR-only line ends).
+    seen_lf: bool,
+    seen_cr: bool,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.consumed - self.record_end > MAX_RECORD_BYTES as u64 + READ_AHEAD_BYTES {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, RecordRunsOn));
+        }
+        let n = self.inner.read(buf)?;
+        self.consumed += n as u64;
+        self.seen_lf |= buf[..n].contains(&b'\n');
+        self.seen_cr |= buf[..n].contains(&b'\r');
+        Ok(n)
+    }
+}
+
+/// Whether `error` is [`Capped`] stopping a record that runs on.
+fn runs_on(error: &csv::Error) -> bool {
+    match error.kind() {
+        csv::ErrorKind::Io(io) => io
+            .get_ref()
+            .is_some_and(|inner| inner.downcast_ref::<RecordRunsOn>().is_some()),
+        _ => false,
+    }
 }
 
 /// Reads a point-of-sale export row by row, in constant memory.
@@ -149,7 +203,9 @@ pub enum RowError {
 /// Accepts UTF-8 with or without a byte-order mark, CRLF or LF line ends, quoted fields, and the
 /// columns in any order.
 pub struct SalesCsvReader<R: Read> {
-    reader: csv::Reader<R>,
+    reader: csv::Reader<Capped<R>>,
+    /// Set once a row ran on too long: nothing more is read.
+    stopped: bool,
     positions: [usize; Column::ALL.len()],
     /// The column of each header position.
     columns: Vec<Option<Column>>,
@@ -170,13 +226,30 @@ impl<R: Read> SalesCsvReader<R> {
             // Records end at `\n` only: the crate's own CRLF handling miscounts lines, so the
             // `\r` of a CRLF line end is stripped from the last field instead (see `RowCells`).
             .terminator(csv::Terminator::Any(b'\n'))
-            .from_reader(source);
+            .from_reader(Capped {
+                inner: source,
+                consumed: 0,
+                record_end: 0,
+                seen_lf: false,
+                seen_cr: false,
+            });
         let mut header = ByteRecord::new();
         match reader.read_byte_record(&mut header) {
             Ok(true) => {}
             Ok(false) => return Err(HeaderError::Empty),
+            Err(error) if runs_on(&error) => {
+                let source = reader.get_ref();
+                return Err(if source.seen_cr && !source.seen_lf {
+                    HeaderError::CrLineEnds
+                } else {
+                    HeaderError::TooLong {
+                        bytes: source.consumed,
+                    }
+                });
+            }
             Err(_) => return Err(HeaderError::NotUtf8),
         }
+        reader.get_mut().record_end = reader.position().byte();
         check_header_shape(&header, reader.position().byte())?;
         let mut positions = [usize::MAX; Column::ALL.len()];
         let mut mismatch = HeaderMismatch::default();
@@ -221,6 +294,7 @@ impl<R: Read> SalesCsvReader<R> {
             columns[positions[column as usize]] = Some(column);
         }
         Ok(SalesCsvReader {
+            stopped: false,
             reader,
             positions,
             columns,
@@ -238,14 +312,29 @@ impl<R: Read> SalesCsvReader<R> {
                 self.record = record;
                 found
             }
-            None => self.reader.read_byte_record(&mut self.record),
+            None => {
+                let mut record = std::mem::take(&mut self.record);
+                let found = self.read_next(&mut record);
+                self.record = record;
+                found
+            }
         }
+    }
+
+    /// Reads the next record from the source, marking where it ends (for [`Capped`]).
+    fn read_next(&mut self, record: &mut ByteRecord) -> csv::Result<bool> {
+        let found = self.reader.read_byte_record(record);
+        if found.is_ok() {
+            let end = self.reader.position().byte();
+            self.reader.get_mut().record_end = end;
+        }
+        found
     }
 
     /// True when no record follows the current one (it is read ahead and kept for later).
     fn at_end(&mut self) -> bool {
         let mut next = ByteRecord::new();
-        let found = self.reader.read_byte_record(&mut next);
+        let found = self.read_next(&mut next);
         let end = matches!(found, Ok(false));
         self.peeked = Some((next, found));
         end
@@ -457,6 +546,9 @@ impl<R: Read> Iterator for SalesCsvReader<R> {
     type Item = Result<SaleLine, RowError>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if self.stopped {
+            return None;
+        }
         loop {
             let found = self.read_record();
             match found {
@@ -473,6 +565,12 @@ impl<R: Read> Iterator for SalesCsvReader<R> {
                         self.parse_record(start.line(), bytes)
                             .map_err(RowError::Invalid),
                     );
+                }
+                Err(error) if runs_on(&error) => {
+                    self.stopped = true;
+                    // The line after the last complete record.
+                    let line = self.reader.position().line();
+                    return Some(Err(RowError::TooLong { line }));
                 }
                 Err(error) => return Some(Err(RowError::Unreadable(into_io_error(error)))),
             }
@@ -587,6 +685,62 @@ mod tests {
     use super::*;
 
     const HEADER: &str = "Sale Date,Client ID,Sale ID,Item name,Batch #,Sales Notes,Location,Notes,Color,Size,Item price (excluding tax),Quantity,Subtotal (excluding tax),Discount %,Discount amount,Tax,Item Total,Total Paid w/ Payment Method,Payment Method";
+
+    /// A source that counts what is read from it.
+    struct Counting<R> {
+        inner: R,
+        read: std::rc::Rc<std::cell::Cell<u64>>,
+    }
+
+    impl<R: Read> Read for Counting<R> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.inner.read(buf)?;
+            self.read.set(self.read.get() + n as u64);
+            Ok(n)
+        }
+    }
+
+    fn counting<R: Read>(inner: R) -> (Counting<R>, std::rc::Rc<std::cell::Cell<u64>>) {
+        let read = std::rc::Rc::new(std::cell::Cell::new(0));
+        (
+            Counting {
+                inner,
+                read: read.clone(),
+            },
+            read,
+        )
+    }
+
+    #[test]
+    fn a_row_that_never_ends_is_refused_after_a_bounded_read() {
+        let endless = format!("{HEADER}\n\"").into_bytes();
+        let (source, read) = counting(endless.chain(io::repeat(b'a')));
+        let mut rows = SalesCsvReader::new(source, NaiveDate::MAX).unwrap();
+        match rows.next() {
+            Some(Err(RowError::TooLong { line })) => assert_eq!(line, 2),
+            other => panic!("{other:?}"),
+        }
+        assert!(rows.next().is_none(), "reading stops");
+        assert!(read.get() < 1024 * 1024, "read {} bytes", read.get());
+    }
+
+    #[test]
+    fn a_header_that_never_ends_is_refused_after_a_bounded_read() {
+        let (source, read) = counting(io::repeat(b'a'));
+        let error = SalesCsvReader::new(source, NaiveDate::MAX).err();
+        assert!(
+            matches!(error, Some(HeaderError::TooLong { .. })),
+            "{error:?}"
+        );
+        assert!(read.get() < 1024 * 1024, "read {} bytes", read.get());
+    }
+
+    #[test]
+    fn a_large_file_with_cr_line_ends_is_still_said_to_have_them() {
+        let text = format!("{HEADER}\r{}", "3/1/2025,1,2,x\r".repeat(50_000));
+        let error = SalesCsvReader::new(text.as_bytes(), NaiveDate::MAX).err();
+        assert_eq!(error, Some(HeaderError::CrLineEnds));
+    }
     const ROW: &str = "3/1/2025,100002649,3971,10 Practice Credits,---,,Golf - experience,,---,---,32,1,32,0,0,2.88,34.88,34.88,Credit card (AMEX-Keyed)";
 
     fn latest() -> NaiveDate {
@@ -599,7 +753,7 @@ mod tests {
             .map(|row| match row {
                 Ok(line) => Ok(line),
                 Err(RowError::Invalid(row)) => Err(row),
-                Err(RowError::Unreadable(e)) => panic!("{e}"),
+                Err(e) => panic!("{e}"),
             })
             .collect()
     }
