@@ -799,11 +799,11 @@ async fn an_unknown_parameter_with_a_huge_name_is_named_briefly() {
 #[actix_web::test]
 async fn a_wrong_method_on_a_known_route_is_a_405_naming_the_allowed_ones() {
     for (method, uri, allow) in [
-        ("DELETE", "/api/v1/orders", "GET"),
-        ("TRACE", "/api/v1/orders", "GET"),
-        ("POST", "/api/v1/orders/12", "GET"),
-        ("PUT", "/api/v1/imports", "GET, POST"),
-        ("TRACE", "/health/live", "GET"),
+        ("DELETE", "/api/v1/orders", "GET, HEAD"),
+        ("TRACE", "/api/v1/orders", "GET, HEAD"),
+        ("POST", "/api/v1/orders/12", "GET, HEAD"),
+        ("PUT", "/api/v1/imports", "GET, HEAD, POST"),
+        ("TRACE", "/health/live", "GET, HEAD"),
     ] {
         let app = test::init_service(http::app(Ports::default().state(), None)).await;
         let request = test::TestRequest::default()
@@ -946,4 +946,25 @@ async fn a_conflict_says_when_to_try_again() {
     .await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
     assert!(response.headers().contains_key("retry-after"));
+}
+
+#[actix_web::test]
+async fn head_answers_wherever_get_does_without_a_body() {
+    let app = test::init_service(http::app(Ports::default().state(), None)).await;
+    let response = test::call_service(
+        &app,
+        test::TestRequest::default()
+            .method(actix_web::http::Method::HEAD)
+            .uri("/health/live")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(test::read_body(response).await.is_empty());
+    let response = test::call_service(
+        &app,
+        test::TestRequest::delete().uri("/health/live").to_request(),
+    )
+    .await;
+    assert_eq!(response.headers().get("allow").unwrap(), "GET, HEAD");
 }

@@ -100,6 +100,7 @@ pub fn app(
     App::new()
         .app_data(web::Data::new(state))
         .configure(configure)
+        .wrap(from_fn(routes::head_as_get))
         .wrap(from_fn(auth::require_key))
         .wrap(from_fn(monitoring::record_request))
         .wrap(from_fn(limits::bound_request_head))

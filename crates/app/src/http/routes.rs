@@ -1,9 +1,13 @@
 //! Which methods each route answers, read from the OpenAPI document (itself generated from the
-//! handlers), so that a wrong method is a 405 naming the right ones, never a 404.
+//! handlers), so that a wrong method is a 405 naming the right ones, never a 404; and HEAD,
+//! answered wherever GET is.
 
 use std::sync::LazyLock;
 
-use actix_web::dev::ResourceDef;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
 use utoipa::OpenApi;
 
 use super::docs::ApiDoc;
@@ -17,6 +21,8 @@ static ROUTES: LazyLock<Vec<(ResourceDef, Vec<&'static str>)>> = LazyLock::new(|
         .map(|(path, item)| {
             let methods = [
                 ("GET", item.get.is_some()),
+                // Answered by `head_as_get` wherever GET is.
+                ("HEAD", item.get.is_some()),
                 ("POST", item.post.is_some()),
                 ("PUT", item.put.is_some()),
                 ("PATCH", item.patch.is_some()),
@@ -36,4 +42,17 @@ pub fn allowed_methods(path: &str) -> &'static [&'static str] {
         .iter()
         .find(|(route, _)| route.is_match(path))
         .map_or(&[], |(_, methods)| methods.as_slice())
+}
+
+/// Answers HEAD as the GET of the same route would, without its body.
+pub async fn head_as_get(
+    mut request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if request.method() != Method::HEAD {
+        return Ok(next.call(request).await?.map_into_boxed_body());
+    }
+    request.head_mut().method = Method::GET;
+    let response = next.call(request).await?;
+    Ok(response.map_body(|_, _| BoxBody::new(())))
 }
