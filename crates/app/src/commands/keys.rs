@@ -55,7 +55,10 @@ pub(super) async fn run(config: &Config, action: KeysAction) -> anyhow::Result<E
         KeysAction::List => {
             let keys = ring.list().await.context("listing the keys")?;
             if keys.is_empty() {
-                println!("No API keys: the API is open on loopback addresses only.");
+                println!(
+                    "No API keys: zinc serve is open on a loopback address, and refuses any other \
+                     unless ZINC_ALLOW_ANONYMOUS=true."
+                );
             }
             println!(
                 "{:<24} {:<6} {:<20} {:<20} status",

@@ -1,5 +1,5 @@
 //! Bounds on the request head, answered as problems: a URL over [`MAX_URL_BYTES`] is a 414,
-//! headers over [`MAX_HEADER_BYTES`] in all a 431. (Beyond about 64 KiB, actix-web's own
+//! headers over [`MAX_REQUEST_HEADER_BYTES`] in all a 431. (Beyond about 64 KiB, actix-web's own
 //! parser refuses the request with a bare 400 before any of this runs.)
 
 use actix_web::body::{EitherBody, MessageBody};
@@ -12,7 +12,7 @@ use super::problem::ApiError;
 /// The longest path and query accepted, in bytes.
 pub const MAX_URL_BYTES: usize = 8 * 1024;
 /// The most header bytes (names and values) accepted in all.
-pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+pub const MAX_REQUEST_HEADER_BYTES: usize = 16 * 1024;
 
 /// Refuses a request whose URL or headers are over their bounds.
 pub async fn bound_request_head(
@@ -33,10 +33,10 @@ pub async fn bound_request_head(
             bytes: url_bytes,
             limit: MAX_URL_BYTES,
         })
-    } else if header_bytes > MAX_HEADER_BYTES {
+    } else if header_bytes > MAX_REQUEST_HEADER_BYTES {
         Some(ApiError::HeadersTooLarge {
             bytes: header_bytes,
-            limit: MAX_HEADER_BYTES,
+            limit: MAX_REQUEST_HEADER_BYTES,
         })
     } else {
         None
