@@ -781,3 +781,56 @@ async fn an_unknown_parameter_with_a_huge_name_is_named_briefly() {
         body.to_string().len()
     );
 }
+
+// The OpenAPI document says what the handlers accept and answer (schemathesis checks both).
+
+/// The schema of the parameter `name` of `method path` in the OpenAPI document `doc`.
+fn parameter_schema<'a>(doc: &'a Value, path: &str, method: &str, name: &str) -> &'a Value {
+    let parameters = doc["paths"][path][method]["parameters"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{method} {path} has no parameters"));
+    &parameters
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("{method} {path} has no parameter {name}"))["schema"]
+}
+
+#[actix_web::test]
+async fn the_openapi_document_states_the_values_the_handlers_accept() {
+    let (_, _, doc) = get(Ports::default(), "/api-docs/openapi.json").await;
+    for path in [
+        "/api/v1/imports/{id}",
+        "/api/v1/products/{id}",
+        "/api/v1/orders/{id}",
+    ] {
+        let id = parameter_schema(&doc, path, "get", "id");
+        assert_eq!(id["minimum"], 1, "{path}: {id}");
+    }
+    let locations: Vec<&str> = Location::ALL.iter().map(|l| l.as_str()).collect();
+    for path in [
+        "/api/v1/orders",
+        "/api/v1/metrics/revenue",
+        "/api/v1/metrics/revenue/daily",
+    ] {
+        let location = parameter_schema(&doc, path, "get", "location");
+        assert_eq!(location["enum"], serde_json::json!(locations), "{path}");
+    }
+    let by = parameter_schema(&doc, "/api/v1/metrics/products/top", "get", "by");
+    assert_eq!(
+        by["enum"],
+        serde_json::json!(["revenue", "quantity"]),
+        "{by}"
+    );
+    for (path, method, name) in [
+        ("/api/v1/products", "get", "q"),
+        ("/api/v1/imports", "post", "filename"),
+    ] {
+        let text = parameter_schema(&doc, path, method, name);
+        assert_eq!(text["maxLength"], 255, "{name}: {text}");
+        // No control character (Unicode category Cc, Rust's char::is_control).
+        assert_eq!(
+            text["pattern"], r"^[^\x00-\x1F\x7F-\x9F]*$",
+            "{name}: {text}"
+        );
+    }
+}

@@ -319,7 +319,7 @@ pub async fn list_imports(
     get,
     path = "/api/v1/imports/{id}",
     tag = "imports",
-    params(("id" = i64, Path, description = "The import's number")),
+    params(("id" = i64, Path, description = "The import's number", minimum = 1)),
     responses(
         (status = 200, body = ImportReportBody),
         (status = 400, body = ProblemDetails, content_type = "application/problem+json"),

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use zinc_domain::{ClientId, DateBounds, Location, MAX_TEXT_CHARS, Page, RankBy, SaleId, echo};
 
 use super::problem::ApiError;
@@ -106,6 +106,32 @@ pub fn page(limit: Option<&str>, offset: Option<&str>) -> Result<Page, ApiError>
     })
 }
 
+// Documentation only: the handlers read text and convert it themselves (a bad value is a 400
+// naming the parameter), but the document says which values are accepted.
+
+/// A sale's location.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub enum LocationParam {
+    /// Sales made online.
+    #[schema(rename = "Online Store")]
+    OnlineStore,
+    /// Sales made at the golf course.
+    #[schema(rename = "Golf - experience")]
+    GolfExperience,
+}
+
+/// How best sellers are ranked.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum RankByParam {
+    /// By revenue.
+    Revenue,
+    /// By units sold.
+    Quantity,
+}
+
 /// Paging of lists.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -125,6 +151,9 @@ pub struct PageQuery {
 #[into_params(parameter_in = Query)]
 pub struct ProductQuery {
     /// Names containing this text, ignoring case.
+    // What `text` accepts: at most MAX_TEXT_CHARS characters, no control character (Unicode
+    // category Cc, as `char::is_control`). The macro takes literals only.
+    #[param(max_length = 255, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub q: Option<String>,
     /// Items per page, 1 to 500 (default 50).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
@@ -146,7 +175,7 @@ pub struct OrderQuery {
     #[param(value_type = Option<NaiveDate>)]
     pub to: Option<String>,
     /// `Online Store` or `Golf - experience`.
-    #[param(value_type = Option<String>, example = "Golf - experience")]
+    #[param(value_type = Option<LocationParam>, inline, example = "Golf - experience")]
     pub location: Option<String>,
     /// Only this client's orders.
     #[param(value_type = Option<i64>, minimum = 0)]
@@ -190,7 +219,7 @@ pub struct RevenueQuery {
     #[param(value_type = Option<NaiveDate>)]
     pub to: Option<String>,
     /// `Online Store` or `Golf - experience`; both when absent.
-    #[param(value_type = Option<String>, example = "Online Store")]
+    #[param(value_type = Option<LocationParam>, inline, example = "Online Store")]
     pub location: Option<String>,
 }
 
@@ -206,7 +235,7 @@ pub struct DailyRevenueQuery {
     #[param(value_type = Option<NaiveDate>)]
     pub to: Option<String>,
     /// `Online Store` or `Golf - experience`; both when absent.
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<LocationParam>, inline)]
     pub location: Option<String>,
 }
 
@@ -225,7 +254,7 @@ pub struct TopProductsQuery {
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
     /// `revenue` (default) or `quantity`.
-    #[param(value_type = Option<String>, example = "revenue")]
+    #[param(value_type = Option<RankByParam>, inline, example = "revenue")]
     pub by: Option<String>,
 }
 
@@ -249,6 +278,9 @@ pub struct ImportQuery {
     #[param(value_type = Option<bool>)]
     pub skip_invalid: Option<String>,
     /// The file name to record for a raw `text/csv` body (default `upload.csv`).
+    // What `text` accepts: at most MAX_TEXT_CHARS characters, no control character (Unicode
+    // category Cc, as `char::is_control`). The macro takes literals only.
+    #[param(max_length = 255, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub filename: Option<String>,
 }
 
