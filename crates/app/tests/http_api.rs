@@ -834,3 +834,22 @@ async fn the_openapi_document_states_the_values_the_handlers_accept() {
         );
     }
 }
+
+#[actix_web::test]
+async fn the_openapi_document_lists_every_answer_an_import_can_give() {
+    let (_, _, doc) = get(Ports::default(), "/api-docs/openapi.json").await;
+    let responses = &doc["paths"]["/api/v1/imports"]["post"]["responses"];
+    for status in [
+        "201", "400", "401", "403", "408", "409", "413", "415", "422", "429", "503",
+    ] {
+        assert!(
+            responses[status].is_object(),
+            "{status} is not documented: {responses}"
+        );
+    }
+    assert!(
+        responses["429"]["headers"]["Retry-After"].is_object(),
+        "{}",
+        responses["429"]
+    );
+}
