@@ -853,3 +853,19 @@ async fn the_openapi_document_lists_every_answer_an_import_can_give() {
         responses["429"]
     );
 }
+
+#[actix_web::test]
+async fn the_openapi_document_describes_the_upload_form_and_the_raw_body() {
+    let (_, _, doc) = get(Ports::default(), "/api-docs/openapi.json").await;
+    let content = &doc["paths"]["/api/v1/imports"]["post"]["requestBody"]["content"];
+    let form = content["multipart/form-data"]["schema"]["$ref"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no form schema: {content}"))
+        .rsplit('/')
+        .next()
+        .unwrap();
+    let form = &doc["components"]["schemas"][form];
+    assert_eq!(form["required"], serde_json::json!(["file"]), "{form}");
+    assert_eq!(form["properties"]["file"]["format"], "binary", "{form}");
+    assert_eq!(content["text/csv"]["schema"]["type"], "string", "{content}");
+}

@@ -23,6 +23,16 @@ use super::problem::{ApiError, ProblemDetails};
 /// The file name recorded for a raw body when none is given.
 const DEFAULT_FILE_NAME: &str = "upload.csv";
 
+// Documentation only: the form is read as a stream, its other fields skipped.
+/// An upload as a form.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct UploadForm {
+    /// The export (other fields are ignored).
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
 /// A received upload, spooled to disk.
 struct Upload {
     file_name: String,
@@ -43,8 +53,8 @@ struct Upload {
     request_body(
         description = "The export, as a multipart form field `file` or as the raw body.",
         content(
-            ("multipart/form-data"),
-            ("text/csv"),
+            (UploadForm = "multipart/form-data"),
+            (String = "text/csv"),
         ),
     ),
     responses(
