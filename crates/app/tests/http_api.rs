@@ -869,3 +869,24 @@ async fn the_openapi_document_describes_the_upload_form_and_the_raw_body() {
     assert_eq!(form["properties"]["file"]["format"], "binary", "{form}");
     assert_eq!(content["text/csv"]["schema"]["type"], "string", "{content}");
 }
+
+#[actix_web::test]
+async fn a_date_outside_years_0000_to_9999_is_a_400_without_touching_the_store() {
+    // PostgreSQL has no day before 4713 BC: these were 500s ("date out of range").
+    for (uri, name) in [
+        ("/api/v1/orders?from=-5000-01-01", "from"),
+        ("/api/v1/orders?to=%2B10000-01-01", "to"),
+        ("/api/v1/metrics/revenue?from=-5000-01-01", "from"),
+        ("/api/v1/metrics/revenue/daily?to=-262143-01-01", "to"),
+        (
+            "/api/v1/metrics/revenue/daily?from=-5000-01-01&to=-5000-01-02",
+            "to",
+        ),
+        ("/api/v1/metrics/products/top?to=-5000-01-01", "to"),
+    ] {
+        let (status, content_type, body) = get(Ports::default(), uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        assert_eq!(content_type, "application/problem+json", "{uri}");
+        assert_eq!(body["parameter"], name, "{uri}: {body}");
+    }
+}

@@ -29,11 +29,19 @@ fn convert<T>(
         .transpose()
 }
 
-/// A `YYYY-MM-DD` date.
+/// A `YYYY-MM-DD` date with a four-digit year, as the OpenAPI document's `format: date` says.
+/// chrono alone also reads signed and longer years, and PostgreSQL refuses a day before 4713 BC.
 pub fn date(name: &str, value: Option<&str>) -> Result<Option<NaiveDate>, ApiError> {
     convert(name, value, |text| {
-        NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .map_err(|_| format!("'{}' is not a date written YYYY-MM-DD", echo(text)))
+        let shape = text.len() == 10
+            && text.bytes().enumerate().all(|(i, b)| match i {
+                4 | 7 => b == b'-',
+                _ => b.is_ascii_digit(),
+            });
+        shape
+            .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+            .flatten()
+            .ok_or_else(|| format!("'{}' is not a date written YYYY-MM-DD", echo(text)))
     })
 }
 
