@@ -359,6 +359,27 @@ async fn an_upload_of_another_media_type_is_415() {
 }
 
 #[actix_web::test]
+async fn a_media_type_that_only_begins_like_an_accepted_one_is_415() {
+    for media in [
+        "text/csvx",
+        "text/plain-but-not",
+        "application/octet-streamy",
+    ] {
+        let request = test::TestRequest::post()
+            .uri("/api/v1/imports")
+            .insert_header((CONTENT_TYPE, media))
+            .set_payload("Sale Date\n");
+        let (status, content_type, body) = send(Ports::default(), request).await;
+        assert_eq!(
+            status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{media}: {body}"
+        );
+        assert_eq!(content_type, "application/problem+json");
+    }
+}
+
+#[actix_web::test]
 async fn an_import_that_cannot_start_for_an_outage_is_503() {
     let mut ports = Ports::default();
     ports

@@ -133,7 +133,9 @@ impl UploadFormat {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_ascii_lowercase();
-        let is = |prefix: &str| media.starts_with(prefix);
+        // The media type itself, without its parameters (`; boundary=...`, `; charset=...`).
+        let essence = media.split(';').next().unwrap_or("").trim();
+        let is = |accepted: &str| essence == accepted;
         if is("multipart/form-data") {
             Ok(UploadFormat::Multipart)
         } else if is("text/csv")
