@@ -363,6 +363,27 @@ async fn an_upload_of_another_media_type_is_415() {
 }
 
 #[actix_web::test]
+async fn a_media_type_that_only_begins_like_an_accepted_one_is_415() {
+    for media in [
+        "text/csvx",
+        "text/plain-but-not",
+        "application/octet-streamy",
+    ] {
+        let request = test::TestRequest::post()
+            .uri("/api/v1/imports")
+            .insert_header((CONTENT_TYPE, media))
+            .set_payload("Sale Date\n");
+        let (status, content_type, body) = send(Ports::default(), request).await;
+        assert_eq!(
+            status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{media}: {body}"
+        );
+        assert_eq!(content_type, "application/problem+json");
+    }
+}
+
+#[actix_web::test]
 async fn an_import_that_cannot_start_for_an_outage_is_503() {
     let mut ports = Ports::default();
     ports
@@ -967,4 +988,113 @@ async fn head_answers_wherever_get_does_without_a_body() {
     )
     .await;
     assert_eq!(response.headers().get("allow").unwrap(), "GET, HEAD");
+}
+
+// The OpenAPI document says what the handlers accept and answer (schemathesis checks both).
+
+/// The schema of the parameter `name` of `method path` in the OpenAPI document `doc`.
+fn parameter_schema<'a>(doc: &'a Value, path: &str, method: &str, name: &str) -> &'a Value {
+    let parameters = doc["paths"][path][method]["parameters"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{method} {path} has no parameters"));
+    &parameters
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("{method} {path} has no parameter {name}"))["schema"]
+}
+
+#[actix_web::test]
+async fn the_openapi_document_states_the_values_the_handlers_accept() {
+    let (_, _, doc) = get(Ports::default(), "/api-docs/openapi.json").await;
+    for path in [
+        "/api/v1/imports/{id}",
+        "/api/v1/products/{id}",
+        "/api/v1/orders/{id}",
+    ] {
+        let id = parameter_schema(&doc, path, "get", "id");
+        assert_eq!(id["minimum"], 1, "{path}: {id}");
+    }
+    let locations: Vec<&str> = Location::ALL.iter().map(|l| l.as_str()).collect();
+    for path in [
+        "/api/v1/orders",
+        "/api/v1/metrics/revenue",
+        "/api/v1/metrics/revenue/daily",
+    ] {
+        let location = parameter_schema(&doc, path, "get", "location");
+        assert_eq!(location["enum"], serde_json::json!(locations), "{path}");
+    }
+    let by = parameter_schema(&doc, "/api/v1/metrics/products/top", "get", "by");
+    assert_eq!(
+        by["enum"],
+        serde_json::json!(["revenue", "quantity"]),
+        "{by}"
+    );
+    for (path, method, name) in [
+        ("/api/v1/products", "get", "q"),
+        ("/api/v1/imports", "post", "filename"),
+    ] {
+        let text = parameter_schema(&doc, path, method, name);
+        assert_eq!(text["maxLength"], 255, "{name}: {text}");
+        // No control character (Unicode category Cc, Rust's char::is_control).
+        assert_eq!(
+            text["pattern"], r"^[^\x00-\x1F\x7F-\x9F]*$",
+            "{name}: {text}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn the_openapi_document_lists_every_answer_an_import_can_give() {
+    let (_, _, doc) = get(Ports::default(), "/api-docs/openapi.json").await;
+    let responses = &doc["paths"]["/api/v1/imports"]["post"]["responses"];
+    for status in [
+        "201", "400", "401", "403", "408", "409", "413", "415", "422", "429", "503",
+    ] {
+        assert!(
+            responses[status].is_object(),
+            "{status} is not documented: {responses}"
+        );
+    }
+    assert!(
+        responses["429"]["headers"]["Retry-After"].is_object(),
+        "{}",
+        responses["429"]
+    );
+}
+
+#[actix_web::test]
+async fn the_openapi_document_describes_the_upload_form_and_the_raw_body() {
+    let (_, _, doc) = get(Ports::default(), "/api-docs/openapi.json").await;
+    let content = &doc["paths"]["/api/v1/imports"]["post"]["requestBody"]["content"];
+    let form = content["multipart/form-data"]["schema"]["$ref"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no form schema: {content}"))
+        .rsplit('/')
+        .next()
+        .unwrap();
+    let form = &doc["components"]["schemas"][form];
+    assert_eq!(form["required"], serde_json::json!(["file"]), "{form}");
+    assert_eq!(form["properties"]["file"]["format"], "binary", "{form}");
+    assert_eq!(content["text/csv"]["schema"]["type"], "string", "{content}");
+}
+
+#[actix_web::test]
+async fn a_date_outside_years_0000_to_9999_is_a_400_without_touching_the_store() {
+    // PostgreSQL has no day before 4713 BC: these were 500s ("date out of range").
+    for (uri, name) in [
+        ("/api/v1/orders?from=-5000-01-01", "from"),
+        ("/api/v1/orders?to=%2B10000-01-01", "to"),
+        ("/api/v1/metrics/revenue?from=-5000-01-01", "from"),
+        ("/api/v1/metrics/revenue/daily?to=-262143-01-01", "to"),
+        (
+            "/api/v1/metrics/revenue/daily?from=-5000-01-01&to=-5000-01-02",
+            "to",
+        ),
+        ("/api/v1/metrics/products/top?to=-5000-01-01", "to"),
+    ] {
+        let (status, content_type, body) = get(Ports::default(), uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        assert_eq!(content_type, "application/problem+json", "{uri}");
+        assert_eq!(body["parameter"], name, "{uri}: {body}");
+    }
 }

@@ -38,7 +38,7 @@ pub async fn list_products(
     get,
     path = "/api/v1/products/{id}",
     tag = "products",
-    params(("id" = i64, Path, description = "The product's number")),
+    params(("id" = i64, Path, description = "The product's number", minimum = 1)),
     responses(
         (status = 200, body = ProductBody),
         (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
@@ -97,7 +97,7 @@ pub async fn list_orders(
     get,
     path = "/api/v1/orders/{id}",
     tag = "orders",
-    params(("id" = i64, Path, description = "The order's number (not the Sale ID)")),
+    params(("id" = i64, Path, description = "The order's number (not the Sale ID)", minimum = 1)),
     responses(
         (status = 200, body = OrderDetailBody),
         (status = 400, body = ProblemDetails, content_type = "application/problem+json"),

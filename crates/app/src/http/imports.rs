@@ -23,6 +23,16 @@ use super::problem::{ApiError, ProblemDetails};
 /// The file name recorded for a raw body when none is given.
 const DEFAULT_FILE_NAME: &str = "upload.csv";
 
+// Documentation only: the form is read as a stream, its other fields skipped.
+/// An upload as a form.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct UploadForm {
+    /// The export (other fields are ignored).
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
 /// A received upload, spooled to disk.
 struct Upload {
     file_name: String,
@@ -43,16 +53,20 @@ struct Upload {
     request_body(
         description = "The export, as a multipart form field `file` or as the raw body.",
         content(
-            ("multipart/form-data"),
-            ("text/csv"),
+            (UploadForm = "multipart/form-data"),
+            (String = "text/csv"),
         ),
     ),
     responses(
         (status = 201, description = "Imported (in skip-invalid mode, possibly with rejected sales listed)", body = ImportReportBody),
         (status = 400, description = "No file, an empty file, a bad header or a bad parameter", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 408, description = "The upload sent nothing for ZINC_UPLOAD_IDLE_TIMEOUT seconds", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "A concurrent change got in the way (a lock wait timed out, a deadlock): try again", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 413, description = "Larger than ZINC_MAX_UPLOAD_BYTES", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "Neither multipart/form-data nor text/csv", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Strict import with invalid rows: nothing written; `errors` lists every problem and `import` the recorded report", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "ZINC_MAX_CONCURRENT_UPLOADS uploads are being received or imported already", body = ProblemDetails, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait before trying again"))),
         (status = 503, description = "Database unavailable", body = ProblemDetails, content_type = "application/problem+json"),
     ),
 )]
@@ -135,7 +149,9 @@ impl UploadFormat {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_ascii_lowercase();
-        let is = |prefix: &str| media.starts_with(prefix);
+        // The media type itself, without its parameters (`; boundary=...`, `; charset=...`).
+        let essence = media.split(';').next().unwrap_or("").trim();
+        let is = |accepted: &str| essence == accepted;
         if is("multipart/form-data") {
             Ok(UploadFormat::Multipart)
         } else if is("text/csv")
@@ -357,7 +373,7 @@ pub async fn list_imports(
     get,
     path = "/api/v1/imports/{id}",
     tag = "imports",
-    params(("id" = i64, Path, description = "The import's number")),
+    params(("id" = i64, Path, description = "The import's number", minimum = 1)),
     responses(
         (status = 200, body = ImportReportBody),
         (status = 400, body = ProblemDetails, content_type = "application/problem+json"),

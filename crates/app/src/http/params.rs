@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use zinc_domain::{ClientId, DateBounds, Location, MAX_TEXT_CHARS, Page, RankBy, SaleId, echo};
 
 use super::problem::ApiError;
@@ -29,11 +29,19 @@ fn convert<T>(
         .transpose()
 }
 
-/// A `YYYY-MM-DD` date.
+/// A `YYYY-MM-DD` date with a four-digit year, as the OpenAPI document's `format: date` says.
+/// chrono alone also reads signed and longer years, and PostgreSQL refuses a day before 4713 BC.
 pub fn date(name: &str, value: Option<&str>) -> Result<Option<NaiveDate>, ApiError> {
     convert(name, value, |text| {
-        NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .map_err(|_| format!("'{}' is not a date written YYYY-MM-DD", echo(text)))
+        let shape = text.len() == 10
+            && text.bytes().enumerate().all(|(i, b)| match i {
+                4 | 7 => b == b'-',
+                _ => b.is_ascii_digit(),
+            });
+        shape
+            .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+            .flatten()
+            .ok_or_else(|| format!("'{}' is not a date written YYYY-MM-DD", echo(text)))
     })
 }
 
@@ -106,6 +114,32 @@ pub fn page(limit: Option<&str>, offset: Option<&str>) -> Result<Page, ApiError>
     })
 }
 
+// Documentation only: the handlers read text and convert it themselves (a bad value is a 400
+// naming the parameter), but the document says which values are accepted.
+
+/// A sale's location.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub enum LocationParam {
+    /// Sales made online.
+    #[schema(rename = "Online Store")]
+    OnlineStore,
+    /// Sales made at the golf course.
+    #[schema(rename = "Golf - experience")]
+    GolfExperience,
+}
+
+/// How best sellers are ranked.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum RankByParam {
+    /// By revenue.
+    Revenue,
+    /// By units sold.
+    Quantity,
+}
+
 /// Paging of lists.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -125,6 +159,9 @@ pub struct PageQuery {
 #[into_params(parameter_in = Query)]
 pub struct ProductQuery {
     /// Names containing this text, ignoring case.
+    // What `text` accepts: at most MAX_TEXT_CHARS characters, no control character (Unicode
+    // category Cc, as `char::is_control`). The macro takes literals only.
+    #[param(max_length = 255, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub q: Option<String>,
     /// Items per page, 1 to 500 (default 50).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
@@ -146,7 +183,7 @@ pub struct OrderQuery {
     #[param(value_type = Option<NaiveDate>)]
     pub to: Option<String>,
     /// `Online Store` or `Golf - experience`.
-    #[param(value_type = Option<String>, example = "Golf - experience")]
+    #[param(value_type = Option<LocationParam>, inline, example = "Golf - experience")]
     pub location: Option<String>,
     /// Only this client's orders.
     #[param(value_type = Option<i64>, minimum = 0)]
@@ -190,7 +227,7 @@ pub struct RevenueQuery {
     #[param(value_type = Option<NaiveDate>)]
     pub to: Option<String>,
     /// `Online Store` or `Golf - experience`; both when absent.
-    #[param(value_type = Option<String>, example = "Online Store")]
+    #[param(value_type = Option<LocationParam>, inline, example = "Online Store")]
     pub location: Option<String>,
 }
 
@@ -206,7 +243,7 @@ pub struct DailyRevenueQuery {
     #[param(value_type = Option<NaiveDate>)]
     pub to: Option<String>,
     /// `Online Store` or `Golf - experience`; both when absent.
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<LocationParam>, inline)]
     pub location: Option<String>,
 }
 
@@ -225,7 +262,7 @@ pub struct TopProductsQuery {
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
     /// `revenue` (default) or `quantity`.
-    #[param(value_type = Option<String>, example = "revenue")]
+    #[param(value_type = Option<RankByParam>, inline, example = "revenue")]
     pub by: Option<String>,
 }
 
@@ -249,6 +286,9 @@ pub struct ImportQuery {
     #[param(value_type = Option<bool>)]
     pub skip_invalid: Option<String>,
     /// The file name to record for a raw `text/csv` body (default `upload.csv`).
+    // What `text` accepts: at most MAX_TEXT_CHARS characters, no control character (Unicode
+    // category Cc, as `char::is_control`). The macro takes literals only.
+    #[param(max_length = 255, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub filename: Option<String>,
 }
 
