@@ -86,13 +86,19 @@ pub fn init(
     Telemetry { _sentry: guard }
 }
 
-/// Error events to Sentry (except the HTTP layer's own failure lines), the rest as breadcrumbs.
+/// Zinc's own error events to Sentry (except the HTTP layer's failure lines, which the Sentry
+/// middleware reports), the rest as breadcrumbs: a library's error line, such as actix-http's
+/// for a malformed request, is a client's doing and must not let any client flood Sentry.
 pub fn sentry_layer<S>() -> impl Layer<S>
 where
     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
 {
     sentry::integrations::tracing::layer().event_filter(|metadata| match *metadata.level() {
-        tracing::Level::ERROR if metadata.target() != HTTP_ERROR_TARGET => EventFilter::Event,
+        tracing::Level::ERROR
+            if metadata.target().starts_with("zinc") && metadata.target() != HTTP_ERROR_TARGET =>
+        {
+            EventFilter::Event
+        }
         tracing::Level::ERROR | tracing::Level::WARN | tracing::Level::INFO => {
             EventFilter::Breadcrumb
         }
@@ -115,6 +121,7 @@ mod tests {
                 let _entered = span.enter();
                 tracing::info!("rows read and staged");
                 tracing::error!(target: HTTP_ERROR_TARGET, status = 503, "request failed");
+                tracing::error!(target: "actix_http::h1::dispatcher", "invalid Header provided");
                 tracing::error!(line = 14_u64, "import failed; nothing was written");
             });
         });
