@@ -32,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
                     assert!(problem.message.chars().count() <= MAX_MESSAGE_CHARS);
                 }
             }
-            Err(RowError::Unreadable(_)) => break,
+            Err(RowError::Unreadable(_) | RowError::TooLong { .. }) => break,
         }
     }
 });
