@@ -1098,3 +1098,56 @@ async fn a_date_outside_years_0000_to_9999_is_a_400_without_touching_the_store()
         assert_eq!(body["parameter"], name, "{uri}: {body}");
     }
 }
+
+// Lists.
+
+fn report_with_three_problems(id: i64) -> zinc_domain::ImportReport {
+    zinc_domain::ImportReport {
+        id: zinc_domain::ImportId::new(id),
+        file_name: "bad.csv".to_owned(),
+        sha256: "0".repeat(64),
+        mode: zinc_domain::ImportMode::Strict,
+        status: zinc_domain::ImportStatus::Rejected,
+        counts: zinc_domain::ImportCounts::default(),
+        problems: zinc_domain::ProblemLog::restore(Vec::new(), 3),
+        started_at: chrono::Utc::now(),
+        finished_at: chrono::Utc::now(),
+        requested_by: None,
+    }
+}
+
+#[actix_web::test]
+async fn a_list_of_imports_leaves_the_problem_lists_out_instead_of_showing_them_empty() {
+    let mut ports = Ports::default();
+    ports.history.expect_list_imports().returning(|page| {
+        Ok(zinc_domain::Paged {
+            items: vec![report_with_three_problems(1)],
+            total: 1,
+            page,
+        })
+    });
+    let (status, _, body) = get(ports, "/api/v1/imports").await;
+    assert_eq!(status, StatusCode::OK);
+    let item = &body["items"][0];
+    assert_eq!(item["errors_total"], 3);
+    assert!(item.get("errors").is_none(), "{item}");
+}
+
+#[actix_web::test]
+async fn a_page_says_whether_another_follows() {
+    for (offset, total, has_more) in [(0, 3, true), (2, 3, false), (0, 1, false)] {
+        let mut ports = Ports::default();
+        ports.history.expect_list_imports().returning(move |page| {
+            Ok(zinc_domain::Paged {
+                items: vec![report_with_three_problems(1)],
+                total,
+                page,
+            })
+        });
+        let (_, _, body) = get(ports, &format!("/api/v1/imports?limit=1&offset={offset}")).await;
+        assert_eq!(
+            body["has_more"], has_more,
+            "offset {offset} of {total}: {body}"
+        );
+    }
+}

@@ -74,8 +74,9 @@ pub struct ImportReportBody {
     pub products_updated: u64,
     /// How many problems were found (at most 10,000 are listed).
     pub errors_total: u64,
-    /// The problems (empty in lists: fetch the import to see them).
-    pub errors: Vec<InputProblemBody>,
+    /// The problems kept in detail; left out of lists (fetch the import to see them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<InputProblemBody>>,
     /// When the import started.
     pub started_at: DateTime<Utc>,
     /// When it ended.
@@ -106,16 +107,14 @@ impl ImportReportBody {
             products_created: c.products_created,
             products_updated: c.products_updated,
             errors_total: report.problems.total(),
-            errors: if with_errors {
+            errors: with_errors.then(|| {
                 report
                     .problems
                     .problems()
                     .iter()
                     .map(InputProblemBody::from)
                     .collect()
-            } else {
-                Vec::new()
-            },
+            }),
             started_at: report.started_at,
             finished_at: report.finished_at,
             requested_by: report.requested_by.as_ref().map(|k| k.as_str().to_owned()),
@@ -323,6 +322,8 @@ macro_rules! page_body {
             pub limit: u32,
             /// How many matching items were skipped.
             pub offset: u64,
+            /// Whether more items follow this page (ask again with `offset` + `limit`).
+            pub has_more: bool,
         }
 
         impl $name {
@@ -331,11 +332,13 @@ macro_rules! page_body {
             where
                 for<'a> &'a T: Into<$item>,
             {
+                let offset = paged.page.offset();
                 $name {
                     items: paged.items.iter().map(Into::into).collect(),
                     total: paged.total,
                     limit: paged.page.limit(),
-                    offset: paged.page.offset(),
+                    offset,
+                    has_more: offset.saturating_add(paged.items.len() as u64) < paged.total,
                 }
             }
         }
