@@ -19,12 +19,14 @@ pub enum Command {
     /// Import a point-of-sale CSV export (creates the database and applies migrations first).
     ///
     /// Strict by default: any invalid row rejects the whole file and nothing is written.
-    /// Exit codes: 0 imported (every sale), 1 rejected (nothing written), 3 could not run (file
-    /// unreadable, database unreachable), 4 partly imported (--skip-invalid rejected some sales).
+    /// Exit codes (the worst over several files): 0 imported (every sale), 1 rejected (nothing
+    /// written), 3 could not run (file unreadable, database unreachable), 4 partly imported
+    /// (--skip-invalid rejected some sales).
     #[command(after_help = IMPORT_HELP)]
     Import {
-        /// The CSV file to import.
-        file: PathBuf,
+        /// The CSV files to import, each in turn with its own report; `-` reads standard input.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
         /// Import every valid sale and report the rejected ones, instead of rejecting the file.
         #[arg(long)]
         skip_invalid: bool,

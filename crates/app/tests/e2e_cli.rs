@@ -369,3 +369,63 @@ fn each_commands_help_names_database_url_and_shows_an_example() {
         assert!(text.contains("Example"), "{command}: {text}");
     }
 }
+
+#[tokio::test]
+async fn a_dash_imports_standard_input() {
+    use std::io::Write;
+    let database = TestDatabase::migrated().await;
+    let mut child = ZINC
+        .command(database.url())
+        .args(["import", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(real_export().as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let text = stdout(&output);
+    assert!(text.contains("of stdin: imported"), "{text}");
+    let db = database.connection();
+    assert_eq!(
+        scalar::<i64>(db, "SELECT count(*) FROM orders").await,
+        1_408
+    );
+}
+
+#[tokio::test]
+async fn several_files_get_a_report_each_and_the_worst_exit_code() {
+    let database = TestDatabase::migrated().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, real_export().replacen("Golf - experience", "Gym", 1)).unwrap();
+    let real = real_export_path();
+    let output = ZINC.run(
+        database.url(),
+        &["import", real.to_str().unwrap(), bad.to_str().unwrap()],
+    );
+    assert_eq!(output.status.code(), Some(1), "one file was rejected");
+    let text = stdout(&output);
+    assert!(
+        text.contains("Import #1 of zinc-sales.csv: imported"),
+        "{text}"
+    );
+    assert!(text.contains("Import #2 of bad.csv: REJECTED"), "{text}");
+
+    let missing = ZINC.run(
+        database.url(),
+        &["import", real.to_str().unwrap(), "/no/such.csv"],
+    );
+    assert_eq!(
+        missing.status.code(),
+        Some(3),
+        "checked before anything is imported"
+    );
+    let db = database.connection();
+    assert_eq!(scalar::<i64>(db, "SELECT count(*) FROM imports").await, 2);
+}

@@ -1,8 +1,9 @@
-//! `zinc import FILE [--skip-invalid]`: a progress bar, then a summary and the problems.
+//! `zinc import FILE... [--skip-invalid]`: for each file (`-` is standard input) a progress
+//! bar, then a summary and the problems.
 
 use std::fs::File;
-use std::io::BufReader;
-use std::path::Path;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -18,16 +19,72 @@ use crate::config::Config;
 /// How many problems the terminal shows; all of them are stored with the import.
 const PROBLEMS_SHOWN: usize = 50;
 
+/// Where an import reads from: a file, or standard input (`-`).
+#[derive(Debug)]
+pub(super) enum Source<'a> {
+    /// A file on disk.
+    File(&'a Path),
+    /// Standard input, recorded as `stdin`.
+    Stdin,
+}
+
+impl<'a> Source<'a> {
+    fn of(path: &'a Path) -> Self {
+        if path == Path::new("-") {
+            Source::Stdin
+        } else {
+            Source::File(path)
+        }
+    }
+
+    /// Refuses a path that cannot be imported, before anything touches the database.
+    fn check(&self) -> anyhow::Result<()> {
+        if let Source::File(path) = self {
+            if path.is_dir() {
+                anyhow::bail!("{} is a directory, not a CSV file", path.display());
+            }
+            File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        }
+        Ok(())
+    }
+
+    /// The name recorded with the import.
+    fn name(&self) -> String {
+        match self {
+            Source::File(path) => path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
+            Source::Stdin => "stdin".to_owned(),
+        }
+    }
+
+    /// The bytes to read, with their size when known.
+    fn open(&self) -> anyhow::Result<(Box<dyn Read + Send>, Option<u64>)> {
+        Ok(match self {
+            Source::File(path) => {
+                let file =
+                    File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+                let size = file.metadata().map(|m| m.len()).ok();
+                (Box::new(file), size)
+            }
+            Source::Stdin => (Box::new(std::io::stdin()), None),
+        })
+    }
+}
+
+/// Imports each file in turn, each with its report; exits with the worst outcome (could not
+/// run, then rejected, then partly imported).
 pub(super) async fn run(
     config: &Config,
-    path: &Path,
+    paths: &[PathBuf],
     skip_invalid: bool,
 ) -> anyhow::Result<ExitStatus> {
-    // Open the file first: a typo should not create a database.
-    if path.is_dir() {
-        anyhow::bail!("{} is a directory, not a CSV file", path.display());
+    let sources: Vec<Source> = paths.iter().map(|p| Source::of(p)).collect();
+    // Check every file first: a typo should neither create a database nor import half the list.
+    for source in &sources {
+        source.check()?;
     }
-    File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let db = open_database(config, Missing::Create).await?;
     let applied = database::migrate_up(&db)
         .await
@@ -35,42 +92,51 @@ pub(super) async fn run(
     if applied > 0 {
         eprintln!("Applied {applied} migration(s).");
     }
-    let started = Instant::now();
-    let report = import_file(config, &db, path, skip_invalid).await;
+    let mut worst = ExitStatus::Success;
+    for (index, source) in sources.iter().enumerate() {
+        if index > 0 {
+            println!();
+        }
+        let started = Instant::now();
+        let report = match import_file(config, &db, source, skip_invalid).await {
+            Ok(report) => report,
+            Err(error) => {
+                db.close().await.ok();
+                return Err(error);
+            }
+        };
+        print_report(&report, started.elapsed());
+        let status = match report.status {
+            ImportStatus::Succeeded if report.counts.sales_rejected > 0 => ExitStatus::Partial,
+            ImportStatus::Succeeded => ExitStatus::Success,
+            ImportStatus::Rejected => ExitStatus::Rejected,
+        };
+        worst = worst.worse(status);
+    }
     db.close().await.ok();
-    let report = report?;
-    print_report(&report, started.elapsed());
-    Ok(match report.status {
-        ImportStatus::Succeeded if report.counts.sales_rejected > 0 => ExitStatus::Partial,
-        ImportStatus::Succeeded => ExitStatus::Success,
-        ImportStatus::Rejected => ExitStatus::Rejected,
-    })
+    Ok(worst)
 }
 
-/// Imports one file through `db`, showing progress on a terminal.
+/// Imports one source through `db`, showing progress on a terminal.
 pub(super) async fn import_file(
     config: &Config,
     db: &DatabaseConnection,
-    path: &Path,
+    source: &Source<'_>,
     skip_invalid: bool,
 ) -> anyhow::Result<ImportReport> {
-    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let (input, size) = source.open()?;
     let mode = if skip_invalid {
         ImportMode::SkipInvalid
     } else {
         ImportMode::Strict
     };
     let request = ImportRequest {
-        file_name: path.file_name().map_or_else(
-            || path.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        ),
-        source: BufReader::with_capacity(256 * 1024, file),
+        file_name: source.name(),
+        source: BufReader::with_capacity(256 * 1024, input),
         mode,
         requested_by: None,
     };
-    let progress = ProgressDisplay::new(size);
+    let progress = ProgressDisplay::new(size.unwrap_or(0));
     let report = ImportSales::new(
         PostgresLedger::new(db.clone()).with_reply_timeout(
             config

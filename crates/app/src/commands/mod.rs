@@ -26,10 +26,30 @@ pub enum ExitStatus {
     Failure = 3,
 }
 
+impl ExitStatus {
+    /// The worse of two outcomes: could not run, then rejected, then partly done, then done.
+    pub fn worse(self, other: ExitStatus) -> ExitStatus {
+        let rank = |status: ExitStatus| match status {
+            ExitStatus::Success => 0,
+            ExitStatus::Partial => 1,
+            ExitStatus::Rejected => 2,
+            ExitStatus::Failure => 3,
+        };
+        if rank(other) > rank(self) {
+            other
+        } else {
+            self
+        }
+    }
+}
+
 /// Runs one command to completion, printing its results and errors.
 pub async fn run(command: Command, config: &Config) -> ExitStatus {
     let outcome = match command {
-        Command::Import { file, skip_invalid } => import::run(config, &file, skip_invalid).await,
+        Command::Import {
+            files,
+            skip_invalid,
+        } => import::run(config, &files, skip_invalid).await,
         Command::Serve { imports } => serve::run(config, &imports).await,
         Command::Probe { path, address } => probe::run(config, &path, address),
         Command::Migrate { action } => migrate::run(config, action).await,
