@@ -9,7 +9,7 @@ use actix_web::http::header::CONTENT_TYPE;
 use actix_web::test;
 use chrono::NaiveDate;
 use serde_json::Value;
-use zinc_app::http::{self, AppState};
+use zinc_app::http::{self, AppState, UploadSlots};
 use zinc_application::{Gatekeeper, OpenAccess};
 use zinc_domain::{DailyRevenue, Location, RevenueTotals};
 use zinc_ports::{
@@ -50,8 +50,7 @@ impl Ports {
             max_upload_bytes: self.max_upload_bytes.unwrap_or(64 * 1024 * 1024),
             upload_idle_timeout: std::time::Duration::from_secs(30),
             upload_timeout: std::time::Duration::from_secs(600),
-            upload_slots: Arc::new(tokio::sync::Semaphore::new(4)),
-            max_upload_slots: 4,
+            upload_slots: UploadSlots::new(4),
             currency: "USD".to_owned(),
             runtime: tokio::runtime::Handle::current(),
             monitoring: Default::default(),

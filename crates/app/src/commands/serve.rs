@@ -15,7 +15,7 @@ use zinc_postgres::{PostgresApiKeys, PostgresLedger, PostgresQueries, database};
 use super::{ExitStatus, Missing, open_database};
 use crate::config::Config;
 use crate::http::monitoring::{self, Monitoring};
-use crate::http::{self, AppState};
+use crate::http::{self, AppState, UploadSlots};
 
 /// How long a client may take to send a request's head (408 after that).
 const REQUEST_HEAD_TIMEOUT: Duration = Duration::from_secs(5);
@@ -80,8 +80,7 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         max_upload_bytes: config.max_upload_bytes,
         upload_idle_timeout: config.upload_idle_timeout,
         upload_timeout: config.upload_timeout,
-        upload_slots: Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_uploads)),
-        max_upload_slots: config.max_concurrent_uploads,
+        upload_slots: UploadSlots::new(config.max_concurrent_uploads),
         currency: config.currency.clone(),
         runtime: tokio::runtime::Handle::current(),
         monitoring: Arc::new(Monitoring::new()),

@@ -79,13 +79,7 @@ pub async fn create_import(
 ) -> Result<HttpResponse, ApiError> {
     let mode = import_mode(&query)?;
     // Held until the import ends: receiving and importing both count.
-    let _slot = state
-        .upload_slots
-        .clone()
-        .try_acquire_owned()
-        .map_err(|_| ApiError::TooManyUploads {
-            limit: state.max_concurrent_uploads(),
-        })?;
+    let _slot = state.upload_slots.take()?;
     let limit = state.max_upload_bytes;
     let idle = state.upload_idle_timeout;
     if declared_length(&request).is_some_and(|length| length > limit) {

@@ -55,9 +55,7 @@ pub struct AppState {
     /// How long an upload may send nothing before it is cut.
     pub upload_idle_timeout: std::time::Duration,
     /// Places for uploads being received or imported; none free is a 429.
-    pub upload_slots: Arc<tokio::sync::Semaphore>,
-    /// The number of upload places (the semaphore's size).
-    pub max_upload_slots: usize,
+    pub upload_slots: UploadSlots,
     /// The currency of every amount (ISO 4217).
     pub currency: String,
     /// Where imports run (off the HTTP workers).
@@ -70,10 +68,28 @@ pub struct AppState {
     pub serve_metrics: bool,
 }
 
-impl AppState {
-    /// How many uploads may be received or imported at once.
-    pub fn max_concurrent_uploads(&self) -> usize {
-        self.max_upload_slots
+/// A fixed number of places for uploads being received or imported.
+#[derive(Clone)]
+pub struct UploadSlots {
+    places: Arc<tokio::sync::Semaphore>,
+    limit: usize,
+}
+
+impl UploadSlots {
+    /// `limit` places.
+    pub fn new(limit: usize) -> Self {
+        UploadSlots {
+            places: Arc::new(tokio::sync::Semaphore::new(limit)),
+            limit,
+        }
+    }
+
+    /// A place, held until the returned permit is dropped; a 429 when none is free.
+    fn take(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+        self.places
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| ApiError::TooManyUploads { limit: self.limit })
     }
 }
 
