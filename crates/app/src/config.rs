@@ -393,6 +393,12 @@ impl Config {
             idle_in_transaction_timeout: self.db_idle_in_transaction_timeout,
         }
     }
+
+    /// How long the adapters wait for any answer from the database (the pool size plays no
+    /// part in it).
+    pub fn reply_timeout(&self) -> std::time::Duration {
+        self.pool_settings(self.db_max_connections).reply_timeout()
+    }
 }
 
 impl std::fmt::Debug for Config {

@@ -138,11 +138,7 @@ pub(super) async fn import_file(
     };
     let progress = ProgressDisplay::new(size.unwrap_or(0));
     let report = ImportSales::new(
-        PostgresLedger::new(db.clone()).with_reply_timeout(
-            config
-                .pool_settings(config.db_max_connections)
-                .reply_timeout(),
-        ),
+        PostgresLedger::new(db.clone()).with_reply_timeout(config.reply_timeout()),
     )
     .import(request, &progress)
     .await;

@@ -32,7 +32,7 @@ pub(super) async fn run(config: &Config, action: KeysAction) -> anyhow::Result<E
             .await
             .context("applying migrations")?;
     }
-    let ring = KeyRing::new(PostgresApiKeys::new(db));
+    let ring = KeyRing::new(PostgresApiKeys::new(db).with_reply_timeout(config.reply_timeout()));
     match action {
         KeysAction::Create { name, scope } => {
             let name = KeyName::parse(&name).context("the key's name")?;

@@ -56,9 +56,7 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
             "imported"
         );
     }
-    let reply_timeout = config
-        .pool_settings(config.db_max_connections)
-        .reply_timeout();
+    let reply_timeout = config.reply_timeout();
     let keys: Arc<dyn ApiKeys> =
         Arc::new(PostgresApiKeys::new(db.clone()).with_reply_timeout(reply_timeout));
     if let Some(secret) = &config.bootstrap_key {
