@@ -2,93 +2,19 @@
 //! the OpenAPI document, with no database. A mock with no expectation panics when called, so
 //! these tests also prove that refused requests never reach the store.
 
+mod support;
+
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::test;
-use chrono::NaiveDate;
 use serde_json::Value;
-use zinc_app::http::{self, AppState, UploadSlots};
+use support::{Ports, day, get, send, unavailable};
+use zinc_app::http;
 use zinc_application::{Gatekeeper, OpenAccess};
 use zinc_domain::{DailyRevenue, Location, RevenueTotals};
-use zinc_ports::{
-    ConnectionStats, MockApiKeys, MockImportHistory, MockOrderBook, MockProductCatalog,
-    MockSalesFigures, MockSalesLedger, MockStoreHealth, StoreError,
-};
-
-/// Ports that each test may program; the rest refuse to be called.
-#[derive(Default)]
-struct Ports {
-    ledger: MockSalesLedger,
-    history: MockImportHistory,
-    products: MockProductCatalog,
-    orders: MockOrderBook,
-    figures: MockSalesFigures,
-    health: MockStoreHealth,
-    max_upload_bytes: Option<u64>,
-    /// The API keys; none exist (the API is open) when not set.
-    keys: Option<MockApiKeys>,
-}
-
-/// No key exists: the API is open.
-fn no_keys() -> MockApiKeys {
-    let mut keys = MockApiKeys::new();
-    keys.expect_any_active_key().returning(|| Ok(false));
-    keys
-}
-
-impl Ports {
-    fn state(self) -> AppState {
-        AppState {
-            ledger: Arc::new(self.ledger),
-            history: Arc::new(self.history),
-            products: Arc::new(self.products),
-            orders: Arc::new(self.orders),
-            figures: Arc::new(self.figures),
-            health: Arc::new(self.health),
-            max_upload_bytes: self.max_upload_bytes.unwrap_or(64 * 1024 * 1024),
-            upload_idle_timeout: std::time::Duration::from_secs(30),
-            upload_timeout: std::time::Duration::from_secs(600),
-            upload_slots: UploadSlots::new(4),
-            currency: "USD".to_owned(),
-            runtime: tokio::runtime::Handle::current(),
-            monitoring: Default::default(),
-            gatekeeper: Arc::new(Gatekeeper::new(
-                Arc::new(self.keys.unwrap_or_else(no_keys)),
-                OpenAccess::Allowed,
-            )),
-            serve_metrics: true,
-        }
-    }
-}
-
-/// Sends `request` to the app built on `ports`; returns status, content type and JSON body.
-async fn send(ports: Ports, request: test::TestRequest) -> (StatusCode, String, Value) {
-    let app = test::init_service(http::app(ports.state(), None)).await;
-    let response = test::call_service(&app, request.to_request()).await;
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get(CONTENT_TYPE)
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    let body = test::read_body(response).await;
-    let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    (status, content_type, json)
-}
-
-async fn get(ports: Ports, uri: &str) -> (StatusCode, String, Value) {
-    send(ports, test::TestRequest::get().uri(uri)).await
-}
-
-fn unavailable() -> StoreError {
-    StoreError::Unavailable("connection refused".into())
-}
-
-fn day(text: &str) -> NaiveDate {
-    text.parse().unwrap()
-}
+use zinc_ports::{ConnectionStats, MockApiKeys, StoreError};
 
 #[actix_web::test]
 async fn a_database_outage_is_a_503_problem_not_a_panic() {

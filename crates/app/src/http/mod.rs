@@ -4,6 +4,7 @@
 pub mod auth;
 mod body;
 mod catalog;
+mod compression;
 pub mod docs;
 mod health;
 mod imports;
@@ -93,8 +94,8 @@ impl UploadSlots {
     }
 }
 
-/// The whole application: routes, request ids, a tracing span and metrics per request, and
-/// Sentry (reporting to `sentry_hub`, or to the process's main hub when `None`).
+/// The whole application: routes, request ids, a tracing span and metrics per request,
+/// compression, and Sentry (reporting to `sentry_hub`, or to the process's main hub when `None`).
 pub fn app(
     state: AppState,
     sentry_hub: Option<Arc<sentry::Hub>>,
@@ -122,6 +123,7 @@ pub fn app(
         .wrap(from_fn(limits::bound_request_head))
         .wrap(TracingLogger::<RequestSpan>::new())
         .wrap(from_fn(monitoring::assign_request_id))
+        .wrap(from_fn(compression::compress))
         .wrap(sentry.finish())
 }
 
