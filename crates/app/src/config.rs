@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use thiserror::Error;
-use zinc_domain::KeySecret;
+use zinc_domain::{KeySecret, echo};
 
 /// The database used when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/zinc";
@@ -87,6 +87,9 @@ pub struct Config {
     /// A write key that `zinc serve` makes sure exists, named `bootstrap`
     /// (`ZINC_BOOTSTRAP_KEY` / `ZINC_BOOTSTRAP_KEY_FILE`, a secret), for containers.
     pub bootstrap_key: Option<KeySecret>,
+    /// The origins whose pages may call the API from a browser (`ZINC_CORS_ORIGINS`), each as
+    /// browsers send it (`https://app.example.com`); none, the default, turns CORS off.
+    pub cors_origins: Vec<String>,
 }
 
 /// A configuration value that cannot be used.
@@ -357,6 +360,12 @@ impl Config {
                     "is not a Zinc API key (make one with `zinc keys generate`)",
                 )
             })?;
+        let cors_origins = source
+            .value("ZINC_CORS_ORIGINS")
+            .map(|text| origins(&text))
+            .transpose()
+            .map_err(|reason| invalid("ZINC_CORS_ORIGINS", reason))?
+            .unwrap_or_default();
         Ok(Config {
             database_url,
             db_max_connections,
@@ -378,8 +387,47 @@ impl Config {
             allow_anonymous,
             metrics_bind,
             bootstrap_key,
+            cors_origins,
         })
     }
+}
+
+/// Comma-separated origins, each `scheme://host[:port]`, normalised as browsers send them in
+/// `Origin` (host in lower case, default port left out).
+fn origins(text: &str) -> Result<Vec<String>, String> {
+    let origins: Vec<String> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(origin)
+        .collect::<Result<_, _>>()?;
+    if origins.is_empty() {
+        return Err("lists no origin (leave it unset to turn CORS off)".to_owned());
+    }
+    Ok(origins)
+}
+
+fn origin(entry: &str) -> Result<String, String> {
+    let bad = |why: &str| {
+        format!(
+            "'{}' is not an origin such as https://app.example.com: {why}",
+            echo(entry)
+        )
+    };
+    if entry == "*" {
+        return Err("'*' is not accepted: list each origin".to_owned());
+    }
+    let url = url::Url::parse(entry).map_err(|e| bad(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("the scheme must be http or https"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("an origin has no user name or password"));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("an origin has no path, query or fragment"));
+    }
+    Ok(url.origin().ascii_serialization())
 }
 
 impl Config {
@@ -427,6 +475,7 @@ impl std::fmt::Debug for Config {
             .field("allow_anonymous", &self.allow_anonymous)
             .field("metrics_bind", &self.metrics_bind)
             .field("bootstrap_key", &self.bootstrap_key)
+            .field("cors_origins", &self.cors_origins)
             .finish()
     }
 }
@@ -508,6 +557,42 @@ mod tests {
         assert!(!config.allow_anonymous);
         assert!(config.metrics_bind.is_none());
         assert!(config.bootstrap_key.is_none());
+        assert!(config.cors_origins.is_empty(), "CORS is off by default");
+    }
+
+    #[test]
+    fn cors_origins_are_read_as_browsers_send_them() {
+        let config = config(&[(
+            "ZINC_CORS_ORIGINS",
+            " https://App.Example.com, http://localhost:3000,https://example.com:443/,",
+        )])
+        .unwrap();
+        assert_eq!(
+            config.cors_origins,
+            [
+                "https://app.example.com",
+                "http://localhost:3000",
+                "https://example.com"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_malformed_cors_origin_is_refused_naming_it() {
+        for (value, says) in [
+            ("app.example.com", "app.example.com"),
+            ("https://app.example.com/dashboard", "path"),
+            ("https://app.example.com?x=1", "path"),
+            ("ftp://files.example.com", "http or https"),
+            ("https://user:pw@app.example.com", "user"),
+            ("*", "each origin"),
+            ("https://ok.example.com, https://", "https://"),
+            (" , ", "no origin"),
+        ] {
+            let error = config_error_text(&[("ZINC_CORS_ORIGINS", value)]);
+            assert!(error.starts_with("ZINC_CORS_ORIGINS: "), "{error}");
+            assert!(error.contains(says), "{value}: {error}");
+        }
     }
 
     #[test]

@@ -22,6 +22,7 @@ fn a_bad_configuration_stops_serve_with_one_line_naming_the_variable() {
         ("ZINC_BIND", "not-an-address"),
         ("SENTRY_TRACES_SAMPLE_RATE", "7"),
         ("DATABASE_URL_FILE", "/nonexistent/secret"),
+        ("ZINC_CORS_ORIGINS", "https://app.example.com/dashboard"),
     ] {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_zinc"));
         command.arg("serve").env(variable, value);

@@ -184,3 +184,179 @@ async fn an_error_problem_is_compressed_like_any_answer_only_when_large() {
         Some("application/problem+json")
     );
 }
+
+// CORS.
+
+const APP: &str = "https://app.example.com";
+
+fn cors_for_app() -> Ports {
+    Ports {
+        cors_origins: vec![APP.to_owned(), "http://localhost:3000".to_owned()],
+        ..Ports::default()
+    }
+}
+
+fn empty_orders(ports: &mut Ports) {
+    ports.orders.expect_list_orders().returning(|_, page| {
+        Ok(Paged {
+            items: vec![],
+            total: 0,
+            page,
+        })
+    });
+}
+
+/// A browser's preflight from `origin` for a GET of the orders with a key.
+fn preflight(origin: &str) -> test::TestRequest {
+    test::TestRequest::default()
+        .method(actix_web::http::Method::OPTIONS)
+        .uri("/api/v1/orders")
+        .insert_header((header::ORIGIN, origin))
+        .insert_header((header::ACCESS_CONTROL_REQUEST_METHOD, "GET"))
+        .insert_header((
+            header::ACCESS_CONTROL_REQUEST_HEADERS,
+            "authorization, if-none-match",
+        ))
+}
+
+#[actix_web::test]
+async fn a_listed_origin_may_read_the_api_and_its_validators() {
+    let mut ports = cors_for_app();
+    empty_orders(&mut ports);
+    let answer = answer(
+        ports,
+        test::TestRequest::get()
+            .uri("/api/v1/orders")
+            .insert_header((header::ORIGIN, APP)),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(
+        answer
+            .header(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            .as_deref(),
+        Some(APP)
+    );
+    let exposed = answer
+        .header(header::ACCESS_CONTROL_EXPOSE_HEADERS)
+        .unwrap()
+        .to_ascii_lowercase();
+    for name in ["etag", "location", "retry-after", "x-request-id"] {
+        assert!(exposed.contains(name), "{name} is not exposed: {exposed}");
+    }
+    assert!(answer.header(header::VARY).unwrap().contains("Origin"));
+}
+
+#[actix_web::test]
+async fn a_preflight_from_a_listed_origin_allows_the_key_and_validator_headers() {
+    let answer = answer(cors_for_app(), preflight("http://localhost:3000")).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(
+        answer
+            .header(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            .as_deref(),
+        Some("http://localhost:3000")
+    );
+    let methods = answer.header(header::ACCESS_CONTROL_ALLOW_METHODS).unwrap();
+    for method in ["GET", "HEAD", "POST"] {
+        assert!(methods.contains(method), "{methods}");
+    }
+    let headers = answer
+        .header(header::ACCESS_CONTROL_ALLOW_HEADERS)
+        .unwrap()
+        .to_ascii_lowercase();
+    for name in ["authorization", "if-none-match", "content-type"] {
+        assert!(headers.contains(name), "{name}: {headers}");
+    }
+    assert!(answer.header(header::ACCESS_CONTROL_MAX_AGE).is_some());
+}
+
+#[actix_web::test]
+async fn another_origin_gets_no_cors_headers_and_its_preflight_is_a_403_problem() {
+    // The request itself is served (a browser, not the server, withholds the answer).
+    let mut ports = cors_for_app();
+    empty_orders(&mut ports);
+    let answer_ = answer(
+        ports,
+        test::TestRequest::get()
+            .uri("/api/v1/orders")
+            .insert_header((header::ORIGIN, "https://evil.example.com")),
+    )
+    .await;
+    assert_eq!(answer_.status, StatusCode::OK);
+    assert!(
+        answer_
+            .header(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            .is_none()
+    );
+
+    let refused = answer(cors_for_app(), preflight("https://evil.example.com")).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        refused
+            .header(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            .is_none()
+    );
+    assert_eq!(
+        refused.header(header::CONTENT_TYPE).as_deref(),
+        Some("application/problem+json")
+    );
+    let problem = refused.json();
+    assert_eq!(problem["status"], 403);
+    assert_eq!(
+        problem["type"],
+        "https://zinc.dev/problems/cross-origin-refused"
+    );
+}
+
+#[actix_web::test]
+async fn a_listed_origin_can_read_a_401_so_its_page_can_ask_for_a_key() {
+    let mut ports = cors_for_app();
+    let mut keys = zinc_ports::MockApiKeys::new();
+    keys.expect_any_active_key().returning(|| Ok(true));
+    ports.keys = Some(keys);
+    let answer = answer(
+        ports,
+        test::TestRequest::get()
+            .uri("/api/v1/orders")
+            .insert_header((header::ORIGIN, APP)),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        answer
+            .header(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            .as_deref(),
+        Some(APP)
+    );
+}
+
+#[actix_web::test]
+async fn cors_is_off_by_default() {
+    let mut ports = Ports::default();
+    empty_orders(&mut ports);
+    let answer_ = answer(
+        ports,
+        test::TestRequest::get()
+            .uri("/api/v1/orders")
+            .insert_header((header::ORIGIN, APP)),
+    )
+    .await;
+    assert_eq!(answer_.status, StatusCode::OK);
+    assert!(
+        answer_
+            .header(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            .is_none()
+    );
+    let preflight = answer(Ports::default(), preflight(APP)).await;
+    assert!(
+        preflight
+            .header(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            .is_none()
+    );
+    assert!(
+        preflight
+            .header(header::ACCESS_CONTROL_ALLOW_METHODS)
+            .is_none()
+    );
+}

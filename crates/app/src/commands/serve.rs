@@ -84,6 +84,7 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         monitoring: Arc::new(Monitoring::new()),
         gatekeeper: Arc::new(Gatekeeper::new(keys, open)),
         serve_metrics: config.metrics_bind.is_none(),
+        cors_origins: config.cors_origins.clone(),
     };
     let metrics_server = match config.metrics_bind {
         None => None,

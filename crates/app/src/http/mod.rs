@@ -5,6 +5,7 @@ pub mod auth;
 mod body;
 mod catalog;
 mod compression;
+mod cors;
 pub mod docs;
 mod health;
 mod imports;
@@ -67,6 +68,8 @@ pub struct AppState {
     pub gatekeeper: Arc<Gatekeeper>,
     /// Whether `/metrics` is served with the API (it is not when it has its own address).
     pub serve_metrics: bool,
+    /// The origins whose pages may call the API from a browser; none turns CORS off.
+    pub cors_origins: Vec<String>,
 }
 
 /// A fixed number of places for uploads being received or imported.
@@ -94,7 +97,7 @@ impl UploadSlots {
     }
 }
 
-/// The whole application: routes, request ids, a tracing span and metrics per request,
+/// The whole application: routes, request ids, a tracing span and metrics per request, CORS,
 /// compression, and Sentry (reporting to `sentry_hub`, or to the process's main hub when `None`).
 pub fn app(
     state: AppState,
@@ -114,11 +117,15 @@ pub fn app(
     if let Some(hub) = sentry_hub {
         sentry = sentry.with_hub(hub);
     }
+    let cors = cors::cors(&state.cors_origins);
     App::new()
         .app_data(web::Data::new(state))
         .configure(configure)
         .wrap(from_fn(routes::head_as_get))
         .wrap(from_fn(auth::require_key))
+        // Outside the key check: a preflight carries no key.
+        .wrap(cors)
+        .wrap(from_fn(cors::refusals_as_problems))
         .wrap(from_fn(monitoring::record_request))
         .wrap(from_fn(limits::bound_request_head))
         .wrap(TracingLogger::<RequestSpan>::new())

@@ -1,6 +1,7 @@
 //! Every way a request can fail, and the one place where each becomes an HTTP status and an
 //! `application/problem+json` body (RFC 9457).
 
+use actix_cors::CorsError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
@@ -118,6 +119,11 @@ pub enum ApiError {
         /// The limit.
         limit: usize,
     },
+    /// A browser's preflight for a cross-origin request that is not allowed (its origin is not
+    /// in `ZINC_CORS_ORIGINS`, or it asks for a method or header the API does not take), or
+    /// that is malformed.
+    #[error("the cross-origin request is refused: {0}")]
+    CrossOriginRefused(#[source] actix_cors::CorsError),
     /// The service cannot serve yet (migrations pending).
     #[error("not ready: {0}")]
     NotReady(String),
@@ -222,6 +228,9 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
             ApiError::UriTooLong { .. } => ("uri-too-long", "URL too long"),
             ApiError::HeadersTooLarge { .. } => ("headers-too-large", "Request headers too large"),
+            ApiError::CrossOriginRefused(_) => {
+                ("cross-origin-refused", "Cross-origin request refused")
+            }
             ApiError::NotReady(_) => ("not-ready", "Not ready"),
             ApiError::Unauthorized(_) => ("unauthorized", "API key required"),
             ApiError::Forbidden(_) => ("forbidden", "Not allowed for this key"),
@@ -309,6 +318,12 @@ impl ResponseError for ApiError {
             ApiError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::CrossOriginRefused(
+                CorsError::OriginNotAllowed
+                | CorsError::MethodNotAllowed
+                | CorsError::HeadersNotAllowed,
+            ) => StatusCode::FORBIDDEN,
+            ApiError::CrossOriginRefused(_) => StatusCode::BAD_REQUEST,
             ApiError::Store(StoreError::Unavailable(_)) | ApiError::NotReady(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }

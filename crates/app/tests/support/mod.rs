@@ -29,6 +29,8 @@ pub struct Ports {
     pub max_upload_bytes: Option<u64>,
     /// The API keys; none exist (the API is open) when not set.
     pub keys: Option<MockApiKeys>,
+    /// `ZINC_CORS_ORIGINS`; none (CORS off) by default.
+    pub cors_origins: Vec<String>,
 }
 
 /// No key exists: the API is open.
@@ -59,6 +61,7 @@ impl Ports {
                 OpenAccess::Allowed,
             )),
             serve_metrics: true,
+            cors_origins: self.cors_origins,
         }
     }
 }
