@@ -212,6 +212,34 @@ pub trait SalesFigures: Send + Sync {
     ) -> Result<Vec<ProductSales>, StoreError>;
 }
 
+/// A version of the sales data: two reads under the same version see the same products,
+/// orders and figures, so an answer computed under a version holds as long as it is current.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DataVersion(String);
+
+impl DataVersion {
+    /// The version the store calls `token` (opaque; equal tokens, equal data).
+    pub fn new(token: impl Into<String>) -> Self {
+        DataVersion(token.into())
+    }
+
+    /// The token.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Tells which version of the sales data is current, cheaply, so that a reader can tell a
+/// client that its earlier answer still holds without computing it again.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait DataVersions: Send + Sync {
+    /// The current version. It changes with every succeeded import, at the moment its writes
+    /// become visible (not before, not after), and never with a rejected one; a version once
+    /// replaced never comes back (not even in a database restored from a backup).
+    async fn current_version(&self) -> Result<DataVersion, StoreError>;
+}
+
 /// A key to store: its name, scope and digest (never the secret).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewApiKey {

@@ -1,4 +1,5 @@
-//! The read side on PostgreSQL: import history, products, orders, revenue sums and health.
+//! The read side on PostgreSQL: import history, products, orders, revenue sums, the data's
+//! version and health.
 //!
 //! Every row read back goes through the domain's constructors, so a value that breaks a rule
 //! is reported as [`StoreError::Inconsistent`] rather than passed on.
@@ -19,8 +20,8 @@ use zinc_domain::{
 };
 use zinc_migration::{Migrator, MigratorTrait};
 use zinc_ports::{
-    ConnectionStats, ImportHistory, OrderBook, ProductCatalog, SalesFigures, StoreError,
-    StoreHealth,
+    ConnectionStats, DataVersion, DataVersions, ImportHistory, OrderBook, ProductCatalog,
+    SalesFigures, StoreError, StoreHealth,
 };
 
 use tracing::instrument;
@@ -355,6 +356,22 @@ impl SalesFigures for PostgresQueries {
                 })
             })
             .collect()
+    }
+}
+
+/// The row a trigger on `imports` replaces in every succeeded import's transaction (see the
+/// migration `create_sales_data_version`).
+#[async_trait]
+impl DataVersions for PostgresQueries {
+    #[instrument(skip_all)]
+    async fn current_version(&self) -> Result<DataVersion, StoreError> {
+        let row = self
+            .one(Query::new(
+                "SELECT version::text AS version FROM sales_data_version",
+            ))
+            .await?
+            .ok_or_else(|| StoreError::Inconsistent("sales_data_version has no row".into()))?;
+        Ok(DataVersion::new(get::<String>(&row, "version")?))
     }
 }
 

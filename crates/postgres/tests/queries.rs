@@ -3,13 +3,15 @@
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use rust_decimal::Decimal;
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 use zinc_application::{ImportRequest, ImportSales, NoProgress};
 use zinc_domain::{
     ClientId, DateBounds, DateRange, ImportMode, ImportReport, ImportStatus, Location, OrderFilter,
     Page, ProductFilter, RankBy, SaleId,
 };
-use zinc_ports::{ImportHistory, OrderBook, ProductCatalog, SalesFigures, StoreHealth};
+use zinc_ports::{
+    DataVersions, ImportHistory, OrderBook, ProductCatalog, SalesFigures, StoreHealth,
+};
 use zinc_postgres::{PostgresLedger, PostgresQueries};
 use zinc_testkit::TestDatabase;
 
@@ -322,4 +324,51 @@ async fn health_lists_pending_migrations_without_creating_anything() {
         all,
         "still nothing created"
     );
+}
+
+#[tokio::test]
+async fn the_data_version_changes_with_each_succeeded_import_and_never_with_a_rejected_one() {
+    let database = TestDatabase::migrated().await;
+    let queries = PostgresQueries::new(database.connection().clone());
+    let empty = queries.current_version().await.unwrap();
+    assert_eq!(queries.current_version().await.unwrap(), empty);
+
+    let sales = format!("{HEADER}\n{SALES}");
+    let first = import(database.connection(), &sales, "sales.csv").await;
+    assert_eq!(first.status, ImportStatus::Succeeded);
+    let loaded = queries.current_version().await.unwrap();
+    assert_ne!(loaded, empty);
+
+    let bad = format!("{HEADER}\n3/1/2025,7,20,Water,---,,Gym,,---,---,1,1,1,0,0,0,1,1,Cash\n");
+    let rejected = import(database.connection(), &bad, "bad.csv").await;
+    assert_eq!(rejected.status, ImportStatus::Rejected);
+    assert_eq!(queries.current_version().await.unwrap(), loaded);
+
+    let again = import(database.connection(), &sales, "sales-again.csv").await;
+    assert_eq!(again.status, ImportStatus::Succeeded);
+    let reloaded = queries.current_version().await.unwrap();
+    assert_ne!(reloaded, loaded);
+    assert_ne!(reloaded, empty);
+}
+
+#[tokio::test]
+async fn the_data_version_changes_when_a_succeeded_import_commits_not_before() {
+    let database = TestDatabase::migrated().await;
+    let queries = PostgresQueries::new(database.connection().clone());
+    let before = queries.current_version().await.unwrap();
+    let writer = database.connection().begin().await.unwrap();
+    writer
+        .execute_unprepared(
+            "INSERT INTO imports (file_name, mode, status, started_at) \
+             VALUES ('sales.csv', 'strict', 'succeeded', now())",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        queries.current_version().await.unwrap(),
+        before,
+        "an uncommitted import is not seen"
+    );
+    writer.commit().await.unwrap();
+    assert_ne!(queries.current_version().await.unwrap(), before);
 }

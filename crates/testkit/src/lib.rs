@@ -172,6 +172,7 @@ mod tests {
                     "order_items",
                     "orders",
                     "products",
+                    "sales_data_version",
                     "seaql_migrations"
                 ]
             );
