@@ -506,3 +506,74 @@ async fn an_upload_that_trickles_is_cut_at_its_overall_deadline() {
     assert!(response.starts_with("HTTP/1.1 408"), "{response}");
     assert!(started.elapsed() < std::time::Duration::from_secs(12));
 }
+
+#[tokio::test]
+async fn an_answer_stays_current_until_an_import_succeeds_and_travels_compressed() {
+    let database = TestDatabase::empty().await;
+    let server = ZINC.serve(database.url(), &[], &[]);
+    let client = Client::new();
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.csv");
+    generate_sales(600, 5, &good);
+    let (status, report) = upload(&client, &server, &good, "").await;
+    assert_eq!(status, StatusCode::CREATED, "{report}");
+
+    let revenue = server.url("/api/v1/metrics/revenue?location=Online%20Store");
+    let first = client.get(&revenue).send().await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let tag = first.headers()["etag"].to_str().unwrap().to_owned();
+    let revalidate = || client.get(&revenue).header("if-none-match", &tag).send();
+    let unchanged = revalidate().await.unwrap();
+    assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(unchanged.headers()["etag"], tag.as_str());
+
+    // A rejected import writes nothing: the tag stays current.
+    let text = std::fs::read_to_string(&good).unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, text.replacen("Online Store", "Gym", 1)).unwrap();
+    let (status, problem) = upload(&client, &server, &bad, "").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(
+        revalidate().await.unwrap().status(),
+        StatusCode::NOT_MODIFIED
+    );
+
+    // A succeeded import may change any figure: the old tag no longer matches.
+    let more = dir.path().join("more.csv");
+    generate_sales(50, 6, &more);
+    let (status, report) = upload(&client, &server, &more, "").await;
+    assert_eq!(status, StatusCode::CREATED, "{report}");
+    let changed = revalidate().await.unwrap();
+    assert_eq!(changed.status(), StatusCode::OK);
+    assert_ne!(changed.headers()["etag"], tag.as_str());
+
+    // A long list travels gzipped to a client that accepts it, and decodes to the same list.
+    let orders = server.url("/api/v1/orders?limit=500");
+    let plain: Value = client
+        .get(&orders)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let zipped = client
+        .get(&orders)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    let bytes = zipped.bytes().await.unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text)
+        .unwrap();
+    assert!(
+        bytes.len() * 4 < text.len(),
+        "{} of {}",
+        bytes.len(),
+        text.len()
+    );
+    let decoded: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(decoded, plain);
+}

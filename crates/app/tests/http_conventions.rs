@@ -185,6 +185,281 @@ async fn an_error_problem_is_compressed_like_any_answer_only_when_large() {
     );
 }
 
+// Validators.
+
+/// `GET uri` with `If-None-Match: condition` (none when `None`).
+fn get_if_none_match(uri: &str, condition: Option<&str>) -> test::TestRequest {
+    let request = test::TestRequest::get().uri(uri);
+    match condition {
+        Some(condition) => request.insert_header((header::IF_NONE_MATCH, condition)),
+        None => request,
+    }
+}
+
+/// The products, listed at most `times` times.
+fn products_at_most(ports: &mut Ports, times: usize) {
+    ports
+        .products
+        .expect_list_products()
+        .times(..=times)
+        .returning(|_, page| {
+            Ok(Paged {
+                items: vec![],
+                total: 0,
+                page,
+            })
+        });
+}
+
+/// The ETag of an answer; it must be weak (`W/"..."`).
+fn weak_tag(answer: &Answer) -> String {
+    let tag = answer.header(header::ETAG).expect("an ETag");
+    assert!(tag.starts_with("W/\""), "{tag}");
+    tag
+}
+
+#[actix_web::test]
+async fn a_data_answer_carries_a_weak_etag_and_its_tag_gets_a_304_without_recomputing() {
+    let mut ports = Ports::default();
+    products_at_most(&mut ports, 1);
+    let app = test::init_service(http::app(ports.state(), None)).await;
+    let first = test::call_service(
+        &app,
+        get_if_none_match("/api/v1/products", None).to_request(),
+    )
+    .await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let tag = first
+        .headers()
+        .get(header::ETAG)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(tag.starts_with("W/\""), "{tag}");
+    // The catalog may be listed once only: the 304 comes from the tag alone.
+    let again = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri("/api/v1/products")
+            .insert_header((header::IF_NONE_MATCH, tag.as_str()))
+            .insert_header((header::ACCEPT_ENCODING, "gzip"))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(again.headers().get(header::ETAG).unwrap(), tag.as_str());
+    assert!(varies_by_encoding(again.headers()), "{:?}", again.headers());
+    assert!(again.headers().get(header::CONTENT_ENCODING).is_none());
+    assert!(test::read_body(again).await.is_empty());
+}
+
+#[actix_web::test]
+async fn a_list_of_tags_or_a_star_matches_and_another_tag_does_not() {
+    let mut ports = Ports::default();
+    empty_orders(&mut ports);
+    let tag = weak_tag(&answer(ports, get_if_none_match("/api/v1/orders", None)).await);
+    for (condition, expected) in [
+        (format!("W/\"other\", {tag}"), StatusCode::NOT_MODIFIED),
+        // Compared weakly, as RFC 9110 says for If-None-Match.
+        (
+            tag.trim_start_matches("W/").to_owned(),
+            StatusCode::NOT_MODIFIED,
+        ),
+        ("*".to_owned(), StatusCode::NOT_MODIFIED),
+        ("W/\"other\"".to_owned(), StatusCode::OK),
+        ("not a tag list".to_owned(), StatusCode::OK),
+    ] {
+        let mut ports = Ports::default();
+        empty_orders(&mut ports);
+        let answer = answer(ports, get_if_none_match("/api/v1/orders", Some(&condition))).await;
+        assert_eq!(answer.status, expected, "If-None-Match: {condition}");
+        assert_eq!(weak_tag(&answer), tag, "If-None-Match: {condition}");
+    }
+}
+
+#[actix_web::test]
+async fn head_is_revalidated_like_get() {
+    let mut ports = Ports::default();
+    empty_orders(&mut ports);
+    let tag = weak_tag(&answer(ports, get_if_none_match("/api/v1/orders", None)).await);
+    let mut ports = Ports::default();
+    empty_orders(&mut ports);
+    let head = answer(
+        ports,
+        test::TestRequest::default()
+            .method(actix_web::http::Method::HEAD)
+            .uri("/api/v1/orders")
+            .insert_header((header::IF_NONE_MATCH, tag.as_str())),
+    )
+    .await;
+    assert_eq!(head.status, StatusCode::NOT_MODIFIED);
+}
+
+#[actix_web::test]
+async fn the_tag_changes_with_the_data_version_and_with_the_query() {
+    let tag_of = |version: &'static str, uri: &'static str| async move {
+        let mut versions = zinc_ports::MockDataVersions::new();
+        versions
+            .expect_current_version()
+            .returning(move || Ok(zinc_ports::DataVersion::new(version)));
+        let mut ports = Ports {
+            versions: Some(versions),
+            ..Ports::default()
+        };
+        empty_orders(&mut ports);
+        weak_tag(&answer(ports, get_if_none_match(uri, None)).await)
+    };
+    let v1 = tag_of("v1", "/api/v1/orders").await;
+    assert_eq!(tag_of("v1", "/api/v1/orders").await, v1);
+    assert_ne!(tag_of("v2", "/api/v1/orders").await, v1);
+    assert_ne!(tag_of("v1", "/api/v1/orders?limit=20").await, v1);
+
+    // A client holding the old tag gets the new answer once the data changed.
+    let mut versions = zinc_ports::MockDataVersions::new();
+    versions
+        .expect_current_version()
+        .returning(|| Ok(zinc_ports::DataVersion::new("v2")));
+    let mut ports = Ports {
+        versions: Some(versions),
+        ..Ports::default()
+    };
+    empty_orders(&mut ports);
+    let answer = answer(ports, get_if_none_match("/api/v1/orders", Some(&v1))).await;
+    assert_eq!(answer.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn a_compressed_answer_has_the_same_weak_tag_as_the_plain_one() {
+    let mut ports = Ports::default();
+    products(&mut ports, 200);
+    let plain = get_with_encoding(ports, "/api/v1/products", None).await;
+    let mut ports = Ports::default();
+    products(&mut ports, 200);
+    let compressed = get_with_encoding(ports, "/api/v1/products", Some("br")).await;
+    assert_eq!(
+        compressed.header(header::CONTENT_ENCODING).as_deref(),
+        Some("br")
+    );
+    assert_eq!(weak_tag(&compressed), weak_tag(&plain));
+}
+
+#[actix_web::test]
+async fn every_data_route_has_validators_and_the_others_have_none() {
+    let mut ports = Ports::default();
+    products_at_most(&mut ports, 1);
+    ports.products.expect_find_product().returning(|_| Ok(None));
+    empty_orders(&mut ports);
+    ports.orders.expect_find_order().returning(|_| Ok(None));
+    ports
+        .figures
+        .expect_revenue()
+        .returning(|_, _| Ok(zinc_domain::RevenueTotals::default()));
+    ports
+        .figures
+        .expect_daily_revenue()
+        .returning(|_, _| Ok(vec![]));
+    ports
+        .figures
+        .expect_top_products()
+        .returning(|_, _, _| Ok(vec![]));
+    ports.history.expect_list_imports().returning(|page| {
+        Ok(Paged {
+            items: vec![],
+            total: 0,
+            page,
+        })
+    });
+    let app = test::init_service(http::app(ports.state(), None)).await;
+    for (uri, tagged) in [
+        ("/api/v1/products", true),
+        ("/api/v1/orders", true),
+        ("/api/v1/metrics/revenue", true),
+        ("/api/v1/metrics/revenue/daily", true),
+        ("/api/v1/metrics/products/top", true),
+        // A rejected import changes the list of imports, not the data's version.
+        ("/api/v1/imports", false),
+        ("/health/live", false),
+        // Errors have no representation to validate.
+        ("/api/v1/products/1408", false),
+        ("/api/v1/orders/1408", false),
+        ("/api/v1/orders?limit=0", false),
+    ] {
+        let response =
+            test::call_service(&app, test::TestRequest::get().uri(uri).to_request()).await;
+        assert_eq!(
+            response.headers().contains_key(header::ETAG),
+            tagged,
+            "{uri}: {}",
+            response.status()
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_star_on_a_missing_resource_is_still_a_404() {
+    let mut ports = Ports::default();
+    ports.orders.expect_find_order().returning(|_| Ok(None));
+    let answer = answer(ports, get_if_none_match("/api/v1/orders/1408", Some("*"))).await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+}
+
+#[actix_web::test]
+async fn when_the_version_cannot_be_read_the_answer_goes_without_a_tag() {
+    let mut versions = zinc_ports::MockDataVersions::new();
+    versions
+        .expect_current_version()
+        .returning(|| Err(support::unavailable()));
+    let mut ports = Ports {
+        versions: Some(versions),
+        ..Ports::default()
+    };
+    empty_orders(&mut ports);
+    let answer = answer(ports, get_if_none_match("/api/v1/orders", Some("*"))).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert!(answer.header(header::ETAG).is_none());
+}
+
+#[actix_web::test]
+async fn the_openapi_document_describes_the_validators_of_the_sales_data_routes() {
+    let document = answer(
+        Ports::default(),
+        test::TestRequest::get().uri("/api-docs/openapi.json"),
+    )
+    .await
+    .json();
+    let mut documented = 0;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let on_sales_data = method == "get"
+                && ["/api/v1/products", "/api/v1/orders", "/api/v1/metrics"]
+                    .iter()
+                    .any(|prefix| path.starts_with(prefix));
+            let responses = &operation["responses"];
+            assert_eq!(
+                responses.get("304").is_some(),
+                on_sales_data,
+                "{method} {path}"
+            );
+            if !on_sales_data {
+                continue;
+            }
+            documented += 1;
+            assert!(responses["200"]["headers"]["ETag"].is_object(), "{path}");
+            assert!(responses["304"]["headers"]["ETag"].is_object(), "{path}");
+            assert!(
+                operation["parameters"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|p| p["name"] == "If-None-Match" && p["in"] == "header"),
+                "{path}"
+            );
+        }
+    }
+    assert_eq!(documented, 7);
+}
+
 // CORS.
 
 const APP: &str = "https://app.example.com";

@@ -74,6 +74,7 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         products: queries.clone(),
         orders: queries.clone(),
         figures,
+        versions: queries.clone(),
         health: queries,
         max_upload_bytes: config.max_upload_bytes,
         upload_idle_timeout: config.upload_idle_timeout,

@@ -1,8 +1,11 @@
 //! The OpenAPI document, generated from the handlers' annotations, and the Swagger UI (its
 //! assets are compiled into the binary: it works without internet access).
 
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{Content, HttpMethod, Ref, ResponseBuilder};
+use utoipa::openapi::{Content, HttpMethod, Ref, RefOr, Required, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::auth::API_PREFIX;
@@ -45,7 +48,7 @@ pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
         OrderPage, OrderItemBody, OrderDetailBody, RevenueBody, DayBody, DailyRevenueBody,
         TopProductBody, TopProductsBody, HealthBody,
     )),
-    modifiers(&ApiKeyAuth),
+    modifiers(&ApiKeyAuth, &Validators),
     security(("api_key" = [])),
     tags(
         (name = "imports", description = "Load point-of-sale exports"),
@@ -56,6 +59,69 @@ pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
     ),
 )]
 pub struct ApiDoc;
+
+/// The tags of the operations on the sales data: their answers change only when an import
+/// succeeds, so they carry validators (see `validators`, which serves them for exactly the
+/// operations documented with a 304 here).
+const SALES_DATA_TAGS: [&str; 3] = ["products", "orders", "metrics"];
+
+/// Documents the validators of the sales-data operations: `If-None-Match`, the `ETag` of a 200,
+/// and the 304.
+struct Validators;
+
+impl Modify for Validators {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let text = || ObjectBuilder::new().schema_type(Type::String).build();
+        let etag = || {
+            HeaderBuilder::new()
+                .schema(text())
+                .description(Some(
+                    "A weak tag of this answer, e.g. `W/\"5f2c0e9d41a7b3c8e1d6f0a2b4c6d8e0\"`: it \
+                     changes when an import succeeds (never when one is rejected). Send it back \
+                     in `If-None-Match` to get a 304 while it is current.",
+                ))
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let Some(get) = item.get.as_mut() else {
+                continue;
+            };
+            let on_sales_data = get.tags.as_ref().is_some_and(|tags| {
+                tags.iter()
+                    .any(|tag| SALES_DATA_TAGS.contains(&tag.as_str()))
+            });
+            if !on_sales_data {
+                continue;
+            }
+            get.parameters.get_or_insert_with(Vec::new).push(
+                ParameterBuilder::new()
+                    .name("If-None-Match")
+                    .parameter_in(ParameterIn::Header)
+                    .required(Required::False)
+                    .description(Some(
+                        "The `ETag` of an earlier answer (or several, comma-separated, or `*`): \
+                         while it is current the answer is a 304 without a body.",
+                    ))
+                    .schema(Some(text()))
+                    .build(),
+            );
+            if let Some(RefOr::T(ok)) = get.responses.responses.get_mut("200") {
+                ok.headers.insert("ETag".to_owned(), etag());
+            }
+            get.responses.responses.insert(
+                "304".to_owned(),
+                ResponseBuilder::new()
+                    .description(
+                        "Not Modified: `If-None-Match` names the current `ETag` (or is `*`); no \
+                         body, keep the copy you have",
+                    )
+                    .header("ETag", etag())
+                    .build()
+                    .into(),
+            );
+        }
+    }
+}
 
 /// Declares the bearer scheme (Swagger UI's Authorize button) and the 401/403 answers of every
 /// `/api/v1` operation, in one place.

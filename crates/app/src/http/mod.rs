@@ -15,6 +15,7 @@ mod params;
 pub mod problem;
 mod revenue;
 mod routes;
+mod validators;
 
 use std::sync::Arc;
 
@@ -29,7 +30,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use zinc_application::Gatekeeper;
 use zinc_domain::{MAX_MESSAGE_CHARS, echo};
 use zinc_ports::{
-    ImportHistory, OrderBook, ProductCatalog, SalesFigures, SalesLedger, StoreHealth,
+    DataVersions, ImportHistory, OrderBook, ProductCatalog, SalesFigures, SalesLedger, StoreHealth,
 };
 
 use monitoring::{Monitoring, RequestSpan};
@@ -48,6 +49,8 @@ pub struct AppState {
     pub orders: Arc<dyn OrderBook>,
     /// Sums revenue.
     pub figures: Arc<dyn SalesFigures>,
+    /// Tells the sales data's version (for validators).
+    pub versions: Arc<dyn DataVersions>,
     /// Checks the store.
     pub health: Arc<dyn StoreHealth>,
     /// The largest upload accepted, in bytes.
@@ -121,6 +124,7 @@ pub fn app(
     App::new()
         .app_data(web::Data::new(state))
         .configure(configure)
+        .wrap(from_fn(validators::revalidate))
         .wrap(from_fn(routes::head_as_get))
         .wrap(from_fn(auth::require_key))
         // Outside the key check: a preflight carries no key.

@@ -13,8 +13,8 @@ use serde_json::Value;
 use zinc_app::http::{self, AppState, UploadSlots};
 use zinc_application::{Gatekeeper, OpenAccess};
 use zinc_ports::{
-    MockApiKeys, MockImportHistory, MockOrderBook, MockProductCatalog, MockSalesFigures,
-    MockSalesLedger, MockStoreHealth, StoreError,
+    DataVersion, MockApiKeys, MockDataVersions, MockImportHistory, MockOrderBook,
+    MockProductCatalog, MockSalesFigures, MockSalesLedger, MockStoreHealth, StoreError,
 };
 
 /// Ports that each test may program; the rest refuse to be called.
@@ -29,8 +29,19 @@ pub struct Ports {
     pub max_upload_bytes: Option<u64>,
     /// The API keys; none exist (the API is open) when not set.
     pub keys: Option<MockApiKeys>,
+    /// The sales data's version; always the same one when not set.
+    pub versions: Option<MockDataVersions>,
     /// `ZINC_CORS_ORIGINS`; none (CORS off) by default.
     pub cors_origins: Vec<String>,
+}
+
+/// The sales data never changes: its version is always `v1`.
+pub fn one_version() -> MockDataVersions {
+    let mut versions = MockDataVersions::new();
+    versions
+        .expect_current_version()
+        .returning(|| Ok(DataVersion::new("v1")));
+    versions
 }
 
 /// No key exists: the API is open.
@@ -48,6 +59,7 @@ impl Ports {
             products: Arc::new(self.products),
             orders: Arc::new(self.orders),
             figures: Arc::new(self.figures),
+            versions: Arc::new(self.versions.unwrap_or_else(one_version)),
             health: Arc::new(self.health),
             max_upload_bytes: self.max_upload_bytes.unwrap_or(64 * 1024 * 1024),
             upload_idle_timeout: std::time::Duration::from_secs(30),
