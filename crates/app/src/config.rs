@@ -15,6 +15,10 @@ pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/zinc"
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 /// The largest upload accepted when `ZINC_MAX_UPLOAD_BYTES` is not set (64 MiB).
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 64 * 1024 * 1024;
+/// How long an upload may send nothing when `ZINC_UPLOAD_IDLE_TIMEOUT` is not set.
+pub const DEFAULT_UPLOAD_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Uploads received or imported at once when `ZINC_MAX_CONCURRENT_UPLOADS` is not set.
+pub const DEFAULT_MAX_CONCURRENT_UPLOADS: usize = 4;
 /// The currency reported when `ZINC_CURRENCY` is not set.
 pub const DEFAULT_CURRENCY: &str = "USD";
 
@@ -277,7 +281,7 @@ impl Config {
         )?;
         let upload_idle_timeout = source.parsed(
             "ZINC_UPLOAD_IDLE_TIMEOUT",
-            Duration::from_secs(30),
+            DEFAULT_UPLOAD_IDLE_TIMEOUT,
             "must be a whole number of seconds from 1 to 86400",
             seconds,
         )?;
@@ -289,7 +293,7 @@ impl Config {
         )?;
         let max_concurrent_uploads = source.parsed(
             "ZINC_MAX_CONCURRENT_UPLOADS",
-            4,
+            DEFAULT_MAX_CONCURRENT_UPLOADS,
             "must be a whole number from 1 to 1000",
             |t| t.parse().ok().filter(|n| (1..=1000).contains(n)),
         )?;

@@ -41,6 +41,7 @@ impl From<&InputProblem> for InputProblemBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImportReportBody {
     /// The import's number.
+    #[schema(example = 7)]
     pub id: i64,
     /// The uploaded file's name.
     pub filename: String,
@@ -53,26 +54,37 @@ pub struct ImportReportBody {
     #[schema(example = "succeeded")]
     pub status: String,
     /// Data rows in the file.
+    #[schema(example = 1661)]
     pub rows_total: u64,
     /// Rows whose sales were written or found unchanged.
+    #[schema(example = 1661)]
     pub rows_imported: u64,
     /// Rows not imported.
+    #[schema(example = 0)]
     pub rows_rejected: u64,
     /// Distinct sales in the file.
+    #[schema(example = 1408)]
     pub sales_total: u64,
     /// Sales rejected because a line was invalid.
+    #[schema(example = 0)]
     pub sales_rejected: u64,
     /// Orders created.
+    #[schema(example = 1408)]
     pub orders_created: u64,
     /// Orders replaced by a corrected version.
+    #[schema(example = 0)]
     pub orders_updated: u64,
     /// Orders already stored exactly as in the file.
+    #[schema(example = 0)]
     pub orders_unchanged: u64,
     /// Products created.
+    #[schema(example = 80)]
     pub products_created: u64,
     /// Products whose price changed.
+    #[schema(example = 0)]
     pub products_updated: u64,
     /// How many problems were found (at most 10,000 are listed).
+    #[schema(example = 0)]
     pub errors_total: u64,
     /// The problems kept in detail; left out of lists (fetch the import to see them).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -126,6 +138,7 @@ impl ImportReportBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProductBody {
     /// The product's number.
+    #[schema(example = 42)]
     pub id: i64,
     /// Its name (trimmed, unique).
     #[schema(example = "Mineral Water")]
@@ -155,10 +168,13 @@ impl From<&Product> for ProductBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrderBody {
     /// The order's number.
+    #[schema(example = 1408)]
     pub id: i64,
     /// The export's Sale ID.
+    #[schema(example = 3971)]
     pub sale_id: i64,
     /// The client.
+    #[schema(example = 100002649)]
     pub client_id: i64,
     /// The sale date.
     pub date: NaiveDate,
@@ -168,6 +184,7 @@ pub struct OrderBody {
     /// How it was paid.
     pub payment_method: Option<String>,
     /// The first item's batch number.
+    #[schema(example = 3)]
     pub batch_number: Option<i64>,
     /// The first item's sales notes.
     pub sales_notes: Option<String>,
@@ -192,8 +209,10 @@ pub struct OrderBody {
     #[schema(example = "34.88")]
     pub amount_paid: String,
     /// How many items.
+    #[schema(example = 1)]
     pub item_count: u32,
     /// The import that last wrote it.
+    #[schema(example = 7)]
     pub import_id: i64,
     /// When it was first imported.
     pub created_at: DateTime<Utc>,
@@ -231,12 +250,15 @@ impl From<&Order> for OrderBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrderItemBody {
     /// Its position in the sale, from 1.
+    #[schema(example = 1)]
     pub position: u32,
     /// The product's number.
+    #[schema(example = 42)]
     pub product_id: i64,
     /// The product's name.
     pub product_name: String,
     /// Units; -1 is a refund.
+    #[schema(example = 1)]
     pub quantity: i32,
     /// The price it was sold at.
     pub unit_price: String,
@@ -255,6 +277,7 @@ pub struct OrderItemBody {
     /// The line's payment method.
     pub payment_method: Option<String>,
     /// The line's batch number.
+    #[schema(example = 3)]
     pub batch_number: Option<i64>,
     /// The line's sales notes.
     pub sales_notes: Option<String>,
@@ -317,10 +340,13 @@ macro_rules! page_body {
             /// This page's items.
             pub items: Vec<$item>,
             /// How many items match in all.
+            #[schema(example = 1408)]
             pub total: u64,
             /// The page size asked for.
+            #[schema(example = 50)]
             pub limit: u32,
             /// How many matching items were skipped.
+            #[schema(example = 0)]
             pub offset: u64,
             /// Whether more items follow this page (ask again with `offset` + `limit`).
             pub has_more: bool,
@@ -380,6 +406,7 @@ pub struct RevenueBody {
     #[schema(example = "64509.982")]
     pub total_revenue: String,
     /// Distinct sales.
+    #[schema(example = 1408)]
     pub order_count: u64,
     /// Revenue ÷ orders, rounded half away from zero to 2 places.
     #[schema(example = "45.82")]
@@ -394,6 +421,7 @@ pub struct DayBody {
     /// Sum of its order totals, exact.
     pub revenue: String,
     /// Its orders.
+    #[schema(example = 37)]
     pub order_count: u64,
 }
 
@@ -426,14 +454,19 @@ pub struct DailyRevenueBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TopProductBody {
     /// The product's number.
+    #[schema(example = 13)]
     pub product_id: i64,
     /// Its name.
+    #[schema(example = "10 Practice Credits")]
     pub name: String,
     /// Units sold, refunds subtracted.
+    #[schema(example = 273)]
     pub quantity: i64,
     /// Sum of its item totals, exact.
+    #[schema(example = "9298.572")]
     pub revenue: String,
     /// Orders it appears in.
+    #[schema(example = 280)]
     pub order_count: u64,
 }
 

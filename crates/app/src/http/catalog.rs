@@ -9,6 +9,12 @@ use super::params::{self, OrderQuery, ProductQuery};
 use super::problem::{ApiError, ProblemDetails};
 
 /// List products by name, optionally those whose name contains `q`.
+///
+/// Products in name order (one per distinct item name the imports met), each with the unit
+/// price of its most recent sale. `q` matches anywhere in the name, ignoring case, with `%` and
+/// `_` taken literally; a blank `q` lists all. A page of `limit` (50 by default) from `offset`;
+/// `total` counts every match and `has_more` says whether another page follows. No match is an
+/// empty page, not a 404.
 #[utoipa::path(
     get,
     path = "/api/v1/products",
@@ -34,11 +40,15 @@ pub async fn list_products(
 }
 
 /// One product.
+///
+/// The product with this number: its name and the unit price of its most recent sale, when it
+/// was first imported and when its price last changed. A number no product has is a 404; one
+/// that is not a whole number from 1 is a 400.
 #[utoipa::path(
     get,
     path = "/api/v1/products/{id}",
     tag = "products",
-    params(("id" = i64, Path, description = "The product's number", minimum = 1)),
+    params(("id" = i64, Path, description = "The product's number", minimum = 1, example = 42)),
     responses(
         (status = 200, body = ProductBody),
         (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
@@ -64,6 +74,12 @@ pub async fn get_product(
 }
 
 /// List orders, newest sale date first, filtered by date range, location, client or sale.
+///
+/// One order per sale of the exports, sorted by sale date (newest first) and then by Sale ID
+/// (highest first); its amounts are the sums of its items, negative for a refund. `from` and
+/// `to` are days, both included, each open when absent (`from` after `to` is a 400); filters
+/// combine. A page of `limit` (50 by default) from `offset`, with `total` and `has_more`; no
+/// match is an empty page.
 #[utoipa::path(
     get,
     path = "/api/v1/orders",
@@ -93,11 +109,15 @@ pub async fn list_orders(
 }
 
 /// One order with its items.
+///
+/// The order with this number (not its Sale ID: filter the list by `sale_id` for that), with
+/// its items in the order of the file's lines: product, quantity (negative for a refund), unit
+/// price and the line's amounts. A number no order has is a 404.
 #[utoipa::path(
     get,
     path = "/api/v1/orders/{id}",
     tag = "orders",
-    params(("id" = i64, Path, description = "The order's number (not the Sale ID)", minimum = 1)),
+    params(("id" = i64, Path, description = "The order's number (not the Sale ID)", minimum = 1, example = 1408)),
     responses(
         (status = 200, body = OrderDetailBody),
         (status = 400, body = ProblemDetails, content_type = "application/problem+json"),

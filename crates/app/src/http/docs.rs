@@ -5,7 +5,7 @@ use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{Content, HttpMethod, Ref, RefOr, Required, ResponseBuilder};
+use utoipa::openapi::{Content, ContentBuilder, HttpMethod, Ref, RefOr, Required, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::auth::API_PREFIX;
@@ -16,7 +16,7 @@ use super::body::{
 };
 use super::problem::PROBLEM_JSON;
 use super::problem::ProblemDetails;
-use super::{catalog, health, imports, monitoring, revenue};
+use super::{catalog, examples, health, imports, monitoring, revenue};
 
 /// Where the document is served.
 pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
@@ -48,7 +48,8 @@ pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
         OrderPage, OrderItemBody, OrderDetailBody, RevenueBody, DayBody, DailyRevenueBody,
         TopProductBody, TopProductsBody, HealthBody,
     )),
-    modifiers(&ApiKeyAuth, &Validators),
+    // In this order: the examples cover the answers the others add.
+    modifiers(&ApiKeyAuth, &Validators, &ProblemExamples),
     security(("api_key" = [])),
     tags(
         (name = "imports", description = "Load point-of-sale exports"),
@@ -173,6 +174,59 @@ impl Modify for ApiKeyAuth {
                     );
                 }
             }
+        }
+    }
+}
+
+/// Shows on every documented error the problem a client really gets (see `examples`), and
+/// documents once, among the components, the answers any route may give.
+struct ProblemExamples;
+
+impl Modify for ProblemExamples {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let json = |problem| serde_json::to_value(problem).ok();
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            for (post, operation) in [(false, item.get.as_mut()), (true, item.post.as_mut())] {
+                let Some(operation) = operation else {
+                    continue;
+                };
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    let (RefOr::T(response), Ok(status)) = (response, status.parse()) else {
+                        continue;
+                    };
+                    let Some(content) = response.content.get_mut(PROBLEM_JSON) else {
+                        continue;
+                    };
+                    let problem = examples::for_operation(path, post, status);
+                    if let Some(problem) = &problem
+                        && response.description.is_empty()
+                    {
+                        response.description = problem.title.clone();
+                    }
+                    content.example = problem.and_then(json);
+                }
+            }
+        }
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for (status, when, problem) in examples::for_any_route() {
+            let slug = problem
+                .kind
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            let content = ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ProblemDetails")))
+                .example(json(problem))
+                .build();
+            components.responses.insert(
+                format!("{status}-{slug}"),
+                ResponseBuilder::new()
+                    .description(when)
+                    .content(PROBLEM_JSON, content)
+                    .build()
+                    .into(),
+            );
         }
     }
 }

@@ -14,6 +14,9 @@ use super::problem::{ApiError, ProblemDetails};
 pub const READY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The process is up. Never touches the database.
+///
+/// Answers 200 as long as the process serves requests, whatever the database's state: use it as
+/// the liveness probe, so that a database outage does not restart the service. Needs no key.
 #[utoipa::path(
     get,
     path = "/health/live",
@@ -30,6 +33,10 @@ pub async fn live() -> HttpResponse {
 }
 
 /// The service can serve requests: the database answers within 2 s and every migration is applied.
+///
+/// Pings the database and compares its applied migrations with the build's: 200 when both are
+/// fine, else a 503 problem saying why (unreachable, too slow, or the migrations pending, by
+/// name). Use it as the readiness probe. Needs no key.
 #[utoipa::path(
     get,
     path = "/health/ready",

@@ -45,6 +45,11 @@ struct Upload {
 /// Strict by default: any invalid row rejects the file (422) and nothing is written. With
 /// `skip_invalid=true` every valid sale is written and each rejected sale is reported.
 /// Every attempt is recorded and can be fetched later.
+///
+/// A sale is identified by its Sale ID: a file carrying a different version of a stored sale
+/// replaces the order and its items (`orders_updated`), and importing the same file again
+/// changes nothing (`orders_unchanged`). Refund lines (negative quantities and amounts) are
+/// imported as they are. An empty file or a header without the export's columns is a 400.
 #[utoipa::path(
     post,
     path = "/api/v1/imports",
@@ -339,6 +344,10 @@ async fn next_within<S: Stream + Unpin>(
 }
 
 /// List imports, newest first (problem lists omitted; fetch one import to see them).
+///
+/// Every finished attempt, succeeded or rejected, by start time (newest first); an import still
+/// running is not listed yet. Each report has its counts and `errors_total`, but not the problems
+/// themselves. A page of `limit` (50 by default) from `offset`, with `total` and `has_more`.
 #[utoipa::path(
     get,
     path = "/api/v1/imports",
@@ -363,11 +372,15 @@ pub async fn list_imports(
 }
 
 /// One import with its full report.
+///
+/// The report of the finished import with this number, succeeded or rejected, with its problems
+/// in line order (at most 10,000 kept; `errors_total` counts them all). A number no finished
+/// import has (an import still running included) is a 404.
 #[utoipa::path(
     get,
     path = "/api/v1/imports/{id}",
     tag = "imports",
-    params(("id" = i64, Path, description = "The import's number", minimum = 1)),
+    params(("id" = i64, Path, description = "The import's number", minimum = 1, example = 7)),
     responses(
         (status = 200, body = ImportReportBody),
         (status = 400, body = ProblemDetails, content_type = "application/problem+json"),

@@ -7,6 +7,7 @@ mod catalog;
 mod compression;
 mod cors;
 pub mod docs;
+mod examples;
 mod health;
 mod imports;
 mod limits;

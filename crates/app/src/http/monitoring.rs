@@ -309,6 +309,11 @@ impl Default for Monitoring {
 }
 
 /// Prometheus metrics in the text exposition format.
+///
+/// Request durations by method, route template and status; imports by outcome and their rows;
+/// the database pool's connections and the last readiness ping; the build; the process's memory,
+/// CPU and file descriptors. Needs no key. When `ZINC_METRICS_BIND` is set it is served there
+/// only, and this route is a 404.
 #[utoipa::path(
     get,
     path = "/metrics",

@@ -115,7 +115,9 @@ pub fn page(limit: Option<&str>, offset: Option<&str>) -> Result<Page, ApiError>
 }
 
 // Documentation only: the handlers read text and convert it themselves (a bad value is a 400
-// naming the parameter), but the document says which values are accepted.
+// naming the parameter), but the document says which values are accepted. An optional
+// parameter's example is its default or nothing: Swagger UI's "Try it out" sends examples, and
+// one that filters would change what is asked.
 
 /// A sale's location.
 #[derive(ToSchema)]
@@ -146,10 +148,10 @@ pub enum RankByParam {
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Items per page, 1 to 500 (default 50).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500, default = 50, example = 50)]
     pub limit: Option<String>,
     /// Items to skip, 0 or more (default 0).
-    #[param(value_type = Option<u64>, minimum = 0)]
+    #[param(value_type = Option<u64>, minimum = 0, default = 0, example = 0)]
     pub offset: Option<String>,
 }
 
@@ -164,10 +166,10 @@ pub struct ProductQuery {
     #[param(max_length = 255, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub q: Option<String>,
     /// Items per page, 1 to 500 (default 50).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500, default = 50, example = 50)]
     pub limit: Option<String>,
     /// Items to skip (default 0).
-    #[param(value_type = Option<u64>, minimum = 0)]
+    #[param(value_type = Option<u64>, minimum = 0, default = 0, example = 0)]
     pub offset: Option<String>,
 }
 
@@ -183,7 +185,7 @@ pub struct OrderQuery {
     #[param(value_type = Option<NaiveDate>)]
     pub to: Option<String>,
     /// `Online Store` or `Golf - experience`.
-    #[param(value_type = Option<LocationParam>, inline, example = "Golf - experience")]
+    #[param(value_type = Option<LocationParam>, inline)]
     pub location: Option<String>,
     /// Only this client's orders.
     #[param(value_type = Option<i64>, minimum = 0)]
@@ -192,10 +194,10 @@ pub struct OrderQuery {
     #[param(value_type = Option<i64>, minimum = 0)]
     pub sale_id: Option<String>,
     /// Items per page, 1 to 500 (default 50).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500, default = 50, example = 50)]
     pub limit: Option<String>,
     /// Items to skip (default 0).
-    #[param(value_type = Option<u64>, minimum = 0)]
+    #[param(value_type = Option<u64>, minimum = 0, default = 0, example = 0)]
     pub offset: Option<String>,
 }
 
@@ -227,7 +229,7 @@ pub struct RevenueQuery {
     #[param(value_type = Option<NaiveDate>)]
     pub to: Option<String>,
     /// `Online Store` or `Golf - experience`; both when absent.
-    #[param(value_type = Option<LocationParam>, inline, example = "Online Store")]
+    #[param(value_type = Option<LocationParam>, inline)]
     pub location: Option<String>,
 }
 
@@ -259,10 +261,11 @@ pub struct TopProductsQuery {
     #[param(value_type = Option<NaiveDate>)]
     pub to: Option<String>,
     /// How many products, 1 to 100 (default 10).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, default = 10, example = 10)]
     pub limit: Option<String>,
     /// `revenue` (default) or `quantity`.
-    #[param(value_type = Option<RankByParam>, inline, example = "revenue")]
+    // No `default`: utoipa would wrap the inline enum in a `oneOf`.
+    #[param(value_type = Option<RankByParam>, inline)]
     pub by: Option<String>,
 }
 
@@ -283,12 +286,16 @@ impl TopProductsQuery {
 #[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// Import every valid sale and report the rejected ones, instead of rejecting the file.
-    #[param(value_type = Option<bool>)]
+    #[param(value_type = Option<bool>, default = false)]
     pub skip_invalid: Option<String>,
     /// The file name to record for a raw `text/csv` body (default `upload.csv`).
     // What `text` accepts: at most MAX_TEXT_CHARS characters, no control character (Unicode
     // category Cc, as `char::is_control`). The macro takes literals only.
-    #[param(max_length = 255, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
+    #[param(
+        max_length = 255,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*$",
+        default = "upload.csv"
+    )]
     pub filename: Option<String>,
 }
 

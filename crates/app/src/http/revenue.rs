@@ -18,6 +18,13 @@ const DEFAULT_TOP: u32 = 10;
 const MAX_TOP: u32 = 100;
 
 /// Revenue, order count and average order value over a period (both ends included).
+///
+/// Revenue is the exact sum of the totals of the orders dated from `from` to `to`, both days
+/// included (item totals after discount, tax included); without `from` the period starts at the
+/// first sale, without `to` it ends at the last. A refund is an order with a negative total: it
+/// lowers the revenue and counts as an order. The average is revenue ÷ orders, rounded half away
+/// from zero to 2 places. A period without sales gives zeros (not a 404); `from` after `to` is a
+/// 400. With `location`, only that location's orders count.
 #[utoipa::path(
     get,
     path = "/api/v1/metrics/revenue",
@@ -49,6 +56,12 @@ pub async fn revenue(
 }
 
 /// Revenue per day, every day of the range present (zero-filled), at most 366 days per call.
+///
+/// One entry per day from `from` to `to`, both included and in date order, with that day's
+/// revenue (exact sum of order totals, refunds negative) and order count; a day without sales
+/// is present with zeros. Without `to` the range ends today (UTC); without `from` it starts 29
+/// days before `to` (30 days in all). More than 366 days, or `from` after `to`, is a 400 saying
+/// so. With `location`, only that location's orders count.
 #[utoipa::path(
     get,
     path = "/api/v1/metrics/revenue/daily",
@@ -89,6 +102,12 @@ pub async fn daily_revenue(
 }
 
 /// Best-selling products over a period, by revenue or by units.
+///
+/// Sums each product's items over the orders dated from `from` to `to` (both included, each
+/// open when absent): `revenue` is the exact sum of the item totals, `quantity` the units, refunds
+/// subtracted from both. Ranked by `by` (revenue by default), ties broken by the other measure
+/// and then by name; at most `limit` products (10 by default), fewer when fewer sold in the
+/// period, none for a period without sales.
 #[utoipa::path(
     get,
     path = "/api/v1/metrics/products/top",
