@@ -15,7 +15,8 @@
 # (default 8), ZINC_BENCH_THREADS (default 2), ZINC_BENCH_ADMIN_URL (default
 # postgres://postgres@127.0.0.1:5432/postgres); ZINC_* settings reach `zinc serve` (its pools:
 # ZINC_DB_MAX_CONNECTIONS, ZINC_DB_FIGURES_CONNECTIONS). Needs curl, psql, pgbench and wrk.
-# The server is stopped and the database dropped on exit.
+# The server is stopped and the database dropped on exit; the server's log (warnings and errors,
+# such as the cause of failed answers) is kept in ~/.cache/zinc-bench/api-serve.log.
 set -euo pipefail
 
 if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then
@@ -46,6 +47,10 @@ cleanup() {
     if [[ -n "$server_pid" ]]; then
         kill "$server_pid" 2>/dev/null || true
         wait "$server_pid" 2>/dev/null || true
+        if [[ -s "$work/serve.log" ]]; then
+            cp "$work/serve.log" "$cache/api-serve.log"
+            log "zinc serve's warnings and errors: $cache/api-serve.log"
+        fi
     fi
     drop_databases
     rm -rf "$work"
