@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
-# API latency benchmark: imports ROWS generated rows (a year of sales) into a fresh database,
-# starts `zinc serve` (release build) and times the revenue metric routes with curl.
+# API benchmark (issue 10): each read route under load over HTTP (wrk), beside pgbench running
+# the route's SQL (bench/sql/) with as many clients, for as long, in the same run.
 #
-#   bench/api.sh [ROWS] [REQUESTS]        default: 1000000 rows, 30 requests per route
+#   bench/api.sh [ROWS]        default: 1000000 rows (a generated year of sales)
 #
-# The file comes from zinc-testkit's gen-sales (release build, cached). Needs curl and
-# PostgreSQL at ZINC_BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+# Imports ROWS generated rows (zinc-testkit's gen-sales, cached) into a fresh database, runs
+# VACUUM ANALYZE, starts `zinc serve` (release build) on 127.0.0.1 port 0, then per route:
+# one probe (a 400 skips the route: it does not take that parameter), wrk with a fixed number
+# of connections and threads, then `pgbench -n -M prepared` with as many clients and threads.
+# Prints p50, p99 (wrk's histogram), requests/s and failed answers, pgbench's tps and the
+# HTTP/pgbench ratio; then PASS/FAIL per target: p50 < 5 ms for revenue, daily revenue, best
+# sellers and the first page of orders; order lookup >= 70% of pgbench's tps.
+# Environment: ZINC_BENCH_DURATION (seconds per run, default 10), ZINC_BENCH_CONNECTIONS
+# (default 8), ZINC_BENCH_THREADS (default 2), ZINC_BENCH_ADMIN_URL (default
+# postgres://postgres@127.0.0.1:5432/postgres); ZINC_* settings reach `zinc serve` (its pools:
+# ZINC_DB_MAX_CONNECTIONS, ZINC_DB_FIGURES_CONNECTIONS). Needs curl, psql, pgbench and wrk.
+# The server is stopped and the database dropped on exit; the server's log (warnings and errors,
+# such as the cause of failed answers) is kept in ~/.cache/zinc-bench/api-serve.log.
 set -euo pipefail
 
 if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then
-    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
     exit 0
 fi
 
@@ -17,55 +28,176 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=bench/common.sh
 source "$root/bench/common.sh"
 rows=${1:-1000000}
-requests=${2:-30}
-port=${ZINC_BENCH_PORT:-18089}
+duration=${ZINC_BENCH_DURATION:-10}
+connections=${ZINC_BENCH_CONNECTIONS:-8}
+threads=${ZINC_BENCH_THREADS:-2}
+for value in "$rows" "$duration" "$connections" "$threads"; do
+    [[ "$value" =~ ^[1-9][0-9]*$ ]] || die "'$value' is not a whole number from 1 (see --help)"
+done
+((threads <= connections)) || die "ZINC_BENCH_THREADS must not exceed ZINC_BENCH_CONNECTIONS"
 
-build_release_zinc
+need curl
+need psql postgresql-client
+need wrk
+need pgbench "postgresql (Debian ships pgbench with the server package)"
 
-file=$(generated_file "$rows")
-db="zinc_bench_api_$$"
-url="${admin%/*}/$db"
+work=$(mktemp -d)
 server_pid=""
 cleanup() {
-    [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-    psql -q "$admin" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
+    if [[ -n "$server_pid" ]]; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+        if [[ -s "$work/serve.log" ]]; then
+            cp "$work/serve.log" "$cache/api-serve.log"
+            log "zinc serve's warnings and errors: $cache/api-serve.log"
+        fi
+    fi
+    drop_databases
+    rm -rf "$work"
 }
 trap cleanup EXIT
 
-echo "importing $rows rows..." >&2
-DATABASE_URL="$url" "$zinc" import "$file" >/dev/null
-psql -q "$url" -c "VACUUM ANALYZE" >/dev/null
-DATABASE_URL="$url" ZINC_BIND="127.0.0.1:$port" RUST_LOG=warn "$zinc" serve 2>/dev/null &
+build_release_zinc
+file=$(generated_file "$rows")
+db="zinc_bench_api_$$"
+url=$(database_url "$db")
+create_database "$db"
+log "importing $rows rows..."
+if ! DATABASE_URL="$url" "$zinc" import "$file" >"$work/import.out" 2>&1; then
+    cat "$work/import.out" >&2
+    die "zinc import failed"
+fi
+psql -Xq -v ON_ERROR_STOP=1 "$url" -c "VACUUM ANALYZE" >/dev/null
+
+# A year and a month from the first sale date, and the range of order ids.
+range=$(psql -XAtq -F ' ' -v ON_ERROR_STOP=1 "$url" -c "
+    SELECT min(date), (min(date) + interval '1 year' - interval '1 day')::date,
+           (min(date) + interval '1 month' - interval '1 day')::date, min(id), max(id), count(*)
+    FROM orders")
+read -r first year_end month_end id_min id_max orders <<<"$range"
+log "orders: $orders from $first, ids $id_min to $id_max"
+((id_max - id_min + 1 == orders)) || log "note: order ids have gaps: some lookups answer 404"
+
+log "starting zinc serve..."
+DATABASE_URL="$url" ZINC_BIND=127.0.0.1:0 RUST_LOG=warn "$zinc" serve \
+    >"$work/serve.out" 2>"$work/serve.log" &
 server_pid=$!
-for _ in $(seq 1 100); do
-    curl -fsS "http://127.0.0.1:$port/health/live" >/dev/null 2>&1 && break
+address=""
+for _ in $(seq 1 600); do
+    address=$(sed -n 's|^listening on http://||p' "$work/serve.out" | head -n 1)
+    [[ -z "$address" ]] || break
+    kill -0 "$server_pid" 2>/dev/null || {
+        cat "$work/serve.log" >&2
+        die "zinc serve stopped before listening"
+    }
     sleep 0.1
 done
+[[ -n "$address" ]] || die "zinc serve did not say where it listens within 60 s"
+base="http://$address"
+log "serving on $base; $connections connections, $threads threads, ${duration} s per run"
 
-range=$(psql -Atq "$url" -c "SELECT min(date) || ' ' || max(date) || ' ' || count(*) FROM orders")
-read -r first last orders <<<"$range"
-echo "orders: $orders, from $first to $last" >&2
+declare -A p50_ms ratio failed
+format='%-42s %8s %8s %9s %7s %11s %9s\n'
+# shellcheck disable=SC2059  # the format is the table's, held once
+printf "$format" route p50_ms p99_ms http_rps failed pgbench_tps http/pg
 
-time_route() { # name path -> prints the row
-    local name=$1 path=$2 times
-    curl -fsS "http://127.0.0.1:$port$path" >/dev/null # warm up
-    times=$(for _ in $(seq 1 "$requests"); do
-        curl -fsS -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$port$path"
-    done)
-    # Nearest-rank percentiles of the sorted times (index rounded half to even), in ms.
-    sort -g <<<"$times" | awk -v name="$name" -v n="$requests" '
-        { t[NR - 1] = $1 * 1000 }
-        function pct(q,   x, i) {
-            x = q * (NR - 1); i = int(x)
-            if (x - i > 0.5 || (x - i == 0.5 && i % 2 == 1)) i++
-            return t[i < NR - 1 ? i : NR - 1]
+# Measures one route: bench_route KEY LABEL PATH SQL_FILE [NAME=VALUE ...]. A PATH holding
+# `{id}` is requested with random ids from id_min to id_max. SQL_FILE (in bench/sql/) runs in
+# pgbench with the NAME=VALUE variables; "-" for none.
+bench_route() {
+    local key=$1 label=$2 path=$3 sql=$4
+    shift 4
+    local probe=${path//\{id\}/$id_min} status
+    status=$(curl -sS -o "$work/probe" -w '%{http_code}' "$base$probe")
+    if [[ "$status" == 400 ]]; then
+        printf '%-42s %s\n' "$label" "skipped: the route refuses these parameters (400)"
+        return
+    fi
+    [[ "$status" == 200 ]] || die "$label: GET $probe answered $status: $(head -c 300 "$work/probe")"
+
+    log "$label: wrk..."
+    local wrk_args=(-t "$threads" -c "$connections" -d "${duration}s" --timeout 60s)
+    if [[ "$path" == *"{id}"* ]]; then
+        wrk "${wrk_args[@]}" -s "$root/bench/wrk/random_id.lua" "$base" -- "$path" "$id_min" "$id_max"
+    else
+        wrk "${wrk_args[@]}" -s "$root/bench/wrk/report.lua" "$base$path"
+    fi >"$work/wrk.out" 2>&1 || {
+        cat "$work/wrk.out" >&2
+        die "$label: wrk failed"
+    }
+    local figures p50 p99 rps non2xx socket_errors
+    figures=$(grep '^zinc-wrk ' "$work/wrk.out") || die "$label: no figures from wrk: $(cat "$work/wrk.out")"
+    read -r p50 p99 rps non2xx socket_errors < <(awk '{
+        for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+        printf "%.2f %.2f %s %s %s\n", v["p50_us"] / 1000, v["p99_us"] / 1000, v["rps"], v["non2xx"], v["socket_errors"]
+    }' <<<"$figures")
+    p50_ms[$key]=$p50
+    failed[$key]=$((non2xx + socket_errors))
+
+    local tps="-" versus="-"
+    if [[ "$sql" != "-" ]]; then
+        log "$label: pgbench..."
+        local defines=() variable
+        for variable in "$@"; do defines+=(-D "$variable"); done
+        pgbench -n -M prepared -c "$connections" -j "$threads" -T "$duration" \
+            -f "$root/bench/sql/$sql" "${defines[@]}" "$url" >"$work/pgbench.out" 2>&1 || {
+            cat "$work/pgbench.out" >&2
+            die "$label: pgbench failed"
         }
-        END { printf "%-34s %4s %8.1f %8.1f %8.1f\n", name, n, pct(0.5), pct(0.95), t[NR - 1] }'
+        tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$work/pgbench.out")
+        [[ -n "$tps" ]] || die "$label: no tps from pgbench: $(cat "$work/pgbench.out")"
+        tps=$(awk -v t="$tps" 'BEGIN { printf "%.1f", t }')
+        versus=$(awk -v h="$rps" -v p="$tps" 'BEGIN { printf "%.2f", (p > 0 ? h / p : 0) }')
+        ratio[$key]=$versus
+    fi
+    # shellcheck disable=SC2059
+    printf "$format" "$label" "$p50" "$p99" "$rps" "${failed[$key]}" "$tps" "$versus"
 }
 
-printf '%-34s %4s %8s %8s %8s\n' route n p50_ms p95_ms max_ms
-time_route "revenue (a year)" "/api/v1/metrics/revenue?from=$first&to=$last"
-time_route "revenue (a year, one location)" "/api/v1/metrics/revenue?from=$first&to=$last&location=Online%20Store"
-time_route "revenue/daily (a year)" "/api/v1/metrics/revenue/daily?from=$first&to=$last"
-time_route "products/top (a year)" "/api/v1/metrics/products/top?from=$first&to=$last"
-time_route "orders (first page)" "/api/v1/orders"
+year="from=$first&to=$year_end"
+online="location=Online%20Store"
+bench_route revenue_year "revenue, a year" "/api/v1/metrics/revenue?$year" \
+    revenue.sql from="$first" to="$year_end"
+bench_route revenue_month "revenue, a month" "/api/v1/metrics/revenue?from=$first&to=$month_end" \
+    revenue.sql from="$first" to="$month_end"
+bench_route revenue_year_location "revenue, a year, one location" "/api/v1/metrics/revenue?$year&$online" \
+    revenue_location.sql from="$first" to="$year_end" location="Online Store"
+bench_route daily_year "daily revenue, a year" "/api/v1/metrics/revenue/daily?$year" \
+    daily_revenue.sql from="$first" to="$year_end"
+bench_route top_revenue "top products, a year, by revenue" "/api/v1/metrics/products/top?$year&by=revenue" \
+    top_products_revenue.sql from="$first" to="$year_end" limit=10
+bench_route top_quantity "top products, a year, by quantity" "/api/v1/metrics/products/top?$year&by=quantity" \
+    top_products_quantity.sql from="$first" to="$year_end" limit=10
+bench_route top_revenue_location "top products, a year, a location, revenue" \
+    "/api/v1/metrics/products/top?$year&by=revenue&$online" -
+bench_route top_quantity_location "top products, a year, a location, quantity" \
+    "/api/v1/metrics/products/top?$year&by=quantity&$online" -
+bench_route orders_page "orders, first page" "/api/v1/orders" \
+    orders_first_page.sql limit=50 offset=0
+bench_route order_lookup "order by id (random ids)" "/api/v1/orders/{id}" \
+    order_by_id.sql id_min="$id_min" id_max="$id_max"
+
+# One line per target of issue 10. A route with failed answers fails its target.
+echo
+for key in revenue_year revenue_month revenue_year_location daily_year top_revenue top_quantity orders_page; do
+    label="p50 < 5 ms: $key"
+    if [[ -z "${p50_ms[$key]:-}" ]]; then
+        echo "SKIP  $label (not measured)"
+    elif [[ ${failed[$key]} -gt 0 ]]; then
+        echo "FAIL  $label: ${failed[$key]} failed answers"
+    elif awk -v v="${p50_ms[$key]}" 'BEGIN { exit !(v < 5) }'; then
+        echo "PASS  $label: ${p50_ms[$key]} ms"
+    else
+        echo "FAIL  $label: ${p50_ms[$key]} ms"
+    fi
+done
+label="order lookup over HTTP >= 0.70x pgbench's tps"
+if [[ -z "${ratio[order_lookup]:-}" ]]; then
+    echo "SKIP  $label (not measured)"
+elif [[ ${failed[order_lookup]} -gt 0 ]]; then
+    echo "FAIL  $label: ${failed[order_lookup]} failed answers"
+elif awk -v v="${ratio[order_lookup]}" 'BEGIN { exit !(v >= 0.7) }'; then
+    echo "PASS  $label: ${ratio[order_lookup]}"
+else
+    echo "FAIL  $label: ${ratio[order_lookup]}"
+fi

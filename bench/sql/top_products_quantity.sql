@@ -1,0 +1,2 @@
+-- GET /api/v1/metrics/products/top?from&to&by=quantity: SalesFigures::top_products (crates/postgres/src/queries.rs).
+SELECT p.id, p.name, sum(i.quantity)::bigint AS quantity, sum(i.total) AS revenue, count(DISTINCT i.order_id) AS order_count FROM order_items i JOIN orders o ON o.id = i.order_id JOIN products p ON p.id = i.product_id WHERE TRUE AND o.date >= :from AND o.date <= :to GROUP BY p.id, p.name ORDER BY quantity DESC, revenue DESC, p.name LIMIT :limit;
