@@ -28,6 +28,8 @@ pub struct ImportRequest<R> {
     pub mode: ImportMode,
     /// The API key that asked for the import, recorded with it.
     pub requested_by: Option<KeyName>,
+    /// Run every check and count what would change, then write and record nothing.
+    pub dry_run: bool,
 }
 
 /// Why an import could not be carried out at all. A file with invalid rows is not an error:
@@ -166,6 +168,7 @@ impl<L: SalesLedger> ImportSales<L> {
             "rows read and kept"
         );
         let strict = request.mode == ImportMode::Strict;
+        let mut replaced_sales = Vec::new();
         if header_ok {
             let timer = Instant::now();
             run.assemble_the_rest().await?;
@@ -175,6 +178,7 @@ impl<L: SalesLedger> ImportSales<L> {
             if !strict || run.problems.is_empty() {
                 run.report(ImportPhase::Writing, 0, 0);
                 let outcome = run.session.write().await?;
+                replaced_sales = outcome.replaced.clone();
                 run.count_written(outcome, kept.lines);
                 run.report(ImportPhase::Writing, 0, kept.sales);
             }
@@ -209,12 +213,22 @@ impl<L: SalesLedger> ImportSales<L> {
             started_at,
             finished_at: (self.clock)(),
             requested_by: request.requested_by,
+            dry_run: request.dry_run,
+            replaced_sales,
         };
         match status {
+            _ if request.dry_run => session.abandon().await?,
             ImportStatus::Succeeded => session.commit(&report).await?,
             ImportStatus::Rejected => session.reject(&report).await?,
         }
-        if status == ImportStatus::Rejected {
+        if request.dry_run {
+            info!(
+                status = status.as_str(),
+                orders_created = counts.orders_created,
+                orders_updated = counts.orders_updated,
+                "dry run: nothing written"
+            );
+        } else if status == ImportStatus::Rejected {
             // The file's fault, not the service's: information, not a warning.
             info!(problems = report.problems.total(), "import rejected");
         } else {
@@ -255,35 +269,44 @@ impl Run<'_> {
                 return Ok(false);
             }
         };
-        let mut runs = Runs::default();
-        // While the store keeps one batch, the next is read and assembled: the two run on
-        // different cores.
+        // Reading and keeping run side by side, a few batches apart: while the store takes
+        // one batch, the next ones are read and assembled (on two cores, client and server).
         let batch_size = self.batch_size;
-        let mut batch = read_batch(
-            &mut rows,
-            &mut runs,
-            batch_size,
-            &mut self.problems,
-            &mut self.counts,
-        )?;
-        loop {
-            let session = &mut *self.session;
-            if batch.last {
-                keep_batch(session, &batch).await?;
-                self.report(ImportPhase::Reading, rows.bytes_read(), 0);
-                // A row that ran on stopped the reading: the file as a whole is refused.
-                return Ok(!batch.stopped);
+        let observer = self.observer;
+        let session = &mut *self.session;
+        let problems = &mut self.problems;
+        let counts = &mut self.counts;
+        let (sender, mut receiver) = tokio::sync::mpsc::channel::<ReadBatch>(BATCHES_IN_FLIGHT);
+        let reading = async move {
+            let mut runs = Runs::default();
+            loop {
+                let batch = read_batch(&mut rows, &mut runs, batch_size, problems, counts).await?;
+                let (last, stopped) = (batch.last, batch.stopped);
+                observer.progress(ImportProgress {
+                    phase: ImportPhase::Reading,
+                    bytes_read: rows.bytes_read(),
+                    rows_read: counts.rows_total,
+                    sales_done: 0,
+                });
+                if sender.send(batch).await.is_err() {
+                    // The store stopped taking batches: its error is the one to report.
+                    return Ok(false);
+                }
+                if last {
+                    // A row that ran on stopped the reading: the file as a whole is refused.
+                    return Ok(!stopped);
+                }
             }
-            let problems = &mut self.problems;
-            let counts = &mut self.counts;
-            let (kept, next) = join(keep_batch(session, &batch), async {
-                read_batch(&mut rows, &mut runs, batch_size, problems, counts)
-            })
-            .await;
-            kept?;
-            batch = next?;
-            self.report(ImportPhase::Reading, rows.bytes_read(), 0);
-        }
+        };
+        let keeping = async move {
+            while let Some(batch) = receiver.recv().await {
+                keep_batch(session, &batch).await?;
+            }
+            Ok::<(), StoreError>(())
+        };
+        let (read, kept) = join(reading, keeping).await;
+        kept?;
+        read
     }
 
     /// Assembles, whole, the sales the store hands back (scattered over the file, or whose
@@ -330,6 +353,9 @@ impl Run<'_> {
         });
     }
 }
+
+/// Batches read ahead of the store at most (each holds up to a batch size of sales).
+const BATCHES_IN_FLIGHT: usize = 2;
 
 /// The longest run of lines assembled while reading; a longer sale is assembled at the end.
 const MAX_RUN_LINES: usize = 10_000;
@@ -390,8 +416,13 @@ struct ReadBatch {
     stopped: bool,
 }
 
+/// Rows read between two chances for the store's side to move on (sending, awaiting COPY).
+const ROWS_PER_TURN: u64 = 256;
+
 /// Reads rows until a batch of sales, loose lines or rejected sales is full, or the file ends.
-fn read_batch<R: Read>(
+/// Yields every [`ROWS_PER_TURN`] rows, so that the previous batch travels to the store while
+/// this one is read.
+async fn read_batch<R: Read>(
     rows: &mut SalesCsvReader<R>,
     runs: &mut Runs,
     batch_size: usize,
@@ -424,6 +455,9 @@ fn read_batch<R: Read>(
             }
         }
         counts.rows_total += 1;
+        if counts.rows_total.is_multiple_of(ROWS_PER_TURN) {
+            tokio::task::yield_now().await;
+        }
     }
     Ok(batch)
 }

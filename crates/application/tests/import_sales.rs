@@ -52,6 +52,7 @@ async fn import(
         source: text.as_bytes(),
         mode,
         requested_by: None,
+        dry_run: false,
     };
     use_case.import(request, &NoProgress).await.unwrap()
 }
@@ -145,6 +146,7 @@ async fn strict_mode_rejects_the_whole_file_and_writes_nothing() {
         source: text.as_bytes(),
         mode: ImportMode::Strict,
         requested_by: None,
+        dry_run: false,
     };
     let report = use_case.import(request, &NoProgress).await.unwrap();
 
@@ -241,6 +243,7 @@ async fn a_bad_header_rejects_the_file_before_anything_is_kept() {
         source: text.as_bytes(),
         mode: ImportMode::Strict,
         requested_by: None,
+        dry_run: false,
     };
     let report = use_case.import(request, &NoProgress).await.unwrap();
     assert_eq!(report.status, ImportStatus::Rejected);
@@ -278,6 +281,7 @@ async fn a_store_failure_aborts_the_import_without_commit_or_record() {
         source: text.as_bytes(),
         mode: ImportMode::Strict,
         requested_by: None,
+        dry_run: false,
     };
     let error = use_case.import(request, &NoProgress).await.unwrap_err();
     assert!(matches!(

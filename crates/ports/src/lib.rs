@@ -86,12 +86,15 @@ pub struct KeptCounts {
 }
 
 /// What [`ImportSession::write`] changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct WriteOutcome {
     /// Products created and repriced.
     pub products: ProductChanges,
     /// Orders created, replaced and left as they were.
     pub orders: OrderChanges,
+    /// The Sale IDs of the orders replaced: the first
+    /// [`REPLACED_SALES_LISTED`](zinc_domain::REPLACED_SALES_LISTED), by Sale ID.
+    pub replaced: Vec<SaleId>,
 }
 
 /// Opens imports. Implemented by the PostgreSQL adapter and by the in-memory store of
@@ -163,6 +166,9 @@ pub trait ImportSession: Send {
 
     /// Discards everything written and records the rejected attempt with its report.
     async fn reject(&mut self, report: &ImportReport) -> Result<(), StoreError>;
+
+    /// Discards everything, leaving no record: the end of a dry run.
+    async fn abandon(&mut self) -> Result<(), StoreError>;
 }
 
 /// The record of past imports, newest first.

@@ -30,6 +30,7 @@ async fn import(db: &DatabaseConnection, text: &str, mode: ImportMode) -> Import
         source: text.as_bytes(),
         mode,
         requested_by: None,
+        dry_run: false,
     };
     use_case
         .import(request, &NoProgress)

@@ -63,6 +63,7 @@ macro_rules! store_contract {
             a_strict_rejection_writes_nothing_but_is_recorded,
             a_product_keeps_the_price_of_its_most_recent_sale,
             small_batches_give_the_same_result_as_one,
+            a_dry_run_reports_what_would_change_and_writes_nothing,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -106,6 +107,16 @@ async fn import_in_batches(
     mode: ImportMode,
     batch_size: usize,
 ) -> ImportReport {
+    run_import(ports, text, mode, batch_size, false).await
+}
+
+async fn run_import(
+    ports: &StorePorts,
+    text: &str,
+    mode: ImportMode,
+    batch_size: usize,
+    dry_run: bool,
+) -> ImportReport {
     ImportSales::new(ports.ledger.clone())
         .with_clock(fixed_now)
         .with_batch_size(batch_size)
@@ -115,6 +126,7 @@ async fn import_in_batches(
                 source: text.as_bytes(),
                 mode,
                 requested_by: None,
+                dry_run,
             },
             &NoProgress,
         )
@@ -288,6 +300,12 @@ pub async fn a_corrected_sale_replaces_its_order_and_items(ports: StorePorts) {
     assert_eq!(corrected.order.total.to_string(), "5.45");
     assert_eq!(corrected.order.location.as_str(), "Online Store");
     assert_eq!(everything(&ports).await.len(), 2);
+    assert_eq!(report.replaced_sales, vec![SaleId::new(1).unwrap()]);
+    let recorded = ports.history.find_import(report.id).await.unwrap().unwrap();
+    assert_eq!(
+        recorded.replaced_sales, report.replaced_sales,
+        "kept on record"
+    );
 }
 
 /// Lines of one sale far apart in the file make one order, its items in file order.
@@ -500,4 +518,64 @@ pub async fn small_batches_give_the_same_result_as_one(ports: StorePorts) {
         .map(|o| o.item_count)
         .collect();
     assert_eq!(sizes, vec![2, 2, 2]);
+}
+
+/// A dry run counts what an import would create, replace (naming the Sale IDs) and leave, and
+/// writes and records nothing.
+pub async fn a_dry_run_reports_what_would_change_and_writes_nothing(ports: StorePorts) {
+    import(
+        &ports,
+        &file(&[
+            golf("3/1/2025", 1, "Water", "1"),
+            golf("3/1/2025", 2, "Water", "1"),
+            golf("3/1/2025", 3, "Water", "1"),
+        ]),
+        ImportMode::Strict,
+    )
+    .await;
+    let before = everything(&ports).await;
+    let history = ports.history.list_imports(Page::default()).await.unwrap();
+    let text = file(&[
+        golf("3/1/2025", 3, "Water", "2"),
+        golf("3/1/2025", 2, "Water", "1"),
+        golf("3/1/2025", 1, "Snack", "1"),
+        golf("3/2/2025", 4, "Water", "3"),
+    ]);
+    let report = run_import(&ports, &text, ImportMode::Strict, 2, true).await;
+    assert!(report.dry_run);
+    assert_eq!(report.status, ImportStatus::Succeeded);
+    assert_eq!(
+        (
+            report.counts.orders_created,
+            report.counts.orders_updated,
+            report.counts.orders_unchanged,
+            report.counts.products_created,
+            report.counts.products_updated,
+        ),
+        (1, 2, 1, 1, 1)
+    );
+    assert_eq!(
+        report.replaced_sales,
+        vec![SaleId::new(1).unwrap(), SaleId::new(3).unwrap()]
+    );
+    assert_eq!(everything(&ports).await, before, "nothing written");
+    assert_eq!(price_of(&ports, "Water").await, "1");
+    let after = ports.history.list_imports(Page::default()).await.unwrap();
+    assert_eq!(after.total, history.total, "nothing recorded");
+    let bad = run_import(
+        &ports,
+        &file(&[golf("31/1/2025", 9, "Water", "1")]),
+        ImportMode::Strict,
+        2,
+        true,
+    )
+    .await;
+    assert!(bad.dry_run);
+    assert_eq!(bad.status, ImportStatus::Rejected);
+    assert_eq!(bad.problems.total(), 1);
+    let after = ports.history.list_imports(Page::default()).await.unwrap();
+    assert_eq!(
+        after.total, history.total,
+        "a rejected dry run is not recorded either"
+    );
 }

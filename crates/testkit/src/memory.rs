@@ -15,7 +15,8 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 use zinc_domain::{
     ImportId, ImportReport, Label, Note, Order, OrderFilter, OrderId, OrderItem, OrderWithItems,
-    Page, Paged, PriceRank, Product, ProductFilter, ProductId, ProductName, Sale, SaleId, SaleLine,
+    Page, Paged, PriceRank, Product, ProductFilter, ProductId, ProductName, REPLACED_SALES_LISTED,
+    Sale, SaleId, SaleLine,
 };
 use zinc_ports::{
     ImportHistory, ImportSession, ImportStart, KeptCounts, OrderBook, ProductCatalog,
@@ -198,6 +199,7 @@ impl ImportSession for MemorySession {
                 _ => changed.push(sale.clone()),
             }
         }
+        changed.sort_by_key(Sale::sale_id);
         let mut best: BTreeMap<ProductName, (PriceRank, zinc_domain::UnitPrice)> = BTreeMap::new();
         for line in changed.iter().flat_map(|sale| sale.lines()) {
             let rank = PriceRank {
@@ -245,6 +247,9 @@ impl ImportSession for MemorySession {
         for sale in changed {
             let import_id = self.id;
             if let Some(stored) = data.orders.get_mut(&sale.sale_id()) {
+                if outcome.replaced.len() < REPLACED_SALES_LISTED {
+                    outcome.replaced.push(sale.sale_id());
+                }
                 stored.sale = sale;
                 stored.import_id = import_id;
                 stored.updated_at = now;
@@ -279,6 +284,11 @@ impl ImportSession for MemorySession {
         };
         data.imports.push(report.clone());
         *guard = data;
+        Ok(())
+    }
+
+    async fn abandon(&mut self) -> Result<(), StoreError> {
+        self.writing = None;
         Ok(())
     }
 

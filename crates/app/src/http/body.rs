@@ -40,8 +40,12 @@ impl From<&InputProblem> for InputProblemBody {
 /// The report of one import.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImportReportBody {
-    /// The import's number.
-    pub id: i64,
+    /// The import's number (absent from a dry run, which is not recorded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = 12)]
+    pub id: Option<i64>,
+    /// True for a dry run: the counts say what the import would change; nothing was written.
+    pub dry_run: bool,
     /// The uploaded file's name.
     pub filename: String,
     /// SHA-256 of the file's bytes (hex).
@@ -72,6 +76,8 @@ pub struct ImportReportBody {
     pub products_created: u64,
     /// Products whose price changed.
     pub products_updated: u64,
+    /// Sale IDs of the orders replaced (the first 100; `orders_updated` counts them all).
+    pub replaced_sales: Vec<i64>,
     /// How many problems were found (at most 10,000 are listed).
     pub errors_total: u64,
     /// The problems kept in detail; left out of lists (fetch the import to see them).
@@ -91,7 +97,8 @@ impl ImportReportBody {
     pub fn from_report(report: &ImportReport, with_errors: bool) -> Self {
         let c = &report.counts;
         ImportReportBody {
-            id: report.id.get(),
+            id: (!report.dry_run).then(|| report.id.get()),
+            dry_run: report.dry_run,
             filename: report.file_name.clone(),
             sha256: report.sha256.clone(),
             mode: report.mode.as_str().to_owned(),
@@ -106,6 +113,7 @@ impl ImportReportBody {
             orders_unchanged: c.orders_unchanged,
             products_created: c.products_created,
             products_updated: c.products_updated,
+            replaced_sales: report.replaced_sales.iter().map(|id| id.get()).collect(),
             errors_total: report.problems.total(),
             errors: with_errors.then(|| {
                 report

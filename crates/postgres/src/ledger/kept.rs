@@ -74,6 +74,11 @@ impl<R> KeptTable<R> {
 
     /// The COPY statement reading this table's CSV from the client.
     pub fn copy_statement(&self) -> String {
+        self.copy_statement_into(self.name)
+    }
+
+    /// The same into another table with these columns.
+    pub fn copy_statement_into(&self, table: &str) -> String {
         let names: Vec<&str> = self
             .leading
             .iter()
@@ -81,20 +86,20 @@ impl<R> KeptTable<R> {
             .chain(self.columns.iter().map(|c| c.name))
             .collect();
         format!(
-            "COPY {} ({}) FROM STDIN WITH (FORMAT csv)",
-            self.name,
+            "COPY {table} ({}) FROM STDIN WITH (FORMAT csv)",
             names.join(", ")
         )
     }
 
-    /// The CSV rows COPY reads: the leading cells given, then the row's own.
+    /// Appends to `out` the CSV rows COPY reads: the leading cells given, then the row's own.
     pub fn encode<'r>(
         &self,
+        out: &mut Vec<u8>,
         rows: impl IntoIterator<Item = (Vec<Cell<'r>>, &'r R)>,
-    ) -> Result<Vec<u8>, StoreError> {
+    ) -> Result<(), StoreError> {
         let mut csv = csv::WriterBuilder::new()
             .has_headers(false)
-            .from_writer(Vec::with_capacity(64 * 1024));
+            .from_writer(out);
         let mut record = csv::ByteRecord::new();
         let mut scratch = String::new();
         for (leading, row) in rows {
@@ -107,7 +112,7 @@ impl<R> KeptTable<R> {
             }
             csv.write_byte_record(&record).map_err(encoding)?;
         }
-        csv.into_inner()
+        csv.flush()
             .map_err(|e| StoreError::Failed(format!("cannot encode a batch: {e}").into()))
     }
 }
@@ -146,7 +151,8 @@ fn encoding(error: csv::Error) -> StoreError {
     StoreError::Failed(format!("cannot encode a batch: {error}").into())
 }
 
-/// The lines of the kept sales, and loose lines (`position` NULL) waiting to be assembled.
+/// The lines of the kept sales (and, in a table of their own, loose lines waiting to be
+/// assembled, `position` NULL).
 /// `position` is the line's place in its sale (from 1), the order item's position.
 pub(super) const LINES: KeptTable<SaleLine> = KeptTable {
     name: "zinc_kept_lines",

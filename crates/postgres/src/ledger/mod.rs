@@ -14,14 +14,14 @@
 
 mod kept;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use sea_orm::sqlx::{self, AssertSqlSafe, Postgres, Row, Transaction, postgres::PgRow};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
 use serde::Serialize;
-use tracing::instrument;
-use zinc_domain::{ImportId, ImportReport, Sale, SaleId, SaleLine};
+use tracing::{debug, instrument};
+use zinc_domain::{ImportId, ImportReport, REPLACED_SALES_LISTED, Sale, SaleId, SaleLine};
 use zinc_ports::{
     ImportSession, ImportStart, KeptCounts, OrderChanges, ProductChanges, SalesLedger, StoreError,
     WriteOutcome,
@@ -35,13 +35,21 @@ use kept::{Cell, LINES, ORDERS, item_column_list};
 /// its transaction).
 const SORT_MEMORY: &str = "256MB";
 
+/// How many bytes of CSV gather before they travel in one COPY. Each COPY costs a round trip
+/// (and, while sqlx 0.9 leaves Nagle's algorithm on, up to 40 ms of delayed ACK), so rows go
+/// in few large COPYs; two such buffers (orders and lines) are most of an import's memory.
+const COPY_BYTES: usize = 4 * 1024 * 1024;
+
 /// The advisory lock key serialising the write phases of imports ("zinc" in ASCII).
 const WRITE_LOCK_KEY: i64 = 0x7a69_6e63;
 
-/// The other temporary tables of an import: Sale IDs rejected, and the days whose figures its
-/// writes touch.
-const SIDE_TABLES: &str = "CREATE TEMPORARY TABLE zinc_rejected_sales (sale_id bigint PRIMARY KEY) ON COMMIT DROP;
-     CREATE TEMPORARY TABLE zinc_written (id bigint, sale_id bigint, created boolean) ON COMMIT DROP;";
+/// The other temporary tables of an import: the Sale IDs rejected, and loose lines.
+const SIDE_TABLES: &str =
+    "CREATE TEMPORARY TABLE zinc_rejected_sales (sale_id bigint PRIMARY KEY) ON COMMIT DROP;
+     CREATE TEMPORARY TABLE zinc_loose_lines (LIKE zinc_kept_lines) ON COMMIT DROP";
+
+/// Where loose lines wait (the columns of [`LINES`], `position` left NULL).
+const LOOSE_LINES: &str = "zinc_loose_lines";
 
 /// Imports into PostgreSQL through the sqlx pool under a sea-orm connection.
 #[derive(Clone)]
@@ -113,6 +121,8 @@ impl SalesLedger for PostgresLedger {
             import_id: ImportId::new(import_id),
             reassembly: Reassembly::NotStarted,
             rejections_applied: true,
+            counts: KeptCounts::default(),
+            pending: Pending::default(),
         }))
     }
 }
@@ -125,6 +135,22 @@ enum Reassembly {
     Done,
 }
 
+/// CSV encoded but not yet sent.
+struct Pending {
+    lines: Vec<u8>,
+    orders: Vec<u8>,
+}
+
+impl Default for Pending {
+    /// Room for a full buffer and one more batch, so that neither ever grows by doubling.
+    fn default() -> Self {
+        Pending {
+            lines: Vec::with_capacity(COPY_BYTES + COPY_BYTES / 2),
+            orders: Vec::with_capacity(COPY_BYTES + COPY_BYTES / 2),
+        }
+    }
+}
+
 /// One import's transaction.
 struct PostgresImportSession {
     db: DatabaseConnection,
@@ -133,8 +159,11 @@ struct PostgresImportSession {
     txn: Option<Transaction<'static, Postgres>>,
     import_id: ImportId,
     reassembly: Reassembly,
+    /// Rows in the kept tables (`sales` counts kept orders: distinct once reassembled).
+    counts: KeptCounts,
     /// False while sales were rejected whose kept rows are still there.
     rejections_applied: bool,
+    pending: Pending,
 }
 
 impl PostgresImportSession {
@@ -149,50 +178,81 @@ impl PostgresImportSession {
     async fn run(&mut self, sql: &str) -> Result<u64, StoreError> {
         let limit = self.reply_timeout;
         let txn = self.txn()?;
-        within(limit, async {
+        let started = Instant::now();
+        let done = within(limit, async {
             let done = sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
                 .execute(&mut **txn)
                 .await
                 .map_err(sqlx_error)?;
             Ok(done.rows_affected())
         })
-        .await
+        .await;
+        timed(started, sql);
+        done
     }
 
     /// Runs a query without parameters and returns its rows.
     async fn rows(&mut self, sql: &str) -> Result<Vec<PgRow>, StoreError> {
         let limit = self.reply_timeout;
         let txn = self.txn()?;
-        within(limit, async {
+        let started = Instant::now();
+        let rows = within(limit, async {
             sqlx::query(AssertSqlSafe(sql.to_owned()))
                 .fetch_all(&mut **txn)
                 .await
                 .map_err(sqlx_error)
         })
-        .await
+        .await;
+        timed(started, sql);
+        rows
     }
 
     /// Streams `csv` into a kept table with one COPY.
-    async fn copy(&mut self, statement: &str, csv: Vec<u8>) -> Result<(), StoreError> {
+    async fn copy(&mut self, statement: &str, csv: Vec<u8>) -> Result<u64, StoreError> {
         let limit = self.reply_timeout;
         let txn = self.txn()?;
-        within(limit, async {
+        let started = Instant::now();
+        let copied = within(limit, async {
             let mut copy = txn.copy_in_raw(statement).await.map_err(sqlx_error)?;
             copy.send(csv).await.map_err(sqlx_error)?;
-            copy.finish().await.map_err(sqlx_error)?;
-            Ok(())
+            copy.finish().await.map_err(sqlx_error)
         })
-        .await
+        .await;
+        timed(started, statement);
+        copied
+    }
+
+    /// Sends the kept rows still buffered: lines first, then orders.
+    async fn flush(&mut self) -> Result<(), StoreError> {
+        if !self.pending.lines.is_empty() {
+            let csv = std::mem::replace(
+                &mut self.pending.lines,
+                Vec::with_capacity(COPY_BYTES + COPY_BYTES / 2),
+            );
+            self.counts.lines += self.copy(&LINES.copy_statement(), csv).await?;
+        }
+        if !self.pending.orders.is_empty() {
+            let csv = std::mem::replace(
+                &mut self.pending.orders,
+                Vec::with_capacity(COPY_BYTES + COPY_BYTES / 2),
+            );
+            self.counts.sales += self.copy(&ORDERS.copy_statement(), csv).await?;
+        }
+        Ok(())
     }
 
     /// Drops the kept rows of the sales rejected since the last time.
     async fn apply_rejections(&mut self) -> Result<(), StoreError> {
+        self.flush().await?;
         if !self.rejections_applied {
-            self.run(
-                "DELETE FROM zinc_kept_orders k USING zinc_rejected_sales r WHERE k.sale_id = r.sale_id;
-                 DELETE FROM zinc_kept_lines k USING zinc_rejected_sales r WHERE k.sale_id = r.sale_id;",
-            )
-            .await?;
+            let orders = self
+                .run("DELETE FROM zinc_kept_orders k USING zinc_rejected_sales r WHERE k.sale_id = r.sale_id")
+                .await?;
+            let lines = self
+                .run("DELETE FROM zinc_kept_lines k USING zinc_rejected_sales r WHERE k.sale_id = r.sale_id")
+                .await?;
+            self.counts.sales -= orders;
+            self.counts.lines -= lines;
             self.rejections_applied = true;
         }
         Ok(())
@@ -203,19 +263,33 @@ impl PostgresImportSession {
         self.apply_rejections().await?;
         let lines = LINES.name;
         self.run(&format!(
-            "ANALYZE zinc_kept_orders, {lines};
-             CREATE TEMPORARY TABLE zinc_unassembled ON COMMIT DROP AS
-               SELECT sale_id FROM zinc_kept_orders GROUP BY sale_id HAVING count(*) > 1
-               UNION SELECT sale_id FROM {lines} WHERE position IS NULL;
-             DELETE FROM zinc_kept_orders k USING zinc_unassembled u WHERE k.sale_id = u.sale_id;
+            "CREATE TEMPORARY TABLE zinc_unassembled ON COMMIT DROP AS
+               (SELECT sale_id FROM zinc_kept_orders GROUP BY sale_id HAVING count(*) > 1
+                UNION SELECT sale_id FROM {LOOSE_LINES})
+               EXCEPT SELECT sale_id FROM zinc_rejected_sales;
              CREATE TEMPORARY TABLE zinc_reassembling (LIKE {lines}) ON COMMIT DROP;
-             WITH taken AS (
-               DELETE FROM {lines} k USING zinc_unassembled u WHERE k.sale_id = u.sale_id
-               RETURNING k.*)
-             INSERT INTO zinc_reassembling SELECT * FROM taken;
-             DECLARE zinc_reassembly NO SCROLL CURSOR FOR
-               SELECT * FROM zinc_reassembling ORDER BY sale_id, line;"
+             INSERT INTO zinc_reassembling
+               SELECT l.* FROM {LOOSE_LINES} l JOIN zinc_unassembled u ON u.sale_id = l.sale_id;"
         ))
+        .await?;
+        // With nothing to reassemble (the usual case) these joins end at once.
+        let orders = self
+            .run("DELETE FROM zinc_kept_orders k USING zinc_unassembled u WHERE k.sale_id = u.sale_id")
+            .await?;
+        let taken = self
+            .run(&format!(
+                "WITH taken AS (
+                   DELETE FROM {lines} k USING zinc_unassembled u WHERE k.sale_id = u.sale_id
+                   RETURNING k.*)
+                 INSERT INTO zinc_reassembling SELECT * FROM taken"
+            ))
+            .await?;
+        self.counts.sales -= orders;
+        self.counts.lines -= taken;
+        self.run(
+            "DECLARE zinc_reassembly NO SCROLL CURSOR FOR
+               SELECT * FROM zinc_reassembling ORDER BY sale_id, line",
+        )
         .await?;
         self.reassembly = Reassembly::Reading;
         Ok(())
@@ -233,15 +307,23 @@ impl ImportSession for PostgresImportSession {
         if sales.is_empty() {
             return Ok(());
         }
-        let lines = LINES.encode(sales.iter().flat_map(|sale| {
-            sale.lines()
-                .iter()
-                .enumerate()
-                .map(|(index, line)| (vec![Cell::Int(index as i64 + 1)], line))
-        }))?;
-        let orders = ORDERS.encode(sales.iter().map(|sale| (Vec::new(), sale)))?;
-        self.copy(&LINES.copy_statement(), lines).await?;
-        self.copy(&ORDERS.copy_statement(), orders).await
+        LINES.encode(
+            &mut self.pending.lines,
+            sales.iter().flat_map(|sale| {
+                sale.lines()
+                    .iter()
+                    .enumerate()
+                    .map(|(index, line)| (vec![Cell::Int(index as i64 + 1)], line))
+            }),
+        )?;
+        ORDERS.encode(
+            &mut self.pending.orders,
+            sales.iter().map(|sale| (Vec::new(), sale)),
+        )?;
+        if self.pending.lines.len() >= COPY_BYTES || self.pending.orders.len() >= COPY_BYTES {
+            self.flush().await?;
+        }
+        Ok(())
     }
 
     #[instrument(skip_all, fields(import_id = self.import_id.get(), lines = lines.len()))]
@@ -249,8 +331,11 @@ impl ImportSession for PostgresImportSession {
         if lines.is_empty() {
             return Ok(());
         }
-        let csv = LINES.encode(lines.iter().map(|line| (vec![Cell::Null], line)))?;
-        self.copy(&LINES.copy_statement(), csv).await
+        let mut csv = Vec::new();
+        LINES.encode(&mut csv, lines.iter().map(|line| (vec![Cell::Null], line)))?;
+        self.copy(&LINES.copy_statement_into(LOOSE_LINES), csv)
+            .await?;
+        Ok(())
     }
 
     #[instrument(skip_all, fields(import_id = self.import_id.get(), sales = sales.len()))]
@@ -261,7 +346,7 @@ impl ImportSession for PostgresImportSession {
         let ids: Vec<i64> = sales.iter().map(|id| id.get()).collect();
         let limit = self.reply_timeout;
         let txn = self.txn()?;
-        within(limit, async {
+        let added = within(limit, async {
             sqlx::query(
                 "INSERT INTO zinc_rejected_sales SELECT unnest($1::bigint[]) ON CONFLICT DO NOTHING",
             )
@@ -271,6 +356,7 @@ impl ImportSession for PostgresImportSession {
             .map_err(sqlx_error)
         })
         .await?;
+        self.counts.rejected_sales += added.rows_affected();
         self.rejections_applied = false;
         Ok(())
     }
@@ -298,22 +384,7 @@ impl ImportSession for PostgresImportSession {
     #[instrument(skip_all, fields(import_id = self.import_id.get()))]
     async fn kept(&mut self) -> Result<KeptCounts, StoreError> {
         self.apply_rejections().await?;
-        let rows = self
-            .rows(&format!(
-                "SELECT (SELECT count(DISTINCT sale_id) FROM zinc_kept_orders) AS sales, \
-                   (SELECT count(*) FROM {} WHERE position IS NOT NULL) AS lines, \
-                   (SELECT count(*) FROM zinc_rejected_sales) AS rejected",
-                LINES.name
-            ))
-            .await?;
-        let row = rows
-            .first()
-            .ok_or_else(|| StoreError::Inconsistent("a count returned no row".into()))?;
-        Ok(KeptCounts {
-            sales: count(row, "sales")?,
-            lines: count(row, "lines")?,
-            rejected_sales: count(row, "rejected")?,
-        })
+        Ok(self.counts)
     }
 
     #[instrument(skip_all, fields(import_id = self.import_id.get()))]
@@ -326,29 +397,66 @@ impl ImportSession for PostgresImportSession {
             .columns
             .iter()
             .filter(|column| column.name != "sale_id")
-            .map(|column| format!("{0} = EXCLUDED.{0}", column.name))
+            .map(|column| format!("{0} = c.{0}", column.name))
             .collect();
-        // Lock first: what "changed" means depends on the orders stored when writing.
+        // Lock first: what "changed" means depends on the orders stored when writing, and with
+        // the lock held no other import writes orders until this one ends. New sales get their
+        // order number here, so that items can be written without reading orders back.
         self.run(&format!(
             "SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY});
-             ANALYZE zinc_kept_orders, {lines};
-             CREATE TEMPORARY TABLE zinc_changed ON COMMIT DROP AS
-               SELECT k.*, o.id AS order_id, o.date AS old_date, o.location AS old_location
-               FROM zinc_kept_orders k LEFT JOIN orders o ON o.sale_id = k.sale_id
-               WHERE o.fingerprint IS DISTINCT FROM k.fingerprint;"
+             ANALYZE zinc_kept_orders;"
         ))
         .await?;
+        let sequence = self
+            .rows("SELECT pg_get_serial_sequence('orders', 'id')::regclass::oid::bigint AS oid")
+            .await?;
+        let sequence = sequence
+            .first()
+            .map(|row| row.try_get::<i64, _>("oid"))
+            .transpose()
+            .map_err(sqlx_error)?
+            .ok_or_else(|| StoreError::Inconsistent("orders.id has no sequence".into()))?;
+        self.run(&format!(
+            "CREATE TEMPORARY TABLE zinc_changed ON COMMIT DROP AS
+               SELECT k.*, coalesce(o.id, nextval({sequence}::oid::regclass)) AS order_id,
+                 o.id IS NULL AS created, o.date AS old_date, o.location AS old_location
+               FROM zinc_kept_orders k LEFT JOIN orders o ON o.sale_id = k.sale_id
+               WHERE o.fingerprint IS DISTINCT FROM k.fingerprint;
+             ANALYZE zinc_changed;"
+        ))
+        .await?;
+        let changed: u64 = self
+            .rows("SELECT count(*) AS n FROM zinc_changed")
+            .await?
+            .first()
+            .map(|row| count(row, "n"))
+            .transpose()?
+            .unwrap_or(0);
+        // The lines of the changed sales: every kept line when every sale changed (a first
+        // import), which spares the join.
+        let changed_lines = if changed == self.counts.sales {
+            format!("{lines} l")
+        } else {
+            format!("{lines} l JOIN zinc_changed c ON c.sale_id = l.sale_id")
+        };
+        // Each product's most recent line ranks highest (PriceRank: a sale before a refund,
+        // then the later date, the higher Sale ID, the later line), as an array compared
+        // element by element, so a hash aggregate finds it without sorting the lines.
         let products = self
             .rows(&format!(
-                "WITH candidates AS (
-                   SELECT DISTINCT ON (l.product) l.product AS name, l.unit_price AS price,
-                     l.sale_id AS price_sale_id, l.date AS price_sale_date,
-                     l.quantity < 0 AS price_from_refund
-                   FROM {lines} l JOIN zinc_changed c ON c.sale_id = l.sale_id
-                   ORDER BY l.product, l.quantity < 0, l.date DESC, l.sale_id DESC, l.line DESC),
+                "WITH best AS (
+                   SELECT l.product AS name,
+                     max(ARRAY[(l.quantity >= 0)::int, l.date - DATE '2000-01-01', l.sale_id,
+                               l.line, l.unit_price]::numeric[]) AS rank
+                   FROM {changed_lines} GROUP BY l.product),
+                 candidates AS (
+                   SELECT name, rank[5] AS price, rank[3]::bigint AS price_sale_id,
+                     DATE '2000-01-01' + rank[2]::integer AS price_sale_date,
+                     rank[1] = 0 AS price_from_refund
+                   FROM best),
                  written AS (
                    INSERT INTO products AS p (name, price, price_sale_id, price_sale_date, price_from_refund)
-                   SELECT * FROM candidates ORDER BY name
+                   SELECT * FROM candidates
                    ON CONFLICT (name) DO UPDATE SET
                      price = EXCLUDED.price, price_sale_id = EXCLUDED.price_sale_id,
                      price_sale_date = EXCLUDED.price_sale_date,
@@ -373,45 +481,54 @@ impl ImportSession for PostgresImportSession {
             })
             .transpose()?
             .unwrap_or_default();
-        self.run(&format!(
-            "WITH written AS (
-               INSERT INTO orders AS o ({order_columns}, import_id)
-               SELECT {order_columns}, {import_id} FROM zinc_changed ORDER BY sale_id
-               ON CONFLICT (sale_id) DO UPDATE SET {updates}, import_id = EXCLUDED.import_id,
-                 updated_at = now()
-               WHERE o.fingerprint IS DISTINCT FROM EXCLUDED.fingerprint
-               RETURNING o.id, o.sale_id, (xmax = 0) AS created)
-             INSERT INTO zinc_written SELECT id, sale_id, created FROM written;
-             DELETE FROM order_items i USING zinc_written w WHERE i.order_id = w.id AND NOT w.created;",
-            updates = updates.join(", ")
-        ))
-        .await?;
+        // New sales are inserted plainly (the unique key on sale_id still refuses a duplicate
+        // should anything bypass the lock); changed ones are updated in place, items replaced.
+        let created = self
+            .run(&format!(
+                "INSERT INTO orders (id, {order_columns}, import_id)
+                 SELECT order_id, {order_columns}, {import_id} FROM zinc_changed WHERE created"
+            ))
+            .await?;
+        let updated = self
+            .run(&format!(
+                "UPDATE orders o SET {updates}, import_id = {import_id}, updated_at = now()
+                 FROM zinc_changed c WHERE o.id = c.order_id AND NOT c.created",
+                updates = updates.join(", ")
+            ))
+            .await?;
+        let mut replaced = Vec::new();
+        if updated > 0 {
+            self.run(
+                "DELETE FROM order_items i USING zinc_changed c
+                 WHERE i.order_id = c.order_id AND NOT c.created",
+            )
+            .await?;
+            let rows = self
+                .rows(&format!(
+                    "SELECT sale_id FROM zinc_changed WHERE NOT created \
+                     ORDER BY sale_id LIMIT {REPLACED_SALES_LISTED}"
+                ))
+                .await?;
+            for row in &rows {
+                let id: i64 = row.try_get("sale_id").map_err(sqlx_error)?;
+                replaced.push(
+                    SaleId::new(id).map_err(|e| {
+                        StoreError::Inconsistent(format!("sale_id {id}: {e}").into())
+                    })?,
+                );
+            }
+        }
         // A product missing here would leave product_id NULL, which order_items refuses.
         self.run(&format!(
             "INSERT INTO order_items (order_id, product_id, position, {items})
-             SELECT w.id, p.id, l.position, {line_items}
-             FROM {lines} l JOIN zinc_written w ON w.sale_id = l.sale_id
+             SELECT c.order_id, p.id, l.position, {line_items}
+             FROM {lines} l JOIN zinc_changed c ON c.sale_id = l.sale_id
              LEFT JOIN products p ON p.name = l.product",
             items = item_column_list(""),
             line_items = item_column_list("l."),
         ))
         .await?;
-        let rows = self
-            .rows(
-                "SELECT (SELECT count(*) FROM zinc_kept_orders) AS kept, \
-                   count(*) FILTER (WHERE created) AS created, \
-                   count(*) FILTER (WHERE NOT created) AS updated \
-                 FROM zinc_written",
-            )
-            .await?;
-        let row = rows
-            .first()
-            .ok_or_else(|| StoreError::Inconsistent("a count returned no row".into()))?;
-        let (kept, created, updated) = (
-            count(row, "kept")?,
-            count(row, "created")?,
-            count(row, "updated")?,
-        );
+        let kept = self.counts.sales;
         Ok(WriteOutcome {
             products,
             orders: OrderChanges {
@@ -419,6 +536,7 @@ impl ImportSession for PostgresImportSession {
                 updated,
                 unchanged: kept.saturating_sub(created + updated),
             },
+            replaced,
         })
     }
 
@@ -436,16 +554,29 @@ impl ImportSession for PostgresImportSession {
                    rows_rejected = $6, sales_total = $7, sales_rejected = $8, orders_created = $9, \
                    orders_updated = $10, orders_unchanged = $11, products_created = $12, \
                    products_updated = $13, problems = $14::jsonb, problems_total = $15, \
-                   finished_at = $16, updated_at = now() \
+                   finished_at = $16, replaced_sales = $17, updated_at = now() \
                  WHERE id = $1",
             );
             for value in values {
                 query = value.bind(query);
             }
+            let replaced: Vec<i64> = report.replaced_sales.iter().map(|id| id.get()).collect();
+            query = query.bind(replaced);
             query.execute(&mut *txn).await.map_err(sqlx_error)?;
             txn.commit().await.map_err(sqlx_error)
         })
         .await
+    }
+
+    #[instrument(skip_all, fields(import_id = self.import_id.get()))]
+    async fn abandon(&mut self) -> Result<(), StoreError> {
+        if let Some(txn) = self.txn.take() {
+            within(self.reply_timeout, async {
+                txn.rollback().await.map_err(sqlx_error)
+            })
+            .await?;
+        }
+        Ok(())
     }
 
     #[instrument(skip_all, fields(import_id = self.import_id.get(), rows = report.counts.rows_total))]
@@ -540,6 +671,15 @@ fn report_values(report: &ImportReport) -> Result<Vec<ReportValue>, StoreError> 
         count(report.problems.total()),
         ReportValue::Time(report.finished_at),
     ])
+}
+
+/// Logs how long a set-based statement took, at debug level (`RUST_LOG=zinc_postgres=debug`).
+fn timed(started: Instant, sql: &str) {
+    let statement: String = sql.split_whitespace().take(8).collect::<Vec<_>>().join(" ");
+    debug!(
+        seconds = started.elapsed().as_secs_f64(),
+        statement, "import statement"
+    );
 }
 
 fn json<T: Serialize + ?Sized>(value: &T) -> Result<String, StoreError> {
