@@ -30,6 +30,11 @@ pub enum Command {
         /// Import every valid sale and report the rejected ones, instead of rejecting the file.
         #[arg(long)]
         skip_invalid: bool,
+        /// Check the file and report what importing it would change (sales created, replaced
+        /// with their Sale IDs, unchanged; products created and repriced), writing nothing.
+        /// The exit code is the one the import would have.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Serve the HTTP API (creates the database and applies migrations first, unless
     /// ZINC_MIGRATE_ON_START=false).

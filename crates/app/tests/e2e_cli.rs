@@ -429,3 +429,71 @@ async fn several_files_get_a_report_each_and_the_worst_exit_code() {
     let db = database.connection();
     assert_eq!(scalar::<i64>(db, "SELECT count(*) FROM imports").await, 2);
 }
+
+#[tokio::test]
+async fn a_dry_run_names_the_sales_it_would_replace_and_writes_nothing() {
+    let database = TestDatabase::migrated().await;
+    let real = real_export_path();
+    assert!(
+        ZINC.run(database.url(), &["import", real.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let db = database.connection();
+    let imports = scalar::<i64>(db, "SELECT count(*) FROM imports").await;
+    let total = scalar::<Decimal>(db, "SELECT sum(total) FROM orders").await;
+    // Sale 4105 (nine lines) moves to the other location: a replacement.
+    let dir = tempfile::tempdir().unwrap();
+    let changed = dir.path().join("changed.csv");
+    let text: String = real_export()
+        .split_inclusive('\n')
+        .map(|line| {
+            if line.contains(",4105,") {
+                line.replacen("Golf - experience", "Online Store", 1)
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect();
+    std::fs::write(&changed, text).unwrap();
+    let output = ZINC.run(
+        database.url(),
+        &["import", "--dry-run", changed.to_str().unwrap()],
+    );
+    assert!(output.status.success(), "{output:?}");
+    let out = stdout(&output);
+    assert!(
+        out.contains("Dry run of changed.csv: would be imported; nothing was written"),
+        "{out}"
+    );
+    assert!(
+        out.contains("orders    0 created, 1 updated, 1407 unchanged"),
+        "{out}"
+    );
+    assert!(out.contains("replaced  Sale IDs 4105"), "{out}");
+    assert!(!out.contains("No changes"), "{out}");
+    assert_eq!(
+        scalar::<i64>(db, "SELECT count(*) FROM imports").await,
+        imports,
+        "a dry run is not recorded"
+    );
+    assert_eq!(
+        scalar::<String>(db, "SELECT location FROM orders WHERE sale_id = 4105").await,
+        "Golf - experience"
+    );
+    assert_eq!(
+        scalar::<Decimal>(db, "SELECT sum(total) FROM orders").await,
+        total
+    );
+    // The real import then does what the dry run said, and keeps the list on record.
+    let output = ZINC.run(database.url(), &["import", changed.to_str().unwrap()]);
+    assert!(stdout(&output).contains("replaced  Sale IDs 4105"));
+    assert_eq!(
+        scalar::<Vec<i64>>(
+            db,
+            "SELECT replaced_sales FROM imports ORDER BY id DESC LIMIT 1"
+        )
+        .await,
+        vec![4105]
+    );
+}

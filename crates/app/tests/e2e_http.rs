@@ -278,6 +278,31 @@ async fn imports_over_http_follow_the_cli_rules() {
     let orders = get(&client, &server, "/api/v1/orders?limit=1").await;
     assert_eq!(orders["total"], 0, "a rejected import writes nothing");
 
+    // A dry run says what skip-invalid would do, answers 200 and writes or records nothing.
+    let response = client
+        .post(server.url("/api/v1/imports?skip_invalid=true&dry_run=true"))
+        .multipart(Form::new().part(
+            "file",
+            Part::bytes(std::fs::read(&bad).unwrap()).file_name("bad.csv"),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers().get("location").is_none());
+    let preview: Value = response.json().await.unwrap();
+    assert_eq!(preview["dry_run"], true, "{preview}");
+    assert!(
+        preview.get("id").is_none(),
+        "not recorded, so no id: {preview}"
+    );
+    assert_eq!(preview["status"], "succeeded");
+    assert_eq!(preview["sales_rejected"], 1);
+    assert_eq!(preview["orders_created"], expected.len() - 1);
+    assert_eq!(preview["errors"][0]["value"], "Gym");
+    let orders = get(&client, &server, "/api/v1/orders?limit=1").await;
+    assert_eq!(orders["total"], 0, "a dry run writes nothing");
+
     // Skip-invalid: the rest goes in, the bad sale is reported.
     let (status, report) = upload(&client, &server, &bad, "?skip_invalid=true").await;
     assert_eq!(status, StatusCode::CREATED, "{report}");

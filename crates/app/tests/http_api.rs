@@ -1038,6 +1038,8 @@ fn report_with_three_problems(id: i64) -> zinc_domain::ImportReport {
         started_at: chrono::Utc::now(),
         finished_at: chrono::Utc::now(),
         requested_by: None,
+        dry_run: false,
+        replaced_sales: Vec::new(),
     }
 }
 

@@ -9,12 +9,9 @@ use thiserror::Error;
 use tracing::{error, info, instrument};
 use zinc_domain::{
     HeaderError, ImportCounts, ImportMode, ImportReport, ImportStatus, InputProblem, KeyName,
-    LatestPrices, ProblemLog, RowError, Sale, SaleGrouper, SaleId, SaleLine, SalesCsvReader,
-    latest_sale_date,
+    ProblemLog, RowError, Sale, SaleGrouper, SaleId, SaleLine, SalesCsvReader, latest_sale_date,
 };
-use zinc_ports::{
-    ImportSession, ImportStart, OrderChanges, ProductChanges, SalesLedger, StoreError,
-};
+use zinc_ports::{ImportSession, ImportStart, SalesLedger, StoreError, WriteOutcome};
 
 use crate::HashingReader;
 
@@ -31,6 +28,8 @@ pub struct ImportRequest<R> {
     pub mode: ImportMode,
     /// The API key that asked for the import, recorded with it.
     pub requested_by: Option<KeyName>,
+    /// Run every check and count what would change, then write and record nothing.
+    pub dry_run: bool,
 }
 
 /// Why an import could not be carried out at all. A file with invalid rows is not an error:
@@ -82,10 +81,13 @@ impl ImportObserver for NoProgress {
 
 /// Imports point-of-sale exports through a [`SalesLedger`].
 ///
-/// The file is read once, in constant memory: valid lines are staged in the store as they are
-/// read, then read back once, sorted by sale, to check each sale's lines against each other
-/// and write the accepted sales batch by batch. Memory holds one batch and one price per
-/// distinct product.
+/// The file is read once, in constant memory. The lines of a sale usually follow each other,
+/// so each run of lines with one Sale ID is assembled into a [`Sale`] (checked by the domain)
+/// as soon as it ends, and kept in the store with its order; the store never sends lines back
+/// for that. The few sales whose lines are scattered over the file, or that do not assemble,
+/// are handed back whole once the file is read, assembled again, and kept or reported. Then the
+/// store writes everything in one go. Memory holds one batch and one run of lines.
+///
 /// Every problem is reported (line, column, value, reason). In strict mode any problem rejects
 /// the whole file and nothing is written; in skip-invalid mode a sale with any bad line is
 /// rejected whole and every other sale is written.
@@ -111,7 +113,7 @@ impl<L: SalesLedger> ImportSales<L> {
         self
     }
 
-    /// Changes how many lines or sales go to the store per call (at least 1).
+    /// Changes how many sales or lines go to the store per call (at least 1).
     pub fn with_batch_size(mut self, batch_size: usize) -> Self {
         self.batch_size = batch_size.max(1);
         self
@@ -159,16 +161,27 @@ impl<L: SalesLedger> ImportSales<L> {
         };
         let latest = latest_sale_date(started_at);
         let timer = Instant::now();
-        let header_ok = run.stage_file(&mut source, latest).await?;
+        let header_ok = run.keep_file(&mut source, latest).await?;
         info!(
             rows = run.counts.rows_total,
             seconds = timer.elapsed().as_secs_f64(),
-            "rows read and staged"
+            "rows read and kept"
         );
         let strict = request.mode == ImportMode::Strict;
+        let mut replaced_sales = Vec::new();
         if header_ok {
             let timer = Instant::now();
-            run.check_and_write(strict).await?;
+            run.assemble_the_rest().await?;
+            let kept = run.session.kept().await?;
+            run.counts.sales_rejected = kept.rejected_sales;
+            run.counts.sales_total = kept.sales + kept.rejected_sales;
+            if !strict || run.problems.is_empty() {
+                run.report(ImportPhase::Writing, 0, 0);
+                let outcome = run.session.write().await?;
+                replaced_sales = outcome.replaced.clone();
+                run.count_written(outcome, kept.lines);
+                run.report(ImportPhase::Writing, 0, kept.sales);
+            }
             info!(
                 sales = run.counts.sales_total,
                 seconds = timer.elapsed().as_secs_f64(),
@@ -200,12 +213,22 @@ impl<L: SalesLedger> ImportSales<L> {
             started_at,
             finished_at: (self.clock)(),
             requested_by: request.requested_by,
+            dry_run: request.dry_run,
+            replaced_sales,
         };
         match status {
+            _ if request.dry_run => session.abandon().await?,
             ImportStatus::Succeeded => session.commit(&report).await?,
             ImportStatus::Rejected => session.reject(&report).await?,
         }
-        if status == ImportStatus::Rejected {
+        if request.dry_run {
+            info!(
+                status = status.as_str(),
+                orders_created = counts.orders_created,
+                orders_updated = counts.orders_updated,
+                "dry run: nothing written"
+            );
+        } else if status == ImportStatus::Rejected {
             // The file's fault, not the service's: information, not a warning.
             info!(problems = report.problems.total(), "import rejected");
         } else {
@@ -230,9 +253,9 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    /// Reads every row, staging the valid ones. False when the file is unusable: a bad header,
-    /// or a row running on so long that reading stopped.
-    async fn stage_file<R: Read + Send>(
+    /// Reads every row, keeping sales as their runs of lines end. False when the file is
+    /// unusable: a bad header, or a row running on so long that reading stopped.
+    async fn keep_file<R: Read + Send>(
         &mut self,
         source: &mut HashingReader<R>,
         latest: chrono::NaiveDate,
@@ -246,97 +269,79 @@ impl Run<'_> {
                 return Ok(false);
             }
         };
-        // While the store writes one batch, the next is parsed: the two run on different cores.
+        // Reading and keeping run side by side, a few batches apart: while the store takes
+        // one batch, the next ones are read and assembled (on two cores, client and server).
         let batch_size = self.batch_size;
-        let mut batch = read_batch(&mut rows, batch_size, &mut self.problems, &mut self.counts)?;
-        loop {
-            let session = &mut *self.session;
-            if batch.last {
-                stage_batch(session, &batch).await?;
-                self.report(ImportPhase::Reading, rows.bytes_read(), 0);
-                // A row that ran on stopped the reading: the file as a whole is refused.
-                return Ok(!batch.stopped);
-            }
-            let problems = &mut self.problems;
-            let counts = &mut self.counts;
-            let (staged, next) = join(stage_batch(session, &batch), async {
-                read_batch(&mut rows, batch_size, problems, counts)
-            })
-            .await;
-            staged?;
-            batch = next?;
-            self.report(ImportPhase::Reading, rows.bytes_read(), 0);
-        }
-    }
-
-    /// Reads the staged lines back sorted by sale, checks each sale and writes the valid ones,
-    /// batch by batch. In strict mode writing stops at the first problem (the import will be
-    /// rolled back) but checking goes on, so the report lists every problem.
-    async fn check_and_write(&mut self, strict: bool) -> Result<(), ImportError> {
-        let mut writing = !strict || self.problems.is_empty();
-        let mut grouper = SaleGrouper::new();
-        let mut to_save: Vec<Sale> = Vec::with_capacity(self.batch_size);
-        let mut inconsistent: Vec<SaleId> = Vec::new();
-        let mut valid_sales = 0;
-        let mut written = 0;
-        self.session.rewind().await?;
-        loop {
-            let batch = self.session.read_staged(self.batch_size).await?;
-            let finished = batch.is_empty();
-            let groups = if finished {
-                grouper.finish().into_iter().collect()
-            } else {
-                grouper.push(batch)
-            };
-            // While the store writes one batch of sales, the next is assembled.
-            let checked = if writing && to_save.len() >= self.batch_size {
-                let session = &mut *self.session;
-                let (saved, checked) = join(save(session, &to_save), async { check(groups) }).await;
-                self.count_saved(saved?, &to_save);
-                written += to_save.len() as u64;
-                to_save.clear();
-                self.report(ImportPhase::Writing, 0, written);
-                checked
-            } else {
-                check(groups)
-            };
-            valid_sales += checked.sales.len() as u64;
-            if !checked.problems.is_empty() {
-                self.problems.extend(checked.problems);
-                inconsistent.extend(checked.rejected);
-                if strict {
-                    writing = false;
-                    to_save.clear();
+        let observer = self.observer;
+        let session = &mut *self.session;
+        let problems = &mut self.problems;
+        let counts = &mut self.counts;
+        let (sender, mut receiver) = tokio::sync::mpsc::channel::<ReadBatch>(BATCHES_IN_FLIGHT);
+        let reading = async move {
+            let mut runs = Runs::default();
+            loop {
+                let batch = read_batch(&mut rows, &mut runs, batch_size, problems, counts).await?;
+                let (last, stopped) = (batch.last, batch.stopped);
+                observer.progress(ImportProgress {
+                    phase: ImportPhase::Reading,
+                    bytes_read: rows.bytes_read(),
+                    rows_read: counts.rows_total,
+                    sales_done: 0,
+                });
+                if sender.send(batch).await.is_err() {
+                    // The store stopped taking batches: its error is the one to report.
+                    return Ok(false);
+                }
+                if last {
+                    // A row that ran on stopped the reading: the file as a whole is refused.
+                    return Ok(!stopped);
                 }
             }
-            if writing {
-                to_save.extend(checked.sales);
+        };
+        let keeping = async move {
+            while let Some(batch) = receiver.recv().await {
+                keep_batch(session, &batch).await?;
             }
-            if finished {
-                break;
-            }
-        }
-        if writing && !to_save.is_empty() {
-            let saved = save(self.session, &to_save).await?;
-            self.count_saved(saved, &to_save);
-            written += to_save.len() as u64;
-            self.report(ImportPhase::Writing, 0, written);
-        }
-        for chunk in inconsistent.chunks(self.batch_size) {
-            self.session.reject_sales(chunk).await?;
-        }
-        self.counts.sales_rejected = self.session.count_rejected_sales().await?;
-        self.counts.sales_total = valid_sales + self.counts.sales_rejected;
-        Ok(())
+            Ok::<(), StoreError>(())
+        };
+        let (read, kept) = join(reading, keeping).await;
+        kept?;
+        read
     }
 
-    fn count_saved(&mut self, (changes, products): (OrderChanges, ProductChanges), sales: &[Sale]) {
-        self.counts.products_created += products.created;
-        self.counts.products_updated += products.updated;
-        self.counts.orders_created += changes.created;
-        self.counts.orders_updated += changes.updated;
-        self.counts.orders_unchanged += changes.unchanged;
-        self.counts.rows_imported += sales.iter().map(|s| s.lines().len() as u64).sum::<u64>();
+    /// Assembles, whole, the sales the store hands back (scattered over the file, or whose
+    /// lines disagree): keeps those that assemble, reports and rejects the others.
+    async fn assemble_the_rest(&mut self) -> Result<(), ImportError> {
+        let mut grouper = SaleGrouper::new();
+        loop {
+            let lines = self.session.take_unassembled(self.batch_size).await?;
+            let finished = lines.is_empty();
+            let groups: Vec<Vec<SaleLine>> = if finished {
+                grouper.finish().into_iter().collect()
+            } else {
+                grouper.push(lines)
+            };
+            let checked = check(groups);
+            if !checked.sales.is_empty() {
+                self.session.keep_sales(&checked.sales).await?;
+            }
+            if !checked.rejected.is_empty() {
+                self.session.reject_sales(&checked.rejected).await?;
+            }
+            self.problems.extend(checked.problems);
+            if finished {
+                return Ok(());
+            }
+        }
+    }
+
+    fn count_written(&mut self, outcome: WriteOutcome, lines: u64) {
+        self.counts.products_created = outcome.products.created;
+        self.counts.products_updated = outcome.products.updated;
+        self.counts.orders_created = outcome.orders.created;
+        self.counts.orders_updated = outcome.orders.updated;
+        self.counts.orders_unchanged = outcome.orders.unchanged;
+        self.counts.rows_imported = lines;
     }
 
     fn report(&self, phase: ImportPhase, bytes_read: u64, sales_done: u64) {
@@ -349,9 +354,61 @@ impl Run<'_> {
     }
 }
 
-/// One batch of rows read from the file.
+/// Batches read ahead of the store at most (each holds up to a batch size of sales).
+const BATCHES_IN_FLIGHT: usize = 2;
+
+/// The longest run of lines assembled while reading; a longer sale is assembled at the end.
+const MAX_RUN_LINES: usize = 10_000;
+
+/// The run of lines being read: consecutive lines with one Sale ID.
+#[derive(Default)]
+struct Runs {
+    current: Vec<SaleLine>,
+    /// The current run outgrew [`MAX_RUN_LINES`]: its lines go to the store loose.
+    overflowed: Option<SaleId>,
+}
+
+impl Runs {
+    /// Adds a line, completing the previous run into `batch` when the Sale ID changes.
+    fn push(&mut self, line: SaleLine, batch: &mut ReadBatch) {
+        if self.overflowed == Some(line.sale_id) {
+            batch.loose.push(line);
+            return;
+        }
+        self.overflowed = None;
+        if self
+            .current
+            .first()
+            .is_some_and(|first| first.sale_id != line.sale_id)
+        {
+            self.finish(batch);
+        }
+        self.current.push(line);
+        if self.current.len() >= MAX_RUN_LINES {
+            self.overflowed = Some(self.current[0].sale_id);
+            batch.loose.append(&mut self.current);
+        }
+    }
+
+    /// Completes the current run: a sale if it assembles, loose lines otherwise (their
+    /// problems are found when the whole sale is assembled at the end).
+    fn finish(&mut self, batch: &mut ReadBatch) {
+        if self.current.is_empty() {
+            return;
+        }
+        let lines = std::mem::take(&mut self.current);
+        match Sale::assemble(lines.clone()) {
+            Ok(sale) => batch.sales.push(sale),
+            Err(_) => batch.loose.extend(lines),
+        }
+    }
+}
+
+/// One batch read from the file.
+#[derive(Default)]
 struct ReadBatch {
-    lines: Vec<SaleLine>,
+    sales: Vec<Sale>,
+    loose: Vec<SaleLine>,
     rejected: Vec<SaleId>,
     /// True when the file is exhausted.
     last: bool,
@@ -359,46 +416,58 @@ struct ReadBatch {
     stopped: bool,
 }
 
-/// Reads rows until a batch of valid lines (or of rejected sales) is full, or the file ends.
-fn read_batch<R: Read>(
+/// Rows read between two chances for the store's side to move on (sending, awaiting COPY).
+const ROWS_PER_TURN: u64 = 256;
+
+/// Reads rows until a batch of sales, loose lines or rejected sales is full, or the file ends.
+/// Yields every [`ROWS_PER_TURN`] rows, so that the previous batch travels to the store while
+/// this one is read.
+async fn read_batch<R: Read>(
     rows: &mut SalesCsvReader<R>,
+    runs: &mut Runs,
     batch_size: usize,
     problems: &mut ProblemLog,
     counts: &mut ImportCounts,
 ) -> Result<ReadBatch, ImportError> {
-    let mut batch = ReadBatch {
-        lines: Vec::with_capacity(batch_size),
-        rejected: Vec::new(),
-        last: false,
-        stopped: false,
-    };
-    while batch.lines.len() < batch_size && batch.rejected.len() < batch_size {
+    let mut batch = ReadBatch::default();
+    while batch.sales.len() < batch_size
+        && batch.loose.len() < batch_size
+        && batch.rejected.len() < batch_size
+    {
         match rows.next() {
-            Some(Ok(line)) => batch.lines.push(line),
+            Some(Ok(line)) => runs.push(line, &mut batch),
             Some(Err(RowError::Invalid(invalid))) => {
                 batch.rejected.extend(invalid.sale_id);
                 problems.extend(invalid.problems);
             }
             Some(Err(error @ RowError::TooLong { line })) => {
                 problems.push(InputProblem::file(Some(line), error.to_string()));
+                runs.finish(&mut batch);
                 batch.last = true;
                 batch.stopped = true;
                 return Ok(batch);
             }
             Some(Err(RowError::Unreadable(error))) => return Err(error.into()),
             None => {
+                runs.finish(&mut batch);
                 batch.last = true;
                 return Ok(batch);
             }
         }
         counts.rows_total += 1;
+        if counts.rows_total.is_multiple_of(ROWS_PER_TURN) {
+            tokio::task::yield_now().await;
+        }
     }
     Ok(batch)
 }
 
-async fn stage_batch(session: &mut dyn ImportSession, batch: &ReadBatch) -> Result<(), StoreError> {
-    if !batch.lines.is_empty() {
-        session.stage_lines(&batch.lines).await?;
+async fn keep_batch(session: &mut dyn ImportSession, batch: &ReadBatch) -> Result<(), StoreError> {
+    if !batch.sales.is_empty() {
+        session.keep_sales(&batch.sales).await?;
+    }
+    if !batch.loose.is_empty() {
+        session.keep_loose_lines(&batch.loose).await?;
     }
     if !batch.rejected.is_empty() {
         session.reject_sales(&batch.rejected).await?;
@@ -431,19 +500,4 @@ fn check(groups: Vec<Vec<SaleLine>>) -> Checked {
         }
     }
     checked
-}
-
-/// Writes a batch of valid sales: their products (at the price of the batch's most recent
-/// sale; the store keeps whichever is most recent overall), then the orders and items.
-async fn save(
-    session: &mut dyn ImportSession,
-    sales: &[Sale],
-) -> Result<(OrderChanges, ProductChanges), StoreError> {
-    let mut prices = LatestPrices::new();
-    for sale in sales {
-        prices.observe(sale);
-    }
-    let products = session.save_products(&prices.into_sorted()).await?;
-    let orders = session.save_sales(sales).await?;
-    Ok((orders, products))
 }

@@ -1,17 +1,17 @@
-//! The import use case against mocked ports: no database involved.
+//! The import use case over the in-memory store (and mocked ports where a test needs a store
+//! that fails or must not be called): no database involved.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, TimeZone, Utc};
 use rust_decimal::Decimal;
 use zinc_application::{ImportError, ImportRequest, ImportSales, NoProgress};
 use zinc_domain::{
-    ImportId, ImportMode, ImportReport, ImportStatus, Money, ProductPrice, Sale, SaleId, SaleLine,
+    ImportId, ImportMode, ImportReport, ImportStatus, Money, Page, ProductFilter, Sale, SaleId,
 };
-use zinc_ports::{MockImportSession, MockSalesLedger, OrderChanges, ProductChanges, StoreError};
+use zinc_ports::{ImportHistory, MockImportSession, MockSalesLedger, ProductCatalog, StoreError};
+use zinc_testkit::MemoryStore;
 
 const HEADER: &str = "Sale Date,Client ID,Sale ID,Item name,Batch #,Sales Notes,Location,Notes,Color,Size,Item price (excluding tax),Quantity,Subtotal (excluding tax),Discount %,Discount amount,Tax,Item Total,Total Paid w/ Payment Method,Payment Method";
 
@@ -29,125 +29,6 @@ fn fixed_now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
 }
 
-/// What the mocked store saw.
-#[derive(Default)]
-struct Store {
-    staged: Vec<SaleLine>,
-    rejected: BTreeSet<SaleId>,
-    cursor: Vec<SaleLine>,
-    rewinds: usize,
-    products: Vec<ProductPrice>,
-    sales: Vec<Sale>,
-    committed: Option<ImportReport>,
-    rejected_report: Option<ImportReport>,
-}
-
-type Shared = Arc<Mutex<Store>>;
-
-/// Which calls a test forbids: a forbidden call fails the test.
-#[derive(Clone, Copy, PartialEq)]
-enum Allow {
-    Everything,
-    NoWrites,
-    NoStaging,
-}
-
-/// A session whose expectations keep the staged lines in memory, as the real store keeps them
-/// in a staging table.
-fn session(store: &Shared) -> MockImportSession {
-    session_allowing(store, Allow::Everything)
-}
-
-fn session_allowing(store: &Shared, allow: Allow) -> MockImportSession {
-    let mut session = MockImportSession::new();
-    if allow == Allow::NoWrites {
-        session.expect_save_products().never();
-        session.expect_save_sales().never();
-        session.expect_commit().never();
-    }
-    if allow == Allow::NoStaging {
-        session.expect_stage_lines().never();
-    }
-    session.expect_import_id().return_const(ImportId::new(7));
-    let s = store.clone();
-    session.expect_stage_lines().returning(move |lines| {
-        s.lock().unwrap().staged.extend_from_slice(lines);
-        Ok(())
-    });
-    let s = store.clone();
-    session.expect_reject_sales().returning(move |ids| {
-        s.lock().unwrap().rejected.extend(ids.iter().copied());
-        Ok(())
-    });
-    let s = store.clone();
-    session
-        .expect_count_rejected_sales()
-        .returning(move || Ok(s.lock().unwrap().rejected.len() as u64));
-    let s = store.clone();
-    session.expect_rewind().returning(move || {
-        let mut store = s.lock().unwrap();
-        let mut lines: Vec<SaleLine> = store
-            .staged
-            .iter()
-            .filter(|line| !store.rejected.contains(&line.sale_id))
-            .cloned()
-            .collect();
-        lines.sort_by_key(|line| (line.sale_id, line.line));
-        lines.reverse();
-        store.cursor = lines;
-        store.rewinds += 1;
-        Ok(())
-    });
-    let s = store.clone();
-    session.expect_read_staged().returning(move |max| {
-        let mut store = s.lock().unwrap();
-        let take = max.min(store.cursor.len());
-        let at = store.cursor.len() - take;
-        let mut batch = store.cursor.split_off(at);
-        batch.reverse();
-        Ok(batch)
-    });
-    let s = store.clone();
-    session.expect_save_products().returning(move |prices| {
-        // As the port requires: each product counted once per import.
-        let mut store = s.lock().unwrap();
-        let mut created = 0;
-        for price in prices {
-            if !store
-                .products
-                .iter()
-                .any(|known| known.product == price.product)
-            {
-                created += 1;
-            }
-            store.products.push(price.clone());
-        }
-        Ok(ProductChanges {
-            created,
-            updated: 0,
-        })
-    });
-    let s = store.clone();
-    session.expect_save_sales().returning(move |sales| {
-        s.lock().unwrap().sales.extend_from_slice(sales);
-        Ok(OrderChanges {
-            created: sales.len() as u64,
-            ..OrderChanges::default()
-        })
-    });
-    let s = store.clone();
-    session.expect_commit().returning(move |report| {
-        s.lock().unwrap().committed = Some(report.clone());
-        Ok(())
-    });
-    let s = store.clone();
-    session.expect_reject().returning(move |report| {
-        s.lock().unwrap().rejected_report = Some(report.clone());
-        Ok(())
-    });
-    session
-}
-
 fn ledger_with(session: MockImportSession) -> MockSalesLedger {
     let mut ledger = MockSalesLedger::new();
     ledger
@@ -157,8 +38,13 @@ fn ledger_with(session: MockImportSession) -> MockSalesLedger {
     ledger
 }
 
-async fn import(store: &Shared, text: &str, mode: ImportMode, batch_size: usize) -> ImportReport {
-    let use_case = ImportSales::new(ledger_with(session(store)))
+async fn import(
+    store: &MemoryStore,
+    text: &str,
+    mode: ImportMode,
+    batch_size: usize,
+) -> ImportReport {
+    let use_case = ImportSales::new(store.clone())
         .with_clock(fixed_now)
         .with_batch_size(batch_size);
     let request = ImportRequest {
@@ -166,8 +52,34 @@ async fn import(store: &Shared, text: &str, mode: ImportMode, batch_size: usize)
         source: text.as_bytes(),
         mode,
         requested_by: None,
+        dry_run: false,
     };
     use_case.import(request, &NoProgress).await.unwrap()
+}
+
+async fn recorded(store: &MemoryStore, report: &ImportReport) -> ImportReport {
+    store.find_import(report.id).await.unwrap().unwrap()
+}
+
+async fn product_names(store: &MemoryStore) -> Vec<String> {
+    let products = store
+        .list_products(&ProductFilter::default(), Page::default())
+        .await
+        .unwrap();
+    products
+        .items
+        .iter()
+        .map(|p| p.name.as_str().to_owned())
+        .collect()
+}
+
+async fn sale_ids(store: &MemoryStore) -> Vec<i64> {
+    store
+        .sales()
+        .await
+        .iter()
+        .map(|s| s.sale_id().get())
+        .collect()
 }
 
 fn problems(report: &ImportReport) -> Vec<String> {
@@ -181,7 +93,7 @@ fn problems(report: &ImportReport) -> Vec<String> {
 
 #[tokio::test]
 async fn imports_a_valid_file_and_commits_once() {
-    let store = Shared::default();
+    let store = MemoryStore::new();
     let text = file(&[
         row(3971, "10 Practice Credits", "Golf - experience"),
         row(3965, "Club set rental", "Golf - experience"),
@@ -195,30 +107,22 @@ async fn imports_a_valid_file_and_commits_once() {
     assert_eq!(report.counts.sales_total, 2);
     assert_eq!(report.counts.orders_created, 2);
     assert_eq!(report.counts.products_created, 3);
-    let store = store.lock().unwrap();
-    assert_eq!(store.committed.as_ref(), Some(&report));
-    assert!(store.rejected_report.is_none());
-    let sale_ids: Vec<i64> = store.sales.iter().map(|s| s.sale_id().get()).collect();
+    assert_eq!(recorded(&store, &report).await, report);
+    assert_eq!(sale_ids(&store).await, vec![3965, 3971]);
     assert_eq!(
-        sale_ids,
-        vec![3965, 3971],
-        "sales are written sorted by Sale ID"
-    );
-    assert_eq!(
-        store.sales[1].lines().len(),
+        store.sales().await[1].lines().len(),
         2,
         "non-adjacent rows form one sale"
     );
-    let names: Vec<&str> = store.products.iter().map(|p| p.product.as_str()).collect();
     assert_eq!(
-        names,
+        product_names(&store).await,
         vec!["10 Practice Credits", "Club set rental", "Mineral Water"]
     );
 }
 
 #[tokio::test]
 async fn records_the_sha256_of_the_whole_file() {
-    let store = Shared::default();
+    let store = MemoryStore::new();
     let text = file(&[row(1, "a", "Online Store")]);
     let report = import(&store, &text, ImportMode::Strict, 5_000).await;
     let expected = {
@@ -230,9 +134,8 @@ async fn records_the_sha256_of_the_whole_file() {
 
 #[tokio::test]
 async fn strict_mode_rejects_the_whole_file_and_writes_nothing() {
-    let store = Shared::default();
-    let session = session_allowing(&store, Allow::NoWrites);
-    let use_case = ImportSales::new(ledger_with(session)).with_clock(fixed_now);
+    let store = MemoryStore::new();
+    let use_case = ImportSales::new(store.clone()).with_clock(fixed_now);
     let text = file(&[
         row(1, "a", "Golf - experience"),
         row(2, "b", "Gym"),
@@ -243,6 +146,7 @@ async fn strict_mode_rejects_the_whole_file_and_writes_nothing() {
         source: text.as_bytes(),
         mode: ImportMode::Strict,
         requested_by: None,
+        dry_run: false,
     };
     let report = use_case.import(request, &NoProgress).await.unwrap();
 
@@ -257,14 +161,13 @@ async fn strict_mode_rejects_the_whole_file_and_writes_nothing() {
     assert_eq!(report.counts.rows_total, 3);
     assert_eq!(report.counts.rows_imported, 0);
     assert_eq!(report.counts.rows_rejected, 3);
-    let store = store.lock().unwrap();
-    assert_eq!(store.rejected_report.as_ref(), Some(&report));
-    assert!(store.sales.is_empty() && store.products.is_empty());
+    assert_eq!(recorded(&store, &report).await, report);
+    assert!(store.sales().await.is_empty() && product_names(&store).await.is_empty());
 }
 
 #[tokio::test]
 async fn skip_invalid_rejects_a_sale_with_one_bad_line_whole_and_writes_the_rest() {
-    let store = Shared::default();
+    let store = MemoryStore::new();
     let text = file(&[
         row(10, "a", "Golf - experience"),
         row(11, "b", "Golf - experience"),
@@ -281,16 +184,17 @@ async fn skip_invalid_rejects_a_sale_with_one_bad_line_whole_and_writes_the_rest
         report.problems.problems()[0].sale_id,
         Some(SaleId::new(10).unwrap())
     );
-    let store = store.lock().unwrap();
-    let written: Vec<i64> = store.sales.iter().map(|s| s.sale_id().get()).collect();
-    assert_eq!(written, vec![11]);
-    let products: Vec<&str> = store.products.iter().map(|p| p.product.as_str()).collect();
-    assert_eq!(products, vec!["b"], "a rejected sale creates no product");
+    assert_eq!(sale_ids(&store).await, vec![11]);
+    assert_eq!(
+        product_names(&store).await,
+        vec!["b"],
+        "a rejected sale creates no product"
+    );
 }
 
 #[tokio::test]
 async fn lines_of_one_sale_far_apart_must_agree() {
-    let store = Shared::default();
+    let store = MemoryStore::new();
     let text = file(&[
         row(20, "a", "Golf - experience"),
         row(21, "b", "Golf - experience"),
@@ -308,22 +212,30 @@ async fn lines_of_one_sale_far_apart_must_agree() {
 
 #[tokio::test]
 async fn sales_spanning_batches_are_assembled_whole() {
-    let store = Shared::default();
+    let store = MemoryStore::new();
     let rows: Vec<String> = (0..7)
         .map(|i| row(30 + (i % 2), &format!("p{i}"), "Online Store"))
         .collect();
     let report = import(&store, &file(&rows), ImportMode::Strict, 2).await;
     assert_eq!(report.counts.orders_created, 2);
-    let store = store.lock().unwrap();
-    let sizes: Vec<usize> = store.sales.iter().map(|s| s.lines().len()).collect();
+    let sizes: Vec<usize> = store
+        .sales()
+        .await
+        .iter()
+        .map(|s| s.lines().len())
+        .collect();
     assert_eq!(sizes, vec![4, 3]);
-    assert_eq!(store.rewinds, 1, "one pass checks and writes");
 }
 
 #[tokio::test]
-async fn a_bad_header_rejects_the_file_before_anything_is_staged() {
-    let store = Shared::default();
-    let session = session_allowing(&store, Allow::NoStaging);
+async fn a_bad_header_rejects_the_file_before_anything_is_kept() {
+    let mut session = MockImportSession::new();
+    session.expect_import_id().return_const(ImportId::new(3));
+    session.expect_keep_sales().never();
+    session.expect_keep_loose_lines().never();
+    session.expect_write().never();
+    session.expect_commit().never();
+    session.expect_reject().times(1).returning(|_| Ok(()));
     let use_case = ImportSales::new(ledger_with(session)).with_clock(fixed_now);
     let text = "Sale Date,Client ID\r\n3/1/2025,1\r\n";
     let request = ImportRequest {
@@ -331,6 +243,7 @@ async fn a_bad_header_rejects_the_file_before_anything_is_staged() {
         source: text.as_bytes(),
         mode: ImportMode::Strict,
         requested_by: None,
+        dry_run: false,
     };
     let report = use_case.import(request, &NoProgress).await.unwrap();
     assert_eq!(report.status, ImportStatus::Rejected);
@@ -343,7 +256,7 @@ async fn a_bad_header_rejects_the_file_before_anything_is_staged() {
 
 #[tokio::test]
 async fn an_empty_file_is_rejected_with_a_clear_problem() {
-    let store = Shared::default();
+    let store = MemoryStore::new();
     let report = import(&store, "", ImportMode::Strict, 5_000).await;
     assert_eq!(report.status, ImportStatus::Rejected);
     assert_eq!(
@@ -357,7 +270,7 @@ async fn a_store_failure_aborts_the_import_without_commit_or_record() {
     let mut session = MockImportSession::new();
     session.expect_import_id().return_const(ImportId::new(1));
     session
-        .expect_stage_lines()
+        .expect_keep_sales()
         .returning(|_| Err(StoreError::Unavailable("connection reset".into())));
     session.expect_commit().never();
     session.expect_reject().never();
@@ -368,6 +281,7 @@ async fn a_store_failure_aborts_the_import_without_commit_or_record() {
         source: text.as_bytes(),
         mode: ImportMode::Strict,
         requested_by: None,
+        dry_run: false,
     };
     let error = use_case.import(request, &NoProgress).await.unwrap_err();
     assert!(matches!(
@@ -379,21 +293,17 @@ async fn a_store_failure_aborts_the_import_without_commit_or_record() {
 #[tokio::test]
 async fn imports_the_real_export_exactly() {
     let text = zinc_testkit::real_export();
-    let store = Shared::default();
+    let store = MemoryStore::new();
     let report = import(&store, &text, ImportMode::Strict, 500).await;
 
     assert_eq!(problems(&report), Vec::<String>::new());
     assert_eq!(report.counts.rows_total, 1_661);
     assert_eq!(report.counts.sales_total, 1_408);
     assert_eq!(report.counts.products_created, 80);
-    let store = store.lock().unwrap();
-    let total: Money = store.sales.iter().map(Sale::total).sum();
+    let sales = store.sales().await;
+    let total: Money = sales.iter().map(Sale::total).sum();
     assert_eq!(total.amount(), "64509.982".parse::<Decimal>().unwrap());
-    let biggest = store
-        .sales
-        .iter()
-        .find(|s| s.sale_id().get() == 4105)
-        .unwrap();
+    let biggest = sales.iter().find(|s| s.sale_id().get() == 4105).unwrap();
     assert_eq!(
         biggest.lines().len(),
         9,
@@ -403,7 +313,7 @@ async fn imports_the_real_export_exactly() {
 
 #[tokio::test]
 async fn skip_invalid_rejects_only_the_sale_with_a_nul_byte_in_a_note() {
-    let store = Shared::default();
+    let store = MemoryStore::new();
     let text = file(&[
         row(40, "a", "Golf - experience"),
         row(41, "b", "Golf - experience").replace(",,Golf", ",VIP\0,Golf"),
@@ -418,9 +328,7 @@ async fn skip_invalid_rejects_only_the_sale_with_a_nul_byte_in_a_note() {
     assert_eq!(problem.line, Some(3));
     assert_eq!(problem.column.as_deref(), Some("Sales Notes"));
     assert!(!problem.value.as_deref().unwrap().contains('\0'));
-    let store = store.lock().unwrap();
-    let written: Vec<i64> = store.sales.iter().map(|s| s.sale_id().get()).collect();
-    assert_eq!(written, vec![40, 42]);
+    assert_eq!(sale_ids(&store).await, vec![40, 42]);
 }
 
 /// Counts the bytes allocated and freed by each thread, to measure one import's peak memory
@@ -476,7 +384,7 @@ fn hostile_file(payment_method: &str) -> String {
 #[tokio::test]
 async fn a_hostile_five_megabyte_upload_gives_a_bounded_report_in_bounded_memory() {
     for payment_method in ["P".repeat(1024 * 1024), "P".repeat(255)] {
-        let store = Shared::default();
+        let store = MemoryStore::new();
         let text = hostile_file(&payment_method);
         let (report, peak) = peak_memory(import(&store, &text, ImportMode::Strict, 5_000)).await;
 
@@ -491,8 +399,8 @@ async fn a_hostile_five_megabyte_upload_gives_a_bounded_report_in_bounded_memory
             report.problems.total() >= report.problems.problems().len() as u64,
             "every problem counted"
         );
-        // The mocked store keeps every staged line in memory (the real one stages them in
-        // PostgreSQL): that, one batch and the bounded report are all an import holds.
+        // The in-memory store keeps every line (the real one keeps them in PostgreSQL): that,
+        // one batch and the bounded report are all an import holds.
         assert!(
             peak < 128 * 1024 * 1024,
             "peak memory {} MiB",
@@ -507,7 +415,7 @@ async fn a_row_that_runs_on_stops_the_reading_and_rejects_the_file_in_any_mode()
     text.push('"');
     text.push_str(&"a".repeat(300 * 1024));
     for mode in [ImportMode::Strict, ImportMode::SkipInvalid] {
-        let store = Shared::default();
+        let store = MemoryStore::new();
         let report = import(&store, &text, mode, 500).await;
         assert_eq!(report.status, ImportStatus::Rejected, "{mode:?}");
         assert!(
@@ -515,6 +423,6 @@ async fn a_row_that_runs_on_stops_the_reading_and_rejects_the_file_in_any_mode()
             "{:?}",
             problems(&report)
         );
-        assert!(store.lock().unwrap().sales.is_empty());
+        assert!(store.sales().await.is_empty());
     }
 }

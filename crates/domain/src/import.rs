@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::identifiers::store_id;
-use crate::{KeyName, ProblemLog};
+use crate::{KeyName, ProblemLog, SaleId};
 
 store_id!(
     /// The number the store gives an import.
@@ -100,7 +100,16 @@ pub struct ImportReport {
     pub finished_at: DateTime<Utc>,
     /// The name of the API key that asked for it (`None` from the command line).
     pub requested_by: Option<KeyName>,
+    /// True for a dry run: every check ran and the counts say what the import would change,
+    /// but nothing was written or recorded.
+    pub dry_run: bool,
+    /// The Sale IDs of the orders replaced (or, in a dry run, that would be): the first
+    /// [`REPLACED_SALES_LISTED`] by Sale ID; `counts.orders_updated` counts them all.
+    pub replaced_sales: Vec<SaleId>,
 }
+
+/// How many replaced Sale IDs a report lists.
+pub const REPLACED_SALES_LISTED: usize = 100;
 
 impl ImportReport {
     /// True when the file was refused before any row was read: empty, or a header that does

@@ -60,7 +60,9 @@ pub use api_key::{
 };
 pub use column::Column;
 pub use identifiers::{BatchNumber, ClientId, Quantity, SaleId};
-pub use import::{ImportCounts, ImportId, ImportMode, ImportReport, ImportStatus};
+pub use import::{
+    ImportCounts, ImportId, ImportMode, ImportReport, ImportStatus, REPLACED_SALES_LISTED,
+};
 pub use location::Location;
 pub use money::{DiscountPercent, MAX_DECIMAL_PLACES, MAX_INTEGER_DIGITS, Money, UnitPrice};
 pub use order::{Order, OrderId, OrderItem, OrderWithItems};

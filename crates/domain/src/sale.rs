@@ -206,8 +206,8 @@ impl Sale {
     }
     /// A digest of everything the sale's lines say (not where they stood in the file): two
     /// imports of the same sale have the same fingerprint, a corrected sale another.
-    pub fn fingerprint(&self) -> [u8; 32] {
-        self.fingerprint
+    pub fn fingerprint(&self) -> &[u8; 32] {
+        &self.fingerprint
     }
 }
 

@@ -5,10 +5,9 @@
 //! and tests swap in the [`mockall`](https://docs.rs/mockall) doubles generated under the
 //! `mock` feature (`MockSalesLedger`, `MockImportSession`).
 //!
-//! An import is a unit of work ([`ImportSession`]): lines are staged as they are read, read
-//! back grouped by sale, and written as products and orders; nothing is visible to anyone
-//! else until [`ImportSession::commit`], and [`ImportSession::reject`] leaves the sales data as
-//! it was while still recording the attempt.
+//! An import is a unit of work ([`ImportSession`]): sales are kept as the file is read, then
+//! written in one go; nothing is visible to anyone else until [`ImportSession::commit`], and
+//! [`ImportSession::reject`] leaves the sales data as it was while still recording the attempt.
 #![warn(missing_docs)]
 
 use async_trait::async_trait;
@@ -17,8 +16,7 @@ use thiserror::Error;
 use zinc_domain::{
     ApiKey, DailyRevenue, DateBounds, DateRange, ImportId, ImportMode, ImportReport, KeyDigest,
     KeyName, KeyScope, Location, Order, OrderFilter, OrderId, OrderWithItems, Page, Paged, Product,
-    ProductFilter, ProductId, ProductPrice, ProductSales, RankBy, RevenueTotals, Sale, SaleId,
-    SaleLine,
+    ProductFilter, ProductId, ProductSales, RankBy, RevenueTotals, Sale, SaleId, SaleLine,
 };
 
 /// What made the store fail: the driver's error, or the store's own description.
@@ -56,7 +54,7 @@ pub struct ImportStart {
     pub requested_by: Option<KeyName>,
 }
 
-/// What saving a batch of product prices changed.
+/// What writing an import changed among the products.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ProductChanges {
     /// Products the store did not have.
@@ -65,7 +63,7 @@ pub struct ProductChanges {
     pub updated: u64,
 }
 
-/// What saving a batch of sales changed.
+/// What writing an import changed among the orders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct OrderChanges {
     /// Sales the store did not have.
@@ -76,7 +74,31 @@ pub struct OrderChanges {
     pub unchanged: u64,
 }
 
-/// Opens imports. Implemented by the PostgreSQL adapter.
+/// What an import kept so far: sales to write and sales refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct KeptCounts {
+    /// Distinct sales kept and not rejected.
+    pub sales: u64,
+    /// Their lines (the rows that will be imported).
+    pub lines: u64,
+    /// Distinct sales rejected.
+    pub rejected_sales: u64,
+}
+
+/// What [`ImportSession::write`] changed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WriteOutcome {
+    /// Products created and repriced.
+    pub products: ProductChanges,
+    /// Orders created, replaced and left as they were.
+    pub orders: OrderChanges,
+    /// The Sale IDs of the orders replaced: the first
+    /// [`REPLACED_SALES_LISTED`](zinc_domain::REPLACED_SALES_LISTED), by Sale ID.
+    pub replaced: Vec<SaleId>,
+}
+
+/// Opens imports. Implemented by the PostgreSQL adapter and by the in-memory store of
+/// `zinc-testkit`; both pass the same contract suite.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait SalesLedger: Send + Sync {
@@ -96,51 +118,57 @@ impl<T: SalesLedger + ?Sized> SalesLedger for std::sync::Arc<T> {
     }
 }
 
-/// One import in progress. Everything it writes becomes visible at once on
-/// [`commit`](ImportSession::commit), or never.
+/// One import in progress. The use case reads the file once and hands over what the domain
+/// checked; the store keeps it, then writes it all in one go. Everything becomes visible at
+/// once on [`commit`](ImportSession::commit), or never.
+///
+/// The lines of a sale usually follow each other in a file, so the use case assembles each run
+/// of lines into a [`Sale`] as it reads. A sale whose lines are scattered arrives as several
+/// runs; a run that does not assemble arrives as loose lines. Once the file is read,
+/// [`take_unassembled`](ImportSession::take_unassembled) hands both back whole, to be
+/// assembled again and kept with [`keep_sales`](ImportSession::keep_sales).
 ///
 /// Concurrent imports are safe: stores must upsert by Sale ID and product name (no
 /// check-then-insert) and must not deadlock when two imports write overlapping products or
-/// sales in different orders.
+/// sales.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait ImportSession: Send {
     /// The number the store gave this import.
     fn import_id(&self) -> ImportId;
 
-    /// Keeps valid lines for the checks and writes that follow (in any order, any batch size).
-    async fn stage_lines(&mut self, lines: &[SaleLine]) -> Result<(), StoreError>;
+    /// Keeps assembled sales (an order with its lines), in any order and batch size. A Sale
+    /// ID kept twice means its lines were scattered: both runs come back from
+    /// [`take_unassembled`](ImportSession::take_unassembled).
+    async fn keep_sales(&mut self, sales: &[Sale]) -> Result<(), StoreError>;
 
-    /// Marks sales as rejected: their staged lines are left out of every later read.
+    /// Keeps lines that could not be assembled yet (a run that disagreed or ran too long).
+    async fn keep_loose_lines(&mut self, lines: &[SaleLine]) -> Result<(), StoreError>;
+
+    /// Marks sales as rejected: nothing of theirs is written, whatever was or will be kept.
     async fn reject_sales(&mut self, sales: &[SaleId]) -> Result<(), StoreError>;
 
-    /// How many distinct sales have been rejected so far.
-    async fn count_rejected_sales(&mut self) -> Result<u64, StoreError>;
+    /// Hands back the lines of every sale kept in more than one run or with loose lines (and
+    /// not rejected), sorted by Sale ID then line, at most `max` per call; empty once all were
+    /// handed back. They are no longer kept: the caller keeps them again once assembled.
+    async fn take_unassembled(&mut self, max: usize) -> Result<Vec<SaleLine>, StoreError>;
 
-    /// Starts reading the staged lines of the sales not rejected, sorted by Sale ID then line.
-    async fn rewind(&mut self) -> Result<(), StoreError>;
+    /// How many sales and lines are kept, and how many sales were rejected.
+    async fn kept(&mut self) -> Result<KeptCounts, StoreError>;
 
-    /// The next staged lines in that order, at most `max`; empty once all were read.
-    async fn read_staged(&mut self, max: usize) -> Result<Vec<SaleLine>, StoreError>;
-
-    /// Creates the products not yet stored and sets the price of those whose stored price
-    /// comes from an older sale (so batches may arrive in any order). `prices` are sorted by
-    /// product name. Each product is counted at most once per import.
-    async fn save_products(
-        &mut self,
-        prices: &[ProductPrice],
-    ) -> Result<ProductChanges, StoreError>;
-
-    /// Writes sales as orders with their items: new sales are created, changed ones replaced
-    /// (items included), identical ones left untouched. `sales` arrive sorted by Sale ID, and
-    /// their products were saved first.
-    async fn save_sales(&mut self, sales: &[Sale]) -> Result<OrderChanges, StoreError>;
+    /// Writes the kept sales not rejected: their products at the price of their most recent
+    /// sale ([`zinc_domain::PriceRank`]), new sales as orders with their items, changed ones
+    /// replaced items included, identical ones untouched; and every figure derived from them.
+    async fn write(&mut self) -> Result<WriteOutcome, StoreError>;
 
     /// Makes everything written visible and records the import with its report.
     async fn commit(&mut self, report: &ImportReport) -> Result<(), StoreError>;
 
     /// Discards everything written and records the rejected attempt with its report.
     async fn reject(&mut self, report: &ImportReport) -> Result<(), StoreError>;
+
+    /// Discards everything, leaving no record: the end of a dry run.
+    async fn abandon(&mut self) -> Result<(), StoreError>;
 }
 
 /// The record of past imports, newest first.

@@ -23,6 +23,12 @@ pub fn store_error(error: DbErr) -> StoreError {
     kind(Box::new(error))
 }
 
+/// Classifies an error of the sqlx driver (the import's COPY path), keeping it as the cause.
+pub fn sqlx_error(error: sqlx::Error) -> StoreError {
+    let kind = sqlx_kind(&error);
+    kind(Box::new(error))
+}
+
 fn sqlx_kind(error: &sqlx::Error) -> fn(Cause) -> StoreError {
     match error {
         sqlx::Error::Database(database) => match database.code().as_deref() {

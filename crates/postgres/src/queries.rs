@@ -179,7 +179,8 @@ fn filtered_products(select: &str, filter: &ProductFilter) -> Query {
 
 const IMPORT_COLUMNS: &str = "id, file_name, sha256, mode, status, rows_total, rows_imported, \
     rows_rejected, sales_total, sales_rejected, orders_created, orders_updated, orders_unchanged, \
-    products_created, products_updated, problems_total, started_at, finished_at, requested_by";
+    products_created, products_updated, problems_total, started_at, finished_at, requested_by, \
+    replaced_sales";
 
 const ORDER_COLUMNS: &str = "o.id, o.sale_id, o.client_id, o.date, o.location, o.payment_method, \
     o.batch_number, o.sales_notes, o.notes, o.subtotal, o.discount_percentage, o.discount_amount, \
@@ -570,5 +571,10 @@ fn import_report(row: &QueryResult) -> Result<ImportReport, StoreError> {
         requested_by: get::<Option<String>>(row, "requested_by")?
             .map(|name| KeyName::parse(&name).map_err(|e| inconsistent("requested_by", e)))
             .transpose()?,
+        dry_run: false,
+        replaced_sales: get::<Vec<i64>>(row, "replaced_sales")?
+            .into_iter()
+            .map(|id| SaleId::new(id).map_err(|e| inconsistent("replaced_sales", e)))
+            .collect::<Result<_, _>>()?,
     })
 }

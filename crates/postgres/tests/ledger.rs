@@ -30,6 +30,7 @@ async fn import(db: &DatabaseConnection, text: &str, mode: ImportMode) -> Import
         source: text.as_bytes(),
         mode,
         requested_by: None,
+        dry_run: false,
     };
     use_case
         .import(request, &NoProgress)
@@ -341,7 +342,30 @@ async fn an_import_abandoned_midway_leaves_the_database_as_it_was() {
                 .unwrap()
                 .map(Result::unwrap)
                 .collect();
-        session.stage_lines(&lines).await.unwrap();
+        session.keep_loose_lines(&lines).await.unwrap();
+        let mut grouper = zinc_domain::SaleGrouper::new();
+        loop {
+            let taken = session.take_unassembled(500).await.unwrap();
+            let done = taken.is_empty();
+            let groups: Vec<_> = if done {
+                grouper.finish().into_iter().collect()
+            } else {
+                grouper.push(taken)
+            };
+            let sales: Vec<_> = groups
+                .into_iter()
+                .map(|lines| zinc_domain::Sale::assemble(lines).unwrap())
+                .collect();
+            session.keep_sales(&sales).await.unwrap();
+            if done {
+                break;
+            }
+        }
+        let written = session.write().await.unwrap();
+        assert_eq!(
+            written.orders.created, 1_408,
+            "everything was written, uncommitted"
+        );
         // Dropped here without commit, as when the process dies or the connection is lost.
     }
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;

@@ -35,6 +35,7 @@ async fn import(db: &DatabaseConnection, text: &str, name: &str) -> ImportReport
                 source: text.as_bytes(),
                 mode: ImportMode::Strict,
                 requested_by: None,
+                dry_run: false,
             },
             &NoProgress,
         )

@@ -11,7 +11,11 @@
 //! [`gen_sales`] writes synthetic point-of-sale exports for tests and benchmarks
 //! ([`write_sales`]; the `gen-sales` binary writes one to standard output).
 
+pub mod contract;
 pub mod gen_sales;
+pub mod memory;
+
+pub use memory::MemoryStore;
 
 pub use gen_sales::{SalesSpec, SpecError, sales_csv, write_sales};
 

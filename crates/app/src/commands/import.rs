@@ -1,4 +1,4 @@
-//! `zinc import FILE... [--skip-invalid]`: for each file (`-` is standard input) a progress
+//! `zinc import FILE... [--skip-invalid] [--dry-run]`: for each file (`-` is standard input) a progress
 //! bar, then a summary and the problems.
 
 use std::fs::File;
@@ -79,6 +79,7 @@ pub(super) async fn run(
     config: &Config,
     paths: &[PathBuf],
     skip_invalid: bool,
+    dry_run: bool,
 ) -> anyhow::Result<ExitStatus> {
     let sources: Vec<Source> = paths.iter().map(|p| Source::of(p)).collect();
     // Check every file first: a typo should neither create a database nor import half the list.
@@ -98,7 +99,7 @@ pub(super) async fn run(
             println!();
         }
         let started = Instant::now();
-        let report = match import_file(config, &db, source, skip_invalid).await {
+        let report = match import_file(config, &db, source, skip_invalid, dry_run).await {
             Ok(report) => report,
             Err(error) => {
                 db.close().await.ok();
@@ -123,6 +124,7 @@ pub(super) async fn import_file(
     db: &DatabaseConnection,
     source: &Source<'_>,
     skip_invalid: bool,
+    dry_run: bool,
 ) -> anyhow::Result<ImportReport> {
     let (input, size) = source.open()?;
     let mode = if skip_invalid {
@@ -135,6 +137,7 @@ pub(super) async fn import_file(
         source: BufReader::with_capacity(256 * 1024, input),
         mode,
         requested_by: None,
+        dry_run,
     };
     let progress = ProgressDisplay::new(size.unwrap_or(0));
     let report = ImportSales::new(
@@ -186,7 +189,18 @@ fn print_report(report: &ImportReport, took: Duration) {
         }
         ImportStatus::Rejected => "REJECTED: nothing was written".to_owned(),
     };
-    println!("Import #{} of {}: {verdict}", report.id, report.file_name);
+    if report.dry_run {
+        let verdict = match report.status {
+            ImportStatus::Succeeded => "would be imported",
+            ImportStatus::Rejected => "would be REJECTED",
+        };
+        println!(
+            "Dry run of {}: {verdict}; nothing was written",
+            report.file_name
+        );
+    } else {
+        println!("Import #{} of {}: {verdict}", report.id, report.file_name);
+    }
     println!("  mode      {}", report.mode.as_str());
     println!(
         "  rows      {} read, {} imported, {} rejected",
@@ -204,6 +218,20 @@ fn print_report(report: &ImportReport, took: Duration) {
         "  products  {} created, {} updated",
         c.products_created, c.products_updated
     );
+    if !report.replaced_sales.is_empty() {
+        let listed: Vec<String> = report
+            .replaced_sales
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let more = c.orders_updated.saturating_sub(listed.len() as u64);
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        println!("  replaced  Sale IDs {}{more}", listed.join(", "));
+    }
     println!("  sha256    {}", report.sha256);
     println!("  took      {:.2} s", took.as_secs_f64());
     if report.status == ImportStatus::Succeeded && c.sales_rejected > 0 {
@@ -214,6 +242,7 @@ fn print_report(report: &ImportReport, took: Duration) {
     } else if report.status == ImportStatus::Succeeded
         && c.rows_imported > 0
         && report.changed_nothing()
+        && !report.dry_run
     {
         println!("No changes: every sale was already stored exactly as in this file.");
     }
@@ -225,12 +254,16 @@ fn print_report(report: &ImportReport, took: Duration) {
         }
         let shown = report.problems.problems().len().min(PROBLEMS_SHOWN) as u64;
         if total > shown {
-            println!(
-                "  ... and {} more (the first {} are stored with import #{})",
-                total - shown,
-                report.problems.problems().len(),
-                report.id
-            );
+            if report.dry_run {
+                println!("  ... and {} more", total - shown);
+            } else {
+                println!(
+                    "  ... and {} more (the first {} are stored with import #{})",
+                    total - shown,
+                    report.problems.problems().len(),
+                    report.id
+                );
+            }
         }
     }
 }

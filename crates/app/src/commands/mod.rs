@@ -49,7 +49,8 @@ pub async fn run(command: Command, config: &Config) -> ExitStatus {
         Command::Import {
             files,
             skip_invalid,
-        } => import::run(config, &files, skip_invalid).await,
+            dry_run,
+        } => import::run(config, &files, skip_invalid, dry_run).await,
         Command::Serve { imports } => serve::run(config, &imports).await,
         Command::Probe { path, address } => probe::run(config, &path, address),
         Command::Migrate { action } => migrate::run(config, action).await,

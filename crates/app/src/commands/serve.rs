@@ -35,9 +35,14 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         }
     }
     for file in imports {
-        let report =
-            super::import::import_file(config, &db, &super::import::Source::File(file), false)
-                .await?;
+        let report = super::import::import_file(
+            config,
+            &db,
+            &super::import::Source::File(file),
+            false,
+            false,
+        )
+        .await?;
         let c = &report.counts;
         if report.status == ImportStatus::Rejected {
             error!(

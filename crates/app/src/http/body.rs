@@ -40,9 +40,13 @@ impl From<&InputProblem> for InputProblemBody {
 /// The report of one import.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImportReportBody {
-    /// The import's number.
+    /// The import's number (absent from a dry run, which is not recorded).
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = 7)]
-    pub id: i64,
+    pub id: Option<i64>,
+    /// True for a dry run: the counts say what the import would change; nothing was written.
+    #[schema(example = false)]
+    pub dry_run: bool,
     /// The uploaded file's name.
     pub filename: String,
     /// SHA-256 of the file's bytes (hex).
@@ -83,6 +87,8 @@ pub struct ImportReportBody {
     /// Products whose price changed.
     #[schema(example = 0)]
     pub products_updated: u64,
+    /// Sale IDs of the orders replaced (the first 100; `orders_updated` counts them all).
+    pub replaced_sales: Vec<i64>,
     /// How many problems were found (at most 10,000 are listed).
     #[schema(example = 0)]
     pub errors_total: u64,
@@ -103,7 +109,8 @@ impl ImportReportBody {
     pub fn from_report(report: &ImportReport, with_errors: bool) -> Self {
         let c = &report.counts;
         ImportReportBody {
-            id: report.id.get(),
+            id: (!report.dry_run).then(|| report.id.get()),
+            dry_run: report.dry_run,
             filename: report.file_name.clone(),
             sha256: report.sha256.clone(),
             mode: report.mode.as_str().to_owned(),
@@ -118,6 +125,7 @@ impl ImportReportBody {
             orders_unchanged: c.orders_unchanged,
             products_created: c.products_created,
             products_updated: c.products_updated,
+            replaced_sales: report.replaced_sales.iter().map(|id| id.get()).collect(),
             errors_total: report.problems.total(),
             errors: with_errors.then(|| {
                 report

@@ -63,6 +63,7 @@ struct Upload {
         ),
     ),
     responses(
+        (status = 200, description = "Dry run (`dry_run=true`): what the import would change, whether it would succeed or be rejected; nothing written or recorded", body = ImportReportBody),
         (status = 201, description = "Imported (in skip-invalid mode, possibly with rejected sales listed)", body = ImportReportBody),
         (status = 400, description = "No file, an empty file, a bad header or a bad parameter", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 408, description = "The upload sent nothing for ZINC_UPLOAD_IDLE_TIMEOUT seconds", body = ProblemDetails, content_type = "application/problem+json"),
@@ -83,6 +84,7 @@ pub async fn create_import(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let mode = import_mode(&query)?;
+    let dry_run = params::flag("dry_run", query.dry_run.as_deref())?;
     // Held until the import ends: receiving and importing both count.
     let _slot = state.upload_slots.take()?;
     let limit = state.max_upload_bytes;
@@ -117,7 +119,7 @@ pub async fn create_import(
         .get::<Access>()
         .and_then(Access::key_name)
         .cloned();
-    let report = run_import(&state, upload, mode, requested_by).await?;
+    let report = run_import(&state, upload, mode, requested_by, dry_run).await?;
     respond(report)
 }
 
@@ -184,6 +186,7 @@ async fn run_import(
     upload: Upload,
     mode: ImportMode,
     requested_by: Option<KeyName>,
+    dry_run: bool,
 ) -> Result<ImportReport, ApiError> {
     if upload.bytes == 0 {
         return Err(ApiError::MissingFile(format!(
@@ -209,6 +212,7 @@ async fn run_import(
                     source: BufReader::with_capacity(256 * 1024, file),
                     mode,
                     requested_by,
+                    dry_run,
                 },
                 &NoProgress,
             )
@@ -225,8 +229,12 @@ async fn run_import(
     outcome
 }
 
-/// The response for a finished import: 201 with the report, or the rejection's problem.
+/// The response for a finished import: 201 with the report, or the rejection's problem; for a
+/// dry run, 200 with the report whatever it found (the file was checked, as asked).
 fn respond(report: ImportReport) -> Result<HttpResponse, ApiError> {
+    if report.dry_run {
+        return Ok(HttpResponse::Ok().json(ImportReportBody::from_report(&report, true)));
+    }
     match report.status {
         ImportStatus::Succeeded => Ok(HttpResponse::Created()
             .insert_header((

@@ -288,6 +288,10 @@ pub struct ImportQuery {
     /// Import every valid sale and report the rejected ones, instead of rejecting the file.
     #[param(value_type = Option<bool>, default = false)]
     pub skip_invalid: Option<String>,
+    /// Run every check and answer 200 with what the import would change (`dry_run: true`,
+    /// `replaced_sales`), writing and recording nothing.
+    #[param(value_type = Option<bool>)]
+    pub dry_run: Option<String>,
     /// The file name to record for a raw `text/csv` body (default `upload.csv`).
     // What `text` accepts: at most MAX_TEXT_CHARS characters, no control character (Unicode
     // category Cc, as `char::is_control`). The macro takes literals only.

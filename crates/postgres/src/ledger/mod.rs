@@ -1,0 +1,694 @@
+//! [`SalesLedger`] on PostgreSQL: one transaction per import, COPY in, set-based statements out.
+//!
+//! - The use case hands over sales the domain assembled; they are streamed into temporary
+//!   tables with `COPY ... FROM STDIN` (CSV, a batch per COPY), orders and lines apart
+//!   ([`kept`] describes both tables once). Nothing comes back to the client except the few
+//!   sales whose lines were scattered or disagreed, read once through a cursor.
+//! - [`write`](ImportSession::write) turns the kept rows into products, orders and items with a
+//!   handful of `INSERT ... SELECT ... ON CONFLICT` statements. Only sales whose fingerprint
+//!   differs from the stored one are written, so re-importing a file changes nothing.
+//! - Identity is enforced by the unique constraints (upserts on product name and Sale ID),
+//!   never by a check-then-insert. Before writing, an import takes a transaction-scoped
+//!   advisory lock, so the write phases of concurrent imports run one after the other (their
+//!   reading and keeping still overlap).
+
+mod kept;
+
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use sea_orm::sqlx::{self, AssertSqlSafe, Postgres, Row, Transaction, postgres::PgRow};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
+use serde::Serialize;
+use tracing::{debug, instrument};
+use zinc_domain::{ImportId, ImportReport, REPLACED_SALES_LISTED, Sale, SaleId, SaleLine};
+use zinc_ports::{
+    ImportSession, ImportStart, KeptCounts, OrderChanges, ProductChanges, SalesLedger, StoreError,
+    WriteOutcome,
+};
+
+use crate::database::PoolSettings;
+use crate::error::{sqlx_error, store_error, within};
+use kept::{Cell, LINES, ORDERS, item_column_list};
+
+/// Memory for the sorts and hashes of an import's set-based statements (`work_mem`, local to
+/// its transaction).
+const SORT_MEMORY: &str = "256MB";
+
+/// How many bytes of CSV gather before they travel in one COPY. Each COPY costs a round trip
+/// (and, while sqlx 0.9 leaves Nagle's algorithm on, up to 40 ms of delayed ACK), so rows go
+/// in few large COPYs; two such buffers (orders and lines) are most of an import's memory.
+const COPY_BYTES: usize = 4 * 1024 * 1024;
+
+/// The advisory lock key serialising the write phases of imports ("zinc" in ASCII).
+const WRITE_LOCK_KEY: i64 = 0x7a69_6e63;
+
+/// The other temporary tables of an import: the Sale IDs rejected, and loose lines.
+const SIDE_TABLES: &str =
+    "CREATE TEMPORARY TABLE zinc_rejected_sales (sale_id bigint PRIMARY KEY) ON COMMIT DROP;
+     CREATE TEMPORARY TABLE zinc_loose_lines (LIKE zinc_kept_lines) ON COMMIT DROP";
+
+/// Where loose lines wait (the columns of [`LINES`], `position` left NULL).
+const LOOSE_LINES: &str = "zinc_loose_lines";
+
+/// Imports into PostgreSQL through the sqlx pool under a sea-orm connection.
+#[derive(Clone)]
+pub struct PostgresLedger {
+    db: DatabaseConnection,
+    reply_timeout: Duration,
+}
+
+impl PostgresLedger {
+    /// A ledger writing through `db`, giving a connection up for lost when the database does
+    /// not answer within the default [`PoolSettings::reply_timeout`].
+    pub fn new(db: DatabaseConnection) -> Self {
+        PostgresLedger {
+            db,
+            reply_timeout: PoolSettings::default().reply_timeout(),
+        }
+    }
+
+    /// The same, waiting at most `reply_timeout` for any answer (use the pool's
+    /// [`PoolSettings::reply_timeout`]).
+    pub fn with_reply_timeout(mut self, reply_timeout: Duration) -> Self {
+        self.reply_timeout = reply_timeout;
+        self
+    }
+}
+
+#[async_trait]
+impl SalesLedger for PostgresLedger {
+    #[instrument(skip_all, fields(file = %start.file_name, mode = start.mode.as_str()))]
+    async fn begin_import(
+        &self,
+        start: &ImportStart,
+    ) -> Result<Box<dyn ImportSession>, StoreError> {
+        let limit = self.reply_timeout;
+        let pool = self.db.get_postgres_connection_pool();
+        let mut txn = within(limit, async { pool.begin().await.map_err(sqlx_error) }).await?;
+        let import_id = within(limit, async {
+            let row = sqlx::query(
+                "INSERT INTO imports (file_name, mode, status, started_at, requested_by) \
+                 VALUES ($1, $2, 'running', $3, $4) RETURNING id",
+            )
+            .bind(&start.file_name)
+            .bind(start.mode.as_str())
+            .bind(start.started_at)
+            .bind(start.requested_by.as_ref().map(|key| key.as_str()))
+            .fetch_one(&mut *txn)
+            .await
+            .map_err(sqlx_error)?;
+            row.try_get::<i64, _>("id").map_err(sqlx_error)
+        })
+        .await?;
+        let setup = format!(
+            "SET LOCAL work_mem = '{SORT_MEMORY}'; {}; {}; {}",
+            LINES.ddl(),
+            ORDERS.ddl(),
+            SIDE_TABLES
+        );
+        within(limit, async {
+            sqlx::raw_sql(AssertSqlSafe(setup))
+                .execute(&mut *txn)
+                .await
+                .map_err(sqlx_error)
+        })
+        .await?;
+        Ok(Box::new(PostgresImportSession {
+            db: self.db.clone(),
+            reply_timeout: limit,
+            txn: Some(txn),
+            import_id: ImportId::new(import_id),
+            reassembly: Reassembly::NotStarted,
+            rejections_applied: true,
+            counts: KeptCounts::default(),
+            pending: Pending::default(),
+        }))
+    }
+}
+
+/// Where the hand-back of unassembled sales stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reassembly {
+    NotStarted,
+    Reading,
+    Done,
+}
+
+/// CSV encoded but not yet sent.
+struct Pending {
+    lines: Vec<u8>,
+    orders: Vec<u8>,
+}
+
+impl Default for Pending {
+    /// Room for a full buffer and one more batch, so that neither ever grows by doubling.
+    fn default() -> Self {
+        Pending {
+            lines: Vec::with_capacity(COPY_BYTES + COPY_BYTES / 2),
+            orders: Vec::with_capacity(COPY_BYTES + COPY_BYTES / 2),
+        }
+    }
+}
+
+/// One import's transaction.
+struct PostgresImportSession {
+    db: DatabaseConnection,
+    /// How long any statement may go unanswered.
+    reply_timeout: Duration,
+    txn: Option<Transaction<'static, Postgres>>,
+    import_id: ImportId,
+    reassembly: Reassembly,
+    /// Rows in the kept tables (`sales` counts kept orders: distinct once reassembled).
+    counts: KeptCounts,
+    /// False while sales were rejected whose kept rows are still there.
+    rejections_applied: bool,
+    pending: Pending,
+}
+
+impl PostgresImportSession {
+    fn txn(&mut self) -> Result<&mut Transaction<'static, Postgres>, StoreError> {
+        self.txn
+            .as_mut()
+            .ok_or_else(|| StoreError::Failed("the import was already finished".into()))
+    }
+
+    /// Runs one or more statements without parameters. Every statement of this module is
+    /// assembled from its own constants and numbers, never from user text.
+    async fn run(&mut self, sql: &str) -> Result<u64, StoreError> {
+        let limit = self.reply_timeout;
+        let txn = self.txn()?;
+        let started = Instant::now();
+        let done = within(limit, async {
+            let done = sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+                .execute(&mut **txn)
+                .await
+                .map_err(sqlx_error)?;
+            Ok(done.rows_affected())
+        })
+        .await;
+        timed(started, sql);
+        done
+    }
+
+    /// Runs a query without parameters and returns its rows.
+    async fn rows(&mut self, sql: &str) -> Result<Vec<PgRow>, StoreError> {
+        let limit = self.reply_timeout;
+        let txn = self.txn()?;
+        let started = Instant::now();
+        let rows = within(limit, async {
+            sqlx::query(AssertSqlSafe(sql.to_owned()))
+                .fetch_all(&mut **txn)
+                .await
+                .map_err(sqlx_error)
+        })
+        .await;
+        timed(started, sql);
+        rows
+    }
+
+    /// Streams `csv` into a kept table with one COPY.
+    async fn copy(&mut self, statement: &str, csv: Vec<u8>) -> Result<u64, StoreError> {
+        let limit = self.reply_timeout;
+        let txn = self.txn()?;
+        let started = Instant::now();
+        let copied = within(limit, async {
+            let mut copy = txn.copy_in_raw(statement).await.map_err(sqlx_error)?;
+            copy.send(csv).await.map_err(sqlx_error)?;
+            copy.finish().await.map_err(sqlx_error)
+        })
+        .await;
+        timed(started, statement);
+        copied
+    }
+
+    /// Sends the kept rows still buffered: lines first, then orders.
+    async fn flush(&mut self) -> Result<(), StoreError> {
+        if !self.pending.lines.is_empty() {
+            let csv = std::mem::replace(
+                &mut self.pending.lines,
+                Vec::with_capacity(COPY_BYTES + COPY_BYTES / 2),
+            );
+            self.counts.lines += self.copy(&LINES.copy_statement(), csv).await?;
+        }
+        if !self.pending.orders.is_empty() {
+            let csv = std::mem::replace(
+                &mut self.pending.orders,
+                Vec::with_capacity(COPY_BYTES + COPY_BYTES / 2),
+            );
+            self.counts.sales += self.copy(&ORDERS.copy_statement(), csv).await?;
+        }
+        Ok(())
+    }
+
+    /// Drops the kept rows of the sales rejected since the last time.
+    async fn apply_rejections(&mut self) -> Result<(), StoreError> {
+        self.flush().await?;
+        if !self.rejections_applied {
+            let orders = self
+                .run("DELETE FROM zinc_kept_orders k USING zinc_rejected_sales r WHERE k.sale_id = r.sale_id")
+                .await?;
+            let lines = self
+                .run("DELETE FROM zinc_kept_lines k USING zinc_rejected_sales r WHERE k.sale_id = r.sale_id")
+                .await?;
+            self.counts.sales -= orders;
+            self.counts.lines -= lines;
+            self.rejections_applied = true;
+        }
+        Ok(())
+    }
+
+    /// Moves the lines of the sales to assemble whole aside, and opens a cursor over them.
+    async fn start_reassembly(&mut self) -> Result<(), StoreError> {
+        self.apply_rejections().await?;
+        let lines = LINES.name;
+        self.run(&format!(
+            "CREATE TEMPORARY TABLE zinc_unassembled ON COMMIT DROP AS
+               (SELECT sale_id FROM zinc_kept_orders GROUP BY sale_id HAVING count(*) > 1
+                UNION SELECT sale_id FROM {LOOSE_LINES})
+               EXCEPT SELECT sale_id FROM zinc_rejected_sales;
+             CREATE TEMPORARY TABLE zinc_reassembling (LIKE {lines}) ON COMMIT DROP;
+             INSERT INTO zinc_reassembling
+               SELECT l.* FROM {LOOSE_LINES} l JOIN zinc_unassembled u ON u.sale_id = l.sale_id;"
+        ))
+        .await?;
+        // With nothing to reassemble (the usual case) these joins end at once.
+        let orders = self
+            .run("DELETE FROM zinc_kept_orders k USING zinc_unassembled u WHERE k.sale_id = u.sale_id")
+            .await?;
+        let taken = self
+            .run(&format!(
+                "WITH taken AS (
+                   DELETE FROM {lines} k USING zinc_unassembled u WHERE k.sale_id = u.sale_id
+                   RETURNING k.*)
+                 INSERT INTO zinc_reassembling SELECT * FROM taken"
+            ))
+            .await?;
+        self.counts.sales -= orders;
+        self.counts.lines -= taken;
+        self.run(
+            "DECLARE zinc_reassembly NO SCROLL CURSOR FOR
+               SELECT * FROM zinc_reassembling ORDER BY sale_id, line",
+        )
+        .await?;
+        self.reassembly = Reassembly::Reading;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ImportSession for PostgresImportSession {
+    fn import_id(&self) -> ImportId {
+        self.import_id
+    }
+
+    #[instrument(skip_all, fields(import_id = self.import_id.get(), sales = sales.len()))]
+    async fn keep_sales(&mut self, sales: &[Sale]) -> Result<(), StoreError> {
+        if sales.is_empty() {
+            return Ok(());
+        }
+        LINES.encode(
+            &mut self.pending.lines,
+            sales.iter().flat_map(|sale| {
+                sale.lines()
+                    .iter()
+                    .enumerate()
+                    .map(|(index, line)| (vec![Cell::Int(index as i64 + 1)], line))
+            }),
+        )?;
+        ORDERS.encode(
+            &mut self.pending.orders,
+            sales.iter().map(|sale| (Vec::new(), sale)),
+        )?;
+        if self.pending.lines.len() >= COPY_BYTES || self.pending.orders.len() >= COPY_BYTES {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    #[instrument(skip_all, fields(import_id = self.import_id.get(), lines = lines.len()))]
+    async fn keep_loose_lines(&mut self, lines: &[SaleLine]) -> Result<(), StoreError> {
+        if lines.is_empty() {
+            return Ok(());
+        }
+        let mut csv = Vec::new();
+        LINES.encode(&mut csv, lines.iter().map(|line| (vec![Cell::Null], line)))?;
+        self.copy(&LINES.copy_statement_into(LOOSE_LINES), csv)
+            .await?;
+        Ok(())
+    }
+
+    #[instrument(skip_all, fields(import_id = self.import_id.get(), sales = sales.len()))]
+    async fn reject_sales(&mut self, sales: &[SaleId]) -> Result<(), StoreError> {
+        if sales.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<i64> = sales.iter().map(|id| id.get()).collect();
+        let limit = self.reply_timeout;
+        let txn = self.txn()?;
+        let added = within(limit, async {
+            sqlx::query(
+                "INSERT INTO zinc_rejected_sales SELECT unnest($1::bigint[]) ON CONFLICT DO NOTHING",
+            )
+            .bind(ids)
+            .execute(&mut **txn)
+            .await
+            .map_err(sqlx_error)
+        })
+        .await?;
+        self.counts.rejected_sales += added.rows_affected();
+        self.rejections_applied = false;
+        Ok(())
+    }
+
+    #[instrument(skip_all, fields(import_id = self.import_id.get(), max))]
+    async fn take_unassembled(&mut self, max: usize) -> Result<Vec<SaleLine>, StoreError> {
+        match self.reassembly {
+            Reassembly::Done => return Ok(Vec::new()),
+            Reassembly::NotStarted => self.start_reassembly().await?,
+            Reassembly::Reading => {}
+        }
+        let rows = self
+            .rows(&format!(
+                "FETCH FORWARD {} FROM zinc_reassembly",
+                max.max(1)
+            ))
+            .await?;
+        if rows.is_empty() {
+            self.run("CLOSE zinc_reassembly").await?;
+            self.reassembly = Reassembly::Done;
+        }
+        rows.iter().map(kept::line_from_row).collect()
+    }
+
+    #[instrument(skip_all, fields(import_id = self.import_id.get()))]
+    async fn kept(&mut self) -> Result<KeptCounts, StoreError> {
+        self.apply_rejections().await?;
+        Ok(self.counts)
+    }
+
+    #[instrument(skip_all, fields(import_id = self.import_id.get()))]
+    async fn write(&mut self) -> Result<WriteOutcome, StoreError> {
+        self.apply_rejections().await?;
+        let import_id = self.import_id.get();
+        let lines = LINES.name;
+        let order_columns = ORDERS.column_list("");
+        let updates: Vec<String> = ORDERS
+            .columns
+            .iter()
+            .filter(|column| column.name != "sale_id")
+            .map(|column| format!("{0} = c.{0}", column.name))
+            .collect();
+        // Lock first: what "changed" means depends on the orders stored when writing, and with
+        // the lock held no other import writes orders until this one ends. New sales get their
+        // order number here, so that items can be written without reading orders back.
+        self.run(&format!(
+            "SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY});
+             ANALYZE zinc_kept_orders;"
+        ))
+        .await?;
+        let sequence = self
+            .rows("SELECT pg_get_serial_sequence('orders', 'id')::regclass::oid::bigint AS oid")
+            .await?;
+        let sequence = sequence
+            .first()
+            .map(|row| row.try_get::<i64, _>("oid"))
+            .transpose()
+            .map_err(sqlx_error)?
+            .ok_or_else(|| StoreError::Inconsistent("orders.id has no sequence".into()))?;
+        self.run(&format!(
+            "CREATE TEMPORARY TABLE zinc_changed ON COMMIT DROP AS
+               SELECT k.*, coalesce(o.id, nextval({sequence}::oid::regclass)) AS order_id,
+                 o.id IS NULL AS created, o.date AS old_date, o.location AS old_location
+               FROM zinc_kept_orders k LEFT JOIN orders o ON o.sale_id = k.sale_id
+               WHERE o.fingerprint IS DISTINCT FROM k.fingerprint;
+             ANALYZE zinc_changed;"
+        ))
+        .await?;
+        let changed: u64 = self
+            .rows("SELECT count(*) AS n FROM zinc_changed")
+            .await?
+            .first()
+            .map(|row| count(row, "n"))
+            .transpose()?
+            .unwrap_or(0);
+        // The lines of the changed sales: every kept line when every sale changed (a first
+        // import), which spares the join.
+        let changed_lines = if changed == self.counts.sales {
+            format!("{lines} l")
+        } else {
+            format!("{lines} l JOIN zinc_changed c ON c.sale_id = l.sale_id")
+        };
+        // Each product's most recent line ranks highest (PriceRank: a sale before a refund,
+        // then the later date, the higher Sale ID, the later line), as an array compared
+        // element by element, so a hash aggregate finds it without sorting the lines.
+        let products = self
+            .rows(&format!(
+                "WITH best AS (
+                   SELECT l.product AS name,
+                     max(ARRAY[(l.quantity >= 0)::int, l.date - DATE '2000-01-01', l.sale_id,
+                               l.line, l.unit_price]::numeric[]) AS rank
+                   FROM {changed_lines} GROUP BY l.product),
+                 candidates AS (
+                   SELECT name, rank[5] AS price, rank[3]::bigint AS price_sale_id,
+                     DATE '2000-01-01' + rank[2]::integer AS price_sale_date,
+                     rank[1] = 0 AS price_from_refund
+                   FROM best),
+                 written AS (
+                   INSERT INTO products AS p (name, price, price_sale_id, price_sale_date, price_from_refund)
+                   SELECT * FROM candidates
+                   ON CONFLICT (name) DO UPDATE SET
+                     price = EXCLUDED.price, price_sale_id = EXCLUDED.price_sale_id,
+                     price_sale_date = EXCLUDED.price_sale_date,
+                     price_from_refund = EXCLUDED.price_from_refund, updated_at = now()
+                   WHERE (NOT EXCLUDED.price_from_refund, EXCLUDED.price_sale_date, EXCLUDED.price_sale_id)
+                         >= (NOT p.price_from_refund, p.price_sale_date, p.price_sale_id)
+                     AND (EXCLUDED.price, EXCLUDED.price_sale_id, EXCLUDED.price_sale_date, EXCLUDED.price_from_refund)
+                         IS DISTINCT FROM (p.price, p.price_sale_id, p.price_sale_date, p.price_from_refund)
+                   RETURNING (xmax = 0) AS created)
+                 SELECT count(*) FILTER (WHERE created) AS created,
+                   count(*) FILTER (WHERE NOT created) AS updated
+                 FROM written"
+            ))
+            .await?;
+        let products = products
+            .first()
+            .map(|row| -> Result<ProductChanges, StoreError> {
+                Ok(ProductChanges {
+                    created: count(row, "created")?,
+                    updated: count(row, "updated")?,
+                })
+            })
+            .transpose()?
+            .unwrap_or_default();
+        // New sales are inserted plainly (the unique key on sale_id still refuses a duplicate
+        // should anything bypass the lock); changed ones are updated in place, items replaced.
+        let created = self
+            .run(&format!(
+                "INSERT INTO orders (id, {order_columns}, import_id)
+                 SELECT order_id, {order_columns}, {import_id} FROM zinc_changed WHERE created"
+            ))
+            .await?;
+        let updated = self
+            .run(&format!(
+                "UPDATE orders o SET {updates}, import_id = {import_id}, updated_at = now()
+                 FROM zinc_changed c WHERE o.id = c.order_id AND NOT c.created",
+                updates = updates.join(", ")
+            ))
+            .await?;
+        let mut replaced = Vec::new();
+        if updated > 0 {
+            self.run(
+                "DELETE FROM order_items i USING zinc_changed c
+                 WHERE i.order_id = c.order_id AND NOT c.created",
+            )
+            .await?;
+            let rows = self
+                .rows(&format!(
+                    "SELECT sale_id FROM zinc_changed WHERE NOT created \
+                     ORDER BY sale_id LIMIT {REPLACED_SALES_LISTED}"
+                ))
+                .await?;
+            for row in &rows {
+                let id: i64 = row.try_get("sale_id").map_err(sqlx_error)?;
+                replaced.push(
+                    SaleId::new(id).map_err(|e| {
+                        StoreError::Inconsistent(format!("sale_id {id}: {e}").into())
+                    })?,
+                );
+            }
+        }
+        // A product missing here would leave product_id NULL, which order_items refuses.
+        self.run(&format!(
+            "INSERT INTO order_items (order_id, product_id, position, {items})
+             SELECT c.order_id, p.id, l.position, {line_items}
+             FROM {lines} l JOIN zinc_changed c ON c.sale_id = l.sale_id
+             LEFT JOIN products p ON p.name = l.product",
+            items = item_column_list(""),
+            line_items = item_column_list("l."),
+        ))
+        .await?;
+        let kept = self.counts.sales;
+        Ok(WriteOutcome {
+            products,
+            orders: OrderChanges {
+                created,
+                updated,
+                unchanged: kept.saturating_sub(created + updated),
+            },
+            replaced,
+        })
+    }
+
+    #[instrument(skip_all, fields(import_id = self.import_id.get(), rows = report.counts.rows_total))]
+    async fn commit(&mut self, report: &ImportReport) -> Result<(), StoreError> {
+        let limit = self.reply_timeout;
+        let values = report_values(report)?;
+        let mut txn = self
+            .txn
+            .take()
+            .ok_or_else(|| StoreError::Failed("the import was already finished".into()))?;
+        within(limit, async {
+            let mut query = sqlx::query(
+                "UPDATE imports SET sha256 = $2, status = $3, rows_total = $4, rows_imported = $5, \
+                   rows_rejected = $6, sales_total = $7, sales_rejected = $8, orders_created = $9, \
+                   orders_updated = $10, orders_unchanged = $11, products_created = $12, \
+                   products_updated = $13, problems = $14::jsonb, problems_total = $15, \
+                   finished_at = $16, replaced_sales = $17, updated_at = now() \
+                 WHERE id = $1",
+            );
+            for value in values {
+                query = value.bind(query);
+            }
+            let replaced: Vec<i64> = report.replaced_sales.iter().map(|id| id.get()).collect();
+            query = query.bind(replaced);
+            query.execute(&mut *txn).await.map_err(sqlx_error)?;
+            txn.commit().await.map_err(sqlx_error)
+        })
+        .await
+    }
+
+    #[instrument(skip_all, fields(import_id = self.import_id.get()))]
+    async fn abandon(&mut self) -> Result<(), StoreError> {
+        if let Some(txn) = self.txn.take() {
+            within(self.reply_timeout, async {
+                txn.rollback().await.map_err(sqlx_error)
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    #[instrument(skip_all, fields(import_id = self.import_id.get(), rows = report.counts.rows_total))]
+    async fn reject(&mut self, report: &ImportReport) -> Result<(), StoreError> {
+        if let Some(txn) = self.txn.take() {
+            within(self.reply_timeout, async {
+                txn.rollback().await.map_err(sqlx_error)
+            })
+            .await?;
+        }
+        let mut values: Vec<Value> = report_values(report)?
+            .into_iter()
+            .map(ReportValue::into_value)
+            .collect();
+        values.push(report.file_name.clone().into());
+        values.push(report.mode.as_str().into());
+        values.push(report.started_at.into());
+        values.push(
+            report
+                .requested_by
+                .as_ref()
+                .map(|key| key.as_str().to_owned())
+                .into(),
+        );
+        within(self.reply_timeout, async {
+            self.db
+                .execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "INSERT INTO imports (id, sha256, status, rows_total, rows_imported, rows_rejected, \
+                   sales_total, sales_rejected, orders_created, orders_updated, orders_unchanged, \
+                   products_created, products_updated, problems, problems_total, finished_at, \
+                   file_name, mode, started_at, requested_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, \
+                   $16, $17, $18, $19, $20)",
+                    values,
+                ))
+                .await
+                .map_err(store_error)
+        })
+        .await?;
+        Ok(())
+    }
+}
+
+/// A value of an import's record, bound to either driver.
+enum ReportValue {
+    Int(i64),
+    Text(String),
+    Time(chrono::DateTime<chrono::Utc>),
+}
+
+impl ReportValue {
+    fn bind<'q>(
+        self,
+        query: sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>,
+    ) -> sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments> {
+        match self {
+            ReportValue::Int(n) => query.bind(n),
+            ReportValue::Text(text) => query.bind(text),
+            ReportValue::Time(time) => query.bind(time),
+        }
+    }
+
+    fn into_value(self) -> Value {
+        match self {
+            ReportValue::Int(n) => n.into(),
+            ReportValue::Text(text) => text.into(),
+            ReportValue::Time(time) => time.into(),
+        }
+    }
+}
+
+/// `$1` = id, then the report's columns in the order both statements use.
+fn report_values(report: &ImportReport) -> Result<Vec<ReportValue>, StoreError> {
+    let c = &report.counts;
+    let count = |n: u64| ReportValue::Int(n as i64);
+    Ok(vec![
+        ReportValue::Int(report.id.get()),
+        ReportValue::Text(report.sha256.clone()),
+        ReportValue::Text(report.status.as_str().to_owned()),
+        count(c.rows_total),
+        count(c.rows_imported),
+        count(c.rows_rejected),
+        count(c.sales_total),
+        count(c.sales_rejected),
+        count(c.orders_created),
+        count(c.orders_updated),
+        count(c.orders_unchanged),
+        count(c.products_created),
+        count(c.products_updated),
+        ReportValue::Text(json(&report.problems.problems())?),
+        count(report.problems.total()),
+        ReportValue::Time(report.finished_at),
+    ])
+}
+
+/// Logs how long a set-based statement took, at debug level (`RUST_LOG=zinc_postgres=debug`).
+fn timed(started: Instant, sql: &str) {
+    let statement: String = sql.split_whitespace().take(8).collect::<Vec<_>>().join(" ");
+    debug!(
+        seconds = started.elapsed().as_secs_f64(),
+        statement, "import statement"
+    );
+}
+
+fn json<T: Serialize + ?Sized>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value)
+        .map_err(|e| StoreError::Failed(format!("cannot encode the problems as JSON: {e}").into()))
+}
+
+fn count(row: &PgRow, column: &str) -> Result<u64, StoreError> {
+    row.try_get::<i64, _>(column)
+        .map(|n| n as u64)
+        .map_err(|e| StoreError::Inconsistent(format!("column {column}: {e}").into()))
+}

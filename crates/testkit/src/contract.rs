@@ -1,0 +1,581 @@
+//! The contract every store must keep, as one suite run against each implementation: the
+//! in-memory [`MemoryStore`](crate::MemoryStore) and the PostgreSQL adapter.
+//!
+//! Each case drives real files through the import use case and checks what the read ports
+//! then say. A store crate runs the whole suite with [`store_contract!`](crate::store_contract):
+//!
+//! ```ignore
+//! zinc_testkit::store_contract!(async { (zinc_testkit::MemoryStore::new().ports(), ()) });
+//! ```
+//!
+//! The expression gives the ports of a new, empty store and a value kept alive for the test
+//! (a test database, say).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use rust_decimal::Decimal;
+use zinc_application::{ImportRequest, ImportSales, NoProgress};
+use zinc_domain::{
+    ImportMode, ImportReport, ImportStatus, Order, OrderFilter, OrderWithItems, Page,
+    ProductFilter, SaleId,
+};
+use zinc_ports::{ImportHistory, OrderBook, ProductCatalog, SalesLedger};
+
+use crate::real_export;
+
+/// The ports of one store under test.
+#[derive(Clone)]
+pub struct StorePorts {
+    /// Where imports write.
+    pub ledger: Arc<dyn SalesLedger>,
+    /// Products as stored.
+    pub catalog: Arc<dyn ProductCatalog>,
+    /// Orders as stored.
+    pub orders: Arc<dyn OrderBook>,
+    /// The record of imports.
+    pub history: Arc<dyn ImportHistory>,
+}
+
+impl crate::MemoryStore {
+    /// This store behind each port.
+    pub fn ports(&self) -> StorePorts {
+        StorePorts {
+            ledger: Arc::new(self.clone()),
+            catalog: Arc::new(self.clone()),
+            orders: Arc::new(self.clone()),
+            history: Arc::new(self.clone()),
+        }
+    }
+}
+
+/// Runs every case of the contract as a test of its own, each on a store from `$make`.
+#[macro_export]
+macro_rules! store_contract {
+    ($make:expr) => {
+        $crate::store_contract!(@cases $make;
+            imports_the_real_export_exactly,
+            reimporting_the_same_file_changes_nothing,
+            a_corrected_sale_replaces_its_order_and_items,
+            lines_of_a_sale_scattered_over_the_file_make_one_order_in_file_order,
+            scattered_lines_that_disagree_reject_their_sale_only,
+            skip_invalid_rejects_a_sale_whole_even_when_its_bad_line_comes_last,
+            a_strict_rejection_writes_nothing_but_is_recorded,
+            a_product_keeps_the_price_of_its_most_recent_sale,
+            small_batches_give_the_same_result_as_one,
+            a_dry_run_reports_what_would_change_and_writes_nothing,
+        );
+    };
+    (@cases $make:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $case() {
+                let (ports, _keep) = $make.await;
+                $crate::contract::$case(ports).await;
+            }
+        )*
+    };
+}
+
+const HEADER: &str = "Sale Date,Client ID,Sale ID,Item name,Batch #,Sales Notes,Location,Notes,Color,Size,Item price (excluding tax),Quantity,Subtotal (excluding tax),Discount %,Discount amount,Tax,Item Total,Total Paid w/ Payment Method,Payment Method";
+
+/// A one-unit row of sale `sale_id` on `date` (M/D/YYYY) at `price` with 9% tax.
+fn row(date: &str, sale_id: u32, item: &str, price: &str, location: &str) -> String {
+    let price: Decimal = price.parse().expect("a price");
+    let tax = (price * Decimal::new(9, 2)).round_dp(3);
+    let total = price + tax;
+    format!(
+        "{date},100002649,{sale_id},{item},---,,{location},,---,---,{price},1,{price},0,0,{tax},{total},{total},Credit card (AMEX-Keyed)"
+    )
+}
+
+fn golf(date: &str, sale_id: u32, item: &str, price: &str) -> String {
+    row(date, sale_id, item, price, "Golf - experience")
+}
+
+fn file(rows: &[String]) -> String {
+    format!("{HEADER}\r\n{}\r\n", rows.join("\r\n"))
+}
+
+fn fixed_now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
+}
+
+async fn import_in_batches(
+    ports: &StorePorts,
+    text: &str,
+    mode: ImportMode,
+    batch_size: usize,
+) -> ImportReport {
+    run_import(ports, text, mode, batch_size, false).await
+}
+
+async fn run_import(
+    ports: &StorePorts,
+    text: &str,
+    mode: ImportMode,
+    batch_size: usize,
+    dry_run: bool,
+) -> ImportReport {
+    ImportSales::new(ports.ledger.clone())
+        .with_clock(fixed_now)
+        .with_batch_size(batch_size)
+        .import(
+            ImportRequest {
+                file_name: "sales.csv".into(),
+                source: text.as_bytes(),
+                mode,
+                requested_by: None,
+                dry_run,
+            },
+            &NoProgress,
+        )
+        .await
+        .expect("the import runs")
+}
+
+async fn import(ports: &StorePorts, text: &str, mode: ImportMode) -> ImportReport {
+    import_in_batches(ports, text, mode, 3).await
+}
+
+/// Every stored order (without its items), by Sale ID.
+async fn everything(ports: &StorePorts) -> Vec<Order> {
+    let mut all = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = Page::new(u64::from(Page::MAX_LIMIT), offset).unwrap();
+        let listed = ports
+            .orders
+            .list_orders(&OrderFilter::default(), page)
+            .await
+            .unwrap();
+        let done = listed.items.is_empty();
+        offset += listed.items.len() as u64;
+        all.extend(listed.items);
+        if done || offset >= listed.total {
+            break;
+        }
+    }
+    all.sort_by_key(|o| o.sale_id);
+    all
+}
+
+async fn order_of(ports: &StorePorts, sale_id: i64) -> Option<OrderWithItems> {
+    let filter = OrderFilter {
+        sale_id: Some(SaleId::new(sale_id).unwrap()),
+        ..OrderFilter::default()
+    };
+    let listed = ports
+        .orders
+        .list_orders(&filter, Page::default())
+        .await
+        .unwrap();
+    match listed.items.first() {
+        Some(order) => ports.orders.find_order(order.id).await.unwrap(),
+        None => None,
+    }
+}
+
+async fn price_of(ports: &StorePorts, name: &str) -> String {
+    let filter = ProductFilter {
+        name_contains: Some(name.to_owned()),
+    };
+    let listed = ports
+        .catalog
+        .list_products(&filter, Page::default())
+        .await
+        .unwrap();
+    let product = listed
+        .items
+        .iter()
+        .find(|p| p.name.as_str() == name)
+        .unwrap_or_else(|| panic!("no product {name}"));
+    product.price.to_string()
+}
+
+fn items_of(order: &OrderWithItems) -> Vec<(u32, String, String)> {
+    order
+        .items
+        .iter()
+        .map(|i| {
+            (
+                i.position,
+                i.product_name.as_str().to_owned(),
+                i.unit_price.to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The real export: 80 products, 1,408 orders, 1,661 items, 64,509.982 in all.
+pub async fn imports_the_real_export_exactly(ports: StorePorts) {
+    let report = import_in_batches(&ports, &real_export(), ImportMode::Strict, 500).await;
+    assert_eq!(
+        report.status,
+        ImportStatus::Succeeded,
+        "{:?}",
+        report.problems
+    );
+    assert_eq!(report.counts.rows_total, 1_661);
+    assert_eq!(report.counts.rows_imported, 1_661);
+    assert_eq!(report.counts.sales_total, 1_408);
+    assert_eq!(report.counts.orders_created, 1_408);
+    assert_eq!(report.counts.products_created, 80);
+    let products = ports
+        .catalog
+        .list_products(&ProductFilter::default(), Page::default())
+        .await
+        .unwrap();
+    assert_eq!(products.total, 80);
+    let orders = everything(&ports).await;
+    assert_eq!(orders.len(), 1_408);
+    let items: u32 = orders.iter().map(|o| o.item_count).sum();
+    assert_eq!(items, 1_661);
+    let total: Decimal = orders.iter().map(|o| o.total.amount()).sum();
+    assert_eq!(total, "64509.982".parse::<Decimal>().unwrap());
+    let biggest = order_of(&ports, 4105).await.unwrap();
+    assert_eq!(biggest.items.len(), 9, "identical lines are separate items");
+    let item_total: Decimal = biggest.items.iter().map(|i| i.total.amount()).sum();
+    assert_eq!(item_total, biggest.order.total.amount());
+    let recorded = ports.history.find_import(report.id).await.unwrap().unwrap();
+    assert_eq!(recorded.counts, report.counts);
+}
+
+/// An identical second import creates, replaces and reprices nothing.
+pub async fn reimporting_the_same_file_changes_nothing(ports: StorePorts) {
+    let text = real_export();
+    import_in_batches(&ports, &text, ImportMode::Strict, 500).await;
+    let before = everything(&ports).await;
+    let again = import_in_batches(&ports, &text, ImportMode::Strict, 500).await;
+    assert_eq!(again.status, ImportStatus::Succeeded);
+    assert_eq!(again.counts.orders_unchanged, 1_408);
+    assert_eq!(
+        (
+            again.counts.orders_created,
+            again.counts.orders_updated,
+            again.counts.products_created,
+            again.counts.products_updated
+        ),
+        (0, 0, 0, 0)
+    );
+    assert_eq!(again.counts.rows_imported, 1_661);
+    assert_eq!(
+        everything(&ports).await,
+        before,
+        "not even updated_at moves"
+    );
+}
+
+/// A sale imported again with other lines is replaced, items included.
+pub async fn a_corrected_sale_replaces_its_order_and_items(ports: StorePorts) {
+    import(
+        &ports,
+        &file(&[
+            golf("3/1/2025", 1, "Water", "1"),
+            golf("3/1/2025", 1, "Snack", "2"),
+            golf("3/1/2025", 2, "Water", "1"),
+        ]),
+        ImportMode::Strict,
+    )
+    .await;
+    let report = import(
+        &ports,
+        &file(&[
+            row("3/2/2025", 1, "Towel", "5", "Online Store"),
+            golf("3/1/2025", 2, "Water", "1"),
+        ]),
+        ImportMode::Strict,
+    )
+    .await;
+    assert_eq!(
+        (
+            report.counts.orders_created,
+            report.counts.orders_updated,
+            report.counts.orders_unchanged
+        ),
+        (0, 1, 1)
+    );
+    let corrected = order_of(&ports, 1).await.unwrap();
+    assert_eq!(items_of(&corrected), vec![(1, "Towel".into(), "5".into())]);
+    assert_eq!(corrected.order.total.to_string(), "5.45");
+    assert_eq!(corrected.order.location.as_str(), "Online Store");
+    assert_eq!(everything(&ports).await.len(), 2);
+    assert_eq!(report.replaced_sales, vec![SaleId::new(1).unwrap()]);
+    let recorded = ports.history.find_import(report.id).await.unwrap().unwrap();
+    assert_eq!(
+        recorded.replaced_sales, report.replaced_sales,
+        "kept on record"
+    );
+}
+
+/// Lines of one sale far apart in the file make one order, its items in file order.
+pub async fn lines_of_a_sale_scattered_over_the_file_make_one_order_in_file_order(
+    ports: StorePorts,
+) {
+    let report = import(
+        &ports,
+        &file(&[
+            golf("3/1/2025", 20, "a", "1"),
+            golf("3/1/2025", 21, "b", "2"),
+            golf("3/1/2025", 22, "c", "3"),
+            golf("3/1/2025", 20, "d", "4"),
+            golf("3/1/2025", 23, "e", "5"),
+            golf("3/1/2025", 20, "f", "6"),
+        ]),
+        ImportMode::Strict,
+    )
+    .await;
+    assert_eq!(
+        report.status,
+        ImportStatus::Succeeded,
+        "{:?}",
+        report.problems
+    );
+    assert_eq!(report.counts.sales_total, 4);
+    assert_eq!(report.counts.orders_created, 4);
+    assert_eq!(report.counts.rows_imported, 6);
+    let order = order_of(&ports, 20).await.unwrap();
+    assert_eq!(
+        items_of(&order),
+        vec![
+            (1, "a".into(), "1".into()),
+            (2, "d".into(), "4".into()),
+            (3, "f".into(), "6".into())
+        ]
+    );
+    assert_eq!(order.order.subtotal.to_string(), "11");
+}
+
+/// Scattered lines that disagree (here on the location) reject their sale, not the others.
+pub async fn scattered_lines_that_disagree_reject_their_sale_only(ports: StorePorts) {
+    let text = file(&[
+        golf("3/1/2025", 30, "a", "1"),
+        golf("3/1/2025", 31, "b", "2"),
+        row("3/1/2025", 30, "c", "3", "Online Store"),
+    ]);
+    let strict = import(&ports, &text, ImportMode::Strict).await;
+    assert_eq!(strict.status, ImportStatus::Rejected);
+    let messages: Vec<String> = strict
+        .problems
+        .problems()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        messages,
+        vec![
+            "line 4, column Location: 'Online Store' differs from line 2 of the same sale ('Golf - experience'): all lines of sale 30 must share it"
+        ]
+    );
+    assert!(everything(&ports).await.is_empty());
+    let skipping = import(&ports, &text, ImportMode::SkipInvalid).await;
+    assert_eq!(skipping.status, ImportStatus::Succeeded);
+    assert_eq!(skipping.counts.sales_total, 2);
+    assert_eq!(skipping.counts.sales_rejected, 1);
+    assert_eq!(skipping.counts.rows_imported, 1);
+    assert_eq!(skipping.counts.rows_rejected, 2);
+    let stored: Vec<i64> = everything(&ports)
+        .await
+        .iter()
+        .map(|o| o.sale_id.get())
+        .collect();
+    assert_eq!(stored, vec![31]);
+}
+
+/// In skip-invalid mode one bad line rejects its whole sale, wherever it stands.
+pub async fn skip_invalid_rejects_a_sale_whole_even_when_its_bad_line_comes_last(
+    ports: StorePorts,
+) {
+    let report = import(
+        &ports,
+        &file(&[
+            golf("3/1/2025", 10, "a", "1"),
+            golf("3/1/2025", 11, "b", "2"),
+            golf("3/1/2025", 12, "only in a rejected sale", "3"),
+            row("3/1/2025", 12, "x", "3", "Gym"),
+            golf("3/1/2025", 10, "c", "3"),
+            row("3/1/2025", 10, "c", "3", "Gym"),
+        ]),
+        ImportMode::SkipInvalid,
+    )
+    .await;
+    assert_eq!(report.status, ImportStatus::Succeeded);
+    assert_eq!(report.counts.sales_total, 3);
+    assert_eq!(report.counts.sales_rejected, 2);
+    assert_eq!(report.counts.rows_imported, 1);
+    assert_eq!(report.counts.rows_rejected, 5);
+    assert_eq!(report.counts.products_created, 1, "{:?}", report.counts);
+    let stored: Vec<i64> = everything(&ports)
+        .await
+        .iter()
+        .map(|o| o.sale_id.get())
+        .collect();
+    assert_eq!(stored, vec![11]);
+    let products = ports
+        .catalog
+        .list_products(&ProductFilter::default(), Page::default())
+        .await
+        .unwrap();
+    let names: Vec<&str> = products.items.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, vec!["b"], "a rejected sale creates no product");
+}
+
+/// A strict import with one bad line writes nothing, and its attempt is on record.
+pub async fn a_strict_rejection_writes_nothing_but_is_recorded(ports: StorePorts) {
+    let report = import(
+        &ports,
+        &file(&[
+            golf("3/1/2025", 1, "a", "1"),
+            golf("31/1/2025", 2, "b", "1"),
+        ]),
+        ImportMode::Strict,
+    )
+    .await;
+    assert_eq!(report.status, ImportStatus::Rejected);
+    assert_eq!(report.counts.rows_imported, 0);
+    assert_eq!(report.counts.rows_rejected, 2);
+    assert!(everything(&ports).await.is_empty());
+    let products = ports
+        .catalog
+        .list_products(&ProductFilter::default(), Page::default())
+        .await
+        .unwrap();
+    assert_eq!(products.total, 0);
+    let recorded = ports.history.find_import(report.id).await.unwrap().unwrap();
+    assert_eq!(recorded.status, ImportStatus::Rejected);
+    assert_eq!(recorded.problems, report.problems);
+}
+
+/// A product's price is its most recent sale's, whatever the order of files and lines; a
+/// refund sets it only for a product never sold.
+pub async fn a_product_keeps_the_price_of_its_most_recent_sale(ports: StorePorts) {
+    import(
+        &ports,
+        &file(&[
+            golf("3/5/2025", 5, "Water", "0.6"),
+            golf("3/1/2025", 9, "Water", "0.4"),
+        ]),
+        ImportMode::Strict,
+    )
+    .await;
+    assert_eq!(price_of(&ports, "Water").await, "0.6");
+    let older = import(
+        &ports,
+        &file(&[golf("2/1/2025", 50, "Water", "0.3")]),
+        ImportMode::Strict,
+    )
+    .await;
+    assert_eq!(older.counts.products_updated, 0);
+    assert_eq!(price_of(&ports, "Water").await, "0.6");
+    let newer = import(
+        &ports,
+        &file(&[
+            golf("3/5/2025", 6, "Water", "0.7"),
+            golf("3/5/2025", 6, "Water", "0.8"),
+        ]),
+        ImportMode::Strict,
+    )
+    .await;
+    assert_eq!(newer.counts.products_updated, 1);
+    assert_eq!(
+        price_of(&ports, "Water").await,
+        "0.8",
+        "same sale: the later line"
+    );
+    let refund = row("3/9/2025", 7, "Water", "0.9", "Golf - experience")
+        .replace(",1,0.9,", ",-1,-0.9,")
+        .replace(",0.081,0.981,0.981,", ",-0.081,-0.981,-0.981,");
+    let refunded = import(&ports, &file(&[refund]), ImportMode::Strict).await;
+    assert_eq!(
+        refunded.status,
+        ImportStatus::Succeeded,
+        "{:?}",
+        refunded.problems
+    );
+    assert_eq!(
+        price_of(&ports, "Water").await,
+        "0.8",
+        "a refund never overrides"
+    );
+}
+
+/// The batch size changes how work is cut, never what is written.
+pub async fn small_batches_give_the_same_result_as_one(ports: StorePorts) {
+    let text = file(&[
+        golf("3/1/2025", 40, "a", "1"),
+        golf("3/1/2025", 41, "b", "2"),
+        golf("3/1/2025", 40, "c", "3"),
+        golf("3/1/2025", 42, "d", "4"),
+        golf("3/1/2025", 42, "e", "5"),
+        golf("3/1/2025", 41, "f", "6"),
+    ]);
+    let report = import_in_batches(&ports, &text, ImportMode::Strict, 1).await;
+    assert_eq!(report.counts.orders_created, 3);
+    assert_eq!(report.counts.rows_imported, 6);
+    let sizes: Vec<u32> = everything(&ports)
+        .await
+        .iter()
+        .map(|o| o.item_count)
+        .collect();
+    assert_eq!(sizes, vec![2, 2, 2]);
+}
+
+/// A dry run counts what an import would create, replace (naming the Sale IDs) and leave, and
+/// writes and records nothing.
+pub async fn a_dry_run_reports_what_would_change_and_writes_nothing(ports: StorePorts) {
+    import(
+        &ports,
+        &file(&[
+            golf("3/1/2025", 1, "Water", "1"),
+            golf("3/1/2025", 2, "Water", "1"),
+            golf("3/1/2025", 3, "Water", "1"),
+        ]),
+        ImportMode::Strict,
+    )
+    .await;
+    let before = everything(&ports).await;
+    let history = ports.history.list_imports(Page::default()).await.unwrap();
+    let text = file(&[
+        golf("3/1/2025", 3, "Water", "2"),
+        golf("3/1/2025", 2, "Water", "1"),
+        golf("3/1/2025", 1, "Snack", "1"),
+        golf("3/2/2025", 4, "Water", "3"),
+    ]);
+    let report = run_import(&ports, &text, ImportMode::Strict, 2, true).await;
+    assert!(report.dry_run);
+    assert_eq!(report.status, ImportStatus::Succeeded);
+    assert_eq!(
+        (
+            report.counts.orders_created,
+            report.counts.orders_updated,
+            report.counts.orders_unchanged,
+            report.counts.products_created,
+            report.counts.products_updated,
+        ),
+        (1, 2, 1, 1, 1)
+    );
+    assert_eq!(
+        report.replaced_sales,
+        vec![SaleId::new(1).unwrap(), SaleId::new(3).unwrap()]
+    );
+    assert_eq!(everything(&ports).await, before, "nothing written");
+    assert_eq!(price_of(&ports, "Water").await, "1");
+    let after = ports.history.list_imports(Page::default()).await.unwrap();
+    assert_eq!(after.total, history.total, "nothing recorded");
+    let bad = run_import(
+        &ports,
+        &file(&[golf("31/1/2025", 9, "Water", "1")]),
+        ImportMode::Strict,
+        2,
+        true,
+    )
+    .await;
+    assert!(bad.dry_run);
+    assert_eq!(bad.status, ImportStatus::Rejected);
+    assert_eq!(bad.problems.total(), 1);
+    let after = ports.history.list_imports(Page::default()).await.unwrap();
+    assert_eq!(
+        after.total, history.total,
+        "a rejected dry run is not recorded either"
+    );
+}
