@@ -13,6 +13,7 @@ mod m20261124_000003_create_orders;
 mod m20261124_000004_create_order_items;
 mod m20261125_000005_bound_amounts;
 mod m20261125_000006_create_api_keys;
+mod m20261126_000007_create_rollups;
 
 /// Applies and rolls back Zinc's migrations, in order.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_create_order_items::Migration),
             Box::new(m20261125_000005_bound_amounts::Migration),
             Box::new(m20261125_000006_create_api_keys::Migration),
+            Box::new(m20261126_000007_create_rollups::Migration),
         ]
     }
 }

@@ -37,12 +37,13 @@ use tracing::instrument;
 
 use crate::database::PoolSettings;
 use crate::error::{store_error, within};
+use crate::rollups;
 
 /// Memory for the one sort of an import's staged lines (transaction-local `work_mem`).
-const SORT_MEMORY: &str = "256MB";
+pub(crate) const SORT_MEMORY: &str = "256MB";
 
 /// The advisory lock key serialising the write phases of imports ("zinc" in ASCII).
-const WRITE_LOCK_KEY: i64 = 0x7a69_6e63;
+pub(crate) const WRITE_LOCK_KEY: i64 = 0x7a69_6e63;
 
 const STAGED_COLUMNS: &str = "line bigint, sale_id bigint, date date, client_id bigint, \
     location text, payment_method text, product text, batch_number bigint, sales_notes text, \
@@ -108,9 +109,11 @@ impl SalesLedger for PostgresLedger {
         // The staged lines are sorted once by the cursor: let that sort happen in memory.
         within(limit, async {
             txn.execute_unprepared(&format!(
-            "SET LOCAL work_mem = '{SORT_MEMORY}';
+                "SET LOCAL work_mem = '{SORT_MEMORY}';
              CREATE TEMPORARY TABLE zinc_staged_lines ({STAGED_COLUMNS}) ON COMMIT DROP;
-             CREATE TEMPORARY TABLE zinc_rejected_sales (sale_id bigint PRIMARY KEY) ON COMMIT DROP;"
+             CREATE TEMPORARY TABLE zinc_rejected_sales (sale_id bigint PRIMARY KEY) ON COMMIT DROP;
+             {TOUCHED_DAYS_DDL}",
+                TOUCHED_DAYS_DDL = rollups::TOUCHED_DAYS_DDL,
             ))
             .await
             .map_err(store_error)
@@ -322,6 +325,11 @@ impl ImportSession for PostgresImportSession {
             return Ok(OrderChanges::default());
         }
         self.lock_for_writing().await?;
+        within(
+            self.reply_timeout,
+            rollups::touch_days_of(self.txn()?, sales),
+        )
+        .await?;
         let written = self
             .query(
                 "INSERT INTO orders AS o (sale_id, client_id, date, location, payment_method, \
@@ -409,6 +417,7 @@ impl ImportSession for PostgresImportSession {
 
     #[instrument(skip_all, fields(import_id = self.import_id.get(), rows = report.counts.rows_total))]
     async fn commit(&mut self, report: &ImportReport) -> Result<(), StoreError> {
+        within(self.reply_timeout, rollups::refresh_touched(self.txn()?)).await?;
         let values = report_values(report)?;
         self.execute(
             "UPDATE imports SET sha256 = $2, status = $3, rows_total = $4, rows_imported = $5, \

@@ -11,8 +11,10 @@ pub mod database;
 mod error;
 mod ledger;
 mod queries;
+mod rollups;
 
 pub use api_keys::PostgresApiKeys;
 pub use error::store_error;
 pub use ledger::PostgresLedger;
 pub use queries::PostgresQueries;
+pub use rollups::PostgresRollups;

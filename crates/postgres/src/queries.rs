@@ -8,6 +8,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
+use sea_orm::sea_query::{
+    Expr, ExprTrait, JoinType, Order as SortOrder, Query as Sql, SelectStatement, UnionType,
+};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement, Value};
 use serde::Deserialize;
 use zinc_domain::{
@@ -27,6 +30,7 @@ use tracing::instrument;
 
 use crate::database::PoolSettings;
 use crate::error::{UNDEFINED_TABLE, sqlstate, store_error, within};
+use crate::rollups;
 
 /// Reads what the imports stored. Cheap to clone (the pool is shared).
 #[derive(Debug, Clone)]
@@ -51,33 +55,28 @@ impl PostgresQueries {
         self
     }
 
-    async fn all(&self, query: Query) -> Result<Vec<QueryResult>, StoreError> {
+    async fn all(&self, query: impl Into<Statement>) -> Result<Vec<QueryResult>, StoreError> {
+        let statement = query.into();
         within(self.reply_timeout, async {
-            self.db
-                .query_all_raw(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    query.sql,
-                    query.values,
-                ))
-                .await
-                .map_err(store_error)
+            self.db.query_all_raw(statement).await.map_err(store_error)
         })
         .await
     }
 
-    async fn one(&self, query: Query) -> Result<Option<QueryResult>, StoreError> {
+    async fn one(&self, query: impl Into<Statement>) -> Result<Option<QueryResult>, StoreError> {
         Ok(self.all(query).await?.into_iter().next())
     }
 
     /// One page of `items` (decoded row by row) with the size of the whole list from `count`.
     async fn paged<T>(
         &self,
-        count: Query,
-        mut items: Query,
+        count: impl Into<Statement>,
+        items: Query,
         page: Page,
         decode: fn(&QueryResult) -> Result<T, StoreError>,
     ) -> Result<Paged<T>, StoreError> {
         let total = self.count(count).await?;
+        let mut items = items;
         items.limit_to(page);
         let items = self
             .all(items)
@@ -88,12 +87,56 @@ impl PostgresQueries {
         Ok(Paged { items, total, page })
     }
 
-    async fn count(&self, query: Query) -> Result<u64, StoreError> {
+    async fn count(&self, query: impl Into<Statement>) -> Result<u64, StoreError> {
         let row = self
             .one(query)
             .await?
             .ok_or_else(|| StoreError::Inconsistent("a count returned no row".into()))?;
         Ok(get::<i64>(&row, "n")? as u64)
+    }
+}
+
+impl From<Query> for Statement {
+    fn from(query: Query) -> Self {
+        Statement::from_sql_and_values(DbBackend::Postgres, query.sql, query.values)
+    }
+}
+
+/// A statement assembled with sea-query.
+fn built(select: &SelectStatement) -> Statement {
+    DbBackend::Postgres.build(select)
+}
+
+/// Rows of a rollup (alias `r`, its day column `day`) from `from` to `to` (both included, each
+/// end open when `None`) and at `location`.
+fn rollup_rows(
+    select: &mut SelectStatement,
+    day: &'static str,
+    (from, to): (Option<NaiveDate>, Option<NaiveDate>),
+    location: Option<Location>,
+) {
+    select
+        .and_where_option(from.map(|from| Expr::col(("r", day)).gte(from)))
+        .and_where_option(to.map(|to| Expr::col(("r", day)).lte(to)))
+        .and_where_option(location.map(|l| Expr::col(("r", "location")).eq(l.as_str())));
+}
+
+fn bounds(dates: DateBounds) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    (dates.from(), dates.to())
+}
+
+/// The total of orders matching `filter`: the daily rollup has it when only dates and location
+/// filter, so that the first page of a million orders does not count them.
+fn order_total(filter: &OrderFilter) -> Statement {
+    if filter.client_id.is_none() && filter.sale_id.is_none() {
+        let mut select = Sql::select();
+        select
+            .expr_as(Expr::cust("COALESCE(sum(r.orders), 0)::bigint"), "n")
+            .from_as("sales_by_day", "r");
+        rollup_rows(&mut select, "date", bounds(filter.dates), filter.location);
+        built(&select)
+    } else {
+        filtered_orders("SELECT count(*) AS n", filter).into()
     }
 }
 
@@ -245,10 +288,9 @@ impl OrderBook for PostgresQueries {
         filter: &OrderFilter,
         page: Page,
     ) -> Result<Paged<Order>, StoreError> {
-        let count = filtered_orders("SELECT count(*) AS n", filter);
         let mut items = filtered_orders(&format!("SELECT {ORDER_COLUMNS}"), filter);
         items.push(" ORDER BY o.date DESC, o.sale_id DESC");
-        self.paged(count, items, page, order).await
+        self.paged(order_total(filter), items, page, order).await
     }
 
     #[instrument(skip(self), fields(id = id.get()))]
@@ -287,12 +329,17 @@ impl SalesFigures for PostgresQueries {
         dates: DateBounds,
         location: Option<Location>,
     ) -> Result<RevenueTotals, StoreError> {
-        let mut query =
-            Query::new("SELECT COALESCE(sum(o.total), 0) AS revenue, count(*) AS order_count");
-        query.push(" FROM orders o WHERE TRUE");
-        order_conditions(&mut query, dates, location);
+        let mut select = Sql::select();
+        select
+            .expr_as(Expr::cust("COALESCE(sum(r.revenue), 0)"), "revenue")
+            .expr_as(
+                Expr::cust("COALESCE(sum(r.orders), 0)::bigint"),
+                "order_count",
+            )
+            .from_as("sales_by_day", "r");
+        rollup_rows(&mut select, "date", bounds(dates), location);
         let row = self
-            .one(query)
+            .one(built(&select))
             .await?
             .ok_or_else(|| StoreError::Inconsistent("a sum returned no row".into()))?;
         totals(&row)
@@ -304,12 +351,16 @@ impl SalesFigures for PostgresQueries {
         range: DateRange,
         location: Option<Location>,
     ) -> Result<Vec<DailyRevenue>, StoreError> {
-        let mut query =
-            Query::new("SELECT o.date, sum(o.total) AS revenue, count(*) AS order_count");
-        query.push(" FROM orders o WHERE TRUE");
-        order_conditions(&mut query, range.into(), location);
-        query.push(" GROUP BY o.date ORDER BY o.date");
-        self.all(query)
+        let mut select = Sql::select();
+        select
+            .column(("r", "date"))
+            .expr_as(Expr::cust("sum(r.revenue)"), "revenue")
+            .expr_as(Expr::cust("sum(r.orders)::bigint"), "order_count")
+            .from_as("sales_by_day", "r")
+            .group_by_col(("r", "date"))
+            .order_by(("r", "date"), SortOrder::Asc);
+        rollup_rows(&mut select, "date", bounds(range.into()), location);
+        self.all(built(&select))
             .await?
             .iter()
             .map(|row| {
@@ -325,24 +376,64 @@ impl SalesFigures for PostgresQueries {
     async fn top_products(
         &self,
         dates: DateBounds,
+        location: Option<Location>,
         by: RankBy,
         limit: u32,
     ) -> Result<Vec<ProductSales>, StoreError> {
-        let mut query = Query::new(
-            "SELECT p.id, p.name, sum(i.quantity)::bigint AS quantity, sum(i.total) AS revenue, \
-               count(DISTINCT i.order_id) AS order_count \
-             FROM order_items i JOIN orders o ON o.id = i.order_id \
-               JOIN products p ON p.id = i.product_id WHERE TRUE",
-        );
-        order_conditions(&mut query, dates, None);
-        let rank = match by {
-            RankBy::Revenue => "revenue DESC, quantity DESC",
-            RankBy::Quantity => "quantity DESC, revenue DESC",
+        // Whole months from the monthly rollup, the days around them from the daily one.
+        let split = rollups::split_by_month(dates);
+        let part = |table: &'static str, day: &'static str, from, to| {
+            let mut select = Sql::select();
+            select
+                .columns([
+                    ("r", "product_id"),
+                    ("r", "quantity"),
+                    ("r", "revenue"),
+                    ("r", "orders"),
+                ])
+                .from_as(table, "r");
+            rollup_rows(&mut select, day, (from, to), location);
+            select
         };
-        query.push(&format!(" GROUP BY p.id, p.name ORDER BY {rank}, p.name"));
-        let p = query.bind(i64::from(limit));
-        query.push(&format!(" LIMIT {p}"));
-        self.all(query)
+        let mut parts = split
+            .months
+            .map(|(first, last)| part("product_sales_by_month", "month", first, last))
+            .into_iter()
+            .chain(
+                split
+                    .days
+                    .iter()
+                    .map(|&(from, to)| part("product_sales_by_day", "date", Some(from), Some(to))),
+            );
+        let Some(mut sold) = parts.next() else {
+            return Ok(Vec::new());
+        };
+        for other in parts {
+            sold.union(UnionType::All, other);
+        }
+        let rank = match by {
+            RankBy::Revenue => ["revenue", "quantity"],
+            RankBy::Quantity => ["quantity", "revenue"],
+        };
+        let mut select = Sql::select();
+        select
+            .columns([("p", "id"), ("p", "name")])
+            .expr_as(Expr::cust("sum(s.quantity)::bigint"), "quantity")
+            .expr_as(Expr::cust("sum(s.revenue)"), "revenue")
+            .expr_as(Expr::cust("sum(s.orders)::bigint"), "order_count")
+            .from_subquery(sold, "s")
+            .join_as(
+                JoinType::InnerJoin,
+                "products",
+                "p",
+                Expr::col(("p", "id")).equals(("s", "product_id")),
+            )
+            .group_by_columns([("p", "id"), ("p", "name")])
+            .order_by_expr(Expr::cust(rank[0]), SortOrder::Desc)
+            .order_by_expr(Expr::cust(rank[1]), SortOrder::Desc)
+            .order_by(("p", "name"), SortOrder::Asc)
+            .limit(u64::from(limit));
+        self.all(built(&select))
             .await?
             .iter()
             .map(|row| {
@@ -366,7 +457,7 @@ impl StoreHealth for PostgresQueries {
         let idle = pool.num_idle() as u32;
         ConnectionStats {
             open,
-            idle: idle.min(open),
+            idle: std::cmp::min(idle, open),
             max: pool.options().get_max_connections(),
         }
     }

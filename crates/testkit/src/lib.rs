@@ -160,10 +160,11 @@ mod tests {
                 ))
                 .await
                 .unwrap();
-            let names: Vec<String> = tables
+            let mut names: Vec<String> = tables
                 .iter()
                 .map(|row| row.try_get("", "tablename").unwrap())
                 .collect();
+            names.sort();
             assert_eq!(
                 names,
                 vec![
@@ -171,7 +172,10 @@ mod tests {
                     "imports",
                     "order_items",
                     "orders",
+                    "product_sales_by_day",
+                    "product_sales_by_month",
                     "products",
+                    "sales_by_day",
                     "seaql_migrations"
                 ]
             );

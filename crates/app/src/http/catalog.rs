@@ -64,6 +64,12 @@ pub async fn get_product(
 }
 
 /// List orders, newest sale date first, filtered by date range, location, client or sale.
+///
+/// `total` is exact and `has_more` says whether `offset` + `limit` reaches further. Filtered by
+/// dates and location only (or not at all), `total` is read from the daily sums every import
+/// keeps, so a page costs the same however many orders there are; with `client_id` or `sale_id`
+/// the matching orders are counted, through an index. Deep pages cost more: the orders skipped
+/// by `offset` are read past.
 #[utoipa::path(
     get,
     path = "/api/v1/orders",

@@ -88,7 +88,7 @@ pub async fn daily_revenue(
     }))
 }
 
-/// Best-selling products over a period, by revenue or by units.
+/// Best-selling products over a period, by revenue or by units, at one location or both.
 #[utoipa::path(
     get,
     path = "/api/v1/metrics/products/top",
@@ -107,11 +107,16 @@ pub async fn top_products(
 ) -> Result<HttpResponse, ApiError> {
     let dates = params::date_bounds(query.from.as_deref(), query.to.as_deref())?;
     let limit = params::number("limit", query.limit.as_deref(), 1, MAX_TOP)?.unwrap_or(DEFAULT_TOP);
+    let location = params::location(query.location.as_deref())?;
     let by = query.by()?;
-    let top = state.figures.top_products(dates, by, limit).await?;
+    let top = state
+        .figures
+        .top_products(dates, location, by, limit)
+        .await?;
     Ok(HttpResponse::Ok().json(TopProductsBody {
         from: dates.from(),
         to: dates.to(),
+        location: location.map(|l| l.as_str().to_owned()),
         by: by.as_str().to_owned(),
         currency: state.currency.clone(),
         items: top.iter().map(TopProductBody::from).collect(),
