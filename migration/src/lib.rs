@@ -14,6 +14,7 @@ mod m20261124_000004_create_order_items;
 mod m20261125_000005_bound_amounts;
 mod m20261125_000006_create_api_keys;
 mod m20261126_000007_create_rollups;
+mod m20261126_000008_index_orders_by_date_and_sale;
 
 /// Applies and rolls back Zinc's migrations, in order.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_bound_amounts::Migration),
             Box::new(m20261125_000006_create_api_keys::Migration),
             Box::new(m20261126_000007_create_rollups::Migration),
+            Box::new(m20261126_000008_index_orders_by_date_and_sale::Migration),
         ]
     }
 }

@@ -223,10 +223,37 @@ const IMPORT_COLUMNS: &str = "id, file_name, sha256, mode, status, rows_total, r
     rows_rejected, sales_total, sales_rejected, orders_created, orders_updated, orders_unchanged, \
     products_created, products_updated, problems_total, started_at, finished_at, requested_by";
 
-const ORDER_COLUMNS: &str = "o.id, o.sale_id, o.client_id, o.date, o.location, o.payment_method, \
-    o.batch_number, o.sales_notes, o.notes, o.subtotal, o.discount_percentage, o.discount_amount, \
-    o.tax, o.total, o.amount_paid, o.import_id, o.created_at, o.updated_at, \
-    (SELECT count(*) FROM order_items i WHERE i.order_id = o.id) AS item_count";
+/// An order's own columns (alias `o`).
+macro_rules! order_fields {
+    () => {
+        "o.id, o.sale_id, o.client_id, o.date, o.location, o.payment_method, o.batch_number, \
+         o.sales_notes, o.notes, o.subtotal, o.discount_percentage, o.discount_amount, o.tax, \
+         o.total, o.amount_paid, o.import_id, o.created_at, o.updated_at"
+    };
+}
+
+/// An order with the number of its items, as lists show it.
+const ORDER_COLUMNS: &str = concat!(
+    order_fields!(),
+    ", (SELECT count(*) FROM order_items i WHERE i.order_id = o.id) AS item_count"
+);
+
+/// An order with one of its items (aliases `i` and its product `p`) per row, or one row of
+/// NULL items when it has none; the item columns are prefixed `item_`.
+const ORDER_WITH_ITEMS: &str = concat!(
+    "SELECT ",
+    order_fields!(),
+    ", count(i.position) OVER () AS item_count, \
+     i.position AS item_position, i.product_id AS item_product_id, \
+     p.name AS item_product_name, i.quantity AS item_quantity, i.unit_price AS item_unit_price, \
+     i.subtotal AS item_subtotal, i.discount_percentage AS item_discount_percentage, \
+     i.discount_amount AS item_discount_amount, i.tax AS item_tax, i.total AS item_total, \
+     i.amount_paid AS item_amount_paid, i.payment_method AS item_payment_method, \
+     i.batch_number AS item_batch_number, i.sales_notes AS item_sales_notes, \
+     i.notes AS item_notes, i.color AS item_color, i.size AS item_size \
+     FROM orders o LEFT JOIN order_items i ON i.order_id = o.id \
+     LEFT JOIN products p ON p.id = i.product_id"
+);
 
 #[async_trait]
 impl ImportHistory for PostgresQueries {
@@ -295,27 +322,23 @@ impl OrderBook for PostgresQueries {
 
     #[instrument(skip(self), fields(id = id.get()))]
     async fn find_order(&self, id: OrderId) -> Result<Option<OrderWithItems>, StoreError> {
-        let mut query = Query::new(&format!("SELECT {ORDER_COLUMNS} FROM orders o"));
+        // One statement: every statement costs a round trip, and the pool another one when it
+        // takes the connection back.
+        let mut query = Query::new(ORDER_WITH_ITEMS);
         let p = query.bind(id.get());
-        query.push(&format!(" WHERE o.id = {p}"));
-        let Some(row) = self.one(query).await? else {
+        query.push(&format!(" WHERE o.id = {p} ORDER BY i.position"));
+        let rows = self.all(query).await?;
+        let Some(first) = rows.first() else {
             return Ok(None);
         };
-        let order = order(&row)?;
-        let mut query = Query::new(
-            "SELECT i.position, i.product_id, p.name AS product_name, i.quantity, i.unit_price, \
-               i.subtotal, i.discount_percentage, i.discount_amount, i.tax, i.total, \
-               i.amount_paid, i.payment_method, i.batch_number, i.sales_notes, i.notes, \
-               i.color, i.size \
-             FROM order_items i JOIN products p ON p.id = i.product_id",
-        );
-        let p = query.bind(id.get());
-        query.push(&format!(" WHERE i.order_id = {p} ORDER BY i.position"));
-        let items = self
-            .all(query)
-            .await?
+        let order = order(first)?;
+        let items = rows
             .iter()
-            .map(order_item)
+            .filter_map(|row| match get::<Option<i32>>(row, "item_position") {
+                Ok(Some(_)) => Some(order_item(row)),
+                Ok(None) => None,
+                Err(error) => Some(Err(error)),
+            })
             .collect::<Result<_, _>>()?;
         Ok(Some(OrderWithItems { order, items }))
     }
@@ -411,6 +434,15 @@ impl SalesFigures for PostgresQueries {
         for other in parts {
             sold.union(UnionType::All, other);
         }
+        // Summed per product first, so that only one row per product meets the names.
+        let mut per_product = Sql::select();
+        per_product
+            .column(("s", "product_id"))
+            .expr_as(Expr::cust("sum(s.quantity)::bigint"), "quantity")
+            .expr_as(Expr::cust("sum(s.revenue)"), "revenue")
+            .expr_as(Expr::cust("sum(s.orders)::bigint"), "order_count")
+            .from_subquery(sold, "s")
+            .group_by_col(("s", "product_id"));
         let rank = match by {
             RankBy::Revenue => ["revenue", "quantity"],
             RankBy::Quantity => ["quantity", "revenue"],
@@ -418,19 +450,16 @@ impl SalesFigures for PostgresQueries {
         let mut select = Sql::select();
         select
             .columns([("p", "id"), ("p", "name")])
-            .expr_as(Expr::cust("sum(s.quantity)::bigint"), "quantity")
-            .expr_as(Expr::cust("sum(s.revenue)"), "revenue")
-            .expr_as(Expr::cust("sum(s.orders)::bigint"), "order_count")
-            .from_subquery(sold, "s")
+            .columns([("t", "quantity"), ("t", "revenue"), ("t", "order_count")])
+            .from_subquery(per_product, "t")
             .join_as(
                 JoinType::InnerJoin,
                 "products",
                 "p",
-                Expr::col(("p", "id")).equals(("s", "product_id")),
+                Expr::col(("p", "id")).equals(("t", "product_id")),
             )
-            .group_by_columns([("p", "id"), ("p", "name")])
-            .order_by_expr(Expr::cust(rank[0]), SortOrder::Desc)
-            .order_by_expr(Expr::cust(rank[1]), SortOrder::Desc)
+            .order_by(("t", rank[0]), SortOrder::Desc)
+            .order_by(("t", rank[1]), SortOrder::Desc)
             .order_by(("p", "name"), SortOrder::Asc)
             .limit(u64::from(limit));
         self.all(built(&select))
@@ -523,16 +552,15 @@ fn product(row: &QueryResult) -> Result<Product, StoreError> {
     })
 }
 
-fn batch(row: &QueryResult) -> Result<Option<BatchNumber>, StoreError> {
-    get::<Option<i64>>(row, "batch_number")?
+fn batch(row: &QueryResult, column: &str) -> Result<Option<BatchNumber>, StoreError> {
+    get::<Option<i64>>(row, column)?
         .map(BatchNumber::new)
         .transpose()
-        .map_err(|e| inconsistent("batch_number", e))
+        .map_err(|e| inconsistent(column, e))
 }
 
-fn discount(row: &QueryResult) -> Result<DiscountPercent, StoreError> {
-    DiscountPercent::new(get(row, "discount_percentage")?)
-        .map_err(|e| inconsistent("discount_percentage", e))
+fn discount(row: &QueryResult, column: &str) -> Result<DiscountPercent, StoreError> {
+    DiscountPercent::new(get(row, column)?).map_err(|e| inconsistent(column, e))
 }
 
 fn order(row: &QueryResult) -> Result<Order, StoreError> {
@@ -545,11 +573,11 @@ fn order(row: &QueryResult) -> Result<Order, StoreError> {
         location: Location::parse(&get::<String>(row, "location")?)
             .map_err(|e| inconsistent("location", e))?,
         payment_method: get(row, "payment_method")?,
-        batch_number: batch(row)?,
+        batch_number: batch(row, "batch_number")?,
         sales_notes: get(row, "sales_notes")?,
         notes: get(row, "notes")?,
         subtotal: money(row, "subtotal")?,
-        discount_percentage: discount(row)?,
+        discount_percentage: discount(row, "discount_percentage")?,
         discount_amount: money(row, "discount_amount")?,
         tax: money(row, "tax")?,
         total: money(row, "total")?,
@@ -561,26 +589,30 @@ fn order(row: &QueryResult) -> Result<Order, StoreError> {
     })
 }
 
+/// An item of [`ORDER_WITH_ITEMS`] (its columns prefixed `item_`).
 fn order_item(row: &QueryResult) -> Result<OrderItem, StoreError> {
+    let item = |column: &str| format!("item_{column}");
+    let money = |column: &str| money(row, &item(column));
     Ok(OrderItem {
-        position: get::<i32>(row, "position")? as u32,
-        product_id: ProductId::new(get(row, "product_id")?),
-        product_name: name(row, "product_name")?,
-        quantity: Quantity::new(get(row, "quantity")?).map_err(|e| inconsistent("quantity", e))?,
-        unit_price: UnitPrice::new(get(row, "unit_price")?)
-            .map_err(|e| inconsistent("unit_price", e))?,
-        subtotal: money(row, "subtotal")?,
-        discount_percentage: discount(row)?,
-        discount_amount: money(row, "discount_amount")?,
-        tax: money(row, "tax")?,
-        total: money(row, "total")?,
-        amount_paid: money(row, "amount_paid")?,
-        payment_method: get(row, "payment_method")?,
-        batch_number: batch(row)?,
-        sales_notes: get(row, "sales_notes")?,
-        notes: get(row, "notes")?,
-        color: get(row, "color")?,
-        size: get(row, "size")?,
+        position: get::<i32>(row, &item("position"))? as u32,
+        product_id: ProductId::new(get(row, &item("product_id"))?),
+        product_name: name(row, &item("product_name"))?,
+        quantity: Quantity::new(get(row, &item("quantity"))?)
+            .map_err(|e| inconsistent(&item("quantity"), e))?,
+        unit_price: UnitPrice::new(get(row, &item("unit_price"))?)
+            .map_err(|e| inconsistent(&item("unit_price"), e))?,
+        subtotal: money("subtotal")?,
+        discount_percentage: discount(row, &item("discount_percentage"))?,
+        discount_amount: money("discount_amount")?,
+        tax: money("tax")?,
+        total: money("total")?,
+        amount_paid: money("amount_paid")?,
+        payment_method: get(row, &item("payment_method"))?,
+        batch_number: batch(row, &item("batch_number"))?,
+        sales_notes: get(row, &item("sales_notes"))?,
+        notes: get(row, &item("notes"))?,
+        color: get(row, &item("color"))?,
+        size: get(row, &item("size"))?,
     })
 }
 
