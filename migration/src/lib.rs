@@ -15,6 +15,8 @@ mod m20261125_000005_bound_amounts;
 mod m20261125_000006_create_api_keys;
 mod m20261126_000007_create_sales_data_version;
 mod m20261126_000008_list_replaced_sales;
+mod m20261126_000009_create_rollups;
+mod m20261126_000010_index_orders_by_date_and_sale;
 
 /// Applies and rolls back Zinc's migrations, in order.
 pub struct Migrator;
@@ -31,6 +33,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_create_api_keys::Migration),
             Box::new(m20261126_000007_create_sales_data_version::Migration),
             Box::new(m20261126_000008_list_replaced_sales::Migration),
+            Box::new(m20261126_000009_create_rollups::Migration),
+            Box::new(m20261126_000010_index_orders_by_date_and_sale::Migration),
         ]
     }
 }

@@ -75,6 +75,17 @@ pub enum Command {
         #[command(subcommand)]
         action: KeysAction,
     },
+    /// Check or rebuild the rollups: the daily and monthly sums that revenue and best-seller
+    /// figures are read from. Every import keeps them up to date; these are for operators.
+    ///
+    /// Exit codes: 0 done (verify: the rollups match the orders), 1 verify found differences
+    /// (each listed), 3 could not run.
+    #[command(after_help = ROLLUPS_HELP)]
+    Rollups {
+        /// What to do with the rollups.
+        #[command(subcommand)]
+        action: RollupsAction,
+    },
 }
 
 /// Where every command finds its database (said once, in each command's help).
@@ -99,6 +110,8 @@ const MIGRATE_HELP: &str =
 const KEYS_HELP: &str = database_help!(
     "DATABASE_URL=postgres://zinc:secret@db:5432/zinc zinc keys create finance-uploads --scope write"
 );
+const ROLLUPS_HELP: &str =
+    database_help!("DATABASE_URL=postgres://zinc:secret@db:5432/zinc zinc rollups verify");
 
 /// What a key may do.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -161,4 +174,19 @@ pub enum MigrateAction {
     Status,
     /// Drop every table and apply all migrations from scratch (destroys all data).
     Fresh,
+}
+
+/// Rollup actions.
+#[derive(Debug, Subcommand)]
+pub enum RollupsAction {
+    /// Recompute the rollups from the orders and list where the stored ones differ (nothing is
+    /// written). Exit code 1 when they differ.
+    Verify {
+        /// The most differences listed (all are counted).
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        max: u32,
+    },
+    /// Recompute every rollup from the orders and replace them, in one transaction (it waits
+    /// for running imports to finish writing).
+    Rebuild,
 }

@@ -247,8 +247,8 @@ async fn the_documented_defaults_are_the_ones_applied() {
         .figures
         .expect_top_products()
         // `by` says its default in words (revenue).
-        .withf(move |_, by, limit| *by == RankBy::Revenue && u64::from(*limit) == top_limit)
-        .returning(|_, _, _| Ok(vec![]));
+        .withf(move |_, _, by, limit| *by == RankBy::Revenue && u64::from(*limit) == top_limit)
+        .returning(|_, _, _, _| Ok(vec![]));
     let lists = ["/api/v1/orders", "/api/v1/products", "/api/v1/imports"];
     let pages: Vec<(u64, u64)> = lists
         .iter()

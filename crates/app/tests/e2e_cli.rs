@@ -360,9 +360,50 @@ async fn a_partial_skip_invalid_import_exits_4_and_never_says_no_changes() {
     );
 }
 
+#[tokio::test]
+async fn rollups_verify_finds_a_corrupted_row_and_rebuild_mends_it() {
+    let database = TestDatabase::empty().await;
+    let real = real_export_path();
+    assert!(
+        ZINC.run(database.url(), &["import", real.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let verify = ZINC.run(database.url(), &["rollups", "verify"]);
+    assert_eq!(verify.status.code(), Some(0), "{verify:?}");
+    assert_eq!(stdout(&verify), "The rollups match the orders.\n");
+
+    database
+        .connection()
+        .execute_unprepared(
+            "UPDATE sales_by_day SET revenue = revenue + 1 \
+             WHERE date = '2025-03-01' AND location = 'Golf - experience'",
+        )
+        .await
+        .unwrap();
+    let verify = ZINC.run(database.url(), &["rollups", "verify"]);
+    assert_eq!(verify.status.code(), Some(1), "{verify:?}");
+    let text = stdout(&verify);
+    assert!(
+        text.starts_with("The rollups differ from the orders in 1 place(s):\n  daily sales 2025-03-01 Golf - experience: stored revenue "),
+        "{text}"
+    );
+    assert!(text.contains("Run `zinc rollups rebuild`"), "{text}");
+
+    let rebuild = ZINC.run(database.url(), &["rollups", "rebuild"]);
+    assert_eq!(rebuild.status.code(), Some(0), "{rebuild:?}");
+    assert!(
+        stdout(&rebuild).starts_with("Rebuilt the rollups from the orders (daily sales: "),
+        "{}",
+        stdout(&rebuild)
+    );
+    let verify = ZINC.run(database.url(), &["rollups", "verify"]);
+    assert_eq!(verify.status.code(), Some(0), "{verify:?}");
+}
+
 #[test]
 fn each_commands_help_names_database_url_and_shows_an_example() {
-    for command in ["import", "serve", "migrate", "keys"] {
+    for command in ["import", "serve", "migrate", "keys", "rollups"] {
         let output = ZINC.run("postgres://localhost/zinc", &[command, "--help"]);
         let text = stdout(&output);
         assert!(text.contains("DATABASE_URL"), "{command}: {text}");

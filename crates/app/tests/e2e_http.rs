@@ -394,6 +394,58 @@ async fn serve_with_import_starts_with_the_real_export_loaded() {
     assert_eq!(down.status.code(), Some(3), "{down:?}");
 }
 
+#[tokio::test]
+async fn the_real_export_reads_back_through_the_api_in_its_exact_figures() {
+    let database = TestDatabase::empty().await;
+    let sample = real_export_path();
+    let server = ZINC.serve(database.url(), &["--import", sample.to_str().unwrap()], &[]);
+    let client = Client::new();
+    let products = get(&client, &server, "/api/v1/products?limit=1").await;
+    assert_eq!(products["total"], 80);
+    let revenue = get(&client, &server, "/api/v1/metrics/revenue").await;
+    assert_eq!(revenue["total_revenue"], "64509.982", "{revenue}");
+    assert_eq!(revenue["order_count"], 1_408);
+
+    // Every order, page by page, with its items counted.
+    let (mut orders, mut items, mut offset) = (0, 0, 0);
+    loop {
+        let page = get(
+            &client,
+            &server,
+            &format!("/api/v1/orders?limit=500&offset={offset}"),
+        )
+        .await;
+        assert_eq!(page["total"], 1_408);
+        for order in page["items"].as_array().unwrap() {
+            orders += 1;
+            items += order["item_count"].as_u64().unwrap();
+        }
+        if page["has_more"] == false {
+            break;
+        }
+        offset += 500;
+    }
+    assert_eq!((orders, items), (1_408, 1_661));
+
+    // The best sellers of each location are every product sold there, adding up to the whole.
+    let mut sold = Decimal::ZERO;
+    for location in ["Online%20Store", "Golf%20-%20experience"] {
+        let top = get(
+            &client,
+            &server,
+            &format!("/api/v1/metrics/products/top?limit=100&location={location}"),
+        )
+        .await;
+        sold += top["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| dec(&item["revenue"]))
+            .sum::<Decimal>();
+    }
+    assert_eq!(sold.to_string(), "64509.982");
+}
+
 /// Opens a raw connection and starts an upload of `declared` bytes, sending only a few.
 async fn start_slow_upload(server: &Server, declared: usize) -> tokio::net::TcpStream {
     use tokio::io::AsyncWriteExt;

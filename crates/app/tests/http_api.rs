@@ -13,7 +13,9 @@ use serde_json::Value;
 use support::{Ports, day, get, send, unavailable};
 use zinc_app::http;
 use zinc_application::{Gatekeeper, OpenAccess};
-use zinc_domain::{DailyRevenue, Location, RevenueTotals};
+use zinc_domain::{
+    DailyRevenue, Location, ProductId, ProductName, ProductSales, RankBy, RevenueTotals,
+};
 use zinc_ports::{ConnectionStats, MockApiKeys, StoreError};
 
 #[actix_web::test]
@@ -128,6 +130,47 @@ async fn revenue_passes_the_filters_and_rounds_the_average_half_away_from_zero()
             "from": "2025-03-01", "to": "2025-03-31", "location": "Online Store",
             "currency": "USD", "total_revenue": "0.05", "order_count": 2,
             "average_order_value": "0.03"
+        })
+    );
+}
+
+#[actix_web::test]
+async fn best_sellers_pass_the_location_and_say_which_it_was() {
+    let mut ports = Ports::default();
+    ports
+        .figures
+        .expect_top_products()
+        .withf(|dates, location, by, limit| {
+            dates.from() == Some(day("2025-03-01"))
+                && dates.to().is_none()
+                && *location == Some(Location::GolfExperience)
+                && *by == RankBy::Quantity
+                && *limit == 3
+        })
+        .returning(|_, _, _, _| {
+            Ok(vec![ProductSales {
+                product_id: ProductId::new(7),
+                name: ProductName::parse("Club set rental").unwrap(),
+                quantity: 2,
+                revenue: "43.600".parse().unwrap(),
+                order_count: 2,
+            }])
+        });
+    let (status, _, body) = get(
+        ports,
+        "/api/v1/metrics/products/top?from=2025-03-01&location=Golf%20-%20experience&by=quantity&limit=3",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body,
+        serde_json::json!({
+            "from": "2025-03-01", "to": null, "location": "Golf - experience",
+            "by": "quantity", "currency": "USD",
+            "items": [{
+                "product_id": 7, "name": "Club set rental", "quantity": 2,
+                "revenue": "43.600", "order_count": 2
+            }]
         })
     );
 }
@@ -944,6 +987,7 @@ async fn the_openapi_document_states_the_values_the_handlers_accept() {
         "/api/v1/orders",
         "/api/v1/metrics/revenue",
         "/api/v1/metrics/revenue/daily",
+        "/api/v1/metrics/products/top",
     ] {
         let location = parameter_schema(&doc, path, "get", "location");
         assert_eq!(location["enum"], serde_json::json!(locations), "{path}");

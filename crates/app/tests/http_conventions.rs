@@ -362,7 +362,7 @@ async fn every_data_route_has_validators_and_the_others_have_none() {
     ports
         .figures
         .expect_top_products()
-        .returning(|_, _, _| Ok(vec![]));
+        .returning(|_, _, _, _| Ok(vec![]));
     ports.history.expect_list_imports().returning(|page| {
         Ok(Paged {
             items: vec![],

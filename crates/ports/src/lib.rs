@@ -11,7 +11,8 @@
 #![warn(missing_docs)]
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
 use thiserror::Error;
 use zinc_domain::{
     ApiKey, DailyRevenue, DateBounds, DateRange, ImportId, ImportMode, ImportReport, KeyDigest,
@@ -231,10 +232,12 @@ pub trait SalesFigures: Send + Sync {
         location: Option<Location>,
     ) -> Result<Vec<DailyRevenue>, StoreError>;
 
-    /// The `limit` best-selling products over `dates`, best first (ties by name).
+    /// The `limit` best-selling products over `dates`, at `location` if given, best first
+    /// (ties by name).
     async fn top_products(
         &self,
         dates: DateBounds,
+        location: Option<Location>,
         by: RankBy,
         limit: u32,
     ) -> Result<Vec<ProductSales>, StoreError>;
@@ -266,6 +269,92 @@ pub trait DataVersions: Send + Sync {
     /// become visible (not before, not after), and never with a rejected one; a version once
     /// replaced never comes back (not even in a database restored from a backup).
     async fn current_version(&self) -> Result<DataVersion, StoreError>;
+}
+
+/// The running sums [`SalesFigures`] reads instead of every order: kept by each import, in
+/// its own unit of work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Rollup {
+    /// Revenue and orders per sale date and location.
+    DailySales,
+    /// Units, revenue and orders per sale date, location and product.
+    DailyProductSales,
+    /// The same per month.
+    MonthlyProductSales,
+}
+
+impl Rollup {
+    /// Every rollup, each before those summed from it.
+    pub const ALL: [Rollup; 3] = [
+        Rollup::DailySales,
+        Rollup::DailyProductSales,
+        Rollup::MonthlyProductSales,
+    ];
+
+    /// Its name in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rollup::DailySales => "daily sales",
+            Rollup::DailyProductSales => "daily product sales",
+            Rollup::MonthlyProductSales => "monthly product sales",
+        }
+    }
+}
+
+impl std::fmt::Display for Rollup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One row of a rollup, as stored or as recomputed from the orders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RollupFigures {
+    /// Sum of order (or, per product, item) totals, at the scale the sum has.
+    pub revenue: Decimal,
+    /// Orders counted.
+    pub orders: u64,
+    /// Units, refunds subtracted (per product only).
+    pub quantity: Option<i64>,
+}
+
+/// Where a stored rollup differs from a recomputation over the orders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RollupDrift {
+    /// The rollup.
+    pub rollup: Rollup,
+    /// The day (the first of the month for a monthly rollup).
+    pub date: NaiveDate,
+    /// The location.
+    pub location: Location,
+    /// The product, for rollups per product.
+    pub product_id: Option<ProductId>,
+    /// The row stored, if any.
+    pub stored: Option<RollupFigures>,
+    /// The row the orders give, if any.
+    pub expected: Option<RollupFigures>,
+}
+
+/// What a verification found: at most the differences asked for, and how many there are.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RollupDrifts {
+    /// The first differences, by rollup, date, location and product.
+    pub listed: Vec<RollupDrift>,
+    /// How many differences there are in all.
+    pub total: u64,
+}
+
+/// Upkeep of the rollups, for operators: imports keep them up to date by themselves.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait RollupUpkeep: Send + Sync {
+    /// Recomputes every rollup from the stored orders (one consistent snapshot, nothing
+    /// written) and lists where the stored rollups differ, at most `max` of them.
+    async fn verify_rollups(&self, max: u32) -> Result<RollupDrifts, StoreError>;
+
+    /// Replaces every rollup by its recomputation, in one unit of work that waits for running
+    /// imports to write first; returns how many rows each rollup now holds.
+    async fn rebuild_rollups(&self) -> Result<Vec<(Rollup, u64)>, StoreError>;
 }
 
 /// A key to store: its name, scope and digest (never the secret).

@@ -66,6 +66,10 @@ impl PoolSettings {
     }
 }
 
+/// A pooled connection idle this long is pinged before it is handed out; a busy one is not
+/// (pinging on every checkout doubled the round trips of a lookup).
+const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(10);
+
 /// Opens a connection pool to `url`.
 pub async fn connect(url: &str, settings: &PoolSettings) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
@@ -73,6 +77,7 @@ pub async fn connect(url: &str, settings: &PoolSettings) -> Result<DatabaseConne
         .max_connections(settings.max_connections)
         .acquire_timeout(settings.acquire_timeout)
         .connect_timeout(settings.acquire_timeout)
+        .test_before_acquire_if_idle_for(PING_WHEN_IDLE_FOR)
         .sqlx_logging(false);
     let session = settings.session_options();
     options.map_sqlx_postgres_opts(move |pg| pg.options(session.clone()));

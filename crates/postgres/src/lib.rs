@@ -2,8 +2,10 @@
 //!
 //! The PostgreSQL adapter for Zinc's ports, on sea-orm: [`PostgresLedger`] implements
 //! `zinc_ports::SalesLedger` (imports), [`PostgresQueries`] the read-side ports (history,
-//! products, orders, revenue, health), [`PostgresApiKeys`] the API keys, and [`database`] connects, creates a missing database and applies
-//! migrations. sea-orm types stay inside this crate; callers see domain and port types only.
+//! products, orders, revenue, health), [`PostgresRollups`] the upkeep of the rollups the
+//! revenue figures read, [`PostgresApiKeys`] the API keys, and [`database`] connects, creates
+//! a missing database and applies migrations. sea-orm types stay inside this crate; callers
+//! see domain and port types only.
 #![warn(missing_docs)]
 
 mod api_keys;
@@ -11,8 +13,10 @@ pub mod database;
 mod error;
 mod ledger;
 mod queries;
+mod rollups;
 
 pub use api_keys::PostgresApiKeys;
 pub use error::store_error;
 pub use ledger::PostgresLedger;
 pub use queries::PostgresQueries;
+pub use rollups::PostgresRollups;

@@ -9,6 +9,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
+use sea_orm::sea_query::{
+    Expr, ExprTrait, JoinType, Order as SortOrder, Query as Sql, SelectStatement, UnionType,
+};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement, Value};
 use serde::Deserialize;
 use zinc_domain::{
@@ -28,6 +31,7 @@ use tracing::instrument;
 
 use crate::database::PoolSettings;
 use crate::error::{UNDEFINED_TABLE, sqlstate, store_error, within};
+use crate::rollups;
 
 /// Reads what the imports stored. Cheap to clone (the pool is shared).
 #[derive(Debug, Clone)]
@@ -52,33 +56,28 @@ impl PostgresQueries {
         self
     }
 
-    async fn all(&self, query: Query) -> Result<Vec<QueryResult>, StoreError> {
+    async fn all(&self, query: impl Into<Statement>) -> Result<Vec<QueryResult>, StoreError> {
+        let statement = query.into();
         within(self.reply_timeout, async {
-            self.db
-                .query_all_raw(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    query.sql,
-                    query.values,
-                ))
-                .await
-                .map_err(store_error)
+            self.db.query_all_raw(statement).await.map_err(store_error)
         })
         .await
     }
 
-    async fn one(&self, query: Query) -> Result<Option<QueryResult>, StoreError> {
+    async fn one(&self, query: impl Into<Statement>) -> Result<Option<QueryResult>, StoreError> {
         Ok(self.all(query).await?.into_iter().next())
     }
 
     /// One page of `items` (decoded row by row) with the size of the whole list from `count`.
     async fn paged<T>(
         &self,
-        count: Query,
-        mut items: Query,
+        count: impl Into<Statement>,
+        items: Query,
         page: Page,
         decode: fn(&QueryResult) -> Result<T, StoreError>,
     ) -> Result<Paged<T>, StoreError> {
         let total = self.count(count).await?;
+        let mut items = items;
         items.limit_to(page);
         let items = self
             .all(items)
@@ -89,12 +88,56 @@ impl PostgresQueries {
         Ok(Paged { items, total, page })
     }
 
-    async fn count(&self, query: Query) -> Result<u64, StoreError> {
+    async fn count(&self, query: impl Into<Statement>) -> Result<u64, StoreError> {
         let row = self
             .one(query)
             .await?
             .ok_or_else(|| StoreError::Inconsistent("a count returned no row".into()))?;
         Ok(get::<i64>(&row, "n")? as u64)
+    }
+}
+
+impl From<Query> for Statement {
+    fn from(query: Query) -> Self {
+        Statement::from_sql_and_values(DbBackend::Postgres, query.sql, query.values)
+    }
+}
+
+/// A statement assembled with sea-query.
+fn built(select: &SelectStatement) -> Statement {
+    DbBackend::Postgres.build(select)
+}
+
+/// Rows of a rollup (alias `r`, its day column `day`) from `from` to `to` (both included, each
+/// end open when `None`) and at `location`.
+fn rollup_rows(
+    select: &mut SelectStatement,
+    day: &'static str,
+    (from, to): (Option<NaiveDate>, Option<NaiveDate>),
+    location: Option<Location>,
+) {
+    select
+        .and_where_option(from.map(|from| Expr::col(("r", day)).gte(from)))
+        .and_where_option(to.map(|to| Expr::col(("r", day)).lte(to)))
+        .and_where_option(location.map(|l| Expr::col(("r", "location")).eq(l.as_str())));
+}
+
+fn bounds(dates: DateBounds) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    (dates.from(), dates.to())
+}
+
+/// The total of orders matching `filter`: the daily rollup has it when only dates and location
+/// filter, so that the first page of a million orders does not count them.
+fn order_total(filter: &OrderFilter) -> Statement {
+    if filter.client_id.is_none() && filter.sale_id.is_none() {
+        let mut select = Sql::select();
+        select
+            .expr_as(Expr::cust("COALESCE(sum(r.orders), 0)::bigint"), "n")
+            .from_as("sales_by_day", "r");
+        rollup_rows(&mut select, "date", bounds(filter.dates), filter.location);
+        built(&select)
+    } else {
+        filtered_orders("SELECT count(*) AS n", filter).into()
     }
 }
 
@@ -182,10 +225,37 @@ const IMPORT_COLUMNS: &str = "id, file_name, sha256, mode, status, rows_total, r
     products_created, products_updated, problems_total, started_at, finished_at, requested_by, \
     replaced_sales";
 
-const ORDER_COLUMNS: &str = "o.id, o.sale_id, o.client_id, o.date, o.location, o.payment_method, \
-    o.batch_number, o.sales_notes, o.notes, o.subtotal, o.discount_percentage, o.discount_amount, \
-    o.tax, o.total, o.amount_paid, o.import_id, o.created_at, o.updated_at, \
-    (SELECT count(*) FROM order_items i WHERE i.order_id = o.id) AS item_count";
+/// An order's own columns (alias `o`).
+macro_rules! order_fields {
+    () => {
+        "o.id, o.sale_id, o.client_id, o.date, o.location, o.payment_method, o.batch_number, \
+         o.sales_notes, o.notes, o.subtotal, o.discount_percentage, o.discount_amount, o.tax, \
+         o.total, o.amount_paid, o.import_id, o.created_at, o.updated_at"
+    };
+}
+
+/// An order with the number of its items, as lists show it.
+const ORDER_COLUMNS: &str = concat!(
+    order_fields!(),
+    ", (SELECT count(*) FROM order_items i WHERE i.order_id = o.id) AS item_count"
+);
+
+/// An order with one of its items (aliases `i` and its product `p`) per row, or one row of
+/// NULL items when it has none; the item columns are prefixed `item_`.
+const ORDER_WITH_ITEMS: &str = concat!(
+    "SELECT ",
+    order_fields!(),
+    ", count(i.position) OVER () AS item_count, \
+     i.position AS item_position, i.product_id AS item_product_id, \
+     p.name AS item_product_name, i.quantity AS item_quantity, i.unit_price AS item_unit_price, \
+     i.subtotal AS item_subtotal, i.discount_percentage AS item_discount_percentage, \
+     i.discount_amount AS item_discount_amount, i.tax AS item_tax, i.total AS item_total, \
+     i.amount_paid AS item_amount_paid, i.payment_method AS item_payment_method, \
+     i.batch_number AS item_batch_number, i.sales_notes AS item_sales_notes, \
+     i.notes AS item_notes, i.color AS item_color, i.size AS item_size \
+     FROM orders o LEFT JOIN order_items i ON i.order_id = o.id \
+     LEFT JOIN products p ON p.id = i.product_id"
+);
 
 #[async_trait]
 impl ImportHistory for PostgresQueries {
@@ -247,35 +317,30 @@ impl OrderBook for PostgresQueries {
         filter: &OrderFilter,
         page: Page,
     ) -> Result<Paged<Order>, StoreError> {
-        let count = filtered_orders("SELECT count(*) AS n", filter);
         let mut items = filtered_orders(&format!("SELECT {ORDER_COLUMNS}"), filter);
         items.push(" ORDER BY o.date DESC, o.sale_id DESC");
-        self.paged(count, items, page, order).await
+        self.paged(order_total(filter), items, page, order).await
     }
 
     #[instrument(skip(self), fields(id = id.get()))]
     async fn find_order(&self, id: OrderId) -> Result<Option<OrderWithItems>, StoreError> {
-        let mut query = Query::new(&format!("SELECT {ORDER_COLUMNS} FROM orders o"));
+        // One statement: every statement costs a round trip, and the pool another one when it
+        // takes the connection back.
+        let mut query = Query::new(ORDER_WITH_ITEMS);
         let p = query.bind(id.get());
-        query.push(&format!(" WHERE o.id = {p}"));
-        let Some(row) = self.one(query).await? else {
+        query.push(&format!(" WHERE o.id = {p} ORDER BY i.position"));
+        let rows = self.all(query).await?;
+        let Some(first) = rows.first() else {
             return Ok(None);
         };
-        let order = order(&row)?;
-        let mut query = Query::new(
-            "SELECT i.position, i.product_id, p.name AS product_name, i.quantity, i.unit_price, \
-               i.subtotal, i.discount_percentage, i.discount_amount, i.tax, i.total, \
-               i.amount_paid, i.payment_method, i.batch_number, i.sales_notes, i.notes, \
-               i.color, i.size \
-             FROM order_items i JOIN products p ON p.id = i.product_id",
-        );
-        let p = query.bind(id.get());
-        query.push(&format!(" WHERE i.order_id = {p} ORDER BY i.position"));
-        let items = self
-            .all(query)
-            .await?
+        let order = order(first)?;
+        let items = rows
             .iter()
-            .map(order_item)
+            .filter_map(|row| match get::<Option<i32>>(row, "item_position") {
+                Ok(Some(_)) => Some(order_item(row)),
+                Ok(None) => None,
+                Err(error) => Some(Err(error)),
+            })
             .collect::<Result<_, _>>()?;
         Ok(Some(OrderWithItems { order, items }))
     }
@@ -289,12 +354,17 @@ impl SalesFigures for PostgresQueries {
         dates: DateBounds,
         location: Option<Location>,
     ) -> Result<RevenueTotals, StoreError> {
-        let mut query =
-            Query::new("SELECT COALESCE(sum(o.total), 0) AS revenue, count(*) AS order_count");
-        query.push(" FROM orders o WHERE TRUE");
-        order_conditions(&mut query, dates, location);
+        let mut select = Sql::select();
+        select
+            .expr_as(Expr::cust("COALESCE(sum(r.revenue), 0)"), "revenue")
+            .expr_as(
+                Expr::cust("COALESCE(sum(r.orders), 0)::bigint"),
+                "order_count",
+            )
+            .from_as("sales_by_day", "r");
+        rollup_rows(&mut select, "date", bounds(dates), location);
         let row = self
-            .one(query)
+            .one(built(&select))
             .await?
             .ok_or_else(|| StoreError::Inconsistent("a sum returned no row".into()))?;
         totals(&row)
@@ -306,12 +376,16 @@ impl SalesFigures for PostgresQueries {
         range: DateRange,
         location: Option<Location>,
     ) -> Result<Vec<DailyRevenue>, StoreError> {
-        let mut query =
-            Query::new("SELECT o.date, sum(o.total) AS revenue, count(*) AS order_count");
-        query.push(" FROM orders o WHERE TRUE");
-        order_conditions(&mut query, range.into(), location);
-        query.push(" GROUP BY o.date ORDER BY o.date");
-        self.all(query)
+        let mut select = Sql::select();
+        select
+            .column(("r", "date"))
+            .expr_as(Expr::cust("sum(r.revenue)"), "revenue")
+            .expr_as(Expr::cust("sum(r.orders)::bigint"), "order_count")
+            .from_as("sales_by_day", "r")
+            .group_by_col(("r", "date"))
+            .order_by(("r", "date"), SortOrder::Asc);
+        rollup_rows(&mut select, "date", bounds(range.into()), location);
+        self.all(built(&select))
             .await?
             .iter()
             .map(|row| {
@@ -327,24 +401,70 @@ impl SalesFigures for PostgresQueries {
     async fn top_products(
         &self,
         dates: DateBounds,
+        location: Option<Location>,
         by: RankBy,
         limit: u32,
     ) -> Result<Vec<ProductSales>, StoreError> {
-        let mut query = Query::new(
-            "SELECT p.id, p.name, sum(i.quantity)::bigint AS quantity, sum(i.total) AS revenue, \
-               count(DISTINCT i.order_id) AS order_count \
-             FROM order_items i JOIN orders o ON o.id = i.order_id \
-               JOIN products p ON p.id = i.product_id WHERE TRUE",
-        );
-        order_conditions(&mut query, dates, None);
-        let rank = match by {
-            RankBy::Revenue => "revenue DESC, quantity DESC",
-            RankBy::Quantity => "quantity DESC, revenue DESC",
+        // Whole months from the monthly rollup, the days around them from the daily one.
+        let split = rollups::split_by_month(dates);
+        let part = |table: &'static str, day: &'static str, from, to| {
+            let mut select = Sql::select();
+            select
+                .columns([
+                    ("r", "product_id"),
+                    ("r", "quantity"),
+                    ("r", "revenue"),
+                    ("r", "orders"),
+                ])
+                .from_as(table, "r");
+            rollup_rows(&mut select, day, (from, to), location);
+            select
         };
-        query.push(&format!(" GROUP BY p.id, p.name ORDER BY {rank}, p.name"));
-        let p = query.bind(i64::from(limit));
-        query.push(&format!(" LIMIT {p}"));
-        self.all(query)
+        let mut parts = split
+            .months
+            .map(|(first, last)| part("product_sales_by_month", "month", first, last))
+            .into_iter()
+            .chain(
+                split
+                    .days
+                    .iter()
+                    .map(|&(from, to)| part("product_sales_by_day", "date", Some(from), Some(to))),
+            );
+        let Some(mut sold) = parts.next() else {
+            return Ok(Vec::new());
+        };
+        for other in parts {
+            sold.union(UnionType::All, other);
+        }
+        // Summed per product first, so that only one row per product meets the names.
+        let mut per_product = Sql::select();
+        per_product
+            .column(("s", "product_id"))
+            .expr_as(Expr::cust("sum(s.quantity)::bigint"), "quantity")
+            .expr_as(Expr::cust("sum(s.revenue)"), "revenue")
+            .expr_as(Expr::cust("sum(s.orders)::bigint"), "order_count")
+            .from_subquery(sold, "s")
+            .group_by_col(("s", "product_id"));
+        let rank = match by {
+            RankBy::Revenue => ["revenue", "quantity"],
+            RankBy::Quantity => ["quantity", "revenue"],
+        };
+        let mut select = Sql::select();
+        select
+            .columns([("p", "id"), ("p", "name")])
+            .columns([("t", "quantity"), ("t", "revenue"), ("t", "order_count")])
+            .from_subquery(per_product, "t")
+            .join_as(
+                JoinType::InnerJoin,
+                "products",
+                "p",
+                Expr::col(("p", "id")).equals(("t", "product_id")),
+            )
+            .order_by(("t", rank[0]), SortOrder::Desc)
+            .order_by(("t", rank[1]), SortOrder::Desc)
+            .order_by(("p", "name"), SortOrder::Asc)
+            .limit(u64::from(limit));
+        self.all(built(&select))
             .await?
             .iter()
             .map(|row| {
@@ -384,7 +504,7 @@ impl StoreHealth for PostgresQueries {
         let idle = pool.num_idle() as u32;
         ConnectionStats {
             open,
-            idle: idle.min(open),
+            idle: std::cmp::min(idle, open),
             max: pool.options().get_max_connections(),
         }
     }
@@ -450,16 +570,15 @@ fn product(row: &QueryResult) -> Result<Product, StoreError> {
     })
 }
 
-fn batch(row: &QueryResult) -> Result<Option<BatchNumber>, StoreError> {
-    get::<Option<i64>>(row, "batch_number")?
+fn batch(row: &QueryResult, column: &str) -> Result<Option<BatchNumber>, StoreError> {
+    get::<Option<i64>>(row, column)?
         .map(BatchNumber::new)
         .transpose()
-        .map_err(|e| inconsistent("batch_number", e))
+        .map_err(|e| inconsistent(column, e))
 }
 
-fn discount(row: &QueryResult) -> Result<DiscountPercent, StoreError> {
-    DiscountPercent::new(get(row, "discount_percentage")?)
-        .map_err(|e| inconsistent("discount_percentage", e))
+fn discount(row: &QueryResult, column: &str) -> Result<DiscountPercent, StoreError> {
+    DiscountPercent::new(get(row, column)?).map_err(|e| inconsistent(column, e))
 }
 
 fn order(row: &QueryResult) -> Result<Order, StoreError> {
@@ -472,11 +591,11 @@ fn order(row: &QueryResult) -> Result<Order, StoreError> {
         location: Location::parse(&get::<String>(row, "location")?)
             .map_err(|e| inconsistent("location", e))?,
         payment_method: get(row, "payment_method")?,
-        batch_number: batch(row)?,
+        batch_number: batch(row, "batch_number")?,
         sales_notes: get(row, "sales_notes")?,
         notes: get(row, "notes")?,
         subtotal: money(row, "subtotal")?,
-        discount_percentage: discount(row)?,
+        discount_percentage: discount(row, "discount_percentage")?,
         discount_amount: money(row, "discount_amount")?,
         tax: money(row, "tax")?,
         total: money(row, "total")?,
@@ -488,26 +607,30 @@ fn order(row: &QueryResult) -> Result<Order, StoreError> {
     })
 }
 
+/// An item of [`ORDER_WITH_ITEMS`] (its columns prefixed `item_`).
 fn order_item(row: &QueryResult) -> Result<OrderItem, StoreError> {
+    let item = |column: &str| format!("item_{column}");
+    let money = |column: &str| money(row, &item(column));
     Ok(OrderItem {
-        position: get::<i32>(row, "position")? as u32,
-        product_id: ProductId::new(get(row, "product_id")?),
-        product_name: name(row, "product_name")?,
-        quantity: Quantity::new(get(row, "quantity")?).map_err(|e| inconsistent("quantity", e))?,
-        unit_price: UnitPrice::new(get(row, "unit_price")?)
-            .map_err(|e| inconsistent("unit_price", e))?,
-        subtotal: money(row, "subtotal")?,
-        discount_percentage: discount(row)?,
-        discount_amount: money(row, "discount_amount")?,
-        tax: money(row, "tax")?,
-        total: money(row, "total")?,
-        amount_paid: money(row, "amount_paid")?,
-        payment_method: get(row, "payment_method")?,
-        batch_number: batch(row)?,
-        sales_notes: get(row, "sales_notes")?,
-        notes: get(row, "notes")?,
-        color: get(row, "color")?,
-        size: get(row, "size")?,
+        position: get::<i32>(row, &item("position"))? as u32,
+        product_id: ProductId::new(get(row, &item("product_id"))?),
+        product_name: name(row, &item("product_name"))?,
+        quantity: Quantity::new(get(row, &item("quantity"))?)
+            .map_err(|e| inconsistent(&item("quantity"), e))?,
+        unit_price: UnitPrice::new(get(row, &item("unit_price"))?)
+            .map_err(|e| inconsistent(&item("unit_price"), e))?,
+        subtotal: money("subtotal")?,
+        discount_percentage: discount(row, &item("discount_percentage"))?,
+        discount_amount: money("discount_amount")?,
+        tax: money("tax")?,
+        total: money("total")?,
+        amount_paid: money("amount_paid")?,
+        payment_method: get(row, &item("payment_method"))?,
+        batch_number: batch(row, &item("batch_number"))?,
+        sales_notes: get(row, &item("sales_notes"))?,
+        notes: get(row, &item("notes"))?,
+        color: get(row, &item("color"))?,
+        size: get(row, &item("size"))?,
     })
 }
 

@@ -127,7 +127,7 @@ async fn daily_revenue_groups_orders_by_sale_date() {
 async fn best_sellers_rank_by_revenue_or_units_with_refunds_subtracted() {
     let (_database, queries) = loaded().await;
     let by_revenue = queries
-        .top_products(DateBounds::default(), RankBy::Revenue, 10)
+        .top_products(DateBounds::default(), None, RankBy::Revenue, 10)
         .await
         .unwrap();
     let names: Vec<_> = by_revenue.iter().map(|p| p.name.as_str()).collect();
@@ -142,7 +142,7 @@ async fn best_sellers_rank_by_revenue_or_units_with_refunds_subtracted() {
     );
 
     let by_units = queries
-        .top_products(DateBounds::default(), RankBy::Quantity, 1)
+        .top_products(DateBounds::default(), None, RankBy::Quantity, 1)
         .await
         .unwrap();
     assert_eq!(by_units.len(), 1);

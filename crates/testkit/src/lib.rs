@@ -164,10 +164,11 @@ mod tests {
                 ))
                 .await
                 .unwrap();
-            let names: Vec<String> = tables
+            let mut names: Vec<String> = tables
                 .iter()
                 .map(|row| row.try_get("", "tablename").unwrap())
                 .collect();
+            names.sort();
             assert_eq!(
                 names,
                 vec![
@@ -175,7 +176,10 @@ mod tests {
                     "imports",
                     "order_items",
                     "orders",
+                    "product_sales_by_day",
+                    "product_sales_by_month",
                     "products",
+                    "sales_by_day",
                     "sales_data_version",
                     "seaql_migrations"
                 ]

@@ -4,6 +4,7 @@ mod import;
 mod keys;
 mod migrate;
 mod probe;
+mod rollups;
 mod serve;
 
 use sea_orm::DatabaseConnection;
@@ -55,6 +56,7 @@ pub async fn run(command: Command, config: &Config) -> ExitStatus {
         Command::Probe { path, address } => probe::run(config, &path, address),
         Command::Migrate { action } => migrate::run(config, action).await,
         Command::Keys { action } => keys::run(config, action).await,
+        Command::Rollups { action } => rollups::run(config, action).await,
     };
     outcome.unwrap_or_else(|error| {
         eprintln!("zinc: {error:#}");

@@ -497,6 +497,8 @@ pub struct TopProductsBody {
     pub from: Option<NaiveDate>,
     /// Last day included, if bounded.
     pub to: Option<NaiveDate>,
+    /// The location filter, if any.
+    pub location: Option<String>,
     /// `revenue` or `quantity`.
     pub by: String,
     /// ISO 4217 currency of the revenues.

@@ -80,6 +80,12 @@ pub async fn get_product(
 /// `to` are days, both included, each open when absent (`from` after `to` is a 400); filters
 /// combine. A page of `limit` (50 by default) from `offset`, with `total` and `has_more`; no
 /// match is an empty page.
+///
+/// `total` is exact and `has_more` says whether `offset` + `limit` reaches further. Filtered by
+/// dates and location only (or not at all), `total` is read from the daily sums every import
+/// keeps, so a page costs the same however many orders there are; with `client_id` or `sale_id`
+/// the matching orders are counted, through an index. Deep pages cost more: the orders skipped
+/// by `offset` are read past.
 #[utoipa::path(
     get,
     path = "/api/v1/orders",

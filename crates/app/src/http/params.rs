@@ -260,6 +260,9 @@ pub struct TopProductsQuery {
     /// Last day included (YYYY-MM-DD); open when absent.
     #[param(value_type = Option<NaiveDate>)]
     pub to: Option<String>,
+    /// `Online Store` or `Golf - experience`; both when absent.
+    #[param(value_type = Option<LocationParam>, inline)]
+    pub location: Option<String>,
     /// How many products, 1 to 100 (default 10).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100, default = 10, example = 10)]
     pub limit: Option<String>,

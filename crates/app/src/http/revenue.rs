@@ -101,13 +101,13 @@ pub async fn daily_revenue(
     }))
 }
 
-/// Best-selling products over a period, by revenue or by units.
+/// Best-selling products over a period, by revenue or by units, at one location or both.
 ///
 /// Sums each product's items over the orders dated from `from` to `to` (both included, each
-/// open when absent): `revenue` is the exact sum of the item totals, `quantity` the units, refunds
-/// subtracted from both. Ranked by `by` (revenue by default), ties broken by the other measure
-/// and then by name; at most `limit` products (10 by default), fewer when fewer sold in the
-/// period, none for a period without sales.
+/// open when absent), at `location` when given: `revenue` is the exact sum of the item totals,
+/// `quantity` the units, refunds subtracted from both. Ranked by `by` (revenue by default), ties
+/// broken by the other measure and then by name; at most `limit` products (10 by default), fewer
+/// when fewer sold in the period, none for a period without sales.
 #[utoipa::path(
     get,
     path = "/api/v1/metrics/products/top",
@@ -126,11 +126,16 @@ pub async fn top_products(
 ) -> Result<HttpResponse, ApiError> {
     let dates = params::date_bounds(query.from.as_deref(), query.to.as_deref())?;
     let limit = params::number("limit", query.limit.as_deref(), 1, MAX_TOP)?.unwrap_or(DEFAULT_TOP);
+    let location = params::location(query.location.as_deref())?;
     let by = query.by()?;
-    let top = state.figures.top_products(dates, by, limit).await?;
+    let top = state
+        .figures
+        .top_products(dates, location, by, limit)
+        .await?;
     Ok(HttpResponse::Ok().json(TopProductsBody {
         from: dates.from(),
         to: dates.to(),
+        location: location.map(|l| l.as_str().to_owned()),
         by: by.as_str().to_owned(),
         currency: state.currency.clone(),
         items: top.iter().map(TopProductBody::from).collect(),

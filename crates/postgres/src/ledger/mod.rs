@@ -29,11 +29,12 @@ use zinc_ports::{
 
 use crate::database::PoolSettings;
 use crate::error::{sqlx_error, store_error, within};
+use crate::rollups;
 use kept::{Cell, LINES, ORDERS, item_column_list};
 
 /// Memory for the sorts and hashes of an import's set-based statements (`work_mem`, local to
 /// its transaction).
-const SORT_MEMORY: &str = "256MB";
+pub(crate) const SORT_MEMORY: &str = "256MB";
 
 /// How many bytes of CSV gather before they travel in one COPY. Each COPY costs a round trip
 /// (and, while sqlx 0.9 leaves Nagle's algorithm on, up to 40 ms of delayed ACK), so rows go
@@ -41,7 +42,7 @@ const SORT_MEMORY: &str = "256MB";
 const COPY_BYTES: usize = 4 * 1024 * 1024;
 
 /// The advisory lock key serialising the write phases of imports ("zinc" in ASCII).
-const WRITE_LOCK_KEY: i64 = 0x7a69_6e63;
+pub(crate) const WRITE_LOCK_KEY: i64 = 0x7a69_6e63;
 
 /// The other temporary tables of an import: the Sale IDs rejected, and loose lines.
 const SIDE_TABLES: &str =
@@ -102,10 +103,11 @@ impl SalesLedger for PostgresLedger {
         })
         .await?;
         let setup = format!(
-            "SET LOCAL work_mem = '{SORT_MEMORY}'; {}; {}; {}",
+            "SET LOCAL work_mem = '{SORT_MEMORY}'; {}; {}; {}; {}",
             LINES.ddl(),
             ORDERS.ddl(),
-            SIDE_TABLES
+            SIDE_TABLES,
+            rollups::TOUCHED_DAYS_DDL,
         );
         within(limit, async {
             sqlx::raw_sql(AssertSqlSafe(setup))
@@ -528,6 +530,9 @@ impl ImportSession for PostgresImportSession {
             line_items = item_column_list("l."),
         ))
         .await?;
+        // The sums of every day (and location) whose orders changed, old day and new.
+        self.run(rollups::TOUCH_CHANGED_DAYS).await?;
+        self.run(&rollups::refresh_touched()).await?;
         let kept = self.counts.sales;
         Ok(WriteOutcome {
             products,

@@ -1,0 +1,515 @@
+//! The rollups (`sales_by_day`, `product_sales_by_day`, `product_sales_by_month`): the one
+//! place that knows how they are derived from orders and items.
+//!
+//! - An import notes in `zinc_touched_days` the days (date and location) whose sums its writes
+//!   change, old and new ([`TOUCH_CHANGED_DAYS`]), and recomputes the rollups of exactly those
+//!   days once it has written ([`refresh_touched`]): readers see orders and sums change together.
+//! - [`PostgresRollups`] verifies them against a recomputation and rebuilds them.
+//!
+//! A derivation is written once, for any [`Scope`]: the touched days or everything. The monthly
+//! rollup is summed from the daily one, so it is derived after it.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement, TransactionTrait,
+};
+use tracing::instrument;
+use zinc_domain::{DateBounds, Location, ProductId};
+use zinc_ports::{Rollup, RollupDrift, RollupDrifts, RollupFigures, RollupUpkeep, StoreError};
+
+use crate::database::PoolSettings;
+use crate::error::{store_error, within};
+use crate::ledger::{SORT_MEMORY, WRITE_LOCK_KEY};
+
+/// The days an import touched: created in its transaction, dropped when it ends.
+pub(crate) const TOUCHED_DAYS_DDL: &str = "CREATE TEMPORARY TABLE zinc_touched_days \
+    (date date, location text, PRIMARY KEY (date, location)) ON COMMIT DROP;";
+
+/// Which days a derivation covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// The days listed in `zinc_touched_days` (and, for a monthly rollup, their months).
+    Touched,
+    /// Every day.
+    Everything,
+}
+
+/// How one rollup is stored and derived.
+struct Definition {
+    rollup: Rollup,
+    table: &'static str,
+    /// Its key columns; the first is the date (the month's first day for a monthly rollup).
+    key: &'static [&'static str],
+    /// Its figures, in the order `derive` selects them after the key.
+    figures: &'static [&'static str],
+    /// `SELECT key..., figures...` recomputed over a scope.
+    derive: fn(Scope) -> String,
+    /// `USING ... WHERE ...` matching its rows `r` to the touched days.
+    touched: &'static str,
+}
+
+/// Orders `o` within the scope.
+fn orders_in(scope: Scope) -> &'static str {
+    match scope {
+        Scope::Touched => {
+            "orders o JOIN zinc_touched_days t ON t.date = o.date AND t.location = o.location"
+        }
+        Scope::Everything => "orders o",
+    }
+}
+
+/// The months (first day and location) of the touched days.
+const TOUCHED_MONTHS: &str = "(SELECT DISTINCT date_trunc('month', date)::date AS month, location \
+     FROM zinc_touched_days)";
+
+const DEFINITIONS: [Definition; 3] = [
+    Definition {
+        rollup: Rollup::DailySales,
+        table: "sales_by_day",
+        key: &["date", "location"],
+        figures: &["revenue", "orders"],
+        derive: |scope| {
+            format!(
+                "SELECT o.date, o.location, sum(o.total) AS revenue, count(*) AS orders \
+                 FROM {} GROUP BY o.date, o.location",
+                orders_in(scope)
+            )
+        },
+        touched: "USING zinc_touched_days t WHERE r.date = t.date AND r.location = t.location",
+    },
+    Definition {
+        rollup: Rollup::DailyProductSales,
+        table: "product_sales_by_day",
+        key: &["date", "location", "product_id"],
+        figures: &["quantity", "revenue", "orders"],
+        derive: |scope| {
+            format!(
+                "SELECT o.date, o.location, i.product_id, sum(i.quantity) AS quantity, \
+                   sum(i.total) AS revenue, count(DISTINCT i.order_id) AS orders \
+                 FROM {} JOIN order_items i ON i.order_id = o.id \
+                 GROUP BY o.date, o.location, i.product_id",
+                orders_in(scope)
+            )
+        },
+        touched: "USING zinc_touched_days t WHERE r.date = t.date AND r.location = t.location",
+    },
+    Definition {
+        rollup: Rollup::MonthlyProductSales,
+        table: "product_sales_by_month",
+        key: &["month", "location", "product_id"],
+        figures: &["quantity", "revenue", "orders"],
+        derive: |scope| {
+            let days = match scope {
+                Scope::Touched => format!(
+                    "product_sales_by_day d JOIN {TOUCHED_MONTHS} t ON d.location = t.location \
+                     AND d.date >= t.month AND d.date < (t.month + interval '1 month')::date"
+                ),
+                Scope::Everything => "product_sales_by_day d".to_owned(),
+            };
+            format!(
+                "SELECT date_trunc('month', d.date)::date AS month, d.location, d.product_id, \
+                   sum(d.quantity)::bigint AS quantity, sum(d.revenue) AS revenue, \
+                   sum(d.orders)::bigint AS orders \
+                 FROM {days} GROUP BY 1, 2, 3"
+            )
+        },
+        touched: "USING (SELECT DISTINCT date_trunc('month', date)::date AS month, location \
+                    FROM zinc_touched_days) t \
+                  WHERE r.month = t.month AND r.location = t.location",
+    },
+];
+
+impl Definition {
+    fn columns(&self) -> String {
+        self.key
+            .iter()
+            .chain(self.figures)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Deletes the rows of the scope and inserts their recomputation.
+    fn replace(&self, scope: Scope) -> String {
+        let delete = match scope {
+            Scope::Touched => format!("DELETE FROM {} r {};", self.table, self.touched),
+            Scope::Everything => format!("DELETE FROM {};", self.table),
+        };
+        format!(
+            "{delete}\nINSERT INTO {} ({}) {};\n",
+            self.table,
+            self.columns(),
+            (self.derive)(scope)
+        )
+    }
+
+    /// The rows where the stored rollup and its recomputation differ, in the shape
+    /// [`drift`] reads (`rank` orders the rollups in the listing).
+    fn differences(&self, rank: usize) -> String {
+        let on: Vec<String> = self.key.iter().map(|k| format!("s.{k} = d.{k}")).collect();
+        let side = |alias: &str| {
+            let figure = |name: &str| {
+                if self.figures.contains(&name) {
+                    format!("{alias}.{name}")
+                } else {
+                    "NULL::bigint".to_owned()
+                }
+            };
+            format!(
+                "{alias}.{date} IS NOT NULL AS {alias}_present, {revenue} AS {alias}_revenue, \
+                 {orders} AS {alias}_orders, {quantity} AS {alias}_quantity",
+                date = self.key[0],
+                revenue = figure("revenue"),
+                orders = figure("orders"),
+                quantity = figure("quantity"),
+            )
+        };
+        // Scale counts: a sum shown as 27.25 instead of 27.250 is a drift too.
+        let compared = |alias: &str| {
+            let mut values: Vec<String> = self
+                .figures
+                .iter()
+                .map(|figure| format!("{alias}.{figure}"))
+                .collect();
+            values.push(format!("scale({alias}.revenue)"));
+            format!("({})", values.join(", "))
+        };
+        let product = if self.key.contains(&"product_id") {
+            "coalesce(s.product_id, d.product_id)"
+        } else {
+            "NULL::bigint"
+        };
+        format!(
+            "SELECT {rank} AS rank, coalesce(s.{date}, d.{date}) AS date, \
+               coalesce(s.location, d.location) AS location, {product} AS product_id, \
+               {stored}, {expected} \
+             FROM {table} s FULL JOIN ({derived}) d ON {on} \
+             WHERE {stored_values} IS DISTINCT FROM {expected_values}",
+            date = self.key[0],
+            stored = side("s"),
+            expected = side("d"),
+            table = self.table,
+            derived = (self.derive)(Scope::Everything),
+            on = on.join(" AND "),
+            stored_values = compared("s"),
+            expected_values = compared("d"),
+        )
+    }
+}
+
+/// Notes the days whose sums an import's writes change, from its `zinc_changed` table (the
+/// sales created or replaced, with the stored day of each replaced one): old and new days.
+pub(crate) const TOUCH_CHANGED_DAYS: &str = "INSERT INTO zinc_touched_days (date, location) \
+     SELECT date, location FROM zinc_changed \
+     UNION SELECT old_date, old_location FROM zinc_changed WHERE old_date IS NOT NULL \
+     ON CONFLICT DO NOTHING";
+
+/// Recomputes every rollup of the days noted in `zinc_touched_days` from the orders as they
+/// now are (deleting those days' rows, inserting the groups recomputed).
+pub(crate) fn refresh_touched() -> String {
+    // The temporary table has no statistics until analysed: without them, a refresh of a
+    // whole year would be planned as if it touched a few days.
+    let mut sql = String::from("ANALYZE zinc_touched_days;\n");
+    for definition in &DEFINITIONS {
+        sql.push_str(&definition.replace(Scope::Touched));
+    }
+    sql
+}
+
+/// The whole months and the loose days that together make up some dates, so that a sum over
+/// them reads the monthly rollup for the months and the daily one for the days.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MonthSplit {
+    /// First days of the whole months, both ends included, each end open when `None`; `None`
+    /// when there is no whole month.
+    pub months: Option<(Option<NaiveDate>, Option<NaiveDate>)>,
+    /// Ranges of days outside those months (at most two: before and after).
+    pub days: Vec<(NaiveDate, NaiveDate)>,
+}
+
+/// Splits `dates` into whole months and loose days at either end.
+pub(crate) fn split_by_month(dates: DateBounds) -> MonthSplit {
+    let (from, to) = (dates.from(), dates.to());
+    // The first day of the first whole month and of the last one: `None` for an open end,
+    // `Some(None)` when no whole month starts after `from` (or ends before `to`).
+    let first = from.map(|from| {
+        if from.day() == 1 {
+            Some(from)
+        } else {
+            next_month(from)
+        }
+    });
+    let last = to.map(|to| {
+        if next_month(to) == to.succ_opt() {
+            Some(first_of_month(to))
+        } else {
+            first_of_month(to).pred_opt().map(first_of_month)
+        }
+    });
+    let months = match (first, last) {
+        (Some(None), _) | (_, Some(None)) => None,
+        (Some(Some(first)), Some(Some(last))) if first > last => None,
+        (first, last) => Some((first.flatten(), last.flatten())),
+    };
+    let Some((first, last)) = months else {
+        let whole = (from.unwrap_or(NaiveDate::MIN), to.unwrap_or(NaiveDate::MAX));
+        return MonthSplit {
+            months: None,
+            days: vec![whole],
+        };
+    };
+    let mut days = Vec::new();
+    if let (Some(from), Some(first)) = (from, first)
+        && from < first
+    {
+        days.push((from, first.pred_opt().unwrap_or(from)));
+    }
+    if let (Some(to), Some(last)) = (to, last)
+        && first_of_month(to) > last
+    {
+        days.push((first_of_month(to), to));
+    }
+    MonthSplit {
+        months: Some((first, last)),
+        days,
+    }
+}
+
+fn first_of_month(date: NaiveDate) -> NaiveDate {
+    date.with_day(1).unwrap_or(date)
+}
+
+/// The first day of the month after `date`'s, if representable.
+fn next_month(date: NaiveDate) -> Option<NaiveDate> {
+    first_of_month(date).checked_add_months(chrono::Months::new(1))
+}
+
+/// Verifies and rebuilds the rollups. Cheap to clone (the pool is shared).
+#[derive(Debug, Clone)]
+pub struct PostgresRollups {
+    db: DatabaseConnection,
+    reply_timeout: Duration,
+}
+
+impl PostgresRollups {
+    /// Works through `db`, giving a connection up for lost when the database does not answer
+    /// within the default [`PoolSettings::reply_timeout`].
+    pub fn new(db: DatabaseConnection) -> Self {
+        PostgresRollups {
+            db,
+            reply_timeout: PoolSettings::default().reply_timeout(),
+        }
+    }
+
+    /// The same, waiting at most `reply_timeout` for any answer.
+    pub fn with_reply_timeout(mut self, reply_timeout: Duration) -> Self {
+        self.reply_timeout = reply_timeout;
+        self
+    }
+}
+
+#[async_trait]
+impl RollupUpkeep for PostgresRollups {
+    #[instrument(skip(self))]
+    async fn verify_rollups(&self, max: u32) -> Result<RollupDrifts, StoreError> {
+        let differences: Vec<String> = DEFINITIONS
+            .iter()
+            .enumerate()
+            .map(|(rank, definition)| definition.differences(rank))
+            .collect();
+        let sql = format!(
+            "SELECT *, count(*) OVER () AS total FROM ({}) x \
+             ORDER BY rank, date, location, product_id LIMIT $1",
+            differences.join(" UNION ALL ")
+        );
+        within(self.reply_timeout, async {
+            let txn = self.db.begin().await.map_err(store_error)?;
+            txn.execute_unprepared(&format!("SET LOCAL work_mem = '{SORT_MEMORY}'"))
+                .await
+                .map_err(store_error)?;
+            let rows = txn
+                .query_all_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    sql,
+                    [i64::from(max).into()],
+                ))
+                .await
+                .map_err(store_error)?;
+            txn.rollback().await.map_err(store_error)?;
+            let total = rows
+                .first()
+                .map(|row| get::<i64>(row, "total"))
+                .transpose()?
+                .unwrap_or(0);
+            Ok(RollupDrifts {
+                listed: rows.iter().map(drift).collect::<Result<_, _>>()?,
+                total: total as u64,
+            })
+        })
+        .await
+    }
+
+    #[instrument(skip(self))]
+    async fn rebuild_rollups(&self) -> Result<Vec<(Rollup, u64)>, StoreError> {
+        let mut sql = format!(
+            "SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY});\nSET LOCAL work_mem = '{SORT_MEMORY}';\n"
+        );
+        for definition in &DEFINITIONS {
+            sql.push_str(&definition.replace(Scope::Everything));
+        }
+        let counts: Vec<String> = DEFINITIONS
+            .iter()
+            .map(|d| format!("(SELECT count(*) FROM {}) AS {}", d.table, d.table))
+            .collect();
+        within(self.reply_timeout, async {
+            let txn = self.db.begin().await.map_err(store_error)?;
+            txn.execute_unprepared(&sql).await.map_err(store_error)?;
+            let row = txn
+                .query_one_raw(Statement::from_string(
+                    DbBackend::Postgres,
+                    format!("SELECT {}", counts.join(", ")),
+                ))
+                .await
+                .map_err(store_error)?
+                .ok_or_else(|| StoreError::Inconsistent("a count returned no row".into()))?;
+            txn.commit().await.map_err(store_error)?;
+            DEFINITIONS
+                .iter()
+                .map(|d| Ok((d.rollup, get::<i64>(&row, d.table)? as u64)))
+                .collect()
+        })
+        .await
+    }
+}
+
+fn get<T: sea_orm::TryGetable>(row: &QueryResult, column: &str) -> Result<T, StoreError> {
+    row.try_get("", column)
+        .map_err(|e| StoreError::Inconsistent(format!("column {column}: {e}").into()))
+}
+
+fn figures(row: &QueryResult, side: &str) -> Result<Option<RollupFigures>, StoreError> {
+    if !get::<bool>(row, &format!("{side}_present"))? {
+        return Ok(None);
+    }
+    Ok(Some(RollupFigures {
+        revenue: get::<Decimal>(row, &format!("{side}_revenue"))?,
+        orders: get::<i64>(row, &format!("{side}_orders"))? as u64,
+        quantity: get(row, &format!("{side}_quantity"))?,
+    }))
+}
+
+fn drift(row: &QueryResult) -> Result<RollupDrift, StoreError> {
+    let rank = get::<i32>(row, "rank")? as usize;
+    let rollup = DEFINITIONS
+        .get(rank)
+        .map(|d| d.rollup)
+        .ok_or_else(|| StoreError::Inconsistent(format!("no rollup ranked {rank}").into()))?;
+    let location = get::<String>(row, "location")?;
+    Ok(RollupDrift {
+        rollup,
+        date: get(row, "date")?,
+        location: Location::parse(&location).map_err(|e| {
+            StoreError::Inconsistent(format!("stored location breaks a rule: {e}").into())
+        })?,
+        product_id: get::<Option<i64>>(row, "product_id")?.map(ProductId::new),
+        stored: figures(row, "s")?,
+        expected: figures(row, "d")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    fn split(from: Option<&str>, to: Option<&str>) -> MonthSplit {
+        split_by_month(DateBounds::new(from.map(day), to.map(day)).unwrap())
+    }
+
+    #[test]
+    fn a_calendar_year_is_twelve_whole_months() {
+        assert_eq!(
+            split(Some("2024-01-01"), Some("2024-12-31")),
+            MonthSplit {
+                months: Some((Some(day("2024-01-01")), Some(day("2024-12-01")))),
+                days: vec![],
+            }
+        );
+    }
+
+    #[test]
+    fn loose_days_at_either_end_are_read_day_by_day() {
+        assert_eq!(
+            split(Some("2024-01-15"), Some("2025-01-14")),
+            MonthSplit {
+                months: Some((Some(day("2024-02-01")), Some(day("2024-12-01")))),
+                days: vec![
+                    (day("2024-01-15"), day("2024-01-31")),
+                    (day("2025-01-01"), day("2025-01-14"))
+                ],
+            }
+        );
+        // A leap February ends on the 29th.
+        assert_eq!(
+            split(Some("2024-02-01"), Some("2024-02-28")),
+            MonthSplit {
+                months: None,
+                days: vec![(day("2024-02-01"), day("2024-02-28"))],
+            }
+        );
+        assert_eq!(
+            split(Some("2024-02-01"), Some("2024-02-29")).months,
+            Some((Some(day("2024-02-01")), Some(day("2024-02-01"))))
+        );
+    }
+
+    #[test]
+    fn a_range_within_one_month_or_across_two_partial_ones_has_no_whole_month() {
+        assert_eq!(
+            split(Some("2024-03-05"), Some("2024-03-09")),
+            MonthSplit {
+                months: None,
+                days: vec![(day("2024-03-05"), day("2024-03-09"))],
+            }
+        );
+        assert_eq!(
+            split(Some("2024-03-05"), Some("2024-04-09")),
+            MonthSplit {
+                months: None,
+                days: vec![(day("2024-03-05"), day("2024-04-09"))],
+            }
+        );
+    }
+
+    #[test]
+    fn open_ends_are_open_months() {
+        assert_eq!(
+            split(None, None),
+            MonthSplit {
+                months: Some((None, None)),
+                days: vec![],
+            }
+        );
+        assert_eq!(
+            split(Some("2024-03-05"), None),
+            MonthSplit {
+                months: Some((Some(day("2024-04-01")), None)),
+                days: vec![(day("2024-03-05"), day("2024-03-31"))],
+            }
+        );
+        assert_eq!(
+            split(None, Some("2024-03-05")),
+            MonthSplit {
+                months: Some((None, Some(day("2024-02-01")))),
+                days: vec![(day("2024-03-01"), day("2024-03-05"))],
+            }
+        );
+    }
+}
