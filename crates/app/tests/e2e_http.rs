@@ -302,6 +302,15 @@ async fn imports_over_http_follow_the_cli_rules() {
     assert_eq!(preview["errors"][0]["value"], "Gym");
     let orders = get(&client, &server, "/api/v1/orders?limit=1").await;
     assert_eq!(orders["total"], 0, "a dry run writes nothing");
+    // A body that is no export at all is refused as without dry_run (schemathesis found it).
+    let response = client
+        .post(server.url("/api/v1/imports?dry_run=true"))
+        .header("content-type", "text/csv")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 
     // Skip-invalid: the rest goes in, the bad sale is reported.
     let (status, report) = upload(&client, &server, &bad, "?skip_invalid=true").await;

@@ -230,9 +230,10 @@ async fn run_import(
 }
 
 /// The response for a finished import: 201 with the report, or the rejection's problem; for a
-/// dry run, 200 with the report whatever it found (the file was checked, as asked).
+/// dry run of an export, 200 with the report whatever it found (the file was checked, as
+/// asked). A body that is no export at all (empty, or no header) is a 400 either way.
 fn respond(report: ImportReport) -> Result<HttpResponse, ApiError> {
-    if report.dry_run {
+    if report.dry_run && !report.refused_whole_file() {
         return Ok(HttpResponse::Ok().json(ImportReportBody::from_report(&report, true)));
     }
     match report.status {
