@@ -14,9 +14,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 use zinc_domain::{
-    ImportId, ImportReport, Label, Note, Order, OrderFilter, OrderId, OrderItem, OrderWithItems,
-    Page, Paged, PriceRank, Product, ProductFilter, ProductId, ProductName, REPLACED_SALES_LISTED,
-    Sale, SaleId, SaleLine,
+    ImportId, ImportReport, Label, LatestPrices, Note, Order, OrderFilter, OrderId, OrderItem,
+    OrderWithItems, Page, Paged, PriceRank, Product, ProductFilter, ProductId, ProductName,
+    ProductPrice, REPLACED_SALES_LISTED, Sale, SaleId, SaleLine,
 };
 use zinc_ports::{
     ImportHistory, ImportSession, ImportStart, KeptCounts, OrderBook, ProductCatalog,
@@ -200,23 +200,15 @@ impl ImportSession for MemorySession {
             }
         }
         changed.sort_by_key(Sale::sale_id);
-        let mut best: BTreeMap<ProductName, (PriceRank, zinc_domain::UnitPrice)> = BTreeMap::new();
-        for line in changed.iter().flat_map(|sale| sale.lines()) {
-            let rank = PriceRank {
-                from_sale: !line.quantity.is_refund(),
-                date: line.date.get(),
-                sale_id: line.sale_id,
-                line: line.line,
-            };
-            if best
-                .get(&line.product)
-                .is_none_or(|(known, _)| rank > *known)
-            {
-                best.insert(line.product.clone(), (rank, line.unit_price));
-            }
-        }
+        let mut best = LatestPrices::new();
+        changed.iter().for_each(|sale| best.observe(sale));
         outcome.products = ProductChanges::default();
-        for (name, (rank, price)) in best {
+        for ProductPrice {
+            product: name,
+            unit_price: price,
+            rank,
+        } in best.into_sorted()
+        {
             match data.products.get_mut(&name) {
                 None => {
                     let id = ProductId::new(data.next_id());
