@@ -51,6 +51,7 @@ mod sale;
 mod sale_date;
 mod sale_line;
 mod sales_csv;
+mod sales_export;
 mod text;
 mod value_error;
 
@@ -82,5 +83,6 @@ pub use sale_line::{FieldProblem, SaleLine, SaleLineFields};
 pub use sales_csv::{
     HeaderError, HeaderMismatch, InvalidRow, MAX_LISTED_HEADER_NAMES, RowError, SalesCsvReader,
 };
+pub use sales_export::{EXPORT_DATE_FORMAT, SalesExportWriter, export_cell};
 pub use text::{Label, MAX_TEXT_CHARS, NO_VALUE, Note, ProductName, optional_cell};
 pub use value_error::ValueError;

@@ -243,6 +243,44 @@ pub trait SalesFigures: Send + Sync {
     ) -> Result<Vec<ProductSales>, StoreError>;
 }
 
+/// Where an export stands: the last sale handed out, in the order exports go (sale date,
+/// then Sale ID).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SaleCursor {
+    /// The sale date of the last sale handed out.
+    pub date: NaiveDate,
+    /// Its Sale ID.
+    pub sale_id: SaleId,
+}
+
+impl SaleCursor {
+    /// The place just after `order`.
+    pub fn after(order: &Order) -> Self {
+        SaleCursor {
+            date: order.date,
+            sale_id: order.sale_id,
+        }
+    }
+}
+
+/// The stored sales whole, page by page, for exports: each order with every item in its
+/// stored order, so that writing them out gives back what was imported.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait SalesArchive: Send + Sync {
+    /// At most `max` orders dated within `dates` (at `location` if given) with their items,
+    /// by sale date then Sale ID, starting after `after` (from the first when `None`). Fewer
+    /// than `max` means none is left. Each call reads the data as it is then: an import that
+    /// commits between two calls shows in the pages after it.
+    async fn sales_after(
+        &self,
+        dates: DateBounds,
+        location: Option<Location>,
+        after: Option<SaleCursor>,
+        max: u32,
+    ) -> Result<Vec<OrderWithItems>, StoreError>;
+}
+
 /// A version of the sales data: two reads under the same version see the same products,
 /// orders and figures, so an answer computed under a version holds as long as it is current.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

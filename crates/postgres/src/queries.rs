@@ -240,22 +240,32 @@ const ORDER_COLUMNS: &str = concat!(
     ", (SELECT count(*) FROM order_items i WHERE i.order_id = o.id) AS item_count"
 );
 
+/// An item's columns (alias `i`, its product `p`), prefixed `item_`, as [`order_item`] reads them.
+macro_rules! item_fields {
+    () => {
+        "i.position AS item_position, i.product_id AS item_product_id, \
+         p.name AS item_product_name, i.quantity AS item_quantity, i.unit_price AS item_unit_price, \
+         i.subtotal AS item_subtotal, i.discount_percentage AS item_discount_percentage, \
+         i.discount_amount AS item_discount_amount, i.tax AS item_tax, i.total AS item_total, \
+         i.amount_paid AS item_amount_paid, i.payment_method AS item_payment_method, \
+         i.batch_number AS item_batch_number, i.sales_notes AS item_sales_notes, \
+         i.notes AS item_notes, i.color AS item_color, i.size AS item_size"
+    };
+}
+
 /// An order with one of its items (aliases `i` and its product `p`) per row, or one row of
 /// NULL items when it has none; the item columns are prefixed `item_`.
 const ORDER_WITH_ITEMS: &str = concat!(
     "SELECT ",
     order_fields!(),
-    ", count(i.position) OVER () AS item_count, \
-     i.position AS item_position, i.product_id AS item_product_id, \
-     p.name AS item_product_name, i.quantity AS item_quantity, i.unit_price AS item_unit_price, \
-     i.subtotal AS item_subtotal, i.discount_percentage AS item_discount_percentage, \
-     i.discount_amount AS item_discount_amount, i.tax AS item_tax, i.total AS item_total, \
-     i.amount_paid AS item_amount_paid, i.payment_method AS item_payment_method, \
-     i.batch_number AS item_batch_number, i.sales_notes AS item_sales_notes, \
-     i.notes AS item_notes, i.color AS item_color, i.size AS item_size \
-     FROM orders o LEFT JOIN order_items i ON i.order_id = o.id \
+    ", count(i.position) OVER () AS item_count, ",
+    item_fields!(),
+    " FROM orders o LEFT JOIN order_items i ON i.order_id = o.id \
      LEFT JOIN products p ON p.id = i.product_id"
 );
+
+// Sees the statements and decoders above.
+mod archive;
 
 #[async_trait]
 impl ImportHistory for PostgresQueries {

@@ -13,7 +13,8 @@ async fn postgres() -> (StorePorts, TestDatabase) {
         ledger: Arc::new(PostgresLedger::new(database.connection().clone())),
         catalog: Arc::new(queries.clone()),
         orders: Arc::new(queries.clone()),
-        history: Arc::new(queries),
+        history: Arc::new(queries.clone()),
+        archive: Arc::new(queries),
     };
     (ports, database)
 }

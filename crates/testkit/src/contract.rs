@@ -17,10 +17,10 @@ use chrono::{DateTime, TimeZone, Utc};
 use rust_decimal::Decimal;
 use zinc_application::{ImportRequest, ImportSales, NoProgress};
 use zinc_domain::{
-    ImportMode, ImportReport, ImportStatus, Order, OrderFilter, OrderWithItems, Page,
-    ProductFilter, SaleId,
+    DateBounds, ImportMode, ImportReport, ImportStatus, Location, Order, OrderFilter,
+    OrderWithItems, Page, ProductFilter, SaleId, SalesExportWriter,
 };
-use zinc_ports::{ImportHistory, OrderBook, ProductCatalog, SalesLedger};
+use zinc_ports::{ImportHistory, OrderBook, ProductCatalog, SaleCursor, SalesArchive, SalesLedger};
 
 use crate::real_export;
 
@@ -35,6 +35,8 @@ pub struct StorePorts {
     pub orders: Arc<dyn OrderBook>,
     /// The record of imports.
     pub history: Arc<dyn ImportHistory>,
+    /// Orders whole, page by page, for exports.
+    pub archive: Arc<dyn SalesArchive>,
 }
 
 impl crate::MemoryStore {
@@ -45,6 +47,7 @@ impl crate::MemoryStore {
             catalog: Arc::new(self.clone()),
             orders: Arc::new(self.clone()),
             history: Arc::new(self.clone()),
+            archive: Arc::new(self.clone()),
         }
     }
 }
@@ -64,6 +67,7 @@ macro_rules! store_contract {
             a_product_keeps_the_price_of_its_most_recent_sale,
             small_batches_give_the_same_result_as_one,
             a_dry_run_reports_what_would_change_and_writes_nothing,
+            an_export_reads_back_as_the_stored_sales_and_reimports_unchanged,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -577,5 +581,87 @@ pub async fn a_dry_run_reports_what_would_change_and_writes_nothing(ports: Store
     assert_eq!(
         after.total, history.total,
         "a rejected dry run is not recorded either"
+    );
+}
+
+/// Every order the archive holds within `dates` at `location`, read `page` at a time.
+async fn archived(
+    ports: &StorePorts,
+    dates: DateBounds,
+    location: Option<Location>,
+    page: u32,
+) -> Vec<OrderWithItems> {
+    let mut all: Vec<OrderWithItems> = Vec::new();
+    loop {
+        let after = all.last().map(|sale| SaleCursor::after(&sale.order));
+        let got = ports
+            .archive
+            .sales_after(dates, location, after, page)
+            .await
+            .unwrap();
+        let done = got.len() < page as usize;
+        assert!(got.len() <= page as usize, "a page holds at most {page}");
+        all.extend(got);
+        if done {
+            return all;
+        }
+    }
+}
+
+/// The archive hands out every stored order whole, by date then Sale ID, page after page;
+/// written as an export and imported again, it changes nothing.
+pub async fn an_export_reads_back_as_the_stored_sales_and_reimports_unchanged(ports: StorePorts) {
+    import_in_batches(&ports, &real_export(), ImportMode::Strict, 500).await;
+    let all = archived(&ports, DateBounds::default(), None, 97).await;
+    assert_eq!(all.len(), 1_408);
+    let keys: Vec<_> = all.iter().map(|s| SaleCursor::after(&s.order)).collect();
+    assert!(keys.windows(2).all(|w| w[0] < w[1]), "by date then Sale ID");
+    assert_eq!(all.iter().map(|s| s.items.len()).sum::<usize>(), 1_661);
+    let biggest = all
+        .iter()
+        .find(|s| s.order.sale_id.get() == 4105)
+        .expect("sale 4105");
+    assert_eq!(biggest, &order_of(&ports, 4105).await.unwrap());
+
+    let march = DateBounds::new("2025-03-01".parse().ok(), "2025-03-31".parse().ok()).unwrap();
+    let golf = archived(&ports, march, Some(Location::GolfExperience), 500).await;
+    assert!(!golf.is_empty());
+    assert!(
+        golf.iter()
+            .all(|s| s.order.location == Location::GolfExperience
+                && s.order.date.format("%Y-%m").to_string() == "2025-03")
+    );
+    let expected = everything(&ports)
+        .await
+        .into_iter()
+        .filter(|o| {
+            o.location == Location::GolfExperience
+                && o.date.format("%Y-%m").to_string() == "2025-03"
+        })
+        .count();
+    assert_eq!(golf.len(), expected);
+
+    let mut writer = SalesExportWriter::new(Vec::new()).unwrap();
+    for sale in &all {
+        writer.write_order(sale).unwrap();
+    }
+    let text = String::from_utf8(writer.into_inner().unwrap()).unwrap();
+    let again = import_in_batches(&ports, &text, ImportMode::Strict, 500).await;
+    assert_eq!(
+        again.status,
+        ImportStatus::Succeeded,
+        "{:?}",
+        again.problems
+    );
+    assert_eq!(again.counts.rows_total, 1_661);
+    assert_eq!(again.counts.orders_unchanged, 1_408);
+    assert_eq!(
+        (
+            again.counts.orders_created,
+            again.counts.orders_updated,
+            again.counts.products_created,
+            again.counts.products_updated
+        ),
+        (0, 0, 0, 0)
     );
 }

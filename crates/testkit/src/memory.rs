@@ -14,13 +14,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 use zinc_domain::{
-    ImportId, ImportReport, Label, LatestPrices, Note, Order, OrderFilter, OrderId, OrderItem,
-    OrderWithItems, Page, Paged, PriceRank, Product, ProductFilter, ProductId, ProductName,
-    ProductPrice, REPLACED_SALES_LISTED, Sale, SaleId, SaleLine,
+    DateBounds, ImportId, ImportReport, Label, LatestPrices, Location, Note, Order, OrderFilter,
+    OrderId, OrderItem, OrderWithItems, Page, Paged, PriceRank, Product, ProductFilter, ProductId,
+    ProductName, ProductPrice, REPLACED_SALES_LISTED, Sale, SaleId, SaleLine,
 };
 use zinc_ports::{
     ImportHistory, ImportSession, ImportStart, KeptCounts, OrderBook, ProductCatalog,
-    ProductChanges, SalesLedger, StoreError, WriteOutcome,
+    ProductChanges, SaleCursor, SalesArchive, SalesLedger, StoreError, WriteOutcome,
 };
 
 /// Products, orders and the record of imports, kept in memory. Clones share one store.
@@ -394,38 +394,75 @@ impl OrderBook for MemoryStore {
 
     async fn find_order(&self, id: OrderId) -> Result<Option<OrderWithItems>, StoreError> {
         let data = self.data.lock().await;
-        let Some(stored) = data.orders.values().find(|o| o.id == id) else {
-            return Ok(None);
-        };
-        let mut items = Vec::new();
-        for (index, line) in stored.sale.lines().iter().enumerate() {
-            let product = data.products.get(&line.product).ok_or_else(|| {
-                StoreError::Inconsistent(format!("no product {}", line.product).into())
-            })?;
-            items.push(OrderItem {
-                position: index as u32 + 1,
-                product_id: product.id,
-                product_name: line.product.clone(),
-                quantity: line.quantity,
-                unit_price: line.unit_price,
-                subtotal: line.subtotal,
-                discount_percentage: line.discount_percent,
-                discount_amount: line.discount_amount,
-                tax: line.tax,
-                total: line.total,
-                amount_paid: line.amount_paid,
-                payment_method: line.payment_method.as_ref().map(|l| l.as_str().to_owned()),
-                batch_number: line.batch_number,
-                sales_notes: line.sales_notes.clone(),
-                notes: line.notes.as_ref().map(|n| Note::as_str(n).to_owned()),
-                color: line.color.as_ref().map(|l| Label::as_str(l).to_owned()),
-                size: line.size.as_ref().map(|l| Label::as_str(l).to_owned()),
-            });
-        }
-        Ok(Some(OrderWithItems {
-            order: order(stored),
-            items,
-        }))
+        data.orders
+            .values()
+            .find(|o| o.id == id)
+            .map(|stored| with_items(&data, stored))
+            .transpose()
+    }
+}
+
+/// A stored order with its items, in file order.
+fn with_items(data: &Data, stored: &StoredOrder) -> Result<OrderWithItems, StoreError> {
+    let mut items = Vec::new();
+    for (index, line) in stored.sale.lines().iter().enumerate() {
+        let product = data.products.get(&line.product).ok_or_else(|| {
+            StoreError::Inconsistent(format!("no product {}", line.product).into())
+        })?;
+        items.push(OrderItem {
+            position: index as u32 + 1,
+            product_id: product.id,
+            product_name: line.product.clone(),
+            quantity: line.quantity,
+            unit_price: line.unit_price,
+            subtotal: line.subtotal,
+            discount_percentage: line.discount_percent,
+            discount_amount: line.discount_amount,
+            tax: line.tax,
+            total: line.total,
+            amount_paid: line.amount_paid,
+            payment_method: line.payment_method.as_ref().map(|l| l.as_str().to_owned()),
+            batch_number: line.batch_number,
+            sales_notes: line.sales_notes.clone(),
+            notes: line.notes.as_ref().map(|n| Note::as_str(n).to_owned()),
+            color: line.color.as_ref().map(|l| Label::as_str(l).to_owned()),
+            size: line.size.as_ref().map(|l| Label::as_str(l).to_owned()),
+        });
+    }
+    Ok(OrderWithItems {
+        order: order(stored),
+        items,
+    })
+}
+
+#[async_trait]
+impl SalesArchive for MemoryStore {
+    async fn sales_after(
+        &self,
+        dates: DateBounds,
+        location: Option<Location>,
+        after: Option<SaleCursor>,
+        max: u32,
+    ) -> Result<Vec<OrderWithItems>, StoreError> {
+        let data = self.data.lock().await;
+        let mut chosen: Vec<&StoredOrder> = data
+            .orders
+            .values()
+            .filter(|stored| {
+                let (sale, date) = (&stored.sale, stored.sale.date().get());
+                dates.from().is_none_or(|from| date >= from)
+                    && dates.to().is_none_or(|to| date <= to)
+                    && location.is_none_or(|l| sale.location() == l)
+                    && after
+                        .is_none_or(|after| (date, sale.sale_id()) > (after.date, after.sale_id))
+            })
+            .collect();
+        chosen.sort_by_key(|stored| (stored.sale.date(), stored.sale.sale_id()));
+        chosen
+            .into_iter()
+            .take(max as usize)
+            .map(|stored| with_items(&data, stored))
+            .collect()
     }
 }
 

@@ -79,6 +79,7 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         products: queries.clone(),
         orders: queries.clone(),
         figures,
+        archive: queries.clone(),
         versions: queries.clone(),
         health: queries,
         max_upload_bytes: config.max_upload_bytes,

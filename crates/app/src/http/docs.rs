@@ -16,7 +16,7 @@ use super::body::{
 };
 use super::problem::PROBLEM_JSON;
 use super::problem::ProblemDetails;
-use super::{catalog, examples, health, imports, monitoring, revenue};
+use super::{catalog, examples, exports, health, imports, monitoring, revenue};
 
 /// Where the document is served.
 pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
@@ -39,6 +39,7 @@ pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
         revenue::revenue,
         revenue::daily_revenue,
         revenue::top_products,
+        exports::export_sales,
         health::live,
         health::ready,
         monitoring::metrics,
@@ -56,6 +57,7 @@ pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
         (name = "products", description = "Products, one per item name"),
         (name = "orders", description = "Orders, one per sale, with their items"),
         (name = "metrics", description = "Revenue figures"),
+        (name = "exports", description = "The stored sales as a point-of-sale export"),
         (name = "health", description = "Liveness and readiness"),
     ),
 )]

@@ -94,7 +94,7 @@ fn bad_request(path: &str, post: bool) -> Option<ApiError> {
         params::flag("skip_invalid", Some("yes")).err()
     } else if path.ends_with("{id}") {
         params::id("id", "abc").err()
-    } else if path.starts_with("/api/v1/metrics") {
+    } else if path.starts_with("/api/v1/metrics") || path.starts_with("/api/v1/exports") {
         params::date_bounds(Some("2025-03-31"), Some("2025-03-01")).err()
     } else {
         params::page(Some("0"), None).err()

@@ -8,6 +8,7 @@ mod compression;
 mod cors;
 pub mod docs;
 mod examples;
+mod exports;
 mod health;
 mod imports;
 mod limits;
@@ -31,7 +32,8 @@ use utoipa_swagger_ui::SwaggerUi;
 use zinc_application::Gatekeeper;
 use zinc_domain::{MAX_MESSAGE_CHARS, echo};
 use zinc_ports::{
-    DataVersions, ImportHistory, OrderBook, ProductCatalog, SalesFigures, SalesLedger, StoreHealth,
+    DataVersions, ImportHistory, OrderBook, ProductCatalog, SalesArchive, SalesFigures,
+    SalesLedger, StoreHealth,
 };
 
 use monitoring::{Monitoring, RequestSpan};
@@ -50,6 +52,8 @@ pub struct AppState {
     pub orders: Arc<dyn OrderBook>,
     /// Sums revenue.
     pub figures: Arc<dyn SalesFigures>,
+    /// Reads orders whole, page by page (exports).
+    pub archive: Arc<dyn SalesArchive>,
     /// Tells the sales data's version (for validators).
     pub versions: Arc<dyn DataVersions>,
     /// Checks the store.
@@ -155,6 +159,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(revenue::revenue)
         .service(revenue::daily_revenue)
         .service(revenue::top_products)
+        .service(exports::export_sales)
         .service(health::live)
         .service(health::ready)
         .service(monitoring::metrics)

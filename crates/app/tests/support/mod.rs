@@ -14,7 +14,8 @@ use zinc_app::http::{self, AppState, UploadSlots};
 use zinc_application::{Gatekeeper, OpenAccess};
 use zinc_ports::{
     DataVersion, MockApiKeys, MockDataVersions, MockImportHistory, MockOrderBook,
-    MockProductCatalog, MockSalesFigures, MockSalesLedger, MockStoreHealth, StoreError,
+    MockProductCatalog, MockSalesArchive, MockSalesFigures, MockSalesLedger, MockStoreHealth,
+    StoreError,
 };
 
 /// Ports that each test may program; the rest refuse to be called.
@@ -25,6 +26,7 @@ pub struct Ports {
     pub products: MockProductCatalog,
     pub orders: MockOrderBook,
     pub figures: MockSalesFigures,
+    pub archive: MockSalesArchive,
     pub health: MockStoreHealth,
     pub max_upload_bytes: Option<u64>,
     /// The API keys; none exist (the API is open) when not set.
@@ -59,6 +61,7 @@ impl Ports {
             products: Arc::new(self.products),
             orders: Arc::new(self.orders),
             figures: Arc::new(self.figures),
+            archive: Arc::new(self.archive),
             versions: Arc::new(self.versions.unwrap_or_else(one_version)),
             health: Arc::new(self.health),
             max_upload_bytes: self.max_upload_bytes.unwrap_or(64 * 1024 * 1024),
