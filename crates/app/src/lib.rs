@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod dashboard;
 pub mod http;
 pub mod telemetry;
 

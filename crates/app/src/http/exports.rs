@@ -65,6 +65,16 @@ pub async fn export_sales(
 ) -> Result<HttpResponse, ApiError> {
     let dates = params::date_bounds(query.from.as_deref(), query.to.as_deref())?;
     let location = params::location(query.location.as_deref())?;
+    export_response(&state, dates, location).await
+}
+
+/// The export of the sales dated within `dates` at `location`, streamed: the API's route and
+/// the dashboard's download both answer with it.
+pub(crate) async fn export_response(
+    state: &AppState,
+    dates: DateBounds,
+    location: Option<Location>,
+) -> Result<HttpResponse, ApiError> {
     // The first page is read before answering: a store that is down is a 503, not a cut body.
     let first = state
         .archive

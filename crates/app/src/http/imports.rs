@@ -85,27 +85,60 @@ pub async fn create_import(
 ) -> Result<HttpResponse, ApiError> {
     let mode = import_mode(&query)?;
     let dry_run = params::flag("dry_run", query.dry_run.as_deref())?;
+    let requested_by = request
+        .extensions()
+        .get::<Access>()
+        .and_then(Access::key_name)
+        .cloned();
+    let raw_name = raw_file_name(&query)?;
+    let report = receive_and_import(
+        &state,
+        &request,
+        payload,
+        raw_name,
+        UploadOptions {
+            mode,
+            dry_run,
+            requested_by,
+        },
+    )
+    .await?;
+    respond(report)
+}
+
+/// How to import an upload, and for whom.
+pub(crate) struct UploadOptions {
+    /// Strict or skip-invalid.
+    pub mode: ImportMode,
+    /// Check only, write nothing.
+    pub dry_run: bool,
+    /// The key that asked for it.
+    pub requested_by: Option<KeyName>,
+}
+
+/// Receives an upload (multipart field `file`, or a raw CSV body named `raw_name`) within the
+/// size and time limits, holding an upload place, then imports it: the API's import and the
+/// dashboard's upload form both come through here.
+pub(crate) async fn receive_and_import(
+    state: &AppState,
+    request: &HttpRequest,
+    payload: web::Payload,
+    raw_name: String,
+    options: UploadOptions,
+) -> Result<ImportReport, ApiError> {
     // Held until the import ends: receiving and importing both count.
     let _slot = state.upload_slots.take()?;
     let limit = state.max_upload_bytes;
     let idle = state.upload_idle_timeout;
-    if declared_length(&request).is_some_and(|length| length > limit) {
+    if declared_length(request).is_some_and(|length| length > limit) {
         return Err(ApiError::PayloadTooLarge { limit });
     }
     let receiving = async {
-        match UploadFormat::of(&request)? {
+        match UploadFormat::of(request)? {
             UploadFormat::Multipart => {
                 receive_multipart(Multipart::new(request.headers(), payload), limit, idle).await
             }
-            UploadFormat::Csv => {
-                receive(
-                    raw_file_name(&query)?,
-                    payload,
-                    Budget { limit, used: 0 },
-                    idle,
-                )
-                .await
-            }
+            UploadFormat::Csv => receive(raw_name, payload, Budget { limit, used: 0 }, idle).await,
         }
     };
     let deadline = state.upload_timeout;
@@ -114,13 +147,14 @@ pub async fn create_import(
         .map_err(|_| ApiError::UploadTooSlow {
             seconds: deadline.as_secs(),
         })??;
-    let requested_by = request
-        .extensions()
-        .get::<Access>()
-        .and_then(Access::key_name)
-        .cloned();
-    let report = run_import(&state, upload, mode, requested_by, dry_run).await?;
-    respond(report)
+    run_import(
+        state,
+        upload,
+        options.mode,
+        options.requested_by,
+        options.dry_run,
+    )
+    .await
 }
 
 fn import_mode(query: &ImportQuery) -> Result<ImportMode, ApiError> {

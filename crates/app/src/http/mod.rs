@@ -8,14 +8,14 @@ mod compression;
 mod cors;
 pub mod docs;
 mod examples;
-mod exports;
+pub(crate) mod exports;
 mod health;
-mod imports;
+pub(crate) mod imports;
 mod limits;
 pub mod monitoring;
-mod params;
+pub(crate) mod params;
 pub mod problem;
-mod revenue;
+pub(crate) mod revenue;
 mod routes;
 mod validators;
 
@@ -165,6 +165,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(monitoring::metrics)
         .service(SwaggerUi::new("/docs/{_:.*}").url(docs::OPENAPI_PATH, docs::ApiDoc::openapi()))
         .service(web::redirect("/docs", "/docs/"))
+        .configure(crate::dashboard::configure)
         .default_service(web::to(no_route));
 }
 

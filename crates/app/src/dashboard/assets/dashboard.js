@@ -1,0 +1,81 @@
+// Zinc dashboard: upload progress and drag-and-drop on the imports page. Without this script
+// the same form posts as a plain form and the server answers with the same page.
+(function () {
+  "use strict";
+  var form = document.getElementById("upload-form");
+  if (!form) { return; }
+  var input = document.getElementById("file");
+  var zone = form.querySelector(".dropzone");
+  var progress = document.getElementById("upload-progress");
+  var status = document.getElementById("upload-status");
+  var chosen = document.getElementById("file-chosen");
+
+  function say(text) { status.textContent = text; }
+  function showChosen() {
+    chosen.textContent = input.files && input.files.length ? "Chosen: " + input.files[0].name : "";
+  }
+  input.addEventListener("change", showChosen);
+
+  ["dragenter", "dragover"].forEach(function (name) {
+    zone.addEventListener(name, function (event) {
+      event.preventDefault();
+      zone.classList.add("over");
+    });
+  });
+  ["dragleave", "drop"].forEach(function (name) {
+    zone.addEventListener(name, function () { zone.classList.remove("over"); });
+  });
+  zone.addEventListener("drop", function (event) {
+    event.preventDefault();
+    if (event.dataTransfer && event.dataTransfer.files.length) {
+      input.files = event.dataTransfer.files;
+      showChosen();
+    }
+  });
+
+  form.addEventListener("submit", function (event) {
+    if (!input.files || !input.files.length) { return; } // the browser says the file is required
+    event.preventDefault();
+    var submitter = event.submitter;
+    var action = submitter && submitter.formAction ? submitter.formAction : form.action;
+    var buttons = form.querySelectorAll("button");
+    buttons.forEach(function (b) { b.disabled = true; });
+    progress.hidden = false;
+    progress.removeAttribute("value");
+    say("Uploading " + input.files[0].name + "…");
+    var request = new XMLHttpRequest();
+    request.open("POST", action);
+    request.upload.addEventListener("progress", function (e) {
+      if (e.lengthComputable) {
+        progress.max = e.total;
+        progress.value = e.loaded;
+        var percent = Math.round((e.loaded / e.total) * 100);
+        say(percent < 100 ? "Uploading… " + percent + "%" : "Uploaded; checking and importing…");
+        if (percent >= 100) { progress.removeAttribute("value"); }
+      }
+    });
+    request.addEventListener("load", function () {
+      var page = new DOMParser().parseFromString(request.responseText, "text/html");
+      var fresh = page.getElementById("main");
+      var main = document.getElementById("main");
+      if (fresh && main) {
+        main.replaceWith(document.importNode(fresh, true));
+        var result = document.getElementById("import-result");
+        if (result) { result.focus(); }
+        // The new form needs this script's handlers too.
+        var script = document.createElement("script");
+        script.src = document.querySelector("script[src$='dashboard.js']").src;
+        document.body.appendChild(script);
+      } else {
+        say("The server answered " + request.status + ".");
+        buttons.forEach(function (b) { b.disabled = false; });
+      }
+    });
+    request.addEventListener("error", function () {
+      say("The upload failed: the connection was lost. Try again.");
+      progress.hidden = true;
+      buttons.forEach(function (b) { b.disabled = false; });
+    });
+    request.send(new FormData(form));
+  });
+})();

@@ -1,0 +1,89 @@
+//! Amounts and counts as people read them: grouped digits, the currency, 2 places for money;
+//! the exact stored amount stays in the page as a `data` element's value.
+
+use maud::{Markup, html};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+/// The symbol of a few common currencies; others are written as their ISO code.
+fn symbol(currency: &str) -> Option<&'static str> {
+    match currency {
+        "USD" | "CAD" | "AUD" | "SGD" | "NZD" | "HKD" => Some("$"),
+        "EUR" => Some("€"),
+        "GBP" => Some("£"),
+        "JPY" | "CNY" => Some("¥"),
+        "INR" => Some("₹"),
+        _ => None,
+    }
+}
+
+/// Digits grouped by thousands: `1234567` → `1,234,567`.
+pub fn grouped(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// A whole count, grouped.
+pub fn count(n: impl Into<u64>) -> String {
+    grouped(&n.into().to_string())
+}
+
+/// A signed whole number, grouped.
+pub fn signed(n: i64) -> String {
+    let digits = grouped(&n.unsigned_abs().to_string());
+    if n < 0 { format!("-{digits}") } else { digits }
+}
+
+/// `amount` rounded half away from zero to 2 places, grouped, with the currency:
+/// `$64,509.98`, `-$12.00`, `CHF 1,000.50`.
+pub fn money_text(amount: Decimal, currency: &str) -> String {
+    let rounded = amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    let text = format!("{:.2}", rounded.abs());
+    let (whole, cents) = text.split_once('.').unwrap_or((&text, "00"));
+    let sign = if rounded.is_sign_negative() && !rounded.is_zero() {
+        "-"
+    } else {
+        ""
+    };
+    match symbol(currency) {
+        Some(symbol) => format!("{sign}{symbol}{}.{cents}", grouped(whole)),
+        None => format!("{sign}{currency} {}.{cents}", grouped(whole)),
+    }
+}
+
+/// The rounded amount, with the exact one as its machine-readable value.
+pub fn money(amount: Decimal, currency: &str) -> Markup {
+    html! { data.money value=(amount) { (money_text(amount, currency)) } }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(text: &str) -> Decimal {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn money_is_grouped_rounded_and_carries_its_currency() {
+        assert_eq!(money_text(dec("64509.982"), "USD"), "$64,509.98");
+        assert_eq!(money_text(dec("1234567.005"), "EUR"), "€1,234,567.01");
+        assert_eq!(money_text(dec("-12"), "USD"), "-$12.00");
+        assert_eq!(money_text(dec("-0.001"), "USD"), "$0.00");
+        assert_eq!(money_text(dec("999.5"), "CHF"), "CHF 999.50");
+        assert_eq!(money_text(dec("0"), "GBP"), "£0.00");
+    }
+
+    #[test]
+    fn counts_are_grouped() {
+        assert_eq!(count(1_408u64), "1,408");
+        assert_eq!(count(999u64), "999");
+        assert_eq!(count(1_000_000u64), "1,000,000");
+        assert_eq!(signed(-1_234), "-1,234");
+    }
+}

@@ -1,0 +1,156 @@
+//! `/`: the overview of a period: revenue, orders, average order, revenue per day, and best
+//! sellers, read from the same figures as `/api/v1/metrics/*` (the rollups).
+
+use std::time::Instant;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use futures_util::future::try_join3;
+use maud::html;
+use tracing::info;
+use zinc_domain::{KeyScope, RankBy, fill_days};
+
+use super::layout::{self, Section};
+use super::range::{self, RangeQuery};
+use super::{PageError, chart, format, session};
+use crate::http::AppState;
+use crate::http::exports;
+
+/// Best sellers listed.
+const TOP_PRODUCTS: u32 = 10;
+
+/// The overview page.
+#[get("/")]
+pub async fn overview(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    query: web::Query<RangeQuery>,
+) -> Result<HttpResponse, PageError> {
+    let started = Instant::now();
+    let viewer = session::admit(&request, &state, KeyScope::Read).await?;
+    let period = range::resolve(&state, &query).await?;
+    let (totals, sold, top) = try_join3(
+        state.figures.revenue(period.bounds(), period.location),
+        state.figures.daily_revenue(period.range, period.location),
+        state.figures.top_products(
+            period.bounds(),
+            period.location,
+            RankBy::Revenue,
+            TOP_PRODUCTS,
+        ),
+    )
+    .await?;
+    let read = started.elapsed();
+    let days = fill_days(period.range, &sold);
+    let best = days
+        .iter()
+        .filter(|d| d.totals.order_count > 0)
+        .max_by(|a, b| {
+            a.totals
+                .revenue
+                .cmp(&b.totals.revenue)
+                .then(b.date.cmp(&a.date))
+        });
+    let currency = state.currency.as_str();
+    let query_string = period.query();
+    let content = html! {
+        (range::picker(&period, "/"))
+        section.tiles aria-label="Totals for the period" {
+            div.tile #tile-revenue {
+                h2 { "Revenue" }
+                p.figure { (format::money(totals.revenue, currency)) }
+            }
+            div.tile #tile-orders {
+                h2 { "Orders" }
+                p.figure { data value=(totals.order_count) { (format::count(totals.order_count)) } }
+            }
+            div.tile #tile-average {
+                h2 { "Average order" }
+                p.figure { (format::money(totals.average_order_value(), currency)) }
+            }
+            div.tile #tile-best-day {
+                h2 { "Best day" }
+                @match best {
+                    Some(day) => p.figure {
+                        (format::money(day.totals.revenue, currency))
+                        span.sub { " on " time datetime=(day.date) { (day.date.format("%b %-d, %Y")) } }
+                    },
+                    None => p.figure { "No sales" },
+                }
+            }
+        }
+        section.panel aria-labelledby="daily-heading" {
+            h2 #daily-heading { "Revenue per day" }
+            (chart::daily_revenue(&days, currency))
+        }
+        section.panel aria-labelledby="top-heading" {
+            h2 #top-heading { "Best sellers by revenue" }
+            @if top.is_empty() {
+                p { "No product sold in this period." }
+            } @else {
+                table #top-products {
+                    thead {
+                        tr {
+                            th.num scope="col" { "#" }
+                            th scope="col" { "Product" }
+                            th.num scope="col" { "Units" }
+                            th.num scope="col" { "Orders" }
+                            th.num scope="col" { "Revenue" }
+                        }
+                    }
+                    tbody {
+                        @for (rank, product) in top.iter().enumerate() {
+                            tr {
+                                td.num { (rank + 1) }
+                                th scope="row" { a href=(format!("/products/{}", product.product_id.get())) { (product.name.as_str()) } }
+                                td.num { (format::signed(product.quantity)) }
+                                td.num { (format::count(product.order_count)) }
+                                td.num { (format::money(product.revenue, currency)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section.panel aria-labelledby="export-heading" {
+            h2 #export-heading { "Export" }
+            p {
+                a.button href=(format!("/exports/sales.csv?{query_string}")) download {
+                    "Download this period's sales as CSV"
+                }
+                " — one row per item, in the columns of the point-of-sale export (the importer reads it back unchanged)."
+            }
+        }
+    };
+    let mut response = layout::page(Section::Overview, &viewer, "Overview", content);
+    let total = started.elapsed();
+    info!(
+        read_ms = read.as_secs_f64() * 1e3,
+        render_ms = total.as_secs_f64() * 1e3,
+        days = days.len(),
+        "overview rendered"
+    );
+    if let Ok(value) = header::HeaderValue::from_str(&format!(
+        "read;dur={:.1}, total;dur={:.1}",
+        read.as_secs_f64() * 1e3,
+        total.as_secs_f64() * 1e3
+    )) {
+        response
+            .headers_mut()
+            .insert(header::HeaderName::from_static("server-timing"), value);
+    }
+    Ok(response)
+}
+
+/// `/exports/sales.csv`: the API's export of the period, for a signed-in browser.
+#[get("/exports/sales.csv")]
+pub async fn download_export(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    query: web::Query<RangeQuery>,
+) -> Result<HttpResponse, PageError> {
+    session::admit(&request, &state, KeyScope::Read).await?;
+    let dates = crate::http::params::date_bounds(query.from.as_deref(), query.to.as_deref())?;
+    let location = crate::http::params::location(query.location.as_deref())?;
+    Ok(exports::export_response(&state, dates, location).await?)
+}

@@ -1,0 +1,534 @@
+//! The dashboard's pages on mocked ports: each page reads the ports the API reads, renders
+//! what they return, refuses bad parameters before touching the store, and asks for a key
+//! once keys exist. A mock with no expectation panics when called.
+
+mod support;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::test;
+use chrono::{DateTime, NaiveDate, Utc};
+use support::{Ports, day, unavailable};
+use zinc_app::http;
+use zinc_domain::{
+    ApiKey, ClientId, DailyRevenue, DiscountPercent, ImportCounts, ImportId, ImportMode,
+    ImportReport, ImportStatus, InputProblem, KeyName, KeyScope, KeySecret, Location, Money, Order,
+    OrderId, Paged, ProblemLog, Product, ProductId, ProductName, ProductSales, RankBy,
+    RevenueTotals, SaleId, UnitPrice,
+};
+use zinc_ports::MockApiKeys;
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+async fn answer(ports: Ports, request: test::TestRequest) -> Answer {
+    let app = test::init_service(http::app(ports.state(), None)).await;
+    let response = test::call_service(&app, request.to_request()).await;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = String::from_utf8(test::read_body(response).await.to_vec()).unwrap();
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+async fn page(ports: Ports, uri: &str) -> Answer {
+    answer(ports, test::TestRequest::get().uri(uri)).await
+}
+
+fn order(id: i64, date: &str, total: &str) -> Order {
+    let total = Money::parse(total).unwrap();
+    Order {
+        id: OrderId::new(id),
+        sale_id: SaleId::new(3_900 + id).unwrap(),
+        client_id: ClientId::new(100_002_154).unwrap(),
+        date: day(date),
+        location: Location::GolfExperience,
+        payment_method: Some("Cash".to_owned()),
+        batch_number: None,
+        sales_notes: None,
+        notes: None,
+        subtotal: total,
+        discount_percentage: DiscountPercent::default(),
+        discount_amount: Money::ZERO,
+        tax: Money::ZERO,
+        total,
+        amount_paid: total,
+        item_count: 1,
+        import_id: ImportId::new(1),
+        created_at: DateTime::UNIX_EPOCH,
+        updated_at: DateTime::UNIX_EPOCH,
+    }
+}
+
+/// The latest sale is on 2025-03-31.
+fn latest_sale(ports: &mut Ports) {
+    ports
+        .orders
+        .expect_list_orders()
+        .withf(|filter, page| filter.dates.from().is_none() && page.limit() == 1)
+        .returning(|_, page| {
+            Ok(Paged {
+                items: vec![order(1, "2025-03-31", "10")],
+                total: 1_408,
+                page,
+            })
+        });
+}
+
+fn figures(ports: &mut Ports, from: NaiveDate, to: NaiveDate, location: Option<Location>) {
+    ports
+        .figures
+        .expect_revenue()
+        .withf(move |dates, at| {
+            dates.from() == Some(from) && dates.to() == Some(to) && *at == location
+        })
+        .returning(|_, _| {
+            Ok(RevenueTotals {
+                revenue: "64509.982".parse().unwrap(),
+                order_count: 1_408,
+            })
+        });
+    ports
+        .figures
+        .expect_daily_revenue()
+        .withf(move |range, at| range.from() == from && range.to() == to && *at == location)
+        .returning(move |_, _| {
+            Ok(vec![DailyRevenue {
+                date: to,
+                totals: RevenueTotals {
+                    revenue: "1234.5".parse().unwrap(),
+                    order_count: 3,
+                },
+            }])
+        });
+    ports
+        .figures
+        .expect_top_products()
+        .withf(move |dates, at, by, limit| {
+            dates.from() == Some(from) && *at == location && *by == RankBy::Revenue && *limit == 10
+        })
+        .returning(|_, _, _, _| {
+            Ok(vec![ProductSales {
+                product_id: ProductId::new(7),
+                name: ProductName::parse("10 Practice Credits").unwrap(),
+                quantity: 273,
+                revenue: "9298.57".parse().unwrap(),
+                order_count: 280,
+            }])
+        });
+}
+
+#[actix_web::test]
+async fn the_overview_shows_the_30_days_ending_on_the_latest_sale_by_default() {
+    let mut ports = Ports::default();
+    latest_sale(&mut ports);
+    figures(&mut ports, day("2025-03-02"), day("2025-03-31"), None);
+    let answer = page(ports, "/").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(
+        answer.headers.get(header::CONTENT_TYPE).unwrap(),
+        "text/html; charset=utf-8"
+    );
+    let policy = answer
+        .headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(policy.contains("default-src 'none'") && policy.contains("script-src 'self'"));
+    assert!(answer.headers.contains_key("server-timing"));
+    let body = &answer.body;
+    assert!(
+        body.contains(r#"<data class="money" value="64509.982">$64,509.98</data>"#),
+        "{body}"
+    );
+    assert!(
+        body.contains(r#"<data value="1408">1,408</data>"#),
+        "{body}"
+    );
+    assert!(body.contains("$45.82"), "the average: {body}");
+    assert_eq!(body.matches(r#"<circle class="point""#).count(), 30);
+    assert!(
+        body.contains("Mon 2025-03-31: $1,234.50, 3 orders"),
+        "{body}"
+    );
+    assert!(
+        body.contains(r#"<a href="/products/7">10 Practice Credits</a>"#),
+        "{body}"
+    );
+    assert!(body.contains("Presets end on the latest sale"), "{body}");
+    assert!(
+        body.contains(r#"href="/exports/sales.csv?from=2025-03-02&amp;to=2025-03-31""#),
+        "{body}"
+    );
+}
+
+#[actix_web::test]
+async fn the_overview_passes_the_range_and_location_of_the_url() {
+    let mut ports = Ports::default();
+    latest_sale(&mut ports);
+    figures(
+        &mut ports,
+        day("2025-03-01"),
+        day("2025-03-07"),
+        Some(Location::OnlineStore),
+    );
+    let answer = page(
+        ports,
+        "/?from=2025-03-01&to=2025-03-07&location=Online%20Store",
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(answer.body.matches(r#"<circle class="point""#).count(), 7);
+    assert!(
+        answer
+            .body
+            .contains(r#"<option value="Online Store" selected>"#),
+        "{}",
+        answer.body
+    );
+}
+
+#[actix_web::test]
+async fn bad_parameters_are_a_400_page_without_touching_the_figures() {
+    for uri in [
+        "/?from=2025-13-01",
+        "/?location=Gym",
+        "/orders?offset=-1",
+        "/products/abc",
+    ] {
+        let answer = page(Ports::default(), uri).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::BAD_REQUEST,
+            "{uri}: {}",
+            answer.body
+        );
+        assert!(
+            answer.body.contains("<h2>Bad parameter</h2>"),
+            "{uri}: {}",
+            answer.body
+        );
+    }
+    let mut ports = Ports::default();
+    latest_sale(&mut ports);
+    let answer = page(ports, "/?from=2024-01-01&to=2025-03-01").await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert!(answer.body.contains("at most 366"), "{}", answer.body);
+}
+
+#[actix_web::test]
+async fn a_store_outage_is_a_503_page() {
+    let mut ports = Ports::default();
+    ports
+        .orders
+        .expect_list_orders()
+        .returning(|_, _| Err(unavailable()));
+    let answer = page(ports, "/").await;
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        answer.body.contains("Database unavailable"),
+        "{}",
+        answer.body
+    );
+}
+
+#[actix_web::test]
+async fn the_orders_page_lists_a_period_and_an_order_shows_its_items() {
+    let mut ports = Ports::default();
+    latest_sale(&mut ports);
+    ports
+        .orders
+        .expect_list_orders()
+        .withf(|filter, page| filter.dates.from() == Some(day("2025-03-02")) && page.limit() == 50)
+        .returning(|_, page| {
+            Ok(Paged {
+                items: vec![order(2, "2025-03-30", "1234.5")],
+                total: 51,
+                page,
+            })
+        });
+    let answer = page(ports, "/orders").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(
+        answer.body.contains(r#"<a href="/orders/2">3902</a>"#),
+        "{}",
+        answer.body
+    );
+    assert!(answer.body.contains("$1,234.50"));
+    assert!(
+        answer.body.contains("offset=50"),
+        "a next page: {}",
+        answer.body
+    );
+
+    let mut ports = Ports::default();
+    ports.orders.expect_find_order().returning(|_| Ok(None));
+    let answer = page(ports, "/orders/99").await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert!(
+        answer.body.contains("order 99 does not exist"),
+        "{}",
+        answer.body
+    );
+}
+
+#[actix_web::test]
+async fn the_products_page_searches_by_name() {
+    let mut ports = Ports::default();
+    ports
+        .products
+        .expect_list_products()
+        .withf(|filter, _| filter.name_contains.as_deref() == Some("credit"))
+        .returning(|_, page| {
+            Ok(Paged {
+                items: vec![Product {
+                    id: ProductId::new(7),
+                    name: ProductName::parse("10 Practice Credits").unwrap(),
+                    price: UnitPrice::parse("32").unwrap(),
+                    created_at: Utc::now(),
+                    updated_at: Utc::now(),
+                }],
+                total: 1,
+                page,
+            })
+        });
+    let answer = page(ports, "/products?q=credit").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(
+        answer
+            .body
+            .contains(r#"<a href="/products/7">10 Practice Credits</a>"#)
+    );
+    assert!(answer.body.contains("$32.00"));
+}
+
+fn rejected_report() -> ImportReport {
+    let problem = InputProblem {
+        line: Some(14),
+        column: Some("Location".to_owned()),
+        value: Some("Gym".to_owned()),
+        message: "is not a known location".to_owned(),
+        sale_id: SaleId::new(3971).ok(),
+    };
+    ImportReport {
+        id: ImportId::new(7),
+        file_name: "bad.csv".to_owned(),
+        sha256: String::new(),
+        mode: ImportMode::Strict,
+        status: ImportStatus::Rejected,
+        counts: ImportCounts {
+            rows_total: 20,
+            rows_rejected: 20,
+            ..ImportCounts::default()
+        },
+        problems: ProblemLog::restore(vec![problem], 1),
+        started_at: Utc::now(),
+        finished_at: Utc::now(),
+        requested_by: None,
+        dry_run: false,
+        replaced_sales: Vec::new(),
+    }
+}
+
+#[actix_web::test]
+async fn the_imports_page_lists_the_history_and_an_import_shows_its_problems() {
+    let mut ports = Ports::default();
+    ports.history.expect_list_imports().returning(|page| {
+        Ok(Paged {
+            items: vec![rejected_report()],
+            total: 1,
+            page,
+        })
+    });
+    let answer = page(ports, "/imports").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(
+        answer.body.contains(r#"<a href="/imports/7">7</a>"#),
+        "{}",
+        answer.body
+    );
+    assert!(answer.body.contains(r#"enctype="multipart/form-data""#));
+
+    let mut ports = Ports::default();
+    ports
+        .history
+        .expect_find_import()
+        .returning(|_| Ok(Some(rejected_report())));
+    let answer = page(ports, "/imports/7").await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert!(
+        answer
+            .body
+            .contains("Rejected: the file has problems; nothing was written.")
+    );
+    assert!(answer.body.contains("<code>Gym</code>"), "{}", answer.body);
+}
+
+#[actix_web::test]
+async fn an_upload_posted_from_another_site_is_refused_before_anything_is_read() {
+    let request = test::TestRequest::post()
+        .uri("/imports")
+        .insert_header((header::ORIGIN, "https://evil.example"))
+        .insert_header((header::CONTENT_TYPE, "text/csv"))
+        .set_payload("Sale Date\n");
+    let answer = answer(Ports::default(), request).await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN, "{}", answer.body);
+    let request = test::TestRequest::post()
+        .uri("/imports")
+        .insert_header((header::CONTENT_TYPE, "text/csv"))
+        .set_payload("Sale Date\n");
+    let answer_without_origin = answer_of(request).await;
+    assert_eq!(answer_without_origin, StatusCode::FORBIDDEN);
+}
+
+async fn answer_of(request: test::TestRequest) -> StatusCode {
+    answer(Ports::default(), request).await.status
+}
+
+// Keys.
+
+const WRITE_KEY: &str = "zinc_WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW";
+const READ_KEY: &str = "zinc_RRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRR";
+const OWN_ORIGIN: &str = "http://localhost:8080";
+
+fn two_keys() -> MockApiKeys {
+    let mut keys = MockApiKeys::new();
+    keys.expect_any_active_key().returning(|| Ok(true));
+    keys.expect_find_active_key().returning(|digest| {
+        let key = |name: &str, scope| ApiKey {
+            name: KeyName::parse(name).unwrap(),
+            scope,
+            created_at: Utc::now(),
+            last_used_at: None,
+            revoked_at: None,
+        };
+        let of = |text: &str| KeySecret::parse(text).unwrap().digest();
+        Ok(if *digest == of(WRITE_KEY) {
+            Some(key("uploads", KeyScope::Write))
+        } else if *digest == of(READ_KEY) {
+            Some(key("viewer", KeyScope::Read))
+        } else {
+            None
+        })
+    });
+    keys.expect_mark_used().returning(|_, _| Ok(()));
+    keys
+}
+
+fn with_keys() -> Ports {
+    Ports {
+        keys: Some(two_keys()),
+        ..Ports::default()
+    }
+}
+
+#[actix_web::test]
+async fn once_keys_exist_a_page_asks_to_sign_in_and_comes_back() {
+    let answer = page(with_keys(), "/orders?from=2025-03-01").await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        answer.headers.get(header::LOCATION).unwrap(),
+        "/sign-in?next=%2Forders%3Ffrom%3D2025%2D03%2D01"
+    );
+    let form = page(with_keys(), "/sign-in?next=%2Forders").await;
+    assert!(form.body.contains(r#"type="password""#), "{}", form.body);
+    assert!(!form.body.contains("zinc_"), "no key in the page");
+}
+
+#[actix_web::test]
+async fn signing_in_keeps_the_key_in_an_http_only_strict_cookie() {
+    let request = test::TestRequest::post()
+        .uri("/sign-in")
+        .insert_header((header::HOST, "localhost:8080"))
+        .insert_header((header::ORIGIN, OWN_ORIGIN))
+        .set_form([("key", READ_KEY), ("next", "/orders")]);
+    let answer = answer(with_keys(), request).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    assert_eq!(answer.headers.get(header::LOCATION).unwrap(), "/orders");
+    let cookie = answer
+        .headers
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    for part in [
+        "zinc_key=",
+        "HttpOnly",
+        "SameSite=Strict",
+        "Path=/",
+        "Max-Age=28800",
+    ] {
+        assert!(cookie.contains(part), "{part}: {cookie}");
+    }
+
+    let request = test::TestRequest::post()
+        .uri("/sign-in")
+        .insert_header((header::HOST, "localhost:8080"))
+        .insert_header((header::ORIGIN, OWN_ORIGIN))
+        .set_form([("key", "zinc_nope"), ("next", "https://evil.example/")]);
+    let refused = answer_with(with_keys(), request).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert!(refused.body.contains("not valid"), "{}", refused.body);
+    assert!(refused.headers.get(header::SET_COOKIE).is_none());
+    assert!(
+        !refused.body.contains("evil.example"),
+        "an outside next is dropped"
+    );
+}
+
+async fn answer_with(ports: Ports, request: test::TestRequest) -> Answer {
+    answer(ports, request).await
+}
+
+#[actix_web::test]
+async fn a_signed_in_read_key_sees_pages_but_cannot_upload() {
+    let mut ports = with_keys();
+    ports.history.expect_list_imports().returning(|page| {
+        Ok(Paged {
+            items: vec![],
+            total: 0,
+            page,
+        })
+    });
+    let cookie = actix_web::cookie::Cookie::new("zinc_key", READ_KEY);
+    let answer = answer(
+        ports,
+        test::TestRequest::get()
+            .uri("/imports")
+            .cookie(cookie.clone()),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(
+        answer
+            .body
+            .contains("Signed in with key <strong>viewer</strong>")
+    );
+    assert!(answer.body.contains("uploading files needs a write key"));
+    assert!(
+        !answer.body.contains(READ_KEY),
+        "the key never shows in a page"
+    );
+
+    let upload = test::TestRequest::post()
+        .uri("/imports")
+        .insert_header((header::HOST, "localhost:8080"))
+        .insert_header((header::ORIGIN, OWN_ORIGIN))
+        .insert_header((header::CONTENT_TYPE, "text/csv"))
+        .cookie(cookie)
+        .set_payload("Sale Date\n");
+    let refused = answer_with(with_keys(), upload).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    assert!(
+        refused.body.contains("this needs a write key"),
+        "{}",
+        refused.body
+    );
+}
