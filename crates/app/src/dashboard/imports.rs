@@ -2,7 +2,6 @@
 //! imports; `/imports/{id}`: one import with its problems. Uploads go through the API's own
 //! receiving and import code ([`crate::http::imports::receive_and_import`]).
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, web};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -92,16 +91,6 @@ async fn render(
     })?;
     let history = state.history.list_imports(page).await?;
     let can_upload = viewer.key_name().is_none() || viewer.scope_label() == "write key";
-    let status = match &outcome {
-        Some(Outcome::Report(report)) if report.refused_whole_file() => StatusCode::BAD_REQUEST,
-        Some(Outcome::Report(report))
-            if report.status == ImportStatus::Rejected && !report.dry_run =>
-        {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
-        Some(Outcome::Refused(error)) => error.status_code(),
-        _ => StatusCode::OK,
-    };
     let content = html! {
         div #import-result tabindex="-1" {
             @match &outcome {
@@ -162,9 +151,9 @@ async fn render(
             }
         }
     };
-    let mut response = layout::page(Section::Imports, viewer, "Imports", content);
-    *response.status_mut() = status;
-    Ok(response)
+    // The page is the answer, whatever the import found: the report says it (a script posting
+    // the form reads the page, and a 4xx would only add a console error).
+    Ok(layout::page(Section::Imports, viewer, "Imports", content))
 }
 
 /// Links to the pages before and after.

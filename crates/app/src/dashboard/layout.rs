@@ -30,6 +30,8 @@ fn document(title: &str, nav: Markup, main: Markup) -> Markup {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
+                // No icon to fetch: browsers otherwise ask for /favicon.ico.
+                link rel="icon" href="data:,";
                 title { (title) " · Zinc" }
                 link rel="stylesheet" href=(super::assets::STYLESHEET_PATH);
                 script src=(super::assets::SCRIPT_PATH) defer {}

@@ -1,0 +1,494 @@
+//! The dashboard in a real browser: headless Chromium driven over WebDriver (chromedriver,
+//! started here on a free port and stopped afterwards, with every browser it started) against
+//! a real `zinc serve` holding the real export in a database of its own.
+//!
+//! Every page is checked for what it shows against the API, for requests to anywhere but the
+//! server (the browser's proxy is a closed port, so any such request fails and would show in
+//! the console) and for console errors; a screenshot of each page goes to
+//! `target/tmp/dashboard-screenshots/`. Needs `chromium` and `chromium-driver` (Debian).
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use reqwest::StatusCode;
+use reqwest::multipart::{Form, Part};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use zinc_e2e::{Server, Zinc, real_export_path};
+use zinc_testkit::TestDatabase;
+
+const ZINC: Zinc = Zinc::at(env!("CARGO_BIN_EXE_zinc"));
+const CHROMEDRIVER: &str = "chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// A chromedriver process (in a process group of its own, with the browsers it starts), and a
+/// WebDriver session on it. Dropping it stops the whole group.
+struct Browser {
+    driver: Child,
+    driver_url: String,
+    client: Client,
+    _profile: tempfile::TempDir,
+    http: reqwest::Client,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port")
+}
+
+impl Browser {
+    async fn start() -> Browser {
+        let port = free_port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|error| {
+                panic!(
+                    "cannot start {CHROMEDRIVER} ({error}): install the Debian packages chromium and chromium-driver"
+                )
+            });
+        let driver_url = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let ready = http
+                .get(format!("{driver_url}/status"))
+                .send()
+                .await
+                .ok()
+                .filter(|r| r.status().is_success());
+            if ready.is_some() {
+                break;
+            }
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".to_owned(),
+            json!({
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                    "--disable-crash-reporter", "--disable-breakpad",
+                    "--hide-scrollbars", "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.path().display()),
+                    // Loopback goes direct; anything else goes to a closed port and fails.
+                    "--proxy-server=http://127.0.0.1:9",
+                ],
+            }),
+        );
+        capabilities.insert("goog:loggingPrefs".to_owned(), json!({ "browser": "ALL" }));
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&driver_url)
+            .await
+            .expect("a WebDriver session");
+        Browser {
+            driver,
+            driver_url,
+            client,
+            _profile: profile,
+            http,
+        }
+    }
+
+    async fn goto(&self, url: &str) {
+        self.client.goto(url).await.expect("navigate");
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .text()
+            .await
+            .unwrap()
+    }
+
+    async fn attr(&self, css: &str, name: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .attr(name)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{css} has no {name}"))
+    }
+
+    async fn script(&self, source: &str) -> Value {
+        self.client.execute(source, vec![]).await.expect("a script")
+    }
+
+    /// The browser's console since the last call (chromedriver's log endpoint).
+    async fn console(&self) -> Vec<Value> {
+        let session = self.client.session_id().await.unwrap().expect("a session");
+        let answer: Value = self
+            .http
+            .post(format!("{}/session/{session}/se/log", self.driver_url))
+            .json(&json!({ "type": "browser" }))
+            .send()
+            .await
+            .expect("the browser log")
+            .json()
+            .await
+            .unwrap();
+        answer["value"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Checks the page loaded nothing from elsewhere and logged no error; saves a screenshot.
+    async fn check_page(&self, server: &Server, name: &str) {
+        let origins = self
+            .script(
+                "return performance.getEntriesByType('resource').map(e => new URL(e.name).origin)
+                   .concat([location.origin]);",
+            )
+            .await;
+        for origin in origins.as_array().unwrap() {
+            assert_eq!(
+                origin.as_str(),
+                Some(server.base_url.as_str()),
+                "{name}: {origins}"
+            );
+        }
+        let errors: Vec<Value> = self
+            .console()
+            .await
+            .into_iter()
+            .filter(|entry| entry["level"] == "SEVERE")
+            .collect();
+        assert!(errors.is_empty(), "{name}: console errors {errors:#?}");
+        let shot = self.client.screenshot().await.expect("a screenshot");
+        std::fs::write(screenshots().join(format!("{name}.png")), shot).unwrap();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // chromedriver and the browsers it started share its process group.
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &format!("-{}", self.driver.id())])
+            .stdin(Stdio::null())
+            .status();
+        let _ = self.driver.wait();
+    }
+}
+
+fn screenshots() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A server holding the real export, on a database of its own.
+async fn loaded_server(env: &[(&str, &str)]) -> (Server, TestDatabase) {
+    let database = TestDatabase::empty().await;
+    let path = real_export_path();
+    let server = ZINC.serve(database.url(), &["--import", path.to_str().unwrap()], env);
+    (server, database)
+}
+
+async fn api(server: &Server, path: &str) -> Value {
+    let response = reqwest::get(server.url(path)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    response.json().await.unwrap()
+}
+
+fn dec(text: &str) -> Decimal {
+    text.parse().unwrap_or_else(|_| panic!("a decimal: {text}"))
+}
+
+#[tokio::test]
+async fn the_overview_shows_the_api_figures_with_one_point_per_day() {
+    let (server, _database) = loaded_server(&[]).await;
+    let browser = Browser::start().await;
+    let ranges = [
+        ("from=2025-03-01&to=2025-03-31", 31),
+        ("from=2025-03-15&to=2025-04-17&location=Online%20Store", 34),
+    ];
+    for (query, days) in ranges {
+        browser.goto(&server.url(&format!("/?{query}"))).await;
+        let revenue = api(&server, &format!("/api/v1/metrics/revenue?{query}")).await;
+        assert_eq!(
+            dec(&browser.attr("#tile-revenue data", "value").await),
+            dec(revenue["total_revenue"].as_str().unwrap()),
+            "{query}"
+        );
+        assert_eq!(
+            browser.attr("#tile-orders data", "value").await,
+            revenue["order_count"].to_string(),
+            "{query}"
+        );
+        assert_eq!(
+            dec(&browser.attr("#tile-average data", "value").await),
+            dec(revenue["average_order_value"].as_str().unwrap())
+        );
+        let daily = api(&server, &format!("/api/v1/metrics/revenue/daily?{query}")).await;
+        let expected: BTreeMap<String, Decimal> = daily["days"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["date"].as_str().unwrap().to_owned(),
+                    dec(d["revenue"].as_str().unwrap()),
+                )
+            })
+            .collect();
+        assert_eq!(expected.len(), days);
+        let points = browser
+            .script(
+                "return [...document.querySelectorAll('svg.chart circle.point')]
+                   .map(p => [p.dataset.date, p.dataset.revenue]);",
+            )
+            .await;
+        let shown: BTreeMap<String, Decimal> = points
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p[0].as_str().unwrap().to_owned(),
+                    dec(p[1].as_str().unwrap()),
+                )
+            })
+            .collect();
+        assert_eq!(points.as_array().unwrap().len(), days, "one point per day");
+        assert_eq!(shown, expected, "{query}");
+        let top = api(&server, &format!("/api/v1/metrics/products/top?{query}")).await;
+        let first = browser
+            .script("return document.querySelector('#top-products tbody tr th').textContent;")
+            .await;
+        assert_eq!(first, top["items"][0]["name"]);
+    }
+    browser.check_page(&server, "overview").await;
+
+    // A phone's width: no horizontal scrolling of the page, the chart keeps its place.
+    browser.client.set_window_size(390, 844).await.unwrap();
+    browser
+        .goto(&server.url("/?from=2025-03-01&to=2025-03-31"))
+        .await;
+    let widths = browser
+        .script("return [document.documentElement.scrollWidth, window.innerWidth, document.querySelector('svg.chart').getBoundingClientRect().height];")
+        .await;
+    assert!(
+        widths[0].as_f64().unwrap() <= widths[1].as_f64().unwrap(),
+        "the page is wider than the screen: {widths}"
+    );
+    assert!(
+        widths[2].as_f64().unwrap() > 80.0,
+        "the chart has its height: {widths}"
+    );
+    browser.check_page(&server, "overview-390px").await;
+    browser.client.set_window_size(1280, 900).await.unwrap();
+
+    for (path, name, heading) in [
+        ("/orders?from=2025-03-01&to=2025-03-31", "orders", "Orders"),
+        ("/orders/1", "order", "Sale"),
+        ("/products", "products", "Products"),
+        ("/products/1", "product", ""),
+        ("/imports", "imports", "Imports"),
+    ] {
+        browser.goto(&server.url(path)).await;
+        let title = browser.text("h1").await;
+        assert!(title.starts_with(heading), "{path}: {title}");
+        browser.check_page(&server, name).await;
+    }
+    browser.client.clone().close().await.unwrap();
+}
+
+/// The real export with line 14's location mistyped.
+fn file_with_a_bad_row(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(real_export_path()).unwrap();
+    let bad: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(index, line)| {
+            if index == 13 {
+                line.replace("Golf - experience", "Gym")
+                    .replace("Online Store", "Gym")
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect();
+    let path = dir.join("bad-rows.csv");
+    std::fs::write(&path, bad.join("\n")).unwrap();
+    path
+}
+
+async fn upload_in_browser(
+    browser: &Browser,
+    server: &Server,
+    file: &Path,
+    button: &str,
+) -> String {
+    browser.goto(&server.url("/imports")).await;
+    browser
+        .client
+        .find(Locator::Css("#file"))
+        .await
+        .unwrap()
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    browser
+        .client
+        .find(Locator::Css(&format!(
+            "#upload-form button[formaction='{button}']"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(60))
+        .for_element(Locator::Css("#import-report"))
+        .await
+        .expect("the import's report");
+    browser.text("#import-result").await
+}
+
+#[tokio::test]
+async fn uploading_a_file_with_bad_rows_shows_its_problems_and_writes_nothing() {
+    let (server, _database) = loaded_server(&[]).await;
+    let before = api(&server, "/api/v1/metrics/revenue").await;
+    let browser = Browser::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bad = file_with_a_bad_row(dir.path());
+    let shown = upload_in_browser(&browser, &server, &bad, "/imports").await;
+    assert!(
+        shown.contains("Rejected: the file has problems; nothing was written."),
+        "{shown}"
+    );
+    let problem = browser.text("#import-problems tbody tr").await;
+    assert!(
+        problem.contains("14") && problem.contains("Location") && problem.contains("Gym"),
+        "{problem}"
+    );
+    assert_eq!(
+        api(&server, "/api/v1/metrics/revenue").await,
+        before,
+        "nothing written"
+    );
+    let history = browser.text("#import-history tbody tr").await;
+    assert!(history.contains("Rejected"), "{history}");
+    browser.check_page(&server, "imports-rejected").await;
+    browser.client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_export_uploaded_again_changes_nothing() {
+    let (server, _database) = loaded_server(&[]).await;
+    let exported = reqwest::get(server.url("/exports/sales.csv"))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("zinc-sales-export.csv");
+    std::fs::write(&path, &exported).unwrap();
+    let browser = Browser::start().await;
+    let shown = upload_in_browser(&browser, &server, &path, "/imports").await;
+    assert!(
+        shown.contains("Imported: every sale was already stored as in the file; nothing changed."),
+        "{shown}"
+    );
+    let orders = browser.text("#report-orders").await;
+    assert_eq!(orders, "0 created, 0 updated, 1,408 unchanged");
+    browser.check_page(&server, "imports-unchanged").await;
+    browser.client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
+async fn with_keys_the_dashboard_signs_in_and_a_read_key_cannot_upload() {
+    let database = TestDatabase::empty().await;
+    let created = ZINC.run(
+        database.url(),
+        &["keys", "create", "viewer", "--scope", "read"],
+    );
+    assert!(created.status.success());
+    let secret = String::from_utf8(created.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_owned();
+    let server = ZINC.serve(database.url(), &[], &[]);
+    let browser = Browser::start().await;
+    browser.goto(&server.url("/orders")).await;
+    let url = browser.client.current_url().await.unwrap();
+    assert_eq!(url.path(), "/sign-in");
+    browser.check_page(&server, "sign-in").await;
+    browser
+        .client
+        .find(Locator::Css("#key"))
+        .await
+        .unwrap()
+        .send_keys(&secret)
+        .await
+        .unwrap();
+    browser
+        .client
+        .find(Locator::Css("form.signin button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .client
+        .wait()
+        .for_element(Locator::Css("#orders-heading"))
+        .await
+        .expect("back on the orders page");
+    assert!(browser.text("form.signout").await.contains("viewer"));
+    let cookies = browser.script("return document.cookie;").await;
+    assert_eq!(cookies, json!(""), "the key's cookie is HttpOnly");
+    let source = browser.client.source().await.unwrap();
+    assert!(!source.contains(&secret), "the key is not in the page");
+    browser.goto(&server.url("/imports")).await;
+    assert!(
+        browser
+            .text("main")
+            .await
+            .contains("uploading files needs a write key")
+    );
+    // The API still wants the key itself.
+    let api = reqwest::get(server.url("/api/v1/orders")).await.unwrap();
+    assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
+    // Uploading anyway (a form sent by hand) is refused.
+    let form = Form::new().part("file", Part::bytes(b"x".to_vec()).file_name("x.csv"));
+    let refused = reqwest::Client::new()
+        .post(server.url("/imports"))
+        .header("Origin", server.base_url.as_str())
+        .header("Cookie", format!("zinc_key={secret}"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    browser.client.clone().close().await.unwrap();
+}
