@@ -15,9 +15,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use thiserror::Error;
 use zinc_domain::{
-    ApiKey, DailyRevenue, DateBounds, DateRange, ImportId, ImportMode, ImportReport, KeyDigest,
-    KeyName, KeyScope, Location, Order, OrderFilter, OrderId, OrderWithItems, Page, Paged, Product,
-    ProductFilter, ProductId, ProductSales, RankBy, RevenueTotals, Sale, SaleId, SaleLine,
+    ApiKey, DailyProductSales, DailyRevenue, DateBounds, DateRange, ImportId, ImportMode,
+    ImportReport, KeyDigest, KeyName, KeyScope, Location, Order, OrderFilter, OrderId,
+    OrderWithItems, Page, Paged, Product, ProductFilter, ProductId, ProductSales, RankBy,
+    RevenueTotals, Sale, SaleId, SaleLine,
 };
 
 /// What made the store fail: the driver's error, or the store's own description.
@@ -231,6 +232,23 @@ pub trait SalesFigures: Send + Sync {
         range: DateRange,
         location: Option<Location>,
     ) -> Result<Vec<DailyRevenue>, StoreError>;
+
+    /// What `product` sold per day over `range`, at `location` if given, for the days it sold
+    /// (in date order).
+    async fn product_daily_sales(
+        &self,
+        product: ProductId,
+        range: DateRange,
+        location: Option<Location>,
+    ) -> Result<Vec<DailyProductSales>, StoreError>;
+
+    /// The day of the latest sale (of `product` if given) at `location` if given; `None` when
+    /// nothing sold.
+    async fn latest_sale(
+        &self,
+        product: Option<ProductId>,
+        location: Option<Location>,
+    ) -> Result<Option<NaiveDate>, StoreError>;
 
     /// The `limit` best-selling products over `dates`, at `location` if given, best first
     /// (ties by name).

@@ -17,8 +17,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use rust_decimal::Decimal;
 use zinc_application::{ImportRequest, ImportSales, NoProgress};
 use zinc_domain::{
-    ImportMode, ImportReport, ImportStatus, Order, OrderFilter, OrderWithItems, Page,
-    ProductFilter, SaleId,
+    ImportMode, ImportReport, ImportStatus, Location, Order, OrderFilter, OrderWithItems, Page,
+    ProductFilter, ProductId, SaleId,
 };
 use zinc_ports::{ImportHistory, OrderBook, ProductCatalog, SalesLedger};
 
@@ -64,6 +64,7 @@ macro_rules! store_contract {
             a_product_keeps_the_price_of_its_most_recent_sale,
             small_batches_give_the_same_result_as_one,
             a_dry_run_reports_what_would_change_and_writes_nothing,
+            orders_filtered_by_product_are_those_holding_it,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -578,4 +579,63 @@ pub async fn a_dry_run_reports_what_would_change_and_writes_nothing(ports: Store
         after.total, history.total,
         "a rejected dry run is not recorded either"
     );
+}
+
+/// Filtered by product, the orders are those with an item of it, counted exactly.
+pub async fn orders_filtered_by_product_are_those_holding_it(ports: StorePorts) {
+    let report = import(
+        &ports,
+        &file(&[
+            golf("3/1/2025", 10, "a", "1"),
+            golf("3/1/2025", 10, "b", "2"),
+            golf("3/2/2025", 11, "b", "2"),
+            golf("3/3/2025", 12, "c", "3"),
+            row("3/3/2025", 13, "b", "2", "Online Store"),
+        ]),
+        ImportMode::Strict,
+    )
+    .await;
+    assert_eq!(report.status, ImportStatus::Succeeded);
+    let products = ports
+        .catalog
+        .list_products(&ProductFilter::default(), Page::default())
+        .await
+        .unwrap();
+    let id_of = |name: &str| {
+        products
+            .items
+            .iter()
+            .find(|p| p.name.as_str() == name)
+            .map(|p| p.id)
+    };
+    let sales_with = |product, location, limit| {
+        let ports = &ports;
+        async move {
+            let filter = OrderFilter {
+                product_id: Some(product),
+                location,
+                ..OrderFilter::default()
+            };
+            let listed = ports
+                .orders
+                .list_orders(&filter, Page::new(limit, 0).unwrap())
+                .await
+                .unwrap();
+            let sales: Vec<i64> = listed.items.iter().map(|o| o.sale_id.get()).collect();
+            (sales, listed.total)
+        }
+    };
+    let b = id_of("b").unwrap();
+    assert_eq!(sales_with(b, None, 50).await, (vec![13, 11, 10], 3));
+    assert_eq!(sales_with(b, None, 1).await, (vec![13], 3));
+    assert_eq!(
+        sales_with(b, Some(Location::GolfExperience), 50).await,
+        (vec![11, 10], 2)
+    );
+    assert_eq!(
+        sales_with(id_of("c").unwrap(), None, 50).await,
+        (vec![12], 1)
+    );
+    let unknown = ProductId::new(i64::MAX);
+    assert_eq!(sales_with(unknown, None, 50).await, (vec![], 0));
 }

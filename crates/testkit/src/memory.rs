@@ -387,6 +387,16 @@ impl OrderBook for MemoryStore {
                     && filter.client_id.is_none_or(|c| o.client_id == c)
                     && filter.sale_id.is_none_or(|s| o.sale_id == s)
             })
+            .filter(|o| {
+                filter.product_id.is_none_or(|wanted| {
+                    let stored = &data.orders[&o.sale_id];
+                    stored.sale.lines().iter().any(|line| {
+                        data.products
+                            .get(&line.product)
+                            .is_some_and(|product| product.id == wanted)
+                    })
+                })
+            })
             .collect();
         items.sort_by_key(|o| std::cmp::Reverse((o.date, o.sale_id)));
         Ok(page_of(items, page))
