@@ -20,7 +20,7 @@ use zinc_domain::{
 };
 use zinc_ports::{
     ImportHistory, ImportSession, ImportStart, KeptCounts, OrderBook, ProductCatalog,
-    ProductChanges, SalesLedger, StoreError, WriteOutcome,
+    ProductChanges, SalesLedger, StoreError, WriteOutcome, WriteProgress, WriteStep,
 };
 
 /// Products, orders and the record of imports, kept in memory. Clones share one store.
@@ -185,7 +185,7 @@ impl ImportSession for MemorySession {
         })
     }
 
-    async fn write(&mut self) -> Result<WriteOutcome, StoreError> {
+    async fn write(&mut self, progress: &WriteProgress) -> Result<WriteOutcome, StoreError> {
         let guard = self.store.data.clone().lock_owned().await;
         let mut data = guard.clone();
         let now = Utc::now();
@@ -200,6 +200,7 @@ impl ImportSession for MemorySession {
             }
         }
         changed.sort_by_key(Sale::sale_id);
+        progress.step_done(WriteStep::Compare);
         let mut best = LatestPrices::new();
         changed.iter().for_each(|sale| best.observe(sale));
         outcome.products = ProductChanges::default();
@@ -236,6 +237,7 @@ impl ImportSession for MemorySession {
                 }
             }
         }
+        progress.step_done(WriteStep::Products);
         for sale in changed {
             let import_id = self.id;
             if let Some(stored) = data.orders.get_mut(&sale.sale_id()) {
@@ -260,6 +262,10 @@ impl ImportSession for MemorySession {
                 );
                 outcome.orders.created += 1;
             }
+        }
+        // Orders hold their lines here, and the figures are computed when asked.
+        for step in [WriteStep::Orders, WriteStep::Items, WriteStep::Rollups] {
+            progress.step_done(step);
         }
         self.writing = Some((guard, data));
         Ok(outcome)
