@@ -15,12 +15,14 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use rust_decimal::Decimal;
-use zinc_application::{ImportRequest, ImportSales, NoProgress};
+use zinc_application::{
+    ImportObserver, ImportPhase, ImportProgress, ImportRequest, ImportSales, NoProgress,
+};
 use zinc_domain::{
     ImportMode, ImportReport, ImportStatus, Location, Order, OrderFilter, OrderWithItems, Page,
     ProductFilter, ProductId, SaleId,
 };
-use zinc_ports::{ImportHistory, OrderBook, ProductCatalog, SalesLedger};
+use zinc_ports::{ImportHistory, OrderBook, ProductCatalog, SalesLedger, WriteStep};
 
 use crate::real_export;
 
@@ -65,6 +67,7 @@ macro_rules! store_contract {
             small_batches_give_the_same_result_as_one,
             a_dry_run_reports_what_would_change_and_writes_nothing,
             orders_filtered_by_product_are_those_holding_it,
+            writing_reports_each_step_once_in_order,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -638,4 +641,45 @@ pub async fn orders_filtered_by_product_are_those_holding_it(ports: StorePorts) 
     );
     let unknown = ProductId::new(i64::MAX);
     assert_eq!(sales_with(unknown, None, 50).await, (vec![], 0));
+}
+
+/// Writing tells its progress: every step once, in order, after reading ended.
+pub async fn writing_reports_each_step_once_in_order(ports: StorePorts) {
+    #[derive(Default)]
+    struct Recorder(std::sync::Mutex<Vec<ImportProgress>>);
+    impl ImportObserver for Recorder {
+        fn progress(&self, progress: ImportProgress) {
+            self.0.lock().unwrap().push(progress);
+        }
+    }
+    let recorder = Recorder::default();
+    let text = real_export();
+    let report = ImportSales::new(ports.ledger.clone())
+        .with_clock(fixed_now)
+        .import(
+            ImportRequest {
+                file_name: "sales.csv".into(),
+                source: text.as_bytes(),
+                mode: ImportMode::Strict,
+                requested_by: None,
+                dry_run: false,
+            },
+            &recorder,
+        )
+        .await
+        .expect("the import runs");
+    assert_eq!(report.status, ImportStatus::Succeeded);
+    let seen = recorder.0.into_inner().unwrap();
+    let writing: Vec<_> = seen
+        .iter()
+        .skip_while(|p| p.phase == ImportPhase::Reading)
+        .collect();
+    assert!(
+        writing.iter().all(|p| p.phase == ImportPhase::Writing),
+        "reading never resumes once writing began"
+    );
+    let steps: Vec<WriteStep> = writing.iter().filter_map(|p| p.step).collect();
+    assert_eq!(steps, WriteStep::ALL);
+    assert!(writing.iter().all(|p| p.sales == 1_408));
+    assert_eq!(writing.last().map(|p| p.written_percent), Some(100));
 }
