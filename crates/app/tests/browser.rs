@@ -299,6 +299,40 @@ async fn the_overview_shows_the_api_figures_with_one_point_per_day() {
     browser.check_page(&server, "overview-390px").await;
     browser.client.set_window_size(1280, 900).await.unwrap();
 
+    // A product's sales per month: the API's monthly series, newest month first.
+    browser.goto(&server.url("/products/1")).await;
+    let series = api(&server, "/api/v1/products/1/sales?interval=month").await;
+    let expected: Vec<(String, Decimal)> = series["periods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|p| {
+            (
+                p["start"].as_str().unwrap()[..7].to_owned(),
+                dec(p["revenue"].as_str().unwrap()),
+            )
+        })
+        .collect();
+    let shown = browser
+        .script(
+            "return [...document.querySelectorAll('#product-months tbody tr')].map(r =>
+               [r.querySelector('time').getAttribute('datetime'), r.querySelector('data').getAttribute('value')]);",
+        )
+        .await;
+    let shown: Vec<(String, Decimal)> = shown
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r[0].as_str().unwrap().to_owned(),
+                dec(r[1].as_str().unwrap()),
+            )
+        })
+        .collect();
+    assert_eq!(shown, expected);
+
     for (path, name, heading) in [
         ("/orders?from=2025-03-01&to=2025-03-31", "orders", "Orders"),
         ("/orders/1", "order", "Sale"),

@@ -11,10 +11,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use support::{Ports, day, unavailable};
 use zinc_app::http;
 use zinc_domain::{
-    ApiKey, ClientId, DailyRevenue, DiscountPercent, ImportCounts, ImportId, ImportMode,
-    ImportReport, ImportStatus, InputProblem, KeyName, KeyScope, KeySecret, Location, Money, Order,
-    OrderId, Paged, ProblemLog, Product, ProductId, ProductName, ProductSales, RankBy,
-    RevenueTotals, SaleId, UnitPrice,
+    ApiKey, ClientId, DailyProductSales, DailyRevenue, DiscountPercent, ImportCounts, ImportId,
+    ImportMode, ImportReport, ImportStatus, InputProblem, KeyName, KeyScope, KeySecret, Location,
+    Money, Order, OrderId, Paged, ProblemLog, Product, ProductId, ProductName, ProductSales,
+    ProductTotals, RankBy, RevenueTotals, SaleId, UnitPrice,
 };
 use zinc_ports::MockApiKeys;
 
@@ -69,16 +69,10 @@ fn order(id: i64, date: &str, total: &str) -> Order {
 /// The latest sale is on 2025-03-31.
 fn latest_sale(ports: &mut Ports) {
     ports
-        .orders
-        .expect_list_orders()
-        .withf(|filter, page| filter.dates.from().is_none() && page.limit() == 1)
-        .returning(|_, page| {
-            Ok(Paged {
-                items: vec![order(1, "2025-03-31", "10")],
-                total: 1_408,
-                page,
-            })
-        });
+        .figures
+        .expect_latest_sale()
+        .withf(|product, _| product.is_none())
+        .returning(|_, _| Ok(Some(day("2025-03-31"))));
 }
 
 fn figures(ports: &mut Ports, from: NaiveDate, to: NaiveDate, location: Option<Location>) {
@@ -221,14 +215,18 @@ async fn bad_parameters_are_a_400_page_without_touching_the_figures() {
     let answer = page(ports, "/?from=2024-01-01&to=2025-03-01").await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     assert!(answer.body.contains("at most 366"), "{}", answer.body);
+    let mut ports = Ports::default();
+    latest_sale(&mut ports);
+    let answer = page(ports, "/?from=2025-03-02&to=2025-03-01").await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
 }
 
 #[actix_web::test]
 async fn a_store_outage_is_a_503_page() {
     let mut ports = Ports::default();
     ports
-        .orders
-        .expect_list_orders()
+        .figures
+        .expect_latest_sale()
         .returning(|_, _| Err(unavailable()));
     let answer = page(ports, "/").await;
     assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
@@ -307,6 +305,64 @@ async fn the_products_page_searches_by_name() {
             .contains(r#"<a href="/products/7">10 Practice Credits</a>"#)
     );
     assert!(answer.body.contains("$32.00"));
+}
+
+#[actix_web::test]
+async fn a_product_shows_its_sales_per_month_ending_with_its_latest_sale() {
+    let mut ports = Ports::default();
+    ports.products.expect_find_product().returning(|id| {
+        Ok(Some(Product {
+            id,
+            name: ProductName::parse("10 Practice Credits").unwrap(),
+            price: UnitPrice::parse("32").unwrap(),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }))
+    });
+    ports
+        .figures
+        .expect_latest_sale()
+        .withf(|product, location| *product == Some(ProductId::new(7)) && location.is_none())
+        .returning(|_, _| Ok(Some(day("2025-04-17"))));
+    ports
+        .figures
+        .expect_product_daily_sales()
+        .withf(|product, range, _| {
+            *product == ProductId::new(7)
+                && range.from() == day("2024-05-01")
+                && range.to() == day("2025-04-17")
+        })
+        .returning(|_, _, _| {
+            let sold = |date: &str, quantity, revenue: &str| DailyProductSales {
+                date: day(date),
+                totals: ProductTotals {
+                    quantity,
+                    revenue: revenue.parse().unwrap(),
+                    order_count: 1,
+                },
+            };
+            Ok(vec![
+                sold("2025-03-01", 2, "64"),
+                sold("2025-03-09", 1, "32"),
+                sold("2025-04-17", -1, "-32"),
+            ])
+        });
+    let answer = page(ports, "/products/7").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let body = &answer.body;
+    assert_eq!(
+        body.matches("<time datetime=\"20").count(),
+        1 + 12,
+        "{body}"
+    );
+    assert!(
+        body.contains(r#"<th scope="row"><time datetime="2025-03">March 2025</time></th><td class="num">3</td><td class="num">2</td><td class="num"><data class="money" value="96">$96.00</data>"#),
+        "{body}"
+    );
+    assert!(
+        body.contains(">April 2025</time></th><td class=\"num\">-1</td>"),
+        "{body}"
+    );
 }
 
 fn rejected_report() -> ImportReport {

@@ -52,6 +52,7 @@ mod sale_date;
 mod sale_line;
 mod sales_csv;
 mod sales_export;
+mod series;
 mod text;
 mod value_error;
 
@@ -75,7 +76,8 @@ pub use problem::{
 pub use product::{Product, ProductId};
 pub use query::{DateBounds, DateRange, OrderFilter, Page, Paged, ProductFilter, QueryError};
 pub use revenue::{
-    AVERAGE_DECIMAL_PLACES, DailyRevenue, ProductSales, RankBy, RevenueTotals, fill_days,
+    AVERAGE_DECIMAL_PLACES, DailyProductSales, DailyRevenue, ProductSales, ProductTotals, RankBy,
+    RevenueTotals,
 };
 pub use sale::{Sale, SaleGrouper};
 pub use sale_date::{SaleDate, latest_sale_date};
@@ -84,5 +86,6 @@ pub use sales_csv::{
     HeaderError, HeaderMismatch, InvalidRow, MAX_LISTED_HEADER_NAMES, RowError, SalesCsvReader,
 };
 pub use sales_export::{EXPORT_DATE_FORMAT, SalesExportWriter, export_cell};
+pub use series::{Interval, MAX_PERIODS, Period, RangeBasis, SeriesRange};
 pub use text::{Label, MAX_TEXT_CHARS, NO_VALUE, Note, ProductName, optional_cell};
 pub use value_error::ValueError;

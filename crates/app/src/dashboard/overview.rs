@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use futures_util::future::try_join3;
 use maud::html;
 use tracing::info;
-use zinc_domain::{KeyScope, RankBy, fill_days};
+use zinc_domain::{DailyRevenue, KeyScope, RankBy};
 
 use super::layout::{self, Section};
 use super::range::{self, RangeQuery};
@@ -41,7 +41,15 @@ pub async fn overview(
     )
     .await?;
     let read = started.elapsed();
-    let days = fill_days(period.range, &sold);
+    let days: Vec<DailyRevenue> = period
+        .series
+        .sum(sold.iter().map(|day| (day.date, day.totals)))
+        .into_iter()
+        .map(|(day, totals)| DailyRevenue {
+            date: day.start,
+            totals,
+        })
+        .collect();
     let best = days
         .iter()
         .filter(|d| d.totals.order_count > 0)

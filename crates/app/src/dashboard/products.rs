@@ -2,9 +2,10 @@
 //! Read through the API's `ProductCatalog` port.
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::Utc;
 use maud::html;
 use serde::Deserialize;
-use zinc_domain::{KeyScope, Page, ProductFilter, ProductId};
+use zinc_domain::{Interval, KeyScope, Page, ProductFilter, ProductId, SeriesRange};
 
 use super::imports::pager;
 use super::layout::{self, Section};
@@ -90,7 +91,8 @@ pub async fn list(
     ))
 }
 
-/// One product.
+/// One product, with what it sold in each of the 12 months ending with its latest sale (the
+/// API's `/api/v1/products/{id}/sales?interval=month`, read from the same ports).
 #[get("/products/{id}")]
 pub async fn detail(
     state: web::Data<AppState>,
@@ -107,6 +109,24 @@ pub async fn detail(
             what: "product",
             id,
         })?;
+    let latest = state.figures.latest_sale(Some(product.id), None).await?;
+    let today = Utc::now().date_naive();
+    let months = SeriesRange::new(
+        None,
+        None,
+        Interval::Month,
+        latest.unwrap_or(today),
+        latest.is_none(),
+    )
+    .map_err(|source| ApiError::BadQuery {
+        name: "from",
+        source,
+    })?;
+    let sold = state
+        .figures
+        .product_daily_sales(product.id, months.days(), None)
+        .await?;
+    let per_month = months.sum(sold.iter().map(|day| (day.date, day.totals)));
     let currency = state.currency.as_str();
     let content = html! {
         p { a href="/products" { "← Products" } }
@@ -115,6 +135,39 @@ pub async fn detail(
                 dt { "Price" } dd #product-price { (format::money(product.price.amount(), currency)) " (its most recent sale)" }
                 dt { "First imported" } dd { (product.created_at.format("%Y-%m-%d")) }
                 dt { "Price since" } dd { (product.updated_at.format("%Y-%m-%d")) }
+                @if let Some(latest) = latest {
+                    dt { "Latest sale" } dd { time datetime=(latest) { (latest) } }
+                }
+            }
+        }
+        section.panel aria-labelledby="monthly-heading" {
+            h2 #monthly-heading { "Sales per month" }
+            p.hint {
+                @if latest.is_some() {
+                    "The 12 months ending with its latest sale; refunds subtracted."
+                } @else {
+                    "It has not sold yet: the 12 months ending today."
+                }
+            }
+            table #product-months {
+                thead {
+                    tr {
+                        th scope="col" { "Month" }
+                        th.num scope="col" { "Units" }
+                        th.num scope="col" { "Orders" }
+                        th.num scope="col" { "Revenue" }
+                    }
+                }
+                tbody {
+                    @for (month, totals) in per_month.iter().rev() {
+                        tr {
+                            th scope="row" { time datetime=(month.start.format("%Y-%m")) { (month.start.format("%B %Y")) } }
+                            td.num { (format::signed(totals.quantity)) }
+                            td.num { (format::count(totals.order_count)) }
+                            td.num { (format::money(totals.revenue, currency)) }
+                        }
+                    }
+                }
             }
         }
     };

@@ -4,16 +4,12 @@
 use chrono::{Days, NaiveDate, Utc};
 use maud::{Markup, html};
 use serde::Deserialize;
-use zinc_domain::{DateBounds, DateRange, Location, OrderFilter, Page};
+use zinc_domain::{DateBounds, DateRange, Interval, Location, SeriesRange};
 
 use super::PageError;
 use crate::http::AppState;
 use crate::http::params;
 use crate::http::problem::ApiError;
-use crate::http::revenue::MAX_DAILY_DAYS;
-
-/// Days shown when none are asked for.
-const DEFAULT_DAYS: u64 = 30;
 /// The presets: their label and length in days, each ending on the latest sale.
 const PRESETS: [(&str, u64); 4] = [
     ("Last 7 days", 7),
@@ -34,9 +30,11 @@ pub struct RangeQuery {
     pub location: Option<String>,
 }
 
-/// A period of at most [`MAX_DAILY_DAYS`] days and a location.
+/// A period of at most [`zinc_domain::MAX_PERIODS`] days and a location.
 #[derive(Debug, Clone, Copy)]
 pub struct Period {
+    /// The days, as a daily series.
+    pub series: SeriesRange,
     /// The days.
     pub range: DateRange,
     /// One location, or both.
@@ -68,37 +66,25 @@ fn query_of(from: NaiveDate, to: NaiveDate, location: Option<Location>) -> Strin
     query
 }
 
-/// The day of the latest stored sale: the first order of the list (newest first).
-async fn latest_sale(state: &AppState) -> Result<Option<NaiveDate>, PageError> {
-    let newest = state
-        .orders
-        .list_orders(
-            &OrderFilter::default(),
-            Page::new(1, 0).map_err(|source| ApiError::BadQuery {
-                name: "limit",
-                source,
-            })?,
-        )
-        .await?;
-    Ok(newest.items.first().map(|order| order.date))
-}
-
-/// The period `query` asks for: by default the 30 days ending on the latest sale.
+/// The period `query` asks for, as the API's daily revenue reads the same parameters: by
+/// default the 30 days ending on the latest sale (at the location asked for; today when
+/// nothing sold); only `from`, the 30 days from it; only `to`, the 30 days ending on it.
 pub async fn resolve(state: &AppState, query: &RangeQuery) -> Result<Period, PageError> {
     let from = params::date("from", query.from.as_deref().filter(|t| !t.is_empty()))?;
     let to = params::date("to", query.to.as_deref().filter(|t| !t.is_empty()))?;
     let location = params::location(query.location.as_deref().filter(|t| !t.is_empty()))?;
-    let stored = latest_sale(state).await?;
+    let stored = state.figures.latest_sale(None, location).await?;
     let latest = stored.unwrap_or_else(|| Utc::now().date_naive());
-    let to = to.unwrap_or(latest);
-    let from = from.unwrap_or_else(|| days_ending(to, DEFAULT_DAYS));
-    let range =
-        DateRange::at_most(from, to, MAX_DAILY_DAYS).map_err(|source| ApiError::BadQuery {
-            name: "from",
-            source,
+    let series =
+        SeriesRange::new(from, to, Interval::Day, latest, stored.is_none()).map_err(|source| {
+            ApiError::BadQuery {
+                name: "from",
+                source,
+            }
         })?;
     Ok(Period {
-        range,
+        series,
+        range: series.days(),
         location,
         latest,
         any_sales: stored.is_some(),

@@ -92,7 +92,7 @@ pub fn for_any_route() -> [(u16, &'static str, ProblemDetails); 3] {
 fn bad_request(path: &str, post: bool) -> Option<ApiError> {
     if post {
         params::flag("skip_invalid", Some("yes")).err()
-    } else if path.ends_with("{id}") {
+    } else if path.contains("{id}") {
         params::id("id", "abc").err()
     } else if path.starts_with("/api/v1/metrics") || path.starts_with("/api/v1/exports") {
         params::date_bounds(Some("2025-03-31"), Some("2025-03-01")).err()
@@ -105,7 +105,7 @@ fn bad_request(path: &str, post: bool) -> Option<ApiError> {
 fn resource(path: &str) -> Option<&'static str> {
     match path {
         "/api/v1/imports/{id}" => Some("import"),
-        "/api/v1/products/{id}" => Some("product"),
+        "/api/v1/products/{id}" | "/api/v1/products/{id}/sales" => Some("product"),
         "/api/v1/orders/{id}" => Some("order"),
         _ => None,
     }
