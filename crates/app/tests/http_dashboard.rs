@@ -194,10 +194,18 @@ async fn bad_parameters_are_a_400_page_without_touching_the_figures() {
     for uri in [
         "/?from=2025-13-01",
         "/?location=Gym",
+        "/?colour=red",
+        "/?from=2025-03-01&from=2025-03-02",
         "/orders?offset=-1",
         "/products/abc",
+        "/imports?limit=5",
     ] {
         let answer = page(Ports::default(), uri).await;
+        assert_eq!(
+            answer.headers.get(header::CONTENT_TYPE).unwrap(),
+            "text/html; charset=utf-8",
+            "{uri}"
+        );
         assert_eq!(
             answer.status,
             StatusCode::BAD_REQUEST,

@@ -173,3 +173,16 @@ async fn a_store_failing_mid_export_cuts_the_body_short() {
         "the body must end in an error, not as complete"
     );
 }
+
+#[actix_web::test]
+async fn the_export_needs_a_key_once_keys_exist() {
+    let mut keys = zinc_ports::MockApiKeys::new();
+    keys.expect_any_active_key().returning(|| Ok(true));
+    let ports = Ports {
+        keys: Some(keys),
+        ..Ports::default()
+    };
+    let (status, content_type, body) = get(ports, "/api/v1/exports/sales.csv").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(content_type, "application/problem+json");
+}

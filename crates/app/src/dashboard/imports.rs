@@ -8,7 +8,7 @@ use serde::Deserialize;
 use zinc_domain::{ImportId, ImportMode, ImportReport, ImportStatus, KeyScope, Page};
 
 use super::layout::{self, Section};
-use super::{PageError, format, session};
+use super::{PageError, PageQuery, format, session};
 use crate::http::AppState;
 use crate::http::imports::{UploadOptions, receive_and_import};
 use crate::http::params;
@@ -41,7 +41,7 @@ enum Outcome {
 pub async fn imports_page(
     state: web::Data<AppState>,
     request: HttpRequest,
-    query: web::Query<HistoryQuery>,
+    query: PageQuery<HistoryQuery>,
 ) -> Result<HttpResponse, PageError> {
     let viewer = session::admit(&request, &state, KeyScope::Read).await?;
     let offset = params::number("offset", query.offset.as_deref(), 0, i64::MAX as u64)?;
@@ -54,7 +54,7 @@ pub async fn imports_page(
 pub async fn upload(
     state: web::Data<AppState>,
     request: HttpRequest,
-    query: web::Query<UploadQuery>,
+    query: PageQuery<UploadQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
     session::same_site_form(&request)?;

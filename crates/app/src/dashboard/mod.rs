@@ -19,10 +19,14 @@ mod products;
 mod range;
 mod session;
 
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpResponse, ResponseError, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 use maud::html;
+use serde::de::DeserializeOwned;
 use thiserror::Error;
 use zinc_ports::StoreError;
 
@@ -111,6 +115,37 @@ impl ResponseError for PageError {
             }
         };
         layout::bare(self.status_code(), &title, body)
+    }
+}
+
+/// A page's query parameters: as `web::Query`, but a parameter that is unknown, repeated or
+/// malformed is a 400 page naming it (the API's message), not a JSON problem.
+pub struct PageQuery<T>(T);
+
+impl<T> PageQuery<T> {
+    /// The parameters.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for PageQuery<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for PageQuery<T> {
+    type Error = PageError;
+    type Future = Ready<Result<Self, PageError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            web::Query::<T>::from_query(request.query_string())
+                .map(|query| PageQuery(query.into_inner()))
+                .map_err(|error| PageError::Api(crate::http::query_error(error))),
+        )
     }
 }
 

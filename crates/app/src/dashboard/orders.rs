@@ -9,7 +9,7 @@ use zinc_domain::{KeyScope, OrderFilter, OrderId, Page, SaleId, echo};
 use super::imports::pager;
 use super::layout::{self, Section};
 use super::range::{self, RangeQuery};
-use super::{PageError, format, session};
+use super::{PageError, PageQuery, format, session};
 use crate::http::AppState;
 use crate::http::params;
 use crate::http::problem::ApiError;
@@ -32,7 +32,7 @@ pub struct OrdersQuery {
 pub async fn list(
     state: web::Data<AppState>,
     request: HttpRequest,
-    query: web::Query<OrdersQuery>,
+    query: PageQuery<OrdersQuery>,
 ) -> Result<HttpResponse, PageError> {
     let viewer = session::admit(&request, &state, KeyScope::Read).await?;
     let query = query.into_inner();

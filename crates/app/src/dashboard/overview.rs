@@ -12,7 +12,7 @@ use zinc_domain::{DailyRevenue, KeyScope, RankBy};
 
 use super::layout::{self, Section};
 use super::range::{self, RangeQuery};
-use super::{PageError, chart, format, session};
+use super::{PageError, PageQuery, chart, format, session};
 use crate::http::AppState;
 use crate::http::exports;
 
@@ -24,7 +24,7 @@ const TOP_PRODUCTS: u32 = 10;
 pub async fn overview(
     state: web::Data<AppState>,
     request: HttpRequest,
-    query: web::Query<RangeQuery>,
+    query: PageQuery<RangeQuery>,
 ) -> Result<HttpResponse, PageError> {
     let started = Instant::now();
     let viewer = session::admit(&request, &state, KeyScope::Read).await?;
@@ -155,7 +155,7 @@ pub async fn overview(
 pub async fn download_export(
     state: web::Data<AppState>,
     request: HttpRequest,
-    query: web::Query<RangeQuery>,
+    query: PageQuery<RangeQuery>,
 ) -> Result<HttpResponse, PageError> {
     session::admit(&request, &state, KeyScope::Read).await?;
     let dates = crate::http::params::date_bounds(query.from.as_deref(), query.to.as_deref())?;

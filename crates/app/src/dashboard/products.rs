@@ -9,7 +9,7 @@ use zinc_domain::{Interval, KeyScope, Page, ProductFilter, ProductId, SeriesRang
 
 use super::imports::pager;
 use super::layout::{self, Section};
-use super::{PageError, format, session};
+use super::{PageError, PageQuery, format, session};
 use crate::http::AppState;
 use crate::http::params;
 use crate::http::problem::ApiError;
@@ -29,7 +29,7 @@ pub struct ProductsQuery {
 pub async fn list(
     state: web::Data<AppState>,
     request: HttpRequest,
-    query: web::Query<ProductsQuery>,
+    query: PageQuery<ProductsQuery>,
 ) -> Result<HttpResponse, PageError> {
     let viewer = session::admit(&request, &state, KeyScope::Read).await?;
     let search = params::text("q", query.q.as_deref())?.filter(|q| !q.trim().is_empty());

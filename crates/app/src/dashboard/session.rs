@@ -19,8 +19,8 @@ use serde::Deserialize;
 use zinc_application::{Access, Denied};
 use zinc_domain::{KeyName, KeyScope, MAX_PRESENTED_KEY_BYTES};
 
-use super::PageError;
 use super::layout;
+use super::{PageError, PageQuery};
 use crate::http::AppState;
 use crate::http::problem::ApiError;
 
@@ -157,7 +157,7 @@ fn form(next: &str, problem: Option<&str>) -> maud::Markup {
 
 /// The sign-in form.
 #[get("/sign-in")]
-pub async fn sign_in_form(query: web::Query<NextQuery>) -> HttpResponse {
+pub async fn sign_in_form(query: PageQuery<NextQuery>) -> HttpResponse {
     let next = safe_next(query.next.as_deref());
     layout::bare(
         actix_web::http::StatusCode::OK,

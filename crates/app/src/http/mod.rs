@@ -192,7 +192,8 @@ fn named_in(message: &str) -> Option<String> {
     Some(message[start..end].to_owned())
 }
 
-fn query_error(error: QueryPayloadError) -> ApiError {
+/// A query that does not parse (unknown, repeated or malformed parameter), as a 400 naming it.
+pub(crate) fn query_error(error: QueryPayloadError) -> ApiError {
     let message = match &error {
         QueryPayloadError::Deserialize(inner) => inner
             .to_string()
