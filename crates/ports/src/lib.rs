@@ -17,7 +17,8 @@ use thiserror::Error;
 use zinc_domain::{
     ApiKey, DailyRevenue, DateBounds, DateRange, ImportId, ImportMode, ImportReport, KeyDigest,
     KeyName, KeyScope, Location, Order, OrderFilter, OrderId, OrderWithItems, Page, Paged, Product,
-    ProductFilter, ProductId, ProductSales, RankBy, RevenueTotals, Sale, SaleId, SaleLine,
+    ProductFilter, ProductId, ProductSales, RankBy, RejectFile, RejectedLines, RevenueTotals, Sale,
+    SaleId, SaleLine,
 };
 
 /// What made the store fail: the driver's error, or the store's own description.
@@ -162,11 +163,21 @@ pub trait ImportSession: Send {
     /// replaced items included, identical ones untouched; and every figure derived from them.
     async fn write(&mut self) -> Result<WriteOutcome, StoreError>;
 
-    /// Makes everything written visible and records the import with its report.
-    async fn commit(&mut self, report: &ImportReport) -> Result<(), StoreError>;
+    /// Makes everything written visible and records the import with its report and its
+    /// reject file (the lines of the sales it rejected; `report.rejected_lines` counts them).
+    async fn commit(
+        &mut self,
+        report: &ImportReport,
+        rejected: &RejectedLines,
+    ) -> Result<(), StoreError>;
 
-    /// Discards everything written and records the rejected attempt with its report.
-    async fn reject(&mut self, report: &ImportReport) -> Result<(), StoreError>;
+    /// Discards everything written and records the rejected attempt with its report and its
+    /// reject file.
+    async fn reject(
+        &mut self,
+        report: &ImportReport,
+        rejected: &RejectedLines,
+    ) -> Result<(), StoreError>;
 
     /// Discards everything, leaving no record: the end of a dry run.
     async fn abandon(&mut self) -> Result<(), StoreError>;
@@ -182,6 +193,11 @@ pub trait ImportHistory: Send + Sync {
 
     /// One import with its full problem list, if it exists.
     async fn find_import(&self, id: ImportId) -> Result<Option<ImportReport>, StoreError>;
+
+    /// The reject file of a finished import (the file's name and header, and the lines kept in
+    /// line order: none when nothing was rejected), or `None` when no finished import has this
+    /// number. Imports recorded before reject files were kept have an empty one.
+    async fn rejected_lines(&self, id: ImportId) -> Result<Option<RejectFile>, StoreError>;
 }
 
 /// The products the imports created.

@@ -18,8 +18,8 @@ use zinc_domain::{
     BatchNumber, ClientId, DailyRevenue, DateBounds, DateRange, DiscountPercent, ImportCounts,
     ImportId, ImportMode, ImportReport, ImportStatus, InputProblem, KeyName, Location, Money,
     Order, OrderFilter, OrderId, OrderItem, OrderWithItems, Page, Paged, ProblemLog, Product,
-    ProductFilter, ProductId, ProductName, ProductSales, Quantity, RankBy, RevenueTotals, SaleId,
-    UnitPrice,
+    ProductFilter, ProductId, ProductName, ProductSales, Quantity, RankBy, RejectFile,
+    RejectedLine, RejectedLineCounts, RejectedLines, RevenueTotals, SaleId, UnitPrice,
 };
 use zinc_migration::{Migrator, MigratorTrait};
 use zinc_ports::{
@@ -223,7 +223,9 @@ fn filtered_products(select: &str, filter: &ProductFilter) -> Query {
 const IMPORT_COLUMNS: &str = "id, file_name, sha256, mode, status, rows_total, rows_imported, \
     rows_rejected, sales_total, sales_rejected, orders_created, orders_updated, orders_unchanged, \
     products_created, products_updated, problems_total, started_at, finished_at, requested_by, \
-    replaced_sales";
+    replaced_sales, rejected_lines_omitted, \
+    (SELECT count(*) FROM import_rejected_lines r WHERE r.import_id = imports.id) \
+      AS rejected_lines_kept";
 
 /// An order's own columns (alias `o`).
 macro_rules! order_fields {
@@ -279,6 +281,39 @@ impl ImportHistory for PostgresQueries {
             .as_ref()
             .map(import_report)
             .transpose()
+    }
+
+    #[instrument(skip(self), fields(id = id.get()))]
+    async fn rejected_lines(&self, id: ImportId) -> Result<Option<RejectFile>, StoreError> {
+        let mut query =
+            Query::new("SELECT file_name, rejected_header, rejected_lines_omitted FROM imports");
+        let p = query.bind(id.get());
+        query.push(&format!(" WHERE id = {p} AND status <> 'running'"));
+        let Some(import) = self.one(query).await? else {
+            return Ok(None);
+        };
+        // Written once with the import's record, never changed: two reads agree.
+        let mut query = Query::new("SELECT line, reason, raw FROM import_rejected_lines");
+        let p = query.bind(id.get());
+        query.push(&format!(" WHERE import_id = {p} ORDER BY line"));
+        let lines = self
+            .all(query)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(RejectedLine {
+                    line: get::<i64>(row, "line")? as u64,
+                    reason: get(row, "reason")?,
+                    raw: get(row, "raw")?,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        let header: Option<Vec<u8>> = get(&import, "rejected_header")?;
+        let omitted = get::<i64>(&import, "rejected_lines_omitted")? as u64;
+        Ok(Some(RejectFile {
+            file_name: get(&import, "file_name")?,
+            lines: RejectedLines::restore(&header.unwrap_or_default(), lines, omitted),
+        }))
     }
 }
 
@@ -699,5 +734,9 @@ fn import_report(row: &QueryResult) -> Result<ImportReport, StoreError> {
             .into_iter()
             .map(|id| SaleId::new(id).map_err(|e| inconsistent("replaced_sales", e)))
             .collect::<Result<_, _>>()?,
+        rejected_lines: RejectedLineCounts {
+            kept: count("rejected_lines_kept")?,
+            omitted: count("rejected_lines_omitted")?,
+        },
     })
 }

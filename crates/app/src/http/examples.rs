@@ -6,7 +6,7 @@ use chrono::{TimeZone, Utc};
 use zinc_application::Denied;
 use zinc_domain::{
     ImportCounts, ImportId, ImportMode, ImportReport, ImportStatus, InputProblem, KeyName,
-    KeyScope, Location, ProblemLog, SaleId,
+    KeyScope, Location, ProblemLog, RejectedLineCounts, SaleId,
 };
 use zinc_ports::StoreError;
 
@@ -92,7 +92,7 @@ pub fn for_any_route() -> [(u16, &'static str, ProblemDetails); 3] {
 fn bad_request(path: &str, post: bool) -> Option<ApiError> {
     if post {
         params::flag("skip_invalid", Some("yes")).err()
-    } else if path.ends_with("{id}") {
+    } else if path.contains("{id}") {
         params::id("id", "abc").err()
     } else if path.starts_with("/api/v1/metrics") {
         params::date_bounds(Some("2025-03-31"), Some("2025-03-01")).err()
@@ -104,7 +104,7 @@ fn bad_request(path: &str, post: bool) -> Option<ApiError> {
 /// What a route with an `{id}` looks up.
 fn resource(path: &str) -> Option<&'static str> {
     match path {
-        "/api/v1/imports/{id}" => Some("import"),
+        "/api/v1/imports/{id}" | "/api/v1/imports/{id}/rejected.csv" => Some("import"),
         "/api/v1/products/{id}" => Some("product"),
         "/api/v1/orders/{id}" => Some("order"),
         _ => None,
@@ -141,5 +141,9 @@ fn rejected_import() -> Option<ImportReport> {
         requested_by: KeyName::parse("finance-uploads").ok(),
         dry_run: false,
         replaced_sales: Vec::new(),
+        rejected_lines: RejectedLineCounts {
+            kept: 2,
+            omitted: 0,
+        },
     })
 }

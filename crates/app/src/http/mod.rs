@@ -148,6 +148,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(imports::create_import)
         .service(imports::list_imports)
         .service(imports::get_import)
+        .service(imports::get_rejected_lines)
         .service(catalog::list_products)
         .service(catalog::get_product)
         .service(catalog::list_orders)
