@@ -52,7 +52,10 @@ async fn serves_the_reject_file_as_a_csv_attachment_with_each_line_verbatim() {
         .returning(|_| Ok(Some(reject_file())));
     let (status, headers, body) = download(ports, "/api/v1/imports/7/rejected.csv").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(headers.get(header::CONTENT_TYPE).unwrap(), "text/csv; charset=utf-8");
+    assert_eq!(
+        headers.get(header::CONTENT_TYPE).unwrap(),
+        "text/csv; charset=utf-8"
+    );
     assert_eq!(
         headers.get(header::CONTENT_DISPOSITION).unwrap(),
         "attachment; filename=\"M_rz_sales-rejected.csv\""
