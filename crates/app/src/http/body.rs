@@ -123,11 +123,6 @@ pub struct RejectedLinesBody {
     pub href: Option<String>,
 }
 
-/// Where the reject file of import `id` is served.
-pub fn rejected_lines_path(id: i64) -> String {
-    format!("/api/v1/imports/{id}/rejected.csv")
-}
-
 impl ImportReportBody {
     /// The body of `report`, with its problem list when `with_errors`.
     pub fn from_report(report: &ImportReport, with_errors: bool) -> Self {
@@ -165,7 +160,7 @@ impl ImportReportBody {
             rejected_lines: (!report.rejected_lines.is_empty()).then(|| RejectedLinesBody {
                 kept: report.rejected_lines.kept,
                 omitted: report.rejected_lines.omitted,
-                href: (!report.dry_run).then(|| rejected_lines_path(report.id.get())),
+                href: (!report.dry_run).then(|| super::rejected_lines_path(report.id.get())),
             }),
         }
     }

@@ -76,6 +76,11 @@ pub struct AppState {
     pub cors_origins: Vec<String>,
 }
 
+/// Where the reject file of import `id` is served (`GET`).
+pub fn rejected_lines_path(id: i64) -> String {
+    format!("/api/v1/imports/{id}/rejected.csv")
+}
+
 /// A fixed number of places for uploads being received or imported.
 #[derive(Clone)]
 pub struct UploadSlots {
