@@ -1,5 +1,6 @@
 //! Reads an export with [`SalesCsvReader`] and prints how long it took: the reading cost alone,
-//! without a store (`cargo run --release -p zinc-domain --example read_sales -- FILE`).
+//! without a store. With `--raw`, each row's text is also copied out as an import does to keep
+//! its reject file (`cargo run --release -p zinc-domain --example read_sales -- FILE [--raw]`).
 
 use std::time::Instant;
 
@@ -7,14 +8,25 @@ use chrono::NaiveDate;
 use zinc_domain::SalesCsvReader;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = std::env::args().nth(1).ok_or("usage: read_sales FILE")?;
+    let mut args = std::env::args().skip(1);
+    let path = args.next().ok_or("usage: read_sales FILE [--raw]")?;
+    let copy_raw = args.next().as_deref() == Some("--raw");
     let file = std::io::BufReader::with_capacity(256 * 1024, std::fs::File::open(path)?);
     let started = Instant::now();
     let (mut valid, mut invalid) = (0u64, 0u64);
-    for row in SalesCsvReader::new(file, NaiveDate::MAX)? {
+    let mut rows = SalesCsvReader::new(file, NaiveDate::MAX)?;
+    let mut run = Vec::new();
+    while let Some(row) = rows.next() {
         match row {
             Ok(_) => valid += 1,
             Err(_) => invalid += 1,
+        }
+        if copy_raw {
+            // A run of a few lines, as a sale's.
+            if valid.is_multiple_of(4) {
+                run.clear();
+            }
+            rows.append_raw_record(&mut run);
         }
     }
     println!(
