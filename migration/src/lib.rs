@@ -17,6 +17,7 @@ mod m20261126_000007_create_sales_data_version;
 mod m20261126_000008_list_replaced_sales;
 mod m20261126_000009_create_rollups;
 mod m20261126_000010_index_orders_by_date_and_sale;
+mod m20261126_000011_index_product_sales_by_product;
 mod m20261126_000012_keep_rejected_lines;
 
 /// Applies and rolls back Zinc's migrations, in order.
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000008_list_replaced_sales::Migration),
             Box::new(m20261126_000009_create_rollups::Migration),
             Box::new(m20261126_000010_index_orders_by_date_and_sale::Migration),
+            Box::new(m20261126_000011_index_product_sales_by_product::Migration),
             Box::new(m20261126_000012_keep_rejected_lines::Migration),
         ]
     }

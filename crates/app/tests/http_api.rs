@@ -1057,8 +1057,10 @@ async fn a_date_outside_years_0000_to_9999_is_a_400_without_touching_the_store()
         ("/api/v1/metrics/revenue/daily?to=-262143-01-01", "to"),
         (
             "/api/v1/metrics/revenue/daily?from=-5000-01-01&to=-5000-01-02",
-            "to",
+            "from",
         ),
+        ("/api/v1/metrics/revenue/series?to=-5000-01-01", "to"),
+        ("/api/v1/products/1/sales?from=%2B10000-01-01", "from"),
         ("/api/v1/metrics/products/top?to=-5000-01-01", "to"),
     ] {
         let (status, content_type, body) = get(Ports::default(), uri).await;

@@ -363,6 +363,10 @@ async fn every_data_route_has_validators_and_the_others_have_none() {
         .figures
         .expect_top_products()
         .returning(|_, _, _, _| Ok(vec![]));
+    ports
+        .figures
+        .expect_latest_sale()
+        .returning(|_, _| Ok(None));
     ports.history.expect_list_imports().returning(|page| {
         Ok(Paged {
             items: vec![],
@@ -372,6 +376,8 @@ async fn every_data_route_has_validators_and_the_others_have_none() {
     });
     let app = test::init_service(http::app(ports.state(), None)).await;
     for (uri, tagged) in [
+        ("/api/v1/metrics/revenue/series?interval=week", true),
+        ("/api/v1/products/1408/sales", false),
         ("/api/v1/products", true),
         ("/api/v1/orders", true),
         ("/api/v1/metrics/revenue", true),
@@ -457,7 +463,7 @@ async fn the_openapi_document_describes_the_validators_of_the_sales_data_routes(
             );
         }
     }
-    assert_eq!(documented, 7);
+    assert_eq!(documented, 9);
 }
 
 // CORS.

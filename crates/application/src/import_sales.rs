@@ -11,7 +11,9 @@ use zinc_domain::{
     HeaderError, ImportCounts, ImportMode, ImportReport, ImportStatus, InputProblem, KeyName,
     ProblemLog, RowError, Sale, SaleGrouper, SaleId, SaleLine, SalesCsvReader, latest_sale_date,
 };
-use zinc_ports::{ImportSession, ImportStart, SalesLedger, StoreError, WriteOutcome};
+use zinc_ports::{
+    ImportSession, ImportStart, SalesLedger, StoreError, WriteOutcome, WriteProgress, WriteStep,
+};
 
 use crate::HashingReader;
 use crate::rejects::{Rejects, RunText};
@@ -57,14 +59,19 @@ pub enum ImportPhase {
 /// Where an import stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ImportProgress {
-    /// The current step.
+    /// The current phase.
     pub phase: ImportPhase,
-    /// Bytes of the file read so far.
+    /// Bytes of the file read so far (all of them once writing).
     pub bytes_read: u64,
     /// Data rows read so far.
     pub rows_read: u64,
-    /// Sales checked or written so far in the current step.
-    pub sales_done: u64,
+    /// Sales to write (known once reading ends; 0 before).
+    pub sales: u64,
+    /// The writing step that just ended, if any.
+    pub step: Option<WriteStep>,
+    /// How much of the writing is done, in percent, estimated from the steps ended
+    /// ([`WriteStep::done_percent`]).
+    pub written_percent: u8,
 }
 
 /// Receives progress while an import runs (a progress bar, a log line).
@@ -167,6 +174,7 @@ impl<L: SalesLedger> ImportSales<L> {
             problems: ProblemLog::new(),
             counts: ImportCounts::default(),
             rejects: Rejects::default(),
+            bytes_read: 0,
         };
         let latest = latest_sale_date(started_at);
         let timer = Instant::now();
@@ -188,11 +196,18 @@ impl<L: SalesLedger> ImportSales<L> {
             run.counts.sales_total = kept.sales + kept.rejected_sales;
             rejected_in_all = Some(run.counts.rows_total.saturating_sub(kept.lines));
             if !strict || run.problems.is_empty() {
-                run.report(ImportPhase::Writing, 0, 0);
-                let outcome = run.session.write().await?;
+                let start = ImportProgress {
+                    phase: ImportPhase::Writing,
+                    bytes_read: run.bytes_read,
+                    rows_read: run.counts.rows_total,
+                    sales: kept.sales,
+                    step: None,
+                    written_percent: 0,
+                };
+                observer.progress(start);
+                let outcome = write_reporting(run.session, observer, start).await?;
                 replaced_sales = outcome.replaced.clone();
                 run.count_written(outcome, kept.lines);
-                run.report(ImportPhase::Writing, 0, kept.sales);
             }
             info!(
                 sales = run.counts.sales_total,
@@ -266,6 +281,8 @@ struct Run<'a> {
     problems: ProblemLog,
     counts: ImportCounts,
     rejects: Rejects,
+    /// Bytes of the file read.
+    bytes_read: u64,
 }
 
 impl Run<'_> {
@@ -294,6 +311,7 @@ impl Run<'_> {
         let problems = &mut self.problems;
         let counts = &mut self.counts;
         let rejects = &mut self.rejects;
+        let bytes_read = &mut self.bytes_read;
         let (sender, mut receiver) = tokio::sync::mpsc::channel::<ReadBatch>(BATCHES_IN_FLIGHT);
         let reading = async move {
             let mut runs = Runs::default();
@@ -310,11 +328,14 @@ impl Run<'_> {
                 )
                 .await?;
                 let (last, stopped) = (batch.last, batch.stopped);
+                *bytes_read = rows.bytes_read();
                 observer.progress(ImportProgress {
                     phase: ImportPhase::Reading,
-                    bytes_read: rows.bytes_read(),
+                    bytes_read: *bytes_read,
                     rows_read: counts.rows_total,
-                    sales_done: 0,
+                    sales: 0,
+                    step: None,
+                    written_percent: 0,
                 });
                 if sender.send(batch).await.is_err() {
                     // The store stopped taking batches: its error is the one to report.
@@ -371,15 +392,34 @@ impl Run<'_> {
         self.counts.orders_unchanged = outcome.orders.unchanged;
         self.counts.rows_imported = lines;
     }
+}
 
-    fn report(&self, phase: ImportPhase, bytes_read: u64, sales_done: u64) {
-        self.observer.progress(ImportProgress {
-            phase,
-            bytes_read,
-            rows_read: self.counts.rows_total,
-            sales_done,
-        });
-    }
+/// Writes what `session` kept, passing each step on to `observer` as it ends.
+async fn write_reporting(
+    session: &mut dyn ImportSession,
+    observer: &dyn ImportObserver,
+    start: ImportProgress,
+) -> Result<WriteOutcome, StoreError> {
+    let (steps, mut ended) = tokio::sync::mpsc::unbounded_channel();
+    let progress = WriteProgress::new(move |step| {
+        // The receiver lives until writing ends.
+        let _ = steps.send(step);
+    });
+    let writing = async move {
+        let outcome = session.write(&progress).await;
+        drop(progress); // Ends the relay below.
+        outcome
+    };
+    let relay = async {
+        while let Some(step) = ended.recv().await {
+            observer.progress(ImportProgress {
+                step: Some(step),
+                written_percent: step.done_percent(),
+                ..start
+            });
+        }
+    };
+    join(writing, relay).await.0
 }
 
 /// Batches read ahead of the store at most (each holds up to a batch size of sales).

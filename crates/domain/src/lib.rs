@@ -52,6 +52,7 @@ mod sale;
 mod sale_date;
 mod sale_line;
 mod sales_csv;
+mod series;
 mod text;
 mod value_error;
 
@@ -78,7 +79,8 @@ pub use rejected::{
     RejectFile, RejectedLine, RejectedLineCounts, RejectedLines, row_reason, sale_reason,
 };
 pub use revenue::{
-    AVERAGE_DECIMAL_PLACES, DailyRevenue, ProductSales, RankBy, RevenueTotals, fill_days,
+    AVERAGE_DECIMAL_PLACES, DailyProductSales, DailyRevenue, ProductSales, ProductTotals, RankBy,
+    RevenueTotals,
 };
 pub use sale::{Sale, SaleGrouper};
 pub use sale_date::{SaleDate, latest_sale_date};
@@ -87,5 +89,6 @@ pub use sales_csv::{
     HeaderError, HeaderMismatch, InvalidRow, MAX_HEADER_BYTES, MAX_HEADER_COLUMNS,
     MAX_LISTED_HEADER_NAMES, MAX_RECORD_BYTES, RowError, SalesCsvReader,
 };
+pub use series::{Interval, MAX_PERIODS, Period, RangeBasis, SeriesRange};
 pub use text::{Label, MAX_TEXT_CHARS, NO_VALUE, Note, ProductName, optional_cell};
 pub use value_error::ValueError;

@@ -4,7 +4,7 @@ use chrono::{Days, NaiveDate};
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::{ClientId, Location, SaleId};
+use crate::{ClientId, Location, ProductId, SaleId};
 
 /// Why a query was refused. Each names the parameter at fault.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -34,6 +34,22 @@ pub enum QueryError {
         to: NaiveDate,
         /// Its length in days, both ends included.
         days: u64,
+        /// The most allowed.
+        max: u64,
+    },
+    /// A series cut into more periods than one call returns.
+    #[error(
+        "the range from {from} to {to} holds {periods} periods of a {interval}; at most {max} are allowed per call"
+    )]
+    TooManyPeriods {
+        /// The first day.
+        from: NaiveDate,
+        /// The last day.
+        to: NaiveDate,
+        /// The period's name (`day`, `week`, `month`).
+        interval: &'static str,
+        /// How many periods the range touches.
+        periods: u64,
         /// The most allowed.
         max: u64,
     },
@@ -200,6 +216,8 @@ pub struct OrderFilter {
     pub client_id: Option<ClientId>,
     /// Only this sale.
     pub sale_id: Option<SaleId>,
+    /// Only orders with an item of this product.
+    pub product_id: Option<ProductId>,
 }
 
 /// Which products to list.

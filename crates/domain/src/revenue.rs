@@ -1,12 +1,12 @@
 //! Revenue figures: sums of stored order totals, exact, with averages rounded for display.
 
-use std::collections::BTreeMap;
+use std::ops::AddAssign;
 
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
-use crate::{DateRange, ProductId, ProductName};
+use crate::{ProductId, ProductName};
 
 /// Decimal places of a derived average (money as people read it).
 pub const AVERAGE_DECIMAL_PLACES: u32 = 2;
@@ -27,10 +27,20 @@ impl RevenueTotals {
         if self.order_count == 0 {
             return Decimal::new(0, AVERAGE_DECIMAL_PLACES);
         }
-        (self.revenue / Decimal::from(self.order_count)).round_dp_with_strategy(
+        let mut average = (self.revenue / Decimal::from(self.order_count)).round_dp_with_strategy(
             AVERAGE_DECIMAL_PLACES,
             RoundingStrategy::MidpointAwayFromZero,
-        )
+        );
+        // Always written with 2 places ("5.00", not "5.0" or "5").
+        average.rescale(AVERAGE_DECIMAL_PLACES);
+        average
+    }
+}
+
+impl AddAssign for RevenueTotals {
+    fn add_assign(&mut self, other: RevenueTotals) {
+        self.revenue += other.revenue;
+        self.order_count += other.order_count;
     }
 }
 
@@ -41,24 +51,6 @@ pub struct DailyRevenue {
     pub date: NaiveDate,
     /// Its totals.
     pub totals: RevenueTotals,
-}
-
-/// Every day of `range` in order, with the totals of `days` where given and zeros elsewhere.
-/// Entries of `days` outside the range are ignored.
-pub fn fill_days(range: DateRange, days: &[DailyRevenue]) -> Vec<DailyRevenue> {
-    let mut by_date: BTreeMap<NaiveDate, RevenueTotals> = BTreeMap::new();
-    for day in days {
-        let totals = by_date.entry(day.date).or_default();
-        totals.revenue += day.totals.revenue;
-        totals.order_count += day.totals.order_count;
-    }
-    range
-        .iter_days()
-        .map(|date| DailyRevenue {
-            date,
-            totals: by_date.get(&date).copied().unwrap_or_default(),
-        })
-        .collect()
 }
 
 /// How best sellers are ranked.
@@ -107,6 +99,35 @@ pub struct ProductSales {
     pub order_count: u64,
 }
 
+/// What one product sold over some period: what the store sums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct ProductTotals {
+    /// Units sold, refunds subtracted.
+    pub quantity: i64,
+    /// Sum of its item totals, exact.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub revenue: Decimal,
+    /// How many orders it appears in.
+    pub order_count: u64,
+}
+
+impl AddAssign for ProductTotals {
+    fn add_assign(&mut self, other: ProductTotals) {
+        self.quantity += other.quantity;
+        self.revenue += other.revenue;
+        self.order_count += other.order_count;
+    }
+}
+
+/// What one product sold on one day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DailyProductSales {
+    /// The day.
+    pub date: NaiveDate,
+    /// Its totals.
+    pub totals: ProductTotals,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,10 +137,6 @@ mod tests {
             revenue: revenue.parse().unwrap(),
             order_count,
         }
-    }
-
-    fn day(text: &str) -> NaiveDate {
-        text.parse().unwrap()
     }
 
     #[test]
@@ -137,46 +154,14 @@ mod tests {
     }
 
     #[test]
-    fn no_orders_average_to_zero() {
-        assert_eq!(totals("0", 0).average_order_value().to_string(), "0.00");
+    fn the_average_order_value_always_has_two_places() {
+        assert_eq!(totals("15.0", 3).average_order_value().to_string(), "5.00");
+        assert_eq!(totals("-1", 1).average_order_value().to_string(), "-1.00");
+        assert_eq!(totals("7", 2).average_order_value().to_string(), "3.50");
     }
 
     #[test]
-    fn every_day_of_the_range_is_present_with_zeros_where_nothing_sold() {
-        let range = DateRange::new(day("2025-03-01"), day("2025-03-04")).unwrap();
-        let sold = [
-            DailyRevenue {
-                date: day("2025-03-03"),
-                totals: totals("7.5", 2),
-            },
-            DailyRevenue {
-                date: day("2025-02-28"),
-                totals: totals("99", 1),
-            },
-            DailyRevenue {
-                date: day("2025-03-01"),
-                totals: totals("1.25", 1),
-            },
-        ];
-        let filled = fill_days(range, &sold);
-        let shown: Vec<_> = filled
-            .iter()
-            .map(|d| {
-                (
-                    d.date.to_string(),
-                    d.totals.revenue.to_string(),
-                    d.totals.order_count,
-                )
-            })
-            .collect();
-        assert_eq!(
-            shown,
-            [
-                ("2025-03-01".to_owned(), "1.25".to_owned(), 1),
-                ("2025-03-02".to_owned(), "0".to_owned(), 0),
-                ("2025-03-03".to_owned(), "7.5".to_owned(), 2),
-                ("2025-03-04".to_owned(), "0".to_owned(), 0),
-            ]
-        );
+    fn no_orders_average_to_zero() {
+        assert_eq!(totals("0", 0).average_order_value().to_string(), "0.00");
     }
 }

@@ -10,15 +10,17 @@
 //! [`ImportSession::reject`] leaves the sales data as it was while still recording the attempt.
 #![warn(missing_docs)]
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use thiserror::Error;
 use zinc_domain::{
-    ApiKey, DailyRevenue, DateBounds, DateRange, ImportId, ImportMode, ImportReport, KeyDigest,
-    KeyName, KeyScope, Location, Order, OrderFilter, OrderId, OrderWithItems, Page, Paged, Product,
-    ProductFilter, ProductId, ProductSales, RankBy, RejectFile, RejectedLines, RevenueTotals, Sale,
-    SaleId, SaleLine,
+    ApiKey, DailyProductSales, DailyRevenue, DateBounds, DateRange, ImportId, ImportMode,
+    ImportReport, KeyDigest, KeyName, KeyScope, Location, Order, OrderFilter, OrderId,
+    OrderWithItems, Page, Paged, Product, ProductFilter, ProductId, ProductSales, RankBy,
+    RejectFile, RejectedLines, RevenueTotals, Sale, SaleId, SaleLine,
 };
 
 /// What made the store fail: the driver's error, or the store's own description.
@@ -99,6 +101,84 @@ pub struct WriteOutcome {
     pub replaced: Vec<SaleId>,
 }
 
+/// The steps of [`ImportSession::write`], in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteStep {
+    /// Finding the sales that are new or changed.
+    Compare,
+    /// Creating and repricing products.
+    Products,
+    /// Creating and replacing orders.
+    Orders,
+    /// Writing their items.
+    Items,
+    /// Updating the daily and monthly figures.
+    Rollups,
+}
+
+impl WriteStep {
+    /// Every step, in the order they run.
+    pub const ALL: [WriteStep; 5] = [
+        WriteStep::Compare,
+        WriteStep::Products,
+        WriteStep::Orders,
+        WriteStep::Items,
+        WriteStep::Rollups,
+    ];
+
+    /// What the step does, for people.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WriteStep::Compare => "comparing sales",
+            WriteStep::Products => "writing products",
+            WriteStep::Orders => "writing orders",
+            WriteStep::Items => "writing items",
+            WriteStep::Rollups => "updating figures",
+        }
+    }
+
+    /// The share of the writing done once this step ends, in percent: what the steps took
+    /// in the benchmark's first import of 1M rows into PostgreSQL (an estimate for progress
+    /// displays, not a measurement of this import).
+    pub fn done_percent(self) -> u8 {
+        match self {
+            WriteStep::Compare => 5,
+            WriteStep::Products => 12,
+            WriteStep::Orders => 35,
+            WriteStep::Items => 85,
+            WriteStep::Rollups => 100,
+        }
+    }
+}
+
+/// Told each time a step of [`ImportSession::write`] ends. (A value rather than a trait
+/// object, so that the session's mock can take it.)
+#[derive(Clone)]
+pub struct WriteProgress(Arc<dyn Fn(WriteStep) + Send + Sync>);
+
+impl WriteProgress {
+    /// Calls `step_done` as each step ends.
+    pub fn new(step_done: impl Fn(WriteStep) + Send + Sync + 'static) -> Self {
+        WriteProgress(Arc::new(step_done))
+    }
+
+    /// Tells nobody.
+    pub fn ignored() -> Self {
+        WriteProgress::new(|_| {})
+    }
+
+    /// `step` is done.
+    pub fn step_done(&self, step: WriteStep) {
+        (self.0)(step)
+    }
+}
+
+impl std::fmt::Debug for WriteProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WriteProgress")
+    }
+}
+
 /// Opens imports. Implemented by the PostgreSQL adapter and by the in-memory store of
 /// `zinc-testkit`; both pass the same contract suite.
 #[cfg_attr(feature = "mock", mockall::automock)]
@@ -161,7 +241,8 @@ pub trait ImportSession: Send {
     /// Writes the kept sales not rejected: their products at the price of their most recent
     /// sale ([`zinc_domain::PriceRank`]), new sales as orders with their items, changed ones
     /// replaced items included, identical ones untouched; and every figure derived from them.
-    async fn write(&mut self) -> Result<WriteOutcome, StoreError>;
+    /// Tells `observer` as each [`WriteStep`] ends, in order.
+    async fn write(&mut self, progress: &WriteProgress) -> Result<WriteOutcome, StoreError>;
 
     /// Makes everything written visible and records the import with its report and its
     /// reject file (the lines of the sales it rejected; `report.rejected_lines` counts them).
@@ -247,6 +328,23 @@ pub trait SalesFigures: Send + Sync {
         range: DateRange,
         location: Option<Location>,
     ) -> Result<Vec<DailyRevenue>, StoreError>;
+
+    /// What `product` sold per day over `range`, at `location` if given, for the days it sold
+    /// (in date order).
+    async fn product_daily_sales(
+        &self,
+        product: ProductId,
+        range: DateRange,
+        location: Option<Location>,
+    ) -> Result<Vec<DailyProductSales>, StoreError>;
+
+    /// The day of the latest sale (of `product` if given) at `location` if given; `None` when
+    /// nothing sold.
+    async fn latest_sale(
+        &self,
+        product: Option<ProductId>,
+        location: Option<Location>,
+    ) -> Result<Option<NaiveDate>, StoreError>;
 
     /// The `limit` best-selling products over `dates`, at `location` if given, best first
     /// (ties by name).

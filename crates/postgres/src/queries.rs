@@ -15,11 +15,12 @@ use sea_orm::sea_query::{
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement, Value};
 use serde::Deserialize;
 use zinc_domain::{
-    BatchNumber, ClientId, DailyRevenue, DateBounds, DateRange, DiscountPercent, ImportCounts,
-    ImportId, ImportMode, ImportReport, ImportStatus, InputProblem, KeyName, Location, Money,
-    Order, OrderFilter, OrderId, OrderItem, OrderWithItems, Page, Paged, ProblemLog, Product,
-    ProductFilter, ProductId, ProductName, ProductSales, Quantity, RankBy, RejectFile,
-    RejectedLine, RejectedLineCounts, RejectedLines, RevenueTotals, SaleId, UnitPrice,
+    BatchNumber, ClientId, DailyProductSales, DailyRevenue, DateBounds, DateRange, DiscountPercent,
+    ImportCounts, ImportId, ImportMode, ImportReport, ImportStatus, InputProblem, KeyName,
+    Location, Money, Order, OrderFilter, OrderId, OrderItem, OrderWithItems, Page, Paged,
+    ProblemLog, Product, ProductFilter, ProductId, ProductName, ProductSales, ProductTotals,
+    Quantity, RankBy, RejectFile, RejectedLine, RejectedLineCounts, RejectedLines, RevenueTotals,
+    SaleId, UnitPrice,
 };
 use zinc_migration::{Migrator, MigratorTrait};
 use zinc_ports::{
@@ -126,19 +127,23 @@ fn bounds(dates: DateBounds) -> (Option<NaiveDate>, Option<NaiveDate>) {
     (dates.from(), dates.to())
 }
 
-/// The total of orders matching `filter`: the daily rollup has it when only dates and location
-/// filter, so that the first page of a million orders does not count them.
+/// The total of orders matching `filter`: the daily rollups have it when only dates, location
+/// and a product filter (a product's daily row counts the orders holding it), so that the first
+/// page of a million orders does not count them.
 fn order_total(filter: &OrderFilter) -> Statement {
-    if filter.client_id.is_none() && filter.sale_id.is_none() {
-        let mut select = Sql::select();
-        select
-            .expr_as(Expr::cust("COALESCE(sum(r.orders), 0)::bigint"), "n")
-            .from_as("sales_by_day", "r");
-        rollup_rows(&mut select, "date", bounds(filter.dates), filter.location);
-        built(&select)
-    } else {
-        filtered_orders("SELECT count(*) AS n", filter).into()
+    if filter.client_id.is_some() || filter.sale_id.is_some() {
+        return filtered_orders("SELECT count(*) AS n", filter).into();
     }
+    let mut select = Sql::select();
+    select.expr_as(Expr::cust("COALESCE(sum(r.orders), 0)::bigint"), "n");
+    match filter.product_id {
+        Some(product) => select
+            .from_as("product_sales_by_day", "r")
+            .and_where(Expr::col(("r", "product_id")).eq(product.get())),
+        None => select.from_as("sales_by_day", "r"),
+    };
+    rollup_rows(&mut select, "date", bounds(filter.dates), filter.location);
+    built(&select)
 }
 
 /// A statement under construction: SQL text and its numbered parameters.
@@ -202,6 +207,12 @@ fn filtered_orders(select: &str, filter: &OrderFilter) -> Query {
     if let Some(sale) = filter.sale_id {
         let p = query.bind(sale.get());
         query.push(&format!(" AND o.sale_id = {p}"));
+    }
+    if let Some(product) = filter.product_id {
+        let p = query.bind(product.get());
+        query.push(&format!(
+            " AND o.id IN (SELECT i.order_id FROM order_items i WHERE i.product_id = {p})"
+        ));
     }
     query
 }
@@ -430,6 +441,61 @@ impl SalesFigures for PostgresQueries {
                 })
             })
             .collect()
+    }
+
+    #[instrument(skip(self))]
+    async fn product_daily_sales(
+        &self,
+        product: ProductId,
+        range: DateRange,
+        location: Option<Location>,
+    ) -> Result<Vec<DailyProductSales>, StoreError> {
+        let mut select = Sql::select();
+        select
+            .column(("r", "date"))
+            .expr_as(Expr::cust("sum(r.quantity)::bigint"), "quantity")
+            .expr_as(Expr::cust("sum(r.revenue)"), "revenue")
+            .expr_as(Expr::cust("sum(r.orders)::bigint"), "order_count")
+            .from_as("product_sales_by_day", "r")
+            .and_where(Expr::col(("r", "product_id")).eq(product.get()))
+            .group_by_col(("r", "date"))
+            .order_by(("r", "date"), SortOrder::Asc);
+        rollup_rows(&mut select, "date", bounds(range.into()), location);
+        self.all(built(&select))
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(DailyProductSales {
+                    date: get(row, "date")?,
+                    totals: ProductTotals {
+                        quantity: get(row, "quantity")?,
+                        revenue: get(row, "revenue")?,
+                        order_count: get::<i64>(row, "order_count")? as u64,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    #[instrument(skip(self))]
+    async fn latest_sale(
+        &self,
+        product: Option<ProductId>,
+        location: Option<Location>,
+    ) -> Result<Option<NaiveDate>, StoreError> {
+        let mut select = Sql::select();
+        select.expr_as(Expr::cust("max(r.date)"), "latest");
+        match product {
+            Some(product) => select
+                .from_as("product_sales_by_day", "r")
+                .and_where(Expr::col(("r", "product_id")).eq(product.get())),
+            None => select.from_as("sales_by_day", "r"),
+        };
+        rollup_rows(&mut select, "date", (None, None), location);
+        match self.one(built(&select)).await? {
+            Some(row) => get(&row, "latest"),
+            None => Ok(None),
+        }
     }
 
     #[instrument(skip(self))]

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use zinc_application::{ImportRequest, ImportSales, NoProgress};
 use zinc_domain::{ImportMode, ImportReport, ImportStatus};
-use zinc_ports::{ImportStart, SalesLedger};
+use zinc_ports::{ImportStart, SalesLedger, WriteProgress};
 use zinc_postgres::PostgresLedger;
 use zinc_testkit::{TestDatabase, real_export};
 
@@ -361,7 +361,7 @@ async fn an_import_abandoned_midway_leaves_the_database_as_it_was() {
                 break;
             }
         }
-        let written = session.write().await.unwrap();
+        let written = session.write(&WriteProgress::ignored()).await.unwrap();
         assert_eq!(
             written.orders.created, 1_408,
             "everything was written, uncommitted"

@@ -10,7 +10,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, State
 use zinc_application::{ImportRequest, ImportSales, NoProgress};
 use zinc_domain::{
     DateBounds, DateRange, ImportMode, ImportReport, ImportStatus, Location, OrderFilter, Page,
-    RankBy,
+    ProductId, RankBy,
 };
 use zinc_migration::{Migrator, MigratorTrait};
 use zinc_ports::{OrderBook, Rollup, RollupUpkeep, SalesFigures};
@@ -399,6 +399,13 @@ async fn direct_count(db: &DatabaseConnection, filter: &OrderFilter) -> u64 {
         values.push(client.get().into());
         sql.push_str(&format!(" AND o.client_id = ${}", values.len()));
     }
+    if let Some(product) = filter.product_id {
+        values.push(product.get().into());
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM order_items i WHERE i.order_id = o.id AND i.product_id = ${})",
+            values.len()
+        ));
+    }
     let found = rows(
         db,
         &format!("SELECT count(*) AS n FROM orders o WHERE TRUE{sql}"),
@@ -458,6 +465,68 @@ async fn direct_daily(
 }
 
 type Sold = (i64, String, i64, String, u64);
+
+async fn direct_product_daily(
+    db: &DatabaseConnection,
+    product: i64,
+    range: DateRange,
+    location: Option<Location>,
+) -> Vec<(NaiveDate, i64, String, u64)> {
+    let (mut sql, mut values) = conditions(range.into(), location);
+    values.push(product.into());
+    sql.push_str(&format!(" AND i.product_id = ${}", values.len()));
+    rows(
+        db,
+        &format!(
+            "SELECT o.date, sum(i.quantity)::bigint AS quantity, sum(i.total) AS revenue, \
+               count(DISTINCT o.id) AS n \
+             FROM order_items i JOIN orders o ON o.id = i.order_id WHERE TRUE{sql} \
+             GROUP BY o.date ORDER BY o.date"
+        ),
+        values,
+    )
+    .await
+    .iter()
+    .map(|r| {
+        (
+            r.try_get("", "date").unwrap(),
+            r.try_get("", "quantity").unwrap(),
+            r.try_get::<Decimal>("", "revenue").unwrap().to_string(),
+            r.try_get::<i64>("", "n").unwrap() as u64,
+        )
+    })
+    .collect()
+}
+
+async fn direct_latest(
+    db: &DatabaseConnection,
+    product: Option<i64>,
+    location: Option<Location>,
+) -> Option<NaiveDate> {
+    let (mut sql, mut values) = conditions(DateBounds::default(), location);
+    if let Some(product) = product {
+        values.push(product.into());
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM order_items i WHERE i.order_id = o.id AND i.product_id = ${})",
+            values.len()
+        ));
+    }
+    let found = rows(
+        db,
+        &format!("SELECT max(o.date) AS latest FROM orders o WHERE TRUE{sql}"),
+        values,
+    )
+    .await;
+    found[0].try_get("", "latest").unwrap()
+}
+
+async fn product_ids(db: &DatabaseConnection) -> Vec<i64> {
+    rows(db, "SELECT id FROM products ORDER BY id", Vec::new())
+        .await
+        .iter()
+        .map(|r| r.try_get("", "id").unwrap())
+        .collect()
+}
 
 async fn direct_top(
     db: &DatabaseConnection,
@@ -561,6 +630,55 @@ async fn figures_match_the_orders(db: &DatabaseConnection) {
             .map(|d| (d.date, d.totals.revenue.to_string(), d.totals.order_count))
             .collect();
         assert_eq!(daily, direct_daily(db, range, location).await);
+        assert_eq!(
+            figures.latest_sale(None, location).await.unwrap(),
+            direct_latest(db, None, location).await,
+            "latest sale at {location:?}"
+        );
+        for product in product_ids(db).await {
+            let sold: Vec<(NaiveDate, i64, String, u64)> = figures
+                .product_daily_sales(ProductId::new(product), range, location)
+                .await
+                .unwrap()
+                .iter()
+                .map(|d| {
+                    (
+                        d.date,
+                        d.totals.quantity,
+                        d.totals.revenue.to_string(),
+                        d.totals.order_count,
+                    )
+                })
+                .collect();
+            assert_eq!(
+                sold,
+                direct_product_daily(db, product, range, location).await,
+                "product {product} at {location:?}"
+            );
+            assert_eq!(
+                figures
+                    .latest_sale(Some(ProductId::new(product)), location)
+                    .await
+                    .unwrap(),
+                direct_latest(db, Some(product), location).await,
+                "latest sale of product {product} at {location:?}"
+            );
+            let filter = OrderFilter {
+                dates: range.into(),
+                location,
+                product_id: Some(ProductId::new(product)),
+                ..OrderFilter::default()
+            };
+            let page = figures
+                .list_orders(&filter, Page::new(1, 0).unwrap())
+                .await
+                .unwrap();
+            assert_eq!(
+                page.total,
+                direct_count(db, &filter).await,
+                "orders holding product {product} at {location:?}"
+            );
+        }
     }
 }
 

@@ -15,12 +15,14 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use rust_decimal::Decimal;
-use zinc_application::{ImportRequest, ImportSales, NoProgress};
-use zinc_domain::{
-    ImportId, ImportMode, ImportReport, ImportStatus, Order, OrderFilter, OrderWithItems, Page,
-    ProductFilter, RejectedLineCounts, SaleId,
+use zinc_application::{
+    ImportObserver, ImportPhase, ImportProgress, ImportRequest, ImportSales, NoProgress,
 };
-use zinc_ports::{ImportHistory, OrderBook, ProductCatalog, SalesLedger};
+use zinc_domain::{
+    ImportId, ImportMode, ImportReport, ImportStatus, Location, Order, OrderFilter, OrderWithItems,
+    Page, ProductFilter, ProductId, RejectedLineCounts, SaleId,
+};
+use zinc_ports::{ImportHistory, OrderBook, ProductCatalog, SalesLedger, WriteStep};
 
 use crate::real_export;
 
@@ -65,6 +67,8 @@ macro_rules! store_contract {
             small_batches_give_the_same_result_as_one,
             a_dry_run_reports_what_would_change_and_writes_nothing,
             the_reject_file_keeps_the_lines_of_rejected_sales_verbatim,
+            orders_filtered_by_product_are_those_holding_it,
+            writing_reports_each_step_once_in_order,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -668,4 +672,104 @@ pub async fn the_reject_file_keeps_the_lines_of_rejected_sales_verbatim(ports: S
             .unwrap()
             .is_none()
     );
+}
+
+/// Filtered by product, the orders are those with an item of it, counted exactly.
+pub async fn orders_filtered_by_product_are_those_holding_it(ports: StorePorts) {
+    let report = import(
+        &ports,
+        &file(&[
+            golf("3/1/2025", 10, "a", "1"),
+            golf("3/1/2025", 10, "b", "2"),
+            golf("3/2/2025", 11, "b", "2"),
+            golf("3/3/2025", 12, "c", "3"),
+            row("3/3/2025", 13, "b", "2", "Online Store"),
+        ]),
+        ImportMode::Strict,
+    )
+    .await;
+    assert_eq!(report.status, ImportStatus::Succeeded);
+    let products = ports
+        .catalog
+        .list_products(&ProductFilter::default(), Page::default())
+        .await
+        .unwrap();
+    let id_of = |name: &str| {
+        products
+            .items
+            .iter()
+            .find(|p| p.name.as_str() == name)
+            .map(|p| p.id)
+    };
+    let sales_with = |product, location, limit| {
+        let ports = &ports;
+        async move {
+            let filter = OrderFilter {
+                product_id: Some(product),
+                location,
+                ..OrderFilter::default()
+            };
+            let listed = ports
+                .orders
+                .list_orders(&filter, Page::new(limit, 0).unwrap())
+                .await
+                .unwrap();
+            let sales: Vec<i64> = listed.items.iter().map(|o| o.sale_id.get()).collect();
+            (sales, listed.total)
+        }
+    };
+    let b = id_of("b").unwrap();
+    assert_eq!(sales_with(b, None, 50).await, (vec![13, 11, 10], 3));
+    assert_eq!(sales_with(b, None, 1).await, (vec![13], 3));
+    assert_eq!(
+        sales_with(b, Some(Location::GolfExperience), 50).await,
+        (vec![11, 10], 2)
+    );
+    assert_eq!(
+        sales_with(id_of("c").unwrap(), None, 50).await,
+        (vec![12], 1)
+    );
+    let unknown = ProductId::new(i64::MAX);
+    assert_eq!(sales_with(unknown, None, 50).await, (vec![], 0));
+}
+
+/// Writing tells its progress: every step once, in order, after reading ended.
+pub async fn writing_reports_each_step_once_in_order(ports: StorePorts) {
+    #[derive(Default)]
+    struct Recorder(std::sync::Mutex<Vec<ImportProgress>>);
+    impl ImportObserver for Recorder {
+        fn progress(&self, progress: ImportProgress) {
+            self.0.lock().unwrap().push(progress);
+        }
+    }
+    let recorder = Recorder::default();
+    let text = real_export();
+    let report = ImportSales::new(ports.ledger.clone())
+        .with_clock(fixed_now)
+        .import(
+            ImportRequest {
+                file_name: "sales.csv".into(),
+                source: text.as_bytes(),
+                mode: ImportMode::Strict,
+                requested_by: None,
+                dry_run: false,
+            },
+            &recorder,
+        )
+        .await
+        .expect("the import runs");
+    assert_eq!(report.status, ImportStatus::Succeeded);
+    let seen = recorder.0.into_inner().unwrap();
+    let writing: Vec<_> = seen
+        .iter()
+        .skip_while(|p| p.phase == ImportPhase::Reading)
+        .collect();
+    assert!(
+        writing.iter().all(|p| p.phase == ImportPhase::Writing),
+        "reading never resumes once writing began"
+    );
+    let steps: Vec<WriteStep> = writing.iter().filter_map(|p| p.step).collect();
+    assert_eq!(steps, WriteStep::ALL);
+    assert!(writing.iter().all(|p| p.sales == 1_408));
+    assert_eq!(writing.last().map(|p| p.written_percent), Some(100));
 }

@@ -20,7 +20,7 @@ use zinc_domain::{
 };
 use zinc_ports::{
     ImportHistory, ImportSession, ImportStart, KeptCounts, OrderBook, ProductCatalog,
-    ProductChanges, SalesLedger, StoreError, WriteOutcome,
+    ProductChanges, SalesLedger, StoreError, WriteOutcome, WriteProgress, WriteStep,
 };
 
 /// Products, orders and the record of imports, kept in memory. Clones share one store.
@@ -187,7 +187,7 @@ impl ImportSession for MemorySession {
         })
     }
 
-    async fn write(&mut self) -> Result<WriteOutcome, StoreError> {
+    async fn write(&mut self, progress: &WriteProgress) -> Result<WriteOutcome, StoreError> {
         let guard = self.store.data.clone().lock_owned().await;
         let mut data = guard.clone();
         let now = Utc::now();
@@ -202,6 +202,7 @@ impl ImportSession for MemorySession {
             }
         }
         changed.sort_by_key(Sale::sale_id);
+        progress.step_done(WriteStep::Compare);
         let mut best = LatestPrices::new();
         changed.iter().for_each(|sale| best.observe(sale));
         outcome.products = ProductChanges::default();
@@ -238,6 +239,7 @@ impl ImportSession for MemorySession {
                 }
             }
         }
+        progress.step_done(WriteStep::Products);
         for sale in changed {
             let import_id = self.id;
             if let Some(stored) = data.orders.get_mut(&sale.sale_id()) {
@@ -262,6 +264,10 @@ impl ImportSession for MemorySession {
                 );
                 outcome.orders.created += 1;
             }
+        }
+        // Orders hold their lines here, and the figures are computed when asked.
+        for step in [WriteStep::Orders, WriteStep::Items, WriteStep::Rollups] {
+            progress.step_done(step);
         }
         self.writing = Some((guard, data));
         Ok(outcome)
@@ -399,6 +405,16 @@ impl OrderBook for MemoryStore {
                     && filter.location.is_none_or(|l| o.location == l)
                     && filter.client_id.is_none_or(|c| o.client_id == c)
                     && filter.sale_id.is_none_or(|s| o.sale_id == s)
+            })
+            .filter(|o| {
+                filter.product_id.is_none_or(|wanted| {
+                    let stored = &data.orders[&o.sale_id];
+                    stored.sale.lines().iter().any(|line| {
+                        data.products
+                            .get(&line.product)
+                            .is_some_and(|product| product.id == wanted)
+                    })
+                })
             })
             .collect();
         items.sort_by_key(|o| std::cmp::Reverse((o.date, o.sale_id)));

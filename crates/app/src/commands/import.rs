@@ -4,6 +4,7 @@
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -11,6 +12,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sea_orm::DatabaseConnection;
 use zinc_application::{ImportObserver, ImportPhase, ImportProgress, ImportRequest, ImportSales};
 use zinc_domain::{ImportMode, ImportReport, ImportStatus};
+use zinc_ports::WriteStep;
 use zinc_postgres::{PostgresLedger, database};
 
 use super::{ExitStatus, Missing, open_database};
@@ -139,42 +141,87 @@ pub(super) async fn import_file(
         requested_by: None,
         dry_run,
     };
-    let progress = ProgressDisplay::new(size.unwrap_or(0));
+    let progress = ProgressDisplay::new(size);
     let report = ImportSales::new(
         PostgresLedger::new(db.clone()).with_reply_timeout(config.reply_timeout()),
     )
     .import(request, &progress)
     .await;
-    progress.bar.finish_and_clear();
+    progress.clear();
     report.context("the import failed; nothing was written")
 }
 
-/// A progress bar on standard error, drawn only when it is a terminal.
+/// A progress bar on standard error, drawn only when it is a terminal, in two phases: the
+/// bytes read (with their rate and the time left), then the sales written, step by step, with
+/// an estimated rate and time left. It is cleared before the report is printed.
 struct ProgressDisplay {
     bar: ProgressBar,
+    /// Whether the writing phase began (the bar then counts sales).
+    writing: AtomicBool,
 }
 
+/// The first phase, when the file's size is known.
+const READING: &str = "{msg:>16} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}";
+/// The first phase from standard input (no size).
+const READING_UNSIZED: &str = "{spinner} {msg:>14} {bytes} {binary_bytes_per_sec} {elapsed}";
+/// The second phase.
+const WRITING: &str = "{msg:>16} [{bar:30}] {human_pos}/{human_len} sales {per_sec} ETA {eta}";
+
 impl ProgressDisplay {
-    fn new(size: u64) -> Self {
-        let bar = ProgressBar::with_draw_target(Some(size), ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template("{msg:>14} [{bar:40}] {bytes}/{total_bytes} ({eta})")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
+    fn new(size: Option<u64>) -> Self {
+        Self::drawn_on(size, ProgressDrawTarget::stderr())
+    }
+
+    fn drawn_on(size: Option<u64>, target: ProgressDrawTarget) -> Self {
+        let bar = ProgressBar::with_draw_target(size, target);
+        bar.set_style(style(if size.is_some() {
+            READING
+        } else {
+            READING_UNSIZED
+        }));
         bar.set_message("reading rows");
         bar.enable_steady_tick(Duration::from_millis(200));
-        ProgressDisplay { bar }
+        ProgressDisplay {
+            bar,
+            writing: AtomicBool::new(false),
+        }
     }
+
+    fn clear(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+fn style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ")
 }
 
 impl ImportObserver for ProgressDisplay {
     fn progress(&self, progress: ImportProgress) {
         match progress.phase {
             ImportPhase::Reading => self.bar.set_position(progress.bytes_read),
-            ImportPhase::Writing => self
-                .bar
-                .set_message(format!("wrote {} sales", progress.sales_done)),
+            ImportPhase::Writing => {
+                if !self.writing.swap(true, Ordering::Relaxed) {
+                    // A new phase: its own length, rate and time left.
+                    self.bar.reset();
+                    self.bar.set_style(style(WRITING));
+                    self.bar.set_length(progress.sales);
+                }
+                let written = progress.sales * u64::from(progress.written_percent.min(100)) / 100;
+                self.bar.set_position(written);
+                // The step under way: the one after the step that just ended.
+                let next = match progress.step {
+                    None => WriteStep::ALL.first(),
+                    Some(done) => WriteStep::ALL
+                        .iter()
+                        .skip_while(|step| **step != done)
+                        .nth(1),
+                };
+                self.bar
+                    .set_message(next.map_or("written", |step| step.as_str()));
+            }
         }
     }
 }
@@ -284,5 +331,71 @@ fn print_report(report: &ImportReport, took: Duration) {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use indicatif::InMemoryTerm;
+
+    use super::*;
+
+    fn at(phase: ImportPhase, bytes_read: u64, step: Option<WriteStep>) -> ImportProgress {
+        ImportProgress {
+            phase,
+            bytes_read,
+            rows_read: 10,
+            sales: 1_000,
+            step,
+            written_percent: step.map_or(0, WriteStep::done_percent),
+        }
+    }
+
+    #[test]
+    fn the_bar_shows_bytes_read_then_sales_written_with_rates_and_leaves_no_line() {
+        let term = InMemoryTerm::new(4, 140);
+        let display = ProgressDisplay::drawn_on(
+            Some(2_000),
+            ProgressDrawTarget::term_like(Box::new(term.clone())),
+        );
+        display.progress(at(ImportPhase::Reading, 500, None));
+        display.bar.force_draw();
+        let reading = term.contents();
+        assert!(reading.contains("reading rows"), "{reading}");
+        assert!(reading.contains("500 B/1.95 KiB"), "{reading}");
+        assert!(reading.contains("ETA"), "{reading}");
+
+        display.progress(at(ImportPhase::Writing, 2_000, None));
+        display.bar.force_draw();
+        let started = term.contents();
+        assert!(started.contains("comparing sales"), "{started}");
+        assert!(started.contains("0/1,000 sales"), "{started}");
+
+        display.progress(at(ImportPhase::Writing, 2_000, Some(WriteStep::Orders)));
+        display.bar.force_draw();
+        let writing = term.contents();
+        assert!(writing.contains("writing items"), "{writing}");
+        assert!(writing.contains("350/1,000 sales"), "{writing}");
+        assert!(writing.contains("/s ETA"), "{writing}");
+
+        display.progress(at(ImportPhase::Writing, 2_000, Some(WriteStep::Rollups)));
+        display.bar.force_draw();
+        assert!(term.contents().contains("1,000/1,000 sales"));
+
+        display.clear();
+        assert_eq!(term.contents(), "", "the bar leaves no line behind");
+    }
+
+    #[test]
+    fn standard_input_has_no_size_so_the_bar_counts_bytes_without_an_end() {
+        let term = InMemoryTerm::new(4, 140);
+        let display =
+            ProgressDisplay::drawn_on(None, ProgressDrawTarget::term_like(Box::new(term.clone())));
+        display.progress(at(ImportPhase::Reading, 3_000, None));
+        display.bar.force_draw();
+        let reading = term.contents();
+        assert!(reading.contains("reading rows 2.93 KiB"), "{reading}");
+        display.clear();
+        assert_eq!(term.contents(), "");
     }
 }

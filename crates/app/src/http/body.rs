@@ -5,8 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use zinc_domain::{
-    DailyRevenue, ImportReport, InputProblem, Order, OrderItem, OrderWithItems, Paged, Product,
-    ProductSales,
+    DailyRevenue, ImportReport, InputProblem, Order, OrderItem, OrderWithItems, Paged, Period,
+    Product, ProductSales, ProductTotals, RangeBasis, RevenueTotals,
 };
 
 /// One problem found in an uploaded file.
@@ -478,8 +478,135 @@ pub struct DailyRevenueBody {
     pub location: Option<String>,
     /// ISO 4217 currency of every amount.
     pub currency: String,
+    /// How the range was chosen: `requested` (`to`, or both ends, given), `after_from` (only
+    /// `from` given), `latest_sale` (neither given: it ends at the latest sale) or `today`
+    /// (neither given and nothing sold yet).
+    #[schema(value_type = String, example = "latest_sale")]
+    pub range_basis: RangeBasis,
     /// One entry per day, zeros included.
     pub days: Vec<DayBody>,
+}
+
+/// Revenue of one period of a series.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PeriodRevenueBody {
+    /// The period's own first day (the week's Monday, the month's 1st): its label.
+    #[schema(example = "2025-03-03")]
+    pub start: NaiveDate,
+    /// Its first day within the range.
+    #[schema(example = "2025-03-05")]
+    pub from: NaiveDate,
+    /// Its last day within the range.
+    #[schema(example = "2025-03-09")]
+    pub to: NaiveDate,
+    /// Sum of its order totals, exact.
+    #[schema(example = "1297.51")]
+    pub revenue: String,
+    /// Its orders.
+    #[schema(example = 29)]
+    pub order_count: u64,
+    /// Revenue per order, rounded half away from zero to 2 places.
+    #[schema(example = "44.74")]
+    pub average_order_value: String,
+}
+
+impl From<&(Period, RevenueTotals)> for PeriodRevenueBody {
+    fn from((period, totals): &(Period, RevenueTotals)) -> Self {
+        PeriodRevenueBody {
+            start: period.start,
+            from: period.days.from(),
+            to: period.days.to(),
+            revenue: totals.revenue.to_string(),
+            order_count: totals.order_count,
+            average_order_value: totals.average_order_value().to_string(),
+        }
+    }
+}
+
+/// Revenue per day, week or month, every period of the range present.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevenueSeriesBody {
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day.
+    pub to: NaiveDate,
+    /// `day`, `week` or `month`.
+    #[schema(example = "week")]
+    pub interval: String,
+    /// The location filter, if any.
+    pub location: Option<String>,
+    /// ISO 4217 currency of every amount.
+    pub currency: String,
+    /// How the range was chosen: `requested`, `after_from`, `latest_sale` or `today` (as for
+    /// daily revenue).
+    #[schema(value_type = String, example = "latest_sale")]
+    pub range_basis: RangeBasis,
+    /// One entry per period, zeros included.
+    pub periods: Vec<PeriodRevenueBody>,
+}
+
+/// What a product sold in one period of a series.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PeriodProductSalesBody {
+    /// The period's own first day (the week's Monday, the month's 1st): its label.
+    #[schema(example = "2025-03-01")]
+    pub start: NaiveDate,
+    /// Its first day within the range.
+    #[schema(example = "2025-03-01")]
+    pub from: NaiveDate,
+    /// Its last day within the range.
+    #[schema(example = "2025-03-31")]
+    pub to: NaiveDate,
+    /// Units sold, refunds subtracted.
+    #[schema(example = 24)]
+    pub quantity: i64,
+    /// Sum of its item totals, exact.
+    #[schema(example = "817.44")]
+    pub revenue: String,
+    /// Orders it appears in.
+    #[schema(example = 22)]
+    pub order_count: u64,
+}
+
+impl From<&(Period, ProductTotals)> for PeriodProductSalesBody {
+    fn from((period, totals): &(Period, ProductTotals)) -> Self {
+        PeriodProductSalesBody {
+            start: period.start,
+            from: period.days.from(),
+            to: period.days.to(),
+            quantity: totals.quantity,
+            revenue: totals.revenue.to_string(),
+            order_count: totals.order_count,
+        }
+    }
+}
+
+/// One product's sales per day, week or month, every period of the range present.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProductSalesSeriesBody {
+    /// The product's number.
+    #[schema(example = 13)]
+    pub product_id: i64,
+    /// Its name.
+    #[schema(example = "10 Practice Credits")]
+    pub name: String,
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day.
+    pub to: NaiveDate,
+    /// `day`, `week` or `month`.
+    #[schema(example = "month")]
+    pub interval: String,
+    /// The location filter, if any.
+    pub location: Option<String>,
+    /// ISO 4217 currency of every amount.
+    pub currency: String,
+    /// How the range was chosen: `requested`, `after_from`, `latest_sale` (neither end given:
+    /// it ends at this product's latest sale) or `today` (neither given and it never sold).
+    #[schema(value_type = String, example = "latest_sale")]
+    pub range_basis: RangeBasis,
+    /// One entry per period, zeros included.
+    pub periods: Vec<PeriodProductSalesBody>,
 }
 
 /// What one product sold.

@@ -73,7 +73,8 @@ pub async fn get_product(
     Ok(HttpResponse::Ok().json(ProductBody::from(&product)))
 }
 
-/// List orders, newest sale date first, filtered by date range, location, client or sale.
+/// List orders, newest sale date first, filtered by date range, location, client, sale or
+/// product.
 ///
 /// One order per sale of the exports, sorted by sale date (newest first) and then by Sale ID
 /// (highest first); its amounts are the sums of its items, negative for a refund. `from` and
@@ -81,10 +82,11 @@ pub async fn get_product(
 /// combine. A page of `limit` (50 by default) from `offset`, with `total` and `has_more`; no
 /// match is an empty page.
 ///
-/// `total` is exact and `has_more` says whether `offset` + `limit` reaches further. Filtered by
-/// dates and location only (or not at all), `total` is read from the daily sums every import
-/// keeps, so a page costs the same however many orders there are; with `client_id` or `sale_id`
-/// the matching orders are counted, through an index. Deep pages cost more: the orders skipped
+/// `product_id` keeps the orders with at least one item of that product (a number no product
+/// has gives an empty page). `total` is exact and `has_more` says whether `offset` + `limit`
+/// reaches further. Filtered by dates, location and product only (or not at all), `total` is
+/// read from the daily sums every import keeps, so a page costs the same however many orders
+/// there are; with `client_id` or `sale_id` the matching orders are counted, through an index. Deep pages cost more: the orders skipped
 /// by `offset` are read past.
 #[utoipa::path(
     get,
@@ -109,6 +111,7 @@ pub async fn list_orders(
         location: params::location(query.location.as_deref())?,
         client_id: query.client_id()?,
         sale_id: query.sale_id()?,
+        product_id: query.product_id()?,
     };
     let orders = state.orders.list_orders(&filter, page).await?;
     Ok(HttpResponse::Ok().json(OrderPage::from_page(&orders)))

@@ -39,6 +39,8 @@ pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
         catalog::get_order,
         revenue::revenue,
         revenue::daily_revenue,
+        revenue::revenue_series,
+        revenue::product_sales,
         revenue::top_products,
         health::live,
         health::ready,

@@ -105,7 +105,7 @@ fn bad_request(path: &str, post: bool) -> Option<ApiError> {
 fn resource(path: &str) -> Option<&'static str> {
     match path {
         "/api/v1/imports/{id}" | "/api/v1/imports/{id}/rejected.csv" => Some("import"),
-        "/api/v1/products/{id}" => Some("product"),
+        "/api/v1/products/{id}" | "/api/v1/products/{id}/sales" => Some("product"),
         "/api/v1/orders/{id}" => Some("order"),
         _ => None,
     }

@@ -160,6 +160,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(catalog::get_order)
         .service(revenue::revenue)
         .service(revenue::daily_revenue)
+        .service(revenue::revenue_series)
+        .service(revenue::product_sales)
         .service(revenue::top_products)
         .service(health::live)
         .service(health::ready)

@@ -7,7 +7,9 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-use zinc_domain::{ClientId, DateBounds, Location, MAX_TEXT_CHARS, Page, RankBy, SaleId, echo};
+use zinc_domain::{
+    ClientId, DateBounds, Interval, Location, MAX_TEXT_CHARS, Page, ProductId, RankBy, SaleId, echo,
+};
 
 use super::problem::ApiError;
 
@@ -43,6 +45,15 @@ pub fn date(name: &str, value: Option<&str>) -> Result<Option<NaiveDate>, ApiErr
             .flatten()
             .ok_or_else(|| format!("'{}' is not a date written YYYY-MM-DD", echo(text)))
     })
+}
+
+/// Optional `from` and `to` dates, each read alone (their order is checked by the range they
+/// make).
+pub fn dates(
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(Option<NaiveDate>, Option<NaiveDate>), ApiError> {
+    Ok((date("from", from)?, date("to", to)?))
 }
 
 /// Optional `from` and `to` dates, both included; `from` after `to` is refused.
@@ -142,6 +153,27 @@ pub enum RankByParam {
     Quantity,
 }
 
+/// How long each period of a series is.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum IntervalParam {
+    /// One calendar day.
+    Day,
+    /// An ISO week, Monday to Sunday.
+    Week,
+    /// A calendar month.
+    Month,
+}
+
+/// `day`, `week` or `month` (default `day`).
+pub fn interval(value: Option<&str>) -> Result<Interval, ApiError> {
+    Ok(convert("interval", value, |text| {
+        Interval::parse(text).ok_or_else(|| format!("'{}' is not day, week or month", echo(text)))
+    })?
+    .unwrap_or_default())
+}
+
 /// Paging of lists.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -193,6 +225,9 @@ pub struct OrderQuery {
     /// Only this sale.
     #[param(value_type = Option<i64>, minimum = 0)]
     pub sale_id: Option<String>,
+    /// Only orders with an item of this product.
+    #[param(value_type = Option<i64>, minimum = 1)]
+    pub product_id: Option<String>,
     /// Items per page, 1 to 500 (default 50).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 500, default = 50, example = 50)]
     pub limit: Option<String>,
@@ -215,6 +250,14 @@ impl OrderQuery {
             SaleId::parse(text).map_err(|e| format!("'{}' {e}", echo(text)))
         })
     }
+
+    /// The product filter.
+    pub fn product_id(&self) -> Result<Option<ProductId>, ApiError> {
+        self.product_id
+            .as_deref()
+            .map(|text| id("product_id", text).map(ProductId::new))
+            .transpose()
+    }
 }
 
 /// A revenue period.
@@ -233,6 +276,27 @@ pub struct RevenueQuery {
     pub location: Option<String>,
 }
 
+/// A series: a range cut into days, weeks or months.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SeriesQuery {
+    /// First day (YYYY-MM-DD); default: 30 days, 12 weeks or 12 months before `to` (the first
+    /// period whole). At most 366 periods per call.
+    #[param(value_type = Option<NaiveDate>)]
+    pub from: Option<String>,
+    /// Last day (YYYY-MM-DD); default: 30 days, 12 weeks or 12 months after `from`, or without
+    /// `from` the day of the latest sale (today when nothing was sold).
+    #[param(value_type = Option<NaiveDate>)]
+    pub to: Option<String>,
+    /// `Online Store` or `Golf - experience`; both when absent.
+    #[param(value_type = Option<LocationParam>, inline)]
+    pub location: Option<String>,
+    /// `day` (default), `week` (ISO, Monday to Sunday) or `month`.
+    #[param(value_type = Option<IntervalParam>, inline, default = "day", example = "day")]
+    pub interval: Option<String>,
+}
+
 /// A daily revenue range.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -241,7 +305,8 @@ pub struct DailyRevenueQuery {
     /// First day (YYYY-MM-DD); default 29 days before `to`. At most 366 days per call.
     #[param(value_type = Option<NaiveDate>)]
     pub from: Option<String>,
-    /// Last day (YYYY-MM-DD); default today (UTC).
+    /// Last day (YYYY-MM-DD); default 29 days after `from`, or without `from` the day of the
+    /// latest sale (today when nothing was sold).
     #[param(value_type = Option<NaiveDate>)]
     pub to: Option<String>,
     /// `Online Store` or `Golf - experience`; both when absent.

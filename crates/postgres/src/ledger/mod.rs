@@ -26,7 +26,7 @@ use zinc_domain::{
 };
 use zinc_ports::{
     ImportSession, ImportStart, KeptCounts, OrderChanges, ProductChanges, SalesLedger, StoreError,
-    WriteOutcome,
+    WriteOutcome, WriteProgress, WriteStep,
 };
 
 use crate::database::PoolSettings;
@@ -392,7 +392,7 @@ impl ImportSession for PostgresImportSession {
     }
 
     #[instrument(skip_all, fields(import_id = self.import_id.get()))]
-    async fn write(&mut self) -> Result<WriteOutcome, StoreError> {
+    async fn write(&mut self, progress: &WriteProgress) -> Result<WriteOutcome, StoreError> {
         self.apply_rejections().await?;
         let import_id = self.import_id.get();
         let lines = LINES.name;
@@ -436,6 +436,7 @@ impl ImportSession for PostgresImportSession {
             .map(|row| count(row, "n"))
             .transpose()?
             .unwrap_or(0);
+        progress.step_done(WriteStep::Compare);
         // The lines of the changed sales: every kept line when every sale changed (a first
         // import), which spares the join.
         let changed_lines = if changed == self.counts.sales {
@@ -485,6 +486,7 @@ impl ImportSession for PostgresImportSession {
             })
             .transpose()?
             .unwrap_or_default();
+        progress.step_done(WriteStep::Products);
         // New sales are inserted plainly (the unique key on sale_id still refuses a duplicate
         // should anything bypass the lock); changed ones are updated in place, items replaced.
         let created = self
@@ -522,6 +524,7 @@ impl ImportSession for PostgresImportSession {
                 );
             }
         }
+        progress.step_done(WriteStep::Orders);
         // A product missing here would leave product_id NULL, which order_items refuses.
         self.run(&format!(
             "INSERT INTO order_items (order_id, product_id, position, {items})
@@ -532,9 +535,11 @@ impl ImportSession for PostgresImportSession {
             line_items = item_column_list("l."),
         ))
         .await?;
+        progress.step_done(WriteStep::Items);
         // The sums of every day (and location) whose orders changed, old day and new.
         self.run(rollups::TOUCH_CHANGED_DAYS).await?;
         self.run(&rollups::refresh_touched()).await?;
+        progress.step_done(WriteStep::Rollups);
         let kept = self.counts.sales;
         Ok(WriteOutcome {
             products,
