@@ -379,10 +379,16 @@ impl DataVersion {
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait DataVersions: Send + Sync {
-    /// The current version. It changes with every succeeded import, at the moment its writes
-    /// become visible (not before, not after), and never with a rejected one; a version once
-    /// replaced never comes back (not even in a database restored from a backup).
+    /// The current version. It changes with every succeeded import when its writes become
+    /// visible (not before), and never with a rejected one; a version once replaced never
+    /// comes back (not even in a database restored from a backup). A store that remembers the
+    /// version may answer the previous one for a moment after another process's import; after
+    /// [`forget`](DataVersions::forget), never.
     async fn current_version(&self) -> Result<DataVersion, StoreError>;
+
+    /// The data just changed through this process (an import committed): forget any
+    /// remembered version.
+    fn forget(&self);
 }
 
 /// The running sums [`SalesFigures`] reads instead of every order: kept by each import, in

@@ -24,8 +24,8 @@ use zinc_domain::{
 };
 use zinc_migration::{Migrator, MigratorTrait};
 use zinc_ports::{
-    ConnectionStats, DataVersion, DataVersions, ImportHistory, OrderBook, ProductCatalog,
-    SalesFigures, StoreError, StoreHealth,
+    ConnectionStats, ImportHistory, OrderBook, ProductCatalog, SalesFigures, StoreError,
+    StoreHealth,
 };
 
 use tracing::instrument;
@@ -578,22 +578,6 @@ impl SalesFigures for PostgresQueries {
                 })
             })
             .collect()
-    }
-}
-
-/// The row a trigger on `imports` replaces in every succeeded import's transaction (see the
-/// migration `create_sales_data_version`).
-#[async_trait]
-impl DataVersions for PostgresQueries {
-    #[instrument(skip_all)]
-    async fn current_version(&self) -> Result<DataVersion, StoreError> {
-        let row = self
-            .one(Query::new(
-                "SELECT version::text AS version FROM sales_data_version",
-            ))
-            .await?
-            .ok_or_else(|| StoreError::Inconsistent("sales_data_version has no row".into()))?;
-        Ok(DataVersion::new(get::<String>(&row, "version")?))
     }
 }
 

@@ -10,7 +10,9 @@ use tracing::{error, info, warn};
 use zinc_application::{Gatekeeper, OpenAccess};
 use zinc_domain::ImportStatus;
 use zinc_ports::ApiKeys;
-use zinc_postgres::{PostgresApiKeys, PostgresLedger, PostgresQueries, database};
+use zinc_postgres::{
+    PostgresApiKeys, PostgresDataVersions, PostgresLedger, PostgresQueries, database,
+};
 
 use super::{ExitStatus, Missing, open_database};
 use crate::config::Config;
@@ -79,7 +81,9 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         products: queries.clone(),
         orders: queries.clone(),
         figures,
-        versions: queries.clone(),
+        versions: Arc::new(
+            PostgresDataVersions::watching(db.clone()).with_reply_timeout(reply_timeout),
+        ),
         health: queries,
         max_upload_bytes: config.max_upload_bytes,
         upload_idle_timeout: config.upload_idle_timeout,

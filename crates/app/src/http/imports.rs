@@ -224,7 +224,13 @@ async fn run_import(
         Err(error) => Err(ApiError::internal("running the import task", error)),
     };
     match &outcome {
-        Ok(report) => monitoring.import_finished(report),
+        Ok(report) => {
+            if report.status == ImportStatus::Succeeded && !report.dry_run {
+                // Read your writes: the next answer is tagged with the new version at once.
+                state.versions.forget();
+            }
+            monitoring.import_finished(report)
+        }
         Err(_) => monitoring.import_failed(),
     }
     outcome

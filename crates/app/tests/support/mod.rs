@@ -41,6 +41,7 @@ pub fn one_version() -> MockDataVersions {
     versions
         .expect_current_version()
         .returning(|| Ok(DataVersion::new("v1")));
+    versions.expect_forget().returning(|| ());
     versions
 }
 
