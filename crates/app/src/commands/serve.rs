@@ -16,6 +16,7 @@ use zinc_postgres::{
 
 use super::{ExitStatus, Missing, open_database};
 use crate::config::Config;
+use crate::http::answers::AnswerCache;
 use crate::http::monitoring::{self, Monitoring};
 use crate::http::{self, AppState, UploadSlots};
 
@@ -84,6 +85,7 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         versions: Arc::new(
             PostgresDataVersions::watching(db.clone()).with_reply_timeout(reply_timeout),
         ),
+        answers: AnswerCache::default(),
         health: queries,
         max_upload_bytes: config.max_upload_bytes,
         upload_idle_timeout: config.upload_idle_timeout,

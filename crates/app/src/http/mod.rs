@@ -1,6 +1,7 @@
 //! The HTTP door: actix-web handlers that translate requests into the same use cases and ports
 //! as the CLI, and results (or [`problem::ApiError`]s) back into JSON.
 
+pub mod answers;
 pub mod auth;
 mod body;
 mod catalog;
@@ -18,6 +19,7 @@ mod revenue;
 mod routes;
 mod validators;
 
+use answers::AnswerCache;
 use std::sync::Arc;
 
 use actix_web::body::MessageBody;
@@ -52,6 +54,8 @@ pub struct AppState {
     pub figures: Arc<dyn SalesFigures>,
     /// Tells the sales data's version (for validators).
     pub versions: Arc<dyn DataVersions>,
+    /// Answers already computed for the current data, by tag.
+    pub answers: AnswerCache,
     /// Checks the store.
     pub health: Arc<dyn StoreHealth>,
     /// The largest upload accepted, in bytes.

@@ -61,6 +61,7 @@ impl Ports {
             orders: Arc::new(self.orders),
             figures: Arc::new(self.figures),
             versions: Arc::new(self.versions.unwrap_or_else(one_version)),
+            answers: Default::default(),
             health: Arc::new(self.health),
             max_upload_bytes: self.max_upload_bytes.unwrap_or(64 * 1024 * 1024),
             upload_idle_timeout: std::time::Duration::from_secs(30),
