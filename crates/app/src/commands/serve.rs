@@ -85,7 +85,7 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         versions: Arc::new(
             PostgresDataVersions::watching(db.clone()).with_reply_timeout(reply_timeout),
         ),
-        answers: AnswerCache::default(),
+        answers: AnswerCache::with_capacity(config.answer_cache_bytes),
         health: queries,
         max_upload_bytes: config.max_upload_bytes,
         upload_idle_timeout: config.upload_idle_timeout,

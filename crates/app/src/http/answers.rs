@@ -39,7 +39,8 @@ impl Weighter<String, KeptAnswer> for BySize {
 /// The kept answers, shared by every worker. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct AnswerCache {
-    answers: std::sync::Arc<Cache<String, KeptAnswer, BySize>>,
+    /// `None` when nothing is to be kept.
+    answers: Option<std::sync::Arc<Cache<String, KeptAnswer, BySize>>>,
 }
 
 impl Default for AnswerCache {
@@ -49,28 +50,32 @@ impl Default for AnswerCache {
 }
 
 impl AnswerCache {
-    /// A cache of at most `bytes` of answers.
+    /// A cache of at most `bytes` of answers; none kept when 0.
     pub fn with_capacity(bytes: u64) -> Self {
         AnswerCache {
-            answers: std::sync::Arc::new(Cache::with_weighter(EXPECTED_ANSWERS, bytes, BySize)),
+            answers: (bytes > 0).then(|| {
+                std::sync::Arc::new(Cache::with_weighter(EXPECTED_ANSWERS, bytes, BySize))
+            }),
         }
     }
 
     /// The answer kept under `tag`, if any.
     pub fn get(&self, tag: &str) -> Option<KeptAnswer> {
-        self.answers.get(tag)
+        self.answers.as_ref()?.get(tag)
     }
 
     /// Keeps `answer` under `tag`, unless it is larger than [`MAX_KEPT_ANSWER_BYTES`].
     pub fn keep(&self, tag: &str, answer: KeptAnswer) {
-        if answer.body.len() <= MAX_KEPT_ANSWER_BYTES {
-            self.answers.insert(tag.to_owned(), answer);
+        if let Some(answers) = &self.answers
+            && answer.body.len() <= MAX_KEPT_ANSWER_BYTES
+        {
+            answers.insert(tag.to_owned(), answer);
         }
     }
 
     /// How many bytes are kept (bodies and overheads).
     pub fn bytes(&self) -> u64 {
-        self.answers.weight()
+        self.answers.as_ref().map_or(0, |answers| answers.weight())
     }
 }
 
@@ -99,6 +104,13 @@ mod tests {
         cache.keep("big", answer(MAX_KEPT_ANSWER_BYTES + 1));
         assert!(cache.get("big").is_none());
         assert_eq!(cache.bytes(), 0);
+    }
+
+    #[test]
+    fn a_cache_of_no_bytes_keeps_nothing() {
+        let cache = AnswerCache::with_capacity(0);
+        cache.keep("a", answer(10));
+        assert!(cache.get("a").is_none());
     }
 
     #[test]
