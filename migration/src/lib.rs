@@ -18,6 +18,8 @@ mod m20261126_000008_list_replaced_sales;
 mod m20261126_000009_create_rollups;
 mod m20261126_000010_index_orders_by_date_and_sale;
 mod m20261126_000011_index_product_sales_by_product;
+mod m20261126_000012_keep_rejected_lines;
+mod m20261126_000013_notify_sales_data_version;
 
 /// Applies and rolls back Zinc's migrations, in order.
 pub struct Migrator;
@@ -37,6 +39,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000009_create_rollups::Migration),
             Box::new(m20261126_000010_index_orders_by_date_and_sale::Migration),
             Box::new(m20261126_000011_index_product_sales_by_product::Migration),
+            Box::new(m20261126_000012_keep_rejected_lines::Migration),
+            Box::new(m20261126_000013_notify_sales_data_version::Migration),
         ]
     }
 }

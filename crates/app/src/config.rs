@@ -9,6 +9,8 @@ use std::time::Duration;
 use thiserror::Error;
 use zinc_domain::{KeySecret, echo};
 
+use crate::http::answers::ANSWER_CACHE_BYTES;
+
 /// The database used when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/zinc";
 /// The address `zinc serve` listens on when `ZINC_BIND` is not set.
@@ -67,6 +69,9 @@ pub struct Config {
     pub migrate_on_start: bool,
     /// The largest upload accepted, in bytes (`ZINC_MAX_UPLOAD_BYTES`).
     pub max_upload_bytes: u64,
+    /// Bytes of computed answers kept for the current data (`ZINC_ANSWER_CACHE_BYTES`; 0 keeps
+    /// none).
+    pub answer_cache_bytes: u64,
     /// How long an upload may send nothing before it is cut with a 408
     /// (`ZINC_UPLOAD_IDLE_TIMEOUT`, seconds).
     pub upload_idle_timeout: Duration,
@@ -279,6 +284,12 @@ impl Config {
             "must be a positive number of bytes",
             |t| t.parse().ok().filter(|n| *n > 0),
         )?;
+        let answer_cache_bytes = source.parsed(
+            "ZINC_ANSWER_CACHE_BYTES",
+            ANSWER_CACHE_BYTES,
+            "must be a number of bytes from 0 to 4294967296",
+            |t| t.parse().ok().filter(|n| *n <= 1 << 32),
+        )?;
         let upload_idle_timeout = source.parsed(
             "ZINC_UPLOAD_IDLE_TIMEOUT",
             DEFAULT_UPLOAD_IDLE_TIMEOUT,
@@ -381,6 +392,7 @@ impl Config {
             bind,
             migrate_on_start,
             max_upload_bytes,
+            answer_cache_bytes,
             upload_idle_timeout,
             upload_timeout,
             max_concurrent_uploads,
@@ -469,6 +481,7 @@ impl std::fmt::Debug for Config {
             .field("bind", &self.bind)
             .field("migrate_on_start", &self.migrate_on_start)
             .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("answer_cache_bytes", &self.answer_cache_bytes)
             .field("upload_idle_timeout", &self.upload_idle_timeout)
             .field("upload_timeout", &self.upload_timeout)
             .field("max_concurrent_uploads", &self.max_concurrent_uploads)
@@ -555,6 +568,7 @@ mod tests {
         assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
         assert!(config.migrate_on_start);
         assert_eq!(config.max_upload_bytes, 64 * 1024 * 1024);
+        assert_eq!(config.answer_cache_bytes, 32 * 1024 * 1024);
         assert_eq!(config.currency, "USD");
         assert_eq!(config.shutdown_timeout, Duration::from_secs(30));
         assert!(config.sentry.is_none());
@@ -651,6 +665,8 @@ mod tests {
             ("ZINC_BIND", "localhost"),
             ("ZINC_MIGRATE_ON_START", "maybe"),
             ("ZINC_MAX_UPLOAD_BYTES", "0"),
+            ("ZINC_ANSWER_CACHE_BYTES", "lots"),
+            ("ZINC_ANSWER_CACHE_BYTES", "4294967297"),
             ("ZINC_CURRENCY", "dollars"),
             ("ZINC_SHUTDOWN_TIMEOUT", "-1"),
             ("ZINC_LOG_FORMAT", "xml"),

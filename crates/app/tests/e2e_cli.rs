@@ -129,6 +129,13 @@ async fn a_rejected_import_exits_1_reports_each_problem_and_writes_nothing() {
         &["import", path.to_str().unwrap(), "--skip-invalid"],
     );
     assert_eq!(skipped.status.code(), Some(4), "partly imported");
+    assert!(
+        stdout(&skipped).contains(
+            "  reject    1 line(s) kept verbatim with their reasons: GET /api/v1/imports/2/rejected.csv"
+        ),
+        "{}",
+        stdout(&skipped)
+    );
     assert_eq!(
         scalar::<i64>(db, "SELECT count(*) FROM orders").await,
         1_407

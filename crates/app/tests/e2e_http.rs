@@ -663,3 +663,123 @@ async fn an_answer_stays_current_until_an_import_succeeds_and_travels_compressed
     let decoded: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(decoded, plain);
 }
+
+/// A reject-file record without its first two columns (the line and the quoted reason): the
+/// line as it was in the file.
+fn without_line_and_reason(record: &str) -> &str {
+    let (_, rest) = record.split_once(',').expect("a line number");
+    let after_reason = match rest.strip_prefix('"') {
+        Some(quoted) => {
+            // Skip to the quote that closes the field ("" stands for one quote).
+            let mut end = 0;
+            let bytes = quoted.as_bytes();
+            while end < bytes.len() {
+                if bytes[end] == b'"' {
+                    if bytes.get(end + 1) == Some(&b'"') {
+                        end += 2;
+                        continue;
+                    }
+                    break;
+                }
+                end += 1;
+            }
+            &quoted[end + 1..]
+        }
+        None => &rest[rest.find(',').expect("a reason")..],
+    };
+    after_reason.strip_prefix(',').expect("the line follows")
+}
+
+#[tokio::test]
+async fn a_reject_file_fixed_and_imported_again_completes_the_rejected_sale() {
+    let database = TestDatabase::empty().await;
+    let server = ZINC.serve(database.url(), &[], &[]);
+    let client = Client::new();
+    // Sale 4105 has nine lines (163 to 171); the third one's quantity is broken.
+    let text = real_export();
+    let mut lines: Vec<String> = text.split_inclusive('\n').map(str::to_owned).collect();
+    assert!(lines[164].contains(",4105,"), "{}", lines[164]);
+    lines[164] = lines[164].replacen(",6,1,6,", ",6,x,6,", 1);
+    let response = client
+        .post(server.url("/api/v1/imports?skip_invalid=true&filename=exports%2Fzinc-sales.csv"))
+        .header("content-type", "text/csv")
+        .body(lines.concat())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(report["sales_rejected"], 1, "{report}");
+    let href = format!("/api/v1/imports/{}/rejected.csv", report["id"]);
+    assert_eq!(
+        report["rejected_lines"],
+        serde_json::json!({"kept": 9, "omitted": 0, "href": href})
+    );
+
+    let response = client.get(server.url(&href)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"zinc-sales-rejected.csv\""
+    );
+    let reject_file = response.text().await.unwrap();
+    let records: Vec<&str> = reject_file.lines().collect();
+    let header = lines[0].trim_end();
+    assert_eq!(records[0], format!("Line,Reason,{header}"));
+    assert_eq!(records.len(), 10, "{reject_file}");
+    assert!(
+        records[3].starts_with("165,column Quantity: 'x' is not a whole number,"),
+        "{}",
+        records[3]
+    );
+    assert!(
+        records[1].starts_with("163,sale 4105 is rejected: line 165 has a problem,"),
+        "{}",
+        records[1]
+    );
+    for (record, line) in records[1..].iter().zip(&lines[162..171]) {
+        assert_eq!(without_line_and_reason(record), line.trim_end(), "verbatim");
+    }
+
+    // Fixed, without the first two columns: the sale comes back whole.
+    let fixed: Vec<String> = std::iter::once(header.to_owned())
+        .chain(
+            records[1..]
+                .iter()
+                .map(|record| without_line_and_reason(record).replacen(",6,x,6,", ",6,1,6,", 1)),
+        )
+        .collect();
+    let response = client
+        .post(server.url("/api/v1/imports?filename=fixed.csv"))
+        .header("content-type", "text/csv")
+        .body(fixed.join("\n"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(report["orders_created"], 1, "{report}");
+    assert!(report["rejected_lines"].is_null(), "{report}");
+    let orders = get(&client, &server, "/api/v1/orders?sale_id=4105").await;
+    assert_eq!(orders["items"][0]["item_count"], 9, "{orders}");
+    assert_eq!(orders["items"][0]["total"], "58.86");
+    let empty = client
+        .get(server.url(&format!("/api/v1/imports/{}/rejected.csv", report["id"])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        empty.text().await.unwrap(),
+        format!("Line,Reason,{header}\n")
+    );
+    let missing = client
+        .get(server.url("/api/v1/imports/999/rejected.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}

@@ -1086,6 +1086,10 @@ fn report_with_three_problems(id: i64) -> zinc_domain::ImportReport {
         requested_by: None,
         dry_run: false,
         replaced_sales: Vec::new(),
+        rejected_lines: zinc_domain::RejectedLineCounts {
+            kept: 3,
+            omitted: 1,
+        },
     }
 }
 

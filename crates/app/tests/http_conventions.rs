@@ -648,3 +648,65 @@ async fn cors_is_off_by_default() {
             .is_none()
     );
 }
+
+// Answers kept for the current data.
+
+/// Asks `uri` twice of one application whose data has version `first` and then `second`.
+async fn asked_twice(first: &'static str, second: &'static str, computed: usize) -> [Value; 2] {
+    let mut versions = zinc_ports::MockDataVersions::new();
+    let mut seq = mockall::Sequence::new();
+    for version in [first, second] {
+        versions
+            .expect_current_version()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(move || Ok(zinc_ports::DataVersion::new(version)));
+    }
+    let mut ports = Ports {
+        versions: Some(versions),
+        ..Ports::default()
+    };
+    // The store computes the figure `computed` times, no more.
+    let mut sums = 0u64;
+    ports
+        .figures
+        .expect_revenue()
+        .times(computed)
+        .returning(move |_, _| {
+            sums += 1;
+            Ok(zinc_domain::RevenueTotals {
+                revenue: Decimal::new(1250, 2),
+                order_count: sums,
+            })
+        });
+    let app = test::init_service(http::app(ports.state(), None)).await;
+    let mut bodies = Vec::new();
+    for _ in 0..2 {
+        let response = test::call_service(
+            &app,
+            test::TestRequest::get()
+                .uri("/api/v1/metrics/revenue")
+                .to_request(),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(response.headers().contains_key(header::ETAG));
+        let body = test::read_body(response).await;
+        bodies.push(serde_json::from_slice(&body).unwrap());
+    }
+    bodies.try_into().unwrap()
+}
+
+#[actix_web::test]
+async fn an_answer_computed_for_the_current_data_is_served_again_without_the_store() {
+    let [first, again] = asked_twice("v1", "v1", 1).await;
+    assert_eq!(first, again);
+    assert_eq!(again["order_count"], 1);
+}
+
+#[actix_web::test]
+async fn once_the_data_changed_the_answer_is_computed_again() {
+    let [first, after] = asked_twice("v1", "v2", 2).await;
+    assert_eq!(first["order_count"], 1);
+    assert_eq!(after["order_count"], 2);
+}

@@ -398,6 +398,7 @@ fn rejected_report() -> ImportReport {
         requested_by: None,
         dry_run: false,
         replaced_sales: Vec::new(),
+        rejected_lines: Default::default(),
     }
 }
 

@@ -16,6 +16,7 @@ use zinc_ports::{
 };
 
 use crate::HashingReader;
+use crate::rejects::{Rejects, RunText};
 
 /// How many lines (or sales) travel to the store in one call.
 const DEFAULT_BATCH_SIZE: usize = 5_000;
@@ -98,6 +99,13 @@ impl ImportObserver for NoProgress {
 /// Every problem is reported (line, column, value, reason). In strict mode any problem rejects
 /// the whole file and nothing is written; in skip-invalid mode a sale with any bad line is
 /// rejected whole and every other sale is written.
+///
+/// Either way the rejected lines are recorded verbatim with their reasons, as pgloader keeps a
+/// reject file: the invalid rows and the other lines of the rejected sales that the reader
+/// still had at hand: the lines of a run that ends after its sale was rejected, and the lines
+/// of runs that did not assemble (kept aside until their sale is decided), not those of a run
+/// already sent to the store before a line further on rejected its sale. The reject file is
+/// bounded ([`zinc_domain::RejectedLines`]); the report counts the rejected lines it lacks.
 pub struct ImportSales<L> {
     ledger: L,
     batch_size: usize,
@@ -165,6 +173,7 @@ impl<L: SalesLedger> ImportSales<L> {
             observer,
             problems: ProblemLog::new(),
             counts: ImportCounts::default(),
+            rejects: Rejects::default(),
             bytes_read: 0,
         };
         let latest = latest_sale_date(started_at);
@@ -177,12 +186,15 @@ impl<L: SalesLedger> ImportSales<L> {
         );
         let strict = request.mode == ImportMode::Strict;
         let mut replaced_sales = Vec::new();
+        // How many rows were rejected in all, once the file is read to the end.
+        let mut rejected_in_all = None;
         if header_ok {
             let timer = Instant::now();
             run.assemble_the_rest().await?;
             let kept = run.session.kept().await?;
             run.counts.sales_rejected = kept.rejected_sales;
             run.counts.sales_total = kept.sales + kept.rejected_sales;
+            rejected_in_all = Some(run.counts.rows_total.saturating_sub(kept.lines));
             if !strict || run.problems.is_empty() {
                 let start = ImportProgress {
                     phase: ImportPhase::Writing,
@@ -207,8 +219,10 @@ impl<L: SalesLedger> ImportSales<L> {
         let Run {
             mut problems,
             mut counts,
+            rejects,
             ..
         } = run;
+        let rejected_lines = rejects.finish(rejected_in_all);
         problems.sort_by_line();
         let status = if rejected {
             counts.rows_imported = 0;
@@ -230,11 +244,12 @@ impl<L: SalesLedger> ImportSales<L> {
             requested_by: request.requested_by,
             dry_run: request.dry_run,
             replaced_sales,
+            rejected_lines: rejected_lines.counts(),
         };
         match status {
             _ if request.dry_run => session.abandon().await?,
-            ImportStatus::Succeeded => session.commit(&report).await?,
-            ImportStatus::Rejected => session.reject(&report).await?,
+            ImportStatus::Succeeded => session.commit(&report, &rejected_lines).await?,
+            ImportStatus::Rejected => session.reject(&report, &rejected_lines).await?,
         }
         if request.dry_run {
             info!(
@@ -265,6 +280,7 @@ struct Run<'a> {
     observer: &'a dyn ImportObserver,
     problems: ProblemLog,
     counts: ImportCounts,
+    rejects: Rejects,
     /// Bytes of the file read.
     bytes_read: u64,
 }
@@ -286,6 +302,7 @@ impl Run<'_> {
                 return Ok(false);
             }
         };
+        self.rejects = Rejects::new(rows.header_bytes());
         // Reading and keeping run side by side, a few batches apart: while the store takes
         // one batch, the next ones are read and assembled (on two cores, client and server).
         let batch_size = self.batch_size;
@@ -293,12 +310,23 @@ impl Run<'_> {
         let session = &mut *self.session;
         let problems = &mut self.problems;
         let counts = &mut self.counts;
+        let rejects = &mut self.rejects;
         let bytes_read = &mut self.bytes_read;
         let (sender, mut receiver) = tokio::sync::mpsc::channel::<ReadBatch>(BATCHES_IN_FLIGHT);
         let reading = async move {
             let mut runs = Runs::default();
             loop {
-                let batch = read_batch(&mut rows, &mut runs, batch_size, problems, counts).await?;
+                let batch = read_batch(
+                    &mut rows,
+                    &mut runs,
+                    batch_size,
+                    Found {
+                        problems: &mut *problems,
+                        counts: &mut *counts,
+                        rejects: &mut *rejects,
+                    },
+                )
+                .await?;
                 let (last, stopped) = (batch.last, batch.stopped);
                 *bytes_read = rows.bytes_read();
                 observer.progress(ImportProgress {
@@ -342,7 +370,7 @@ impl Run<'_> {
             } else {
                 grouper.push(lines)
             };
-            let checked = check(groups);
+            let checked = check(groups, &mut self.rejects);
             if !checked.sales.is_empty() {
                 self.session.keep_sales(&checked.sales).await?;
             }
@@ -400,18 +428,30 @@ const BATCHES_IN_FLIGHT: usize = 2;
 /// The longest run of lines assembled while reading; a longer sale is assembled at the end.
 const MAX_RUN_LINES: usize = 10_000;
 
-/// The run of lines being read: consecutive lines with one Sale ID.
+/// The run of lines being read: consecutive lines with one Sale ID, and their text (for the
+/// reject file, should their sale be rejected).
 #[derive(Default)]
 struct Runs {
     current: Vec<SaleLine>,
+    text: RunText,
     /// The current run outgrew [`MAX_RUN_LINES`]: its lines go to the store loose.
     overflowed: Option<SaleId>,
 }
 
 impl Runs {
-    /// Adds a line, completing the previous run into `batch` when the Sale ID changes.
-    fn push(&mut self, line: SaleLine, batch: &mut ReadBatch) {
-        if self.overflowed == Some(line.sale_id) {
+    /// Adds the reader's current line, completing the previous run into `batch` when the Sale
+    /// ID changes.
+    fn push<R: Read>(
+        &mut self,
+        line: SaleLine,
+        rows: &SalesCsvReader<R>,
+        batch: &mut ReadBatch,
+        rejects: &mut Rejects,
+    ) {
+        let sale_id = line.sale_id;
+        if self.overflowed == Some(sale_id) {
+            rejects.capture(&mut self.text, line.line, rows);
+            rejects.end_run(sale_id, &mut self.text, true);
             batch.loose.push(line);
             return;
         }
@@ -419,29 +459,44 @@ impl Runs {
         if self
             .current
             .first()
-            .is_some_and(|first| first.sale_id != line.sale_id)
+            .is_some_and(|first| first.sale_id != sale_id)
         {
-            self.finish(batch);
+            self.finish(batch, rejects);
         }
+        rejects.capture(&mut self.text, line.line, rows);
         self.current.push(line);
         if self.current.len() >= MAX_RUN_LINES {
-            self.overflowed = Some(self.current[0].sale_id);
+            self.overflowed = Some(sale_id);
+            rejects.end_run(sale_id, &mut self.text, true);
             batch.loose.append(&mut self.current);
         }
     }
 
     /// Completes the current run: a sale if it assembles, loose lines otherwise (their
     /// problems are found when the whole sale is assembled at the end).
-    fn finish(&mut self, batch: &mut ReadBatch) {
-        if self.current.is_empty() {
+    fn finish(&mut self, batch: &mut ReadBatch, rejects: &mut Rejects) {
+        let Some(sale_id) = self.current.first().map(|line| line.sale_id) else {
             return;
-        }
+        };
         let lines = std::mem::take(&mut self.current);
         match Sale::assemble(lines.clone()) {
-            Ok(sale) => batch.sales.push(sale),
-            Err(_) => batch.loose.extend(lines),
+            Ok(sale) => {
+                rejects.end_run(sale_id, &mut self.text, false);
+                batch.sales.push(sale);
+            }
+            Err(_) => {
+                rejects.end_run(sale_id, &mut self.text, true);
+                batch.loose.extend(lines);
+            }
         }
     }
+}
+
+/// What reading finds besides sales: problems, counts, rejected lines.
+struct Found<'a> {
+    problems: &'a mut ProblemLog,
+    counts: &'a mut ImportCounts,
+    rejects: &'a mut Rejects,
 }
 
 /// One batch read from the file.
@@ -466,30 +521,35 @@ async fn read_batch<R: Read>(
     rows: &mut SalesCsvReader<R>,
     runs: &mut Runs,
     batch_size: usize,
-    problems: &mut ProblemLog,
-    counts: &mut ImportCounts,
+    found: Found<'_>,
 ) -> Result<ReadBatch, ImportError> {
+    let Found {
+        problems,
+        counts,
+        rejects,
+    } = found;
     let mut batch = ReadBatch::default();
     while batch.sales.len() < batch_size
         && batch.loose.len() < batch_size
         && batch.rejected.len() < batch_size
     {
         match rows.next() {
-            Some(Ok(line)) => runs.push(line, &mut batch),
+            Some(Ok(line)) => runs.push(line, rows, &mut batch, rejects),
             Some(Err(RowError::Invalid(invalid))) => {
+                rejects.invalid_row(&invalid, rows);
                 batch.rejected.extend(invalid.sale_id);
                 problems.extend(invalid.problems);
             }
             Some(Err(error @ RowError::TooLong { line })) => {
                 problems.push(InputProblem::file(Some(line), error.to_string()));
-                runs.finish(&mut batch);
+                runs.finish(&mut batch, rejects);
                 batch.last = true;
                 batch.stopped = true;
                 return Ok(batch);
             }
             Some(Err(RowError::Unreadable(error))) => return Err(error.into()),
             None => {
-                runs.finish(&mut batch);
+                runs.finish(&mut batch, rejects);
                 batch.last = true;
                 return Ok(batch);
             }
@@ -522,8 +582,9 @@ struct Checked {
     rejected: Vec<SaleId>,
 }
 
-/// Assembles each sale, keeping the valid ones and the problems of the others.
-fn check(groups: Vec<Vec<SaleLine>>) -> Checked {
+/// Assembles each sale, keeping the valid ones and the problems of the others (and their lines
+/// in the reject file).
+fn check(groups: Vec<Vec<SaleLine>>, rejects: &mut Rejects) -> Checked {
     let mut checked = Checked {
         sales: Vec::with_capacity(groups.len()),
         problems: Vec::new(),
@@ -534,6 +595,7 @@ fn check(groups: Vec<Vec<SaleLine>>) -> Checked {
         match Sale::assemble(lines) {
             Ok(sale) => checked.sales.push(sale),
             Err(problems) => {
+                rejects.sale_failed(sale_id, &problems);
                 checked.problems.extend(problems);
                 checked.rejected.push(sale_id);
             }

@@ -11,6 +11,7 @@
 mod api_keys;
 mod hashing_reader;
 mod import_sales;
+mod rejects;
 
 pub use api_keys::{
     Access, Denied, Gatekeeper, KEY_CACHE_ENTRIES, KEY_CACHE_TTL, KeyRing, OpenAccess,

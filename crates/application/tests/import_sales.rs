@@ -8,7 +8,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use rust_decimal::Decimal;
 use zinc_application::{ImportError, ImportRequest, ImportSales, NoProgress};
 use zinc_domain::{
-    ImportId, ImportMode, ImportReport, ImportStatus, Money, Page, ProductFilter, Sale, SaleId,
+    ImportId, ImportMode, ImportReport, ImportStatus, MAX_REJECTED_LINES, Money, Page,
+    ProductFilter, RejectedLineCounts, Sale, SaleId,
 };
 use zinc_ports::{ImportHistory, MockImportSession, MockSalesLedger, ProductCatalog, StoreError};
 use zinc_testkit::MemoryStore;
@@ -235,7 +236,7 @@ async fn a_bad_header_rejects_the_file_before_anything_is_kept() {
     session.expect_keep_loose_lines().never();
     session.expect_write().never();
     session.expect_commit().never();
-    session.expect_reject().times(1).returning(|_| Ok(()));
+    session.expect_reject().times(1).returning(|_, _| Ok(()));
     let use_case = ImportSales::new(ledger_with(session)).with_clock(fixed_now);
     let text = "Sale Date,Client ID\r\n3/1/2025,1\r\n";
     let request = ImportRequest {
@@ -425,4 +426,167 @@ async fn a_row_that_runs_on_stops_the_reading_and_rejects_the_file_in_any_mode()
         );
         assert!(store.sales().await.is_empty());
     }
+}
+
+/// The reject file recorded with `report`, as the CSV a client downloads.
+async fn reject_file(store: &MemoryStore, report: &ImportReport) -> String {
+    let rejected = store
+        .rejected_lines(report.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .lines;
+    assert_eq!(rejected.counts(), report.rejected_lines);
+    let mut csv = Vec::new();
+    rejected.write_csv(&mut csv).unwrap();
+    String::from_utf8(csv).unwrap()
+}
+
+#[tokio::test]
+async fn skip_invalid_keeps_every_line_of_a_rejected_sale_verbatim_with_its_reason() {
+    let store = MemoryStore::new();
+    let noted = row(11, "d", "Golf - experience")
+        .replace(",,Golf", ",\"two\r\nlines, \"\"quoted\"\"\",Golf");
+    let bad = row(11, "c", "Gym").replace(",1,32,", ",x,32,");
+    let text = file(&[
+        row(10, "a", "Golf - experience"),
+        row(11, "b", "Golf - experience"),
+        bad.clone(),
+        noted.clone(),
+        row(12, "e", "Online Store"),
+    ]);
+    let report = import(&store, &text, ImportMode::SkipInvalid, 2).await;
+
+    assert_eq!(report.status, ImportStatus::Succeeded);
+    assert_eq!(sale_ids(&store).await, vec![10, 12]);
+    assert_eq!(
+        report.rejected_lines,
+        RejectedLineCounts {
+            kept: 3,
+            omitted: 0
+        }
+    );
+    let b = row(11, "b", "Golf - experience");
+    assert_eq!(
+        reject_file(&store, &report).await,
+        format!(
+            "Line,Reason,{HEADER}\n\
+             3,sale 11 is rejected: line 4 has a problem,{b}\n\
+             4,\"column Location: 'Gym' is not one of `Online Store`, `Golf - experience`; column Quantity: 'x' is not a whole number\",{bad}\n\
+             5,sale 11 is rejected: line 4 has a problem,{noted}\n"
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_strict_rejection_keeps_the_same_lines_as_skip_invalid() {
+    let text = file(&[
+        row(10, "a", "Golf - experience"),
+        row(11, "b", "Gym"),
+        row(11, "c", "Golf - experience"),
+    ]);
+    let mut files = Vec::new();
+    for mode in [ImportMode::Strict, ImportMode::SkipInvalid] {
+        let store = MemoryStore::new();
+        let report = import(&store, &text, mode, 5_000).await;
+        files.push(reject_file(&store, &report).await);
+    }
+    assert_eq!(files[0], files[1]);
+    assert_eq!(files[0].lines().count(), 3, "{}", files[0]);
+}
+
+#[tokio::test]
+async fn lines_of_runs_that_did_not_assemble_wait_for_their_sale_to_be_decided() {
+    let store = MemoryStore::new();
+    let text = file(&[
+        // Sale 20 disagrees with itself (goes loose), and a later line rejects it.
+        row(20, "a", "Golf - experience"),
+        row(20, "b", "Online Store"),
+        row(21, "c", "Online Store"),
+        row(20, "d", "Online Store").replace("3/1/2025", "31/1/2025"),
+        // Sale 30 disagrees with itself and is rejected when assembled whole at the end.
+        row(30, "e", "Online Store"),
+        row(30, "f", "Golf - experience"),
+        // Sale 40 is assembled and sent before a line further on rejects it.
+        row(40, "g", "Online Store"),
+        row(41, "h", "Online Store"),
+        row(40, "i", "Gym"),
+    ]);
+    let report = import(&store, &text, ImportMode::SkipInvalid, 5_000).await;
+
+    assert_eq!(sale_ids(&store).await, vec![21, 41]);
+    let csv = reject_file(&store, &report).await;
+    let reasons: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|line| {
+            line.split(",3/1/2025")
+                .next()
+                .unwrap()
+                .split(",31/1/2025")
+                .next()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            "2,sale 20 is rejected: line 5 has a problem",
+            "3,sale 20 is rejected: line 5 has a problem",
+            "5,column Sale Date: '31/1/2025' is not a calendar date",
+            "6,sale 30 is rejected: line 7 has a problem",
+            "7,column Location: 'Golf - experience' differs from line 6 of the same sale ('Online Store'): all lines of sale 30 must share it",
+            "10,\"column Location: 'Gym' is not one of `Online Store`, `Golf - experience`\"",
+        ]
+    );
+    assert_eq!(
+        report.rejected_lines,
+        RejectedLineCounts {
+            kept: 6,
+            omitted: 1
+        },
+        "line 8 was sent before line 10 rejected its sale"
+    );
+}
+
+#[tokio::test]
+async fn rows_without_a_sale_id_are_rejected_lines_up_to_the_bound() {
+    let store = MemoryStore::new();
+    let rows: Vec<String> = (0..MAX_REJECTED_LINES + 3)
+        .map(|_| "3/1/2025,1,,x".to_owned())
+        .chain([row(1, "a", "Online Store")])
+        .collect();
+    let report = import(&store, &file(&rows), ImportMode::SkipInvalid, 5_000).await;
+
+    assert_eq!(sale_ids(&store).await, vec![1]);
+    assert_eq!(
+        report.rejected_lines,
+        RejectedLineCounts {
+            kept: MAX_REJECTED_LINES as u64,
+            omitted: 3
+        }
+    );
+    let csv = reject_file(&store, &report).await;
+    assert!(
+        csv.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("2,the row has 4 fields but the header has 19,3/1/2025,1,,x"),
+        "{}",
+        csv.lines().nth(1).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn a_file_refused_whole_or_imported_whole_has_an_empty_reject_file() {
+    let store = MemoryStore::new();
+    let refused = import(&store, "Sale Date\n1\n", ImportMode::SkipInvalid, 5_000).await;
+    assert_eq!(reject_file(&store, &refused).await, "Line,Reason\n");
+    let text = file(&[row(1, "a", "Online Store")]);
+    let imported = import(&store, &text, ImportMode::Strict, 5_000).await;
+    assert!(imported.rejected_lines.is_empty());
+    assert_eq!(
+        reject_file(&store, &imported).await,
+        format!("Line,Reason,{HEADER}\n")
+    );
 }

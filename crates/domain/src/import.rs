@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::identifiers::store_id;
-use crate::{KeyName, ProblemLog, SaleId};
+use crate::{KeyName, ProblemLog, RejectedLineCounts, SaleId};
 
 store_id!(
     /// The number the store gives an import.
@@ -106,6 +106,9 @@ pub struct ImportReport {
     /// The Sale IDs of the orders replaced (or, in a dry run, that would be): the first
     /// [`REPLACED_SALES_LISTED`] by Sale ID; `counts.orders_updated` counts them all.
     pub replaced_sales: Vec<SaleId>,
+    /// How many rejected lines its reject file keeps (verbatim, with their reasons), and how
+    /// many it does not have; both zero when nothing was rejected.
+    pub rejected_lines: RejectedLineCounts,
 }
 
 /// How many replaced Sale IDs a report lists.

@@ -46,6 +46,7 @@ mod pricing;
 mod problem;
 mod product;
 mod query;
+mod rejected;
 mod revenue;
 mod sale;
 mod sale_date;
@@ -70,11 +71,14 @@ pub use money::{DiscountPercent, MAX_DECIMAL_PLACES, MAX_INTEGER_DIGITS, Money, 
 pub use order::{Order, OrderId, OrderItem, OrderWithItems};
 pub use pricing::{LatestPrices, PriceRank, ProductPrice};
 pub use problem::{
-    InputProblem, MAX_ECHO_CHARS, MAX_MESSAGE_CHARS, MAX_REPORTED_PROBLEM_BYTES,
-    MAX_REPORTED_PROBLEMS, ProblemLog, echo,
+    InputProblem, MAX_ECHO_CHARS, MAX_MESSAGE_CHARS, MAX_REJECTED_BYTES, MAX_REJECTED_LINES,
+    MAX_REPORTED_PROBLEM_BYTES, MAX_REPORTED_PROBLEMS, ProblemLog, echo,
 };
 pub use product::{Product, ProductId};
 pub use query::{DateBounds, DateRange, OrderFilter, Page, Paged, ProductFilter, QueryError};
+pub use rejected::{
+    RejectFile, RejectedLine, RejectedLineCounts, RejectedLines, row_reason, sale_reason,
+};
 pub use revenue::{
     AVERAGE_DECIMAL_PLACES, DailyProductSales, DailyRevenue, ProductSales, ProductTotals, RankBy,
     RevenueTotals,
@@ -83,7 +87,8 @@ pub use sale::{Sale, SaleGrouper};
 pub use sale_date::{SaleDate, latest_sale_date};
 pub use sale_line::{FieldProblem, SaleLine, SaleLineFields};
 pub use sales_csv::{
-    HeaderError, HeaderMismatch, InvalidRow, MAX_LISTED_HEADER_NAMES, RowError, SalesCsvReader,
+    HeaderError, HeaderMismatch, InvalidRow, MAX_HEADER_BYTES, MAX_HEADER_COLUMNS,
+    MAX_LISTED_HEADER_NAMES, MAX_RECORD_BYTES, RowError, SalesCsvReader,
 };
 pub use sales_export::{EXPORT_DATE_FORMAT, SalesExportWriter, export_cell};
 pub use series::{Interval, MAX_PERIODS, Period, RangeBasis, SeriesRange};

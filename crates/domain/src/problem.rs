@@ -9,6 +9,14 @@ use crate::SaleId;
 /// The most problems an import keeps in detail; beyond that only the count grows.
 pub const MAX_REPORTED_PROBLEMS: usize = 10_000;
 
+/// The most lines an import's reject file keeps ([`crate::RejectedLines`]); beyond, rejected
+/// lines are counted, not kept.
+pub const MAX_REJECTED_LINES: usize = 10_000;
+
+/// The most bytes of rejected text (lines as written plus their reasons) an import's reject
+/// file keeps; beyond, rejected lines are counted, not kept.
+pub const MAX_REJECTED_BYTES: usize = 4 * 1024 * 1024;
+
 /// The most characters of a user's value a problem quotes (a cell, a header name, the value
 /// another line of the sale holds). Longer values are cut by [`echo`].
 pub const MAX_ECHO_CHARS: usize = 40;
@@ -63,6 +71,27 @@ impl fmt::Display for InputProblem {
             write!(f, ", column {column}")?;
         }
         f.write_str(": ")?;
+        self.write_value_and_message(f)
+    }
+}
+
+impl InputProblem {
+    /// The problem as said within its line, without the line number: `column Location: 'Gym'
+    /// is not one of ...`, or the message alone when no column is at fault.
+    pub fn in_line(&self) -> String {
+        struct InLine<'a>(&'a InputProblem);
+        impl fmt::Display for InLine<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                if let Some(column) = &self.0.column {
+                    write!(f, "column {column}: ")?;
+                }
+                self.0.write_value_and_message(f)
+            }
+        }
+        InLine(self).to_string()
+    }
+
+    fn write_value_and_message(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.value.as_deref() {
             Some(value) if !value.is_empty() => write!(f, "'{value}' {}", self.message),
             _ => f.write_str(&self.message),

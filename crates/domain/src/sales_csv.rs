@@ -1,5 +1,6 @@
 //! Reading a point-of-sale export: header check, then one [`SaleLine`] per row.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::io::{self, Read};
 
@@ -164,6 +165,11 @@ struct RecordRunsOn;
 /// The source, stopped with [`RecordRunsOn`] once more than [`MAX_RECORD_BYTES`] (and the
 /// parser's read-ahead) follow the end of the last record: the CSV parser buffers a whole
 /// record before it can be measured.
+///
+/// It also keeps a window of the bytes read, from the start of the current record on, so that
+/// the record can be handed out verbatim ([`SalesCsvReader::raw_record`]). The reader trims it
+/// each time it moves to a record, so it holds at most the current record, the one read ahead
+/// and the parser's buffer: the same bound as the cap above.
 struct Capped<R> {
     inner: R,
     /// Bytes read from `inner`.
@@ -173,6 +179,10 @@ struct Capped<R> {
     /// Whether a line feed was seen, and a carriage return (to tell CR-only line ends).
     seen_lf: bool,
     seen_cr: bool,
+    /// The bytes read from `window_start` on.
+    window: VecDeque<u8>,
+    /// The offset in the source of the window's first byte.
+    window_start: u64,
 }
 
 impl<R: Read> Read for Capped<R> {
@@ -184,7 +194,59 @@ impl<R: Read> Read for Capped<R> {
         self.consumed += n as u64;
         self.seen_lf |= buf[..n].contains(&b'\n');
         self.seen_cr |= buf[..n].contains(&b'\r');
+        self.window.extend(&buf[..n]);
         Ok(n)
+    }
+}
+
+impl<R> Capped<R> {
+    /// Forgets the bytes before `offset` (O(bytes dropped): the window is a ring buffer).
+    fn forget_before(&mut self, offset: u64) {
+        let drop = offset.saturating_sub(self.window_start);
+        let drop = usize::try_from(drop).map_or(self.window.len(), |d| d.min(self.window.len()));
+        self.window.drain(..drop);
+        self.window_start += drop as u64;
+    }
+
+    /// How many line feeds follow each other from `offset` on (in the window).
+    fn line_feeds_at(&self, offset: u64) -> u64 {
+        let Ok(at) = usize::try_from(offset.saturating_sub(self.window_start)) else {
+            return 0;
+        };
+        self.window
+            .range(at.min(self.window.len())..)
+            .take_while(|b| **b == b'\n')
+            .count() as u64
+    }
+
+    /// Appends the bytes from `start` to `end` (offsets in the source) still in the window,
+    /// without the line end: leading line feeds (blank lines the parser skipped before the
+    /// record), and a final `\n` or `\r\n`.
+    fn append_verbatim(&self, start: u64, end: u64, out: &mut Vec<u8>) {
+        let offset = |at: u64| {
+            usize::try_from(at.saturating_sub(self.window_start))
+                .map_or(self.window.len(), |at| at.min(self.window.len()))
+        };
+        let (from, to) = (offset(start), offset(end));
+        if from >= to {
+            return;
+        }
+        let (front, back) = self.window.as_slices();
+        let at = out.len();
+        if from < front.len() {
+            out.extend_from_slice(&front[from..to.min(front.len())]);
+        }
+        if to > front.len() {
+            out.extend_from_slice(&back[from.saturating_sub(front.len())..to - front.len()]);
+        }
+        let blank = out[at..].iter().take_while(|b| **b == b'\n').count();
+        out.drain(at..at + blank);
+        if out.len() > at && out.ends_with(b"\n") {
+            out.pop();
+            if out.len() > at && out.ends_with(b"\r") {
+                out.pop();
+            }
+        }
     }
 }
 
@@ -212,9 +274,13 @@ pub struct SalesCsvReader<R: Read> {
     width: usize,
     latest_sale_date: NaiveDate,
     record: ByteRecord,
+    /// Where the current record ends in the source (its line end included).
+    record_end: u64,
     /// A record read ahead (to tell whether the current one is the last), with what reading
-    /// it returned.
-    peeked: Option<(ByteRecord, csv::Result<bool>)>,
+    /// it returned and where it ends.
+    peeked: Option<(ByteRecord, csv::Result<bool>, u64)>,
+    /// The header line as written, without its byte-order mark and line end.
+    header: Vec<u8>,
 }
 
 impl<R: Read> SalesCsvReader<R> {
@@ -232,6 +298,8 @@ impl<R: Read> SalesCsvReader<R> {
                 record_end: 0,
                 seen_lf: false,
                 seen_cr: false,
+                window: VecDeque::new(),
+                window_start: 0,
             });
         let mut header = ByteRecord::new();
         match reader.read_byte_record(&mut header) {
@@ -249,8 +317,20 @@ impl<R: Read> SalesCsvReader<R> {
             }
             Err(_) => return Err(HeaderError::NotUtf8),
         }
-        reader.get_mut().record_end = reader.position().byte();
-        check_header_shape(&header, reader.position().byte())?;
+        let header_end = reader.position().byte();
+        reader.get_mut().record_end = header_end;
+        check_header_shape(&header, header_end)?;
+        let mut verbatim = Vec::new();
+        reader
+            .get_ref()
+            .append_verbatim(0, header_end, &mut verbatim);
+        let bom = if verbatim.starts_with(BOM) {
+            BOM.len()
+        } else {
+            0
+        };
+        verbatim.drain(..bom);
+        reader.get_mut().forget_before(header_end);
         let mut positions = [usize::MAX; Column::ALL.len()];
         let mut mismatch = HeaderMismatch::default();
         for (index, cell) in header.iter().enumerate() {
@@ -301,24 +381,57 @@ impl<R: Read> SalesCsvReader<R> {
             width: header.len(),
             latest_sale_date,
             record: ByteRecord::new(),
+            record_end: header_end,
             peeked: None,
+            header: verbatim,
         })
+    }
+
+    /// The header line as written in the file, without its byte-order mark and line end.
+    pub fn header_bytes(&self) -> &[u8] {
+        &self.header
+    }
+
+    /// The row last returned by [`next`](Iterator::next) (valid or not) exactly as written in
+    /// the file, quotes and quoted line breaks included, without its line end. Empty before
+    /// the first row and after reading stopped on a row that ran on too long.
+    pub fn raw_record(&self) -> Vec<u8> {
+        let mut raw = Vec::new();
+        self.append_raw_record(&mut raw);
+        raw
+    }
+
+    /// Appends [`raw_record`](Self::raw_record) to `out`, sparing an allocation.
+    pub fn append_raw_record(&self, out: &mut Vec<u8>) {
+        if self.stopped {
+            return;
+        }
+        let start = self.record.position().map_or(self.record_end, |p| p.byte());
+        self.reader
+            .get_ref()
+            .append_verbatim(start, self.record_end, out);
     }
 
     /// Reads the next record into `self.record`, or takes the one read ahead.
     fn read_record(&mut self) -> csv::Result<bool> {
-        match self.peeked.take() {
-            Some((record, found)) => {
+        let found = match self.peeked.take() {
+            Some((record, found, end)) => {
                 self.record = record;
+                self.record_end = end;
                 found
             }
             None => {
                 let mut record = std::mem::take(&mut self.record);
                 let found = self.read_next(&mut record);
                 self.record = record;
+                self.record_end = self.reader.position().byte();
                 found
             }
-        }
+        };
+        // The bytes before this record are no longer needed.
+        let start = self.record.position().map_or(self.record_end, |p| p.byte());
+        self.reader.get_mut().forget_before(start);
+        found
     }
 
     /// Reads the next record from the source, marking where it ends (for [`Capped`]).
@@ -336,7 +449,7 @@ impl<R: Read> SalesCsvReader<R> {
         let mut next = ByteRecord::new();
         let found = self.read_next(&mut next);
         let end = matches!(found, Ok(false));
-        self.peeked = Some((next, found));
+        self.peeked = Some((next, found, self.reader.position().byte()));
         end
     }
 
@@ -394,7 +507,7 @@ impl<R: Read> SalesCsvReader<R> {
     /// How many bytes of the source have been consumed so far.
     pub fn bytes_read(&self) -> u64 {
         match &self.peeked {
-            Some((record, _)) => record.position().map_or(0, |p| p.byte()),
+            Some((record, _, _)) => record.position().map_or(0, |p| p.byte()),
             None => self.reader.position().byte(),
         }
     }
@@ -561,8 +674,11 @@ impl<R: Read> Iterator for SalesCsvReader<R> {
                         .cloned()
                         .unwrap_or_else(csv::Position::new);
                     let bytes = self.reader.position().byte().saturating_sub(start.byte());
+                    // The parser skips blank lines (LF alone) before a record without counting
+                    // them in the record's position.
+                    let blank = self.reader.get_ref().line_feeds_at(start.byte());
                     return Some(
-                        self.parse_record(start.line(), bytes)
+                        self.parse_record(start.line() + blank, bytes)
                             .map_err(RowError::Invalid),
                     );
                 }
@@ -647,6 +763,9 @@ fn check_header_shape(header: &ByteRecord, end: u64) -> Result<(), HeaderError> 
     }
     Ok(())
 }
+
+/// The UTF-8 byte-order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 fn count_line_ends(field: &[u8]) -> u64 {
     field.iter().filter(|b| **b == b'\n').count() as u64
@@ -879,6 +998,8 @@ mod tests {
 
     #[test]
     fn skips_blank_lines_but_keeps_counting_them() {
+        let rows = read(&format!("{HEADER}\n\n\n{ROW}\n"));
+        assert_eq!(rows[0].as_ref().unwrap().line, 4, "LF line ends");
         let rows = read(&format!("{HEADER}\r\n\r\n{ROW}\r\n\r\n"));
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].as_ref().unwrap().line, 3);
@@ -1088,6 +1209,105 @@ mod tests {
             rows[0].as_ref().unwrap().sales_notes.as_deref(),
             Some("Paid, in part,\nsee batch, 4")
         );
+    }
+
+    /// Each row read (valid or not) with its raw bytes as the reader hands them out.
+    fn raw_rows(text: &[u8]) -> Vec<(u64, Vec<u8>)> {
+        let mut reader = SalesCsvReader::new(text, latest()).unwrap();
+        let mut rows = Vec::new();
+        while let Some(row) = reader.next() {
+            let line = match row {
+                Ok(line) => line.line,
+                Err(RowError::Invalid(row)) => row.line,
+                Err(e) => panic!("{e}"),
+            };
+            rows.push((line, reader.raw_record()));
+        }
+        rows
+    }
+
+    fn raw(text: &str) -> Vec<u8> {
+        text.as_bytes().to_vec()
+    }
+
+    #[test]
+    fn hands_out_each_row_verbatim_without_its_crlf_line_end() {
+        let quoted = ROW.replace(",,Golf", ",\"Paid, \"\"in part\"\"\",Golf");
+        let rows = raw_rows(format!("{HEADER}\r\n{quoted}\r\n{ROW}\r\n").as_bytes());
+        assert_eq!(rows, vec![(2, raw(&quoted)), (3, raw(ROW))]);
+    }
+
+    #[test]
+    fn hands_out_a_row_with_a_quoted_line_break_whole() {
+        let multi_line = ROW.replace(",,Golf", ",\"first\r\nsecond\",Golf");
+        let rows = raw_rows(format!("{HEADER}\n{multi_line}\n{ROW}\n").as_bytes());
+        assert_eq!(rows, vec![(2, raw(&multi_line)), (4, raw(ROW))]);
+    }
+
+    #[test]
+    fn keeps_the_header_verbatim_without_its_byte_order_mark() {
+        let header = HEADER.replace("Sale ID", " Sale ID ");
+        let text = format!("\u{feff}{header}\r\n{ROW}\r\n");
+        let reader = SalesCsvReader::new(text.as_bytes(), latest()).unwrap();
+        assert_eq!(reader.header_bytes(), header.as_bytes());
+        assert_eq!(raw_rows(text.as_bytes()), vec![(2, raw(ROW))]);
+    }
+
+    #[test]
+    fn hands_out_the_last_row_without_a_line_end_and_skips_blank_lines() {
+        let rows = raw_rows(format!("{HEADER}\n\n\r\n{ROW}\n\n{ROW}").as_bytes());
+        assert_eq!(rows, vec![(4, raw(ROW)), (6, raw(ROW))]);
+    }
+
+    #[test]
+    fn hands_out_a_row_merged_by_a_stray_quote_and_the_row_read_after_it() {
+        let opened = ROW.replace(",,Golf", ",\"VIP,Golf");
+        let closed = ROW
+            .replace("3971", "3972")
+            .replace(",,Golf", ",note\",Golf");
+        let last = ROW.replace("3971", "3973");
+        let rows = raw_rows(format!("{HEADER}\n{opened}\n{closed}\n{last}\n").as_bytes());
+        assert_eq!(
+            rows,
+            vec![(2, raw(&format!("{opened}\n{closed}"))), (4, raw(&last))]
+        );
+        // A quote never closed: the row runs to the end, read ahead to tell so.
+        let rows = raw_rows(format!("{HEADER}\n{ROW}\n{opened}\r\n").as_bytes());
+        assert_eq!(rows, vec![(2, raw(ROW)), (3, raw(&opened))]);
+    }
+
+    #[test]
+    fn hands_out_bytes_that_are_not_utf8_as_they_are() {
+        let mut bytes = format!("{HEADER}\n").into_bytes();
+        let mut row = ROW.as_bytes()[..ROW.len() - 1].to_vec();
+        row.extend_from_slice(b"\xff\0");
+        bytes.extend_from_slice(&row);
+        bytes.push(b'\n');
+        assert_eq!(raw_rows(&bytes), vec![(2, row)]);
+    }
+
+    #[test]
+    fn keeps_no_more_than_the_current_record_and_its_read_ahead() {
+        let text = format!("{HEADER}\n{}", format!("{ROW}\n").repeat(20_000));
+        let mut reader = SalesCsvReader::new(text.as_bytes(), latest()).unwrap();
+        let mut largest = 0;
+        while let Some(row) = reader.next() {
+            assert!(row.is_ok());
+            largest = largest.max(reader.reader.get_ref().window.len());
+        }
+        assert!(largest <= 2 * 8 * 1024 + ROW.len(), "{largest} bytes kept");
+    }
+
+    #[test]
+    fn hands_out_nothing_once_a_row_ran_on_and_reading_stopped() {
+        let endless = format!("{HEADER}\n{ROW}\n\"").into_bytes();
+        let source = endless.chain(io::repeat(b'a'));
+        let mut rows = SalesCsvReader::new(source, NaiveDate::MAX).unwrap();
+        assert!(rows.next().unwrap().is_ok());
+        assert_eq!(rows.raw_record(), raw(ROW));
+        assert!(matches!(rows.next(), Some(Err(RowError::TooLong { .. }))));
+        assert!(rows.raw_record().is_empty());
+        assert!(rows.reader.get_ref().window.len() < 1024 * 1024);
     }
 
     #[test]

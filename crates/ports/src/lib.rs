@@ -20,7 +20,7 @@ use zinc_domain::{
     ApiKey, DailyProductSales, DailyRevenue, DateBounds, DateRange, ImportId, ImportMode,
     ImportReport, KeyDigest, KeyName, KeyScope, Location, Order, OrderFilter, OrderId,
     OrderWithItems, Page, Paged, Product, ProductFilter, ProductId, ProductSales, RankBy,
-    RevenueTotals, Sale, SaleId, SaleLine,
+    RejectFile, RejectedLines, RevenueTotals, Sale, SaleId, SaleLine,
 };
 
 /// What made the store fail: the driver's error, or the store's own description.
@@ -244,11 +244,21 @@ pub trait ImportSession: Send {
     /// Tells `observer` as each [`WriteStep`] ends, in order.
     async fn write(&mut self, progress: &WriteProgress) -> Result<WriteOutcome, StoreError>;
 
-    /// Makes everything written visible and records the import with its report.
-    async fn commit(&mut self, report: &ImportReport) -> Result<(), StoreError>;
+    /// Makes everything written visible and records the import with its report and its
+    /// reject file (the lines of the sales it rejected; `report.rejected_lines` counts them).
+    async fn commit(
+        &mut self,
+        report: &ImportReport,
+        rejected: &RejectedLines,
+    ) -> Result<(), StoreError>;
 
-    /// Discards everything written and records the rejected attempt with its report.
-    async fn reject(&mut self, report: &ImportReport) -> Result<(), StoreError>;
+    /// Discards everything written and records the rejected attempt with its report and its
+    /// reject file.
+    async fn reject(
+        &mut self,
+        report: &ImportReport,
+        rejected: &RejectedLines,
+    ) -> Result<(), StoreError>;
 
     /// Discards everything, leaving no record: the end of a dry run.
     async fn abandon(&mut self) -> Result<(), StoreError>;
@@ -264,6 +274,11 @@ pub trait ImportHistory: Send + Sync {
 
     /// One import with its full problem list, if it exists.
     async fn find_import(&self, id: ImportId) -> Result<Option<ImportReport>, StoreError>;
+
+    /// The reject file of a finished import (the file's name and header, and the lines kept in
+    /// line order: none when nothing was rejected), or `None` when no finished import has this
+    /// number. Imports recorded before reject files were kept have an empty one.
+    async fn rejected_lines(&self, id: ImportId) -> Result<Option<RejectFile>, StoreError>;
 }
 
 /// The products the imports created.
@@ -402,10 +417,16 @@ impl DataVersion {
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait DataVersions: Send + Sync {
-    /// The current version. It changes with every succeeded import, at the moment its writes
-    /// become visible (not before, not after), and never with a rejected one; a version once
-    /// replaced never comes back (not even in a database restored from a backup).
+    /// The current version. It changes with every succeeded import when its writes become
+    /// visible (not before), and never with a rejected one; a version once replaced never
+    /// comes back (not even in a database restored from a backup). A store that remembers the
+    /// version may answer the previous one for a moment after another process's import; after
+    /// [`forget`](DataVersions::forget), never.
     async fn current_version(&self) -> Result<DataVersion, StoreError>;
+
+    /// The data just changed through this process (an import committed): forget any
+    /// remembered version.
+    fn forget(&self);
 }
 
 /// The running sums [`SalesFigures`] reads instead of every order: kept by each import, in

@@ -3,7 +3,8 @@
 //! The PostgreSQL adapter for Zinc's ports, on sea-orm: [`PostgresLedger`] implements
 //! `zinc_ports::SalesLedger` (imports), [`PostgresQueries`] the read-side ports (history,
 //! products, orders, revenue, health), [`PostgresRollups`] the upkeep of the rollups the
-//! revenue figures read, [`PostgresApiKeys`] the API keys, and [`database`] connects, creates
+//! revenue figures read, [`PostgresDataVersions`] the sales data's version (remembered while a
+//! listener keeps it current), [`PostgresApiKeys`] the API keys, and [`database`] connects, creates
 //! a missing database and applies migrations. sea-orm types stay inside this crate; callers
 //! see domain and port types only.
 #![warn(missing_docs)]
@@ -14,9 +15,11 @@ mod error;
 mod ledger;
 mod queries;
 mod rollups;
+mod versions;
 
 pub use api_keys::PostgresApiKeys;
 pub use error::store_error;
 pub use ledger::PostgresLedger;
 pub use queries::PostgresQueries;
 pub use rollups::PostgresRollups;
+pub use versions::{MAX_REMEMBERED, PostgresDataVersions, VERSION_CHANNEL};

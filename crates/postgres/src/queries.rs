@@ -19,12 +19,13 @@ use zinc_domain::{
     ImportCounts, ImportId, ImportMode, ImportReport, ImportStatus, InputProblem, KeyName,
     Location, Money, Order, OrderFilter, OrderId, OrderItem, OrderWithItems, Page, Paged,
     ProblemLog, Product, ProductFilter, ProductId, ProductName, ProductSales, ProductTotals,
-    Quantity, RankBy, RevenueTotals, SaleId, UnitPrice,
+    Quantity, RankBy, RejectFile, RejectedLine, RejectedLineCounts, RejectedLines, RevenueTotals,
+    SaleId, UnitPrice,
 };
 use zinc_migration::{Migrator, MigratorTrait};
 use zinc_ports::{
-    ConnectionStats, DataVersion, DataVersions, ImportHistory, OrderBook, ProductCatalog,
-    SalesFigures, StoreError, StoreHealth,
+    ConnectionStats, ImportHistory, OrderBook, ProductCatalog, SalesFigures, StoreError,
+    StoreHealth,
 };
 
 use tracing::instrument;
@@ -233,7 +234,9 @@ fn filtered_products(select: &str, filter: &ProductFilter) -> Query {
 const IMPORT_COLUMNS: &str = "id, file_name, sha256, mode, status, rows_total, rows_imported, \
     rows_rejected, sales_total, sales_rejected, orders_created, orders_updated, orders_unchanged, \
     products_created, products_updated, problems_total, started_at, finished_at, requested_by, \
-    replaced_sales";
+    replaced_sales, rejected_lines_omitted, \
+    (SELECT count(*) FROM import_rejected_lines r WHERE r.import_id = imports.id) \
+      AS rejected_lines_kept";
 
 /// An order's own columns (alias `o`).
 macro_rules! order_fields {
@@ -299,6 +302,39 @@ impl ImportHistory for PostgresQueries {
             .as_ref()
             .map(import_report)
             .transpose()
+    }
+
+    #[instrument(skip(self), fields(id = id.get()))]
+    async fn rejected_lines(&self, id: ImportId) -> Result<Option<RejectFile>, StoreError> {
+        let mut query =
+            Query::new("SELECT file_name, rejected_header, rejected_lines_omitted FROM imports");
+        let p = query.bind(id.get());
+        query.push(&format!(" WHERE id = {p} AND status <> 'running'"));
+        let Some(import) = self.one(query).await? else {
+            return Ok(None);
+        };
+        // Written once with the import's record, never changed: two reads agree.
+        let mut query = Query::new("SELECT line, reason, raw FROM import_rejected_lines");
+        let p = query.bind(id.get());
+        query.push(&format!(" WHERE import_id = {p} ORDER BY line"));
+        let lines = self
+            .all(query)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(RejectedLine {
+                    line: get::<i64>(row, "line")? as u64,
+                    reason: get(row, "reason")?,
+                    raw: get(row, "raw")?,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        let header: Option<Vec<u8>> = get(&import, "rejected_header")?;
+        let omitted = get::<i64>(&import, "rejected_lines_omitted")? as u64;
+        Ok(Some(RejectFile {
+            file_name: get(&import, "file_name")?,
+            lines: RejectedLines::restore(&header.unwrap_or_default(), lines, omitted),
+        }))
     }
 }
 
@@ -555,22 +591,6 @@ impl SalesFigures for PostgresQueries {
     }
 }
 
-/// The row a trigger on `imports` replaces in every succeeded import's transaction (see the
-/// migration `create_sales_data_version`).
-#[async_trait]
-impl DataVersions for PostgresQueries {
-    #[instrument(skip_all)]
-    async fn current_version(&self) -> Result<DataVersion, StoreError> {
-        let row = self
-            .one(Query::new(
-                "SELECT version::text AS version FROM sales_data_version",
-            ))
-            .await?
-            .ok_or_else(|| StoreError::Inconsistent("sales_data_version has no row".into()))?;
-        Ok(DataVersion::new(get::<String>(&row, "version")?))
-    }
-}
-
 #[async_trait]
 impl StoreHealth for PostgresQueries {
     fn connection_stats(&self) -> ConnectionStats {
@@ -774,5 +794,9 @@ fn import_report(row: &QueryResult) -> Result<ImportReport, StoreError> {
             .into_iter()
             .map(|id| SaleId::new(id).map_err(|e| inconsistent("replaced_sales", e)))
             .collect::<Result<_, _>>()?,
+        rejected_lines: RejectedLineCounts {
+            kept: count("rejected_lines_kept")?,
+            omitted: count("rejected_lines_omitted")?,
+        },
     })
 }

@@ -12,7 +12,7 @@ use zinc_domain::{
 use zinc_ports::{
     DataVersions, ImportHistory, OrderBook, ProductCatalog, SalesFigures, StoreHealth,
 };
-use zinc_postgres::{PostgresLedger, PostgresQueries};
+use zinc_postgres::{PostgresDataVersions, PostgresLedger, PostgresQueries};
 use zinc_testkit::TestDatabase;
 
 const HEADER: &str = "Sale Date,Client ID,Sale ID,Item name,Batch #,Sales Notes,Location,Notes,Color,Size,Item price (excluding tax),Quantity,Subtotal (excluding tax),Discount %,Discount amount,Tax,Item Total,Total Paid w/ Payment Method,Payment Method";
@@ -330,24 +330,24 @@ async fn health_lists_pending_migrations_without_creating_anything() {
 #[tokio::test]
 async fn the_data_version_changes_with_each_succeeded_import_and_never_with_a_rejected_one() {
     let database = TestDatabase::migrated().await;
-    let queries = PostgresQueries::new(database.connection().clone());
-    let empty = queries.current_version().await.unwrap();
-    assert_eq!(queries.current_version().await.unwrap(), empty);
+    let versions = PostgresDataVersions::new(database.connection().clone());
+    let empty = versions.current_version().await.unwrap();
+    assert_eq!(versions.current_version().await.unwrap(), empty);
 
     let sales = format!("{HEADER}\n{SALES}");
     let first = import(database.connection(), &sales, "sales.csv").await;
     assert_eq!(first.status, ImportStatus::Succeeded);
-    let loaded = queries.current_version().await.unwrap();
+    let loaded = versions.current_version().await.unwrap();
     assert_ne!(loaded, empty);
 
     let bad = format!("{HEADER}\n3/1/2025,7,20,Water,---,,Gym,,---,---,1,1,1,0,0,0,1,1,Cash\n");
     let rejected = import(database.connection(), &bad, "bad.csv").await;
     assert_eq!(rejected.status, ImportStatus::Rejected);
-    assert_eq!(queries.current_version().await.unwrap(), loaded);
+    assert_eq!(versions.current_version().await.unwrap(), loaded);
 
     let again = import(database.connection(), &sales, "sales-again.csv").await;
     assert_eq!(again.status, ImportStatus::Succeeded);
-    let reloaded = queries.current_version().await.unwrap();
+    let reloaded = versions.current_version().await.unwrap();
     assert_ne!(reloaded, loaded);
     assert_ne!(reloaded, empty);
 }
@@ -355,8 +355,8 @@ async fn the_data_version_changes_with_each_succeeded_import_and_never_with_a_re
 #[tokio::test]
 async fn the_data_version_changes_when_a_succeeded_import_commits_not_before() {
     let database = TestDatabase::migrated().await;
-    let queries = PostgresQueries::new(database.connection().clone());
-    let before = queries.current_version().await.unwrap();
+    let versions = PostgresDataVersions::new(database.connection().clone());
+    let before = versions.current_version().await.unwrap();
     let writer = database.connection().begin().await.unwrap();
     writer
         .execute_unprepared(
@@ -366,10 +366,97 @@ async fn the_data_version_changes_when_a_succeeded_import_commits_not_before() {
         .await
         .unwrap();
     assert_eq!(
-        queries.current_version().await.unwrap(),
+        versions.current_version().await.unwrap(),
         before,
         "an uncommitted import is not seen"
     );
     writer.commit().await.unwrap();
-    assert_ne!(queries.current_version().await.unwrap(), before);
+    assert_ne!(versions.current_version().await.unwrap(), before);
+}
+
+/// Polls `check` every 20 ms for up to `seconds`; true once it holds.
+async fn eventually(seconds: u64, mut check: impl AsyncFnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while std::time::Instant::now() < deadline {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    false
+}
+
+/// A watching store whose listener is subscribed and which remembers the version.
+async fn watching(database: &TestDatabase) -> PostgresDataVersions {
+    let watched = PostgresDataVersions::watching(database.connection().clone());
+    assert!(
+        eventually(5, async || {
+            watched.current_version().await.unwrap();
+            watched.remembers()
+        })
+        .await,
+        "the listener subscribes and the version is remembered"
+    );
+    watched
+}
+
+#[tokio::test]
+async fn a_watched_version_is_remembered_and_follows_imports_made_elsewhere() {
+    let database = TestDatabase::migrated().await;
+    let watched = watching(&database).await;
+    let read = PostgresDataVersions::new(database.connection().clone());
+    let before = watched.current_version().await.unwrap();
+
+    let sales = format!("{HEADER}\n{SALES}");
+    let report = import(database.connection(), &sales, "sales.csv").await;
+    assert_eq!(report.status, ImportStatus::Succeeded);
+    let now = read.current_version().await.unwrap();
+    assert_ne!(now, before);
+    assert!(
+        eventually(2, async || watched.current_version().await.unwrap() == now).await,
+        "the notification brings the new version"
+    );
+    assert!(watched.remembers());
+}
+
+#[tokio::test]
+async fn a_watched_version_is_read_again_once_the_listener_lost_its_connection() {
+    let database = TestDatabase::migrated().await;
+    let watched = watching(&database).await;
+    let db = database.connection();
+    db.execute_unprepared(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+    )
+    .await
+    .unwrap();
+    // A change no notification tells of (as a restored backup would be).
+    db.execute_unprepared("UPDATE sales_data_version SET version = gen_random_uuid()")
+        .await
+        .unwrap();
+    let now = PostgresDataVersions::new(db.clone())
+        .current_version()
+        .await
+        .unwrap();
+    assert!(
+        eventually(3, async || watched.current_version().await.unwrap() == now).await,
+        "the lost connection made it forget and read the row again"
+    );
+}
+
+#[tokio::test]
+async fn forgetting_a_watched_version_reads_the_row_at_once() {
+    let database = TestDatabase::migrated().await;
+    let watched = watching(&database).await;
+    let db = database.connection();
+    db.execute_unprepared("UPDATE sales_data_version SET version = gen_random_uuid()")
+        .await
+        .unwrap();
+    watched.forget();
+    assert!(!watched.remembers());
+    let now = PostgresDataVersions::new(db.clone())
+        .current_version()
+        .await
+        .unwrap();
+    assert_eq!(watched.current_version().await.unwrap(), now);
 }

@@ -19,8 +19,8 @@ use zinc_application::{
     ImportObserver, ImportPhase, ImportProgress, ImportRequest, ImportSales, NoProgress,
 };
 use zinc_domain::{
-    DateBounds, ImportMode, ImportReport, ImportStatus, Location, Order, OrderFilter,
-    OrderWithItems, Page, ProductFilter, ProductId, SaleId, SalesExportWriter,
+    DateBounds, ImportId, ImportMode, ImportReport, ImportStatus, Location, Order, OrderFilter,
+    OrderWithItems, Page, ProductFilter, ProductId, RejectedLineCounts, SaleId, SalesExportWriter,
 };
 use zinc_ports::{
     ImportHistory, OrderBook, ProductCatalog, SaleCursor, SalesArchive, SalesLedger, WriteStep,
@@ -72,6 +72,7 @@ macro_rules! store_contract {
             small_batches_give_the_same_result_as_one,
             a_dry_run_reports_what_would_change_and_writes_nothing,
             an_export_reads_back_as_the_stored_sales_and_reimports_unchanged,
+            the_reject_file_keeps_the_lines_of_rejected_sales_verbatim,
             orders_filtered_by_product_are_those_holding_it,
             writing_reports_each_step_once_in_order,
         );
@@ -113,7 +114,7 @@ fn fixed_now() -> DateTime<Utc> {
 
 async fn import_in_batches(
     ports: &StorePorts,
-    text: &str,
+    text: &(impl AsRef<[u8]> + ?Sized),
     mode: ImportMode,
     batch_size: usize,
 ) -> ImportReport {
@@ -122,7 +123,7 @@ async fn import_in_batches(
 
 async fn run_import(
     ports: &StorePorts,
-    text: &str,
+    text: &(impl AsRef<[u8]> + ?Sized),
     mode: ImportMode,
     batch_size: usize,
     dry_run: bool,
@@ -133,7 +134,7 @@ async fn run_import(
         .import(
             ImportRequest {
                 file_name: "sales.csv".into(),
-                source: text.as_bytes(),
+                source: text.as_ref(),
                 mode,
                 requested_by: None,
                 dry_run,
@@ -144,7 +145,11 @@ async fn run_import(
         .expect("the import runs")
 }
 
-async fn import(ports: &StorePorts, text: &str, mode: ImportMode) -> ImportReport {
+async fn import(
+    ports: &StorePorts,
+    text: &(impl AsRef<[u8]> + ?Sized),
+    mode: ImportMode,
+) -> ImportReport {
     import_in_batches(ports, text, mode, 3).await
 }
 
@@ -669,6 +674,91 @@ pub async fn an_export_reads_back_as_the_stored_sales_and_reimports_unchanged(po
             again.counts.products_updated
         ),
         (0, 0, 0, 0)
+    );
+}
+
+/// The reject file keeps each rejected line as written (any bytes, a quoted line break, a NUL)
+/// with its reason, for succeeded and rejected imports; the report and a later read agree; a
+/// dry run records none, and an unknown import has none.
+pub async fn the_reject_file_keeps_the_lines_of_rejected_sales_verbatim(ports: StorePorts) {
+    // The bad line's product name is a byte that is not UTF-8; its payment method holds a NUL.
+    let mut bad = golf("3/1/2025", 61, "b", "2")
+        .replace("Credit card", "Credit\0card")
+        .into_bytes();
+    let at = bad.windows(3).position(|w| w == b",b,").expect("the item") + 1;
+    bad[at] = 0xff;
+    let noted = golf("3/1/2025", 61, "c", "3").replace(",,Golf", ",\"x\r\ny\",Golf");
+    let mut text = format!("{HEADER}\r\n{}\r\n", golf("3/1/2025", 60, "a", "1")).into_bytes();
+    text.extend_from_slice(&bad);
+    text.extend_from_slice(format!("\r\n{noted}\r\n").as_bytes());
+    for (mode, status) in [
+        (ImportMode::SkipInvalid, ImportStatus::Succeeded),
+        (ImportMode::Strict, ImportStatus::Rejected),
+    ] {
+        let report = import(&ports, &text, mode).await;
+        assert_eq!(report.status, status);
+        assert_eq!(
+            report.rejected_lines,
+            RejectedLineCounts {
+                kept: 2,
+                omitted: 0
+            }
+        );
+        let recorded = ports.history.find_import(report.id).await.unwrap().unwrap();
+        assert_eq!(recorded.rejected_lines, report.rejected_lines);
+        let rejected = ports
+            .history
+            .rejected_lines(report.id)
+            .await
+            .unwrap()
+            .expect("a recorded import has a reject file");
+        assert_eq!(rejected.file_name, "sales.csv");
+        let rejected = rejected.lines;
+        assert_eq!(rejected.header(), HEADER.as_bytes());
+        let lines: Vec<(u64, &str, &[u8])> = rejected
+            .lines()
+            .iter()
+            .map(|l| (l.line, l.reason.as_str(), l.raw.as_slice()))
+            .collect();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert_eq!((lines[0].0, lines[0].2), (3, bad.as_slice()));
+        assert!(
+            lines[0]
+                .1
+                .starts_with("column Payment Method: 'Credit\\u{0}card")
+                && lines[0].1.contains("; column Item name: ")
+                && !lines[0].1.contains('\0'),
+            "{}",
+            lines[0].1
+        );
+        assert_eq!(
+            lines[1],
+            (
+                4,
+                "sale 61 is rejected: line 3 has a problem",
+                noted.as_bytes()
+            )
+        );
+    }
+    let dry = run_import(&ports, &text, ImportMode::SkipInvalid, 3, true).await;
+    assert_eq!(dry.rejected_lines.kept, 2, "a dry run counts them");
+    assert!(
+        ports
+            .history
+            .rejected_lines(dry.id)
+            .await
+            .unwrap()
+            .is_none(),
+        "a dry run records none"
+    );
+    let unknown = ImportId::new(i64::from(i32::MAX));
+    assert!(
+        ports
+            .history
+            .rejected_lines(unknown)
+            .await
+            .unwrap()
+            .is_none()
     );
 }
 

@@ -173,6 +173,7 @@ mod tests {
                 names,
                 vec![
                     "api_keys",
+                    "import_rejected_lines",
                     "imports",
                     "order_items",
                     "orders",

@@ -16,7 +16,8 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 use zinc_domain::{
     DateBounds, ImportId, ImportReport, Label, LatestPrices, Location, Note, Order, OrderFilter,
     OrderId, OrderItem, OrderWithItems, Page, Paged, PriceRank, Product, ProductFilter, ProductId,
-    ProductName, ProductPrice, REPLACED_SALES_LISTED, Sale, SaleId, SaleLine,
+    ProductName, ProductPrice, REPLACED_SALES_LISTED, RejectFile, RejectedLines, Sale, SaleId,
+    SaleLine,
 };
 use zinc_ports::{
     ImportHistory, ImportSession, ImportStart, KeptCounts, OrderBook, ProductCatalog,
@@ -36,6 +37,8 @@ struct Data {
     products: BTreeMap<ProductName, StoredProduct>,
     orders: BTreeMap<SaleId, StoredOrder>,
     imports: Vec<ImportReport>,
+    /// The reject file of each recorded import.
+    rejected: BTreeMap<ImportId, RejectedLines>,
     next_id: i64,
 }
 
@@ -272,7 +275,11 @@ impl ImportSession for MemorySession {
         Ok(outcome)
     }
 
-    async fn commit(&mut self, report: &ImportReport) -> Result<(), StoreError> {
+    async fn commit(
+        &mut self,
+        report: &ImportReport,
+        rejected: &RejectedLines,
+    ) -> Result<(), StoreError> {
         let (mut guard, mut data) = match self.writing.take() {
             Some(writing) => writing,
             None => {
@@ -282,6 +289,7 @@ impl ImportSession for MemorySession {
             }
         };
         data.imports.push(report.clone());
+        data.rejected.insert(report.id, rejected.clone());
         *guard = data;
         Ok(())
     }
@@ -291,9 +299,15 @@ impl ImportSession for MemorySession {
         Ok(())
     }
 
-    async fn reject(&mut self, report: &ImportReport) -> Result<(), StoreError> {
+    async fn reject(
+        &mut self,
+        report: &ImportReport,
+        rejected: &RejectedLines,
+    ) -> Result<(), StoreError> {
         self.writing = None;
-        self.store.data.lock().await.imports.push(report.clone());
+        let mut data = self.store.data.lock().await;
+        data.imports.push(report.clone());
+        data.rejected.insert(report.id, rejected.clone());
         Ok(())
     }
 }
@@ -499,5 +513,17 @@ impl ImportHistory for MemoryStore {
     async fn find_import(&self, id: ImportId) -> Result<Option<ImportReport>, StoreError> {
         let data = self.data.lock().await;
         Ok(data.imports.iter().find(|r| r.id == id).cloned())
+    }
+
+    async fn rejected_lines(&self, id: ImportId) -> Result<Option<RejectFile>, StoreError> {
+        let data = self.data.lock().await;
+        Ok(data
+            .imports
+            .iter()
+            .find(|r| r.id == id)
+            .map(|report| RejectFile {
+                file_name: report.file_name.clone(),
+                lines: data.rejected.get(&id).cloned().unwrap_or_default(),
+            }))
     }
 }

@@ -281,6 +281,25 @@ fn print_report(report: &ImportReport, took: Duration) {
     }
     println!("  sha256    {}", report.sha256);
     println!("  took      {:.2} s", took.as_secs_f64());
+    let rejected = report.rejected_lines;
+    if !rejected.is_empty() {
+        let omitted = match rejected.omitted {
+            0 => String::new(),
+            n => format!(" ({n} more rejected line(s) not kept)"),
+        };
+        if report.dry_run {
+            println!(
+                "  reject    {} line(s){omitted}; a dry run keeps no reject file",
+                rejected.kept
+            );
+        } else {
+            println!(
+                "  reject    {} line(s) kept verbatim with their reasons{omitted}: GET {} (zinc serve)",
+                rejected.kept,
+                crate::http::rejected_lines_path(report.id.get())
+            );
+        }
+    }
     if report.status == ImportStatus::Succeeded && c.sales_rejected > 0 {
         println!(
             "Partly imported: {} sale(s) rejected, the valid ones written (exit code 4).",

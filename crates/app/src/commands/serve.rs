@@ -10,10 +10,13 @@ use tracing::{error, info, warn};
 use zinc_application::{Gatekeeper, OpenAccess};
 use zinc_domain::ImportStatus;
 use zinc_ports::ApiKeys;
-use zinc_postgres::{PostgresApiKeys, PostgresLedger, PostgresQueries, database};
+use zinc_postgres::{
+    PostgresApiKeys, PostgresDataVersions, PostgresLedger, PostgresQueries, database,
+};
 
 use super::{ExitStatus, Missing, open_database};
 use crate::config::Config;
+use crate::http::answers::AnswerCache;
 use crate::http::monitoring::{self, Monitoring};
 use crate::http::{self, AppState, UploadSlots};
 
@@ -80,7 +83,10 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         orders: queries.clone(),
         figures,
         archive: queries.clone(),
-        versions: queries.clone(),
+        versions: Arc::new(
+            PostgresDataVersions::watching(db.clone()).with_reply_timeout(reply_timeout),
+        ),
+        answers: AnswerCache::with_capacity(config.answer_cache_bytes),
         health: queries,
         max_upload_bytes: config.max_upload_bytes,
         upload_idle_timeout: config.upload_idle_timeout,

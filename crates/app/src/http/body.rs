@@ -102,6 +102,25 @@ pub struct ImportReportBody {
     /// The name of the API key that asked for it; null from the command line or an open API.
     #[schema(example = "finance-uploads")]
     pub requested_by: Option<String>,
+    /// The rejected lines kept verbatim in the import's reject file, and where to download it;
+    /// null when nothing was rejected.
+    pub rejected_lines: Option<RejectedLinesBody>,
+}
+
+/// Where an import's rejected lines are: its reject file.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RejectedLinesBody {
+    /// Rejected lines in the reject file (at most 10,000 and 4 MiB of text).
+    #[schema(example = 2)]
+    pub kept: u64,
+    /// Rejected lines not in it: beyond its bounds, or lines of a rejected sale read and sent
+    /// on before a later line rejected the sale.
+    #[schema(example = 0)]
+    pub omitted: u64,
+    /// The reject file (CSV); absent from a dry run, which records nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "/api/v1/imports/7/rejected.csv")]
+    pub href: Option<String>,
 }
 
 impl ImportReportBody {
@@ -138,6 +157,11 @@ impl ImportReportBody {
             started_at: report.started_at,
             finished_at: report.finished_at,
             requested_by: report.requested_by.as_ref().map(|k| k.as_str().to_owned()),
+            rejected_lines: (!report.rejected_lines.is_empty()).then(|| RejectedLinesBody {
+                kept: report.rejected_lines.kept,
+                omitted: report.rejected_lines.omitted,
+                href: (!report.dry_run).then(|| super::rejected_lines_path(report.id.get())),
+            }),
         }
     }
 }

@@ -11,8 +11,8 @@ use utoipa::{Modify, OpenApi};
 use super::auth::API_PREFIX;
 use super::body::{
     DailyRevenueBody, DayBody, HealthBody, ImportPage, ImportReportBody, InputProblemBody,
-    OrderBody, OrderDetailBody, OrderItemBody, OrderPage, ProductBody, ProductPage, RevenueBody,
-    TopProductBody, TopProductsBody,
+    OrderBody, OrderDetailBody, OrderItemBody, OrderPage, ProductBody, ProductPage,
+    RejectedLinesBody, RevenueBody, TopProductBody, TopProductsBody,
 };
 use super::problem::PROBLEM_JSON;
 use super::problem::ProblemDetails;
@@ -32,6 +32,7 @@ pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
         imports::create_import,
         imports::list_imports,
         imports::get_import,
+        imports::get_rejected_lines,
         catalog::list_products,
         catalog::get_product,
         catalog::list_orders,
@@ -47,7 +48,7 @@ pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
         monitoring::metrics,
     ),
     components(schemas(
-        ProblemDetails, InputProblemBody, ImportReportBody, ImportPage, ProductBody, ProductPage, OrderBody,
+        ProblemDetails, InputProblemBody, ImportReportBody, RejectedLinesBody, ImportPage, ProductBody, ProductPage, OrderBody,
         OrderPage, OrderItemBody, OrderDetailBody, RevenueBody, DayBody, DailyRevenueBody,
         TopProductBody, TopProductsBody, HealthBody,
     )),

@@ -6,7 +6,7 @@ use chrono::{TimeZone, Utc};
 use zinc_application::Denied;
 use zinc_domain::{
     ImportCounts, ImportId, ImportMode, ImportReport, ImportStatus, InputProblem, KeyName,
-    KeyScope, Location, ProblemLog, SaleId,
+    KeyScope, Location, ProblemLog, RejectedLineCounts, SaleId,
 };
 use zinc_ports::StoreError;
 
@@ -104,7 +104,7 @@ fn bad_request(path: &str, post: bool) -> Option<ApiError> {
 /// What a route with an `{id}` looks up.
 fn resource(path: &str) -> Option<&'static str> {
     match path {
-        "/api/v1/imports/{id}" => Some("import"),
+        "/api/v1/imports/{id}" | "/api/v1/imports/{id}/rejected.csv" => Some("import"),
         "/api/v1/products/{id}" | "/api/v1/products/{id}/sales" => Some("product"),
         "/api/v1/orders/{id}" => Some("order"),
         _ => None,
@@ -141,5 +141,9 @@ fn rejected_import() -> Option<ImportReport> {
         requested_by: KeyName::parse("finance-uploads").ok(),
         dry_run: false,
         replaced_sales: Vec::new(),
+        rejected_lines: RejectedLineCounts {
+            kept: 2,
+            omitted: 0,
+        },
     })
 }

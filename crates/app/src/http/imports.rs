@@ -1,4 +1,5 @@
-//! `POST /api/v1/imports` (multipart or raw CSV), `GET /api/v1/imports[/{id}]`.
+//! `POST /api/v1/imports` (multipart or raw CSV), `GET /api/v1/imports[/{id}]`, and an
+//! import's reject file, `GET /api/v1/imports/{id}/rejected.csv`.
 //!
 //! The upload is spooled to a temporary file (bounded memory, size limit enforced while
 //! receiving), then handed to the same import use case as the CLI. The import runs on the
@@ -257,7 +258,13 @@ async fn run_import(
         Err(error) => Err(ApiError::internal("running the import task", error)),
     };
     match &outcome {
-        Ok(report) => monitoring.import_finished(report),
+        Ok(report) => {
+            if report.status == ImportStatus::Succeeded && !report.dry_run {
+                // Read your writes: the next answer is tagged with the new version at once.
+                state.versions.forget();
+            }
+            monitoring.import_finished(report)
+        }
         Err(_) => monitoring.import_failed(),
     }
     outcome
@@ -443,4 +450,53 @@ pub async fn get_import(
         .await?
         .ok_or(ApiError::NotFound { what: "import", id })?;
     Ok(HttpResponse::Ok().json(ImportReportBody::from_report(&report, true)))
+}
+
+/// Download an import's reject file: its rejected lines, verbatim, each with the reason.
+///
+/// As pgloader keeps a reject file: a CSV whose header is `Line,Reason,` followed by the
+/// imported file's own header, then one record per rejected line in line order: the line number,
+/// the reason (the line's problems, or `sale 3971 is rejected: line 14 has a problem` for the
+/// other lines of a rejected sale) and the line exactly as it was in the file (bytes as sent,
+/// quoted line breaks included). Remove the first two columns, fix the lines and import them
+/// again: each rejected sale comes back whole. Rows without a readable Sale ID are in it too.
+/// At most 10,000 lines and 4 MiB of text are kept; the import's `rejected_lines.omitted`
+/// counts the rejected lines missing, which include lines of a sale already read and passed on
+/// before a later line rejected it. An import that rejected nothing gives the header alone; a
+/// number no finished import has (an import still running included) is a 404.
+#[utoipa::path(
+    get,
+    path = "/api/v1/imports/{id}/rejected.csv",
+    tag = "imports",
+    params(("id" = i64, Path, description = "The import's number", minimum = 1, example = 7)),
+    responses(
+        (status = 200, description = "The reject file, as an attachment named after the imported file (`zinc-sales-rejected.csv`)", body = String, content_type = "text/csv",
+            example = json!("Line,Reason,Sale Date,Client ID,Sale ID,Item name\n14,column Location: 'Gym' is not one of `Online Store`, `Golf - experience`,3/1/2025,100002649,3971,Water\n")),
+        (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/api/v1/imports/{id}/rejected.csv")]
+pub async fn get_rejected_lines(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = params::id("id", &id)?;
+    let file = state
+        .history
+        .rejected_lines(ImportId::new(id))
+        .await?
+        .ok_or(ApiError::NotFound { what: "import", id })?;
+    let mut csv = Vec::new();
+    file.lines
+        .write_csv(&mut csv)
+        .map_err(|e| ApiError::internal("writing the reject file", e))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}\"", file.download_name()),
+        ))
+        .body(csv))
 }

@@ -1,6 +1,7 @@
 //! The HTTP door: actix-web handlers that translate requests into the same use cases and ports
 //! as the CLI, and results (or [`problem::ApiError`]s) back into JSON.
 
+pub mod answers;
 pub mod auth;
 mod body;
 mod catalog;
@@ -19,6 +20,7 @@ pub(crate) mod revenue;
 mod routes;
 mod validators;
 
+use answers::AnswerCache;
 use std::sync::Arc;
 
 use actix_web::body::MessageBody;
@@ -56,6 +58,8 @@ pub struct AppState {
     pub archive: Arc<dyn SalesArchive>,
     /// Tells the sales data's version (for validators).
     pub versions: Arc<dyn DataVersions>,
+    /// Answers already computed for the current data, by tag.
+    pub answers: AnswerCache,
     /// Checks the store.
     pub health: Arc<dyn StoreHealth>,
     /// The largest upload accepted, in bytes.
@@ -78,6 +82,11 @@ pub struct AppState {
     pub serve_metrics: bool,
     /// The origins whose pages may call the API from a browser; none turns CORS off.
     pub cors_origins: Vec<String>,
+}
+
+/// Where the reject file of import `id` is served (`GET`).
+pub fn rejected_lines_path(id: i64) -> String {
+    format!("/api/v1/imports/{id}/rejected.csv")
 }
 
 /// A fixed number of places for uploads being received or imported.
@@ -152,6 +161,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(imports::create_import)
         .service(imports::list_imports)
         .service(imports::get_import)
+        .service(imports::get_rejected_lines)
         .service(catalog::list_products)
         .service(catalog::get_product)
         .service(catalog::list_orders)

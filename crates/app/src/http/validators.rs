@@ -11,7 +11,7 @@
 
 use std::sync::LazyLock;
 
-use actix_web::body::{EitherBody, MessageBody};
+use actix_web::body::{BodySize, EitherBody, MessageBody, to_bytes};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, ETag, EntityTag, Header, IfNoneMatch};
 use actix_web::http::{Method, StatusCode};
@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 use utoipa::OpenApi;
 
 use super::AppState;
+use super::answers::{KeptAnswer, MAX_KEPT_ANSWER_BYTES};
 use super::docs::ApiDoc;
 use crate::telemetry::git_commit;
 
@@ -41,7 +42,9 @@ static REVALIDATED: LazyLock<Vec<String>> = LazyLock::new(|| {
 });
 
 /// Adds the `ETag` to the sales-data routes' answers and answers 304 when the client's copy is
-/// current. When the version cannot be read, the route answers as if there were no validators.
+/// current. An answer already computed under the current tag is served again from the
+/// [`AnswerCache`](super::answers::AnswerCache) without asking the store. When the version
+/// cannot be read, the route answers as if there were no validators.
 pub async fn revalidate(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -57,7 +60,22 @@ pub async fn revalidate(
             .into_response(not_modified(tag))
             .map_into_right_body());
     }
-    let mut response = next.call(request).await?;
+    let answers = request
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.answers.clone());
+    if let Some(kept) = answers.as_ref().and_then(|a| a.get(tag.tag())) {
+        if let Some(IfNoneMatch::Any) = condition {
+            return Ok(request
+                .into_response(not_modified(tag))
+                .map_into_right_body());
+        }
+        let mut response = HttpResponse::Ok().body(kept.body);
+        *response.headers_mut() = kept.headers;
+        return Ok(request
+            .into_response(tagged(response, tag))
+            .map_into_right_body());
+    }
+    let response = next.call(request).await?;
     if response.status() != StatusCode::OK {
         return Ok(response.map_into_left_body());
     }
@@ -66,10 +84,48 @@ pub async fn revalidate(
             .into_response(not_modified(tag))
             .map_into_right_body());
     }
+    let keepable = matches!(
+        response.response().body().size(),
+        BodySize::Sized(n) if n <= MAX_KEPT_ANSWER_BYTES as u64
+    );
+    let Some(answers) = answers.filter(|_| keepable) else {
+        return Ok(tagged_response(response, tag).map_into_left_body());
+    };
+    let (request, response) = response.into_parts();
+    let headers = response.headers().clone();
+    let body = match to_bytes(response.into_body()).await {
+        Ok(body) => body,
+        Err(_) => {
+            return Err(actix_web::error::ErrorInternalServerError(
+                "reading an answer",
+            ));
+        }
+    };
+    answers.keep(
+        tag.tag(),
+        KeptAnswer {
+            headers: headers.clone(),
+            body: body.clone(),
+        },
+    );
+    let mut rebuilt = HttpResponse::Ok().body(body);
+    *rebuilt.headers_mut() = headers;
+    Ok(ServiceResponse::new(request, tagged(rebuilt, tag)).map_into_right_body())
+}
+
+/// `response` with `tag` as its `ETag`.
+fn tagged(mut response: HttpResponse, tag: EntityTag) -> HttpResponse {
     if let Ok(value) = header::TryIntoHeaderValue::try_into_value(ETag(tag)) {
         response.headers_mut().insert(header::ETAG, value);
     }
-    Ok(response.map_into_left_body())
+    response
+}
+
+fn tagged_response<B>(mut response: ServiceResponse<B>, tag: EntityTag) -> ServiceResponse<B> {
+    if let Ok(value) = header::TryIntoHeaderValue::try_into_value(ETag(tag)) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
 }
 
 fn not_modified(tag: EntityTag) -> HttpResponse {

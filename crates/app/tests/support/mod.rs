@@ -43,6 +43,7 @@ pub fn one_version() -> MockDataVersions {
     versions
         .expect_current_version()
         .returning(|| Ok(DataVersion::new("v1")));
+    versions.expect_forget().returning(|| ());
     versions
 }
 
@@ -63,6 +64,7 @@ impl Ports {
             figures: Arc::new(self.figures),
             archive: Arc::new(self.archive),
             versions: Arc::new(self.versions.unwrap_or_else(one_version)),
+            answers: Default::default(),
             health: Arc::new(self.health),
             max_upload_bytes: self.max_upload_bytes.unwrap_or(64 * 1024 * 1024),
             upload_idle_timeout: std::time::Duration::from_secs(30),

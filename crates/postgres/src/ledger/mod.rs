@@ -17,18 +17,20 @@ mod kept;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use sea_orm::DatabaseConnection;
 use sea_orm::sqlx::{self, AssertSqlSafe, Postgres, Row, Transaction, postgres::PgRow};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
 use serde::Serialize;
 use tracing::{debug, instrument};
-use zinc_domain::{ImportId, ImportReport, REPLACED_SALES_LISTED, Sale, SaleId, SaleLine};
+use zinc_domain::{
+    ImportId, ImportReport, REPLACED_SALES_LISTED, RejectedLines, Sale, SaleId, SaleLine,
+};
 use zinc_ports::{
     ImportSession, ImportStart, KeptCounts, OrderChanges, ProductChanges, SalesLedger, StoreError,
     WriteOutcome, WriteProgress, WriteStep,
 };
 
 use crate::database::PoolSettings;
-use crate::error::{sqlx_error, store_error, within};
+use crate::error::{sqlx_error, within};
 use crate::rollups;
 use kept::{Cell, LINES, ORDERS, item_column_list};
 
@@ -551,7 +553,11 @@ impl ImportSession for PostgresImportSession {
     }
 
     #[instrument(skip_all, fields(import_id = self.import_id.get(), rows = report.counts.rows_total))]
-    async fn commit(&mut self, report: &ImportReport) -> Result<(), StoreError> {
+    async fn commit(
+        &mut self,
+        report: &ImportReport,
+        rejected: &RejectedLines,
+    ) -> Result<(), StoreError> {
         let limit = self.reply_timeout;
         let values = report_values(report)?;
         let mut txn = self
@@ -564,15 +570,20 @@ impl ImportSession for PostgresImportSession {
                    rows_rejected = $6, sales_total = $7, sales_rejected = $8, orders_created = $9, \
                    orders_updated = $10, orders_unchanged = $11, products_created = $12, \
                    products_updated = $13, problems = $14::jsonb, problems_total = $15, \
-                   finished_at = $16, replaced_sales = $17, updated_at = now() \
+                   finished_at = $16, replaced_sales = $17, rejected_header = $18, \
+                   rejected_lines_omitted = $19, updated_at = now() \
                  WHERE id = $1",
             );
             for value in values {
                 query = value.bind(query);
             }
             let replaced: Vec<i64> = report.replaced_sales.iter().map(|id| id.get()).collect();
-            query = query.bind(replaced);
+            query = query
+                .bind(replaced)
+                .bind(rejected.header())
+                .bind(rejected.counts().omitted as i64);
             query.execute(&mut *txn).await.map_err(sqlx_error)?;
+            keep_rejected_lines(&mut txn, report.id, rejected).await?;
             txn.commit().await.map_err(sqlx_error)
         })
         .await
@@ -590,48 +601,79 @@ impl ImportSession for PostgresImportSession {
     }
 
     #[instrument(skip_all, fields(import_id = self.import_id.get(), rows = report.counts.rows_total))]
-    async fn reject(&mut self, report: &ImportReport) -> Result<(), StoreError> {
+    async fn reject(
+        &mut self,
+        report: &ImportReport,
+        rejected: &RejectedLines,
+    ) -> Result<(), StoreError> {
         if let Some(txn) = self.txn.take() {
             within(self.reply_timeout, async {
                 txn.rollback().await.map_err(sqlx_error)
             })
             .await?;
         }
-        let mut values: Vec<Value> = report_values(report)?
-            .into_iter()
-            .map(ReportValue::into_value)
-            .collect();
-        values.push(report.file_name.clone().into());
-        values.push(report.mode.as_str().into());
-        values.push(report.started_at.into());
-        values.push(
-            report
-                .requested_by
-                .as_ref()
-                .map(|key| key.as_str().to_owned())
-                .into(),
-        );
+        let values = report_values(report)?;
+        let pool = self.db.get_postgres_connection_pool();
+        // The record and its reject file, in a transaction of their own.
         within(self.reply_timeout, async {
-            self.db
-                .execute_raw(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "INSERT INTO imports (id, sha256, status, rows_total, rows_imported, rows_rejected, \
+            let mut txn = pool.begin().await.map_err(sqlx_error)?;
+            let mut query = sqlx::query(
+                "INSERT INTO imports (id, sha256, status, rows_total, rows_imported, rows_rejected, \
                    sales_total, sales_rejected, orders_created, orders_updated, orders_unchanged, \
                    products_created, products_updated, problems, problems_total, finished_at, \
-                   file_name, mode, started_at, requested_by) \
+                   file_name, mode, started_at, requested_by, rejected_header, \
+                   rejected_lines_omitted) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, \
-                   $16, $17, $18, $19, $20)",
-                    values,
-                ))
+                   $16, $17, $18, $19, $20, $21, $22)",
+            );
+            for value in values {
+                query = value.bind(query);
+            }
+            query
+                .bind(&report.file_name)
+                .bind(report.mode.as_str())
+                .bind(report.started_at)
+                .bind(report.requested_by.as_ref().map(|key| key.as_str()))
+                .bind(rejected.header())
+                .bind(rejected.counts().omitted as i64)
+                .execute(&mut *txn)
                 .await
-                .map_err(store_error)
+                .map_err(sqlx_error)?;
+            keep_rejected_lines(&mut txn, report.id, rejected).await?;
+            txn.commit().await.map_err(sqlx_error)
         })
-        .await?;
-        Ok(())
+        .await
     }
 }
 
-/// A value of an import's record, bound to either driver.
+/// Records the lines of an import's reject file (in the transaction recording the import).
+async fn keep_rejected_lines(
+    txn: &mut Transaction<'static, Postgres>,
+    import_id: ImportId,
+    rejected: &RejectedLines,
+) -> Result<(), StoreError> {
+    if rejected.lines().is_empty() {
+        return Ok(());
+    }
+    let lines = rejected.lines();
+    let numbers: Vec<i64> = lines.iter().map(|l| l.line as i64).collect();
+    let reasons: Vec<&str> = lines.iter().map(|l| l.reason.as_str()).collect();
+    let raws: Vec<&[u8]> = lines.iter().map(|l| l.raw.as_slice()).collect();
+    sqlx::query(
+        "INSERT INTO import_rejected_lines (import_id, line, reason, raw) \
+         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::bytea[])",
+    )
+    .bind(import_id.get())
+    .bind(numbers)
+    .bind(reasons)
+    .bind(raws)
+    .execute(&mut **txn)
+    .await
+    .map_err(sqlx_error)?;
+    Ok(())
+}
+
+/// A value of an import's record.
 enum ReportValue {
     Int(i64),
     Text(String),
@@ -647,14 +689,6 @@ impl ReportValue {
             ReportValue::Int(n) => query.bind(n),
             ReportValue::Text(text) => query.bind(text),
             ReportValue::Time(time) => query.bind(time),
-        }
-    }
-
-    fn into_value(self) -> Value {
-        match self {
-            ReportValue::Int(n) => n.into(),
-            ReportValue::Text(text) => text.into(),
-            ReportValue::Time(time) => time.into(),
         }
     }
 }

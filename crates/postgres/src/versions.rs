@@ -1,0 +1,207 @@
+//! The sales data's version ([`DataVersions`]), read from the row a trigger on `imports`
+//! replaces in every succeeded import's transaction (migration `create_sales_data_version`).
+//!
+//! Every GET on the sales data asks for it (to tag its answer), so [`PostgresDataVersions::
+//! watching`] keeps it in memory: the trigger also sends the new version as a notification
+//! (migration `notify_sales_data_version`), which a listener on its own connection takes in as
+//! soon as the import commits. Whenever the listener is not known to be listening (starting,
+//! reconnecting after its connection dropped, or any notification lost), nothing is remembered
+//! and the row is read; a remembered version is also read again after [`MAX_REMEMBERED`], which
+//! bounds how long any missed change (a restored backup sends no notification) can go unseen.
+
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use sea_orm::sqlx::postgres::PgListener;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use tracing::{debug, instrument, warn};
+use zinc_ports::{DataVersion, DataVersions, StoreError};
+
+use crate::database::PoolSettings;
+use crate::error::{store_error, within};
+
+/// The channel the trigger notifies with the new version as payload.
+pub const VERSION_CHANNEL: &str = "zinc_sales_data_version";
+
+/// The longest a remembered version is served without reading the row again.
+pub const MAX_REMEMBERED: Duration = Duration::from_secs(10);
+
+/// Pause before the listener tries again after failing to listen.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// Reads the sales data's version; see the module documentation. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct PostgresDataVersions {
+    db: DatabaseConnection,
+    reply_timeout: Duration,
+    /// What is remembered, when a listener keeps it current.
+    memory: Option<Arc<Mutex<Memory>>>,
+}
+
+/// The remembered version and what the listener knows.
+#[derive(Debug, Default)]
+struct Memory {
+    /// The version and when it was learnt.
+    version: Option<(DataVersion, Instant)>,
+    /// Whether the listener is subscribed (so that a change will be heard).
+    listening: bool,
+    /// Bumped by every notification, loss of the listener or forgetting: a version read from
+    /// the row is remembered only if no such event happened while it was read.
+    generation: u64,
+}
+
+impl Memory {
+    fn forget(&mut self) {
+        self.version = None;
+        self.generation += 1;
+    }
+}
+
+impl PostgresDataVersions {
+    /// Reads the row on every call.
+    pub fn new(db: DatabaseConnection) -> Self {
+        PostgresDataVersions {
+            db,
+            reply_timeout: PoolSettings::default().reply_timeout(),
+            memory: None,
+        }
+    }
+
+    /// Remembers the version, kept current by a listener on a connection of `db`'s pool
+    /// (spawned on the current tokio runtime; it stops once every clone is dropped).
+    pub fn watching(db: DatabaseConnection) -> Self {
+        let memory = Arc::new(Mutex::new(Memory::default()));
+        tokio::spawn(listen(db.clone(), Arc::downgrade(&memory)));
+        PostgresDataVersions {
+            db,
+            reply_timeout: PoolSettings::default().reply_timeout(),
+            memory: Some(memory),
+        }
+    }
+
+    /// The same, waiting at most `reply_timeout` for the database.
+    pub fn with_reply_timeout(mut self, reply_timeout: Duration) -> Self {
+        self.reply_timeout = reply_timeout;
+        self
+    }
+
+    /// Whether a version is remembered now (for tests and diagnostics).
+    pub fn remembers(&self) -> bool {
+        self.memory.as_ref().is_some_and(|memory| {
+            lock(memory)
+                .version
+                .as_ref()
+                .is_some_and(|(_, at)| at.elapsed() < MAX_REMEMBERED)
+        })
+    }
+
+    async fn read(&self) -> Result<DataVersion, StoreError> {
+        let statement = Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT version::text AS version FROM sales_data_version",
+        );
+        let row = within(self.reply_timeout, async {
+            self.db.query_one_raw(statement).await.map_err(store_error)
+        })
+        .await?
+        .ok_or_else(|| StoreError::Inconsistent("sales_data_version has no row".into()))?;
+        let version: String = row
+            .try_get("", "version")
+            .map_err(|e| StoreError::Inconsistent(format!("version: {e}").into()))?;
+        Ok(DataVersion::new(version))
+    }
+}
+
+fn lock(memory: &Mutex<Memory>) -> std::sync::MutexGuard<'_, Memory> {
+    // A panic while holding the lock leaves plain data behind: still usable.
+    memory
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[async_trait]
+impl DataVersions for PostgresDataVersions {
+    #[instrument(skip_all)]
+    async fn current_version(&self) -> Result<DataVersion, StoreError> {
+        let Some(memory) = &self.memory else {
+            return self.read().await;
+        };
+        let generation = {
+            let memory = lock(memory);
+            if let Some((version, at)) = &memory.version
+                && at.elapsed() < MAX_REMEMBERED
+            {
+                return Ok(version.clone());
+            }
+            memory.generation
+        };
+        let version = self.read().await?;
+        let mut memory = lock(memory);
+        if memory.listening && memory.generation == generation {
+            memory.version = Some((version.clone(), Instant::now()));
+        }
+        Ok(version)
+    }
+
+    fn forget(&self) {
+        if let Some(memory) = &self.memory {
+            lock(memory).forget();
+        }
+    }
+}
+
+/// Listens for new versions while `memory` is wanted, remembering each one heard and
+/// forgetting whenever a notification may have been missed.
+async fn listen(db: DatabaseConnection, memory: Weak<Mutex<Memory>>) {
+    let pool = db.get_postgres_connection_pool().clone();
+    while memory.strong_count() > 0 && !pool.is_closed() {
+        let mut listener = match PgListener::connect_with(&pool).await {
+            Ok(listener) => listener,
+            Err(error) => {
+                debug!(%error, "cannot listen for new data versions; reading them instead");
+                tokio::time::sleep(RETRY_AFTER).await;
+                continue;
+            }
+        };
+        if let Err(error) = listener.listen(VERSION_CHANNEL).await {
+            debug!(%error, "cannot listen for new data versions; reading them instead");
+            tokio::time::sleep(RETRY_AFTER).await;
+            continue;
+        }
+        // Subscribed: from now on every change is heard (or the loss of the connection is).
+        match memory.upgrade() {
+            Some(memory) => {
+                let mut memory = lock(&memory);
+                memory.forget();
+                memory.listening = true;
+            }
+            None => return,
+        }
+        loop {
+            // Not cancelled midway (a notification could be lost): it ends with a notification,
+            // a lost connection or an error, and then the memory's owners are checked.
+            let heard = listener.try_recv().await;
+            let Some(memory) = memory.upgrade() else {
+                return;
+            };
+            let mut memory = lock(&memory);
+            match heard {
+                Ok(Some(notification)) => {
+                    memory.forget();
+                    memory.version =
+                        Some((DataVersion::new(notification.payload()), Instant::now()));
+                }
+                // The connection dropped (and came back): changes may have been missed.
+                Ok(None) => memory.forget(),
+                Err(error) => {
+                    warn!(%error, "listening for new data versions failed; reading them instead");
+                    memory.forget();
+                    memory.listening = false;
+                    break;
+                }
+            }
+        }
+        tokio::time::sleep(RETRY_AFTER).await;
+    }
+}

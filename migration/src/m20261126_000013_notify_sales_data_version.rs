@@ -1,0 +1,52 @@
+//! The trigger that replaces the sales data's version also sends it as a notification on the
+//! channel `zinc_sales_data_version` (delivered when the import commits), so that servers can
+//! remember the version instead of reading it on every request.
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .get_connection()
+            .execute_unprepared(
+                r#"
+CREATE OR REPLACE FUNCTION new_sales_data_version() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    replaced UUID := gen_random_uuid();
+BEGIN
+    IF TG_OP = 'INSERT' OR OLD.status IS DISTINCT FROM NEW.status THEN
+        UPDATE sales_data_version SET version = replaced;
+        PERFORM pg_notify('zinc_sales_data_version', replaced::text);
+    END IF;
+    RETURN NULL;
+END
+$$;
+"#,
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .get_connection()
+            .execute_unprepared(
+                r#"
+CREATE OR REPLACE FUNCTION new_sales_data_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' OR OLD.status IS DISTINCT FROM NEW.status THEN
+        UPDATE sales_data_version SET version = gen_random_uuid();
+    END IF;
+    RETURN NULL;
+END
+$$;
+"#,
+            )
+            .await?;
+        Ok(())
+    }
+}
