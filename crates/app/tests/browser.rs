@@ -240,45 +240,81 @@ async fn the_overview_shows_the_api_figures_with_one_point_per_day() {
             dec(&browser.attr("#tile-average data", "value").await),
             dec(revenue["average_order_value"].as_str().unwrap())
         );
-        let daily = api(&server, &format!("/api/v1/metrics/revenue/daily?{query}")).await;
-        let expected: BTreeMap<String, Decimal> = daily["days"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| {
-                (
-                    d["date"].as_str().unwrap().to_owned(),
-                    dec(d["revenue"].as_str().unwrap()),
-                )
-            })
-            .collect();
-        assert_eq!(expected.len(), days);
-        let points = browser
-            .script(
-                "return [...document.querySelectorAll('svg.chart circle.point')]
-                   .map(p => [p.dataset.date, p.dataset.revenue]);",
-            )
+        // One line per location (the one chosen, or both), each with one point per day
+        // carrying the API's figure for that day at that location.
+        let lines: Vec<&str> = if query.contains("location=") {
+            vec!["Online Store"]
+        } else {
+            vec!["Online Store", "Golf - experience"]
+        };
+        let drawn = browser
+            .script("return [...document.querySelectorAll('svg.chart g.points')].map(g => g.dataset.location);")
             .await;
-        let shown: BTreeMap<String, Decimal> = points
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| {
-                (
-                    p[0].as_str().unwrap().to_owned(),
-                    dec(p[1].as_str().unwrap()),
-                )
-            })
-            .collect();
-        assert_eq!(points.as_array().unwrap().len(), days, "one point per day");
-        assert_eq!(shown, expected, "{query}");
+        assert_eq!(drawn, json!(lines), "{query}");
+        for location in lines {
+            let at = location.replace(' ', "%20");
+            let only = if query.contains("location=") {
+                query.to_owned()
+            } else {
+                format!("{query}&location={at}")
+            };
+            let daily = api(&server, &format!("/api/v1/metrics/revenue/daily?{only}")).await;
+            let expected: BTreeMap<String, Decimal> = daily["days"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| {
+                    (
+                        d["date"].as_str().unwrap().to_owned(),
+                        dec(d["revenue"].as_str().unwrap()),
+                    )
+                })
+                .collect();
+            assert_eq!(expected.len(), days);
+            assert!(
+                expected.values().any(|revenue| !revenue.is_zero()),
+                "{location} sold something in {query}"
+            );
+            let points = browser
+                .script(&format!(
+                    "return [...document.querySelectorAll('svg.chart g.points[data-location=\"{location}\"] circle.point')]
+                       .map(p => [p.dataset.date, p.dataset.revenue]);"
+                ))
+                .await;
+            let shown: BTreeMap<String, Decimal> = points
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| {
+                    (
+                        p[0].as_str().unwrap().to_owned(),
+                        dec(p[1].as_str().unwrap()),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                points.as_array().unwrap().len(),
+                days,
+                "one point per day: {location}, {query}"
+            );
+            assert_eq!(shown, expected, "{location}, {query}");
+        }
         let top = api(&server, &format!("/api/v1/metrics/products/top?{query}")).await;
         let first = browser
             .script("return document.querySelector('#top-products tbody tr th').textContent;")
             .await;
         assert_eq!(first, top["items"][0]["name"]);
+        let name = if query.contains("location=") {
+            "overview-one-location"
+        } else {
+            "overview"
+        };
+        browser.check_page(&server, name).await;
+        browser
+            .script("document.querySelector('#daily-heading').scrollIntoView(); return null;")
+            .await;
+        browser.check_page(&server, &format!("{name}-chart")).await;
     }
-    browser.check_page(&server, "overview").await;
 
     // A phone's width: no horizontal scrolling of the page, the chart keeps its place.
     browser.client.set_window_size(390, 844).await.unwrap();

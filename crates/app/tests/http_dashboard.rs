@@ -88,18 +88,29 @@ fn figures(ports: &mut Ports, from: NaiveDate, to: NaiveDate, location: Option<L
                 order_count: 1_408,
             })
         });
+    // One line per location when none is chosen: the store sold on the last day only.
     ports
         .figures
         .expect_daily_revenue()
-        .withf(move |range, at| range.from() == from && range.to() == to && *at == location)
-        .returning(move |_, _| {
-            Ok(vec![DailyRevenue {
-                date: to,
-                totals: RevenueTotals {
-                    revenue: "1234.5".parse().unwrap(),
-                    order_count: 3,
-                },
-            }])
+        .withf(move |range, at| {
+            range.from() == from
+                && range.to() == to
+                && at.is_some()
+                && location.is_none_or(|location| *at == Some(location))
+        })
+        .times(if location.is_some() { 1 } else { 2 })
+        .returning(move |_, at| {
+            Ok(if at == Some(Location::GolfExperience) {
+                vec![]
+            } else {
+                vec![DailyRevenue {
+                    date: to,
+                    totals: RevenueTotals {
+                        revenue: "1234.5".parse().unwrap(),
+                        order_count: 3,
+                    },
+                }]
+            })
         });
     ports
         .figures
@@ -147,11 +158,24 @@ async fn the_overview_shows_the_30_days_ending_on_the_latest_sale_by_default() {
         "{body}"
     );
     assert!(body.contains("$45.82"), "the average: {body}");
-    assert_eq!(body.matches(r#"<circle class="point""#).count(), 30);
+    for location in ["Online Store", "Golf - experience"] {
+        let points = body
+            .split(&format!(r#"<g class="points" data-location="{location}">"#))
+            .nth(1)
+            .and_then(|rest| rest.split("</g>").next())
+            .unwrap_or_else(|| panic!("the points of {location}: {body}"));
+        assert_eq!(points.matches(r#"<circle class="point""#).count(), 30);
+    }
+    assert_eq!(body.matches(r#"<circle class="point""#).count(), 60);
     assert!(
-        body.contains("Mon 2025-03-31: $1,234.50, 3 orders"),
+        body.contains("Mon 2025-03-31: $1,234.50, 3 orders (Online Store)"),
         "{body}"
     );
+    assert!(
+        body.contains("Mon 2025-03-31: $0.00, 0 orders (Golf - experience)"),
+        "{body}"
+    );
+    assert!(body.contains(r#"<ul class="legend""#), "{body}");
     assert!(
         body.contains(r#"<a href="/products/7">10 Practice Credits</a>"#),
         "{body}"
@@ -180,6 +204,12 @@ async fn the_overview_passes_the_range_and_location_of_the_url() {
     .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert_eq!(answer.body.matches(r#"<circle class="point""#).count(), 7);
+    assert!(
+        answer
+            .body
+            .contains(r#"<g class="points" data-location="Online Store">"#)
+    );
+    assert!(!answer.body.contains(r#"<ul class="legend""#));
     assert!(
         answer
             .body

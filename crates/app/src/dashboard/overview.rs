@@ -5,10 +5,10 @@ use std::time::Instant;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use futures_util::future::try_join3;
+use futures_util::future::{try_join_all, try_join3};
 use maud::html;
 use tracing::info;
-use zinc_domain::{DailyRevenue, KeyScope, RankBy};
+use zinc_domain::{DailyRevenue, KeyScope, Location, RankBy};
 
 use super::layout::{self, Section};
 use super::range::{self, RangeQuery};
@@ -29,9 +29,17 @@ pub async fn overview(
     let started = Instant::now();
     let viewer = session::admit(&request, &state, KeyScope::Read).await?;
     let period = range::resolve(&state, &query).await?;
+    // One line per location, or the one chosen.
+    let locations: Vec<Location> = period
+        .location
+        .map_or_else(|| Location::ALL.to_vec(), |location| vec![location]);
     let (totals, sold, top) = try_join3(
         state.figures.revenue(period.bounds(), period.location),
-        state.figures.daily_revenue(period.range, period.location),
+        try_join_all(
+            locations
+                .iter()
+                .map(|location| state.figures.daily_revenue(period.range, Some(*location))),
+        ),
         state.figures.top_products(
             period.bounds(),
             period.location,
@@ -41,13 +49,25 @@ pub async fn overview(
     )
     .await?;
     let read = started.elapsed();
-    let days: Vec<DailyRevenue> = period
-        .series
-        .sum(sold.iter().map(|day| (day.date, day.totals)))
-        .into_iter()
-        .map(|(day, totals)| DailyRevenue {
-            date: day.start,
-            totals,
+    let every_day = |sold: &[DailyRevenue]| -> Vec<DailyRevenue> {
+        period
+            .series
+            .sum(sold.iter().map(|day| (day.date, day.totals)))
+            .into_iter()
+            .map(|(day, totals)| DailyRevenue {
+                date: day.start,
+                totals,
+            })
+            .collect()
+    };
+    let lines: Vec<Vec<DailyRevenue>> = sold.iter().map(|sold| every_day(sold)).collect();
+    let days = every_day(&sold.concat());
+    let series: Vec<chart::Series<'_>> = locations
+        .iter()
+        .zip(&lines)
+        .map(|(location, days)| chart::Series {
+            location: Some(*location),
+            days,
         })
         .collect();
     let best = days
@@ -89,7 +109,7 @@ pub async fn overview(
         }
         section.panel aria-labelledby="daily-heading" {
             h2 #daily-heading { "Revenue per day" }
-            (chart::daily_revenue(&days, currency))
+            (chart::daily_revenue(&series, currency))
         }
         section.panel aria-labelledby="top-heading" {
             h2 #top-heading { "Best sellers by revenue" }
