@@ -220,10 +220,18 @@ async fn the_overview_shows_the_api_figures_with_one_point_per_day() {
     let (server, _database) = loaded_server(&[]).await;
     let browser = Browser::start().await;
     let ranges = [
-        ("from=2025-03-01&to=2025-03-31", 31),
-        ("from=2025-03-15&to=2025-04-17&location=Online%20Store", 34),
+        (
+            "from=2025-03-01&to=2025-03-31",
+            31,
+            ("2025-01-29", "2025-02-28"),
+        ),
+        (
+            "from=2025-03-15&to=2025-04-17&location=Online%20Store",
+            34,
+            ("2025-02-09", "2025-03-14"),
+        ),
     ];
-    for (query, days) in ranges {
+    for (query, days, (before_from, before_to)) in ranges {
         browser.goto(&server.url(&format!("/?{query}"))).await;
         let revenue = api(&server, &format!("/api/v1/metrics/revenue?{query}")).await;
         assert_eq!(
@@ -240,6 +248,37 @@ async fn the_overview_shows_the_api_figures_with_one_point_per_day() {
             dec(&browser.attr("#tile-average data", "value").await),
             dec(revenue["average_order_value"].as_str().unwrap())
         );
+        // Beside each, the same figure over the days just before, as long.
+        assert_eq!(
+            (
+                browser
+                    .attr("#tile-revenue .change time:first-of-type", "datetime")
+                    .await,
+                browser
+                    .attr("#tile-revenue .change time:last-of-type", "datetime")
+                    .await,
+            ),
+            (before_from.to_owned(), before_to.to_owned())
+        );
+        let before = match query.split_once("&location=") {
+            Some((_, at)) => format!("from={before_from}&to={before_to}&location={at}"),
+            None => format!("from={before_from}&to={before_to}"),
+        };
+        let previous = api(&server, &format!("/api/v1/metrics/revenue?{before}")).await;
+        let (now, then) = (
+            dec(revenue["total_revenue"].as_str().unwrap()),
+            dec(previous["total_revenue"].as_str().unwrap()),
+        );
+        let shown = browser.attr("#tile-revenue data.percent", "value").await;
+        // The export starts in March 2025: February has nothing to compare with.
+        assert_eq!(then.is_zero(), before_to < "2025-03-01", "{before}");
+        if then.is_zero() {
+            assert_eq!(shown, "", "{before}");
+        } else {
+            let expected = ((now - then) / then.abs() * Decimal::ONE_HUNDRED)
+                .round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+            assert_eq!(dec(&shown), expected, "{before}");
+        }
         // One line per location (the one chosen, or both), each with one point per day
         // carrying the API's figure for that day at that location.
         let lines: Vec<&str> = if query.contains("location=") {

@@ -116,7 +116,11 @@ fn figures(ports: &mut Ports, from: NaiveDate, to: NaiveDate, location: Option<L
         .figures
         .expect_top_products()
         .withf(move |dates, at, by, limit| {
-            dates.from() == Some(from) && *at == location && *by == RankBy::Revenue && *limit == 10
+            dates.from() == Some(from)
+                && dates.to() == Some(to)
+                && *at == location
+                && *by == RankBy::Revenue
+                && *limit == u32::MAX
         })
         .returning(|_, _, _, _| {
             Ok(vec![ProductSales {
@@ -129,11 +133,123 @@ fn figures(ports: &mut Ports, from: NaiveDate, to: NaiveDate, location: Option<L
         });
 }
 
+/// The figures of the period from `from` to `to`: `revenue` over `orders` orders, and `units`
+/// of one product (none when zero).
+fn earlier_figures(
+    ports: &mut Ports,
+    (from, to): (NaiveDate, NaiveDate),
+    location: Option<Location>,
+    (revenue, orders, units): (&'static str, u64, i64),
+) {
+    ports
+        .figures
+        .expect_revenue()
+        .withf(move |dates, at| {
+            dates.from() == Some(from) && dates.to() == Some(to) && *at == location
+        })
+        .times(1)
+        .returning(move |_, _| {
+            Ok(RevenueTotals {
+                revenue: revenue.parse().unwrap(),
+                order_count: orders,
+            })
+        });
+    ports
+        .figures
+        .expect_top_products()
+        .withf(move |dates, at, _, limit| {
+            dates.from() == Some(from)
+                && dates.to() == Some(to)
+                && *at == location
+                && *limit == u32::MAX
+        })
+        .times(1)
+        .returning(move |_, _, _, _| {
+            Ok((units != 0)
+                .then(|| ProductSales {
+                    product_id: ProductId::new(7),
+                    name: ProductName::parse("10 Practice Credits").unwrap(),
+                    quantity: units,
+                    revenue: revenue.parse().unwrap(),
+                    order_count: orders,
+                })
+                .into_iter()
+                .collect())
+        });
+}
+
+/// The text of the change shown in the tile `id`, and its value.
+fn change_in(body: &str, id: &str) -> (String, String) {
+    let tile = body
+        .split(&format!(r#"id="{id}""#))
+        .nth(1)
+        .and_then(|rest| rest.split(r#"<div class="tile""#).next())
+        .unwrap_or_else(|| panic!("a tile {id}: {body}"));
+    let change = tile
+        .split(r#"<data class="percent" value=""#)
+        .nth(1)
+        .unwrap_or_else(|| panic!("a change in {id}: {tile}"));
+    let (value, rest) = change.split_once(r#"">"#).unwrap();
+    let text = rest.split("</data>").next().unwrap();
+    (text.to_owned(), value.to_owned())
+}
+
+#[actix_web::test]
+async fn the_tiles_compare_with_the_previous_period_of_the_same_length() {
+    let mut ports = Ports::default();
+    latest_sale(&mut ports);
+    figures(&mut ports, day("2025-03-02"), day("2025-03-31"), None);
+    // 30 days before: a quarter less revenue, more orders, more units.
+    earlier_figures(
+        &mut ports,
+        (day("2025-01-31"), day("2025-03-01")),
+        None,
+        ("51607.9856", 1_600, 300),
+    );
+    let answer = page(ports, "/").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let body = &answer.body;
+    // 64,509.982 against 51,607.9856; 1,408 against 1,600 orders; an average of 45.82
+    // against 32.25; 273 units against 300.
+    assert_eq!(
+        change_in(body, "tile-revenue"),
+        ("+25.0%".into(), "25.0".into())
+    );
+    assert_eq!(
+        change_in(body, "tile-orders"),
+        ("-12.0%".into(), "-12.0".into())
+    );
+    assert_eq!(
+        change_in(body, "tile-average"),
+        ("+42.1%".into(), "42.1".into())
+    );
+    assert_eq!(
+        change_in(body, "tile-items"),
+        ("-9.0%".into(), "-9.0".into())
+    );
+    assert!(body.contains(r#"<data value="273">273</data>"#), "{body}");
+    assert!(
+        body.contains(r#"<data class="money" value="51607.9856">$51,607.99</data>"#),
+        "{body}"
+    );
+    assert!(body.contains(r#"aria-label="previous 30 days""#), "{body}");
+    assert!(
+        body.contains(r#"<time datetime="2025-01-31">Jan 31</time>"#),
+        "{body}"
+    );
+}
+
 #[actix_web::test]
 async fn the_overview_shows_the_30_days_ending_on_the_latest_sale_by_default() {
     let mut ports = Ports::default();
     latest_sale(&mut ports);
     figures(&mut ports, day("2025-03-02"), day("2025-03-31"), None);
+    earlier_figures(
+        &mut ports,
+        (day("2025-01-31"), day("2025-03-01")),
+        None,
+        ("0", 0, 0),
+    );
     let answer = page(ports, "/").await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert_eq!(
@@ -197,6 +313,13 @@ async fn the_overview_passes_the_range_and_location_of_the_url() {
         day("2025-03-07"),
         Some(Location::OnlineStore),
     );
+    // Nothing sold the week before: no base to compare with.
+    earlier_figures(
+        &mut ports,
+        (day("2025-02-22"), day("2025-02-28")),
+        Some(Location::OnlineStore),
+        ("0", 0, 0),
+    );
     let answer = page(
         ports,
         "/?from=2025-03-01&to=2025-03-07&location=Online%20Store",
@@ -210,6 +333,13 @@ async fn the_overview_passes_the_range_and_location_of_the_url() {
             .contains(r#"<g class="points" data-location="Online Store">"#)
     );
     assert!(!answer.body.contains(r#"<ul class="legend""#));
+    for tile in ["tile-revenue", "tile-orders", "tile-average", "tile-items"] {
+        assert_eq!(
+            change_in(&answer.body, tile),
+            ("—".into(), String::new()),
+            "{tile}"
+        );
+    }
     assert!(
         answer
             .body

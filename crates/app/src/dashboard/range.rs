@@ -51,6 +51,13 @@ impl Period {
         self.range.into()
     }
 
+    /// The days just before, as many as this period has; `None` before the calendar's start.
+    pub fn previous(&self) -> Option<DateRange> {
+        let to = self.range.from().pred_opt()?;
+        let from = to.checked_sub_days(Days::new(self.range.days() - 1))?;
+        DateRange::new(from, to).ok()
+    }
+
     /// The query string giving this period (`from=...&to=...[&location=...]`).
     pub fn query(&self) -> String {
         query_of(self.range.from(), self.range.to(), self.location)
