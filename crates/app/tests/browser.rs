@@ -374,6 +374,33 @@ async fn the_overview_shows_the_api_figures_with_one_point_per_day() {
     browser.check_page(&server, "overview-390px").await;
     browser.client.set_window_size(1280, 900).await.unwrap();
 
+    // The presets end on the latest sale (2025-04-17): last month is March, all of it, and
+    // the page it opens shows the API's figures for those days.
+    browser.goto(&server.url("/")).await;
+    browser
+        .client
+        .find(Locator::LinkText("Last month"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let url = browser.client.current_url().await.unwrap();
+    assert_eq!(url.query(), Some("from=2025-03-01&to=2025-03-31"), "{url}");
+    let march = api(
+        &server,
+        "/api/v1/metrics/revenue?from=2025-03-01&to=2025-03-31",
+    )
+    .await;
+    assert_eq!(
+        dec(&browser.attr("#tile-revenue data", "value").await),
+        dec(march["total_revenue"].as_str().unwrap())
+    );
+    assert_eq!(
+        browser.attr("nav.presets a[aria-current]", "href").await,
+        "/?from=2025-03-01&to=2025-03-31"
+    );
+
     // A product's sales per month: the API's monthly series, newest month first.
     browser.goto(&server.url("/products/1")).await;
     let series = api(&server, "/api/v1/products/1/sales?interval=month").await;

@@ -11,10 +11,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use support::{Ports, day, unavailable};
 use zinc_app::http;
 use zinc_domain::{
-    ApiKey, ClientId, DailyProductSales, DailyRevenue, DiscountPercent, ImportCounts, ImportId,
-    ImportMode, ImportReport, ImportStatus, InputProblem, KeyName, KeyScope, KeySecret, Location,
-    Money, Order, OrderId, Paged, ProblemLog, Product, ProductId, ProductName, ProductSales,
-    ProductTotals, RankBy, RevenueTotals, SaleId, UnitPrice,
+    ApiKey, ClientId, DailyProductSales, DailyRevenue, DateBounds, DiscountPercent, ImportCounts,
+    ImportId, ImportMode, ImportReport, ImportStatus, InputProblem, KeyName, KeyScope, KeySecret,
+    Location, Money, Order, OrderId, OrderWithItems, Paged, ProblemLog, Product, ProductId,
+    ProductName, ProductSales, ProductTotals, RankBy, RevenueTotals, SaleId, UnitPrice,
 };
 use zinc_ports::MockApiKeys;
 
@@ -66,13 +66,25 @@ fn order(id: i64, date: &str, total: &str) -> Order {
     }
 }
 
-/// The latest sale is on 2025-03-31.
+/// The sales run from 2024-11-05 (the archive's first order) to 2025-03-31.
 fn latest_sale(ports: &mut Ports) {
     ports
         .figures
         .expect_latest_sale()
         .withf(|product, _| product.is_none())
         .returning(|_, _| Ok(Some(day("2025-03-31"))));
+    ports
+        .archive
+        .expect_sales_after()
+        .withf(|dates, _, after, max| {
+            *dates == DateBounds::default() && after.is_none() && *max == 1
+        })
+        .returning(|_, _, _, _| {
+            Ok(vec![OrderWithItems {
+                order: order(1, "2024-11-05", "10"),
+                items: vec![],
+            }])
+        });
 }
 
 fn figures(ports: &mut Ports, from: NaiveDate, to: NaiveDate, location: Option<Location>) {
@@ -300,6 +312,80 @@ async fn the_overview_shows_the_30_days_ending_on_the_latest_sale_by_default() {
     assert!(
         body.contains(r#"href="/exports/sales.csv?from=2025-03-02&amp;to=2025-03-31""#),
         "{body}"
+    );
+}
+
+/// The presets linked from `body`: label and query string.
+fn presets(body: &str) -> Vec<(String, String)> {
+    let nav = body
+        .split(r#"<nav class="presets""#)
+        .nth(1)
+        .and_then(|rest| rest.split("</nav>").next())
+        .unwrap_or_else(|| panic!("the presets: {body}"));
+    nav.split(r#"<a href="/?"#)
+        .skip(1)
+        .map(|link| {
+            let (query, rest) = link.split_once('"').unwrap();
+            let label = rest
+                .split_once('>')
+                .unwrap()
+                .1
+                .split("</a>")
+                .next()
+                .unwrap();
+            (label.to_owned(), query.replace("&amp;", "&"))
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn presets_link_the_periods_ending_on_the_latest_sale_with_the_api_parameters() {
+    let mut ports = Ports::default();
+    latest_sale(&mut ports);
+    figures(
+        &mut ports,
+        day("2025-02-01"),
+        day("2025-02-28"),
+        Some(Location::GolfExperience),
+    );
+    earlier_figures(
+        &mut ports,
+        (day("2025-01-04"), day("2025-01-31")),
+        Some(Location::GolfExperience),
+        ("0", 0, 0),
+    );
+    let answer = page(
+        ports,
+        "/?from=2025-02-01&to=2025-02-28&location=Golf%20-%20experience",
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let at = "location=Golf%20%2D%20experience";
+    let expected: Vec<(String, String)> = [
+        ("Last 7 days", "2025-03-25", "2025-03-31"),
+        ("Last 30 days", "2025-03-02", "2025-03-31"),
+        ("Last 90 days", "2025-01-01", "2025-03-31"),
+        ("This month", "2025-03-01", "2025-03-31"),
+        ("Last month", "2025-02-01", "2025-02-28"),
+        ("This year", "2025-01-01", "2025-03-31"),
+        ("All time", "2024-11-05", "2025-03-31"),
+    ]
+    .into_iter()
+    .map(|(label, from, to)| (label.to_owned(), format!("from={from}&to={to}&{at}")))
+    .collect();
+    assert_eq!(presets(&answer.body), expected);
+    // The period shown is last month's, and says so.
+    assert!(
+        answer.body.contains(
+            r#"<a href="/?from=2025-02-01&amp;to=2025-02-28&amp;location=Golf%20%2D%20experience" aria-current="true">Last month</a>"#
+        ),
+        "{}",
+        answer.body
+    );
+    assert_eq!(
+        answer.body.matches(r#"aria-current="true""#).count(),
+        1,
+        "one preset is current"
     );
 }
 
