@@ -220,10 +220,18 @@ async fn the_overview_shows_the_api_figures_with_one_point_per_day() {
     let (server, _database) = loaded_server(&[]).await;
     let browser = Browser::start().await;
     let ranges = [
-        ("from=2025-03-01&to=2025-03-31", 31),
-        ("from=2025-03-15&to=2025-04-17&location=Online%20Store", 34),
+        (
+            "from=2025-03-01&to=2025-03-31",
+            31,
+            ("2025-01-29", "2025-02-28"),
+        ),
+        (
+            "from=2025-03-15&to=2025-04-17&location=Online%20Store",
+            34,
+            ("2025-02-09", "2025-03-14"),
+        ),
     ];
-    for (query, days) in ranges {
+    for (query, days, (before_from, before_to)) in ranges {
         browser.goto(&server.url(&format!("/?{query}"))).await;
         let revenue = api(&server, &format!("/api/v1/metrics/revenue?{query}")).await;
         assert_eq!(
@@ -240,45 +248,112 @@ async fn the_overview_shows_the_api_figures_with_one_point_per_day() {
             dec(&browser.attr("#tile-average data", "value").await),
             dec(revenue["average_order_value"].as_str().unwrap())
         );
-        let daily = api(&server, &format!("/api/v1/metrics/revenue/daily?{query}")).await;
-        let expected: BTreeMap<String, Decimal> = daily["days"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| {
-                (
-                    d["date"].as_str().unwrap().to_owned(),
-                    dec(d["revenue"].as_str().unwrap()),
-                )
-            })
-            .collect();
-        assert_eq!(expected.len(), days);
-        let points = browser
-            .script(
-                "return [...document.querySelectorAll('svg.chart circle.point')]
-                   .map(p => [p.dataset.date, p.dataset.revenue]);",
-            )
+        // Beside each, the same figure over the days just before, as long.
+        assert_eq!(
+            (
+                browser
+                    .attr("#tile-revenue .change time:first-of-type", "datetime")
+                    .await,
+                browser
+                    .attr("#tile-revenue .change time:last-of-type", "datetime")
+                    .await,
+            ),
+            (before_from.to_owned(), before_to.to_owned())
+        );
+        let before = match query.split_once("&location=") {
+            Some((_, at)) => format!("from={before_from}&to={before_to}&location={at}"),
+            None => format!("from={before_from}&to={before_to}"),
+        };
+        let previous = api(&server, &format!("/api/v1/metrics/revenue?{before}")).await;
+        let (now, then) = (
+            dec(revenue["total_revenue"].as_str().unwrap()),
+            dec(previous["total_revenue"].as_str().unwrap()),
+        );
+        let shown = browser.attr("#tile-revenue data.percent", "value").await;
+        // The export starts in March 2025: February has nothing to compare with.
+        assert_eq!(then.is_zero(), before_to < "2025-03-01", "{before}");
+        if then.is_zero() {
+            assert_eq!(shown, "", "{before}");
+        } else {
+            let expected = ((now - then) / then.abs() * Decimal::ONE_HUNDRED)
+                .round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+            assert_eq!(dec(&shown), expected, "{before}");
+        }
+        // One line per location (the one chosen, or both), each with one point per day
+        // carrying the API's figure for that day at that location.
+        let lines: Vec<&str> = if query.contains("location=") {
+            vec!["Online Store"]
+        } else {
+            vec!["Online Store", "Golf - experience"]
+        };
+        let drawn = browser
+            .script("return [...document.querySelectorAll('svg.chart g.points')].map(g => g.dataset.location);")
             .await;
-        let shown: BTreeMap<String, Decimal> = points
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| {
-                (
-                    p[0].as_str().unwrap().to_owned(),
-                    dec(p[1].as_str().unwrap()),
-                )
-            })
-            .collect();
-        assert_eq!(points.as_array().unwrap().len(), days, "one point per day");
-        assert_eq!(shown, expected, "{query}");
+        assert_eq!(drawn, json!(lines), "{query}");
+        for location in lines {
+            let at = location.replace(' ', "%20");
+            let only = if query.contains("location=") {
+                query.to_owned()
+            } else {
+                format!("{query}&location={at}")
+            };
+            let daily = api(&server, &format!("/api/v1/metrics/revenue/daily?{only}")).await;
+            let expected: BTreeMap<String, Decimal> = daily["days"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| {
+                    (
+                        d["date"].as_str().unwrap().to_owned(),
+                        dec(d["revenue"].as_str().unwrap()),
+                    )
+                })
+                .collect();
+            assert_eq!(expected.len(), days);
+            assert!(
+                expected.values().any(|revenue| !revenue.is_zero()),
+                "{location} sold something in {query}"
+            );
+            let points = browser
+                .script(&format!(
+                    "return [...document.querySelectorAll('svg.chart g.points[data-location=\"{location}\"] circle.point')]
+                       .map(p => [p.dataset.date, p.dataset.revenue]);"
+                ))
+                .await;
+            let shown: BTreeMap<String, Decimal> = points
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| {
+                    (
+                        p[0].as_str().unwrap().to_owned(),
+                        dec(p[1].as_str().unwrap()),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                points.as_array().unwrap().len(),
+                days,
+                "one point per day: {location}, {query}"
+            );
+            assert_eq!(shown, expected, "{location}, {query}");
+        }
         let top = api(&server, &format!("/api/v1/metrics/products/top?{query}")).await;
         let first = browser
             .script("return document.querySelector('#top-products tbody tr th').textContent;")
             .await;
         assert_eq!(first, top["items"][0]["name"]);
+        let name = if query.contains("location=") {
+            "overview-one-location"
+        } else {
+            "overview"
+        };
+        browser.check_page(&server, name).await;
+        browser
+            .script("document.querySelector('#daily-heading').scrollIntoView(); return null;")
+            .await;
+        browser.check_page(&server, &format!("{name}-chart")).await;
     }
-    browser.check_page(&server, "overview").await;
 
     // A phone's width: no horizontal scrolling of the page, the chart keeps its place.
     browser.client.set_window_size(390, 844).await.unwrap();
@@ -298,6 +373,33 @@ async fn the_overview_shows_the_api_figures_with_one_point_per_day() {
     );
     browser.check_page(&server, "overview-390px").await;
     browser.client.set_window_size(1280, 900).await.unwrap();
+
+    // The presets end on the latest sale (2025-04-17): last month is March, all of it, and
+    // the page it opens shows the API's figures for those days.
+    browser.goto(&server.url("/")).await;
+    browser
+        .client
+        .find(Locator::LinkText("Last month"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let url = browser.client.current_url().await.unwrap();
+    assert_eq!(url.query(), Some("from=2025-03-01&to=2025-03-31"), "{url}");
+    let march = api(
+        &server,
+        "/api/v1/metrics/revenue?from=2025-03-01&to=2025-03-31",
+    )
+    .await;
+    assert_eq!(
+        dec(&browser.attr("#tile-revenue data", "value").await),
+        dec(march["total_revenue"].as_str().unwrap())
+    );
+    assert_eq!(
+        browser.attr("nav.presets a[aria-current]", "href").await,
+        "/?from=2025-03-01&to=2025-03-31"
+    );
 
     // A product's sales per month: the API's monthly series, newest month first.
     browser.goto(&server.url("/products/1")).await;

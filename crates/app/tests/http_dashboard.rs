@@ -11,10 +11,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use support::{Ports, day, unavailable};
 use zinc_app::http;
 use zinc_domain::{
-    ApiKey, ClientId, DailyProductSales, DailyRevenue, DiscountPercent, ImportCounts, ImportId,
-    ImportMode, ImportReport, ImportStatus, InputProblem, KeyName, KeyScope, KeySecret, Location,
-    Money, Order, OrderId, Paged, ProblemLog, Product, ProductId, ProductName, ProductSales,
-    ProductTotals, RankBy, RevenueTotals, SaleId, UnitPrice,
+    ApiKey, ClientId, DailyProductSales, DailyRevenue, DateBounds, DiscountPercent, ImportCounts,
+    ImportId, ImportMode, ImportReport, ImportStatus, InputProblem, KeyName, KeyScope, KeySecret,
+    Location, Money, Order, OrderId, OrderWithItems, Paged, ProblemLog, Product, ProductId,
+    ProductName, ProductSales, ProductTotals, RankBy, RevenueTotals, SaleId, UnitPrice,
 };
 use zinc_ports::MockApiKeys;
 
@@ -66,13 +66,25 @@ fn order(id: i64, date: &str, total: &str) -> Order {
     }
 }
 
-/// The latest sale is on 2025-03-31.
+/// The sales run from 2024-11-05 (the archive's first order) to 2025-03-31.
 fn latest_sale(ports: &mut Ports) {
     ports
         .figures
         .expect_latest_sale()
         .withf(|product, _| product.is_none())
         .returning(|_, _| Ok(Some(day("2025-03-31"))));
+    ports
+        .archive
+        .expect_sales_after()
+        .withf(|dates, _, after, max| {
+            *dates == DateBounds::default() && after.is_none() && *max == 1
+        })
+        .returning(|_, _, _, _| {
+            Ok(vec![OrderWithItems {
+                order: order(1, "2024-11-05", "10"),
+                items: vec![],
+            }])
+        });
 }
 
 fn figures(ports: &mut Ports, from: NaiveDate, to: NaiveDate, location: Option<Location>) {
@@ -88,24 +100,39 @@ fn figures(ports: &mut Ports, from: NaiveDate, to: NaiveDate, location: Option<L
                 order_count: 1_408,
             })
         });
+    // One line per location when none is chosen: the store sold on the last day only.
     ports
         .figures
         .expect_daily_revenue()
-        .withf(move |range, at| range.from() == from && range.to() == to && *at == location)
-        .returning(move |_, _| {
-            Ok(vec![DailyRevenue {
-                date: to,
-                totals: RevenueTotals {
-                    revenue: "1234.5".parse().unwrap(),
-                    order_count: 3,
-                },
-            }])
+        .withf(move |range, at| {
+            range.from() == from
+                && range.to() == to
+                && at.is_some()
+                && location.is_none_or(|location| *at == Some(location))
+        })
+        .times(if location.is_some() { 1 } else { 2 })
+        .returning(move |_, at| {
+            Ok(if at == Some(Location::GolfExperience) {
+                vec![]
+            } else {
+                vec![DailyRevenue {
+                    date: to,
+                    totals: RevenueTotals {
+                        revenue: "1234.5".parse().unwrap(),
+                        order_count: 3,
+                    },
+                }]
+            })
         });
     ports
         .figures
         .expect_top_products()
         .withf(move |dates, at, by, limit| {
-            dates.from() == Some(from) && *at == location && *by == RankBy::Revenue && *limit == 10
+            dates.from() == Some(from)
+                && dates.to() == Some(to)
+                && *at == location
+                && *by == RankBy::Revenue
+                && *limit == u32::MAX
         })
         .returning(|_, _, _, _| {
             Ok(vec![ProductSales {
@@ -118,11 +145,123 @@ fn figures(ports: &mut Ports, from: NaiveDate, to: NaiveDate, location: Option<L
         });
 }
 
+/// The figures of the period from `from` to `to`: `revenue` over `orders` orders, and `units`
+/// of one product (none when zero).
+fn earlier_figures(
+    ports: &mut Ports,
+    (from, to): (NaiveDate, NaiveDate),
+    location: Option<Location>,
+    (revenue, orders, units): (&'static str, u64, i64),
+) {
+    ports
+        .figures
+        .expect_revenue()
+        .withf(move |dates, at| {
+            dates.from() == Some(from) && dates.to() == Some(to) && *at == location
+        })
+        .times(1)
+        .returning(move |_, _| {
+            Ok(RevenueTotals {
+                revenue: revenue.parse().unwrap(),
+                order_count: orders,
+            })
+        });
+    ports
+        .figures
+        .expect_top_products()
+        .withf(move |dates, at, _, limit| {
+            dates.from() == Some(from)
+                && dates.to() == Some(to)
+                && *at == location
+                && *limit == u32::MAX
+        })
+        .times(1)
+        .returning(move |_, _, _, _| {
+            Ok((units != 0)
+                .then(|| ProductSales {
+                    product_id: ProductId::new(7),
+                    name: ProductName::parse("10 Practice Credits").unwrap(),
+                    quantity: units,
+                    revenue: revenue.parse().unwrap(),
+                    order_count: orders,
+                })
+                .into_iter()
+                .collect())
+        });
+}
+
+/// The text of the change shown in the tile `id`, and its value.
+fn change_in(body: &str, id: &str) -> (String, String) {
+    let tile = body
+        .split(&format!(r#"id="{id}""#))
+        .nth(1)
+        .and_then(|rest| rest.split(r#"<div class="tile""#).next())
+        .unwrap_or_else(|| panic!("a tile {id}: {body}"));
+    let change = tile
+        .split(r#"<data class="percent" value=""#)
+        .nth(1)
+        .unwrap_or_else(|| panic!("a change in {id}: {tile}"));
+    let (value, rest) = change.split_once(r#"">"#).unwrap();
+    let text = rest.split("</data>").next().unwrap();
+    (text.to_owned(), value.to_owned())
+}
+
+#[actix_web::test]
+async fn the_tiles_compare_with_the_previous_period_of_the_same_length() {
+    let mut ports = Ports::default();
+    latest_sale(&mut ports);
+    figures(&mut ports, day("2025-03-02"), day("2025-03-31"), None);
+    // 30 days before: a quarter less revenue, more orders, more units.
+    earlier_figures(
+        &mut ports,
+        (day("2025-01-31"), day("2025-03-01")),
+        None,
+        ("51607.9856", 1_600, 300),
+    );
+    let answer = page(ports, "/").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let body = &answer.body;
+    // 64,509.982 against 51,607.9856; 1,408 against 1,600 orders; an average of 45.82
+    // against 32.25; 273 units against 300.
+    assert_eq!(
+        change_in(body, "tile-revenue"),
+        ("+25.0%".into(), "25.0".into())
+    );
+    assert_eq!(
+        change_in(body, "tile-orders"),
+        ("-12.0%".into(), "-12.0".into())
+    );
+    assert_eq!(
+        change_in(body, "tile-average"),
+        ("+42.1%".into(), "42.1".into())
+    );
+    assert_eq!(
+        change_in(body, "tile-items"),
+        ("-9.0%".into(), "-9.0".into())
+    );
+    assert!(body.contains(r#"<data value="273">273</data>"#), "{body}");
+    assert!(
+        body.contains(r#"<data class="money" value="51607.9856">$51,607.99</data>"#),
+        "{body}"
+    );
+    assert!(body.contains(r#"aria-label="previous 30 days""#), "{body}");
+    assert!(
+        body.contains(r#"<time datetime="2025-01-31">Jan 31</time>"#),
+        "{body}"
+    );
+}
+
 #[actix_web::test]
 async fn the_overview_shows_the_30_days_ending_on_the_latest_sale_by_default() {
     let mut ports = Ports::default();
     latest_sale(&mut ports);
     figures(&mut ports, day("2025-03-02"), day("2025-03-31"), None);
+    earlier_figures(
+        &mut ports,
+        (day("2025-01-31"), day("2025-03-01")),
+        None,
+        ("0", 0, 0),
+    );
     let answer = page(ports, "/").await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert_eq!(
@@ -147,11 +286,24 @@ async fn the_overview_shows_the_30_days_ending_on_the_latest_sale_by_default() {
         "{body}"
     );
     assert!(body.contains("$45.82"), "the average: {body}");
-    assert_eq!(body.matches(r#"<circle class="point""#).count(), 30);
+    for location in ["Online Store", "Golf - experience"] {
+        let points = body
+            .split(&format!(r#"<g class="points" data-location="{location}">"#))
+            .nth(1)
+            .and_then(|rest| rest.split("</g>").next())
+            .unwrap_or_else(|| panic!("the points of {location}: {body}"));
+        assert_eq!(points.matches(r#"<circle class="point""#).count(), 30);
+    }
+    assert_eq!(body.matches(r#"<circle class="point""#).count(), 60);
     assert!(
-        body.contains("Mon 2025-03-31: $1,234.50, 3 orders"),
+        body.contains("Mon 2025-03-31: $1,234.50, 3 orders (Online Store)"),
         "{body}"
     );
+    assert!(
+        body.contains("Mon 2025-03-31: $0.00, 0 orders (Golf - experience)"),
+        "{body}"
+    );
+    assert!(body.contains(r#"<ul class="legend""#), "{body}");
     assert!(
         body.contains(r#"<a href="/products/7">10 Practice Credits</a>"#),
         "{body}"
@@ -160,6 +312,80 @@ async fn the_overview_shows_the_30_days_ending_on_the_latest_sale_by_default() {
     assert!(
         body.contains(r#"href="/exports/sales.csv?from=2025-03-02&amp;to=2025-03-31""#),
         "{body}"
+    );
+}
+
+/// The presets linked from `body`: label and query string.
+fn presets(body: &str) -> Vec<(String, String)> {
+    let nav = body
+        .split(r#"<nav class="presets""#)
+        .nth(1)
+        .and_then(|rest| rest.split("</nav>").next())
+        .unwrap_or_else(|| panic!("the presets: {body}"));
+    nav.split(r#"<a href="/?"#)
+        .skip(1)
+        .map(|link| {
+            let (query, rest) = link.split_once('"').unwrap();
+            let label = rest
+                .split_once('>')
+                .unwrap()
+                .1
+                .split("</a>")
+                .next()
+                .unwrap();
+            (label.to_owned(), query.replace("&amp;", "&"))
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn presets_link_the_periods_ending_on_the_latest_sale_with_the_api_parameters() {
+    let mut ports = Ports::default();
+    latest_sale(&mut ports);
+    figures(
+        &mut ports,
+        day("2025-02-01"),
+        day("2025-02-28"),
+        Some(Location::GolfExperience),
+    );
+    earlier_figures(
+        &mut ports,
+        (day("2025-01-04"), day("2025-01-31")),
+        Some(Location::GolfExperience),
+        ("0", 0, 0),
+    );
+    let answer = page(
+        ports,
+        "/?from=2025-02-01&to=2025-02-28&location=Golf%20-%20experience",
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let at = "location=Golf%20%2D%20experience";
+    let expected: Vec<(String, String)> = [
+        ("Last 7 days", "2025-03-25", "2025-03-31"),
+        ("Last 30 days", "2025-03-02", "2025-03-31"),
+        ("Last 90 days", "2025-01-01", "2025-03-31"),
+        ("This month", "2025-03-01", "2025-03-31"),
+        ("Last month", "2025-02-01", "2025-02-28"),
+        ("This year", "2025-01-01", "2025-03-31"),
+        ("All time", "2024-11-05", "2025-03-31"),
+    ]
+    .into_iter()
+    .map(|(label, from, to)| (label.to_owned(), format!("from={from}&to={to}&{at}")))
+    .collect();
+    assert_eq!(presets(&answer.body), expected);
+    // The period shown is last month's, and says so.
+    assert!(
+        answer.body.contains(
+            r#"<a href="/?from=2025-02-01&amp;to=2025-02-28&amp;location=Golf%20%2D%20experience" aria-current="true">Last month</a>"#
+        ),
+        "{}",
+        answer.body
+    );
+    assert_eq!(
+        answer.body.matches(r#"aria-current="true""#).count(),
+        1,
+        "one preset is current"
     );
 }
 
@@ -173,6 +399,13 @@ async fn the_overview_passes_the_range_and_location_of_the_url() {
         day("2025-03-07"),
         Some(Location::OnlineStore),
     );
+    // Nothing sold the week before: no base to compare with.
+    earlier_figures(
+        &mut ports,
+        (day("2025-02-22"), day("2025-02-28")),
+        Some(Location::OnlineStore),
+        ("0", 0, 0),
+    );
     let answer = page(
         ports,
         "/?from=2025-03-01&to=2025-03-07&location=Online%20Store",
@@ -180,6 +413,19 @@ async fn the_overview_passes_the_range_and_location_of_the_url() {
     .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert_eq!(answer.body.matches(r#"<circle class="point""#).count(), 7);
+    assert!(
+        answer
+            .body
+            .contains(r#"<g class="points" data-location="Online Store">"#)
+    );
+    assert!(!answer.body.contains(r#"<ul class="legend""#));
+    for tile in ["tile-revenue", "tile-orders", "tile-average", "tile-items"] {
+        assert_eq!(
+            change_in(&answer.body, tile),
+            ("—".into(), String::new()),
+            "{tile}"
+        );
+    }
     assert!(
         answer
             .body

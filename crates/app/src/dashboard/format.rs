@@ -61,6 +61,26 @@ pub fn money(amount: Decimal, currency: &str) -> Markup {
     html! { data.money value=(amount) { (money_text(amount, currency)) } }
 }
 
+/// How `current` compares with `previous`, in percent of `previous` rounded half away from
+/// zero to 1 place; `None` when `previous` is zero (no base to compare with).
+pub fn change(current: Decimal, previous: Decimal) -> Option<Decimal> {
+    if previous.is_zero() {
+        return None;
+    }
+    let percent = (current - previous) / previous.abs() * Decimal::ONE_HUNDRED;
+    Some(percent.round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero))
+}
+
+/// A change as people read it: `+12.5%`, `-3.0%`, `0.0%`, and `—` without a base.
+pub fn change_text(change: Option<Decimal>) -> String {
+    match change {
+        None => "—".to_owned(),
+        Some(percent) if percent > Decimal::ZERO => format!("+{percent:.1}%"),
+        Some(percent) if percent.is_zero() => "0.0%".to_owned(),
+        Some(percent) => format!("{percent:.1}%"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,5 +105,17 @@ mod tests {
         assert_eq!(count(999u64), "999");
         assert_eq!(count(1_000_000u64), "1,000,000");
         assert_eq!(signed(-1_234), "-1,234");
+    }
+
+    #[test]
+    fn changes_are_percent_of_the_previous_figure() {
+        assert_eq!(change(dec("110"), dec("100")), Some(dec("10.0")));
+        assert_eq!(change(dec("2"), dec("3")), Some(dec("-33.3")));
+        assert_eq!(change(dec("-50"), dec("-100")), Some(dec("50.0")));
+        assert_eq!(change(dec("5"), dec("0")), None);
+        assert_eq!(change_text(change(dec("1"), dec("8"))), "-87.5%");
+        assert_eq!(change_text(change(dec("9"), dec("8"))), "+12.5%");
+        assert_eq!(change_text(change(dec("8"), dec("8"))), "0.0%");
+        assert_eq!(change_text(None), "—");
     }
 }

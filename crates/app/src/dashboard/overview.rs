@@ -5,10 +5,13 @@ use std::time::Instant;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use futures_util::future::try_join3;
-use maud::html;
+use futures_util::future::{try_join, try_join_all, try_join4};
+use maud::{Markup, html};
+use rust_decimal::Decimal;
 use tracing::info;
-use zinc_domain::{DailyRevenue, KeyScope, RankBy};
+use zinc_domain::{
+    DailyRevenue, DateRange, KeyScope, Location, ProductSales, RankBy, RevenueTotals,
+};
 
 use super::layout::{self, Section};
 use super::range::{self, RangeQuery};
@@ -17,7 +20,51 @@ use crate::http::AppState;
 use crate::http::exports;
 
 /// Best sellers listed.
-const TOP_PRODUCTS: u32 = 10;
+const TOP_PRODUCTS: usize = 10;
+/// Every product that sold: the items sold of a period are the sum of their units (no port
+/// counts them otherwise), and the first [`TOP_PRODUCTS`] are the best sellers.
+const EVERY_PRODUCT: u32 = u32::MAX;
+
+/// What the tiles show of a period.
+struct Tiles {
+    totals: RevenueTotals,
+    /// Units sold, refunds subtracted.
+    items: i64,
+}
+
+impl Tiles {
+    fn new(totals: RevenueTotals, products: &[ProductSales]) -> Tiles {
+        Tiles {
+            totals,
+            items: products.iter().map(|p| p.quantity).sum(),
+        }
+    }
+}
+
+/// The figure of `current` beside that of `previous` (same length, just before) and the
+/// change in percent.
+fn compared(
+    current: Decimal,
+    previous: Option<Decimal>,
+    previous_range: Option<DateRange>,
+    show: impl Fn(Decimal) -> Markup,
+) -> Markup {
+    html! {
+        @if let (Some(previous), Some(range)) = (previous, previous_range) {
+            @let change = format::change(current, previous);
+            p.change {
+                data.percent value=(change.map(|c| c.to_string()).unwrap_or_default()) {
+                    (format::change_text(change))
+                }
+                span.sub aria-label=(format!("previous {} days", range.days())) {
+                    " vs " (show(previous)) ", "
+                    time datetime=(range.from()) { (range.from().format("%b %-d")) } " – "
+                    time datetime=(range.to()) { (range.to().format("%b %-d")) }
+                }
+            }
+        }
+    }
+}
 
 /// The overview page.
 #[get("/")]
@@ -29,25 +76,66 @@ pub async fn overview(
     let started = Instant::now();
     let viewer = session::admit(&request, &state, KeyScope::Read).await?;
     let period = range::resolve(&state, &query).await?;
-    let (totals, sold, top) = try_join3(
+    // One line per location, or the one chosen.
+    let locations: Vec<Location> = period
+        .location
+        .map_or_else(|| Location::ALL.to_vec(), |location| vec![location]);
+    let previous_range = period.previous();
+    let previous_figures = async {
+        match previous_range {
+            Some(range) => try_join(
+                state.figures.revenue(range.into(), period.location),
+                state.figures.top_products(
+                    range.into(),
+                    period.location,
+                    RankBy::Revenue,
+                    EVERY_PRODUCT,
+                ),
+            )
+            .await
+            .map(Some),
+            None => Ok(None),
+        }
+    };
+    let (totals, sold, products, before) = try_join4(
         state.figures.revenue(period.bounds(), period.location),
-        state.figures.daily_revenue(period.range, period.location),
+        try_join_all(
+            locations
+                .iter()
+                .map(|location| state.figures.daily_revenue(period.range, Some(*location))),
+        ),
         state.figures.top_products(
             period.bounds(),
             period.location,
             RankBy::Revenue,
-            TOP_PRODUCTS,
+            EVERY_PRODUCT,
         ),
+        previous_figures,
     )
     .await?;
+    let now = Tiles::new(totals, &products);
+    let before = before.map(|(totals, products)| Tiles::new(totals, &products));
+    let top = &products[..products.len().min(TOP_PRODUCTS)];
     let read = started.elapsed();
-    let days: Vec<DailyRevenue> = period
-        .series
-        .sum(sold.iter().map(|day| (day.date, day.totals)))
-        .into_iter()
-        .map(|(day, totals)| DailyRevenue {
-            date: day.start,
-            totals,
+    let every_day = |sold: &[DailyRevenue]| -> Vec<DailyRevenue> {
+        period
+            .series
+            .sum(sold.iter().map(|day| (day.date, day.totals)))
+            .into_iter()
+            .map(|(day, totals)| DailyRevenue {
+                date: day.start,
+                totals,
+            })
+            .collect()
+    };
+    let lines: Vec<Vec<DailyRevenue>> = sold.iter().map(|sold| every_day(sold)).collect();
+    let days = every_day(&sold.concat());
+    let series: Vec<chart::Series<'_>> = locations
+        .iter()
+        .zip(&lines)
+        .map(|(location, days)| chart::Series {
+            location: Some(*location),
+            days,
         })
         .collect();
     let best = days
@@ -67,14 +155,26 @@ pub async fn overview(
             div.tile #tile-revenue {
                 h2 { "Revenue" }
                 p.figure { (format::money(totals.revenue, currency)) }
+                (compared(totals.revenue, before.as_ref().map(|b| b.totals.revenue), previous_range,
+                    |amount| format::money(amount, currency)))
             }
             div.tile #tile-orders {
                 h2 { "Orders" }
                 p.figure { data value=(totals.order_count) { (format::count(totals.order_count)) } }
+                (compared(Decimal::from(totals.order_count), before.as_ref().map(|b| Decimal::from(b.totals.order_count)),
+                    previous_range, |n| html! { data value=(n) { (format::count(u64::try_from(n).unwrap_or_default())) } }))
             }
             div.tile #tile-average {
                 h2 { "Average order" }
                 p.figure { (format::money(totals.average_order_value(), currency)) }
+                (compared(totals.average_order_value(), before.as_ref().map(|b| b.totals.average_order_value()),
+                    previous_range, |amount| format::money(amount, currency)))
+            }
+            div.tile #tile-items {
+                h2 { "Items sold" }
+                p.figure { data value=(now.items) { (format::signed(now.items)) } }
+                (compared(Decimal::from(now.items), before.as_ref().map(|b| Decimal::from(b.items)),
+                    previous_range, |n| html! { data value=(n) { (format::signed(i64::try_from(n).unwrap_or_default())) } }))
             }
             div.tile #tile-best-day {
                 h2 { "Best day" }
@@ -89,7 +189,7 @@ pub async fn overview(
         }
         section.panel aria-labelledby="daily-heading" {
             h2 #daily-heading { "Revenue per day" }
-            (chart::daily_revenue(&days, currency))
+            (chart::daily_revenue(&series, currency))
         }
         section.panel aria-labelledby="top-heading" {
             h2 #top-heading { "Best sellers by revenue" }

@@ -1,22 +1,72 @@
 //! The period and location a page shows, from the URL, with the API's parameter names
 //! (`from`, `to`, `location`) and parsers; presets end on the latest sale.
 
-use chrono::{Days, NaiveDate, Utc};
+use chrono::{Datelike, Days, NaiveDate, Utc};
 use maud::{Markup, html};
 use serde::Deserialize;
-use zinc_domain::{DateBounds, DateRange, Interval, Location, SeriesRange};
+use zinc_domain::{DateBounds, DateRange, Interval, Location, MAX_PERIODS, SeriesRange};
 
 use super::PageError;
 use crate::http::AppState;
 use crate::http::params;
 use crate::http::problem::ApiError;
-/// The presets: their label and length in days, each ending on the latest sale.
-const PRESETS: [(&str, u64); 4] = [
-    ("Last 7 days", 7),
-    ("Last 30 days", 30),
-    ("Last 90 days", 90),
-    ("Last 365 days", 365),
+/// A preset period, ending on the latest sale (the day "now" is, for the data).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Preset {
+    /// The last so many days.
+    LastDays(u64),
+    /// From the first of the latest sale's month.
+    ThisMonth,
+    /// The whole month before the latest sale's.
+    LastMonth,
+    /// From January 1 of the latest sale's year.
+    ThisYear,
+    /// From the first sale, or the longest period a page shows when that is longer.
+    AllTime,
+}
+
+const PRESETS: [Preset; 7] = [
+    Preset::LastDays(7),
+    Preset::LastDays(30),
+    Preset::LastDays(90),
+    Preset::ThisMonth,
+    Preset::LastMonth,
+    Preset::ThisYear,
+    Preset::AllTime,
 ];
+
+impl Preset {
+    /// Its label and days, for sales from `first` (if any) to `latest`; `None` for all time
+    /// when nothing is stored.
+    fn days(self, first: Option<NaiveDate>, latest: NaiveDate) -> Option<(String, DateRange)> {
+        let month_start = latest.with_day(1)?;
+        let (label, from, to) = match self {
+            Preset::LastDays(days) => (
+                format!("Last {days} days"),
+                days_ending(latest, days),
+                latest,
+            ),
+            Preset::ThisMonth => ("This month".to_owned(), month_start, latest),
+            Preset::LastMonth => {
+                let to = month_start.pred_opt()?;
+                ("Last month".to_owned(), to.with_day(1)?, to)
+            }
+            Preset::ThisYear => ("This year".to_owned(), latest.with_ordinal(1)?, latest),
+            Preset::AllTime => {
+                let longest = days_ending(latest, MAX_PERIODS);
+                match first? {
+                    first if first >= longest => ("All time".to_owned(), first, latest),
+                    _ => (
+                        format!("All time (last {MAX_PERIODS} days shown)"),
+                        longest,
+                        latest,
+                    ),
+                }
+            }
+        };
+        Some((label, DateRange::new(from, to).ok()?))
+    }
+}
 
 /// The query of a page showing a period.
 #[derive(Debug, Default, Deserialize)]
@@ -43,12 +93,21 @@ pub struct Period {
     pub latest: NaiveDate,
     /// Whether anything is stored.
     pub any_sales: bool,
+    /// The day of the first stored sale (at the location), if any.
+    pub first: Option<NaiveDate>,
 }
 
 impl Period {
     /// The days as open-ended bounds (for the ports taking them).
     pub fn bounds(&self) -> DateBounds {
         self.range.into()
+    }
+
+    /// The days just before, as many as this period has; `None` before the calendar's start.
+    pub fn previous(&self) -> Option<DateRange> {
+        let to = self.range.from().pred_opt()?;
+        let from = to.checked_sub_days(Days::new(self.range.days() - 1))?;
+        DateRange::new(from, to).ok()
     }
 
     /// The query string giving this period (`from=...&to=...[&location=...]`).
@@ -82,12 +141,23 @@ pub async fn resolve(state: &AppState, query: &RangeQuery) -> Result<Period, Pag
                 source,
             }
         })?;
+    // The first sale: the archive's first order, by sale date.
+    let first = match stored {
+        Some(_) => state
+            .archive
+            .sales_after(DateBounds::default(), location, None, 1)
+            .await?
+            .first()
+            .map(|sale| sale.order.date),
+        None => None,
+    };
     Ok(Period {
         series,
         range: series.days(),
         location,
         latest,
         any_sales: stored.is_some(),
+        first,
     })
 }
 
@@ -128,15 +198,79 @@ pub fn picker(period: &Period, action: &str) -> Markup {
                 }
             }
             ul {
-                @for (label, days) in PRESETS {
-                    @let from = days_ending(period.latest, days);
-                    @let current = period.range.from() == from && period.range.to() == period.latest;
+                @for (label, days) in PRESETS.iter().filter_map(|preset| preset.days(period.first, period.latest)) {
+                    @let current = period.range == days;
                     li {
-                        a href=(format!("{action}?{}", query_of(from, period.latest, period.location)))
+                        a href=(format!("{action}?{}", query_of(days.from(), days.to(), period.location)))
                             aria-current=[current.then_some("true")] { (label) }
                     }
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    fn shown(first: Option<&str>, latest: &str) -> Vec<(String, String, String)> {
+        PRESETS
+            .iter()
+            .filter_map(|p| p.days(first.map(day), day(latest)))
+            .map(|(label, days)| (label, days.from().to_string(), days.to().to_string()))
+            .collect()
+    }
+
+    fn row(label: &str, from: &str, to: &str) -> (String, String, String) {
+        (label.to_owned(), from.to_owned(), to.to_owned())
+    }
+
+    #[test]
+    fn presets_end_on_the_latest_sale() {
+        assert_eq!(
+            shown(Some("2024-11-05"), "2025-03-31"),
+            vec![
+                row("Last 7 days", "2025-03-25", "2025-03-31"),
+                row("Last 30 days", "2025-03-02", "2025-03-31"),
+                row("Last 90 days", "2025-01-01", "2025-03-31"),
+                row("This month", "2025-03-01", "2025-03-31"),
+                row("Last month", "2025-02-01", "2025-02-28"),
+                row("This year", "2025-01-01", "2025-03-31"),
+                row("All time", "2024-11-05", "2025-03-31"),
+            ]
+        );
+    }
+
+    #[test]
+    fn last_month_of_january_is_december_and_leap_days_count() {
+        let presets = shown(Some("2024-01-01"), "2024-03-10");
+        assert_eq!(presets[4], row("Last month", "2024-02-01", "2024-02-29"));
+        let presets = shown(Some("2024-01-01"), "2025-01-15");
+        assert_eq!(presets[4], row("Last month", "2024-12-01", "2024-12-31"));
+        assert_eq!(presets[5], row("This year", "2025-01-01", "2025-01-15"));
+        // 2024-01-01 to 2025-01-15 is 381 days: more than a page shows.
+        assert_eq!(
+            presets[6],
+            row("All time (last 366 days shown)", "2024-01-16", "2025-01-15")
+        );
+        // Exactly 366 days is all of it.
+        let presets = shown(Some("2024-01-16"), "2025-01-15");
+        assert_eq!(presets[6], row("All time", "2024-01-16", "2025-01-15"));
+    }
+
+    #[test]
+    fn without_sales_there_is_no_all_time() {
+        let presets = shown(None, "2025-03-31");
+        assert_eq!(presets.len(), 6);
+        assert!(
+            presets
+                .iter()
+                .all(|(label, _, _)| !label.starts_with("All time"))
+        );
     }
 }
