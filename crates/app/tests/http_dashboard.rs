@@ -843,3 +843,82 @@ async fn a_signed_in_read_key_sees_pages_but_cannot_upload() {
         refused.body
     );
 }
+
+/// A rejected import with three problems on two columns.
+fn report_with_problems() -> ImportReport {
+    let problem = |line, column: &str, value: &str, message: &str| InputProblem {
+        line: Some(line),
+        column: Some(column.to_owned()),
+        value: Some(value.to_owned()),
+        message: message.to_owned(),
+        sale_id: None,
+    };
+    ImportReport {
+        problems: ProblemLog::restore(
+            vec![
+                problem(14, "Location", "Gym", "is not a known location"),
+                problem(21, "Sale Date", "2025-13-01", "is not a calendar date"),
+                problem(30, "Location", "Pool, \"B\"", "is not a known location"),
+            ],
+            3,
+        ),
+        ..rejected_report()
+    }
+}
+
+fn history_of(report: fn() -> ImportReport) -> Ports {
+    let mut ports = Ports::default();
+    ports
+        .history
+        .expect_find_import()
+        .returning(move |_| Ok(Some(report())));
+    ports
+}
+
+#[actix_web::test]
+async fn an_imports_problems_can_be_filtered_and_downloaded_as_csv() {
+    let answer = page(history_of(report_with_problems), "/imports/7?q=location").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(answer.body.contains("2 of 3 problem(s)"), "{}", answer.body);
+    assert!(answer.body.contains("<code>Gym</code>"));
+    assert!(!answer.body.contains("2025-13-01"), "filtered out");
+    assert!(
+        answer
+            .body
+            .contains(r#"href="/imports/7/problems.csv?q=location""#),
+        "{}",
+        answer.body
+    );
+    assert!(answer.body.contains(r#"href="/imports/7/rejected.csv""#));
+
+    let csv = page(
+        history_of(report_with_problems),
+        "/imports/7/problems.csv?q=LOCATION",
+    )
+    .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(
+        csv.headers.get("content-type").unwrap(),
+        "text/csv; charset=utf-8"
+    );
+    assert_eq!(
+        csv.body,
+        "Line,Column,Value,Problem\n14,Location,Gym,is not a known location\n30,Location,\"Pool, \"\"B\"\"\",is not a known location\n"
+    );
+    let all = page(history_of(report_with_problems), "/imports/7/problems.csv").await;
+    assert_eq!(all.body.lines().count(), 4, "{}", all.body);
+}
+
+#[actix_web::test]
+async fn the_reject_file_downloads_from_the_dashboard_as_from_the_api() {
+    let mut ports = Ports::default();
+    ports
+        .history
+        .expect_rejected_lines()
+        .returning(|_| Ok(None));
+    let missing = page(ports, "/imports/7/rejected.csv").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+
+    let bad = page(Ports::default(), "/imports/7/problems.csv?q=%00").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+}

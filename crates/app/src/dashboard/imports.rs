@@ -5,7 +5,7 @@
 use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, web};
 use maud::{Markup, html};
 use serde::Deserialize;
-use zinc_domain::{ImportId, ImportMode, ImportReport, ImportStatus, KeyScope, Page};
+use zinc_domain::{ImportId, ImportMode, ImportReport, ImportStatus, InputProblem, KeyScope, Page};
 
 use super::layout::{self, Section};
 use super::{PageError, PageQuery, format, session};
@@ -94,7 +94,7 @@ async fn render(
     let content = html! {
         div #import-result tabindex="-1" {
             @match &outcome {
-                Some(Outcome::Report(report)) => (report_view(report)),
+                Some(Outcome::Report(report)) => (report_view(report, true)),
                 Some(Outcome::Refused(error)) => {
                     @let problem = error.problem();
                     section.notice.error role="alert" {
@@ -213,7 +213,8 @@ fn status_label(report: &ImportReport) -> &'static str {
 }
 
 /// A report: what changed (or would), and every problem listed.
-fn report_view(report: &ImportReport) -> Markup {
+/// With `problems`, the kept problems are listed under it.
+fn report_view(report: &ImportReport, problems: bool) -> Markup {
     let c = &report.counts;
     let ok = report.status == ImportStatus::Succeeded;
     let headline = match (report.dry_run, ok) {
@@ -247,19 +248,21 @@ fn report_view(report: &ImportReport) -> Markup {
                 }
             }
         }
-        @if !listed.is_empty() {
-            (problems_table(report))
-            @if more > 0 {
-                p { "…and " (format::count(more)) " more problem(s) not listed." }
-            }
+        @if problems && !listed.is_empty() {
+            (problem_rows(report, &listed.iter().collect::<Vec<_>>()))
+        }
+        @if more > 0 {
+            p { "…and " (format::count(more)) " more problem(s) counted but not kept." }
         }
     }
 }
 
-fn problems_table(report: &ImportReport) -> Markup {
+fn problem_rows(report: &ImportReport, shown: &[&InputProblem]) -> Markup {
     html! {
         section.panel aria-labelledby="problems-heading" {
-            h2 #problems-heading { (format::count(report.problems.total())) " problem(s)" }
+            h2 #problems-heading {
+                (format::count(shown.len() as u64)) " of " (format::count(report.problems.total())) " problem(s)"
+            }
             table #import-problems {
                 thead {
                     tr {
@@ -270,7 +273,7 @@ fn problems_table(report: &ImportReport) -> Markup {
                     }
                 }
                 tbody {
-                    @for problem in report.problems.problems() {
+                    @for problem in shown {
                         tr {
                             td.num { @if let Some(line) = problem.line { (line) } }
                             td { @if let Some(column) = &problem.column { (column) } }
@@ -284,30 +287,146 @@ fn problems_table(report: &ImportReport) -> Markup {
     }
 }
 
-/// One import, with its problems.
+/// Filters an import's problems.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProblemQuery {
+    /// Problems whose line, column, value or reason contain this text (ignoring case).
+    q: Option<String>,
+}
+
+impl ProblemQuery {
+    fn text(&self) -> Result<Option<String>, ApiError> {
+        Ok(params::text("q", self.q.as_deref())?.filter(|q| !q.trim().is_empty()))
+    }
+}
+
+/// The kept problems of `report` matching `q` (all when `None`).
+fn matching<'a>(report: &'a ImportReport, q: Option<&str>) -> Vec<&'a InputProblem> {
+    let q = q.map(str::to_lowercase);
+    report
+        .problems
+        .problems()
+        .iter()
+        .filter(|problem| {
+            let Some(q) = &q else { return true };
+            let line = problem.line.map(|l| l.to_string()).unwrap_or_default();
+            [
+                Some(line.as_str()),
+                problem.column.as_deref(),
+                problem.value.as_deref(),
+                Some(problem.message.as_str()),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|field| field.to_lowercase().contains(q.as_str()))
+        })
+        .collect()
+}
+
+async fn find(state: &AppState, id: i64) -> Result<ImportReport, PageError> {
+    Ok(state
+        .history
+        .find_import(ImportId::new(id))
+        .await?
+        .ok_or(ApiError::NotFound { what: "import", id })?)
+}
+
+/// One import, with its problems (filtered by `q`), and links to download them and its reject
+/// file.
 #[get("/imports/{id}")]
 pub async fn detail(
     state: web::Data<AppState>,
     request: HttpRequest,
     id: web::Path<String>,
+    query: PageQuery<ProblemQuery>,
 ) -> Result<HttpResponse, PageError> {
     let viewer = session::admit(&request, &state, KeyScope::Read).await?;
     let id = params::id("id", &id)?;
-    let report = state
-        .history
-        .find_import(ImportId::new(id))
-        .await?
-        .ok_or(ApiError::NotFound { what: "import", id })?;
+    let q = query.text()?;
+    let report = find(&state, id).await?;
     let title = format!("Import #{id}");
+    let shown = matching(&report, q.as_deref());
+    let encoded = q.as_deref().map(|q| {
+        percent_encoding::utf8_percent_encode(q, percent_encoding::NON_ALPHANUMERIC).to_string()
+    });
+    let problems_link = match &encoded {
+        Some(q) => format!("/imports/{id}/problems.csv?q={q}"),
+        None => format!("/imports/{id}/problems.csv"),
+    };
     Ok(layout::page(
         Section::Imports,
         &viewer,
         &title,
         html! {
             p { a href="/imports" { "← All imports" } }
-            (report_view(&report))
+            (report_view(&report, false))
+            @if report.problems.total() > 0 {
+                form.filters method="get" action=(format!("/imports/{id}")) role="search" {
+                    label for="problem-filter" { "Show problems containing" }
+                    input #problem-filter type="search" name="q" value=(q.as_deref().unwrap_or("")) maxlength="255";
+                    button type="submit" { "Filter" }
+                }
+                p #problem-downloads {
+                    a href=(problems_link) download { "Download these problems (CSV)" }
+                    " · "
+                    a href=(format!("/imports/{id}/rejected.csv")) download { "Download the rejected lines, verbatim (CSV)" }
+                }
+                (problem_rows(&report, &shown))
+            }
             p.hint { "Started " (report.started_at.format("%Y-%m-%d %H:%M:%S UTC")) ", mode " (report.mode.as_str())
                 @if let Some(key) = &report.requested_by { ", by key " (key) } "." }
         },
     ))
+}
+
+/// The problems of import `id` (filtered by `q`) as CSV: line, column, value, problem.
+#[get("/imports/{id}/problems.csv")]
+pub async fn problems_csv(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    id: web::Path<String>,
+    query: PageQuery<ProblemQuery>,
+) -> Result<HttpResponse, PageError> {
+    session::admit(&request, &state, KeyScope::Read).await?;
+    let id = params::id("id", &id)?;
+    let q = query.text()?;
+    let report = find(&state, id).await?;
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let written = (|| {
+        writer.write_record(["Line", "Column", "Value", "Problem"])?;
+        for problem in matching(&report, q.as_deref()) {
+            let line = problem.line.map(|l| l.to_string()).unwrap_or_default();
+            writer.write_record([
+                line.as_str(),
+                problem.column.as_deref().unwrap_or(""),
+                problem.value.as_deref().unwrap_or(""),
+                problem.message.as_str(),
+            ])?;
+        }
+        writer.flush()
+    })();
+    written.map_err(|e| ApiError::internal("writing the problems", e))?;
+    let body = writer
+        .into_inner()
+        .map_err(|e| ApiError::internal("writing the problems", e.into_error()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"import-{id}-problems.csv\""),
+        ))
+        .body(body))
+}
+
+/// The reject file of import `id`, as the API serves it (for a signed-in browser).
+#[get("/imports/{id}/rejected.csv")]
+pub async fn rejected_csv(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    session::admit(&request, &state, KeyScope::Read).await?;
+    let id = params::id("id", &id)?;
+    Ok(crate::http::imports::reject_file_response(&state, id).await?)
 }

@@ -45,6 +45,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(products::detail)
         .service(imports::imports_page)
         .service(imports::upload)
+        .service(imports::problems_csv)
+        .service(imports::rejected_csv)
         .service(imports::detail)
         .service(session::sign_in_form)
         .service(session::sign_in)

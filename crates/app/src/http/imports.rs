@@ -483,6 +483,14 @@ pub async fn get_rejected_lines(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = params::id("id", &id)?;
+    reject_file_response(&state, id).await
+}
+
+/// The reject file of import `id` as a CSV attachment (the API's route and the dashboard's).
+pub(crate) async fn reject_file_response(
+    state: &AppState,
+    id: i64,
+) -> Result<HttpResponse, ApiError> {
     let file = state
         .history
         .rejected_lines(ImportId::new(id))
