@@ -922,3 +922,50 @@ async fn the_reject_file_downloads_from_the_dashboard_as_from_the_api() {
     let bad = page(Ports::default(), "/imports/7/problems.csv?q=%00").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
 }
+
+#[actix_web::test]
+async fn the_overview_ranks_best_sellers_by_revenue_and_by_units() {
+    let mut ports = Ports::default();
+    latest_sale(&mut ports);
+    ports
+        .figures
+        .expect_revenue()
+        .returning(|_, _| Ok(RevenueTotals::default()));
+    ports
+        .figures
+        .expect_daily_revenue()
+        .returning(|_, _| Ok(vec![]));
+    ports.figures.expect_top_products().returning(|_, _, _, _| {
+        let sold = |id, name: &str, quantity, revenue: &str| ProductSales {
+            product_id: ProductId::new(id),
+            name: ProductName::parse(name).unwrap(),
+            quantity,
+            revenue: revenue.parse().unwrap(),
+            order_count: 1,
+        };
+        // By revenue, as the store ranks them.
+        Ok(vec![
+            sold(1, "Club set rental", 2, "40"),
+            sold(2, "Golf balls", 9, "27"),
+            sold(3, "Water", 9, "18"),
+        ])
+    });
+    let answer = page(ports, "/?from=2025-03-01&to=2025-03-31").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let ranked = |table: &str| -> Vec<String> {
+        let body = answer
+            .body
+            .split(&format!(r#"<table id="{table}">"#))
+            .nth(1)
+            .and_then(|rest| rest.split("</table>").next())
+            .unwrap_or_else(|| panic!("no {table}: {}", answer.body))
+            .to_owned();
+        body.split(r#"<th scope="row"><a href="/products/"#)
+            .skip(1)
+            .map(|row| row.split('"').next().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ranked("top-products"), ["1", "2", "3"]);
+    // Units first, then revenue: Golf balls and Water sold 9 each, Golf balls for more.
+    assert_eq!(ranked("top-quantity-products"), ["2", "3", "1"]);
+}

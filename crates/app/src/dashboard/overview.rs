@@ -115,7 +115,16 @@ pub async fn overview(
     .await?;
     let now = Tiles::new(totals, &products);
     let before = before.map(|(totals, products)| Tiles::new(totals, &products));
-    let top = &products[..products.len().min(TOP_PRODUCTS)];
+    let top: Vec<&ProductSales> = products.iter().take(TOP_PRODUCTS).collect();
+    // Ranked as the API ranks `by=quantity`: units, then revenue, then name.
+    let mut top_by_units: Vec<&ProductSales> = products.iter().collect();
+    top_by_units.sort_by(|a, b| {
+        b.quantity
+            .cmp(&a.quantity)
+            .then(b.revenue.cmp(&a.revenue))
+            .then(a.name.as_str().cmp(b.name.as_str()))
+    });
+    top_by_units.truncate(TOP_PRODUCTS);
     let read = started.elapsed();
     let every_day = |sold: &[DailyRevenue]| -> Vec<DailyRevenue> {
         period
@@ -191,35 +200,8 @@ pub async fn overview(
             h2 #daily-heading { "Revenue per day" }
             (chart::daily_revenue(&series, currency))
         }
-        section.panel aria-labelledby="top-heading" {
-            h2 #top-heading { "Best sellers by revenue" }
-            @if top.is_empty() {
-                p { "No product sold in this period." }
-            } @else {
-                table #top-products {
-                    thead {
-                        tr {
-                            th.num scope="col" { "#" }
-                            th scope="col" { "Product" }
-                            th.num scope="col" { "Units" }
-                            th.num scope="col" { "Orders" }
-                            th.num scope="col" { "Revenue" }
-                        }
-                    }
-                    tbody {
-                        @for (rank, product) in top.iter().enumerate() {
-                            tr {
-                                td.num { (rank + 1) }
-                                th scope="row" { a href=(format!("/products/{}", product.product_id.get())) { (product.name.as_str()) } }
-                                td.num { (format::signed(product.quantity)) }
-                                td.num { (format::count(product.order_count)) }
-                                td.num { (format::money(product.revenue, currency)) }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        (best_sellers("top", "Best sellers by revenue", &top, currency))
+        (best_sellers("top-quantity", "Best sellers by units", &top_by_units, currency))
         section.panel aria-labelledby="export-heading" {
             h2 #export-heading { "Export" }
             p {
@@ -261,4 +243,45 @@ pub async fn download_export(
     let dates = crate::http::params::date_bounds(query.from.as_deref(), query.to.as_deref())?;
     let location = crate::http::params::location(query.location.as_deref())?;
     Ok(exports::export_response(&state, dates, location).await?)
+}
+
+/// A table of best sellers (`id` names the section: `top`, `top-quantity`).
+fn best_sellers(id: &str, title: &str, top: &[&ProductSales], currency: &str) -> Markup {
+    let heading = format!("{id}-heading");
+    let table = if id == "top" {
+        "top-products".to_owned()
+    } else {
+        format!("{id}-products")
+    };
+    html! {
+        section.panel aria-labelledby=(heading) {
+            h2 id=(heading) { (title) }
+            @if top.is_empty() {
+                p { "No product sold in this period." }
+            } @else {
+                table id=(table) {
+                    thead {
+                        tr {
+                            th.num scope="col" { "#" }
+                            th scope="col" { "Product" }
+                            th.num scope="col" { "Units" }
+                            th.num scope="col" { "Orders" }
+                            th.num scope="col" { "Revenue" }
+                        }
+                    }
+                    tbody {
+                        @for (rank, product) in top.iter().enumerate() {
+                            tr {
+                                td.num { (rank + 1) }
+                                th scope="row" { a href=(format!("/products/{}", product.product_id.get())) { (product.name.as_str()) } }
+                                td.num { (format::signed(product.quantity)) }
+                                td.num { (format::count(product.order_count)) }
+                                td.num { (format::money(product.revenue, currency)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
