@@ -969,3 +969,40 @@ async fn the_overview_ranks_best_sellers_by_revenue_and_by_units() {
     // Units first, then revenue: Golf balls and Water sold 9 each, Golf balls for more.
     assert_eq!(ranked("top-quantity-products"), ["2", "3", "1"]);
 }
+
+#[actix_web::test]
+async fn the_orders_page_finds_a_clients_orders_in_the_period() {
+    let mut ports = Ports::default();
+    latest_sale(&mut ports);
+    ports
+        .orders
+        .expect_list_orders()
+        .withf(|filter, _| {
+            filter.client_id.map(|c| c.get()) == Some(100002649)
+                && filter.dates.from() == Some(day("2025-03-01"))
+                && filter.dates.to() == Some(day("2025-03-31"))
+        })
+        .returning(|_, page| {
+            Ok(Paged {
+                items: vec![order(2, "2025-03-30", "34.88")],
+                total: 1,
+                page,
+            })
+        });
+    let answer = page(
+        ports,
+        "/orders?from=2025-03-01&to=2025-03-31&client_id=100002649",
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(
+        answer.body.contains("1 orders of client 100002649"),
+        "{}",
+        answer.body
+    );
+    assert!(answer.body.contains(r#"name="client_id""#));
+
+    let bad = page(Ports::default(), "/orders?client_id=abc").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    assert!(bad.body.contains("client_id"), "{}", bad.body);
+}

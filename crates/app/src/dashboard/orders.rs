@@ -4,7 +4,7 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use maud::html;
 use serde::Deserialize;
-use zinc_domain::{KeyScope, OrderFilter, OrderId, Page, SaleId, echo};
+use zinc_domain::{ClientId, KeyScope, OrderFilter, OrderId, Page, SaleId, echo};
 
 use super::imports::pager;
 use super::layout::{self, Section};
@@ -24,6 +24,7 @@ pub struct OrdersQuery {
     to: Option<String>,
     location: Option<String>,
     sale_id: Option<String>,
+    client_id: Option<String>,
     offset: Option<String>,
 }
 
@@ -43,6 +44,17 @@ pub async fn list(
         .map(|text| {
             SaleId::parse(text.trim()).map_err(|e| ApiError::BadParameter {
                 name: "sale_id".into(),
+                reason: format!("'{}' {e}", echo(text)),
+            })
+        })
+        .transpose()?;
+    let client_id = query
+        .client_id
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+        .map(|text| {
+            ClientId::parse(text.trim()).map_err(|e| ApiError::BadParameter {
+                name: "client_id".into(),
                 reason: format!("'{}' {e}", echo(text)),
             })
         })
@@ -72,6 +84,7 @@ pub async fn list(
         None => OrderFilter {
             dates: period.bounds(),
             location: period.location,
+            client_id,
             ..OrderFilter::default()
         },
     };
@@ -81,6 +94,9 @@ pub async fn list(
     if let Some(sale_id) = sale_id {
         pager_query.push_str(&format!("&sale_id={sale_id}"));
     }
+    if let Some(client_id) = client_id {
+        pager_query.push_str(&format!("&client_id={client_id}"));
+    }
     let content = html! {
         (range::picker(&period, "/orders"))
         form.search method="get" action="/orders" role="search" {
@@ -89,11 +105,24 @@ pub async fn list(
                 input #sale_id type="search" name="sale_id" inputmode="numeric" maxlength="19"
                     value=[sale_id.map(|s| s.to_string())];
             }
+            div.field {
+                label for="client_id" { "or a client's orders in the period, by Client ID" }
+                input #client_id type="search" name="client_id" inputmode="numeric" maxlength="19"
+                    value=[client_id.map(|c| c.to_string())];
+            }
+            // The period travels with the search.
+            input type="hidden" name="from" value=(period.range.from());
+            input type="hidden" name="to" value=(period.range.to());
+            @if let Some(location) = period.location {
+                input type="hidden" name="location" value=(location.as_str());
+            }
             button type="submit" { "Find" }
         }
         section.panel aria-labelledby="orders-heading" {
             h2 #orders-heading {
-                @if let Some(sale_id) = sale_id { "Sale " (sale_id) } @else {
+                @if let Some(sale_id) = sale_id { "Sale " (sale_id) } @else if let Some(client_id) = client_id {
+                    (format::count(orders.total)) " orders of client " (client_id) " from " (period.range.from()) " to " (period.range.to())
+                } @else {
                     (format::count(orders.total)) " orders from " (period.range.from()) " to " (period.range.to())
                 }
             }
