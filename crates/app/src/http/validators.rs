@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 
 use actix_web::body::{BodySize, EitherBody, MessageBody, to_bytes};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, ETag, EntityTag, Header, IfNoneMatch};
+use actix_web::http::header::{self, ETag, EntityTag, Header, HeaderMap, IfNoneMatch};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, web};
@@ -71,9 +71,8 @@ pub async fn revalidate(
         }
         let mut response = HttpResponse::Ok().body(kept.body);
         *response.headers_mut() = kept.headers;
-        return Ok(request
-            .into_response(tagged(response, tag))
-            .map_into_right_body());
+        set_tag(response.headers_mut(), tag);
+        return Ok(request.into_response(response).map_into_right_body());
     }
     let response = next.call(request).await?;
     if response.status() != StatusCode::OK {
@@ -89,7 +88,9 @@ pub async fn revalidate(
         BodySize::Sized(n) if n <= MAX_KEPT_ANSWER_BYTES as u64
     );
     let Some(answers) = answers.filter(|_| keepable) else {
-        return Ok(tagged_response(response, tag).map_into_left_body());
+        let mut response = response;
+        set_tag(response.headers_mut(), tag);
+        return Ok(response.map_into_left_body());
     };
     let (request, response) = response.into_parts();
     let headers = response.headers().clone();
@@ -110,22 +111,15 @@ pub async fn revalidate(
     );
     let mut rebuilt = HttpResponse::Ok().body(body);
     *rebuilt.headers_mut() = headers;
-    Ok(ServiceResponse::new(request, tagged(rebuilt, tag)).map_into_right_body())
+    set_tag(rebuilt.headers_mut(), tag);
+    Ok(ServiceResponse::new(request, rebuilt).map_into_right_body())
 }
 
-/// `response` with `tag` as its `ETag`.
-fn tagged(mut response: HttpResponse, tag: EntityTag) -> HttpResponse {
+/// Sets `tag` as the `ETag` among `headers`.
+fn set_tag(headers: &mut HeaderMap, tag: EntityTag) {
     if let Ok(value) = header::TryIntoHeaderValue::try_into_value(ETag(tag)) {
-        response.headers_mut().insert(header::ETAG, value);
+        headers.insert(header::ETAG, value);
     }
-    response
-}
-
-fn tagged_response<B>(mut response: ServiceResponse<B>, tag: EntityTag) -> ServiceResponse<B> {
-    if let Ok(value) = header::TryIntoHeaderValue::try_into_value(ETag(tag)) {
-        response.headers_mut().insert(header::ETAG, value);
-    }
-    response
 }
 
 fn not_modified(tag: EntityTag) -> HttpResponse {
