@@ -123,6 +123,16 @@ fn rollup_rows(
         .and_where_option(location.map(|l| Expr::col(("r", "location")).eq(l.as_str())));
 }
 
+/// Reads the daily rollup (alias `r`) of `product`'s sales, or of all sales when `None`.
+fn daily_rollup_of(select: &mut SelectStatement, product: Option<ProductId>) {
+    match product {
+        Some(product) => select
+            .from_as("product_sales_by_day", "r")
+            .and_where(Expr::col(("r", "product_id")).eq(product.get())),
+        None => select.from_as("sales_by_day", "r"),
+    };
+}
+
 fn bounds(dates: DateBounds) -> (Option<NaiveDate>, Option<NaiveDate>) {
     (dates.from(), dates.to())
 }
@@ -136,12 +146,7 @@ fn order_total(filter: &OrderFilter) -> Statement {
     }
     let mut select = Sql::select();
     select.expr_as(Expr::cust("COALESCE(sum(r.orders), 0)::bigint"), "n");
-    match filter.product_id {
-        Some(product) => select
-            .from_as("product_sales_by_day", "r")
-            .and_where(Expr::col(("r", "product_id")).eq(product.get())),
-        None => select.from_as("sales_by_day", "r"),
-    };
+    daily_rollup_of(&mut select, filter.product_id);
     rollup_rows(&mut select, "date", bounds(filter.dates), filter.location);
     built(&select)
 }
@@ -466,10 +471,9 @@ impl SalesFigures for PostgresQueries {
             .expr_as(Expr::cust("sum(r.quantity)::bigint"), "quantity")
             .expr_as(Expr::cust("sum(r.revenue)"), "revenue")
             .expr_as(Expr::cust("sum(r.orders)::bigint"), "order_count")
-            .from_as("product_sales_by_day", "r")
-            .and_where(Expr::col(("r", "product_id")).eq(product.get()))
             .group_by_col(("r", "date"))
             .order_by(("r", "date"), SortOrder::Asc);
+        daily_rollup_of(&mut select, Some(product));
         rollup_rows(&mut select, "date", bounds(range.into()), location);
         self.all(built(&select))
             .await?
@@ -495,12 +499,7 @@ impl SalesFigures for PostgresQueries {
     ) -> Result<Option<NaiveDate>, StoreError> {
         let mut select = Sql::select();
         select.expr_as(Expr::cust("max(r.date)"), "latest");
-        match product {
-            Some(product) => select
-                .from_as("product_sales_by_day", "r")
-                .and_where(Expr::col(("r", "product_id")).eq(product.get())),
-            None => select.from_as("sales_by_day", "r"),
-        };
+        daily_rollup_of(&mut select, product);
         rollup_rows(&mut select, "date", (None, None), location);
         match self.one(built(&select)).await? {
             Some(row) => get(&row, "latest"),
