@@ -4,7 +4,7 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use maud::html;
 use serde::Deserialize;
-use zinc_domain::{ClientId, KeyScope, OrderFilter, OrderId, Page, SaleId, echo};
+use zinc_domain::{KeyScope, OrderFilter, OrderId, Page};
 
 use super::imports::pager;
 use super::layout::{self, Section};
@@ -28,6 +28,11 @@ pub struct OrdersQuery {
     offset: Option<String>,
 }
 
+/// A search box's text, trimmed; one sent empty searches for nothing.
+fn searched(text: &Option<String>) -> Option<&str> {
+    text.as_deref().map(str::trim).filter(|t| !t.is_empty())
+}
+
 /// The orders page.
 #[get("/orders")]
 pub async fn list(
@@ -37,28 +42,8 @@ pub async fn list(
 ) -> Result<HttpResponse, PageError> {
     let viewer = session::admit(&request, &state, KeyScope::Read).await?;
     let query = query.into_inner();
-    let sale_id = query
-        .sale_id
-        .as_deref()
-        .filter(|t| !t.trim().is_empty())
-        .map(|text| {
-            SaleId::parse(text.trim()).map_err(|e| ApiError::BadParameter {
-                name: "sale_id".into(),
-                reason: format!("'{}' {e}", echo(text)),
-            })
-        })
-        .transpose()?;
-    let client_id = query
-        .client_id
-        .as_deref()
-        .filter(|t| !t.trim().is_empty())
-        .map(|text| {
-            ClientId::parse(text.trim()).map_err(|e| ApiError::BadParameter {
-                name: "client_id".into(),
-                reason: format!("'{}' {e}", echo(text)),
-            })
-        })
-        .transpose()?;
+    let sale_id = params::sale_id(searched(&query.sale_id))?;
+    let client_id = params::client_id(searched(&query.client_id))?;
     let offset =
         params::number("offset", query.offset.as_deref(), 0, i64::MAX as u64)?.unwrap_or(0);
     let page = Page::new(ORDERS_PAGE, offset).map_err(|source| ApiError::BadQuery {

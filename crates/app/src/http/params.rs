@@ -58,7 +58,8 @@ pub fn dates(
 
 /// Optional `from` and `to` dates, both included; `from` after `to` is refused.
 pub fn date_bounds(from: Option<&str>, to: Option<&str>) -> Result<DateBounds, ApiError> {
-    DateBounds::new(date("from", from)?, date("to", to)?).map_err(|source| ApiError::BadQuery {
+    let (from, to) = dates(from, to)?;
+    DateBounds::new(from, to).map_err(|source| ApiError::BadQuery {
         name: "from",
         source,
     })
@@ -101,6 +102,20 @@ pub fn text(name: &str, value: Option<&str>) -> Result<Option<String>, ApiError>
         } else {
             Ok(text.to_owned())
         }
+    })
+}
+
+/// A Client ID (`client_id`).
+pub fn client_id(value: Option<&str>) -> Result<Option<ClientId>, ApiError> {
+    convert("client_id", value, |text| {
+        ClientId::parse(text).map_err(|e| format!("'{}' {e}", echo(text)))
+    })
+}
+
+/// A Sale ID (`sale_id`).
+pub fn sale_id(value: Option<&str>) -> Result<Option<SaleId>, ApiError> {
+    convert("sale_id", value, |text| {
+        SaleId::parse(text).map_err(|e| format!("'{}' {e}", echo(text)))
     })
 }
 
@@ -239,16 +254,12 @@ pub struct OrderQuery {
 impl OrderQuery {
     /// The client filter.
     pub fn client_id(&self) -> Result<Option<ClientId>, ApiError> {
-        convert("client_id", self.client_id.as_deref(), |text| {
-            ClientId::parse(text).map_err(|e| format!("'{}' {e}", echo(text)))
-        })
+        client_id(self.client_id.as_deref())
     }
 
     /// The sale filter.
     pub fn sale_id(&self) -> Result<Option<SaleId>, ApiError> {
-        convert("sale_id", self.sale_id.as_deref(), |text| {
-            SaleId::parse(text).map_err(|e| format!("'{}' {e}", echo(text)))
-        })
+        sale_id(self.sale_id.as_deref())
     }
 
     /// The product filter.
