@@ -200,8 +200,13 @@ pub async fn overview(
             h2 #daily-heading { "Revenue per day" }
             (chart::daily_revenue(&series, currency))
         }
-        (best_sellers("top", "Best sellers by revenue", &top, currency))
-        (best_sellers("top-quantity", "Best sellers by units", &top_by_units, currency))
+        (best_sellers(("top-heading", "top-products"), "Best sellers by revenue", &top, currency))
+        (best_sellers(
+            ("top-quantity-heading", "top-quantity-products"),
+            "Best sellers by units",
+            &top_by_units,
+            currency
+        ))
         section.panel aria-labelledby="export-heading" {
             h2 #export-heading { "Export" }
             p {
@@ -245,14 +250,13 @@ pub async fn download_export(
     Ok(exports::export_response(&state, dates, location).await?)
 }
 
-/// A table of best sellers (`id` names the section: `top`, `top-quantity`).
-fn best_sellers(id: &str, title: &str, top: &[&ProductSales], currency: &str) -> Markup {
-    let heading = format!("{id}-heading");
-    let table = if id == "top" {
-        "top-products".to_owned()
-    } else {
-        format!("{id}-products")
-    };
+/// A table of best sellers, its heading and table named by `ids`.
+fn best_sellers(
+    (heading, table): (&str, &str),
+    title: &str,
+    top: &[&ProductSales],
+    currency: &str,
+) -> Markup {
     html! {
         section.panel aria-labelledby=(heading) {
             h2 id=(heading) { (title) }
