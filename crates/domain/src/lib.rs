@@ -42,6 +42,7 @@ mod import;
 mod location;
 mod money;
 mod order;
+pub mod plain;
 mod pricing;
 mod problem;
 mod product;

@@ -1,13 +1,11 @@
 //! A sale: the lines sharing one Sale ID, checked for consistency and summed into an order.
 
-use std::fmt::Write as _;
-
 use rust_decimal::{Decimal, RoundingStrategy};
 use sha2::{Digest, Sha256};
 
 use crate::{
     BatchNumber, ClientId, Column, DiscountPercent, InputProblem, Label, Location, Money, Note,
-    SaleDate, SaleId, SaleLine, echo,
+    SaleDate, SaleId, SaleLine, echo, plain,
 };
 
 /// The lines of one sale, consistent with each other, and the order they add up to.
@@ -342,35 +340,59 @@ fn order_discount_percent(
     DiscountPercent::new(effective).unwrap_or_default()
 }
 
+/// The SHA-256 of the lines' canonical text: per line, its fields as `Display` writes them
+/// (a missing one as NUL), separated by U+001F, ending with a newline. Written without `fmt`,
+/// as an import fingerprints every sale; a test holds it to the `fmt` definition.
 fn fingerprint(lines: &[SaleLine]) -> [u8; 32] {
-    let mut text = String::new();
+    const SEPARATOR: u8 = 0x1f;
+    let mut digest = Sha256::new();
+    let mut text = Vec::with_capacity(256);
     for line in lines {
-        let optional = |value: Option<&str>| value.unwrap_or("\u{0}").to_owned();
-        let _ = writeln!(
-            text,
-            "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
-            line.sale_id,
-            line.date,
-            line.client_id,
-            line.location,
+        text.clear();
+        let field = |text: &mut Vec<u8>, value: &[u8]| {
+            text.extend_from_slice(value);
+            text.push(SEPARATOR);
+        };
+        fn optional(value: Option<&str>) -> &[u8] {
+            value.unwrap_or("\u{0}").as_bytes()
+        }
+        plain::push_integer(&mut text, line.sale_id.get());
+        text.push(SEPARATOR);
+        plain::push_date(&mut text, line.date.get());
+        text.push(SEPARATOR);
+        plain::push_integer(&mut text, line.client_id.get());
+        text.push(SEPARATOR);
+        field(&mut text, line.location.as_str().as_bytes());
+        field(
+            &mut text,
             optional(line.payment_method.as_ref().map(Label::as_str)),
-            line.product,
-            optional(line.batch_number.map(|b| b.to_string()).as_deref()),
-            optional(line.sales_notes.as_deref()),
-            optional(line.notes.as_ref().map(Note::as_str)),
-            optional(line.color.as_ref().map(Label::as_str)),
-            optional(line.size.as_ref().map(Label::as_str)),
-            line.unit_price,
-            line.quantity,
-            line.subtotal,
-            line.discount_percent,
-            line.discount_amount,
-            line.tax,
-            line.total,
-            line.amount_paid,
         );
+        field(&mut text, line.product.as_str().as_bytes());
+        match line.batch_number {
+            Some(batch) => plain::push_integer(&mut text, batch.get()),
+            None => text.push(0),
+        }
+        text.push(SEPARATOR);
+        field(&mut text, optional(line.sales_notes.as_deref()));
+        field(&mut text, optional(line.notes.as_ref().map(Note::as_str)));
+        field(&mut text, optional(line.color.as_ref().map(Label::as_str)));
+        field(&mut text, optional(line.size.as_ref().map(Label::as_str)));
+        plain::push_decimal(&mut text, line.unit_price.amount());
+        text.push(SEPARATOR);
+        plain::push_integer(&mut text, line.quantity.get());
+        for amount in [line.subtotal.amount(), line.discount_percent.get()]
+            .into_iter()
+            .chain(
+                [line.discount_amount, line.tax, line.total, line.amount_paid].map(Money::amount),
+            )
+        {
+            text.push(SEPARATOR);
+            plain::push_decimal(&mut text, amount);
+        }
+        text.push(b'\n');
+        digest.update(&text);
     }
-    Sha256::digest(text.as_bytes()).into()
+    digest.finalize().into()
 }
 
 #[cfg(test)]
@@ -550,6 +572,65 @@ mod tests {
         let mixed = Sale::assemble(vec![ten(2), line(3, 4105, "b"), line(4, 4105, "c")]).unwrap();
         // 3.2 off a subtotal of 96.
         assert_eq!(mixed.discount_percent().get().to_string(), "3.333");
+    }
+
+    use std::fmt::Write as _;
+
+    /// The fingerprint as first defined, through `fmt`: stored fingerprints were made by it.
+    fn fingerprint_by_fmt(lines: &[SaleLine]) -> [u8; 32] {
+        let mut text = String::new();
+        for line in lines {
+            let optional = |value: Option<&str>| value.unwrap_or("\u{0}").to_owned();
+            let _ = writeln!(
+                text,
+                "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+                line.sale_id,
+                line.date,
+                line.client_id,
+                line.location,
+                optional(line.payment_method.as_ref().map(Label::as_str)),
+                line.product,
+                optional(line.batch_number.map(|b| b.to_string()).as_deref()),
+                optional(line.sales_notes.as_deref()),
+                optional(line.notes.as_ref().map(Note::as_str)),
+                optional(line.color.as_ref().map(Label::as_str)),
+                optional(line.size.as_ref().map(Label::as_str)),
+                line.unit_price,
+                line.quantity,
+                line.subtotal,
+                line.discount_percent,
+                line.discount_amount,
+                line.tax,
+                line.total,
+                line.amount_paid,
+            );
+        }
+        Sha256::digest(text.as_bytes()).into()
+    }
+
+    #[test]
+    fn fingerprint_is_the_one_fmt_wrote() {
+        let lines = vec![
+            line(2, 4105, "a"),
+            with(3, |row| {
+                row.batch_number = Some(crate::BatchNumber::new(7).unwrap());
+                row.sales_notes = Some("note, with \"quotes\"".into());
+                row.notes = crate::Note::parse_optional("two\nlines").unwrap();
+                row.color = Label::parse_optional("Blue");
+                row.size = Label::parse_optional("XL");
+                row.payment_method = None;
+                row.unit_price = crate::UnitPrice::parse("0.125").unwrap();
+                row.quantity = Quantity::new(-4).unwrap();
+                row.subtotal = Money::parse("-0.500").unwrap();
+                row.discount_percent = crate::DiscountPercent::parse("12.5").unwrap();
+                row.discount_amount = Money::parse("0").unwrap();
+                row.tax = Money::parse("-0.04").unwrap();
+                row.total = Money::parse("-0.540").unwrap();
+                row.amount_paid = Money::parse("-0.540").unwrap();
+            }),
+        ];
+        assert_eq!(fingerprint(&lines), fingerprint_by_fmt(&lines));
+        assert_eq!(fingerprint(&lines[..1]), fingerprint_by_fmt(&lines[..1]));
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod api_keys;
 pub mod database;
 mod error;
 mod ledger;
+mod nodelay;
 mod queries;
 mod rollups;
 mod versions;

@@ -2,8 +2,11 @@
 //! place that knows how they are derived from orders and items.
 //!
 //! - An import notes in `zinc_touched_days` the days (date and location) whose sums its writes
-//!   change, old and new ([`TOUCH_CHANGED_DAYS`]), and recomputes the rollups of exactly those
+//!   change, old and new ([`TOUCH_CHANGED_DAYS`]), and refreshes the rollups of exactly those
 //!   days once it has written ([`refresh_touched`]): readers see orders and sums change together.
+//!   A day no stored sale had before the import (`fresh`: a first import, or a new day's sales)
+//!   is summed from the rows the import kept, without reading orders and items back; the other
+//!   touched days are recomputed from the orders as they now are.
 //! - [`PostgresRollups`] verifies them against a recomputation and rebuilds them.
 //!
 //! A derivation is written once, for any [`Scope`]: the touched days or everything. The monthly
@@ -27,12 +30,14 @@ use crate::ledger::{SORT_MEMORY, WRITE_LOCK_KEY};
 
 /// The days an import touched: created in its transaction, dropped when it ends.
 pub(crate) const TOUCHED_DAYS_DDL: &str = "CREATE TEMPORARY TABLE zinc_touched_days \
-    (date date, location text, PRIMARY KEY (date, location)) ON COMMIT DROP;";
+    (date date, location text, fresh boolean NOT NULL DEFAULT true, PRIMARY KEY (date, location)) \
+    ON COMMIT DROP;";
 
 /// Which days a derivation covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Scope {
-    /// The days listed in `zinc_touched_days` (and, for a monthly rollup, their months).
+    /// The days listed in `zinc_touched_days` that are not fresh (and, for a monthly rollup,
+    /// the months of every touched day).
     Touched,
     /// Every day.
     Everything,
@@ -48,6 +53,10 @@ struct Definition {
     figures: &'static [&'static str],
     /// `SELECT key..., figures...` recomputed over a scope.
     derive: fn(Scope) -> String,
+    /// The same for the fresh touched days, from what the import kept: its changed orders
+    /// (`zinc_changed`) and the lines given (every line of a changed sale on a fresh day). `None`
+    /// for a rollup derived from another one.
+    from_kept: Option<fn(&str) -> String>,
     /// `USING ... WHERE ...` matching its rows `r` to the touched days.
     touched: &'static str,
 }
@@ -56,13 +65,17 @@ struct Definition {
 fn orders_in(scope: Scope) -> &'static str {
     match scope {
         Scope::Touched => {
-            "orders o JOIN zinc_touched_days t ON t.date = o.date AND t.location = o.location"
+            "orders o JOIN zinc_touched_days t \
+             ON t.date = o.date AND t.location = o.location AND NOT t.fresh"
         }
         Scope::Everything => "orders o",
     }
 }
 
 /// The months (first day and location) of the touched days.
+/// Joins the fresh touched days `f` (the rest of the join's condition follows).
+const FRESH: &str = "JOIN zinc_touched_days f ON f.fresh AND";
+
 const TOUCHED_MONTHS: &str = "(SELECT DISTINCT date_trunc('month', date)::date AS month, location \
      FROM zinc_touched_days)";
 
@@ -79,6 +92,13 @@ const DEFINITIONS: [Definition; 3] = [
                 orders_in(scope)
             )
         },
+        from_kept: Some(|_| {
+            format!(
+                "SELECT c.date, c.location, sum(c.total) AS revenue, count(*) AS orders \
+                 FROM zinc_changed c {FRESH} f.date = c.date AND f.location = c.location \
+                 GROUP BY c.date, c.location"
+            )
+        }),
         touched: "USING zinc_touched_days t WHERE r.date = t.date AND r.location = t.location",
     },
     Definition {
@@ -95,6 +115,19 @@ const DEFINITIONS: [Definition; 3] = [
                 orders_in(scope)
             )
         },
+        // A sale counts once for each of its products: on the first of its lines with it.
+        // Summed per product name first: only the sums meet the products and the days.
+        from_kept: Some(|lines| {
+            format!(
+                "SELECT s.date, s.location, p.id, s.quantity, s.revenue, s.orders \
+                 FROM (SELECT l.date, l.location, l.product, sum(l.quantity) AS quantity, \
+                         sum(l.total) AS revenue, \
+                         count(*) FILTER (WHERE l.first_of_product) AS orders \
+                       FROM {lines} GROUP BY l.date, l.location, l.product) s \
+                 {FRESH} f.date = s.date AND f.location = s.location \
+                 JOIN products p ON p.name = s.product"
+            )
+        }),
         touched: "USING zinc_touched_days t WHERE r.date = t.date AND r.location = t.location",
     },
     Definition {
@@ -117,6 +150,7 @@ const DEFINITIONS: [Definition; 3] = [
                  FROM {days} GROUP BY 1, 2, 3"
             )
         },
+        from_kept: None,
         touched: "USING (SELECT DISTINCT date_trunc('month', date)::date AS month, location \
                     FROM zinc_touched_days) t \
                   WHERE r.month = t.month AND r.location = t.location",
@@ -145,6 +179,22 @@ impl Definition {
             self.columns(),
             (self.derive)(scope)
         )
+    }
+
+    /// Inserts the rows of the fresh touched days summed from what the import kept (after
+    /// [`Definition::replace`] deleted any row they had).
+    fn insert_fresh(&self, lines: &str) -> Option<String> {
+        // In key order, as the key's index stores them: each row then lands beside the last.
+        let key_order: Vec<String> = (1..=self.key.len()).map(|n| n.to_string()).collect();
+        self.from_kept.map(|derive| {
+            format!(
+                "INSERT INTO {} ({}) {} ORDER BY {};\n",
+                self.table,
+                self.columns(),
+                derive(lines),
+                key_order.join(", ")
+            )
+        })
     }
 
     /// The rows where the stored rollup and its recomputation differ, in the shape
@@ -203,19 +253,26 @@ impl Definition {
 
 /// Notes the days whose sums an import's writes change, from its `zinc_changed` table (the
 /// sales created or replaced, with the stored day of each replaced one): old and new days.
+/// A day is fresh when the daily rollup has no row for it yet: no stored sale was on it, so
+/// every sale on it now is one this import wrote. Run before the rollups are refreshed.
 pub(crate) const TOUCH_CHANGED_DAYS: &str = "INSERT INTO zinc_touched_days (date, location) \
      SELECT date, location FROM zinc_changed \
      UNION SELECT old_date, old_location FROM zinc_changed WHERE old_date IS NOT NULL \
-     ON CONFLICT DO NOTHING";
+     ON CONFLICT DO NOTHING; \
+     UPDATE zinc_touched_days t SET fresh = false FROM sales_by_day r \
+     WHERE r.date = t.date AND r.location = t.location";
 
-/// Recomputes every rollup of the days noted in `zinc_touched_days` from the orders as they
-/// now are (deleting those days' rows, inserting the groups recomputed).
-pub(crate) fn refresh_touched() -> String {
+/// Refreshes every rollup of the days noted in `zinc_touched_days`: deletes their rows, inserts
+/// those of the days that are not fresh recomputed from the orders as they now are, and those
+/// of the fresh days summed from `lines` (the lines of the changed sales, as the items were
+/// written from them) and `zinc_changed`.
+pub(crate) fn refresh_touched(lines: &str) -> String {
     // The temporary table has no statistics until analysed: without them, a refresh of a
     // whole year would be planned as if it touched a few days.
     let mut sql = String::from("ANALYZE zinc_touched_days;\n");
     for definition in &DEFINITIONS {
         sql.push_str(&definition.replace(Scope::Touched));
+        sql.extend(definition.insert_fresh(lines));
     }
     sql
 }

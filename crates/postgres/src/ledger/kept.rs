@@ -10,12 +10,13 @@ use rust_decimal::Decimal;
 use sea_orm::sqlx::{Row, postgres::PgRow};
 use zinc_domain::{
     BatchNumber, ClientId, DiscountPercent, Label, Location, Money, Note, ProductName, Quantity,
-    Sale, SaleDate, SaleId, SaleLine, SaleLineFields, UnitPrice, ValueError,
+    Sale, SaleDate, SaleId, SaleLine, SaleLineFields, UnitPrice, ValueError, plain,
 };
 use zinc_ports::StoreError;
 
 /// One value of a kept row, as COPY's CSV format reads it.
 pub(super) enum Cell<'a> {
+    Bool(bool),
     Int(i64),
     Text(&'a str),
     Decimal(Decimal),
@@ -92,19 +93,19 @@ impl<R> KeptTable<R> {
     }
 
     /// Appends to `out` the CSV rows COPY reads: the leading cells given, then the row's own.
-    pub fn encode<'r>(
+    pub fn encode<'r, L: AsRef<[Cell<'r>]>>(
         &self,
         out: &mut Vec<u8>,
-        rows: impl IntoIterator<Item = (Vec<Cell<'r>>, &'r R)>,
+        rows: impl IntoIterator<Item = (L, &'r R)>,
     ) -> Result<(), StoreError> {
         let mut csv = csv::WriterBuilder::new()
             .has_headers(false)
             .from_writer(out);
         let mut record = csv::ByteRecord::new();
-        let mut scratch = String::new();
+        let mut scratch = Vec::new();
         for (leading, row) in rows {
             record.clear();
-            for cell in &leading {
+            for cell in leading.as_ref() {
                 push_cell(&mut record, &mut scratch, cell);
             }
             for column in self.columns {
@@ -118,31 +119,30 @@ impl<R> KeptTable<R> {
 }
 
 /// Appends a cell to a CSV record: an empty unquoted field is NULL to COPY, and the domain never
-/// holds an empty text, so nothing else is ever written empty.
-fn push_cell(record: &mut csv::ByteRecord, scratch: &mut String, cell: &Cell<'_>) {
-    use std::fmt::Write as _;
+/// holds an empty text, so nothing else is ever written empty. Numbers and dates are written
+/// without `fmt` (an import writes millions of them).
+fn push_cell(record: &mut csv::ByteRecord, scratch: &mut Vec<u8>, cell: &Cell<'_>) {
     scratch.clear();
     match cell {
         Cell::Null => record.push_field(b""),
+        Cell::Bool(b) => record.push_field(if *b { b"t" } else { b"f" }),
         Cell::Text(text) => record.push_field(text.as_bytes()),
         Cell::Int(n) => {
-            let _ = write!(scratch, "{n}");
-            record.push_field(scratch.as_bytes());
+            plain::push_integer(scratch, *n);
+            record.push_field(scratch);
         }
         Cell::Decimal(d) => {
-            let _ = write!(scratch, "{d}");
-            record.push_field(scratch.as_bytes());
+            plain::push_decimal(scratch, *d);
+            record.push_field(scratch);
         }
         Cell::Date(d) => {
-            let _ = write!(scratch, "{d}");
-            record.push_field(scratch.as_bytes());
+            plain::push_date(scratch, *d);
+            record.push_field(scratch);
         }
         Cell::Bytes(bytes) => {
-            scratch.push_str("\\x");
-            for byte in *bytes {
-                let _ = write!(scratch, "{byte:02x}");
-            }
-            record.push_field(scratch.as_bytes());
+            scratch.extend_from_slice(b"\\x");
+            scratch.extend_from_slice(hex::encode(bytes).as_bytes());
+            record.push_field(scratch);
         }
     }
 }
@@ -153,10 +153,11 @@ fn encoding(error: csv::Error) -> StoreError {
 
 /// The lines of the kept sales (and, in a table of their own, loose lines waiting to be
 /// assembled, `position` NULL).
-/// `position` is the line's place in its sale (from 1), the order item's position.
+/// `position` is the line's place in its sale (from 1), the order item's position;
+/// `first_of_product` says whether no earlier line of the sale has its product.
 pub(super) const LINES: KeptTable<SaleLine> = KeptTable {
     name: "zinc_kept_lines",
-    leading: &[("position", "integer")],
+    leading: &[("position", "integer"), ("first_of_product", "boolean")],
     columns: &[
         Column {
             name: "line",
@@ -433,16 +434,20 @@ mod tests {
     #[test]
     fn copy_reads_the_leading_columns_then_the_domain_ones() {
         let statement = LINES.copy_statement();
-        assert!(statement.starts_with("COPY zinc_kept_lines (position, line, sale_id,"));
+        assert!(
+            statement
+                .starts_with("COPY zinc_kept_lines (position, first_of_product, line, sale_id,")
+        );
         assert!(statement.ends_with("size) FROM STDIN WITH (FORMAT csv)"));
     }
 
     #[test]
     fn cells_are_written_as_copy_reads_them() {
         let mut record = csv::ByteRecord::new();
-        let mut scratch = String::new();
+        let mut scratch = Vec::new();
         for cell in [
             Cell::Null,
+            Cell::Bool(true),
             Cell::Text("a \"quoted\", note"),
             Cell::Int(-7),
             Cell::Decimal("12.50".parse().unwrap()),
@@ -456,7 +461,7 @@ mod tests {
         let text = String::from_utf8(csv.into_inner().unwrap()).unwrap();
         assert_eq!(
             text,
-            ",\"a \"\"quoted\"\", note\",-7,12.50,2025-03-01,\\x00ab\n"
+            ",t,\"a \"\"quoted\"\", note\",-7,12.50,2025-03-01,\\x00ab\n"
         );
     }
 }

@@ -1,9 +1,11 @@
 //! [`SalesLedger`] on PostgreSQL: one transaction per import, COPY in, set-based statements out.
 //!
 //! - The use case hands over sales the domain assembled; they are streamed into temporary
-//!   tables with `COPY ... FROM STDIN` (CSV, a batch per COPY), orders and lines apart
-//!   ([`kept`] describes both tables once). Nothing comes back to the client except the few
-//!   sales whose lines were scattered or disagreed, read once through a cursor.
+//!   tables with `COPY ... FROM STDIN` (CSV, about a batch per COPY), orders and lines apart
+//!   ([`kept`] describes both tables once). A full buffer travels while the next sales are
+//!   encoded, so the server reads one batch while the client encodes the next. Nothing comes
+//!   back to the client except the few sales whose lines were scattered or disagreed, read
+//!   once through a cursor.
 //! - [`write`](ImportSession::write) turns the kept rows into products, orders and items with a
 //!   handful of `INSERT ... SELECT ... ON CONFLICT` statements. Only sales whose fingerprint
 //!   differs from the stored one are written, so re-importing a file changes nothing.
@@ -38,10 +40,11 @@ use kept::{Cell, LINES, ORDERS, item_column_list};
 /// its transaction).
 pub(crate) const SORT_MEMORY: &str = "256MB";
 
-/// How many bytes of CSV gather before they travel in one COPY. Each COPY costs a round trip
-/// (and, while sqlx 0.9 leaves Nagle's algorithm on, up to 40 ms of delayed ACK), so rows go
-/// in few large COPYs; two such buffers (orders and lines) are most of an import's memory.
-const COPY_BYTES: usize = 4 * 1024 * 1024;
+/// How many bytes of CSV gather before they travel in one COPY: about one batch of sales, so
+/// that the server reads each batch while the client encodes the next. A COPY costs a round
+/// trip (with Nagle's algorithm off, see [`crate::nodelay`]); smaller buffers keep the server
+/// busier and the memory lower.
+const COPY_BYTES: usize = 256 * 1024;
 
 /// The advisory lock key serialising the write phases of imports ("zinc" in ASCII).
 pub(crate) const WRITE_LOCK_KEY: i64 = 0x7a69_6e63;
@@ -89,6 +92,11 @@ impl SalesLedger for PostgresLedger {
         let limit = self.reply_timeout;
         let pool = self.db.get_postgres_connection_pool();
         let mut txn = within(limit, async { pool.begin().await.map_err(sqlx_error) }).await?;
+        within(limit, async {
+            crate::nodelay::disable_nagle(&mut txn).await;
+            Ok(())
+        })
+        .await?;
         let import_id = within(limit, async {
             let row = sqlx::query(
                 "INSERT INTO imports (file_name, mode, status, started_at, requested_by) \
@@ -127,6 +135,7 @@ impl SalesLedger for PostgresLedger {
             rejections_applied: true,
             counts: KeptCounts::default(),
             pending: Pending::default(),
+            full: None,
         }))
     }
 }
@@ -143,6 +152,12 @@ enum Reassembly {
 struct Pending {
     lines: Vec<u8>,
     orders: Vec<u8>,
+}
+
+impl Pending {
+    fn is_full(&self) -> bool {
+        self.lines.len() >= COPY_BYTES || self.orders.len() >= COPY_BYTES
+    }
 }
 
 impl Default for Pending {
@@ -167,7 +182,11 @@ struct PostgresImportSession {
     counts: KeptCounts,
     /// False while sales were rejected whose kept rows are still there.
     rejections_applied: bool,
+    /// The batches being encoded.
     pending: Pending,
+    /// Full buffers, sent while the next sales are encoded (the server then reads one batch
+    /// while the client encodes the next).
+    full: Option<Pending>,
 }
 
 impl PostgresImportSession {
@@ -214,33 +233,17 @@ impl PostgresImportSession {
     /// Streams `csv` into a kept table with one COPY.
     async fn copy(&mut self, statement: &str, csv: Vec<u8>) -> Result<u64, StoreError> {
         let limit = self.reply_timeout;
-        let txn = self.txn()?;
-        let started = Instant::now();
-        let copied = within(limit, async {
-            let mut copy = txn.copy_in_raw(statement).await.map_err(sqlx_error)?;
-            copy.send(csv).await.map_err(sqlx_error)?;
-            copy.finish().await.map_err(sqlx_error)
-        })
-        .await;
-        timed(started, statement);
-        copied
+        copy_in(self.txn()?, limit, statement, csv).await
     }
 
     /// Sends the kept rows still buffered: lines first, then orders.
     async fn flush(&mut self) -> Result<(), StoreError> {
-        if !self.pending.lines.is_empty() {
-            let csv = std::mem::replace(
-                &mut self.pending.lines,
-                Vec::with_capacity(COPY_BYTES + COPY_BYTES / 2),
-            );
-            self.counts.lines += self.copy(&LINES.copy_statement(), csv).await?;
-        }
-        if !self.pending.orders.is_empty() {
-            let csv = std::mem::replace(
-                &mut self.pending.orders,
-                Vec::with_capacity(COPY_BYTES + COPY_BYTES / 2),
-            );
-            self.counts.sales += self.copy(&ORDERS.copy_statement(), csv).await?;
+        let limit = self.reply_timeout;
+        let pending = std::mem::take(&mut self.pending);
+        for buffers in self.full.take().into_iter().chain([pending]) {
+            let (lines, sales) = send_kept(self.txn()?, limit, buffers).await?;
+            self.counts.lines += lines;
+            self.counts.sales += sales;
         }
         Ok(())
     }
@@ -311,21 +314,26 @@ impl ImportSession for PostgresImportSession {
         if sales.is_empty() {
             return Ok(());
         }
-        LINES.encode(
-            &mut self.pending.lines,
-            sales.iter().flat_map(|sale| {
-                sale.lines()
-                    .iter()
-                    .enumerate()
-                    .map(|(index, line)| (vec![Cell::Int(index as i64 + 1)], line))
-            }),
-        )?;
-        ORDERS.encode(
-            &mut self.pending.orders,
-            sales.iter().map(|sale| (Vec::new(), sale)),
-        )?;
-        if self.pending.lines.len() >= COPY_BYTES || self.pending.orders.len() >= COPY_BYTES {
-            self.flush().await?;
+        // Full buffers travel while these sales are encoded.
+        let limit = self.reply_timeout;
+        let full = self.full.take();
+        let txn = self
+            .txn
+            .as_mut()
+            .ok_or_else(|| StoreError::Failed("the import was already finished".into()))?;
+        let sending = async {
+            match full {
+                Some(buffers) => send_kept(txn, limit, buffers).await,
+                None => Ok((0, 0)),
+            }
+        };
+        let (sent, encoded) = tokio::join!(sending, encode_sales(&mut self.pending, sales));
+        let (lines, kept_sales) = sent?;
+        encoded?;
+        self.counts.lines += lines;
+        self.counts.sales += kept_sales;
+        if self.pending.is_full() {
+            self.full = Some(std::mem::take(&mut self.pending));
         }
         Ok(())
     }
@@ -336,7 +344,10 @@ impl ImportSession for PostgresImportSession {
             return Ok(());
         }
         let mut csv = Vec::new();
-        LINES.encode(&mut csv, lines.iter().map(|line| (vec![Cell::Null], line)))?;
+        LINES.encode(
+            &mut csv,
+            lines.iter().map(|line| ([Cell::Null, Cell::Null], line)),
+        )?;
         self.copy(&LINES.copy_statement_into(LOOSE_LINES), csv)
             .await?;
         Ok(())
@@ -538,7 +549,7 @@ impl ImportSession for PostgresImportSession {
         progress.step_done(WriteStep::Items);
         // The sums of every day (and location) whose orders changed, old day and new.
         self.run(rollups::TOUCH_CHANGED_DAYS).await?;
-        self.run(&rollups::refresh_touched()).await?;
+        self.run(&rollups::refresh_touched(&changed_lines)).await?;
         progress.step_done(WriteStep::Rollups);
         let kept = self.counts.sales;
         Ok(WriteOutcome {
@@ -718,6 +729,93 @@ fn report_values(report: &ImportReport) -> Result<Vec<ReportValue>, StoreError> 
 }
 
 /// Logs how long a set-based statement took, at debug level (`RUST_LOG=zinc_postgres=debug`).
+/// Streams `csv` into a kept table with one COPY.
+async fn copy_in(
+    txn: &mut Transaction<'static, Postgres>,
+    limit: Duration,
+    statement: &str,
+    csv: Vec<u8>,
+) -> Result<u64, StoreError> {
+    let started = Instant::now();
+    let copied = within(limit, async {
+        let mut copy = txn.copy_in_raw(statement).await.map_err(sqlx_error)?;
+        copy.send(csv).await.map_err(sqlx_error)?;
+        copy.finish().await.map_err(sqlx_error)
+    })
+    .await;
+    timed(started, statement);
+    copied
+}
+
+/// Sends encoded lines, then orders; answers how many of each the server took.
+async fn send_kept(
+    txn: &mut Transaction<'static, Postgres>,
+    limit: Duration,
+    buffers: Pending,
+) -> Result<(u64, u64), StoreError> {
+    let mut counts = (0, 0);
+    if !buffers.lines.is_empty() {
+        counts.0 = copy_in(txn, limit, &LINES.copy_statement(), buffers.lines).await?;
+    }
+    if !buffers.orders.is_empty() {
+        counts.1 = copy_in(txn, limit, &ORDERS.copy_statement(), buffers.orders).await?;
+    }
+    Ok(counts)
+}
+
+/// How many sales are encoded between two chances for a COPY in flight to move on.
+const ENCODED_PER_TURN: usize = 256;
+
+/// Appends the CSV of `sales` to the pending buffers, yielding now and then so that a COPY
+/// sent alongside keeps the server busy.
+async fn encode_sales(pending: &mut Pending, sales: &[Sale]) -> Result<(), StoreError> {
+    for chunk in sales.chunks(ENCODED_PER_TURN) {
+        LINES.encode(
+            &mut pending.lines,
+            chunk.iter().flat_map(|sale| {
+                let lines = sale.lines();
+                lines
+                    .iter()
+                    .zip(first_of_their_product(lines))
+                    .enumerate()
+                    .map(|(index, (line, first))| {
+                        ([Cell::Int(index as i64 + 1), Cell::Bool(first)], line)
+                    })
+            }),
+        )?;
+        ORDERS.encode(&mut pending.orders, chunk.iter().map(|sale| ([], sale)))?;
+        tokio::task::yield_now().await;
+    }
+    Ok(())
+}
+
+/// For each line of a sale, whether it is the first with its product: the line that counts the
+/// sale once among the product's orders in the rollups.
+fn first_of_their_product(lines: &[SaleLine]) -> Vec<bool> {
+    first_of_their_key(lines, |line| line.product.as_str())
+}
+
+/// For each item, whether no earlier item has its key.
+fn first_of_their_key<'a, T, K: Eq + std::hash::Hash>(
+    items: &'a [T],
+    key: impl Fn(&'a T) -> K,
+) -> Vec<bool> {
+    // A sale has a handful of lines; a set only pays for a long one.
+    const SCANNED: usize = 16;
+    if items.len() <= SCANNED {
+        (0..items.len())
+            .map(|i| {
+                !items[..i]
+                    .iter()
+                    .any(|earlier| key(earlier) == key(&items[i]))
+            })
+            .collect()
+    } else {
+        let mut seen = std::collections::HashSet::new();
+        items.iter().map(|item| seen.insert(key(item))).collect()
+    }
+}
+
 fn timed(started: Instant, sql: &str) {
     let statement: String = sql.split_whitespace().take(8).collect::<Vec<_>>().join(" ");
     debug!(
@@ -735,4 +833,22 @@ fn count(row: &PgRow, column: &str) -> Result<u64, StoreError> {
     row.try_get::<i64, _>(column)
         .map(|n| n as u64)
         .map_err(|e| StoreError::Inconsistent(format!("column {column}: {e}").into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_first_item_of_each_key_is_first() {
+        let short = ["a", "b", "a", "c", "b"];
+        assert_eq!(
+            first_of_their_key(&short, |k| *k),
+            [true, true, false, true, false]
+        );
+        // Past the scanned length, through a set, with the same answer.
+        let long: Vec<u32> = (0..40).map(|i| i % 7).collect();
+        let expected: Vec<bool> = (0..40).map(|i| i < 7).collect();
+        assert_eq!(first_of_their_key(&long, |k| *k), expected);
+    }
 }
