@@ -21,6 +21,7 @@ mod m20261126_000011_index_product_sales_by_product;
 mod m20261126_000012_keep_rejected_lines;
 mod m20261126_000013_notify_sales_data_version;
 mod m20261127_000014_rollups_without_product_keys;
+mod m20261127_000015_create_product_sales_by_month_all;
 
 /// Applies and rolls back Zinc's migrations, in order.
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000012_keep_rejected_lines::Migration),
             Box::new(m20261126_000013_notify_sales_data_version::Migration),
             Box::new(m20261127_000014_rollups_without_product_keys::Migration),
+            Box::new(m20261127_000015_create_product_sales_by_month_all::Migration),
         ]
     }
 }

@@ -439,14 +439,17 @@ pub enum Rollup {
     DailyProductSales,
     /// The same per month.
     MonthlyProductSales,
+    /// Units, revenue and orders per month and product, all locations together.
+    MonthlyProductTotals,
 }
 
 impl Rollup {
     /// Every rollup, each before those summed from it.
-    pub const ALL: [Rollup; 3] = [
+    pub const ALL: [Rollup; 4] = [
         Rollup::DailySales,
         Rollup::DailyProductSales,
         Rollup::MonthlyProductSales,
+        Rollup::MonthlyProductTotals,
     ];
 
     /// Its name in reports.
@@ -455,6 +458,7 @@ impl Rollup {
             Rollup::DailySales => "daily sales",
             Rollup::DailyProductSales => "daily product sales",
             Rollup::MonthlyProductSales => "monthly product sales",
+            Rollup::MonthlyProductTotals => "monthly product sales, all locations",
         }
     }
 }
@@ -483,8 +487,8 @@ pub struct RollupDrift {
     pub rollup: Rollup,
     /// The day (the first of the month for a monthly rollup).
     pub date: NaiveDate,
-    /// The location.
-    pub location: Location,
+    /// The location; `None` for a rollup over all locations.
+    pub location: Option<Location>,
     /// The product, for rollups per product.
     pub product_id: Option<ProductId>,
     /// The row stored, if any.

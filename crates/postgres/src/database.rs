@@ -81,6 +81,14 @@ pub async fn connect(url: &str, settings: &PoolSettings) -> Result<DatabaseConne
         .sqlx_logging(false);
     let session = settings.session_options();
     options.map_sqlx_postgres_opts(move |pg| pg.options(session.clone()));
+    options.map_sqlx_postgres_pool_opts(|pool| {
+        pool.after_connect(|conn, _| {
+            Box::pin(async move {
+                crate::nodelay::disable_nagle(conn).await;
+                Ok(())
+            })
+        })
+    });
     Database::connect(options).await
 }
 

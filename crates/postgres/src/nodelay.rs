@@ -1,11 +1,12 @@
-//! Nagle's algorithm off on an import's connection.
+//! Nagle's algorithm off on every pooled connection.
 //!
 //! sqlx 0.9.0 leaves Nagle's algorithm on for TCP connections (set again upstream in
-//! transact-rs/sqlx#4336, not in a release yet). A COPY ends with a 5-byte message sent after
-//! its data; with Nagle on, it waits for the server to acknowledge that data, which a delayed
-//! ACK holds back up to 40 ms: every other COPY of an import took 40 ms longer, two seconds per
-//! million rows. Until a release sets `TCP_NODELAY` itself, an import sets it on its own socket.
-//! Remove this module with the sqlx upgrade.
+//! transact-rs/sqlx#4336, not in a release yet). A request whose messages leave in more than
+//! one write then waits for the server to acknowledge the first, which a delayed ACK holds back
+//! up to 40 ms: every other COPY of an import took 40 ms longer (two seconds per million rows),
+//! and reads showed 40 to 70 ms at the 99th percentile. Until a release sets `TCP_NODELAY`
+//! itself, [`crate::database::connect`] sets it on each new connection's socket. Remove this
+//! module with the sqlx upgrade.
 
 use sea_orm::sqlx::{self, PgConnection};
 use tracing::debug;
@@ -20,7 +21,7 @@ pub(crate) async fn disable_nagle(conn: &mut PgConnection) {
             .await;
     match ports {
         Ok((Some(local), Some(remote))) => match set_nodelay(local as u16, remote as u16) {
-            Ok(found) => debug!(found, local, "TCP_NODELAY on the import's connection"),
+            Ok(found) => debug!(found, local, "TCP_NODELAY on a new connection"),
             Err(error) => debug!(%error, "cannot set TCP_NODELAY"),
         },
         Ok(_) => debug!("not a TCP connection: Nagle does not apply"),

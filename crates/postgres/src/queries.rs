@@ -515,8 +515,13 @@ impl SalesFigures for PostgresQueries {
         by: RankBy,
         limit: u32,
     ) -> Result<Vec<ProductSales>, StoreError> {
-        // Whole months from the monthly rollup, the days around them from the daily one.
+        // Whole months from the monthly rollup (over all locations when none is asked for),
+        // the days around them from the daily one.
         let split = rollups::split_by_month(dates);
+        let monthly = match location {
+            Some(_) => "product_sales_by_month",
+            None => "product_sales_by_month_all",
+        };
         let part = |table: &'static str, day: &'static str, from, to| {
             let mut select = Sql::select();
             select
@@ -532,7 +537,7 @@ impl SalesFigures for PostgresQueries {
         };
         let mut parts = split
             .months
-            .map(|(first, last)| part("product_sales_by_month", "month", first, last))
+            .map(|(first, last)| part(monthly, "month", first, last))
             .into_iter()
             .chain(
                 split

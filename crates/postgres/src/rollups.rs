@@ -1,5 +1,6 @@
-//! The rollups (`sales_by_day`, `product_sales_by_day`, `product_sales_by_month`): the one
-//! place that knows how they are derived from orders and items.
+//! The rollups (`sales_by_day`, `product_sales_by_day`, `product_sales_by_month` and
+//! `product_sales_by_month_all`): the one place that knows how they are derived from orders
+//! and items.
 //!
 //! - An import notes in `zinc_touched_days` the days (date and location) whose sums its writes
 //!   change, old and new ([`TOUCH_CHANGED_DAYS`]), and refreshes the rollups of exactly those
@@ -10,7 +11,8 @@
 //! - [`PostgresRollups`] verifies them against a recomputation and rebuilds them.
 //!
 //! A derivation is written once, for any [`Scope`]: the touched days or everything. The monthly
-//! rollup is summed from the daily one, so it is derived after it.
+//! rollup is summed from the daily one, and the monthly one over all locations from it, so each
+//! is derived after the one it sums.
 
 use std::time::Duration;
 
@@ -79,7 +81,7 @@ const FRESH: &str = "JOIN zinc_touched_days f ON f.fresh AND";
 const TOUCHED_MONTHS: &str = "(SELECT DISTINCT date_trunc('month', date)::date AS month, location \
      FROM zinc_touched_days)";
 
-const DEFINITIONS: [Definition; 3] = [
+const DEFINITIONS: [Definition; 4] = [
     Definition {
         rollup: Rollup::DailySales,
         table: "sales_by_day",
@@ -154,6 +156,31 @@ const DEFINITIONS: [Definition; 3] = [
         touched: "USING (SELECT DISTINCT date_trunc('month', date)::date AS month, location \
                     FROM zinc_touched_days) t \
                   WHERE r.month = t.month AND r.location = t.location",
+    },
+    Definition {
+        rollup: Rollup::MonthlyProductTotals,
+        table: "product_sales_by_month_all",
+        key: &["month", "product_id"],
+        figures: &["quantity", "revenue", "orders"],
+        derive: |scope| {
+            let months = match scope {
+                Scope::Touched => format!(
+                    "product_sales_by_month m JOIN (SELECT DISTINCT month FROM {TOUCHED_MONTHS} x) t \
+                     ON m.month = t.month"
+                ),
+                Scope::Everything => "product_sales_by_month m".to_owned(),
+            };
+            // An order has one location: its counts add up over them.
+            format!(
+                "SELECT m.month, m.product_id, sum(m.quantity)::bigint AS quantity, \
+                   sum(m.revenue) AS revenue, sum(m.orders)::bigint AS orders \
+                 FROM {months} GROUP BY 1, 2"
+            )
+        },
+        from_kept: None,
+        touched: "USING (SELECT DISTINCT date_trunc('month', date)::date AS month \
+                    FROM zinc_touched_days) t \
+                  WHERE r.month = t.month",
     },
 ];
 
@@ -233,9 +260,14 @@ impl Definition {
         } else {
             "NULL::bigint"
         };
+        let location = if self.key.contains(&"location") {
+            "coalesce(s.location, d.location)"
+        } else {
+            "NULL::text"
+        };
         format!(
             "SELECT {rank} AS rank, coalesce(s.{date}, d.{date}) AS date, \
-               coalesce(s.location, d.location) AS location, {product} AS product_id, \
+               {location} AS location, {product} AS product_id, \
                {stored}, {expected} \
              FROM {table} s FULL JOIN ({derived}) d ON {on} \
              WHERE {stored_values} IS DISTINCT FROM {expected_values}",
@@ -465,13 +497,16 @@ fn drift(row: &QueryResult) -> Result<RollupDrift, StoreError> {
         .get(rank)
         .map(|d| d.rollup)
         .ok_or_else(|| StoreError::Inconsistent(format!("no rollup ranked {rank}").into()))?;
-    let location = get::<String>(row, "location")?;
+    let location = get::<Option<String>>(row, "location")?
+        .map(|location| Location::parse(&location))
+        .transpose()
+        .map_err(|e| {
+            StoreError::Inconsistent(format!("stored location breaks a rule: {e}").into())
+        })?;
     Ok(RollupDrift {
         rollup,
         date: get(row, "date")?,
-        location: Location::parse(&location).map_err(|e| {
-            StoreError::Inconsistent(format!("stored location breaks a rule: {e}").into())
-        })?,
+        location,
         product_id: get::<Option<i64>>(row, "product_id")?.map(ProductId::new),
         stored: figures(row, "s")?,
         expected: figures(row, "d")?,

@@ -279,13 +279,16 @@ async fn verify_lists_each_corrupted_row_and_rebuild_mends_them() {
            WHERE (date, location) = (SELECT date, location FROM sales_by_day ORDER BY 1, 2 OFFSET 1 LIMIT 1);
          DELETE FROM product_sales_by_day \
            WHERE (date, location, product_id) = \
-             (SELECT date, location, product_id FROM product_sales_by_day ORDER BY 1, 2, 3 LIMIT 1);",
+             (SELECT date, location, product_id FROM product_sales_by_day ORDER BY 1, 2, 3 LIMIT 1);
+         UPDATE product_sales_by_month_all SET quantity = quantity + 1 \
+           WHERE (month, product_id) = \
+             (SELECT month, product_id FROM product_sales_by_month_all ORDER BY 1, 2 LIMIT 1);",
     )
     .await
     .unwrap();
     let drifts = rollups.verify_rollups(2).await.unwrap();
-    // Three rows changed, and the month of the deleted day no longer adds up.
-    assert_eq!(drifts.total, 4, "{:#?}", drifts.listed);
+    // Four rows changed, and the month of the deleted day no longer adds up.
+    assert_eq!(drifts.total, 5, "{:#?}", drifts.listed);
     assert_eq!(drifts.listed.len(), 2);
     let counted = &drifts.listed[0];
     assert_eq!(counted.rollup, Rollup::DailySales);
@@ -303,9 +306,16 @@ async fn verify_lists_each_corrupted_row_and_rebuild_mends_them() {
     assert_eq!(missing.rollup, Rollup::DailyProductSales);
     assert!(missing.stored.is_none() && missing.expected.is_some());
     assert_eq!(all.listed[3].rollup, Rollup::MonthlyProductSales);
+    let totals = &all.listed[4];
+    assert_eq!(totals.rollup, Rollup::MonthlyProductTotals);
+    assert_eq!(totals.location, None);
+    assert_eq!(
+        totals.stored.unwrap().quantity,
+        totals.expected.unwrap().quantity.map(|q| q + 1)
+    );
 
     let counts = rollups.rebuild_rollups().await.unwrap();
-    assert_eq!(counts.len(), 3);
+    assert_eq!(counts.len(), Rollup::ALL.len());
     assert!(counts.iter().all(|(_, rows)| *rows > 0), "{counts:?}");
     no_drift(db).await;
 }

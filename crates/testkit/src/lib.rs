@@ -179,6 +179,7 @@ mod tests {
                     "orders",
                     "product_sales_by_day",
                     "product_sales_by_month",
+                    "product_sales_by_month_all",
                     "products",
                     "sales_by_day",
                     "sales_data_version",

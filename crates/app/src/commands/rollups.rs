@@ -100,11 +100,13 @@ fn describe(drift: &RollupDrift) -> String {
             format!("{units}revenue {}, {} orders", f.revenue, f.orders)
         }
     };
+    let location = drift
+        .location
+        .map_or_else(|| "all locations".to_owned(), |l| l.to_string());
     format!(
-        "{} {} {}{product}: stored {}; the orders give {}",
+        "{} {} {location}{product}: stored {}; the orders give {}",
         drift.rollup,
         drift.date,
-        drift.location,
         figures(&drift.stored),
         figures(&drift.expected),
     )
@@ -120,7 +122,7 @@ mod tests {
         RollupDrift {
             rollup: Rollup::DailyProductSales,
             date: "2024-03-01".parse().unwrap(),
-            location: Location::OnlineStore,
+            location: Some(Location::OnlineStore),
             product_id: Some(ProductId::new(17)),
             stored: stored.map(|orders| RollupFigures {
                 revenue: "9.50".parse().unwrap(),

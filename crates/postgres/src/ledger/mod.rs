@@ -92,11 +92,6 @@ impl SalesLedger for PostgresLedger {
         let limit = self.reply_timeout;
         let pool = self.db.get_postgres_connection_pool();
         let mut txn = within(limit, async { pool.begin().await.map_err(sqlx_error) }).await?;
-        within(limit, async {
-            crate::nodelay::disable_nagle(&mut txn).await;
-            Ok(())
-        })
-        .await?;
         let import_id = within(limit, async {
             let row = sqlx::query(
                 "INSERT INTO imports (file_name, mode, status, started_at, requested_by) \
