@@ -5,9 +5,16 @@
 #   bench/api.sh [ROWS]        default: 1000000 rows (a generated year of sales)
 #
 # Imports ROWS generated rows (zinc-testkit's gen-sales, cached) into a fresh database, runs
-# VACUUM ANALYZE, starts `zinc serve` (release build) on 127.0.0.1 port 0, then per route:
-# one probe (a 400 skips the route: it does not take that parameter), wrk with a fixed number
-# of connections and threads, then `pgbench -n -M prepared` with as many clients and threads.
+# VACUUM ANALYZE, then measures every route twice, each time against a fresh `zinc serve`
+# (release build, 127.0.0.1 port 0):
+#   1. answers computed: ZINC_ANSWER_CACHE_BYTES=0, so every request reaches the database (the
+#      cost of the first ask after an import). The targets are judged on this run.
+#   2. answers kept: the default, where a repeated question is answered from memory until the
+#      data changes (what a dashboard opened many times a day sees).
+# Per route: one probe (a 400 skips the route: it does not take that parameter), wrk, then
+# `pgbench -n -M prepared` with as many clients and threads. Latency routes (revenue, daily
+# revenue, best sellers, the first page of orders) run with one client, as a person waits for
+# one answer; the order lookup runs with ZINC_BENCH_CONNECTIONS clients, as a throughput test.
 # Prints p50, p99 (wrk's histogram), requests/s and failed answers, pgbench's tps and the
 # HTTP/pgbench ratio; then PASS/FAIL per target: p50 < 5 ms for revenue, daily revenue, best
 # sellers and the first page of orders; order lookup >= 70% of pgbench's tps.
@@ -47,10 +54,10 @@ cleanup() {
     if [[ -n "$server_pid" ]]; then
         kill "$server_pid" 2>/dev/null || true
         wait "$server_pid" 2>/dev/null || true
-        if [[ -s "$work/serve.log" ]]; then
-            cp "$work/serve.log" "$cache/api-serve.log"
-            log "zinc serve's warnings and errors: $cache/api-serve.log"
-        fi
+    fi
+    if [[ -s "$work/serve.log" ]]; then
+        cp "$work/serve.log" "$cache/api-serve.log"
+        log "zinc serve's warnings and errors: $cache/api-serve.log"
     fi
     drop_databases
     rm -rf "$work"
@@ -72,41 +79,54 @@ psql -Xq -v ON_ERROR_STOP=1 "$url" -c "VACUUM ANALYZE" >/dev/null
 # A year and a month from the first sale date, and the range of order ids.
 range=$(psql -XAtq -F ' ' -v ON_ERROR_STOP=1 "$url" -c "
     SELECT min(date), (min(date) + interval '1 year' - interval '1 day')::date,
-           (min(date) + interval '1 month' - interval '1 day')::date, min(id), max(id), count(*)
+           (min(date) + interval '1 month' - interval '1 day')::date,
+           date_trunc('month', min(date) + interval '1 year' - interval '1 day')::date,
+           extract(day FROM min(date)), min(id), max(id), count(*)
     FROM orders")
-read -r first year_end month_end id_min id_max orders <<<"$range"
+read -r first year_end month_end year_month first_day id_min id_max orders <<<"$range"
+# Best sellers over whole months read the monthly rollup alone: the SQL in bench/sql/.
+((first_day == 1)) || log "note: the year does not start on a month's first day: best sellers' pgbench SQL reads whole months only"
 log "orders: $orders from $first, ids $id_min to $id_max"
 ((id_max - id_min + 1 == orders)) || log "note: order ids have gaps: some lookups answer 404"
 
-log "starting zinc serve..."
-DATABASE_URL="$url" ZINC_BIND=127.0.0.1:0 RUST_LOG=warn "$zinc" serve \
-    >"$work/serve.out" 2>"$work/serve.log" &
-server_pid=$!
-address=""
-for _ in $(seq 1 600); do
-    address=$(sed -n 's|^listening on http://||p' "$work/serve.out" | head -n 1)
-    [[ -z "$address" ]] || break
-    kill -0 "$server_pid" 2>/dev/null || {
-        cat "$work/serve.log" >&2
-        die "zinc serve stopped before listening"
-    }
-    sleep 0.1
-done
-[[ -n "$address" ]] || die "zinc serve did not say where it listens within 60 s"
-base="http://$address"
-log "serving on $base; $connections connections, $threads threads, ${duration} s per run"
+# Starts `zinc serve` with the extra environment given (NAME=VALUE ...); sets base.
+start_server() {
+    : >"$work/serve.out"
+    env "$@" DATABASE_URL="$url" ZINC_BIND=127.0.0.1:0 RUST_LOG=warn "$zinc" serve \
+        >"$work/serve.out" 2>>"$work/serve.log" &
+    server_pid=$!
+    local address=""
+    for _ in $(seq 1 600); do
+        address=$(sed -n 's|^listening on http://||p' "$work/serve.out" | head -n 1)
+        [[ -z "$address" ]] || break
+        kill -0 "$server_pid" 2>/dev/null || {
+            cat "$work/serve.log" >&2
+            die "zinc serve stopped before listening"
+        }
+        sleep 0.1
+    done
+    [[ -n "$address" ]] || die "zinc serve did not say where it listens within 60 s"
+    base="http://$address"
+    log "serving on $base ($*); ${duration} s per run"
+}
+
+stop_server() {
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+}
 
 declare -A p50_ms ratio failed
-format='%-42s %8s %8s %9s %7s %11s %9s\n'
-# shellcheck disable=SC2059  # the format is the table's, held once
-printf "$format" route p50_ms p99_ms http_rps failed pgbench_tps http/pg
+format='%-42s %5s %8s %8s %9s %7s %11s %9s\n'
 
-# Measures one route: bench_route KEY LABEL PATH SQL_FILE [NAME=VALUE ...]. A PATH holding
-# `{id}` is requested with random ids from id_min to id_max. SQL_FILE (in bench/sql/) runs in
-# pgbench with the NAME=VALUE variables; "-" for none.
+# Measures one route: bench_route KEY CLIENTS LABEL PATH SQL_FILE [NAME=VALUE ...], with
+# CLIENTS connections (wrk) and clients (pgbench). A PATH holding `{id}` is requested with
+# random ids from id_min to id_max. SQL_FILE (in bench/sql/) runs in pgbench with the
+# NAME=VALUE variables; "-" for none.
 bench_route() {
-    local key=$1 label=$2 path=$3 sql=$4
-    shift 4
+    local key=$1 clients=$2 label=$3 path=$4 sql=$5
+    shift 5
+    local jobs=$((clients < threads ? clients : threads))
     local probe=${path//\{id\}/$id_min} status
     status=$(curl -sS -o "$work/probe" -w '%{http_code}' "$base$probe")
     if [[ "$status" == 400 ]]; then
@@ -116,7 +136,7 @@ bench_route() {
     [[ "$status" == 200 ]] || die "$label: GET $probe answered $status: $(head -c 300 "$work/probe")"
 
     log "$label: wrk..."
-    local wrk_args=(-t "$threads" -c "$connections" -d "${duration}s" --timeout 60s)
+    local wrk_args=(-t "$jobs" -c "$clients" -d "${duration}s" --timeout 60s)
     if [[ "$path" == *"{id}"* ]]; then
         wrk "${wrk_args[@]}" -s "$root/bench/wrk/random_id.lua" "$base" -- "$path" "$id_min" "$id_max"
     else
@@ -139,7 +159,7 @@ bench_route() {
         log "$label: pgbench..."
         local defines=() variable
         for variable in "$@"; do defines+=(-D "$variable"); done
-        pgbench -n -M prepared -c "$connections" -j "$threads" -T "$duration" \
+        pgbench -n -M prepared -c "$clients" -j "$jobs" -T "$duration" \
             -f "$root/bench/sql/$sql" "${defines[@]}" "$url" >"$work/pgbench.out" 2>&1 || {
             cat "$work/pgbench.out" >&2
             die "$label: pgbench failed"
@@ -151,33 +171,63 @@ bench_route() {
         ratio[$key]=$versus
     fi
     # shellcheck disable=SC2059
-    printf "$format" "$label" "$p50" "$p99" "$rps" "${failed[$key]}" "$tps" "$versus"
+    printf "$format" "$label" "$clients" "$p50" "$p99" "$rps" "${failed[$key]}" "$tps" "$versus"
 }
 
 year="from=$first&to=$year_end"
 online="location=Online%20Store"
-bench_route revenue_year "revenue, a year" "/api/v1/metrics/revenue?$year" \
-    revenue.sql from="$first" to="$year_end"
-bench_route revenue_month "revenue, a month" "/api/v1/metrics/revenue?from=$first&to=$month_end" \
-    revenue.sql from="$first" to="$month_end"
-bench_route revenue_year_location "revenue, a year, one location" "/api/v1/metrics/revenue?$year&$online" \
-    revenue_location.sql from="$first" to="$year_end" location="Online Store"
-bench_route daily_year "daily revenue, a year" "/api/v1/metrics/revenue/daily?$year" \
-    daily_revenue.sql from="$first" to="$year_end"
-bench_route top_revenue "top products, a year, by revenue" "/api/v1/metrics/products/top?$year&by=revenue" \
-    top_products_revenue.sql from="$first" to="$year_end" limit=10
-bench_route top_quantity "top products, a year, by quantity" "/api/v1/metrics/products/top?$year&by=quantity" \
-    top_products_quantity.sql from="$first" to="$year_end" limit=10
-bench_route top_revenue_location "top products, a year, a location, revenue" \
-    "/api/v1/metrics/products/top?$year&by=revenue&$online" -
-bench_route top_quantity_location "top products, a year, a location, quantity" \
-    "/api/v1/metrics/products/top?$year&by=quantity&$online" -
-bench_route orders_page "orders, first page" "/api/v1/orders" \
-    orders_first_page.sql limit=50 offset=0
-bench_route order_lookup "order by id (random ids)" "/api/v1/orders/{id}" \
-    order_by_id.sql id_min="$id_min" id_max="$id_max"
+# Every route once, into the arrays (a later run overwrites an earlier one's figures).
+bench_routes() {
+    # shellcheck disable=SC2059  # the format is the table's, held once
+    printf "$format" route conns p50_ms p99_ms http_rps failed pgbench_tps http/pg
+    bench_route revenue_year 1 "revenue, a year" "/api/v1/metrics/revenue?$year" \
+        revenue.sql from="$first" to="$year_end"
+    bench_route revenue_month 1 "revenue, a month" "/api/v1/metrics/revenue?from=$first&to=$month_end" \
+        revenue.sql from="$first" to="$month_end"
+    bench_route revenue_year_location 1 "revenue, a year, one location" "/api/v1/metrics/revenue?$year&$online" \
+        revenue_location.sql from="$first" to="$year_end" location="Online Store"
+    bench_route daily_year 1 "daily revenue, a year" "/api/v1/metrics/revenue/daily?$year" \
+        daily_revenue.sql from="$first" to="$year_end"
+    bench_route top_revenue 1 "top products, a year, by revenue" "/api/v1/metrics/products/top?$year&by=revenue" \
+        top_products_revenue.sql month_from="$first" month_to="$year_month" limit=10
+    bench_route top_quantity 1 "top products, a year, by quantity" "/api/v1/metrics/products/top?$year&by=quantity" \
+        top_products_quantity.sql month_from="$first" month_to="$year_month" limit=10
+    bench_route top_revenue_location 1 "top products, a year, a location, revenue" \
+        "/api/v1/metrics/products/top?$year&by=revenue&$online" -
+    bench_route top_quantity_location 1 "top products, a year, a location, quantity" \
+        "/api/v1/metrics/products/top?$year&by=quantity&$online" -
+    bench_route orders_page 1 "orders, first page" "/api/v1/orders" \
+        orders_first_page.sql limit=50
+    bench_route order_lookup "$connections" "order by id (random ids)" "/api/v1/orders/{id}" \
+        order_by_id.sql id_min="$id_min" id_max="$id_max"
+}
 
-# One line per target of issue 10. A route with failed answers fails its target.
+echo "answers computed (ZINC_ANSWER_CACHE_BYTES=0): every request reaches the database"
+start_server ZINC_ANSWER_CACHE_BYTES=0
+bench_routes
+stop_server
+declare -A computed_p50 computed_ratio computed_failed
+for key in "${!p50_ms[@]}"; do
+    computed_p50[$key]=${p50_ms[$key]}
+    computed_failed[$key]=${failed[$key]}
+    computed_ratio[$key]=${ratio[$key]:-}
+done
+
+echo
+echo "answers kept (the default): a repeated question is answered from memory until the data changes"
+start_server
+bench_routes
+stop_server
+
+p50_ms=() failed=() ratio=()
+for key in "${!computed_p50[@]}"; do
+    p50_ms[$key]=${computed_p50[$key]}
+    failed[$key]=${computed_failed[$key]}
+    ratio[$key]=${computed_ratio[$key]}
+done
+
+# One line per target of issue 10, judged on the answers computed. A route with failed
+# answers fails its target.
 echo
 for key in revenue_year revenue_month revenue_year_location daily_year top_revenue top_quantity orders_page; do
     label="p50 < 5 ms: $key"

@@ -1,2 +1,2 @@
--- GET /api/v1/metrics/revenue?from&to: SalesFigures::revenue (crates/postgres/src/queries.rs).
-SELECT COALESCE(sum(o.total), 0) AS revenue, count(*) AS order_count FROM orders o WHERE TRUE AND o.date >= :from AND o.date <= :to;
+-- GET /api/v1/metrics/revenue?from&to: SalesFigures::revenue (crates/postgres/src/queries.rs), from the daily rollup.
+SELECT COALESCE(sum(r.revenue), 0) AS "revenue", COALESCE(sum(r.orders), 0)::bigint AS "order_count" FROM "sales_by_day" AS "r" WHERE "r"."date" >= :from AND "r"."date" <= :to;

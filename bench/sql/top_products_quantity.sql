@@ -1,2 +1,3 @@
--- GET /api/v1/metrics/products/top?from&to&by=quantity: SalesFigures::top_products (crates/postgres/src/queries.rs).
-SELECT p.id, p.name, sum(i.quantity)::bigint AS quantity, sum(i.total) AS revenue, count(DISTINCT i.order_id) AS order_count FROM order_items i JOIN orders o ON o.id = i.order_id JOIN products p ON p.id = i.product_id WHERE TRUE AND o.date >= :from AND o.date <= :to GROUP BY p.id, p.name ORDER BY quantity DESC, revenue DESC, p.name LIMIT :limit;
+-- GET /api/v1/metrics/products/top?from&to&by=quantity over whole months: as top_products_revenue.sql,
+-- ranked by quantity.
+SELECT "p"."id", "p"."name", "t"."quantity", "t"."revenue", "t"."order_count" FROM (SELECT "s"."product_id", sum(s.quantity)::bigint AS "quantity", sum(s.revenue) AS "revenue", sum(s.orders)::bigint AS "order_count" FROM (SELECT "r"."product_id", "r"."quantity", "r"."revenue", "r"."orders" FROM "product_sales_by_month_all" AS "r" WHERE "r"."month" >= :month_from AND "r"."month" <= :month_to) AS "s" GROUP BY "s"."product_id") AS "t" INNER JOIN "products" AS "p" ON "p"."id" = "t"."product_id" ORDER BY "t"."quantity" DESC, "t"."revenue" DESC, "p"."name" ASC LIMIT :limit;
