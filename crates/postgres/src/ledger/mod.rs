@@ -131,6 +131,7 @@ impl SalesLedger for PostgresLedger {
             counts: KeptCounts::default(),
             pending: Pending::default(),
             full: None,
+            kept_ids: KeptIds::default(),
         }))
     }
 }
@@ -182,6 +183,42 @@ struct PostgresImportSession {
     /// Full buffers, sent while the next sales are encoded (the server then reads one batch
     /// while the client encodes the next).
     full: Option<Pending>,
+    /// The order of the Sale IDs kept before reassembly.
+    kept_ids: KeptIds,
+}
+
+/// Whether the Sale IDs kept so far came in one direction (rising or falling), as in a file
+/// sorted by sale: then no sale was kept twice, and reassembly need not look for one.
+#[derive(Debug, Clone, Copy)]
+struct KeptIds {
+    last: Option<i64>,
+    rising: bool,
+    falling: bool,
+}
+
+impl Default for KeptIds {
+    fn default() -> Self {
+        KeptIds {
+            last: None,
+            rising: true,
+            falling: true,
+        }
+    }
+}
+
+impl KeptIds {
+    fn note(&mut self, id: i64) {
+        if let Some(last) = self.last {
+            self.rising &= id > last;
+            self.falling &= id < last;
+        }
+        self.last = Some(id);
+    }
+
+    /// True when no Sale ID can have been kept twice.
+    fn all_distinct(&self) -> bool {
+        self.rising || self.falling
+    }
 }
 
 impl PostgresImportSession {
@@ -264,10 +301,16 @@ impl PostgresImportSession {
     async fn start_reassembly(&mut self) -> Result<(), StoreError> {
         self.apply_rejections().await?;
         let lines = LINES.name;
+        // A sale kept twice (its lines in two runs) is assembled again whole; when the kept
+        // Sale IDs came in order, none was, and the search over every kept order is spared.
+        let kept_twice = if self.kept_ids.all_distinct() {
+            ""
+        } else {
+            "SELECT sale_id FROM zinc_kept_orders GROUP BY sale_id HAVING count(*) > 1 UNION "
+        };
         self.run(&format!(
             "CREATE TEMPORARY TABLE zinc_unassembled ON COMMIT DROP AS
-               (SELECT sale_id FROM zinc_kept_orders GROUP BY sale_id HAVING count(*) > 1
-                UNION SELECT sale_id FROM {LOOSE_LINES})
+               ({kept_twice}SELECT sale_id FROM {LOOSE_LINES})
                EXCEPT SELECT sale_id FROM zinc_rejected_sales;
              CREATE TEMPORARY TABLE zinc_reassembling (LIKE {lines}) ON COMMIT DROP;
              INSERT INTO zinc_reassembling
@@ -308,6 +351,11 @@ impl ImportSession for PostgresImportSession {
     async fn keep_sales(&mut self, sales: &[Sale]) -> Result<(), StoreError> {
         if sales.is_empty() {
             return Ok(());
+        }
+        if self.reassembly == Reassembly::NotStarted {
+            for sale in sales {
+                self.kept_ids.note(sale.sale_id().get());
+            }
         }
         // Full buffers travel while these sales are encoded.
         let limit = self.reply_timeout;
@@ -833,6 +881,21 @@ fn count(row: &PgRow, column: &str) -> Result<u64, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sale_ids_in_one_direction_are_all_distinct_and_a_turn_may_repeat_one() {
+        let ids = |list: &[i64]| {
+            let mut kept = KeptIds::default();
+            list.iter().for_each(|&id| kept.note(id));
+            kept.all_distinct()
+        };
+        assert!(ids(&[]));
+        assert!(ids(&[3, 5, 9]));
+        assert!(ids(&[9, 5, 3]));
+        assert!(!ids(&[3, 5, 3]));
+        assert!(!ids(&[5, 5]));
+        assert!(!ids(&[3, 9, 5]));
+    }
 
     #[test]
     fn only_the_first_item_of_each_key_is_first() {
