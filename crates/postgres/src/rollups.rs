@@ -74,12 +74,23 @@ fn orders_in(scope: Scope) -> &'static str {
     }
 }
 
-/// The months (first day and location) of the touched days.
 /// Joins the fresh touched days `f` (the rest of the join's condition follows).
 const FRESH: &str = "JOIN zinc_touched_days f ON f.fresh AND";
 
-const TOUCHED_MONTHS: &str = "(SELECT DISTINCT date_trunc('month', date)::date AS month, location \
-     FROM zinc_touched_days)";
+/// The months (first day and location) of the touched days, as a literal for `concat!`.
+macro_rules! touched_months {
+    () => {
+        "(SELECT DISTINCT date_trunc('month', date)::date AS month, location \
+         FROM zinc_touched_days)"
+    };
+}
+
+/// The months (first day and location) of the touched days.
+const TOUCHED_MONTHS: &str = touched_months!();
+
+/// The months of the touched days, whatever their location.
+const TOUCHED_MONTHS_ANYWHERE: &str =
+    concat!("(SELECT DISTINCT month FROM ", touched_months!(), " x)");
 
 const DEFINITIONS: [Definition; 4] = [
     Definition {
@@ -153,9 +164,11 @@ const DEFINITIONS: [Definition; 4] = [
             )
         },
         from_kept: None,
-        touched: "USING (SELECT DISTINCT date_trunc('month', date)::date AS month, location \
-                    FROM zinc_touched_days) t \
-                  WHERE r.month = t.month AND r.location = t.location",
+        touched: concat!(
+            "USING ",
+            touched_months!(),
+            " t WHERE r.month = t.month AND r.location = t.location"
+        ),
     },
     Definition {
         rollup: Rollup::MonthlyProductTotals,
@@ -165,8 +178,7 @@ const DEFINITIONS: [Definition; 4] = [
         derive: |scope| {
             let months = match scope {
                 Scope::Touched => format!(
-                    "product_sales_by_month m JOIN (SELECT DISTINCT month FROM {TOUCHED_MONTHS} x) t \
-                     ON m.month = t.month"
+                    "product_sales_by_month m JOIN {TOUCHED_MONTHS_ANYWHERE} t ON m.month = t.month"
                 ),
                 Scope::Everything => "product_sales_by_month m".to_owned(),
             };
@@ -178,9 +190,11 @@ const DEFINITIONS: [Definition; 4] = [
             )
         },
         from_kept: None,
-        touched: "USING (SELECT DISTINCT date_trunc('month', date)::date AS month \
-                    FROM zinc_touched_days) t \
-                  WHERE r.month = t.month",
+        touched: concat!(
+            "USING (SELECT DISTINCT month FROM ",
+            touched_months!(),
+            " x) t WHERE r.month = t.month"
+        ),
     },
 ];
 

@@ -144,7 +144,8 @@ enum Reassembly {
     Done,
 }
 
-/// CSV encoded but not yet sent.
+/// CSV encoded but not yet sent; each buffer grows to about a batch before it travels.
+#[derive(Default)]
 struct Pending {
     lines: Vec<u8>,
     orders: Vec<u8>,
@@ -153,16 +154,6 @@ struct Pending {
 impl Pending {
     fn is_full(&self) -> bool {
         self.lines.len() >= COPY_BYTES || self.orders.len() >= COPY_BYTES
-    }
-}
-
-impl Default for Pending {
-    /// Room for a full buffer and one more batch, so that neither ever grows by doubling.
-    fn default() -> Self {
-        Pending {
-            lines: Vec::with_capacity(COPY_BYTES + COPY_BYTES / 2),
-            orders: Vec::with_capacity(COPY_BYTES + COPY_BYTES / 2),
-        }
     }
 }
 
@@ -223,9 +214,7 @@ impl KeptIds {
 
 impl PostgresImportSession {
     fn txn(&mut self) -> Result<&mut Transaction<'static, Postgres>, StoreError> {
-        self.txn
-            .as_mut()
-            .ok_or_else(|| StoreError::Failed("the import was already finished".into()))
+        open(&mut self.txn)
     }
 
     /// Runs one or more statements without parameters. Every statement of this module is
@@ -360,10 +349,8 @@ impl ImportSession for PostgresImportSession {
         // Full buffers travel while these sales are encoded.
         let limit = self.reply_timeout;
         let full = self.full.take();
-        let txn = self
-            .txn
-            .as_mut()
-            .ok_or_else(|| StoreError::Failed("the import was already finished".into()))?;
+        // The transaction alone (not `self.txn()`): the pending buffers are borrowed beside it.
+        let txn = open(&mut self.txn)?;
         let sending = async {
             match full {
                 Some(buffers) => send_kept(txn, limit, buffers).await,
@@ -771,7 +758,14 @@ fn report_values(report: &ImportReport) -> Result<Vec<ReportValue>, StoreError> 
     ])
 }
 
-/// Logs how long a set-based statement took, at debug level (`RUST_LOG=zinc_postgres=debug`).
+/// The import's transaction, while it is not finished.
+fn open<'t>(
+    txn: &'t mut Option<Transaction<'static, Postgres>>,
+) -> Result<&'t mut Transaction<'static, Postgres>, StoreError> {
+    txn.as_mut()
+        .ok_or_else(|| StoreError::Failed("the import was already finished".into()))
+}
+
 /// Streams `csv` into a kept table with one COPY.
 async fn copy_in(
     txn: &mut Transaction<'static, Postgres>,
@@ -859,6 +853,7 @@ fn first_of_their_key<'a, T, K: Eq + std::hash::Hash>(
     }
 }
 
+/// Logs how long a set-based statement took, at debug level (`RUST_LOG=zinc_postgres=debug`).
 fn timed(started: Instant, sql: &str) {
     let statement: String = sql.split_whitespace().take(8).collect::<Vec<_>>().join(" ");
     debug!(
