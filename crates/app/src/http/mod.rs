@@ -26,7 +26,7 @@ use std::sync::Arc;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::error::{PathError, QueryPayloadError};
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, web};
 use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
@@ -128,12 +128,15 @@ pub fn app(
         InitError = (),
     >,
 > {
-    let mut sentry = sentry_actix::Sentry::builder()
+    let hub = sentry_hub.unwrap_or_else(sentry::Hub::main);
+    // Without a client (no ZINC_SENTRY_DSN) the middleware would still build a hub, a URL, a
+    // copy of the headers and a transaction for every request, to report nowhere.
+    let reporting = hub.client().is_some_and(|client| client.is_enabled());
+    let sentry = sentry_actix::Sentry::builder()
         .capture_server_errors(true)
-        .start_transaction(true);
-    if let Some(hub) = sentry_hub {
-        sentry = sentry.with_hub(hub);
-    }
+        .start_transaction(true)
+        .with_hub(hub)
+        .finish();
     let cors = cors::cors(&state.cors_origins);
     App::new()
         .app_data(web::Data::new(state))
@@ -149,7 +152,7 @@ pub fn app(
         .wrap(TracingLogger::<RequestSpan>::new())
         .wrap(from_fn(monitoring::assign_request_id))
         .wrap(from_fn(compression::compress))
-        .wrap(sentry.finish())
+        .wrap(Condition::new(reporting, sentry))
 }
 
 /// Registers every route, the documentation, and problem+json answers for malformed requests

@@ -45,7 +45,7 @@ fn usable_request_id(value: &HeaderValue) -> Option<String> {
 struct Route(String);
 
 /// The request's route template (`unmatched` when no route matches).
-fn route_of(request: &ServiceRequest) -> String {
+pub(super) fn route_of(request: &ServiceRequest) -> String {
     if let Some(Route(route)) = request.extensions().get::<Route>() {
         return route.clone();
     }

@@ -24,6 +24,7 @@ use utoipa::OpenApi;
 use super::AppState;
 use super::answers::{KeptAnswer, MAX_KEPT_ANSWER_BYTES};
 use super::docs::ApiDoc;
+use super::monitoring;
 use crate::telemetry::git_commit;
 
 /// The route templates whose GET documents a 304.
@@ -134,7 +135,7 @@ async fn current_tag(request: &ServiceRequest) -> Option<EntityTag> {
     if request.method() != Method::GET {
         return None;
     }
-    let route = request.match_pattern()?;
+    let route = monitoring::route_of(request);
     if !REVALIDATED.contains(&route) {
         return None;
     }
