@@ -15,6 +15,9 @@
 # `pgbench -n -M prepared` with as many clients and threads. Latency routes (revenue, daily
 # revenue, best sellers, the first page of orders) run with one client, as a person waits for
 # one answer; the order lookup runs with ZINC_BENCH_CONNECTIONS clients, as a throughput test.
+# In the first run the order lookup is also driven against bare_order_lookup
+# (crates/app/examples/): actix-web and the same sqlx pool running the same statement, with
+# nothing of Zinc around it; its ratio to pgbench is what this stack reaches on this machine.
 # Prints p50, p99 (wrk's histogram), requests/s and failed answers, pgbench's tps and the
 # HTTP/pgbench ratio; then PASS/FAIL per target: p50 < 5 ms for revenue, daily revenue, best
 # sellers and the first page of orders; order lookup >= 70% of pgbench's tps.
@@ -95,19 +98,33 @@ start_server() {
     env "$@" DATABASE_URL="$url" ZINC_BIND=127.0.0.1:0 RUST_LOG=warn "$zinc" serve \
         >"$work/serve.out" 2>>"$work/serve.log" &
     server_pid=$!
+    await_address "zinc serve"
+    log "serving on $base ($*); ${duration} s per run"
+}
+
+# Starts bare_order_lookup on the same database; sets base.
+start_bare_server() {
+    : >"$work/serve.out"
+    DATABASE_URL="$url" "$bare_order_lookup" 127.0.0.1:0 >"$work/serve.out" 2>>"$work/serve.log" &
+    server_pid=$!
+    await_address bare_order_lookup
+    log "bare_order_lookup on $base"
+}
+
+# Waits for the started server (NAME) to print `listening on http://ADDRESS`; sets base.
+await_address() {
     local address=""
     for _ in $(seq 1 600); do
         address=$(sed -n 's|^listening on http://||p' "$work/serve.out" | head -n 1)
         [[ -z "$address" ]] || break
         kill -0 "$server_pid" 2>/dev/null || {
             cat "$work/serve.log" >&2
-            die "zinc serve stopped before listening"
+            die "$1 stopped before listening"
         }
         sleep 0.1
     done
-    [[ -n "$address" ]] || die "zinc serve did not say where it listens within 60 s"
+    [[ -n "$address" ]] || die "$1 did not say where it listens within 60 s"
     base="http://$address"
-    log "serving on $base ($*); ${duration} s per run"
 }
 
 stop_server() {
@@ -116,13 +133,13 @@ stop_server() {
     server_pid=""
 }
 
-declare -A p50_ms ratio failed
+declare -A p50_ms ratio failed pgbench_tps
 format='%-42s %5s %8s %8s %9s %7s %11s %9s\n'
 
 # Measures one route: bench_route KEY CLIENTS LABEL PATH SQL_FILE [NAME=VALUE ...], with
 # CLIENTS connections (wrk) and clients (pgbench). A PATH holding `{id}` is requested with
 # random ids from id_min to id_max. SQL_FILE (in bench/sql/) runs in pgbench with the
-# NAME=VALUE variables; "-" for none.
+# NAME=VALUE variables; "-" for none; "@KEY" to compare with the tps pgbench gave route KEY.
 bench_route() {
     local key=$1 clients=$2 label=$3 path=$4 sql=$5
     shift 5
@@ -155,7 +172,12 @@ bench_route() {
     failed[$key]=$((non2xx + socket_errors))
 
     local tps="-" versus="-"
-    if [[ "$sql" != "-" ]]; then
+    if [[ "$sql" == @* ]]; then
+        tps=${pgbench_tps[${sql#@}]:-}
+        [[ -n "$tps" ]] || die "$label: route ${sql#@} has no pgbench figure to compare with"
+        versus=$(awk -v h="$rps" -v p="$tps" 'BEGIN { printf "%.2f", (p > 0 ? h / p : 0) }')
+        ratio[$key]=$versus
+    elif [[ "$sql" != "-" ]]; then
         log "$label: pgbench..."
         local defines=() variable
         for variable in "$@"; do defines+=(-D "$variable"); done
@@ -167,6 +189,7 @@ bench_route() {
         tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$work/pgbench.out")
         [[ -n "$tps" ]] || die "$label: no tps from pgbench: $(cat "$work/pgbench.out")"
         tps=$(awk -v t="$tps" 'BEGIN { printf "%.1f", t }')
+        pgbench_tps[$key]=$tps
         versus=$(awk -v h="$rps" -v p="$tps" 'BEGIN { printf "%.2f", (p > 0 ? h / p : 0) }')
         ratio[$key]=$versus
     fi
@@ -218,20 +241,30 @@ verdicts() {
         fi
     done
     label="order lookup over HTTP >= 0.70x pgbench's tps"
+    local bare=""
+    if [[ -n "${ratio[bare_lookup]:-}" ]]; then
+        bare=" (bare actix-web + sqlx: ${ratio[bare_lookup]}; Zinc/bare: $(awk \
+            -v z="${ratio[order_lookup]:-0}" -v b="${ratio[bare_lookup]}" \
+            'BEGIN { printf "%.2f", (b > 0 ? z / b : 0) }'))"
+    fi
     if [[ -z "${ratio[order_lookup]:-}" ]]; then
         echo "SKIP  $label (not measured)"
     elif [[ ${failed[order_lookup]} -gt 0 ]]; then
         echo "FAIL  $label: ${failed[order_lookup]} failed answers"
     elif awk -v v="${ratio[order_lookup]}" 'BEGIN { exit !(v >= 0.7) }'; then
-        echo "PASS  $label: ${ratio[order_lookup]}"
+        echo "PASS  $label: ${ratio[order_lookup]}$bare"
     else
-        echo "FAIL  $label: ${ratio[order_lookup]}"
+        echo "FAIL  $label: ${ratio[order_lookup]}$bare"
     fi
 }
 
 echo "answers computed (ZINC_ANSWER_CACHE_BYTES=0): every request reaches the database"
 start_server ZINC_ANSWER_CACHE_BYTES=0
 bench_routes
+stop_server
+start_bare_server
+bench_route bare_lookup "$connections" "order by id, bare actix-web + sqlx" "/api/v1/orders/{id}" \
+    @order_lookup
 stop_server
 # The targets are judged on the answers computed.
 judged=$(verdicts)

@@ -38,17 +38,18 @@ need() {
 }
 
 # Builds the release binaries (one build, so that they share their dependencies' builds) and
-# sets `zinc` and `gen_sales` to their paths.
+# sets `zinc`, `gen_sales` and `bare_order_lookup` (crates/app/examples/) to their paths.
 build_release_zinc() {
     log "building the release binaries..."
     cargo build --release --quiet --manifest-path "$root/Cargo.toml" \
-        -p zinc-app --bin zinc -p zinc-testkit --bin gen-sales
+        -p zinc-app --bin zinc --example bare_order_lookup -p zinc-testkit --bin gen-sales
     local target_dir
     target_dir=$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" \
         | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
     [[ -n "$target_dir" ]] || die "cannot find cargo's target directory"
     zinc="$target_dir/release/zinc"
     gen_sales="$target_dir/release/gen-sales"
+    bare_order_lookup="$target_dir/release/examples/bare_order_lookup"
 }
 
 # Prints the path of a generated file of ROWS rows, generating it on first use (and again when

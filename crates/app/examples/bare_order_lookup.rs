@@ -1,0 +1,174 @@
+//! The order lookup with nothing of Zinc around it, for `bench/api.sh`: actix-web and the
+//! same sqlx pool (`zinc_postgres::database::connect`, Nagle off), one handler that runs the
+//! route's statement (`bench/sql/order_by_id.sql`) and writes the order with its items as JSON.
+//! No middleware, no ports, no domain types, no validation beyond the id.
+//!
+//! What it measures: the ceiling an actix-web + sqlx server reaches for this statement on this
+//! machine, so that the benchmark can tell the framework's and the loopback's share of the gap
+//! to pgbench from Zinc's own.
+//!
+//!   DATABASE_URL=... cargo run --release -p zinc-app --example bare_order_lookup -- 127.0.0.1:0
+//!
+//! Prints `listening on http://ADDRESS` and serves `GET /api/v1/orders/{id}`.
+
+use actix_web::{App, HttpResponse, HttpServer, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use sea_orm::sqlx::{PgPool, Row, postgres::PgRow};
+use serde::Serialize;
+use zinc_postgres::database::{PoolSettings, connect};
+
+/// The route's statement, as `bench/sql/order_by_id.sql` gives it to pgbench.
+const ORDER_BY_ID: &str = "SELECT o.id, o.sale_id, o.client_id, o.date, o.location, \
+    o.payment_method, o.batch_number, o.sales_notes, o.notes, o.subtotal, \
+    o.discount_percentage, o.discount_amount, o.tax, o.total, o.amount_paid, o.import_id, \
+    o.created_at, o.updated_at, count(i.position) OVER () AS item_count, \
+    i.position AS item_position, i.product_id AS item_product_id, p.name AS item_product_name, \
+    i.quantity AS item_quantity, i.unit_price AS item_unit_price, i.subtotal AS item_subtotal, \
+    i.discount_percentage AS item_discount_percentage, i.discount_amount AS item_discount_amount, \
+    i.tax AS item_tax, i.total AS item_total, i.amount_paid AS item_amount_paid, \
+    i.payment_method AS item_payment_method, i.batch_number AS item_batch_number, \
+    i.sales_notes AS item_sales_notes, i.notes AS item_notes, i.color AS item_color, \
+    i.size AS item_size FROM orders o LEFT JOIN order_items i ON i.order_id = o.id \
+    LEFT JOIN products p ON p.id = i.product_id WHERE o.id = $1 ORDER BY i.position";
+
+#[derive(Serialize)]
+struct Order {
+    id: i64,
+    sale_id: i64,
+    client_id: i64,
+    date: NaiveDate,
+    location: String,
+    payment_method: Option<String>,
+    batch_number: Option<i64>,
+    sales_notes: Option<String>,
+    notes: Option<String>,
+    subtotal: Decimal,
+    discount_percentage: Decimal,
+    discount_amount: Decimal,
+    tax: Decimal,
+    total: Decimal,
+    amount_paid: Decimal,
+    import_id: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    items: Vec<Item>,
+}
+
+#[derive(Serialize)]
+struct Item {
+    position: i32,
+    product_id: i64,
+    product_name: String,
+    quantity: i32,
+    unit_price: Decimal,
+    subtotal: Decimal,
+    discount_percentage: Decimal,
+    discount_amount: Decimal,
+    tax: Decimal,
+    total: Decimal,
+    amount_paid: Decimal,
+    payment_method: Option<String>,
+    batch_number: Option<i64>,
+    sales_notes: Option<String>,
+    notes: Option<String>,
+    color: Option<String>,
+    size: Option<String>,
+}
+
+fn order(row: &PgRow) -> Result<Order, sea_orm::sqlx::Error> {
+    Ok(Order {
+        id: row.try_get("id")?,
+        sale_id: row.try_get("sale_id")?,
+        client_id: row.try_get("client_id")?,
+        date: row.try_get("date")?,
+        location: row.try_get("location")?,
+        payment_method: row.try_get("payment_method")?,
+        batch_number: row.try_get("batch_number")?,
+        sales_notes: row.try_get("sales_notes")?,
+        notes: row.try_get("notes")?,
+        subtotal: row.try_get("subtotal")?,
+        discount_percentage: row.try_get("discount_percentage")?,
+        discount_amount: row.try_get("discount_amount")?,
+        tax: row.try_get("tax")?,
+        total: row.try_get("total")?,
+        amount_paid: row.try_get("amount_paid")?,
+        import_id: row.try_get("import_id")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        items: Vec::new(),
+    })
+}
+
+fn item(row: &PgRow) -> Result<Item, sea_orm::sqlx::Error> {
+    Ok(Item {
+        position: row.try_get("item_position")?,
+        product_id: row.try_get("item_product_id")?,
+        product_name: row.try_get("item_product_name")?,
+        quantity: row.try_get("item_quantity")?,
+        unit_price: row.try_get("item_unit_price")?,
+        subtotal: row.try_get("item_subtotal")?,
+        discount_percentage: row.try_get("item_discount_percentage")?,
+        discount_amount: row.try_get("item_discount_amount")?,
+        tax: row.try_get("item_tax")?,
+        total: row.try_get("item_total")?,
+        amount_paid: row.try_get("item_amount_paid")?,
+        payment_method: row.try_get("item_payment_method")?,
+        batch_number: row.try_get("item_batch_number")?,
+        sales_notes: row.try_get("item_sales_notes")?,
+        notes: row.try_get("item_notes")?,
+        color: row.try_get("item_color")?,
+        size: row.try_get("item_size")?,
+    })
+}
+
+async fn lookup(pool: web::Data<PgPool>, id: web::Path<String>) -> HttpResponse {
+    let Ok(id) = id.parse::<i64>() else {
+        return HttpResponse::BadRequest().finish();
+    };
+    let rows = match sea_orm::sqlx::query(ORDER_BY_ID)
+        .bind(id)
+        .fetch_all(pool.get_ref())
+        .await
+    {
+        Ok(rows) => rows,
+        Err(_) => return HttpResponse::ServiceUnavailable().finish(),
+    };
+    let Some(first) = rows.first() else {
+        return HttpResponse::NotFound().finish();
+    };
+    let built = order(first).and_then(|mut order| {
+        for row in &rows {
+            if row.try_get::<Option<i32>, _>("item_position")?.is_some() {
+                order.items.push(item(row)?);
+            }
+        }
+        Ok(order)
+    });
+    match built {
+        Ok(order) => HttpResponse::Ok().json(order),
+        Err(_) => HttpResponse::InternalServerError().finish(),
+    }
+}
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    let url = std::env::var("DATABASE_URL")?;
+    let bind = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:0".into());
+    let db = connect(&url, &PoolSettings::default()).await?;
+    let pool = db.get_postgres_connection_pool().clone();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::new(pool.clone()))
+            .route("/api/v1/orders/{id}", web::get().to(lookup))
+    })
+    .tcp_nodelay(true)
+    .bind(bind)?;
+    for address in server.addrs() {
+        println!("listening on http://{address}");
+    }
+    server.run().await?;
+    Ok(())
+}
