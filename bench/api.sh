@@ -16,8 +16,10 @@
 # revenue, best sellers, the first page of orders) run with one client, as a person waits for
 # one answer; the order lookup runs with ZINC_BENCH_CONNECTIONS clients, as a throughput test.
 # In the first run the order lookup is also driven against bare_order_lookup
-# (crates/app/examples/): actix-web and the same sqlx pool running the same statement, with
-# nothing of Zinc around it; its ratio to pgbench is what this stack reaches on this machine.
+# (crates/app/examples/): actix-web and sqlx running the same statement with nothing of Zinc
+# around them, once with one shared pool as Zinc (--pool), once with connections each worker
+# keeps (--held: no round trip when a connection goes back to the pool). Their ratios to
+# pgbench are what this stack reaches on this machine.
 # Prints p50, p99 (wrk's histogram), requests/s and failed answers, pgbench's tps and the
 # HTTP/pgbench ratio; then PASS/FAIL per target: p50 < 5 ms for revenue, daily revenue, best
 # sellers and the first page of orders; order lookup >= 70% of pgbench's tps.
@@ -102,13 +104,13 @@ start_server() {
     log "serving on $base ($*); ${duration} s per run"
 }
 
-# Starts bare_order_lookup on the same database; sets base.
+# Starts bare_order_lookup on the same database, in MODE (--pool or --held); sets base.
 start_bare_server() {
     : >"$work/serve.out"
-    DATABASE_URL="$url" "$bare_order_lookup" 127.0.0.1:0 >"$work/serve.out" 2>>"$work/serve.log" &
+    DATABASE_URL="$url" "$bare_order_lookup" "$1" 127.0.0.1:0 >"$work/serve.out" 2>>"$work/serve.log" &
     server_pid=$!
     await_address bare_order_lookup
-    log "bare_order_lookup on $base"
+    log "bare_order_lookup $1 on $base"
 }
 
 # Waits for the started server (NAME) to print `listening on http://ADDRESS`; sets base.
@@ -242,9 +244,9 @@ verdicts() {
     done
     label="order lookup over HTTP >= 0.70x pgbench's tps"
     local bare=""
-    if [[ -n "${ratio[bare_lookup]:-}" ]]; then
-        bare=" (bare actix-web + sqlx: ${ratio[bare_lookup]}; Zinc/bare: $(awk \
-            -v z="${ratio[order_lookup]:-0}" -v b="${ratio[bare_lookup]}" \
+    if [[ -n "${ratio[bare_pooled]:-}" && -n "${ratio[bare_held]:-}" ]]; then
+        bare=" (bare actix-web + sqlx: ${ratio[bare_pooled]} pooled, ${ratio[bare_held]} held; \
+Zinc/bare pooled: $(awk -v z="${ratio[order_lookup]:-0}" -v b="${ratio[bare_pooled]}" \
             'BEGIN { printf "%.2f", (b > 0 ? z / b : 0) }'))"
     fi
     if [[ -z "${ratio[order_lookup]:-}" ]]; then
@@ -262,10 +264,12 @@ echo "answers computed (ZINC_ANSWER_CACHE_BYTES=0): every request reaches the da
 start_server ZINC_ANSWER_CACHE_BYTES=0
 bench_routes
 stop_server
-start_bare_server
-bench_route bare_lookup "$connections" "order by id, bare actix-web + sqlx" "/api/v1/orders/{id}" \
-    @order_lookup
-stop_server
+for mode in pooled held; do
+    start_bare_server "--${mode/pooled/pool}"
+    bench_route "bare_$mode" "$connections" "order by id, bare, $mode connections" \
+        "/api/v1/orders/{id}" @order_lookup
+    stop_server
+done
 # The targets are judged on the answers computed.
 judged=$(verdicts)
 

@@ -1,21 +1,32 @@
-//! The order lookup with nothing of Zinc around it, for `bench/api.sh`: actix-web and the
-//! same sqlx pool (`zinc_postgres::database::connect`, Nagle off), one handler that runs the
-//! route's statement (`bench/sql/order_by_id.sql`) and writes the order with its items as JSON.
-//! No middleware, no ports, no domain types, no validation beyond the id.
+//! The order lookup with nothing of Zinc around it, for `bench/api.sh`: actix-web and sqlx
+//! connections as Zinc opens them (`zinc_postgres::database::connect`, Nagle off), one handler
+//! that runs the route's statement (`bench/sql/order_by_id.sql`) and writes the order with its
+//! items as JSON. No middleware, no ports, no domain types, no validation beyond the id.
 //!
-//! What it measures: the ceiling an actix-web + sqlx server reaches for this statement on this
-//! machine, so that the benchmark can tell the framework's and the loopback's share of the gap
-//! to pgbench from Zinc's own.
+//! What it measures: what an actix-web + sqlx server reaches for this statement on this
+//! machine, so that the benchmark can tell the stack's and the loopback's share of the gap to
+//! pgbench from Zinc's own. Two ways to reach the database:
+//! - `--pool`: Zinc's way, a connection from one shared sqlx pool per request;
+//! - `--held`: each worker keeps its own connections, opened on its runtime, and never gives
+//!   them back to a pool. sqlx's pool pings every connection it takes back (one more round
+//!   trip per statement), and a connection opened on one worker's runtime wakes that runtime
+//!   when another worker uses it: this mode shows what the pool costs.
 //!
-//!   DATABASE_URL=... cargo run --release -p zinc-app --example bare_order_lookup -- 127.0.0.1:0
+//!   DATABASE_URL=... cargo run --release -p zinc-app --example bare_order_lookup -- --pool 127.0.0.1:0
 //!
 //! Prints `listening on http://ADDRESS` and serves `GET /api/v1/orders/{id}`.
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use sea_orm::sqlx::{PgPool, Row, postgres::PgRow};
+use std::cell::RefCell;
+
+use sea_orm::DbErr;
+use sea_orm::sqlx::pool::PoolConnection;
+use sea_orm::sqlx::postgres::PgRow;
+use sea_orm::sqlx::{PgPool, Postgres, Row, query};
 use serde::Serialize;
+use tokio::sync::Semaphore;
 use zinc_postgres::database::{PoolSettings, connect};
 
 /// The route's statement, as `bench/sql/order_by_id.sql` gives it to pgbench.
@@ -122,17 +133,10 @@ fn item(row: &PgRow) -> Result<Item, sea_orm::sqlx::Error> {
     })
 }
 
-async fn lookup(pool: web::Data<PgPool>, id: web::Path<String>) -> HttpResponse {
-    let Ok(id) = id.parse::<i64>() else {
-        return HttpResponse::BadRequest().finish();
-    };
-    let rows = match sea_orm::sqlx::query(ORDER_BY_ID)
-        .bind(id)
-        .fetch_all(pool.get_ref())
-        .await
-    {
-        Ok(rows) => rows,
-        Err(_) => return HttpResponse::ServiceUnavailable().finish(),
+/// The answer for the statement's `rows`: the order with its items, 404 when there is none.
+fn answer(rows: Result<Vec<PgRow>, sea_orm::sqlx::Error>) -> HttpResponse {
+    let Ok(rows) = rows else {
+        return HttpResponse::ServiceUnavailable().finish();
     };
     let Some(first) = rows.first() else {
         return HttpResponse::NotFound().finish();
@@ -151,18 +155,90 @@ async fn lookup(pool: web::Data<PgPool>, id: web::Path<String>) -> HttpResponse 
     }
 }
 
+/// `--pool`: a connection from the shared pool for each request, as Zinc takes them (sqlx
+/// pings a connection when it goes back: a second round trip).
+async fn lookup_pooled(pool: web::Data<PgPool>, id: web::Path<String>) -> HttpResponse {
+    let Ok(id) = id.parse::<i64>() else {
+        return HttpResponse::BadRequest().finish();
+    };
+    answer(query(ORDER_BY_ID).bind(id).fetch_all(pool.get_ref()).await)
+}
+
+/// Connections one worker keeps for itself, opened on its runtime and never given back.
+struct Held {
+    free: RefCell<Vec<PoolConnection<Postgres>>>,
+    permits: Semaphore,
+}
+
+/// How many connections each worker keeps with `--held`.
+const HELD_PER_WORKER: usize = 5;
+
+impl Held {
+    async fn open(url: String) -> Result<Held, DbErr> {
+        let settings = PoolSettings {
+            max_connections: HELD_PER_WORKER as u32,
+            ..PoolSettings::default()
+        };
+        let pool = connect(&url, &settings)
+            .await?
+            .get_postgres_connection_pool()
+            .clone();
+        let mut free = Vec::with_capacity(HELD_PER_WORKER);
+        for _ in 0..HELD_PER_WORKER {
+            free.push(
+                pool.acquire()
+                    .await
+                    .map_err(|e| DbErr::Custom(e.to_string()))?,
+            );
+        }
+        Ok(Held {
+            free: RefCell::new(free),
+            permits: Semaphore::new(HELD_PER_WORKER),
+        })
+    }
+}
+
+/// `--held`: one of the worker's own connections, with no round trip on release. A request
+/// whose statement is interrupted drops its connection (a benchmark never interrupts one).
+async fn lookup_held(held: web::Data<Held>, id: web::Path<String>) -> HttpResponse {
+    let Ok(id) = id.parse::<i64>() else {
+        return HttpResponse::BadRequest().finish();
+    };
+    let Ok(_permit) = held.permits.acquire().await else {
+        return HttpResponse::ServiceUnavailable().finish();
+    };
+    let Some(mut conn) = held.free.borrow_mut().pop() else {
+        return HttpResponse::ServiceUnavailable().finish();
+    };
+    let rows = query(ORDER_BY_ID).bind(id).fetch_all(&mut *conn).await;
+    held.free.borrow_mut().push(conn);
+    answer(rows)
+}
+
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     let url = std::env::var("DATABASE_URL")?;
-    let bind = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:0".into());
-    let db = connect(&url, &PoolSettings::default()).await?;
-    let pool = db.get_postgres_connection_pool().clone();
+    let mut args = std::env::args().skip(1);
+    let held = match args.next().as_deref() {
+        Some("--pool") => false,
+        Some("--held") => true,
+        _ => anyhow::bail!("usage: bare_order_lookup --pool|--held [ADDRESS]"),
+    };
+    let bind = args.next().unwrap_or_else(|| "127.0.0.1:0".into());
+    let pool = connect(&url, &PoolSettings::default())
+        .await?
+        .get_postgres_connection_pool()
+        .clone();
     let server = HttpServer::new(move || {
-        App::new()
-            .app_data(web::Data::new(pool.clone()))
-            .route("/api/v1/orders/{id}", web::get().to(lookup))
+        let app = App::new();
+        if held {
+            let url = url.clone();
+            app.data_factory(move || Held::open(url.clone()))
+                .route("/api/v1/orders/{id}", web::get().to(lookup_held))
+        } else {
+            app.app_data(web::Data::new(pool.clone()))
+                .route("/api/v1/orders/{id}", web::get().to(lookup_pooled))
+        }
     })
     .tcp_nodelay(true)
     .bind(bind)?;
