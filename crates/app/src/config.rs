@@ -56,6 +56,9 @@ pub struct Config {
     /// Connections of the revenue queries' own pool, so that they cannot starve lookups and
     /// readiness (`ZINC_DB_FIGURES_CONNECTIONS`).
     pub db_figures_connections: u32,
+    /// Connections each HTTP worker keeps for looking up one order
+    /// (`ZINC_DB_LOOKUP_CONNECTIONS`), besides the shared pool.
+    pub db_lookup_connections: u32,
     /// The longest a statement may run (`ZINC_DB_STATEMENT_TIMEOUT`, seconds).
     pub db_statement_timeout: Duration,
     /// The longest a statement may wait for a lock (`ZINC_DB_LOCK_TIMEOUT`, seconds).
@@ -246,6 +249,12 @@ impl Config {
             "must be a whole number from 1 to 1000",
             |t| t.parse().ok().filter(|n| (1..=1000).contains(n)),
         )?;
+        let db_lookup_connections = source.parsed(
+            "ZINC_DB_LOOKUP_CONNECTIONS",
+            4,
+            "must be a whole number from 1 to 1000",
+            |t| t.parse().ok().filter(|n| (1..=1000).contains(n)),
+        )?;
         let db_statement_timeout = source.parsed(
             "ZINC_DB_STATEMENT_TIMEOUT",
             Duration::from_secs(300),
@@ -386,6 +395,7 @@ impl Config {
             db_max_connections,
             db_acquire_timeout,
             db_figures_connections,
+            db_lookup_connections,
             db_statement_timeout,
             db_lock_timeout,
             db_idle_in_transaction_timeout,
@@ -472,6 +482,7 @@ impl std::fmt::Debug for Config {
             .field("db_max_connections", &self.db_max_connections)
             .field("db_acquire_timeout", &self.db_acquire_timeout)
             .field("db_figures_connections", &self.db_figures_connections)
+            .field("db_lookup_connections", &self.db_lookup_connections)
             .field("db_statement_timeout", &self.db_statement_timeout)
             .field("db_lock_timeout", &self.db_lock_timeout)
             .field(

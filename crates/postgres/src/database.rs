@@ -50,7 +50,7 @@ impl PoolSettings {
 
     /// The session settings every connection starts with, server-side bounds included (TCP
     /// keepalives let the server notice a vanished client within about a minute).
-    fn session_options(&self) -> Vec<(&'static str, String)> {
+    pub(crate) fn session_options(&self) -> Vec<(&'static str, String)> {
         let millis = |d: Duration| d.as_millis().to_string();
         vec![
             ("statement_timeout", millis(self.statement_timeout)),
@@ -68,7 +68,7 @@ impl PoolSettings {
 
 /// A pooled connection idle this long is pinged before it is handed out; a busy one is not
 /// (pinging on every checkout doubled the round trips of a lookup).
-const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(10);
+pub(crate) const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(10);
 
 /// Opens a connection pool to `url`.
 pub async fn connect(url: &str, settings: &PoolSettings) -> Result<DatabaseConnection, DbErr> {

@@ -12,6 +12,7 @@
 mod api_keys;
 pub mod database;
 mod error;
+pub mod lanes;
 mod ledger;
 mod nodelay;
 mod queries;

@@ -32,6 +32,7 @@ use tracing::instrument;
 
 use crate::database::PoolSettings;
 use crate::error::{UNDEFINED_TABLE, sqlstate, store_error, within};
+use crate::lanes::Lane;
 use crate::rollups;
 
 /// Reads what the imports stored. Cheap to clone (the pool is shared).
@@ -39,6 +40,8 @@ use crate::rollups;
 pub struct PostgresQueries {
     db: DatabaseConnection,
     reply_timeout: Duration,
+    /// Where a single order is looked up, when the caller gave one (see [`Self::with_lane`]).
+    lane: Option<Lane>,
 }
 
 impl PostgresQueries {
@@ -48,7 +51,16 @@ impl PostgresQueries {
         PostgresQueries {
             db,
             reply_timeout: PoolSettings::default().reply_timeout(),
+            lane: None,
         }
+    }
+
+    /// The same, looking single orders up on `lane` (a worker's own connections) instead of
+    /// the shared pool: a lookup is one statement, and the pool's round trip on release would
+    /// double its round trips.
+    pub fn with_lane(mut self, lane: Lane) -> Self {
+        self.lane = Some(lane);
+        self
     }
 
     /// The same, waiting at most `reply_timeout` for any answer.
@@ -385,12 +397,15 @@ impl OrderBook for PostgresQueries {
 
     #[instrument(skip(self), fields(id = id.get()))]
     async fn find_order(&self, id: OrderId) -> Result<Option<OrderWithItems>, StoreError> {
-        // One statement: every statement costs a round trip, and the pool another one when it
-        // takes the connection back.
+        // One statement: every statement costs a round trip, and the shared pool another one
+        // when it takes the connection back (a lane does not).
         let mut query = Query::new(ORDER_WITH_ITEMS);
         let p = query.bind(id.get());
         query.push(&format!(" WHERE o.id = {p} ORDER BY i.position"));
-        let rows = self.all(query).await?;
+        let rows = match &self.lane {
+            Some(lane) => within(self.reply_timeout, lane.all(&query.into())).await?,
+            None => self.all(query).await?,
+        };
         let Some(first) = rows.first() else {
             return Ok(None);
         };

@@ -10,6 +10,7 @@ use tracing::{error, info, warn};
 use zinc_application::{Gatekeeper, OpenAccess};
 use zinc_domain::ImportStatus;
 use zinc_ports::ApiKeys;
+use zinc_postgres::lanes::Lane;
 use zinc_postgres::{
     PostgresApiKeys, PostgresDataVersions, PostgresLedger, PostgresQueries, database,
 };
@@ -120,18 +121,33 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
             Some(server.run())
         }
     };
-    let server = HttpServer::new(move || http::app(state.clone(), None))
-        // A client has this long to send a request's head, and an idle kept-alive connection
-        // is closed after this; each worker serves at most this many connections.
-        .client_request_timeout(REQUEST_HEAD_TIMEOUT)
-        .keep_alive(KEEP_ALIVE)
-        .max_connections(MAX_CONNECTIONS_PER_WORKER)
-        // An answer leaves in more than one write (head, then body); with Nagle's algorithm on,
-        // the body waited for the client's delayed ACK, 40 ms on a kept-alive connection.
-        .tcp_nodelay(true)
-        .shutdown_timeout(config.shutdown_timeout.as_secs())
-        .bind(config.bind)
-        .with_context(|| format!("cannot listen on {} (ZINC_BIND)", config.bind))?;
+    // Each worker looks single orders up on connections of its own (zinc_postgres::lanes).
+    let lookups = PostgresQueries::new(db.clone()).with_reply_timeout(reply_timeout);
+    let lane_url = config.database_url.clone();
+    let lane_settings = config.pool_settings(config.db_lookup_connections);
+    let server = HttpServer::new(move || {
+        let mut state = state.clone();
+        match Lane::new(
+            &lane_url,
+            &lane_settings,
+            lane_settings.max_connections as usize,
+        ) {
+            Ok(lane) => state.orders = Arc::new(lookups.clone().with_lane(lane)),
+            Err(error) => warn!(%error, "this worker looks orders up through the shared pool"),
+        }
+        http::app(state, None)
+    })
+    // A client has this long to send a request's head, and an idle kept-alive connection
+    // is closed after this; each worker serves at most this many connections.
+    .client_request_timeout(REQUEST_HEAD_TIMEOUT)
+    .keep_alive(KEEP_ALIVE)
+    .max_connections(MAX_CONNECTIONS_PER_WORKER)
+    // An answer leaves in more than one write (head, then body); with Nagle's algorithm on,
+    // the body waited for the client's delayed ACK, 40 ms on a kept-alive connection.
+    .tcp_nodelay(true)
+    .shutdown_timeout(config.shutdown_timeout.as_secs())
+    .bind(config.bind)
+    .with_context(|| format!("cannot listen on {} (ZINC_BIND)", config.bind))?;
     for address in server.addrs() {
         info!(%address, "listening on http://{address} (API docs at http://{address}/docs/)");
         // The documented line on standard output (see `zinc serve --help`).

@@ -1,0 +1,250 @@
+//! Connections one HTTP worker keeps for its one-statement lookups: a lane.
+//!
+//! sqlx's pool pings every connection it takes back (one more round trip per statement), and a
+//! pooled connection serves whichever worker asks while its socket stays registered with the
+//! runtime that opened it, which that runtime must then wake. A lane is made by one worker,
+//! opens its connections on that worker's runtime when first needed, and takes them back
+//! without a word to the server. What the ping guarded against is handled here instead:
+//! - a statement interrupted mid-answer (its request dropped, or out of time) leaves unread
+//!   messages on its connection, which is then discarded, never reused;
+//! - a statement that failed discards its connection too (it may be broken);
+//! - a connection idle longer than [`PING_WHEN_IDLE_FOR`] is pinged before it is used again,
+//!   as the shared pool does, so that a server restart costs no request.
+
+use std::str::FromStr;
+
+use deadpool::Runtime;
+use deadpool::managed::{self, Metrics, Object, PoolError, RecycleError, RecycleResult};
+use sea_orm::sea_query::Values;
+use sea_orm::sqlx::postgres::PgConnectOptions;
+use sea_orm::sqlx::{self, Connection, PgConnection};
+use sea_orm::{QueryResult, Statement};
+use sea_query_sqlx::SqlxValues;
+use zinc_ports::StoreError;
+
+use crate::database::{PING_WHEN_IDLE_FOR, PoolSettings};
+use crate::error::sqlx_error;
+
+/// A worker's own connections to the database, at most as many as it was given.
+#[derive(Clone)]
+pub struct Lane {
+    connections: managed::Pool<Opener>,
+}
+
+impl std::fmt::Debug for Lane {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let status = self.connections.status();
+        f.debug_struct("Lane")
+            .field("size", &status.size)
+            .field("max_size", &status.max_size)
+            .finish()
+    }
+}
+
+/// Opens and vets a lane's connections.
+struct Opener {
+    options: PgConnectOptions,
+}
+
+/// A connection of a lane, and whether a statement on it was left unfinished.
+struct Kept {
+    connection: PgConnection,
+    unfinished: bool,
+}
+
+impl managed::Manager for Opener {
+    type Type = Kept;
+    type Error = sqlx::Error;
+
+    async fn create(&self) -> Result<Kept, sqlx::Error> {
+        let mut connection = PgConnection::connect_with(&self.options).await?;
+        crate::nodelay::disable_nagle(&mut connection).await;
+        Ok(Kept {
+            connection,
+            unfinished: false,
+        })
+    }
+
+    async fn recycle(&self, kept: &mut Kept, metrics: &Metrics) -> RecycleResult<sqlx::Error> {
+        if kept.unfinished {
+            return Err(RecycleError::message(
+                "a statement on it was left unfinished",
+            ));
+        }
+        if metrics.last_used() >= PING_WHEN_IDLE_FOR {
+            kept.connection.ping().await?;
+        }
+        Ok(())
+    }
+}
+
+impl Lane {
+    /// A lane of at most `size` connections to `url`, opened as the shared pool opens its own
+    /// (the session's timeouts from `settings`, Nagle off). Opens nothing yet; a request waits
+    /// at most `settings.acquire_timeout` for a connection, as from the shared pool.
+    pub fn new(url: &str, settings: &PoolSettings, size: usize) -> Result<Lane, StoreError> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(sqlx_error)?
+            .options(settings.session_options());
+        let connections = managed::Pool::builder(Opener { options })
+            .max_size(size.max(1))
+            .wait_timeout(Some(settings.acquire_timeout))
+            .create_timeout(Some(settings.acquire_timeout))
+            .recycle_timeout(Some(settings.acquire_timeout))
+            .runtime(Runtime::Tokio1)
+            .build()
+            .map_err(|error| StoreError::Failed(Box::new(error)))?;
+        Ok(Lane { connections })
+    }
+
+    /// The rows of `statement`, run on one of the lane's connections.
+    pub(crate) async fn all(&self, statement: &Statement) -> Result<Vec<QueryResult>, StoreError> {
+        let mut kept = self.connections.get().await.map_err(unavailable)?;
+        // Until the answer is read whole: dropped before then, the connection is discarded.
+        kept.unfinished = true;
+        let values = statement.values.clone().unwrap_or(Values(Vec::new()));
+        let rows = sqlx::query_with(
+            sqlx::AssertSqlSafe(statement.sql.as_str()),
+            SqlxValues(values),
+        )
+        .fetch_all(&mut kept.connection)
+        .await;
+        match rows {
+            Ok(rows) => {
+                kept.unfinished = false;
+                Ok(rows.into_iter().map(QueryResult::from).collect())
+            }
+            Err(error) => {
+                // Not taken back: the next request opens a fresh connection.
+                drop(Object::take(kept));
+                Err(sqlx_error(error))
+            }
+        }
+    }
+
+    /// How many connections the lane holds now, and at most.
+    pub fn size(&self) -> (usize, usize) {
+        let status = self.connections.status();
+        (status.size, status.max_size)
+    }
+}
+
+/// A connection that could not be had: the database is unreachable or every connection stayed
+/// busy for the whole wait.
+fn unavailable(error: PoolError<sqlx::Error>) -> StoreError {
+    match error {
+        PoolError::Backend(error) => sqlx_error(error),
+        other => StoreError::Unavailable(Box::new(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use sea_orm::{ConnectionTrait, DbBackend};
+    use zinc_testkit::TestDatabase;
+
+    use super::*;
+
+    fn statement(sql: &str) -> Statement {
+        Statement::from_string(DbBackend::Postgres, sql)
+    }
+
+    /// The server process behind the lane's next connection.
+    async fn backend(lane: &Lane) -> i32 {
+        let rows = lane
+            .all(&statement("SELECT pg_backend_pid() AS pid"))
+            .await
+            .unwrap();
+        rows[0].try_get("", "pid").unwrap()
+    }
+
+    fn lane(database: &TestDatabase, size: usize, wait: Duration) -> Lane {
+        let settings = PoolSettings {
+            acquire_timeout: wait,
+            ..PoolSettings::default()
+        };
+        Lane::new(database.url(), &settings, size).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_finished_statement_gives_its_connection_back_for_the_next() {
+        let database = TestDatabase::empty().await;
+        let lane = lane(&database, 1, Duration::from_secs(5));
+        let first = backend(&lane).await;
+        assert_eq!(backend(&lane).await, first);
+        assert_eq!(lane.size(), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn an_interrupted_statement_discards_its_connection() {
+        let database = TestDatabase::empty().await;
+        let lane = lane(&database, 1, Duration::from_secs(5));
+        let first = backend(&lane).await;
+        let slow = statement("SELECT pg_sleep(5)");
+        let interrupted = tokio::time::timeout(Duration::from_millis(200), lane.all(&slow)).await;
+        assert!(
+            interrupted.is_err(),
+            "the statement was meant to be cut short"
+        );
+        assert_ne!(backend(&lane).await, first);
+    }
+
+    #[tokio::test]
+    async fn a_failed_statement_discards_its_connection() {
+        let database = TestDatabase::empty().await;
+        let lane = lane(&database, 1, Duration::from_secs(5));
+        let first = backend(&lane).await;
+        let failed = lane.all(&statement("SELECT 1 / 0")).await;
+        assert!(matches!(failed, Err(StoreError::Failed(_))), "{failed:?}");
+        assert_ne!(backend(&lane).await, first);
+    }
+
+    #[tokio::test]
+    async fn a_connection_the_server_closed_costs_one_request_not_the_lane() {
+        let database = TestDatabase::empty().await;
+        let lane = lane(&database, 1, Duration::from_secs(5));
+        let first = backend(&lane).await;
+        database
+            .connection()
+            .execute_unprepared(&format!("SELECT pg_terminate_backend({first})"))
+            .await
+            .unwrap();
+        let lost = lane.all(&statement("SELECT 1")).await;
+        assert!(matches!(lost, Err(StoreError::Unavailable(_))), "{lost:?}");
+        assert_ne!(backend(&lane).await, first);
+    }
+
+    #[tokio::test]
+    async fn a_request_waits_for_a_busy_lane_at_most_the_acquire_timeout() {
+        let database = TestDatabase::empty().await;
+        let lane = lane(&database, 1, Duration::from_millis(300));
+        backend(&lane).await;
+        let busy = lane.clone();
+        let holder = tokio::spawn(async move { busy.all(&statement("SELECT pg_sleep(3)")).await });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let started = Instant::now();
+        let waited = lane.all(&statement("SELECT 1")).await;
+        assert!(
+            matches!(waited, Err(StoreError::Unavailable(_))),
+            "{waited:?}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        holder.await.unwrap().unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_lane_opens_no_more_connections_than_its_size() {
+        let database = TestDatabase::empty().await;
+        let lane = lane(&database, 2, Duration::from_secs(5));
+        let sleep = statement("SELECT pg_sleep(0.2)");
+        let answers = futures_util::future::join_all((0..5).map(|_| lane.all(&sleep))).await;
+        assert!(answers.iter().all(Result::is_ok), "{answers:?}");
+        assert_eq!(lane.size(), (2, 2));
+    }
+}
