@@ -17,9 +17,9 @@
 # one answer; the order lookup runs with ZINC_BENCH_CONNECTIONS clients, as a throughput test.
 # In the first run the order lookup is also driven against bare_order_lookup
 # (crates/app/examples/): actix-web and sqlx running the same statement with nothing of Zinc
-# around them, once with one shared pool as Zinc (--pool), once with connections each worker
-# keeps (--held: no round trip when a connection goes back to the pool). Their ratios to
-# pgbench are what this stack reaches on this machine.
+# around them, once with one shared sqlx pool (--pool), once with connections each worker
+# keeps (--held: no round trip when a connection goes back, as Zinc's lookups on a lane).
+# Their ratios to pgbench are what this stack reaches on this machine.
 # Prints p50, p99 (wrk's histogram), requests/s and failed answers, pgbench's tps and the
 # HTTP/pgbench ratio; then PASS/FAIL per target: p50 < 5 ms for revenue, daily revenue, best
 # sellers and the first page of orders; order lookup >= 70% of pgbench's tps.
@@ -246,7 +246,7 @@ verdicts() {
     local bare=""
     if [[ -n "${ratio[bare_pooled]:-}" && -n "${ratio[bare_held]:-}" ]]; then
         bare=" (bare actix-web + sqlx: ${ratio[bare_pooled]} pooled, ${ratio[bare_held]} held; \
-Zinc/bare pooled: $(awk -v z="${ratio[order_lookup]:-0}" -v b="${ratio[bare_pooled]}" \
+Zinc/bare held: $(awk -v z="${ratio[order_lookup]:-0}" -v b="${ratio[bare_held]}" \
             'BEGIN { printf "%.2f", (b > 0 ? z / b : 0) }'))"
     fi
     if [[ -z "${ratio[order_lookup]:-}" ]]; then

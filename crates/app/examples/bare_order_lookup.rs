@@ -6,11 +6,12 @@
 //! What it measures: what an actix-web + sqlx server reaches for this statement on this
 //! machine, so that the benchmark can tell the stack's and the loopback's share of the gap to
 //! pgbench from Zinc's own. Two ways to reach the database:
-//! - `--pool`: Zinc's way, a connection from one shared sqlx pool per request;
+//! - `--pool`: a connection from one shared sqlx pool per request, as Zinc's other routes;
 //! - `--held`: each worker keeps its own connections, opened on its runtime, and never gives
-//!   them back to a pool. sqlx's pool pings every connection it takes back (one more round
-//!   trip per statement), and a connection opened on one worker's runtime wakes that runtime
-//!   when another worker uses it: this mode shows what the pool costs.
+//!   them back to a pool, as Zinc's lookups on a lane (`zinc_postgres::lanes`) without the
+//!   lane's care. sqlx's pool pings every connection it takes back (one more round trip per
+//!   statement), and a connection opened on one worker's runtime wakes that runtime when
+//!   another worker uses it: this mode shows what the pool costs.
 //!
 //!   DATABASE_URL=... cargo run --release -p zinc-app --example bare_order_lookup -- --pool 127.0.0.1:0
 //!
@@ -155,8 +156,8 @@ fn answer(rows: Result<Vec<PgRow>, sea_orm::sqlx::Error>) -> HttpResponse {
     }
 }
 
-/// `--pool`: a connection from the shared pool for each request, as Zinc takes them (sqlx
-/// pings a connection when it goes back: a second round trip).
+/// `--pool`: a connection from the shared pool for each request (sqlx pings a connection when
+/// it goes back: a second round trip).
 async fn lookup_pooled(pool: web::Data<PgPool>, id: web::Path<String>) -> HttpResponse {
     let Ok(id) = id.parse::<i64>() else {
         return HttpResponse::BadRequest().finish();
