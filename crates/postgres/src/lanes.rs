@@ -8,16 +8,25 @@
 //! - a statement interrupted mid-answer (its request dropped, or out of time) leaves unread
 //!   messages on its connection, which is then discarded, never reused;
 //! - a statement that failed discards its connection too (it may be broken);
-//! - a connection idle longer than [`PING_WHEN_IDLE_FOR`] is pinged before it is used again,
-//!   as the shared pool does, so that a server restart costs no request.
+//! - a connection not handed out for [`PING_WHEN_IDLE_FOR`] is pinged before it is used
+//!   again, as the shared pool does (a server restart still costs one request per connection
+//!   used more recently than that);
+//! - a connection older than [`MAX_LIFETIME`] is closed and replaced, as sqlx's pool does by
+//!   default, so that a lane follows a moved database;
+//! - a request waits at most the acquire timeout for a connection, opening one included, and
+//!   not having one is `Unavailable` (a 503), whatever the reason.
+//!
+//! Unlike the shared pool, a lane does not close idle connections (a worker keeps as many as it
+//! last needed at once) and does not retry a failed connect within the wait.
 
 use std::str::FromStr;
+use std::time::Duration;
 
 use deadpool::Runtime;
 use deadpool::managed::{self, Metrics, Object, PoolError, RecycleError, RecycleResult};
 use sea_orm::sea_query::Values;
 use sea_orm::sqlx::postgres::PgConnectOptions;
-use sea_orm::sqlx::{self, Connection, PgConnection};
+use sea_orm::sqlx::{self, ConnectOptions, Connection, PgConnection};
 use sea_orm::{QueryResult, Statement};
 use sea_query_sqlx::SqlxValues;
 use zinc_ports::StoreError;
@@ -25,10 +34,15 @@ use zinc_ports::StoreError;
 use crate::database::{PING_WHEN_IDLE_FOR, PoolSettings};
 use crate::error::sqlx_error;
 
+/// The oldest a lane's connection gets (sqlx's pool default).
+pub const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
+
 /// A worker's own connections to the database, at most as many as it was given.
 #[derive(Clone)]
 pub struct Lane {
     connections: managed::Pool<Opener>,
+    /// The longest a request waits for a connection.
+    wait: Duration,
 }
 
 impl std::fmt::Debug for Lane {
@@ -71,6 +85,9 @@ impl managed::Manager for Opener {
                 "a statement on it was left unfinished",
             ));
         }
+        if metrics.age() >= MAX_LIFETIME {
+            return Err(RecycleError::message("past its lifetime"));
+        }
         if metrics.last_used() >= PING_WHEN_IDLE_FOR {
             kept.connection.ping().await?;
         }
@@ -80,26 +97,36 @@ impl managed::Manager for Opener {
 
 impl Lane {
     /// A lane of at most `size` connections to `url`, opened as the shared pool opens its own
-    /// (the session's timeouts from `settings`, Nagle off). Opens nothing yet; a request waits
-    /// at most `settings.acquire_timeout` for a connection, as from the shared pool.
+    /// (the session's timeouts from `settings`, Nagle off, statements not logged by sqlx).
+    /// Opens nothing yet; a request waits at most `settings.acquire_timeout` for a connection,
+    /// as from the shared pool.
     pub fn new(url: &str, settings: &PoolSettings, size: usize) -> Result<Lane, StoreError> {
         let options = PgConnectOptions::from_str(url)
             .map_err(sqlx_error)?
-            .options(settings.session_options());
+            .options(settings.session_options())
+            .disable_statement_logging();
         let connections = managed::Pool::builder(Opener { options })
             .max_size(size.max(1))
+            // Each step's own bound; `all` bounds the three together.
             .wait_timeout(Some(settings.acquire_timeout))
             .create_timeout(Some(settings.acquire_timeout))
             .recycle_timeout(Some(settings.acquire_timeout))
             .runtime(Runtime::Tokio1)
             .build()
             .map_err(|error| StoreError::Failed(Box::new(error)))?;
-        Ok(Lane { connections })
+        Ok(Lane {
+            connections,
+            wait: settings.acquire_timeout,
+        })
     }
 
     /// The rows of `statement`, run on one of the lane's connections.
     pub(crate) async fn all(&self, statement: &Statement) -> Result<Vec<QueryResult>, StoreError> {
-        let mut kept = self.connections.get().await.map_err(unavailable)?;
+        // One bound for waiting, vetting idle connections and opening one.
+        let mut kept = tokio::time::timeout(self.wait, self.connections.get())
+            .await
+            .map_err(|_| unavailable(PoolError::Timeout(managed::TimeoutType::Wait)))?
+            .map_err(unavailable)?;
         // Until the answer is read whole: dropped before then, the connection is discarded.
         kept.unfinished = true;
         let values = statement.values.clone().unwrap_or(Values(Vec::new()));
@@ -129,13 +156,10 @@ impl Lane {
     }
 }
 
-/// A connection that could not be had: the database is unreachable or every connection stayed
-/// busy for the whole wait.
+/// A connection that could not be had (the database unreachable or refusing, or every
+/// connection busy for the whole wait): try again later, as with the shared pool.
 fn unavailable(error: PoolError<sqlx::Error>) -> StoreError {
-    match error {
-        PoolError::Backend(error) => sqlx_error(error),
-        other => StoreError::Unavailable(Box::new(other)),
-    }
+    StoreError::Unavailable(Box::new(error))
 }
 
 #[cfg(test)]
@@ -236,6 +260,38 @@ mod tests {
             started.elapsed()
         );
         holder.await.unwrap().unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_lane_connection_has_the_session_settings_of_the_shared_pool() {
+        let database = TestDatabase::empty().await;
+        let settings = PoolSettings {
+            statement_timeout: Duration::from_millis(1234),
+            ..PoolSettings::default()
+        };
+        let lane = Lane::new(database.url(), &settings, 1).unwrap();
+        let rows = lane
+            .all(&statement(
+                "SELECT current_setting('statement_timeout') AS timeout",
+            ))
+            .await
+            .unwrap();
+        let timeout: String = rows[0].try_get("", "timeout").unwrap();
+        assert_eq!(timeout, "1234ms");
+    }
+
+    #[tokio::test]
+    async fn a_database_that_refuses_the_connection_is_unavailable_not_a_failure() {
+        let database = TestDatabase::empty().await;
+        let missing = database
+            .url()
+            .replace(database.name(), "zinc_no_such_database");
+        let lane = Lane::new(&missing, &PoolSettings::default(), 1).unwrap();
+        let refused = lane.all(&statement("SELECT 1")).await;
+        assert!(
+            matches!(refused, Err(StoreError::Unavailable(_))),
+            "{refused:?}"
+        );
     }
 
     #[tokio::test]
