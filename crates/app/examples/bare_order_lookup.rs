@@ -1,7 +1,8 @@
 //! The order lookup with nothing of Zinc around it, for `bench/api.sh`: actix-web and sqlx
 //! connections as Zinc opens them (`zinc_postgres::database::connect`, Nagle off), one handler
-//! that runs the route's statement (`bench/sql/order_by_id.sql`) and writes the order with its
-//! items as JSON. No middleware, no ports, no domain types, no validation beyond the id.
+//! that runs the route's statement (`PostgresQueries::ORDER_BY_ID`, which
+//! `bench/sql/order_by_id.sql` gives pgbench) and writes the order with its items as JSON. No
+//! middleware, no ports, no domain types, no validation beyond the id.
 //!
 //! What it measures: what an actix-web + sqlx server reaches for this statement on this
 //! machine, so that the benchmark can tell the stack's and the loopback's share of the gap to
@@ -28,21 +29,8 @@ use sea_orm::sqlx::postgres::PgRow;
 use sea_orm::sqlx::{PgPool, Postgres, Row, query};
 use serde::Serialize;
 use tokio::sync::Semaphore;
+use zinc_postgres::PostgresQueries;
 use zinc_postgres::database::{PoolSettings, connect};
-
-/// The route's statement, as `bench/sql/order_by_id.sql` gives it to pgbench.
-const ORDER_BY_ID: &str = "SELECT o.id, o.sale_id, o.client_id, o.date, o.location, \
-    o.payment_method, o.batch_number, o.sales_notes, o.notes, o.subtotal, \
-    o.discount_percentage, o.discount_amount, o.tax, o.total, o.amount_paid, o.import_id, \
-    o.created_at, o.updated_at, count(i.position) OVER () AS item_count, \
-    i.position AS item_position, i.product_id AS item_product_id, p.name AS item_product_name, \
-    i.quantity AS item_quantity, i.unit_price AS item_unit_price, i.subtotal AS item_subtotal, \
-    i.discount_percentage AS item_discount_percentage, i.discount_amount AS item_discount_amount, \
-    i.tax AS item_tax, i.total AS item_total, i.amount_paid AS item_amount_paid, \
-    i.payment_method AS item_payment_method, i.batch_number AS item_batch_number, \
-    i.sales_notes AS item_sales_notes, i.notes AS item_notes, i.color AS item_color, \
-    i.size AS item_size FROM orders o LEFT JOIN order_items i ON i.order_id = o.id \
-    LEFT JOIN products p ON p.id = i.product_id WHERE o.id = $1 ORDER BY i.position";
 
 #[derive(Serialize)]
 struct Order {
@@ -162,7 +150,12 @@ async fn lookup_pooled(pool: web::Data<PgPool>, id: web::Path<String>) -> HttpRe
     let Ok(id) = id.parse::<i64>() else {
         return HttpResponse::BadRequest().finish();
     };
-    answer(query(ORDER_BY_ID).bind(id).fetch_all(pool.get_ref()).await)
+    answer(
+        query(PostgresQueries::ORDER_BY_ID)
+            .bind(id)
+            .fetch_all(pool.get_ref())
+            .await,
+    )
 }
 
 /// Connections one worker keeps for itself, opened on its runtime and never given back.
@@ -211,7 +204,10 @@ async fn lookup_held(held: web::Data<Held>, id: web::Path<String>) -> HttpRespon
     let Some(mut conn) = held.free.borrow_mut().pop() else {
         return HttpResponse::ServiceUnavailable().finish();
     };
-    let rows = query(ORDER_BY_ID).bind(id).fetch_all(&mut *conn).await;
+    let rows = query(PostgresQueries::ORDER_BY_ID)
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await;
     held.free.borrow_mut().push(conn);
     answer(rows)
 }

@@ -96,17 +96,17 @@ impl managed::Manager for Opener {
 }
 
 impl Lane {
-    /// A lane of at most `size` connections to `url`, opened as the shared pool opens its own
-    /// (the session's timeouts from `settings`, Nagle off, statements not logged by sqlx).
-    /// Opens nothing yet; a request waits at most `settings.acquire_timeout` for a connection,
-    /// as from the shared pool.
-    pub fn new(url: &str, settings: &PoolSettings, size: usize) -> Result<Lane, StoreError> {
+    /// A lane of at most `settings.max_connections` connections to `url`, opened as the shared
+    /// pool opens its own (the session's timeouts from `settings`, Nagle off, statements not
+    /// logged by sqlx). Opens nothing yet; a request waits at most `settings.acquire_timeout`
+    /// for a connection, as from the shared pool.
+    pub fn new(url: &str, settings: &PoolSettings) -> Result<Lane, StoreError> {
         let options = PgConnectOptions::from_str(url)
             .map_err(sqlx_error)?
             .options(settings.session_options())
             .disable_statement_logging();
         let connections = managed::Pool::builder(Opener { options })
-            .max_size(size.max(1))
+            .max_size(settings.max_connections.max(1) as usize)
             // Each step's own bound; `all` bounds the three together.
             .wait_timeout(Some(settings.acquire_timeout))
             .create_timeout(Some(settings.acquire_timeout))
@@ -184,12 +184,13 @@ mod tests {
         rows[0].try_get("", "pid").unwrap()
     }
 
-    fn lane(database: &TestDatabase, size: usize, wait: Duration) -> Lane {
+    fn lane(database: &TestDatabase, size: u32, wait: Duration) -> Lane {
         let settings = PoolSettings {
+            max_connections: size,
             acquire_timeout: wait,
             ..PoolSettings::default()
         };
-        Lane::new(database.url(), &settings, size).unwrap()
+        Lane::new(database.url(), &settings).unwrap()
     }
 
     #[tokio::test]
@@ -269,7 +270,7 @@ mod tests {
             statement_timeout: Duration::from_millis(1234),
             ..PoolSettings::default()
         };
-        let lane = Lane::new(database.url(), &settings, 1).unwrap();
+        let lane = Lane::new(database.url(), &settings).unwrap();
         let rows = lane
             .all(&statement(
                 "SELECT current_setting('statement_timeout') AS timeout",
@@ -286,7 +287,7 @@ mod tests {
         let missing = database
             .url()
             .replace(database.name(), "zinc_no_such_database");
-        let lane = Lane::new(&missing, &PoolSettings::default(), 1).unwrap();
+        let lane = Lane::new(&missing, &PoolSettings::default()).unwrap();
         let refused = lane.all(&statement("SELECT 1")).await;
         assert!(
             matches!(refused, Err(StoreError::Unavailable(_))),

@@ -283,16 +283,21 @@ macro_rules! item_fields {
     };
 }
 
-/// An order with one of its items (aliases `i` and its product `p`) per row, or one row of
-/// NULL items when it has none; the item columns are prefixed `item_`.
-const ORDER_WITH_ITEMS: &str = concat!(
-    "SELECT ",
-    order_fields!(),
-    ", count(i.position) OVER () AS item_count, ",
-    item_fields!(),
-    " FROM orders o LEFT JOIN order_items i ON i.order_id = o.id \
-     LEFT JOIN products p ON p.id = i.product_id"
-);
+impl PostgresQueries {
+    /// The order lookup's one statement, `$1` the order's id: the order with one of its items
+    /// (aliases `i` and its product `p`) per row in the file's order, or one row of NULL items
+    /// when it has none; the item columns are prefixed `item_`. Public for the benchmark's
+    /// bare server (`crates/app/examples/bare_order_lookup.rs`).
+    pub const ORDER_BY_ID: &str = concat!(
+        "SELECT ",
+        order_fields!(),
+        ", count(i.position) OVER () AS item_count, ",
+        item_fields!(),
+        " FROM orders o LEFT JOIN order_items i ON i.order_id = o.id \
+         LEFT JOIN products p ON p.id = i.product_id \
+         WHERE o.id = $1 ORDER BY i.position"
+    );
+}
 
 // Sees the statements and decoders above.
 mod archive;
@@ -399,9 +404,8 @@ impl OrderBook for PostgresQueries {
     async fn find_order(&self, id: OrderId) -> Result<Option<OrderWithItems>, StoreError> {
         // One statement: every statement costs a round trip, and the shared pool another one
         // when it takes the connection back (a lane does not).
-        let mut query = Query::new(ORDER_WITH_ITEMS);
-        let p = query.bind(id.get());
-        query.push(&format!(" WHERE o.id = {p} ORDER BY i.position"));
+        let mut query = Query::new(Self::ORDER_BY_ID);
+        query.bind(id.get()); // the statement's $1
         let rows = match &self.lane {
             Some(lane) => within(self.reply_timeout, lane.all(&query.into())).await?,
             None => self.all(query).await?,
@@ -721,7 +725,7 @@ fn order(row: &QueryResult) -> Result<Order, StoreError> {
     })
 }
 
-/// An item of [`ORDER_WITH_ITEMS`] (its columns prefixed `item_`).
+/// An item of [`PostgresQueries::ORDER_BY_ID`] (its columns prefixed `item_`).
 fn order_item(row: &QueryResult) -> Result<OrderItem, StoreError> {
     let item = |column: &str| format!("item_{column}");
     let money = |column: &str| money(row, &item(column));

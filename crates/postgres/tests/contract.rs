@@ -22,7 +22,11 @@ async fn stores(with_lane: bool) -> (StorePorts, TestDatabase) {
     let database = TestDatabase::migrated().await;
     let queries = PostgresQueries::new(database.connection().clone());
     let lookups = if with_lane {
-        let lane = Lane::new(database.url(), &PoolSettings::default(), 2).expect("a lane");
+        let settings = PoolSettings {
+            max_connections: 2,
+            ..PoolSettings::default()
+        };
+        let lane = Lane::new(database.url(), &settings).expect("a lane");
         queries.clone().with_lane(lane)
     } else {
         queries.clone()

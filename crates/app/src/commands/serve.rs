@@ -72,7 +72,8 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         super::keys::ensure_bootstrap_key(keys.clone(), secret).await?;
     }
     let open = guard_open_access(config, keys.as_ref()).await?;
-    let queries = Arc::new(PostgresQueries::new(db.clone()).with_reply_timeout(reply_timeout));
+    let reads = PostgresQueries::new(db.clone()).with_reply_timeout(reply_timeout);
+    let queries = Arc::new(reads.clone());
     // Revenue queries scan many rows: their own small pool, so they cannot starve lookups,
     // imports and readiness.
     let figures_db = super::connect(config, config.db_figures_connections).await?;
@@ -122,17 +123,12 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         }
     };
     // Each worker looks single orders up on connections of its own (zinc_postgres::lanes).
-    let lookups = PostgresQueries::new(db.clone()).with_reply_timeout(reply_timeout);
     let lane_url = config.database_url.clone();
     let lane_settings = config.pool_settings(config.db_lookup_connections);
     let server = HttpServer::new(move || {
         let mut state = state.clone();
-        match Lane::new(
-            &lane_url,
-            &lane_settings,
-            lane_settings.max_connections as usize,
-        ) {
-            Ok(lane) => state.orders = Arc::new(lookups.clone().with_lane(lane)),
+        match Lane::new(&lane_url, &lane_settings) {
+            Ok(lane) => state.orders = Arc::new(reads.clone().with_lane(lane)),
             Err(error) => warn!(%error, "this worker looks orders up through the shared pool"),
         }
         http::app(state, None)
