@@ -9,18 +9,16 @@ use std::time::Duration;
 use thiserror::Error;
 use zinc_domain::{KeySecret, echo};
 
+// The web side's defaults: the OpenAPI document shows them, so they are declared there.
 use crate::http::answers::ANSWER_CACHE_BYTES;
+use crate::http::imports::{
+    DEFAULT_MAX_CONCURRENT_UPLOADS, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_UPLOAD_IDLE_TIMEOUT,
+};
 
 /// The database used when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/zinc";
 /// The address `zinc serve` listens on when `ZINC_BIND` is not set.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
-/// The largest upload accepted when `ZINC_MAX_UPLOAD_BYTES` is not set (64 MiB).
-pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 64 * 1024 * 1024;
-/// How long an upload may send nothing when `ZINC_UPLOAD_IDLE_TIMEOUT` is not set.
-pub const DEFAULT_UPLOAD_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
-/// Uploads received or imported at once when `ZINC_MAX_CONCURRENT_UPLOADS` is not set.
-pub const DEFAULT_MAX_CONCURRENT_UPLOADS: usize = 4;
 /// The currency reported when `ZINC_CURRENCY` is not set.
 pub const DEFAULT_CURRENCY: &str = "USD";
 

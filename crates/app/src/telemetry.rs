@@ -13,6 +13,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
 use crate::config::{LogFormat, SentryConfig};
+use crate::http::problem::HTTP_ERROR_TARGET;
 
 /// The release reported to Sentry: the crate version, and the git commit when the build
 /// was given one (`ZINC_GIT_COMMIT` at compile time, as the Dockerfile does).
@@ -25,19 +26,10 @@ pub fn release() -> String {
     }
 }
 
-/// The git commit the binary was built from, if known.
-pub fn git_commit() -> &'static str {
-    option_env!("ZINC_GIT_COMMIT").unwrap_or("unknown")
-}
-
 /// Keeps telemetry running; dropping it flushes pending Sentry events.
 pub struct Telemetry {
     _sentry: Option<sentry::ClientInitGuard>,
 }
-
-/// Target of the per-request log line the HTTP layer writes for a failed request: it is kept
-/// out of Sentry as an event because the Sentry middleware already reports the failure.
-pub const HTTP_ERROR_TARGET: &str = "zinc::http::error";
 
 /// Starts logging (and Sentry when configured). `RUST_LOG` defaults to `default_level`.
 pub fn init(

@@ -10,12 +10,12 @@ use zinc_domain::{
 };
 use zinc_ports::StoreError;
 
+use super::imports::{
+    DEFAULT_MAX_CONCURRENT_UPLOADS, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_UPLOAD_IDLE_TIMEOUT,
+};
 use super::limits::{MAX_REQUEST_HEADER_BYTES, MAX_URL_BYTES};
 use super::params;
 use super::problem::{ApiError, ProblemDetails};
-use crate::config::{
-    DEFAULT_MAX_CONCURRENT_UPLOADS, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_UPLOAD_IDLE_TIMEOUT,
-};
 
 /// The id the examples ask for and do not find.
 const MISSING_ID: i64 = 1408;

@@ -21,6 +21,13 @@ use super::body::{ImportPage, ImportReportBody};
 use super::params::{self, ImportQuery, PageQuery};
 use super::problem::{ApiError, ProblemDetails};
 
+/// The largest upload accepted when `ZINC_MAX_UPLOAD_BYTES` is not set (64 MiB).
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 64 * 1024 * 1024;
+/// How long an upload may send nothing when `ZINC_UPLOAD_IDLE_TIMEOUT` is not set.
+pub const DEFAULT_UPLOAD_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Uploads received or imported at once when `ZINC_MAX_CONCURRENT_UPLOADS` is not set.
+pub const DEFAULT_MAX_CONCURRENT_UPLOADS: usize = 4;
+
 /// The file name recorded for a raw body when none is given.
 const DEFAULT_FILE_NAME: &str = "upload.csv";
 

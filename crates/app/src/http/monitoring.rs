@@ -17,8 +17,12 @@ use tracing_actix_web::RootSpanBuilder;
 use zinc_domain::ImportReport;
 
 use super::AppState;
-use super::problem::ApiError;
-use crate::telemetry::{HTTP_ERROR_TARGET, git_commit};
+use super::problem::{ApiError, HTTP_ERROR_TARGET};
+
+/// The git commit the binary was built from, if known (`ZINC_GIT_COMMIT` at compile time).
+pub fn git_commit() -> &'static str {
+    option_env!("ZINC_GIT_COMMIT").unwrap_or("unknown")
+}
 
 /// The header carrying a request's id, honoured when the client sends one.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";

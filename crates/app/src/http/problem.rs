@@ -14,7 +14,10 @@ use zinc_domain::{ImportReport, QueryError, echo};
 use zinc_ports::StoreError;
 
 use super::body::{ImportReportBody, InputProblemBody};
-use crate::telemetry::HTTP_ERROR_TARGET;
+
+/// Target of the per-request log line the HTTP layer writes for a failed request: it is kept
+/// out of Sentry as an event because the Sentry middleware already reports the failure.
+pub const HTTP_ERROR_TARGET: &str = "zinc::http::error";
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";

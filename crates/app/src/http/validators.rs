@@ -24,8 +24,7 @@ use utoipa::OpenApi;
 use super::AppState;
 use super::answers::{KeptAnswer, MAX_KEPT_ANSWER_BYTES};
 use super::docs::ApiDoc;
-use super::monitoring;
-use crate::telemetry::git_commit;
+use super::monitoring::{self, git_commit};
 
 /// The route templates whose GET documents a 304.
 static REVALIDATED: LazyLock<Vec<String>> = LazyLock::new(|| {
