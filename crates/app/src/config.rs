@@ -10,8 +10,8 @@ use thiserror::Error;
 use zinc_domain::{KeySecret, echo};
 
 // The web side's defaults: the OpenAPI document shows them, so they are declared there.
-use crate::http::answers::ANSWER_CACHE_BYTES;
-use crate::http::imports::{
+use zinc_web::api::answers::ANSWER_CACHE_BYTES;
+use zinc_web::api::{
     DEFAULT_MAX_CONCURRENT_UPLOADS, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_UPLOAD_IDLE_TIMEOUT,
 };
 

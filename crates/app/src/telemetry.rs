@@ -12,8 +12,9 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
+use zinc_web::api::problem::HTTP_ERROR_TARGET;
+
 use crate::config::{LogFormat, SentryConfig};
-use crate::http::problem::HTTP_ERROR_TARGET;
 
 /// The release reported to Sentry: the crate version, and the git commit when the build
 /// was given one (`ZINC_GIT_COMMIT` at compile time, as the Dockerfile does).

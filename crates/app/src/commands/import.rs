@@ -296,7 +296,7 @@ fn print_report(report: &ImportReport, took: Duration) {
             println!(
                 "  reject    {} line(s) kept verbatim with their reasons{omitted}: GET {} (zinc serve)",
                 rejected.kept,
-                crate::http::rejected_lines_path(report.id.get())
+                zinc_web::api::rejected_lines_path(report.id.get())
             );
         }
     }

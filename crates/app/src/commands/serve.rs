@@ -4,7 +4,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use tracing::{error, info, warn};
 use zinc_application::{Gatekeeper, OpenAccess};
@@ -15,18 +14,12 @@ use zinc_postgres::{
     PostgresApiKeys, PostgresDataVersions, PostgresLedger, PostgresQueries, database,
 };
 
+use zinc_web::api::answers::AnswerCache;
+use zinc_web::api::metrics::Monitoring;
+use zinc_web::{AppState, UploadSlots, server};
+
 use super::{ExitStatus, Missing, open_database};
 use crate::config::Config;
-use crate::http::answers::AnswerCache;
-use crate::http::monitoring::{self, Monitoring};
-use crate::http::{self, AppState, UploadSlots};
-
-/// How long a client may take to send a request's head (408 after that).
-const REQUEST_HEAD_TIMEOUT: Duration = Duration::from_secs(5);
-/// How long an idle kept-alive connection stays open.
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
-/// The most connections one worker serves at once (further ones wait in the backlog).
-const MAX_CONNECTIONS_PER_WORKER: usize = 1024;
 
 pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<ExitStatus> {
     let db = open_database(config, Missing::Create).await?;
@@ -104,62 +97,29 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
     let metrics_server = match config.metrics_bind {
         None => None,
         Some(address) => {
-            let state = AppState {
-                serve_metrics: true,
-                ..state.clone()
-            };
-            let server = HttpServer::new(move || {
-                App::new()
-                    .app_data(web::Data::new(state.clone()))
-                    .service(monitoring::metrics)
-            })
-            .workers(1)
-            .tcp_nodelay(true)
-            .shutdown_timeout(1)
-            .bind(address)
-            .with_context(|| format!("cannot listen on {address} (ZINC_METRICS_BIND)"))?;
+            let server = server::metrics(state.clone(), address)
+                .with_context(|| format!("cannot listen on {address} (ZINC_METRICS_BIND)"))?;
             info!(%address, "serving /metrics on http://{address}/metrics");
-            Some(server.run())
+            Some(server)
         }
     };
     // Each worker looks single orders up on connections of its own (zinc_postgres::lanes).
     let lane_url = config.database_url.clone();
     let lane_settings = config.pool_settings(config.db_lookup_connections);
-    let server = HttpServer::new(move || {
-        let mut state = state.clone();
-        match Lane::new(&lane_url, &lane_settings) {
-            Ok(lane) => state.orders = Arc::new(reads.clone().with_lane(lane)),
-            Err(error) => warn!(%error, "this worker looks orders up through the shared pool"),
-        }
-        http::app(state, None)
-    })
-    // A client has this long to send a request's head, and an idle kept-alive connection
-    // is closed after this; each worker serves at most this many connections.
-    .client_request_timeout(REQUEST_HEAD_TIMEOUT)
-    .keep_alive(KEEP_ALIVE)
-    .max_connections(MAX_CONNECTIONS_PER_WORKER)
-    // An answer leaves in more than one write (head, then body); with Nagle's algorithm on,
-    // the body waited for the client's delayed ACK, 40 ms on a kept-alive connection.
-    .tcp_nodelay(true)
-    .shutdown_timeout(config.shutdown_timeout.as_secs())
-    .bind(config.bind)
-    .with_context(|| format!("cannot listen on {} (ZINC_BIND)", config.bind))?;
-    for address in server.addrs() {
+    let per_worker = move |state: &mut AppState| match Lane::new(&lane_url, &lane_settings) {
+        Ok(lane) => state.orders = Arc::new(reads.clone().with_lane(lane)),
+        Err(error) => warn!(%error, "this worker looks orders up through the shared pool"),
+    };
+    let application = server::application(state, per_worker, config.bind, config.shutdown_timeout)
+        .with_context(|| format!("cannot listen on {} (ZINC_BIND)", config.bind))?;
+    for address in application.addresses() {
         info!(%address, "listening on http://{address} (API docs at http://{address}/docs/)");
         // The documented line on standard output (see `zinc serve --help`).
         println!("listening on http://{address}");
     }
-    match metrics_server {
-        None => server.run().await.context("serving")?,
-        Some(metrics) => {
-            let handle = metrics.handle();
-            let metrics = tokio::spawn(metrics);
-            let served = server.run().await;
-            handle.stop(true).await;
-            let _ = metrics.await;
-            served.context("serving")?;
-        }
-    }
+    server::run(application, metrics_server)
+        .await
+        .context("serving")?;
     info!("stopped: in-flight requests finished or the shutdown timeout passed");
     // An import still running past the timeout holds a connection: do not wait for it. Its
     // transaction dies with the process and PostgreSQL rolls it back.

@@ -1,0 +1,62 @@
+//! API keys on `/api/v1`: every route there needs `Authorization: Bearer KEY` once any active
+//! key exists; writing (importing) needs a write key. Health, the documentation and `/metrics`
+//! stay open.
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, ResponseError, web};
+use zinc_domain::KeyScope;
+
+use super::problem::ApiError;
+use super::state::AppState;
+
+/// The routes that need a key.
+pub const API_PREFIX: &str = "/api/v1";
+
+/// Admits or refuses a request by its bearer key; the admitted [`zinc_application::Access`]
+/// goes into the request's extensions (an import records the key's name).
+pub async fn require_key(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    // The path as the router will match it (percent-decoded), not as sent: `/api/v%31/...`
+    // reaches the same handlers as `/api/v1/...`.
+    let path = request.match_info().as_str();
+    let guarded = path == API_PREFIX || path.starts_with(&format!("{API_PREFIX}/"));
+    if guarded {
+        let needed = match *request.method() {
+            Method::GET | Method::HEAD | Method::OPTIONS => KeyScope::Read,
+            _ => KeyScope::Write,
+        };
+        let state = request
+            .app_data::<web::Data<AppState>>()
+            .expect("the application state is registered")
+            .clone();
+        let bearer = bearer_token(&request);
+        match state.gatekeeper.admit(bearer.as_deref(), needed).await {
+            Ok(access) => {
+                request.extensions_mut().insert(access);
+            }
+            // Answered here, so that the outer middlewares log and count the refusal.
+            Err(denied) => {
+                let response = ApiError::from(denied).error_response();
+                return Ok(request.into_response(response).map_into_right_body());
+            }
+        }
+    }
+    Ok(next.call(request).await?.map_into_left_body())
+}
+
+/// The token of an `Authorization: Bearer TOKEN` header (scheme matched ignoring case). A
+/// header that is present but not a bearer token counts as an invalid token, not a missing one.
+fn bearer_token(request: &ServiceRequest) -> Option<String> {
+    let value = request.headers().get(header::AUTHORIZATION)?;
+    let text = value.to_str().unwrap_or("");
+    let token = match text.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+        _ => "",
+    };
+    Some(token.to_owned())
+}

@@ -1,0 +1,517 @@
+//! `POST /api/v1/imports` (multipart or raw CSV), `GET /api/v1/imports[/{id}]`, and an
+//! import's reject file, `GET /api/v1/imports/{id}/rejected.csv`.
+//!
+//! The upload is spooled to a temporary file (bounded memory, size limit enforced while
+//! receiving), then handed to the same import use case as the CLI. The import runs on the
+//! service's runtime, not on the HTTP worker, and always finishes once started: a client that
+//! disconnects does not leave a half-written import (it is one transaction anyway).
+
+use std::io::{BufReader, Seek, SeekFrom, Write};
+use std::time::Duration;
+
+use actix_multipart::Multipart;
+use actix_web::http::header::{self, ContentType};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, post, web};
+use futures_util::{Stream, StreamExt};
+use zinc_application::{Access, ImportRequest, ImportSales, NoProgress};
+use zinc_domain::{ImportId, ImportMode, ImportReport, ImportStatus, KeyName};
+
+use super::body::{ImportPage, ImportReportBody};
+use super::params::{self, ImportQuery, PageQuery};
+use super::problem::{ApiError, ProblemDetails};
+use super::state::AppState;
+
+/// The largest upload accepted when `ZINC_MAX_UPLOAD_BYTES` is not set (64 MiB).
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 64 * 1024 * 1024;
+/// How long an upload may send nothing when `ZINC_UPLOAD_IDLE_TIMEOUT` is not set.
+pub const DEFAULT_UPLOAD_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Uploads received or imported at once when `ZINC_MAX_CONCURRENT_UPLOADS` is not set.
+pub const DEFAULT_MAX_CONCURRENT_UPLOADS: usize = 4;
+
+/// The file name recorded for a raw body when none is given.
+const DEFAULT_FILE_NAME: &str = "upload.csv";
+
+// Documentation only: the form is read as a stream, its other fields skipped.
+/// An upload as a form.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct UploadForm {
+    /// The export (other fields are ignored).
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// A received upload, spooled to disk.
+struct Upload {
+    file_name: String,
+    file: std::fs::File,
+    bytes: u64,
+}
+
+/// Import a point-of-sale CSV export.
+///
+/// Strict by default: any invalid row rejects the file (422) and nothing is written. With
+/// `skip_invalid=true` every valid sale is written and each rejected sale is reported.
+/// Every attempt is recorded and can be fetched later.
+///
+/// A sale is identified by its Sale ID: a file carrying a different version of a stored sale
+/// replaces the order and its items (`orders_updated`), and importing the same file again
+/// changes nothing (`orders_unchanged`). Refund lines (negative quantities and amounts) are
+/// imported as they are. An empty file or a header without the export's columns is a 400.
+#[utoipa::path(
+    post,
+    path = "/api/v1/imports",
+    tag = "imports",
+    params(ImportQuery),
+    request_body(
+        description = "The export, as a multipart form field `file` or as the raw body.",
+        content(
+            (UploadForm = "multipart/form-data"),
+            (String = "text/csv"),
+        ),
+    ),
+    responses(
+        (status = 200, description = "Dry run (`dry_run=true`): what the import would change, whether it would succeed or be rejected; nothing written or recorded", body = ImportReportBody),
+        (status = 201, description = "Imported (in skip-invalid mode, possibly with rejected sales listed)", body = ImportReportBody),
+        (status = 400, description = "No file, an empty file, a bad header or a bad parameter", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 408, description = "The upload sent nothing for ZINC_UPLOAD_IDLE_TIMEOUT seconds", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "A concurrent change got in the way (a lock wait timed out, a deadlock): try again", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than ZINC_MAX_UPLOAD_BYTES", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 415, description = "Neither multipart/form-data nor text/csv", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "Strict import with invalid rows: nothing written; `errors` lists every problem and `import` the recorded report", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "ZINC_MAX_CONCURRENT_UPLOADS uploads are being received or imported already", body = ProblemDetails, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait before trying again"))),
+        (status = 503, description = "Database unavailable", body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+)]
+#[post("/api/v1/imports")]
+pub async fn create_import(
+    state: web::Data<AppState>,
+    query: web::Query<ImportQuery>,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let mode = import_mode(&query)?;
+    let dry_run = params::flag("dry_run", query.dry_run.as_deref())?;
+    let requested_by = request
+        .extensions()
+        .get::<Access>()
+        .and_then(Access::key_name)
+        .cloned();
+    let raw_name = raw_file_name(&query)?;
+    let report = receive_and_import(
+        &state,
+        &request,
+        payload,
+        raw_name,
+        UploadOptions {
+            mode,
+            dry_run,
+            requested_by,
+        },
+    )
+    .await?;
+    respond(report)
+}
+
+/// How to import an upload, and for whom.
+pub(crate) struct UploadOptions {
+    /// Strict or skip-invalid.
+    pub mode: ImportMode,
+    /// Check only, write nothing.
+    pub dry_run: bool,
+    /// The key that asked for it.
+    pub requested_by: Option<KeyName>,
+}
+
+/// Receives an upload (multipart field `file`, or a raw CSV body named `raw_name`) within the
+/// size and time limits, holding an upload place, then imports it: the API's import and the
+/// dashboard's upload form both come through here.
+pub(crate) async fn receive_and_import(
+    state: &AppState,
+    request: &HttpRequest,
+    payload: web::Payload,
+    raw_name: String,
+    options: UploadOptions,
+) -> Result<ImportReport, ApiError> {
+    // Held until the import ends: receiving and importing both count.
+    let _slot = state.upload_slots.take()?;
+    let limit = state.max_upload_bytes;
+    let idle = state.upload_idle_timeout;
+    if declared_length(request).is_some_and(|length| length > limit) {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    let receiving = async {
+        match UploadFormat::of(request)? {
+            UploadFormat::Multipart => {
+                receive_multipart(Multipart::new(request.headers(), payload), limit, idle).await
+            }
+            UploadFormat::Csv => receive(raw_name, payload, Budget { limit, used: 0 }, idle).await,
+        }
+    };
+    let deadline = state.upload_timeout;
+    let upload = tokio::time::timeout(deadline, receiving)
+        .await
+        .map_err(|_| ApiError::UploadTooSlow {
+            seconds: deadline.as_secs(),
+        })??;
+    run_import(
+        state,
+        upload,
+        options.mode,
+        options.requested_by,
+        options.dry_run,
+    )
+    .await
+}
+
+fn import_mode(query: &ImportQuery) -> Result<ImportMode, ApiError> {
+    Ok(
+        if params::flag("skip_invalid", query.skip_invalid.as_deref())? {
+            ImportMode::SkipInvalid
+        } else {
+            ImportMode::Strict
+        },
+    )
+}
+
+/// How the client sent the file.
+enum UploadFormat {
+    /// `multipart/form-data`, the file in the field `file`.
+    Multipart,
+    /// The raw CSV as the body.
+    Csv,
+}
+
+impl UploadFormat {
+    /// Content negotiation on the request's `Content-Type`.
+    fn of(request: &HttpRequest) -> Result<UploadFormat, ApiError> {
+        let media = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        // The media type itself, without its parameters (`; boundary=...`, `; charset=...`).
+        let essence = media.split(';').next().unwrap_or("").trim();
+        let is = |accepted: &str| essence == accepted;
+        if is("multipart/form-data") {
+            Ok(UploadFormat::Multipart)
+        } else if is("text/csv")
+            || is("application/csv")
+            || is("text/plain")
+            || is("application/octet-stream")
+        {
+            Ok(UploadFormat::Csv)
+        } else if media.is_empty() {
+            Err(ApiError::MissingFile(
+                "no file: send the CSV as multipart/form-data (field `file`) or as a text/csv body"
+                    .to_owned(),
+            ))
+        } else {
+            Err(ApiError::UnsupportedMediaType(media))
+        }
+    }
+}
+
+/// The file name recorded for a raw body: `?filename=`, or a default.
+fn raw_file_name(query: &ImportQuery) -> Result<String, ApiError> {
+    Ok(params::text("filename", query.filename.as_deref())?
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_FILE_NAME.to_owned()))
+}
+
+/// Imports a received upload with the same use case as the CLI, on the service's runtime (off
+/// the HTTP worker, and to the end even if the client goes away), counting it for `/metrics`.
+async fn run_import(
+    state: &AppState,
+    upload: Upload,
+    mode: ImportMode,
+    requested_by: Option<KeyName>,
+    dry_run: bool,
+) -> Result<ImportReport, ApiError> {
+    if upload.bytes == 0 {
+        return Err(ApiError::MissingFile(format!(
+            "the file {} is empty",
+            upload.file_name
+        )));
+    }
+    let Upload {
+        file_name,
+        mut file,
+        ..
+    } = upload;
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| ApiError::internal("rewinding the upload", e))?;
+    let monitoring = &state.monitoring;
+    monitoring.import_started();
+    let use_case = ImportSales::new(state.ledger.clone());
+    let task = state.runtime.spawn(async move {
+        use_case
+            .import(
+                ImportRequest {
+                    file_name,
+                    source: BufReader::with_capacity(256 * 1024, file),
+                    mode,
+                    requested_by,
+                    dry_run,
+                },
+                &NoProgress,
+            )
+            .await
+    });
+    let outcome = match task.await {
+        Ok(outcome) => outcome.map_err(ApiError::from),
+        Err(error) => Err(ApiError::internal("running the import task", error)),
+    };
+    match &outcome {
+        Ok(report) => {
+            if report.status == ImportStatus::Succeeded && !report.dry_run {
+                // Read your writes: the next answer is tagged with the new version at once.
+                state.versions.forget();
+            }
+            monitoring.import_finished(report)
+        }
+        Err(_) => monitoring.import_failed(),
+    }
+    outcome
+}
+
+/// The response for a finished import: 201 with the report, or the rejection's problem; for a
+/// dry run of an export, 200 with the report whatever it found (the file was checked, as
+/// asked). A body that is no export at all (empty, or no header) is a 400 either way.
+fn respond(report: ImportReport) -> Result<HttpResponse, ApiError> {
+    if report.dry_run && !report.refused_whole_file() {
+        return Ok(HttpResponse::Ok().json(ImportReportBody::from_report(&report, true)));
+    }
+    match report.status {
+        ImportStatus::Succeeded => Ok(HttpResponse::Created()
+            .insert_header((
+                header::LOCATION,
+                format!("/api/v1/imports/{}", report.id.get()),
+            ))
+            .json(ImportReportBody::from_report(&report, true))),
+        ImportStatus::Rejected if report.refused_whole_file() => {
+            Err(ApiError::FileRefused(Box::new(report)))
+        }
+        ImportStatus::Rejected => Err(ApiError::ImportRejected(Box::new(report))),
+    }
+}
+
+fn declared_length(request: &HttpRequest) -> Option<u64> {
+    request
+        .headers()
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+async fn receive_multipart(
+    mut form: Multipart,
+    limit: u64,
+    idle: Duration,
+) -> Result<Upload, ApiError> {
+    // Every part counts against the limit, not only the file.
+    let mut other_bytes = 0u64;
+    while let Some(field) = next_within(idle, &mut form).await? {
+        let field = field.map_err(|e| ApiError::BadUpload(e.to_string()))?;
+        if field.name() != Some("file") {
+            // Other fields are not ours; drain them.
+            let mut field = field;
+            while let Some(chunk) = next_within(idle, &mut field).await? {
+                let chunk = chunk.map_err(|e| ApiError::BadUpload(e.to_string()))?;
+                other_bytes += chunk.len() as u64;
+                if other_bytes > limit {
+                    return Err(ApiError::PayloadTooLarge { limit });
+                }
+            }
+            continue;
+        }
+        let name = params::text(
+            "filename",
+            field.content_disposition().and_then(|d| d.get_filename()),
+        )?
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_FILE_NAME.to_owned());
+        return receive(
+            name,
+            field,
+            Budget {
+                limit,
+                used: other_bytes,
+            },
+            idle,
+        )
+        .await;
+    }
+    Err(ApiError::MissingFile(
+        "the form has no field named `file`".to_owned(),
+    ))
+}
+
+/// Spools `chunks` to a temporary file, refusing more than `limit` bytes.
+/// How many bytes an upload may have, and how many its other parts used already.
+struct Budget {
+    limit: u64,
+    used: u64,
+}
+
+async fn receive<S, E>(
+    file_name: String,
+    mut chunks: S,
+    budget: Budget,
+    idle: Duration,
+) -> Result<Upload, ApiError>
+where
+    S: Stream<Item = Result<web::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let mut file =
+        tempfile::tempfile().map_err(|e| ApiError::internal("creating a temporary file", e))?;
+    let Budget { limit, used } = budget;
+    let mut bytes = 0u64;
+    while let Some(chunk) = next_within(idle, &mut chunks).await? {
+        let chunk = chunk.map_err(|e| ApiError::BadUpload(e.to_string()))?;
+        bytes += chunk.len() as u64;
+        if used + bytes > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        file.write_all(&chunk)
+            .map_err(|e| ApiError::internal("spooling the upload", e))?;
+    }
+    Ok(Upload {
+        file_name,
+        file,
+        bytes,
+    })
+}
+
+/// The stream's next item, unless the client sends nothing for `idle`.
+async fn next_within<S: Stream + Unpin>(
+    idle: Duration,
+    stream: &mut S,
+) -> Result<Option<S::Item>, ApiError> {
+    tokio::time::timeout(idle, stream.next())
+        .await
+        .map_err(|_| ApiError::UploadStalled {
+            seconds: idle.as_secs(),
+        })
+}
+
+/// List imports, newest first (problem lists omitted; fetch one import to see them).
+///
+/// Every finished attempt, succeeded or rejected, by start time (newest first); an import still
+/// running is not listed yet. Each report has its counts and `errors_total`, but not the problems
+/// themselves. A page of `limit` (50 by default) from `offset`, with `total` and `has_more`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/imports",
+    tag = "imports",
+    params(PageQuery),
+    responses(
+        (status = 200, body = ImportPage),
+        (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/api/v1/imports")]
+pub async fn list_imports(
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = params::page(query.limit.as_deref(), query.offset.as_deref())?;
+    let imports = state.history.list_imports(page).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .json(ImportPage::from_page(&imports)))
+}
+
+/// One import with its full report.
+///
+/// The report of the finished import with this number, succeeded or rejected, with its problems
+/// in line order (at most 10,000 kept; `errors_total` counts them all). A number no finished
+/// import has (an import still running included) is a 404.
+#[utoipa::path(
+    get,
+    path = "/api/v1/imports/{id}",
+    tag = "imports",
+    params(("id" = i64, Path, description = "The import's number", minimum = 1, example = 7)),
+    responses(
+        (status = 200, body = ImportReportBody),
+        (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/api/v1/imports/{id}")]
+pub async fn get_import(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = params::id("id", &id)?;
+    let report = state
+        .history
+        .find_import(ImportId::new(id))
+        .await?
+        .ok_or(ApiError::NotFound { what: "import", id })?;
+    Ok(HttpResponse::Ok().json(ImportReportBody::from_report(&report, true)))
+}
+
+/// Download an import's reject file: its rejected lines, verbatim, each with the reason.
+///
+/// As pgloader keeps a reject file: a CSV whose header is `Line,Reason,` followed by the
+/// imported file's own header, then one record per rejected line in line order: the line number,
+/// the reason (the line's problems, or `sale 3971 is rejected: line 14 has a problem` for the
+/// other lines of a rejected sale) and the line exactly as it was in the file (bytes as sent,
+/// quoted line breaks included). Remove the first two columns, fix the lines and import them
+/// again: each rejected sale comes back whole. Rows without a readable Sale ID are in it too.
+/// At most 10,000 lines and 4 MiB of text are kept; the import's `rejected_lines.omitted`
+/// counts the rejected lines missing, which include lines of a sale already read and passed on
+/// before a later line rejected it. An import that rejected nothing gives the header alone; a
+/// number no finished import has (an import still running included) is a 404.
+#[utoipa::path(
+    get,
+    path = "/api/v1/imports/{id}/rejected.csv",
+    tag = "imports",
+    params(("id" = i64, Path, description = "The import's number", minimum = 1, example = 7)),
+    responses(
+        (status = 200, description = "The reject file, as an attachment named after the imported file (`zinc-sales-rejected.csv`)", body = String, content_type = "text/csv",
+            example = json!("Line,Reason,Sale Date,Client ID,Sale ID,Item name\n14,column Location: 'Gym' is not one of `Online Store`, `Golf - experience`,3/1/2025,100002649,3971,Water\n")),
+        (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/api/v1/imports/{id}/rejected.csv")]
+pub async fn get_rejected_lines(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = params::id("id", &id)?;
+    reject_file_response(&state, id).await
+}
+
+/// The reject file of import `id` as a CSV attachment (the API's route and the dashboard's).
+pub(crate) async fn reject_file_response(
+    state: &AppState,
+    id: i64,
+) -> Result<HttpResponse, ApiError> {
+    let file = state
+        .history
+        .rejected_lines(ImportId::new(id))
+        .await?
+        .ok_or(ApiError::NotFound { what: "import", id })?;
+    let mut csv = Vec::new();
+    file.lines
+        .write_csv(&mut csv)
+        .map_err(|e| ApiError::internal("writing the reject file", e))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}\"", file.download_name()),
+        ))
+        .body(csv))
+}

@@ -1,0 +1,163 @@
+//! The service's Prometheus metrics: what is counted, and the build they describe. Served by
+//! [`super::monitoring::metrics`].
+
+use prometheus::{
+    Encoder, Gauge, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry,
+    TextEncoder,
+};
+use zinc_domain::ImportReport;
+
+/// The git commit the binary was built from, if known (`ZINC_GIT_COMMIT` at compile time).
+pub fn git_commit() -> &'static str {
+    option_env!("ZINC_GIT_COMMIT").unwrap_or("unknown")
+}
+
+/// The service's Prometheus metrics.
+pub struct Monitoring {
+    registry: Registry,
+    /// `zinc_http_request_duration_seconds{method,route,status}`.
+    pub http_request_duration: HistogramVec,
+    /// `zinc_imports_total{outcome}`: started, succeeded, rejected, failed.
+    pub imports: IntCounterVec,
+    /// `zinc_import_rows_total{result}`: imported, rejected.
+    pub import_rows: IntCounterVec,
+    /// `zinc_db_connections{state}`: open, idle, in_use, max.
+    pub db_connections: IntGaugeVec,
+    /// `zinc_db_ping_seconds`: the last readiness check's database round trip.
+    pub db_ping_seconds: Gauge,
+    /// `zinc_db_up`: 1 when the last readiness check reached the database.
+    pub db_up: Gauge,
+}
+
+impl Monitoring {
+    /// Registers every metric, and `zinc_build_info{version,commit} 1`.
+    pub fn new() -> Monitoring {
+        let registry = Registry::new();
+        let http_request_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "zinc_http_request_duration_seconds",
+                "HTTP request duration by method, route template and status.",
+            )
+            .buckets(vec![
+                0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+            ]),
+            &["method", "route", "status"],
+        )
+        .expect("a valid metric");
+        let imports = IntCounterVec::new(
+            Opts::new(
+                "zinc_imports_total",
+                "Imports by outcome: started, succeeded, rejected, failed.",
+            ),
+            &["outcome"],
+        )
+        .expect("a valid metric");
+        let import_rows = IntCounterVec::new(
+            Opts::new(
+                "zinc_import_rows_total",
+                "Rows of finished imports: imported, rejected.",
+            ),
+            &["result"],
+        )
+        .expect("a valid metric");
+        let db_connections = IntGaugeVec::new(
+            Opts::new(
+                "zinc_db_connections",
+                "Database pool connections: open, idle, in_use, max.",
+            ),
+            &["state"],
+        )
+        .expect("a valid metric");
+        let db_ping_seconds = Gauge::new(
+            "zinc_db_ping_seconds",
+            "Database round trip of the last readiness check.",
+        )
+        .expect("a valid metric");
+        let db_up = Gauge::new(
+            "zinc_db_up",
+            "1 when the last readiness check reached the database with its schema current.",
+        )
+        .expect("a valid metric");
+        let build_info = IntGaugeVec::new(
+            Opts::new("zinc_build_info", "The running build (always 1)."),
+            &["version", "commit"],
+        )
+        .expect("a valid metric");
+        build_info
+            .with_label_values(&[env!("CARGO_PKG_VERSION"), git_commit()])
+            .set(1);
+        for collector in [
+            Box::new(http_request_duration.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(imports.clone()),
+            Box::new(import_rows.clone()),
+            Box::new(db_connections.clone()),
+            Box::new(db_ping_seconds.clone()),
+            Box::new(db_up.clone()),
+            Box::new(build_info),
+        ] {
+            registry
+                .register(collector)
+                .expect("metric names are unique");
+        }
+        // process_resident_memory_bytes, process_cpu_seconds_total, open fds (Linux).
+        #[cfg(target_os = "linux")]
+        registry
+            .register(Box::new(
+                prometheus::process_collector::ProcessCollector::for_self(),
+            ))
+            .expect("process metrics register once");
+        for outcome in ["started", "succeeded", "rejected", "failed"] {
+            imports.with_label_values(&[outcome]);
+        }
+        for result in ["imported", "rejected"] {
+            import_rows.with_label_values(&[result]);
+        }
+        Monitoring {
+            registry,
+            http_request_duration,
+            imports,
+            import_rows,
+            db_connections,
+            db_ping_seconds,
+            db_up,
+        }
+    }
+
+    /// Counts an import the API started.
+    pub fn import_started(&self) {
+        self.imports.with_label_values(&["started"]).inc();
+    }
+
+    /// Counts an import that failed server-side.
+    pub fn import_failed(&self) {
+        self.imports.with_label_values(&["failed"]).inc();
+    }
+
+    /// Counts a finished import by its outcome, and its rows.
+    pub fn import_finished(&self, report: &ImportReport) {
+        self.imports
+            .with_label_values(&[report.status.as_str()])
+            .inc();
+        self.import_rows
+            .with_label_values(&["imported"])
+            .inc_by(report.counts.rows_imported);
+        self.import_rows
+            .with_label_values(&["rejected"])
+            .inc_by(report.counts.rows_rejected);
+    }
+
+    /// Every metric in the Prometheus text format.
+    pub fn render(&self) -> String {
+        let mut buffer = Vec::new();
+        TextEncoder::new()
+            .encode(&self.registry.gather(), &mut buffer)
+            .expect("text encoding does not fail");
+        String::from_utf8(buffer).expect("the text format is UTF-8")
+    }
+}
+
+impl Default for Monitoring {
+    fn default() -> Self {
+        Monitoring::new()
+    }
+}

@@ -1,0 +1,195 @@
+//! What an on-call engineer watches: request ids, one tracing span per request, Prometheus
+//! metrics (`GET /metrics`, counted in [`super::metrics`]) and Sentry tags.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, HttpResponse, get, web};
+use tracing::Span;
+use tracing_actix_web::RootSpanBuilder;
+
+use super::problem::{ApiError, HTTP_ERROR_TARGET};
+use super::state::AppState;
+
+/// The header carrying a request's id, honoured when the client sends one.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+/// The route label of requests that matched no route (keeps label cardinality bounded).
+const UNMATCHED: &str = "unmatched";
+
+/// A request's id: the client's `X-Request-Id` when usable, a fresh UUID otherwise.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+fn usable_request_id(value: &HeaderValue) -> Option<String> {
+    let text = value.to_str().ok()?.trim();
+    let fine = !text.is_empty()
+        && text.len() <= 128
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+    fine.then(|| text.to_owned())
+}
+
+/// The route template a request matched, resolved once per request by the first of these
+/// middlewares and kept in its extensions.
+#[derive(Clone)]
+struct Route(String);
+
+/// The request's route template (`unmatched` when no route matches).
+pub(super) fn route_of(request: &ServiceRequest) -> String {
+    if let Some(Route(route)) = request.extensions().get::<Route>() {
+        return route.clone();
+    }
+    let route = request
+        .match_pattern()
+        .unwrap_or_else(|| UNMATCHED.to_owned());
+    request.extensions_mut().insert(Route(route.clone()));
+    route
+}
+
+/// Gives each request an id (request extension, response header, Sentry tag) and tags the
+/// Sentry scope with the route template and method.
+pub async fn assign_request_id(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let id = request
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(usable_request_id)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    request.extensions_mut().insert(RequestId(id.clone()));
+    let route = route_of(&request);
+    let method = request.method().to_string();
+    sentry::configure_scope(|scope| {
+        scope.set_tag("request_id", &id);
+        scope.set_tag("route", &route);
+        scope.set_tag("method", &method);
+    });
+    let mut response = next.call(request).await?;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
+    }
+    Ok(response)
+}
+
+/// Records each request's duration by method, route template and status.
+pub async fn record_request(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let route = route_of(&request);
+    let monitoring = request
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.monitoring.clone());
+    let outcome = next.call(request).await;
+    if let Some(monitoring) = monitoring {
+        let status = match &outcome {
+            Ok(response) => response.status().as_u16(),
+            Err(error) => error.as_response_error().status_code().as_u16(),
+        };
+        monitoring
+            .http_request_duration
+            .with_label_values(&[method.as_str(), route.as_str(), &status.to_string()])
+            .observe(started.elapsed().as_secs_f64());
+    }
+    outcome
+}
+
+/// When a request started (for the latency in its log line).
+struct Started(Instant);
+
+/// One span per request: method, route, request id, then status and latency, and one log line
+/// when it ends (error level for 5xx).
+pub struct RequestSpan;
+
+impl RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        let id = request
+            .extensions()
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
+        request.extensions_mut().insert(Started(Instant::now()));
+        tracing::info_span!(
+            "request",
+            method = %request.method(),
+            route = %route_of(request),
+            request_id = %id,
+            status = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
+        let (status, started) = match outcome {
+            Ok(response) => (
+                response.status().as_u16(),
+                response
+                    .request()
+                    .extensions()
+                    .get::<Started>()
+                    .map(|s| s.0),
+            ),
+            Err(error) => (error.as_response_error().status_code().as_u16(), None),
+        };
+        let latency_ms = started.map_or(0.0, |s| s.elapsed().as_secs_f64() * 1000.0);
+        span.record("status", status);
+        span.record("latency_ms", latency_ms);
+        let _entered = span.enter();
+        if status >= 500 {
+            tracing::error!(target: HTTP_ERROR_TARGET, status, latency_ms, "request failed");
+        } else {
+            tracing::info!(status, latency_ms, "request finished");
+        }
+    }
+}
+
+/// Prometheus metrics in the text exposition format.
+///
+/// Request durations by method, route template and status; imports by outcome and their rows;
+/// the database pool's connections and the last readiness ping; the build; the process's memory,
+/// CPU and file descriptors. Needs no key. When `ZINC_METRICS_BIND` is set it is served there
+/// only, and this route is a 404.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    security(()),
+    tag = "health",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain")),
+)]
+#[get("/metrics")]
+pub async fn metrics(
+    state: web::Data<AppState>,
+    request: actix_web::HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    if !state.serve_metrics {
+        // Served on ZINC_METRICS_BIND instead.
+        return Err(ApiError::NoRoute {
+            method: request.method().to_string(),
+            path: request.path().to_owned(),
+        });
+    }
+    let stats = state.health.connection_stats();
+    let gauge = |name: &str, value: u32| {
+        state
+            .monitoring
+            .db_connections
+            .with_label_values(&[name])
+            .set(i64::from(value));
+    };
+    gauge("open", stats.open);
+    gauge("idle", stats.idle);
+    gauge("in_use", stats.open.saturating_sub(stats.idle));
+    gauge("max", stats.max);
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(state.monitoring.render()))
+}

@@ -1,0 +1,81 @@
+//! What the handlers share: the ports, and a few settings.
+
+use std::sync::Arc;
+
+use zinc_application::Gatekeeper;
+use zinc_ports::{
+    DataVersions, ImportHistory, OrderBook, ProductCatalog, SalesArchive, SalesFigures,
+    SalesLedger, StoreHealth,
+};
+
+use super::answers::AnswerCache;
+use super::metrics::Monitoring;
+use super::problem::ApiError;
+
+/// What the handlers need: the ports, and a few settings.
+#[derive(Clone)]
+pub struct AppState {
+    /// Writes imports.
+    pub ledger: Arc<dyn SalesLedger>,
+    /// Reads past imports.
+    pub history: Arc<dyn ImportHistory>,
+    /// Reads products.
+    pub products: Arc<dyn ProductCatalog>,
+    /// Reads orders.
+    pub orders: Arc<dyn OrderBook>,
+    /// Sums revenue.
+    pub figures: Arc<dyn SalesFigures>,
+    /// Reads orders whole, page by page (exports).
+    pub archive: Arc<dyn SalesArchive>,
+    /// Tells the sales data's version (for validators).
+    pub versions: Arc<dyn DataVersions>,
+    /// Answers already computed for the current data, by tag.
+    pub answers: AnswerCache,
+    /// Checks the store.
+    pub health: Arc<dyn StoreHealth>,
+    /// The largest upload accepted, in bytes.
+    pub max_upload_bytes: u64,
+    /// How long receiving one upload may take in all.
+    pub upload_timeout: std::time::Duration,
+    /// How long an upload may send nothing before it is cut.
+    pub upload_idle_timeout: std::time::Duration,
+    /// Places for uploads being received or imported; none free is a 429.
+    pub upload_slots: UploadSlots,
+    /// The currency of every amount (ISO 4217).
+    pub currency: String,
+    /// Where imports run (off the HTTP workers).
+    pub runtime: tokio::runtime::Handle,
+    /// Prometheus metrics.
+    pub monitoring: Arc<Monitoring>,
+    /// Admits requests by their API key.
+    pub gatekeeper: Arc<Gatekeeper>,
+    /// Whether `/metrics` is served with the API (it is not when it has its own address).
+    pub serve_metrics: bool,
+    /// The origins whose pages may call the API from a browser; none turns CORS off.
+    pub cors_origins: Vec<String>,
+}
+
+/// A fixed number of places for uploads being received or imported.
+#[derive(Clone)]
+pub struct UploadSlots {
+    places: Arc<tokio::sync::Semaphore>,
+    limit: usize,
+}
+
+impl UploadSlots {
+    /// `limit` places.
+    pub fn new(limit: usize) -> Self {
+        UploadSlots {
+            places: Arc::new(tokio::sync::Semaphore::new(limit)),
+            limit,
+        }
+    }
+
+    /// A place, held until the returned permit is dropped; a 429 when none is free.
+    pub(crate) fn take(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+        self.places
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| ApiError::TooManyUploads { limit: self.limit })
+    }
+}

@@ -1,0 +1,433 @@
+//! `/imports`: upload a file (drag-and-drop, progress), see its report, and the history of
+//! imports; `/imports/{id}`: one import with its problems. Uploads go through the API's own
+//! receiving and import code ([`crate::api::imports::receive_and_import`]).
+
+use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, web};
+use maud::{Markup, html};
+use serde::Deserialize;
+use zinc_domain::{ImportId, ImportMode, ImportReport, ImportStatus, InputProblem, KeyScope, Page};
+
+use super::layout::{self, Section};
+use super::page::{PageError, PageQuery};
+use super::{format, session};
+use crate::api::AppState;
+use crate::api::imports::{UploadOptions, receive_and_import};
+use crate::api::params;
+use crate::api::problem::ApiError;
+
+/// Imports listed per page of the history.
+const HISTORY_PAGE: u64 = 20;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryQuery {
+    offset: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UploadQuery {
+    skip_invalid: Option<String>,
+    dry_run: Option<String>,
+}
+
+/// What the upload gave, to show above the form.
+enum Outcome {
+    Report(Box<ImportReport>),
+    Refused(ApiError),
+}
+
+/// The imports page.
+#[get("/imports")]
+pub async fn imports_page(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    query: PageQuery<HistoryQuery>,
+) -> Result<HttpResponse, PageError> {
+    let viewer = session::admit(&request, &state, KeyScope::Read).await?;
+    let offset = params::number("offset", query.offset.as_deref(), 0, i64::MAX as u64)?;
+    render(&state, &viewer, None, offset.unwrap_or(0)).await
+}
+
+/// Receives an upload from the form (a write key needed), imports it, and shows the page with
+/// its report.
+#[post("/imports")]
+pub async fn upload(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    query: PageQuery<UploadQuery>,
+    payload: web::Payload,
+) -> Result<HttpResponse, PageError> {
+    session::same_site_form(&request)?;
+    let viewer = session::admit(&request, &state, KeyScope::Write).await?;
+    let mode = if params::flag("skip_invalid", query.skip_invalid.as_deref())? {
+        ImportMode::SkipInvalid
+    } else {
+        ImportMode::Strict
+    };
+    let dry_run = params::flag("dry_run", query.dry_run.as_deref())?;
+    let options = UploadOptions {
+        mode,
+        dry_run,
+        requested_by: viewer.access().key_name().cloned(),
+    };
+    let outcome =
+        match receive_and_import(&state, &request, payload, "upload.csv".into(), options).await {
+            Ok(report) => Outcome::Report(Box::new(report)),
+            Err(error) if error.status_code().is_server_error() => return Err(error.into()),
+            Err(error) => Outcome::Refused(error),
+        };
+    render(&state, &viewer, Some(outcome), 0).await
+}
+
+async fn render(
+    state: &AppState,
+    viewer: &layout::Viewer,
+    outcome: Option<Outcome>,
+    offset: u64,
+) -> Result<HttpResponse, PageError> {
+    let page = Page::new(HISTORY_PAGE, offset).map_err(|source| ApiError::BadQuery {
+        name: "offset",
+        source,
+    })?;
+    let history = state.history.list_imports(page).await?;
+    let can_upload = viewer.key_name().is_none() || viewer.scope_label() == "write key";
+    let content = html! {
+        div #import-result tabindex="-1" {
+            @match &outcome {
+                Some(Outcome::Report(report)) => (report_view(report, true)),
+                Some(Outcome::Refused(error)) => {
+                    @let problem = error.problem();
+                    section.notice.error role="alert" {
+                        h2 { (problem.title) }
+                        p { (problem.detail) }
+                    }
+                },
+                None => {},
+            }
+        }
+        @if can_upload {
+            (upload_form(state.max_upload_bytes))
+        } @else {
+            section.notice role="note" {
+                p { "Your key is a read key: uploading files needs a write key." }
+            }
+        }
+        section.panel aria-labelledby="history-heading" {
+            h2 #history-heading { "History" }
+            @if history.items.is_empty() {
+                p { "No import yet." }
+            } @else {
+                table #import-history {
+                    thead {
+                        tr {
+                            th scope="col" { "#" }
+                            th scope="col" { "File" }
+                            th scope="col" { "Result" }
+                            th.num scope="col" { "Rows" }
+                            th.num.hide-narrow scope="col" { "Created" }
+                            th.num.hide-narrow scope="col" { "Updated" }
+                            th.num.hide-narrow scope="col" { "Unchanged" }
+                            th.num scope="col" { "Problems" }
+                            th.hide-narrow scope="col" { "Started (UTC)" }
+                        }
+                    }
+                    tbody {
+                        @for report in &history.items {
+                            tr {
+                                td { a href=(format!("/imports/{}", report.id.get())) { (report.id.get()) } }
+                                td { (report.file_name) }
+                                td { (status_label(report)) }
+                                td.num { (format::count(report.counts.rows_total)) }
+                                td.num.hide-narrow { (format::count(report.counts.orders_created)) }
+                                td.num.hide-narrow { (format::count(report.counts.orders_updated)) }
+                                td.num.hide-narrow { (format::count(report.counts.orders_unchanged)) }
+                                td.num { (format::count(report.problems.total())) }
+                                td.hide-narrow { (report.started_at.format("%Y-%m-%d %H:%M")) }
+                            }
+                        }
+                    }
+                }
+                (pager("/imports", "", offset, HISTORY_PAGE, history.total))
+            }
+        }
+    };
+    // The page is the answer, whatever the import found: the report says it (a script posting
+    // the form reads the page, and a 4xx would only add a console error).
+    Ok(layout::page(Section::Imports, viewer, "Imports", content))
+}
+
+/// Links to the pages before and after.
+pub fn pager(path: &str, query: &str, offset: u64, size: u64, total: u64) -> Markup {
+    let link = |offset: u64| {
+        let separator = if query.is_empty() { "" } else { "&" };
+        format!("{path}?{query}{separator}offset={offset}")
+    };
+    let last = offset.saturating_add(size).min(total);
+    html! {
+        nav.pager aria-label="Pages" {
+            @if offset > 0 {
+                a href=(link(offset.saturating_sub(size))) rel="prev" { "← Newer" }
+            }
+            span { (format::count(offset.min(total) + u64::from(total > 0))) "–" (format::count(last)) " of " (format::count(total)) }
+            @if last < total {
+                a href=(link(last)) rel="next" { "Older →" }
+            }
+        }
+    }
+}
+
+fn upload_form(max_bytes: u64) -> Markup {
+    html! {
+        form #upload-form.panel method="post" action="/imports" enctype="multipart/form-data"
+            aria-labelledby="upload-heading" {
+            h2 #upload-heading { "Upload a point-of-sale export" }
+            div.dropzone {
+                label for="file" { "CSV file (drop it here or choose it), up to " (format::count(max_bytes / (1024 * 1024))) " MiB" }
+                input #file type="file" name="file" accept=".csv,text/csv" required;
+                p #file-chosen.hint aria-live="polite" {}
+            }
+            p.hint {
+                "Import checks every row: one invalid row rejects the whole file and nothing is written. "
+                "Sales already stored as in the file are left as they are."
+            }
+            div.actions {
+                button type="submit" formaction="/imports" { "Import" }
+                button.secondary type="submit" formaction="/imports?dry_run=true" { "Check only (write nothing)" }
+                button.secondary type="submit" formaction="/imports?skip_invalid=true" { "Import the valid sales only" }
+            }
+            div.progress {
+                progress #upload-progress hidden max="100" aria-label="Upload progress" {}
+                p #upload-status role="status" aria-live="polite" {}
+            }
+        }
+    }
+}
+
+fn status_label(report: &ImportReport) -> &'static str {
+    match (report.dry_run, report.status) {
+        (true, ImportStatus::Succeeded) => "Check passed",
+        (true, ImportStatus::Rejected) => "Check failed",
+        (false, ImportStatus::Succeeded) => "Imported",
+        (false, ImportStatus::Rejected) => "Rejected",
+    }
+}
+
+/// A report: what changed (or would), and every problem listed.
+/// With `problems`, the kept problems are listed under it.
+fn report_view(report: &ImportReport, problems: bool) -> Markup {
+    let c = &report.counts;
+    let ok = report.status == ImportStatus::Succeeded;
+    let headline = match (report.dry_run, ok) {
+        (true, true) => "Check passed: importing this file would succeed. Nothing was written.",
+        (true, false) => {
+            "Check failed: importing this file would be rejected. Nothing was written."
+        }
+        (false, true) if report.changed_nothing() => {
+            "Imported: every sale was already stored as in the file; nothing changed."
+        }
+        (false, true) => "Imported.",
+        (false, false) => "Rejected: the file has problems; nothing was written.",
+    };
+    let listed = report.problems.problems();
+    let more = report.problems.total().saturating_sub(listed.len() as u64);
+    html! {
+        section.notice.(if ok { "success" } else { "error" }) #import-report
+            role=(if ok { "status" } else { "alert" }) {
+            h2 { (headline) }
+            dl.facts {
+                dt { "File" } dd { (report.file_name) }
+                dt { "Rows" } dd { (format::count(c.rows_total)) " read, " (format::count(c.rows_imported)) " imported, " (format::count(c.rows_rejected)) " rejected" }
+                dt { "Sales" } dd { (format::count(c.sales_total)) " in the file, " (format::count(c.sales_rejected)) " rejected" }
+                dt { "Orders" } dd #report-orders {
+                    (format::count(c.orders_created)) " created, " (format::count(c.orders_updated)) " updated, "
+                    (format::count(c.orders_unchanged)) " unchanged"
+                }
+                dt { "Products" } dd { (format::count(c.products_created)) " created, " (format::count(c.products_updated)) " repriced" }
+                @if !report.dry_run {
+                    dt { "Record" } dd { a href=(format!("/imports/{}", report.id.get())) { "Import #" (report.id.get()) } }
+                }
+            }
+        }
+        @if problems && !listed.is_empty() {
+            (problem_rows(report, &listed.iter().collect::<Vec<_>>()))
+        }
+        @if more > 0 {
+            p { "…and " (format::count(more)) " more problem(s) counted but not kept." }
+        }
+    }
+}
+
+fn problem_rows(report: &ImportReport, shown: &[&InputProblem]) -> Markup {
+    html! {
+        section.panel aria-labelledby="problems-heading" {
+            h2 #problems-heading {
+                (format::count(shown.len() as u64)) " of " (format::count(report.problems.total())) " problem(s)"
+            }
+            table #import-problems {
+                thead {
+                    tr {
+                        th.num scope="col" { "Line" }
+                        th scope="col" { "Column" }
+                        th scope="col" { "Value" }
+                        th scope="col" { "Problem" }
+                    }
+                }
+                tbody {
+                    @for problem in shown {
+                        tr {
+                            td.num { @if let Some(line) = problem.line { (line) } }
+                            td { @if let Some(column) = &problem.column { (column) } }
+                            td { @if let Some(value) = &problem.value { code { (value) } } }
+                            td { (problem.message) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Filters an import's problems.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProblemQuery {
+    /// Problems whose line, column, value or reason contain this text (ignoring case).
+    q: Option<String>,
+}
+
+impl ProblemQuery {
+    fn text(&self) -> Result<Option<String>, ApiError> {
+        Ok(params::text("q", self.q.as_deref())?.filter(|q| !q.trim().is_empty()))
+    }
+}
+
+/// The kept problems of `report` matching `q` (all when `None`).
+fn matching<'a>(report: &'a ImportReport, q: Option<&str>) -> Vec<&'a InputProblem> {
+    let q = q.map(str::to_lowercase);
+    report
+        .problems
+        .problems()
+        .iter()
+        .filter(|problem| {
+            let Some(q) = &q else { return true };
+            let line = problem.line.map(|l| l.to_string()).unwrap_or_default();
+            [
+                Some(line.as_str()),
+                problem.column.as_deref(),
+                problem.value.as_deref(),
+                Some(problem.message.as_str()),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|field| field.to_lowercase().contains(q.as_str()))
+        })
+        .collect()
+}
+
+async fn find(state: &AppState, id: i64) -> Result<ImportReport, PageError> {
+    Ok(state
+        .history
+        .find_import(ImportId::new(id))
+        .await?
+        .ok_or(ApiError::NotFound { what: "import", id })?)
+}
+
+/// One import, with its problems (filtered by `q`), and links to download them and its reject
+/// file.
+#[get("/imports/{id}")]
+pub async fn detail(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    id: web::Path<String>,
+    query: PageQuery<ProblemQuery>,
+) -> Result<HttpResponse, PageError> {
+    let viewer = session::admit(&request, &state, KeyScope::Read).await?;
+    let id = params::id("id", &id)?;
+    let q = query.text()?;
+    let report = find(&state, id).await?;
+    let title = format!("Import #{id}");
+    let shown = matching(&report, q.as_deref());
+    let encoded = q.as_deref().map(|q| {
+        percent_encoding::utf8_percent_encode(q, percent_encoding::NON_ALPHANUMERIC).to_string()
+    });
+    let problems_link = match &encoded {
+        Some(q) => format!("/imports/{id}/problems.csv?q={q}"),
+        None => format!("/imports/{id}/problems.csv"),
+    };
+    Ok(layout::page(
+        Section::Imports,
+        &viewer,
+        &title,
+        html! {
+            p { a href="/imports" { "← All imports" } }
+            (report_view(&report, false))
+            @if report.problems.total() > 0 {
+                form.filters method="get" action=(format!("/imports/{id}")) role="search" {
+                    label for="problem-filter" { "Show problems containing" }
+                    input #problem-filter type="search" name="q" value=(q.as_deref().unwrap_or("")) maxlength="255";
+                    button type="submit" { "Filter" }
+                }
+                p #problem-downloads {
+                    a href=(problems_link) download { "Download these problems (CSV)" }
+                    " · "
+                    a href=(format!("/imports/{id}/rejected.csv")) download { "Download the rejected lines, verbatim (CSV)" }
+                }
+                (problem_rows(&report, &shown))
+            }
+            p.hint { "Started " (report.started_at.format("%Y-%m-%d %H:%M:%S UTC")) ", mode " (report.mode.as_str())
+                @if let Some(key) = &report.requested_by { ", by key " (key) } "." }
+        },
+    ))
+}
+
+/// The problems of import `id` (filtered by `q`) as CSV: line, column, value, problem.
+#[get("/imports/{id}/problems.csv")]
+pub async fn problems_csv(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    id: web::Path<String>,
+    query: PageQuery<ProblemQuery>,
+) -> Result<HttpResponse, PageError> {
+    session::admit(&request, &state, KeyScope::Read).await?;
+    let id = params::id("id", &id)?;
+    let q = query.text()?;
+    let report = find(&state, id).await?;
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let written = (|| {
+        writer.write_record(["Line", "Column", "Value", "Problem"])?;
+        for problem in matching(&report, q.as_deref()) {
+            let line = problem.line.map(|l| l.to_string()).unwrap_or_default();
+            writer.write_record([
+                line.as_str(),
+                problem.column.as_deref().unwrap_or(""),
+                problem.value.as_deref().unwrap_or(""),
+                problem.message.as_str(),
+            ])?;
+        }
+        writer.flush()
+    })();
+    written.map_err(|e| ApiError::internal("writing the problems", e))?;
+    let body = writer
+        .into_inner()
+        .map_err(|e| ApiError::internal("writing the problems", e.into_error()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"import-{id}-problems.csv\""),
+        ))
+        .body(body))
+}
+
+/// The reject file of import `id`, as the API serves it (for a signed-in browser).
+#[get("/imports/{id}/rejected.csv")]
+pub async fn rejected_csv(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    session::admit(&request, &state, KeyScope::Read).await?;
+    let id = params::id("id", &id)?;
+    Ok(crate::api::imports::reject_file_response(&state, id).await?)
+}

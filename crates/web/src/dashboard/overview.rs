@@ -1,0 +1,292 @@
+//! `/`: the overview of a period: revenue, orders, average order, revenue per day, and best
+//! sellers, read from the same figures as `/api/v1/metrics/*` (the rollups).
+
+use std::time::Instant;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use futures_util::future::{try_join, try_join_all, try_join4};
+use maud::{Markup, html};
+use rust_decimal::Decimal;
+use tracing::info;
+use zinc_domain::{
+    DailyRevenue, DateRange, KeyScope, Location, ProductSales, RankBy, RevenueTotals,
+};
+
+use super::layout::{self, Section};
+use super::page::{PageError, PageQuery};
+use super::range::{self, RangeQuery};
+use super::{chart, format, session};
+use crate::api::AppState;
+use crate::api::exports;
+
+/// Best sellers listed.
+const TOP_PRODUCTS: usize = 10;
+/// Every product that sold: the items sold of a period are the sum of their units (no port
+/// counts them otherwise), and the first [`TOP_PRODUCTS`] are the best sellers.
+const EVERY_PRODUCT: u32 = u32::MAX;
+
+/// What the tiles show of a period.
+struct Tiles {
+    totals: RevenueTotals,
+    /// Units sold, refunds subtracted.
+    items: i64,
+}
+
+impl Tiles {
+    fn new(totals: RevenueTotals, products: &[ProductSales]) -> Tiles {
+        Tiles {
+            totals,
+            items: products.iter().map(|p| p.quantity).sum(),
+        }
+    }
+}
+
+/// The figure of `current` beside that of `previous` (same length, just before) and the
+/// change in percent.
+fn compared(
+    current: Decimal,
+    previous: Option<Decimal>,
+    previous_range: Option<DateRange>,
+    show: impl Fn(Decimal) -> Markup,
+) -> Markup {
+    html! {
+        @if let (Some(previous), Some(range)) = (previous, previous_range) {
+            @let change = format::change(current, previous);
+            p.change {
+                data.percent value=(change.map(|c| c.to_string()).unwrap_or_default()) {
+                    (format::change_text(change))
+                }
+                span.sub aria-label=(format!("previous {} days", range.days())) {
+                    " vs " (show(previous)) ", "
+                    time datetime=(range.from()) { (range.from().format("%b %-d")) } " – "
+                    time datetime=(range.to()) { (range.to().format("%b %-d")) }
+                }
+            }
+        }
+    }
+}
+
+/// The overview page.
+#[get("/")]
+pub async fn overview(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    query: PageQuery<RangeQuery>,
+) -> Result<HttpResponse, PageError> {
+    let started = Instant::now();
+    let viewer = session::admit(&request, &state, KeyScope::Read).await?;
+    let period = range::resolve(&state, &query).await?;
+    // One line per location, or the one chosen.
+    let locations: Vec<Location> = period
+        .location
+        .map_or_else(|| Location::ALL.to_vec(), |location| vec![location]);
+    let previous_range = period.previous();
+    let previous_figures = async {
+        match previous_range {
+            Some(range) => try_join(
+                state.figures.revenue(range.into(), period.location),
+                state.figures.top_products(
+                    range.into(),
+                    period.location,
+                    RankBy::Revenue,
+                    EVERY_PRODUCT,
+                ),
+            )
+            .await
+            .map(Some),
+            None => Ok(None),
+        }
+    };
+    let (totals, sold, products, before) = try_join4(
+        state.figures.revenue(period.bounds(), period.location),
+        try_join_all(
+            locations
+                .iter()
+                .map(|location| state.figures.daily_revenue(period.range, Some(*location))),
+        ),
+        state.figures.top_products(
+            period.bounds(),
+            period.location,
+            RankBy::Revenue,
+            EVERY_PRODUCT,
+        ),
+        previous_figures,
+    )
+    .await?;
+    let now = Tiles::new(totals, &products);
+    let before = before.map(|(totals, products)| Tiles::new(totals, &products));
+    let top: Vec<&ProductSales> = products.iter().take(TOP_PRODUCTS).collect();
+    // Ranked as the API ranks `by=quantity`: units, then revenue, then name.
+    let mut top_by_units: Vec<&ProductSales> = products.iter().collect();
+    top_by_units.sort_by(|a, b| {
+        b.quantity
+            .cmp(&a.quantity)
+            .then(b.revenue.cmp(&a.revenue))
+            .then(a.name.as_str().cmp(b.name.as_str()))
+    });
+    top_by_units.truncate(TOP_PRODUCTS);
+    let read = started.elapsed();
+    let every_day = |sold: &[DailyRevenue]| -> Vec<DailyRevenue> {
+        period
+            .series
+            .sum(sold.iter().map(|day| (day.date, day.totals)))
+            .into_iter()
+            .map(|(day, totals)| DailyRevenue {
+                date: day.start,
+                totals,
+            })
+            .collect()
+    };
+    let lines: Vec<Vec<DailyRevenue>> = sold.iter().map(|sold| every_day(sold)).collect();
+    let days = every_day(&sold.concat());
+    let series: Vec<chart::Series<'_>> = locations
+        .iter()
+        .zip(&lines)
+        .map(|(location, days)| chart::Series {
+            location: Some(*location),
+            days,
+        })
+        .collect();
+    let best = days
+        .iter()
+        .filter(|d| d.totals.order_count > 0)
+        .max_by(|a, b| {
+            a.totals
+                .revenue
+                .cmp(&b.totals.revenue)
+                .then(b.date.cmp(&a.date))
+        });
+    let currency = state.currency.as_str();
+    let query_string = period.query();
+    let content = html! {
+        (range::picker(&period, "/"))
+        section.tiles aria-label="Totals for the period" {
+            div.tile #tile-revenue {
+                h2 { "Revenue" }
+                p.figure { (format::money(totals.revenue, currency)) }
+                (compared(totals.revenue, before.as_ref().map(|b| b.totals.revenue), previous_range,
+                    |amount| format::money(amount, currency)))
+            }
+            div.tile #tile-orders {
+                h2 { "Orders" }
+                p.figure { data value=(totals.order_count) { (format::count(totals.order_count)) } }
+                (compared(Decimal::from(totals.order_count), before.as_ref().map(|b| Decimal::from(b.totals.order_count)),
+                    previous_range, |n| html! { data value=(n) { (format::count(u64::try_from(n).unwrap_or_default())) } }))
+            }
+            div.tile #tile-average {
+                h2 { "Average order" }
+                p.figure { (format::money(totals.average_order_value(), currency)) }
+                (compared(totals.average_order_value(), before.as_ref().map(|b| b.totals.average_order_value()),
+                    previous_range, |amount| format::money(amount, currency)))
+            }
+            div.tile #tile-items {
+                h2 { "Items sold" }
+                p.figure { data value=(now.items) { (format::signed(now.items)) } }
+                (compared(Decimal::from(now.items), before.as_ref().map(|b| Decimal::from(b.items)),
+                    previous_range, |n| html! { data value=(n) { (format::signed(i64::try_from(n).unwrap_or_default())) } }))
+            }
+            div.tile #tile-best-day {
+                h2 { "Best day" }
+                @match best {
+                    Some(day) => p.figure {
+                        (format::money(day.totals.revenue, currency))
+                        span.sub { " on " time datetime=(day.date) { (day.date.format("%b %-d, %Y")) } }
+                    },
+                    None => p.figure { "No sales" },
+                }
+            }
+        }
+        section.panel aria-labelledby="daily-heading" {
+            h2 #daily-heading { "Revenue per day" }
+            (chart::daily_revenue(&series, currency))
+        }
+        (best_sellers(("top-heading", "top-products"), "Best sellers by revenue", &top, currency))
+        (best_sellers(
+            ("top-quantity-heading", "top-quantity-products"),
+            "Best sellers by units",
+            &top_by_units,
+            currency
+        ))
+        section.panel aria-labelledby="export-heading" {
+            h2 #export-heading { "Export" }
+            p {
+                a.button href=(format!("/exports/sales.csv?{query_string}")) download {
+                    "Download this period's sales as CSV"
+                }
+                " — one row per item, in the columns of the point-of-sale export (the importer reads it back unchanged)."
+            }
+        }
+    };
+    let mut response = layout::page(Section::Overview, &viewer, "Overview", content);
+    let total = started.elapsed();
+    info!(
+        read_ms = read.as_secs_f64() * 1e3,
+        render_ms = total.as_secs_f64() * 1e3,
+        days = days.len(),
+        "overview rendered"
+    );
+    if let Ok(value) = header::HeaderValue::from_str(&format!(
+        "read;dur={:.1}, total;dur={:.1}",
+        read.as_secs_f64() * 1e3,
+        total.as_secs_f64() * 1e3
+    )) {
+        response
+            .headers_mut()
+            .insert(header::HeaderName::from_static("server-timing"), value);
+    }
+    Ok(response)
+}
+
+/// `/exports/sales.csv`: the API's export of the period, for a signed-in browser.
+#[get("/exports/sales.csv")]
+pub async fn download_export(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    query: PageQuery<RangeQuery>,
+) -> Result<HttpResponse, PageError> {
+    session::admit(&request, &state, KeyScope::Read).await?;
+    let dates = crate::api::params::date_bounds(query.from.as_deref(), query.to.as_deref())?;
+    let location = crate::api::params::location(query.location.as_deref())?;
+    Ok(exports::export_response(&state, dates, location).await?)
+}
+
+/// A table of best sellers, its heading and table named by `ids`.
+fn best_sellers(
+    (heading, table): (&str, &str),
+    title: &str,
+    top: &[&ProductSales],
+    currency: &str,
+) -> Markup {
+    html! {
+        section.panel aria-labelledby=(heading) {
+            h2 id=(heading) { (title) }
+            @if top.is_empty() {
+                p { "No product sold in this period." }
+            } @else {
+                table id=(table) {
+                    thead {
+                        tr {
+                            th.num scope="col" { "#" }
+                            th scope="col" { "Product" }
+                            th.num scope="col" { "Units" }
+                            th.num scope="col" { "Orders" }
+                            th.num scope="col" { "Revenue" }
+                        }
+                    }
+                    tbody {
+                        @for (rank, product) in top.iter().enumerate() {
+                            tr {
+                                td.num { (rank + 1) }
+                                th scope="row" { a href=(format!("/products/{}", product.product_id.get())) { (product.name.as_str()) } }
+                                td.num { (format::signed(product.quantity)) }
+                                td.num { (format::count(product.order_count)) }
+                                td.num { (format::money(product.revenue, currency)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

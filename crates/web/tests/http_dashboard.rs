@@ -1,0 +1,1007 @@
+//! The dashboard's pages on mocked ports: each page reads the ports the API reads, renders
+//! what they return, refuses bad parameters before touching the store, and asks for a key
+//! once keys exist. A mock with no expectation panics when called.
+
+mod support;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::test;
+use chrono::{DateTime, NaiveDate, Utc};
+use support::{Ports, day, unavailable};
+use zinc_domain::{
+    ApiKey, ClientId, DailyProductSales, DailyRevenue, DateBounds, DiscountPercent, ImportCounts,
+    ImportId, ImportMode, ImportReport, ImportStatus, InputProblem, KeyName, KeyScope, KeySecret,
+    Location, Money, Order, OrderId, OrderWithItems, Paged, ProblemLog, Product, ProductId,
+    ProductName, ProductSales, ProductTotals, RankBy, RevenueTotals, SaleId, UnitPrice,
+};
+use zinc_ports::MockApiKeys;
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+async fn answer(ports: Ports, request: test::TestRequest) -> Answer {
+    let app = test::init_service(zinc_web::app(ports.state(), None)).await;
+    let response = test::call_service(&app, request.to_request()).await;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = String::from_utf8(test::read_body(response).await.to_vec()).unwrap();
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+async fn page(ports: Ports, uri: &str) -> Answer {
+    answer(ports, test::TestRequest::get().uri(uri)).await
+}
+
+fn order(id: i64, date: &str, total: &str) -> Order {
+    let total = Money::parse(total).unwrap();
+    Order {
+        id: OrderId::new(id),
+        sale_id: SaleId::new(3_900 + id).unwrap(),
+        client_id: ClientId::new(100_002_154).unwrap(),
+        date: day(date),
+        location: Location::GolfExperience,
+        payment_method: Some("Cash".to_owned()),
+        batch_number: None,
+        sales_notes: None,
+        notes: None,
+        subtotal: total,
+        discount_percentage: DiscountPercent::default(),
+        discount_amount: Money::ZERO,
+        tax: Money::ZERO,
+        total,
+        amount_paid: total,
+        item_count: 1,
+        import_id: ImportId::new(1),
+        created_at: DateTime::UNIX_EPOCH,
+        updated_at: DateTime::UNIX_EPOCH,
+    }
+}
+
+/// The sales run from 2024-11-05 (the archive's first order) to 2025-03-31.
+fn latest_sale(ports: &mut Ports) {
+    ports
+        .figures
+        .expect_latest_sale()
+        .withf(|product, _| product.is_none())
+        .returning(|_, _| Ok(Some(day("2025-03-31"))));
+    ports
+        .archive
+        .expect_sales_after()
+        .withf(|dates, _, after, max| {
+            *dates == DateBounds::default() && after.is_none() && *max == 1
+        })
+        .returning(|_, _, _, _| {
+            Ok(vec![OrderWithItems {
+                order: order(1, "2024-11-05", "10"),
+                items: vec![],
+            }])
+        });
+}
+
+fn figures(ports: &mut Ports, from: NaiveDate, to: NaiveDate, location: Option<Location>) {
+    ports
+        .figures
+        .expect_revenue()
+        .withf(move |dates, at| {
+            dates.from() == Some(from) && dates.to() == Some(to) && *at == location
+        })
+        .returning(|_, _| {
+            Ok(RevenueTotals {
+                revenue: "64509.982".parse().unwrap(),
+                order_count: 1_408,
+            })
+        });
+    // One line per location when none is chosen: the store sold on the last day only.
+    ports
+        .figures
+        .expect_daily_revenue()
+        .withf(move |range, at| {
+            range.from() == from
+                && range.to() == to
+                && at.is_some()
+                && location.is_none_or(|location| *at == Some(location))
+        })
+        .times(if location.is_some() { 1 } else { 2 })
+        .returning(move |_, at| {
+            Ok(if at == Some(Location::GolfExperience) {
+                vec![]
+            } else {
+                vec![DailyRevenue {
+                    date: to,
+                    totals: RevenueTotals {
+                        revenue: "1234.5".parse().unwrap(),
+                        order_count: 3,
+                    },
+                }]
+            })
+        });
+    ports
+        .figures
+        .expect_top_products()
+        .withf(move |dates, at, by, limit| {
+            dates.from() == Some(from)
+                && dates.to() == Some(to)
+                && *at == location
+                && *by == RankBy::Revenue
+                && *limit == u32::MAX
+        })
+        .returning(|_, _, _, _| {
+            Ok(vec![ProductSales {
+                product_id: ProductId::new(7),
+                name: ProductName::parse("10 Practice Credits").unwrap(),
+                quantity: 273,
+                revenue: "9298.57".parse().unwrap(),
+                order_count: 280,
+            }])
+        });
+}
+
+/// The figures of the period from `from` to `to`: `revenue` over `orders` orders, and `units`
+/// of one product (none when zero).
+fn earlier_figures(
+    ports: &mut Ports,
+    (from, to): (NaiveDate, NaiveDate),
+    location: Option<Location>,
+    (revenue, orders, units): (&'static str, u64, i64),
+) {
+    ports
+        .figures
+        .expect_revenue()
+        .withf(move |dates, at| {
+            dates.from() == Some(from) && dates.to() == Some(to) && *at == location
+        })
+        .times(1)
+        .returning(move |_, _| {
+            Ok(RevenueTotals {
+                revenue: revenue.parse().unwrap(),
+                order_count: orders,
+            })
+        });
+    ports
+        .figures
+        .expect_top_products()
+        .withf(move |dates, at, _, limit| {
+            dates.from() == Some(from)
+                && dates.to() == Some(to)
+                && *at == location
+                && *limit == u32::MAX
+        })
+        .times(1)
+        .returning(move |_, _, _, _| {
+            Ok((units != 0)
+                .then(|| ProductSales {
+                    product_id: ProductId::new(7),
+                    name: ProductName::parse("10 Practice Credits").unwrap(),
+                    quantity: units,
+                    revenue: revenue.parse().unwrap(),
+                    order_count: orders,
+                })
+                .into_iter()
+                .collect())
+        });
+}
+
+/// The text of the change shown in the tile `id`, and its value.
+fn change_in(body: &str, id: &str) -> (String, String) {
+    let tile = body
+        .split(&format!(r#"id="{id}""#))
+        .nth(1)
+        .and_then(|rest| rest.split(r#"<div class="tile""#).next())
+        .unwrap_or_else(|| panic!("a tile {id}: {body}"));
+    let change = tile
+        .split(r#"<data class="percent" value=""#)
+        .nth(1)
+        .unwrap_or_else(|| panic!("a change in {id}: {tile}"));
+    let (value, rest) = change.split_once(r#"">"#).unwrap();
+    let text = rest.split("</data>").next().unwrap();
+    (text.to_owned(), value.to_owned())
+}
+
+#[actix_web::test]
+async fn the_tiles_compare_with_the_previous_period_of_the_same_length() {
+    let mut ports = Ports::default();
+    latest_sale(&mut ports);
+    figures(&mut ports, day("2025-03-02"), day("2025-03-31"), None);
+    // 30 days before: a quarter less revenue, more orders, more units.
+    earlier_figures(
+        &mut ports,
+        (day("2025-01-31"), day("2025-03-01")),
+        None,
+        ("51607.9856", 1_600, 300),
+    );
+    let answer = page(ports, "/").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let body = &answer.body;
+    // 64,509.982 against 51,607.9856; 1,408 against 1,600 orders; an average of 45.82
+    // against 32.25; 273 units against 300.
+    assert_eq!(
+        change_in(body, "tile-revenue"),
+        ("+25.0%".into(), "25.0".into())
+    );
+    assert_eq!(
+        change_in(body, "tile-orders"),
+        ("-12.0%".into(), "-12.0".into())
+    );
+    assert_eq!(
+        change_in(body, "tile-average"),
+        ("+42.1%".into(), "42.1".into())
+    );
+    assert_eq!(
+        change_in(body, "tile-items"),
+        ("-9.0%".into(), "-9.0".into())
+    );
+    assert!(body.contains(r#"<data value="273">273</data>"#), "{body}");
+    assert!(
+        body.contains(r#"<data class="money" value="51607.9856">$51,607.99</data>"#),
+        "{body}"
+    );
+    assert!(body.contains(r#"aria-label="previous 30 days""#), "{body}");
+    assert!(
+        body.contains(r#"<time datetime="2025-01-31">Jan 31</time>"#),
+        "{body}"
+    );
+}
+
+#[actix_web::test]
+async fn the_overview_shows_the_30_days_ending_on_the_latest_sale_by_default() {
+    let mut ports = Ports::default();
+    latest_sale(&mut ports);
+    figures(&mut ports, day("2025-03-02"), day("2025-03-31"), None);
+    earlier_figures(
+        &mut ports,
+        (day("2025-01-31"), day("2025-03-01")),
+        None,
+        ("0", 0, 0),
+    );
+    let answer = page(ports, "/").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(
+        answer.headers.get(header::CONTENT_TYPE).unwrap(),
+        "text/html; charset=utf-8"
+    );
+    let policy = answer
+        .headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(policy.contains("default-src 'none'") && policy.contains("script-src 'self'"));
+    assert!(answer.headers.contains_key("server-timing"));
+    let body = &answer.body;
+    assert!(
+        body.contains(r#"<data class="money" value="64509.982">$64,509.98</data>"#),
+        "{body}"
+    );
+    assert!(
+        body.contains(r#"<data value="1408">1,408</data>"#),
+        "{body}"
+    );
+    assert!(body.contains("$45.82"), "the average: {body}");
+    for location in ["Online Store", "Golf - experience"] {
+        let points = body
+            .split(&format!(r#"<g class="points" data-location="{location}">"#))
+            .nth(1)
+            .and_then(|rest| rest.split("</g>").next())
+            .unwrap_or_else(|| panic!("the points of {location}: {body}"));
+        assert_eq!(points.matches(r#"<circle class="point""#).count(), 30);
+    }
+    assert_eq!(body.matches(r#"<circle class="point""#).count(), 60);
+    assert!(
+        body.contains("Mon 2025-03-31: $1,234.50, 3 orders (Online Store)"),
+        "{body}"
+    );
+    assert!(
+        body.contains("Mon 2025-03-31: $0.00, 0 orders (Golf - experience)"),
+        "{body}"
+    );
+    assert!(body.contains(r#"<ul class="legend""#), "{body}");
+    assert!(
+        body.contains(r#"<a href="/products/7">10 Practice Credits</a>"#),
+        "{body}"
+    );
+    assert!(body.contains("Presets end on the latest sale"), "{body}");
+    assert!(
+        body.contains(r#"href="/exports/sales.csv?from=2025-03-02&amp;to=2025-03-31""#),
+        "{body}"
+    );
+}
+
+/// The presets linked from `body`: label and query string.
+fn presets(body: &str) -> Vec<(String, String)> {
+    let nav = body
+        .split(r#"<nav class="presets""#)
+        .nth(1)
+        .and_then(|rest| rest.split("</nav>").next())
+        .unwrap_or_else(|| panic!("the presets: {body}"));
+    nav.split(r#"<a href="/?"#)
+        .skip(1)
+        .map(|link| {
+            let (query, rest) = link.split_once('"').unwrap();
+            let label = rest
+                .split_once('>')
+                .unwrap()
+                .1
+                .split("</a>")
+                .next()
+                .unwrap();
+            (label.to_owned(), query.replace("&amp;", "&"))
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn presets_link_the_periods_ending_on_the_latest_sale_with_the_api_parameters() {
+    let mut ports = Ports::default();
+    latest_sale(&mut ports);
+    figures(
+        &mut ports,
+        day("2025-02-01"),
+        day("2025-02-28"),
+        Some(Location::GolfExperience),
+    );
+    earlier_figures(
+        &mut ports,
+        (day("2025-01-04"), day("2025-01-31")),
+        Some(Location::GolfExperience),
+        ("0", 0, 0),
+    );
+    let answer = page(
+        ports,
+        "/?from=2025-02-01&to=2025-02-28&location=Golf%20-%20experience",
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let at = "location=Golf%20%2D%20experience";
+    let expected: Vec<(String, String)> = [
+        ("Last 7 days", "2025-03-25", "2025-03-31"),
+        ("Last 30 days", "2025-03-02", "2025-03-31"),
+        ("Last 90 days", "2025-01-01", "2025-03-31"),
+        ("This month", "2025-03-01", "2025-03-31"),
+        ("Last month", "2025-02-01", "2025-02-28"),
+        ("This year", "2025-01-01", "2025-03-31"),
+        ("All time", "2024-11-05", "2025-03-31"),
+    ]
+    .into_iter()
+    .map(|(label, from, to)| (label.to_owned(), format!("from={from}&to={to}&{at}")))
+    .collect();
+    assert_eq!(presets(&answer.body), expected);
+    // The period shown is last month's, and says so.
+    assert!(
+        answer.body.contains(
+            r#"<a href="/?from=2025-02-01&amp;to=2025-02-28&amp;location=Golf%20%2D%20experience" aria-current="true">Last month</a>"#
+        ),
+        "{}",
+        answer.body
+    );
+    assert_eq!(
+        answer.body.matches(r#"aria-current="true""#).count(),
+        1,
+        "one preset is current"
+    );
+}
+
+#[actix_web::test]
+async fn the_overview_passes_the_range_and_location_of_the_url() {
+    let mut ports = Ports::default();
+    latest_sale(&mut ports);
+    figures(
+        &mut ports,
+        day("2025-03-01"),
+        day("2025-03-07"),
+        Some(Location::OnlineStore),
+    );
+    // Nothing sold the week before: no base to compare with.
+    earlier_figures(
+        &mut ports,
+        (day("2025-02-22"), day("2025-02-28")),
+        Some(Location::OnlineStore),
+        ("0", 0, 0),
+    );
+    let answer = page(
+        ports,
+        "/?from=2025-03-01&to=2025-03-07&location=Online%20Store",
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(answer.body.matches(r#"<circle class="point""#).count(), 7);
+    assert!(
+        answer
+            .body
+            .contains(r#"<g class="points" data-location="Online Store">"#)
+    );
+    assert!(!answer.body.contains(r#"<ul class="legend""#));
+    for tile in ["tile-revenue", "tile-orders", "tile-average", "tile-items"] {
+        assert_eq!(
+            change_in(&answer.body, tile),
+            ("—".into(), String::new()),
+            "{tile}"
+        );
+    }
+    assert!(
+        answer
+            .body
+            .contains(r#"<option value="Online Store" selected>"#),
+        "{}",
+        answer.body
+    );
+}
+
+#[actix_web::test]
+async fn bad_parameters_are_a_400_page_without_touching_the_figures() {
+    for uri in [
+        "/?from=2025-13-01",
+        "/?location=Gym",
+        "/?colour=red",
+        "/?from=2025-03-01&from=2025-03-02",
+        "/orders?offset=-1",
+        "/products/abc",
+        "/imports?limit=5",
+    ] {
+        let answer = page(Ports::default(), uri).await;
+        assert_eq!(
+            answer.headers.get(header::CONTENT_TYPE).unwrap(),
+            "text/html; charset=utf-8",
+            "{uri}"
+        );
+        assert_eq!(
+            answer.status,
+            StatusCode::BAD_REQUEST,
+            "{uri}: {}",
+            answer.body
+        );
+        assert!(
+            answer.body.contains("<h2>Bad parameter</h2>"),
+            "{uri}: {}",
+            answer.body
+        );
+    }
+    let mut ports = Ports::default();
+    latest_sale(&mut ports);
+    let answer = page(ports, "/?from=2024-01-01&to=2025-03-01").await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert!(answer.body.contains("at most 366"), "{}", answer.body);
+    let mut ports = Ports::default();
+    latest_sale(&mut ports);
+    let answer = page(ports, "/?from=2025-03-02&to=2025-03-01").await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+}
+
+#[actix_web::test]
+async fn a_store_outage_is_a_503_page() {
+    let mut ports = Ports::default();
+    ports
+        .figures
+        .expect_latest_sale()
+        .returning(|_, _| Err(unavailable()));
+    let answer = page(ports, "/").await;
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        answer.body.contains("Database unavailable"),
+        "{}",
+        answer.body
+    );
+}
+
+#[actix_web::test]
+async fn the_orders_page_lists_a_period_and_an_order_shows_its_items() {
+    let mut ports = Ports::default();
+    latest_sale(&mut ports);
+    ports
+        .orders
+        .expect_list_orders()
+        .withf(|filter, page| filter.dates.from() == Some(day("2025-03-02")) && page.limit() == 50)
+        .returning(|_, page| {
+            Ok(Paged {
+                items: vec![order(2, "2025-03-30", "1234.5")],
+                total: 51,
+                page,
+            })
+        });
+    let answer = page(ports, "/orders").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(
+        answer.body.contains(r#"<a href="/orders/2">3902</a>"#),
+        "{}",
+        answer.body
+    );
+    assert!(answer.body.contains("$1,234.50"));
+    assert!(
+        answer.body.contains("offset=50"),
+        "a next page: {}",
+        answer.body
+    );
+
+    let mut ports = Ports::default();
+    ports.orders.expect_find_order().returning(|_| Ok(None));
+    let answer = page(ports, "/orders/99").await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert!(
+        answer.body.contains("order 99 does not exist"),
+        "{}",
+        answer.body
+    );
+}
+
+#[actix_web::test]
+async fn the_products_page_searches_by_name() {
+    let mut ports = Ports::default();
+    ports
+        .products
+        .expect_list_products()
+        .withf(|filter, _| filter.name_contains.as_deref() == Some("credit"))
+        .returning(|_, page| {
+            Ok(Paged {
+                items: vec![Product {
+                    id: ProductId::new(7),
+                    name: ProductName::parse("10 Practice Credits").unwrap(),
+                    price: UnitPrice::parse("32").unwrap(),
+                    created_at: Utc::now(),
+                    updated_at: Utc::now(),
+                }],
+                total: 1,
+                page,
+            })
+        });
+    let answer = page(ports, "/products?q=credit").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(
+        answer
+            .body
+            .contains(r#"<a href="/products/7">10 Practice Credits</a>"#)
+    );
+    assert!(answer.body.contains("$32.00"));
+}
+
+#[actix_web::test]
+async fn a_product_shows_its_sales_per_month_ending_with_its_latest_sale() {
+    let mut ports = Ports::default();
+    ports.products.expect_find_product().returning(|id| {
+        Ok(Some(Product {
+            id,
+            name: ProductName::parse("10 Practice Credits").unwrap(),
+            price: UnitPrice::parse("32").unwrap(),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }))
+    });
+    ports
+        .figures
+        .expect_latest_sale()
+        .withf(|product, location| *product == Some(ProductId::new(7)) && location.is_none())
+        .returning(|_, _| Ok(Some(day("2025-04-17"))));
+    ports
+        .figures
+        .expect_product_daily_sales()
+        .withf(|product, range, _| {
+            *product == ProductId::new(7)
+                && range.from() == day("2024-05-01")
+                && range.to() == day("2025-04-17")
+        })
+        .returning(|_, _, _| {
+            let sold = |date: &str, quantity, revenue: &str| DailyProductSales {
+                date: day(date),
+                totals: ProductTotals {
+                    quantity,
+                    revenue: revenue.parse().unwrap(),
+                    order_count: 1,
+                },
+            };
+            Ok(vec![
+                sold("2025-03-01", 2, "64"),
+                sold("2025-03-09", 1, "32"),
+                sold("2025-04-17", -1, "-32"),
+            ])
+        });
+    let answer = page(ports, "/products/7").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let body = &answer.body;
+    assert_eq!(
+        body.matches("<time datetime=\"20").count(),
+        1 + 12,
+        "{body}"
+    );
+    assert!(
+        body.contains(r#"<th scope="row"><time datetime="2025-03">March 2025</time></th><td class="num">3</td><td class="num">2</td><td class="num"><data class="money" value="96">$96.00</data>"#),
+        "{body}"
+    );
+    assert!(
+        body.contains(">April 2025</time></th><td class=\"num\">-1</td>"),
+        "{body}"
+    );
+}
+
+fn rejected_report() -> ImportReport {
+    let problem = InputProblem {
+        line: Some(14),
+        column: Some("Location".to_owned()),
+        value: Some("Gym".to_owned()),
+        message: "is not a known location".to_owned(),
+        sale_id: SaleId::new(3971).ok(),
+    };
+    ImportReport {
+        id: ImportId::new(7),
+        file_name: "bad.csv".to_owned(),
+        sha256: String::new(),
+        mode: ImportMode::Strict,
+        status: ImportStatus::Rejected,
+        counts: ImportCounts {
+            rows_total: 20,
+            rows_rejected: 20,
+            ..ImportCounts::default()
+        },
+        problems: ProblemLog::restore(vec![problem], 1),
+        started_at: Utc::now(),
+        finished_at: Utc::now(),
+        requested_by: None,
+        dry_run: false,
+        replaced_sales: Vec::new(),
+        rejected_lines: Default::default(),
+    }
+}
+
+#[actix_web::test]
+async fn the_imports_page_lists_the_history_and_an_import_shows_its_problems() {
+    let mut ports = Ports::default();
+    ports.history.expect_list_imports().returning(|page| {
+        Ok(Paged {
+            items: vec![rejected_report()],
+            total: 1,
+            page,
+        })
+    });
+    let answer = page(ports, "/imports").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(
+        answer.body.contains(r#"<a href="/imports/7">7</a>"#),
+        "{}",
+        answer.body
+    );
+    assert!(answer.body.contains(r#"enctype="multipart/form-data""#));
+
+    let mut ports = Ports::default();
+    ports
+        .history
+        .expect_find_import()
+        .returning(|_| Ok(Some(rejected_report())));
+    let answer = page(ports, "/imports/7").await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert!(
+        answer
+            .body
+            .contains("Rejected: the file has problems; nothing was written.")
+    );
+    assert!(answer.body.contains("<code>Gym</code>"), "{}", answer.body);
+}
+
+#[actix_web::test]
+async fn an_upload_posted_from_another_site_is_refused_before_anything_is_read() {
+    let request = test::TestRequest::post()
+        .uri("/imports")
+        .insert_header((header::ORIGIN, "https://evil.example"))
+        .insert_header((header::CONTENT_TYPE, "text/csv"))
+        .set_payload("Sale Date\n");
+    let answer = answer(Ports::default(), request).await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN, "{}", answer.body);
+    let request = test::TestRequest::post()
+        .uri("/imports")
+        .insert_header((header::CONTENT_TYPE, "text/csv"))
+        .set_payload("Sale Date\n");
+    let answer_without_origin = answer_of(request).await;
+    assert_eq!(answer_without_origin, StatusCode::FORBIDDEN);
+}
+
+async fn answer_of(request: test::TestRequest) -> StatusCode {
+    answer(Ports::default(), request).await.status
+}
+
+// Keys.
+
+const WRITE_KEY: &str = "zinc_WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW";
+const READ_KEY: &str = "zinc_RRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRR";
+const OWN_ORIGIN: &str = "http://localhost:8080";
+
+fn two_keys() -> MockApiKeys {
+    let mut keys = MockApiKeys::new();
+    keys.expect_any_active_key().returning(|| Ok(true));
+    keys.expect_find_active_key().returning(|digest| {
+        let key = |name: &str, scope| ApiKey {
+            name: KeyName::parse(name).unwrap(),
+            scope,
+            created_at: Utc::now(),
+            last_used_at: None,
+            revoked_at: None,
+        };
+        let of = |text: &str| KeySecret::parse(text).unwrap().digest();
+        Ok(if *digest == of(WRITE_KEY) {
+            Some(key("uploads", KeyScope::Write))
+        } else if *digest == of(READ_KEY) {
+            Some(key("viewer", KeyScope::Read))
+        } else {
+            None
+        })
+    });
+    keys.expect_mark_used().returning(|_, _| Ok(()));
+    keys
+}
+
+fn with_keys() -> Ports {
+    Ports {
+        keys: Some(two_keys()),
+        ..Ports::default()
+    }
+}
+
+#[actix_web::test]
+async fn once_keys_exist_a_page_asks_to_sign_in_and_comes_back() {
+    let answer = page(with_keys(), "/orders?from=2025-03-01").await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        answer.headers.get(header::LOCATION).unwrap(),
+        "/sign-in?next=%2Forders%3Ffrom%3D2025%2D03%2D01"
+    );
+    let form = page(with_keys(), "/sign-in?next=%2Forders").await;
+    assert!(form.body.contains(r#"type="password""#), "{}", form.body);
+    assert!(!form.body.contains("zinc_"), "no key in the page");
+}
+
+#[actix_web::test]
+async fn signing_in_keeps_the_key_in_an_http_only_strict_cookie() {
+    let request = test::TestRequest::post()
+        .uri("/sign-in")
+        .insert_header((header::HOST, "localhost:8080"))
+        .insert_header((header::ORIGIN, OWN_ORIGIN))
+        .set_form([("key", READ_KEY), ("next", "/orders")]);
+    let answer = answer(with_keys(), request).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    assert_eq!(answer.headers.get(header::LOCATION).unwrap(), "/orders");
+    let cookie = answer
+        .headers
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    for part in [
+        "zinc_key=",
+        "HttpOnly",
+        "SameSite=Strict",
+        "Path=/",
+        "Max-Age=28800",
+    ] {
+        assert!(cookie.contains(part), "{part}: {cookie}");
+    }
+
+    let request = test::TestRequest::post()
+        .uri("/sign-in")
+        .insert_header((header::HOST, "localhost:8080"))
+        .insert_header((header::ORIGIN, OWN_ORIGIN))
+        .set_form([("key", "zinc_nope"), ("next", "https://evil.example/")]);
+    let refused = answer_with(with_keys(), request).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert!(refused.body.contains("not valid"), "{}", refused.body);
+    assert!(refused.headers.get(header::SET_COOKIE).is_none());
+    assert!(
+        !refused.body.contains("evil.example"),
+        "an outside next is dropped"
+    );
+}
+
+async fn answer_with(ports: Ports, request: test::TestRequest) -> Answer {
+    answer(ports, request).await
+}
+
+#[actix_web::test]
+async fn a_signed_in_read_key_sees_pages_but_cannot_upload() {
+    let mut ports = with_keys();
+    ports.history.expect_list_imports().returning(|page| {
+        Ok(Paged {
+            items: vec![],
+            total: 0,
+            page,
+        })
+    });
+    let cookie = actix_web::cookie::Cookie::new("zinc_key", READ_KEY);
+    let answer = answer(
+        ports,
+        test::TestRequest::get()
+            .uri("/imports")
+            .cookie(cookie.clone()),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(
+        answer
+            .body
+            .contains("Signed in with key <strong>viewer</strong>")
+    );
+    assert!(answer.body.contains("uploading files needs a write key"));
+    assert!(
+        !answer.body.contains(READ_KEY),
+        "the key never shows in a page"
+    );
+
+    let upload = test::TestRequest::post()
+        .uri("/imports")
+        .insert_header((header::HOST, "localhost:8080"))
+        .insert_header((header::ORIGIN, OWN_ORIGIN))
+        .insert_header((header::CONTENT_TYPE, "text/csv"))
+        .cookie(cookie)
+        .set_payload("Sale Date\n");
+    let refused = answer_with(with_keys(), upload).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    assert!(
+        refused.body.contains("this needs a write key"),
+        "{}",
+        refused.body
+    );
+}
+
+/// A rejected import with three problems on two columns.
+fn report_with_problems() -> ImportReport {
+    let problem = |line, column: &str, value: &str, message: &str| InputProblem {
+        line: Some(line),
+        column: Some(column.to_owned()),
+        value: Some(value.to_owned()),
+        message: message.to_owned(),
+        sale_id: None,
+    };
+    ImportReport {
+        problems: ProblemLog::restore(
+            vec![
+                problem(14, "Location", "Gym", "is not a known location"),
+                problem(21, "Sale Date", "2025-13-01", "is not a calendar date"),
+                problem(30, "Location", "Pool, \"B\"", "is not a known location"),
+            ],
+            3,
+        ),
+        ..rejected_report()
+    }
+}
+
+fn history_of(report: fn() -> ImportReport) -> Ports {
+    let mut ports = Ports::default();
+    ports
+        .history
+        .expect_find_import()
+        .returning(move |_| Ok(Some(report())));
+    ports
+}
+
+#[actix_web::test]
+async fn an_imports_problems_can_be_filtered_and_downloaded_as_csv() {
+    let answer = page(history_of(report_with_problems), "/imports/7?q=location").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(answer.body.contains("2 of 3 problem(s)"), "{}", answer.body);
+    assert!(answer.body.contains("<code>Gym</code>"));
+    assert!(!answer.body.contains("2025-13-01"), "filtered out");
+    assert!(
+        answer
+            .body
+            .contains(r#"href="/imports/7/problems.csv?q=location""#),
+        "{}",
+        answer.body
+    );
+    assert!(answer.body.contains(r#"href="/imports/7/rejected.csv""#));
+
+    let csv = page(
+        history_of(report_with_problems),
+        "/imports/7/problems.csv?q=LOCATION",
+    )
+    .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(
+        csv.headers.get("content-type").unwrap(),
+        "text/csv; charset=utf-8"
+    );
+    assert_eq!(
+        csv.body,
+        "Line,Column,Value,Problem\n14,Location,Gym,is not a known location\n30,Location,\"Pool, \"\"B\"\"\",is not a known location\n"
+    );
+    let all = page(history_of(report_with_problems), "/imports/7/problems.csv").await;
+    assert_eq!(all.body.lines().count(), 4, "{}", all.body);
+}
+
+#[actix_web::test]
+async fn the_reject_file_downloads_from_the_dashboard_as_from_the_api() {
+    let mut ports = Ports::default();
+    ports
+        .history
+        .expect_rejected_lines()
+        .returning(|_| Ok(None));
+    let missing = page(ports, "/imports/7/rejected.csv").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+
+    let bad = page(Ports::default(), "/imports/7/problems.csv?q=%00").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+}
+
+#[actix_web::test]
+async fn the_overview_ranks_best_sellers_by_revenue_and_by_units() {
+    let mut ports = Ports::default();
+    latest_sale(&mut ports);
+    ports
+        .figures
+        .expect_revenue()
+        .returning(|_, _| Ok(RevenueTotals::default()));
+    ports
+        .figures
+        .expect_daily_revenue()
+        .returning(|_, _| Ok(vec![]));
+    ports.figures.expect_top_products().returning(|_, _, _, _| {
+        let sold = |id, name: &str, quantity, revenue: &str| ProductSales {
+            product_id: ProductId::new(id),
+            name: ProductName::parse(name).unwrap(),
+            quantity,
+            revenue: revenue.parse().unwrap(),
+            order_count: 1,
+        };
+        // By revenue, as the store ranks them.
+        Ok(vec![
+            sold(1, "Club set rental", 2, "40"),
+            sold(2, "Golf balls", 9, "27"),
+            sold(3, "Water", 9, "18"),
+        ])
+    });
+    let answer = page(ports, "/?from=2025-03-01&to=2025-03-31").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let ranked = |table: &str| -> Vec<String> {
+        let body = answer
+            .body
+            .split(&format!(r#"<table id="{table}">"#))
+            .nth(1)
+            .and_then(|rest| rest.split("</table>").next())
+            .unwrap_or_else(|| panic!("no {table}: {}", answer.body))
+            .to_owned();
+        body.split(r#"<th scope="row"><a href="/products/"#)
+            .skip(1)
+            .map(|row| row.split('"').next().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ranked("top-products"), ["1", "2", "3"]);
+    // Units first, then revenue: Golf balls and Water sold 9 each, Golf balls for more.
+    assert_eq!(ranked("top-quantity-products"), ["2", "3", "1"]);
+}
+
+#[actix_web::test]
+async fn the_orders_page_finds_a_clients_orders_in_the_period() {
+    let mut ports = Ports::default();
+    latest_sale(&mut ports);
+    ports
+        .orders
+        .expect_list_orders()
+        .withf(|filter, _| {
+            filter.client_id.map(|c| c.get()) == Some(100002649)
+                && filter.dates.from() == Some(day("2025-03-01"))
+                && filter.dates.to() == Some(day("2025-03-31"))
+        })
+        .returning(|_, page| {
+            Ok(Paged {
+                items: vec![order(2, "2025-03-30", "34.88")],
+                total: 1,
+                page,
+            })
+        });
+    let answer = page(
+        ports,
+        "/orders?from=2025-03-01&to=2025-03-31&client_id=100002649",
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(
+        answer.body.contains("1 orders of client 100002649"),
+        "{}",
+        answer.body
+    );
+    assert!(answer.body.contains(r#"name="client_id""#));
+
+    let bad = page(Ports::default(), "/orders?client_id=abc").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    assert!(bad.body.contains("client_id"), "{}", bad.body);
+}
