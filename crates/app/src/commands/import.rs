@@ -15,7 +15,8 @@ use zinc_domain::{ImportMode, ImportReport, ImportStatus};
 use zinc_ports::WriteStep;
 use zinc_postgres::{PostgresLedger, database};
 
-use super::{ExitStatus, Missing, open_database};
+use super::database::{Missing, open_database};
+use super::exit::ExitStatus;
 use crate::config::Config;
 
 /// How many problems the terminal shows; all of them are stored with the import.

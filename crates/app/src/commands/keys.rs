@@ -9,7 +9,8 @@ use zinc_domain::{KEY_RANDOM_BYTES, KeyName, KeySecret};
 use zinc_ports::{ApiKeys, CreateKeyError, NewApiKey};
 use zinc_postgres::{PostgresApiKeys, database};
 
-use super::{ExitStatus, Missing, open_database};
+use super::database::{Missing, open_database};
+use super::exit::ExitStatus;
 use crate::cli::KeysAction;
 use crate::config::Config;
 

@@ -4,7 +4,8 @@ use anyhow::Context;
 use zinc_migration::{Migrator, MigratorTrait};
 use zinc_postgres::database;
 
-use super::{ExitStatus, Missing, open_database};
+use super::database::{Missing, open_database};
+use super::exit::ExitStatus;
 use crate::cli::MigrateAction;
 use crate::config::Config;
 

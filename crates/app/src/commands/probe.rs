@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use super::ExitStatus;
+use super::exit::ExitStatus;
 use crate::config::Config;
 
 const TIMEOUT: Duration = Duration::from_secs(3);

@@ -7,7 +7,8 @@ use anyhow::Context;
 use zinc_ports::{RollupDrift, RollupFigures, RollupUpkeep, StoreHealth};
 use zinc_postgres::{PostgresQueries, PostgresRollups};
 
-use super::{ExitStatus, Missing, open_database};
+use super::database::{Missing, open_database};
+use super::exit::ExitStatus;
 use crate::cli::RollupsAction;
 use crate::config::Config;
 

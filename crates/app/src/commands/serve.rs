@@ -18,7 +18,8 @@ use zinc_web::api::answers::AnswerCache;
 use zinc_web::api::metrics::Monitoring;
 use zinc_web::{AppState, UploadSlots, server};
 
-use super::{ExitStatus, Missing, open_database};
+use super::database::{Missing, open_database};
+use super::exit::ExitStatus;
 use crate::config::Config;
 
 pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<ExitStatus> {
@@ -69,7 +70,7 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
     let queries = Arc::new(reads.clone());
     // Revenue queries scan many rows: their own small pool, so they cannot starve lookups,
     // imports and readiness.
-    let figures_db = super::connect(config, config.db_figures_connections).await?;
+    let figures_db = super::database::connect(config, config.db_figures_connections).await?;
     let figures = Arc::new(PostgresQueries::new(figures_db).with_reply_timeout(reply_timeout));
     let state = AppState {
         ledger: Arc::new(PostgresLedger::new(db.clone()).with_reply_timeout(reply_timeout)),

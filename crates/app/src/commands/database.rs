@@ -1,0 +1,48 @@
+//! The database a command works on: created when missing if the command writes, then pooled.
+
+use sea_orm::DatabaseConnection;
+use zinc_postgres::database;
+
+use crate::config::{Config, redact_password};
+
+/// Whether a command may create the database it is pointed at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Missing {
+    /// Commands that write: create it.
+    Create,
+    /// Read-only commands: say it does not exist.
+    Refuse,
+}
+
+/// Connects to the configured database, creating it first if `missing` allows.
+pub(super) async fn open_database(
+    config: &Config,
+    missing: Missing,
+) -> anyhow::Result<DatabaseConnection> {
+    let shown = redact_password(&config.database_url);
+    match missing {
+        Missing::Create => {
+            let created = database::create_database_if_missing(&config.database_url)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot reach or create the database {shown}: {e}"))?;
+            if created {
+                eprintln!("Created database {shown}");
+            }
+        }
+        Missing::Refuse => database::probe(&config.database_url, config.db_acquire_timeout)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot reach the database {shown}: {e}"))?,
+    }
+    connect(config, config.db_max_connections).await
+}
+
+/// A pool of `max_connections` to the configured (existing) database.
+pub(super) async fn connect(
+    config: &Config,
+    max_connections: u32,
+) -> anyhow::Result<DatabaseConnection> {
+    let shown = redact_password(&config.database_url);
+    database::connect(&config.database_url, &config.pool_settings(max_connections))
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot connect to {shown}: {e}"))
+}
