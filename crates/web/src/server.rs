@@ -5,6 +5,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 
 use crate::api::monitoring;
@@ -17,9 +18,9 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// The most connections one worker serves at once (further ones wait in the backlog).
 const MAX_CONNECTIONS_PER_WORKER: usize = 1024;
 
-/// A server listening on its addresses; it answers once [`run`] runs it.
+/// A server bound to its addresses (connections wait in the backlog) and not yet started.
 pub struct Listening {
-    server: actix_web::dev::Server,
+    start: Box<dyn FnOnce() -> Server>,
     addresses: Vec<SocketAddr>,
 }
 
@@ -28,7 +29,15 @@ impl Listening {
     pub fn addresses(&self) -> &[SocketAddr] {
         &self.addresses
     }
+
+    /// Starts its workers (to be run beside the application by [`run`]).
+    pub fn start(self) -> Started {
+        Started((self.start)())
+    }
 }
+
+/// A server whose workers are started.
+pub struct Started(Server);
 
 /// The application on `address`, on one worker per core. Each worker starts from `state` as
 /// `per_worker` leaves it (a worker's own connections, say); in-flight requests may run for
@@ -54,10 +63,9 @@ pub fn application(
     .tcp_nodelay(true)
     .shutdown_timeout(shutdown_timeout.as_secs())
     .bind(address)?;
-    let addresses = server.addrs();
     Ok(Listening {
-        server: server.run(),
-        addresses,
+        addresses: server.addrs(),
+        start: Box::new(move || server.run()),
     })
 }
 
@@ -76,22 +84,21 @@ pub fn metrics(state: AppState, address: SocketAddr) -> io::Result<Listening> {
     .tcp_nodelay(true)
     .shutdown_timeout(1)
     .bind(address)?;
-    let addresses = server.addrs();
     Ok(Listening {
-        server: server.run(),
-        addresses,
+        addresses: server.addrs(),
+        start: Box::new(move || server.run()),
     })
 }
 
-/// Runs `application` until it stops (SIGTERM/SIGINT, then its shutdown timeout), with
-/// `metrics` beside it, stopped after it.
-pub async fn run(application: Listening, metrics: Option<Listening>) -> io::Result<()> {
+/// Starts `application` and runs it until it stops (SIGTERM/SIGINT, then its shutdown
+/// timeout), with `metrics` beside it, stopped after it.
+pub async fn run(application: Listening, metrics: Option<Started>) -> io::Result<()> {
     match metrics {
-        None => application.server.await,
-        Some(metrics) => {
-            let handle = metrics.server.handle();
-            let metrics = tokio::spawn(metrics.server);
-            let served = application.server.await;
+        None => application.start().0.await,
+        Some(Started(metrics)) => {
+            let handle = metrics.handle();
+            let metrics = tokio::spawn(metrics);
+            let served = application.start().0.await;
             handle.stop(true).await;
             let _ = metrics.await;
             served

@@ -101,7 +101,7 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
             let server = server::metrics(state.clone(), address)
                 .with_context(|| format!("cannot listen on {address} (ZINC_METRICS_BIND)"))?;
             info!(%address, "serving /metrics on http://{address}/metrics");
-            Some(server)
+            Some(server.start())
         }
     };
     // Each worker looks single orders up on connections of its own (zinc_postgres::lanes).
