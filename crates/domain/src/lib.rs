@@ -59,8 +59,8 @@ mod text;
 mod value_error;
 
 pub use api_key::{
-    ApiKey, KEY_PREFIX, KEY_RANDOM_BYTES, KeyDigest, KeyError, KeyName, KeyScope, KeySecret,
-    MAX_KEY_NAME_CHARS, MAX_PRESENTED_KEY_BYTES,
+    ApiKey, KEY_CHARS, KEY_PREFIX, KEY_RANDOM_BYTES, KeyDigest, KeyError, KeyFormat, KeyName,
+    KeyScope, KeySecret, LEGACY_KEY_CHARS, MAX_KEY_NAME_CHARS, MAX_PRESENTED_KEY_BYTES,
 };
 pub use column::Column;
 pub use identifiers::{BatchNumber, ClientId, Quantity, SaleId};
