@@ -1,15 +1,15 @@
 //! API keys: issuing and revoking them ([`KeyRing`]), and admitting requests
 //! ([`Gatekeeper`]).
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use moka::sync::Cache;
 use thiserror::Error;
 use tracing::{instrument, warn};
 use zinc_domain::{ApiKey, KEY_RANDOM_BYTES, KeyDigest, KeyName, KeyScope, KeySecret};
-use zinc_ports::{ApiKeys, CreateKeyError, NewApiKey, StoreError};
+use zinc_ports::{ApiKeys, CreateKeyError, KeyChanges, KeyWatch, NewApiKey, StoreError};
 
 /// Creates, lists and revokes keys.
 pub struct KeyRing<K> {
@@ -103,16 +103,33 @@ pub enum Denied {
     Store(#[from] StoreError),
 }
 
-/// How long the gatekeeper trusts what the store said: a revoked key stops working, and a
-/// first key closes an open API, within this time.
+/// How long the gatekeeper trusts what the store said while it hears every change to the keys
+/// ([`KeyWatch::Listening`]): a revoked key is refused as soon as its change is heard, and
+/// after this time in any case (a key's use is recorded at most this often).
 pub const KEY_CACHE_TTL: Duration = Duration::from_secs(5);
-/// The most presented keys the gatekeeper remembers (it forgets them all when full).
-pub const KEY_CACHE_ENTRIES: usize = 4096;
+/// How long the gatekeeper trusts what the store said while changes may go unheard
+/// ([`KeyWatch::Deaf`]): a revoked key stops working, and a first key closes an open API,
+/// within this time even then.
+pub const UNHEARD_KEY_CACHE_TTL: Duration = Duration::from_secs(1);
+/// The most keys the gatekeeper remembers (the least useful are evicted beyond it).
+pub const KEY_CACHE_ENTRIES: u64 = 4096;
 
-#[derive(Default)]
-struct Remembered {
-    any_active: Option<(bool, Instant)>,
-    keys: HashMap<KeyDigest, (ApiKey, Instant)>,
+/// Something the store said, when, and what was heard of changes as it was asked.
+#[derive(Clone)]
+struct Remembered<T> {
+    value: T,
+    asked_at: Instant,
+    watch: KeyWatch,
+}
+
+/// Hears nothing: a gatekeeper told of no changes trusts the store for
+/// [`UNHEARD_KEY_CACHE_TTL`] only.
+struct Unheard;
+
+impl KeyChanges for Unheard {
+    fn watch(&self) -> KeyWatch {
+        KeyWatch::Deaf
+    }
 }
 
 /// Whether requests without a key are let in while no active key exists.
@@ -124,23 +141,46 @@ pub enum OpenAccess {
     Refused,
 }
 
-/// Admits requests by their bearer key, asking the store at most once per
-/// [`KEY_CACHE_TTL`] for each valid key (and for whether any key exists).
+/// Admits requests by their bearer key. It remembers the valid keys it was shown (at most
+/// [`KEY_CACHE_ENTRIES`]) and whether any key exists, and asks the store again once a change
+/// to the keys is heard, or after [`KEY_CACHE_TTL`] (while listening) or
+/// [`UNHEARD_KEY_CACHE_TTL`] (while not). A presented key that fails
+/// [`KeySecret::parse`] (its checksum, say) is refused without asking the store.
 pub struct Gatekeeper {
     keys: Arc<dyn ApiKeys>,
+    changes: Arc<dyn KeyChanges>,
     open: OpenAccess,
-    remembered: Mutex<Remembered>,
+    any_active: Mutex<Option<Remembered<bool>>>,
+    /// Only valid keys: random keys cannot crowd them out.
+    active: Cache<KeyDigest, Remembered<ApiKey>>,
 }
 
 impl Gatekeeper {
     /// A gatekeeper asking `keys`, letting keyless requests in while no key exists only if
-    /// `open` allows.
+    /// `open` allows. It hears of no changes until told by [`Gatekeeper::hearing`].
     pub fn new(keys: Arc<dyn ApiKeys>, open: OpenAccess) -> Self {
         Gatekeeper {
             keys,
+            changes: Arc::new(Unheard),
             open,
-            remembered: Mutex::default(),
+            any_active: Mutex::default(),
+            active: Cache::builder()
+                .max_capacity(KEY_CACHE_ENTRIES)
+                .time_to_live(KEY_CACHE_TTL)
+                .build(),
         }
+    }
+
+    /// The same, hearing of changes to the keys from `changes`.
+    pub fn hearing(mut self, changes: Arc<dyn KeyChanges>) -> Self {
+        self.changes = changes;
+        self
+    }
+
+    /// How many keys are remembered now (for tests and diagnostics).
+    pub fn remembered_keys(&self) -> u64 {
+        self.active.run_pending_tasks();
+        self.active.entry_count()
     }
 
     /// Admits a request presenting `bearer` (the text after `Bearer `, if any) that needs
@@ -170,47 +210,66 @@ impl Gatekeeper {
     }
 
     async fn any_active_key(&self) -> Result<bool, StoreError> {
-        if let Some((any, at)) = self.lock().any_active
-            && at.elapsed() < KEY_CACHE_TTL
+        if let Some(known) = self.lock_any_active().as_ref()
+            && self.trusts(known)
         {
-            return Ok(any);
+            return Ok(known.value);
         }
+        let (asked_at, watch) = (Instant::now(), self.changes.watch());
         let any = self.keys.any_active_key().await?;
-        self.lock().any_active = Some((any, Instant::now()));
+        *self.lock_any_active() = Some(Remembered {
+            value: any,
+            asked_at,
+            watch,
+        });
         Ok(any)
     }
 
     async fn active_key(&self, digest: KeyDigest) -> Result<Option<ApiKey>, StoreError> {
-        if let Some((key, at)) = self.lock().keys.get(&digest)
-            && at.elapsed() < KEY_CACHE_TTL
+        if let Some(known) = self.active.get(&digest)
+            && self.trusts(&known)
         {
-            return Ok(Some(key.clone()));
+            return Ok(Some(known.value));
         }
+        let (asked_at, watch) = (Instant::now(), self.changes.watch());
         let key = self.keys.find_active_key(&digest).await?;
-        if let Some(key) = &key
-            && let Err(error) = self.keys.mark_used(&key.name, Utc::now()).await
-        {
-            warn!(
-                error = &error as &dyn std::error::Error,
-                "could not record a key's last use"
-            );
-        }
-        // Only valid keys are remembered: random keys cannot crowd them out.
-        if let Some(found) = &key {
-            let mut remembered = self.lock();
-            if remembered.keys.len() >= KEY_CACHE_ENTRIES {
-                remembered.keys.clear();
+        match &key {
+            Some(found) => {
+                if let Err(error) = self.keys.mark_used(&found.name, Utc::now()).await {
+                    warn!(
+                        error = &error as &dyn std::error::Error,
+                        "could not record a key's last use"
+                    );
+                }
+                self.active.insert(
+                    digest,
+                    Remembered {
+                        value: found.clone(),
+                        asked_at,
+                        watch,
+                    },
+                );
             }
-            remembered
-                .keys
-                .insert(digest, (found.clone(), Instant::now()));
+            None => self.active.invalidate(&digest),
         }
         Ok(key)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Remembered> {
+    /// Whether what the store said can still be trusted: while every change is heard, until
+    /// one is (or [`KEY_CACHE_TTL`]); otherwise for [`UNHEARD_KEY_CACHE_TTL`] after asking.
+    fn trusts<T>(&self, known: &Remembered<T>) -> bool {
+        let age = known.asked_at.elapsed();
+        match (known.watch, self.changes.watch()) {
+            (KeyWatch::Listening { heard: then }, KeyWatch::Listening { heard: now }) => {
+                then == now && age < KEY_CACHE_TTL
+            }
+            _ => age < UNHEARD_KEY_CACHE_TTL,
+        }
+    }
+
+    fn lock_any_active(&self) -> std::sync::MutexGuard<'_, Option<Remembered<bool>>> {
         // A panic while holding the lock leaves nothing half-updated worth refusing.
-        self.remembered
+        self.any_active
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }

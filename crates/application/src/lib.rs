@@ -15,6 +15,7 @@ mod rejects;
 
 pub use api_keys::{
     Access, Denied, Gatekeeper, KEY_CACHE_ENTRIES, KEY_CACHE_TTL, KeyRing, OpenAccess,
+    UNHEARD_KEY_CACHE_TTL,
 };
 pub use hashing_reader::HashingReader;
 pub use import_sales::{

@@ -566,6 +566,28 @@ pub trait ApiKeys: Send + Sync {
     async fn mark_used(&self, name: &KeyName, at: DateTime<Utc>) -> Result<(), StoreError>;
 }
 
+/// What a process remembering keys may trust now: see [`KeyChanges`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyWatch {
+    /// Every change to the keys, by any process, is heard moments after it commits.
+    Listening {
+        /// Moves on with each change heard and each moment one may have been missed, and
+        /// never comes back: what was looked up while it was `n` holds while it is still `n`.
+        heard: u64,
+    },
+    /// Changes may go unheard (not listening yet, or the connection was lost).
+    Deaf,
+}
+
+/// Tells of changes to the API keys (a key created, revoked or deleted; not its use), so that
+/// a process may remember keys and still refuse a revoked one at once.
+#[cfg_attr(feature = "mock", mockall::automock)]
+pub trait KeyChanges: Send + Sync {
+    /// What is heard now (no I/O): a change made through [`ApiKeys`] is heard within a second
+    /// of its commit while [`KeyWatch::Listening`].
+    fn watch(&self) -> KeyWatch;
+}
+
 /// How the store's connection pool is used right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ConnectionStats {

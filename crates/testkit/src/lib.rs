@@ -8,14 +8,20 @@
 //! The server is taken from `ZINC_TEST_DATABASE_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`); its user must be allowed to create databases.
 //!
+//! [`MemoryStore`] and [`MemoryKeys`] are in-memory stores, held to the same contracts as the
+//! PostgreSQL adapter ([`contract`], [`key_contract`]).
+//!
 //! [`gen_sales`] writes synthetic point-of-sale exports for tests and benchmarks
 //! ([`write_sales`]; the `gen-sales` binary writes one to standard output).
 
 pub mod contract;
 pub mod gen_sales;
+pub mod key_contract;
 pub mod memory;
+pub mod memory_keys;
 
 pub use memory::MemoryStore;
+pub use memory_keys::MemoryKeys;
 
 pub use gen_sales::{SalesSpec, SpecError, sales_csv, write_sales};
 

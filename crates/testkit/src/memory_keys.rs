@@ -1,0 +1,130 @@
+//! API keys kept in memory ([`MemoryKeys`]): the reference the PostgreSQL adapter is held to
+//! by the key contract ([`crate::key_contract`]), and a store for tests of the gatekeeper that
+//! counts how often it is asked.
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use zinc_domain::{ApiKey, KeyDigest, KeyName};
+use zinc_ports::{ApiKeys, CreateKeyError, KeyChanges, KeyWatch, NewApiKey, StoreError};
+
+/// Keys in memory, and the changes to them, heard at once (unless [`MemoryKeys::deafen`]ed).
+/// Clones share one store.
+#[derive(Clone, Default)]
+pub struct MemoryKeys {
+    data: Arc<Mutex<Data>>,
+}
+
+#[derive(Default)]
+struct Data {
+    keys: Vec<(KeyDigest, ApiKey)>,
+    deaf: bool,
+    heard: u64,
+    lookups: u64,
+}
+
+impl MemoryKeys {
+    /// No keys; changes heard.
+    pub fn new() -> Self {
+        MemoryKeys::default()
+    }
+
+    /// Stops hearing changes, as a listener whose connection is lost ([`KeyWatch::Deaf`]).
+    pub fn deafen(&self) {
+        let mut data = self.lock();
+        data.deaf = true;
+        data.heard += 1;
+    }
+
+    /// How many times the store was asked for a key or whether any exists.
+    pub fn lookups(&self) -> u64 {
+        self.lock().lookups
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Data> {
+        self.data
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[async_trait]
+impl ApiKeys for MemoryKeys {
+    async fn create_key(&self, key: &NewApiKey) -> Result<ApiKey, CreateKeyError> {
+        let mut data = self.lock();
+        if data
+            .keys
+            .iter()
+            .any(|(digest, stored)| stored.name == key.name || *digest == key.digest)
+        {
+            return Err(CreateKeyError::Duplicate(key.name.clone()));
+        }
+        let created = ApiKey {
+            name: key.name.clone(),
+            scope: key.scope,
+            created_at: key.created_at,
+            last_used_at: None,
+            revoked_at: None,
+        };
+        data.keys.push((key.digest, created.clone()));
+        data.heard += 1;
+        Ok(created)
+    }
+
+    async fn list_keys(&self) -> Result<Vec<ApiKey>, StoreError> {
+        let mut keys: Vec<ApiKey> = self.lock().keys.iter().map(|(_, k)| k.clone()).collect();
+        keys.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(keys)
+    }
+
+    async fn revoke_key(&self, name: &KeyName, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let mut data = self.lock();
+        let Some((_, key)) = data
+            .keys
+            .iter_mut()
+            .find(|(_, k)| k.name == *name && k.revoked_at.is_none())
+        else {
+            return Ok(false);
+        };
+        key.revoked_at = Some(at);
+        data.heard += 1;
+        Ok(true)
+    }
+
+    async fn find_active_key(&self, digest: &KeyDigest) -> Result<Option<ApiKey>, StoreError> {
+        let mut data = self.lock();
+        data.lookups += 1;
+        Ok(data
+            .keys
+            .iter()
+            .find(|(d, k)| d == digest && k.revoked_at.is_none())
+            .map(|(_, k)| k.clone()))
+    }
+
+    async fn any_active_key(&self) -> Result<bool, StoreError> {
+        let mut data = self.lock();
+        data.lookups += 1;
+        Ok(data.keys.iter().any(|(_, k)| k.revoked_at.is_none()))
+    }
+
+    async fn mark_used(&self, name: &KeyName, at: DateTime<Utc>) -> Result<(), StoreError> {
+        if let Some((_, key)) = self.lock().keys.iter_mut().find(|(_, k)| k.name == *name)
+            && key.last_used_at.is_none_or(|last| last < at)
+        {
+            key.last_used_at = Some(at);
+        }
+        Ok(())
+    }
+}
+
+impl KeyChanges for MemoryKeys {
+    fn watch(&self) -> KeyWatch {
+        let data = self.lock();
+        if data.deaf {
+            KeyWatch::Deaf
+        } else {
+            KeyWatch::Listening { heard: data.heard }
+        }
+    }
+}
