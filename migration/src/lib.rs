@@ -22,6 +22,7 @@ mod m20261126_000012_keep_rejected_lines;
 mod m20261126_000013_notify_sales_data_version;
 mod m20261127_000014_rollups_without_product_keys;
 mod m20261127_000015_create_product_sales_by_month_all;
+mod m20261204_000016_notify_api_key_changes;
 
 /// Applies and rolls back Zinc's migrations, in order.
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000013_notify_sales_data_version::Migration),
             Box::new(m20261127_000014_rollups_without_product_keys::Migration),
             Box::new(m20261127_000015_create_product_sales_by_month_all::Migration),
+            Box::new(m20261204_000016_notify_api_key_changes::Migration),
         ]
     }
 }

@@ -147,7 +147,7 @@ pub enum KeysAction {
     },
     /// List the keys: names, scopes, created, last used, revoked (never the keys).
     List,
-    /// Revoke a key: servers refuse it within 5 seconds.
+    /// Revoke a key: running servers refuse it within 1 second.
     Revoke {
         /// The key's name.
         name: String,

@@ -4,7 +4,8 @@
 //! `zinc_ports::SalesLedger` (imports), [`PostgresQueries`] the read-side ports (history,
 //! products, orders, revenue, health), [`PostgresRollups`] the upkeep of the rollups the
 //! revenue figures read, [`PostgresDataVersions`] the sales data's version (remembered while a
-//! listener keeps it current), [`PostgresApiKeys`] the API keys, and [`database`] connects, creates
+//! listener keeps it current), [`PostgresApiKeys`] the API keys, [`PostgresKeyChanges`] the
+//! changes to them (heard by a listener), and [`database`] connects, creates
 //! a missing database and applies migrations. sea-orm types stay inside this crate; callers
 //! see domain and port types only.
 #![warn(missing_docs)]
@@ -12,6 +13,7 @@
 mod api_keys;
 pub mod database;
 mod error;
+mod key_changes;
 pub mod lanes;
 mod ledger;
 mod nodelay;
@@ -21,6 +23,7 @@ mod versions;
 
 pub use api_keys::PostgresApiKeys;
 pub use error::store_error;
+pub use key_changes::{KEY_CHANNEL, PostgresKeyChanges};
 pub use ledger::PostgresLedger;
 pub use queries::PostgresQueries;
 pub use rollups::PostgresRollups;

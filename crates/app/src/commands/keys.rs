@@ -91,7 +91,7 @@ pub(super) async fn run(config: &Config, action: KeysAction) -> anyhow::Result<E
             if ring.revoke(&name).await.context("revoking the key")? {
                 println!(
                     "Revoked the key {name}; running servers refuse it within {} s.",
-                    zinc_application::KEY_CACHE_TTL.as_secs()
+                    zinc_application::UNHEARD_KEY_CACHE_TTL.as_secs()
                 );
                 Ok(ExitStatus::Success)
             } else {

@@ -11,7 +11,8 @@ use zinc_domain::ImportStatus;
 use zinc_ports::ApiKeys;
 use zinc_postgres::lanes::Lane;
 use zinc_postgres::{
-    PostgresApiKeys, PostgresDataVersions, PostgresLedger, PostgresQueries, database,
+    PostgresApiKeys, PostgresDataVersions, PostgresKeyChanges, PostgresLedger, PostgresQueries,
+    database,
 };
 
 use zinc_web::api::answers::AnswerCache;
@@ -91,7 +92,11 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         currency: config.currency.clone(),
         runtime: tokio::runtime::Handle::current(),
         monitoring: Arc::new(Monitoring::new()),
-        gatekeeper: Arc::new(Gatekeeper::new(keys, open)),
+        // Revoking a key anywhere reaches this server at once (or within a second while its
+        // listener is not subscribed).
+        gatekeeper: Arc::new(
+            Gatekeeper::new(keys, open).hearing(Arc::new(PostgresKeyChanges::listening(&db))),
+        ),
         serve_metrics: config.metrics_bind.is_none(),
         cors_origins: config.cors_origins.clone(),
     };
