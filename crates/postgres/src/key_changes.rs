@@ -1,6 +1,7 @@
 //! Changes to the API keys, heard ([`KeyChanges`]): a trigger on `api_keys` notifies the
 //! channel [`KEY_CHANNEL`] when a key is created, revoked or deleted (migration
-//! `notify_api_key_changes`), and a listener on its own connection counts what it hears.
+//! `notify_api_key_changes`), and a listener on a connection of its own (not one of the pool's,
+//! which requests need) counts what it hears.
 //!
 //! The gatekeeper remembers keys while the count stays the same. The listener says it is
 //! listening only once subscribed; from the moment it finds its connection lost (or failing)
@@ -11,7 +12,8 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
-use sea_orm::sqlx::postgres::PgListener;
+use sea_orm::sqlx::PgPool;
+use sea_orm::sqlx::postgres::{PgListener, PgPoolOptions};
 use tracing::{debug, warn};
 use zinc_ports::{KeyChanges, KeyWatch};
 
@@ -21,8 +23,8 @@ pub const KEY_CHANNEL: &str = "zinc_api_keys";
 /// Pause before the listener tries again after failing to listen.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 
-/// Hears changes to the keys through a listener on a connection of the pool (spawned on the
-/// current tokio runtime; it stops once every clone is dropped). Cheap to clone.
+/// Hears changes to the keys through a listener (spawned on the current tokio runtime; it
+/// stops once every clone is dropped or the pool is closed). Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct PostgresKeyChanges {
     heard: Arc<Mutex<Heard>>,
@@ -38,11 +40,19 @@ struct Heard {
 }
 
 impl PostgresKeyChanges {
-    /// Starts listening on a connection of `db`'s pool; [`KeyWatch::Deaf`] until subscribed.
+    /// Starts listening on one more connection to `db`'s database, opened with the same
+    /// options as its pool's; [`KeyWatch::Deaf`] until subscribed.
     pub fn listening(db: &DatabaseConnection) -> Self {
         let heard = Arc::new(Mutex::new(Heard::default()));
-        let pool = db.get_postgres_connection_pool().clone();
-        tokio::spawn(listen(pool, Arc::downgrade(&heard)));
+        let shared = db.get_postgres_connection_pool().clone();
+        let own = PgPoolOptions::new()
+            .max_connections(1)
+            .min_connections(0)
+            .acquire_timeout(shared.options().get_acquire_timeout())
+            .max_lifetime(None)
+            .idle_timeout(None)
+            .connect_lazy_with((*shared.connect_options()).clone());
+        tokio::spawn(listen(own, shared, Arc::downgrade(&heard)));
         PostgresKeyChanges { heard }
     }
 }
@@ -76,11 +86,16 @@ fn set_listening(heard: &Weak<Mutex<Heard>>, listening: bool) -> bool {
     true
 }
 
-/// Listens while `heard` is wanted and the pool is open, subscribing again on a new
-/// connection whenever the one listening is lost.
-async fn listen(pool: sea_orm::sqlx::PgPool, heard: Weak<Mutex<Heard>>) {
-    while heard.strong_count() > 0 && !pool.is_closed() {
-        let mut listener = match PgListener::connect_with(&pool).await {
+/// Listens on `own` while `heard` is wanted and the `shared` pool is open, subscribing again on
+/// a new connection whenever the one listening is lost.
+async fn listen(own: PgPool, shared: PgPool, heard: Weak<Mutex<Heard>>) {
+    listen_while_wanted(&own, &shared, &heard).await;
+    own.close().await;
+}
+
+async fn listen_while_wanted(pool: &PgPool, shared: &PgPool, heard: &Weak<Mutex<Heard>>) {
+    while heard.strong_count() > 0 && !shared.is_closed() {
+        let mut listener = match PgListener::connect_with(pool).await {
             Ok(listener) => listener,
             Err(error) => {
                 debug!(%error, "cannot listen for changes to the API keys; trusting keys briefly");
@@ -96,7 +111,7 @@ async fn listen(pool: sea_orm::sqlx::PgPool, heard: Weak<Mutex<Heard>>) {
             continue;
         }
         // Subscribed: from now on every change is heard (or the loss of the connection is).
-        if !set_listening(&heard, true) {
+        if !set_listening(heard, true) {
             return;
         }
         loop {
@@ -114,12 +129,12 @@ async fn listen(pool: sea_orm::sqlx::PgPool, heard: Weak<Mutex<Heard>>) {
                     warn!(
                         "lost the connection listening for changes to the API keys; listening again"
                     );
-                    set_listening(&heard, false);
+                    set_listening(heard, false);
                     break;
                 }
                 Err(error) => {
                     warn!(%error, "listening for changes to the API keys failed; trusting keys briefly");
-                    set_listening(&heard, false);
+                    set_listening(heard, false);
                     tokio::time::sleep(RETRY_AFTER).await;
                     break;
                 }
