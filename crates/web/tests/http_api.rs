@@ -658,6 +658,66 @@ async fn an_unknown_malformed_or_non_bearer_key_is_a_401_invalid_token() {
 }
 
 #[actix_web::test]
+async fn a_client_presenting_too_many_invalid_keys_gets_a_429_and_stops_reaching_the_store() {
+    use zinc_web::api::auth_failures::FAILURES_BURST;
+    let mut keys = MockApiKeys::new();
+    keys.expect_any_active_key().returning(|| Ok(true));
+    // The burst, and the one failure too many: nothing after reaches the store.
+    keys.expect_find_active_key()
+        .times(FAILURES_BURST as usize + 1)
+        .returning(|_| Ok(None));
+    let ports = Ports {
+        keys: Some(keys),
+        ..Ports::default()
+    };
+    let app = test::init_service(zinc_web::app(ports.state(), None)).await;
+    let from = |peer: &str, key: &str| {
+        test::TestRequest::get()
+            .uri("/api/v1/products")
+            .peer_addr(peer.parse().unwrap())
+            .insert_header(("authorization", format!("Bearer {key}")))
+            .to_request()
+    };
+    let guess = |n: u32| {
+        let mut random = [0; zinc_domain::KEY_RANDOM_BYTES];
+        random[..4].copy_from_slice(&n.to_be_bytes());
+        zinc_domain::KeySecret::from_random(random)
+    };
+    for n in 0..FAILURES_BURST {
+        let response = test::call_service(&app, from("192.0.2.7:4000", guess(n).expose())).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "guess {n}");
+    }
+    for n in FAILURES_BURST..FAILURES_BURST + 5 {
+        let response = test::call_service(&app, from("192.0.2.7:4001", guess(n).expose())).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::TOO_MANY_REQUESTS,
+            "guess {n}"
+        );
+        assert_eq!(
+            response.headers().get(CONTENT_TYPE).unwrap(),
+            "application/problem+json"
+        );
+        let retry_after: u64 = response
+            .headers()
+            .get("retry-after")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=3).contains(&retry_after), "{retry_after}");
+        let body: Value = test::read_body_json(response).await;
+        assert_eq!(body["title"], "Too many invalid keys");
+    }
+    // Mistyped keys count too (and never reach the store); another address is not limited.
+    let response = test::call_service(&app, from("192.0.2.7:4002", "zinc_not-a-key")).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let response = test::call_service(&app, from("192.0.2.8:4000", "zinc_not-a-key")).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[actix_web::test]
 async fn a_read_key_reads_but_may_not_import() {
     let mut ports = with_keys();
     empty_orders(&mut ports);

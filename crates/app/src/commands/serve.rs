@@ -16,6 +16,7 @@ use zinc_postgres::{
 };
 
 use zinc_web::api::answers::AnswerCache;
+use zinc_web::api::auth_failures::AuthFailures;
 use zinc_web::api::metrics::Monitoring;
 use zinc_web::{AppState, UploadSlots, server};
 
@@ -97,6 +98,7 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         gatekeeper: Arc::new(
             Gatekeeper::new(keys, open).hearing(Arc::new(PostgresKeyChanges::listening(&db))),
         ),
+        auth_failures: AuthFailures::default(),
         serve_metrics: config.metrics_bind.is_none(),
         cors_origins: config.cors_origins.clone(),
     };

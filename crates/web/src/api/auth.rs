@@ -1,12 +1,14 @@
 //! API keys on `/api/v1`: every route there needs `Authorization: Bearer KEY` once any active
 //! key exists; writing (importing) needs a write key. Health, the documentation and `/metrics`
-//! stay open.
+//! stay open. A client that presented too many invalid keys gets a 429 instead, before its key
+//! is checked ([`super::auth_failures`]).
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, ResponseError, web};
+use zinc_application::Denied;
 use zinc_domain::KeyScope;
 
 use super::problem::ApiError;
@@ -35,18 +37,41 @@ pub async fn require_key(
             .expect("the application state is registered")
             .clone();
         let bearer = bearer_token(&request);
-        match state.gatekeeper.admit(bearer.as_deref(), needed).await {
-            Ok(access) => {
-                request.extensions_mut().insert(access);
-            }
-            // Answered here, so that the outer middlewares log and count the refusal.
-            Err(denied) => {
-                let response = ApiError::from(denied).error_response();
-                return Ok(request.into_response(response).map_into_right_body());
-            }
+        // The peer itself: no proxy is trusted, so forwarded-for headers are not read.
+        let peer = request.peer_addr().map(|address| address.ip());
+        let waiting = peer
+            .filter(|_| bearer.is_some())
+            .and_then(|peer| state.auth_failures.refused(peer));
+        let refusal = match waiting {
+            Some(wait) => Some(too_many(wait)),
+            None => match state.gatekeeper.admit(bearer.as_deref(), needed).await {
+                Ok(access) => {
+                    request.extensions_mut().insert(access);
+                    None
+                }
+                Err(Denied::Invalid) => {
+                    match peer.and_then(|peer| state.auth_failures.failed(peer)) {
+                        Some(wait) => Some(too_many(wait)),
+                        None => Some(ApiError::from(Denied::Invalid)),
+                    }
+                }
+                Err(denied) => Some(ApiError::from(denied)),
+            },
+        };
+        // Answered here, so that the outer middlewares log and count the refusal.
+        if let Some(error) = refusal {
+            let response = error.error_response();
+            return Ok(request.into_response(response).map_into_right_body());
         }
     }
     Ok(next.call(request).await?.map_into_left_body())
+}
+
+/// The 429 for a client that must wait `wait` (whole seconds, rounded up).
+fn too_many(wait: std::time::Duration) -> ApiError {
+    ApiError::TooManyInvalidKeys {
+        retry_after: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+    }
 }
 
 /// The token of an `Authorization: Bearer TOKEN` header (scheme matched ignoring case). A

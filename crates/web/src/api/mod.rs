@@ -5,6 +5,7 @@
 
 pub mod answers;
 pub mod auth;
+pub mod auth_failures;
 mod body;
 mod catalog;
 pub(crate) mod compression;

@@ -73,6 +73,12 @@ pub enum ApiError {
         /// The limit.
         limit: usize,
     },
+    /// The client presented too many invalid keys: it must wait before presenting another.
+    #[error("too many invalid API keys from this address; try again in {retry_after} s")]
+    TooManyInvalidKeys {
+        /// Whole seconds to wait (the `Retry-After`).
+        retry_after: u64,
+    },
     /// The upload could not be received (connection dropped, malformed multipart).
     #[error("the upload could not be read: {0}")]
     BadUpload(String),
@@ -223,6 +229,9 @@ impl ApiError {
             ApiError::UploadStalled { .. } => ("upload-stalled", "Upload stalled"),
             ApiError::UploadTooSlow { .. } => ("upload-too-slow", "Upload too slow"),
             ApiError::TooManyUploads { .. } => ("too-many-uploads", "Too many uploads"),
+            ApiError::TooManyInvalidKeys { .. } => {
+                ("too-many-invalid-keys", "Too many invalid keys")
+            }
             ApiError::BadUpload(_) => ("bad-upload", "Upload could not be read"),
             ApiError::FileRefused(_) => ("file-refused", "File refused"),
             ApiError::ImportRejected(_) => ("import-rejected", "Import rejected"),
@@ -313,7 +322,9 @@ impl ResponseError for ApiError {
             ApiError::UploadStalled { .. } | ApiError::UploadTooSlow { .. } => {
                 StatusCode::REQUEST_TIMEOUT
             }
-            ApiError::TooManyUploads { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyUploads { .. } | ApiError::TooManyInvalidKeys { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::ImportRejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::NotFound { .. } | ApiError::NoRoute { .. } => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -347,7 +358,11 @@ impl ResponseError for ApiError {
             status,
             StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS | StatusCode::CONFLICT
         ) {
-            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+            let seconds = match self {
+                ApiError::TooManyInvalidKeys { retry_after } => *retry_after,
+                _ => 5,
+            };
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from(seconds)));
         }
         if let ApiError::MethodNotAllowed { allowed, .. } = self {
             response.insert_header((header::ALLOW, allowed.join(", ")));

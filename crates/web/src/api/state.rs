@@ -9,6 +9,7 @@ use zinc_ports::{
 };
 
 use super::answers::AnswerCache;
+use super::auth_failures::AuthFailures;
 use super::metrics::Monitoring;
 use super::problem::ApiError;
 
@@ -49,6 +50,8 @@ pub struct AppState {
     pub monitoring: Arc<Monitoring>,
     /// Admits requests by their API key.
     pub gatekeeper: Arc<Gatekeeper>,
+    /// Failed authentications per client: too many, and a client must wait (429).
+    pub auth_failures: AuthFailures,
     /// Whether `/metrics` is served with the API (it is not when it has its own address).
     pub serve_metrics: bool,
     /// The origins whose pages may call the API from a browser; none turns CORS off.

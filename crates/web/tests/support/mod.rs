@@ -77,6 +77,7 @@ impl Ports {
                 Arc::new(self.keys.unwrap_or_else(no_keys)),
                 OpenAccess::Allowed,
             )),
+            auth_failures: Default::default(),
             serve_metrics: true,
             cors_origins: self.cors_origins,
         }
