@@ -5,7 +5,8 @@
 //! Every page is checked for what it shows against the API, for requests to anywhere but the
 //! server (the browser's proxy is a closed port, so any such request fails and would show in
 //! the console) and for console errors; a screenshot of each page goes to
-//! `target/tmp/dashboard-screenshots/`. Needs `chromium` and `chromium-driver` (Debian).
+//! `target/tmp/dashboard-screenshots/`. Needs `chromium` and `chromium-driver` (Debian): under
+//! `cargo nextest run`, `.config/setup-browser` installs them first when it may.
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;
