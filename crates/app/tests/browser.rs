@@ -535,6 +535,45 @@ async fn uploading_a_file_with_bad_rows_shows_its_problems_and_writes_nothing() 
 }
 
 #[tokio::test]
+async fn importing_the_valid_sales_only_reads_as_partial_at_both_widths() {
+    let (server, _database) = loaded_server(&[]).await;
+    let browser = Browser::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bad = file_with_a_bad_row(dir.path());
+    for (width, height) in [(1366, 850), (390, 844)] {
+        browser.client.set_window_size(width, height).await.unwrap();
+        let shown = upload_in_browser(&browser, &server, &bad, "/imports?skip_invalid=true").await;
+        assert!(
+            shown.contains("Partly imported: 1 sale ("),
+            "{width}px: {shown}"
+        );
+        assert!(
+            shown.contains(
+                "rejected and not written; the other sales were already stored as in the file."
+            ),
+            "{width}px: {shown}"
+        );
+        assert!(!shown.contains("every sale was already stored"), "{shown}");
+        let link = browser.attr("#report-rejected", "href").await;
+        assert!(link.ends_with("/rejected.csv"), "{link}");
+        let history = browser.text("#import-history tbody tr").await;
+        assert!(history.contains("Partly imported"), "{width}px: {history}");
+        let fits = browser
+            .script("return document.documentElement.scrollWidth <= window.innerWidth;")
+            .await;
+        assert_eq!(
+            fits,
+            Value::Bool(true),
+            "{width}px: the page is wider than the screen"
+        );
+        browser
+            .check_page(&server, &format!("imports-partial-{width}px"))
+            .await;
+    }
+    browser.client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
 async fn an_export_uploaded_again_changes_nothing() {
     let (server, _database) = loaded_server(&[]).await;
     let exported = reqwest::get(server.url("/exports/sales.csv"))

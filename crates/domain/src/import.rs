@@ -126,4 +126,45 @@ impl ImportReport {
         let c = &self.counts;
         c.orders_created + c.orders_updated + c.products_created + c.products_updated == 0
     }
+
+    /// True when the import went through but rejected some lines: in
+    /// [`ImportMode::SkipInvalid`], the valid sales were written (or, in a dry run, would be)
+    /// and the sales with problems were not.
+    pub fn partly_imported(&self) -> bool {
+        self.status == ImportStatus::Succeeded && self.counts.rows_rejected > 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(status: ImportStatus, rows_rejected: u64) -> ImportReport {
+        ImportReport {
+            id: ImportId::new(1),
+            file_name: "sales.csv".to_owned(),
+            sha256: String::new(),
+            mode: ImportMode::SkipInvalid,
+            status,
+            counts: ImportCounts {
+                rows_total: 10,
+                rows_rejected,
+                ..ImportCounts::default()
+            },
+            problems: ProblemLog::new(),
+            started_at: DateTime::UNIX_EPOCH,
+            finished_at: DateTime::UNIX_EPOCH,
+            requested_by: None,
+            dry_run: false,
+            replaced_sales: Vec::new(),
+            rejected_lines: RejectedLineCounts::default(),
+        }
+    }
+
+    #[test]
+    fn an_import_that_went_through_with_rejected_lines_is_partial() {
+        assert!(report(ImportStatus::Succeeded, 2).partly_imported());
+        assert!(!report(ImportStatus::Succeeded, 0).partly_imported());
+        assert!(!report(ImportStatus::Rejected, 2).partly_imported());
+    }
 }

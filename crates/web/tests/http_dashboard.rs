@@ -681,6 +681,71 @@ async fn the_imports_page_lists_the_history_and_an_import_shows_its_problems() {
     assert!(answer.body.contains("<code>Gym</code>"), "{}", answer.body);
 }
 
+/// An import of the valid sales only that rejected one sale of two lines and wrote the rest.
+fn partial_report() -> ImportReport {
+    ImportReport {
+        mode: ImportMode::SkipInvalid,
+        status: ImportStatus::Succeeded,
+        counts: ImportCounts {
+            rows_total: 1661,
+            rows_imported: 1659,
+            rows_rejected: 2,
+            sales_total: 1408,
+            sales_rejected: 1,
+            orders_unchanged: 1407,
+            ..ImportCounts::default()
+        },
+        rejected_lines: zinc_domain::RejectedLineCounts {
+            kept: 2,
+            omitted: 0,
+        },
+        ..rejected_report()
+    }
+}
+
+#[actix_web::test]
+async fn a_partial_import_reads_as_partial_with_a_link_to_its_reject_file() {
+    let mut ports = Ports::default();
+    ports.history.expect_list_imports().returning(|page| {
+        Ok(Paged {
+            items: vec![partial_report()],
+            total: 1,
+            page,
+        })
+    });
+    let history = page(ports, "/imports").await;
+    assert_eq!(history.status, StatusCode::OK, "{}", history.body);
+    assert!(
+        history.body.contains("<td>Partly imported</td>"),
+        "{}",
+        history.body
+    );
+
+    let answer = page(history_of(partial_report), "/imports/7").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(
+        answer.body.contains(
+            "Partly imported: 1 sale (2 lines) rejected and not written; \
+             the other sales were already stored as in the file."
+        ),
+        "{}",
+        answer.body
+    );
+    assert!(
+        !answer.body.contains("every sale was already stored"),
+        "{}",
+        answer.body
+    );
+    assert!(answer.body.contains("notice warning"), "{}", answer.body);
+    assert!(
+        answer
+            .body
+            .contains(r#"<a id="report-rejected" href="/imports/7/rejected.csv""#),
+        "the report itself links to the reject file: {}",
+        answer.body
+    );
+}
+
 #[actix_web::test]
 async fn an_upload_posted_from_another_site_is_refused_before_anything_is_read() {
     let request = test::TestRequest::post()

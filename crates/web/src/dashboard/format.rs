@@ -34,6 +34,11 @@ pub fn count(n: impl Into<u64>) -> String {
 }
 
 /// A signed whole number, grouped.
+/// `n` and the noun, singular or plural: "1 sale", "1,408 sales".
+pub fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", count(n), if n == 1 { one } else { many })
+}
+
 pub fn signed(n: i64) -> String {
     let digits = grouped(&n.unsigned_abs().to_string());
     if n < 0 { format!("-{digits}") } else { digits }

@@ -206,19 +206,43 @@ fn upload_form(max_bytes: u64) -> Markup {
 
 fn status_label(report: &ImportReport) -> &'static str {
     match (report.dry_run, report.status) {
+        (true, ImportStatus::Succeeded) if report.partly_imported() => "Check passed in part",
         (true, ImportStatus::Succeeded) => "Check passed",
         (true, ImportStatus::Rejected) => "Check failed",
+        (false, ImportStatus::Succeeded) if report.partly_imported() => "Partly imported",
         (false, ImportStatus::Succeeded) => "Imported",
         (false, ImportStatus::Rejected) => "Rejected",
     }
 }
 
-/// A report: what changed (or would), and every problem listed.
-/// With `problems`, the kept problems are listed under it.
-fn report_view(report: &ImportReport, problems: bool) -> Markup {
-    let c = &report.counts;
+/// The headline of a report, and the kind of notice it is shown in.
+fn headline(report: &ImportReport) -> (String, &'static str) {
     let ok = report.status == ImportStatus::Succeeded;
-    let headline = match (report.dry_run, ok) {
+    if report.partly_imported() {
+        let c = &report.counts;
+        let rejected = format!(
+            "{} ({})",
+            format::counted(c.sales_rejected, "sale", "sales"),
+            format::counted(c.rows_rejected, "line", "lines")
+        );
+        let text = if report.dry_run {
+            format!(
+                "Check passed in part: importing the valid sales would succeed; {rejected} \
+                 would be rejected. Nothing was written."
+            )
+        } else if report.changed_nothing() {
+            format!(
+                "Partly imported: {rejected} rejected and not written; the other sales were \
+                 already stored as in the file."
+            )
+        } else {
+            format!(
+                "Partly imported: {rejected} rejected and not written; the other sales were imported."
+            )
+        };
+        return (text, "warning");
+    }
+    let text = match (report.dry_run, ok) {
         (true, true) => "Check passed: importing this file would succeed. Nothing was written.",
         (true, false) => {
             "Check failed: importing this file would be rejected. Nothing was written."
@@ -229,11 +253,19 @@ fn report_view(report: &ImportReport, problems: bool) -> Markup {
         (false, true) => "Imported.",
         (false, false) => "Rejected: the file has problems; nothing was written.",
     };
+    (text.to_owned(), if ok { "success" } else { "error" })
+}
+
+/// A report: what changed (or would), and every problem listed.
+/// With `problems`, the kept problems are listed under it.
+fn report_view(report: &ImportReport, problems: bool) -> Markup {
+    let c = &report.counts;
+    let (headline, kind) = headline(report);
     let listed = report.problems.problems();
     let more = report.problems.total().saturating_sub(listed.len() as u64);
     html! {
-        section.notice.(if ok { "success" } else { "error" }) #import-report
-            role=(if ok { "status" } else { "alert" }) {
+        section.notice.(kind) #import-report
+            role=(if kind == "success" { "status" } else { "alert" }) {
             h2 { (headline) }
             dl.facts {
                 dt { "File" } dd { (report.file_name) }
@@ -246,6 +278,13 @@ fn report_view(report: &ImportReport, problems: bool) -> Markup {
                 dt { "Products" } dd { (format::count(c.products_created)) " created, " (format::count(c.products_updated)) " repriced" }
                 @if !report.dry_run {
                     dt { "Record" } dd { a href=(format!("/imports/{}", report.id.get())) { "Import #" (report.id.get()) } }
+                    @if report.rejected_lines.kept > 0 {
+                        dt { "Rejected lines" } dd {
+                            a #report-rejected href=(format!("/imports/{}/rejected.csv", report.id.get())) download {
+                                "Download the " (format::counted(report.rejected_lines.kept, "rejected line", "rejected lines")) " (CSV)"
+                            }
+                        }
+                    }
                 }
             }
         }
