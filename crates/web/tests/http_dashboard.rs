@@ -245,8 +245,10 @@ async fn the_tiles_compare_with_the_previous_period_of_the_same_length() {
     );
     assert!(body.contains(r#"aria-label="previous 30 days""#), "{body}");
     assert!(
-        body.contains(r#"<time datetime="2025-01-31">Jan 31</time>"#),
-        "{body}"
+        body.contains(
+            r#" in the previous 30 days, <time datetime="2025-01-31">Jan 31</time> – <time datetime="2025-03-01">Mar 1, 2025</time>"#
+        ),
+        "the compared period says which days, with their year: {body}"
     );
 }
 

@@ -1,6 +1,7 @@
 //! Amounts and counts as people read them: grouped digits, the currency, 2 places for money;
 //! the exact stored amount stays in the page as a `data` element's value.
 
+use chrono::{Datelike, NaiveDate};
 use maud::{Markup, html};
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -37,6 +38,25 @@ pub fn count(n: impl Into<u64>) -> String {
 /// `n` and the noun, singular or plural: "1 sale", "1,408 sales".
 pub fn counted(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", count(n), if n == 1 { one } else { many })
+}
+
+/// A period of days as people read it, each end a `time` element: "Mar 21, 2025" for one
+/// day, "Jan 31 – Mar 1, 2025" within a year, "Dec 31, 2024 – Jan 1, 2025" across years.
+pub fn period(from: NaiveDate, to: NaiveDate) -> Markup {
+    const WITH_YEAR: &str = "%b %-d, %Y";
+    let from_format = if from.year() == to.year() {
+        "%b %-d"
+    } else {
+        WITH_YEAR
+    };
+    html! {
+        @if from == to {
+            time datetime=(from) { (from.format(WITH_YEAR)) }
+        } @else {
+            time datetime=(from) { (from.format(from_format)) } " – "
+            time datetime=(to) { (to.format(WITH_YEAR)) }
+        }
+    }
 }
 
 pub fn signed(n: i64) -> String {
@@ -122,5 +142,23 @@ mod tests {
         assert_eq!(change_text(change(dec("9"), dec("8"))), "+12.5%");
         assert_eq!(change_text(change(dec("8"), dec("8"))), "0.0%");
         assert_eq!(change_text(None), "—");
+    }
+
+    #[test]
+    fn a_period_says_its_year_once_or_both_when_they_differ() {
+        let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let text = |from, to| period(day(from), day(to)).into_string();
+        assert_eq!(
+            text("2025-03-21", "2025-03-21"),
+            r#"<time datetime="2025-03-21">Mar 21, 2025</time>"#
+        );
+        assert_eq!(
+            text("2025-01-31", "2025-03-01"),
+            r#"<time datetime="2025-01-31">Jan 31</time> – <time datetime="2025-03-01">Mar 1, 2025</time>"#
+        );
+        assert_eq!(
+            text("2024-12-31", "2025-01-01"),
+            r#"<time datetime="2024-12-31">Dec 31, 2024</time> – <time datetime="2025-01-01">Jan 1, 2025</time>"#
+        );
     }
 }

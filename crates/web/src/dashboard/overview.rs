@@ -58,9 +58,9 @@ fn compared(
                     (format::change_text(change))
                 }
                 span.sub aria-label=(format!("previous {} days", range.days())) {
-                    " vs " (show(previous)) ", "
-                    time datetime=(range.from()) { (range.from().format("%b %-d")) } " – "
-                    time datetime=(range.to()) { (range.to().format("%b %-d")) }
+                    " vs " (show(previous)) " in the previous "
+                    (format::counted(range.days(), "day", "days")) ", "
+                    (format::period(range.from(), range.to()))
                 }
             }
         }
