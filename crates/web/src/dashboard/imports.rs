@@ -19,13 +19,11 @@ use crate::api::problem::ApiError;
 const HISTORY_PAGE: u64 = 20;
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct HistoryQuery {
     offset: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct UploadQuery {
     skip_invalid: Option<String>,
     dry_run: Option<String>,
@@ -215,6 +213,14 @@ fn status_label(report: &ImportReport) -> &'static str {
     }
 }
 
+/// How the import treated invalid rows, in the words of the upload form's buttons.
+fn mode_words(mode: ImportMode) -> &'static str {
+    match mode {
+        ImportMode::Strict => "importing every sale or none (one invalid row rejects the file)",
+        ImportMode::SkipInvalid => "importing the valid sales only",
+    }
+}
+
 /// The headline of a report, and the kind of notice it is shown in.
 fn headline(report: &ImportReport) -> (String, &'static str) {
     let ok = report.status == ImportStatus::Succeeded;
@@ -329,7 +335,6 @@ fn problem_rows(report: &ImportReport, shown: &[&InputProblem]) -> Markup {
 
 /// Filters an import's problems.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ProblemQuery {
     /// Problems whose line, column, value or reason contain this text (ignoring case).
     q: Option<String>,
@@ -414,7 +419,7 @@ pub async fn detail(
                 }
                 (problem_rows(&report, &shown))
             }
-            p.hint { "Started " (report.started_at.format("%Y-%m-%d %H:%M:%S UTC")) ", mode " (report.mode.as_str())
+            p.hint { "Started " (report.started_at.format("%Y-%m-%d %H:%M:%S UTC")) ", " (mode_words(report.mode))
                 @if let Some(key) = &report.requested_by { ", by key " (key) } "." }
         },
     ))

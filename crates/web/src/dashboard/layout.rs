@@ -89,14 +89,14 @@ fn document(title: &str, nav: Markup, main: Markup) -> Markup {
     }
 }
 
-/// A page of `section` for `viewer`.
-pub fn page(section: Section, viewer: &Viewer, title: &str, main: Markup) -> HttpResponse {
-    let nav = html! {
+/// The main navigation, with `current` marked.
+fn sections(current: Option<Section>) -> Markup {
+    html! {
         nav aria-label="Main" {
             ul {
                 @for (item, href, label) in SECTIONS {
                     li {
-                        @if item == section {
+                        @if Some(item) == current {
                             a href=(href) aria-current="page" { (label) }
                         } @else {
                             a href=(href) { (label) }
@@ -105,6 +105,13 @@ pub fn page(section: Section, viewer: &Viewer, title: &str, main: Markup) -> Htt
                 }
             }
         }
+    }
+}
+
+/// A page of `section` for `viewer`.
+pub fn page(section: Section, viewer: &Viewer, title: &str, main: Markup) -> HttpResponse {
+    let nav = html! {
+        (sections(Some(section)))
         @if let Some(name) = viewer.key_name() {
             form.signout method="post" action="/sign-out" {
                 span.who { "Signed in with key " strong { (name) } " (" (viewer.scope_label()) ")" }
@@ -116,12 +123,9 @@ pub fn page(section: Section, viewer: &Viewer, title: &str, main: Markup) -> Htt
     respond(StatusCode::OK, document(title, nav, main))
 }
 
-/// A page without navigation (sign-in, errors).
+/// A page of no section and no viewer (sign-in, errors): the navigation leads on.
 pub fn bare(status: StatusCode, title: &str, main: Markup) -> HttpResponse {
-    let nav = html! {
-        nav aria-label="Main" { ul { li { a href="/" { "Overview" } } } }
-    };
-    respond(status, document(title, nav, main))
+    respond(status, document(title, sections(None), main))
 }
 
 fn respond(status: StatusCode, markup: Markup) -> HttpResponse {

@@ -19,7 +19,6 @@ use crate::api::problem::ApiError;
 const ORDERS_PAGE: u64 = 50;
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct OrdersQuery {
     from: Option<String>,
     to: Option<String>,

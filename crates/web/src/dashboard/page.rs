@@ -81,8 +81,10 @@ impl ResponseError for PageError {
     }
 }
 
-/// A page's query parameters: as `web::Query`, but a parameter that is unknown, repeated or
-/// malformed is a 400 page naming it (the API's message), not a JSON problem.
+/// A page's query parameters: as `web::Query`, but a parameter that is repeated or malformed
+/// is a 400 page naming it (the API's message), not a JSON problem. Unlike the API, a page
+/// ignores parameters it does not know (a link from a newsletter adds `utm_source`): its
+/// query types do not deny unknown fields.
 pub struct PageQuery<T>(T);
 
 impl<T> PageQuery<T> {

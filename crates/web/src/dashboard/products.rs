@@ -19,7 +19,6 @@ use crate::api::problem::ApiError;
 const PRODUCTS_PAGE: u64 = 50;
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ProductsQuery {
     q: Option<String>,
     offset: Option<String>,

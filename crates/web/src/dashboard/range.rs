@@ -70,7 +70,6 @@ impl Preset {
 
 /// The query of a page showing a period.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RangeQuery {
     /// First day (YYYY-MM-DD).
     pub from: Option<String>,

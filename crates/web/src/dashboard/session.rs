@@ -101,7 +101,6 @@ pub fn same_site_form(request: &HttpRequest) -> Result<(), PageError> {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct NextQuery {
     next: Option<String>,
 }
