@@ -574,6 +574,49 @@ async fn importing_the_valid_sales_only_reads_as_partial_at_both_widths() {
 }
 
 #[tokio::test]
+async fn a_file_over_the_limit_is_refused_before_it_is_uploaded() {
+    let (server, _database) = loaded_server(&[("ZINC_MAX_UPLOAD_BYTES", "100000")]).await;
+    let browser = Browser::start().await;
+    browser.goto(&server.url("/imports")).await;
+    let label = browser.text("label[for='file']").await;
+    assert!(label.ends_with("up to 97.7 KiB"), "{label}");
+    browser
+        .client
+        .find(Locator::Css("#file"))
+        .await
+        .unwrap()
+        .send_keys(real_export_path().canonicalize().unwrap().to_str().unwrap())
+        .await
+        .unwrap();
+    let said = browser.text("#upload-status").await;
+    assert_eq!(
+        said,
+        "zinc-sales.csv is larger than the 97.7 KiB this server takes. \
+         Split it (by month, say) and upload each part."
+    );
+    browser
+        .client
+        .find(Locator::Css("#upload-form button[formaction='/imports']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let uploads = browser
+        .script("return [document.getElementById('import-report') === null, document.getElementById('upload-progress').hidden];")
+        .await;
+    assert_eq!(uploads, json!([true, true]), "nothing was sent");
+    let history = api(&server, "/api/v1/imports").await;
+    assert_eq!(
+        history["total"], 1,
+        "only the import of the start: {history}"
+    );
+    browser.check_page(&server, "imports-too-large").await;
+    browser.client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
 async fn an_export_uploaded_again_changes_nothing() {
     let (server, _database) = loaded_server(&[]).await;
     let exported = reqwest::get(server.url("/exports/sales.csv"))

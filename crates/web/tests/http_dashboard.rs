@@ -790,6 +790,46 @@ async fn a_partial_import_reads_as_partial_with_a_link_to_its_reject_file() {
 }
 
 #[actix_web::test]
+async fn a_file_over_the_limit_is_refused_in_words_with_the_limit_in_mib() {
+    let mut ports = Ports {
+        max_upload_bytes: Some(3 * 1024 * 1024),
+        ..Ports::default()
+    };
+    ports.history.expect_list_imports().returning(|page| {
+        Ok(Paged {
+            items: Vec::new(),
+            total: 0,
+            page,
+        })
+    });
+    let upload = test::TestRequest::post()
+        .uri("/imports")
+        .insert_header((header::HOST, "localhost:8080"))
+        .insert_header((header::ORIGIN, OWN_ORIGIN))
+        .insert_header((header::CONTENT_TYPE, "text/csv"))
+        .set_payload(vec![b'x'; 3 * 1024 * 1024 + 1]);
+    let answer = answer(ports, upload).await;
+    assert!(
+        answer
+            .body
+            .contains("This server takes files of up to 3 MiB."),
+        "{}",
+        answer.body
+    );
+    assert!(
+        !answer.body.contains("ZINC_MAX_UPLOAD_BYTES"),
+        "{}",
+        answer.body
+    );
+    assert!(!answer.body.contains("3145728 bytes"), "{}", answer.body);
+    assert!(
+        answer.body.contains(r#"data-max-bytes="3145728""#),
+        "the form knows the limit before uploading: {}",
+        answer.body
+    );
+}
+
+#[actix_web::test]
 async fn an_upload_posted_from_another_site_is_refused_before_anything_is_read() {
     let request = test::TestRequest::post()
         .uri("/imports")

@@ -35,6 +35,11 @@ pub fn count(n: impl Into<u64>) -> String {
 }
 
 /// A signed whole number, grouped.
+/// A size in bytes as people read it, in binary units: "64 MiB", "219.9 KiB".
+pub fn bytes(n: u64) -> String {
+    humansize::format_size(n, humansize::BINARY.decimal_places(1).decimal_zeroes(0))
+}
+
 /// `n` and the noun, singular or plural: "1 sale", "1,408 sales".
 pub fn counted(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", count(n), if n == 1 { one } else { many })
@@ -160,5 +165,12 @@ mod tests {
             text("2024-12-31", "2025-01-01"),
             r#"<time datetime="2024-12-31">Dec 31, 2024</time> – <time datetime="2025-01-01">Jan 1, 2025</time>"#
         );
+    }
+
+    #[test]
+    fn sizes_read_in_binary_units_with_one_decimal_at_most() {
+        assert_eq!(bytes(64 * 1024 * 1024), "64 MiB");
+        assert_eq!(bytes(225_186), "219.9 KiB");
+        assert_eq!(bytes(100), "100 B");
     }
 }

@@ -2,6 +2,7 @@
 //! imports; `/imports/{id}`: one import with its problems. Uploads go through the API's own
 //! receiving and import code ([`crate::api::imports::receive_and_import`]).
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, web};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -94,6 +95,13 @@ async fn render(
         div #import-result tabindex="-1" {
             @match &outcome {
                 Some(Outcome::Report(report)) => (report_view(report, true)),
+                Some(Outcome::Refused(error)) if error.status_code() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    section.notice.error role="alert" {
+                        h2 { "The file is too large" }
+                        p { "This server takes files of up to " (format::bytes(state.max_upload_bytes))
+                            ". Nothing was imported: split the file (by month, say) and upload each part." }
+                    }
+                },
                 Some(Outcome::Refused(error)) => {
                     @let problem = error.problem();
                     section.notice.error role="alert" {
@@ -181,8 +189,9 @@ fn upload_form(max_bytes: u64) -> Markup {
             aria-labelledby="upload-heading" {
             h2 #upload-heading { "Upload a point-of-sale export" }
             div.dropzone {
-                label for="file" { "CSV file (drop it here or choose it), up to " (format::count(max_bytes / (1024 * 1024))) " MiB" }
-                input #file type="file" name="file" accept=".csv,text/csv" required;
+                label for="file" { "CSV file (drop it here or choose it), up to " (format::bytes(max_bytes)) }
+                input #file type="file" name="file" accept=".csv,text/csv" required
+                    data-max-bytes=(max_bytes) data-max-size=(format::bytes(max_bytes));
                 p #file-chosen.hint aria-live="polite" {}
             }
             p.hint {

@@ -11,8 +11,20 @@
   var chosen = document.getElementById("file-chosen");
 
   function say(text) { status.textContent = text; }
+  var maxBytes = Number(input.dataset.maxBytes);
+  // A file over the server's limit, said before uploading it (the server refuses it too).
+  function tooLarge(file) {
+    return maxBytes > 0 && file.size > maxBytes;
+  }
   function showChosen() {
-    chosen.textContent = input.files && input.files.length ? "Chosen: " + input.files[0].name : "";
+    var file = input.files && input.files.length ? input.files[0] : null;
+    chosen.textContent = file ? "Chosen: " + file.name : "";
+    if (file && tooLarge(file)) {
+      say(file.name + " is larger than the " + input.dataset.maxSize +
+        " this server takes. Split it (by month, say) and upload each part.");
+    } else {
+      say("");
+    }
   }
   input.addEventListener("change", showChosen);
 
@@ -36,6 +48,7 @@
   form.addEventListener("submit", function (event) {
     if (!input.files || !input.files.length) { return; } // the browser says the file is required
     event.preventDefault();
+    if (tooLarge(input.files[0])) { showChosen(); return; }
     var submitter = event.submitter;
     var action = submitter && submitter.formAction ? submitter.formAction : form.action;
     var buttons = form.querySelectorAll("button");
