@@ -616,6 +616,67 @@ async fn a_file_over_the_limit_is_refused_before_it_is_uploaded() {
     browser.client.clone().close().await.unwrap();
 }
 
+/// WCAG's contrast ratio of two CSS `rgb(...)` colours, computed in the page.
+const CONTRAST: &str = "
+    const rgb = (text) => text.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map(Number);
+    const luminance = (text) => {
+        const [r, g, b] = rgb(text).map((v) => {
+            v /= 255;
+            return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+        });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const contrast = (a, b) => {
+        const [high, low] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+        return (high + 0.05) / (low + 0.05);
+    };
+";
+
+#[tokio::test]
+async fn the_focus_ring_stands_out_and_disabled_buttons_look_disabled() {
+    let (server, _database) = loaded_server(&[]).await;
+    let browser = Browser::start().await;
+    browser.goto(&server.url("/imports")).await;
+    // Keyboard focus (Tab) on the first link of the page's navigation and on a button.
+    let facts = browser
+        .script(&format!(
+            "{CONTRAST}
+            const ring = (element) => {{ element.focus(); return getComputedStyle(element).outlineColor; }};
+            const onHeader = ring(document.querySelector('header.top nav a'));
+            const onPanel = ring(document.querySelector('#upload-form button'));
+            const header = getComputedStyle(document.querySelector('header.top')).backgroundColor;
+            const panel = getComputedStyle(document.querySelector('#upload-form')).backgroundColor;
+            const page = getComputedStyle(document.body).backgroundColor;
+            const button = document.querySelector('#upload-form button');
+            const enabled = getComputedStyle(button);
+            const before = [enabled.backgroundColor, enabled.color];
+            button.disabled = true;
+            const disabled = getComputedStyle(button);
+            return {{
+                header: contrast(onHeader, header),
+                panel: contrast(onPanel, panel),
+                page: contrast(onPanel, page === 'rgba(0, 0, 0, 0)' ? 'rgb(255, 255, 255)' : page),
+                disabledLooksDifferent: before[0] !== disabled.backgroundColor || before[1] !== disabled.color,
+                cursor: disabled.cursor,
+            }};"
+        ))
+        .await;
+    for place in ["header", "panel", "page"] {
+        let ratio = facts[place].as_f64().unwrap();
+        assert!(
+            ratio >= 3.0,
+            "focus ring against the {place}: {ratio:.2}:1 ({facts})"
+        );
+    }
+    assert_eq!(
+        facts["disabledLooksDifferent"],
+        Value::Bool(true),
+        "{facts}"
+    );
+    assert_eq!(facts["cursor"], "not-allowed", "{facts}");
+    browser.client.clone().close().await.unwrap();
+}
+
 #[tokio::test]
 async fn an_export_uploaded_again_changes_nothing() {
     let (server, _database) = loaded_server(&[]).await;
