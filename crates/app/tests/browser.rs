@@ -678,6 +678,20 @@ async fn the_focus_ring_stands_out_and_disabled_buttons_look_disabled() {
 }
 
 #[tokio::test]
+async fn an_empty_database_invites_the_first_import() {
+    let database = TestDatabase::empty().await;
+    let server = ZINC.serve(database.url(), &[], &[]);
+    let browser = Browser::start().await;
+    browser.goto(&server.url("/")).await;
+    let prompt = browser.text("#first-import").await;
+    assert!(prompt.contains("No sales yet"), "{prompt}");
+    let link = browser.attr("#first-import a", "href").await;
+    assert!(link.ends_with("/imports"), "{link}");
+    browser.check_page(&server, "overview-empty").await;
+    browser.client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
 async fn an_export_uploaded_again_changes_nothing() {
     let (server, _database) = loaded_server(&[]).await;
     let exported = reqwest::get(server.url("/exports/sales.csv"))

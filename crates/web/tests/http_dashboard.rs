@@ -598,6 +598,37 @@ async fn the_products_page_searches_by_name() {
 }
 
 #[actix_web::test]
+async fn the_alphabetical_products_page_pages_with_next_not_older() {
+    let mut ports = Ports::default();
+    ports.products.expect_list_products().returning(|_, page| {
+        Ok(Paged {
+            items: vec![Product {
+                id: ProductId::new(7),
+                name: ProductName::parse("10 Practice Credits").unwrap(),
+                price: UnitPrice::parse("32").unwrap(),
+                created_at: Utc::now(),
+                updated_at: Utc::now(),
+            }],
+            total: 120,
+            page,
+        })
+    });
+    let answer = page(ports, "/products?offset=50").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(
+        answer.body.contains(r#"rel="next">Next →</a>"#),
+        "{}",
+        answer.body
+    );
+    assert!(
+        answer.body.contains(r#"rel="prev">← Previous</a>"#),
+        "{}",
+        answer.body
+    );
+    assert!(!answer.body.contains("Older"), "{}", answer.body);
+}
+
+#[actix_web::test]
 async fn a_product_shows_its_sales_per_month_ending_with_its_latest_sale() {
     let mut ports = Ports::default();
     ports.products.expect_find_product().returning(|id| {

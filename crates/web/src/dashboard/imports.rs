@@ -154,7 +154,7 @@ async fn render(
                         }
                     }
                 }
-                (pager("/imports", "", offset, HISTORY_PAGE, history.total))
+                (pager("/imports", "", offset, HISTORY_PAGE, history.total, Listed::NewestFirst))
             }
         }
     };
@@ -163,8 +163,28 @@ async fn render(
     Ok(layout::page(Section::Imports, viewer, "Imports", content))
 }
 
+/// How a paged list is ordered, which names its links.
+#[derive(Debug, Clone, Copy)]
+pub enum Listed {
+    /// Newest first: "← Newer", "Older →".
+    NewestFirst,
+    /// By name: "← Previous", "Next →".
+    ByName,
+}
+
 /// Links to the pages before and after.
-pub fn pager(path: &str, query: &str, offset: u64, size: u64, total: u64) -> Markup {
+pub fn pager(
+    path: &str,
+    query: &str,
+    offset: u64,
+    size: u64,
+    total: u64,
+    listed: Listed,
+) -> Markup {
+    let (before, after) = match listed {
+        Listed::NewestFirst => ("← Newer", "Older →"),
+        Listed::ByName => ("← Previous", "Next →"),
+    };
     let link = |offset: u64| {
         let separator = if query.is_empty() { "" } else { "&" };
         format!("{path}?{query}{separator}offset={offset}")
@@ -173,11 +193,11 @@ pub fn pager(path: &str, query: &str, offset: u64, size: u64, total: u64) -> Mar
     html! {
         nav.pager aria-label="Pages" {
             @if offset > 0 {
-                a href=(link(offset.saturating_sub(size))) rel="prev" { "← Newer" }
+                a href=(link(offset.saturating_sub(size))) rel="prev" { (before) }
             }
             span { (format::count(offset.min(total) + u64::from(total > 0))) "–" (format::count(last)) " of " (format::count(total)) }
             @if last < total {
-                a href=(link(last)) rel="next" { "Older →" }
+                a href=(link(last)) rel="next" { (after) }
             }
         }
     }

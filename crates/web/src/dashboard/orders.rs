@@ -6,7 +6,7 @@ use maud::html;
 use serde::Deserialize;
 use zinc_domain::{KeyScope, OrderFilter, OrderId, Page};
 
-use super::imports::pager;
+use super::imports::{Listed, pager};
 use super::layout::{self, Section};
 use super::page::{PageError, PageQuery};
 use super::range::{self, RangeQuery};
@@ -138,7 +138,7 @@ pub async fn list(
                         }
                     }
                 }
-                (pager("/orders", &pager_query, offset, ORDERS_PAGE, orders.total))
+                (pager("/orders", &pager_query, offset, ORDERS_PAGE, orders.total, Listed::NewestFirst))
             }
         }
     };

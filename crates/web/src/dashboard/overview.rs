@@ -160,6 +160,13 @@ pub async fn overview(
     let currency = state.currency.as_str();
     let query_string = period.query();
     let content = html! {
+        @if !period.any_sales && period.location.is_none() {
+            section.notice #first-import role="note" {
+                h2 { "No sales yet" }
+                p { "Import your first point-of-sale export on the " a href="/imports" { "Imports page" }
+                    ": its revenue, orders and best sellers show here." }
+            }
+        }
         (range::picker(&period, "/"))
         section.tiles aria-label="Totals for the period" {
             div.tile #tile-revenue {

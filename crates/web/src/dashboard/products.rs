@@ -7,7 +7,7 @@ use maud::html;
 use serde::Deserialize;
 use zinc_domain::{Interval, KeyScope, Page, ProductFilter, ProductId, SeriesRange};
 
-use super::imports::pager;
+use super::imports::{Listed, pager};
 use super::layout::{self, Section};
 use super::page::{PageError, PageQuery};
 use super::{format, session};
@@ -79,7 +79,7 @@ pub async fn list(
                         }
                     }
                 }
-                (pager("/products", &pager_query, offset, PRODUCTS_PAGE, products.total))
+                (pager("/products", &pager_query, offset, PRODUCTS_PAGE, products.total, Listed::ByName))
             }
         }
     };
