@@ -691,6 +691,49 @@ async fn an_empty_database_invites_the_first_import() {
     browser.client.clone().close().await.unwrap();
 }
 
+/// Whether everything the overview and the imports page show fits, at a desktop's and a
+/// phone's width: the figures of a year of 200,000 rows in their tiles, every column of
+/// the best sellers and of the import history, the file input inside its drop zone.
+#[tokio::test]
+async fn pages_fit_their_content_at_a_desktop_and_a_phone_width() {
+    let (server, _database) = loaded_server(&[]).await;
+    let browser = Browser::start().await;
+    for (width, height) in [(1366, 850), (390, 844)] {
+        browser.client.set_window_size(width, height).await.unwrap();
+        browser
+            .goto(&server.url("/?from=2025-03-01&to=2025-03-31"))
+            .await;
+        // A year of 200,000 rows: $24,774,493.47 of revenue, 160,000 orders.
+        let overflowing = browser
+            .script(
+                "document.querySelector('#tile-revenue .figure data').textContent = '$24,774,493.47';
+                 document.querySelector('#tile-orders .figure data, #tile-orders .figure').textContent = '160,000';
+                 const over = (e) => e.scrollWidth > e.clientWidth + 1;
+                 return [...document.querySelectorAll('.tile, .tile .figure, section.panel')]
+                     .filter(over).map((e) => e.id || e.className || e.tagName);",
+            )
+            .await;
+        assert_eq!(overflowing, json!([]), "{width}px: overview overflows");
+        browser.goto(&server.url("/imports")).await;
+        let overflowing = browser
+            .script(
+                "const over = (e) => e.scrollWidth > e.clientWidth + 1;
+                 const zone = document.querySelector('.dropzone').getBoundingClientRect();
+                 const input = document.querySelector('#file').getBoundingClientRect();
+                 const found = [...document.querySelectorAll('section.panel, form.panel')]
+                     .filter(over).map((e) => e.id || e.getAttribute('aria-labelledby'));
+                 if (input.right > zone.right || input.left < zone.left) { found.push('file input'); }
+                 return found;",
+            )
+            .await;
+        assert_eq!(overflowing, json!([]), "{width}px: imports page overflows");
+        browser
+            .check_page(&server, &format!("layout-imports-{width}px"))
+            .await;
+    }
+    browser.client.clone().close().await.unwrap();
+}
+
 #[tokio::test]
 async fn an_export_uploaded_again_changes_nothing() {
     let (server, _database) = loaded_server(&[]).await;

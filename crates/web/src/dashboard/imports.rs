@@ -142,7 +142,7 @@ async fn render(
                         @for report in &history.items {
                             tr {
                                 td { a href=(format!("/imports/{}", report.id.get())) { (report.id.get()) } }
-                                td { (report.file_name) }
+                                td.file-name { (report.file_name) }
                                 td { (status_label(report)) }
                                 td.num { (format::count(report.counts.rows_total)) }
                                 td.num.hide-narrow { (format::count(report.counts.orders_created)) }

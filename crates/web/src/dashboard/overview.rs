@@ -274,20 +274,20 @@ fn best_sellers(
                 table id=(table) {
                     thead {
                         tr {
-                            th.num scope="col" { "#" }
+                            th.num.hide-narrow scope="col" { "#" }
                             th scope="col" { "Product" }
                             th.num scope="col" { "Units" }
-                            th.num scope="col" { "Orders" }
+                            th.num.hide-narrow scope="col" { "Orders" }
                             th.num scope="col" { "Revenue" }
                         }
                     }
                     tbody {
                         @for (rank, product) in top.iter().enumerate() {
                             tr {
-                                td.num { (rank + 1) }
+                                td.num.hide-narrow { (rank + 1) }
                                 th scope="row" { a href=(format!("/products/{}", product.product_id.get())) { (product.name.as_str()) } }
                                 td.num { (format::signed(product.quantity)) }
-                                td.num { (format::count(product.order_count)) }
+                                td.num.hide-narrow { (format::count(product.order_count)) }
                                 td.num { (format::money(product.revenue, currency)) }
                             }
                         }
