@@ -734,6 +734,69 @@ async fn pages_fit_their_content_at_a_desktop_and_a_phone_width() {
     browser.client.clone().close().await.unwrap();
 }
 
+/// The real export with sale 3971 paid in cash instead of by card.
+fn file_with_a_changed_sale(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(real_export_path()).unwrap();
+    let changed: Vec<String> = text
+        .lines()
+        .map(|line| {
+            if line.contains(",3971,") {
+                line.replace("Credit card (AMEX-Keyed)", "Cash")
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect();
+    let path = dir.join("changed-sale.csv");
+    std::fs::write(&path, changed.join("\n")).unwrap();
+    path
+}
+
+#[tokio::test]
+async fn a_check_names_the_sales_it_would_replace_and_keeps_the_file_for_import() {
+    let (server, _database) = loaded_server(&[]).await;
+    let browser = Browser::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let changed = file_with_a_changed_sale(dir.path());
+    let shown = upload_in_browser(&browser, &server, &changed, "/imports?dry_run=true").await;
+    assert!(shown.contains("Check passed"), "{shown}");
+    let replaced = browser.text("#report-replaced").await;
+    assert_eq!(replaced, "Sale ID 3971", "{shown}");
+    assert!(shown.contains("Would replace"), "{shown}");
+    // The file is still chosen: importing it now needs one click.
+    let chosen = browser.text("#file-chosen").await;
+    assert!(chosen.contains("changed-sale.csv"), "{chosen}");
+    browser
+        .client
+        .find(Locator::Css("#upload-form button[formaction='/imports']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let imported = loop {
+        let text = browser.text("#import-result").await;
+        if text.contains("Imported.") {
+            break text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no import after the check: {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(
+        imported.contains("0 created, 1 updated, 1,407 unchanged"),
+        "{imported}"
+    );
+    assert_eq!(browser.text("#report-replaced").await, "Sale ID 3971");
+    browser
+        .check_page(&server, "imports-checked-then-imported")
+        .await;
+    browser.client.clone().close().await.unwrap();
+}
+
 #[tokio::test]
 async fn an_export_uploaded_again_changes_nothing() {
     let (server, _database) = loaded_server(&[]).await;

@@ -772,6 +772,37 @@ fn partial_report() -> ImportReport {
 }
 
 #[actix_web::test]
+async fn a_strict_rejection_counts_the_sales_with_problems_not_every_row() {
+    fn strict_rejection() -> ImportReport {
+        ImportReport {
+            counts: ImportCounts {
+                rows_total: 1661,
+                rows_rejected: 1661,
+                sales_total: 1408,
+                sales_rejected: 2,
+                ..ImportCounts::default()
+            },
+            ..rejected_report()
+        }
+    }
+    let answer = page(history_of(strict_rejection), "/imports/7").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(
+        answer.body.contains("<dd>1,661 read, none written</dd>"),
+        "{}",
+        answer.body
+    );
+    assert!(
+        answer
+            .body
+            .contains("<dd>1,408 in the file, 2 with problems</dd>"),
+        "{}",
+        answer.body
+    );
+    assert!(!answer.body.contains("1,661 rejected"), "{}", answer.body);
+}
+
+#[actix_web::test]
 async fn a_partial_import_reads_as_partial_with_a_link_to_its_reject_file() {
     let mut ports = Ports::default();
     ports.history.expect_list_imports().returning(|page| {

@@ -250,6 +250,26 @@ fn mode_words(mode: ImportMode) -> &'static str {
     }
 }
 
+/// The Sale IDs a report lists as replaced: "Sale ID 3971", "Sale IDs 3965, 3971 and 12
+/// more".
+fn replaced_sales(report: &ImportReport) -> String {
+    let listed = &report.replaced_sales;
+    let ids: Vec<String> = listed.iter().map(|id| id.get().to_string()).collect();
+    let more = report
+        .counts
+        .orders_updated
+        .saturating_sub(listed.len() as u64);
+    let noun = if listed.len() == 1 && more == 0 {
+        "Sale ID"
+    } else {
+        "Sale IDs"
+    };
+    match more {
+        0 => format!("{noun} {}", ids.join(", ")),
+        more => format!("{noun} {} and {} more", ids.join(", "), format::count(more)),
+    }
+}
+
 /// The headline of a report, and the kind of notice it is shown in.
 fn headline(report: &ImportReport) -> (String, &'static str) {
     let ok = report.status == ImportStatus::Succeeded;
@@ -296,21 +316,35 @@ fn headline(report: &ImportReport) -> (String, &'static str) {
 fn report_view(report: &ImportReport, problems: bool) -> Markup {
     let c = &report.counts;
     let (headline, kind) = headline(report);
+    let ok = report.status == ImportStatus::Succeeded;
     let listed = report.problems.problems();
     let more = report.problems.total().saturating_sub(listed.len() as u64);
     html! {
         section.notice.(kind) #import-report
-            role=(if kind == "success" { "status" } else { "alert" }) {
+            role=(if kind == "success" { "status" } else { "alert" })
+            // After a check or a rejection, the page's script keeps the chosen file for
+            // the next button (import now, or the valid sales only).
+            data-keep-file[report.dry_run || !ok] {
             h2 { (headline) }
             dl.facts {
                 dt { "File" } dd { (report.file_name) }
-                dt { "Rows" } dd { (format::count(c.rows_total)) " read, " (format::count(c.rows_imported)) " imported, " (format::count(c.rows_rejected)) " rejected" }
-                dt { "Sales" } dd { (format::count(c.sales_total)) " in the file, " (format::count(c.sales_rejected)) " rejected" }
+                @if ok {
+                    dt { "Rows" } dd { (format::count(c.rows_total)) " read, " (format::count(c.rows_imported)) " imported, " (format::count(c.rows_rejected)) " rejected" }
+                    dt { "Sales" } dd { (format::count(c.sales_total)) " in the file, " (format::count(c.sales_rejected)) " rejected" }
+                } @else {
+                    // Every row of a rejected file is counted as rejected: say why instead.
+                    dt { "Rows" } dd { (format::count(c.rows_total)) " read, none written" }
+                    dt { "Sales" } dd { (format::count(c.sales_total)) " in the file, " (format::count(c.sales_rejected)) " with problems" }
+                }
                 dt { "Orders" } dd #report-orders {
                     (format::count(c.orders_created)) " created, " (format::count(c.orders_updated)) " updated, "
                     (format::count(c.orders_unchanged)) " unchanged"
                 }
                 dt { "Products" } dd { (format::count(c.products_created)) " created, " (format::count(c.products_updated)) " repriced" }
+                @if !report.replaced_sales.is_empty() {
+                    dt { (if report.dry_run { "Would replace" } else { "Replaced" }) }
+                    dd #report-replaced { (replaced_sales(report)) }
+                }
                 @if !report.dry_run {
                     dt { "Record" } dd { a href=(format!("/imports/{}", report.id.get())) { "Import #" (report.id.get()) } }
                     @if report.rejected_lines.kept > 0 {

@@ -72,7 +72,17 @@
       var fresh = page.getElementById("main");
       var main = document.getElementById("main");
       if (fresh && main) {
+        var kept = input.files;
         main.replaceWith(document.importNode(fresh, true));
+        // After a check or a rejection, the same file stays chosen for the next button.
+        if (document.querySelector("#import-report[data-keep-file]")) {
+          var again = document.getElementById("file");
+          var note = document.getElementById("file-chosen");
+          if (again && kept && kept.length) {
+            again.files = kept;
+            if (note) { note.textContent = "Chosen: " + kept[0].name + " (still chosen)"; }
+          }
+        }
         var result = document.getElementById("import-result");
         if (result) { result.focus(); }
         // The new form needs this script's handlers too.
