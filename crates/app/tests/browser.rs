@@ -798,6 +798,89 @@ async fn a_check_names_the_sales_it_would_replace_and_keeps_the_file_for_import(
 }
 
 #[tokio::test]
+async fn a_key_revoked_mid_session_signs_the_page_out_and_says_why() {
+    let database = TestDatabase::empty().await;
+    let created = ZINC.run(
+        database.url(),
+        &["keys", "create", "ux-writer", "--scope", "write"],
+    );
+    assert!(created.status.success());
+    let secret = String::from_utf8(created.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_owned();
+    let server = ZINC.serve(database.url(), &[], &[]);
+    let browser = Browser::start().await;
+    browser.goto(&server.url("/imports")).await;
+    browser
+        .client
+        .find(Locator::Css("#key"))
+        .await
+        .unwrap()
+        .send_keys(&secret)
+        .await
+        .unwrap();
+    browser
+        .client
+        .find(Locator::Css("form.signin button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .client
+        .wait()
+        .for_element(Locator::Css("#upload-form"))
+        .await
+        .expect("on the imports page");
+    assert!(browser.text("form.signout").await.contains("ux-writer"));
+
+    let revoked = ZINC.run(database.url(), &["keys", "revoke", "ux-writer"]);
+    assert!(revoked.status.success(), "{revoked:?}");
+    // Revocation reaches the server within 1 s.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = file_with_a_bad_row(dir.path());
+    browser
+        .client
+        .find(Locator::Css("#file"))
+        .await
+        .unwrap()
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    browser
+        .client
+        .find(Locator::Css("#upload-form button[formaction='/imports']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("#signed-out"))
+        .await
+        .expect("a notice saying why the page asks to sign in again");
+    let url = browser.client.current_url().await.unwrap();
+    assert_eq!(url.path(), "/sign-in", "the whole page went to sign in");
+    let why = browser.text("#signed-out").await;
+    assert!(why.contains("no longer valid"), "{why}");
+    let header = browser.text("header.top").await;
+    assert!(!header.contains("Signed in"), "{header}");
+    browser
+        .check_page(&server, "sign-in-after-revocation")
+        .await;
+    browser.client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
 async fn an_export_uploaded_again_changes_nothing() {
     let (server, _database) = loaded_server(&[]).await;
     let exported = reqwest::get(server.url("/exports/sales.csv"))

@@ -25,6 +25,9 @@ pub enum PageError {
     SignIn {
         /// The page asked for (a local path and query).
         next: String,
+        /// The browser's key was refused (revoked, or no longer known): its cookie is
+        /// cleared and the sign-in page says why.
+        stale: bool,
     },
     /// A form was posted from another site (no matching `Origin` or `Referer`).
     #[error("the form was not sent from this site's pages; reload the page and try again")]
@@ -51,9 +54,14 @@ impl ResponseError for PageError {
 
     fn error_response(&self) -> HttpResponse {
         let (title, detail) = match self {
-            PageError::SignIn { next } => {
-                let target = format!("/sign-in?next={}", encode_next(next));
-                return HttpResponse::SeeOther()
+            PageError::SignIn { next, stale } => {
+                let mut target = format!("/sign-in?next={}", encode_next(next));
+                let mut response = HttpResponse::SeeOther();
+                if *stale {
+                    target.push_str("&signed_out=true");
+                    response.cookie(super::session::removal());
+                }
+                return response
                     .insert_header((header::LOCATION, target))
                     .insert_header((header::CACHE_CONTROL, "no-store"))
                     .finish();

@@ -41,8 +41,13 @@ pub async fn admit(
     let presented = cookie.as_ref().map(Cookie::value);
     match state.gatekeeper.admit(presented, needed).await {
         Ok(access) => Ok(Viewer::new(access)),
-        Err(Denied::Missing | Denied::Invalid) => Err(PageError::SignIn {
+        Err(Denied::Missing) => Err(PageError::SignIn {
             next: local_target(request),
+            stale: false,
+        }),
+        Err(Denied::Invalid) => Err(PageError::SignIn {
+            next: local_target(request),
+            stale: presented.is_some(),
         }),
         Err(denied) => Err(PageError::Api(ApiError::from(denied))),
     }
@@ -103,6 +108,8 @@ pub fn same_site_form(request: &HttpRequest) -> Result<(), PageError> {
 #[derive(Debug, Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
+    /// Set when a page refused the key the browser had (see [`PageError::SignIn`]).
+    signed_out: Option<String>,
 }
 
 fn form(next: &str, problem: Option<&str>) -> maud::Markup {
@@ -126,10 +133,21 @@ fn form(next: &str, problem: Option<&str>) -> maud::Markup {
 #[get("/sign-in")]
 pub async fn sign_in_form(query: PageQuery<NextQuery>) -> HttpResponse {
     let next = safe_next(query.next.as_deref());
+    let signed_out = query.signed_out.is_some();
     layout::bare(
         actix_web::http::StatusCode::OK,
         "Sign in",
-        form(&next, None),
+        html! {
+            @if signed_out {
+                section.notice.error #signed-out role="alert" {
+                    h2 { "Signed out" }
+                    p { "The key you signed in with is no longer valid here (it was revoked, or \
+                         replaced): nothing was imported with it. Sign in with a valid key, then \
+                         try again." }
+                }
+            }
+            (form(&next, None))
+        },
     )
 }
 
@@ -184,19 +202,24 @@ pub async fn sign_in(
         .finish())
 }
 
-/// Forgets the key.
-#[post("/sign-out")]
-pub async fn sign_out(request: HttpRequest) -> Result<HttpResponse, PageError> {
-    same_site_form(&request)?;
+/// A cookie that makes the browser forget the session cookie.
+pub fn removal() -> Cookie<'static> {
     let mut cookie = Cookie::build(SESSION_COOKIE, "")
         .path("/")
         .http_only(true)
         .same_site(SameSite::Strict)
         .finish();
     cookie.make_removal();
+    cookie
+}
+
+/// Forgets the key.
+#[post("/sign-out")]
+pub async fn sign_out(request: HttpRequest) -> Result<HttpResponse, PageError> {
+    same_site_form(&request)?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/sign-in"))
-        .cookie(cookie)
+        .cookie(removal())
         .finish())
 }
 

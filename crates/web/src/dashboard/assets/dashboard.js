@@ -68,6 +68,12 @@
       }
     });
     request.addEventListener("load", function () {
+      // Sent to sign in (the key was revoked meanwhile): the whole page goes there, so that
+      // its header no longer says who is signed in, and the sign-in page says why.
+      if (request.responseURL && new URL(request.responseURL).pathname === "/sign-in") {
+        window.location.assign(request.responseURL);
+        return;
+      }
       var page = new DOMParser().parseFromString(request.responseText, "text/html");
       var fresh = page.getElementById("main");
       var main = document.getElementById("main");
