@@ -38,11 +38,11 @@ async fn importing_the_real_export_yields_the_expected_tables_and_exact_total() 
     );
     let text = stdout(&output);
     assert!(
-        text.contains("rows      1661 read, 1661 imported, 0 rejected"),
+        text.contains("rows      1,661 read, 1,661 imported, 0 rejected"),
         "{text}"
     );
     assert!(
-        text.contains("orders    1408 created, 0 updated, 0 unchanged"),
+        text.contains("orders    1,408 created, 0 updated, 0 unchanged"),
         "{text}"
     );
     let db = database.connection();
@@ -515,7 +515,7 @@ async fn a_dry_run_names_the_sales_it_would_replace_and_writes_nothing() {
         "{out}"
     );
     assert!(
-        out.contains("orders    0 created, 1 updated, 1407 unchanged"),
+        out.contains("orders    0 created, 1 updated, 1,407 unchanged"),
         "{out}"
     );
     assert!(out.contains("replaced  Sale IDs 4105"), "{out}");

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sea_orm::DatabaseConnection;
 use zinc_application::{ImportObserver, ImportPhase, ImportProgress, ImportRequest, ImportSales};
 use zinc_domain::{ImportMode, ImportReport, ImportStatus};
@@ -165,8 +165,9 @@ struct ProgressDisplay {
 const READING: &str = "{msg:>16} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}";
 /// The first phase from standard input (no size).
 const READING_UNSIZED: &str = "{spinner} {msg:>14} {bytes} {binary_bytes_per_sec} {elapsed}";
-/// The second phase.
-const WRITING: &str = "{msg:>16} [{bar:30}] {human_pos}/{human_len} sales {per_sec} ETA {eta}";
+/// The second phase. It moves step by step (comparing, writing orders, items, rollups), so
+/// a rate or a time left would jump about: it says the time spent instead.
+const WRITING: &str = "{msg:>16} [{bar:30}] {human_pos}/{human_len} sales, {elapsed} so far";
 
 impl ProgressDisplay {
     fn new(size: Option<u64>) -> Self {
@@ -249,22 +250,30 @@ fn print_report(report: &ImportReport, took: Duration) {
     } else {
         println!("Import #{} of {}: {verdict}", report.id, report.file_name);
     }
+    // Counts with grouped digits, as people read them: 1,661.
+    let n = HumanCount;
     println!("  mode      {}", report.mode.as_str());
     println!(
         "  rows      {} read, {} imported, {} rejected",
-        c.rows_total, c.rows_imported, c.rows_rejected
+        n(c.rows_total),
+        n(c.rows_imported),
+        n(c.rows_rejected)
     );
     println!(
         "  sales     {} in file, {} rejected",
-        c.sales_total, c.sales_rejected
+        n(c.sales_total),
+        n(c.sales_rejected)
     );
     println!(
         "  orders    {} created, {} updated, {} unchanged",
-        c.orders_created, c.orders_updated, c.orders_unchanged
+        n(c.orders_created),
+        n(c.orders_updated),
+        n(c.orders_unchanged)
     );
     println!(
         "  products  {} created, {} updated",
-        c.products_created, c.products_updated
+        n(c.products_created),
+        n(c.products_updated)
     );
     if !report.replaced_sales.is_empty() {
         let listed: Vec<String> = report
@@ -353,7 +362,7 @@ mod tests {
     }
 
     #[test]
-    fn the_bar_shows_bytes_read_then_sales_written_with_rates_and_leaves_no_line() {
+    fn the_bar_shows_bytes_read_then_sales_written_and_time_spent_and_leaves_no_line() {
         let term = InMemoryTerm::new(4, 140);
         let display = ProgressDisplay::drawn_on(
             Some(2_000),
@@ -377,7 +386,12 @@ mod tests {
         let writing = term.contents();
         assert!(writing.contains("writing items"), "{writing}");
         assert!(writing.contains("350/1,000 sales"), "{writing}");
-        assert!(writing.contains("/s ETA"), "{writing}");
+        assert!(writing.contains(" sales, 0s so far"), "{writing}");
+        assert!(!writing.contains("/s"), "no rate of steps: {writing}");
+        assert!(
+            !writing.contains("ETA"),
+            "no time left that climbs: {writing}"
+        );
 
         display.progress(at(ImportPhase::Writing, 2_000, Some(WriteStep::Rollups)));
         display.bar.force_draw();
