@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use zinc_domain::KeyName;
 
 /// Zinc: point-of-sale exports into PostgreSQL, as products, orders and order items.
 #[derive(Debug, Parser)]
@@ -140,7 +141,8 @@ pub enum KeysAction {
     /// Example: `zinc keys create finance-uploads --scope write`
     Create {
         /// The key's name: 1 to 64 of A-Z a-z 0-9 - _ . (never reused).
-        name: String,
+        #[arg(value_parser = KeyName::parse)]
+        name: KeyName,
         /// What the key may do.
         #[arg(long, value_enum)]
         scope: Scope,
@@ -150,7 +152,8 @@ pub enum KeysAction {
     /// Revoke a key: running servers refuse it within 1 second.
     Revoke {
         /// The key's name.
-        name: String,
+        #[arg(value_parser = KeyName::parse)]
+        name: KeyName,
     },
     /// Print a fresh random key without storing it (for ZINC_BOOTSTRAP_KEY).
     Generate,

@@ -37,3 +37,19 @@ fn usage_errors_exit_2() {
     let output = zinc(&["import"], "postgres://localhost/zinc");
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn a_key_name_out_of_the_rules_is_a_usage_error_before_any_database() {
+    // Nothing listens on port 1: a usage error must not need the database.
+    let output = zinc(
+        &["keys", "create", "bad name", "--scope", "read"],
+        "postgres://postgres@127.0.0.1:1/zinc",
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("'bad name'"), "{stderr}");
+    assert!(
+        stderr.contains("A-Z, a-z, 0-9"),
+        "the rule is said: {stderr}"
+    );
+}

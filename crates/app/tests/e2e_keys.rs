@@ -49,7 +49,7 @@ async fn a_created_key_is_printed_once_and_never_listed() {
         database.url(),
         &["keys", "create", "has space", "--scope", "read"],
     );
-    assert_eq!(bad.status.code(), Some(3), "{bad:?}");
+    assert_eq!(bad.status.code(), Some(2), "a usage error: {bad:?}");
     let unknown = ZINC.run(database.url(), &["keys", "revoke", "nobody"]);
     assert_eq!(unknown.status.code(), Some(1));
 }

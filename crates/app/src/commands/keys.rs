@@ -36,7 +36,6 @@ pub(super) async fn run(config: &Config, action: KeysAction) -> anyhow::Result<E
     let ring = KeyRing::new(PostgresApiKeys::new(db).with_reply_timeout(config.reply_timeout()));
     match action {
         KeysAction::Create { name, scope } => {
-            let name = KeyName::parse(&name).context("the key's name")?;
             match ring.create(name, scope.into(), random_bytes()?).await {
                 Ok((key, secret)) => {
                     println!(
@@ -87,7 +86,6 @@ pub(super) async fn run(config: &Config, action: KeysAction) -> anyhow::Result<E
             Ok(ExitStatus::Success)
         }
         KeysAction::Revoke { name } => {
-            let name = KeyName::parse(&name).context("the key's name")?;
             if ring.revoke(&name).await.context("revoking the key")? {
                 println!(
                     "Revoked the key {name}; running servers refuse it within {} s.",
