@@ -137,6 +137,14 @@ fn failing_requests() -> Vec<(&'static str, Ports, test::TestRequest)> {
         .products
         .expect_list_products()
         .returning(|_, _| Err(unavailable()));
+    let mut page_read = Ports {
+        keys: Some(one_write_key()),
+        ..Ports::default()
+    };
+    page_read
+        .products
+        .expect_list_products()
+        .returning(|_, _| Err(unavailable()));
     vec![
         (
             "sign-in",
@@ -192,6 +200,13 @@ fn failing_requests() -> Vec<(&'static str, Ports, test::TestRequest)> {
                 .insert_header((header::COOKIE, format!("zinc_key={WRITE_KEY}")))
                 .insert_header((header::REFERER, format!("http://x/?{QUERY_MARK}")))
                 .insert_header(("x-api-key", WRITE_KEY)),
+        ),
+        (
+            "dashboard page",
+            page_read,
+            test::TestRequest::get()
+                .uri(&format!("/products?q={QUERY_MARK}"))
+                .insert_header((header::COOKIE, format!("zinc_key={WRITE_KEY}"))),
         ),
     ]
 }
