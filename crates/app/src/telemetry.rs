@@ -6,6 +6,7 @@
 //! breadcrumbs, and panics are captured.
 
 use std::io::IsTerminal;
+use std::sync::Arc;
 
 use sentry::integrations::tracing::EventFilter;
 use tracing_subscriber::layer::SubscriberExt;
@@ -13,6 +14,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
 use zinc_web::api::problem::HTTP_ERROR_TARGET;
+use zinc_web::api::reporting::without_request_secrets;
 
 use crate::config::{LogFormat, SentryConfig};
 
@@ -41,13 +43,12 @@ pub fn init(
     let guard = sentry.map(|config| {
         sentry::init((
             config.dsn.as_str(),
-            sentry::ClientOptions {
+            without_secrets(sentry::ClientOptions {
                 release: Some(release().into()),
                 environment: Some(config.environment.clone().into()),
                 traces_sample_rate: config.traces_sample_rate,
-                send_default_pii: false,
                 ..Default::default()
-            },
+            }),
         ))
     });
     let filter =
@@ -79,6 +80,19 @@ pub fn init(
     Telemetry { _sentry: guard }
 }
 
+/// `options` made to send no secret: no request body is read (the SDK's default keeps form
+/// and JSON bodies up to 10 kB, such as the sign-in form's key), no personal data, and every
+/// event passes [`without_request_secrets`] (no body, query string, cookie or secret header)
+/// on its way out. What a request leaves in Sentry is said in `zinc_web::api::reporting`.
+pub fn without_secrets(options: sentry::ClientOptions) -> sentry::ClientOptions {
+    sentry::ClientOptions {
+        max_request_body_size: sentry::MaxRequestBodySize::None,
+        send_default_pii: false,
+        before_send: Some(Arc::new(without_request_secrets)),
+        ..options
+    }
+}
+
 /// Zinc's own error events to Sentry (except the HTTP layer's failure lines, which the Sentry
 /// middleware reports), the rest as breadcrumbs: a library's error line, such as actix-http's
 /// for a malformed request, is a client's doing and must not let any client flood Sentry.
@@ -104,6 +118,47 @@ mod tests {
     use tracing_subscriber::layer::SubscriberExt;
 
     use super::*;
+
+    #[test]
+    fn the_service_reads_no_body_and_sends_no_request_secret() {
+        let options = without_secrets(sentry::ClientOptions {
+            send_default_pii: true,
+            max_request_body_size: sentry::MaxRequestBodySize::Always,
+            ..Default::default()
+        });
+        assert!(options.max_request_body_size == sentry::MaxRequestBodySize::None);
+        assert!(!options.send_default_pii);
+        let events = sentry::test::with_captured_events_options(
+            || {
+                let mut event = sentry::protocol::Event::new();
+                event.request = Some(sentry::protocol::Request {
+                    url: "https://zinc.example/sign-in?next=%2Fsecret".parse().ok(),
+                    method: Some("POST".to_owned()),
+                    data: Some("key=zinc_KKKKKKKK".to_owned()),
+                    query_string: Some("next=%2Fsecret".to_owned()),
+                    cookies: Some("zinc_key=zinc_KKKKKKKK".to_owned()),
+                    headers: [(
+                        "authorization".to_owned(),
+                        "Bearer zinc_KKKKKKKK".to_owned(),
+                    )]
+                    .into_iter()
+                    .collect(),
+                    ..Default::default()
+                });
+                sentry::capture_event(event);
+            },
+            options,
+        );
+        assert_eq!(events.len(), 1);
+        let shown = format!("{:?}", events[0]);
+        assert!(!shown.contains("KKKKKKKK"), "{shown}");
+        assert!(!shown.contains("secret"), "{shown}");
+        let url = events[0].request.as_ref().and_then(|r| r.url.as_ref());
+        assert_eq!(
+            url.map(|u| u.as_str()),
+            Some("https://zinc.example/sign-in")
+        );
+    }
 
     #[test]
     fn error_events_reach_sentry_with_their_span_fields_and_http_lines_do_not() {

@@ -62,6 +62,11 @@ pub fn app(
         .wrap(TracingLogger::<RequestSpan>::new())
         .wrap(from_fn(monitoring::assign_request_id))
         .wrap(from_fn(compression::compress))
+        // Inside the Sentry middleware: replaces its description of the request.
+        .wrap(Condition::new(
+            reporting,
+            from_fn(api::reporting::describe_request),
+        ))
         .wrap(Condition::new(reporting, sentry))
 }
 

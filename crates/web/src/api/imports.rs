@@ -6,10 +6,15 @@
 //! service's runtime, not on the HTTP worker, and always finishes once started: a client that
 //! disconnects does not leave a half-written import (it is one transaction anyway).
 
+use std::cell::Cell;
 use std::io::{BufReader, Seek, SeekFrom, Write};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use actix_multipart::Multipart;
+use actix_web::error::PayloadError;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, post, web};
 use futures_util::{Stream, StreamExt};
@@ -30,6 +35,12 @@ pub const DEFAULT_MAX_CONCURRENT_UPLOADS: usize = 4;
 
 /// The file name recorded for a raw body when none is given.
 const DEFAULT_FILE_NAME: &str = "upload.csv";
+/// The longest head a part of a form may have (its boundary line and headers; a browser's is
+/// about 150 bytes). A longer one may be refused (400), and one of twice this always is.
+pub const MAX_PART_HEAD_BYTES: u64 = 8 * 1024;
+/// The most bytes of a form handed to the multipart parser at once, so that it looks for the
+/// end of a part's head at least this often (and holds at most this much beyond it).
+const FORM_SLICE_BYTES: usize = 4 * 1024;
 
 // Documentation only: the form is read as a stream, its other fields skipped.
 /// An upload as a form.
@@ -143,10 +154,11 @@ pub(crate) async fn receive_and_import(
     }
     let receiving = async {
         match UploadFormat::of(request)? {
-            UploadFormat::Multipart => {
-                receive_multipart(Multipart::new(request.headers(), payload), limit, idle).await
+            UploadFormat::Multipart => receive_multipart(request, payload, limit, idle).await,
+            UploadFormat::Csv => {
+                let chunks = payload.map(|chunk| chunk.map_err(unreadable));
+                receive(raw_name, chunks, limit, idle).await
             }
-            UploadFormat::Csv => receive(raw_name, payload, Budget { limit, used: 0 }, idle).await,
         }
     };
     let deadline = state.upload_timeout;
@@ -308,74 +320,184 @@ fn declared_length(request: &HttpRequest) -> Option<u64> {
         .ok()
 }
 
+/// Why a form was refused while its bytes were read.
+#[derive(Clone, Copy)]
+enum FormRefusal {
+    /// Its bytes in all (heads, boundaries and empty parts included) are over the limit.
+    TooLarge,
+    /// A part's head went on past [`MAX_PART_HEAD_BYTES`].
+    HeadTooLong,
+}
+
+/// What a form has cost so far: every byte of its body, and the bytes read since the parser
+/// last gave out a part or a piece of one (a part's head, while it is being read).
+struct FormMeter {
+    limit: u64,
+    total: Cell<u64>,
+    since_progress: Cell<u64>,
+    refusal: Cell<Option<FormRefusal>>,
+}
+
+impl FormMeter {
+    fn new(limit: u64) -> Rc<FormMeter> {
+        Rc::new(FormMeter {
+            limit,
+            total: Cell::new(0),
+            since_progress: Cell::new(0),
+            refusal: Cell::new(None),
+        })
+    }
+
+    /// Counts `bytes` more of the body; the refusal, when they are too many.
+    fn count(&self, bytes: usize) -> Option<FormRefusal> {
+        let bytes = bytes as u64;
+        self.total.set(self.total.get().saturating_add(bytes));
+        self.since_progress
+            .set(self.since_progress.get().saturating_add(bytes));
+        let refusal = if self.total.get() > self.limit {
+            Some(FormRefusal::TooLarge)
+        } else if self.since_progress.get() > MAX_PART_HEAD_BYTES + FORM_SLICE_BYTES as u64 {
+            Some(FormRefusal::HeadTooLong)
+        } else {
+            None
+        };
+        if refusal.is_some() {
+            self.refusal.set(refusal);
+        }
+        refusal
+    }
+
+    /// The parser gave out a part or a piece of one: what it reads next starts a new count.
+    fn progress(&self) {
+        self.since_progress.set(0);
+    }
+
+    /// The error for the parser's `error`: the meter's refusal if it cut the body short.
+    fn error(&self, error: impl std::fmt::Display) -> ApiError {
+        match self.refusal.get() {
+            Some(FormRefusal::TooLarge) => ApiError::PayloadTooLarge { limit: self.limit },
+            Some(FormRefusal::HeadTooLong) => ApiError::BadUpload(format!(
+                "a part of the form has a head (its boundary line and headers) longer than \
+                 {MAX_PART_HEAD_BYTES} bytes"
+            )),
+            None => unreadable(error),
+        }
+    }
+}
+
+/// A form's body as the multipart parser reads it: counted by a [`FormMeter`] and handed over
+/// in slices of [`FORM_SLICE_BYTES`], one per poll, so that the parser (which otherwise buffers
+/// all it can get while looking for the end of a part's head) looks at each slice in turn.
+struct MeteredBody<S> {
+    body: S,
+    unread: web::Bytes,
+    meter: Rc<FormMeter>,
+    /// A slice was just handed over: let the parser look at it before the next one.
+    handed_over: bool,
+}
+
+impl<S> Stream for MeteredBody<S>
+where
+    S: Stream<Item = Result<web::Bytes, PayloadError>> + Unpin,
+{
+    type Item = Result<web::Bytes, PayloadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.meter.refusal.get().is_some() {
+            return Poll::Ready(Some(Err(PayloadError::Overflow)));
+        }
+        if self.handed_over {
+            self.handed_over = false;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        if self.unread.is_empty() {
+            match std::task::ready!(Pin::new(&mut self.body).poll_next(cx)) {
+                Some(Ok(bytes)) => self.unread = bytes,
+                other => return Poll::Ready(other),
+            }
+        }
+        let length = self.unread.len().min(FORM_SLICE_BYTES);
+        let slice = self.unread.split_to(length);
+        if self.meter.count(length).is_some() {
+            return Poll::Ready(Some(Err(PayloadError::Overflow)));
+        }
+        self.handed_over = true;
+        Poll::Ready(Some(Ok(slice)))
+    }
+}
+
+/// Receives the field `file` of a multipart form. Every byte of the form counts toward
+/// `limit` (413): heads, boundaries, other fields and empty parts, not only the file; a part's
+/// head may not go on past [`MAX_PART_HEAD_BYTES`] (400).
 async fn receive_multipart(
-    mut form: Multipart,
+    request: &HttpRequest,
+    payload: web::Payload,
     limit: u64,
     idle: Duration,
 ) -> Result<Upload, ApiError> {
-    // Every part counts against the limit, not only the file.
-    let mut other_bytes = 0u64;
+    let meter = FormMeter::new(limit);
+    let body = MeteredBody {
+        body: payload,
+        unread: web::Bytes::new(),
+        meter: meter.clone(),
+        handed_over: false,
+    };
+    let mut form = Multipart::new(request.headers(), body);
     while let Some(field) = next_within(idle, &mut form).await? {
-        let field = field.map_err(|e| ApiError::BadUpload(e.to_string()))?;
-        if field.name() != Some("file") {
-            // Other fields are not ours; drain them.
-            let mut field = field;
-            while let Some(chunk) = next_within(idle, &mut field).await? {
-                let chunk = chunk.map_err(|e| ApiError::BadUpload(e.to_string()))?;
-                other_bytes += chunk.len() as u64;
-                if other_bytes > limit {
-                    return Err(ApiError::PayloadTooLarge { limit });
-                }
-            }
-            continue;
+        let field = field.map_err(|e| meter.error(e))?;
+        meter.progress();
+        let is_file = field.name() == Some("file");
+        let name = if is_file {
+            params::text(
+                "filename",
+                field.content_disposition().and_then(|d| d.get_filename()),
+            )?
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_FILE_NAME.to_owned())
+        } else {
+            String::new()
+        };
+        let chunks = field.map(|chunk| {
+            meter.progress();
+            chunk.map_err(|e| meter.error(e))
+        });
+        if is_file {
+            return receive(name, chunks, limit, idle).await;
         }
-        let name = params::text(
-            "filename",
-            field.content_disposition().and_then(|d| d.get_filename()),
-        )?
-        .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_FILE_NAME.to_owned());
-        return receive(
-            name,
-            field,
-            Budget {
-                limit,
-                used: other_bytes,
-            },
-            idle,
-        )
-        .await;
+        // Other fields are not ours: drain them (the meter counts their bytes).
+        let mut chunks = chunks;
+        while let Some(chunk) = next_within(idle, &mut chunks).await? {
+            chunk?;
+        }
     }
     Err(ApiError::MissingFile(
         "the form has no field named `file`".to_owned(),
     ))
 }
 
-/// Spools `chunks` to a temporary file, refusing more than `limit` bytes.
-/// How many bytes an upload may have, and how many its other parts used already.
-struct Budget {
-    limit: u64,
-    used: u64,
+/// An upload's bytes that could not be read (400).
+fn unreadable(error: impl std::fmt::Display) -> ApiError {
+    ApiError::BadUpload(error.to_string())
 }
 
-async fn receive<S, E>(
+/// Spools `chunks` to a temporary file, refusing more than `limit` bytes.
+async fn receive<S>(
     file_name: String,
     mut chunks: S,
-    budget: Budget,
+    limit: u64,
     idle: Duration,
 ) -> Result<Upload, ApiError>
 where
-    S: Stream<Item = Result<web::Bytes, E>> + Unpin,
-    E: std::fmt::Display,
+    S: Stream<Item = Result<web::Bytes, ApiError>> + Unpin,
 {
     let mut file =
         tempfile::tempfile().map_err(|e| ApiError::internal("creating a temporary file", e))?;
-    let Budget { limit, used } = budget;
     let mut bytes = 0u64;
     while let Some(chunk) = next_within(idle, &mut chunks).await? {
-        let chunk = chunk.map_err(|e| ApiError::BadUpload(e.to_string()))?;
+        let chunk = chunk?;
         bytes += chunk.len() as u64;
-        if used + bytes > limit {
+        if bytes > limit {
             return Err(ApiError::PayloadTooLarge { limit });
         }
         file.write_all(&chunk)

@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod monitoring;
 pub(crate) mod params;
 pub mod problem;
+pub mod reporting;
 pub(crate) mod revenue;
 pub(crate) mod routes;
 mod state;

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpResponse, get, web};
@@ -18,6 +19,25 @@ use super::state::AppState;
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 /// The route label of requests that matched no route (keeps label cardinality bounded).
 const UNMATCHED: &str = "unmatched";
+/// The method label of any method not in [`method_label`]'s closed set.
+const OTHER_METHOD: &str = "OTHER";
+
+/// A request's method as a label: the standard methods by name, any other as `OTHER`, so that
+/// a client inventing method names cannot add series to `/metrics` or tag values to Sentry.
+pub(super) fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => OTHER_METHOD,
+    }
+}
 
 /// A request's id: the client's `X-Request-Id` when usable, a fresh UUID otherwise.
 #[derive(Debug, Clone)]
@@ -63,11 +83,11 @@ pub async fn assign_request_id(
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     request.extensions_mut().insert(RequestId(id.clone()));
     let route = route_of(&request);
-    let method = request.method().to_string();
+    let method = method_label(request.method());
     sentry::configure_scope(|scope| {
         scope.set_tag("request_id", &id);
         scope.set_tag("route", &route);
-        scope.set_tag("method", &method);
+        scope.set_tag("method", method);
     });
     let mut response = next.call(request).await?;
     if let Ok(value) = HeaderValue::from_str(&id) {
@@ -84,7 +104,7 @@ pub async fn record_request(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
-    let method = request.method().to_string();
+    let method = method_label(request.method());
     let route = route_of(&request);
     let monitoring = request
         .app_data::<web::Data<AppState>>()
@@ -97,7 +117,7 @@ pub async fn record_request(
         };
         monitoring
             .http_request_duration
-            .with_label_values(&[method.as_str(), route.as_str(), &status.to_string()])
+            .with_label_values(&[method, route.as_str(), &status.to_string()])
             .observe(started.elapsed().as_secs_f64());
     }
     outcome
