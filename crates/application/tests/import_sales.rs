@@ -266,6 +266,53 @@ async fn an_empty_file_is_rejected_with_a_clear_problem() {
     );
 }
 
+/// A source that gives a few bytes of `text`, fails once, as a disk or a network can, then
+/// gives the rest.
+struct FailingOnce {
+    text: std::io::Cursor<Vec<u8>>,
+    failed: bool,
+}
+
+impl std::io::Read for FailingOnce {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.text.position() >= 20 && !self.failed {
+            self.failed = true;
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "the source went away",
+            ));
+        }
+        let take = buf.len().min(20);
+        self.text.read(&mut buf[..take])
+    }
+}
+
+#[tokio::test]
+async fn a_source_failing_in_the_header_aborts_the_import_unrecorded() {
+    let store = MemoryStore::new();
+    let use_case = ImportSales::new(store.clone()).with_clock(fixed_now);
+    let source = FailingOnce {
+        text: std::io::Cursor::new(file(&[row(1, "Water", "Online Store")]).into_bytes()),
+        failed: false,
+    };
+    let request = ImportRequest {
+        file_name: "sales.csv".into(),
+        source,
+        mode: ImportMode::Strict,
+        requested_by: None,
+        dry_run: false,
+    };
+    match use_case.import(request, &NoProgress).await {
+        Err(ImportError::Unreadable(error)) => {
+            assert_eq!(error.kind(), std::io::ErrorKind::ConnectionReset);
+        }
+        other => panic!("expected the read failure, got {other:?}"),
+    }
+    let history = store.list_imports(Page::default()).await.unwrap();
+    assert!(history.items.is_empty(), "nothing recorded: {history:?}");
+    assert!(store.sales().await.is_empty());
+}
+
 #[tokio::test]
 async fn a_store_failure_aborts_the_import_without_commit_or_record() {
     let mut session = MockImportSession::new();
