@@ -18,7 +18,7 @@ use zinc_domain::{ImportId, ImportMode, ImportReport, ImportStatus, KeyName};
 
 use super::body::{ImportPage, ImportReportBody};
 use super::params::{self, ImportQuery, PageQuery};
-use super::problem::{ApiError, ProblemDetails};
+use super::problem::{ApiError, MissingFile, ProblemDetails};
 use super::state::AppState;
 
 /// The largest upload accepted when `ZINC_MAX_UPLOAD_BYTES` is not set (64 MiB).
@@ -204,10 +204,7 @@ impl UploadFormat {
         {
             Ok(UploadFormat::Csv)
         } else if media.is_empty() {
-            Err(ApiError::MissingFile(
-                "no file: send the CSV as multipart/form-data (field `file`) or as a text/csv body"
-                    .to_owned(),
-            ))
+            Err(ApiError::MissingFile(MissingFile::NoBody))
         } else {
             Err(ApiError::UnsupportedMediaType(media))
         }
@@ -231,10 +228,9 @@ async fn run_import(
     dry_run: bool,
 ) -> Result<ImportReport, ApiError> {
     if upload.bytes == 0 {
-        return Err(ApiError::MissingFile(format!(
-            "the file {} is empty",
-            upload.file_name
-        )));
+        return Err(ApiError::MissingFile(MissingFile::Empty {
+            name: upload.file_name,
+        }));
     }
     let Upload {
         file_name,
@@ -316,12 +312,12 @@ async fn receive_multipart(
     // Every part counts against the limit, not only the file.
     let mut other_bytes = 0u64;
     while let Some(field) = next_within(idle, &mut form).await? {
-        let field = field.map_err(|e| ApiError::BadUpload(e.to_string()))?;
+        let field = field.map_err(|e| ApiError::BadUpload(e.into()))?;
         if field.name() != Some("file") {
             // Other fields are not ours; drain them.
             let mut field = field;
             while let Some(chunk) = next_within(idle, &mut field).await? {
-                let chunk = chunk.map_err(|e| ApiError::BadUpload(e.to_string()))?;
+                let chunk = chunk.map_err(|e| ApiError::BadUpload(e.into()))?;
                 other_bytes += chunk.len() as u64;
                 if other_bytes > limit {
                     return Err(ApiError::PayloadTooLarge { limit });
@@ -346,9 +342,7 @@ async fn receive_multipart(
         )
         .await;
     }
-    Err(ApiError::MissingFile(
-        "the form has no field named `file`".to_owned(),
-    ))
+    Err(ApiError::MissingFile(MissingFile::NoFileField))
 }
 
 /// Spools `chunks` to a temporary file, refusing more than `limit` bytes.
@@ -366,14 +360,14 @@ async fn receive<S, E>(
 ) -> Result<Upload, ApiError>
 where
     S: Stream<Item = Result<web::Bytes, E>> + Unpin,
-    E: std::fmt::Display,
+    E: std::error::Error + 'static,
 {
     let mut file =
         tempfile::tempfile().map_err(|e| ApiError::internal("creating a temporary file", e))?;
     let Budget { limit, used } = budget;
     let mut bytes = 0u64;
     while let Some(chunk) = next_within(idle, &mut chunks).await? {
-        let chunk = chunk.map_err(|e| ApiError::BadUpload(e.to_string()))?;
+        let chunk = chunk.map_err(|e| ApiError::BadUpload(e.into()))?;
         bytes += chunk.len() as u64;
         if used + bytes > limit {
             return Err(ApiError::PayloadTooLarge { limit });
