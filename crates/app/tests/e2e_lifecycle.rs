@@ -55,14 +55,7 @@ async fn count(url: &str, sql: &str) -> i64 {
 async fn import_started(metrics: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let text = Client::new()
-            .get(metrics)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = reqwest::get(metrics).await.unwrap().text().await.unwrap();
         if text
             .lines()
             .any(|line| line == r#"zinc_imports_total{outcome="started"} 1"#)
