@@ -295,8 +295,10 @@ impl Run<'_> {
     ) -> Result<bool, ImportError> {
         let mut rows = match SalesCsvReader::new(&mut *source, latest) {
             Ok(rows) => rows,
+            // The reader failing says nothing of the file: no problem for its report.
+            Err(HeaderError::Unreadable(error)) => return Err(ImportError::Unreadable(error)),
             Err(error) => {
-                let line = (error != HeaderError::Empty).then_some(1);
+                let line = (!matches!(error, HeaderError::Empty)).then_some(1);
                 self.problems
                     .push(InputProblem::file(line, error.to_string()));
                 return Ok(false);

@@ -8,8 +8,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use rust_decimal::Decimal;
 use zinc_application::{ImportError, ImportRequest, ImportSales, NoProgress};
 use zinc_domain::{
-    ImportId, ImportMode, ImportReport, ImportStatus, MAX_REJECTED_LINES, Money, Page,
-    ProductFilter, RejectedLineCounts, Sale, SaleId,
+    ImportId, ImportMode, ImportReport, ImportStatus, MAX_RECORD_BYTES, MAX_REJECTED_LINES, Money,
+    Page, ProductFilter, RejectedLineCounts, Sale, SaleId,
 };
 use zinc_ports::{ImportHistory, MockImportSession, MockSalesLedger, ProductCatalog, StoreError};
 use zinc_testkit::MemoryStore;
@@ -266,6 +266,53 @@ async fn an_empty_file_is_rejected_with_a_clear_problem() {
     );
 }
 
+/// A source that gives a few bytes of `text`, fails once, as a disk or a network can, then
+/// gives the rest.
+struct FailingOnce {
+    text: std::io::Cursor<Vec<u8>>,
+    failed: bool,
+}
+
+impl std::io::Read for FailingOnce {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.text.position() >= 20 && !self.failed {
+            self.failed = true;
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "the source went away",
+            ));
+        }
+        let take = buf.len().min(20);
+        self.text.read(&mut buf[..take])
+    }
+}
+
+#[tokio::test]
+async fn a_source_failing_in_the_header_aborts_the_import_unrecorded() {
+    let store = MemoryStore::new();
+    let use_case = ImportSales::new(store.clone()).with_clock(fixed_now);
+    let source = FailingOnce {
+        text: std::io::Cursor::new(file(&[row(1, "Water", "Online Store")]).into_bytes()),
+        failed: false,
+    };
+    let request = ImportRequest {
+        file_name: "sales.csv".into(),
+        source,
+        mode: ImportMode::Strict,
+        requested_by: None,
+        dry_run: false,
+    };
+    match use_case.import(request, &NoProgress).await {
+        Err(ImportError::Unreadable(error)) => {
+            assert_eq!(error.kind(), std::io::ErrorKind::ConnectionReset);
+        }
+        other => panic!("expected the read failure, got {other:?}"),
+    }
+    let history = store.list_imports(Page::default()).await.unwrap();
+    assert!(history.items.is_empty(), "nothing recorded: {history:?}");
+    assert!(store.sales().await.is_empty());
+}
+
 #[tokio::test]
 async fn a_store_failure_aborts_the_import_without_commit_or_record() {
     let mut session = MockImportSession::new();
@@ -396,10 +443,17 @@ async fn a_hostile_five_megabyte_upload_gives_a_bounded_report_in_bounded_memory
             "a report of {} bytes",
             json.len()
         );
-        assert!(
-            report.problems.total() >= report.problems.problems().len() as u64,
-            "every problem counted"
+        let (total, listed) = (
+            report.problems.total(),
+            report.problems.problems().len() as u64,
         );
+        if payment_method.len() > MAX_RECORD_BYTES {
+            assert_eq!(total, 1, "reading stops at the row that runs on");
+        } else {
+            // Every line after the second differs from it: each is counted, not all listed.
+            assert_eq!(total, report.counts.rows_total - 1, "every problem counted");
+            assert!(listed < total, "{listed} of {total} problems listed");
+        }
         // The in-memory store keeps every line (the real one keeps them in PostgreSQL): that,
         // one batch and the bounded report are all an import holds.
         assert!(

@@ -28,7 +28,7 @@ pub const MAX_HEADER_BYTES: usize = 4 * 1024;
 pub const MAX_RECORD_BYTES: usize = 64 * 1024;
 
 /// Why the header line cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Error)]
 pub enum HeaderError {
     /// The file has no header line at all.
     #[error("the file is empty: expected a header line naming the export's columns")]
@@ -71,6 +71,10 @@ pub enum HeaderError {
         /// The character's code point.
         code: u32,
     },
+    /// The underlying reader failed before the header line was read: the file itself may be
+    /// fine, so this is no verdict on it.
+    #[error("cannot read the file")]
+    Unreadable(#[source] io::Error),
 }
 
 /// What is wrong with the header's column names.
@@ -315,7 +319,7 @@ impl<R: Read> SalesCsvReader<R> {
                     }
                 });
             }
-            Err(_) => return Err(HeaderError::NotUtf8),
+            Err(error) => return Err(HeaderError::Unreadable(into_io_error(error))),
         }
         let header_end = reader.position().byte();
         reader.get_mut().record_end = header_end;
@@ -854,11 +858,35 @@ mod tests {
         assert!(read.get() < 1024 * 1024, "read {} bytes", read.get());
     }
 
+    /// A source whose every read fails, as a disk or a network can.
+    struct Failing;
+
+    impl Read for Failing {
+        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            Err(io::Error::new(
+                io::ErrorKind::ConnectionReset,
+                "the source went away",
+            ))
+        }
+    }
+
+    #[test]
+    fn a_header_that_cannot_be_read_is_an_io_error_not_a_text_problem() {
+        let error = SalesCsvReader::new(Failing, NaiveDate::MAX)
+            .err()
+            .expect("nothing could be read");
+        assert_eq!(error.to_string(), "cannot read the file");
+        let cause = std::error::Error::source(&error)
+            .and_then(|source| source.downcast_ref::<io::Error>())
+            .map(io::Error::kind);
+        assert_eq!(cause, Some(io::ErrorKind::ConnectionReset), "{error:?}");
+    }
+
     #[test]
     fn a_large_file_with_cr_line_ends_is_still_said_to_have_them() {
         let text = format!("{HEADER}\r{}", "3/1/2025,1,2,x\r".repeat(50_000));
         let error = SalesCsvReader::new(text.as_bytes(), NaiveDate::MAX).err();
-        assert_eq!(error, Some(HeaderError::CrLineEnds));
+        assert!(matches!(error, Some(HeaderError::CrLineEnds)), "{error:?}");
     }
     const ROW: &str = "3/1/2025,100002649,3971,10 Practice Credits,---,,Golf - experience,,---,---,32,1,32,0,0,2.88,34.88,34.88,Credit card (AMEX-Keyed)";
 
@@ -993,7 +1021,7 @@ mod tests {
     #[test]
     fn refuses_an_empty_file() {
         let error = SalesCsvReader::new("".as_bytes(), latest()).err().unwrap();
-        assert_eq!(error, HeaderError::Empty);
+        assert!(matches!(error, HeaderError::Empty), "{error:?}");
     }
 
     #[test]

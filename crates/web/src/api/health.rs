@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, get, web};
 use zinc_ports::StoreError;
 
 use super::body::HealthBody;
-use super::problem::{ApiError, ProblemDetails};
+use super::problem::{ApiError, PendingMigrations, ProblemDetails};
 use super::state::AppState;
 
 /// How long readiness waits for the database.
@@ -77,11 +77,7 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
         .db_up
         .set(if pending.is_empty() { 1.0 } else { 0.0 });
     if !pending.is_empty() {
-        return Err(ApiError::NotReady(format!(
-            "{} migration(s) pending: {}",
-            pending.len(),
-            pending.join(", ")
-        )));
+        return Err(ApiError::NotReady(PendingMigrations(pending)));
     }
     Ok(HttpResponse::Ok().json(HealthBody {
         status: "ok".to_owned(),

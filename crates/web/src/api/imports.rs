@@ -23,7 +23,7 @@ use zinc_domain::{ImportId, ImportMode, ImportReport, ImportStatus, KeyName};
 
 use super::body::{ImportPage, ImportReportBody};
 use super::params::{self, ImportQuery, PageQuery};
-use super::problem::{ApiError, ProblemDetails};
+use super::problem::{ApiError, MissingFile, ProblemDetails};
 use super::state::AppState;
 
 /// The largest upload accepted when `ZINC_MAX_UPLOAD_BYTES` is not set (64 MiB).
@@ -216,10 +216,7 @@ impl UploadFormat {
         {
             Ok(UploadFormat::Csv)
         } else if media.is_empty() {
-            Err(ApiError::MissingFile(
-                "no file: send the CSV as multipart/form-data (field `file`) or as a text/csv body"
-                    .to_owned(),
-            ))
+            Err(ApiError::MissingFile(MissingFile::NoBody))
         } else {
             Err(ApiError::UnsupportedMediaType(media))
         }
@@ -243,10 +240,9 @@ async fn run_import(
     dry_run: bool,
 ) -> Result<ImportReport, ApiError> {
     if upload.bytes == 0 {
-        return Err(ApiError::MissingFile(format!(
-            "the file {} is empty",
-            upload.file_name
-        )));
+        return Err(ApiError::MissingFile(MissingFile::Empty {
+            name: upload.file_name,
+        }));
     }
     let Upload {
         file_name,
@@ -373,13 +369,16 @@ impl FormMeter {
     }
 
     /// The error for the parser's `error`: the meter's refusal if it cut the body short.
-    fn error(&self, error: impl std::fmt::Display) -> ApiError {
+    fn error(&self, error: impl std::error::Error + 'static) -> ApiError {
         match self.refusal.get() {
             Some(FormRefusal::TooLarge) => ApiError::PayloadTooLarge { limit: self.limit },
-            Some(FormRefusal::HeadTooLong) => ApiError::BadUpload(format!(
-                "a part of the form has a head (its boundary line and headers) longer than \
-                 {MAX_PART_HEAD_BYTES} bytes"
-            )),
+            Some(FormRefusal::HeadTooLong) => ApiError::BadUpload(
+                format!(
+                    "a part of the form has a head (its boundary line and headers) longer than \
+                     {MAX_PART_HEAD_BYTES} bytes"
+                )
+                .into(),
+            ),
             None => unreadable(error),
         }
     }
@@ -471,14 +470,12 @@ async fn receive_multipart(
             chunk?;
         }
     }
-    Err(ApiError::MissingFile(
-        "the form has no field named `file`".to_owned(),
-    ))
+    Err(ApiError::MissingFile(MissingFile::NoFileField))
 }
 
-/// An upload's bytes that could not be read (400).
-fn unreadable(error: impl std::fmt::Display) -> ApiError {
-    ApiError::BadUpload(error.to_string())
+/// An upload's bytes that could not be read (400), with the reason as its source.
+fn unreadable(error: impl std::error::Error + 'static) -> ApiError {
+    ApiError::BadUpload(Box::new(error))
 }
 
 /// Spools `chunks` to a temporary file, refusing more than `limit` bytes.

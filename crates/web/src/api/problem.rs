@@ -43,7 +43,7 @@ pub enum ApiError {
     },
     /// The upload carries no file, or an empty one.
     #[error("{0}")]
-    MissingFile(String),
+    MissingFile(#[source] MissingFile),
     /// The upload is not multipart/form-data nor CSV.
     #[error("unsupported content type '{}': send multipart/form-data (field `file`) or text/csv", echo(.0))]
     UnsupportedMediaType(String),
@@ -81,7 +81,7 @@ pub enum ApiError {
     },
     /// The upload could not be received (connection dropped, malformed multipart).
     #[error("the upload could not be read: {0}")]
-    BadUpload(String),
+    BadUpload(#[source] Box<dyn std::error::Error>),
     /// The file was refused before any row was read (empty, or a bad header).
     #[error("the file cannot be imported")]
     FileRefused(Box<ImportReport>),
@@ -135,7 +135,7 @@ pub enum ApiError {
     CrossOriginRefused(#[source] actix_cors::CorsError),
     /// The service cannot serve yet (migrations pending).
     #[error("not ready: {0}")]
-    NotReady(String),
+    NotReady(#[source] PendingMigrations),
     /// The request has no valid API key (missing, unknown, revoked or malformed).
     #[error("{0}")]
     Unauthorized(Denied),
@@ -150,11 +150,33 @@ pub enum ApiError {
     Internal {
         /// What the server was doing, e.g. `spooling the upload`.
         doing: &'static str,
-        /// Why it failed.
+        /// Why it failed (not always `Send`: a response body's error is not).
         #[source]
-        cause: Box<dyn std::error::Error + Send + Sync>,
+        cause: Box<dyn std::error::Error>,
     },
 }
+
+/// What an upload lacks to be imported.
+#[derive(Debug, Error)]
+pub enum MissingFile {
+    /// The request has no body, nor a media type that could carry one.
+    #[error("no file: send the CSV as multipart/form-data (field `file`) or as a text/csv body")]
+    NoBody,
+    /// The form has fields, but none named `file`.
+    #[error("the form has no field named `file`")]
+    NoFileField,
+    /// The file was sent, with no bytes in it.
+    #[error("the file {name} is empty")]
+    Empty {
+        /// The file's name as sent (or the default name).
+        name: String,
+    },
+}
+
+/// The migrations the database still lacks, by name.
+#[derive(Debug, Error)]
+#[error("{} migration(s) pending: {}", .0.len(), .0.join(", "))]
+pub struct PendingMigrations(pub Vec<String>);
 
 impl ApiError {
     /// A server-side failure while `doing` something.
@@ -162,10 +184,8 @@ impl ApiError {
         doing: &'static str,
         cause: impl Into<Box<dyn std::error::Error + Send + Sync>>,
     ) -> ApiError {
-        ApiError::Internal {
-            doing,
-            cause: cause.into(),
-        }
+        let cause: Box<dyn std::error::Error + Send + Sync> = cause.into();
+        ApiError::Internal { doing, cause }
     }
 }
 
@@ -393,5 +413,76 @@ impl std::fmt::Display for Chain<'_> {
             cause = error.source();
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use actix_multipart::MultipartError;
+
+    use super::*;
+
+    #[test]
+    fn a_bad_upload_keeps_the_multipart_error_as_its_source() {
+        let error = ApiError::BadUpload(MultipartError::Incomplete.into());
+        assert_eq!(
+            error.to_string(),
+            "the upload could not be read: Multipart stream is incomplete"
+        );
+        let source = error.source().expect("a source");
+        assert!(
+            matches!(
+                source.downcast_ref::<MultipartError>(),
+                Some(MultipartError::Incomplete)
+            ),
+            "{source:?}"
+        );
+    }
+
+    #[test]
+    fn not_ready_keeps_the_pending_migrations_as_its_source() {
+        let pending = vec!["m1_orders".to_owned(), "m2_items".to_owned()];
+        let error = ApiError::NotReady(PendingMigrations(pending.clone()));
+        assert_eq!(
+            error.to_string(),
+            "not ready: 2 migration(s) pending: m1_orders, m2_items"
+        );
+        let source = error.source().expect("a source");
+        assert_eq!(
+            source.downcast_ref::<PendingMigrations>().map(|p| &p.0),
+            Some(&pending)
+        );
+    }
+
+    #[test]
+    fn a_missing_file_says_what_is_missing_as_its_source() {
+        for (missing, detail) in [
+            (
+                MissingFile::NoBody,
+                "no file: send the CSV as multipart/form-data (field `file`) or as a text/csv body",
+            ),
+            (
+                MissingFile::NoFileField,
+                "the form has no field named `file`",
+            ),
+            (
+                MissingFile::Empty {
+                    name: "sales.csv".to_owned(),
+                },
+                "the file sales.csv is empty",
+            ),
+        ] {
+            let error = ApiError::MissingFile(missing);
+            assert_eq!(error.problem().detail, detail);
+            assert!(
+                error
+                    .source()
+                    .and_then(|s| s.downcast_ref::<MissingFile>())
+                    .is_some(),
+                "{error:?}"
+            );
+        }
     }
 }

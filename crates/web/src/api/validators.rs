@@ -25,6 +25,7 @@ use super::answers::{KeptAnswer, MAX_KEPT_ANSWER_BYTES};
 use super::docs::ApiDoc;
 use super::metrics::git_commit;
 use super::monitoring;
+use super::problem::ApiError;
 use super::state::AppState;
 
 /// The route templates whose GET documents a 304.
@@ -97,10 +98,12 @@ pub async fn revalidate(
     let headers = response.headers().clone();
     let body = match to_bytes(response.into_body()).await {
         Ok(body) => body,
-        Err(_) => {
-            return Err(actix_web::error::ErrorInternalServerError(
-                "reading an answer",
-            ));
+        Err(error) => {
+            return Err(ApiError::Internal {
+                doing: "reading an answer",
+                cause: error.into(),
+            }
+            .into());
         }
     };
     answers.keep(
