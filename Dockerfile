@@ -20,9 +20,11 @@ COPY . .
 ARG ZINC_GIT_COMMIT=""
 ENV ZINC_GIT_COMMIT=${ZINC_GIT_COMMIT}
 # The same command .ci/run builds and tests: cargo build --release --locked -p zinc-app --bin zinc
+# The release profile keeps line tables (file:line in backtraces, Sentry's included): they are
+# compressed (zlib, which backtraces read), 195 MB -> 69 MB, the code unchanged.
 RUN --mount=type=cache,id=zinc-cargo-target,target=/src/target \
     cargo build --release --locked -p zinc-app --bin zinc \
-    && cp target/release/zinc /usr/local/bin/zinc
+    && objcopy --compress-debug-sections=zlib target/release/zinc /usr/local/bin/zinc
 
 FROM ${RUNTIME_IMAGE} AS runtime
 ARG ZINC_VERSION=0.1.0
