@@ -14,18 +14,23 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use sea_orm::sqlx::postgres::PgListener;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tracing::{debug, instrument, warn};
 use zinc_ports::{DataVersion, DataVersions, StoreError};
 
-use crate::database::PoolSettings;
-use crate::error::{store_error, within};
+use crate::database::{Database, PoolSettings};
+use crate::error::{Inconsistency, store_error, within};
+use crate::sql::{Fixed, get};
 
 /// The channel the trigger notifies with the new version as payload.
 pub const VERSION_CHANNEL: &str = "zinc_sales_data_version";
 
 /// The longest a remembered version is served without reading the row again.
 pub const MAX_REMEMBERED: Duration = Duration::from_secs(10);
+
+/// The version, from the row the trigger replaces.
+const CURRENT_VERSION: Fixed<0> =
+    Fixed::new("SELECT version::text AS version FROM sales_data_version");
 
 /// Pause before the listener tries again after failing to listen.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
@@ -60,7 +65,8 @@ impl Memory {
 
 impl PostgresDataVersions {
     /// Reads the row on every call.
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: impl Into<Database>) -> Self {
+        let db = db.into().connection().clone();
         PostgresDataVersions {
             db,
             reply_timeout: PoolSettings::default().reply_timeout(),
@@ -70,7 +76,8 @@ impl PostgresDataVersions {
 
     /// Remembers the version, kept current by a listener on a connection of `db`'s pool
     /// (spawned on the current tokio runtime; it stops once every clone is dropped).
-    pub fn watching(db: DatabaseConnection) -> Self {
+    pub fn watching(db: impl Into<Database>) -> Self {
+        let db = db.into().connection().clone();
         let memory = Arc::new(Mutex::new(Memory::default()));
         tokio::spawn(listen(db.clone(), Arc::downgrade(&memory)));
         PostgresDataVersions {
@@ -97,18 +104,15 @@ impl PostgresDataVersions {
     }
 
     async fn read(&self) -> Result<DataVersion, StoreError> {
-        let statement = Statement::from_string(
-            DbBackend::Postgres,
-            "SELECT version::text AS version FROM sales_data_version",
-        );
         let row = within(self.reply_timeout, async {
-            self.db.query_one_raw(statement).await.map_err(store_error)
+            self.db
+                .query_one_raw(CURRENT_VERSION.with([]))
+                .await
+                .map_err(store_error)
         })
         .await?
-        .ok_or_else(|| StoreError::Inconsistent("sales_data_version has no row".into()))?;
-        let version: String = row
-            .try_get("", "version")
-            .map_err(|e| StoreError::Inconsistent(format!("version: {e}").into()))?;
+        .ok_or_else(|| Inconsistency::unexpected("sales_data_version has no row"))?;
+        let version: String = get(&row, "version")?;
         Ok(DataVersion::new(version))
     }
 }

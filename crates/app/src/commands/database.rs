@@ -1,7 +1,6 @@
 //! The database a command works on: created when missing if the command writes, then pooled.
 
-use sea_orm::DatabaseConnection;
-use zinc_postgres::database;
+use zinc_postgres::{Database, database};
 
 use crate::config::{Config, redact_password};
 
@@ -18,7 +17,7 @@ pub(super) enum Missing {
 pub(super) async fn open_database(
     config: &Config,
     missing: Missing,
-) -> anyhow::Result<DatabaseConnection> {
+) -> anyhow::Result<Database> {
     let shown = redact_password(&config.database_url);
     match missing {
         Missing::Create => {
@@ -40,7 +39,7 @@ pub(super) async fn open_database(
 pub(super) async fn connect(
     config: &Config,
     max_connections: u32,
-) -> anyhow::Result<DatabaseConnection> {
+) -> anyhow::Result<Database> {
     let shown = redact_password(&config.database_url);
     database::connect(&config.database_url, &config.pool_settings(max_connections))
         .await
