@@ -87,14 +87,13 @@ impl PostgresQueries {
     async fn paged<T>(
         &self,
         count: Statement,
-        mut items: SelectStatement,
+        items: SelectStatement,
         page: Page,
         decode: fn(&QueryResult) -> Result<T, StoreError>,
     ) -> Result<Paged<T>, StoreError> {
         let total = self.count(count).await?;
-        items.limit(u64::from(page.limit())).offset(page.offset());
         let items = self
-            .all(built(&items))
+            .all(page_of(items, page))
             .await?
             .iter()
             .map(decode)
@@ -109,6 +108,12 @@ impl PostgresQueries {
             .ok_or_else(|| Inconsistency::unexpected("a count returned no row"))?;
         Ok(get::<i64>(&row, "n")? as u64)
     }
+}
+
+/// The rows of `items` on `page`.
+fn page_of(mut items: SelectStatement, page: Page) -> Statement {
+    items.limit(u64::from(page.limit())).offset(page.offset());
+    built(&items)
 }
 
 /// `select` counting its rows instead (`n`).
@@ -350,6 +355,107 @@ fn order_list(filter: &OrderFilter) -> SelectStatement {
     select
 }
 
+/// The revenue and number of orders from `dates` at `location`, from the daily rollup.
+fn revenue(dates: DateBounds, location: Option<Location>) -> Statement {
+    let mut select = Sql::select();
+    select
+        .expr_as(Expr::cust("COALESCE(sum(r.revenue), 0)"), "revenue")
+        .expr_as(
+            Expr::cust("COALESCE(sum(r.orders), 0)::bigint"),
+            "order_count",
+        )
+        .from_as(DAILY, "r");
+    rollup_rows(&mut select, "date", bounds(dates), location);
+    built(&select)
+}
+
+/// The revenue and number of orders of each day of `range` with sales, from the daily rollup.
+fn daily_revenue(range: DateRange, location: Option<Location>) -> Statement {
+    let mut select = Sql::select();
+    select
+        .column(("r", "date"))
+        .expr_as(Expr::cust("sum(r.revenue)"), "revenue")
+        .expr_as(Expr::cust("sum(r.orders)::bigint"), "order_count")
+        .from_as(DAILY, "r")
+        .group_by_col(("r", "date"))
+        .order_by(("r", "date"), SortOrder::Asc);
+    rollup_rows(&mut select, "date", bounds(range.into()), location);
+    built(&select)
+}
+
+/// The `limit` best sellers by `by` over `dates` at `location`; `None` when the dates hold no
+/// day.
+fn top_products(
+    dates: DateBounds,
+    location: Option<Location>,
+    by: RankBy,
+    limit: u32,
+) -> Option<Statement> {
+    // Whole months from the monthly rollup (over all locations when none is asked for),
+    // the days around them from the daily one.
+    let split = rollups::split_by_month(dates);
+    let monthly = match location {
+        Some(_) => MONTHLY_BY_PRODUCT,
+        None => MONTHLY_BY_PRODUCT_ALL,
+    };
+    let part = |table: &'static str, day: &'static str, from, to| {
+        let mut select = Sql::select();
+        select
+            .columns([
+                ("r", "product_id"),
+                ("r", "quantity"),
+                ("r", "revenue"),
+                ("r", "orders"),
+            ])
+            .from_as(table, "r");
+        rollup_rows(&mut select, day, (from, to), location);
+        select
+    };
+    let mut parts = split
+        .months
+        .map(|(first, last)| part(monthly, "month", first, last))
+        .into_iter()
+        .chain(
+            split
+                .days
+                .iter()
+                .map(|&(from, to)| part(DAILY_BY_PRODUCT, "date", Some(from), Some(to))),
+        );
+    let mut sold = parts.next()?;
+    for other in parts {
+        sold.union(UnionType::All, other);
+    }
+    // Summed per product first, so that only one row per product meets the names.
+    let mut per_product = Sql::select();
+    per_product
+        .column(("s", "product_id"))
+        .expr_as(Expr::cust("sum(s.quantity)::bigint"), "quantity")
+        .expr_as(Expr::cust("sum(s.revenue)"), "revenue")
+        .expr_as(Expr::cust("sum(s.orders)::bigint"), "order_count")
+        .from_subquery(sold, "s")
+        .group_by_col(("s", "product_id"));
+    let rank = match by {
+        RankBy::Revenue => ["revenue", "quantity"],
+        RankBy::Quantity => ["quantity", "revenue"],
+    };
+    let mut select = Sql::select();
+    select
+        .columns([("p", "id"), ("p", "name")])
+        .columns([("t", "quantity"), ("t", "revenue"), ("t", "order_count")])
+        .from_subquery(per_product, "t")
+        .join_as(
+            JoinType::InnerJoin,
+            "products",
+            "p",
+            Expr::col(("p", "id")).equals(("t", "product_id")),
+        )
+        .order_by(("t", rank[0]), SortOrder::Desc)
+        .order_by(("t", rank[1]), SortOrder::Desc)
+        .order_by(("p", "name"), SortOrder::Asc)
+        .limit(u64::from(limit));
+    Some(built(&select))
+}
+
 /// The lines of an import's reject file, in file order.
 const REJECTED_LINES: Fixed<1> = Fixed::new(
     "SELECT line, reason, raw FROM import_rejected_lines WHERE import_id = $1 ORDER BY line",
@@ -360,6 +466,8 @@ const APPLIED_MIGRATIONS: Fixed<0> = Fixed::new("SELECT version FROM seaql_migra
 
 // Sees the statements and decoders above.
 mod archive;
+#[cfg(test)]
+mod bench_sql;
 
 #[async_trait]
 impl ImportHistory for PostgresQueries {
@@ -482,17 +590,8 @@ impl SalesFigures for PostgresQueries {
         dates: DateBounds,
         location: Option<Location>,
     ) -> Result<RevenueTotals, StoreError> {
-        let mut select = Sql::select();
-        select
-            .expr_as(Expr::cust("COALESCE(sum(r.revenue), 0)"), "revenue")
-            .expr_as(
-                Expr::cust("COALESCE(sum(r.orders), 0)::bigint"),
-                "order_count",
-            )
-            .from_as(DAILY, "r");
-        rollup_rows(&mut select, "date", bounds(dates), location);
         let row = self
-            .one(built(&select))
+            .one(revenue(dates, location))
             .await?
             .ok_or_else(|| Inconsistency::unexpected("a sum returned no row"))?;
         totals(&row)
@@ -504,16 +603,7 @@ impl SalesFigures for PostgresQueries {
         range: DateRange,
         location: Option<Location>,
     ) -> Result<Vec<DailyRevenue>, StoreError> {
-        let mut select = Sql::select();
-        select
-            .column(("r", "date"))
-            .expr_as(Expr::cust("sum(r.revenue)"), "revenue")
-            .expr_as(Expr::cust("sum(r.orders)::bigint"), "order_count")
-            .from_as(DAILY, "r")
-            .group_by_col(("r", "date"))
-            .order_by(("r", "date"), SortOrder::Asc);
-        rollup_rows(&mut select, "date", bounds(range.into()), location);
-        self.all(built(&select))
+        self.all(daily_revenue(range, location))
             .await?
             .iter()
             .map(|row| {
@@ -582,71 +672,10 @@ impl SalesFigures for PostgresQueries {
         by: RankBy,
         limit: u32,
     ) -> Result<Vec<ProductSales>, StoreError> {
-        // Whole months from the monthly rollup (over all locations when none is asked for),
-        // the days around them from the daily one.
-        let split = rollups::split_by_month(dates);
-        let monthly = match location {
-            Some(_) => MONTHLY_BY_PRODUCT,
-            None => MONTHLY_BY_PRODUCT_ALL,
-        };
-        let part = |table: &'static str, day: &'static str, from, to| {
-            let mut select = Sql::select();
-            select
-                .columns([
-                    ("r", "product_id"),
-                    ("r", "quantity"),
-                    ("r", "revenue"),
-                    ("r", "orders"),
-                ])
-                .from_as(table, "r");
-            rollup_rows(&mut select, day, (from, to), location);
-            select
-        };
-        let mut parts = split
-            .months
-            .map(|(first, last)| part(monthly, "month", first, last))
-            .into_iter()
-            .chain(
-                split
-                    .days
-                    .iter()
-                    .map(|&(from, to)| part(DAILY_BY_PRODUCT, "date", Some(from), Some(to))),
-            );
-        let Some(mut sold) = parts.next() else {
+        let Some(statement) = top_products(dates, location, by, limit) else {
             return Ok(Vec::new());
         };
-        for other in parts {
-            sold.union(UnionType::All, other);
-        }
-        // Summed per product first, so that only one row per product meets the names.
-        let mut per_product = Sql::select();
-        per_product
-            .column(("s", "product_id"))
-            .expr_as(Expr::cust("sum(s.quantity)::bigint"), "quantity")
-            .expr_as(Expr::cust("sum(s.revenue)"), "revenue")
-            .expr_as(Expr::cust("sum(s.orders)::bigint"), "order_count")
-            .from_subquery(sold, "s")
-            .group_by_col(("s", "product_id"));
-        let rank = match by {
-            RankBy::Revenue => ["revenue", "quantity"],
-            RankBy::Quantity => ["quantity", "revenue"],
-        };
-        let mut select = Sql::select();
-        select
-            .columns([("p", "id"), ("p", "name")])
-            .columns([("t", "quantity"), ("t", "revenue"), ("t", "order_count")])
-            .from_subquery(per_product, "t")
-            .join_as(
-                JoinType::InnerJoin,
-                "products",
-                "p",
-                Expr::col(("p", "id")).equals(("t", "product_id")),
-            )
-            .order_by(("t", rank[0]), SortOrder::Desc)
-            .order_by(("t", rank[1]), SortOrder::Desc)
-            .order_by(("p", "name"), SortOrder::Asc)
-            .limit(u64::from(limit));
-        self.all(built(&select))
+        self.all(statement)
             .await?
             .iter()
             .map(|row| {
