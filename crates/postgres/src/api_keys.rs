@@ -5,12 +5,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, QueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement, Value};
 use tracing::instrument;
 use zinc_domain::{ApiKey, KeyDigest, KeyName, KeyScope};
 use zinc_ports::{ApiKeys, CreateKeyError, NewApiKey, StoreError};
 
-use crate::database::{Database, PoolSettings};
+use crate::database::{Database, Reach};
 use crate::error::{Inconsistency, UNIQUE_VIOLATION, sqlstate, store_error, within};
 use crate::sql::{Fixed, built, get};
 
@@ -37,24 +37,21 @@ const MARK_USED: Fixed<2> = Fixed::new(
 /// The API keys in PostgreSQL.
 #[derive(Clone)]
 pub struct PostgresApiKeys {
-    db: DatabaseConnection,
-    reply_timeout: Duration,
+    reach: Reach,
 }
 
 impl PostgresApiKeys {
     /// Keys read and written through `db`, giving a connection up for lost when the database
-    /// does not answer within the default [`PoolSettings::reply_timeout`].
+    /// does not answer within the default [`PoolSettings::reply_timeout`](crate::database::PoolSettings::reply_timeout).
     pub fn new(db: impl Into<Database>) -> Self {
-        let db = db.into().connection().clone();
         PostgresApiKeys {
-            db,
-            reply_timeout: PoolSettings::default().reply_timeout(),
+            reach: Reach::new(db),
         }
     }
 
     /// The same, waiting at most `reply_timeout` for any answer.
     pub fn with_reply_timeout(mut self, reply_timeout: Duration) -> Self {
-        self.reply_timeout = reply_timeout;
+        self.reach.reply_timeout = reply_timeout;
         self
     }
 
@@ -63,10 +60,20 @@ impl PostgresApiKeys {
         &self,
         statement: Statement,
     ) -> Result<Result<Vec<QueryResult>, DbErr>, StoreError> {
-        within(self.reply_timeout, async {
-            Ok(self.db.query_all_raw(statement).await)
+        within(self.reach.reply_timeout, async {
+            Ok(self.reach.db.query_all_raw(statement).await)
         })
         .await
+    }
+
+    /// The keys `select` (from [`keys`]) finds.
+    async fn keys(&self, select: SelectStatement) -> Result<Vec<ApiKey>, StoreError> {
+        self.rows(built(&select))
+            .await?
+            .map_err(store_error)?
+            .iter()
+            .map(decode)
+            .collect()
     }
 }
 
@@ -128,12 +135,7 @@ impl ApiKeys for PostgresApiKeys {
     async fn list_keys(&self) -> Result<Vec<ApiKey>, StoreError> {
         let mut select = keys();
         select.order_by("name", Order::Asc);
-        self.rows(built(&select))
-            .await?
-            .map_err(store_error)?
-            .iter()
-            .map(decode)
-            .collect()
+        self.keys(select).await
     }
 
     #[instrument(skip_all, fields(name = %name))]
@@ -151,12 +153,7 @@ impl ApiKeys for PostgresApiKeys {
         select
             .and_where(Expr::col("digest").eq(digest_value(digest)))
             .and_where(Expr::col("revoked_at").is_null());
-        self.rows(built(&select))
-            .await?
-            .map_err(store_error)?
-            .first()
-            .map(decode)
-            .transpose()
+        Ok(self.keys(select).await?.into_iter().next())
     }
 
     #[instrument(skip_all)]

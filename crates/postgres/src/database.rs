@@ -28,16 +28,30 @@ impl Database {
     pub fn sqlx_pool(&self) -> &sea_orm::sqlx::PgPool {
         self.0.get_postgres_connection_pool()
     }
-
-    pub(crate) fn connection(&self) -> &DatabaseConnection {
-        &self.0
-    }
 }
 
 /// A pool opened elsewhere (test support opens its own).
 impl From<DatabaseConnection> for Database {
     fn from(connection: DatabaseConnection) -> Self {
         Database(connection)
+    }
+}
+
+/// The pool an adapter works through, and how long it waits for any answer before it gives
+/// a connection up for lost.
+#[derive(Debug, Clone)]
+pub(crate) struct Reach {
+    pub(crate) db: DatabaseConnection,
+    pub(crate) reply_timeout: Duration,
+}
+
+impl Reach {
+    /// Through `db`, waiting the default [`PoolSettings::reply_timeout`].
+    pub(crate) fn new(db: impl Into<Database>) -> Reach {
+        Reach {
+            db: db.into().0,
+            reply_timeout: PoolSettings::default().reply_timeout(),
+        }
     }
 }
 

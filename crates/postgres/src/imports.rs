@@ -201,6 +201,18 @@ struct StoredProblem {
     sale_id: Option<i64>,
 }
 
+/// The choice whose name `column` holds.
+fn one_of<T, const N: usize>(
+    column: &str,
+    stored: &str,
+    choices: [(&str, T); N],
+) -> Result<T, StoreError> {
+    choices
+        .into_iter()
+        .find_map(|(name, choice)| (name == stored).then_some(choice))
+        .ok_or_else(|| Inconsistency::breaks_rule(column, format!("unknown {column} {stored:?}")))
+}
+
 /// The report of a row selected by [`finished`].
 pub(crate) fn report(row: &QueryResult) -> Result<ImportReport, StoreError> {
     let record = Model::from_query_result(row, "").map_err(|error| {
@@ -223,26 +235,16 @@ pub(crate) fn report(row: &QueryResult) -> Result<ImportReport, StoreError> {
             sale_id: p.sale_id.and_then(|id| SaleId::new(id).ok()),
         })
         .collect();
-    let mode = match record.mode.as_str() {
-        "strict" => ImportMode::Strict,
-        "skip_invalid" => ImportMode::SkipInvalid,
-        other => {
-            return Err(Inconsistency::breaks_rule(
-                "mode",
-                format!("unknown mode {other:?}"),
-            ));
-        }
-    };
-    let status = match record.status.as_str() {
-        "succeeded" => ImportStatus::Succeeded,
-        "rejected" => ImportStatus::Rejected,
-        other => {
-            return Err(Inconsistency::breaks_rule(
-                "status",
-                format!("unknown status {other:?}"),
-            ));
-        }
-    };
+    let mode = one_of(
+        "mode",
+        &record.mode,
+        [ImportMode::Strict, ImportMode::SkipInvalid].map(|mode| (mode.as_str(), mode)),
+    )?;
+    let status = one_of(
+        "status",
+        &record.status,
+        [ImportStatus::Succeeded, ImportStatus::Rejected].map(|status| (status.as_str(), status)),
+    )?;
     Ok(ImportReport {
         id: ImportId::new(record.id),
         file_name: record.file_name,

@@ -15,7 +15,7 @@ use sea_orm::sea_query::{
     Alias, Expr, ExprTrait, JoinType, LikeExpr, Order as SortOrder, Query as Sql, SelectStatement,
     UnionType,
 };
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
 use zinc_domain::{
     BatchNumber, ClientId, DailyProductSales, DailyRevenue, DateBounds, DateRange, DiscountPercent,
     ImportId, ImportReport, Location, Money, Order, OrderFilter, OrderId, OrderItem,
@@ -31,7 +31,7 @@ use zinc_ports::{
 
 use tracing::instrument;
 
-use crate::database::{Database, PoolSettings};
+use crate::database::{Database, Reach};
 use crate::error::{Inconsistency, UNDEFINED_TABLE, sqlstate, store_error, within};
 use crate::imports;
 use crate::lanes::Lane;
@@ -41,19 +41,17 @@ use crate::sql::{Fixed, built, get};
 /// Reads what the imports stored. Cheap to clone (the pool is shared).
 #[derive(Debug, Clone)]
 pub struct PostgresQueries {
-    db: DatabaseConnection,
-    reply_timeout: Duration,
+    reach: Reach,
     /// Where a single order is looked up, when the caller gave one (see [`Self::with_lane`]).
     lane: Option<Lane>,
 }
 
 impl PostgresQueries {
     /// Reads through `db`, giving a connection up for lost when the database does not answer
-    /// within the default [`PoolSettings::reply_timeout`].
+    /// within the default [`PoolSettings::reply_timeout`](crate::database::PoolSettings::reply_timeout).
     pub fn new(db: impl Into<Database>) -> Self {
         PostgresQueries {
-            db: db.into().connection().clone(),
-            reply_timeout: PoolSettings::default().reply_timeout(),
+            reach: Reach::new(db),
             lane: None,
         }
     }
@@ -68,13 +66,17 @@ impl PostgresQueries {
 
     /// The same, waiting at most `reply_timeout` for any answer.
     pub fn with_reply_timeout(mut self, reply_timeout: Duration) -> Self {
-        self.reply_timeout = reply_timeout;
+        self.reach.reply_timeout = reply_timeout;
         self
     }
 
     async fn all(&self, statement: Statement) -> Result<Vec<QueryResult>, StoreError> {
-        within(self.reply_timeout, async {
-            self.db.query_all_raw(statement).await.map_err(store_error)
+        within(self.reach.reply_timeout, async {
+            self.reach
+                .db
+                .query_all_raw(statement)
+                .await
+                .map_err(store_error)
         })
         .await
     }
@@ -219,45 +221,19 @@ fn filtered_products(filter: &ProductFilter) -> SelectStatement {
 }
 
 /// An order's own columns (alias `o`), as [`order`] reads them.
+#[rustfmt::skip]
 const ORDER_FIELDS: [&str; 18] = [
-    "id",
-    "sale_id",
-    "client_id",
-    "date",
-    "location",
-    "payment_method",
-    "batch_number",
-    "sales_notes",
-    "notes",
-    "subtotal",
-    "discount_percentage",
-    "discount_amount",
-    "tax",
-    "total",
-    "amount_paid",
-    "import_id",
-    "created_at",
-    "updated_at",
+    "id", "sale_id", "client_id", "date", "location", "payment_method", "batch_number",
+    "sales_notes", "notes", "subtotal", "discount_percentage", "discount_amount", "tax", "total",
+    "amount_paid", "import_id", "created_at", "updated_at",
 ];
 
 /// An item's own columns (alias `i`), as [`order_item`] reads them (prefixed `item_`).
+#[rustfmt::skip]
 const ITEM_FIELDS: [&str; 16] = [
-    "position",
-    "product_id",
-    "quantity",
-    "unit_price",
-    "subtotal",
-    "discount_percentage",
-    "discount_amount",
-    "tax",
-    "total",
-    "amount_paid",
-    "payment_method",
-    "batch_number",
-    "sales_notes",
-    "notes",
-    "color",
-    "size",
+    "position", "product_id", "quantity", "unit_price", "subtotal", "discount_percentage",
+    "discount_amount", "tax", "total", "amount_paid", "payment_method", "batch_number",
+    "sales_notes", "notes", "color", "size",
 ];
 
 /// The name [`order_item`] reads an item's `column` under.
@@ -563,7 +539,7 @@ impl OrderBook for PostgresQueries {
         // when it takes the connection back (a lane does not).
         let statement = order_by_id(id);
         let rows = match &self.lane {
-            Some(lane) => within(self.reply_timeout, lane.all(&statement)).await?,
+            Some(lane) => within(self.reach.reply_timeout, lane.all(&statement)).await?,
             None => self.all(statement).await?,
         };
         let Some(first) = rows.first() else {
@@ -694,7 +670,7 @@ impl SalesFigures for PostgresQueries {
 #[async_trait]
 impl StoreHealth for PostgresQueries {
     fn connection_stats(&self) -> ConnectionStats {
-        let pool = self.db.get_postgres_connection_pool();
+        let pool = self.reach.db.get_postgres_connection_pool();
         let open = pool.size();
         let idle = pool.num_idle() as u32;
         ConnectionStats {
@@ -707,7 +683,12 @@ impl StoreHealth for PostgresQueries {
     #[instrument(skip_all)]
     async fn pending_migrations(&self) -> Result<Vec<String>, StoreError> {
         // Read-only: sea-orm-migration's own status call creates its table when missing.
-        let applied: Vec<String> = match self.db.query_all_raw(APPLIED_MIGRATIONS.with([])).await {
+        let applied: Vec<String> = match self
+            .reach
+            .db
+            .query_all_raw(APPLIED_MIGRATIONS.with([]))
+            .await
+        {
             Ok(rows) => rows
                 .iter()
                 .map(|row| get::<String>(row, "version"))

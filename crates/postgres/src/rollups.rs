@@ -19,14 +19,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, TransactionTrait};
 use tracing::instrument;
 use zinc_domain::{DateBounds, Location, ProductId};
 use zinc_ports::{Rollup, RollupDrift, RollupDrifts, RollupFigures, RollupUpkeep, StoreError};
 
-use crate::database::{Database, PoolSettings, SORT_MEMORY, WRITE_LOCK_KEY};
+use crate::database::{Database, Reach, SORT_MEMORY, WRITE_LOCK_KEY};
 use crate::error::{Inconsistency, store_error, within};
 use crate::sql::get;
 
@@ -400,24 +398,21 @@ fn next_month(date: NaiveDate) -> Option<NaiveDate> {
 /// Verifies and rebuilds the rollups. Cheap to clone (the pool is shared).
 #[derive(Debug, Clone)]
 pub struct PostgresRollups {
-    db: DatabaseConnection,
-    reply_timeout: Duration,
+    reach: Reach,
 }
 
 impl PostgresRollups {
     /// Works through `db`, giving a connection up for lost when the database does not answer
-    /// within the default [`PoolSettings::reply_timeout`].
+    /// within the default [`PoolSettings::reply_timeout`](crate::database::PoolSettings::reply_timeout).
     pub fn new(db: impl Into<Database>) -> Self {
-        let db = db.into().connection().clone();
         PostgresRollups {
-            db,
-            reply_timeout: PoolSettings::default().reply_timeout(),
+            reach: Reach::new(db),
         }
     }
 
     /// The same, waiting at most `reply_timeout` for any answer.
     pub fn with_reply_timeout(mut self, reply_timeout: Duration) -> Self {
-        self.reply_timeout = reply_timeout;
+        self.reach.reply_timeout = reply_timeout;
         self
     }
 }
@@ -436,8 +431,8 @@ impl RollupUpkeep for PostgresRollups {
              ORDER BY rank, date, location, product_id LIMIT $1",
             differences.join(" UNION ALL ")
         );
-        within(self.reply_timeout, async {
-            let txn = self.db.begin().await.map_err(store_error)?;
+        within(self.reach.reply_timeout, async {
+            let txn = self.reach.db.begin().await.map_err(store_error)?;
             txn.execute_unprepared(&format!("SET LOCAL work_mem = '{SORT_MEMORY}'"))
                 .await
                 .map_err(store_error)?;
@@ -475,8 +470,8 @@ impl RollupUpkeep for PostgresRollups {
             .iter()
             .map(|d| format!("(SELECT count(*) FROM {}) AS {}", d.table, d.table))
             .collect();
-        within(self.reply_timeout, async {
-            let txn = self.db.begin().await.map_err(store_error)?;
+        within(self.reach.reply_timeout, async {
+            let txn = self.reach.db.begin().await.map_err(store_error)?;
             txn.execute_unprepared(&sql).await.map_err(store_error)?;
             let row = txn
                 .query_one_raw(Statement::from_string(

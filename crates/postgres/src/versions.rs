@@ -18,7 +18,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tracing::{debug, instrument, warn};
 use zinc_ports::{DataVersion, DataVersions, StoreError};
 
-use crate::database::{Database, PoolSettings};
+use crate::database::{Database, Reach};
 use crate::error::{Inconsistency, store_error, within};
 use crate::sql::{Fixed, get};
 
@@ -38,8 +38,7 @@ const RETRY_AFTER: Duration = Duration::from_secs(1);
 /// Reads the sales data's version; see the module documentation. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct PostgresDataVersions {
-    db: DatabaseConnection,
-    reply_timeout: Duration,
+    reach: Reach,
     /// What is remembered, when a listener keeps it current.
     memory: Option<Arc<Mutex<Memory>>>,
 }
@@ -66,10 +65,8 @@ impl Memory {
 impl PostgresDataVersions {
     /// Reads the row on every call.
     pub fn new(db: impl Into<Database>) -> Self {
-        let db = db.into().connection().clone();
         PostgresDataVersions {
-            db,
-            reply_timeout: PoolSettings::default().reply_timeout(),
+            reach: Reach::new(db),
             memory: None,
         }
     }
@@ -77,19 +74,18 @@ impl PostgresDataVersions {
     /// Remembers the version, kept current by a listener on a connection of `db`'s pool
     /// (spawned on the current tokio runtime; it stops once every clone is dropped).
     pub fn watching(db: impl Into<Database>) -> Self {
-        let db = db.into().connection().clone();
+        let reach = Reach::new(db);
         let memory = Arc::new(Mutex::new(Memory::default()));
-        tokio::spawn(listen(db.clone(), Arc::downgrade(&memory)));
+        tokio::spawn(listen(reach.db.clone(), Arc::downgrade(&memory)));
         PostgresDataVersions {
-            db,
-            reply_timeout: PoolSettings::default().reply_timeout(),
+            reach,
             memory: Some(memory),
         }
     }
 
     /// The same, waiting at most `reply_timeout` for the database.
     pub fn with_reply_timeout(mut self, reply_timeout: Duration) -> Self {
-        self.reply_timeout = reply_timeout;
+        self.reach.reply_timeout = reply_timeout;
         self
     }
 
@@ -104,8 +100,9 @@ impl PostgresDataVersions {
     }
 
     async fn read(&self) -> Result<DataVersion, StoreError> {
-        let row = within(self.reply_timeout, async {
-            self.db
+        let row = within(self.reach.reply_timeout, async {
+            self.reach
+                .db
                 .query_one_raw(CURRENT_VERSION.with([]))
                 .await
                 .map_err(store_error)

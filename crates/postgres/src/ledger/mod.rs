@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use sea_orm::sqlx::{self, AssertSqlSafe, Postgres, Transaction};
-use sea_orm::{DatabaseConnection, QueryResult, Statement};
+use sea_orm::{QueryResult, Statement};
 use tracing::{debug, instrument};
 use zinc_domain::{
     ImportId, ImportReport, REPLACED_SALES_LISTED, RejectedLines, Sale, SaleId, SaleLine,
@@ -30,7 +30,7 @@ use zinc_ports::{
     WriteOutcome, WriteProgress, WriteStep,
 };
 
-use crate::database::{Database, PoolSettings, SORT_MEMORY, WRITE_LOCK_KEY};
+use crate::database::{Database, Reach, SORT_MEMORY, WRITE_LOCK_KEY};
 use crate::error::{Inconsistency, sqlx_error, within};
 use crate::imports;
 use crate::rollups;
@@ -76,25 +76,22 @@ const ORDER_SEQUENCE: Fixed<0> =
 /// Imports into PostgreSQL through the sqlx pool under a sea-orm connection.
 #[derive(Clone)]
 pub struct PostgresLedger {
-    db: DatabaseConnection,
-    reply_timeout: Duration,
+    reach: Reach,
 }
 
 impl PostgresLedger {
     /// A ledger writing through `db`, giving a connection up for lost when the database does
-    /// not answer within the default [`PoolSettings::reply_timeout`].
+    /// not answer within the default [`PoolSettings::reply_timeout`](crate::database::PoolSettings::reply_timeout).
     pub fn new(db: impl Into<Database>) -> Self {
-        let db = db.into().connection().clone();
         PostgresLedger {
-            db,
-            reply_timeout: PoolSettings::default().reply_timeout(),
+            reach: Reach::new(db),
         }
     }
 
     /// The same, waiting at most `reply_timeout` for any answer (use the pool's
-    /// [`PoolSettings::reply_timeout`]).
+    /// [`PoolSettings::reply_timeout`](crate::database::PoolSettings::reply_timeout)).
     pub fn with_reply_timeout(mut self, reply_timeout: Duration) -> Self {
-        self.reply_timeout = reply_timeout;
+        self.reach.reply_timeout = reply_timeout;
         self
     }
 }
@@ -106,8 +103,8 @@ impl SalesLedger for PostgresLedger {
         &self,
         start: &ImportStart,
     ) -> Result<Box<dyn ImportSession>, StoreError> {
-        let limit = self.reply_timeout;
-        let pool = self.db.get_postgres_connection_pool();
+        let limit = self.reach.reply_timeout;
+        let pool = self.reach.db.get_postgres_connection_pool();
         let mut txn = within(limit, async { pool.begin().await.map_err(sqlx_error) }).await?;
         let started = imports::start(start);
         let import_id = within(limit, async {
@@ -133,8 +130,7 @@ impl SalesLedger for PostgresLedger {
         })
         .await?;
         Ok(Box::new(PostgresImportSession {
-            db: self.db.clone(),
-            reply_timeout: limit,
+            reach: self.reach.clone(),
             txn: Some(txn),
             import_id: ImportId::new(import_id),
             reassembly: Reassembly::NotStarted,
@@ -170,9 +166,9 @@ impl Pending {
 
 /// One import's transaction.
 struct PostgresImportSession {
-    db: DatabaseConnection,
-    /// How long any statement may go unanswered.
-    reply_timeout: Duration,
+    /// Where the import's record goes when it is rejected, and how long any statement may go
+    /// unanswered.
+    reach: Reach,
     txn: Option<Transaction<'static, Postgres>>,
     import_id: ImportId,
     reassembly: Reassembly,
@@ -231,7 +227,7 @@ impl PostgresImportSession {
     /// Runs one or more statements without parameters. Every statement of this module is
     /// assembled from its own constants and numbers, never from user text.
     async fn run(&mut self, sql: &str) -> Result<u64, StoreError> {
-        let limit = self.reply_timeout;
+        let limit = self.reach.reply_timeout;
         let txn = self.txn()?;
         let started = Instant::now();
         let done = within(limit, async {
@@ -254,7 +250,7 @@ impl PostgresImportSession {
 
     /// Runs one statement and returns its rows.
     async fn query(&mut self, statement: &Statement) -> Result<Vec<QueryResult>, StoreError> {
-        let limit = self.reply_timeout;
+        let limit = self.reach.reply_timeout;
         let txn = self.txn()?;
         let started = Instant::now();
         let rows = within(limit, async {
@@ -271,13 +267,13 @@ impl PostgresImportSession {
 
     /// Streams `csv` into a kept table with one COPY.
     async fn copy(&mut self, statement: &str, csv: Vec<u8>) -> Result<u64, StoreError> {
-        let limit = self.reply_timeout;
+        let limit = self.reach.reply_timeout;
         copy_in(self.txn()?, limit, statement, csv).await
     }
 
     /// Sends the kept rows still buffered: lines first, then orders.
     async fn flush(&mut self) -> Result<(), StoreError> {
-        let limit = self.reply_timeout;
+        let limit = self.reach.reply_timeout;
         let pending = std::mem::take(&mut self.pending);
         for buffers in self.full.take().into_iter().chain([pending]) {
             let (lines, sales) = send_kept(self.txn()?, limit, buffers).await?;
@@ -368,7 +364,7 @@ impl ImportSession for PostgresImportSession {
             }
         }
         // Full buffers travel while these sales are encoded.
-        let limit = self.reply_timeout;
+        let limit = self.reach.reply_timeout;
         let full = self.full.take();
         // The transaction alone (not `self.txn()`): the pending buffers are borrowed beside it.
         let txn = open(&mut self.txn)?;
@@ -411,7 +407,7 @@ impl ImportSession for PostgresImportSession {
         }
         let ids: Vec<i64> = sales.iter().map(|id| id.get()).collect();
         let statement = REJECT_SALES.with([ids.into()]);
-        let limit = self.reply_timeout;
+        let limit = self.reach.reply_timeout;
         let txn = self.txn()?;
         let added = within(limit, async {
             on_sqlx(&statement)
@@ -613,27 +609,19 @@ impl ImportSession for PostgresImportSession {
         report: &ImportReport,
         rejected: &RejectedLines,
     ) -> Result<(), StoreError> {
-        let limit = self.reply_timeout;
+        let limit = self.reach.reply_timeout;
         let finish = imports::finish(report, rejected)?;
-        let mut txn = self
+        let txn = self
             .txn
             .take()
             .ok_or_else(|| StoreError::Failed("the import was already finished".into()))?;
-        within(limit, async {
-            on_sqlx(&finish)
-                .execute(&mut *txn)
-                .await
-                .map_err(sqlx_error)?;
-            keep_rejected_lines(&mut txn, report.id, rejected).await?;
-            txn.commit().await.map_err(sqlx_error)
-        })
-        .await
+        within(limit, record_and_commit(txn, &finish, report.id, rejected)).await
     }
 
     #[instrument(skip_all, fields(import_id = self.import_id.get()))]
     async fn abandon(&mut self) -> Result<(), StoreError> {
         if let Some(txn) = self.txn.take() {
-            within(self.reply_timeout, async {
+            within(self.reach.reply_timeout, async {
                 txn.rollback().await.map_err(sqlx_error)
             })
             .await?;
@@ -648,25 +636,35 @@ impl ImportSession for PostgresImportSession {
         rejected: &RejectedLines,
     ) -> Result<(), StoreError> {
         if let Some(txn) = self.txn.take() {
-            within(self.reply_timeout, async {
+            within(self.reach.reply_timeout, async {
                 txn.rollback().await.map_err(sqlx_error)
             })
             .await?;
         }
         let record = imports::insert(report, rejected)?;
-        let pool = self.db.get_postgres_connection_pool();
+        let pool = self.reach.db.get_postgres_connection_pool();
         // The record and its reject file, in a transaction of their own.
-        within(self.reply_timeout, async {
-            let mut txn = pool.begin().await.map_err(sqlx_error)?;
-            on_sqlx(&record)
-                .execute(&mut *txn)
-                .await
-                .map_err(sqlx_error)?;
-            keep_rejected_lines(&mut txn, report.id, rejected).await?;
-            txn.commit().await.map_err(sqlx_error)
+        within(self.reach.reply_timeout, async {
+            let txn = pool.begin().await.map_err(sqlx_error)?;
+            record_and_commit(txn, &record, report.id, rejected).await
         })
         .await
     }
+}
+
+/// Writes an import's record (`record`) and its reject file in `txn`, and commits.
+async fn record_and_commit(
+    mut txn: Transaction<'static, Postgres>,
+    record: &Statement,
+    import_id: ImportId,
+    rejected: &RejectedLines,
+) -> Result<(), StoreError> {
+    on_sqlx(record)
+        .execute(&mut *txn)
+        .await
+        .map_err(sqlx_error)?;
+    keep_rejected_lines(&mut txn, import_id, rejected).await?;
+    txn.commit().await.map_err(sqlx_error)
 }
 
 /// Records the lines of an import's reject file (in the transaction recording the import).
