@@ -165,6 +165,10 @@ async fn listen(db: DatabaseConnection, memory: Weak<Mutex<Memory>>) {
                 continue;
             }
         };
+        // A lost connection must be said at once (`Ok(None)`), so that nothing is served from
+        // memory meanwhile: since sqlx 0.9.1 an eager listener instead retries connecting
+        // inside `try_recv` until it succeeds or the pool times out.
+        listener.eager_reconnect(false);
         if let Err(error) = listener.listen(VERSION_CHANNEL).await {
             debug!(%error, "cannot listen for new data versions; reading them instead");
             tokio::time::sleep(RETRY_AFTER).await;
