@@ -804,7 +804,6 @@ mod tests {
     use super::*;
 
     /// The header line of the export.
-
     const HEADER: crate::HeaderLine = crate::HeaderLine;
 
     /// A source that counts what is read from it.
