@@ -15,7 +15,6 @@ use zinc_ports::{ImportHistory, MockImportSession, MockSalesLedger, ProductCatal
 use zinc_testkit::MemoryStore;
 
 /// The header line of the export.
-
 const HEADER: HeaderLine = HeaderLine;
 
 fn row(sale_id: u32, item: &str, location: &str) -> String {

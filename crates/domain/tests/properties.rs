@@ -10,7 +10,6 @@ use zinc_domain::{
 };
 
 /// The header line of the export.
-
 const HEADER: HeaderLine = HeaderLine;
 const ROW: &str = "3/1/2025,100002649,3971,10 Practice Credits,---,,Golf - experience,,---,---,32,1,32,0,0,2.88,34.88,34.88,Credit card (AMEX-Keyed)";
 

@@ -10,7 +10,6 @@ use zinc_postgres::PostgresLedger;
 use zinc_testkit::{TestDatabase, real_export};
 
 /// The header line of the export.
-
 const HEADER: HeaderLine = HeaderLine;
 
 fn row(date: &str, sale_id: u32, item: &str, price: &str, tax: &str, total: &str) -> String {

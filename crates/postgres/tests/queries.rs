@@ -16,7 +16,6 @@ use zinc_postgres::{PostgresDataVersions, PostgresLedger, PostgresQueries};
 use zinc_testkit::TestDatabase;
 
 /// The header line of the export.
-
 const HEADER: HeaderLine = HeaderLine;
 
 /// Four sales over three days at both locations, with a refund and a 100% discount.

@@ -18,7 +18,6 @@ use zinc_postgres::{PostgresLedger, PostgresQueries, PostgresRollups};
 use zinc_testkit::{TestDatabase, real_export};
 
 /// The header line of the export.
-
 const HEADER: HeaderLine = HeaderLine;
 
 /// One line of a sale: product, unit price, quantity, tax.

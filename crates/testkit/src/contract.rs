@@ -90,7 +90,6 @@ macro_rules! store_contract {
 }
 
 /// The header line of the export.
-
 const HEADER: HeaderLine = HeaderLine;
 
 /// A one-unit row of sale `sale_id` on `date` (M/D/YYYY) at `price` with 9% tax.
