@@ -222,7 +222,7 @@ bench_routes() {
     bench_route top_quantity_location 1 "top products, a year, a location, quantity" \
         "/api/v1/metrics/products/top?$year&by=quantity&$online" -
     bench_route orders_page 1 "orders, first page" "/api/v1/orders" \
-        orders_first_page.sql limit=50
+        orders_first_page.sql limit=50 offset=0
     bench_route order_lookup "$connections" "order by id (random ids)" "/api/v1/orders/{id}" \
         order_by_id.sql id_min="$id_min" id_max="$id_max"
 }

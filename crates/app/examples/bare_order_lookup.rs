@@ -23,7 +23,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use std::cell::RefCell;
 
-use sea_orm::DbErr;
 use sea_orm::sqlx::pool::PoolConnection;
 use sea_orm::sqlx::postgres::PgRow;
 use sea_orm::sqlx::{PgPool, Postgres, Row, query};
@@ -151,7 +150,7 @@ async fn lookup_pooled(pool: web::Data<PgPool>, id: web::Path<String>) -> HttpRe
         return HttpResponse::BadRequest().finish();
     };
     answer(
-        query(PostgresQueries::ORDER_BY_ID)
+        query(PostgresQueries::order_by_id_sql())
             .bind(id)
             .fetch_all(pool.get_ref())
             .await,
@@ -168,22 +167,15 @@ struct Held {
 const HELD_PER_WORKER: usize = 5;
 
 impl Held {
-    async fn open(url: String) -> Result<Held, DbErr> {
+    async fn open(url: String) -> anyhow::Result<Held> {
         let settings = PoolSettings {
             max_connections: HELD_PER_WORKER as u32,
             ..PoolSettings::default()
         };
-        let pool = connect(&url, &settings)
-            .await?
-            .get_postgres_connection_pool()
-            .clone();
+        let pool = connect(&url, &settings).await?.sqlx_pool().clone();
         let mut free = Vec::with_capacity(HELD_PER_WORKER);
         for _ in 0..HELD_PER_WORKER {
-            free.push(
-                pool.acquire()
-                    .await
-                    .map_err(|e| DbErr::Custom(e.to_string()))?,
-            );
+            free.push(pool.acquire().await?);
         }
         Ok(Held {
             free: RefCell::new(free),
@@ -204,7 +196,7 @@ async fn lookup_held(held: web::Data<Held>, id: web::Path<String>) -> HttpRespon
     let Some(mut conn) = held.free.borrow_mut().pop() else {
         return HttpResponse::ServiceUnavailable().finish();
     };
-    let rows = query(PostgresQueries::ORDER_BY_ID)
+    let rows = query(PostgresQueries::order_by_id_sql())
         .bind(id)
         .fetch_all(&mut *conn)
         .await;
@@ -224,7 +216,7 @@ async fn main() -> anyhow::Result<()> {
     let bind = args.next().unwrap_or_else(|| "127.0.0.1:0".into());
     let pool = connect(&url, &PoolSettings::default())
         .await?
-        .get_postgres_connection_pool()
+        .sqlx_pool()
         .clone();
     let server = HttpServer::new(move || {
         let app = App::new();

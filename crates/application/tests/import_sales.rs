@@ -8,13 +8,14 @@ use chrono::{DateTime, TimeZone, Utc};
 use rust_decimal::Decimal;
 use zinc_application::{ImportError, ImportRequest, ImportSales, NoProgress};
 use zinc_domain::{
-    ImportId, ImportMode, ImportReport, ImportStatus, MAX_RECORD_BYTES, MAX_REJECTED_LINES, Money,
-    Page, ProductFilter, RejectedLineCounts, Sale, SaleId,
+    HeaderLine, ImportId, ImportMode, ImportReport, ImportStatus, MAX_RECORD_BYTES,
+    MAX_REJECTED_LINES, Money, Page, ProductFilter, RejectedLineCounts, Sale, SaleId,
 };
 use zinc_ports::{ImportHistory, MockImportSession, MockSalesLedger, ProductCatalog, StoreError};
 use zinc_testkit::MemoryStore;
 
-const HEADER: &str = "Sale Date,Client ID,Sale ID,Item name,Batch #,Sales Notes,Location,Notes,Color,Size,Item price (excluding tax),Quantity,Subtotal (excluding tax),Discount %,Discount amount,Tax,Item Total,Total Paid w/ Payment Method,Payment Method";
+/// The header line of the export.
+const HEADER: HeaderLine = HeaderLine;
 
 fn row(sale_id: u32, item: &str, location: &str) -> String {
     format!(

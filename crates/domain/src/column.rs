@@ -2,6 +2,29 @@
 
 use std::fmt;
 
+/// The header line of the reference export: every column's header in [`Column::ALL`]'s order,
+/// comma separated, without a line end; written by `Display`.
+///
+/// ```
+/// use zinc_domain::HeaderLine;
+///
+/// assert!(HeaderLine.to_string().starts_with("Sale Date,Client ID,Sale ID,"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeaderLine;
+
+impl fmt::Display for HeaderLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, column) in Column::ALL.iter().enumerate() {
+            if index > 0 {
+                f.write_str(",")?;
+            }
+            f.write_str(column.header())?;
+        }
+        Ok(())
+    }
+}
+
 /// One column of the export, named as its header spells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[allow(missing_docs)] // each variant is documented by its header text

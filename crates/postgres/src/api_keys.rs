@@ -4,75 +4,98 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement, Value};
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement, Value};
 use tracing::instrument;
 use zinc_domain::{ApiKey, KeyDigest, KeyName, KeyScope};
 use zinc_ports::{ApiKeys, CreateKeyError, NewApiKey, StoreError};
 
-use crate::database::PoolSettings;
-use crate::error::{UNIQUE_VIOLATION, sqlstate, store_error};
+use crate::database::{Database, Reach};
+use crate::error::{Inconsistency, UNIQUE_VIOLATION, sqlstate, store_error, within};
+use crate::sql::{Fixed, built, get};
 
-const KEY_COLUMNS: &str = "name, scope, created_at, last_used_at, revoked_at";
+const TABLE: &str = "api_keys";
+
+/// A key's columns, as [`decode`] reads them.
+const KEY_FIELDS: [&str; 5] = ["name", "scope", "created_at", "last_used_at", "revoked_at"];
+
+/// Revokes key `$1` at `$2`, unless revoked already; answers its name if it was.
+const REVOKE: Fixed<2> = Fixed::new(
+    "UPDATE api_keys SET revoked_at = $2 WHERE name = $1 AND revoked_at IS NULL RETURNING name",
+);
+
+/// A row when any key is active.
+const ANY_ACTIVE: Fixed<0> =
+    Fixed::new("SELECT 1 AS one FROM api_keys WHERE revoked_at IS NULL LIMIT 1");
+
+/// Notes that key `$1` was used at `$2` (unless a later use was noted).
+const MARK_USED: Fixed<2> = Fixed::new(
+    "UPDATE api_keys SET last_used_at = $2 WHERE name = $1 \
+     AND (last_used_at IS NULL OR last_used_at < $2)",
+);
 
 /// The API keys in PostgreSQL.
 #[derive(Clone)]
 pub struct PostgresApiKeys {
-    db: DatabaseConnection,
-    reply_timeout: Duration,
+    reach: Reach,
 }
 
 impl PostgresApiKeys {
     /// Keys read and written through `db`, giving a connection up for lost when the database
-    /// does not answer within the default [`PoolSettings::reply_timeout`].
-    pub fn new(db: DatabaseConnection) -> Self {
+    /// does not answer within the default [`PoolSettings::reply_timeout`](crate::database::PoolSettings::reply_timeout).
+    pub fn new(db: impl Into<Database>) -> Self {
         PostgresApiKeys {
-            db,
-            reply_timeout: PoolSettings::default().reply_timeout(),
+            reach: Reach::new(db),
         }
     }
 
     /// The same, waiting at most `reply_timeout` for any answer.
     pub fn with_reply_timeout(mut self, reply_timeout: Duration) -> Self {
-        self.reply_timeout = reply_timeout;
+        self.reach.reply_timeout = reply_timeout;
         self
     }
 
+    /// The rows of `statement`, or what the database said (to be told apart by the caller).
     async fn rows(
         &self,
-        sql: &str,
-        values: Vec<Value>,
-    ) -> Result<Vec<QueryResult>, sea_orm::DbErr> {
-        let query = self.db.query_all_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            sql,
-            values,
-        ));
-        tokio::time::timeout(self.reply_timeout, query)
-            .await
-            .unwrap_or_else(|_| {
-                Err(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::Internal(
-                    format!(
-                        "no answer from the database within {} s",
-                        self.reply_timeout.as_secs()
-                    ),
-                )))
-            })
+        statement: Statement,
+    ) -> Result<Result<Vec<QueryResult>, DbErr>, StoreError> {
+        within(self.reach.reply_timeout, async {
+            Ok(self.reach.db.query_all_raw(statement).await)
+        })
+        .await
+    }
+
+    /// The keys `select` (from [`keys`]) finds.
+    async fn keys(&self, select: SelectStatement) -> Result<Vec<ApiKey>, StoreError> {
+        self.rows(built(&select))
+            .await?
+            .map_err(store_error)?
+            .iter()
+            .map(decode)
+            .collect()
     }
 }
 
+/// The keys (their columns), nothing filtered yet.
+fn keys() -> SelectStatement {
+    let mut select = Query::select();
+    select.columns(KEY_FIELDS).from(TABLE);
+    select
+}
+
 fn decode(row: &QueryResult) -> Result<ApiKey, StoreError> {
-    let get = |e: sea_orm::DbErr| StoreError::Inconsistent(Box::new(e));
     let bad = |what: &str, e: zinc_domain::KeyError| {
-        StoreError::Inconsistent(format!("stored key {what}: {e}").into())
+        Inconsistency::breaks_rule(&format!("key {what}"), e)
     };
-    let name: String = row.try_get("", "name").map_err(get)?;
-    let scope: String = row.try_get("", "scope").map_err(get)?;
+    let name: String = get(row, "name")?;
+    let scope: String = get(row, "scope")?;
     Ok(ApiKey {
         name: KeyName::parse(&name).map_err(|e| bad("name", e))?,
         scope: scope.parse::<KeyScope>().map_err(|e| bad("scope", e))?,
-        created_at: row.try_get("", "created_at").map_err(get)?,
-        last_used_at: row.try_get("", "last_used_at").map_err(get)?,
-        revoked_at: row.try_get("", "revoked_at").map_err(get)?,
+        created_at: get(row, "created_at")?,
+        last_used_at: get(row, "last_used_at")?,
+        revoked_at: get(row, "revoked_at")?,
     })
 }
 
@@ -84,20 +107,20 @@ fn digest_value(digest: &KeyDigest) -> Value {
 impl ApiKeys for PostgresApiKeys {
     #[instrument(skip_all, fields(name = %key.name, scope = %key.scope))]
     async fn create_key(&self, key: &NewApiKey) -> Result<ApiKey, CreateKeyError> {
+        let mut insert = Query::insert();
+        insert
+            .into_table(TABLE)
+            .columns(["name", "scope", "digest", "created_at"])
+            .values_panic([
+                key.name.as_str().into(),
+                key.scope.as_str().into(),
+                digest_value(&key.digest).into(),
+                key.created_at.into(),
+            ])
+            .returning(Query::returning().columns(KEY_FIELDS));
         let rows = self
-            .rows(
-                &format!(
-                    "INSERT INTO api_keys (name, scope, digest, created_at) VALUES ($1, $2, $3, $4) \
-                     RETURNING {KEY_COLUMNS}"
-                ),
-                vec![
-                    key.name.as_str().into(),
-                    key.scope.as_str().into(),
-                    digest_value(&key.digest),
-                    key.created_at.into(),
-                ],
-            )
-            .await
+            .rows(built(&insert))
+            .await?
             .map_err(|e| match sqlstate(&e).as_deref() {
                 Some(UNIQUE_VIOLATION) => CreateKeyError::Duplicate(key.name.clone()),
                 _ => CreateKeyError::Store(store_error(e)),
@@ -110,64 +133,40 @@ impl ApiKeys for PostgresApiKeys {
 
     #[instrument(skip_all)]
     async fn list_keys(&self) -> Result<Vec<ApiKey>, StoreError> {
-        self.rows(
-            &format!("SELECT {KEY_COLUMNS} FROM api_keys ORDER BY name"),
-            vec![],
-        )
-        .await
-        .map_err(store_error)?
-        .iter()
-        .map(decode)
-        .collect()
+        let mut select = keys();
+        select.order_by("name", Order::Asc);
+        self.keys(select).await
     }
 
     #[instrument(skip_all, fields(name = %name))]
     async fn revoke_key(&self, name: &KeyName, at: DateTime<Utc>) -> Result<bool, StoreError> {
         let rows = self
-            .rows(
-                "UPDATE api_keys SET revoked_at = $2 WHERE name = $1 AND revoked_at IS NULL \
-                 RETURNING name",
-                vec![name.as_str().into(), at.into()],
-            )
-            .await
+            .rows(REVOKE.with([name.as_str().into(), at.into()]))
+            .await?
             .map_err(store_error)?;
         Ok(!rows.is_empty())
     }
 
     #[instrument(skip_all)]
     async fn find_active_key(&self, digest: &KeyDigest) -> Result<Option<ApiKey>, StoreError> {
-        self.rows(
-            &format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE digest = $1 AND revoked_at IS NULL"),
-            vec![digest_value(digest)],
-        )
-        .await
-        .map_err(store_error)?
-        .first()
-        .map(decode)
-        .transpose()
+        let mut select = keys();
+        select
+            .and_where(Expr::col("digest").eq(digest_value(digest)))
+            .and_where(Expr::col("revoked_at").is_null());
+        Ok(self.keys(select).await?.into_iter().next())
     }
 
     #[instrument(skip_all)]
     async fn any_active_key(&self) -> Result<bool, StoreError> {
-        let rows = self
-            .rows(
-                "SELECT 1 AS one FROM api_keys WHERE revoked_at IS NULL LIMIT 1",
-                vec![],
-            )
-            .await
-            .map_err(store_error)?;
+        let rows = self.rows(ANY_ACTIVE.with([])).await?.map_err(store_error)?;
         Ok(!rows.is_empty())
     }
 
     #[instrument(skip_all, fields(name = %name))]
     async fn mark_used(&self, name: &KeyName, at: DateTime<Utc>) -> Result<(), StoreError> {
-        self.rows(
-            "UPDATE api_keys SET last_used_at = $2 WHERE name = $1 \
-             AND (last_used_at IS NULL OR last_used_at < $2)",
-            vec![name.as_str().into(), at.into()],
-        )
-        .await
-        .map_err(store_error)?;
+        self.rows(MARK_USED.with([name.as_str().into(), at.into()]))
+            .await?
+            .map_err(store_error)?;
         Ok(())
     }
 }

@@ -1,15 +1,72 @@
-//! Connecting, creating the database when it is missing, and migrating.
+//! Connecting, creating the database when it is missing, and migrating; and what the
+//! transactions of imports and rollup rebuilds share (their lock, their sort memory).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr,
-    Statement, TransactionTrait,
+    ConnectOptions, ConnectionTrait, DatabaseConnection, DbErr, RuntimeErr, TransactionTrait,
 };
 use zinc_migration::{Migrator, MigratorTrait};
 
 use crate::error::{DUPLICATE_DATABASE, UNIQUE_VIOLATION, sqlstate};
+use crate::sql::Fixed;
+
+/// A pool of connections to Zinc's database, which every adapter of this crate is built on.
+/// Cheap to clone (the pool is shared).
+#[derive(Debug, Clone)]
+pub struct Database(DatabaseConnection);
+
+impl Database {
+    /// Closes the pool's connections.
+    pub async fn close(self) -> Result<(), DatabaseError> {
+        Ok(self.0.close().await?)
+    }
+
+    /// The sqlx pool underneath, for a tool that runs sqlx alone (the benchmark's bare
+    /// server, `crates/app/examples/bare_order_lookup.rs`).
+    pub fn sqlx_pool(&self) -> &sea_orm::sqlx::PgPool {
+        self.0.get_postgres_connection_pool()
+    }
+}
+
+/// A pool opened elsewhere (test support opens its own).
+impl From<DatabaseConnection> for Database {
+    fn from(connection: DatabaseConnection) -> Self {
+        Database(connection)
+    }
+}
+
+/// The pool an adapter works through, and how long it waits for any answer before it gives
+/// a connection up for lost.
+#[derive(Debug, Clone)]
+pub(crate) struct Reach {
+    pub(crate) db: DatabaseConnection,
+    pub(crate) reply_timeout: Duration,
+}
+
+impl Reach {
+    /// Through `db`, waiting the default [`PoolSettings::reply_timeout`].
+    pub(crate) fn new(db: impl Into<Database>) -> Reach {
+        Reach {
+            db: db.into().0,
+            reply_timeout: PoolSettings::default().reply_timeout(),
+        }
+    }
+}
+
+/// Why connecting, creating the database or migrating failed; says what the driver said.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct DatabaseError(#[from] DbErr);
+
+/// Memory for the sorts and hashes of an import's set-based statements and of a rollup
+/// rebuild (`work_mem`, local to their transaction).
+pub(crate) const SORT_MEMORY: &str = "256MB";
+
+/// The advisory lock key serialising the write phases of imports and rollup rebuilds ("zinc"
+/// in ASCII).
+pub(crate) const WRITE_LOCK_KEY: i64 = 0x7a69_6e63;
 
 /// How a connection pool is sized, and how long anything may wait on the database.
 #[derive(Debug, Clone)]
@@ -71,7 +128,7 @@ impl PoolSettings {
 pub(crate) const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(10);
 
 /// Opens a connection pool to `url`.
-pub async fn connect(url: &str, settings: &PoolSettings) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect(url: &str, settings: &PoolSettings) -> Result<Database, DatabaseError> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .max_connections(settings.max_connections)
@@ -81,21 +138,13 @@ pub async fn connect(url: &str, settings: &PoolSettings) -> Result<DatabaseConne
         .sqlx_logging(false);
     let session = settings.session_options();
     options.map_sqlx_postgres_opts(move |pg| pg.options(session.clone()));
-    options.map_sqlx_postgres_pool_opts(|pool| {
-        pool.after_connect(|conn, _| {
-            Box::pin(async move {
-                crate::nodelay::disable_nagle(conn).await;
-                Ok(())
-            })
-        })
-    });
-    Database::connect(options).await
+    Ok(Database(sea_orm::Database::connect(options).await?))
 }
 
 /// Opens and closes one connection to `url`, within `limit`: an unreachable server or a
 /// missing database is said at once (a pool would retry until its timeout), with the driver's
 /// reason (`Connection refused`, `database "x" does not exist`).
-pub async fn probe(url: &str, limit: Duration) -> Result<(), DbErr> {
+pub async fn probe(url: &str, limit: Duration) -> Result<(), DatabaseError> {
     use sea_orm::sqlx::{Connection, PgConnection};
     let conn_err = |e: sea_orm::sqlx::Error| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e)));
     let connection = tokio::time::timeout(limit, PgConnection::connect(url))
@@ -107,15 +156,22 @@ pub async fn probe(url: &str, limit: Duration) -> Result<(), DbErr> {
             )))
         })?
         .map_err(conn_err)?;
-    connection.close().await.map_err(conn_err)
+    Ok(connection.close().await.map_err(conn_err)?)
 }
+
+/// Is the database `name` on the server?
+const DATABASE_EXISTS: Fixed<1> =
+    Fixed::new("SELECT 1 AS found FROM pg_database WHERE datname = $1");
+
+/// Takes the lock serialising migrations, until the transaction ends.
+const LOCK_MIGRATIONS: Fixed<1> = Fixed::new("SELECT pg_advisory_xact_lock($1)");
 
 /// Creates the database named in `url` if the server does not have it yet.
 ///
 /// Connects to the server's `postgres` maintenance database to do so. Safe to call
 /// concurrently: a database created meanwhile by someone else counts as created.
 /// Returns true when this call created it.
-pub async fn create_database_if_missing(url: &str) -> Result<bool, DbErr> {
+pub async fn create_database_if_missing(url: &str) -> Result<bool, DatabaseError> {
     let (server_url, name) = split_database(url)
         .ok_or_else(|| DbErr::Custom("the database URL names no database".to_owned()))?;
     let bound = PoolSettings::default().acquire_timeout;
@@ -126,13 +182,9 @@ pub async fn create_database_if_missing(url: &str) -> Result<bool, DbErr> {
         .connect_timeout(bound)
         .acquire_timeout(bound)
         .sqlx_logging(false);
-    let server = Database::connect(options).await?;
+    let server = sea_orm::Database::connect(options).await?;
     let exists = server
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT 1 AS found FROM pg_database WHERE datname = $1",
-            [name.clone().into()],
-        ))
+        .query_one_raw(DATABASE_EXISTS.with([name.clone().into()]))
         .await?
         .is_some();
     let created = if exists {
@@ -154,7 +206,7 @@ pub async fn create_database_if_missing(url: &str) -> Result<bool, DbErr> {
             {
                 false
             }
-            Err(error) => return Err(error),
+            Err(error) => return Err(error.into()),
         }
     };
     server.close().await?;
@@ -167,21 +219,57 @@ const MIGRATION_LOCK_KEY: i64 = 0x7a6d_6967;
 /// Applies every pending migration, in one transaction; returns how many were pending. Safe to
 /// call from many processes at once: they take turns (a transaction-scoped advisory lock), and
 /// the later ones find nothing pending.
-pub async fn migrate_up(db: &DatabaseConnection) -> Result<usize, DbErr> {
+pub async fn migrate_up(db: &Database) -> Result<usize, DatabaseError> {
     // Even listing the pending migrations creates sea-orm's table when missing: lock first.
-    let txn = db.begin().await?;
-    txn.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "SELECT pg_advisory_xact_lock($1)",
-        [MIGRATION_LOCK_KEY.into()],
-    ))
-    .await?;
+    let txn = db.0.begin().await?;
+    txn.execute_raw(LOCK_MIGRATIONS.with([MIGRATION_LOCK_KEY.into()]))
+        .await?;
     let pending = Migrator::get_pending_migrations(&txn).await?.len();
     if pending > 0 {
         Migrator::up(&txn, None).await?;
     }
     txn.commit().await?;
     Ok(pending)
+}
+
+/// How many migrations are applied.
+pub async fn applied_migrations(db: &Database) -> Result<usize, DatabaseError> {
+    Ok(Migrator::get_applied_migrations(&db.0).await?.len())
+}
+
+/// Rolls the last `steps` applied migrations back.
+pub async fn migrate_down(db: &Database, steps: u32) -> Result<(), DatabaseError> {
+    Ok(Migrator::down(&db.0, Some(steps)).await?)
+}
+
+/// Every migration, in order, with whether it is applied.
+pub async fn migrations(db: &Database) -> Result<Vec<MigrationState>, DatabaseError> {
+    let applied: Vec<String> = Migrator::get_applied_migrations(&db.0)
+        .await?
+        .iter()
+        .map(|migration| migration.name().to_owned())
+        .collect();
+    Ok(Migrator::migrations()
+        .iter()
+        .map(|migration| MigrationState {
+            name: migration.name().to_owned(),
+            applied: applied.iter().any(|name| name == migration.name()),
+        })
+        .collect())
+}
+
+/// Drops every table and applies every migration.
+pub async fn migrate_fresh(db: &Database) -> Result<(), DatabaseError> {
+    Ok(Migrator::fresh(&db.0).await?)
+}
+
+/// A migration and whether it is applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationState {
+    /// Its name (`m20261124_000001_create_imports`).
+    pub name: String,
+    /// Whether the database has it.
+    pub applied: bool,
 }
 
 /// Splits `postgres://host/db?x` into (`postgres://host/postgres?x`, `db`).
@@ -202,6 +290,67 @@ fn split_database(url: &str) -> Option<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether Nagle's algorithm is off on this process's TCP socket from local port `local`
+    /// to remote port `remote` (found among its open descriptors); `None` when there is none.
+    #[cfg(target_os = "linux")]
+    fn nodelay(local: u16, remote: u16) -> Option<bool> {
+        use std::os::fd::{BorrowedFd, RawFd};
+
+        let port = |address: std::io::Result<socket2::SockAddr>| {
+            address.ok().and_then(|a| a.as_socket()).map(|a| a.port())
+        };
+        for entry in std::fs::read_dir("/proc/self/fd").ok()? {
+            let Some(fd) = entry
+                .ok()?
+                .file_name()
+                .to_str()
+                .and_then(|name| name.parse::<RawFd>().ok())
+            else {
+                continue;
+            };
+            // SAFETY: borrowed for the few calls below only; a descriptor closed meanwhile
+            // makes them fail, and they change nothing.
+            let fd = unsafe { BorrowedFd::borrow_raw(fd) };
+            let socket = socket2::SockRef::from(&fd);
+            if port(socket.local_addr()) == Some(local) && port(socket.peer_addr()) == Some(remote)
+            {
+                return socket.tcp_nodelay().ok();
+            }
+        }
+        None
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_socket_with_nagle_on_is_told_apart() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let server = listener.local_addr().unwrap().port();
+        let ours = std::net::TcpStream::connect(("127.0.0.1", server)).unwrap();
+        let local = ours.local_addr().unwrap().port();
+        assert_eq!(nodelay(local, server), Some(false));
+        ours.set_nodelay(true).unwrap();
+        assert_eq!(nodelay(local, server), Some(true));
+        assert_eq!(nodelay(local, server.wrapping_add(1)), None);
+    }
+
+    /// sqlx sets `TCP_NODELAY` since 0.9.1 (Zinc set it itself before): without it, every
+    /// other `COPY` of an import waited 40 ms for a delayed ACK.
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn database_connections_have_nagle_off() {
+        let database = zinc_testkit::TestDatabase::empty().await;
+        let db = connect(database.url(), &PoolSettings::default())
+            .await
+            .unwrap();
+        let (local, remote): (i32, i32) =
+            sea_orm::sqlx::query_as("SELECT inet_client_port(), inet_server_port()")
+                .fetch_one(db.sqlx_pool())
+                .await
+                .unwrap();
+        assert_eq!(nodelay(local as u16, remote as u16), Some(true));
+        db.close().await.unwrap();
+    }
 
     #[test]
     fn splits_the_database_name_from_the_server() {

@@ -1,5 +1,7 @@
 //! Translating database errors into the ports' vocabulary, in one place.
 
+use std::time::Duration;
+
 use sea_orm::{DbErr, RuntimeErr, sqlx};
 use zinc_ports::{Cause, StoreError};
 
@@ -10,9 +12,56 @@ pub const UNIQUE_VIOLATION: &str = "23505";
 /// SQLSTATE 42P04 `duplicate_database`.
 pub const DUPLICATE_DATABASE: &str = "42P04";
 
+/// What is wrong with data the store holds or returned (the cause of
+/// [`StoreError::Inconsistent`]).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Inconsistency {
+    /// A column is missing or of another type than expected.
+    #[error("column {column} cannot be read")]
+    Unreadable {
+        column: String,
+        #[source]
+        source: Cause,
+    },
+    /// A stored value is refused by the domain's constructor.
+    #[error("stored {column} breaks a rule")]
+    BreaksRule {
+        column: String,
+        #[source]
+        source: Cause,
+    },
+    /// A value the store itself should never hold or answer.
+    #[error("{0}")]
+    Unexpected(String),
+}
+
+impl Inconsistency {
+    /// The stored `column` is refused by the domain: `source` says why.
+    pub(crate) fn breaks_rule(column: &str, source: impl Into<Cause>) -> StoreError {
+        StoreError::Inconsistent(Box::new(Inconsistency::BreaksRule {
+            column: column.to_owned(),
+            source: source.into(),
+        }))
+    }
+
+    /// The store answered something it never should (`what` describes it).
+    pub(crate) fn unexpected(what: impl Into<String>) -> StoreError {
+        StoreError::Inconsistent(Box::new(Inconsistency::Unexpected(what.into())))
+    }
+}
+
+/// The database did not answer within the time allowed.
+#[derive(Debug, thiserror::Error)]
+#[error("no answer from the database within {} s", limit.as_secs())]
+pub(crate) struct NoAnswer {
+    limit: Duration,
+    #[source]
+    source: tokio::time::error::Elapsed,
+}
+
 /// Classifies a sea-orm error, keeping it as the cause: lost connections are `Unavailable`,
 /// deadlocks and serialization failures `Contention`, the rest `Failed`.
-pub fn store_error(error: DbErr) -> StoreError {
+pub(crate) fn store_error(error: DbErr) -> StoreError {
     let kind: fn(Cause) -> StoreError = match &error {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => StoreError::Unavailable,
         DbErr::Exec(RuntimeErr::SqlxError(inner)) | DbErr::Query(RuntimeErr::SqlxError(inner)) => {
@@ -23,8 +72,9 @@ pub fn store_error(error: DbErr) -> StoreError {
     kind(Box::new(error))
 }
 
-/// Classifies an error of the sqlx driver (the import's COPY path), keeping it as the cause.
-pub fn sqlx_error(error: sqlx::Error) -> StoreError {
+/// Classifies an error of the sqlx driver (the import's transaction, a lane), keeping it as
+/// the cause.
+pub(crate) fn sqlx_error(error: sqlx::Error) -> StoreError {
     let kind = sqlx_kind(&error);
     kind(Box::new(error))
 }
@@ -51,7 +101,7 @@ fn sqlx_kind(error: &sqlx::Error) -> fn(Cause) -> StoreError {
 }
 
 /// The SQLSTATE code PostgreSQL answered with, if the error is a database error.
-pub fn sqlstate(error: &DbErr) -> Option<String> {
+pub(crate) fn sqlstate(error: &DbErr) -> Option<String> {
     match error {
         DbErr::Exec(RuntimeErr::SqlxError(inner)) | DbErr::Query(RuntimeErr::SqlxError(inner)) => {
             match inner.as_ref() {
@@ -65,13 +115,16 @@ pub fn sqlstate(error: &DbErr) -> Option<String> {
 
 /// `work`, or `Unavailable` when the database has not answered within `limit` (a stalled
 /// connection: the server's own timeouts end its side of the session).
-pub async fn within<T>(
-    limit: std::time::Duration,
+pub(crate) async fn within<T>(
+    limit: Duration,
     work: impl std::future::Future<Output = Result<T, StoreError>>,
 ) -> Result<T, StoreError> {
-    tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
-        Err(StoreError::Unavailable(
-            format!("no answer from the database within {} s", limit.as_secs()).into(),
-        ))
-    })
+    tokio::time::timeout(limit, work)
+        .await
+        .unwrap_or_else(|source| {
+            Err(StoreError::Unavailable(Box::new(NoAnswer {
+                limit,
+                source,
+            })))
+        })
 }

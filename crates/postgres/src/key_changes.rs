@@ -11,11 +11,12 @@
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use sea_orm::DatabaseConnection;
 use sea_orm::sqlx::PgPool;
 use sea_orm::sqlx::postgres::{PgListener, PgPoolOptions};
 use tracing::{debug, warn};
 use zinc_ports::{KeyChanges, KeyWatch};
+
+use crate::Database;
 
 /// The channel the trigger on `api_keys` notifies.
 pub const KEY_CHANNEL: &str = "zinc_api_keys";
@@ -42,9 +43,10 @@ struct Heard {
 impl PostgresKeyChanges {
     /// Starts listening on one more connection to `db`'s database, opened with the same
     /// options as its pool's; [`KeyWatch::Deaf`] until subscribed.
-    pub fn listening(db: &DatabaseConnection) -> Self {
+    pub fn listening(db: impl Into<Database>) -> Self {
+        let db = db.into();
         let heard = Arc::new(Mutex::new(Heard::default()));
-        let shared = db.get_postgres_connection_pool().clone();
+        let shared = db.sqlx_pool().clone();
         let own = PgPoolOptions::new()
             .max_connections(1)
             .min_connections(0)

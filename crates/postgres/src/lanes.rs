@@ -24,15 +24,14 @@ use std::time::Duration;
 
 use deadpool::Runtime;
 use deadpool::managed::{self, Metrics, Object, PoolError, RecycleError, RecycleResult};
-use sea_orm::sea_query::Values;
 use sea_orm::sqlx::postgres::PgConnectOptions;
 use sea_orm::sqlx::{self, ConnectOptions, Connection, PgConnection};
 use sea_orm::{QueryResult, Statement};
-use sea_query_sqlx::SqlxValues;
 use zinc_ports::StoreError;
 
 use crate::database::{PING_WHEN_IDLE_FOR, PoolSettings};
 use crate::error::sqlx_error;
+use crate::sql::on_sqlx;
 
 /// The oldest a lane's connection gets (sqlx's pool default).
 pub const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
@@ -71,8 +70,7 @@ impl managed::Manager for Opener {
     type Error = sqlx::Error;
 
     async fn create(&self) -> Result<Kept, sqlx::Error> {
-        let mut connection = PgConnection::connect_with(&self.options).await?;
-        crate::nodelay::disable_nagle(&mut connection).await;
+        let connection = PgConnection::connect_with(&self.options).await?;
         Ok(Kept {
             connection,
             unfinished: false,
@@ -97,8 +95,8 @@ impl managed::Manager for Opener {
 
 impl Lane {
     /// A lane of at most `settings.max_connections` connections to `url`, opened as the shared
-    /// pool opens its own (the session's timeouts from `settings`, Nagle off, statements not
-    /// logged by sqlx). Opens nothing yet; a request waits at most `settings.acquire_timeout`
+    /// pool opens its own (the session's timeouts from `settings`, statements not logged by
+    /// sqlx). Opens nothing yet; a request waits at most `settings.acquire_timeout`
     /// for a connection, as from the shared pool.
     pub fn new(url: &str, settings: &PoolSettings) -> Result<Lane, StoreError> {
         let options = PgConnectOptions::from_str(url)
@@ -129,13 +127,7 @@ impl Lane {
             .map_err(unavailable)?;
         // Until the answer is read whole: dropped before then, the connection is discarded.
         kept.unfinished = true;
-        let values = statement.values.clone().unwrap_or(Values(Vec::new()));
-        let rows = sqlx::query_with(
-            sqlx::AssertSqlSafe(statement.sql.as_str()),
-            SqlxValues(values),
-        )
-        .fetch_all(&mut kept.connection)
-        .await;
+        let rows = on_sqlx(statement).fetch_all(&mut kept.connection).await;
         match rows {
             Ok(rows) => {
                 kept.unfinished = false;

@@ -13,16 +13,17 @@
 mod api_keys;
 pub mod database;
 mod error;
+mod imports;
 mod key_changes;
 pub mod lanes;
 mod ledger;
-mod nodelay;
 mod queries;
 mod rollups;
+mod sql;
 mod versions;
 
 pub use api_keys::PostgresApiKeys;
-pub use error::store_error;
+pub use database::{Database, DatabaseError};
 pub use key_changes::{KEY_CHANNEL, PostgresKeyChanges};
 pub use ledger::PostgresLedger;
 pub use queries::PostgresQueries;

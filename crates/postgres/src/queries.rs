@@ -4,22 +4,23 @@
 //! Every row read back goes through the domain's constructors, so a value that breaks a rule
 //! is reported as [`StoreError::Inconsistent`] rather than passed on.
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use sea_orm::sea_query::extension::postgres::PgExpr;
 use sea_orm::sea_query::{
-    Expr, ExprTrait, JoinType, Order as SortOrder, Query as Sql, SelectStatement, UnionType,
+    Alias, Expr, ExprTrait, JoinType, LikeExpr, Order as SortOrder, Query as Sql, SelectStatement,
+    UnionType,
 };
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement, Value};
-use serde::Deserialize;
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
 use zinc_domain::{
     BatchNumber, ClientId, DailyProductSales, DailyRevenue, DateBounds, DateRange, DiscountPercent,
-    ImportCounts, ImportId, ImportMode, ImportReport, ImportStatus, InputProblem, KeyName,
-    Location, Money, Order, OrderFilter, OrderId, OrderItem, OrderWithItems, Page, Paged,
-    ProblemLog, Product, ProductFilter, ProductId, ProductName, ProductSales, ProductTotals,
-    Quantity, RankBy, RejectFile, RejectedLine, RejectedLineCounts, RejectedLines, RevenueTotals,
+    ImportId, ImportReport, Location, Money, Order, OrderFilter, OrderId, OrderItem,
+    OrderWithItems, Page, Paged, Product, ProductFilter, ProductId, ProductName, ProductSales,
+    ProductTotals, Quantity, RankBy, RejectFile, RejectedLine, RejectedLines, RevenueTotals,
     SaleId, UnitPrice,
 };
 use zinc_migration::{Migrator, MigratorTrait};
@@ -30,27 +31,27 @@ use zinc_ports::{
 
 use tracing::instrument;
 
-use crate::database::PoolSettings;
-use crate::error::{UNDEFINED_TABLE, sqlstate, store_error, within};
+use crate::database::{Database, Reach};
+use crate::error::{Inconsistency, UNDEFINED_TABLE, sqlstate, store_error, within};
+use crate::imports;
 use crate::lanes::Lane;
-use crate::rollups;
+use crate::rollups::{self, DAILY, DAILY_BY_PRODUCT, MONTHLY_BY_PRODUCT, MONTHLY_BY_PRODUCT_ALL};
+use crate::sql::{Fixed, built, get};
 
 /// Reads what the imports stored. Cheap to clone (the pool is shared).
 #[derive(Debug, Clone)]
 pub struct PostgresQueries {
-    db: DatabaseConnection,
-    reply_timeout: Duration,
+    reach: Reach,
     /// Where a single order is looked up, when the caller gave one (see [`Self::with_lane`]).
     lane: Option<Lane>,
 }
 
 impl PostgresQueries {
     /// Reads through `db`, giving a connection up for lost when the database does not answer
-    /// within the default [`PoolSettings::reply_timeout`].
-    pub fn new(db: DatabaseConnection) -> Self {
+    /// within the default [`PoolSettings::reply_timeout`](crate::database::PoolSettings::reply_timeout).
+    pub fn new(db: impl Into<Database>) -> Self {
         PostgresQueries {
-            db,
-            reply_timeout: PoolSettings::default().reply_timeout(),
+            reach: Reach::new(db),
             lane: None,
         }
     }
@@ -65,35 +66,36 @@ impl PostgresQueries {
 
     /// The same, waiting at most `reply_timeout` for any answer.
     pub fn with_reply_timeout(mut self, reply_timeout: Duration) -> Self {
-        self.reply_timeout = reply_timeout;
+        self.reach.reply_timeout = reply_timeout;
         self
     }
 
-    async fn all(&self, query: impl Into<Statement>) -> Result<Vec<QueryResult>, StoreError> {
-        let statement = query.into();
-        within(self.reply_timeout, async {
-            self.db.query_all_raw(statement).await.map_err(store_error)
+    async fn all(&self, statement: Statement) -> Result<Vec<QueryResult>, StoreError> {
+        within(self.reach.reply_timeout, async {
+            self.reach
+                .db
+                .query_all_raw(statement)
+                .await
+                .map_err(store_error)
         })
         .await
     }
 
-    async fn one(&self, query: impl Into<Statement>) -> Result<Option<QueryResult>, StoreError> {
-        Ok(self.all(query).await?.into_iter().next())
+    async fn one(&self, statement: Statement) -> Result<Option<QueryResult>, StoreError> {
+        Ok(self.all(statement).await?.into_iter().next())
     }
 
     /// One page of `items` (decoded row by row) with the size of the whole list from `count`.
     async fn paged<T>(
         &self,
-        count: impl Into<Statement>,
-        items: Query,
+        count: Statement,
+        items: SelectStatement,
         page: Page,
         decode: fn(&QueryResult) -> Result<T, StoreError>,
     ) -> Result<Paged<T>, StoreError> {
         let total = self.count(count).await?;
-        let mut items = items;
-        items.limit_to(page);
         let items = self
-            .all(items)
+            .all(page_of(items, page))
             .await?
             .iter()
             .map(decode)
@@ -101,24 +103,25 @@ impl PostgresQueries {
         Ok(Paged { items, total, page })
     }
 
-    async fn count(&self, query: impl Into<Statement>) -> Result<u64, StoreError> {
+    async fn count(&self, statement: Statement) -> Result<u64, StoreError> {
         let row = self
-            .one(query)
+            .one(statement)
             .await?
-            .ok_or_else(|| StoreError::Inconsistent("a count returned no row".into()))?;
+            .ok_or_else(|| Inconsistency::unexpected("a count returned no row"))?;
         Ok(get::<i64>(&row, "n")? as u64)
     }
 }
 
-impl From<Query> for Statement {
-    fn from(query: Query) -> Self {
-        Statement::from_sql_and_values(DbBackend::Postgres, query.sql, query.values)
-    }
+/// The rows of `items` on `page`.
+fn page_of(mut items: SelectStatement, page: Page) -> Statement {
+    items.limit(u64::from(page.limit())).offset(page.offset());
+    built(&items)
 }
 
-/// A statement assembled with sea-query.
-fn built(select: &SelectStatement) -> Statement {
-    DbBackend::Postgres.build(select)
+/// `select` counting its rows instead (`n`).
+fn counted(mut select: SelectStatement) -> Statement {
+    select.clear_selects().expr_as(Expr::cust("count(*)"), "n");
+    built(&select)
 }
 
 /// Rows of a rollup (alias `r`, its day column `day`) from `from` to `to` (both included, each
@@ -139,9 +142,9 @@ fn rollup_rows(
 fn daily_rollup_of(select: &mut SelectStatement, product: Option<ProductId>) {
     match product {
         Some(product) => select
-            .from_as("product_sales_by_day", "r")
+            .from_as(DAILY_BY_PRODUCT, "r")
             .and_where(Expr::col(("r", "product_id")).eq(product.get())),
-        None => select.from_as("sales_by_day", "r"),
+        None => select.from_as(DAILY, "r"),
     };
 }
 
@@ -154,7 +157,7 @@ fn bounds(dates: DateBounds) -> (Option<NaiveDate>, Option<NaiveDate>) {
 /// page of a million orders does not count them.
 fn order_total(filter: &OrderFilter) -> Statement {
     if filter.client_id.is_some() || filter.sale_id.is_some() {
-        return filtered_orders("SELECT count(*) AS n", filter).into();
+        return counted(filtered_orders(filter));
     }
     let mut select = Sql::select();
     select.expr_as(Expr::cust("COALESCE(sum(r.orders), 0)::bigint"), "n");
@@ -163,184 +166,314 @@ fn order_total(filter: &OrderFilter) -> Statement {
     built(&select)
 }
 
-/// A statement under construction: SQL text and its numbered parameters.
-#[derive(Default)]
-struct Query {
-    sql: String,
-    values: Vec<Value>,
+/// Conditions on orders (alias `o`), shared by listing and exports.
+fn order_conditions(select: &mut SelectStatement, dates: DateBounds, location: Option<Location>) {
+    select
+        .and_where_option(dates.from().map(|from| Expr::col(("o", "date")).gte(from)))
+        .and_where_option(dates.to().map(|to| Expr::col(("o", "date")).lte(to)))
+        .and_where_option(location.map(|l| Expr::col(("o", "location")).eq(l.as_str())));
 }
 
-impl Query {
-    fn new(sql: &str) -> Self {
-        Query {
-            sql: sql.to_owned(),
-            values: Vec::new(),
-        }
-    }
-
-    /// Adds a parameter and returns its placeholder.
-    fn bind(&mut self, value: impl Into<Value>) -> String {
-        self.values.push(value.into());
-        format!("${}", self.values.len())
-    }
-
-    fn push(&mut self, sql: &str) -> &mut Self {
-        self.sql.push_str(sql);
-        self
-    }
-
-    fn limit_to(&mut self, page: Page) {
-        let limit = self.bind(i64::from(page.limit()));
-        let offset = self.bind(page.offset() as i64);
-        self.sql
-            .push_str(&format!(" LIMIT {limit} OFFSET {offset}"));
-    }
-}
-
-/// `WHERE`/`AND` conditions on orders (alias `o`), shared by listing and sums.
-fn order_conditions(query: &mut Query, dates: DateBounds, location: Option<Location>) {
-    if let Some(from) = dates.from() {
-        let p = query.bind(from);
-        query.push(&format!(" AND o.date >= {p}"));
-    }
-    if let Some(to) = dates.to() {
-        let p = query.bind(to);
-        query.push(&format!(" AND o.date <= {p}"));
-    }
-    if let Some(location) = location {
-        let p = query.bind(location.as_str());
-        query.push(&format!(" AND o.location = {p}"));
-    }
-}
-
-fn filtered_orders(select: &str, filter: &OrderFilter) -> Query {
-    let mut query = Query::new(select);
-    query.push(" FROM orders o WHERE TRUE");
-    order_conditions(&mut query, filter.dates, filter.location);
-    if let Some(client) = filter.client_id {
-        let p = query.bind(client.get());
-        query.push(&format!(" AND o.client_id = {p}"));
-    }
-    if let Some(sale) = filter.sale_id {
-        let p = query.bind(sale.get());
-        query.push(&format!(" AND o.sale_id = {p}"));
-    }
+/// The orders (alias `o`) matching `filter`, nothing selected yet.
+fn filtered_orders(filter: &OrderFilter) -> SelectStatement {
+    let mut select = Sql::select();
+    select.from_as("orders", "o");
+    order_conditions(&mut select, filter.dates, filter.location);
+    select
+        .and_where_option(
+            filter
+                .client_id
+                .map(|client| Expr::col(("o", "client_id")).eq(client.get())),
+        )
+        .and_where_option(
+            filter
+                .sale_id
+                .map(|sale| Expr::col(("o", "sale_id")).eq(sale.get())),
+        );
     if let Some(product) = filter.product_id {
-        let p = query.bind(product.get());
-        query.push(&format!(
-            " AND o.id IN (SELECT i.order_id FROM order_items i WHERE i.product_id = {p})"
-        ));
+        let holding = Sql::select()
+            .column(("i", "order_id"))
+            .from_as("order_items", "i")
+            .and_where(Expr::col(("i", "product_id")).eq(product.get()))
+            .to_owned();
+        select.and_where(Expr::col(("o", "id")).in_subquery(holding));
     }
-    query
+    select
 }
 
-fn filtered_products(select: &str, filter: &ProductFilter) -> Query {
-    let mut query = Query::new(select);
-    query.push(" FROM products p WHERE TRUE");
+/// A product's columns (alias `p`), as [`product`] reads them.
+const PRODUCT_FIELDS: [&str; 5] = ["id", "name", "price", "created_at", "updated_at"];
+
+/// The products (alias `p`) matching `filter`, with their columns.
+fn filtered_products(filter: &ProductFilter) -> SelectStatement {
+    let mut select = Sql::select();
+    select
+        .columns(PRODUCT_FIELDS.map(|field| ("p", field)))
+        .from_as("products", "p");
     if let Some(text) = filter.name_contains.as_deref() {
         let escaped = text
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
-        let p = query.bind(format!("%{escaped}%"));
-        query.push(&format!(" AND p.name ILIKE {p}"));
+        select.and_where(Expr::col(("p", "name")).ilike(LikeExpr::new(format!("%{escaped}%"))));
     }
-    query
+    select
 }
 
-const IMPORT_COLUMNS: &str = "id, file_name, sha256, mode, status, rows_total, rows_imported, \
-    rows_rejected, sales_total, sales_rejected, orders_created, orders_updated, orders_unchanged, \
-    products_created, products_updated, problems_total, started_at, finished_at, requested_by, \
-    replaced_sales, rejected_lines_omitted, \
-    (SELECT count(*) FROM import_rejected_lines r WHERE r.import_id = imports.id) \
-      AS rejected_lines_kept";
+/// An order's own columns (alias `o`), as [`order`] reads them.
+#[rustfmt::skip]
+const ORDER_FIELDS: [&str; 18] = [
+    "id", "sale_id", "client_id", "date", "location", "payment_method", "batch_number",
+    "sales_notes", "notes", "subtotal", "discount_percentage", "discount_amount", "tax", "total",
+    "amount_paid", "import_id", "created_at", "updated_at",
+];
 
-/// An order's own columns (alias `o`).
-macro_rules! order_fields {
-    () => {
-        "o.id, o.sale_id, o.client_id, o.date, o.location, o.payment_method, o.batch_number, \
-         o.sales_notes, o.notes, o.subtotal, o.discount_percentage, o.discount_amount, o.tax, \
-         o.total, o.amount_paid, o.import_id, o.created_at, o.updated_at"
-    };
+/// An item's own columns (alias `i`), as [`order_item`] reads them (prefixed `item_`).
+#[rustfmt::skip]
+const ITEM_FIELDS: [&str; 16] = [
+    "position", "product_id", "quantity", "unit_price", "subtotal", "discount_percentage",
+    "discount_amount", "tax", "total", "amount_paid", "payment_method", "batch_number",
+    "sales_notes", "notes", "color", "size",
+];
+
+/// The name [`order_item`] reads an item's `column` under.
+fn item(column: &str) -> String {
+    format!("item_{column}")
 }
 
-/// An order with the number of its items, as lists show it.
-const ORDER_COLUMNS: &str = concat!(
-    order_fields!(),
-    ", (SELECT count(*) FROM order_items i WHERE i.order_id = o.id) AS item_count"
-);
-
-/// An item's columns (alias `i`, its product `p`), prefixed `item_`, as [`order_item`] reads them.
-macro_rules! item_fields {
-    () => {
-        "i.position AS item_position, i.product_id AS item_product_id, \
-         p.name AS item_product_name, i.quantity AS item_quantity, i.unit_price AS item_unit_price, \
-         i.subtotal AS item_subtotal, i.discount_percentage AS item_discount_percentage, \
-         i.discount_amount AS item_discount_amount, i.tax AS item_tax, i.total AS item_total, \
-         i.amount_paid AS item_amount_paid, i.payment_method AS item_payment_method, \
-         i.batch_number AS item_batch_number, i.sales_notes AS item_sales_notes, \
-         i.notes AS item_notes, i.color AS item_color, i.size AS item_size"
-    };
+/// Selects an order's columns (alias `o`), then `item_count` computed by `count`.
+fn order_fields(select: &mut SelectStatement, count: &'static str) {
+    select
+        .columns(ORDER_FIELDS.map(|field| ("o", field)))
+        .expr_as(Expr::cust(count), "item_count");
 }
+
+/// Selects an item's columns (alias `i`) and its product's name (alias `p`), prefixed `item_`.
+fn item_fields(select: &mut SelectStatement) {
+    for field in ITEM_FIELDS {
+        select.expr_as(Expr::col(("i", field)), Alias::new(item(field)));
+    }
+    select.expr_as(Expr::col(("p", "name")), Alias::new(item("product_name")));
+}
+
+/// Joins each item (alias `i`, from `items`) of the orders `o` and its product `p`, and orders
+/// the rows by `order`, then the item's position.
+fn with_items(
+    select: &mut SelectStatement,
+    join: impl FnOnce(&mut SelectStatement),
+    order: &[&'static str],
+) {
+    join(select);
+    select.join_as(
+        JoinType::LeftJoin,
+        "products",
+        "p",
+        Expr::col(("p", "id")).equals(("i", "product_id")),
+    );
+    for column in order {
+        select.order_by(("o", *column), SortOrder::Asc);
+    }
+    select.order_by(("i", "position"), SortOrder::Asc);
+}
+
+/// The order lookup's one statement, `$1` the order's id: the order with one of its items per
+/// row in the file's order, or one row of NULL items when it has none; the item columns are
+/// prefixed `item_`.
+static ORDER_BY_ID: LazyLock<String> = LazyLock::new(|| {
+    let mut select = Sql::select();
+    order_fields(&mut select, "count(i.position) OVER ()");
+    item_fields(&mut select);
+    select.from_as("orders", "o");
+    with_items(
+        &mut select,
+        |select| {
+            select.join_as(
+                JoinType::LeftJoin,
+                "order_items",
+                "i",
+                Expr::col(("i", "order_id")).equals(("o", "id")),
+            );
+        },
+        &[],
+    );
+    // The id is the only value: `$1`.
+    select.and_where(Expr::col(("o", "id")).eq(0i64));
+    built(&select).sql
+});
 
 impl PostgresQueries {
-    /// The order lookup's one statement, `$1` the order's id: the order with one of its items
-    /// (aliases `i` and its product `p`) per row in the file's order, or one row of NULL items
-    /// when it has none; the item columns are prefixed `item_`. Public for the benchmark's
-    /// bare server (`crates/app/examples/bare_order_lookup.rs`).
-    pub const ORDER_BY_ID: &str = concat!(
-        "SELECT ",
-        order_fields!(),
-        ", count(i.position) OVER () AS item_count, ",
-        item_fields!(),
-        " FROM orders o LEFT JOIN order_items i ON i.order_id = o.id \
-         LEFT JOIN products p ON p.id = i.product_id \
-         WHERE o.id = $1 ORDER BY i.position"
-    );
+    /// The text of the order lookup's one statement (`$1` the order's id), also run by the
+    /// benchmark's bare server (`crates/app/examples/bare_order_lookup.rs`).
+    pub fn order_by_id_sql() -> &'static str {
+        ORDER_BY_ID.as_str()
+    }
 }
+
+/// The order lookup for `id`.
+fn order_by_id(id: OrderId) -> Statement {
+    Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        PostgresQueries::order_by_id_sql(),
+        [id.get().into()],
+    )
+}
+
+/// The listing of orders matching `filter`, newest first, each with its number of items.
+fn order_list(filter: &OrderFilter) -> SelectStatement {
+    let mut select = filtered_orders(filter);
+    order_fields(
+        &mut select,
+        "(SELECT count(*) FROM order_items i WHERE i.order_id = o.id)",
+    );
+    select
+        .order_by(("o", "date"), SortOrder::Desc)
+        .order_by(("o", "sale_id"), SortOrder::Desc);
+    select
+}
+
+/// The revenue and number of orders from `dates` at `location`, from the daily rollup.
+fn revenue(dates: DateBounds, location: Option<Location>) -> Statement {
+    let mut select = Sql::select();
+    select
+        .expr_as(Expr::cust("COALESCE(sum(r.revenue), 0)"), "revenue")
+        .expr_as(
+            Expr::cust("COALESCE(sum(r.orders), 0)::bigint"),
+            "order_count",
+        )
+        .from_as(DAILY, "r");
+    rollup_rows(&mut select, "date", bounds(dates), location);
+    built(&select)
+}
+
+/// The revenue and number of orders of each day of `range` with sales, from the daily rollup.
+fn daily_revenue(range: DateRange, location: Option<Location>) -> Statement {
+    let mut select = Sql::select();
+    select
+        .column(("r", "date"))
+        .expr_as(Expr::cust("sum(r.revenue)"), "revenue")
+        .expr_as(Expr::cust("sum(r.orders)::bigint"), "order_count")
+        .from_as(DAILY, "r")
+        .group_by_col(("r", "date"))
+        .order_by(("r", "date"), SortOrder::Asc);
+    rollup_rows(&mut select, "date", bounds(range.into()), location);
+    built(&select)
+}
+
+/// The `limit` best sellers by `by` over `dates` at `location`; `None` when the dates hold no
+/// day.
+fn top_products(
+    dates: DateBounds,
+    location: Option<Location>,
+    by: RankBy,
+    limit: u32,
+) -> Option<Statement> {
+    // Whole months from the monthly rollup (over all locations when none is asked for),
+    // the days around them from the daily one.
+    let split = rollups::split_by_month(dates);
+    let monthly = match location {
+        Some(_) => MONTHLY_BY_PRODUCT,
+        None => MONTHLY_BY_PRODUCT_ALL,
+    };
+    let part = |table: &'static str, day: &'static str, from, to| {
+        let mut select = Sql::select();
+        select
+            .columns([
+                ("r", "product_id"),
+                ("r", "quantity"),
+                ("r", "revenue"),
+                ("r", "orders"),
+            ])
+            .from_as(table, "r");
+        rollup_rows(&mut select, day, (from, to), location);
+        select
+    };
+    let mut parts = split
+        .months
+        .map(|(first, last)| part(monthly, "month", first, last))
+        .into_iter()
+        .chain(
+            split
+                .days
+                .iter()
+                .map(|&(from, to)| part(DAILY_BY_PRODUCT, "date", Some(from), Some(to))),
+        );
+    let mut sold = parts.next()?;
+    for other in parts {
+        sold.union(UnionType::All, other);
+    }
+    // Summed per product first, so that only one row per product meets the names.
+    let mut per_product = Sql::select();
+    per_product
+        .column(("s", "product_id"))
+        .expr_as(Expr::cust("sum(s.quantity)::bigint"), "quantity")
+        .expr_as(Expr::cust("sum(s.revenue)"), "revenue")
+        .expr_as(Expr::cust("sum(s.orders)::bigint"), "order_count")
+        .from_subquery(sold, "s")
+        .group_by_col(("s", "product_id"));
+    let rank = match by {
+        RankBy::Revenue => ["revenue", "quantity"],
+        RankBy::Quantity => ["quantity", "revenue"],
+    };
+    let mut select = Sql::select();
+    select
+        .columns([("p", "id"), ("p", "name")])
+        .columns([("t", "quantity"), ("t", "revenue"), ("t", "order_count")])
+        .from_subquery(per_product, "t")
+        .join_as(
+            JoinType::InnerJoin,
+            "products",
+            "p",
+            Expr::col(("p", "id")).equals(("t", "product_id")),
+        )
+        .order_by(("t", rank[0]), SortOrder::Desc)
+        .order_by(("t", rank[1]), SortOrder::Desc)
+        .order_by(("p", "name"), SortOrder::Asc)
+        .limit(u64::from(limit));
+    Some(built(&select))
+}
+
+/// The lines of an import's reject file, in file order.
+const REJECTED_LINES: Fixed<1> = Fixed::new(
+    "SELECT line, reason, raw FROM import_rejected_lines WHERE import_id = $1 ORDER BY line",
+);
+
+/// The migrations applied (the table sea-orm-migration keeps).
+const APPLIED_MIGRATIONS: Fixed<0> = Fixed::new("SELECT version FROM seaql_migrations");
 
 // Sees the statements and decoders above.
 mod archive;
+#[cfg(test)]
+mod bench_sql;
 
 #[async_trait]
 impl ImportHistory for PostgresQueries {
     #[instrument(skip_all, fields(limit = page.limit(), offset = page.offset()))]
     async fn list_imports(&self, page: Page) -> Result<Paged<ImportReport>, StoreError> {
-        let visible = " FROM imports WHERE status <> 'running'";
-        let count = Query::new(&format!("SELECT count(*) AS n{visible}"));
-        let items = Query::new(&format!(
-            "SELECT {IMPORT_COLUMNS}, '[]'::jsonb AS problems{visible} ORDER BY started_at DESC, id DESC"
-        ));
-        self.paged(count, items, page, import_report).await
+        let count = counted(imports::finished(false));
+        let mut items = imports::finished(false);
+        items
+            .order_by(imports::Column::StartedAt, SortOrder::Desc)
+            .order_by(imports::Column::Id, SortOrder::Desc);
+        self.paged(count, items, page, imports::report).await
     }
 
     #[instrument(skip(self), fields(id = id.get()))]
     async fn find_import(&self, id: ImportId) -> Result<Option<ImportReport>, StoreError> {
-        let mut query = Query::new(&format!("SELECT {IMPORT_COLUMNS}, problems FROM imports"));
-        let p = query.bind(id.get());
-        query.push(&format!(" WHERE id = {p} AND status <> 'running'"));
-        self.one(query)
+        self.one(built(&imports::finished_one(id, true)))
             .await?
             .as_ref()
-            .map(import_report)
+            .map(imports::report)
             .transpose()
     }
 
     #[instrument(skip(self), fields(id = id.get()))]
     async fn rejected_lines(&self, id: ImportId) -> Result<Option<RejectFile>, StoreError> {
-        let mut query =
-            Query::new("SELECT file_name, rejected_header, rejected_lines_omitted FROM imports");
-        let p = query.bind(id.get());
-        query.push(&format!(" WHERE id = {p} AND status <> 'running'"));
-        let Some(import) = self.one(query).await? else {
+        let Some(import) = self.one(built(&imports::reject_file_of(id))).await? else {
             return Ok(None);
         };
         // Written once with the import's record, never changed: two reads agree.
-        let mut query = Query::new("SELECT line, reason, raw FROM import_rejected_lines");
-        let p = query.bind(id.get());
-        query.push(&format!(" WHERE import_id = {p} ORDER BY line"));
         let lines = self
-            .all(query)
+            .all(REJECTED_LINES.with([id.get().into()]))
             .await?
             .iter()
             .map(|row| {
@@ -368,22 +501,23 @@ impl ProductCatalog for PostgresQueries {
         filter: &ProductFilter,
         page: Page,
     ) -> Result<Paged<Product>, StoreError> {
-        let count = filtered_products("SELECT count(*) AS n", filter);
-        let mut items = filtered_products(
-            "SELECT p.id, p.name, p.price, p.created_at, p.updated_at",
-            filter,
-        );
-        items.push(" ORDER BY p.name, p.id");
+        let count = counted(filtered_products(filter));
+        let mut items = filtered_products(filter);
+        items
+            .order_by(("p", "name"), SortOrder::Asc)
+            .order_by(("p", "id"), SortOrder::Asc);
         self.paged(count, items, page, product).await
     }
 
     #[instrument(skip(self), fields(id = id.get()))]
     async fn find_product(&self, id: ProductId) -> Result<Option<Product>, StoreError> {
-        let mut query =
-            Query::new("SELECT p.id, p.name, p.price, p.created_at, p.updated_at FROM products p");
-        let p = query.bind(id.get());
-        query.push(&format!(" WHERE p.id = {p}"));
-        self.one(query).await?.as_ref().map(product).transpose()
+        let mut select = filtered_products(&ProductFilter::default());
+        select.and_where(Expr::col(("p", "id")).eq(id.get()));
+        self.one(built(&select))
+            .await?
+            .as_ref()
+            .map(product)
+            .transpose()
     }
 }
 
@@ -395,20 +529,18 @@ impl OrderBook for PostgresQueries {
         filter: &OrderFilter,
         page: Page,
     ) -> Result<Paged<Order>, StoreError> {
-        let mut items = filtered_orders(&format!("SELECT {ORDER_COLUMNS}"), filter);
-        items.push(" ORDER BY o.date DESC, o.sale_id DESC");
-        self.paged(order_total(filter), items, page, order).await
+        self.paged(order_total(filter), order_list(filter), page, order)
+            .await
     }
 
     #[instrument(skip(self), fields(id = id.get()))]
     async fn find_order(&self, id: OrderId) -> Result<Option<OrderWithItems>, StoreError> {
         // One statement: every statement costs a round trip, and the shared pool another one
         // when it takes the connection back (a lane does not).
-        let mut query = Query::new(Self::ORDER_BY_ID);
-        query.bind(id.get()); // the statement's $1
+        let statement = order_by_id(id);
         let rows = match &self.lane {
-            Some(lane) => within(self.reply_timeout, lane.all(&query.into())).await?,
-            None => self.all(query).await?,
+            Some(lane) => within(self.reach.reply_timeout, lane.all(&statement)).await?,
+            None => self.all(statement).await?,
         };
         let Some(first) = rows.first() else {
             return Ok(None);
@@ -434,19 +566,10 @@ impl SalesFigures for PostgresQueries {
         dates: DateBounds,
         location: Option<Location>,
     ) -> Result<RevenueTotals, StoreError> {
-        let mut select = Sql::select();
-        select
-            .expr_as(Expr::cust("COALESCE(sum(r.revenue), 0)"), "revenue")
-            .expr_as(
-                Expr::cust("COALESCE(sum(r.orders), 0)::bigint"),
-                "order_count",
-            )
-            .from_as("sales_by_day", "r");
-        rollup_rows(&mut select, "date", bounds(dates), location);
         let row = self
-            .one(built(&select))
+            .one(revenue(dates, location))
             .await?
-            .ok_or_else(|| StoreError::Inconsistent("a sum returned no row".into()))?;
+            .ok_or_else(|| Inconsistency::unexpected("a sum returned no row"))?;
         totals(&row)
     }
 
@@ -456,16 +579,7 @@ impl SalesFigures for PostgresQueries {
         range: DateRange,
         location: Option<Location>,
     ) -> Result<Vec<DailyRevenue>, StoreError> {
-        let mut select = Sql::select();
-        select
-            .column(("r", "date"))
-            .expr_as(Expr::cust("sum(r.revenue)"), "revenue")
-            .expr_as(Expr::cust("sum(r.orders)::bigint"), "order_count")
-            .from_as("sales_by_day", "r")
-            .group_by_col(("r", "date"))
-            .order_by(("r", "date"), SortOrder::Asc);
-        rollup_rows(&mut select, "date", bounds(range.into()), location);
-        self.all(built(&select))
+        self.all(daily_revenue(range, location))
             .await?
             .iter()
             .map(|row| {
@@ -534,71 +648,10 @@ impl SalesFigures for PostgresQueries {
         by: RankBy,
         limit: u32,
     ) -> Result<Vec<ProductSales>, StoreError> {
-        // Whole months from the monthly rollup (over all locations when none is asked for),
-        // the days around them from the daily one.
-        let split = rollups::split_by_month(dates);
-        let monthly = match location {
-            Some(_) => "product_sales_by_month",
-            None => "product_sales_by_month_all",
-        };
-        let part = |table: &'static str, day: &'static str, from, to| {
-            let mut select = Sql::select();
-            select
-                .columns([
-                    ("r", "product_id"),
-                    ("r", "quantity"),
-                    ("r", "revenue"),
-                    ("r", "orders"),
-                ])
-                .from_as(table, "r");
-            rollup_rows(&mut select, day, (from, to), location);
-            select
-        };
-        let mut parts = split
-            .months
-            .map(|(first, last)| part(monthly, "month", first, last))
-            .into_iter()
-            .chain(
-                split
-                    .days
-                    .iter()
-                    .map(|&(from, to)| part("product_sales_by_day", "date", Some(from), Some(to))),
-            );
-        let Some(mut sold) = parts.next() else {
+        let Some(statement) = top_products(dates, location, by, limit) else {
             return Ok(Vec::new());
         };
-        for other in parts {
-            sold.union(UnionType::All, other);
-        }
-        // Summed per product first, so that only one row per product meets the names.
-        let mut per_product = Sql::select();
-        per_product
-            .column(("s", "product_id"))
-            .expr_as(Expr::cust("sum(s.quantity)::bigint"), "quantity")
-            .expr_as(Expr::cust("sum(s.revenue)"), "revenue")
-            .expr_as(Expr::cust("sum(s.orders)::bigint"), "order_count")
-            .from_subquery(sold, "s")
-            .group_by_col(("s", "product_id"));
-        let rank = match by {
-            RankBy::Revenue => ["revenue", "quantity"],
-            RankBy::Quantity => ["quantity", "revenue"],
-        };
-        let mut select = Sql::select();
-        select
-            .columns([("p", "id"), ("p", "name")])
-            .columns([("t", "quantity"), ("t", "revenue"), ("t", "order_count")])
-            .from_subquery(per_product, "t")
-            .join_as(
-                JoinType::InnerJoin,
-                "products",
-                "p",
-                Expr::col(("p", "id")).equals(("t", "product_id")),
-            )
-            .order_by(("t", rank[0]), SortOrder::Desc)
-            .order_by(("t", rank[1]), SortOrder::Desc)
-            .order_by(("p", "name"), SortOrder::Asc)
-            .limit(u64::from(limit));
-        self.all(built(&select))
+        self.all(statement)
             .await?
             .iter()
             .map(|row| {
@@ -617,7 +670,7 @@ impl SalesFigures for PostgresQueries {
 #[async_trait]
 impl StoreHealth for PostgresQueries {
     fn connection_stats(&self) -> ConnectionStats {
-        let pool = self.db.get_postgres_connection_pool();
+        let pool = self.reach.db.get_postgres_connection_pool();
         let open = pool.size();
         let idle = pool.num_idle() as u32;
         ConnectionStats {
@@ -631,11 +684,9 @@ impl StoreHealth for PostgresQueries {
     async fn pending_migrations(&self) -> Result<Vec<String>, StoreError> {
         // Read-only: sea-orm-migration's own status call creates its table when missing.
         let applied: Vec<String> = match self
+            .reach
             .db
-            .query_all_raw(Statement::from_string(
-                DbBackend::Postgres,
-                "SELECT version FROM seaql_migrations",
-            ))
+            .query_all_raw(APPLIED_MIGRATIONS.with([]))
             .await
         {
             Ok(rows) => rows
@@ -649,26 +700,18 @@ impl StoreHealth for PostgresQueries {
         Ok(Migrator::migrations()
             .iter()
             .map(|migration| migration.name().to_owned())
-            .filter(|name| !applied.contains(name))
+            .filter(|name| !applied.iter().any(|applied| applied == name))
             .collect())
     }
 }
 
-fn get<T: sea_orm::TryGetable>(row: &QueryResult, column: &str) -> Result<T, StoreError> {
-    row.try_get("", column)
-        .map_err(|e| StoreError::Inconsistent(format!("column {column}: {e}").into()))
-}
-
-fn inconsistent(column: &str, error: impl std::fmt::Display) -> StoreError {
-    StoreError::Inconsistent(format!("stored {column} breaks a rule: {error}").into())
-}
-
 fn money(row: &QueryResult, column: &str) -> Result<Money, StoreError> {
-    Money::new(get(row, column)?).map_err(|e| inconsistent(column, e))
+    Money::new(get(row, column)?).map_err(|e| Inconsistency::breaks_rule(column, e))
 }
 
 fn name(row: &QueryResult, column: &str) -> Result<ProductName, StoreError> {
-    ProductName::parse(&get::<String>(row, column)?).map_err(|e| inconsistent(column, e))
+    ProductName::parse(&get::<String>(row, column)?)
+        .map_err(|e| Inconsistency::breaks_rule(column, e))
 }
 
 fn totals(row: &QueryResult) -> Result<RevenueTotals, StoreError> {
@@ -682,7 +725,8 @@ fn product(row: &QueryResult) -> Result<Product, StoreError> {
     Ok(Product {
         id: ProductId::new(get(row, "id")?),
         name: name(row, "name")?,
-        price: UnitPrice::new(get(row, "price")?).map_err(|e| inconsistent("price", e))?,
+        price: UnitPrice::new(get(row, "price")?)
+            .map_err(|e| Inconsistency::breaks_rule("price", e))?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
     })
@@ -692,22 +736,23 @@ fn batch(row: &QueryResult, column: &str) -> Result<Option<BatchNumber>, StoreEr
     get::<Option<i64>>(row, column)?
         .map(BatchNumber::new)
         .transpose()
-        .map_err(|e| inconsistent(column, e))
+        .map_err(|e| Inconsistency::breaks_rule(column, e))
 }
 
 fn discount(row: &QueryResult, column: &str) -> Result<DiscountPercent, StoreError> {
-    DiscountPercent::new(get(row, column)?).map_err(|e| inconsistent(column, e))
+    DiscountPercent::new(get(row, column)?).map_err(|e| Inconsistency::breaks_rule(column, e))
 }
 
 fn order(row: &QueryResult) -> Result<Order, StoreError> {
     Ok(Order {
         id: OrderId::new(get(row, "id")?),
-        sale_id: SaleId::new(get(row, "sale_id")?).map_err(|e| inconsistent("sale_id", e))?,
+        sale_id: SaleId::new(get(row, "sale_id")?)
+            .map_err(|e| Inconsistency::breaks_rule("sale_id", e))?,
         client_id: ClientId::new(get(row, "client_id")?)
-            .map_err(|e| inconsistent("client_id", e))?,
+            .map_err(|e| Inconsistency::breaks_rule("client_id", e))?,
         date: get::<NaiveDate>(row, "date")?,
         location: Location::parse(&get::<String>(row, "location")?)
-            .map_err(|e| inconsistent("location", e))?,
+            .map_err(|e| Inconsistency::breaks_rule("location", e))?,
         payment_method: get(row, "payment_method")?,
         batch_number: batch(row, "batch_number")?,
         sales_notes: get(row, "sales_notes")?,
@@ -725,18 +770,17 @@ fn order(row: &QueryResult) -> Result<Order, StoreError> {
     })
 }
 
-/// An item of [`PostgresQueries::ORDER_BY_ID`] (its columns prefixed `item_`).
+/// An item of [`ORDER_BY_ID`] or of an export's page (its columns prefixed `item_`).
 fn order_item(row: &QueryResult) -> Result<OrderItem, StoreError> {
-    let item = |column: &str| format!("item_{column}");
     let money = |column: &str| money(row, &item(column));
     Ok(OrderItem {
         position: get::<i32>(row, &item("position"))? as u32,
         product_id: ProductId::new(get(row, &item("product_id"))?),
         product_name: name(row, &item("product_name"))?,
         quantity: Quantity::new(get(row, &item("quantity"))?)
-            .map_err(|e| inconsistent(&item("quantity"), e))?,
+            .map_err(|e| Inconsistency::breaks_rule(&item("quantity"), e))?,
         unit_price: UnitPrice::new(get(row, &item("unit_price"))?)
-            .map_err(|e| inconsistent(&item("unit_price"), e))?,
+            .map_err(|e| Inconsistency::breaks_rule(&item("unit_price"), e))?,
         subtotal: money("subtotal")?,
         discount_percentage: discount(row, &item("discount_percentage"))?,
         discount_amount: money("discount_amount")?,
@@ -749,77 +793,5 @@ fn order_item(row: &QueryResult) -> Result<OrderItem, StoreError> {
         notes: get(row, &item("notes"))?,
         color: get(row, &item("color"))?,
         size: get(row, &item("size"))?,
-    })
-}
-
-/// A problem as the `imports.problems` column stores it.
-#[derive(Deserialize)]
-struct StoredProblem {
-    line: Option<u64>,
-    column: Option<String>,
-    value: Option<String>,
-    message: String,
-    sale_id: Option<i64>,
-}
-
-fn import_report(row: &QueryResult) -> Result<ImportReport, StoreError> {
-    let count = |column: &str| get::<i64>(row, column).map(|n| n as u64);
-    let problems: serde_json::Value = get(row, "problems")?;
-    let problems: Vec<StoredProblem> =
-        serde_json::from_value(problems).map_err(|e| inconsistent("problems", e))?;
-    let problems = problems
-        .into_iter()
-        .map(|p| InputProblem {
-            line: p.line,
-            column: p.column,
-            value: p.value,
-            message: p.message,
-            sale_id: p.sale_id.and_then(|id| SaleId::new(id).ok()),
-        })
-        .collect();
-    let mode = match get::<String>(row, "mode")?.as_str() {
-        "strict" => ImportMode::Strict,
-        "skip_invalid" => ImportMode::SkipInvalid,
-        other => return Err(inconsistent("mode", other)),
-    };
-    let status = match get::<String>(row, "status")?.as_str() {
-        "succeeded" => ImportStatus::Succeeded,
-        "rejected" => ImportStatus::Rejected,
-        other => return Err(inconsistent("status", other)),
-    };
-    let started_at: DateTime<Utc> = get(row, "started_at")?;
-    Ok(ImportReport {
-        id: ImportId::new(get(row, "id")?),
-        file_name: get(row, "file_name")?,
-        sha256: get::<Option<String>>(row, "sha256")?.unwrap_or_default(),
-        mode,
-        status,
-        counts: ImportCounts {
-            rows_total: count("rows_total")?,
-            rows_imported: count("rows_imported")?,
-            rows_rejected: count("rows_rejected")?,
-            sales_total: count("sales_total")?,
-            sales_rejected: count("sales_rejected")?,
-            orders_created: count("orders_created")?,
-            orders_updated: count("orders_updated")?,
-            orders_unchanged: count("orders_unchanged")?,
-            products_created: count("products_created")?,
-            products_updated: count("products_updated")?,
-        },
-        problems: ProblemLog::restore(problems, count("problems_total")?),
-        started_at,
-        finished_at: get::<Option<DateTime<Utc>>>(row, "finished_at")?.unwrap_or(started_at),
-        requested_by: get::<Option<String>>(row, "requested_by")?
-            .map(|name| KeyName::parse(&name).map_err(|e| inconsistent("requested_by", e)))
-            .transpose()?,
-        dry_run: false,
-        replaced_sales: get::<Vec<i64>>(row, "replaced_sales")?
-            .into_iter()
-            .map(|id| SaleId::new(id).map_err(|e| inconsistent("replaced_sales", e)))
-            .collect::<Result<_, _>>()?,
-        rejected_lines: RejectedLineCounts {
-            kept: count("rejected_lines_kept")?,
-            omitted: count("rejected_lines_omitted")?,
-        },
     })
 }

@@ -19,16 +19,23 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, TransactionTrait};
 use tracing::instrument;
 use zinc_domain::{DateBounds, Location, ProductId};
 use zinc_ports::{Rollup, RollupDrift, RollupDrifts, RollupFigures, RollupUpkeep, StoreError};
 
-use crate::database::PoolSettings;
-use crate::error::{store_error, within};
-use crate::ledger::{SORT_MEMORY, WRITE_LOCK_KEY};
+use crate::database::{Database, Reach, SORT_MEMORY, WRITE_LOCK_KEY};
+use crate::error::{Inconsistency, store_error, within};
+use crate::sql::get;
+
+/// The daily sums of orders per location.
+pub(crate) const DAILY: &str = "sales_by_day";
+/// The daily sums of each product's sales per location.
+pub(crate) const DAILY_BY_PRODUCT: &str = "product_sales_by_day";
+/// The monthly sums of each product's sales per location.
+pub(crate) const MONTHLY_BY_PRODUCT: &str = "product_sales_by_month";
+/// The monthly sums of each product's sales over all locations.
+pub(crate) const MONTHLY_BY_PRODUCT_ALL: &str = "product_sales_by_month_all";
 
 /// The days an import touched: created in its transaction, dropped when it ends.
 pub(crate) const TOUCHED_DAYS_DDL: &str = "CREATE TEMPORARY TABLE zinc_touched_days \
@@ -60,7 +67,12 @@ struct Definition {
     /// for a rollup derived from another one.
     from_kept: Option<fn(&str) -> String>,
     /// `USING ... WHERE ...` matching its rows `r` to the touched days.
-    touched: &'static str,
+    touched: fn() -> String,
+}
+
+/// Matches rows `r` of a daily rollup to the touched days.
+fn touched_days() -> String {
+    "USING zinc_touched_days t WHERE r.date = t.date AND r.location = t.location".to_owned()
 }
 
 /// Orders `o` within the scope.
@@ -77,25 +89,19 @@ fn orders_in(scope: Scope) -> &'static str {
 /// Joins the fresh touched days `f` (the rest of the join's condition follows).
 const FRESH: &str = "JOIN zinc_touched_days f ON f.fresh AND";
 
-/// The months (first day and location) of the touched days, as a literal for `concat!`.
-macro_rules! touched_months {
-    () => {
-        "(SELECT DISTINCT date_trunc('month', date)::date AS month, location \
-         FROM zinc_touched_days)"
-    };
-}
-
 /// The months (first day and location) of the touched days.
-const TOUCHED_MONTHS: &str = touched_months!();
+const TOUCHED_MONTHS: &str = "(SELECT DISTINCT date_trunc('month', date)::date AS month, \
+    location FROM zinc_touched_days)";
 
 /// The months of the touched days, whatever their location.
-const TOUCHED_MONTHS_ANYWHERE: &str =
-    concat!("(SELECT DISTINCT month FROM ", touched_months!(), " x)");
+const TOUCHED_MONTHS_ANYWHERE: &str = "(SELECT DISTINCT month FROM \
+    (SELECT DISTINCT date_trunc('month', date)::date AS month, location \
+    FROM zinc_touched_days) x)";
 
 const DEFINITIONS: [Definition; 4] = [
     Definition {
         rollup: Rollup::DailySales,
-        table: "sales_by_day",
+        table: DAILY,
         key: &["date", "location"],
         figures: &["revenue", "orders"],
         derive: |scope| {
@@ -112,11 +118,11 @@ const DEFINITIONS: [Definition; 4] = [
                  GROUP BY c.date, c.location"
             )
         }),
-        touched: "USING zinc_touched_days t WHERE r.date = t.date AND r.location = t.location",
+        touched: touched_days,
     },
     Definition {
         rollup: Rollup::DailyProductSales,
-        table: "product_sales_by_day",
+        table: DAILY_BY_PRODUCT,
         key: &["date", "location", "product_id"],
         figures: &["quantity", "revenue", "orders"],
         derive: |scope| {
@@ -141,20 +147,20 @@ const DEFINITIONS: [Definition; 4] = [
                  JOIN products p ON p.name = s.product"
             )
         }),
-        touched: "USING zinc_touched_days t WHERE r.date = t.date AND r.location = t.location",
+        touched: touched_days,
     },
     Definition {
         rollup: Rollup::MonthlyProductSales,
-        table: "product_sales_by_month",
+        table: MONTHLY_BY_PRODUCT,
         key: &["month", "location", "product_id"],
         figures: &["quantity", "revenue", "orders"],
         derive: |scope| {
             let days = match scope {
                 Scope::Touched => format!(
-                    "product_sales_by_day d JOIN {TOUCHED_MONTHS} t ON d.location = t.location \
+                    "{DAILY_BY_PRODUCT} d JOIN {TOUCHED_MONTHS} t ON d.location = t.location \
                      AND d.date >= t.month AND d.date < (t.month + interval '1 month')::date"
                 ),
-                Scope::Everything => "product_sales_by_day d".to_owned(),
+                Scope::Everything => format!("{DAILY_BY_PRODUCT} d"),
             };
             format!(
                 "SELECT date_trunc('month', d.date)::date AS month, d.location, d.product_id, \
@@ -164,23 +170,21 @@ const DEFINITIONS: [Definition; 4] = [
             )
         },
         from_kept: None,
-        touched: concat!(
-            "USING ",
-            touched_months!(),
-            " t WHERE r.month = t.month AND r.location = t.location"
-        ),
+        touched: || {
+            format!("USING {TOUCHED_MONTHS} t WHERE r.month = t.month AND r.location = t.location")
+        },
     },
     Definition {
         rollup: Rollup::MonthlyProductTotals,
-        table: "product_sales_by_month_all",
+        table: MONTHLY_BY_PRODUCT_ALL,
         key: &["month", "product_id"],
         figures: &["quantity", "revenue", "orders"],
         derive: |scope| {
             let months = match scope {
                 Scope::Touched => format!(
-                    "product_sales_by_month m JOIN {TOUCHED_MONTHS_ANYWHERE} t ON m.month = t.month"
+                    "{MONTHLY_BY_PRODUCT} m JOIN {TOUCHED_MONTHS_ANYWHERE} t ON m.month = t.month"
                 ),
-                Scope::Everything => "product_sales_by_month m".to_owned(),
+                Scope::Everything => format!("{MONTHLY_BY_PRODUCT} m"),
             };
             // An order has one location: its counts add up over them.
             format!(
@@ -190,11 +194,7 @@ const DEFINITIONS: [Definition; 4] = [
             )
         },
         from_kept: None,
-        touched: concat!(
-            "USING (SELECT DISTINCT month FROM ",
-            touched_months!(),
-            " x) t WHERE r.month = t.month"
-        ),
+        touched: || format!("USING {TOUCHED_MONTHS_ANYWHERE} t WHERE r.month = t.month"),
     },
 ];
 
@@ -211,7 +211,7 @@ impl Definition {
     /// Deletes the rows of the scope and inserts their recomputation.
     fn replace(&self, scope: Scope) -> String {
         let delete = match scope {
-            Scope::Touched => format!("DELETE FROM {} r {};", self.table, self.touched),
+            Scope::Touched => format!("DELETE FROM {} r {};", self.table, (self.touched)()),
             Scope::Everything => format!("DELETE FROM {};", self.table),
         };
         format!(
@@ -301,12 +301,16 @@ impl Definition {
 /// sales created or replaced, with the stored day of each replaced one): old and new days.
 /// A day is fresh when the daily rollup has no row for it yet: no stored sale was on it, so
 /// every sale on it now is one this import wrote. Run before the rollups are refreshed.
-pub(crate) const TOUCH_CHANGED_DAYS: &str = "INSERT INTO zinc_touched_days (date, location) \
-     SELECT date, location FROM zinc_changed \
-     UNION SELECT old_date, old_location FROM zinc_changed WHERE old_date IS NOT NULL \
-     ON CONFLICT DO NOTHING; \
-     UPDATE zinc_touched_days t SET fresh = false FROM sales_by_day r \
-     WHERE r.date = t.date AND r.location = t.location";
+pub(crate) fn touch_changed_days() -> String {
+    format!(
+        "INSERT INTO zinc_touched_days (date, location) \
+         SELECT date, location FROM zinc_changed \
+         UNION SELECT old_date, old_location FROM zinc_changed WHERE old_date IS NOT NULL \
+         ON CONFLICT DO NOTHING; \
+         UPDATE zinc_touched_days t SET fresh = false FROM {DAILY} r \
+         WHERE r.date = t.date AND r.location = t.location"
+    )
+}
 
 /// Refreshes every rollup of the days noted in `zinc_touched_days`: deletes their rows, inserts
 /// those of the days that are not fresh recomputed from the orders as they now are, and those
@@ -394,23 +398,21 @@ fn next_month(date: NaiveDate) -> Option<NaiveDate> {
 /// Verifies and rebuilds the rollups. Cheap to clone (the pool is shared).
 #[derive(Debug, Clone)]
 pub struct PostgresRollups {
-    db: DatabaseConnection,
-    reply_timeout: Duration,
+    reach: Reach,
 }
 
 impl PostgresRollups {
     /// Works through `db`, giving a connection up for lost when the database does not answer
-    /// within the default [`PoolSettings::reply_timeout`].
-    pub fn new(db: DatabaseConnection) -> Self {
+    /// within the default [`PoolSettings::reply_timeout`](crate::database::PoolSettings::reply_timeout).
+    pub fn new(db: impl Into<Database>) -> Self {
         PostgresRollups {
-            db,
-            reply_timeout: PoolSettings::default().reply_timeout(),
+            reach: Reach::new(db),
         }
     }
 
     /// The same, waiting at most `reply_timeout` for any answer.
     pub fn with_reply_timeout(mut self, reply_timeout: Duration) -> Self {
-        self.reply_timeout = reply_timeout;
+        self.reach.reply_timeout = reply_timeout;
         self
     }
 }
@@ -429,8 +431,8 @@ impl RollupUpkeep for PostgresRollups {
              ORDER BY rank, date, location, product_id LIMIT $1",
             differences.join(" UNION ALL ")
         );
-        within(self.reply_timeout, async {
-            let txn = self.db.begin().await.map_err(store_error)?;
+        within(self.reach.reply_timeout, async {
+            let txn = self.reach.db.begin().await.map_err(store_error)?;
             txn.execute_unprepared(&format!("SET LOCAL work_mem = '{SORT_MEMORY}'"))
                 .await
                 .map_err(store_error)?;
@@ -468,8 +470,8 @@ impl RollupUpkeep for PostgresRollups {
             .iter()
             .map(|d| format!("(SELECT count(*) FROM {}) AS {}", d.table, d.table))
             .collect();
-        within(self.reply_timeout, async {
-            let txn = self.db.begin().await.map_err(store_error)?;
+        within(self.reach.reply_timeout, async {
+            let txn = self.reach.db.begin().await.map_err(store_error)?;
             txn.execute_unprepared(&sql).await.map_err(store_error)?;
             let row = txn
                 .query_one_raw(Statement::from_string(
@@ -478,7 +480,7 @@ impl RollupUpkeep for PostgresRollups {
                 ))
                 .await
                 .map_err(store_error)?
-                .ok_or_else(|| StoreError::Inconsistent("a count returned no row".into()))?;
+                .ok_or_else(|| Inconsistency::unexpected("a count returned no row"))?;
             txn.commit().await.map_err(store_error)?;
             DEFINITIONS
                 .iter()
@@ -487,11 +489,6 @@ impl RollupUpkeep for PostgresRollups {
         })
         .await
     }
-}
-
-fn get<T: sea_orm::TryGetable>(row: &QueryResult, column: &str) -> Result<T, StoreError> {
-    row.try_get("", column)
-        .map_err(|e| StoreError::Inconsistent(format!("column {column}: {e}").into()))
 }
 
 fn figures(row: &QueryResult, side: &str) -> Result<Option<RollupFigures>, StoreError> {
@@ -510,13 +507,11 @@ fn drift(row: &QueryResult) -> Result<RollupDrift, StoreError> {
     let rollup = DEFINITIONS
         .get(rank)
         .map(|d| d.rollup)
-        .ok_or_else(|| StoreError::Inconsistent(format!("no rollup ranked {rank}").into()))?;
+        .ok_or_else(|| Inconsistency::unexpected(format!("no rollup ranked {rank}")))?;
     let location = get::<Option<String>>(row, "location")?
         .map(|location| Location::parse(&location))
         .transpose()
-        .map_err(|e| {
-            StoreError::Inconsistent(format!("stored location breaks a rule: {e}").into())
-        })?;
+        .map_err(|e| Inconsistency::breaks_rule("location", e))?;
     Ok(RollupDrift {
         rollup,
         date: get(row, "date")?,

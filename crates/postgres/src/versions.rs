@@ -14,12 +14,13 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use sea_orm::sqlx::postgres::PgListener;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tracing::{debug, instrument, warn};
 use zinc_ports::{DataVersion, DataVersions, StoreError};
 
-use crate::database::PoolSettings;
-use crate::error::{store_error, within};
+use crate::database::{Database, Reach};
+use crate::error::{Inconsistency, store_error, within};
+use crate::sql::{Fixed, get};
 
 /// The channel the trigger notifies with the new version as payload.
 pub const VERSION_CHANNEL: &str = "zinc_sales_data_version";
@@ -27,14 +28,17 @@ pub const VERSION_CHANNEL: &str = "zinc_sales_data_version";
 /// The longest a remembered version is served without reading the row again.
 pub const MAX_REMEMBERED: Duration = Duration::from_secs(10);
 
+/// The version, from the row the trigger replaces.
+const CURRENT_VERSION: Fixed<0> =
+    Fixed::new("SELECT version::text AS version FROM sales_data_version");
+
 /// Pause before the listener tries again after failing to listen.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// Reads the sales data's version; see the module documentation. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct PostgresDataVersions {
-    db: DatabaseConnection,
-    reply_timeout: Duration,
+    reach: Reach,
     /// What is remembered, when a listener keeps it current.
     memory: Option<Arc<Mutex<Memory>>>,
 }
@@ -60,29 +64,28 @@ impl Memory {
 
 impl PostgresDataVersions {
     /// Reads the row on every call.
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: impl Into<Database>) -> Self {
         PostgresDataVersions {
-            db,
-            reply_timeout: PoolSettings::default().reply_timeout(),
+            reach: Reach::new(db),
             memory: None,
         }
     }
 
     /// Remembers the version, kept current by a listener on a connection of `db`'s pool
     /// (spawned on the current tokio runtime; it stops once every clone is dropped).
-    pub fn watching(db: DatabaseConnection) -> Self {
+    pub fn watching(db: impl Into<Database>) -> Self {
+        let reach = Reach::new(db);
         let memory = Arc::new(Mutex::new(Memory::default()));
-        tokio::spawn(listen(db.clone(), Arc::downgrade(&memory)));
+        tokio::spawn(listen(reach.db.clone(), Arc::downgrade(&memory)));
         PostgresDataVersions {
-            db,
-            reply_timeout: PoolSettings::default().reply_timeout(),
+            reach,
             memory: Some(memory),
         }
     }
 
     /// The same, waiting at most `reply_timeout` for the database.
     pub fn with_reply_timeout(mut self, reply_timeout: Duration) -> Self {
-        self.reply_timeout = reply_timeout;
+        self.reach.reply_timeout = reply_timeout;
         self
     }
 
@@ -97,18 +100,16 @@ impl PostgresDataVersions {
     }
 
     async fn read(&self) -> Result<DataVersion, StoreError> {
-        let statement = Statement::from_string(
-            DbBackend::Postgres,
-            "SELECT version::text AS version FROM sales_data_version",
-        );
-        let row = within(self.reply_timeout, async {
-            self.db.query_one_raw(statement).await.map_err(store_error)
+        let row = within(self.reach.reply_timeout, async {
+            self.reach
+                .db
+                .query_one_raw(CURRENT_VERSION.with([]))
+                .await
+                .map_err(store_error)
         })
         .await?
-        .ok_or_else(|| StoreError::Inconsistent("sales_data_version has no row".into()))?;
-        let version: String = row
-            .try_get("", "version")
-            .map_err(|e| StoreError::Inconsistent(format!("version: {e}").into()))?;
+        .ok_or_else(|| Inconsistency::unexpected("sales_data_version has no row"))?;
+        let version: String = get(&row, "version")?;
         Ok(DataVersion::new(version))
     }
 }
@@ -164,6 +165,10 @@ async fn listen(db: DatabaseConnection, memory: Weak<Mutex<Memory>>) {
                 continue;
             }
         };
+        // A lost connection must be said at once (`Ok(None)`), so that nothing is served from
+        // memory meanwhile: since sqlx 0.9.1 an eager listener instead retries connecting
+        // inside `try_recv` until it succeeds or the pool times out.
+        listener.eager_reconnect(false);
         if let Err(error) = listener.listen(VERSION_CHANNEL).await {
             debug!(%error, "cannot listen for new data versions; reading them instead");
             tokio::time::sleep(RETRY_AFTER).await;

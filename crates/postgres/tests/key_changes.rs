@@ -26,7 +26,7 @@ impl Server {
         let mut options = ConnectOptions::new(database.url());
         options.max_connections(3).sqlx_logging(false);
         let db = Database::connect(options).await.expect("a server's pool");
-        let changes = PostgresKeyChanges::listening(&db);
+        let changes = PostgresKeyChanges::listening(db.clone());
         let gatekeeper = Gatekeeper::new(
             Arc::new(PostgresApiKeys::new(db.clone())),
             OpenAccess::Refused,

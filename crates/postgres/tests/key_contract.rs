@@ -11,7 +11,7 @@ async fn postgres() -> (KeyPorts, TestDatabase) {
     let database = TestDatabase::migrated().await;
     let ports = KeyPorts {
         keys: Arc::new(PostgresApiKeys::new(database.connection().clone())),
-        changes: Arc::new(PostgresKeyChanges::listening(database.connection())),
+        changes: Arc::new(PostgresKeyChanges::listening(database.connection().clone())),
     };
     (ports, database)
 }

@@ -4,12 +4,13 @@ use chrono::{TimeZone, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use zinc_application::{ImportRequest, ImportSales, NoProgress};
-use zinc_domain::{ImportMode, ImportReport, ImportStatus};
+use zinc_domain::{HeaderLine, ImportMode, ImportReport, ImportStatus};
 use zinc_ports::{ImportStart, SalesLedger, WriteProgress};
 use zinc_postgres::PostgresLedger;
 use zinc_testkit::{TestDatabase, real_export};
 
-const HEADER: &str = "Sale Date,Client ID,Sale ID,Item name,Batch #,Sales Notes,Location,Notes,Color,Size,Item price (excluding tax),Quantity,Subtotal (excluding tax),Discount %,Discount amount,Tax,Item Total,Total Paid w/ Payment Method,Payment Method";
+/// The header line of the export.
+const HEADER: HeaderLine = HeaderLine;
 
 fn row(date: &str, sale_id: u32, item: &str, price: &str, tax: &str, total: &str) -> String {
     format!(

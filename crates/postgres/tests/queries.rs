@@ -6,8 +6,8 @@ use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 use zinc_application::{ImportRequest, ImportSales, NoProgress};
 use zinc_domain::{
-    ClientId, DateBounds, DateRange, ImportMode, ImportReport, ImportStatus, Location, OrderFilter,
-    Page, ProductFilter, RankBy, SaleId,
+    ClientId, DateBounds, DateRange, HeaderLine, ImportMode, ImportReport, ImportStatus, Location,
+    OrderFilter, Page, ProductFilter, RankBy, SaleId,
 };
 use zinc_ports::{
     DataVersions, ImportHistory, OrderBook, ProductCatalog, SalesFigures, StoreHealth,
@@ -15,7 +15,8 @@ use zinc_ports::{
 use zinc_postgres::{PostgresDataVersions, PostgresLedger, PostgresQueries};
 use zinc_testkit::TestDatabase;
 
-const HEADER: &str = "Sale Date,Client ID,Sale ID,Item name,Batch #,Sales Notes,Location,Notes,Color,Size,Item price (excluding tax),Quantity,Subtotal (excluding tax),Discount %,Discount amount,Tax,Item Total,Total Paid w/ Payment Method,Payment Method";
+/// The header line of the export.
+const HEADER: HeaderLine = HeaderLine;
 
 /// Four sales over three days at both locations, with a refund and a 100% discount.
 const SALES: &str = "\

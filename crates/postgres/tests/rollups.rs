@@ -9,15 +9,16 @@ use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement, Value};
 use zinc_application::{ImportRequest, ImportSales, NoProgress};
 use zinc_domain::{
-    DateBounds, DateRange, ImportMode, ImportReport, ImportStatus, Location, OrderFilter, Page,
-    ProductId, RankBy,
+    DateBounds, DateRange, HeaderLine, ImportMode, ImportReport, ImportStatus, Location,
+    OrderFilter, Page, ProductId, RankBy,
 };
 use zinc_migration::{Migrator, MigratorTrait};
 use zinc_ports::{OrderBook, Rollup, RollupUpkeep, SalesFigures};
 use zinc_postgres::{PostgresLedger, PostgresQueries, PostgresRollups};
 use zinc_testkit::{TestDatabase, real_export};
 
-const HEADER: &str = "Sale Date,Client ID,Sale ID,Item name,Batch #,Sales Notes,Location,Notes,Color,Size,Item price (excluding tax),Quantity,Subtotal (excluding tax),Discount %,Discount amount,Tax,Item Total,Total Paid w/ Payment Method,Payment Method";
+/// The header line of the export.
+const HEADER: HeaderLine = HeaderLine;
 
 /// One line of a sale: product, unit price, quantity, tax.
 #[derive(Debug, Clone)]

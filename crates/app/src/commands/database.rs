@@ -1,7 +1,6 @@
 //! The database a command works on: created when missing if the command writes, then pooled.
 
-use sea_orm::DatabaseConnection;
-use zinc_postgres::database;
+use zinc_postgres::{Database, database};
 
 use crate::config::{Config, redact_password};
 
@@ -15,10 +14,7 @@ pub(super) enum Missing {
 }
 
 /// Connects to the configured database, creating it first if `missing` allows.
-pub(super) async fn open_database(
-    config: &Config,
-    missing: Missing,
-) -> anyhow::Result<DatabaseConnection> {
+pub(super) async fn open_database(config: &Config, missing: Missing) -> anyhow::Result<Database> {
     let shown = redact_password(&config.database_url);
     match missing {
         Missing::Create => {
@@ -37,10 +33,7 @@ pub(super) async fn open_database(
 }
 
 /// A pool of `max_connections` to the configured (existing) database.
-pub(super) async fn connect(
-    config: &Config,
-    max_connections: u32,
-) -> anyhow::Result<DatabaseConnection> {
+pub(super) async fn connect(config: &Config, max_connections: u32) -> anyhow::Result<Database> {
     let shown = redact_password(&config.database_url);
     database::connect(&config.database_url, &config.pool_settings(max_connections))
         .await

@@ -9,11 +9,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use sea_orm::DatabaseConnection;
 use zinc_application::{ImportObserver, ImportPhase, ImportProgress, ImportRequest, ImportSales};
 use zinc_domain::{ImportMode, ImportReport, ImportStatus};
 use zinc_ports::WriteStep;
-use zinc_postgres::{PostgresLedger, database};
+use zinc_postgres::{Database, PostgresLedger, database};
 
 use super::database::{Missing, open_database};
 use super::exit::ExitStatus;
@@ -124,7 +123,7 @@ pub(super) async fn run(
 /// Imports one source through `db`, showing progress on a terminal.
 pub(super) async fn import_file(
     config: &Config,
-    db: &DatabaseConnection,
+    db: &Database,
     source: &Source<'_>,
     skip_invalid: bool,
     dry_run: bool,

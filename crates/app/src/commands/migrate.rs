@@ -1,7 +1,6 @@
 //! `zinc migrate up|down|status|fresh`.
 
 use anyhow::Context;
-use zinc_migration::{Migrator, MigratorTrait};
 use zinc_postgres::database;
 
 use super::database::{Missing, open_database};
@@ -27,10 +26,10 @@ pub(super) async fn run(config: &Config, action: MigrateAction) -> anyhow::Resul
             }
         }
         MigrateAction::Down { steps, all } => {
-            let applied = Migrator::get_applied_migrations(&db).await?.len() as u32;
+            let applied = database::applied_migrations(&db).await? as u32;
             let steps = if all { applied } else { steps.min(applied) };
             if steps > 0 {
-                Migrator::down(&db, Some(steps))
+                database::migrate_down(&db, steps)
                     .await
                     .context("rolling back migrations")?;
             }
@@ -40,16 +39,17 @@ pub(super) async fn run(config: &Config, action: MigrateAction) -> anyhow::Resul
             );
         }
         MigrateAction::Status => {
-            for migration in Migrator::get_migration_with_status(&db).await? {
-                println!(
-                    "{:<10} {}",
-                    migration.status().to_string(),
-                    migration.name()
-                );
+            for migration in database::migrations(&db).await? {
+                let status = if migration.applied {
+                    "Applied"
+                } else {
+                    "Pending"
+                };
+                println!("{status:<10} {}", migration.name);
             }
         }
         MigrateAction::Fresh => {
-            Migrator::fresh(&db)
+            database::migrate_fresh(&db)
                 .await
                 .context("recreating the schema")?;
             println!("Dropped every table and applied all migrations.");

@@ -96,7 +96,8 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         // Revoking a key anywhere reaches this server at once (or within a second while its
         // listener is not subscribed).
         gatekeeper: Arc::new(
-            Gatekeeper::new(keys, open).hearing(Arc::new(PostgresKeyChanges::listening(&db))),
+            Gatekeeper::new(keys, open)
+                .hearing(Arc::new(PostgresKeyChanges::listening(db.clone()))),
         ),
         auth_failures: AuthFailures::default(),
         serve_metrics: config.metrics_bind.is_none(),

@@ -7,12 +7,15 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use sea_orm::sqlx::{Row, postgres::PgRow};
+use sea_orm::QueryResult;
 use zinc_domain::{
     BatchNumber, ClientId, DiscountPercent, Label, Location, Money, Note, ProductName, Quantity,
     Sale, SaleDate, SaleId, SaleLine, SaleLineFields, UnitPrice, ValueError, plain,
 };
 use zinc_ports::StoreError;
+
+use crate::error::Inconsistency;
+use crate::sql::get;
 
 /// One value of a kept row, as COPY's CSV format reads it.
 pub(super) enum Cell<'a> {
@@ -114,7 +117,7 @@ impl<R> KeptTable<R> {
             csv.write_byte_record(&record).map_err(encoding)?;
         }
         csv.flush()
-            .map_err(|e| StoreError::Failed(format!("cannot encode a batch: {e}").into()))
+            .map_err(|error| StoreError::Failed(Box::new(error)))
     }
 }
 
@@ -148,7 +151,7 @@ fn push_cell(record: &mut csv::ByteRecord, scratch: &mut Vec<u8>, cell: &Cell<'_
 }
 
 fn encoding(error: csv::Error) -> StoreError {
-    StoreError::Failed(format!("cannot encode a batch: {error}").into())
+    StoreError::Failed(Box::new(error))
 }
 
 /// The lines of the kept sales (and, in a table of their own, loose lines waiting to be
@@ -360,35 +363,27 @@ pub(super) const ORDERS: KeptTable<Sale> = KeptTable {
 };
 
 /// Rebuilds a kept line through the domain's constructors: the store is not trusted blindly.
-pub(super) fn line_from_row(row: &PgRow) -> Result<SaleLine, StoreError> {
-    fn at<'r, T>(row: &'r PgRow, column: &str) -> Result<T, StoreError>
-    where
-        T: sea_orm::sqlx::Decode<'r, sea_orm::sqlx::Postgres>
-            + sea_orm::sqlx::Type<sea_orm::sqlx::Postgres>,
-    {
-        row.try_get(column)
-            .map_err(|e| StoreError::Inconsistent(format!("kept column {column}: {e}").into()))
-    }
-    let line: i64 = at(row, "line")?;
-    let bad = |what: &str, e: ValueError| {
-        StoreError::Inconsistent(format!("kept line {line}, {what}: {e}").into())
+pub(super) fn line_from_row(row: &QueryResult) -> Result<SaleLine, StoreError> {
+    let line: i64 = get(row, "line")?;
+    let bad = |column: &str, e: ValueError| {
+        Inconsistency::breaks_rule(&format!("kept line {line}'s {column}"), e)
     };
-    let text = |column: &str| at::<Option<String>>(row, column);
+    let text = |column: &str| get::<Option<String>>(row, column);
     let money = |column: &str| -> Result<Money, StoreError> {
-        Money::new(at::<Decimal>(row, column)?).map_err(|e| bad(column, e))
+        Money::new(get::<Decimal>(row, column)?).map_err(|e| bad(column, e))
     };
     let fields = SaleLineFields {
         line: line as u64,
-        sale_id: SaleId::new(at(row, "sale_id")?).map_err(|e| bad("sale_id", e))?,
-        date: SaleDate::new(at::<NaiveDate>(row, "date")?, NaiveDate::MAX)
+        sale_id: SaleId::new(get(row, "sale_id")?).map_err(|e| bad("sale_id", e))?,
+        date: SaleDate::new(get::<NaiveDate>(row, "date")?, NaiveDate::MAX)
             .map_err(|e| bad("date", e))?,
-        client_id: ClientId::new(at(row, "client_id")?).map_err(|e| bad("client_id", e))?,
-        location: Location::parse(&at::<String>(row, "location")?)
+        client_id: ClientId::new(get(row, "client_id")?).map_err(|e| bad("client_id", e))?,
+        location: Location::parse(&get::<String>(row, "location")?)
             .map_err(|e| bad("location", e))?,
         payment_method: text("payment_method")?.and_then(|t| Label::parse_optional(&t)),
-        product: ProductName::parse(&at::<String>(row, "product")?)
+        product: ProductName::parse(&get::<String>(row, "product")?)
             .map_err(|e| bad("product", e))?,
-        batch_number: at::<Option<i64>>(row, "batch_number")?
+        batch_number: get::<Option<i64>>(row, "batch_number")?
             .map(BatchNumber::new)
             .transpose()
             .map_err(|e| bad("batch_number", e))?,
@@ -399,10 +394,10 @@ pub(super) fn line_from_row(row: &PgRow) -> Result<SaleLine, StoreError> {
         },
         color: text("color")?.and_then(|t| Label::parse_optional(&t)),
         size: text("size")?.and_then(|t| Label::parse_optional(&t)),
-        unit_price: UnitPrice::new(at(row, "unit_price")?).map_err(|e| bad("unit_price", e))?,
-        quantity: Quantity::new(at(row, "quantity")?).map_err(|e| bad("quantity", e))?,
+        unit_price: UnitPrice::new(get(row, "unit_price")?).map_err(|e| bad("unit_price", e))?,
+        quantity: Quantity::new(get(row, "quantity")?).map_err(|e| bad("quantity", e))?,
         subtotal: money("subtotal")?,
-        discount_percent: DiscountPercent::new(at(row, "discount_percentage")?)
+        discount_percent: DiscountPercent::new(get(row, "discount_percentage")?)
             .map_err(|e| bad("discount_percentage", e))?,
         discount_amount: money("discount_amount")?,
         tax: money("tax")?,
@@ -410,9 +405,10 @@ pub(super) fn line_from_row(row: &PgRow) -> Result<SaleLine, StoreError> {
         amount_paid: money("amount_paid")?,
     };
     SaleLine::new(fields).map_err(|problems| {
-        StoreError::Inconsistent(
-            format!("kept line {line} breaks a rule: {}", problems[0].message).into(),
-        )
+        Inconsistency::unexpected(format!(
+            "kept line {line} breaks a rule: {}",
+            problems[0].message
+        ))
     })
 }
 

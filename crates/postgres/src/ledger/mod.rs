@@ -19,9 +19,8 @@ mod kept;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use sea_orm::DatabaseConnection;
-use sea_orm::sqlx::{self, AssertSqlSafe, Postgres, Row, Transaction, postgres::PgRow};
-use serde::Serialize;
+use sea_orm::sqlx::{self, AssertSqlSafe, Postgres, Transaction};
+use sea_orm::{QueryResult, Statement};
 use tracing::{debug, instrument};
 use zinc_domain::{
     ImportId, ImportReport, REPLACED_SALES_LISTED, RejectedLines, Sale, SaleId, SaleLine,
@@ -31,53 +30,68 @@ use zinc_ports::{
     WriteOutcome, WriteProgress, WriteStep,
 };
 
-use crate::database::PoolSettings;
-use crate::error::{sqlx_error, within};
+use crate::database::{Database, Reach, SORT_MEMORY, WRITE_LOCK_KEY};
+use crate::error::{Inconsistency, sqlx_error, within};
+use crate::imports;
 use crate::rollups;
+use crate::sql::{Fixed, get, on_sqlx};
 use kept::{Cell, LINES, ORDERS, item_column_list};
-
-/// Memory for the sorts and hashes of an import's set-based statements (`work_mem`, local to
-/// its transaction).
-pub(crate) const SORT_MEMORY: &str = "256MB";
 
 /// How many bytes of CSV gather before they travel in one COPY: about one batch of sales, so
 /// that the server reads each batch while the client encodes the next. A COPY costs a round
-/// trip (with Nagle's algorithm off, see [`crate::nodelay`]); smaller buffers keep the server
+/// trip (sqlx turns Nagle's algorithm off since 0.9.1); smaller buffers keep the server
 /// busier and the memory lower.
 const COPY_BYTES: usize = 256 * 1024;
-
-/// The advisory lock key serialising the write phases of imports ("zinc" in ASCII).
-pub(crate) const WRITE_LOCK_KEY: i64 = 0x7a69_6e63;
-
-/// The other temporary tables of an import: the Sale IDs rejected, and loose lines.
-const SIDE_TABLES: &str =
-    "CREATE TEMPORARY TABLE zinc_rejected_sales (sale_id bigint PRIMARY KEY) ON COMMIT DROP;
-     CREATE TEMPORARY TABLE zinc_loose_lines (LIKE zinc_kept_lines) ON COMMIT DROP";
 
 /// Where loose lines wait (the columns of [`LINES`], `position` left NULL).
 const LOOSE_LINES: &str = "zinc_loose_lines";
 
+/// The Sale IDs rejected during an import.
+const REJECTED_SALES: &str = "zinc_rejected_sales";
+
+/// The other temporary tables of an import: the Sale IDs rejected, and loose lines.
+fn side_tables() -> String {
+    format!(
+        "CREATE TEMPORARY TABLE {REJECTED_SALES} (sale_id bigint PRIMARY KEY) ON COMMIT DROP;
+         CREATE TEMPORARY TABLE {LOOSE_LINES} (LIKE {lines}) ON COMMIT DROP",
+        lines = LINES.name
+    )
+}
+
+/// Notes Sale IDs (`$1`, an array) as rejected.
+const REJECT_SALES: Fixed<1> = Fixed::new(
+    "INSERT INTO zinc_rejected_sales SELECT unnest($1::bigint[]) ON CONFLICT DO NOTHING",
+);
+
+/// Records the lines of import `$1`'s reject file: numbers, reasons and raw lines in arrays.
+const KEEP_REJECTED_LINES: Fixed<4> = Fixed::new(
+    "INSERT INTO import_rejected_lines (import_id, line, reason, raw) \
+     SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::bytea[])",
+);
+
+/// The object id of the sequence numbering orders.
+const ORDER_SEQUENCE: Fixed<0> =
+    Fixed::new("SELECT pg_get_serial_sequence('orders', 'id')::regclass::oid::bigint AS oid");
+
 /// Imports into PostgreSQL through the sqlx pool under a sea-orm connection.
 #[derive(Clone)]
 pub struct PostgresLedger {
-    db: DatabaseConnection,
-    reply_timeout: Duration,
+    reach: Reach,
 }
 
 impl PostgresLedger {
     /// A ledger writing through `db`, giving a connection up for lost when the database does
-    /// not answer within the default [`PoolSettings::reply_timeout`].
-    pub fn new(db: DatabaseConnection) -> Self {
+    /// not answer within the default [`PoolSettings::reply_timeout`](crate::database::PoolSettings::reply_timeout).
+    pub fn new(db: impl Into<Database>) -> Self {
         PostgresLedger {
-            db,
-            reply_timeout: PoolSettings::default().reply_timeout(),
+            reach: Reach::new(db),
         }
     }
 
     /// The same, waiting at most `reply_timeout` for any answer (use the pool's
-    /// [`PoolSettings::reply_timeout`]).
+    /// [`PoolSettings::reply_timeout`](crate::database::PoolSettings::reply_timeout)).
     pub fn with_reply_timeout(mut self, reply_timeout: Duration) -> Self {
-        self.reply_timeout = reply_timeout;
+        self.reach.reply_timeout = reply_timeout;
         self
     }
 }
@@ -89,29 +103,23 @@ impl SalesLedger for PostgresLedger {
         &self,
         start: &ImportStart,
     ) -> Result<Box<dyn ImportSession>, StoreError> {
-        let limit = self.reply_timeout;
-        let pool = self.db.get_postgres_connection_pool();
+        let limit = self.reach.reply_timeout;
+        let pool = self.reach.db.get_postgres_connection_pool();
         let mut txn = within(limit, async { pool.begin().await.map_err(sqlx_error) }).await?;
+        let started = imports::start(start);
         let import_id = within(limit, async {
-            let row = sqlx::query(
-                "INSERT INTO imports (file_name, mode, status, started_at, requested_by) \
-                 VALUES ($1, $2, 'running', $3, $4) RETURNING id",
-            )
-            .bind(&start.file_name)
-            .bind(start.mode.as_str())
-            .bind(start.started_at)
-            .bind(start.requested_by.as_ref().map(|key| key.as_str()))
-            .fetch_one(&mut *txn)
-            .await
-            .map_err(sqlx_error)?;
-            row.try_get::<i64, _>("id").map_err(sqlx_error)
+            let row = on_sqlx(&started)
+                .fetch_one(&mut *txn)
+                .await
+                .map_err(sqlx_error)?;
+            get::<i64>(&QueryResult::from(row), "id")
         })
         .await?;
         let setup = format!(
             "SET LOCAL work_mem = '{SORT_MEMORY}'; {}; {}; {}; {}",
             LINES.ddl(),
             ORDERS.ddl(),
-            SIDE_TABLES,
+            side_tables(),
             rollups::TOUCHED_DAYS_DDL,
         );
         within(limit, async {
@@ -122,8 +130,7 @@ impl SalesLedger for PostgresLedger {
         })
         .await?;
         Ok(Box::new(PostgresImportSession {
-            db: self.db.clone(),
-            reply_timeout: limit,
+            reach: self.reach.clone(),
             txn: Some(txn),
             import_id: ImportId::new(import_id),
             reassembly: Reassembly::NotStarted,
@@ -159,9 +166,9 @@ impl Pending {
 
 /// One import's transaction.
 struct PostgresImportSession {
-    db: DatabaseConnection,
-    /// How long any statement may go unanswered.
-    reply_timeout: Duration,
+    /// Where the import's record goes when it is rejected, and how long any statement may go
+    /// unanswered.
+    reach: Reach,
     txn: Option<Transaction<'static, Postgres>>,
     import_id: ImportId,
     reassembly: Reassembly,
@@ -220,7 +227,7 @@ impl PostgresImportSession {
     /// Runs one or more statements without parameters. Every statement of this module is
     /// assembled from its own constants and numbers, never from user text.
     async fn run(&mut self, sql: &str) -> Result<u64, StoreError> {
-        let limit = self.reply_timeout;
+        let limit = self.reach.reply_timeout;
         let txn = self.txn()?;
         let started = Instant::now();
         let done = within(limit, async {
@@ -236,30 +243,37 @@ impl PostgresImportSession {
     }
 
     /// Runs a query without parameters and returns its rows.
-    async fn rows(&mut self, sql: &str) -> Result<Vec<PgRow>, StoreError> {
-        let limit = self.reply_timeout;
+    async fn rows(&mut self, sql: &str) -> Result<Vec<QueryResult>, StoreError> {
+        self.query(&Statement::from_string(sea_orm::DbBackend::Postgres, sql))
+            .await
+    }
+
+    /// Runs one statement and returns its rows.
+    async fn query(&mut self, statement: &Statement) -> Result<Vec<QueryResult>, StoreError> {
+        let limit = self.reach.reply_timeout;
         let txn = self.txn()?;
         let started = Instant::now();
         let rows = within(limit, async {
-            sqlx::query(AssertSqlSafe(sql.to_owned()))
+            let rows = on_sqlx(statement)
                 .fetch_all(&mut **txn)
                 .await
-                .map_err(sqlx_error)
+                .map_err(sqlx_error)?;
+            Ok(rows.into_iter().map(QueryResult::from).collect())
         })
         .await;
-        timed(started, sql);
+        timed(started, &statement.sql);
         rows
     }
 
     /// Streams `csv` into a kept table with one COPY.
     async fn copy(&mut self, statement: &str, csv: Vec<u8>) -> Result<u64, StoreError> {
-        let limit = self.reply_timeout;
+        let limit = self.reach.reply_timeout;
         copy_in(self.txn()?, limit, statement, csv).await
     }
 
     /// Sends the kept rows still buffered: lines first, then orders.
     async fn flush(&mut self) -> Result<(), StoreError> {
-        let limit = self.reply_timeout;
+        let limit = self.reach.reply_timeout;
         let pending = std::mem::take(&mut self.pending);
         for buffers in self.full.take().into_iter().chain([pending]) {
             let (lines, sales) = send_kept(self.txn()?, limit, buffers).await?;
@@ -273,12 +287,13 @@ impl PostgresImportSession {
     async fn apply_rejections(&mut self) -> Result<(), StoreError> {
         self.flush().await?;
         if !self.rejections_applied {
-            let orders = self
-                .run("DELETE FROM zinc_kept_orders k USING zinc_rejected_sales r WHERE k.sale_id = r.sale_id")
-                .await?;
-            let lines = self
-                .run("DELETE FROM zinc_kept_lines k USING zinc_rejected_sales r WHERE k.sale_id = r.sale_id")
-                .await?;
+            let drop_rejected = |table: &str| {
+                format!(
+                    "DELETE FROM {table} k USING {REJECTED_SALES} r WHERE k.sale_id = r.sale_id"
+                )
+            };
+            let orders = self.run(&drop_rejected(ORDERS.name)).await?;
+            let lines = self.run(&drop_rejected(LINES.name)).await?;
             self.counts.sales -= orders;
             self.counts.lines -= lines;
             self.rejections_applied = true;
@@ -289,18 +304,18 @@ impl PostgresImportSession {
     /// Moves the lines of the sales to assemble whole aside, and opens a cursor over them.
     async fn start_reassembly(&mut self) -> Result<(), StoreError> {
         self.apply_rejections().await?;
-        let lines = LINES.name;
+        let (lines, orders) = (LINES.name, ORDERS.name);
         // A sale kept twice (its lines in two runs) is assembled again whole; when the kept
         // Sale IDs came in order, none was, and the search over every kept order is spared.
         let kept_twice = if self.kept_ids.all_distinct() {
-            ""
+            String::new()
         } else {
-            "SELECT sale_id FROM zinc_kept_orders GROUP BY sale_id HAVING count(*) > 1 UNION "
+            format!("SELECT sale_id FROM {orders} GROUP BY sale_id HAVING count(*) > 1 UNION ")
         };
         self.run(&format!(
             "CREATE TEMPORARY TABLE zinc_unassembled ON COMMIT DROP AS
                ({kept_twice}SELECT sale_id FROM {LOOSE_LINES})
-               EXCEPT SELECT sale_id FROM zinc_rejected_sales;
+               EXCEPT SELECT sale_id FROM {REJECTED_SALES};
              CREATE TEMPORARY TABLE zinc_reassembling (LIKE {lines}) ON COMMIT DROP;
              INSERT INTO zinc_reassembling
                SELECT l.* FROM {LOOSE_LINES} l JOIN zinc_unassembled u ON u.sale_id = l.sale_id;"
@@ -308,7 +323,9 @@ impl PostgresImportSession {
         .await?;
         // With nothing to reassemble (the usual case) these joins end at once.
         let orders = self
-            .run("DELETE FROM zinc_kept_orders k USING zinc_unassembled u WHERE k.sale_id = u.sale_id")
+            .run(&format!(
+                "DELETE FROM {orders} k USING zinc_unassembled u WHERE k.sale_id = u.sale_id"
+            ))
             .await?;
         let taken = self
             .run(&format!(
@@ -347,7 +364,7 @@ impl ImportSession for PostgresImportSession {
             }
         }
         // Full buffers travel while these sales are encoded.
-        let limit = self.reply_timeout;
+        let limit = self.reach.reply_timeout;
         let full = self.full.take();
         // The transaction alone (not `self.txn()`): the pending buffers are borrowed beside it.
         let txn = open(&mut self.txn)?;
@@ -389,16 +406,14 @@ impl ImportSession for PostgresImportSession {
             return Ok(());
         }
         let ids: Vec<i64> = sales.iter().map(|id| id.get()).collect();
-        let limit = self.reply_timeout;
+        let statement = REJECT_SALES.with([ids.into()]);
+        let limit = self.reach.reply_timeout;
         let txn = self.txn()?;
         let added = within(limit, async {
-            sqlx::query(
-                "INSERT INTO zinc_rejected_sales SELECT unnest($1::bigint[]) ON CONFLICT DO NOTHING",
-            )
-            .bind(ids)
-            .execute(&mut **txn)
-            .await
-            .map_err(sqlx_error)
+            on_sqlx(&statement)
+                .execute(&mut **txn)
+                .await
+                .map_err(sqlx_error)
         })
         .await?;
         self.counts.rejected_sales += added.rows_affected();
@@ -436,7 +451,7 @@ impl ImportSession for PostgresImportSession {
     async fn write(&mut self, progress: &WriteProgress) -> Result<WriteOutcome, StoreError> {
         self.apply_rejections().await?;
         let import_id = self.import_id.get();
-        let lines = LINES.name;
+        let (lines, kept_orders) = (LINES.name, ORDERS.name);
         let order_columns = ORDERS.column_list("");
         let updates: Vec<String> = ORDERS
             .columns
@@ -449,23 +464,21 @@ impl ImportSession for PostgresImportSession {
         // order number here, so that items can be written without reading orders back.
         self.run(&format!(
             "SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY});
-             ANALYZE zinc_kept_orders;"
+             ANALYZE {kept_orders};"
         ))
         .await?;
         let sequence = self
-            .rows("SELECT pg_get_serial_sequence('orders', 'id')::regclass::oid::bigint AS oid")
-            .await?;
-        let sequence = sequence
+            .query(&ORDER_SEQUENCE.with([]))
+            .await?
             .first()
-            .map(|row| row.try_get::<i64, _>("oid"))
-            .transpose()
-            .map_err(sqlx_error)?
-            .ok_or_else(|| StoreError::Inconsistent("orders.id has no sequence".into()))?;
+            .map(|row| get::<i64>(row, "oid"))
+            .transpose()?
+            .ok_or_else(|| Inconsistency::unexpected("orders.id has no sequence"))?;
         self.run(&format!(
             "CREATE TEMPORARY TABLE zinc_changed ON COMMIT DROP AS
                SELECT k.*, coalesce(o.id, nextval({sequence}::oid::regclass)) AS order_id,
                  o.id IS NULL AS created, o.date AS old_date, o.location AS old_location
-               FROM zinc_kept_orders k LEFT JOIN orders o ON o.sale_id = k.sale_id
+               FROM {kept_orders} k LEFT JOIN orders o ON o.sale_id = k.sale_id
                WHERE o.fingerprint IS DISTINCT FROM k.fingerprint;
              ANALYZE zinc_changed;"
         ))
@@ -557,12 +570,9 @@ impl ImportSession for PostgresImportSession {
                 ))
                 .await?;
             for row in &rows {
-                let id: i64 = row.try_get("sale_id").map_err(sqlx_error)?;
-                replaced.push(
-                    SaleId::new(id).map_err(|e| {
-                        StoreError::Inconsistent(format!("sale_id {id}: {e}").into())
-                    })?,
-                );
+                let id: i64 = get(row, "sale_id")?;
+                replaced
+                    .push(SaleId::new(id).map_err(|e| Inconsistency::breaks_rule("sale_id", e))?);
             }
         }
         progress.step_done(WriteStep::Orders);
@@ -578,7 +588,7 @@ impl ImportSession for PostgresImportSession {
         .await?;
         progress.step_done(WriteStep::Items);
         // The sums of every day (and location) whose orders changed, old day and new.
-        self.run(rollups::TOUCH_CHANGED_DAYS).await?;
+        self.run(&rollups::touch_changed_days()).await?;
         self.run(&rollups::refresh_touched(&changed_lines)).await?;
         progress.step_done(WriteStep::Rollups);
         let kept = self.counts.sales;
@@ -599,41 +609,19 @@ impl ImportSession for PostgresImportSession {
         report: &ImportReport,
         rejected: &RejectedLines,
     ) -> Result<(), StoreError> {
-        let limit = self.reply_timeout;
-        let values = report_values(report)?;
-        let mut txn = self
+        let limit = self.reach.reply_timeout;
+        let finish = imports::finish(report, rejected)?;
+        let txn = self
             .txn
             .take()
             .ok_or_else(|| StoreError::Failed("the import was already finished".into()))?;
-        within(limit, async {
-            let mut query = sqlx::query(
-                "UPDATE imports SET sha256 = $2, status = $3, rows_total = $4, rows_imported = $5, \
-                   rows_rejected = $6, sales_total = $7, sales_rejected = $8, orders_created = $9, \
-                   orders_updated = $10, orders_unchanged = $11, products_created = $12, \
-                   products_updated = $13, problems = $14::jsonb, problems_total = $15, \
-                   finished_at = $16, replaced_sales = $17, rejected_header = $18, \
-                   rejected_lines_omitted = $19, updated_at = now() \
-                 WHERE id = $1",
-            );
-            for value in values {
-                query = value.bind(query);
-            }
-            let replaced: Vec<i64> = report.replaced_sales.iter().map(|id| id.get()).collect();
-            query = query
-                .bind(replaced)
-                .bind(rejected.header())
-                .bind(rejected.counts().omitted as i64);
-            query.execute(&mut *txn).await.map_err(sqlx_error)?;
-            keep_rejected_lines(&mut txn, report.id, rejected).await?;
-            txn.commit().await.map_err(sqlx_error)
-        })
-        .await
+        within(limit, record_and_commit(txn, &finish, report.id, rejected)).await
     }
 
     #[instrument(skip_all, fields(import_id = self.import_id.get()))]
     async fn abandon(&mut self) -> Result<(), StoreError> {
         if let Some(txn) = self.txn.take() {
-            within(self.reply_timeout, async {
+            within(self.reach.reply_timeout, async {
                 txn.rollback().await.map_err(sqlx_error)
             })
             .await?;
@@ -648,43 +636,35 @@ impl ImportSession for PostgresImportSession {
         rejected: &RejectedLines,
     ) -> Result<(), StoreError> {
         if let Some(txn) = self.txn.take() {
-            within(self.reply_timeout, async {
+            within(self.reach.reply_timeout, async {
                 txn.rollback().await.map_err(sqlx_error)
             })
             .await?;
         }
-        let values = report_values(report)?;
-        let pool = self.db.get_postgres_connection_pool();
+        let record = imports::insert(report, rejected)?;
+        let pool = self.reach.db.get_postgres_connection_pool();
         // The record and its reject file, in a transaction of their own.
-        within(self.reply_timeout, async {
-            let mut txn = pool.begin().await.map_err(sqlx_error)?;
-            let mut query = sqlx::query(
-                "INSERT INTO imports (id, sha256, status, rows_total, rows_imported, rows_rejected, \
-                   sales_total, sales_rejected, orders_created, orders_updated, orders_unchanged, \
-                   products_created, products_updated, problems, problems_total, finished_at, \
-                   file_name, mode, started_at, requested_by, rejected_header, \
-                   rejected_lines_omitted) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, \
-                   $16, $17, $18, $19, $20, $21, $22)",
-            );
-            for value in values {
-                query = value.bind(query);
-            }
-            query
-                .bind(&report.file_name)
-                .bind(report.mode.as_str())
-                .bind(report.started_at)
-                .bind(report.requested_by.as_ref().map(|key| key.as_str()))
-                .bind(rejected.header())
-                .bind(rejected.counts().omitted as i64)
-                .execute(&mut *txn)
-                .await
-                .map_err(sqlx_error)?;
-            keep_rejected_lines(&mut txn, report.id, rejected).await?;
-            txn.commit().await.map_err(sqlx_error)
+        within(self.reach.reply_timeout, async {
+            let txn = pool.begin().await.map_err(sqlx_error)?;
+            record_and_commit(txn, &record, report.id, rejected).await
         })
         .await
     }
+}
+
+/// Writes an import's record (`record`) and its reject file in `txn`, and commits.
+async fn record_and_commit(
+    mut txn: Transaction<'static, Postgres>,
+    record: &Statement,
+    import_id: ImportId,
+    rejected: &RejectedLines,
+) -> Result<(), StoreError> {
+    on_sqlx(record)
+        .execute(&mut *txn)
+        .await
+        .map_err(sqlx_error)?;
+    keep_rejected_lines(&mut txn, import_id, rejected).await?;
+    txn.commit().await.map_err(sqlx_error)
 }
 
 /// Records the lines of an import's reject file (in the transaction recording the import).
@@ -698,64 +678,19 @@ async fn keep_rejected_lines(
     }
     let lines = rejected.lines();
     let numbers: Vec<i64> = lines.iter().map(|l| l.line as i64).collect();
-    let reasons: Vec<&str> = lines.iter().map(|l| l.reason.as_str()).collect();
-    let raws: Vec<&[u8]> = lines.iter().map(|l| l.raw.as_slice()).collect();
-    sqlx::query(
-        "INSERT INTO import_rejected_lines (import_id, line, reason, raw) \
-         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::bytea[])",
-    )
-    .bind(import_id.get())
-    .bind(numbers)
-    .bind(reasons)
-    .bind(raws)
-    .execute(&mut **txn)
-    .await
-    .map_err(sqlx_error)?;
+    let reasons: Vec<String> = lines.iter().map(|l| l.reason.clone()).collect();
+    let raws: Vec<Vec<u8>> = lines.iter().map(|l| l.raw.clone()).collect();
+    let statement = KEEP_REJECTED_LINES.with([
+        import_id.get().into(),
+        numbers.into(),
+        reasons.into(),
+        raws.into(),
+    ]);
+    on_sqlx(&statement)
+        .execute(&mut **txn)
+        .await
+        .map_err(sqlx_error)?;
     Ok(())
-}
-
-/// A value of an import's record.
-enum ReportValue {
-    Int(i64),
-    Text(String),
-    Time(chrono::DateTime<chrono::Utc>),
-}
-
-impl ReportValue {
-    fn bind<'q>(
-        self,
-        query: sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>,
-    ) -> sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments> {
-        match self {
-            ReportValue::Int(n) => query.bind(n),
-            ReportValue::Text(text) => query.bind(text),
-            ReportValue::Time(time) => query.bind(time),
-        }
-    }
-}
-
-/// `$1` = id, then the report's columns in the order both statements use.
-fn report_values(report: &ImportReport) -> Result<Vec<ReportValue>, StoreError> {
-    let c = &report.counts;
-    let count = |n: u64| ReportValue::Int(n as i64);
-    Ok(vec![
-        ReportValue::Int(report.id.get()),
-        ReportValue::Text(report.sha256.clone()),
-        ReportValue::Text(report.status.as_str().to_owned()),
-        count(c.rows_total),
-        count(c.rows_imported),
-        count(c.rows_rejected),
-        count(c.sales_total),
-        count(c.sales_rejected),
-        count(c.orders_created),
-        count(c.orders_updated),
-        count(c.orders_unchanged),
-        count(c.products_created),
-        count(c.products_updated),
-        ReportValue::Text(json(&report.problems.problems())?),
-        count(report.problems.total()),
-        ReportValue::Time(report.finished_at),
-    ])
 }
 
 /// The import's transaction, while it is not finished.
@@ -862,15 +797,8 @@ fn timed(started: Instant, sql: &str) {
     );
 }
 
-fn json<T: Serialize + ?Sized>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value)
-        .map_err(|e| StoreError::Failed(format!("cannot encode the problems as JSON: {e}").into()))
-}
-
-fn count(row: &PgRow, column: &str) -> Result<u64, StoreError> {
-    row.try_get::<i64, _>(column)
-        .map(|n| n as u64)
-        .map_err(|e| StoreError::Inconsistent(format!("column {column}: {e}").into()))
+fn count(row: &QueryResult, column: &str) -> Result<u64, StoreError> {
+    get::<i64>(row, column).map(|n| n as u64)
 }
 
 #[cfg(test)]

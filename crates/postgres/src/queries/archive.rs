@@ -3,11 +3,21 @@
 //! does.
 
 use async_trait::async_trait;
+use sea_orm::sea_query::{
+    Asterisk, Expr, ExprTrait, JoinType, Order as SortOrder, Query as Sql, SelectStatement,
+};
 use tracing::instrument;
 use zinc_domain::{DateBounds, Location, OrderWithItems};
 use zinc_ports::{SaleCursor, SalesArchive, StoreError};
 
-use super::{PostgresQueries, Query, get, order, order_conditions, order_item};
+use super::{
+    PostgresQueries, get, item_fields, order, order_conditions, order_fields, order_item,
+    with_items,
+};
+use crate::sql::built;
+
+/// The keyset order of exports: by sale date, then Sale ID.
+const KEYSET: [&str; 2] = ["date", "sale_id"];
 
 /// A page of orders (alias `o` outside), then each with its items in stored order. The items
 /// are looked up order by order (a lateral subquery the planner cannot flatten: `OFFSET 0`),
@@ -19,26 +29,40 @@ fn page_query(
     location: Option<Location>,
     after: Option<SaleCursor>,
     max: u32,
-) -> Query {
-    let mut query = Query::new("WITH page AS (SELECT o.* FROM orders o WHERE TRUE");
-    order_conditions(&mut query, dates, location);
+) -> SelectStatement {
+    let mut page = Sql::select();
+    page.column(("o", Asterisk)).from_as("orders", "o");
+    order_conditions(&mut page, dates, location);
     if let Some(after) = after {
-        let date = query.bind(after.date);
-        let sale = query.bind(after.sale_id.get());
-        query.push(&format!(" AND (o.date, o.sale_id) > ({date}, {sale})"));
+        page.and_where(
+            Expr::tuple([Expr::col(("o", "date")), Expr::col(("o", "sale_id"))]).gt(Expr::tuple([
+                Expr::value(after.date),
+                Expr::value(after.sale_id.get()),
+            ])),
+        );
     }
-    let limit = query.bind(i64::from(max));
-    query.push(&format!(
-        " ORDER BY o.date, o.sale_id LIMIT {limit}) SELECT {}, \
-         count(i.position) OVER (PARTITION BY o.id) AS item_count, {} \
-         FROM page o \
-         LEFT JOIN LATERAL (SELECT * FROM order_items WHERE order_id = o.id OFFSET 0) i ON TRUE \
-         LEFT JOIN products p ON p.id = i.product_id \
-         ORDER BY o.date, o.sale_id, i.position",
-        order_fields!(),
-        item_fields!(),
-    ));
-    query
+    for column in KEYSET {
+        page.order_by(("o", column), SortOrder::Asc);
+    }
+    page.limit(u64::from(max));
+    let mut items = Sql::select();
+    items
+        .column(Asterisk)
+        .from("order_items")
+        .and_where(Expr::col("order_id").equals(("o", "id")))
+        .offset(0);
+    let mut select = Sql::select();
+    order_fields(&mut select, "count(i.position) OVER (PARTITION BY o.id)");
+    item_fields(&mut select);
+    select.from_subquery(page, "o");
+    with_items(
+        &mut select,
+        |select| {
+            select.join_lateral(JoinType::LeftJoin, items, "i", Expr::cust("TRUE"));
+        },
+        &KEYSET,
+    );
+    select
 }
 
 #[async_trait]
@@ -51,7 +75,9 @@ impl SalesArchive for PostgresQueries {
         after: Option<SaleCursor>,
         max: u32,
     ) -> Result<Vec<OrderWithItems>, StoreError> {
-        let rows = self.all(page_query(dates, location, after, max)).await?;
+        let rows = self
+            .all(built(&page_query(dates, location, after, max)))
+            .await?;
         let mut sales: Vec<OrderWithItems> = Vec::new();
         for row in &rows {
             let id: i64 = get(row, "id")?;

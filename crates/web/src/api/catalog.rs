@@ -16,8 +16,6 @@ use super::state::AppState;
 /// `total` counts every match and `has_more` says whether another page follows. No match is an
 /// empty page, not a 404.
 #[utoipa::path(
-    get,
-    path = "/api/v1/products",
     tag = "products",
     params(ProductQuery),
     responses(
@@ -45,8 +43,6 @@ pub async fn list_products(
 /// was first imported and when its price last changed. A number no product has is a 404; one
 /// that is not a whole number from 1 is a 400.
 #[utoipa::path(
-    get,
-    path = "/api/v1/products/{id}",
     tag = "products",
     params(("id" = i64, Path, description = "The product's number", minimum = 1, example = 42)),
     responses(
@@ -89,8 +85,6 @@ pub async fn get_product(
 /// there are; with `client_id` or `sale_id` the matching orders are counted, through an index. Deep pages cost more: the orders skipped
 /// by `offset` are read past.
 #[utoipa::path(
-    get,
-    path = "/api/v1/orders",
     tag = "orders",
     params(OrderQuery),
     responses(
@@ -123,8 +117,6 @@ pub async fn list_orders(
 /// its items in the order of the file's lines: product, quantity (negative for a refund), unit
 /// price and the line's amounts. A number no order has is a 404.
 #[utoipa::path(
-    get,
-    path = "/api/v1/orders/{id}",
     tag = "orders",
     params(("id" = i64, Path, description = "The order's number (not the Sale ID)", minimum = 1, example = 1408)),
     responses(

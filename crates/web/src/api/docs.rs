@@ -14,9 +14,10 @@ use super::body::{
     OrderBody, OrderDetailBody, OrderItemBody, OrderPage, ProductBody, ProductPage,
     RejectedLinesBody, RevenueBody, TopProductBody, TopProductsBody,
 };
+use super::examples;
 use super::problem::PROBLEM_JSON;
 use super::problem::ProblemDetails;
-use super::{catalog, examples, exports, health, imports, monitoring, revenue};
+use super::routes::Routes;
 
 /// Where the document is served.
 pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
@@ -28,32 +29,14 @@ pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
         title = "Zinc",
         description = "Point-of-sale exports in; products, orders and revenue out. Money is an exact decimal string; errors are application/problem+json.",
     ),
-    paths(
-        imports::create_import,
-        imports::list_imports,
-        imports::get_import,
-        imports::get_rejected_lines,
-        catalog::list_products,
-        catalog::get_product,
-        catalog::list_orders,
-        catalog::get_order,
-        revenue::revenue,
-        revenue::daily_revenue,
-        revenue::revenue_series,
-        revenue::product_sales,
-        revenue::top_products,
-        exports::export_sales,
-        health::live,
-        health::ready,
-        monitoring::metrics,
-    ),
     components(schemas(
         ProblemDetails, InputProblemBody, ImportReportBody, RejectedLinesBody, ImportPage, ProductBody, ProductPage, OrderBody,
         OrderPage, OrderItemBody, OrderDetailBody, RevenueBody, DayBody, DailyRevenueBody,
         TopProductBody, TopProductsBody, HealthBody,
     )),
-    // In this order: the examples cover the answers the others add.
-    modifiers(&ApiKeyAuth, &Validators, &ProblemExamples),
+    // In this order: the routes first, then what they answer; the examples cover the answers
+    // the others add.
+    modifiers(&RouteOperations, &ApiKeyAuth, &Validators, &ProblemExamples),
     security(("api_key" = [])),
     tags(
         (name = "imports", description = "Load point-of-sale exports"),
@@ -65,6 +48,15 @@ pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
     ),
 )]
 pub struct ApiDoc;
+
+/// Adds the operations of the API's routes, declared once in `routes`.
+struct RouteOperations;
+
+impl Modify for RouteOperations {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        openapi.merge(Routes::openapi());
+    }
+}
 
 /// The tags of the operations on the sales data: their answers change only when an import
 /// succeeds, so they carry validators (see `validators`, which serves them for exactly the
@@ -190,11 +182,12 @@ struct ProblemExamples;
 impl Modify for ProblemExamples {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let json = |problem| serde_json::to_value(problem).ok();
-        for (path, item) in openapi.paths.paths.iter_mut() {
+        for item in openapi.paths.paths.values_mut() {
             for (post, operation) in [(false, item.get.as_mut()), (true, item.post.as_mut())] {
                 let Some(operation) = operation else {
                     continue;
                 };
+                let asked = examples::Asked::new(post, operation);
                 for (status, response) in operation.responses.responses.iter_mut() {
                     let (RefOr::T(response), Ok(status)) = (response, status.parse()) else {
                         continue;
@@ -202,7 +195,7 @@ impl Modify for ProblemExamples {
                     let Some(content) = response.content.get_mut(PROBLEM_JSON) else {
                         continue;
                     };
-                    let problem = examples::for_operation(path, post, status);
+                    let problem = examples::for_operation(&asked, status);
                     if let Some(problem) = &problem
                         && response.description.is_empty()
                     {

@@ -3,6 +3,7 @@
 //! from what a client gets.
 
 use chrono::{TimeZone, Utc};
+use utoipa::openapi::path::{Operation, ParameterIn};
 use zinc_application::Denied;
 use zinc_domain::{
     ImportCounts, ImportId, ImportMode, ImportReport, ImportStatus, InputProblem, KeyName,
@@ -20,11 +21,40 @@ use super::problem::{ApiError, ProblemDetails};
 /// The id the examples ask for and do not find.
 const MISSING_ID: i64 = 1408;
 
-/// The problem that `path` (a POST when `post`, a GET otherwise) answers with `status`;
-/// `None` for a status no route gives.
-pub fn for_operation(path: &str, post: bool, status: u16) -> Option<ProblemDetails> {
+/// What the examples need to know of an operation, read from its documentation (so that no
+/// route's path is written here again).
+pub struct Asked {
+    /// A POST (a GET otherwise).
+    pub post: bool,
+    /// Its first tag: the resource it reads or the figures it computes.
+    pub tag: String,
+    /// Whether its path names a resource by `{id}`.
+    pub by_id: bool,
+}
+
+impl Asked {
+    /// Reads the method's operation.
+    pub fn new(post: bool, operation: &Operation) -> Self {
+        Self {
+            post,
+            tag: operation
+                .tags
+                .as_ref()
+                .and_then(|tags| tags.first())
+                .cloned()
+                .unwrap_or_default(),
+            by_id: operation.parameters.iter().flatten().any(|parameter| {
+                parameter.parameter_in == ParameterIn::Path && parameter.name == "id"
+            }),
+        }
+    }
+}
+
+/// The problem that the operation `asked` answers with `status`; `None` for a status no
+/// route gives.
+pub fn for_operation(asked: &Asked, status: u16) -> Option<ProblemDetails> {
     let error = match status {
-        400 => bad_request(path, post)?,
+        400 => bad_request(asked)?,
         401 => ApiError::Unauthorized(Denied::Missing),
         403 => ApiError::Forbidden(Denied::Forbidden {
             name: KeyName::parse("dashboard").ok()?,
@@ -32,7 +62,7 @@ pub fn for_operation(path: &str, post: bool, status: u16) -> Option<ProblemDetai
             needed: KeyScope::Write,
         }),
         404 => ApiError::NotFound {
-            what: resource(path)?,
+            what: resource(asked)?,
             id: MISSING_ID,
         },
         408 => ApiError::UploadStalled {
@@ -89,24 +119,27 @@ pub fn for_any_route() -> [(u16, &'static str, ProblemDetails); 3] {
 }
 
 /// The refusal of a typical bad parameter of the route, by the parser the route uses.
-fn bad_request(path: &str, post: bool) -> Option<ApiError> {
-    if post {
+fn bad_request(asked: &Asked) -> Option<ApiError> {
+    if asked.post {
         params::flag("skip_invalid", Some("yes")).err()
-    } else if path.contains("{id}") {
+    } else if asked.by_id {
         params::id("id", "abc").err()
-    } else if path.starts_with("/api/v1/metrics") || path.starts_with("/api/v1/exports") {
+    } else if matches!(asked.tag.as_str(), "metrics" | "exports") {
         params::date_bounds(Some("2025-03-31"), Some("2025-03-01")).err()
     } else {
         params::page(Some("0"), None).err()
     }
 }
 
-/// What a route with an `{id}` looks up.
-fn resource(path: &str) -> Option<&'static str> {
-    match path {
-        "/api/v1/imports/{id}" | "/api/v1/imports/{id}/rejected.csv" => Some("import"),
-        "/api/v1/products/{id}" | "/api/v1/products/{id}/sales" => Some("product"),
-        "/api/v1/orders/{id}" => Some("order"),
+/// What a route with an `{id}` looks up: one of the resources its tag names.
+fn resource(asked: &Asked) -> Option<&'static str> {
+    if !asked.by_id {
+        return None;
+    }
+    match asked.tag.as_str() {
+        "imports" => Some("import"),
+        "products" => Some("product"),
+        "orders" => Some("order"),
         _ => None,
     }
 }

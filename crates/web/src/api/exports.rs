@@ -47,8 +47,6 @@ pub struct ExportQuery {
 /// the transfer short (the client sees an incomplete body), it never sends a partial file as
 /// complete.
 #[utoipa::path(
-    get,
-    path = "/api/v1/exports/sales.csv",
     tag = "exports",
     params(ExportQuery),
     responses(

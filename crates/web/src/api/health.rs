@@ -18,8 +18,6 @@ pub const READY_TIMEOUT: Duration = Duration::from_secs(2);
 /// Answers 200 as long as the process serves requests, whatever the database's state: use it as
 /// the liveness probe, so that a database outage does not restart the service. Needs no key.
 #[utoipa::path(
-    get,
-    path = "/health/live",
     security(()),
     tag = "health",
     responses((status = 200, body = HealthBody)),
@@ -38,8 +36,6 @@ pub async fn live() -> HttpResponse {
 /// fine, else a 503 problem saying why (unreachable, too slow, or the migrations pending, by
 /// name). Use it as the readiness probe. Needs no key.
 #[utoipa::path(
-    get,
-    path = "/health/ready",
     security(()),
     tag = "health",
     responses(

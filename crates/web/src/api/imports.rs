@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use actix_multipart::Multipart;
 use actix_web::error::PayloadError;
+use actix_web::dev::ResourceDef;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, post, web};
 use futures_util::{Stream, StreamExt};
@@ -70,8 +71,6 @@ struct Upload {
 /// changes nothing (`orders_unchanged`). Refund lines (negative quantities and amounts) are
 /// imported as they are. An empty file or a header without the export's columns is a 400.
 #[utoipa::path(
-    post,
-    path = "/api/v1/imports",
     tag = "imports",
     params(ImportQuery),
     request_body(
@@ -296,7 +295,7 @@ fn respond(report: ImportReport) -> Result<HttpResponse, ApiError> {
         ImportStatus::Succeeded => Ok(HttpResponse::Created()
             .insert_header((
                 header::LOCATION,
-                format!("/api/v1/imports/{}", report.id.get()),
+                path_to::<__path_get_import>(&[&report.id.get().to_string()]),
             ))
             .json(ImportReportBody::from_report(&report, true))),
         ImportStatus::Rejected if report.refused_whole_file() => {
@@ -304,6 +303,14 @@ fn respond(report: ImportReport) -> Result<HttpResponse, ApiError> {
         }
         ImportStatus::Rejected => Err(ApiError::ImportRejected(Box::new(report))),
     }
+}
+
+/// The path of the route documented by `R` (a handler's `__path_*`, which reads the handler's
+/// actix attribute) with its `{…}` segments filled by `values`, in order.
+fn path_to<R: utoipa::Path>(values: &[&str]) -> String {
+    let mut path = String::new();
+    ResourceDef::new(R::path()).resource_path_from_iter(&mut path, values.iter());
+    path
 }
 
 fn declared_length(request: &HttpRequest) -> Option<u64> {
@@ -525,8 +532,6 @@ async fn next_within<S: Stream + Unpin>(
 /// running is not listed yet. Each report has its counts and `errors_total`, but not the problems
 /// themselves. A page of `limit` (50 by default) from `offset`, with `total` and `has_more`.
 #[utoipa::path(
-    get,
-    path = "/api/v1/imports",
     tag = "imports",
     params(PageQuery),
     responses(
@@ -553,8 +558,6 @@ pub async fn list_imports(
 /// in line order (at most 10,000 kept; `errors_total` counts them all). A number no finished
 /// import has (an import still running included) is a 404.
 #[utoipa::path(
-    get,
-    path = "/api/v1/imports/{id}",
     tag = "imports",
     params(("id" = i64, Path, description = "The import's number", minimum = 1, example = 7)),
     responses(
@@ -591,8 +594,6 @@ pub async fn get_import(
 /// before a later line rejected it. An import that rejected nothing gives the header alone; a
 /// number no finished import has (an import still running included) is a 404.
 #[utoipa::path(
-    get,
-    path = "/api/v1/imports/{id}/rejected.csv",
     tag = "imports",
     params(("id" = i64, Path, description = "The import's number", minimum = 1, example = 7)),
     responses(

@@ -42,24 +42,8 @@ use problem::ApiError;
 
 /// Registers the API's routes and its documentation.
 pub(crate) fn configure(config: &mut web::ServiceConfig) {
+    routes::register(config);
     config
-        .service(imports::create_import)
-        .service(imports::list_imports)
-        .service(imports::get_import)
-        .service(imports::get_rejected_lines)
-        .service(catalog::list_products)
-        .service(catalog::get_product)
-        .service(catalog::list_orders)
-        .service(catalog::get_order)
-        .service(revenue::revenue)
-        .service(revenue::daily_revenue)
-        .service(revenue::revenue_series)
-        .service(revenue::product_sales)
-        .service(revenue::top_products)
-        .service(exports::export_sales)
-        .service(health::live)
-        .service(health::ready)
-        .service(monitoring::metrics)
         .service(SwaggerUi::new("/docs/{_:.*}").url(docs::OPENAPI_PATH, docs::ApiDoc::openapi()))
         .service(web::redirect("/docs", "/docs/"));
 }

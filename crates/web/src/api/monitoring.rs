@@ -179,8 +179,6 @@ impl RootSpanBuilder for RequestSpan {
 /// CPU and file descriptors. Needs no key. When `ZINC_METRICS_BIND` is set it is served there
 /// only, and this route is a 404.
 #[utoipa::path(
-    get,
-    path = "/metrics",
     security(()),
     tag = "health",
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain")),

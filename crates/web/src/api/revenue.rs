@@ -27,8 +27,6 @@ const MAX_TOP: u32 = 100;
 /// from zero to 2 places. A period without sales gives zeros (not a 404); `from` after `to` is a
 /// 400. With `location`, only that location's orders count.
 #[utoipa::path(
-    get,
-    path = "/api/v1/metrics/revenue",
     tag = "metrics",
     params(RevenueQuery),
     responses(
@@ -67,8 +65,6 @@ pub async fn revenue(
 /// so. With `location`, only that location's orders count. The same figures per week or month:
 /// `/api/v1/metrics/revenue/series`.
 #[utoipa::path(
-    get,
-    path = "/api/v1/metrics/revenue/daily",
     tag = "metrics",
     params(DailyRevenueQuery),
     responses(
@@ -118,8 +114,6 @@ pub async fn daily_revenue(
 /// says which applied. More than 366 periods, or `from` after `to`, is a 400. With `location`,
 /// only that location's orders count.
 #[utoipa::path(
-    get,
-    path = "/api/v1/metrics/revenue/series",
     tag = "metrics",
     params(SeriesQuery),
     responses(
@@ -159,8 +153,6 @@ pub async fn revenue_series(
 /// no product has is a 404; more than 366 periods, or `from` after `to`, is a 400. With
 /// `location`, only that location's sales count.
 #[utoipa::path(
-    get,
-    path = "/api/v1/products/{id}/sales",
     tag = "products",
     params(
         ("id" = i64, Path, description = "The product's number", minimum = 1, example = 42),
@@ -255,8 +247,6 @@ async fn revenue_per_period(
 /// broken by the other measure and then by name; at most `limit` products (10 by default), fewer
 /// when fewer sold in the period, none for a period without sales.
 #[utoipa::path(
-    get,
-    path = "/api/v1/metrics/products/top",
     tag = "metrics",
     params(TopProductsQuery),
     responses(

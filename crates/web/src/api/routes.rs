@@ -1,6 +1,9 @@
-//! Which methods each route answers, read from the OpenAPI document (itself generated from the
-//! handlers), so that a wrong method is a 405 naming the right ones, never a 404; and HEAD,
-//! answered wherever GET is.
+//! The API's routes, declared once: each handler's path and method are written once, in its
+//! actix attribute (`#[get("/api/v1/...")]`, which `#[utoipa::path]` reads), and the list below
+//! hands every handler to the router ([`register`]) and to the OpenAPI document ([`Routes`],
+//! merged into `docs::ApiDoc`), so neither can miss one the other has. Also: which methods each
+//! route answers, read from those operations, so that a wrong method is a 405 naming the right
+//! ones, never a 404; and HEAD, answered wherever GET is.
 
 use std::sync::LazyLock;
 
@@ -10,11 +13,47 @@ use actix_web::http::Method;
 use actix_web::middleware::Next;
 use utoipa::OpenApi;
 
-use super::docs::ApiDoc;
+use actix_web::web;
 
-/// Each documented path with the methods it answers, in a fixed order.
+use super::{catalog, exports, health, imports, monitoring, revenue};
+
+macro_rules! routes {
+    ($($module:ident::$handler:ident),* $(,)?) => {
+        /// Registers every route's handler.
+        pub fn register(config: &mut web::ServiceConfig) {
+            $(config.service($module::$handler);)*
+        }
+
+        /// The operations of the routes (and the schemas they use).
+        #[derive(OpenApi)]
+        #[openapi(paths($($module::$handler),*))]
+        pub struct Routes;
+    };
+}
+
+routes! {
+    imports::create_import,
+    imports::list_imports,
+    imports::get_import,
+    imports::get_rejected_lines,
+    catalog::list_products,
+    catalog::get_product,
+    catalog::list_orders,
+    catalog::get_order,
+    revenue::revenue,
+    revenue::daily_revenue,
+    revenue::revenue_series,
+    revenue::product_sales,
+    revenue::top_products,
+    exports::export_sales,
+    health::live,
+    health::ready,
+    monitoring::metrics,
+}
+
+/// Each route's path with the methods it answers, in a fixed order.
 static ROUTES: LazyLock<Vec<(ResourceDef, Vec<&'static str>)>> = LazyLock::new(|| {
-    ApiDoc::openapi()
+    Routes::openapi()
         .paths
         .paths
         .iter()
