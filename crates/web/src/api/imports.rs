@@ -14,8 +14,8 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use actix_multipart::Multipart;
-use actix_web::error::PayloadError;
 use actix_web::dev::ResourceDef;
+use actix_web::error::PayloadError;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, post, web};
 use futures_util::{Stream, StreamExt};
