@@ -90,7 +90,7 @@ impl Default for PoolSettings {
     fn default() -> Self {
         PoolSettings {
             max_connections: 10,
-            acquire_timeout: Duration::from_secs(5),
+            acquire_timeout: Duration::from_secs(3),
             statement_timeout: Duration::from_secs(300),
             lock_timeout: Duration::from_secs(120),
             idle_in_transaction_timeout: Duration::from_secs(60),
