@@ -93,8 +93,9 @@ pub enum Command {
 macro_rules! database_help {
     ($example:literal) => {
         concat!(
-            "The database is DATABASE_URL (or the file named by DATABASE_URL_FILE), by default \
-             postgres://postgres@127.0.0.1:5432/zinc.\n\nExample:\n  ",
+            "The database is DATABASE_URL (or the file named by DATABASE_URL_FILE), by default ",
+            crate::config::default_database_url!(),
+            ".\n\nExample:\n  ",
             $example
         )
     };

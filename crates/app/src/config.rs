@@ -1,13 +1,22 @@
-//! Configuration: read once from the environment, validated before anything starts, then
-//! passed down. A bad value is one [`ConfigError`] naming the variable; secrets may come from
-//! `NAME_FILE` (a mounted Docker/Kubernetes secret) and never appear in `Debug` output.
+//! Configuration: every setting declared once, as a field of [`Config`] with its variable, its
+//! default, its range (the value parser) and its help (the doc comment), through clap's `env`
+//! support. Read once from the environment, validated before anything starts, then passed
+//! down. A bad value is one [`ConfigError`] naming the variable. Secrets (`hide_env_values`)
+//! may come from `NAME_FILE` (a mounted Docker/Kubernetes secret) and never appear in `Debug`
+//! output or errors.
 
+use std::ffi::OsString;
+use std::fmt;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use clap::error::{ContextKind, ContextValue};
+use clap::{ArgAction, Args, CommandFactory, FromArgMatches, Parser};
+use secrecy::{ExposeSecret, SecretString};
 use thiserror::Error;
 use zinc_domain::{KeySecret, echo};
+use zinc_postgres::database::PoolSettings;
 
 // The web side's defaults: the OpenAPI document shows them, so they are declared there.
 use zinc_web::api::answers::ANSWER_CACHE_BYTES;
@@ -15,12 +24,137 @@ use zinc_web::api::{
     DEFAULT_MAX_CONCURRENT_UPLOADS, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_UPLOAD_IDLE_TIMEOUT,
 };
 
+/// The database used when `DATABASE_URL` is not set (a macro, so that help texts can
+/// `concat!` it).
+macro_rules! default_database_url {
+    () => {
+        "postgres://postgres@127.0.0.1:5432/zinc"
+    };
+}
+pub(crate) use default_database_url;
+
 /// The database used when `DATABASE_URL` is not set.
-pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/zinc";
-/// The address `zinc serve` listens on when `ZINC_BIND` is not set.
-pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
-/// The currency reported when `ZINC_CURRENCY` is not set.
-pub const DEFAULT_CURRENCY: &str = "USD";
+pub const DEFAULT_DATABASE_URL: &str = default_database_url!();
+
+/// The longest duration any setting takes: a day (PostgreSQL's timeouts stop at about 24 days).
+pub const MAX_SECONDS: u64 = 86_400;
+/// The most of anything counted (connections, uploads at once).
+pub const MAX_COUNT: u64 = 1000;
+/// The most bytes of answers kept.
+pub const MAX_ANSWER_CACHE_BYTES: u64 = 1 << 32;
+
+/// Everything Zinc needs to know about its environment.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "zinc-configuration", disable_help_flag = true)]
+pub struct Config {
+    /// Where the data lives; the database is created if missing.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true,
+          default_value = DEFAULT_DATABASE_URL, value_parser = DatabaseUrl::parse)]
+    pub database_url: DatabaseUrl,
+    /// The most database connections.
+    #[arg(long, env = "ZINC_DB_MAX_CONNECTIONS",
+          default_value_t = PoolSettings::default().max_connections, value_parser = count::<u32>)]
+    pub db_max_connections: u32,
+    /// How long a request waits for a connection before answering 503, in seconds.
+    #[arg(long, env = "ZINC_DB_ACQUIRE_TIMEOUT",
+          default_value_t = Seconds(PoolSettings::default().acquire_timeout), value_parser = seconds)]
+    pub db_acquire_timeout: Seconds,
+    /// Connections of the revenue queries' own pool, so that they cannot starve lookups and
+    /// readiness.
+    #[arg(long, env = "ZINC_DB_FIGURES_CONNECTIONS", default_value = "3",
+          value_parser = count::<u32>)]
+    pub db_figures_connections: u32,
+    /// Lookup connections: those each HTTP worker keeps for looking up one order, besides the
+    /// shared pool (zinc_postgres calls a worker's set of them its `Lane`).
+    #[arg(long, env = "ZINC_DB_LOOKUP_CONNECTIONS", default_value = "4",
+          value_parser = count::<u32>)]
+    pub db_lookup_connections: u32,
+    /// The longest a statement may run, in seconds.
+    #[arg(long, env = "ZINC_DB_STATEMENT_TIMEOUT",
+          default_value_t = Seconds(PoolSettings::default().statement_timeout), value_parser = seconds)]
+    pub db_statement_timeout: Seconds,
+    /// The longest a statement may wait for a lock, in seconds; shorter than the statement
+    /// timeout.
+    #[arg(long, env = "ZINC_DB_LOCK_TIMEOUT",
+          default_value_t = Seconds(PoolSettings::default().lock_timeout), value_parser = seconds)]
+    pub db_lock_timeout: Seconds,
+    /// The longest a session may idle inside a transaction, in seconds.
+    #[arg(long, env = "ZINC_DB_IDLE_IN_TRANSACTION_TIMEOUT",
+          default_value_t = Seconds(PoolSettings::default().idle_in_transaction_timeout),
+          value_parser = seconds)]
+    pub db_idle_in_transaction_timeout: Seconds,
+    /// Where `zinc serve` listens (host:port).
+    #[arg(long, env = "ZINC_BIND", default_value = "127.0.0.1:8080",
+          value_parser = address("0.0.0.0:8080"))]
+    pub bind: SocketAddr,
+    /// Whether `zinc serve` applies pending migrations on start.
+    #[arg(long, env = "ZINC_MIGRATE_ON_START", action = ArgAction::Set, default_value = "true",
+          value_parser = flag)]
+    pub migrate_on_start: bool,
+    /// The largest upload accepted, in bytes.
+    #[arg(long, env = "ZINC_MAX_UPLOAD_BYTES", default_value_t = DEFAULT_MAX_UPLOAD_BYTES,
+          value_parser = upload_bytes)]
+    pub max_upload_bytes: u64,
+    /// Bytes of computed answers kept for the current data (0 keeps none).
+    #[arg(long, env = "ZINC_ANSWER_CACHE_BYTES", default_value_t = ANSWER_CACHE_BYTES,
+          value_parser = answer_cache_bytes)]
+    pub answer_cache_bytes: u64,
+    /// How long an upload may send nothing before it is cut with a 408, in seconds.
+    #[arg(long, env = "ZINC_UPLOAD_IDLE_TIMEOUT",
+          default_value_t = Seconds(DEFAULT_UPLOAD_IDLE_TIMEOUT), value_parser = seconds)]
+    pub upload_idle_timeout: Seconds,
+    /// How long receiving one upload may take in all, however it trickles, in seconds.
+    #[arg(long, env = "ZINC_UPLOAD_TIMEOUT", default_value = "600", value_parser = seconds)]
+    pub upload_timeout: Seconds,
+    /// Uploads received or imported at once; more get a 429.
+    #[arg(long, env = "ZINC_MAX_CONCURRENT_UPLOADS",
+          default_value_t = DEFAULT_MAX_CONCURRENT_UPLOADS, value_parser = count::<usize>)]
+    pub max_concurrent_uploads: usize,
+    /// The ISO 4217 code of the amounts in the exports.
+    #[arg(long, env = "ZINC_CURRENCY", default_value = "USD", value_parser = currency)]
+    pub currency: String,
+    /// How long in-flight requests may run after SIGTERM/SIGINT, in seconds.
+    #[arg(long, env = "ZINC_SHUTDOWN_TIMEOUT", default_value = "30", value_parser = seconds)]
+    pub shutdown_timeout: Seconds,
+    /// How logs are written: JSON by default when standard error is not a terminal.
+    #[arg(long, env = "ZINC_LOG_FORMAT", value_parser = log_format)]
+    pub log_format: Option<LogFormat>,
+    /// Error tracking.
+    #[command(flatten)]
+    pub sentry: SentryConfig,
+    /// Serve the API openly on a non-loopback address when no API key exists.
+    #[arg(long, env = "ZINC_ALLOW_ANONYMOUS", action = ArgAction::Set, default_value = "false",
+          value_parser = flag)]
+    pub allow_anonymous: bool,
+    /// Serve `/metrics` on this address only, not on the API's.
+    #[arg(long, env = "ZINC_METRICS_BIND", value_parser = address("0.0.0.0:9100"))]
+    pub metrics_bind: Option<SocketAddr>,
+    /// A write key that `zinc serve` makes sure exists, named `bootstrap`, for containers.
+    #[arg(long, env = "ZINC_BOOTSTRAP_KEY", hide_env_values = true, value_parser = api_key)]
+    pub bootstrap_key: Option<KeySecret>,
+    /// The origins whose pages may call the API from a browser, each as browsers send it
+    /// (`https://app.example.com`); unset, the default, turns CORS off.
+    #[arg(long, env = "ZINC_CORS_ORIGINS", value_parser = origins)]
+    pub cors_origins: Option<::std::vec::Vec<String>>,
+}
+
+/// Error tracking, enabled when `SENTRY_DSN` is set.
+#[derive(Debug, Clone, Args)]
+pub struct SentryConfig {
+    /// Where events go.
+    #[arg(long, env = "SENTRY_DSN", hide_env_values = true, value_parser = dsn)]
+    pub dsn: Option<SecretString>,
+    /// The Sentry environment, e.g. `production`.
+    #[arg(
+        long = "sentry-environment",
+        env = "SENTRY_ENVIRONMENT",
+        default_value = "development"
+    )]
+    pub environment: String,
+    /// The share of requests traced, 0.0 to 1.0.
+    #[arg(long, env = "SENTRY_TRACES_SAMPLE_RATE", default_value = "0.0", value_parser = share)]
+    pub traces_sample_rate: f32,
+}
 
 /// How logs are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,95 +165,268 @@ pub enum LogFormat {
     Pretty,
 }
 
-/// Error tracking (enabled when `SENTRY_DSN` is set).
-#[derive(Clone, PartialEq)]
-pub struct SentryConfig {
-    /// Where events go (a secret).
-    pub dsn: String,
-    /// `SENTRY_ENVIRONMENT`, e.g. `production`.
-    pub environment: String,
-    /// `SENTRY_TRACES_SAMPLE_RATE`, 0.0 to 1.0.
-    pub traces_sample_rate: f32,
+/// A duration setting, in whole seconds from 1 to [`MAX_SECONDS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Seconds(pub Duration);
+
+impl fmt::Display for Seconds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.as_secs())
+    }
 }
 
-/// Everything Zinc needs to know about its environment.
+impl std::ops::Deref for Seconds {
+    type Target = Duration;
+
+    fn deref(&self) -> &Duration {
+        &self.0
+    }
+}
+
+/// The database URL: a secret (its password), shown only with the password hidden.
 #[derive(Clone)]
-pub struct Config {
-    /// Where the data lives (`DATABASE_URL`). The database is created if missing.
-    pub database_url: String,
-    /// The most database connections (`ZINC_DB_MAX_CONNECTIONS`).
-    pub db_max_connections: u32,
-    /// How long a request waits for a connection before answering 503 (`ZINC_DB_ACQUIRE_TIMEOUT`).
-    pub db_acquire_timeout: Duration,
-    /// Connections of the revenue queries' own pool, so that they cannot starve lookups and
-    /// readiness (`ZINC_DB_FIGURES_CONNECTIONS`).
-    pub db_figures_connections: u32,
-    /// Connections each HTTP worker keeps for looking up one order
-    /// (`ZINC_DB_LOOKUP_CONNECTIONS`), besides the shared pool.
-    pub db_lookup_connections: u32,
-    /// The longest a statement may run (`ZINC_DB_STATEMENT_TIMEOUT`, seconds).
-    pub db_statement_timeout: Duration,
-    /// The longest a statement may wait for a lock (`ZINC_DB_LOCK_TIMEOUT`, seconds).
-    pub db_lock_timeout: Duration,
-    /// The longest a session may idle inside a transaction
-    /// (`ZINC_DB_IDLE_IN_TRANSACTION_TIMEOUT`, seconds).
-    pub db_idle_in_transaction_timeout: Duration,
-    /// Where `zinc serve` listens (`ZINC_BIND`, host:port).
-    pub bind: SocketAddr,
-    /// Whether `zinc serve` applies pending migrations on start (`ZINC_MIGRATE_ON_START`).
-    pub migrate_on_start: bool,
-    /// The largest upload accepted, in bytes (`ZINC_MAX_UPLOAD_BYTES`).
-    pub max_upload_bytes: u64,
-    /// Bytes of computed answers kept for the current data (`ZINC_ANSWER_CACHE_BYTES`; 0 keeps
-    /// none).
-    pub answer_cache_bytes: u64,
-    /// How long an upload may send nothing before it is cut with a 408
-    /// (`ZINC_UPLOAD_IDLE_TIMEOUT`, seconds).
-    pub upload_idle_timeout: Duration,
-    /// How long receiving one upload may take in all, however it trickles
-    /// (`ZINC_UPLOAD_TIMEOUT`, seconds).
-    pub upload_timeout: Duration,
-    /// Uploads received or imported at once; more get a 429 (`ZINC_MAX_CONCURRENT_UPLOADS`).
-    pub max_concurrent_uploads: usize,
-    /// The ISO 4217 code of the amounts in the exports (`ZINC_CURRENCY`).
-    pub currency: String,
-    /// How long in-flight requests may run after SIGTERM/SIGINT (`ZINC_SHUTDOWN_TIMEOUT`).
-    pub shutdown_timeout: Duration,
-    /// `ZINC_LOG_FORMAT`: JSON by default when standard error is not a terminal.
-    pub log_format: Option<LogFormat>,
-    /// Error tracking, when configured.
-    pub sentry: Option<SentryConfig>,
-    /// Serve the API openly on a non-loopback address when no API key exists
-    /// (`ZINC_ALLOW_ANONYMOUS`).
-    pub allow_anonymous: bool,
-    /// Serve `/metrics` on this address only, not on the API's (`ZINC_METRICS_BIND`).
-    pub metrics_bind: Option<SocketAddr>,
-    /// A write key that `zinc serve` makes sure exists, named `bootstrap`
-    /// (`ZINC_BOOTSTRAP_KEY` / `ZINC_BOOTSTRAP_KEY_FILE`, a secret), for containers.
-    pub bootstrap_key: Option<KeySecret>,
-    /// The origins whose pages may call the API from a browser (`ZINC_CORS_ORIGINS`), each as
-    /// browsers send it (`https://app.example.com`); none, the default, turns CORS off.
-    pub cors_origins: Vec<String>,
+pub struct DatabaseUrl(SecretString);
+
+impl DatabaseUrl {
+    /// A `postgres://` or `postgresql://` URL.
+    pub fn parse(text: &str) -> Result<DatabaseUrl, Invalid> {
+        let scheme = url::Url::parse(text).map(|url| url.scheme().to_owned());
+        if !matches!(scheme.as_deref(), Ok("postgres" | "postgresql")) {
+            return Err(Invalid::Expected(
+                "a postgres:// or postgresql:// URL".to_owned(),
+            ));
+        }
+        Ok(DatabaseUrl(text.into()))
+    }
+
+    /// The URL itself, password included: for connecting only.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    /// The URL with its password hidden, for messages.
+    pub fn shown(&self) -> String {
+        redact_password(self.expose())
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.shown())
+    }
 }
 
 /// A configuration value that cannot be used.
-#[derive(Debug, Error, PartialEq, Eq)]
+#[derive(Debug, Error)]
 pub enum ConfigError {
-    /// The variable is set but malformed.
-    #[error("{variable}: {reason}")]
+    /// The variable is set to a value that cannot be used.
+    #[error("{variable}")]
     Invalid {
         /// The environment variable at fault.
         variable: String,
-        /// What is wrong with it.
-        reason: String,
+        /// What is wrong with its value.
+        #[source]
+        problem: Invalid,
+    },
+    /// A secret is given both directly and as a file.
+    #[error("{variable}: set {variable} or {variable}_FILE, not both")]
+    Twice {
+        /// The secret's variable.
+        variable: String,
+    },
+    /// The file a `NAME_FILE` variable names cannot be read.
+    #[error("{variable}: cannot read {}", path.display())]
+    Unreadable {
+        /// The `NAME_FILE` variable.
+        variable: String,
+        /// The file it names.
+        path: PathBuf,
+        /// Why it cannot be read.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file a `NAME_FILE` variable names holds nothing.
+    #[error("{variable}: {} is empty", path.display())]
+    EmptyFile {
+        /// The `NAME_FILE` variable.
+        variable: String,
+        /// The file it names.
+        path: PathBuf,
+    },
+    /// The declaration itself is at fault (a bug, not a user's mistake).
+    #[error("the configuration's declaration")]
+    Declaration(#[source] clap::Error),
+}
+
+/// What is wrong with a value (never the value of a secret).
+#[derive(Debug, Clone, Error)]
+pub enum Invalid {
+    /// Not in the setting's range or form.
+    #[error("must be {0}")]
+    Expected(String),
+    /// Not a Sentry DSN.
+    #[error("is not a Sentry DSN (https://KEY@HOST/PROJECT)")]
+    NotADsn,
+    /// Not a Zinc API key.
+    #[error("is not a Zinc API key (make one with `zinc keys generate`)")]
+    NotAKey,
+    /// A list of origins with none in it.
+    #[error("lists no origin (leave it unset to turn CORS off)")]
+    NoOrigin,
+    /// `*` instead of origins.
+    #[error("'*' is not accepted: list each origin")]
+    AnyOrigin,
+    /// One entry of a list of origins is not an origin.
+    #[error("'{}' is not an origin such as https://app.example.com", echo(entry))]
+    NotAnOrigin {
+        /// The entry as given.
+        entry: String,
+        /// Why it is not an origin.
+        #[source]
+        fault: OriginFault,
     },
 }
 
-fn invalid(variable: &str, reason: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid {
-        variable: variable.to_owned(),
-        reason: reason.into(),
+/// Why an entry is not an origin.
+#[derive(Debug, Clone, Error)]
+pub enum OriginFault {
+    /// Not a URL at all.
+    #[error(transparent)]
+    NotAUrl(#[from] url::ParseError),
+    /// Neither http nor https.
+    #[error("the scheme must be http or https")]
+    Scheme,
+    /// A user name or password.
+    #[error("an origin has no user name or password")]
+    UserInfo,
+    /// A path, query or fragment.
+    #[error("an origin has no path, query or fragment")]
+    Path,
+}
+
+fn expected(what: impl Into<String>) -> Invalid {
+    Invalid::Expected(what.into())
+}
+
+fn count<T: TryFrom<u64>>(text: &str) -> Result<T, Invalid> {
+    text.parse::<u64>()
+        .ok()
+        .filter(|n| (1..=MAX_COUNT).contains(n))
+        .and_then(|n| T::try_from(n).ok())
+        .ok_or_else(|| expected(format!("a whole number from 1 to {MAX_COUNT}")))
+}
+
+fn seconds(text: &str) -> Result<Seconds, Invalid> {
+    text.parse::<u64>()
+        .ok()
+        .filter(|s| (1..=MAX_SECONDS).contains(s))
+        .map(|s| Seconds(Duration::from_secs(s)))
+        .ok_or_else(|| expected(format!("a whole number of seconds from 1 to {MAX_SECONDS}")))
+}
+
+fn upload_bytes(text: &str) -> Result<u64, Invalid> {
+    text.parse()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| expected("a positive number of bytes"))
+}
+
+fn answer_cache_bytes(text: &str) -> Result<u64, Invalid> {
+    text.parse()
+        .ok()
+        .filter(|n| *n <= MAX_ANSWER_CACHE_BYTES)
+        .ok_or_else(|| {
+            expected(format!(
+                "a number of bytes from 0 to {MAX_ANSWER_CACHE_BYTES}"
+            ))
+        })
+}
+
+fn address(
+    example: &'static str,
+) -> impl Fn(&str) -> Result<SocketAddr, Invalid> + Clone + Send + Sync + 'static {
+    move |text| {
+        text.parse()
+            .map_err(|_| expected(format!("an address and port such as {example}")))
     }
+}
+
+fn flag(text: &str) -> Result<bool, Invalid> {
+    match text {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" => Ok(false),
+        _ => Err(expected("true or false")),
+    }
+}
+
+fn currency(text: &str) -> Result<String, Invalid> {
+    if text.len() == 3 && text.chars().all(|c| c.is_ascii_uppercase()) {
+        Ok(text.to_owned())
+    } else {
+        Err(expected("a three-letter ISO 4217 code such as USD"))
+    }
+}
+
+fn log_format(text: &str) -> Result<LogFormat, Invalid> {
+    match text {
+        "json" => Ok(LogFormat::Json),
+        "pretty" => Ok(LogFormat::Pretty),
+        _ => Err(expected("json or pretty")),
+    }
+}
+
+fn share(text: &str) -> Result<f32, Invalid> {
+    text.parse()
+        .ok()
+        .filter(|r: &f32| (0.0..=1.0).contains(r))
+        .ok_or_else(|| expected("a number from 0.0 to 1.0"))
+}
+
+fn dsn(text: &str) -> Result<SecretString, Invalid> {
+    match text.parse::<sentry::types::Dsn>() {
+        Ok(_) => Ok(text.into()),
+        Err(_) => Err(Invalid::NotADsn),
+    }
+}
+
+fn api_key(text: &str) -> Result<KeySecret, Invalid> {
+    KeySecret::parse(text).map_err(|_| Invalid::NotAKey)
+}
+
+/// Comma-separated origins, each `scheme://host[:port]`, normalised as browsers send them in
+/// `Origin` (host in lower case, default port left out).
+fn origins(text: &str) -> Result<Vec<String>, Invalid> {
+    let origins: Vec<String> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(origin)
+        .collect::<Result<_, _>>()?;
+    if origins.is_empty() {
+        return Err(Invalid::NoOrigin);
+    }
+    Ok(origins)
+}
+
+fn origin(entry: &str) -> Result<String, Invalid> {
+    if entry == "*" {
+        return Err(Invalid::AnyOrigin);
+    }
+    let not_an_origin = |fault: OriginFault| Invalid::NotAnOrigin {
+        entry: entry.to_owned(),
+        fault,
+    };
+    let url = url::Url::parse(entry).map_err(|e| not_an_origin(e.into()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(not_an_origin(OriginFault::Scheme));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(not_an_origin(OriginFault::UserInfo));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(not_an_origin(OriginFault::Path));
+    }
+    Ok(url.origin().ascii_serialization())
 }
 
 /// Where values come from: the environment and the file system, or stand-ins in tests.
@@ -144,54 +451,48 @@ where
     fn secret(&self, name: &str) -> Result<Option<String>, ConfigError> {
         let file_variable = format!("{name}_FILE");
         match (self.value(name), self.value(&file_variable)) {
-            (Some(_), Some(_)) => Err(invalid(
-                name,
-                format!("set {name} or {file_variable}, not both"),
-            )),
+            (Some(_), Some(_)) => Err(ConfigError::Twice {
+                variable: name.to_owned(),
+            }),
             (Some(value), None) => Ok(Some(value)),
             (None, Some(path)) => {
-                let text = (self.read_file)(Path::new(&path))
-                    .map_err(|e| invalid(&file_variable, format!("cannot read {path}: {e}")))?;
+                let path = PathBuf::from(path);
+                let text = (self.read_file)(&path).map_err(|source| ConfigError::Unreadable {
+                    variable: file_variable.clone(),
+                    path: path.clone(),
+                    source,
+                })?;
                 let text = text.trim().to_owned();
                 if text.is_empty() {
-                    return Err(invalid(&file_variable, format!("{path} is empty")));
+                    return Err(ConfigError::EmptyFile {
+                        variable: file_variable,
+                        path,
+                    });
                 }
                 Ok(Some(text))
             }
             (None, None) => Ok(None),
         }
     }
-
-    fn parsed<T>(
-        &self,
-        name: &str,
-        default: T,
-        expected: &str,
-        parse: impl FnOnce(&str) -> Option<T>,
-    ) -> Result<T, ConfigError> {
-        match self.value(name) {
-            None => Ok(default),
-            Some(text) => parse(&text).ok_or_else(|| invalid(name, expected)),
-        }
-    }
 }
 
-fn flag(text: &str) -> Option<bool> {
-    match text {
-        "true" | "1" | "yes" => Some(true),
-        "false" | "0" | "no" => Some(false),
-        _ => None,
-    }
+/// Each declared setting: its variable, and whether it is a secret (which may also come from
+/// `NAME_FILE`, and whose value clap never shows).
+pub fn declared() -> Vec<clap::Arg> {
+    let mut command = Config::command();
+    // Built, as when parsing: an argument shows itself as clap's errors name it.
+    command.build();
+    command
+        .get_arguments()
+        .filter(|arg| arg.get_env().is_some())
+        .cloned()
+        .collect()
 }
 
-/// The longest duration any setting takes: a day (PostgreSQL's timeouts stop at about 24 days).
-const MAX_SECONDS: u64 = 86_400;
-
-fn seconds(text: &str) -> Option<Duration> {
-    text.parse::<u64>()
-        .ok()
-        .filter(|s| (1..=MAX_SECONDS).contains(s))
-        .map(Duration::from_secs)
+fn variable(arg: &clap::Arg) -> String {
+    arg.get_env()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 impl Config {
@@ -213,306 +514,86 @@ impl Config {
         })
     }
 
-    /// Reads configuration through `lookup` and `read_file`.
+    /// Reads configuration through `lookup` and `read_file`: each declared variable's value
+    /// (blank is unset; a secret's possibly from its file) is handed to clap, which applies
+    /// the defaults and the value parsers.
     pub fn from_sources(
         lookup: impl Fn(&str) -> Option<String>,
         read_file: impl Fn(&Path) -> std::io::Result<String>,
     ) -> Result<Config, ConfigError> {
         let source = Source { lookup, read_file };
-        let database_url = source
-            .secret("DATABASE_URL")?
-            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-        let scheme = url::Url::parse(&database_url).map(|url| url.scheme().to_owned());
-        if !matches!(scheme.as_deref(), Ok("postgres" | "postgresql")) {
-            return Err(invalid(
-                "DATABASE_URL",
-                "must be a postgres:// or postgresql:// URL",
-            ));
-        }
-        let db_max_connections = source.parsed(
-            "ZINC_DB_MAX_CONNECTIONS",
-            10,
-            "must be a whole number from 1 to 1000",
-            |t| t.parse().ok().filter(|n| (1..=1000).contains(n)),
-        )?;
-        let db_acquire_timeout = source.parsed(
-            "ZINC_DB_ACQUIRE_TIMEOUT",
-            Duration::from_secs(3),
-            "must be a whole number of seconds from 1 to 86400",
-            seconds,
-        )?;
-        let db_figures_connections = source.parsed(
-            "ZINC_DB_FIGURES_CONNECTIONS",
-            3,
-            "must be a whole number from 1 to 1000",
-            |t| t.parse().ok().filter(|n| (1..=1000).contains(n)),
-        )?;
-        let db_lookup_connections = source.parsed(
-            "ZINC_DB_LOOKUP_CONNECTIONS",
-            4,
-            "must be a whole number from 1 to 1000",
-            |t| t.parse().ok().filter(|n| (1..=1000).contains(n)),
-        )?;
-        let db_statement_timeout = source.parsed(
-            "ZINC_DB_STATEMENT_TIMEOUT",
-            Duration::from_secs(300),
-            "must be a whole number of seconds from 1 to 86400",
-            seconds,
-        )?;
-        let db_lock_timeout = source.parsed(
-            "ZINC_DB_LOCK_TIMEOUT",
-            Duration::from_secs(120),
-            "must be a whole number of seconds from 1 to 86400",
-            seconds,
-        )?;
-        let db_idle_in_transaction_timeout = source.parsed(
-            "ZINC_DB_IDLE_IN_TRANSACTION_TIMEOUT",
-            Duration::from_secs(60),
-            "must be a whole number of seconds from 1 to 86400",
-            seconds,
-        )?;
-        if db_lock_timeout >= db_statement_timeout {
-            return Err(invalid(
-                "ZINC_DB_LOCK_TIMEOUT",
-                "must be shorter than ZINC_DB_STATEMENT_TIMEOUT (a lock wait would otherwise end as a statement timeout)",
-            ));
-        }
-        let bind = source.parsed(
-            "ZINC_BIND",
-            DEFAULT_BIND.parse().expect("the default address parses"),
-            "must be an address and port such as 0.0.0.0:8080",
-            |t| t.parse().ok(),
-        )?;
-        let migrate_on_start =
-            source.parsed("ZINC_MIGRATE_ON_START", true, "must be true or false", flag)?;
-        let max_upload_bytes = source.parsed(
-            "ZINC_MAX_UPLOAD_BYTES",
-            DEFAULT_MAX_UPLOAD_BYTES,
-            "must be a positive number of bytes",
-            |t| t.parse().ok().filter(|n| *n > 0),
-        )?;
-        let answer_cache_bytes = source.parsed(
-            "ZINC_ANSWER_CACHE_BYTES",
-            ANSWER_CACHE_BYTES,
-            "must be a number of bytes from 0 to 4294967296",
-            |t| t.parse().ok().filter(|n| *n <= 1 << 32),
-        )?;
-        let upload_idle_timeout = source.parsed(
-            "ZINC_UPLOAD_IDLE_TIMEOUT",
-            DEFAULT_UPLOAD_IDLE_TIMEOUT,
-            "must be a whole number of seconds from 1 to 86400",
-            seconds,
-        )?;
-        let upload_timeout = source.parsed(
-            "ZINC_UPLOAD_TIMEOUT",
-            Duration::from_secs(600),
-            "must be a whole number of seconds from 1 to 86400",
-            seconds,
-        )?;
-        let max_concurrent_uploads = source.parsed(
-            "ZINC_MAX_CONCURRENT_UPLOADS",
-            DEFAULT_MAX_CONCURRENT_UPLOADS,
-            "must be a whole number from 1 to 1000",
-            |t| t.parse().ok().filter(|n| (1..=1000).contains(n)),
-        )?;
-        let currency = source.parsed(
-            "ZINC_CURRENCY",
-            DEFAULT_CURRENCY.to_owned(),
-            "must be a three-letter ISO 4217 code such as USD",
-            |t| (t.len() == 3 && t.chars().all(|c| c.is_ascii_uppercase())).then(|| t.to_owned()),
-        )?;
-        let shutdown_timeout = source.parsed(
-            "ZINC_SHUTDOWN_TIMEOUT",
-            Duration::from_secs(30),
-            "must be a whole number of seconds from 1 to 86400",
-            seconds,
-        )?;
-        let log_format =
-            source.parsed(
-                "ZINC_LOG_FORMAT",
-                None,
-                "must be json or pretty",
-                |t| match t {
-                    "json" => Some(Some(LogFormat::Json)),
-                    "pretty" => Some(Some(LogFormat::Pretty)),
-                    _ => None,
-                },
-            )?;
-        let sentry = match source.secret("SENTRY_DSN")? {
-            None => None,
-            Some(dsn) => {
-                if dsn.parse::<sentry::types::Dsn>().is_err() {
-                    return Err(invalid(
-                        "SENTRY_DSN",
-                        "is not a Sentry DSN (https://KEY@HOST/PROJECT)",
-                    ));
-                }
-                Some(SentryConfig {
-                    dsn,
-                    environment: source.parsed(
-                        "SENTRY_ENVIRONMENT",
-                        "development".to_owned(),
-                        "",
-                        |t| Some(t.to_owned()),
-                    )?,
-                    traces_sample_rate: source.parsed(
-                        "SENTRY_TRACES_SAMPLE_RATE",
-                        0.0,
-                        "must be a number from 0.0 to 1.0",
-                        |t| t.parse().ok().filter(|r: &f32| (0.0..=1.0).contains(r)),
-                    )?,
-                })
+        let declared = declared();
+        let mut argv = vec![OsString::from("zinc")];
+        for arg in &declared {
+            let name = variable(arg);
+            let value = if arg.is_hide_env_values_set() {
+                source.secret(&name)?
+            } else {
+                source.value(&name)
+            };
+            if let (Some(value), Some(long)) = (value, arg.get_long()) {
+                argv.push(format!("--{long}={value}").into());
             }
-        };
-        let allow_anonymous =
-            source.parsed("ZINC_ALLOW_ANONYMOUS", false, "must be true or false", flag)?;
-        let metrics_bind = source.parsed(
-            "ZINC_METRICS_BIND",
-            None,
-            "must be an address and port such as 0.0.0.0:9100",
-            |t| t.parse().ok().map(Some),
-        )?;
-        let bootstrap_key = source
-            .secret("ZINC_BOOTSTRAP_KEY")?
-            .map(|text| KeySecret::parse(&text))
-            .transpose()
-            .map_err(|_| {
-                invalid(
-                    "ZINC_BOOTSTRAP_KEY",
-                    "is not a Zinc API key (make one with `zinc keys generate`)",
-                )
-            })?;
-        let cors_origins = source
-            .value("ZINC_CORS_ORIGINS")
-            .map(|text| origins(&text))
-            .transpose()
-            .map_err(|reason| invalid("ZINC_CORS_ORIGINS", reason))?
-            .unwrap_or_default();
-        Ok(Config {
-            database_url,
-            db_max_connections,
-            db_acquire_timeout,
-            db_figures_connections,
-            db_lookup_connections,
-            db_statement_timeout,
-            db_lock_timeout,
-            db_idle_in_transaction_timeout,
-            bind,
-            migrate_on_start,
-            max_upload_bytes,
-            answer_cache_bytes,
-            upload_idle_timeout,
-            upload_timeout,
-            max_concurrent_uploads,
-            currency,
-            shutdown_timeout,
-            log_format,
-            sentry,
-            allow_anonymous,
-            metrics_bind,
-            bootstrap_key,
-            cors_origins,
-        })
+        }
+        // Values come from `source` alone, never straight from the process environment.
+        let command = Config::command()
+            .mut_args(|arg| arg.env(clap::builder::Resettable::<clap::builder::OsStr>::Reset));
+        let config = command
+            .try_get_matches_from(argv)
+            .and_then(|matches| Config::from_arg_matches(&matches))
+            .map_err(|error| refused(&declared, error))?;
+        if config.db_lock_timeout >= config.db_statement_timeout {
+            let lock = declared
+                .iter()
+                .find(|arg| arg.get_id() == "db_lock_timeout");
+            return Err(ConfigError::Invalid {
+                variable: lock.map(variable).unwrap_or_default(),
+                problem: expected(format!(
+                    "shorter than {} (a lock wait would otherwise end as a statement timeout)",
+                    declared
+                        .iter()
+                        .find(|arg| arg.get_id() == "db_statement_timeout")
+                        .map(variable)
+                        .unwrap_or_default()
+                )),
+            });
+        }
+        Ok(config)
     }
-}
 
-/// Comma-separated origins, each `scheme://host[:port]`, normalised as browsers send them in
-/// `Origin` (host in lower case, default port left out).
-fn origins(text: &str) -> Result<Vec<String>, String> {
-    let origins: Vec<String> = text
-        .split(',')
-        .map(str::trim)
-        .filter(|entry| !entry.is_empty())
-        .map(origin)
-        .collect::<Result<_, _>>()?;
-    if origins.is_empty() {
-        return Err("lists no origin (leave it unset to turn CORS off)".to_owned());
-    }
-    Ok(origins)
-}
-
-fn origin(entry: &str) -> Result<String, String> {
-    let bad = |why: &str| {
-        format!(
-            "'{}' is not an origin such as https://app.example.com: {why}",
-            echo(entry)
-        )
-    };
-    if entry == "*" {
-        return Err("'*' is not accepted: list each origin".to_owned());
-    }
-    let url = url::Url::parse(entry).map_err(|e| bad(&e.to_string()))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(bad("the scheme must be http or https"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad("an origin has no user name or password"));
-    }
-    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
-        return Err(bad("an origin has no path, query or fragment"));
-    }
-    Ok(url.origin().ascii_serialization())
-}
-
-impl Config {
     /// The database pool's settings (`max_connections` connections).
-    pub fn pool_settings(&self, max_connections: u32) -> zinc_postgres::database::PoolSettings {
-        zinc_postgres::database::PoolSettings {
+    pub fn pool_settings(&self, max_connections: u32) -> PoolSettings {
+        PoolSettings {
             max_connections,
-            acquire_timeout: self.db_acquire_timeout,
-            statement_timeout: self.db_statement_timeout,
-            lock_timeout: self.db_lock_timeout,
-            idle_in_transaction_timeout: self.db_idle_in_transaction_timeout,
+            acquire_timeout: *self.db_acquire_timeout,
+            statement_timeout: *self.db_statement_timeout,
+            lock_timeout: *self.db_lock_timeout,
+            idle_in_transaction_timeout: *self.db_idle_in_transaction_timeout,
         }
     }
 
     /// How long the adapters wait for any answer from the database (the pool size plays no
     /// part in it).
-    pub fn reply_timeout(&self) -> std::time::Duration {
+    pub fn reply_timeout(&self) -> Duration {
         self.pool_settings(self.db_max_connections).reply_timeout()
     }
 }
 
-impl std::fmt::Debug for Config {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Config")
-            .field("database_url", &redact_password(&self.database_url))
-            .field("db_max_connections", &self.db_max_connections)
-            .field("db_acquire_timeout", &self.db_acquire_timeout)
-            .field("db_figures_connections", &self.db_figures_connections)
-            .field("db_lookup_connections", &self.db_lookup_connections)
-            .field("db_statement_timeout", &self.db_statement_timeout)
-            .field("db_lock_timeout", &self.db_lock_timeout)
-            .field(
-                "db_idle_in_transaction_timeout",
-                &self.db_idle_in_transaction_timeout,
-            )
-            .field("bind", &self.bind)
-            .field("migrate_on_start", &self.migrate_on_start)
-            .field("max_upload_bytes", &self.max_upload_bytes)
-            .field("answer_cache_bytes", &self.answer_cache_bytes)
-            .field("upload_idle_timeout", &self.upload_idle_timeout)
-            .field("upload_timeout", &self.upload_timeout)
-            .field("max_concurrent_uploads", &self.max_concurrent_uploads)
-            .field("currency", &self.currency)
-            .field("shutdown_timeout", &self.shutdown_timeout)
-            .field("log_format", &self.log_format)
-            .field("sentry", &self.sentry)
-            .field("allow_anonymous", &self.allow_anonymous)
-            .field("metrics_bind", &self.metrics_bind)
-            .field("bootstrap_key", &self.bootstrap_key)
-            .field("cors_origins", &self.cors_origins)
-            .finish()
-    }
-}
-
-impl std::fmt::Debug for SentryConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SentryConfig")
-            .field("dsn", &"***")
-            .field("environment", &self.environment)
-            .field("traces_sample_rate", &self.traces_sample_rate)
-            .finish()
+/// The variable whose value clap refused, and why (our value parser's [`Invalid`]).
+fn refused(declared: &[clap::Arg], error: clap::Error) -> ConfigError {
+    let arg = match error.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(shown)) => declared.iter().find(|arg| arg.to_string() == *shown),
+        _ => None,
+    };
+    let problem = std::error::Error::source(&error)
+        .and_then(|source| source.downcast_ref::<Invalid>())
+        .cloned();
+    match (arg, problem) {
+        (Some(arg), Some(problem)) => ConfigError::Invalid {
+            variable: variable(arg),
+            problem,
+        },
+        _ => ConfigError::Declaration(error),
     }
 }
 
@@ -550,6 +631,11 @@ mod tests {
 
     use super::*;
 
+    /// The error as `zinc` prints it: the variable, then its chain of causes.
+    fn shown(error: ConfigError) -> String {
+        format!("{:#}", anyhow::Error::new(error))
+    }
+
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let vars: HashMap<String, String> = vars
             .iter()
@@ -573,18 +659,18 @@ mod tests {
     #[test]
     fn defaults_to_the_local_zinc_database_on_localhost_8080() {
         let config = config(&[]).unwrap();
-        assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(config.database_url.expose(), DEFAULT_DATABASE_URL);
         assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
         assert!(config.migrate_on_start);
         assert_eq!(config.max_upload_bytes, 64 * 1024 * 1024);
         assert_eq!(config.answer_cache_bytes, 32 * 1024 * 1024);
         assert_eq!(config.currency, "USD");
-        assert_eq!(config.shutdown_timeout, Duration::from_secs(30));
-        assert!(config.sentry.is_none());
+        assert_eq!(*config.shutdown_timeout, Duration::from_secs(30));
+        assert!(config.sentry.dsn.is_none());
         assert!(!config.allow_anonymous);
         assert!(config.metrics_bind.is_none());
         assert!(config.bootstrap_key.is_none());
-        assert!(config.cors_origins.is_empty(), "CORS is off by default");
+        assert!(config.cors_origins.is_none(), "CORS is off by default");
     }
 
     #[test]
@@ -595,7 +681,7 @@ mod tests {
         )])
         .unwrap();
         assert_eq!(
-            config.cors_origins,
+            config.cors_origins.unwrap(),
             [
                 "https://app.example.com",
                 "http://localhost:3000",
@@ -633,14 +719,14 @@ mod tests {
     }
 
     fn config_error_text(vars: &[(&str, &str)]) -> String {
-        config(vars).unwrap_err().to_string()
+        shown(config(vars).unwrap_err())
     }
 
     #[test]
     fn rejects_a_database_url_that_is_not_postgres() {
         let error = config(&[("DATABASE_URL", "mysql://localhost/zinc")]).unwrap_err();
         assert_eq!(
-            error.to_string(),
+            shown(error),
             "DATABASE_URL: must be a postgres:// or postgresql:// URL"
         );
     }
@@ -652,18 +738,17 @@ mod tests {
             ("ZINC_DB_LOCK_TIMEOUT", "18446744073709551615"),
             ("ZINC_UPLOAD_TIMEOUT", "0"),
         ] {
-            let error = config(&[(variable, value)]).unwrap_err();
-            assert!(error.to_string().starts_with(variable), "{error}");
+            let error = shown(config(&[(variable, value)]).unwrap_err());
+            assert!(error.starts_with(variable), "{error}");
         }
         let error = config(&[
             ("ZINC_DB_STATEMENT_TIMEOUT", "10"),
             ("ZINC_DB_LOCK_TIMEOUT", "10"),
         ])
         .unwrap_err();
+        let error = shown(error);
         assert!(
-            error
-                .to_string()
-                .starts_with("ZINC_DB_LOCK_TIMEOUT: must be shorter"),
+            error.starts_with("ZINC_DB_LOCK_TIMEOUT: must be shorter"),
             "{error}"
         );
     }
@@ -686,22 +771,22 @@ mod tests {
             ("ZINC_METRICS_BIND", "9100"),
             ("ZINC_BOOTSTRAP_KEY", "hunter2"),
         ] {
-            let error = config(&[(variable, value)]).unwrap_err();
-            assert!(error.to_string().starts_with(variable), "{error}");
+            let error = shown(config(&[(variable, value)]).unwrap_err());
+            assert!(error.starts_with(variable), "{error}");
         }
         let error = config(&[
             ("SENTRY_DSN", "https://key@sentry.example.com/42"),
             ("SENTRY_TRACES_SAMPLE_RATE", "2"),
         ])
         .unwrap_err();
-        assert!(error.to_string().starts_with("SENTRY_TRACES_SAMPLE_RATE"));
+        assert!(shown(error).starts_with("SENTRY_TRACES_SAMPLE_RATE"));
     }
 
     #[test]
     fn a_secret_may_come_from_a_file_but_not_from_both() {
         let config_from_file = config(&[("DATABASE_URL_FILE", "/run/secrets/db")]).unwrap();
         assert_eq!(
-            config_from_file.database_url,
+            config_from_file.database_url.expose(),
             "postgres://zinc:fromfile@db/zinc"
         );
         let both = config(&[
@@ -710,14 +795,13 @@ mod tests {
         ])
         .unwrap_err();
         assert_eq!(
-            both.to_string(),
+            shown(both),
             "DATABASE_URL: set DATABASE_URL or DATABASE_URL_FILE, not both"
         );
         let missing = config(&[("SENTRY_DSN_FILE", "/run/secrets/none")]).unwrap_err();
         assert!(
-            missing
-                .to_string()
-                .starts_with("SENTRY_DSN_FILE: cannot read")
+            shown(missing)
+                .starts_with("SENTRY_DSN_FILE: cannot read /run/secrets/none: no such file")
         );
     }
 

@@ -11,7 +11,8 @@ fn main() -> ExitCode {
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => {
-            eprintln!("zinc: configuration error: {error}");
+            // The variable, then what is wrong with its value (the error's chain).
+            eprintln!("zinc: configuration error: {:#}", anyhow::Error::new(error));
             return ExitCode::from(zinc_app::ExitStatus::Failure as u8);
         }
     };
@@ -21,7 +22,7 @@ fn main() -> ExitCode {
         }
         _ => "warn",
     };
-    let _telemetry = telemetry::init(config.log_format, config.sentry.as_ref(), default_level);
+    let _telemetry = telemetry::init(config.log_format, &config.sentry, default_level);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -8,6 +8,7 @@
 use std::io::IsTerminal;
 use std::sync::Arc;
 
+use secrecy::ExposeSecret;
 use sentry::integrations::tracing::EventFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -35,18 +36,14 @@ pub struct Telemetry {
 }
 
 /// Starts logging (and Sentry when configured). `RUST_LOG` defaults to `default_level`.
-pub fn init(
-    format: Option<LogFormat>,
-    sentry: Option<&SentryConfig>,
-    default_level: &str,
-) -> Telemetry {
-    let guard = sentry.map(|config| {
+pub fn init(format: Option<LogFormat>, sentry: &SentryConfig, default_level: &str) -> Telemetry {
+    let guard = sentry.dsn.as_ref().map(|dsn| {
         sentry::init((
-            config.dsn.as_str(),
+            dsn.expose_secret(),
             without_secrets(sentry::ClientOptions {
                 release: Some(release().into()),
-                environment: Some(config.environment.clone().into()),
-                traces_sample_rate: config.traces_sample_rate,
+                environment: Some(sentry.environment.clone().into()),
+                traces_sample_rate: sentry.traces_sample_rate,
                 ..Default::default()
             }),
         ))

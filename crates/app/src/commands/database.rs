@@ -2,7 +2,7 @@
 
 use zinc_postgres::{Database, database};
 
-use crate::config::{Config, redact_password};
+use crate::config::Config;
 
 /// Whether a command may create the database it is pointed at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,28 +14,39 @@ pub(super) enum Missing {
 }
 
 /// Connects to the configured database, creating it first if `missing` allows.
-pub(super) async fn open_database(config: &Config, missing: Missing) -> anyhow::Result<Database> {
-    let shown = redact_password(&config.database_url);
+pub(super) async fn open_database(
+    config: &Config,
+    missing: Missing,
+) -> anyhow::Result<Database> {
+    let shown = config.database_url.shown();
     match missing {
         Missing::Create => {
-            let created = database::create_database_if_missing(&config.database_url)
+            let created = database::create_database_if_missing(config.database_url.expose())
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot reach or create the database {shown}: {e}"))?;
             if created {
                 eprintln!("Created database {shown}");
             }
         }
-        Missing::Refuse => database::probe(&config.database_url, config.db_acquire_timeout)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot reach the database {shown}: {e}"))?,
+        Missing::Refuse => {
+            database::probe(config.database_url.expose(), *config.db_acquire_timeout)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot reach the database {shown}: {e}"))?
+        }
     }
     connect(config, config.db_max_connections).await
 }
 
 /// A pool of `max_connections` to the configured (existing) database.
-pub(super) async fn connect(config: &Config, max_connections: u32) -> anyhow::Result<Database> {
-    let shown = redact_password(&config.database_url);
-    database::connect(&config.database_url, &config.pool_settings(max_connections))
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot connect to {shown}: {e}"))
+pub(super) async fn connect(
+    config: &Config,
+    max_connections: u32,
+) -> anyhow::Result<Database> {
+    let shown = config.database_url.shown();
+    database::connect(
+        config.database_url.expose(),
+        &config.pool_settings(max_connections),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("cannot connect to {shown}: {e}"))
 }

@@ -87,8 +87,8 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         answers: AnswerCache::with_capacity(config.answer_cache_bytes),
         health: queries,
         max_upload_bytes: config.max_upload_bytes,
-        upload_idle_timeout: config.upload_idle_timeout,
-        upload_timeout: config.upload_timeout,
+        upload_idle_timeout: *config.upload_idle_timeout,
+        upload_timeout: *config.upload_timeout,
         upload_slots: UploadSlots::new(config.max_concurrent_uploads),
         currency: config.currency.clone(),
         runtime: tokio::runtime::Handle::current(),
@@ -101,7 +101,7 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         ),
         auth_failures: AuthFailures::default(),
         serve_metrics: config.metrics_bind.is_none(),
-        cors_origins: config.cors_origins.clone(),
+        cors_origins: config.cors_origins.clone().unwrap_or_default(),
     };
     let metrics_server = match config.metrics_bind {
         None => None,
@@ -113,13 +113,13 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         }
     };
     // Each worker looks single orders up on connections of its own (zinc_postgres::lanes).
-    let lane_url = config.database_url.clone();
+    let lane_url = config.database_url.expose().to_owned();
     let lane_settings = config.pool_settings(config.db_lookup_connections);
     let per_worker = move |state: &mut AppState| match Lane::new(&lane_url, &lane_settings) {
         Ok(lane) => state.orders = Arc::new(reads.clone().with_lane(lane)),
         Err(error) => warn!(%error, "this worker looks orders up through the shared pool"),
     };
-    let application = server::application(state, per_worker, config.bind, config.shutdown_timeout)
+    let application = server::application(state, per_worker, config.bind, *config.shutdown_timeout)
         .with_context(|| format!("cannot listen on {} (ZINC_BIND)", config.bind))?;
     for address in application.addresses() {
         info!(%address, "listening on http://{address} (API docs at http://{address}/docs/)");
