@@ -846,3 +846,65 @@ mod redaction_tests {
         assert!(!shown.contains("pa ss"), "{shown}");
     }
 }
+
+#[cfg(test)]
+mod readme_tests {
+    use super::{declared, variable};
+
+    /// Variables in the README's table that the configuration does not read: the log filter
+    /// (tracing reads it), a build-time one and the tests' own.
+    const READ_ELSEWHERE: [&str; 3] = ["RUST_LOG", "ZINC_GIT_COMMIT", "ZINC_TEST_DATABASE_URL"];
+
+    /// A setting as a table shows it: variable, default (`None`: unset) and whether it may
+    /// come from `NAME_FILE`.
+    type Row = (String, Option<String>, bool);
+
+    fn backticked(cell: &str) -> Vec<&str> {
+        cell.split('`').skip(1).step_by(2).collect()
+    }
+
+    /// The rows of the table in the README's Configuration section.
+    fn readme_rows(readme: &str) -> Vec<Row> {
+        let section = readme
+            .split("\n## ")
+            .find(|section| section.starts_with("Configuration\n"))
+            .expect("README.md has a Configuration section");
+        let mut rows: Vec<Row> = section
+            .lines()
+            .filter(|line| line.starts_with("| `"))
+            .map(|line| {
+                let cells: Vec<&str> = line.split(" | ").collect();
+                let names = backticked(cells[0]);
+                let default = cells[1]
+                    .starts_with('`')
+                    .then(|| backticked(cells[1])[0].to_owned());
+                let from_file = names.contains(&format!("{}_FILE", names[0]).as_str());
+                (names[0].to_owned(), default, from_file)
+            })
+            .filter(|(name, _, _)| !READ_ELSEWHERE.contains(&name.as_str()))
+            .collect();
+        rows.sort();
+        rows
+    }
+
+    fn declared_rows() -> Vec<Row> {
+        let mut rows: Vec<Row> = declared()
+            .iter()
+            .map(|arg| {
+                let default = arg
+                    .get_default_values()
+                    .first()
+                    .map(|value| value.to_string_lossy().into_owned());
+                (variable(arg), default, arg.is_hide_env_values_set())
+            })
+            .collect();
+        rows.sort();
+        rows
+    }
+
+    #[test]
+    fn the_readme_table_lists_each_variable_with_its_declared_default() {
+        let readme = include_str!("../../../README.md");
+        assert_eq!(readme_rows(readme), declared_rows());
+    }
+}
