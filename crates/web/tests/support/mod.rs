@@ -16,6 +16,9 @@ use zinc_ports::{
     MockProductCatalog, MockSalesArchive, MockSalesFigures, MockSalesLedger, MockStoreHealth,
     StoreError,
 };
+use zinc_web::api::{
+    DEFAULT_MAX_CONCURRENT_UPLOADS, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_UPLOAD_IDLE_TIMEOUT,
+};
 use zinc_web::{AppState, UploadSlots};
 
 /// Ports that each test may program; the rest refuse to be called.
@@ -66,10 +69,10 @@ impl Ports {
             versions: Arc::new(self.versions.unwrap_or_else(one_version)),
             answers: Default::default(),
             health: Arc::new(self.health),
-            max_upload_bytes: self.max_upload_bytes.unwrap_or(64 * 1024 * 1024),
-            upload_idle_timeout: std::time::Duration::from_secs(30),
+            max_upload_bytes: self.max_upload_bytes.unwrap_or(DEFAULT_MAX_UPLOAD_BYTES),
+            upload_idle_timeout: DEFAULT_UPLOAD_IDLE_TIMEOUT,
             upload_timeout: std::time::Duration::from_secs(600),
-            upload_slots: UploadSlots::new(4),
+            upload_slots: UploadSlots::new(DEFAULT_MAX_CONCURRENT_UPLOADS),
             currency: "USD".to_owned(),
             runtime: tokio::runtime::Handle::current(),
             monitoring: Default::default(),
