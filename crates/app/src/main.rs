@@ -12,7 +12,10 @@ fn main() -> ExitCode {
         Ok(config) => config,
         Err(error) => {
             // The variable, then what is wrong with its value (the error's chain).
-            eprintln!("zinc: configuration error: {:#}", anyhow::Error::new(error));
+            eprintln!(
+                "zinc: configuration error: {}",
+                zinc_app::commands::one_line(&error)
+            );
             return ExitCode::from(zinc_app::ExitStatus::Failure as u8);
         }
     };

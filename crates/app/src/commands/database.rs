@@ -1,5 +1,6 @@
 //! The database a command works on: created when missing if the command writes, then pooled.
 
+use anyhow::Context;
 use zinc_postgres::{Database, database};
 
 use crate::config::Config;
@@ -23,7 +24,7 @@ pub(super) async fn open_database(
         Missing::Create => {
             let created = database::create_database_if_missing(config.database_url.expose())
                 .await
-                .map_err(|e| anyhow::anyhow!("cannot reach or create the database {shown}: {e}"))?;
+                .with_context(|| format!("cannot reach or create the database {shown}"))?;
             if created {
                 eprintln!("Created database {shown}");
             }
@@ -31,7 +32,7 @@ pub(super) async fn open_database(
         Missing::Refuse => {
             database::probe(config.database_url.expose(), *config.db_acquire_timeout)
                 .await
-                .map_err(|e| anyhow::anyhow!("cannot reach the database {shown}: {e}"))?
+                .with_context(|| format!("cannot reach the database {shown}"))?
         }
     }
     connect(config, config.db_max_connections).await
@@ -48,5 +49,5 @@ pub(super) async fn connect(
         &config.pool_settings(max_connections),
     )
     .await
-    .map_err(|e| anyhow::anyhow!("cannot connect to {shown}: {e}"))
+    .with_context(|| format!("cannot connect to {shown}"))
 }

@@ -103,7 +103,7 @@ pub(super) async fn run(config: &Config, action: KeysAction) -> anyhow::Result<E
 
 fn random_bytes() -> anyhow::Result<[u8; KEY_RANDOM_BYTES]> {
     let mut bytes = [0; KEY_RANDOM_BYTES];
-    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness for a key: {e}"))?;
+    getrandom::fill(&mut bytes).context("no randomness for a key")?;
     Ok(bytes)
 }
 
