@@ -16,7 +16,7 @@ fn main() -> ExitCode {
                 "zinc: configuration error: {}",
                 zinc_app::commands::one_line(&error)
             );
-            return ExitCode::from(zinc_app::ExitStatus::Failure as u8);
+            return ExitCode::from(zinc_app::ExitStatus::Failure.code());
         }
     };
     let default_level = match cli.command {
@@ -33,9 +33,9 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("zinc: cannot start the async runtime: {error}");
-            return ExitCode::from(zinc_app::ExitStatus::Failure as u8);
+            return ExitCode::from(zinc_app::ExitStatus::Failure.code());
         }
     };
     let status = runtime.block_on(run(cli.command, &config));
-    ExitCode::from(status as u8)
+    ExitCode::from(status.code())
 }

@@ -37,6 +37,46 @@ pub(super) fn run(
         Ok(ExitStatus::Success)
     } else {
         eprintln!("{address}{path}: {status}");
-        Ok(ExitStatus::Rejected)
+        Ok(ExitStatus::Unhealthy)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+
+    use super::*;
+
+    /// Probes a one-shot server that answers `status_line`.
+    fn probe_answered(status_line: &'static str) -> ExitStatus {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            // The whole request head (the probe may send it in several writes).
+            let mut request = Vec::new();
+            let mut byte = [0u8; 1];
+            while !request.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap() == 1 {
+                request.push(byte[0]);
+            }
+            write!(stream, "{status_line}\r\nContent-Length: 0\r\n\r\n").unwrap();
+        });
+        let config = Config::from_lookup(|_| None).unwrap();
+        let status = run(&config, "/health/live", Some(address)).unwrap();
+        server.join().unwrap();
+        status
+    }
+
+    #[test]
+    fn a_server_answering_200_is_healthy() {
+        assert_eq!(probe_answered("HTTP/1.1 200 OK"), ExitStatus::Success);
+    }
+
+    #[test]
+    fn a_server_answering_anything_else_is_unhealthy_with_exit_code_1() {
+        let status = probe_answered("HTTP/1.1 503 Service Unavailable");
+        assert_eq!(status, ExitStatus::Unhealthy);
+        assert_eq!(status.code(), 1);
     }
 }

@@ -63,7 +63,7 @@ async fn verify(
         writeln!(out, "  ... and {unlisted} more (--max lists more)")?;
     }
     writeln!(out, "Run `zinc rollups rebuild` to recompute them.")?;
-    Ok(ExitStatus::Rejected)
+    Ok(ExitStatus::Differs)
 }
 
 /// Recomputes every rollup and says how many rows each holds.
@@ -152,7 +152,7 @@ mod tests {
             });
         let mut out = Vec::new();
         let status = verify(&rollups, 2, &mut out).await.unwrap();
-        assert_eq!(status, ExitStatus::Rejected);
+        assert_eq!(status, ExitStatus::Differs);
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "The rollups differ from the orders in 5 place(s):\n  \

@@ -9,7 +9,8 @@ use tracing::{error, info, warn};
 use zinc_application::{Gatekeeper, OpenAccess};
 use zinc_domain::ImportStatus;
 use zinc_ports::ApiKeys;
-use zinc_postgres::lanes::Lane;
+// zinc_postgres calls a worker's lookup connections its lane.
+use zinc_postgres::lanes::Lane as LookupConnections;
 use zinc_postgres::{
     PostgresApiKeys, PostgresDataVersions, PostgresKeyChanges, PostgresLedger, PostgresQueries,
     database,
@@ -112,13 +113,14 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
             Some(server.start())
         }
     };
-    // Each worker looks single orders up on connections of its own (zinc_postgres::lanes).
-    let lane_url = config.database_url.expose().to_owned();
-    let lane_settings = config.pool_settings(config.db_lookup_connections);
-    let per_worker = move |state: &mut AppState| match Lane::new(&lane_url, &lane_settings) {
-        Ok(lane) => state.orders = Arc::new(reads.clone().with_lane(lane)),
-        Err(error) => warn!(%error, "this worker looks orders up through the shared pool"),
-    };
+    // Each worker looks single orders up on lookup connections of its own.
+    let lookup_url = config.database_url.expose().to_owned();
+    let lookup_settings = config.pool_settings(config.db_lookup_connections);
+    let per_worker =
+        move |state: &mut AppState| match LookupConnections::new(&lookup_url, &lookup_settings) {
+            Ok(lookups) => state.orders = Arc::new(reads.clone().with_lane(lookups)),
+            Err(error) => warn!(%error, "this worker looks orders up through the shared pool"),
+        };
     let application = server::application(state, per_worker, config.bind, *config.shutdown_timeout)
         .with_context(|| format!("cannot listen on {} (ZINC_BIND)", config.bind))?;
     for address in application.addresses() {
