@@ -15,10 +15,7 @@ pub(super) enum Missing {
 }
 
 /// Connects to the configured database, creating it first if `missing` allows.
-pub(super) async fn open_database(
-    config: &Config,
-    missing: Missing,
-) -> anyhow::Result<Database> {
+pub(super) async fn open_database(config: &Config, missing: Missing) -> anyhow::Result<Database> {
     let shown = config.database_url.shown();
     match missing {
         Missing::Create => {
@@ -39,10 +36,7 @@ pub(super) async fn open_database(
 }
 
 /// A pool of `max_connections` to the configured (existing) database.
-pub(super) async fn connect(
-    config: &Config,
-    max_connections: u32,
-) -> anyhow::Result<Database> {
+pub(super) async fn connect(config: &Config, max_connections: u32) -> anyhow::Result<Database> {
     let shown = config.database_url.shown();
     database::connect(
         config.database_url.expose(),
