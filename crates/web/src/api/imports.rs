@@ -83,10 +83,10 @@ struct Upload {
     responses(
         (status = 200, description = "Dry run (`dry_run=true`): what the import would change, whether it would succeed or be rejected; nothing written or recorded", body = ImportReportBody),
         (status = 201, description = "Imported (in skip-invalid mode, possibly with rejected sales listed)", body = ImportReportBody),
-        (status = 400, description = "No file, an empty file, a bad header or a bad parameter", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 400, description = "No file, an empty file, a bad header, a bad parameter, or a form part whose head (boundary line and headers) is over 8 KiB", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 408, description = "The upload sent nothing for ZINC_UPLOAD_IDLE_TIMEOUT seconds", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "A concurrent change got in the way (a lock wait timed out, a deadlock): try again", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 413, description = "Larger than ZINC_MAX_UPLOAD_BYTES", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than ZINC_MAX_UPLOAD_BYTES (the whole body: for a form, every part's head and data, empty parts included)", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "Neither multipart/form-data nor text/csv", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Strict import with invalid rows: nothing written; `errors` lists every problem and `import` the recorded report", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 429, description = "ZINC_MAX_CONCURRENT_UPLOADS uploads are being received or imported already", body = ProblemDetails, content_type = "application/problem+json",
