@@ -79,12 +79,10 @@ fn compressible(headers: &header::HeaderMap) -> bool {
     else {
         return false;
     };
-    let essence = media
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let Ok(media) = media.parse::<actix_web::mime::Mime>() else {
+        return false;
+    };
+    let essence = media.essence_str().to_ascii_lowercase();
     essence.starts_with("text/")
         || essence == "application/json"
         || essence.ends_with("+json")

@@ -203,9 +203,11 @@ impl UploadFormat {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_ascii_lowercase();
-        // The media type itself, without its parameters (`; boundary=...`, `; charset=...`).
-        let essence = media.split(';').next().unwrap_or("").trim();
-        let is = |accepted: &str| essence == accepted;
+        // The media type itself, without its parameters (`; boundary=...`, `; charset=...`);
+        // one that does not parse is refused below as unsupported.
+        let parsed = request.mime_type().ok().flatten();
+        let essence = parsed.as_ref().map_or("", |mime| mime.essence_str());
+        let is = |accepted: &str| essence.eq_ignore_ascii_case(accepted);
         if is("multipart/form-data") {
             Ok(UploadFormat::Multipart)
         } else if is("text/csv")

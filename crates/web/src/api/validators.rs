@@ -164,9 +164,5 @@ async fn current_tag(request: &ServiceRequest) -> Option<EntityTag> {
         digest.update(part.as_bytes());
         digest.update([0]);
     }
-    let hex: String = digest.finalize()[..16]
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
-    Some(EntityTag::new_weak(hex))
+    Some(EntityTag::new_weak(hex::encode(&digest.finalize()[..16])))
 }
