@@ -53,3 +53,18 @@ fn a_key_name_out_of_the_rules_is_a_usage_error_before_any_database() {
         "the rule is said: {stderr}"
     );
 }
+
+#[test]
+fn a_missing_database_is_named_without_the_servers_source_line() {
+    let output = zinc(
+        &["keys", "list"],
+        "postgres://postgres@127.0.0.1:5432/zinc_no_such_database_here",
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("the database zinc_no_such_database_here does not exist"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("at line"), "{stderr}");
+}

@@ -55,10 +55,19 @@ impl Reach {
     }
 }
 
-/// Why connecting, creating the database or migrating failed; says what the driver said.
+/// Why connecting, creating the database or migrating failed.
 #[derive(Debug, thiserror::Error)]
-#[error(transparent)]
-pub struct DatabaseError(#[from] DbErr);
+pub enum DatabaseError {
+    /// The server has no database of that name (a command that writes creates it).
+    #[error("the database {name} does not exist (zinc migrate up creates it)")]
+    Missing {
+        /// The database's name, from the URL.
+        name: String,
+    },
+    /// What the driver said.
+    #[error(transparent)]
+    Driver(#[from] DbErr),
+}
 
 /// Memory for the sorts and hashes of an import's set-based statements and of a rollup
 /// rebuild (`work_mem`, local to their transaction).
@@ -154,8 +163,16 @@ pub async fn probe(url: &str, limit: Duration) -> Result<(), DatabaseError> {
                 "no answer within {} s",
                 limit.as_secs()
             )))
-        })?
-        .map_err(conn_err)?;
+        })?;
+    let connection = match connection {
+        Ok(connection) => connection,
+        // invalid_catalog_name: said plainly, without the server's source line.
+        Err(sea_orm::sqlx::Error::Database(error)) if error.code().as_deref() == Some("3D000") => {
+            let name = split_database(url).map_or_else(|| url.to_owned(), |(_, name)| name);
+            return Err(DatabaseError::Missing { name });
+        }
+        Err(error) => return Err(conn_err(error).into()),
+    };
     Ok(connection.close().await.map_err(conn_err)?)
 }
 
