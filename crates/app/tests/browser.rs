@@ -123,6 +123,27 @@ impl Browser {
             .unwrap()
     }
 
+    /// Types `keys` into the element at `css` (a file input takes a path).
+    async fn type_into(&self, css: &str, keys: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .send_keys(keys)
+            .await
+            .unwrap();
+    }
+
+    async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
     async fn attr(&self, css: &str, name: &str) -> String {
         self.client
             .find(Locator::Css(css))
@@ -204,6 +225,19 @@ async fn loaded_server(env: &[(&str, &str)]) -> (Server, TestDatabase) {
     let path = real_export_path();
     let server = ZINC.serve(database.url(), &["--import", path.to_str().unwrap()], env);
     (server, database)
+}
+
+/// Creates a key with the CLI; its secret (the last line the CLI prints).
+fn create_key(database: &TestDatabase, name: &str, scope: &str) -> String {
+    let created = ZINC.run(database.url(), &["keys", "create", name, "--scope", scope]);
+    assert!(created.status.success(), "{created:?}");
+    String::from_utf8(created.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_owned()
 }
 
 async fn api(server: &Server, path: &str) -> Value {
@@ -478,24 +512,10 @@ async fn upload_in_browser(
     button: &str,
 ) -> String {
     browser.goto(&server.url("/imports")).await;
+    browser.type_into("#file", file.to_str().unwrap()).await;
     browser
-        .client
-        .find(Locator::Css("#file"))
-        .await
-        .unwrap()
-        .send_keys(file.to_str().unwrap())
-        .await
-        .unwrap();
-    browser
-        .client
-        .find(Locator::Css(&format!(
-            "#upload-form button[formaction='{button}']"
-        )))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+        .click(&format!("#upload-form button[formaction='{button}']"))
+        .await;
     browser
         .client
         .wait()
@@ -581,13 +601,11 @@ async fn a_file_over_the_limit_is_refused_before_it_is_uploaded() {
     let label = browser.text("label[for='file']").await;
     assert!(label.ends_with("up to 97.7 KiB"), "{label}");
     browser
-        .client
-        .find(Locator::Css("#file"))
-        .await
-        .unwrap()
-        .send_keys(real_export_path().canonicalize().unwrap().to_str().unwrap())
-        .await
-        .unwrap();
+        .type_into(
+            "#file",
+            real_export_path().canonicalize().unwrap().to_str().unwrap(),
+        )
+        .await;
     let said = browser.text("#upload-status").await;
     assert_eq!(
         said,
@@ -595,13 +613,8 @@ async fn a_file_over_the_limit_is_refused_before_it_is_uploaded() {
          Split it (by month, say) and upload each part."
     );
     browser
-        .client
-        .find(Locator::Css("#upload-form button[formaction='/imports']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+        .click("#upload-form button[formaction='/imports']")
+        .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let uploads = browser
         .script("return [document.getElementById('import-report') === null, document.getElementById('upload-progress').hidden];")
@@ -767,13 +780,8 @@ async fn a_check_names_the_sales_it_would_replace_and_keeps_the_file_for_import(
     let chosen = browser.text("#file-chosen").await;
     assert!(chosen.contains("changed-sale.csv"), "{chosen}");
     browser
-        .client
-        .find(Locator::Css("#upload-form button[formaction='/imports']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+        .click("#upload-form button[formaction='/imports']")
+        .await;
     let deadline = Instant::now() + Duration::from_secs(60);
     let imported = loop {
         let text = browser.text("#import-result").await;
@@ -800,37 +808,12 @@ async fn a_check_names_the_sales_it_would_replace_and_keeps_the_file_for_import(
 #[tokio::test]
 async fn a_key_revoked_mid_session_signs_the_page_out_and_says_why() {
     let database = TestDatabase::empty().await;
-    let created = ZINC.run(
-        database.url(),
-        &["keys", "create", "ux-writer", "--scope", "write"],
-    );
-    assert!(created.status.success());
-    let secret = String::from_utf8(created.stdout)
-        .unwrap()
-        .lines()
-        .last()
-        .unwrap()
-        .trim()
-        .to_owned();
+    let secret = create_key(&database, "ux-writer", "write");
     let server = ZINC.serve(database.url(), &[], &[]);
     let browser = Browser::start().await;
     browser.goto(&server.url("/imports")).await;
-    browser
-        .client
-        .find(Locator::Css("#key"))
-        .await
-        .unwrap()
-        .send_keys(&secret)
-        .await
-        .unwrap();
-    browser
-        .client
-        .find(Locator::Css("form.signin button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.type_into("#key", &secret).await;
+    browser.click("form.signin button").await;
     browser
         .client
         .wait()
@@ -845,22 +828,10 @@ async fn a_key_revoked_mid_session_signs_the_page_out_and_says_why() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let dir = tempfile::tempdir().unwrap();
     let file = file_with_a_bad_row(dir.path());
+    browser.type_into("#file", file.to_str().unwrap()).await;
     browser
-        .client
-        .find(Locator::Css("#file"))
-        .await
-        .unwrap()
-        .send_keys(file.to_str().unwrap())
-        .await
-        .unwrap();
-    browser
-        .client
-        .find(Locator::Css("#upload-form button[formaction='/imports']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+        .click("#upload-form button[formaction='/imports']")
+        .await;
     browser
         .client
         .wait()
@@ -907,40 +878,15 @@ async fn an_export_uploaded_again_changes_nothing() {
 #[tokio::test]
 async fn with_keys_the_dashboard_signs_in_and_a_read_key_cannot_upload() {
     let database = TestDatabase::empty().await;
-    let created = ZINC.run(
-        database.url(),
-        &["keys", "create", "viewer", "--scope", "read"],
-    );
-    assert!(created.status.success());
-    let secret = String::from_utf8(created.stdout)
-        .unwrap()
-        .lines()
-        .last()
-        .unwrap()
-        .trim()
-        .to_owned();
+    let secret = create_key(&database, "viewer", "read");
     let server = ZINC.serve(database.url(), &[], &[]);
     let browser = Browser::start().await;
     browser.goto(&server.url("/orders")).await;
     let url = browser.client.current_url().await.unwrap();
     assert_eq!(url.path(), "/sign-in");
     browser.check_page(&server, "sign-in").await;
-    browser
-        .client
-        .find(Locator::Css("#key"))
-        .await
-        .unwrap()
-        .send_keys(&secret)
-        .await
-        .unwrap();
-    browser
-        .client
-        .find(Locator::Css("form.signin button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.type_into("#key", &secret).await;
+    browser.click("form.signin button").await;
     browser
         .client
         .wait()

@@ -451,13 +451,7 @@ async fn a_page_ignores_parameters_it_does_not_know() {
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
 
     let mut ports = Ports::default();
-    ports.history.expect_list_imports().returning(|page| {
-        Ok(Paged {
-            items: vec![rejected_report()],
-            total: 1,
-            page,
-        })
-    });
+    list_imports(&mut ports, || vec![rejected_report()]);
     let answer = page(ports, "/imports?limit=5&utm_campaign=spring").await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
 }
@@ -718,13 +712,7 @@ fn rejected_report() -> ImportReport {
 #[actix_web::test]
 async fn the_imports_page_lists_the_history_and_an_import_shows_its_problems() {
     let mut ports = Ports::default();
-    ports.history.expect_list_imports().returning(|page| {
-        Ok(Paged {
-            items: vec![rejected_report()],
-            total: 1,
-            page,
-        })
-    });
+    list_imports(&mut ports, || vec![rejected_report()]);
     let answer = page(ports, "/imports").await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert!(
@@ -805,13 +793,7 @@ async fn a_strict_rejection_counts_the_sales_with_problems_not_every_row() {
 #[actix_web::test]
 async fn a_partial_import_reads_as_partial_with_a_link_to_its_reject_file() {
     let mut ports = Ports::default();
-    ports.history.expect_list_imports().returning(|page| {
-        Ok(Paged {
-            items: vec![partial_report()],
-            total: 1,
-            page,
-        })
-    });
+    list_imports(&mut ports, || vec![partial_report()]);
     let history = page(ports, "/imports").await;
     assert_eq!(history.status, StatusCode::OK, "{}", history.body);
     assert!(
@@ -857,13 +839,7 @@ async fn a_file_over_the_limit_is_refused_in_words_with_the_limit_in_mib() {
         max_upload_bytes: Some(3 * 1024 * 1024),
         ..Ports::default()
     };
-    ports.history.expect_list_imports().returning(|page| {
-        Ok(Paged {
-            items: Vec::new(),
-            total: 0,
-            page,
-        })
-    });
+    list_imports(&mut ports, Vec::new);
     let upload = test::TestRequest::post()
         .uri("/imports")
         .insert_header((header::HOST, "localhost:8080"))
@@ -1010,13 +986,7 @@ async fn answer_with(ports: Ports, request: test::TestRequest) -> Answer {
 #[actix_web::test]
 async fn a_signed_in_read_key_sees_pages_but_cannot_upload() {
     let mut ports = with_keys();
-    ports.history.expect_list_imports().returning(|page| {
-        Ok(Paged {
-            items: vec![],
-            total: 0,
-            page,
-        })
-    });
+    list_imports(&mut ports, Vec::new);
     let cookie = actix_web::cookie::Cookie::new("zinc_key", READ_KEY);
     let answer = answer(
         ports,
@@ -1073,6 +1043,18 @@ fn report_with_problems() -> ImportReport {
         ),
         ..rejected_report()
     }
+}
+
+/// The history lists `reports`, whatever the page asked for.
+fn list_imports(ports: &mut Ports, reports: fn() -> Vec<ImportReport>) {
+    ports.history.expect_list_imports().returning(move |page| {
+        let items = reports();
+        Ok(Paged {
+            total: items.len() as u64,
+            items,
+            page,
+        })
+    });
 }
 
 fn history_of(report: fn() -> ImportReport) -> Ports {
