@@ -561,6 +561,17 @@ async fn the_orders_page_lists_a_period_and_an_order_shows_its_items() {
     );
 }
 
+/// Product 7, "10 Practice Credits" at 32.
+fn credits() -> Product {
+    Product {
+        id: ProductId::new(7),
+        name: ProductName::parse("10 Practice Credits").unwrap(),
+        price: UnitPrice::parse("32").unwrap(),
+        created_at: Utc::now(),
+        updated_at: Utc::now(),
+    }
+}
+
 #[actix_web::test]
 async fn the_products_page_searches_by_name() {
     let mut ports = Ports::default();
@@ -570,13 +581,7 @@ async fn the_products_page_searches_by_name() {
         .withf(|filter, _| filter.name_contains.as_deref() == Some("credit"))
         .returning(|_, page| {
             Ok(Paged {
-                items: vec![Product {
-                    id: ProductId::new(7),
-                    name: ProductName::parse("10 Practice Credits").unwrap(),
-                    price: UnitPrice::parse("32").unwrap(),
-                    created_at: Utc::now(),
-                    updated_at: Utc::now(),
-                }],
+                items: vec![credits()],
                 total: 1,
                 page,
             })
@@ -596,13 +601,7 @@ async fn the_alphabetical_products_page_pages_with_next_not_older() {
     let mut ports = Ports::default();
     ports.products.expect_list_products().returning(|_, page| {
         Ok(Paged {
-            items: vec![Product {
-                id: ProductId::new(7),
-                name: ProductName::parse("10 Practice Credits").unwrap(),
-                price: UnitPrice::parse("32").unwrap(),
-                created_at: Utc::now(),
-                updated_at: Utc::now(),
-            }],
+            items: vec![credits()],
             total: 120,
             page,
         })
@@ -625,15 +624,10 @@ async fn the_alphabetical_products_page_pages_with_next_not_older() {
 #[actix_web::test]
 async fn a_product_shows_its_sales_per_month_ending_with_its_latest_sale() {
     let mut ports = Ports::default();
-    ports.products.expect_find_product().returning(|id| {
-        Ok(Some(Product {
-            id,
-            name: ProductName::parse("10 Practice Credits").unwrap(),
-            price: UnitPrice::parse("32").unwrap(),
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-        }))
-    });
+    ports
+        .products
+        .expect_find_product()
+        .returning(|id| Ok(Some(Product { id, ..credits() })));
     ports
         .figures
         .expect_latest_sale()
