@@ -113,6 +113,21 @@ impl Browser {
         self.client.goto(url).await.expect("navigate");
     }
 
+    /// Waits up to `limit` for an element at `css`, through the navigations a click or a
+    /// script starts: chromedriver answers a find made while a page is being replaced with
+    /// "aborted by navigation", which only means "not yet".
+    async fn wait_for(&self, css: &str, limit: Duration, what: &str) {
+        let deadline = Instant::now() + limit;
+        loop {
+            let error = match self.client.find(Locator::Css(css)).await {
+                Ok(_) => return,
+                Err(error) => error,
+            };
+            assert!(Instant::now() < deadline, "{what}: {css}: {error}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     async fn text(&self, css: &str) -> String {
         self.client
             .find(Locator::Css(css))
@@ -517,12 +532,12 @@ async fn upload_in_browser(
         .click(&format!("#upload-form button[formaction='{button}']"))
         .await;
     browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(60))
-        .for_element(Locator::Css("#import-report"))
-        .await
-        .expect("the import's report");
+        .wait_for(
+            "#import-report",
+            Duration::from_secs(60),
+            "the import's report",
+        )
+        .await;
     browser.text("#import-result").await
 }
 
@@ -815,11 +830,12 @@ async fn a_key_revoked_mid_session_signs_the_page_out_and_says_why() {
     browser.type_into("#key", &secret).await;
     browser.click("form.signin button").await;
     browser
-        .client
-        .wait()
-        .for_element(Locator::Css("#upload-form"))
-        .await
-        .expect("on the imports page");
+        .wait_for(
+            "#upload-form",
+            Duration::from_secs(30),
+            "on the imports page",
+        )
+        .await;
     assert!(browser.text("form.signout").await.contains("ux-writer"));
 
     let revoked = ZINC.run(database.url(), &["keys", "revoke", "ux-writer"]);
@@ -833,12 +849,12 @@ async fn a_key_revoked_mid_session_signs_the_page_out_and_says_why() {
         .click("#upload-form button[formaction='/imports']")
         .await;
     browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css("#signed-out"))
-        .await
-        .expect("a notice saying why the page asks to sign in again");
+        .wait_for(
+            "#signed-out",
+            Duration::from_secs(30),
+            "a notice saying why the page asks to sign in again",
+        )
+        .await;
     let url = browser.client.current_url().await.unwrap();
     assert_eq!(url.path(), "/sign-in", "the whole page went to sign in");
     let why = browser.text("#signed-out").await;
@@ -888,11 +904,12 @@ async fn with_keys_the_dashboard_signs_in_and_a_read_key_cannot_upload() {
     browser.type_into("#key", &secret).await;
     browser.click("form.signin button").await;
     browser
-        .client
-        .wait()
-        .for_element(Locator::Css("#orders-heading"))
-        .await
-        .expect("back on the orders page");
+        .wait_for(
+            "#orders-heading",
+            Duration::from_secs(30),
+            "back on the orders page",
+        )
+        .await;
     assert!(browser.text("form.signout").await.contains("viewer"));
     let cookies = browser.script("return document.cookie;").await;
     assert_eq!(cookies, json!(""), "the key's cookie is HttpOnly");
