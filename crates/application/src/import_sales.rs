@@ -1,6 +1,7 @@
 //! The import use case: a point-of-sale export in, products, orders and items out.
 
 use std::io::{self, Read};
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -12,7 +13,8 @@ use zinc_domain::{
     ProblemLog, RowError, Sale, SaleGrouper, SaleId, SaleLine, SalesCsvReader, latest_sale_date,
 };
 use zinc_ports::{
-    ImportSession, ImportStart, SalesLedger, StoreError, WriteOutcome, WriteProgress, WriteStep,
+    DataVersions, ImportSession, ImportStart, SalesLedger, StoreError, WriteOutcome, WriteProgress,
+    WriteStep,
 };
 
 use crate::HashingReader;
@@ -110,6 +112,7 @@ pub struct ImportSales<L> {
     ledger: L,
     batch_size: usize,
     clock: fn() -> DateTime<Utc>,
+    versions: Option<Arc<dyn DataVersions>>,
 }
 
 impl<L: SalesLedger> ImportSales<L> {
@@ -119,7 +122,16 @@ impl<L: SalesLedger> ImportSales<L> {
             ledger,
             batch_size: DEFAULT_BATCH_SIZE,
             clock: Utc::now,
+            versions: None,
         }
+    }
+
+    /// Tells `versions` to forget the version it remembers whenever an import changes the
+    /// data (it succeeded and was no dry run), so that this process's next read is tagged
+    /// with the new version at once: a client reads its own writes.
+    pub fn with_versions(mut self, versions: Arc<dyn DataVersions>) -> Self {
+        self.versions = Some(versions);
+        self
     }
 
     /// Replaces the clock (sale dates after "today" are refused).
@@ -248,7 +260,12 @@ impl<L: SalesLedger> ImportSales<L> {
         };
         match status {
             _ if request.dry_run => session.abandon().await?,
-            ImportStatus::Succeeded => session.commit(&report, &rejected_lines).await?,
+            ImportStatus::Succeeded => {
+                session.commit(&report, &rejected_lines).await?;
+                if let Some(versions) = &self.versions {
+                    versions.forget();
+                }
+            }
             ImportStatus::Rejected => session.reject(&report, &rejected_lines).await?,
         }
         if request.dry_run {

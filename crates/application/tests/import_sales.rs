@@ -11,7 +11,9 @@ use zinc_domain::{
     HeaderLine, ImportId, ImportMode, ImportReport, ImportStatus, MAX_RECORD_BYTES,
     MAX_REJECTED_LINES, Money, Page, ProductFilter, RejectedLineCounts, Sale, SaleId,
 };
-use zinc_ports::{ImportHistory, MockImportSession, MockSalesLedger, ProductCatalog, StoreError};
+use zinc_ports::{
+    ImportHistory, MockDataVersions, MockImportSession, MockSalesLedger, ProductCatalog, StoreError,
+};
 use zinc_testkit::MemoryStore;
 
 /// The header line of the export.
@@ -91,6 +93,33 @@ fn problems(report: &ImportReport) -> Vec<String> {
         .iter()
         .map(ToString::to_string)
         .collect()
+}
+
+/// Imports `text` with a versions port that expects to be told to forget `forgets` times.
+async fn import_telling_versions(text: &str, mode: ImportMode, dry_run: bool, forgets: usize) {
+    let mut versions = MockDataVersions::new();
+    versions.expect_forget().times(forgets).return_const(());
+    let use_case = ImportSales::new(MemoryStore::new())
+        .with_clock(fixed_now)
+        .with_versions(std::sync::Arc::new(versions));
+    let request = ImportRequest {
+        file_name: "sales.csv".into(),
+        source: text.as_bytes(),
+        mode,
+        requested_by: None,
+        dry_run,
+    };
+    use_case.import(request, &NoProgress).await.unwrap();
+}
+
+#[tokio::test]
+async fn only_an_import_that_changed_the_data_makes_the_versions_forget() {
+    let good = file(&[row(1, "Tea", "Online Store")]);
+    let bad = file(&[row(1, "Tea", "Online Store"), "not,a,sale".to_owned()]);
+    import_telling_versions(&good, ImportMode::Strict, false, 1).await;
+    import_telling_versions(&bad, ImportMode::SkipInvalid, false, 1).await;
+    import_telling_versions(&good, ImportMode::Strict, true, 0).await;
+    import_telling_versions(&bad, ImportMode::Strict, false, 0).await;
 }
 
 #[tokio::test]

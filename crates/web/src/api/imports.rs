@@ -254,7 +254,7 @@ async fn run_import(
         .map_err(|e| ApiError::internal("rewinding the upload", e))?;
     let monitoring = &state.monitoring;
     monitoring.import_started();
-    let use_case = ImportSales::new(state.ledger.clone());
+    let use_case = ImportSales::new(state.ledger.clone()).with_versions(state.versions.clone());
     let task = state.runtime.spawn(async move {
         use_case
             .import(
@@ -274,13 +274,7 @@ async fn run_import(
         Err(error) => Err(ApiError::internal("running the import task", error)),
     };
     match &outcome {
-        Ok(report) => {
-            if report.status == ImportStatus::Succeeded && !report.dry_run {
-                // Read your writes: the next answer is tagged with the new version at once.
-                state.versions.forget();
-            }
-            monitoring.import_finished(report)
-        }
+        Ok(report) => monitoring.import_finished(report),
         Err(_) => monitoring.import_failed(),
     }
     outcome
