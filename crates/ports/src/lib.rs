@@ -346,6 +346,14 @@ pub trait SalesFigures: Send + Sync {
         location: Option<Location>,
     ) -> Result<Option<NaiveDate>, StoreError>;
 
+    /// The units sold over `dates`, at `location` if given, refunds subtracted: what every
+    /// product's [`ProductSales::quantity`] adds up to.
+    async fn units_sold(
+        &self,
+        dates: DateBounds,
+        location: Option<Location>,
+    ) -> Result<i64, StoreError>;
+
     /// The `limit` best-selling products over `dates`, at `location` if given, best first
     /// (ties by name).
     async fn top_products(

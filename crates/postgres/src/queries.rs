@@ -359,14 +359,9 @@ fn daily_revenue(range: DateRange, location: Option<Location>) -> Statement {
     built(&select)
 }
 
-/// The `limit` best sellers by `by` over `dates` at `location`; `None` when the dates hold no
-/// day.
-fn top_products(
-    dates: DateBounds,
-    location: Option<Location>,
-    by: RankBy,
-    limit: u32,
-) -> Option<Statement> {
+/// What each product sold over `dates` at `location`, one row per product and rollup row
+/// (`product_id`, `quantity`, `revenue`, `orders`); `None` when the dates hold no day.
+fn sold(dates: DateBounds, location: Option<Location>) -> Option<SelectStatement> {
     // Whole months from the monthly rollup (over all locations when none is asked for),
     // the days around them from the daily one.
     let split = rollups::split_by_month(dates);
@@ -401,6 +396,27 @@ fn top_products(
     for other in parts {
         sold.union(UnionType::All, other);
     }
+    Some(sold)
+}
+
+/// The units sold over `dates` at `location`; `None` when the dates hold no day.
+fn units_sold(dates: DateBounds, location: Option<Location>) -> Option<Statement> {
+    let mut select = Sql::select();
+    select
+        .expr_as(Expr::cust("COALESCE(sum(s.quantity), 0)::bigint"), "units")
+        .from_subquery(sold(dates, location)?, "s");
+    Some(built(&select))
+}
+
+/// The `limit` best sellers by `by` over `dates` at `location`; `None` when the dates hold no
+/// day.
+fn top_products(
+    dates: DateBounds,
+    location: Option<Location>,
+    by: RankBy,
+    limit: u32,
+) -> Option<Statement> {
+    let sold = sold(dates, location)?;
     // Summed per product first, so that only one row per product meets the names.
     let mut per_product = Sql::select();
     per_product
@@ -638,6 +654,22 @@ impl SalesFigures for PostgresQueries {
             Some(row) => get(&row, "latest"),
             None => Ok(None),
         }
+    }
+
+    #[instrument(skip(self))]
+    async fn units_sold(
+        &self,
+        dates: DateBounds,
+        location: Option<Location>,
+    ) -> Result<i64, StoreError> {
+        let Some(statement) = units_sold(dates, location) else {
+            return Ok(0);
+        };
+        let row = self
+            .one(statement)
+            .await?
+            .ok_or_else(|| Inconsistency::unexpected("a sum returned no row"))?;
+        get(&row, "units")
     }
 
     #[instrument(skip(self))]

@@ -125,14 +125,18 @@ fn figures(ports: &mut Ports, from: NaiveDate, to: NaiveDate, location: Option<L
         });
     ports
         .figures
-        .expect_top_products()
-        .withf(move |dates, at, by, limit| {
-            dates.from() == Some(from)
-                && dates.to() == Some(to)
-                && *at == location
-                && *by == RankBy::Revenue
-                && *limit == u32::MAX
+        .expect_units_sold()
+        .withf(move |dates, at| {
+            dates.from() == Some(from) && dates.to() == Some(to) && *at == location
         })
+        .returning(|_, _| Ok(273));
+    ports
+        .figures
+        .expect_top_products()
+        .withf(move |dates, at, _, limit| {
+            dates.from() == Some(from) && dates.to() == Some(to) && *at == location && *limit == 10
+        })
+        .times(2)
         .returning(|_, _, _, _| {
             Ok(vec![ProductSales {
                 product_id: ProductId::new(7),
@@ -167,26 +171,12 @@ fn earlier_figures(
         });
     ports
         .figures
-        .expect_top_products()
-        .withf(move |dates, at, _, limit| {
-            dates.from() == Some(from)
-                && dates.to() == Some(to)
-                && *at == location
-                && *limit == u32::MAX
+        .expect_units_sold()
+        .withf(move |dates, at| {
+            dates.from() == Some(from) && dates.to() == Some(to) && *at == location
         })
         .times(1)
-        .returning(move |_, _, _, _| {
-            Ok((units != 0)
-                .then(|| ProductSales {
-                    product_id: ProductId::new(7),
-                    name: ProductName::parse("10 Practice Credits").unwrap(),
-                    quantity: units,
-                    revenue: revenue.parse().unwrap(),
-                    order_count: orders,
-                })
-                .into_iter()
-                .collect())
-        });
+        .returning(move |_, _| Ok(units));
 }
 
 /// The text of the change shown in the tile `id`, and its value.
@@ -1109,7 +1099,7 @@ async fn the_reject_file_downloads_from_the_dashboard_as_from_the_api() {
 }
 
 #[actix_web::test]
-async fn the_overview_ranks_best_sellers_by_revenue_and_by_units() {
+async fn the_overview_lists_the_best_sellers_by_revenue_and_by_units_the_store_ranked() {
     let mut ports = Ports::default();
     latest_sale(&mut ports);
     ports
@@ -1120,21 +1110,34 @@ async fn the_overview_ranks_best_sellers_by_revenue_and_by_units() {
         .figures
         .expect_daily_revenue()
         .returning(|_, _| Ok(vec![]));
-    ports.figures.expect_top_products().returning(|_, _, _, _| {
-        let sold = |id, name: &str, quantity, revenue: &str| ProductSales {
-            product_id: ProductId::new(id),
-            name: ProductName::parse(name).unwrap(),
-            quantity,
-            revenue: revenue.parse().unwrap(),
-            order_count: 1,
-        };
-        // By revenue, as the store ranks them.
-        Ok(vec![
-            sold(1, "Club set rental", 2, "40"),
-            sold(2, "Golf balls", 9, "27"),
-            sold(3, "Water", 9, "18"),
-        ])
-    });
+    ports.figures.expect_units_sold().returning(|_, _| Ok(20));
+    ports
+        .figures
+        .expect_top_products()
+        .withf(|_, _, _, limit| *limit == 10)
+        .times(2)
+        .returning(|_, _, by, _| {
+            let sold = |id, name: &str, quantity, revenue: &str| ProductSales {
+                product_id: ProductId::new(id),
+                name: ProductName::parse(name).unwrap(),
+                quantity,
+                revenue: revenue.parse().unwrap(),
+                order_count: 1,
+            };
+            // As the store ranks them.
+            Ok(match by {
+                RankBy::Revenue => vec![
+                    sold(1, "Club set rental", 2, "40"),
+                    sold(2, "Golf balls", 9, "27"),
+                    sold(3, "Water", 9, "18"),
+                ],
+                RankBy::Quantity => vec![
+                    sold(2, "Golf balls", 9, "27"),
+                    sold(3, "Water", 9, "18"),
+                    sold(1, "Club set rental", 2, "40"),
+                ],
+            })
+        });
     let answer = page(ports, "/?from=2025-03-01&to=2025-03-31").await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     let ranked = |table: &str| -> Vec<String> {
@@ -1151,7 +1154,6 @@ async fn the_overview_ranks_best_sellers_by_revenue_and_by_units() {
             .collect()
     };
     assert_eq!(ranked("top-products"), ["1", "2", "3"]);
-    // Units first, then revenue: Golf balls and Water sold 9 each, Golf balls for more.
     assert_eq!(ranked("top-quantity-products"), ["2", "3", "1"]);
 }
 

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use futures_util::future::{try_join, try_join_all, try_join4};
+use futures_util::future::{try_join, try_join_all, try_join3};
 use maud::{Markup, html};
 use rust_decimal::Decimal;
 use tracing::info;
@@ -21,25 +21,13 @@ use crate::api::AppState;
 use crate::api::exports;
 
 /// Best sellers listed.
-const TOP_PRODUCTS: usize = 10;
-/// Every product that sold: the items sold of a period are the sum of their units (no port
-/// counts them otherwise), and the first [`TOP_PRODUCTS`] are the best sellers.
-const EVERY_PRODUCT: u32 = u32::MAX;
+const TOP_PRODUCTS: u32 = 10;
 
 /// What the tiles show of a period.
 struct Tiles {
     totals: RevenueTotals,
     /// Units sold, refunds subtracted.
     items: i64,
-}
-
-impl Tiles {
-    fn new(totals: RevenueTotals, products: &[ProductSales]) -> Tiles {
-        Tiles {
-            totals,
-            items: products.iter().map(|p| p.quantity).sum(),
-        }
-    }
 }
 
 /// The figure of `current` beside that of `previous` (same length, just before) and the
@@ -86,46 +74,36 @@ pub async fn overview(
         match previous_range {
             Some(range) => try_join(
                 state.figures.revenue(range.into(), period.location),
-                state.figures.top_products(
-                    range.into(),
-                    period.location,
-                    RankBy::Revenue,
-                    EVERY_PRODUCT,
-                ),
+                state.figures.units_sold(range.into(), period.location),
             )
             .await
-            .map(Some),
+            .map(|(totals, items)| Some(Tiles { totals, items })),
             None => Ok(None),
         }
     };
-    let (totals, sold, products, before) = try_join4(
-        state.figures.revenue(period.bounds(), period.location),
-        try_join_all(
-            locations
-                .iter()
-                .map(|location| state.figures.daily_revenue(period.range, Some(*location))),
+    let top_by = |by| {
+        state
+            .figures
+            .top_products(period.bounds(), period.location, by, TOP_PRODUCTS)
+    };
+    let ((totals, items, sold), (top, top_by_units, before)) = try_join(
+        try_join3(
+            state.figures.revenue(period.bounds(), period.location),
+            state.figures.units_sold(period.bounds(), period.location),
+            try_join_all(
+                locations
+                    .iter()
+                    .map(|location| state.figures.daily_revenue(period.range, Some(*location))),
+            ),
         ),
-        state.figures.top_products(
-            period.bounds(),
-            period.location,
-            RankBy::Revenue,
-            EVERY_PRODUCT,
+        try_join3(
+            top_by(RankBy::Revenue),
+            top_by(RankBy::Quantity),
+            previous_figures,
         ),
-        previous_figures,
     )
     .await?;
-    let now = Tiles::new(totals, &products);
-    let before = before.map(|(totals, products)| Tiles::new(totals, &products));
-    let top: Vec<&ProductSales> = products.iter().take(TOP_PRODUCTS).collect();
-    // Ranked as the API ranks `by=quantity`: units, then revenue, then name.
-    let mut top_by_units: Vec<&ProductSales> = products.iter().collect();
-    top_by_units.sort_by(|a, b| {
-        b.quantity
-            .cmp(&a.quantity)
-            .then(b.revenue.cmp(&a.revenue))
-            .then(a.name.as_str().cmp(b.name.as_str()))
-    });
-    top_by_units.truncate(TOP_PRODUCTS);
+    let now = Tiles { totals, items };
     let read = started.elapsed();
     let every_day = |sold: &[DailyRevenue]| -> Vec<DailyRevenue> {
         period
@@ -262,7 +240,7 @@ pub async fn download_export(
 fn best_sellers(
     (heading, table): (&str, &str),
     title: &str,
-    top: &[&ProductSales],
+    top: &[ProductSales],
     currency: &str,
 ) -> Markup {
     html! {
