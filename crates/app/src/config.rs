@@ -360,7 +360,7 @@ fn flag(text: &str) -> Result<bool, Invalid> {
 }
 
 fn currency(text: &str) -> Result<String, Invalid> {
-    if text.len() == 3 && text.chars().all(|c| c.is_ascii_uppercase()) {
+    if iso_currency::Currency::from_code(text).is_some() {
         Ok(text.to_owned())
     } else {
         Err(expected("a three-letter ISO 4217 code such as USD"))
@@ -762,6 +762,7 @@ mod tests {
             ("ZINC_ANSWER_CACHE_BYTES", "lots"),
             ("ZINC_ANSWER_CACHE_BYTES", "4294967297"),
             ("ZINC_CURRENCY", "dollars"),
+            ("ZINC_CURRENCY", "XYZ"),
             ("ZINC_SHUTDOWN_TIMEOUT", "-1"),
             ("ZINC_LOG_FORMAT", "xml"),
             ("ZINC_DB_MAX_CONNECTIONS", "0"),

@@ -1,20 +1,26 @@
-//! Amounts and counts as people read them: grouped digits, the currency, 2 places for money;
+//! Amounts and counts as people read them: grouped digits, the currency and its minor units;
 //! the exact stored amount stays in the page as a `data` element's value.
 
 use chrono::{Datelike, NaiveDate};
+use iso_currency::Currency;
 use maud::{Markup, html};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-/// The symbol of a few common currencies; others are written as their ISO code.
-fn symbol(currency: &str) -> Option<&'static str> {
-    match currency {
-        "USD" | "CAD" | "AUD" | "SGD" | "NZD" | "HKD" => Some("$"),
-        "EUR" => Some("€"),
-        "GBP" => Some("£"),
-        "JPY" | "CNY" => Some("¥"),
-        "INR" => Some("₹"),
-        _ => None,
+/// How `code` is written before an amount: its symbol (ISO 4217 data from `iso_currency`),
+/// or the code and a space when it has none (`XAU 2.50`).
+fn prefix(code: &str) -> String {
+    match Currency::from_code(code).map(|currency| currency.symbol().symbol) {
+        Some(symbol) if !symbol.is_empty() && symbol != "¤" => symbol,
+        _ => format!("{code} "),
     }
+}
+
+/// How many decimal places amounts in `code` show: its minor units (0 for JPY, 3 for KWD),
+/// 2 for a code without them (metals, funds).
+fn places(code: &str) -> u32 {
+    Currency::from_code(code)
+        .and_then(Currency::exponent)
+        .map_or(2, u32::from)
 }
 
 /// Digits grouped by thousands: `1234567` → `1,234,567`.
@@ -69,21 +75,22 @@ pub fn signed(n: i64) -> String {
     if n < 0 { format!("-{digits}") } else { digits }
 }
 
-/// `amount` rounded half away from zero to 2 places, grouped, with the currency:
-/// `$64,509.98`, `-$12.00`, `CHF 1,000.50`.
+/// `amount` rounded half away from zero to its currency's minor units, grouped, with the
+/// currency: `$64,509.98`, `-$12.00`, `¥1,235`, `XAU 2.50`.
 pub fn money_text(amount: Decimal, currency: &str) -> String {
-    let rounded = amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-    let text = format!("{:.2}", rounded.abs());
-    let (whole, cents) = text.split_once('.').unwrap_or((&text, "00"));
+    let places = places(currency);
+    let rounded = amount.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
+    let text = format!("{:.*}", places as usize, rounded.abs());
+    let (whole, fraction) = match text.split_once('.') {
+        Some((whole, fraction)) => (whole, format!(".{fraction}")),
+        None => (text.as_str(), String::new()),
+    };
     let sign = if rounded.is_sign_negative() && !rounded.is_zero() {
         "-"
     } else {
         ""
     };
-    match symbol(currency) {
-        Some(symbol) => format!("{sign}{symbol}{}.{cents}", grouped(whole)),
-        None => format!("{sign}{currency} {}.{cents}", grouped(whole)),
-    }
+    format!("{sign}{}{}{fraction}", prefix(currency), grouped(whole))
 }
 
 /// The rounded amount, with the exact one as its machine-readable value.
@@ -125,8 +132,14 @@ mod tests {
         assert_eq!(money_text(dec("1234567.005"), "EUR"), "€1,234,567.01");
         assert_eq!(money_text(dec("-12"), "USD"), "-$12.00");
         assert_eq!(money_text(dec("-0.001"), "USD"), "$0.00");
-        assert_eq!(money_text(dec("999.5"), "CHF"), "CHF 999.50");
         assert_eq!(money_text(dec("0"), "GBP"), "£0.00");
+    }
+
+    #[test]
+    fn money_shows_as_many_places_as_its_currency_has_minor_units() {
+        assert_eq!(money_text(dec("1234.5"), "JPY"), "¥1,235");
+        assert_eq!(money_text(dec("1.2345"), "KWD"), "د.ك1.235");
+        assert_eq!(money_text(dec("2.5"), "XAU"), "XAU 2.50");
     }
 
     #[test]
