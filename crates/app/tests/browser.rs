@@ -117,13 +117,28 @@ impl Browser {
     /// script starts: chromedriver answers a find made while a page is being replaced with
     /// "aborted by navigation", which only means "not yet".
     async fn wait_for(&self, css: &str, limit: Duration, what: &str) {
+        self.wait_for_text(css, limit, what, |_| true).await;
+    }
+
+    /// Waits as [`wait_for`](Browser::wait_for) does until the text of the element at `css`
+    /// is one that `accept`s, and gives that text.
+    async fn wait_for_text(
+        &self,
+        css: &str,
+        limit: Duration,
+        what: &str,
+        accept: impl Fn(&str) -> bool,
+    ) -> String {
         let deadline = Instant::now() + limit;
         loop {
-            let error = match self.client.find(Locator::Css(css)).await {
-                Ok(_) => return,
-                Err(error) => error,
+            let seen = match self.client.find(Locator::Css(css)).await {
+                Ok(element) => element.text().await.map_err(|e| e.to_string()),
+                Err(error) => Err(error.to_string()),
             };
-            assert!(Instant::now() < deadline, "{what}: {css}: {error}");
+            match seen {
+                Ok(text) if accept(&text) => return text,
+                seen => assert!(Instant::now() < deadline, "{what}: {css}: {seen:?}"),
+            }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -797,18 +812,14 @@ async fn a_check_names_the_sales_it_would_replace_and_keeps_the_file_for_import(
     browser
         .click("#upload-form button[formaction='/imports']")
         .await;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let imported = loop {
-        let text = browser.text("#import-result").await;
-        if text.contains("Imported.") {
-            break text;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no import after the check: {text}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let imported = browser
+        .wait_for_text(
+            "#import-result",
+            Duration::from_secs(60),
+            "an import after the check",
+            |text| text.contains("Imported."),
+        )
+        .await;
     assert!(
         imported.contains("0 created, 1 updated, 1,407 unchanged"),
         "{imported}"
