@@ -262,8 +262,8 @@ async fn sales_spanning_batches_are_assembled_whole() {
 async fn a_bad_header_rejects_the_file_before_anything_is_kept() {
     let mut session = MockImportSession::new();
     session.expect_import_id().return_const(ImportId::new(3));
-    session.expect_keep_sales().never();
-    session.expect_keep_loose_lines().never();
+    session.expect_stage_sales().never();
+    session.expect_stage_loose_lines().never();
     session.expect_write().never();
     session.expect_commit().never();
     session.expect_reject().times(1).returning(|_, _| Ok(()));
@@ -348,7 +348,7 @@ async fn a_store_failure_aborts_the_import_without_commit_or_record() {
     let mut session = MockImportSession::new();
     session.expect_import_id().return_const(ImportId::new(1));
     session
-        .expect_keep_sales()
+        .expect_stage_sales()
         .returning(|_| Err(StoreError::Unavailable("connection reset".into())));
     session.expect_commit().never();
     session.expect_reject().never();

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use anyhow::Context;
-use zinc_ports::{RollupDrift, RollupFigures, RollupUpkeep, StoreHealth};
+use zinc_ports::{RollupDrift, RollupSums, RollupUpkeep, StoreHealth};
 use zinc_postgres::{PostgresQueries, PostgresRollups};
 
 use super::database::{Missing, open_database};
@@ -91,7 +91,7 @@ fn describe(drift: &RollupDrift) -> String {
         .product_id
         .map(|id| format!(" product {}", id.get()))
         .unwrap_or_default();
-    let figures = |figures: &Option<RollupFigures>| match figures {
+    let sums = |sums: &Option<RollupSums>| match sums {
         None => "nothing".to_owned(),
         Some(f) => {
             let units = f
@@ -108,8 +108,8 @@ fn describe(drift: &RollupDrift) -> String {
         "{} {} {location}{product}: stored {}; the orders give {}",
         drift.rollup,
         drift.date,
-        figures(&drift.stored),
-        figures(&drift.expected),
+        sums(&drift.stored),
+        sums(&drift.expected),
     )
 }
 
@@ -125,12 +125,12 @@ mod tests {
             date: "2024-03-01".parse().unwrap(),
             location: Some(Location::OnlineStore),
             product_id: Some(ProductId::new(17)),
-            stored: stored.map(|orders| RollupFigures {
+            stored: stored.map(|orders| RollupSums {
                 revenue: "9.50".parse().unwrap(),
                 orders: orders as u64,
                 quantity: Some(3),
             }),
-            expected: Some(RollupFigures {
+            expected: Some(RollupSums {
                 revenue: "12.5".parse().unwrap(),
                 orders: 3,
                 quantity: Some(4),
