@@ -22,6 +22,7 @@ use zinc_postgres::database::PoolSettings;
 use zinc_web::api::answers::ANSWER_CACHE_BYTES;
 use zinc_web::api::{
     DEFAULT_MAX_CONCURRENT_UPLOADS, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_UPLOAD_IDLE_TIMEOUT,
+    DEFAULT_UPLOAD_MIN_RATE,
 };
 
 /// The database used when `DATABASE_URL` is not set (a macro, so that help texts can
@@ -106,6 +107,15 @@ pub struct Config {
     /// How long receiving one upload may take in all, however it trickles, in seconds.
     #[arg(long, env = "ZINC_UPLOAD_TIMEOUT", default_value = "600", value_parser = seconds)]
     pub upload_timeout: Seconds,
+    /// The slowest an upload may arrive once its grace period is over, in bytes per second
+    /// (Apache's `MinRate`: each such many bytes earn one more second); 0 asks no rate.
+    #[arg(long, env = "ZINC_UPLOAD_MIN_RATE",
+          default_value_t = DEFAULT_UPLOAD_MIN_RATE.bytes_per_second, value_parser = rate)]
+    pub upload_min_rate: u64,
+    /// How long an upload may take before the minimum rate applies, in seconds.
+    #[arg(long, env = "ZINC_UPLOAD_MIN_RATE_GRACE",
+          default_value_t = Seconds(DEFAULT_UPLOAD_MIN_RATE.grace), value_parser = seconds)]
+    pub upload_min_rate_grace: Seconds,
     /// Uploads received or imported at once; more get a 429.
     #[arg(long, env = "ZINC_MAX_CONCURRENT_UPLOADS",
           default_value_t = DEFAULT_MAX_CONCURRENT_UPLOADS, value_parser = count::<usize>)]
@@ -136,6 +146,14 @@ pub struct Config {
     /// (`https://app.example.com`); unset, the default, turns CORS off.
     #[arg(long, env = "ZINC_CORS_ORIGINS", value_parser = origins)]
     pub cors_origins: Option<::std::vec::Vec<String>>,
+    /// Host names answered while no API key exists, besides `localhost` and IP addresses
+    /// (comma-separated, e.g. `zinc.lan`).
+    #[arg(long, env = "ZINC_ALLOWED_HOSTS", value_parser = host_names)]
+    pub allowed_hosts: Option<::std::vec::Vec<String>>,
+    /// The reverse proxies whose forwarded headers are believed (comma-separated addresses or
+    /// networks, e.g. `10.0.0.0/8`); unset, no forwarded header is read.
+    #[arg(long, env = "ZINC_TRUSTED_PROXIES", value_parser = networks)]
+    pub trusted_proxies: Option<::std::vec::Vec<ipnet::IpNet>>,
 }
 
 /// Error tracking, enabled when `SENTRY_DSN` is set.
@@ -276,6 +294,27 @@ pub enum Invalid {
     /// `*` instead of origins.
     #[error("'*' is not accepted: list each origin")]
     AnyOrigin,
+    /// A list of host names with none in it.
+    #[error("lists no host name (leave it unset to answer loopback names and addresses only)")]
+    NoHost,
+    /// One entry of a list of host names is not a host name.
+    #[error(
+        "'{}' is not a host name such as zinc.lan (no scheme, port or path)",
+        echo(entry)
+    )]
+    NotAHostName {
+        /// The entry as given.
+        entry: String,
+    },
+    /// A list of proxies with none in it.
+    #[error("lists no proxy (leave it unset to trust none)")]
+    NoProxy,
+    /// One entry of a list of proxies is neither an address nor a network.
+    #[error("'{}' is not an IP address or network such as 10.0.0.0/8", echo(entry))]
+    NotANetwork {
+        /// The entry as given.
+        entry: String,
+    },
     /// One entry of a list of origins is not an origin.
     #[error("'{}' is not an origin such as https://app.example.com", echo(entry))]
     NotAnOrigin {
@@ -329,6 +368,58 @@ fn upload_bytes(text: &str) -> Result<u64, Invalid> {
         .ok()
         .filter(|n| *n > 0)
         .ok_or_else(|| expected("a positive number of bytes"))
+}
+
+fn rate(text: &str) -> Result<u64, Invalid> {
+    text.parse()
+        .ok()
+        .filter(|n| *n <= u64::from(u32::MAX))
+        .ok_or_else(|| expected("a number of bytes per second from 0 to 4294967295"))
+}
+
+/// Comma-separated host names, in lower case.
+fn host_names(text: &str) -> Result<Vec<String>, Invalid> {
+    let names: Vec<String> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            let not_a_name = || Invalid::NotAHostName {
+                entry: entry.to_owned(),
+            };
+            match url::Host::parse(entry) {
+                Ok(url::Host::Domain(name)) if !name.contains([':', '/', '@', '?', '#', '*']) => {
+                    Ok(name.trim_end_matches('.').to_owned())
+                }
+                _ => Err(not_a_name()),
+            }
+        })
+        .collect::<Result<_, _>>()?;
+    if names.is_empty() {
+        return Err(Invalid::NoHost);
+    }
+    Ok(names)
+}
+
+/// Comma-separated addresses (`192.0.2.7`, `::1`) or networks (`10.0.0.0/8`).
+fn networks(text: &str) -> Result<Vec<ipnet::IpNet>, Invalid> {
+    let networks: Vec<ipnet::IpNet> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            entry
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| Invalid::NotANetwork {
+                    entry: entry.to_owned(),
+                })
+        })
+        .collect::<Result<_, _>>()?;
+    if networks.is_empty() {
+        return Err(Invalid::NoProxy);
+    }
+    Ok(networks)
 }
 
 fn answer_cache_bytes(text: &str) -> Result<u64, Invalid> {
@@ -704,6 +795,45 @@ mod tests {
         ] {
             let error = config_error_text(&[("ZINC_CORS_ORIGINS", value)]);
             assert!(error.starts_with("ZINC_CORS_ORIGINS: "), "{error}");
+            assert!(error.contains(says), "{value}: {error}");
+        }
+    }
+
+    #[test]
+    fn allowed_hosts_and_trusted_proxies_are_read_as_lists() {
+        let listed = config(&[
+            ("ZINC_ALLOWED_HOSTS", " Zinc.LAN, zinc.internal.,"),
+            ("ZINC_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7,::1"),
+        ])
+        .unwrap();
+        assert_eq!(listed.allowed_hosts.unwrap(), ["zinc.lan", "zinc.internal"]);
+        let proxies: Vec<String> = listed
+            .trusted_proxies
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(proxies, ["10.0.0.0/8", "192.0.2.7/32", "::1/128"]);
+        let defaults = config(&[]).unwrap();
+        assert!(defaults.allowed_hosts.is_none() && defaults.trusted_proxies.is_none());
+        assert_eq!(defaults.upload_min_rate, 1024);
+        assert_eq!(*defaults.upload_min_rate_grace, Duration::from_secs(10));
+    }
+
+    #[test]
+    fn a_malformed_host_or_proxy_is_refused_naming_it() {
+        for (variable, value, says) in [
+            ("ZINC_ALLOWED_HOSTS", "http://zinc.lan", "http://zinc.lan"),
+            ("ZINC_ALLOWED_HOSTS", "zinc.lan:8080", "zinc.lan:8080"),
+            ("ZINC_ALLOWED_HOSTS", " , ", "no host"),
+            ("ZINC_TRUSTED_PROXIES", "proxy.lan", "proxy.lan"),
+            ("ZINC_TRUSTED_PROXIES", "10.0.0.0/33", "10.0.0.0/33"),
+            ("ZINC_TRUSTED_PROXIES", ",", "no proxy"),
+            ("ZINC_UPLOAD_MIN_RATE", "fast", "bytes per second"),
+            ("ZINC_UPLOAD_MIN_RATE_GRACE", "0", "seconds"),
+        ] {
+            let error = config_error_text(&[(variable, value)]);
+            assert!(error.starts_with(&format!("{variable}: ")), "{error}");
             assert!(error.contains(says), "{value}: {error}");
         }
     }

@@ -19,7 +19,7 @@ use zinc_postgres::{
 use zinc_web::api::answers::AnswerCache;
 use zinc_web::api::auth_failures::AuthFailures;
 use zinc_web::api::metrics::Monitoring;
-use zinc_web::{AppState, UploadSlots, server};
+use zinc_web::{AppState, MinRate, UploadSlots, server};
 
 use super::database::{Missing, open_database};
 use super::exit::ExitStatus;
@@ -103,6 +103,12 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         auth_failures: AuthFailures::default(),
         serve_metrics: config.metrics_bind.is_none(),
         cors_origins: config.cors_origins.clone().unwrap_or_default(),
+        allowed_hosts: config.allowed_hosts.clone().unwrap_or_default(),
+        trusted_proxies: config.trusted_proxies.clone().unwrap_or_default(),
+        upload_min_rate: MinRate {
+            grace: *config.upload_min_rate_grace,
+            bytes_per_second: config.upload_min_rate,
+        },
     };
     let metrics_server = match config.metrics_bind {
         None => None,

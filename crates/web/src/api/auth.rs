@@ -68,7 +68,7 @@ pub async fn require_key(
 }
 
 /// The 429 for a client that must wait `wait` (whole seconds, rounded up).
-fn too_many(wait: std::time::Duration) -> ApiError {
+pub(crate) fn too_many(wait: std::time::Duration) -> ApiError {
     ApiError::TooManyInvalidKeys {
         retry_after: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
     }
