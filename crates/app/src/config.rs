@@ -16,6 +16,7 @@ use clap::{ArgAction, Args, CommandFactory, FromArgMatches, Parser};
 use secrecy::{ExposeSecret, SecretString};
 use thiserror::Error;
 use zinc_domain::{KeySecret, echo};
+use zinc_postgres::ReadBounds;
 use zinc_postgres::database::PoolSettings;
 
 // The web side's defaults: the OpenAPI document shows them, so they are declared there.
@@ -74,6 +75,16 @@ pub struct Config {
     #[arg(long, env = "ZINC_DB_STATEMENT_TIMEOUT",
           default_value_t = Seconds(PoolSettings::default().statement_timeout), value_parser = seconds)]
     pub db_statement_timeout: Seconds,
+    /// How long a lookup of one order, product or import waits for the database's answer
+    /// before a 503, in seconds (at most the reply timeout).
+    #[arg(long, env = "ZINC_DB_LOOKUP_TIMEOUT",
+          default_value_t = Seconds(ReadBounds::default().lookup), value_parser = seconds)]
+    pub db_lookup_timeout: Seconds,
+    /// How long a revenue figure waits for the database's answer before a 503, in seconds (at
+    /// most the reply timeout).
+    #[arg(long, env = "ZINC_DB_FIGURES_TIMEOUT",
+          default_value_t = Seconds(ReadBounds::default().figures), value_parser = seconds)]
+    pub db_figures_timeout: Seconds,
     /// The longest a statement may wait for a lock, in seconds; shorter than the statement
     /// timeout.
     #[arg(long, env = "ZINC_DB_LOCK_TIMEOUT",
@@ -660,6 +671,14 @@ impl Config {
             statement_timeout: *self.db_statement_timeout,
             lock_timeout: *self.db_lock_timeout,
             idle_in_transaction_timeout: *self.db_idle_in_transaction_timeout,
+        }
+    }
+
+    /// How long short reads wait for the database's answer, by kind.
+    pub fn read_bounds(&self) -> ReadBounds {
+        ReadBounds {
+            lookup: *self.db_lookup_timeout,
+            figures: *self.db_figures_timeout,
         }
     }
 

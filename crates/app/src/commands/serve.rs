@@ -69,12 +69,19 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         super::keys::ensure_bootstrap_key(keys.clone(), secret).await?;
     }
     let open = guard_open_access(config, keys.as_ref()).await?;
-    let reads = PostgresQueries::new(db.clone()).with_reply_timeout(reply_timeout);
+    // Short reads (one order, product or import; a revenue figure) give up sooner.
+    let reads = PostgresQueries::new(db.clone())
+        .with_reply_timeout(reply_timeout)
+        .with_read_bounds(config.read_bounds());
     let queries = Arc::new(reads.clone());
     // Revenue queries scan many rows: their own small pool, so they cannot starve lookups,
     // imports and readiness.
     let figures_db = super::database::connect(config, config.db_figures_connections).await?;
-    let figures = Arc::new(PostgresQueries::new(figures_db).with_reply_timeout(reply_timeout));
+    let figures = Arc::new(
+        PostgresQueries::new(figures_db)
+            .with_reply_timeout(reply_timeout)
+            .with_read_bounds(config.read_bounds()),
+    );
     let state = AppState {
         ledger: Arc::new(PostgresLedger::new(db.clone()).with_reply_timeout(reply_timeout)),
         history: queries.clone(),
