@@ -217,13 +217,25 @@ impl std::ops::Deref for Seconds {
 pub struct DatabaseUrl(SecretString);
 
 impl DatabaseUrl {
-    /// A `postgres://` or `postgresql://` URL.
+    /// A `postgres://` or `postgresql://` URL. A query parameter naming a password other than
+    /// `password` itself (`PASSWORD`, `sslpassword`) is refused, naming it: the driver would
+    /// ignore it, and write its value into a warning.
     pub fn parse(text: &str) -> Result<DatabaseUrl, Invalid> {
-        let scheme = url::Url::parse(text).map(|url| url.scheme().to_owned());
-        if !matches!(scheme.as_deref(), Ok("postgres" | "postgresql")) {
+        let url = url::Url::parse(text).ok();
+        if !matches!(
+            url.as_ref().map(url::Url::scheme),
+            Some("postgres" | "postgresql")
+        ) {
             return Err(Invalid::Expected(
                 "a postgres:// or postgresql:// URL".to_owned(),
             ));
+        }
+        if let Some((name, _)) = url
+            .iter()
+            .flat_map(url::Url::query_pairs)
+            .find(|(name, _)| names_a_secret(name) && name != "password")
+        {
+            return Err(Invalid::UnusedSecretParameter { name: echo(&name) });
         }
         Ok(DatabaseUrl(text.into()))
     }
@@ -299,6 +311,14 @@ pub enum Invalid {
     /// Not a Zinc API key.
     #[error("is not a Zinc API key (make one with `zinc keys generate`)")]
     NotAKey,
+    /// A database URL's query parameter that names a password the driver does not take.
+    #[error(
+        "has a query parameter '{name}' that the driver would ignore (names are case-sensitive; only `password` is taken): remove it"
+    )]
+    UnusedSecretParameter {
+        /// The parameter's name (never its value).
+        name: String,
+    },
     /// A list of origins with none in it.
     #[error("lists no origin (leave it unset to turn CORS off)")]
     NoOrigin,
@@ -707,8 +727,14 @@ fn refused(declared: &[clap::Arg], error: clap::Error) -> ConfigError {
     }
 }
 
-/// The URL with its password (in the user info or a `password` query parameter) replaced by
-/// `***`; an unparsable URL is not shown at all.
+/// Whether a URL's query parameter `name` holds a secret: any name with `password` in it,
+/// whatever its case (`password`, `PASSWORD`, `sslpassword`).
+fn names_a_secret(name: &str) -> bool {
+    name.to_ascii_lowercase().contains("password")
+}
+
+/// The URL with its password (in the user info, or any query parameter whose name says
+/// password, whatever its case) replaced by `***`; an unparsable URL is not shown at all.
 pub fn redact_password(url: &str) -> String {
     const HIDDEN: &str = "***";
     let Ok(mut parsed) = url::Url::parse(url) else {
@@ -718,11 +744,11 @@ pub fn redact_password(url: &str) -> String {
         // Cannot fail: the URL has a host, since it has a password.
         let _ = parsed.set_password(Some(HIDDEN));
     }
-    if parsed.query_pairs().any(|(key, _)| key == "password") {
+    if parsed.query_pairs().any(|(key, _)| names_a_secret(&key)) {
         let pairs: Vec<(String, String)> = parsed
             .query_pairs()
             .map(|(key, value)| {
-                let value = if key == "password" {
+                let value = if names_a_secret(&key) {
                     HIDDEN.into()
                 } else {
                     value
@@ -872,6 +898,23 @@ mod tests {
     }
 
     #[test]
+    fn a_password_parameter_the_driver_would_ignore_is_refused_without_its_value() {
+        for (url, name) in [
+            ("postgres://u@db/zinc?PASSWORD=hunter2", "PASSWORD"),
+            (
+                "postgres://u@db/zinc?sslmode=require&sslpassword=hunter2",
+                "sslpassword",
+            ),
+        ] {
+            let error = config_error_text(&[("DATABASE_URL", url)]);
+            assert!(error.starts_with("DATABASE_URL: "), "{error}");
+            assert!(error.contains(name), "{error}");
+            assert!(!error.contains("hunter2"), "{error}");
+        }
+        assert!(config(&[("DATABASE_URL", "postgres://u@db/zinc?password=hunter2")]).is_ok());
+    }
+
+    #[test]
     fn rejects_a_database_url_that_is_not_postgres() {
         let error = config(&[("DATABASE_URL", "mysql://localhost/zinc")]).unwrap_err();
         assert_eq!(
@@ -980,6 +1023,18 @@ mod redaction_tests {
         let shown = redact_password("postgres://u@db:5432/zinc?sslmode=disable&password=hunter2");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("sslmode=disable"), "{shown}");
+    }
+
+    #[test]
+    fn every_query_parameter_naming_a_password_is_redacted_whatever_its_case() {
+        let shown = redact_password(
+            "postgres://u@db/zinc?sslmode=require&sslpassword=k3ypass&PASSWORD=UPPER&Password=mixed",
+        );
+        for secret in ["k3ypass", "UPPER", "mixed"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("sslmode=require"), "{shown}");
+        assert!(shown.contains("sslpassword=***"), "{shown}");
     }
 
     #[test]
