@@ -1,6 +1,7 @@
-//! Uploads that trickle (mocked ports, a real server on a free port, a raw TCP client): one
+//! Uploads over the wire (mocked ports, a real server on a free port, a raw TCP client): one
 //! that keeps under the minimum rate after its grace period is cut with a 408 problem, long
-//! before the whole-upload timeout, so that a few slow clients cannot hold every upload place.
+//! before the whole-upload timeout, so that a few slow clients cannot hold every upload place;
+//! one that announces too many bytes and expects `100 Continue` gets its 413 instead.
 
 mod support;
 
@@ -110,4 +111,56 @@ async fn an_upload_keeping_up_the_minimum_rate_is_received_whole() {
     let answer = trickle(address, 60_000, 2_000, Duration::from_millis(100)).await;
     assert!(!answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(!answer.contains("upload-below-min-rate"), "{answer}");
+}
+
+/// Sends an upload's head announcing `length` bytes and expecting `100 Continue`; returns what
+/// the server answers before any byte of the body is sent.
+async fn expecting_continue(address: SocketAddr, length: u64) -> String {
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /api/v1/imports HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\n\
+         Content-Length: {length}\r\nExpect: 100-continue\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let reading = async {
+        let mut buffer = [0u8; 4096];
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    answer.extend_from_slice(&buffer[..n]);
+                    if answer.starts_with(b"HTTP/1.1 100") && answer.ends_with(b"\r\n\r\n")
+                        || answer.ends_with(b"}")
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), reading)
+        .await
+        .expect("the server answers the head within the test's bound");
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[actix_web::test]
+async fn an_upload_announcing_more_than_the_limit_gets_its_413_without_100_continue() {
+    let limit = 1_000;
+    let address = serve(Ports {
+        max_upload_bytes: Some(limit),
+        ..Ports::default()
+    });
+    let answer = expecting_continue(address, limit + 1).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(!answer.contains("100 Continue"), "{answer}");
+    assert!(answer.contains("application/problem+json"), "{answer}");
+    assert!(
+        answer.contains("https://zinc.dev/problems/payload-too-large"),
+        "{answer}"
+    );
+    // Within the limit, the client is told to go on.
+    let answer = expecting_continue(address, limit).await;
+    assert!(answer.starts_with("HTTP/1.1 100 Continue"), "{answer}");
 }
