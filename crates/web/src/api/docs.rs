@@ -64,7 +64,7 @@ pub async fn secure_docs(
 #[openapi(
     info(
         title = "Zinc",
-        description = "Point-of-sale exports in; products, orders and revenue out. Money is an exact decimal string; errors are application/problem+json.",
+        description = "Point-of-sale exports in; products, orders and revenue out. Money is an exact decimal string; ids are 64-bit integers as JSON numbers (beyond 2^53, read them as BigInt in JavaScript); errors are application/problem+json.",
     ),
     components(schemas(
         ProblemDetails, InputProblemBody, ImportReportBody, RejectedLinesBody, ImportPage, ProductBody, ProductPage, OrderBody,
