@@ -161,8 +161,9 @@ pub struct Config {
     /// (comma-separated, e.g. `zinc.lan`).
     #[arg(long, env = "ZINC_ALLOWED_HOSTS", value_parser = host_names)]
     pub allowed_hosts: Option<::std::vec::Vec<String>>,
-    /// The reverse proxies whose forwarded headers are believed (comma-separated addresses or
-    /// networks, e.g. `10.0.0.0/8`); unset, no forwarded header is read.
+    /// The reverse proxies whose forwarded headers are believed, for this server's origin and
+    /// the client's address (comma-separated addresses or networks, e.g. `10.0.0.0/8`); unset,
+    /// no forwarded header is read.
     #[arg(long, env = "ZINC_TRUSTED_PROXIES", value_parser = networks)]
     pub trusted_proxies: Option<::std::vec::Vec<ipnet::IpNet>>,
 }

@@ -454,3 +454,45 @@ async fn every_keyed_operation_documents_its_429_with_retry_after() {
     }
     assert!(seen >= 10, "{seen} operations");
 }
+
+#[actix_web::test]
+async fn behind_a_trusted_proxy_failed_keys_are_counted_per_forwarded_client() {
+    use zinc_web::api::auth_failures::FAILURES_BURST;
+    let mut keys = MockApiKeys::new();
+    keys.expect_any_active_key().returning(|| Ok(true));
+    let ports = Ports {
+        keys: Some(keys),
+        trusted_proxies: vec!["10.0.0.0/8".parse().unwrap()],
+        ..Ports::default()
+    };
+    let app = test::init_service(zinc_web::app(ports.state(), None)).await;
+    let attempt = |peer: &str, forwarded_for: &str| {
+        bad_order_id(OWN_HOST)
+            .peer_addr(peer.parse().unwrap())
+            .insert_header(("x-forwarded-for", forwarded_for.to_owned()))
+            .insert_header((header::AUTHORIZATION, "Bearer zinc_guess"))
+            .to_request()
+    };
+    let proxy = "10.0.0.2:40000";
+    let mut last = StatusCode::OK;
+    for _ in 0..=FAILURES_BURST {
+        last = test::call_service(&app, attempt(proxy, "198.51.100.1"))
+            .await
+            .status();
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+    // Another client through the same proxy has its own allowance.
+    let other = test::call_service(&app, attempt(proxy, "198.51.100.2")).await;
+    assert_eq!(other.status(), StatusCode::UNAUTHORIZED);
+    // Writing an address of one's own before the proxy's does not make another client.
+    let spoofed = test::call_service(&app, attempt(proxy, "203.0.113.9, 198.51.100.1")).await;
+    assert_eq!(spoofed.status(), StatusCode::TOO_MANY_REQUESTS);
+    // From a peer nobody trusts, X-Forwarded-For is not read: the peer is the client.
+    let stranger = "192.0.2.50:40000";
+    for n in 0..=FAILURES_BURST {
+        last = test::call_service(&app, attempt(stranger, &format!("198.51.100.{}", 10 + n)))
+            .await
+            .status();
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+}

@@ -13,7 +13,10 @@
 //!
 //! This server's own origin is the scheme and the `Host` of the request as it arrived;
 //! `Forwarded`, `X-Forwarded-Host` and `X-Forwarded-Proto` are read only from a peer listed
-//! in `ZINC_TRUSTED_PROXIES` (anyone could send them otherwise).
+//! in `ZINC_TRUSTED_PROXIES` (anyone could send them otherwise), and so is `X-Forwarded-For`,
+//! which names the client whose failed authentications are counted ([`client_address`]).
+
+use std::net::IpAddr;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -25,6 +28,9 @@ use zinc_domain::{KeyScope, echo};
 
 use super::problem::{ApiError, CrossSite};
 use super::state::AppState;
+
+/// The header by which proxies name the client they forward for, one address per hop.
+const X_FORWARDED_FOR: &str = "x-forwarded-for";
 
 /// The header by which browsers say where a request comes from, relative to its target.
 const SEC_FETCH_SITE: &str = "sec-fetch-site";
@@ -112,6 +118,31 @@ impl Asked {
             .ok()
             .map(|url| url.origin().ascii_serialization())
     }
+}
+
+/// The client a request stands for: its peer address, or, from a trusted proxy, the
+/// address that proxy says it was talking to: the last one of `X-Forwarded-For` that is not
+/// itself a trusted proxy (those before it could be anything the client wrote).
+pub fn client_address(request: &HttpRequest, trusted_proxies: &[ipnet::IpNet]) -> Option<IpAddr> {
+    let peer = request.peer_addr()?.ip();
+    let trusted = |address: &IpAddr| trusted_proxies.iter().any(|net| net.contains(address));
+    if !trusted(&peer) {
+        return Some(peer);
+    }
+    let forwarded: Vec<IpAddr> = request
+        .headers()
+        .get_all(X_FORWARDED_FOR)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map_while(|entry| entry.trim().parse().ok())
+        .collect();
+    Some(
+        forwarded
+            .into_iter()
+            .rev()
+            .find(|address| !trusted(address))
+            .unwrap_or(peer),
+    )
 }
 
 /// An origin as browsers serialise it; `None` for `null` or anything else opaque.

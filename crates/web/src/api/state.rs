@@ -59,7 +59,7 @@ pub struct AppState {
     /// Host names answered while the API is open (no key exists), besides loopback names and
     /// IP addresses (`ZINC_ALLOWED_HOSTS`).
     pub allowed_hosts: Vec<String>,
-    /// The proxies whose `Forwarded` / `X-Forwarded-Host` / `X-Forwarded-Proto` are believed
+    /// The proxies whose `Forwarded` / `X-Forwarded-*` headers are believed
     /// (`ZINC_TRUSTED_PROXIES`); nobody's when empty.
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The slowest an upload may arrive once its grace period is over.

@@ -23,7 +23,7 @@ use super::page::{PageError, PageQuery};
 use crate::api::AppState;
 use crate::api::auth::too_many;
 use crate::api::problem::ApiError;
-use crate::api::sites::{Asked, normalised_origin};
+use crate::api::sites::{Asked, client_address, normalised_origin};
 
 /// The cookie holding the signed-in key.
 pub const SESSION_COOKIE: &str = "zinc_key";
@@ -179,7 +179,7 @@ pub async fn sign_in(
         return Ok(refused("Enter an API key."));
     }
     // Limited as the API's failed authentications are, sharing their count per client.
-    let peer = request.peer_addr().map(|address| address.ip());
+    let peer = client_address(&request, &state.trusted_proxies);
     if let Some(wait) = peer.and_then(|peer| state.auth_failures.refused(peer)) {
         return Err(too_many(wait).into());
     }
