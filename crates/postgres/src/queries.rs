@@ -38,12 +38,42 @@ use crate::lanes::Lane;
 use crate::rollups::{self, DAILY, DAILY_BY_PRODUCT, MONTHLY_BY_PRODUCT, MONTHLY_BY_PRODUCT_ALL};
 use crate::sql::{Fixed, built, get};
 
+/// How long each kind of short read may wait for the database's answer before it is given up
+/// as unavailable (a 503), however long the statement timeout: a read that normally takes
+/// milliseconds should not hold its client for minutes when the database stalls. Other reads
+/// (lists, exports, health) wait the reply timeout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadBounds {
+    /// One order, product or import by its id.
+    pub lookup: Duration,
+    /// Revenue figures, from the rollups.
+    pub figures: Duration,
+}
+
+impl Default for ReadBounds {
+    fn default() -> Self {
+        ReadBounds {
+            lookup: Duration::from_secs(5),
+            figures: Duration::from_secs(15),
+        }
+    }
+}
+
+/// The kinds of statement, each with its own bound (see [`ReadBounds`]).
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Lookup,
+    Figures,
+    Other,
+}
+
 /// Reads what the imports stored. Cheap to clone (the pool is shared).
 #[derive(Debug, Clone)]
 pub struct PostgresQueries {
     reach: Reach,
     /// Where a single order is looked up, when the caller gave one (see [`Self::with_lane`]).
     lane: Option<Lane>,
+    bounds: ReadBounds,
 }
 
 impl PostgresQueries {
@@ -53,6 +83,7 @@ impl PostgresQueries {
         PostgresQueries {
             reach: Reach::new(db),
             lane: None,
+            bounds: ReadBounds::default(),
         }
     }
 
@@ -70,8 +101,33 @@ impl PostgresQueries {
         self
     }
 
+    /// The same, waiting at most `bounds` for the answers of short reads (and never longer
+    /// than the reply timeout).
+    pub fn with_read_bounds(mut self, bounds: ReadBounds) -> Self {
+        self.bounds = bounds;
+        self
+    }
+
+    /// How long a statement of `kind` waits for its answer.
+    fn limit(&self, kind: Kind) -> Duration {
+        let reply = self.reach.reply_timeout;
+        match kind {
+            Kind::Lookup => self.bounds.lookup.min(reply),
+            Kind::Figures => self.bounds.figures.min(reply),
+            Kind::Other => reply,
+        }
+    }
+
     async fn all(&self, statement: Statement) -> Result<Vec<QueryResult>, StoreError> {
-        within(self.reach.reply_timeout, async {
+        self.all_as(Kind::Other, statement).await
+    }
+
+    async fn all_as(
+        &self,
+        kind: Kind,
+        statement: Statement,
+    ) -> Result<Vec<QueryResult>, StoreError> {
+        within(self.limit(kind), async {
             self.reach
                 .db
                 .query_all_raw(statement)
@@ -82,7 +138,15 @@ impl PostgresQueries {
     }
 
     async fn one(&self, statement: Statement) -> Result<Option<QueryResult>, StoreError> {
-        Ok(self.all(statement).await?.into_iter().next())
+        self.one_as(Kind::Other, statement).await
+    }
+
+    async fn one_as(
+        &self,
+        kind: Kind,
+        statement: Statement,
+    ) -> Result<Option<QueryResult>, StoreError> {
+        Ok(self.all_as(kind, statement).await?.into_iter().next())
     }
 
     /// One page of `items` (decoded row by row) with the size of the whole list from `count`.
@@ -475,7 +539,7 @@ impl ImportHistory for PostgresQueries {
 
     #[instrument(skip(self), fields(id = id.get()))]
     async fn find_import(&self, id: ImportId) -> Result<Option<ImportReport>, StoreError> {
-        self.one(built(&imports::finished_one(id, true)))
+        self.one_as(Kind::Lookup, built(&imports::finished_one(id, true)))
             .await?
             .as_ref()
             .map(imports::report)
@@ -529,7 +593,7 @@ impl ProductCatalog for PostgresQueries {
     async fn find_product(&self, id: ProductId) -> Result<Option<Product>, StoreError> {
         let mut select = filtered_products(&ProductFilter::default());
         select.and_where(Expr::col(("p", "id")).eq(id.get()));
-        self.one(built(&select))
+        self.one_as(Kind::Lookup, built(&select))
             .await?
             .as_ref()
             .map(product)
@@ -555,8 +619,8 @@ impl OrderBook for PostgresQueries {
         // when it takes the connection back (a lane does not).
         let statement = order_by_id(id);
         let rows = match &self.lane {
-            Some(lane) => within(self.reach.reply_timeout, lane.all(&statement)).await?,
-            None => self.all(statement).await?,
+            Some(lane) => within(self.limit(Kind::Lookup), lane.all(&statement)).await?,
+            None => self.all_as(Kind::Lookup, statement).await?,
         };
         let Some(first) = rows.first() else {
             return Ok(None);
@@ -583,7 +647,7 @@ impl SalesFigures for PostgresQueries {
         location: Option<Location>,
     ) -> Result<RevenueTotals, StoreError> {
         let row = self
-            .one(revenue(dates, location))
+            .one_as(Kind::Figures, revenue(dates, location))
             .await?
             .ok_or_else(|| Inconsistency::unexpected("a sum returned no row"))?;
         totals(&row)
@@ -595,7 +659,7 @@ impl SalesFigures for PostgresQueries {
         range: DateRange,
         location: Option<Location>,
     ) -> Result<Vec<DailyRevenue>, StoreError> {
-        self.all(daily_revenue(range, location))
+        self.all_as(Kind::Figures, daily_revenue(range, location))
             .await?
             .iter()
             .map(|row| {
@@ -624,7 +688,7 @@ impl SalesFigures for PostgresQueries {
             .order_by(("r", "date"), SortOrder::Asc);
         daily_rollup_of(&mut select, Some(product));
         rollup_rows(&mut select, "date", bounds(range.into()), location);
-        self.all(built(&select))
+        self.all_as(Kind::Figures, built(&select))
             .await?
             .iter()
             .map(|row| {
@@ -650,7 +714,7 @@ impl SalesFigures for PostgresQueries {
         select.expr_as(Expr::cust("max(r.date)"), "latest");
         daily_rollup_of(&mut select, product);
         rollup_rows(&mut select, "date", (None, None), location);
-        match self.one(built(&select)).await? {
+        match self.one_as(Kind::Figures, built(&select)).await? {
             Some(row) => get(&row, "latest"),
             None => Ok(None),
         }
@@ -683,7 +747,7 @@ impl SalesFigures for PostgresQueries {
         let Some(statement) = top_products(dates, location, by, limit) else {
             return Ok(Vec::new());
         };
-        self.all(statement)
+        self.all_as(Kind::Figures, statement)
             .await?
             .iter()
             .map(|row| {
