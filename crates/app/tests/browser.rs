@@ -155,6 +155,19 @@ impl Browser {
             .unwrap_or_else(|| panic!("{css} has no {name}"))
     }
 
+    /// The element at `css`, waiting for it through a navigation (chromedriver answers
+    /// "aborted by navigation" meanwhile) until a deadline.
+    async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            match self.client.find(Locator::Css(css)).await {
+                Ok(element) => return element,
+                Err(error) => assert!(Instant::now() < deadline, "{css}: {error}"),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     async fn script(&self, source: &str) -> Value {
         self.client.execute(source, vec![]).await.expect("a script")
     }
@@ -251,7 +264,7 @@ fn dec(text: &str) -> Decimal {
 }
 
 #[tokio::test]
-async fn the_overview_shows_the_api_figures_with_one_point_per_day() {
+async fn the_overview_shows_the_api_figures_with_one_row_per_day() {
     let (server, _database) = loaded_server(&[]).await;
     let browser = Browser::start().await;
     let ranges = [
@@ -314,17 +327,13 @@ async fn the_overview_shows_the_api_figures_with_one_point_per_day() {
                 .round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
             assert_eq!(dec(&shown), expected, "{before}");
         }
-        // One line per location (the one chosen, or both), each with one point per day
-        // carrying the API's figure for that day at that location.
+        // One line per location (the one chosen, or both), the table under the chart with
+        // one row per day carrying the API's figure for that day at that location.
         let lines: Vec<&str> = if query.contains("location=") {
             vec!["Online Store"]
         } else {
             vec!["Online Store", "Golf - experience"]
         };
-        let drawn = browser
-            .script("return [...document.querySelectorAll('svg.chart g.points')].map(g => g.dataset.location);")
-            .await;
-        assert_eq!(drawn, json!(lines), "{query}");
         for location in lines {
             let at = location.replace(' ', "%20");
             let only = if query.contains("location=") {
@@ -349,28 +358,9 @@ async fn the_overview_shows_the_api_figures_with_one_point_per_day() {
                 expected.values().any(|revenue| !revenue.is_zero()),
                 "{location} sold something in {query}"
             );
-            let points = browser
-                .script(&format!(
-                    "return [...document.querySelectorAll('svg.chart g.points[data-location=\"{location}\"] circle.point')]
-                       .map(p => [p.dataset.date, p.dataset.revenue]);"
-                ))
-                .await;
-            let shown: BTreeMap<String, Decimal> = points
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|p| {
-                    (
-                        p[0].as_str().unwrap().to_owned(),
-                        dec(p[1].as_str().unwrap()),
-                    )
-                })
-                .collect();
-            assert_eq!(
-                points.as_array().unwrap().len(),
-                days,
-                "one point per day: {location}, {query}"
-            );
+            let shown = chart_figures(&browser, location).await;
+            assert_eq!(shown.len(), days, "one row per day: {location}, {query}");
+            let shown: BTreeMap<String, Decimal> = shown.into_iter().collect();
             assert_eq!(shown, expected, "{location}, {query}");
         }
         let top = api(&server, &format!("/api/v1/metrics/products/top?{query}")).await;
@@ -396,7 +386,7 @@ async fn the_overview_shows_the_api_figures_with_one_point_per_day() {
         .goto(&server.url("/?from=2025-03-01&to=2025-03-31"))
         .await;
     let widths = browser
-        .script("return [document.documentElement.scrollWidth, window.innerWidth, document.querySelector('svg.chart').getBoundingClientRect().height];")
+        .script("return [document.documentElement.scrollWidth, window.innerWidth, document.querySelector('svg.chart.narrow').getBoundingClientRect().height];")
         .await;
     assert!(
         widths[0].as_f64().unwrap() <= widths[1].as_f64().unwrap(),
@@ -481,6 +471,184 @@ async fn the_overview_shows_the_api_figures_with_one_point_per_day() {
         let title = browser.text("h1").await;
         assert!(title.starts_with(heading), "{path}: {title}");
         browser.check_page(&server, name).await;
+    }
+    browser.client.clone().close().await.unwrap();
+}
+
+/// The rows of the table under the overview's chart: each period's first day and its
+/// revenue at `location`.
+async fn chart_figures(browser: &Browser, location: &str) -> Vec<(String, Decimal)> {
+    let rows = browser
+        .script(&format!(
+            "return [...document.querySelectorAll('#chart-figures tbody tr')].map(r =>
+               [r.querySelector('th time').getAttribute('datetime'),
+                r.querySelector('td[data-location=\"{location}\"] data').getAttribute('value')]);"
+        ))
+        .await;
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r[0].as_str().unwrap().to_owned(),
+                dec(r[1].as_str().unwrap()),
+            )
+        })
+        .collect()
+}
+
+/// The API's revenue series of `query` at `location`: each period's first day and revenue.
+async fn api_series(server: &Server, query: &str, location: &str) -> Vec<(String, Decimal)> {
+    let at = location.replace(' ', "%20");
+    let series = api(
+        server,
+        &format!("/api/v1/metrics/revenue/series?{query}&location={at}"),
+    )
+    .await;
+    series["periods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["start"].as_str().unwrap().to_owned(),
+                dec(p["revenue"].as_str().unwrap()),
+            )
+        })
+        .collect()
+}
+
+/// An amount as the pages write it: "$1,234.50".
+fn dollars(amount: Decimal) -> String {
+    let text = format!("{:.2}", amount.abs());
+    let (whole, cents) = text.split_once('.').unwrap();
+    let mut grouped = String::new();
+    for (index, digit) in whole.chars().enumerate() {
+        if index > 0 && (whole.len() - index) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    let sign = if amount.is_sign_negative() { "-" } else { "" };
+    format!("{sign}${grouped}.{cents}")
+}
+
+/// The overview's chart: by week for a year and by day for seven weeks unless the person
+/// chooses, labels with their year at least 11 CSS pixels tall, the API's figures per period,
+/// and a period's figures said under the chart when its column is tapped; at a desktop's
+/// and a phone's width.
+#[tokio::test]
+async fn the_chart_picks_its_interval_and_reads_at_both_widths() {
+    let (server, _database) = loaded_server(&[]).await;
+    let browser = Browser::start().await;
+    let year = "from=2024-04-18&to=2025-04-17";
+    let lines = ["Online Store", "Golf - experience"];
+    for (width, height) in [(1366, 850), (390, 844)] {
+        browser.client.set_window_size(width, height).await.unwrap();
+        for (query, automatic) in [(year, "week"), ("from=2025-03-01&to=2025-04-17", "day")] {
+            browser.goto(&server.url(&format!("/?{query}"))).await;
+            let interval = browser.attr("#chart-figures", "data-interval").await;
+            assert_eq!(interval, automatic, "{width}px, {query}");
+            assert_eq!(
+                browser.text("#interval option:checked").await,
+                format!("Automatic ({automatic})")
+            );
+            for location in lines {
+                assert_eq!(
+                    chart_figures(&browser, location).await,
+                    api_series(&server, &format!("{query}&interval={automatic}"), location).await,
+                    "{width}px, {query}, {location}"
+                );
+            }
+            let facts = browser
+                .script(
+                    "const shown = [...document.querySelectorAll('svg.chart')]
+                         .filter((svg) => svg.getBoundingClientRect().width > 0);
+                     const texts = shown.flatMap((svg) => [...svg.querySelectorAll('text')])
+                         .filter((t) => t.textContent.trim() !== '');
+                     return {
+                         drawings: shown.length,
+                         widths: shown.map((svg) => svg.getBoundingClientRect().width),
+                         viewport: window.innerWidth,
+                         smallest: Math.min(...texts.map((t) =>
+                             parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)),
+                         dates: texts.map((t) => t.textContent.trim()).filter((t) => !/^-?[$]/.test(t)),
+                         tooltips: document.querySelectorAll('svg.chart title').length,
+                         caption: document.querySelector('figure.chart figcaption').textContent
+                             + document.querySelector('figure.chart .readout').textContent,
+                     };",
+                )
+                .await;
+            assert_eq!(facts["drawings"], 1, "{width}px: {facts}");
+            let smallest = facts["smallest"].as_f64().unwrap();
+            assert!(
+                smallest >= 11.0,
+                "{width}px: labels of {smallest:.1}px: {facts}"
+            );
+            let dates = facts["dates"].as_array().unwrap();
+            assert!(dates.len() >= 2, "{width}px: {facts}");
+            for date in dates {
+                let date = date.as_str().unwrap();
+                let year = date.split_whitespace().any(|word| {
+                    word.len() == 4 && word.starts_with("20") && word.parse::<u16>().is_ok()
+                });
+                assert!(year, "{width}px: {date} has no year");
+            }
+            assert_eq!(facts["tooltips"], 0, "{width}px: {facts}");
+            assert!(
+                !facts["caption"].as_str().unwrap().contains("Hover"),
+                "{facts}"
+            );
+            browser
+                .check_page(&server, &format!("chart-{automatic}-{width}px"))
+                .await;
+        }
+
+        // A tap on the week of 10 March 2025 says its figures at both locations.
+        browser.goto(&server.url(&format!("/?{year}"))).await;
+        let weeks = api_series(&server, &format!("{year}&interval=week"), lines[0]).await;
+        let golf = api_series(&server, &format!("{year}&interval=week"), lines[1]).await;
+        let index = weeks
+            .iter()
+            .position(|(start, _)| start == "2025-03-10")
+            .unwrap();
+        let drawing = if width > 840 { "wide" } else { "narrow" };
+        browser
+            .click(&format!(
+                "svg.chart.{drawing} rect.hit:nth-of-type({})",
+                index + 1
+            ))
+            .await;
+        let said = browser.text("figure.chart .readout").await;
+        assert!(
+            said.starts_with("Week of 10 – 16 Mar 2025: "),
+            "{width}px: {said}"
+        );
+        for (location, revenue) in [(lines[0], weeks[index].1), (lines[1], golf[index].1)] {
+            let expected = format!("{location} {}", dollars(revenue));
+            assert!(said.contains(&expected), "{width}px: {expected} in {said}");
+        }
+
+        // Chosen by the person: by month, as the API's monthly series.
+        browser
+            .script("document.querySelector('#interval').value = 'month'; return null;")
+            .await;
+        browser.click("form.range button[type=submit]").await;
+        browser
+            .wait_for("#chart-figures[data-interval=\"month\"]")
+            .await;
+        let url = browser.client.current_url().await.unwrap();
+        assert!(url.query().unwrap().contains("interval=month"), "{url}");
+        for location in lines {
+            let months = api_series(&server, &format!("{year}&interval=month"), location).await;
+            assert_eq!(months.len(), 13);
+            assert_eq!(
+                chart_figures(&browser, location).await,
+                months,
+                "{location}"
+            );
+        }
+        assert_eq!(browser.text("#daily-heading").await, "Revenue per month");
     }
     browser.client.clone().close().await.unwrap();
 }

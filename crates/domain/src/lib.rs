@@ -92,6 +92,8 @@ pub use sales_csv::{
     MAX_LISTED_HEADER_NAMES, MAX_RECORD_BYTES, RowError, SalesCsvReader,
 };
 pub use sales_export::{EXPORT_DATE_FORMAT, SalesExportWriter, export_cell};
-pub use series::{Interval, MAX_PERIODS, Period, RangeBasis, SeriesRange};
+pub use series::{
+    DAILY_UP_TO, Interval, MAX_PERIODS, Period, RangeBasis, SeriesRange, WEEKLY_UP_TO,
+};
 pub use text::{Label, MAX_TEXT_CHARS, NO_VALUE, Note, ProductName, optional_cell};
 pub use value_error::ValueError;

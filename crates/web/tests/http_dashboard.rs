@@ -246,7 +246,7 @@ async fn the_tiles_compare_with_the_previous_period_of_the_same_length() {
     assert!(body.contains(r#"aria-label="previous 30 days""#), "{body}");
     assert!(
         body.contains(
-            r#" in the previous 30 days, <time datetime="2025-01-31">Jan 31</time> – <time datetime="2025-03-01">Mar 1, 2025</time>"#
+            r#" in the previous 30 days, <time datetime="2025-01-31">31 Jan</time> – <time datetime="2025-03-01">1 Mar 2025</time>"#
         ),
         "the compared period says which days, with their year: {body}"
     );
@@ -287,21 +287,16 @@ async fn the_overview_shows_the_30_days_ending_on_the_latest_sale_by_default() {
         "{body}"
     );
     assert!(body.contains("$45.82"), "the average: {body}");
-    for location in ["Online Store", "Golf - experience"] {
-        let points = body
-            .split(&format!(r#"<g class="points" data-location="{location}">"#))
-            .nth(1)
-            .and_then(|rest| rest.split("</g>").next())
-            .unwrap_or_else(|| panic!("the points of {location}: {body}"));
-        assert_eq!(points.matches(r#"<circle class="point""#).count(), 30);
-    }
-    assert_eq!(body.matches(r#"<circle class="point""#).count(), 60);
+    // 30 days: a column per day in each drawing (desktop and phone), both lines in each.
+    assert_eq!(body.matches(r#"<rect class="hit""#).count(), 60);
     assert!(
-        body.contains("Mon 2025-03-31: $1,234.50, 3 orders (Online Store)"),
+        body.contains(
+            r#"data-readout="Mon 31 Mar 2025: Online Store $1,234.50, 3 orders; Golf - experience $0.00, 0 orders""#
+        ),
         "{body}"
     );
     assert!(
-        body.contains("Mon 2025-03-31: $0.00, 0 orders (Golf - experience)"),
+        body.contains(r#"<table id="chart-figures" data-interval="day">"#),
         "{body}"
     );
     assert!(body.contains(r#"<ul class="legend""#), "{body}");
@@ -413,11 +408,13 @@ async fn the_overview_passes_the_range_and_location_of_the_url() {
     )
     .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    assert_eq!(answer.body.matches(r#"<circle class="point""#).count(), 7);
-    assert!(
+    assert_eq!(answer.body.matches(r#"<rect class="hit""#).count(), 14);
+    assert_eq!(
         answer
             .body
-            .contains(r#"<g class="points" data-location="Online Store">"#)
+            .matches(r#"<td class="num" data-location="Online Store">"#)
+            .count(),
+        7
     );
     assert!(!answer.body.contains(r#"<ul class="legend""#));
     for tile in ["tile-revenue", "tile-orders", "tile-average", "tile-items"] {

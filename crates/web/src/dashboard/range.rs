@@ -166,6 +166,11 @@ fn days_ending(to: NaiveDate, days: u64) -> NaiveDate {
 
 /// The form choosing the period and location, and the presets, for the page at `action`.
 pub fn picker(period: &Period, action: &str) -> Markup {
+    picker_with(period, action, html! {})
+}
+
+/// [`picker`] with the page's own `fields` in the form, before its button.
+pub fn picker_with(period: &Period, action: &str, fields: Markup) -> Markup {
     let chosen = |location: Location| period.location == Some(location);
     html! {
         form.range method="get" action=(action) aria-label="Period and location" {
@@ -186,6 +191,7 @@ pub fn picker(period: &Period, action: &str) -> Markup {
                     }
                 }
             }
+            (fields)
             button type="submit" { "Show" }
         }
         nav.presets aria-label="Preset periods" {
