@@ -653,6 +653,53 @@ async fn the_chart_picks_its_interval_and_reads_at_both_widths() {
     browser.client.clone().close().await.unwrap();
 }
 
+/// Every page writes a day one way, "5 Dec 2026" (a time of day may follow): no ISO date,
+/// no month before its day ("Mar 21, 2025"), no month written in full; at both widths.
+#[tokio::test]
+async fn every_page_writes_a_date_one_way() {
+    let (server, _database) = loaded_server(&[]).await;
+    let browser = Browser::start().await;
+    let pages = [
+        "/?from=2025-03-01&to=2025-03-31",
+        "/?from=2024-04-18&to=2025-04-17",
+        "/orders?from=2025-03-01&to=2025-03-31",
+        "/orders/1",
+        "/products",
+        "/products/1",
+        "/imports",
+        "/imports/1",
+    ];
+    for (width, height) in [(1366, 850), (390, 844)] {
+        browser.client.set_window_size(width, height).await.unwrap();
+        for path in pages {
+            browser.goto(&server.url(path)).await;
+            browser.wait_for("main h1").await;
+            let facts = browser
+                .script(
+                    r#"const months = 'Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec';
+                     const text = document.body.innerText;
+                     const other = [
+                         /\b\d{4}-\d{2}-\d{2}\b/g,
+                         new RegExp('\\b(' + months + ')[a-z]* \\d{1,2}\\b', 'g'),
+                         /\b(January|February|March|April|June|July|August|September|October|November|December)\b/g,
+                     ].flatMap((pattern) => text.match(pattern) || []);
+                     const ours = text.match(new RegExp('\\b\\d{1,2} (' + months + ') \\d{4}\\b', 'g')) || [];
+                     return { other, ours: ours.length };"#,
+                )
+                .await;
+            assert_eq!(facts["other"], json!([]), "{width}px, {path}: {facts}");
+            // At a phone's width, the products' list hides its dates.
+            if width > 390 {
+                assert!(
+                    facts["ours"].as_u64().unwrap() > 0,
+                    "{width}px, {path} shows a date: {facts}"
+                );
+            }
+        }
+    }
+    browser.client.clone().close().await.unwrap();
+}
+
 /// The real export with line 14's location mistyped.
 fn file_with_a_bad_row(dir: &Path) -> PathBuf {
     let text = std::fs::read_to_string(real_export_path()).unwrap();

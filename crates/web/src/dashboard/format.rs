@@ -1,7 +1,7 @@
 //! Amounts and counts as people read them: grouped digits, the currency, 2 places for money;
 //! the exact stored amount stays in the page as a `data` element's value.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use maud::{Markup, html};
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -56,6 +56,16 @@ pub fn date_text(date: NaiveDate) -> String {
 /// A month as people read it: "Dec 2026".
 pub fn month_text(date: NaiveDate) -> String {
     date.format("%b %Y").to_string()
+}
+
+/// A moment as people read it, in UTC: "5 Dec 2026, 10:31 UTC".
+pub fn moment_text(at: DateTime<Utc>) -> String {
+    format!("{}, {} UTC", date_text(at.date_naive()), at.format("%H:%M"))
+}
+
+/// A moment as a `time` element: "5 Dec 2026, 10:31 UTC".
+pub fn moment(at: DateTime<Utc>) -> Markup {
+    html! { time datetime=(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)) { (moment_text(at)) } }
 }
 
 /// A day as a `time` element: "5 Dec 2026", its machine-readable date beside it.
@@ -212,6 +222,19 @@ mod tests {
         assert_eq!(
             period_text(day("2025-03-10"), day("2025-03-16")),
             "10 – 16 Mar 2025"
+        );
+    }
+
+    #[test]
+    fn days_and_moments_read_day_month_year() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+        assert_eq!(date_text(day), "5 Dec 2026");
+        assert_eq!(month_text(day), "Dec 2026");
+        let at = day.and_hms_opt(9, 7, 30).unwrap().and_utc();
+        assert_eq!(moment_text(at), "5 Dec 2026, 09:07 UTC");
+        assert_eq!(
+            moment(at).into_string(),
+            r#"<time datetime="2026-12-05T09:07:30Z">5 Dec 2026, 09:07 UTC</time>"#
         );
     }
 

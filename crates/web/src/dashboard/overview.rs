@@ -259,7 +259,7 @@ pub async fn overview(
                 @match best {
                     Some(day) => p.figure {
                         (format::money(day.totals.revenue, currency))
-                        span.sub { " on " time datetime=(day.date) { (day.date.format("%b %-d, %Y")) } }
+                        span.sub { " on " (format::date(day.date)) }
                     },
                     None => p.figure { "No sales" },
                 }

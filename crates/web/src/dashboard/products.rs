@@ -74,7 +74,7 @@ pub async fn list(
                             tr {
                                 th scope="row" { a href=(format!("/products/{}", product.id.get())) { (product.name.as_str()) } }
                                 td.num { (format::money(product.price.amount(), currency)) }
-                                td.hide-narrow { (product.updated_at.format("%Y-%m-%d")) }
+                                td.hide-narrow { (format::date(product.updated_at.date_naive())) }
                             }
                         }
                     }
@@ -133,10 +133,10 @@ pub async fn detail(
         section.panel aria-label="The product" {
             dl.facts {
                 dt { "Price" } dd #product-price { (format::money(product.price.amount(), currency)) " (its most recent sale)" }
-                dt { "First imported" } dd { (product.created_at.format("%Y-%m-%d")) }
-                dt { "Price since" } dd { (product.updated_at.format("%Y-%m-%d")) }
+                dt { "First imported" } dd { (format::date(product.created_at.date_naive())) }
+                dt { "Price since" } dd { (format::date(product.updated_at.date_naive())) }
                 @if let Some(latest) = latest {
-                    dt { "Latest sale" } dd { time datetime=(latest) { (latest) } }
+                    dt { "Latest sale" } dd { (format::date(latest)) }
                 }
             }
         }
@@ -161,7 +161,7 @@ pub async fn detail(
                 tbody {
                     @for (month, totals) in per_month.iter().rev() {
                         tr {
-                            th scope="row" { time datetime=(month.start.format("%Y-%m")) { (month.start.format("%B %Y")) } }
+                            th scope="row" { time datetime=(month.start.format("%Y-%m")) { (format::month_text(month.start)) } }
                             td.num { (format::signed(totals.quantity)) }
                             td.num { (format::count(totals.order_count)) }
                             td.num { (format::money(totals.revenue, currency)) }

@@ -197,7 +197,7 @@ pub fn picker_with(period: &Period, action: &str, fields: Markup) -> Markup {
         nav.presets aria-label="Preset periods" {
             p.hint {
                 @if period.any_sales {
-                    "Presets end on the latest sale, " time datetime=(period.latest) { (period.latest) } "."
+                    "Presets end on the latest sale, " (super::format::date(period.latest)) "."
                 } @else {
                     "No sales are stored yet: presets end today (UTC)."
                 }
