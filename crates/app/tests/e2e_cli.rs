@@ -131,7 +131,7 @@ async fn a_rejected_import_exits_1_reports_each_problem_and_writes_nothing() {
     assert_eq!(skipped.status.code(), Some(4), "partly imported");
     assert!(
         stdout(&skipped).contains(
-            "  reject    1 line(s) kept verbatim with their reasons: GET /api/v1/imports/2/rejected.csv"
+            "  reject    1 line(s) kept verbatim with their reasons: zinc imports rejected 2 > rejected-2.csv"
         ),
         "{}",
         stdout(&skipped)
@@ -544,4 +544,53 @@ async fn a_dry_run_names_the_sales_it_would_replace_and_writes_nothing() {
         .await,
         vec![4105]
     );
+}
+
+/// `zinc imports rejected ID` prints the reject file of import ID, byte for byte what the
+/// API's `/api/v1/imports/{id}/rejected.csv` answers; the import's report names the command.
+/// Exit codes: 0 written, 1 no such import, 2 not an import number.
+#[tokio::test]
+async fn zinc_imports_rejected_prints_the_reject_file_the_api_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.csv");
+    let text = real_export();
+    let mut lines: Vec<String> = text.split('\n').map(str::to_owned).collect();
+    lines[13] = lines[13].replace("Golf - experience", "Gym");
+    let bad_line = lines[13].trim_end_matches('\r').to_owned();
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    let database = TestDatabase::migrated().await;
+    let skipped = ZINC.run(
+        database.url(),
+        &["import", path.to_str().unwrap(), "--skip-invalid"],
+    );
+    assert_eq!(skipped.status.code(), Some(4), "partly imported");
+    let report = stdout(&skipped);
+    assert!(
+        report.contains("zinc imports rejected 1 > rejected-1.csv"),
+        "{report}"
+    );
+
+    let printed = ZINC.run(database.url(), &["imports", "rejected", "1"]);
+    assert_eq!(printed.status.code(), Some(0), "{printed:?}");
+    let file = String::from_utf8(printed.stdout.clone()).unwrap();
+    assert!(file.contains(&bad_line), "{file}");
+    let server = ZINC.serve(database.url(), &[], &[]);
+    let served = reqwest::get(server.url("/api/v1/imports/1/rejected.csv"))
+        .await
+        .unwrap();
+    assert_eq!(served.status(), reqwest::StatusCode::OK);
+    assert_eq!(served.bytes().await.unwrap().as_ref(), printed.stdout);
+
+    let unknown = ZINC.run(database.url(), &["imports", "rejected", "99"]);
+    assert_eq!(unknown.status.code(), Some(1), "{unknown:?}");
+    assert!(unknown.stdout.is_empty());
+    assert!(
+        stderr(&unknown).contains("no finished import has the number 99"),
+        "{}",
+        stderr(&unknown)
+    );
+    for bad in ["0", "seven"] {
+        let usage = ZINC.run(database.url(), &["imports", "rejected", bad]);
+        assert_eq!(usage.status.code(), Some(2), "{bad}: {usage:?}");
+    }
 }

@@ -303,9 +303,9 @@ fn print_report(report: &ImportReport, took: Duration) {
             );
         } else {
             println!(
-                "  reject    {} line(s) kept verbatim with their reasons{omitted}: GET {} (zinc serve)",
-                rejected.kept,
-                zinc_web::api::rejected_lines_path(report.id.get())
+                "  reject    {} line(s) kept verbatim with their reasons{omitted}: {}",
+                n(rejected.kept),
+                super::imports::rejected_command(report.id)
             );
         }
     }
