@@ -268,7 +268,7 @@ pub enum Invalid {
     #[error("is not a Sentry DSN (https://KEY@HOST/PROJECT)")]
     NotADsn,
     /// Not a Zinc API key.
-    #[error("is not a Zinc API key (make one with `zinc keys generate`)")]
+    #[error("is not a Zinc API key (make one with: zinc keys generate)")]
     NotAKey,
     /// A list of origins with none in it.
     #[error("lists no origin (leave it unset to turn CORS off)")]

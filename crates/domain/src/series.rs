@@ -422,6 +422,11 @@ mod tests {
             too_many,
             Err(QueryError::TooManyPeriods { periods: 367, .. })
         ));
+        assert_eq!(
+            too_many.unwrap_err().to_string(),
+            "the range from 2024-01-01 to 2025-01-01 is 367 days long; at most 366 days are shown \
+             at once: choose a shorter range"
+        );
         let weeks_ok = asked("2018-01-01", "2024-12-31", Interval::Week);
         assert_eq!(weeks_ok.periods().len(), 366);
         let months = SeriesRange::new(
