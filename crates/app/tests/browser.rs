@@ -700,6 +700,105 @@ async fn every_page_writes_a_date_one_way() {
     browser.client.clone().close().await.unwrap();
 }
 
+/// A line's rank: a sale (not a refund), its date, Sale ID and place in the sale.
+type LineRank = (bool, chrono::NaiveDate, i64, u32);
+
+/// When each product's current price began, read from the real export without Zinc's code:
+/// its lines ranked (a sale before a refund, then date, Sale ID, place in the sale), the
+/// latest one's price, and going back over lines of the same kind at that price, the day of
+/// the earliest.
+fn prices_since_in_the_export() -> BTreeMap<String, String> {
+    let mut reader = csv::Reader::from_path(real_export_path()).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let at = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}') == name)
+            .unwrap()
+    };
+    let (date, sale, item, price, quantity) = (
+        at("Sale Date"),
+        at("Sale ID"),
+        at("Item name"),
+        at("Item price (excluding tax)"),
+        at("Quantity"),
+    );
+    let mut places: BTreeMap<i64, u32> = BTreeMap::new();
+    let mut lines: BTreeMap<String, Vec<(LineRank, Decimal)>> = BTreeMap::new();
+    for record in reader.records() {
+        let record = record.unwrap();
+        let sale_id: i64 = record[sale].parse().unwrap();
+        let place = places.entry(sale_id).or_default();
+        *place += 1;
+        let day = chrono::NaiveDate::parse_from_str(&record[date], "%m/%d/%Y").unwrap();
+        let sold = record[quantity].parse::<i64>().unwrap() >= 0;
+        lines
+            .entry(record[item].trim().to_owned())
+            .or_default()
+            .push(((sold, day, sale_id, *place), dec(&record[price])));
+    }
+    lines
+        .into_iter()
+        .map(|(name, mut lines)| {
+            lines.sort_by_key(|(rank, _)| *rank);
+            let (top, top_price) = *lines.last().unwrap();
+            let mut since = top.1;
+            for (rank, price) in lines.iter().rev().filter(|(rank, _)| rank.0 == top.0) {
+                if *price != top_price {
+                    break;
+                }
+                since = rank.1;
+            }
+            (name, since.to_string())
+        })
+        .collect()
+}
+
+/// "Price since" is the day of the first sale at the current price, not the day of the
+/// import: on the products' list (at a desktop's width; a phone's hides it) and on a
+/// product's page at both widths.
+#[tokio::test]
+async fn a_products_price_dates_from_its_first_sale_at_that_price() {
+    let expected = prices_since_in_the_export();
+    let (server, _database) = loaded_server(&[]).await;
+    let browser = Browser::start().await;
+    browser.client.set_window_size(1366, 850).await.unwrap();
+    let mut seen = 0;
+    for offset in [0, 50] {
+        browser
+            .goto(&server.url(&format!("/products?offset={offset}")))
+            .await;
+        let rows = browser
+            .script(
+                "return [...document.querySelectorAll('#products tbody tr')].map(r =>
+                   [r.querySelector('th').textContent.trim(), r.querySelector('td:last-child time').getAttribute('datetime')]);",
+            )
+            .await;
+        for row in rows.as_array().unwrap() {
+            let name = row[0].as_str().unwrap();
+            assert_eq!(
+                row[1].as_str(),
+                expected.get(name).map(String::as_str),
+                "{name}"
+            );
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, expected.len(), "every product listed");
+    let credits = api(&server, "/api/v1/products?q=10%20Practice%20Credits").await;
+    let id = credits["items"][0]["id"].as_i64().unwrap();
+    for (width, height) in [(1366, 850), (390, 844)] {
+        browser.client.set_window_size(width, height).await.unwrap();
+        browser.goto(&server.url(&format!("/products/{id}"))).await;
+        assert_eq!(
+            browser.attr("#product-price-since time", "datetime").await,
+            expected["10 Practice Credits"],
+            "{width}px"
+        );
+    }
+    browser.client.clone().close().await.unwrap();
+}
+
 /// The real export with line 14's location mistyped.
 fn file_with_a_bad_row(dir: &Path) -> PathBuf {
     let text = std::fs::read_to_string(real_export_path()).unwrap();

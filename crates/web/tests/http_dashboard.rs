@@ -583,6 +583,11 @@ async fn the_products_page_searches_by_name() {
                 page,
             })
         });
+    ports
+        .products
+        .expect_prices_since()
+        .withf(|ids| ids == [ProductId::new(7)])
+        .returning(|_| Ok([(ProductId::new(7), day("2025-03-06"))].into()));
     let answer = page(ports, "/products?q=credit").await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert!(
@@ -591,6 +596,14 @@ async fn the_products_page_searches_by_name() {
             .contains(r#"<a href="/products/7">10 Practice Credits</a>"#)
     );
     assert!(answer.body.contains("$32.00"));
+    // Since its first sale at that price, not since it was imported.
+    assert!(
+        answer.body.contains(
+            r#"<td class="hide-narrow"><time datetime="2025-03-06">6 Mar 2025</time></td>"#
+        ),
+        "{}",
+        answer.body
+    );
 }
 
 #[actix_web::test]
@@ -603,6 +616,10 @@ async fn the_alphabetical_products_page_pages_with_next_not_older() {
             page,
         })
     });
+    ports
+        .products
+        .expect_prices_since()
+        .returning(|_| Ok(Default::default()));
     let answer = page(ports, "/products?offset=50").await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert!(
@@ -653,12 +670,23 @@ async fn a_product_shows_its_sales_per_month_ending_with_its_latest_sale() {
                 sold("2025-04-17", -1, "-32"),
             ])
         });
+    ports
+        .products
+        .expect_prices_since()
+        .withf(|ids| ids == [ProductId::new(7)])
+        .returning(|_| Ok([(ProductId::new(7), day("2025-03-09"))].into()));
     let answer = page(ports, "/products/7").await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     let body = &answer.body;
     assert_eq!(
         body.matches("<time datetime=\"20").count(),
         3 + 12,
+        "first imported, price since, latest sale and 12 months: {body}"
+    );
+    assert!(
+        body.contains(
+            r#"<dd id="product-price-since"><time datetime="2025-03-09">9 Mar 2025</time></dd>"#
+        ),
         "{body}"
     );
     assert!(
