@@ -43,6 +43,9 @@ struct Layout {
     x_labels: usize,
     /// The width of the y axis' labels.
     y_label_area: u32,
+    /// Room right of the plot: half of the widest date ("31 Mar 2025"), which is centred on
+    /// the last period when it is labelled.
+    margin_right: u32,
 }
 
 /// For a desktop (shown from 841 CSS pixels wide: 759 wide at least, a scale of 0.79).
@@ -52,6 +55,7 @@ const WIDE: Layout = Layout {
     height: 320,
     x_labels: 6,
     y_label_area: 88,
+    margin_right: 56,
 };
 /// For a phone (shown up to 840 CSS pixels wide; at 390, 324 wide: a scale of 0.81).
 const NARROW: Layout = Layout {
@@ -60,6 +64,7 @@ const NARROW: Layout = Layout {
     height: 300,
     x_labels: 3,
     y_label_area: 80,
+    margin_right: 56,
 };
 
 /// One line of the chart: the revenue per period at a location (or at both).
@@ -318,7 +323,7 @@ fn plot(
             SVGBackend::with_string(&mut svg, (layout.width, layout.height)).into_drawing_area();
         let mut chart = ChartBuilder::on(&root)
             .margin_top(16)
-            .margin_right(28)
+            .margin_right(layout.margin_right)
             .x_label_area_size(32)
             .y_label_area_size(layout.y_label_area)
             .build_cartesian_2d(-0.5..(count.max(1) as f64 - 0.5), floor..ceiling)
