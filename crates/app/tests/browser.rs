@@ -649,6 +649,14 @@ async fn the_chart_picks_its_interval_and_reads_at_both_widths() {
             );
         }
         assert_eq!(browser.text("#daily-heading").await, "Revenue per month");
+        // The presets keep the interval chosen.
+        let presets = browser
+            .script("return [...document.querySelectorAll('nav.presets a')].map((a) => a.getAttribute('href'));")
+            .await;
+        for href in presets.as_array().unwrap() {
+            let href = href.as_str().unwrap();
+            assert!(href.ends_with("&interval=month"), "{width}px: {href}");
+        }
     }
     browser.client.clone().close().await.unwrap();
 }

@@ -208,6 +208,10 @@ pub async fn overview(
         });
     let currency = state.currency.as_str();
     let query_string = period.query();
+    // The presets keep an interval chosen (not the automatic one: it follows their length).
+    let kept = chosen.map_or_else(String::new, |interval| {
+        format!("&interval={}", interval.as_str())
+    });
     let content = html! {
         @if !period.any_sales && period.location.is_none() {
             section.notice #first-import role="note" {
@@ -228,7 +232,7 @@ pub async fn overview(
                     }
                 }
             }
-        }))
+        }, &kept))
         section.tiles aria-label="Totals for the period" {
             div.tile #tile-revenue {
                 h2 { "Revenue" }
