@@ -310,7 +310,7 @@ pub enum Invalid {
     #[error("is not a Sentry DSN (https://KEY@HOST/PROJECT)")]
     NotADsn,
     /// Not a Zinc API key.
-    #[error("is not a Zinc API key (make one with `zinc keys generate`)")]
+    #[error("is not a Zinc API key (make one with: zinc keys generate)")]
     NotAKey,
     /// A database URL's query parameter that names a password the driver does not take.
     #[error(

@@ -185,7 +185,7 @@ async fn strict_mode_rejects_the_whole_file_and_writes_nothing() {
     assert_eq!(
         problems(&report),
         vec![
-            "line 3, column Location: 'Gym' is not one of `Online Store`, `Golf - experience`",
+            "line 3, column Location: 'Gym' is not a known location (Online Store or Golf - experience)",
             "line 4, column Sale Date: '31/1/2025' is not a calendar date",
         ]
     );
@@ -281,7 +281,7 @@ async fn a_bad_header_rejects_the_file_before_anything_is_kept() {
     assert_eq!(report.problems.total(), 1);
     assert!(
         problems(&report)[0]
-            .starts_with("line 1: the header is missing columns `Sale ID`, `Item name`")
+            .starts_with("line 1: the header is missing the columns Sale ID, Item name")
     );
 }
 
@@ -556,7 +556,7 @@ async fn skip_invalid_keeps_every_line_of_a_rejected_sale_verbatim_with_its_reas
         format!(
             "Line,Reason,{HEADER}\n\
              3,sale 11 is rejected: line 4 has a problem,{b}\n\
-             4,\"column Location: 'Gym' is not one of `Online Store`, `Golf - experience`; column Quantity: 'x' is not a whole number\",{bad}\n\
+             4,column Location: 'Gym' is not a known location (Online Store or Golf - experience); column Quantity: 'x' is not a whole number,{bad}\n\
              5,sale 11 is rejected: line 4 has a problem,{noted}\n"
         )
     );
@@ -620,7 +620,7 @@ async fn lines_of_runs_that_did_not_assemble_wait_for_their_sale_to_be_decided()
             "5,column Sale Date: '31/1/2025' is not a calendar date",
             "6,sale 30 is rejected: line 7 has a problem",
             "7,column Location: 'Golf - experience' differs from line 6 of the same sale ('Online Store'): all lines of sale 30 must share it",
-            "10,\"column Location: 'Gym' is not one of `Online Store`, `Golf - experience`\"",
+            "10,column Location: 'Gym' is not a known location (Online Store or Golf - experience)",
         ]
     );
     assert_eq!(

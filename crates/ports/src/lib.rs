@@ -294,6 +294,13 @@ pub trait ProductCatalog: Send + Sync {
 
     /// One product, if it exists.
     async fn find_product(&self, id: ProductId) -> Result<Option<Product>, StoreError>;
+
+    /// The day each of `products` got its current price, from its stored order items (see
+    /// [`zinc_domain::price_since`]); a product without items is left out.
+    async fn prices_since(
+        &self,
+        products: &[ProductId],
+    ) -> Result<std::collections::BTreeMap<ProductId, NaiveDate>, StoreError>;
 }
 
 /// The orders the imports created.

@@ -4,6 +4,7 @@
 //! Every row read back goes through the domain's constructors, so a value that breaks a rule
 //! is reported as [`StoreError::Inconsistent`] rather than passed on.
 
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 use std::time::Duration;
 
@@ -517,6 +518,31 @@ const REJECTED_LINES: Fixed<1> = Fixed::new(
     "SELECT line, reason, raw FROM import_rejected_lines WHERE import_id = $1 ORDER BY line",
 );
 
+/// When the current price of each product of `$1` (an array of ids) began, from its items
+/// as `zinc_domain::price_since` defines it: each line ranked as the import ranks prices (a
+/// sale before a refund, then the date, the Sale ID, the position); the latest line gives the
+/// price and the kind (sale or refund); going back over lines of that kind, the run at that
+/// price ends at the first other price; its earliest day. Read at request time through
+/// `order_items_product_id_idx` (no stored column to keep in step with imports that arrive
+/// out of order): a page of 50 products of a year of 200,000 rows takes about 110 ms, one
+/// product about 10 ms (README, "Price since").
+const PRICES_SINCE: Fixed<1> = Fixed::new(
+    "WITH lines AS (
+       SELECT i.product_id, i.unit_price, o.date, (i.quantity >= 0) AS sold, o.sale_id, i.position,
+         first_value(i.unit_price) OVER latest_first AS price,
+         first_value(i.quantity >= 0) OVER latest_first AS kind
+       FROM order_items i JOIN orders o ON o.id = i.order_id
+       WHERE i.product_id = ANY($1)
+       WINDOW latest_first AS (PARTITION BY i.product_id
+         ORDER BY i.quantity >= 0 DESC, o.date DESC, o.sale_id DESC, i.position DESC)),
+     run AS (
+       SELECT product_id, date,
+         bool_or(unit_price <> price) OVER (PARTITION BY product_id
+           ORDER BY date DESC, sale_id DESC, position DESC) AS ended
+       FROM lines WHERE sold = kind)
+     SELECT product_id, min(date) AS since FROM run WHERE NOT ended GROUP BY product_id",
+);
+
 /// The migrations applied (the table sea-orm-migration keeps).
 const APPLIED_MIGRATIONS: Fixed<0> = Fixed::new("SELECT version FROM seaql_migrations");
 
@@ -598,6 +624,22 @@ impl ProductCatalog for PostgresQueries {
             .as_ref()
             .map(product)
             .transpose()
+    }
+
+    #[instrument(skip_all, fields(products = products.len()))]
+    async fn prices_since(
+        &self,
+        products: &[ProductId],
+    ) -> Result<BTreeMap<ProductId, NaiveDate>, StoreError> {
+        if products.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let ids: Vec<i64> = products.iter().map(|id| id.get()).collect();
+        self.all(PRICES_SINCE.with([ids.into()]))
+            .await?
+            .iter()
+            .map(|row| Ok((ProductId::new(get(row, "product_id")?), get(row, "since")?)))
+            .collect()
     }
 }
 

@@ -308,7 +308,7 @@ async fn imports_are_listed_newest_first_and_a_rejection_keeps_its_problems() {
     let problem = &found.problems.problems()[0];
     assert_eq!(
         problem.to_string(),
-        "line 2, column Location: 'Gym' is not one of `Online Store`, `Golf - experience`"
+        "line 2, column Location: 'Gym' is not a known location (Online Store or Golf - experience)"
     );
 }
 

@@ -387,6 +387,42 @@ impl ProductCatalog for MemoryStore {
             .find(|(_, stored)| stored.id == id)
             .map(|(name, stored)| product(name, stored)))
     }
+
+    async fn prices_since(
+        &self,
+        products: &[ProductId],
+    ) -> Result<BTreeMap<ProductId, chrono::NaiveDate>, StoreError> {
+        let data = self.data.lock().await;
+        let mut since = BTreeMap::new();
+        for (name, stored) in &data.products {
+            if !products.contains(&stored.id) {
+                continue;
+            }
+            // Each item ranked as the import ranks prices, its position breaking ties within
+            // a sale (as the adapter's `position`).
+            let lines = data.orders.values().flat_map(|order| {
+                order
+                    .sale
+                    .lines()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, line)| &line.product == name)
+                    .map(|(position, line)| {
+                        let rank = PriceRank {
+                            from_sale: !line.quantity.is_refund(),
+                            date: line.date.get(),
+                            sale_id: line.sale_id,
+                            line: position as u64,
+                        };
+                        (rank, line.unit_price)
+                    })
+            });
+            if let Some(day) = zinc_domain::price_since(lines) {
+                since.insert(stored.id, day);
+            }
+        }
+        Ok(since)
+    }
 }
 
 #[async_trait]

@@ -21,7 +21,7 @@ pub(super) async fn run(config: &Config, action: RollupsAction) -> anyhow::Resul
         .context("reading the schema's migrations")?;
     if !pending.is_empty() {
         anyhow::bail!(
-            "the schema is not up to date ({} pending migration(s)): run `zinc migrate up` first, \
+            "the schema is not up to date ({} pending migration(s)): run 'zinc migrate up' first, \
              which also fills the rollups",
             pending.len()
         );
@@ -62,7 +62,7 @@ async fn verify(
     if unlisted > 0 {
         writeln!(out, "  ... and {unlisted} more (--max lists more)")?;
     }
-    writeln!(out, "Run `zinc rollups rebuild` to recompute them.")?;
+    writeln!(out, "Run 'zinc rollups rebuild' to recompute them.")?;
     Ok(ExitStatus::Differs)
 }
 
@@ -161,7 +161,7 @@ mod tests {
              daily product sales 2024-03-01 Online Store product 17: stored nothing; the orders \
              give 4 units, revenue 12.5, 3 orders\n  \
              ... and 3 more (--max lists more)\n\
-             Run `zinc rollups rebuild` to recompute them.\n"
+             Run 'zinc rollups rebuild' to recompute them.\n"
         );
     }
 

@@ -49,7 +49,7 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
             error!(
                 file = %file.display(),
                 problems = report.problems.total(),
-                "import rejected; nothing was written (run `zinc import` on it to see the problems)"
+                "import rejected; nothing was written (run 'zinc import' on it to see the problems)"
             );
             return Ok(ExitStatus::Rejected);
         }
@@ -177,13 +177,13 @@ async fn guard_open_access(config: &Config, keys: &dyn ApiKeys) -> anyhow::Resul
         warn!(
             %bind,
             "no API key exists: the API is open to anyone on this machine; create one with \
-             `zinc keys create NAME --scope write`"
+             'zinc keys create NAME --scope write'"
         );
     } else if config.allow_anonymous {
         warn!(%bind, "no API key exists and ZINC_ALLOW_ANONYMOUS=true: the API is open to anyone who can reach it");
     } else {
         anyhow::bail!(
-            "refusing to serve {bind} with no API key: create one with `zinc keys create NAME --scope write` \
+            "refusing to serve {bind} with no API key: create one with 'zinc keys create NAME --scope write' \
              (or set ZINC_BOOTSTRAP_KEY, or ZINC_ALLOW_ANONYMOUS=true to serve openly)"
         )
     }

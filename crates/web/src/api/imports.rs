@@ -650,7 +650,7 @@ pub async fn get_import(
     params(("id" = i64, Path, description = "The import's number", minimum = 1, example = 7)),
     responses(
         (status = 200, description = "The reject file, as an attachment named after the imported file (`zinc-sales-rejected.csv`)", body = String, content_type = "text/csv",
-            example = json!("Line,Reason,Sale Date,Client ID,Sale ID,Item name\n14,column Location: 'Gym' is not one of `Online Store`, `Golf - experience`,3/1/2025,100002649,3971,Water\n")),
+            example = json!("Line,Reason,Sale Date,Client ID,Sale ID,Item name\n14,column Location: 'Gym' is not a known location (Online Store or Golf - experience),3/1/2025,100002649,3971,Water\n")),
         (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
         (status = 503, body = ProblemDetails, content_type = "application/problem+json"),

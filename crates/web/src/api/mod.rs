@@ -88,7 +88,8 @@ pub(crate) fn query_error(error: QueryPayloadError) -> ApiError {
     };
     ApiError::BadParameter {
         name: named_in(&message).map_or_else(|| "query".to_owned(), |name| echo(&name)),
-        reason: cut(&message),
+        // People read it too (a page's error): serde's backticks become quotes.
+        reason: cut(&message.replace('`', "'")),
     }
 }
 

@@ -45,7 +45,7 @@ pub enum ApiError {
     #[error("{0}")]
     MissingFile(#[source] MissingFile),
     /// The upload is not multipart/form-data nor CSV.
-    #[error("unsupported content type '{}': send multipart/form-data (field `file`) or text/csv", echo(.0))]
+    #[error("unsupported content type '{}': send multipart/form-data (field 'file') or text/csv", echo(.0))]
     UnsupportedMediaType(String),
     /// The upload is larger than allowed.
     #[error("the upload exceeds the limit of {limit} bytes (ZINC_MAX_UPLOAD_BYTES)")]
@@ -190,10 +190,10 @@ pub enum ApiError {
 #[derive(Debug, Error)]
 pub enum MissingFile {
     /// The request has no body, nor a media type that could carry one.
-    #[error("no file: send the CSV as multipart/form-data (field `file`) or as a text/csv body")]
+    #[error("no file: send the CSV as multipart/form-data (field 'file') or as a text/csv body")]
     NoBody,
     /// The form has fields, but none named `file`.
-    #[error("the form has no field named `file`")]
+    #[error("the form has no field named 'file'")]
     NoFileField,
     /// The file was sent, with no bytes in it.
     #[error("the file {name} is empty")]
@@ -518,11 +518,11 @@ mod tests {
         for (missing, detail) in [
             (
                 MissingFile::NoBody,
-                "no file: send the CSV as multipart/form-data (field `file`) or as a text/csv body",
+                "no file: send the CSV as multipart/form-data (field 'file') or as a text/csv body",
             ),
             (
                 MissingFile::NoFileField,
-                "the form has no field named `file`",
+                "the form has no field named 'file'",
             ),
             (
                 MissingFile::Empty {
