@@ -47,6 +47,7 @@ mod m20261126_000013_notify_sales_data_version;
 mod m20261127_000014_rollups_without_product_keys;
 mod m20261127_000015_create_product_sales_by_month_all;
 mod m20261204_000016_notify_api_key_changes;
+mod m20261205_000017_create_dashboard_sessions;
 
 /// Applies and rolls back Zinc's migrations, in order.
 pub struct Migrator;
@@ -71,6 +72,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000014_rollups_without_product_keys::Migration),
             Box::new(m20261127_000015_create_product_sales_by_month_all::Migration),
             Box::new(m20261204_000016_notify_api_key_changes::Migration),
+            Box::new(m20261205_000017_create_dashboard_sessions::Migration),
         ]
     }
 }

@@ -45,7 +45,7 @@ pub const KEY_PREFIX: &str = "zinc_";
 /// How many random bytes a key carries.
 pub const KEY_RANDOM_BYTES: usize = 32;
 /// How many bytes the checksum of a key takes (a CRC-32).
-const KEY_CHECKSUM_BYTES: usize = 4;
+pub(crate) const KEY_CHECKSUM_BYTES: usize = 4;
 /// How many characters follow [`KEY_PREFIX`] in a key issued now: the random bytes and their
 /// checksum in URL-safe base64.
 pub const KEY_CHARS: usize = (KEY_RANDOM_BYTES + KEY_CHECKSUM_BYTES) * 4 / 3;
@@ -241,7 +241,7 @@ impl KeySecret {
 }
 
 /// The CRC-32 of a key's random bytes, big-endian.
-fn checksum(random: &[u8]) -> [u8; KEY_CHECKSUM_BYTES] {
+pub(crate) fn checksum(random: &[u8]) -> [u8; KEY_CHECKSUM_BYTES] {
     crc32fast::hash(random).to_be_bytes()
 }
 

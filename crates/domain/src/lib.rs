@@ -55,6 +55,7 @@ mod sale_line;
 mod sales_csv;
 mod sales_export;
 mod series;
+mod session_token;
 mod text;
 mod value_error;
 
@@ -94,6 +95,9 @@ pub use sales_csv::{
 pub use sales_export::{EXPORT_DATE_FORMAT, SalesExportWriter, export_cell};
 pub use series::{
     DAILY_UP_TO, Interval, MAX_PERIODS, Period, RangeBasis, SeriesRange, WEEKLY_UP_TO,
+};
+pub use session_token::{
+    SESSION_RANDOM_BYTES, SESSION_TOKEN_CHARS, SessionDigest, SessionToken, SessionTokenError,
 };
 pub use text::{Label, MAX_TEXT_CHARS, NO_VALUE, Note, ProductName, optional_cell};
 pub use value_error::ValueError;

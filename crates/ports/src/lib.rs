@@ -20,7 +20,7 @@ use zinc_domain::{
     ApiKey, DailyProductSales, DailyRevenue, DateBounds, DateRange, ImportId, ImportMode,
     ImportReport, KeyDigest, KeyName, KeyScope, Location, Order, OrderFilter, OrderId,
     OrderWithItems, Page, Paged, Product, ProductFilter, ProductId, ProductSales, RankBy,
-    RejectFile, RejectedLines, RevenueTotals, Sale, SaleId, SaleLine,
+    RejectFile, RejectedLines, RevenueTotals, Sale, SaleId, SaleLine, SessionDigest,
 };
 
 /// What made the store fail: the driver's error, or the store's own description.
@@ -601,6 +601,47 @@ pub trait KeyChanges: Send + Sync {
     /// What is heard now (no I/O): a change made through [`ApiKeys`] is heard within a second
     /// of its commit while [`KeyWatch::Listening`].
     fn watch(&self) -> KeyWatch;
+}
+
+/// A dashboard session to open: see [`DashboardSessions::open_session`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSession {
+    /// The digest of the session's token (the browser holds the token).
+    pub digest: SessionDigest,
+    /// The digest of the key signed in with.
+    pub key: KeyDigest,
+    /// When it opens.
+    pub created_at: DateTime<Utc>,
+    /// When it ends unless ended before.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The dashboard's sessions: each opened by signing in with an active API key, found by its
+/// token's digest while it is open, ended by signing out, by expiring, or by its key's
+/// revocation.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait DashboardSessions: Send + Sync {
+    /// Opens `session` for the active key whose digest is `session.key`, and forgets sessions
+    /// that had expired by `session.created_at`; false (nothing opened) when no active key has
+    /// that digest.
+    async fn open_session(&self, session: &NewSession) -> Result<bool, StoreError>;
+
+    /// The key of the session whose token has `digest`, when at `now` the session has not
+    /// expired nor been ended and its key is still active.
+    async fn session_key(
+        &self,
+        digest: &SessionDigest,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ApiKey>, StoreError>;
+
+    /// Ends the open session whose token has `digest` at `at` (signing out); false when there
+    /// is none.
+    async fn end_session(
+        &self,
+        digest: &SessionDigest,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
 }
 
 /// How the store's connection pool is used right now.

@@ -56,7 +56,7 @@ impl PostgresApiKeys {
     }
 
     /// The rows of `statement`, or what the database said (to be told apart by the caller).
-    async fn rows(
+    pub(crate) async fn rows(
         &self,
         statement: Statement,
     ) -> Result<Result<Vec<QueryResult>, DbErr>, StoreError> {
@@ -67,7 +67,7 @@ impl PostgresApiKeys {
     }
 
     /// The keys `select` (from [`keys`]) finds.
-    async fn keys(&self, select: SelectStatement) -> Result<Vec<ApiKey>, StoreError> {
+    pub(crate) async fn keys(&self, select: SelectStatement) -> Result<Vec<ApiKey>, StoreError> {
         self.rows(built(&select))
             .await?
             .map_err(store_error)?
@@ -78,7 +78,7 @@ impl PostgresApiKeys {
 }
 
 /// The keys (their columns), nothing filtered yet.
-fn keys() -> SelectStatement {
+pub(crate) fn keys() -> SelectStatement {
     let mut select = Query::select();
     select.columns(KEY_FIELDS).from(TABLE);
     select

@@ -19,6 +19,7 @@ pub mod lanes;
 mod ledger;
 mod queries;
 mod rollups;
+mod sessions;
 mod sql;
 mod versions;
 

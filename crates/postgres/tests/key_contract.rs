@@ -12,6 +12,7 @@ async fn postgres() -> (KeyPorts, TestDatabase) {
     let ports = KeyPorts {
         keys: Arc::new(PostgresApiKeys::new(database.connection().clone())),
         changes: Arc::new(PostgresKeyChanges::listening(database.connection().clone())),
+        sessions: Arc::new(PostgresApiKeys::new(database.connection().clone())),
     };
     (ports, database)
 }

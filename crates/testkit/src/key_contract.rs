@@ -1,4 +1,5 @@
-//! The contract every key store keeps ([`ApiKeys`] and the [`KeyChanges`] it reports), run
+//! The contract every key store keeps ([`ApiKeys`], the [`KeyChanges`] it reports and the
+//! dashboard's [`DashboardSessions`] that belong to the keys), run
 //! against the in-memory [`MemoryKeys`](crate::MemoryKeys) and the PostgreSQL adapter with
 //! [`key_contract!`](crate::key_contract):
 //!
@@ -13,8 +14,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
-use zinc_domain::{KeyName, KeyScope, KeySecret};
-use zinc_ports::{ApiKeys, CreateKeyError, KeyChanges, KeyWatch, NewApiKey};
+use zinc_domain::{KeyName, KeyScope, KeySecret, SessionToken};
+use zinc_ports::{
+    ApiKeys, CreateKeyError, DashboardSessions, KeyChanges, KeyWatch, NewApiKey, NewSession,
+};
 
 /// The ports of one key store under test.
 #[derive(Clone)]
@@ -23,6 +26,8 @@ pub struct KeyPorts {
     pub keys: Arc<dyn ApiKeys>,
     /// The changes to them, as heard.
     pub changes: Arc<dyn KeyChanges>,
+    /// The dashboard's sessions, opened with those keys.
+    pub sessions: Arc<dyn DashboardSessions>,
 }
 
 impl crate::MemoryKeys {
@@ -31,6 +36,7 @@ impl crate::MemoryKeys {
         KeyPorts {
             keys: Arc::new(self.clone()),
             changes: Arc::new(self.clone()),
+            sessions: Arc::new(self.clone()),
         }
     }
 }
@@ -42,6 +48,9 @@ macro_rules! key_contract {
         $crate::key_contract!(@cases $make;
             a_created_key_is_found_by_its_digest_until_revoked,
             creating_or_revoking_a_key_is_heard_within_a_second,
+            a_session_admits_its_key_until_it_is_ended,
+            a_session_admits_nobody_once_it_has_expired,
+            a_session_admits_nobody_once_its_key_is_revoked,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -149,4 +158,117 @@ pub async fn creating_or_revoking_a_key_is_heard_within_a_second(ports: KeyPorts
     let created = heard_after(changes, before).await;
     assert!(ports.keys.revoke_key(&uploads.name, at(5)).await.unwrap());
     heard_after(changes, created).await;
+}
+
+/// A session opened at `opened` for `key`, until `until` (seconds of [`at`]).
+fn new_session(key: &KeySecret, seed: u8, opened: u32, until: u32) -> (NewSession, SessionToken) {
+    let token = SessionToken::from_random([seed; zinc_domain::SESSION_RANDOM_BYTES]);
+    let session = NewSession {
+        digest: token.digest(),
+        key: key.digest(),
+        created_at: at(opened),
+        expires_at: at(until),
+    };
+    (session, token)
+}
+
+/// A session opened with an active key gives that key (name and scope) until it is ended;
+/// another token gives none; ending it twice ends it once.
+pub async fn a_session_admits_its_key_until_it_is_ended(ports: KeyPorts) {
+    let (uploads, secret) = new_key("uploads", KeyScope::Write, 1);
+    let created = ports.keys.create_key(&uploads).await.unwrap();
+    let sessions = ports.sessions;
+    let (session, token) = new_session(&secret, 11, 1, 50);
+    assert!(sessions.open_session(&session).await.unwrap());
+    let (other, stranger) = new_session(&secret, 12, 1, 50);
+    assert_eq!(
+        sessions.session_key(&token.digest(), at(2)).await.unwrap(),
+        Some(created)
+    );
+    assert!(
+        sessions
+            .session_key(&stranger.digest(), at(2))
+            .await
+            .unwrap()
+            .is_none(),
+        "a token never opened admits nobody"
+    );
+    assert!(sessions.open_session(&other).await.unwrap());
+
+    assert!(sessions.end_session(&token.digest(), at(3)).await.unwrap());
+    assert!(!sessions.end_session(&token.digest(), at(4)).await.unwrap());
+    assert!(
+        sessions
+            .session_key(&token.digest(), at(4))
+            .await
+            .unwrap()
+            .is_none(),
+        "an ended session admits nobody"
+    );
+    assert!(
+        sessions
+            .session_key(&stranger.digest(), at(4))
+            .await
+            .unwrap()
+            .is_some(),
+        "ending one session leaves the key's others open"
+    );
+}
+
+/// A session admits nobody from its expiry on, and cannot be ended then.
+pub async fn a_session_admits_nobody_once_it_has_expired(ports: KeyPorts) {
+    let (reader, secret) = new_key("reader", KeyScope::Read, 2);
+    ports.keys.create_key(&reader).await.unwrap();
+    let sessions = ports.sessions;
+    let (session, token) = new_session(&secret, 21, 1, 10);
+    assert!(sessions.open_session(&session).await.unwrap());
+    assert!(
+        sessions
+            .session_key(&token.digest(), at(9))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        sessions
+            .session_key(&token.digest(), at(10))
+            .await
+            .unwrap()
+            .is_none(),
+        "expired at its expiry"
+    );
+    assert!(!sessions.end_session(&token.digest(), at(10)).await.unwrap());
+    // Opening another session later forgets the expired one, and keeps it refused.
+    let (later, _) = new_session(&secret, 22, 20, 30);
+    assert!(sessions.open_session(&later).await.unwrap());
+    assert!(
+        sessions
+            .session_key(&token.digest(), at(21))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+/// Revoking a key ends its sessions; no session opens for a revoked or unknown key.
+pub async fn a_session_admits_nobody_once_its_key_is_revoked(ports: KeyPorts) {
+    let (uploads, secret) = new_key("uploads", KeyScope::Write, 3);
+    ports.keys.create_key(&uploads).await.unwrap();
+    let sessions = ports.sessions;
+    let (session, token) = new_session(&secret, 31, 1, 50);
+    assert!(sessions.open_session(&session).await.unwrap());
+    assert!(ports.keys.revoke_key(&uploads.name, at(2)).await.unwrap());
+    assert!(
+        sessions
+            .session_key(&token.digest(), at(3))
+            .await
+            .unwrap()
+            .is_none(),
+        "a revoked key's session admits nobody"
+    );
+    let (after, _) = new_session(&secret, 32, 3, 50);
+    assert!(!sessions.open_session(&after).await.unwrap());
+    let unknown = KeySecret::from_random([4; zinc_domain::KEY_RANDOM_BYTES]);
+    let (stranger, _) = new_session(&unknown, 33, 3, 50);
+    assert!(!sessions.open_session(&stranger).await.unwrap());
 }

@@ -1,13 +1,16 @@
 //! API keys kept in memory ([`MemoryKeys`]): the reference the PostgreSQL adapter is held to
 //! by the key contract ([`crate::key_contract`]), and a store for tests of the gatekeeper that
-//! counts how often it is asked.
+//! counts how often it is asked. It keeps the dashboard's sessions too ([`DashboardSessions`]).
 
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use zinc_domain::{ApiKey, KeyDigest, KeyName};
-use zinc_ports::{ApiKeys, CreateKeyError, KeyChanges, KeyWatch, NewApiKey, StoreError};
+use zinc_domain::{ApiKey, KeyDigest, KeyName, SessionDigest};
+use zinc_ports::{
+    ApiKeys, CreateKeyError, DashboardSessions, KeyChanges, KeyWatch, NewApiKey, NewSession,
+    StoreError,
+};
 
 /// Keys in memory, and the changes to them, heard at once (unless [`MemoryKeys::deafen`]ed).
 /// Clones share one store.
@@ -19,9 +22,16 @@ pub struct MemoryKeys {
 #[derive(Default)]
 struct Data {
     keys: Vec<(KeyDigest, ApiKey)>,
+    sessions: Vec<Session>,
     deaf: bool,
     heard: u64,
     lookups: u64,
+}
+
+/// A session as stored: its key by the key's digest.
+struct Session {
+    opened: NewSession,
+    ended_at: Option<DateTime<Utc>>,
 }
 
 impl MemoryKeys {
@@ -115,6 +125,59 @@ impl ApiKeys for MemoryKeys {
             key.last_used_at = Some(at);
         }
         Ok(())
+    }
+}
+
+#[async_trait]
+impl DashboardSessions for MemoryKeys {
+    async fn open_session(&self, session: &NewSession) -> Result<bool, StoreError> {
+        let mut data = self.lock();
+        data.sessions
+            .retain(|s| s.opened.expires_at > session.created_at);
+        let active = data
+            .keys
+            .iter()
+            .any(|(d, k)| *d == session.key && k.revoked_at.is_none());
+        if active {
+            data.sessions.push(Session {
+                opened: session.clone(),
+                ended_at: None,
+            });
+        }
+        Ok(active)
+    }
+
+    async fn session_key(
+        &self,
+        digest: &SessionDigest,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ApiKey>, StoreError> {
+        let data = self.lock();
+        let Some(session) = data.sessions.iter().find(|s| {
+            s.opened.digest == *digest && s.ended_at.is_none() && s.opened.expires_at > now
+        }) else {
+            return Ok(None);
+        };
+        Ok(data
+            .keys
+            .iter()
+            .find(|(d, k)| *d == session.opened.key && k.revoked_at.is_none())
+            .map(|(_, k)| k.clone()))
+    }
+
+    async fn end_session(
+        &self,
+        digest: &SessionDigest,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut data = self.lock();
+        let Some(session) = data.sessions.iter_mut().find(|s| {
+            s.opened.digest == *digest && s.ended_at.is_none() && s.opened.expires_at > at
+        }) else {
+            return Ok(false);
+        };
+        session.ended_at = Some(at);
+        Ok(true)
     }
 }
 
