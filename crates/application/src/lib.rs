@@ -5,13 +5,15 @@
 //!
 //! - [`ImportSales`]: reads a point-of-sale export and writes it as products, orders and order
 //!   items, in one unit of work, in bounded memory.
-//! - [`KeyRing`] issues and revokes API keys; [`Gatekeeper`] admits requests by their key.
+//! - [`KeyRing`] issues and revokes API keys; [`Gatekeeper`] admits requests by their key;
+//!   [`Sessions`] admits the dashboard's browsers by a session opened with a key.
 #![warn(missing_docs)]
 
 mod api_keys;
 mod hashing_reader;
 mod import_sales;
 mod rejects;
+mod sessions;
 
 pub use api_keys::{
     Access, Denied, Gatekeeper, KEY_CACHE_ENTRIES, KEY_CACHE_TTL, KeyRing, OpenAccess,
@@ -22,3 +24,4 @@ pub use import_sales::{
     ImportError, ImportObserver, ImportPhase, ImportProgress, ImportRequest, ImportSales,
     NoProgress,
 };
+pub use sessions::{Clock, DEFAULT_SESSION_LIFETIME, OpenSessionError, Sessions};
