@@ -15,6 +15,7 @@ use clap::error::{ContextKind, ContextValue};
 use clap::{ArgAction, Args, CommandFactory, FromArgMatches, Parser};
 use secrecy::{ExposeSecret, SecretString};
 use thiserror::Error;
+use zinc_application::DEFAULT_SESSION_LIFETIME;
 use zinc_domain::{KeySecret, echo};
 use zinc_postgres::ReadBounds;
 use zinc_postgres::database::PoolSettings;
@@ -166,6 +167,11 @@ pub struct Config {
     /// no forwarded header is read.
     #[arg(long, env = "ZINC_TRUSTED_PROXIES", value_parser = networks)]
     pub trusted_proxies: Option<::std::vec::Vec<ipnet::IpNet>>,
+    /// How long a dashboard sign-in lasts (the session and its cookie), in seconds; signing
+    /// out or revoking the key ends it sooner.
+    #[arg(long, env = "ZINC_SESSION_TTL",
+          default_value_t = Seconds(DEFAULT_SESSION_LIFETIME), value_parser = seconds)]
+    pub session_ttl: Seconds,
 }
 
 /// Error tracking, enabled when `SENTRY_DSN` is set.

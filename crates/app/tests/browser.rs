@@ -1238,7 +1238,17 @@ async fn with_keys_the_dashboard_signs_in_and_a_read_key_cannot_upload() {
         .await;
     assert!(browser.text("form.signout").await.contains("viewer"));
     let cookies = browser.script("return document.cookie;").await;
-    assert_eq!(cookies, json!(""), "the key's cookie is HttpOnly");
+    assert_eq!(cookies, json!(""), "the session's cookie is HttpOnly");
+    let session = browser
+        .client
+        .get_named_cookie("zinc_session")
+        .await
+        .expect("the session's cookie");
+    let copied = format!("zinc_session={}", session.value());
+    assert!(
+        !copied.contains(&secret["zinc_".len()..]),
+        "the key is not in the cookie: {copied}"
+    );
     let source = browser.client.source().await.unwrap();
     assert!(!source.contains(&secret), "the key is not in the page");
     browser.goto(&server.url("/imports")).await;
@@ -1256,11 +1266,26 @@ async fn with_keys_the_dashboard_signs_in_and_a_read_key_cannot_upload() {
     let refused = reqwest::Client::new()
         .post(server.url("/imports"))
         .header("Origin", server.base_url.as_str())
-        .header("Cookie", format!("zinc_key={secret}"))
+        .header("Cookie", &copied)
         .multipart(form)
         .send()
         .await
         .unwrap();
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    // Signing out ends the session: the copied cookie opens nothing any more.
+    browser.click("form.signout button").await;
+    browser
+        .wait_for("form.signin", Duration::from_secs(30), "the sign-in page")
+        .await;
+    let after = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(server.url("/orders"))
+        .header("Cookie", &copied)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), StatusCode::SEE_OTHER);
     browser.client.clone().close().await.unwrap();
 }

@@ -13,9 +13,10 @@ use zinc_domain::{
     ApiKey, ClientId, DailyProductSales, DailyRevenue, DateBounds, DiscountPercent, ImportCounts,
     ImportId, ImportMode, ImportReport, ImportStatus, InputProblem, KeyName, KeyScope, KeySecret,
     Location, Money, Order, OrderId, OrderWithItems, Paged, ProblemLog, Product, ProductId,
-    ProductName, ProductSales, ProductTotals, RankBy, RevenueTotals, SaleId, UnitPrice,
+    ProductName, ProductSales, ProductTotals, RankBy, RevenueTotals, SaleId, SessionToken,
+    UnitPrice,
 };
-use zinc_ports::MockApiKeys;
+use zinc_ports::{MockApiKeys, MockDashboardSessions};
 
 struct Answer {
     status: StatusCode,
@@ -903,22 +904,25 @@ const WRITE_KEY: &str = "zinc_WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW";
 const READ_KEY: &str = "zinc_RRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRR";
 const OWN_ORIGIN: &str = "http://localhost:8080";
 
+fn a_key(name: &str, scope: KeyScope) -> ApiKey {
+    ApiKey {
+        name: KeyName::parse(name).unwrap(),
+        scope,
+        created_at: Utc::now(),
+        last_used_at: None,
+        revoked_at: None,
+    }
+}
+
 fn two_keys() -> MockApiKeys {
     let mut keys = MockApiKeys::new();
     keys.expect_any_active_key().returning(|| Ok(true));
     keys.expect_find_active_key().returning(|digest| {
-        let key = |name: &str, scope| ApiKey {
-            name: KeyName::parse(name).unwrap(),
-            scope,
-            created_at: Utc::now(),
-            last_used_at: None,
-            revoked_at: None,
-        };
         let of = |text: &str| KeySecret::parse(text).unwrap().digest();
         Ok(if *digest == of(WRITE_KEY) {
-            Some(key("uploads", KeyScope::Write))
+            Some(a_key("uploads", KeyScope::Write))
         } else if *digest == of(READ_KEY) {
-            Some(key("viewer", KeyScope::Read))
+            Some(a_key("viewer", KeyScope::Read))
         } else {
             None
         })
@@ -927,9 +931,39 @@ fn two_keys() -> MockApiKeys {
     keys
 }
 
+/// The token of an open session of the read key `viewer`.
+fn read_session() -> SessionToken {
+    SessionToken::from_random([1; 32])
+}
+
+/// The token of an open session of the write key `uploads`.
+fn write_session() -> SessionToken {
+    SessionToken::from_random([2; 32])
+}
+
+/// Sessions open for either key; [`read_session`] and [`write_session`] are open.
+fn two_sessions() -> MockDashboardSessions {
+    let mut sessions = MockDashboardSessions::new();
+    sessions.expect_open_session().returning(|session| {
+        let of = |text: &str| KeySecret::parse(text).unwrap().digest();
+        Ok(session.key == of(READ_KEY) || session.key == of(WRITE_KEY))
+    });
+    sessions.expect_session_key().returning(|digest, _| {
+        Ok(if *digest == write_session().digest() {
+            Some(a_key("uploads", KeyScope::Write))
+        } else if *digest == read_session().digest() {
+            Some(a_key("viewer", KeyScope::Read))
+        } else {
+            None
+        })
+    });
+    sessions
+}
+
 fn with_keys() -> Ports {
     Ports {
         keys: Some(two_keys()),
+        sessions: Some(two_sessions()),
         ..Ports::default()
     }
 }
@@ -947,8 +981,26 @@ async fn once_keys_exist_a_page_asks_to_sign_in_and_comes_back() {
     assert!(!form.body.contains("zinc_"), "no key in the page");
 }
 
+/// The `Set-Cookie` headers of `answer` that set or clear the cookie `name`.
+fn set_cookie(answer: &Answer, name: &str) -> String {
+    let found: Vec<&str> = answer
+        .headers
+        .get_all(header::SET_COOKIE)
+        .map(|value| value.to_str().unwrap())
+        .filter(|value| value.starts_with(&format!("{name}=")))
+        .collect();
+    assert_eq!(found.len(), 1, "one {name} cookie: {found:?}");
+    found[0].to_owned()
+}
+
+/// The value a `Set-Cookie` header gives its cookie.
+fn cookie_value(set_cookie: &str) -> &str {
+    let pair = set_cookie.split(';').next().unwrap();
+    pair.split_once('=').unwrap().1
+}
+
 #[actix_web::test]
-async fn signing_in_keeps_the_key_in_an_http_only_strict_cookie() {
+async fn signing_in_keeps_a_session_token_not_the_key_in_an_http_only_strict_cookie() {
     let request = test::TestRequest::post()
         .uri("/sign-in")
         .insert_header((header::HOST, "localhost:8080"))
@@ -957,21 +1009,20 @@ async fn signing_in_keeps_the_key_in_an_http_only_strict_cookie() {
     let answer = answer(with_keys(), request).await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
     assert_eq!(answer.headers.get(header::LOCATION).unwrap(), "/orders");
-    let cookie = answer
-        .headers
-        .get(header::SET_COOKIE)
-        .unwrap()
-        .to_str()
-        .unwrap();
-    for part in [
-        "zinc_key=",
-        "HttpOnly",
-        "SameSite=Strict",
-        "Path=/",
-        "Max-Age=28800",
-    ] {
+    let cookie = set_cookie(&answer, "zinc_session");
+    for part in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=43200"] {
         assert!(cookie.contains(part), "{part}: {cookie}");
     }
+    assert!(!cookie.contains("Secure"), "plain HTTP: {cookie}");
+    let token = cookie_value(&cookie);
+    assert_ne!(token, READ_KEY);
+    assert!(
+        !cookie.contains(&READ_KEY["zinc_".len()..]),
+        "nothing of the key is in the cookie: {cookie}"
+    );
+    assert!(SessionToken::parse(token).is_ok(), "{token}");
+    // The cookie that held the key before sessions is cleared.
+    assert!(set_cookie(&answer, "zinc_key").contains("Max-Age=0"));
 
     let request = test::TestRequest::post()
         .uri("/sign-in")
@@ -996,7 +1047,7 @@ async fn answer_with(ports: Ports, request: test::TestRequest) -> Answer {
 async fn a_signed_in_read_key_sees_pages_but_cannot_upload() {
     let mut ports = with_keys();
     list_imports(&mut ports, Vec::new);
-    let cookie = actix_web::cookie::Cookie::new("zinc_key", READ_KEY);
+    let cookie = actix_web::cookie::Cookie::new("zinc_session", read_session().expose().to_owned());
     let answer = answer(
         ports,
         test::TestRequest::get()
@@ -1217,4 +1268,106 @@ async fn the_orders_page_finds_a_clients_orders_in_the_period() {
     let bad = page(Ports::default(), "/orders?client_id=abc").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
     assert!(bad.body.contains("client_id"), "{}", bad.body);
+}
+
+/// A request from the trusted proxy at 10.0.0.1 saying the browser came over HTTPS to
+/// `zinc.example.com`.
+fn over_https(request: test::TestRequest) -> test::TestRequest {
+    request
+        .peer_addr("10.0.0.1:40000".parse().unwrap())
+        .insert_header((header::HOST, "zinc.example.com"))
+        .insert_header(("X-Forwarded-Proto", "https"))
+        .insert_header(("X-Forwarded-Host", "zinc.example.com"))
+}
+
+fn behind_a_proxy() -> Ports {
+    Ports {
+        trusted_proxies: vec!["10.0.0.0/8".parse().unwrap()],
+        ..with_keys()
+    }
+}
+
+#[actix_web::test]
+async fn over_https_the_session_cookie_has_the_host_prefix_and_is_secure() {
+    let request = over_https(test::TestRequest::post().uri("/sign-in"))
+        .insert_header((header::ORIGIN, "https://zinc.example.com"))
+        .set_form([("key", WRITE_KEY), ("next", "/")]);
+    let answer = answer(behind_a_proxy(), request).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    let cookie = set_cookie(&answer, "__Host-zinc_session");
+    for part in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(part), "{part}: {cookie}");
+    }
+    assert!(!cookie.contains("Domain="), "{cookie}");
+    assert!(
+        !answer
+            .headers
+            .get_all(header::SET_COOKIE)
+            .any(|value| value.to_str().unwrap().starts_with("zinc_session=")),
+        "no unprefixed session cookie over HTTPS"
+    );
+
+    // Over HTTPS only the prefixed cookie counts: one without the prefix (which any host of
+    // the domain, or a plain-HTTP page, could have set) opens nothing.
+    let token = write_session().expose().to_owned();
+    let prefixed = over_https(test::TestRequest::get().uri("/imports")).cookie(
+        actix_web::cookie::Cookie::new("__Host-zinc_session", token.clone()),
+    );
+    let mut ports = behind_a_proxy();
+    list_imports(&mut ports, Vec::new);
+    assert_eq!(answer_with(ports, prefixed).await.status, StatusCode::OK);
+    let unprefixed = over_https(test::TestRequest::get().uri("/imports"))
+        .cookie(actix_web::cookie::Cookie::new("zinc_session", token));
+    assert_eq!(
+        answer_with(behind_a_proxy(), unprefixed).await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[actix_web::test]
+async fn the_key_itself_in_a_cookie_opens_no_page() {
+    for cookie in [
+        actix_web::cookie::Cookie::new("zinc_key", READ_KEY),
+        actix_web::cookie::Cookie::new("zinc_session", READ_KEY),
+    ] {
+        let answer = answer(
+            with_keys(),
+            test::TestRequest::get()
+                .uri("/orders")
+                .cookie(cookie.clone()),
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{cookie}");
+        let location = answer.headers.get(header::LOCATION).unwrap();
+        assert!(
+            location.to_str().unwrap().starts_with("/sign-in"),
+            "{cookie}: {location:?}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn signing_out_ends_the_session_in_the_store_and_clears_its_cookie() {
+    let mut ports = with_keys();
+    let mut sessions = two_sessions();
+    sessions
+        .expect_end_session()
+        .withf(|digest, _| *digest == read_session().digest())
+        .times(1)
+        .returning(|_, _| Ok(true));
+    ports.sessions = Some(sessions);
+    let request = test::TestRequest::post()
+        .uri("/sign-out")
+        .insert_header((header::HOST, "localhost:8080"))
+        .insert_header((header::ORIGIN, OWN_ORIGIN))
+        .cookie(actix_web::cookie::Cookie::new(
+            "zinc_session",
+            read_session().expose().to_owned(),
+        ));
+    let answer = answer(ports, request).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    assert_eq!(answer.headers.get(header::LOCATION).unwrap(), "/sign-in");
+    let cleared = set_cookie(&answer, "zinc_session");
+    assert_eq!(cookie_value(&cleared), "");
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
 }

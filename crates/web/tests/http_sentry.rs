@@ -11,8 +11,8 @@ use chrono::Utc;
 use sentry::ClientOptions;
 use sentry::protocol::Event;
 use support::{Ports, unavailable};
-use zinc_domain::{ApiKey, KeyName, KeyScope, KeySecret};
-use zinc_ports::MockApiKeys;
+use zinc_domain::{ApiKey, KeyName, KeyScope, KeySecret, SessionToken};
+use zinc_ports::{MockApiKeys, MockDashboardSessions};
 
 /// A write key: no part of its secret may reach Sentry.
 const WRITE_KEY: &str = "zinc_WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW";
@@ -42,6 +42,26 @@ fn one_write_key() -> MockApiKeys {
     keys
 }
 
+/// The token of an open dashboard session of `WRITE_KEY`: no part of it may reach Sentry.
+fn write_session() -> SessionToken {
+    SessionToken::from_random([5; 32])
+}
+
+/// `write_session()` is open, with the write key `uploads`.
+fn one_write_session() -> MockDashboardSessions {
+    let mut sessions = MockDashboardSessions::new();
+    sessions.expect_session_key().returning(|digest, _| {
+        Ok((*digest == write_session().digest()).then(|| ApiKey {
+            name: KeyName::parse("uploads").unwrap(),
+            scope: KeyScope::Write,
+            created_at: Utc::now(),
+            last_used_at: None,
+            revoked_at: None,
+        }))
+    });
+    sessions
+}
+
 /// Keys exist, and the database is gone when one is looked up.
 fn keys_unreachable() -> MockApiKeys {
     let mut keys = MockApiKeys::new();
@@ -55,6 +75,7 @@ fn keys_unreachable() -> MockApiKeys {
 fn cannot_import() -> Ports {
     let mut ports = Ports {
         keys: Some(one_write_key()),
+        sessions: Some(one_write_session()),
         ..Ports::default()
     };
     ports
@@ -139,6 +160,7 @@ fn failing_requests() -> Vec<(&'static str, Ports, test::TestRequest)> {
         .returning(|_, _| Err(unavailable()));
     let mut page_read = Ports {
         keys: Some(one_write_key()),
+        sessions: Some(one_write_session()),
         ..Ports::default()
     };
     page_read
@@ -184,7 +206,10 @@ fn failing_requests() -> Vec<(&'static str, Ports, test::TestRequest)> {
                 .uri("/imports?dry_run=false")
                 .insert_header((header::HOST, OWN_HOST))
                 .insert_header((header::ORIGIN, OWN_ORIGIN))
-                .insert_header((header::COOKIE, format!("zinc_key={WRITE_KEY}")))
+                .insert_header((
+                    header::COOKIE,
+                    format!("zinc_session={}", write_session().expose()),
+                ))
                 .insert_header((
                     CONTENT_TYPE,
                     format!("multipart/form-data; boundary={boundary}"),
@@ -206,7 +231,10 @@ fn failing_requests() -> Vec<(&'static str, Ports, test::TestRequest)> {
             page_read,
             test::TestRequest::get()
                 .uri(&format!("/products?q={QUERY_MARK}"))
-                .insert_header((header::COOKIE, format!("zinc_key={WRITE_KEY}"))),
+                .insert_header((
+                    header::COOKIE,
+                    format!("zinc_session={}", write_session().expose()),
+                )),
         ),
     ]
 }
@@ -218,7 +246,8 @@ fn no_key_body_or_query_string_reaches_sentry_from_any_failing_path() {
             let (status, events, sent) = reported(ports, request, options.clone());
             assert!(status.is_server_error(), "{path}: {status}");
             assert_eq!(events.len(), 1, "{path}: the failure is reported once");
-            for secret in [SECRET_PART, BODY_MARK, QUERY_MARK, "dry_run=false"] {
+            let token = write_session().expose().to_owned();
+            for secret in [SECRET_PART, BODY_MARK, QUERY_MARK, "dry_run=false", &token] {
                 assert!(
                     !sent.contains(secret),
                     "{path} ({options_name}): {secret} reached Sentry: {sent}"

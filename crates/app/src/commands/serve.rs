@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use tracing::{error, info, warn};
-use zinc_application::{Gatekeeper, OpenAccess};
+use zinc_application::{Gatekeeper, OpenAccess, Sessions};
 use zinc_domain::ImportStatus;
 use zinc_ports::ApiKeys;
 // zinc_postgres calls a worker's lookup connections its lane.
@@ -63,8 +63,9 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         );
     }
     let reply_timeout = config.reply_timeout();
-    let keys: Arc<dyn ApiKeys> =
-        Arc::new(PostgresApiKeys::new(db.clone()).with_reply_timeout(reply_timeout));
+    let key_store = PostgresApiKeys::new(db.clone()).with_reply_timeout(reply_timeout);
+    let sessions = Sessions::new(Arc::new(key_store.clone()), *config.session_ttl);
+    let keys: Arc<dyn ApiKeys> = Arc::new(key_store);
     if let Some(secret) = &config.bootstrap_key {
         super::keys::ensure_bootstrap_key(keys.clone(), secret).await?;
     }
@@ -107,6 +108,7 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
             Gatekeeper::new(keys, open)
                 .hearing(Arc::new(PostgresKeyChanges::listening(db.clone()))),
         ),
+        sessions: Arc::new(sessions),
         auth_failures: AuthFailures::default(),
         serve_metrics: config.metrics_bind.is_none(),
         cors_origins: config.cors_origins.clone().unwrap_or_default(),

@@ -9,7 +9,7 @@ use serde::Serialize;
 use thiserror::Error;
 use tracing::error;
 use utoipa::ToSchema;
-use zinc_application::{Denied, ImportError};
+use zinc_application::{Denied, ImportError, OpenSessionError};
 use zinc_domain::{ImportReport, QueryError, echo};
 use zinc_ports::StoreError;
 
@@ -240,6 +240,17 @@ impl From<Denied> for ApiError {
             Denied::Store(store) => ApiError::Store(store),
             Denied::Forbidden { .. } => ApiError::Forbidden(denied),
             Denied::Missing | Denied::Invalid => ApiError::Unauthorized(denied),
+        }
+    }
+}
+
+impl From<OpenSessionError> for ApiError {
+    fn from(error: OpenSessionError) -> Self {
+        match error {
+            OpenSessionError::Store(store) => ApiError::Store(store),
+            OpenSessionError::NoRandomness(cause) => {
+                ApiError::internal("drawing a session token", cause)
+            }
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use zinc_application::Gatekeeper;
+use zinc_application::{Gatekeeper, Sessions};
 use zinc_ports::{
     DataVersions, ImportHistory, OrderBook, ProductCatalog, SalesArchive, SalesFigures,
     SalesLedger, StoreHealth,
@@ -50,6 +50,8 @@ pub struct AppState {
     pub monitoring: Arc<Monitoring>,
     /// Admits requests by their API key.
     pub gatekeeper: Arc<Gatekeeper>,
+    /// The dashboard's sessions, opened by signing in with a key.
+    pub sessions: Arc<Sessions>,
     /// Failed authentications per client: too many, and a client must wait (429).
     pub auth_failures: AuthFailures,
     /// Whether `/metrics` is served with the API (it is not when it has its own address).

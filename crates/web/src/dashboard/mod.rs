@@ -23,7 +23,7 @@ mod session;
 
 use actix_web::web;
 
-pub use session::SESSION_COOKIE;
+pub use session::{SECURE_SESSION_COOKIE, SESSION_COOKIE};
 
 /// Registers the dashboard's pages and assets.
 pub fn configure(config: &mut web::ServiceConfig) {

@@ -25,9 +25,11 @@ pub enum PageError {
     SignIn {
         /// The page asked for (a local path and query).
         next: String,
-        /// The browser's key was refused (revoked, or no longer known): its cookie is
-        /// cleared and the sign-in page says why.
+        /// The browser's session was refused (signed out, expired, or its key revoked): its
+        /// cookie is cleared and the sign-in page says why.
         stale: bool,
+        /// Whether the page came over HTTPS (which session cookie to clear).
+        secure: bool,
     },
     /// A form was posted from another site (no matching `Origin` or `Referer`).
     #[error("the form was not sent from this site's pages; reload the page and try again")]
@@ -54,12 +56,16 @@ impl ResponseError for PageError {
 
     fn error_response(&self) -> HttpResponse {
         let (title, detail) = match self {
-            PageError::SignIn { next, stale } => {
+            PageError::SignIn {
+                next,
+                stale,
+                secure,
+            } => {
                 let mut target = format!("/sign-in?next={}", encode_next(next));
                 let mut response = HttpResponse::SeeOther();
                 if *stale {
                     target.push_str("&signed_out=true");
-                    response.cookie(super::session::removal());
+                    response.cookie(super::session::session_removal(*secure));
                 }
                 return response
                     .insert_header((header::LOCATION, target))

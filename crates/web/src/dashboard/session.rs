@@ -2,12 +2,16 @@
 //!
 //! While no key exists (and the server may be open) every page is open. Once one exists, a
 //! page asks for a key; the key is checked by the API's own [`Gatekeeper`](zinc_application::Gatekeeper)
-//! and kept in one cookie, `HttpOnly` (no script reads it), `SameSite=Strict` (no other site's
-//! page sends it), `Path=/`, `Secure` when the page came over HTTPS, for 8 hours. Every page
-//! checks it again like a bearer key, so a revoked key stops working within the gatekeeper's
-//! cache time, a restart signs nobody out, and several servers share nothing. The key is
-//! never written into a page, a URL or a log. Forms that change something also check that
-//! `Origin` (or `Referer`) names this server.
+//! and exchanged for a session of its own ([`Sessions`](zinc_application::Sessions)): the
+//! browser keeps the session's token, never the key, in one cookie, `HttpOnly` (no script
+//! reads it), `SameSite=Strict` (no other site's page sends it), `Path=/`, named
+//! `__Host-zinc_session` and `Secure` when the page came over HTTPS (so that no other host
+//! and no plain-HTTP page can set it) and `zinc_session` otherwise, for the session's
+//! lifetime. Every page asks the store for the session: signing out ends it for every copy
+//! of the cookie, and revoking the key ends all its sessions at once; a restart signs nobody
+//! out and several servers share the store. The key is never written into a cookie, a page,
+//! a URL or a log. Forms that change something also check that `Origin` (or `Referer`) names
+//! this server.
 
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::{Cookie, SameSite};
@@ -16,7 +20,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use maud::html;
 use serde::Deserialize;
 use zinc_application::{Access, Denied};
-use zinc_domain::{KeyScope, MAX_PRESENTED_KEY_BYTES};
+use zinc_domain::{KeyScope, KeySecret, MAX_PRESENTED_KEY_BYTES};
 
 use super::layout::{self, Viewer};
 use super::page::{PageError, PageQuery};
@@ -25,31 +29,54 @@ use crate::api::auth::too_many;
 use crate::api::problem::ApiError;
 use crate::api::sites::{Asked, client_address, normalised_origin};
 
-/// The cookie holding the signed-in key.
-pub const SESSION_COOKIE: &str = "zinc_key";
-/// How long a sign-in lasts.
-const SESSION_HOURS: i64 = 8;
+/// The cookie holding the session's token when the page came over plain HTTP.
+pub const SESSION_COOKIE: &str = "zinc_session";
+/// The cookie holding the session's token when the page came over HTTPS: the `__Host-`
+/// prefix makes browsers take it only `Secure`, with `Path=/` and from this very host.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-zinc_session";
+/// The cookie that held the key itself before sessions; removed on signing in.
+const LEGACY_KEY_COOKIE: &str = "zinc_key";
 /// The longest `next` kept (a local path and query).
 const MAX_NEXT_BYTES: usize = 2048;
 
-/// Lets the request see a page that needs `needed`, by its cookie; sends it to sign in when
-/// keys exist and it has none (or a revoked one); a 403 page when its key's scope is short.
+/// The session cookie's name for a page that came over HTTPS (`secure`) or not.
+pub fn session_cookie(secure: bool) -> &'static str {
+    if secure {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+/// Whether `request` came over HTTPS (as a trusted proxy says, or as it reached this server).
+fn is_https(request: &HttpRequest, state: &AppState) -> bool {
+    Asked::of(request, &state.trusted_proxies).is_https()
+}
+
+/// Lets the request see a page that needs `needed`, by its session cookie; sends it to sign
+/// in when keys exist and it has no open session; a 403 page when its key's scope is short.
 pub async fn admit(
     request: &HttpRequest,
     state: &AppState,
     needed: KeyScope,
 ) -> Result<Viewer, PageError> {
-    let cookie = request.cookie(SESSION_COOKIE);
-    let presented = cookie.as_ref().map(Cookie::value);
-    match state.gatekeeper.admit(presented, needed).await {
+    let secure = is_https(request, state);
+    let cookie = request.cookie(session_cookie(secure));
+    let admitted = match cookie.as_ref().map(Cookie::value) {
+        Some(token) => state.sessions.admit(token, needed).await,
+        None => state.gatekeeper.admit(None, needed).await,
+    };
+    match admitted {
         Ok(access) => Ok(Viewer::new(access)),
         Err(Denied::Missing) => Err(PageError::SignIn {
             next: local_target(request),
             stale: false,
+            secure,
         }),
         Err(Denied::Invalid) => Err(PageError::SignIn {
             next: local_target(request),
-            stale: presented.is_some(),
+            stale: cookie.is_some(),
+            secure,
         }),
         Err(denied) => Err(PageError::Api(ApiError::from(denied))),
     }
@@ -158,7 +185,8 @@ pub struct SignInForm {
     next: Option<String>,
 }
 
-/// Checks the key; on success keeps it in the session cookie and goes on to `next`.
+/// Checks the key; on success opens a session, keeps its token in the session cookie and
+/// goes on to `next`.
 #[post("/sign-in")]
 pub async fn sign_in(
     state: web::Data<AppState>,
@@ -183,6 +211,7 @@ pub async fn sign_in(
     if let Some(wait) = peer.and_then(|peer| state.auth_failures.refused(peer)) {
         return Err(too_many(wait).into());
     }
+    let refused_key = || refused("That key is not valid (unknown, revoked or mistyped).");
     match state.gatekeeper.admit(Some(key), KeyScope::Read).await {
         Ok(Access::Key(_)) => {}
         Ok(Access::Open) => return Ok(refused("That is not an API key.")),
@@ -190,45 +219,67 @@ pub async fn sign_in(
             if let Some(wait) = peer.and_then(|peer| state.auth_failures.failed(peer)) {
                 return Err(too_many(wait).into());
             }
-            return Ok(refused(
-                "That key is not valid (unknown, revoked or mistyped).",
-            ));
+            return Ok(refused_key());
         }
         Err(Denied::Store(error)) => return Err(error.into()),
     }
-    let secure = Asked::of(&request, &state.trusted_proxies).is_https();
-    let cookie = Cookie::build(SESSION_COOKIE, key.to_owned())
+    // The gatekeeper parsed it; a key revoked since opens no session.
+    let Ok(secret) = KeySecret::parse(key) else {
+        return Ok(refused_key());
+    };
+    let Some(token) = state.sessions.open(&secret).await.map_err(ApiError::from)? else {
+        return Ok(refused_key());
+    };
+    let secure = is_https(&request, &state);
+    let lifetime = i64::try_from(state.sessions.lifetime().as_secs()).unwrap_or(i64::MAX);
+    let cookie = Cookie::build(session_cookie(secure), token.expose().to_owned())
         .path("/")
         .http_only(true)
         .same_site(SameSite::Strict)
         .secure(secure)
-        .max_age(CookieDuration::hours(SESSION_HOURS))
+        .max_age(CookieDuration::seconds(lifetime))
         .finish();
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, next))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .cookie(cookie)
+        .cookie(removal(LEGACY_KEY_COOKIE, false))
         .finish())
 }
 
-/// A cookie that makes the browser forget the session cookie.
-pub fn removal() -> Cookie<'static> {
-    let mut cookie = Cookie::build(SESSION_COOKIE, "")
+/// A cookie that makes the browser forget the cookie `name` (set `Secure` or not).
+fn removal(name: &'static str, secure: bool) -> Cookie<'static> {
+    let mut cookie = Cookie::build(name, "")
         .path("/")
         .http_only(true)
         .same_site(SameSite::Strict)
+        .secure(secure)
         .finish();
     cookie.make_removal();
     cookie
 }
 
-/// Forgets the key.
+/// A cookie that makes the browser forget the session cookie of a page that came over HTTPS
+/// (`secure`) or not.
+pub fn session_removal(secure: bool) -> Cookie<'static> {
+    removal(session_cookie(secure), secure)
+}
+
+/// Ends the session (every copy of its cookie stops working) and forgets the cookie.
 #[post("/sign-out")]
-pub async fn sign_out(request: HttpRequest) -> Result<HttpResponse, PageError> {
+pub async fn sign_out(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, PageError> {
     same_site_form(&request)?;
+    let secure = is_https(&request, &state);
+    if let Some(cookie) = request.cookie(session_cookie(secure)) {
+        state.sessions.end(cookie.value()).await?;
+    }
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/sign-in"))
-        .cookie(removal())
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .cookie(session_removal(secure))
         .finish())
 }
 

@@ -10,11 +10,11 @@ use actix_web::http::header::CONTENT_TYPE;
 use actix_web::test;
 use chrono::NaiveDate;
 use serde_json::Value;
-use zinc_application::{Gatekeeper, OpenAccess};
+use zinc_application::{DEFAULT_SESSION_LIFETIME, Gatekeeper, OpenAccess, Sessions};
 use zinc_ports::{
-    DataVersion, MockApiKeys, MockDataVersions, MockImportHistory, MockOrderBook,
-    MockProductCatalog, MockSalesArchive, MockSalesFigures, MockSalesLedger, MockStoreHealth,
-    StoreError,
+    DataVersion, MockApiKeys, MockDashboardSessions, MockDataVersions, MockImportHistory,
+    MockOrderBook, MockProductCatalog, MockSalesArchive, MockSalesFigures, MockSalesLedger,
+    MockStoreHealth, StoreError,
 };
 use zinc_web::api::{
     DEFAULT_MAX_CONCURRENT_UPLOADS, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_UPLOAD_IDLE_TIMEOUT,
@@ -35,6 +35,8 @@ pub struct Ports {
     pub max_upload_bytes: Option<u64>,
     /// The API keys; none exist (the API is open) when not set.
     pub keys: Option<MockApiKeys>,
+    /// The dashboard's sessions; none is asked for when not set (a call panics).
+    pub sessions: Option<MockDashboardSessions>,
     /// The sales data's version; always the same one when not set.
     pub versions: Option<MockDataVersions>,
     /// `ZINC_CORS_ORIGINS`; none (CORS off) by default.
@@ -86,6 +88,10 @@ impl Ports {
             gatekeeper: Arc::new(Gatekeeper::new(
                 Arc::new(self.keys.unwrap_or_else(no_keys)),
                 OpenAccess::Allowed,
+            )),
+            sessions: Arc::new(Sessions::new(
+                Arc::new(self.sessions.unwrap_or_default()),
+                DEFAULT_SESSION_LIFETIME,
             )),
             auth_failures: Default::default(),
             serve_metrics: true,
