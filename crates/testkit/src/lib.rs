@@ -179,6 +179,7 @@ mod tests {
                 names,
                 vec![
                     "api_keys",
+                    "dashboard_sessions",
                     "import_rejected_lines",
                     "imports",
                     "order_items",
