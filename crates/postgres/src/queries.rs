@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use sea_orm::sea_query::extension::postgres::PgExpr;
 use sea_orm::sea_query::{
     Alias, Expr, ExprTrait, JoinType, LikeExpr, Order as SortOrder, Query as Sql, SelectStatement,
@@ -36,7 +35,7 @@ use crate::error::{Inconsistency, UNDEFINED_TABLE, sqlstate, store_error, within
 use crate::imports;
 use crate::lanes::Lane;
 use crate::rollups::{self, DAILY, DAILY_BY_PRODUCT, MONTHLY_BY_PRODUCT, MONTHLY_BY_PRODUCT_ALL};
-use crate::sql::{Fixed, built, get};
+use crate::sql::{Fixed, built, decimal, get};
 
 /// Reads what the imports stored. Cheap to clone (the pool is shared).
 #[derive(Debug, Clone)]
@@ -616,7 +615,7 @@ impl SalesFigures for PostgresQueries {
                     date: get(row, "date")?,
                     totals: ProductTotals {
                         quantity: get(row, "quantity")?,
-                        revenue: get(row, "revenue")?,
+                        revenue: decimal(row, "revenue")?,
                         order_count: get::<i64>(row, "order_count")? as u64,
                     },
                 })
@@ -659,7 +658,7 @@ impl SalesFigures for PostgresQueries {
                     product_id: ProductId::new(get(row, "id")?),
                     name: name(row, "name")?,
                     quantity: get(row, "quantity")?,
-                    revenue: get(row, "revenue")?,
+                    revenue: decimal(row, "revenue")?,
                     order_count: get::<i64>(row, "order_count")? as u64,
                 })
             })
@@ -706,7 +705,7 @@ impl StoreHealth for PostgresQueries {
 }
 
 fn money(row: &QueryResult, column: &str) -> Result<Money, StoreError> {
-    Money::new(get(row, column)?).map_err(|e| Inconsistency::breaks_rule(column, e))
+    Money::new(decimal(row, column)?).map_err(|e| Inconsistency::breaks_rule(column, e))
 }
 
 fn name(row: &QueryResult, column: &str) -> Result<ProductName, StoreError> {
@@ -716,7 +715,7 @@ fn name(row: &QueryResult, column: &str) -> Result<ProductName, StoreError> {
 
 fn totals(row: &QueryResult) -> Result<RevenueTotals, StoreError> {
     Ok(RevenueTotals {
-        revenue: get::<Decimal>(row, "revenue")?,
+        revenue: decimal(row, "revenue")?,
         order_count: get::<i64>(row, "order_count")? as u64,
     })
 }
@@ -725,7 +724,7 @@ fn product(row: &QueryResult) -> Result<Product, StoreError> {
     Ok(Product {
         id: ProductId::new(get(row, "id")?),
         name: name(row, "name")?,
-        price: UnitPrice::new(get(row, "price")?)
+        price: UnitPrice::new(decimal(row, "price")?)
             .map_err(|e| Inconsistency::breaks_rule("price", e))?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
@@ -740,7 +739,7 @@ fn batch(row: &QueryResult, column: &str) -> Result<Option<BatchNumber>, StoreEr
 }
 
 fn discount(row: &QueryResult, column: &str) -> Result<DiscountPercent, StoreError> {
-    DiscountPercent::new(get(row, column)?).map_err(|e| Inconsistency::breaks_rule(column, e))
+    DiscountPercent::new(decimal(row, column)?).map_err(|e| Inconsistency::breaks_rule(column, e))
 }
 
 fn order(row: &QueryResult) -> Result<Order, StoreError> {
@@ -779,7 +778,7 @@ fn order_item(row: &QueryResult) -> Result<OrderItem, StoreError> {
         product_name: name(row, &item("product_name"))?,
         quantity: Quantity::new(get(row, &item("quantity"))?)
             .map_err(|e| Inconsistency::breaks_rule(&item("quantity"), e))?,
-        unit_price: UnitPrice::new(get(row, &item("unit_price"))?)
+        unit_price: UnitPrice::new(decimal(row, &item("unit_price"))?)
             .map_err(|e| Inconsistency::breaks_rule(&item("unit_price"), e))?,
         subtotal: money("subtotal")?,
         discount_percentage: discount(row, &item("discount_percentage"))?,

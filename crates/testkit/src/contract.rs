@@ -19,9 +19,9 @@ use zinc_application::{
     ImportObserver, ImportPhase, ImportProgress, ImportRequest, ImportSales, NoProgress,
 };
 use zinc_domain::{
-    DateBounds, HeaderLine, ImportId, ImportMode, ImportReport, ImportStatus, Location, Order,
-    OrderFilter, OrderWithItems, Page, ProductFilter, ProductId, RejectedLineCounts, SaleId,
-    SalesExportWriter,
+    DateBounds, HeaderLine, ImportId, ImportMode, ImportReport, ImportStatus, Location,
+    MAX_DECIMAL_PLACES, Order, OrderFilter, OrderWithItems, Page, ProductFilter, ProductId,
+    RejectedLineCounts, SaleId, SalesExportWriter,
 };
 use zinc_ports::{
     ImportHistory, OrderBook, ProductCatalog, SaleCursor, SalesArchive, SalesLedger, WriteStep,
@@ -73,6 +73,7 @@ macro_rules! store_contract {
             small_batches_give_the_same_result_as_one,
             a_dry_run_reports_what_would_change_and_writes_nothing,
             an_export_reads_back_as_the_stored_sales_and_reimports_unchanged,
+            zero_amounts_keep_their_scale_and_an_export_reimports_unchanged,
             the_reject_file_keeps_the_lines_of_rejected_sales_verbatim,
             orders_filtered_by_product_are_those_holding_it,
             writing_reports_each_step_once_in_order,
@@ -676,6 +677,89 @@ pub async fn an_export_reads_back_as_the_stored_sales_and_reimports_unchanged(po
             again.counts.products_updated
         ),
         (0, 0, 0, 0)
+    );
+}
+
+/// Zero keeps the scale it was written with, at every scale the reader accepts: `0.00` is
+/// read back as `0.00` (the order, its items), and an export of it imports again unchanged.
+pub async fn zero_amounts_keep_their_scale_and_an_export_reimports_unchanged(ports: StorePorts) {
+    let zero = |scale: u32| Decimal::new(0, scale).to_string();
+    let scales = 0..=MAX_DECIMAL_PLACES;
+    let rows: Vec<String> = scales
+        .clone()
+        .map(|scale| {
+            let z = zero(scale);
+            format!(
+                "03/01/2025,100002649,{},Free sample,---,,Golf - experience,,---,---,{z},1,{z},{z},{z},{z},{z},{z},Cash",
+                80 + scale
+            )
+        })
+        .collect();
+    let report = import(&ports, &file(&rows), ImportMode::Strict).await;
+    assert_eq!(
+        report.status,
+        ImportStatus::Succeeded,
+        "{:?}",
+        report.problems
+    );
+    assert_eq!(report.counts.orders_created, rows.len() as u64);
+    for scale in scales.clone() {
+        let z = zero(scale);
+        let sale = order_of(&ports, i64::from(80 + scale))
+            .await
+            .expect("stored");
+        let o = &sale.order;
+        let order_amounts = [
+            o.subtotal.to_string(),
+            o.discount_percentage.to_string(),
+            o.discount_amount.to_string(),
+            o.tax.to_string(),
+            o.total.to_string(),
+            o.amount_paid.to_string(),
+        ];
+        assert_eq!(
+            order_amounts,
+            [(); 6].map(|()| z.clone()),
+            "order of scale {scale}"
+        );
+        let i = &sale.items[0];
+        let item_amounts = [
+            i.unit_price.to_string(),
+            i.subtotal.to_string(),
+            i.discount_percentage.to_string(),
+            i.discount_amount.to_string(),
+            i.tax.to_string(),
+            i.total.to_string(),
+            i.amount_paid.to_string(),
+        ];
+        assert_eq!(
+            item_amounts,
+            [(); 7].map(|()| z.clone()),
+            "item of scale {scale}"
+        );
+    }
+
+    let all = archived(&ports, DateBounds::default(), None, 100).await;
+    let mut writer = SalesExportWriter::new(Vec::new()).unwrap();
+    for sale in &all {
+        writer.write_order(sale).unwrap();
+    }
+    let text = String::from_utf8(writer.into_inner().unwrap()).unwrap();
+    assert_eq!(
+        text,
+        file(&rows),
+        "the export writes each zero as it was imported"
+    );
+    let again = import(&ports, &text, ImportMode::Strict).await;
+    assert_eq!(
+        again.status,
+        ImportStatus::Succeeded,
+        "{:?}",
+        again.problems
+    );
+    assert_eq!(
+        (again.counts.orders_unchanged, again.counts.orders_updated),
+        (rows.len() as u64, 0)
     );
 }
 
