@@ -37,6 +37,7 @@
 
 mod api_key;
 mod column;
+pub mod formula;
 mod identifiers;
 mod import;
 mod location;

@@ -11,7 +11,7 @@ use thiserror::Error;
 use crate::{
     BatchNumber, ClientId, Column, DiscountPercent, FieldProblem, InputProblem, Label, Location,
     Money, Note, ProductName, Quantity, SaleDate, SaleId, SaleLine, SaleLineFields, UnitPrice,
-    ValueError, echo, text::free_text,
+    ValueError, echo, formula, text::free_text,
 };
 
 /// The most unknown header names a header problem lists (the others are counted).
@@ -726,7 +726,7 @@ impl RowCells<'_> {
             });
             return None;
         };
-        match parse(text) {
+        match parse(formula::read(text)) {
             Ok(value) => Some(value),
             Err(error) => {
                 self.problems.push(InputProblem {
