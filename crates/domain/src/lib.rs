@@ -63,7 +63,7 @@ pub use api_key::{
     ApiKey, KEY_CHARS, KEY_PREFIX, KEY_RANDOM_BYTES, KeyDigest, KeyError, KeyFormat, KeyName,
     KeyScope, KeySecret, LEGACY_KEY_CHARS, MAX_KEY_NAME_CHARS, MAX_PRESENTED_KEY_BYTES,
 };
-pub use column::{Column, HeaderLine};
+pub use column::{Column, HeaderLine, REJECT_FILE_COLUMNS, is_reject_file_column};
 pub use identifiers::{BatchNumber, ClientId, Quantity, SaleId};
 pub use import::{
     ImportCounts, ImportId, ImportMode, ImportReport, ImportStatus, REPLACED_SALES_LISTED,

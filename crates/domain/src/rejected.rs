@@ -7,7 +7,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::{
-    InputProblem, MAX_HEADER_BYTES, MAX_REJECTED_BYTES, MAX_REJECTED_LINES, SaleId, formula,
+    InputProblem, MAX_HEADER_BYTES, MAX_REJECTED_BYTES, MAX_REJECTED_LINES, REJECT_FILE_COLUMNS,
+    SaleId, formula,
 };
 
 /// One rejected line: where it is in the file, why it was rejected, and its bytes as written.
@@ -156,10 +157,11 @@ impl RejectedLines {
 
     /// Writes the reject file as CSV: `Line,Reason,` and the file's header, then per line its
     /// number, its reason (quoted when it must be) and its bytes as written, each ended by
-    /// `\n`. A line with a cell a spreadsheet would run as a formula is written again with
+    /// `\n`. The reader skips the first two columns ([`REJECT_FILE_COLUMNS`]): the file imports
+    /// as it is, its lines rejected again for the same reasons until fixed. A line with a cell a spreadsheet would run as a formula is written again with
     /// that cell marked as text ([`formula::guarded`]); the reader reads it as before.
     pub fn write_csv(&self, out: &mut impl Write) -> io::Result<()> {
-        out.write_all(b"Line,Reason")?;
+        out.write_all(REJECT_FILE_COLUMNS.join(",").as_bytes())?;
         if !self.header.is_empty() {
             out.write_all(b",")?;
             out.write_all(&self.header)?;

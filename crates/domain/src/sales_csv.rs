@@ -11,7 +11,7 @@ use thiserror::Error;
 use crate::{
     BatchNumber, ClientId, Column, DiscountPercent, FieldProblem, InputProblem, Label, Location,
     Money, Note, ProductName, Quantity, SaleDate, SaleId, SaleLine, SaleLineFields, UnitPrice,
-    ValueError, echo, formula, text::free_text,
+    ValueError, echo, formula, is_reject_file_column, text::free_text,
 };
 
 /// The most unknown header names a header problem lists (the others are counted).
@@ -351,6 +351,8 @@ impl<R: Read> SalesCsvReader<R> {
                 });
             }
             match Column::from_header(name) {
+                // A reject file's own columns: read past, as any column no rule reads.
+                None if is_reject_file_column(name) => {}
                 Some(column) if positions[column as usize] != usize::MAX => {
                     mismatch.repeated.push(column);
                 }

@@ -75,6 +75,7 @@ macro_rules! store_contract {
             an_export_reads_back_as_the_stored_sales_and_reimports_unchanged,
             zero_amounts_keep_their_scale_and_an_export_reimports_unchanged,
             the_reject_file_keeps_the_lines_of_rejected_sales_verbatim,
+            the_reject_file_imports_as_downloaded_and_its_fixed_lines_go_in,
             orders_filtered_by_product_are_those_holding_it,
             writing_reports_each_step_once_in_order,
         );
@@ -845,6 +846,100 @@ pub async fn the_reject_file_keeps_the_lines_of_rejected_sales_verbatim(ports: S
             .await
             .unwrap()
             .is_none()
+    );
+}
+
+/// The reject file, as downloaded, imports as it is: its rows are rejected again for the same
+/// reasons (its own `Line` and `Reason` columns skipped); once fixed, they go in.
+pub async fn the_reject_file_imports_as_downloaded_and_its_fixed_lines_go_in(ports: StorePorts) {
+    let bad = golf("3/1/2025", 71, "b", "2").replace("Golf - experience", "Gym");
+    let text = file(&[
+        golf("3/1/2025", 70, "a", "1"),
+        bad,
+        golf("3/1/2025", 71, "c", "3"),
+    ]);
+    let reject_file = |id: ImportId| {
+        let ports = ports.clone();
+        async move {
+            let rejected = ports.history.rejected_lines(id).await.unwrap().unwrap();
+            let mut csv = Vec::new();
+            rejected.lines.write_csv(&mut csv).unwrap();
+            let reasons: Vec<String> = rejected
+                .lines
+                .lines()
+                .iter()
+                .map(|l| l.reason.clone())
+                .collect();
+            (csv, reasons)
+        }
+    };
+    let first = import(&ports, &text, ImportMode::SkipInvalid).await;
+    assert_eq!(first.counts.sales_rejected, 1);
+    let (downloaded, reasons) = reject_file(first.id).await;
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+
+    let again = import(&ports, &downloaded, ImportMode::SkipInvalid).await;
+    assert_eq!(
+        again.status,
+        ImportStatus::Succeeded,
+        "{:?}",
+        again.problems
+    );
+    assert_eq!(
+        (
+            again.counts.rows_total,
+            again.counts.sales_rejected,
+            again.counts.orders_created
+        ),
+        (2, 1, 0)
+    );
+    let problems: Vec<_> = again
+        .problems
+        .problems()
+        .iter()
+        .map(|p| p.message.clone())
+        .collect();
+    assert_eq!(
+        problems,
+        first
+            .problems
+            .problems()
+            .iter()
+            .map(|p| p.message.clone())
+            .collect::<Vec<_>>()
+    );
+    let (_, reasons_again) = reject_file(again.id).await;
+    assert_eq!(
+        reasons_again,
+        [
+            "column Location: 'Gym' is not one of `Online Store`, `Golf - experience`".to_owned(),
+            "sale 71 is rejected: line 2 has a problem".to_owned()
+        ],
+        "the same rows, the same reasons (lines counted in the reject file)"
+    );
+    assert!(
+        reasons[0].starts_with("column Location: 'Gym'"),
+        "{reasons:?}"
+    );
+
+    let fixed = String::from_utf8(downloaded)
+        .unwrap()
+        .replace(",Gym,", ",Golf - experience,");
+    let mended = import(&ports, &fixed, ImportMode::Strict).await;
+    assert_eq!(
+        mended.status,
+        ImportStatus::Succeeded,
+        "{:?}",
+        mended.problems
+    );
+    assert_eq!(mended.counts.orders_created, 1);
+    let sale = order_of(&ports, 71).await.expect("sale 71 is in");
+    assert_eq!(
+        items_of(&sale)
+            .iter()
+            .map(|i| i.1.as_str())
+            .collect::<Vec<_>>(),
+        ["b", "c"]
     );
 }
 
