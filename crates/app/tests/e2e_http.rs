@@ -841,10 +841,8 @@ async fn a_reject_file_imports_as_downloaded_rejecting_its_rows_again_until_fixe
             .map(|record| record.split(',').nth(1).unwrap().to_owned())
             .collect()
     };
-    assert_eq!(
-        reasons(&second)[2],
-        "column Quantity: 'x' is not a whole number"
-    );
+    assert_eq!(reasons(&second)[2], reasons(&downloaded)[2]);
+    assert!(reasons(&second)[2].starts_with("column Quantity: 'x'"));
     assert_eq!(
         reasons(&second)[0],
         "sale 4105 is rejected: line 4 has a problem"

@@ -21,7 +21,7 @@ use zinc_application::{
 use zinc_domain::{
     DateBounds, HeaderLine, ImportId, ImportMode, ImportReport, ImportStatus, Location,
     MAX_DECIMAL_PLACES, Order, OrderFilter, OrderWithItems, Page, ProductFilter, ProductId,
-    RejectedLineCounts, SaleId, SalesExportWriter,
+    RejectedLineCounts, SaleId, SalesExportWriter, sale_reason,
 };
 use zinc_ports::{
     ImportHistory, OrderBook, ProductCatalog, SaleCursor, SalesArchive, SalesLedger, WriteStep,
@@ -909,17 +909,14 @@ pub async fn the_reject_file_imports_as_downloaded_and_its_fixed_lines_go_in(por
             .collect::<Vec<_>>()
     );
     let (_, reasons_again) = reject_file(again.id).await;
-    assert_eq!(
-        reasons_again,
-        [
-            "column Location: 'Gym' is not one of `Online Store`, `Golf - experience`".to_owned(),
-            "sale 71 is rejected: line 2 has a problem".to_owned()
-        ],
-        "the same rows, the same reasons (lines counted in the reject file)"
-    );
     assert!(
         reasons[0].starts_with("column Location: 'Gym'"),
         "{reasons:?}"
+    );
+    assert_eq!(
+        reasons_again,
+        [reasons[0].clone(), sale_reason(SaleId::new(71).unwrap(), 2)],
+        "the same rows, the same reasons (lines counted in the reject file)"
     );
 
     let fixed = String::from_utf8(downloaded)
