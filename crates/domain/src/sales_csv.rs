@@ -1128,6 +1128,26 @@ mod tests {
     }
 
     #[test]
+    fn refuses_a_bidi_control_in_an_item_name_naming_line_column_and_character() {
+        let row = ROW.replace("10 Practice", "10 \u{202E}Practice");
+        let problems = only_problems(&format!("{HEADER}\n{row}\n"));
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].starts_with("line 2, column Item name: "),
+            "{problems:?}"
+        );
+        assert!(
+            problems[0].contains("invisible character (U+202E)"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[0].contains("'10 \\u{202e}Practice"),
+            "echoed escaped: {problems:?}"
+        );
+        assert!(!problems[0].contains('\u{202E}'));
+    }
+
+    #[test]
     fn only_note_columns_may_span_lines() {
         let note = ROW.replace(",,Golf", ",\"first\nsecond\",Golf");
         assert!(read(&format!("{HEADER}\n{note}\n"))[0].is_ok());

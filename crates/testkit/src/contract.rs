@@ -76,6 +76,7 @@ macro_rules! store_contract {
             zero_amounts_keep_their_scale_and_an_export_reimports_unchanged,
             the_reject_file_keeps_the_lines_of_rejected_sales_verbatim,
             the_reject_file_imports_as_downloaded_and_its_fixed_lines_go_in,
+            composed_and_decomposed_spellings_of_a_name_are_one_product,
             orders_filtered_by_product_are_those_holding_it,
             writing_reports_each_step_once_in_order,
         );
@@ -938,6 +939,27 @@ pub async fn the_reject_file_imports_as_downloaded_and_its_fixed_lines_go_in(por
             .collect::<Vec<_>>(),
         ["b", "c"]
     );
+}
+
+/// `Café` written composed (NFC) and decomposed (NFD) is one product, stored composed.
+pub async fn composed_and_decomposed_spellings_of_a_name_are_one_product(ports: StorePorts) {
+    let report = import(
+        &ports,
+        &file(&[
+            golf("3/1/2025", 80, "Caf\u{e9}", "2"),
+            golf("3/2/2025", 81, "Cafe\u{301}", "3"),
+        ]),
+        ImportMode::Strict,
+    )
+    .await;
+    assert_eq!(
+        report.status,
+        ImportStatus::Succeeded,
+        "{:?}",
+        report.problems
+    );
+    assert_eq!(report.counts.products_created, 1);
+    assert_eq!(price_of(&ports, "Caf\u{e9}").await, "3");
 }
 
 /// Filtered by product, the orders are those with an item of it, counted exactly.
