@@ -77,7 +77,9 @@ pub use problem::{
     MAX_REPORTED_PROBLEM_BYTES, MAX_REPORTED_PROBLEMS, ProblemLog, echo,
 };
 pub use product::{Product, ProductId};
-pub use query::{DateBounds, DateRange, OrderFilter, Page, Paged, ProductFilter, QueryError};
+pub use query::{
+    DateBounds, DateRange, LAST_WRITABLE_DAY, OrderFilter, Page, Paged, ProductFilter, QueryError,
+};
 pub use rejected::{
     RejectFile, RejectedLine, RejectedLineCounts, RejectedLines, row_reason, sale_reason,
 };
