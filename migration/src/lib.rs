@@ -7,6 +7,30 @@
 
 pub use sea_orm_migration::prelude::*;
 
+/// Defines this module's `Migration`: `up` and `down` each run one fixed SQL script (several
+/// statements may follow each other), named like every migration after its file.
+macro_rules! sql_migration {
+    (up: $up:expr, down: $down:expr $(,)?) => {
+        use sea_orm_migration::prelude::*;
+
+        #[derive(DeriveMigrationName)]
+        pub struct Migration;
+
+        #[async_trait::async_trait]
+        impl MigrationTrait for Migration {
+            async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+                manager.get_connection().execute_unprepared($up).await?;
+                Ok(())
+            }
+
+            async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+                manager.get_connection().execute_unprepared($down).await?;
+                Ok(())
+            }
+        }
+    };
+}
+
 mod m20261124_000001_create_imports;
 mod m20261124_000002_create_products;
 mod m20261124_000003_create_orders;
@@ -48,5 +72,27 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000015_create_product_sales_by_month_all::Migration),
             Box::new(m20261204_000016_notify_api_key_changes::Migration),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_migration_is_named_after_its_file_in_order() {
+        let source = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        let mut files: Vec<String> = std::fs::read_dir(source)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .filter_map(|name| name.strip_suffix(".rs").map(str::to_owned))
+            .filter(|name| name != "lib")
+            .collect();
+        files.sort();
+        let names: Vec<String> = Migrator::migrations()
+            .iter()
+            .map(|migration| migration.name().to_owned())
+            .collect();
+        assert_eq!(names, files);
     }
 }

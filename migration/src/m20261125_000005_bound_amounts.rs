@@ -11,11 +11,6 @@
 //!
 //! The numbers are written here, not imported: a migration states the schema of its day.
 
-use sea_orm_migration::prelude::*;
-
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
 /// `column` is an amount the domain's `Money` can hold.
 fn amount(column: &str) -> String {
     format!("(abs({column}) < 1e15 AND scale({column}) <= 6)")
@@ -112,21 +107,7 @@ ALTER TABLE products
     DROP CONSTRAINT products_price_bounded;
 "#;
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .get_connection()
-            .execute_unprepared(&up_sql())
-            .await?;
-        Ok(())
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .get_connection()
-            .execute_unprepared(DOWN_SQL)
-            .await?;
-        Ok(())
-    }
+sql_migration! {
+    up: &up_sql(),
+    down: DOWN_SQL,
 }

@@ -3,18 +3,8 @@
 //! compare it in one lookup to tell whether an earlier answer still holds (the API's `ETag`).
 //! A rejected import leaves it alone; a random value never comes back, not even after a restore.
 
-use sea_orm_migration::prelude::*;
-
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .get_connection()
-            .execute_unprepared(
-                r#"
+sql_migration! {
+    up: r#"
 CREATE TABLE sales_data_version (
     singleton BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (singleton),
     version   UUID    NOT NULL DEFAULT gen_random_uuid()
@@ -35,20 +25,7 @@ CREATE TRIGGER imports_new_sales_data_version
     FOR EACH ROW WHEN (NEW.status = 'succeeded')
     EXECUTE FUNCTION new_sales_data_version();
 "#,
-            )
-            .await?;
-        Ok(())
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .get_connection()
-            .execute_unprepared(
-                "DROP TRIGGER imports_new_sales_data_version ON imports; \
+    down: "DROP TRIGGER imports_new_sales_data_version ON imports; \
                  DROP FUNCTION new_sales_data_version(); \
                  DROP TABLE sales_data_version;",
-            )
-            .await?;
-        Ok(())
-    }
 }

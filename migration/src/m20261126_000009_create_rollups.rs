@@ -11,11 +11,6 @@
 //! this migration's day: the living definition is the PostgreSQL adapter's `rollups` module,
 //! and `zinc rollups verify` compares the two.
 
-use sea_orm_migration::prelude::*;
-
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
 const UP_SQL: &str = r#"
 CREATE TABLE sales_by_day (
     date     DATE    NOT NULL,
@@ -81,18 +76,7 @@ DROP TABLE product_sales_by_day;
 DROP TABLE sales_by_day;
 "#;
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.get_connection().execute_unprepared(UP_SQL).await?;
-        Ok(())
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .get_connection()
-            .execute_unprepared(DOWN_SQL)
-            .await?;
-        Ok(())
-    }
+sql_migration! {
+    up: UP_SQL,
+    down: DOWN_SQL,
 }

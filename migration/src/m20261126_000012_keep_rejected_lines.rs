@@ -3,18 +3,8 @@
 //! `imports` the file's header and how many rejected lines were not kept. The bounds are the
 //! domain's (10,000 lines and 4 MiB of text per import, a header of at most 4 KiB).
 
-use sea_orm_migration::prelude::*;
-
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .get_connection()
-            .execute_unprepared(
-                "ALTER TABLE imports
+sql_migration! {
+    up: "ALTER TABLE imports
                    ADD COLUMN rejected_header BYTEA
                      CONSTRAINT imports_rejected_header_bounded
                      CHECK (octet_length(rejected_header) <= 4096),
@@ -28,20 +18,7 @@ impl MigrationTrait for Migration {
                    raw       BYTEA  NOT NULL CHECK (octet_length(raw) <= 4194304),
                    PRIMARY KEY (import_id, line)
                  );",
-            )
-            .await?;
-        Ok(())
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .get_connection()
-            .execute_unprepared(
-                "DROP TABLE import_rejected_lines;
+    down: "DROP TABLE import_rejected_lines;
                  ALTER TABLE imports DROP COLUMN rejected_header,
                    DROP COLUMN rejected_lines_omitted;",
-            )
-            .await?;
-        Ok(())
-    }
 }

@@ -2,18 +2,8 @@
 //! channel `zinc_sales_data_version` (delivered when the import commits), so that servers can
 //! remember the version instead of reading it on every request.
 
-use sea_orm_migration::prelude::*;
-
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .get_connection()
-            .execute_unprepared(
-                r#"
+sql_migration! {
+    up: r#"
 CREATE OR REPLACE FUNCTION new_sales_data_version() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     replaced UUID := gen_random_uuid();
@@ -26,16 +16,7 @@ BEGIN
 END
 $$;
 "#,
-            )
-            .await?;
-        Ok(())
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .get_connection()
-            .execute_unprepared(
-                r#"
+    down: r#"
 CREATE OR REPLACE FUNCTION new_sales_data_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' OR OLD.status IS DISTINCT FROM NEW.status THEN
@@ -45,8 +26,4 @@ BEGIN
 END
 $$;
 "#,
-            )
-            .await?;
-        Ok(())
-    }
 }

@@ -2,18 +2,8 @@
 //! rollup summed over the locations (an order has one location, so its counts add up). A year of
 //! best sellers then sums half the rows (one per product and month, not per location too).
 
-use sea_orm_migration::prelude::*;
-
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .get_connection()
-            .execute_unprepared(
-                r#"
+sql_migration! {
+    up: r#"
 CREATE TABLE product_sales_by_month_all (
     month      DATE    NOT NULL,
     product_id BIGINT  NOT NULL,
@@ -32,16 +22,5 @@ SELECT month, product_id, sum(quantity), sum(revenue), sum(orders)
 FROM product_sales_by_month
 GROUP BY month, product_id;
 "#,
-            )
-            .await?;
-        Ok(())
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .get_connection()
-            .execute_unprepared("DROP TABLE product_sales_by_month_all")
-            .await?;
-        Ok(())
-    }
+    down: "DROP TABLE product_sales_by_month_all",
 }

@@ -61,6 +61,16 @@ pub enum Command {
         #[arg(long)]
         address: Option<std::net::SocketAddr>,
     },
+    /// Read what the imports kept.
+    ///
+    /// Exit codes: 0 done, 1 no finished import has that number, 2 not an import number,
+    /// 3 could not run (database unreachable).
+    #[command(after_help = IMPORTS_HELP)]
+    Imports {
+        /// What to read.
+        #[command(subcommand)]
+        action: ImportsAction,
+    },
     /// Manage the database schema.
     #[command(after_help = MIGRATE_HELP)]
     Migrate {
@@ -106,6 +116,9 @@ const IMPORT_HELP: &str = database_help!(
 );
 const SERVE_HELP: &str = database_help!(
     "DATABASE_URL=postgres://zinc:secret@db:5432/zinc ZINC_BIND=127.0.0.1:8080 zinc serve --import data/zinc-sales.csv"
+);
+const IMPORTS_HELP: &str = database_help!(
+    "DATABASE_URL=postgres://zinc:secret@db:5432/zinc zinc imports rejected 4 > rejected-4.csv"
 );
 const MIGRATE_HELP: &str =
     database_help!("DATABASE_URL=postgres://zinc:secret@db:5432/zinc zinc migrate status");
@@ -158,6 +171,21 @@ pub enum KeysAction {
     },
     /// Print a fresh random key without storing it (for ZINC_BOOTSTRAP_KEY).
     Generate,
+}
+
+/// What `zinc imports` reads.
+#[derive(Debug, Subcommand)]
+pub enum ImportsAction {
+    /// Print the reject file of an import on standard output: the lines of the sales it
+    /// rejected, each with its line number and reason (the API's
+    /// /api/v1/imports/{id}/rejected.csv); the header alone when it rejected nothing.
+    ///
+    /// Example: `zinc imports rejected 4 > rejected-4.csv`
+    Rejected {
+        /// The import's number, as its report says ("Import #4 of bad.csv").
+        #[arg(value_parser = clap::value_parser!(i64).range(1..))]
+        id: i64,
+    },
 }
 
 /// Migration actions.

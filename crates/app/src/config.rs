@@ -16,12 +16,14 @@ use clap::{ArgAction, Args, CommandFactory, FromArgMatches, Parser};
 use secrecy::{ExposeSecret, SecretString};
 use thiserror::Error;
 use zinc_domain::{KeySecret, echo};
+use zinc_postgres::ReadBounds;
 use zinc_postgres::database::PoolSettings;
 
 // The web side's defaults: the OpenAPI document shows them, so they are declared there.
 use zinc_web::api::answers::ANSWER_CACHE_BYTES;
 use zinc_web::api::{
     DEFAULT_MAX_CONCURRENT_UPLOADS, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_UPLOAD_IDLE_TIMEOUT,
+    DEFAULT_UPLOAD_MIN_RATE,
 };
 
 /// The database used when `DATABASE_URL` is not set (a macro, so that help texts can
@@ -73,6 +75,16 @@ pub struct Config {
     #[arg(long, env = "ZINC_DB_STATEMENT_TIMEOUT",
           default_value_t = Seconds(PoolSettings::default().statement_timeout), value_parser = seconds)]
     pub db_statement_timeout: Seconds,
+    /// How long a lookup of one order, product or import waits for the database's answer
+    /// before a 503, in seconds (at most the reply timeout).
+    #[arg(long, env = "ZINC_DB_LOOKUP_TIMEOUT",
+          default_value_t = Seconds(ReadBounds::default().lookup), value_parser = seconds)]
+    pub db_lookup_timeout: Seconds,
+    /// How long a revenue figure waits for the database's answer before a 503, in seconds (at
+    /// most the reply timeout).
+    #[arg(long, env = "ZINC_DB_FIGURES_TIMEOUT",
+          default_value_t = Seconds(ReadBounds::default().figures), value_parser = seconds)]
+    pub db_figures_timeout: Seconds,
     /// The longest a statement may wait for a lock, in seconds; shorter than the statement
     /// timeout.
     #[arg(long, env = "ZINC_DB_LOCK_TIMEOUT",
@@ -106,6 +118,15 @@ pub struct Config {
     /// How long receiving one upload may take in all, however it trickles, in seconds.
     #[arg(long, env = "ZINC_UPLOAD_TIMEOUT", default_value = "600", value_parser = seconds)]
     pub upload_timeout: Seconds,
+    /// The slowest an upload may arrive once its grace period is over, in bytes per second
+    /// (Apache's `MinRate`: each such many bytes earn one more second); 0 asks no rate.
+    #[arg(long, env = "ZINC_UPLOAD_MIN_RATE",
+          default_value_t = DEFAULT_UPLOAD_MIN_RATE.bytes_per_second, value_parser = rate)]
+    pub upload_min_rate: u64,
+    /// How long an upload may take before the minimum rate applies, in seconds.
+    #[arg(long, env = "ZINC_UPLOAD_MIN_RATE_GRACE",
+          default_value_t = Seconds(DEFAULT_UPLOAD_MIN_RATE.grace), value_parser = seconds)]
+    pub upload_min_rate_grace: Seconds,
     /// Uploads received or imported at once; more get a 429.
     #[arg(long, env = "ZINC_MAX_CONCURRENT_UPLOADS",
           default_value_t = DEFAULT_MAX_CONCURRENT_UPLOADS, value_parser = count::<usize>)]
@@ -136,6 +157,15 @@ pub struct Config {
     /// (`https://app.example.com`); unset, the default, turns CORS off.
     #[arg(long, env = "ZINC_CORS_ORIGINS", value_parser = origins)]
     pub cors_origins: Option<::std::vec::Vec<String>>,
+    /// Host names answered while no API key exists, besides `localhost` and IP addresses
+    /// (comma-separated, e.g. `zinc.lan`).
+    #[arg(long, env = "ZINC_ALLOWED_HOSTS", value_parser = host_names)]
+    pub allowed_hosts: Option<::std::vec::Vec<String>>,
+    /// The reverse proxies whose forwarded headers are believed, for this server's origin and
+    /// the client's address (comma-separated addresses or networks, e.g. `10.0.0.0/8`); unset,
+    /// no forwarded header is read.
+    #[arg(long, env = "ZINC_TRUSTED_PROXIES", value_parser = networks)]
+    pub trusted_proxies: Option<::std::vec::Vec<ipnet::IpNet>>,
 }
 
 /// Error tracking, enabled when `SENTRY_DSN` is set.
@@ -188,13 +218,25 @@ impl std::ops::Deref for Seconds {
 pub struct DatabaseUrl(SecretString);
 
 impl DatabaseUrl {
-    /// A `postgres://` or `postgresql://` URL.
+    /// A `postgres://` or `postgresql://` URL. A query parameter naming a password other than
+    /// `password` itself (`PASSWORD`, `sslpassword`) is refused, naming it: the driver would
+    /// ignore it, and write its value into a warning.
     pub fn parse(text: &str) -> Result<DatabaseUrl, Invalid> {
-        let scheme = url::Url::parse(text).map(|url| url.scheme().to_owned());
-        if !matches!(scheme.as_deref(), Ok("postgres" | "postgresql")) {
+        let url = url::Url::parse(text).ok();
+        if !matches!(
+            url.as_ref().map(url::Url::scheme),
+            Some("postgres" | "postgresql")
+        ) {
             return Err(Invalid::Expected(
                 "a postgres:// or postgresql:// URL".to_owned(),
             ));
+        }
+        if let Some((name, _)) = url
+            .iter()
+            .flat_map(url::Url::query_pairs)
+            .find(|(name, _)| names_a_secret(name) && name != "password")
+        {
+            return Err(Invalid::UnusedSecretParameter { name: echo(&name) });
         }
         Ok(DatabaseUrl(text.into()))
     }
@@ -268,14 +310,43 @@ pub enum Invalid {
     #[error("is not a Sentry DSN (https://KEY@HOST/PROJECT)")]
     NotADsn,
     /// Not a Zinc API key.
-    #[error("is not a Zinc API key (make one with `zinc keys generate`)")]
+    #[error("is not a Zinc API key (make one with: zinc keys generate)")]
     NotAKey,
+    /// A database URL's query parameter that names a password the driver does not take.
+    #[error(
+        "has a query parameter '{name}' that the driver would ignore (names are case-sensitive; only `password` is taken): remove it"
+    )]
+    UnusedSecretParameter {
+        /// The parameter's name (never its value).
+        name: String,
+    },
     /// A list of origins with none in it.
     #[error("lists no origin (leave it unset to turn CORS off)")]
     NoOrigin,
     /// `*` instead of origins.
     #[error("'*' is not accepted: list each origin")]
     AnyOrigin,
+    /// A list of host names with none in it.
+    #[error("lists no host name (leave it unset to answer loopback names and addresses only)")]
+    NoHost,
+    /// One entry of a list of host names is not a host name.
+    #[error(
+        "'{}' is not a host name such as zinc.lan (no scheme, port or path)",
+        echo(entry)
+    )]
+    NotAHostName {
+        /// The entry as given.
+        entry: String,
+    },
+    /// A list of proxies with none in it.
+    #[error("lists no proxy (leave it unset to trust none)")]
+    NoProxy,
+    /// One entry of a list of proxies is neither an address nor a network.
+    #[error("'{}' is not an IP address or network such as 10.0.0.0/8", echo(entry))]
+    NotANetwork {
+        /// The entry as given.
+        entry: String,
+    },
     /// One entry of a list of origins is not an origin.
     #[error("'{}' is not an origin such as https://app.example.com", echo(entry))]
     NotAnOrigin {
@@ -331,6 +402,58 @@ fn upload_bytes(text: &str) -> Result<u64, Invalid> {
         .ok_or_else(|| expected("a positive number of bytes"))
 }
 
+fn rate(text: &str) -> Result<u64, Invalid> {
+    text.parse()
+        .ok()
+        .filter(|n| *n <= u64::from(u32::MAX))
+        .ok_or_else(|| expected("a number of bytes per second from 0 to 4294967295"))
+}
+
+/// Comma-separated host names, in lower case.
+fn host_names(text: &str) -> Result<Vec<String>, Invalid> {
+    let names: Vec<String> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            let not_a_name = || Invalid::NotAHostName {
+                entry: entry.to_owned(),
+            };
+            match url::Host::parse(entry) {
+                Ok(url::Host::Domain(name)) if !name.contains([':', '/', '@', '?', '#', '*']) => {
+                    Ok(name.trim_end_matches('.').to_owned())
+                }
+                _ => Err(not_a_name()),
+            }
+        })
+        .collect::<Result<_, _>>()?;
+    if names.is_empty() {
+        return Err(Invalid::NoHost);
+    }
+    Ok(names)
+}
+
+/// Comma-separated addresses (`192.0.2.7`, `::1`) or networks (`10.0.0.0/8`).
+fn networks(text: &str) -> Result<Vec<ipnet::IpNet>, Invalid> {
+    let networks: Vec<ipnet::IpNet> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            entry
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| Invalid::NotANetwork {
+                    entry: entry.to_owned(),
+                })
+        })
+        .collect::<Result<_, _>>()?;
+    if networks.is_empty() {
+        return Err(Invalid::NoProxy);
+    }
+    Ok(networks)
+}
+
 fn answer_cache_bytes(text: &str) -> Result<u64, Invalid> {
     text.parse()
         .ok()
@@ -360,7 +483,7 @@ fn flag(text: &str) -> Result<bool, Invalid> {
 }
 
 fn currency(text: &str) -> Result<String, Invalid> {
-    if text.len() == 3 && text.chars().all(|c| c.is_ascii_uppercase()) {
+    if iso_currency::Currency::from_code(text).is_some() {
         Ok(text.to_owned())
     } else {
         Err(expected("a three-letter ISO 4217 code such as USD"))
@@ -572,6 +695,14 @@ impl Config {
         }
     }
 
+    /// How long short reads wait for the database's answer, by kind.
+    pub fn read_bounds(&self) -> ReadBounds {
+        ReadBounds {
+            lookup: *self.db_lookup_timeout,
+            figures: *self.db_figures_timeout,
+        }
+    }
+
     /// How long the adapters wait for any answer from the database (the pool size plays no
     /// part in it).
     pub fn reply_timeout(&self) -> Duration {
@@ -597,8 +728,14 @@ fn refused(declared: &[clap::Arg], error: clap::Error) -> ConfigError {
     }
 }
 
-/// The URL with its password (in the user info or a `password` query parameter) replaced by
-/// `***`; an unparsable URL is not shown at all.
+/// Whether a URL's query parameter `name` holds a secret: any name with `password` in it,
+/// whatever its case (`password`, `PASSWORD`, `sslpassword`).
+fn names_a_secret(name: &str) -> bool {
+    name.to_ascii_lowercase().contains("password")
+}
+
+/// The URL with its password (in the user info, or any query parameter whose name says
+/// password, whatever its case) replaced by `***`; an unparsable URL is not shown at all.
 pub fn redact_password(url: &str) -> String {
     const HIDDEN: &str = "***";
     let Ok(mut parsed) = url::Url::parse(url) else {
@@ -608,11 +745,11 @@ pub fn redact_password(url: &str) -> String {
         // Cannot fail: the URL has a host, since it has a password.
         let _ = parsed.set_password(Some(HIDDEN));
     }
-    if parsed.query_pairs().any(|(key, _)| key == "password") {
+    if parsed.query_pairs().any(|(key, _)| names_a_secret(&key)) {
         let pairs: Vec<(String, String)> = parsed
             .query_pairs()
             .map(|(key, value)| {
-                let value = if key == "password" {
+                let value = if names_a_secret(&key) {
                     HIDDEN.into()
                 } else {
                     value
@@ -709,6 +846,45 @@ mod tests {
     }
 
     #[test]
+    fn allowed_hosts_and_trusted_proxies_are_read_as_lists() {
+        let listed = config(&[
+            ("ZINC_ALLOWED_HOSTS", " Zinc.LAN, zinc.internal.,"),
+            ("ZINC_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7,::1"),
+        ])
+        .unwrap();
+        assert_eq!(listed.allowed_hosts.unwrap(), ["zinc.lan", "zinc.internal"]);
+        let proxies: Vec<String> = listed
+            .trusted_proxies
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(proxies, ["10.0.0.0/8", "192.0.2.7/32", "::1/128"]);
+        let defaults = config(&[]).unwrap();
+        assert!(defaults.allowed_hosts.is_none() && defaults.trusted_proxies.is_none());
+        assert_eq!(defaults.upload_min_rate, 1024);
+        assert_eq!(*defaults.upload_min_rate_grace, Duration::from_secs(10));
+    }
+
+    #[test]
+    fn a_malformed_host_or_proxy_is_refused_naming_it() {
+        for (variable, value, says) in [
+            ("ZINC_ALLOWED_HOSTS", "http://zinc.lan", "http://zinc.lan"),
+            ("ZINC_ALLOWED_HOSTS", "zinc.lan:8080", "zinc.lan:8080"),
+            ("ZINC_ALLOWED_HOSTS", " , ", "no host"),
+            ("ZINC_TRUSTED_PROXIES", "proxy.lan", "proxy.lan"),
+            ("ZINC_TRUSTED_PROXIES", "10.0.0.0/33", "10.0.0.0/33"),
+            ("ZINC_TRUSTED_PROXIES", ",", "no proxy"),
+            ("ZINC_UPLOAD_MIN_RATE", "fast", "bytes per second"),
+            ("ZINC_UPLOAD_MIN_RATE_GRACE", "0", "seconds"),
+        ] {
+            let error = config_error_text(&[(variable, value)]);
+            assert!(error.starts_with(&format!("{variable}: ")), "{error}");
+            assert!(error.contains(says), "{value}: {error}");
+        }
+    }
+
+    #[test]
     fn a_bootstrap_key_never_shows_in_debug_output_nor_in_its_error() {
         let key = "zinc_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
         let config = config(&[("ZINC_BOOTSTRAP_KEY", key)]).unwrap();
@@ -720,6 +896,23 @@ mod tests {
 
     fn config_error_text(vars: &[(&str, &str)]) -> String {
         shown(config(vars).unwrap_err())
+    }
+
+    #[test]
+    fn a_password_parameter_the_driver_would_ignore_is_refused_without_its_value() {
+        for (url, name) in [
+            ("postgres://u@db/zinc?PASSWORD=hunter2", "PASSWORD"),
+            (
+                "postgres://u@db/zinc?sslmode=require&sslpassword=hunter2",
+                "sslpassword",
+            ),
+        ] {
+            let error = config_error_text(&[("DATABASE_URL", url)]);
+            assert!(error.starts_with("DATABASE_URL: "), "{error}");
+            assert!(error.contains(name), "{error}");
+            assert!(!error.contains("hunter2"), "{error}");
+        }
+        assert!(config(&[("DATABASE_URL", "postgres://u@db/zinc?password=hunter2")]).is_ok());
     }
 
     #[test]
@@ -762,6 +955,7 @@ mod tests {
             ("ZINC_ANSWER_CACHE_BYTES", "lots"),
             ("ZINC_ANSWER_CACHE_BYTES", "4294967297"),
             ("ZINC_CURRENCY", "dollars"),
+            ("ZINC_CURRENCY", "XYZ"),
             ("ZINC_SHUTDOWN_TIMEOUT", "-1"),
             ("ZINC_LOG_FORMAT", "xml"),
             ("ZINC_DB_MAX_CONNECTIONS", "0"),
@@ -831,6 +1025,18 @@ mod redaction_tests {
         let shown = redact_password("postgres://u@db:5432/zinc?sslmode=disable&password=hunter2");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("sslmode=disable"), "{shown}");
+    }
+
+    #[test]
+    fn every_query_parameter_naming_a_password_is_redacted_whatever_its_case() {
+        let shown = redact_password(
+            "postgres://u@db/zinc?sslmode=require&sslpassword=k3ypass&PASSWORD=UPPER&Password=mixed",
+        );
+        for secret in ["k3ypass", "UPPER", "mixed"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("sslmode=require"), "{shown}");
+        assert!(shown.contains("sslpassword=***"), "{shown}");
     }
 
     #[test]

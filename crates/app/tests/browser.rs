@@ -113,6 +113,36 @@ impl Browser {
         self.client.goto(url).await.expect("navigate");
     }
 
+    /// Waits up to `limit` for an element at `css`, through the navigations a click or a
+    /// script starts: chromedriver answers a find made while a page is being replaced with
+    /// "aborted by navigation", which only means "not yet".
+    async fn wait_for(&self, css: &str, limit: Duration, what: &str) {
+        self.wait_for_text(css, limit, what, |_| true).await;
+    }
+
+    /// Waits as [`wait_for`](Browser::wait_for) does until the text of the element at `css`
+    /// is one that `accept`s, and gives that text.
+    async fn wait_for_text(
+        &self,
+        css: &str,
+        limit: Duration,
+        what: &str,
+        accept: impl Fn(&str) -> bool,
+    ) -> String {
+        let deadline = Instant::now() + limit;
+        loop {
+            let seen = match self.client.find(Locator::Css(css)).await {
+                Ok(element) => element.text().await.map_err(|e| e.to_string()),
+                Err(error) => Err(error.to_string()),
+            };
+            match seen {
+                Ok(text) if accept(&text) => return text,
+                seen => assert!(Instant::now() < deadline, "{what}: {css}: {seen:?}"),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     async fn text(&self, css: &str) -> String {
         self.client
             .find(Locator::Css(css))
@@ -251,7 +281,7 @@ fn dec(text: &str) -> Decimal {
 }
 
 #[tokio::test]
-async fn the_overview_shows_the_api_figures_with_one_point_per_day() {
+async fn the_overview_shows_the_api_figures_with_one_row_per_day() {
     let (server, _database) = loaded_server(&[]).await;
     let browser = Browser::start().await;
     let ranges = [
@@ -314,17 +344,13 @@ async fn the_overview_shows_the_api_figures_with_one_point_per_day() {
                 .round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
             assert_eq!(dec(&shown), expected, "{before}");
         }
-        // One line per location (the one chosen, or both), each with one point per day
-        // carrying the API's figure for that day at that location.
+        // One line per location (the one chosen, or both), the table under the chart with
+        // one row per day carrying the API's figure for that day at that location.
         let lines: Vec<&str> = if query.contains("location=") {
             vec!["Online Store"]
         } else {
             vec!["Online Store", "Golf - experience"]
         };
-        let drawn = browser
-            .script("return [...document.querySelectorAll('svg.chart g.points')].map(g => g.dataset.location);")
-            .await;
-        assert_eq!(drawn, json!(lines), "{query}");
         for location in lines {
             let at = location.replace(' ', "%20");
             let only = if query.contains("location=") {
@@ -349,28 +375,9 @@ async fn the_overview_shows_the_api_figures_with_one_point_per_day() {
                 expected.values().any(|revenue| !revenue.is_zero()),
                 "{location} sold something in {query}"
             );
-            let points = browser
-                .script(&format!(
-                    "return [...document.querySelectorAll('svg.chart g.points[data-location=\"{location}\"] circle.point')]
-                       .map(p => [p.dataset.date, p.dataset.revenue]);"
-                ))
-                .await;
-            let shown: BTreeMap<String, Decimal> = points
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|p| {
-                    (
-                        p[0].as_str().unwrap().to_owned(),
-                        dec(p[1].as_str().unwrap()),
-                    )
-                })
-                .collect();
-            assert_eq!(
-                points.as_array().unwrap().len(),
-                days,
-                "one point per day: {location}, {query}"
-            );
+            let shown = chart_figures(&browser, location).await;
+            assert_eq!(shown.len(), days, "one row per day: {location}, {query}");
+            let shown: BTreeMap<String, Decimal> = shown.into_iter().collect();
             assert_eq!(shown, expected, "{location}, {query}");
         }
         let top = api(&server, &format!("/api/v1/metrics/products/top?{query}")).await;
@@ -396,7 +403,7 @@ async fn the_overview_shows_the_api_figures_with_one_point_per_day() {
         .goto(&server.url("/?from=2025-03-01&to=2025-03-31"))
         .await;
     let widths = browser
-        .script("return [document.documentElement.scrollWidth, window.innerWidth, document.querySelector('svg.chart').getBoundingClientRect().height];")
+        .script("return [document.documentElement.scrollWidth, window.innerWidth, document.querySelector('svg.chart.narrow').getBoundingClientRect().height];")
         .await;
     assert!(
         widths[0].as_f64().unwrap() <= widths[1].as_f64().unwrap(),
@@ -485,6 +492,344 @@ async fn the_overview_shows_the_api_figures_with_one_point_per_day() {
     browser.client.clone().close().await.unwrap();
 }
 
+/// The rows of the table under the overview's chart: each period's first day and its
+/// revenue at `location`.
+async fn chart_figures(browser: &Browser, location: &str) -> Vec<(String, Decimal)> {
+    let rows = browser
+        .script(&format!(
+            "return [...document.querySelectorAll('#chart-figures tbody tr')].map(r =>
+               [r.querySelector('th time').getAttribute('datetime'),
+                r.querySelector('td[data-location=\"{location}\"] data').getAttribute('value')]);"
+        ))
+        .await;
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r[0].as_str().unwrap().to_owned(),
+                dec(r[1].as_str().unwrap()),
+            )
+        })
+        .collect()
+}
+
+/// The API's revenue series of `query` at `location`: each period's first day and revenue.
+async fn api_series(server: &Server, query: &str, location: &str) -> Vec<(String, Decimal)> {
+    let at = location.replace(' ', "%20");
+    let series = api(
+        server,
+        &format!("/api/v1/metrics/revenue/series?{query}&location={at}"),
+    )
+    .await;
+    series["periods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["start"].as_str().unwrap().to_owned(),
+                dec(p["revenue"].as_str().unwrap()),
+            )
+        })
+        .collect()
+}
+
+/// An amount as the pages write it: "$1,234.50".
+fn dollars(amount: Decimal) -> String {
+    let text = format!("{:.2}", amount.abs());
+    let (whole, cents) = text.split_once('.').unwrap();
+    let mut grouped = String::new();
+    for (index, digit) in whole.chars().enumerate() {
+        if index > 0 && (whole.len() - index) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    let sign = if amount.is_sign_negative() { "-" } else { "" };
+    format!("{sign}${grouped}.{cents}")
+}
+
+/// The overview's chart: by week for a year and by day for seven weeks unless the person
+/// chooses, labels with their year at least 11 CSS pixels tall, the API's figures per period,
+/// and a period's figures said under the chart when its column is tapped; at a desktop's
+/// and a phone's width.
+#[tokio::test]
+async fn the_chart_picks_its_interval_and_reads_at_both_widths() {
+    let (server, _database) = loaded_server(&[]).await;
+    let browser = Browser::start().await;
+    let year = "from=2024-04-18&to=2025-04-17";
+    let lines = ["Online Store", "Golf - experience"];
+    for (width, height) in [(1366, 850), (390, 844)] {
+        browser.client.set_window_size(width, height).await.unwrap();
+        for (query, automatic) in [(year, "week"), ("from=2025-03-01&to=2025-04-17", "day")] {
+            browser.goto(&server.url(&format!("/?{query}"))).await;
+            let interval = browser.attr("#chart-figures", "data-interval").await;
+            assert_eq!(interval, automatic, "{width}px, {query}");
+            assert_eq!(
+                browser.text("#interval option:checked").await,
+                format!("Automatic ({automatic})")
+            );
+            for location in lines {
+                assert_eq!(
+                    chart_figures(&browser, location).await,
+                    api_series(&server, &format!("{query}&interval={automatic}"), location).await,
+                    "{width}px, {query}, {location}"
+                );
+            }
+            let facts = browser
+                .script(
+                    "const shown = [...document.querySelectorAll('svg.chart')]
+                         .filter((svg) => svg.getBoundingClientRect().width > 0);
+                     const texts = shown.flatMap((svg) => [...svg.querySelectorAll('text')])
+                         .filter((t) => t.textContent.trim() !== '');
+                     return {
+                         drawings: shown.length,
+                         widths: shown.map((svg) => svg.getBoundingClientRect().width),
+                         viewport: window.innerWidth,
+                         smallest: Math.min(...texts.map((t) =>
+                             parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)),
+                         dates: texts.map((t) => t.textContent.trim()).filter((t) => !/^-?[$]/.test(t)),
+                         tooltips: document.querySelectorAll('svg.chart title').length,
+                         caption: document.querySelector('figure.chart figcaption').textContent
+                             + document.querySelector('figure.chart .readout').textContent,
+                     };",
+                )
+                .await;
+            assert_eq!(facts["drawings"], 1, "{width}px: {facts}");
+            let smallest = facts["smallest"].as_f64().unwrap();
+            assert!(
+                smallest >= 11.0,
+                "{width}px: labels of {smallest:.1}px: {facts}"
+            );
+            let dates = facts["dates"].as_array().unwrap();
+            assert!(dates.len() >= 2, "{width}px: {facts}");
+            for date in dates {
+                let date = date.as_str().unwrap();
+                let year = date.split_whitespace().any(|word| {
+                    word.len() == 4 && word.starts_with("20") && word.parse::<u16>().is_ok()
+                });
+                assert!(year, "{width}px: {date} has no year");
+            }
+            assert_eq!(facts["tooltips"], 0, "{width}px: {facts}");
+            assert!(
+                !facts["caption"].as_str().unwrap().contains("Hover"),
+                "{facts}"
+            );
+            browser
+                .check_page(&server, &format!("chart-{automatic}-{width}px"))
+                .await;
+        }
+
+        // A tap on the week of 10 March 2025 says its figures at both locations.
+        browser.goto(&server.url(&format!("/?{year}"))).await;
+        let weeks = api_series(&server, &format!("{year}&interval=week"), lines[0]).await;
+        let golf = api_series(&server, &format!("{year}&interval=week"), lines[1]).await;
+        let index = weeks
+            .iter()
+            .position(|(start, _)| start == "2025-03-10")
+            .unwrap();
+        let drawing = if width > 840 { "wide" } else { "narrow" };
+        browser
+            .click(&format!(
+                "svg.chart.{drawing} rect.hit:nth-of-type({})",
+                index + 1
+            ))
+            .await;
+        let said = browser.text("figure.chart .readout").await;
+        assert!(
+            said.starts_with("Week of 10 – 16 Mar 2025: "),
+            "{width}px: {said}"
+        );
+        for (location, revenue) in [(lines[0], weeks[index].1), (lines[1], golf[index].1)] {
+            let expected = format!("{location} {}", dollars(revenue));
+            assert!(said.contains(&expected), "{width}px: {expected} in {said}");
+        }
+
+        // Chosen by the person: by month, as the API's monthly series.
+        browser
+            .script("document.querySelector('#interval').value = 'month'; return null;")
+            .await;
+        browser.click("form.range button[type=submit]").await;
+        browser
+            .wait_for(
+                "#chart-figures[data-interval=\"month\"]",
+                Duration::from_secs(20),
+                "the chart by month",
+            )
+            .await;
+        let url = browser.client.current_url().await.unwrap();
+        assert!(url.query().unwrap().contains("interval=month"), "{url}");
+        for location in lines {
+            let months = api_series(&server, &format!("{year}&interval=month"), location).await;
+            assert_eq!(months.len(), 13);
+            assert_eq!(
+                chart_figures(&browser, location).await,
+                months,
+                "{location}"
+            );
+        }
+        assert_eq!(browser.text("#daily-heading").await, "Revenue per month");
+        // The presets keep the interval chosen.
+        let presets = browser
+            .script("return [...document.querySelectorAll('nav.presets a')].map((a) => a.getAttribute('href'));")
+            .await;
+        for href in presets.as_array().unwrap() {
+            let href = href.as_str().unwrap();
+            assert!(href.ends_with("&interval=month"), "{width}px: {href}");
+        }
+    }
+    browser.client.clone().close().await.unwrap();
+}
+
+/// Every page writes a day one way, "5 Dec 2026" (a time of day may follow): no ISO date,
+/// no month before its day ("Mar 21, 2025"), no month written in full; at both widths.
+#[tokio::test]
+async fn every_page_writes_a_date_one_way() {
+    let (server, _database) = loaded_server(&[]).await;
+    let browser = Browser::start().await;
+    let pages = [
+        "/?from=2025-03-01&to=2025-03-31",
+        "/?from=2024-04-18&to=2025-04-17",
+        "/orders?from=2025-03-01&to=2025-03-31",
+        "/orders/1",
+        "/products",
+        "/products/1",
+        "/imports",
+        "/imports/1",
+    ];
+    for (width, height) in [(1366, 850), (390, 844)] {
+        browser.client.set_window_size(width, height).await.unwrap();
+        for path in pages {
+            browser.goto(&server.url(path)).await;
+            browser
+                .wait_for("main h1", Duration::from_secs(20), "the page's heading")
+                .await;
+            let facts = browser
+                .script(
+                    r#"const months = 'Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec';
+                     const text = document.body.innerText;
+                     const other = [
+                         /\b\d{4}-\d{2}-\d{2}\b/g,
+                         new RegExp('\\b(' + months + ')[a-z]* \\d{1,2}\\b', 'g'),
+                         /\b(January|February|March|April|June|July|August|September|October|November|December)\b/g,
+                     ].flatMap((pattern) => text.match(pattern) || []);
+                     const ours = text.match(new RegExp('\\b\\d{1,2} (' + months + ') \\d{4}\\b', 'g')) || [];
+                     return { other, ours: ours.length };"#,
+                )
+                .await;
+            assert_eq!(facts["other"], json!([]), "{width}px, {path}: {facts}");
+            // At a phone's width, the products' list hides its dates.
+            if width > 390 {
+                assert!(
+                    facts["ours"].as_u64().unwrap() > 0,
+                    "{width}px, {path} shows a date: {facts}"
+                );
+            }
+        }
+    }
+    browser.client.clone().close().await.unwrap();
+}
+
+/// A line's rank: a sale (not a refund), its date, Sale ID and place in the sale.
+type LineRank = (bool, chrono::NaiveDate, i64, u32);
+
+/// When each product's current price began, read from the real export without Zinc's code:
+/// its lines ranked (a sale before a refund, then date, Sale ID, place in the sale), the
+/// latest one's price, and going back over lines of the same kind at that price, the day of
+/// the earliest.
+fn prices_since_in_the_export() -> BTreeMap<String, String> {
+    let mut reader = csv::Reader::from_path(real_export_path()).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let at = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}') == name)
+            .unwrap()
+    };
+    let (date, sale, item, price, quantity) = (
+        at("Sale Date"),
+        at("Sale ID"),
+        at("Item name"),
+        at("Item price (excluding tax)"),
+        at("Quantity"),
+    );
+    let mut places: BTreeMap<i64, u32> = BTreeMap::new();
+    let mut lines: BTreeMap<String, Vec<(LineRank, Decimal)>> = BTreeMap::new();
+    for record in reader.records() {
+        let record = record.unwrap();
+        let sale_id: i64 = record[sale].parse().unwrap();
+        let place = places.entry(sale_id).or_default();
+        *place += 1;
+        let day = chrono::NaiveDate::parse_from_str(&record[date], "%m/%d/%Y").unwrap();
+        let sold = record[quantity].parse::<i64>().unwrap() >= 0;
+        lines
+            .entry(record[item].trim().to_owned())
+            .or_default()
+            .push(((sold, day, sale_id, *place), dec(&record[price])));
+    }
+    lines
+        .into_iter()
+        .map(|(name, mut lines)| {
+            lines.sort_by_key(|(rank, _)| *rank);
+            let (top, top_price) = *lines.last().unwrap();
+            let mut since = top.1;
+            for (rank, price) in lines.iter().rev().filter(|(rank, _)| rank.0 == top.0) {
+                if *price != top_price {
+                    break;
+                }
+                since = rank.1;
+            }
+            (name, since.to_string())
+        })
+        .collect()
+}
+
+/// "Price since" is the day of the first sale at the current price, not the day of the
+/// import: on the products' list (at a desktop's width; a phone's hides it) and on a
+/// product's page at both widths.
+#[tokio::test]
+async fn a_products_price_dates_from_its_first_sale_at_that_price() {
+    let expected = prices_since_in_the_export();
+    let (server, _database) = loaded_server(&[]).await;
+    let browser = Browser::start().await;
+    browser.client.set_window_size(1366, 850).await.unwrap();
+    let mut seen = 0;
+    for offset in [0, 50] {
+        browser
+            .goto(&server.url(&format!("/products?offset={offset}")))
+            .await;
+        let rows = browser
+            .script(
+                "return [...document.querySelectorAll('#products tbody tr')].map(r =>
+                   [r.querySelector('th').textContent.trim(), r.querySelector('td:last-child time').getAttribute('datetime')]);",
+            )
+            .await;
+        for row in rows.as_array().unwrap() {
+            let name = row[0].as_str().unwrap();
+            assert_eq!(
+                row[1].as_str(),
+                expected.get(name).map(String::as_str),
+                "{name}"
+            );
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, expected.len(), "every product listed");
+    let credits = api(&server, "/api/v1/products?q=10%20Practice%20Credits").await;
+    let id = credits["items"][0]["id"].as_i64().unwrap();
+    for (width, height) in [(1366, 850), (390, 844)] {
+        browser.client.set_window_size(width, height).await.unwrap();
+        browser.goto(&server.url(&format!("/products/{id}"))).await;
+        assert_eq!(
+            browser.attr("#product-price-since time", "datetime").await,
+            expected["10 Practice Credits"],
+            "{width}px"
+        );
+    }
+    browser.client.clone().close().await.unwrap();
+}
+
 /// The real export with line 14's location mistyped.
 fn file_with_a_bad_row(dir: &Path) -> PathBuf {
     let text = std::fs::read_to_string(real_export_path()).unwrap();
@@ -517,12 +862,12 @@ async fn upload_in_browser(
         .click(&format!("#upload-form button[formaction='{button}']"))
         .await;
     browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(60))
-        .for_element(Locator::Css("#import-report"))
-        .await
-        .expect("the import's report");
+        .wait_for(
+            "#import-report",
+            Duration::from_secs(60),
+            "the import's report",
+        )
+        .await;
     browser.text("#import-result").await
 }
 
@@ -782,18 +1127,14 @@ async fn a_check_names_the_sales_it_would_replace_and_keeps_the_file_for_import(
     browser
         .click("#upload-form button[formaction='/imports']")
         .await;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let imported = loop {
-        let text = browser.text("#import-result").await;
-        if text.contains("Imported.") {
-            break text;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no import after the check: {text}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let imported = browser
+        .wait_for_text(
+            "#import-result",
+            Duration::from_secs(60),
+            "an import after the check",
+            |text| text.contains("Imported."),
+        )
+        .await;
     assert!(
         imported.contains("0 created, 1 updated, 1,407 unchanged"),
         "{imported}"
@@ -815,11 +1156,12 @@ async fn a_key_revoked_mid_session_signs_the_page_out_and_says_why() {
     browser.type_into("#key", &secret).await;
     browser.click("form.signin button").await;
     browser
-        .client
-        .wait()
-        .for_element(Locator::Css("#upload-form"))
-        .await
-        .expect("on the imports page");
+        .wait_for(
+            "#upload-form",
+            Duration::from_secs(30),
+            "on the imports page",
+        )
+        .await;
     assert!(browser.text("form.signout").await.contains("ux-writer"));
 
     let revoked = ZINC.run(database.url(), &["keys", "revoke", "ux-writer"]);
@@ -833,12 +1175,12 @@ async fn a_key_revoked_mid_session_signs_the_page_out_and_says_why() {
         .click("#upload-form button[formaction='/imports']")
         .await;
     browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css("#signed-out"))
-        .await
-        .expect("a notice saying why the page asks to sign in again");
+        .wait_for(
+            "#signed-out",
+            Duration::from_secs(30),
+            "a notice saying why the page asks to sign in again",
+        )
+        .await;
     let url = browser.client.current_url().await.unwrap();
     assert_eq!(url.path(), "/sign-in", "the whole page went to sign in");
     let why = browser.text("#signed-out").await;
@@ -888,11 +1230,12 @@ async fn with_keys_the_dashboard_signs_in_and_a_read_key_cannot_upload() {
     browser.type_into("#key", &secret).await;
     browser.click("form.signin button").await;
     browser
-        .client
-        .wait()
-        .for_element(Locator::Css("#orders-heading"))
-        .await
-        .expect("back on the orders page");
+        .wait_for(
+            "#orders-heading",
+            Duration::from_secs(30),
+            "back on the orders page",
+        )
+        .await;
     assert!(browser.text("form.signout").await.contains("viewer"));
     let cookies = browser.script("return document.cookie;").await;
     assert_eq!(cookies, json!(""), "the key's cookie is HttpOnly");

@@ -83,7 +83,7 @@ impl Access {
 #[derive(Debug, Error)]
 pub enum Denied {
     /// Keys exist and the request presented none.
-    #[error("an API key is required: send `Authorization: Bearer KEY`")]
+    #[error("an API key is required: send the header Authorization: Bearer KEY")]
     Missing,
     /// The presented key is malformed, unknown or revoked.
     #[error("the API key is not valid (unknown, revoked or malformed)")]

@@ -1,6 +1,7 @@
 //! The import use case: a point-of-sale export in, products, orders and items out.
 
 use std::io::{self, Read};
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -12,7 +13,8 @@ use zinc_domain::{
     ProblemLog, RowError, Sale, SaleGrouper, SaleId, SaleLine, SalesCsvReader, latest_sale_date,
 };
 use zinc_ports::{
-    ImportSession, ImportStart, SalesLedger, StoreError, WriteOutcome, WriteProgress, WriteStep,
+    DataVersions, ImportSession, ImportStart, SalesLedger, StoreError, WriteOutcome, WriteProgress,
+    WriteStep,
 };
 
 use crate::HashingReader;
@@ -91,9 +93,9 @@ impl ImportObserver for NoProgress {
 ///
 /// The file is read once, in constant memory. The lines of a sale usually follow each other,
 /// so each run of lines with one Sale ID is assembled into a [`Sale`] (checked by the domain)
-/// as soon as it ends, and kept in the store with its order; the store never sends lines back
+/// as soon as it ends, and staged in the store with its order; the store never sends lines back
 /// for that. The few sales whose lines are scattered over the file, or that do not assemble,
-/// are handed back whole once the file is read, assembled again, and kept or reported. Then the
+/// are handed back whole once the file is read, assembled again, and staged or reported. Then the
 /// store writes everything in one go. Memory holds one batch and one run of lines.
 ///
 /// Every problem is reported (line, column, value, reason). In strict mode any problem rejects
@@ -103,13 +105,14 @@ impl ImportObserver for NoProgress {
 /// Either way the rejected lines are recorded verbatim with their reasons, as pgloader keeps a
 /// reject file: the invalid rows and the other lines of the rejected sales that the reader
 /// still had at hand: the lines of a run that ends after its sale was rejected, and the lines
-/// of runs that did not assemble (kept aside until their sale is decided), not those of a run
+/// of runs that did not assemble (set aside until their sale is decided), not those of a run
 /// already sent to the store before a line further on rejected its sale. The reject file is
 /// bounded ([`zinc_domain::RejectedLines`]); the report counts the rejected lines it lacks.
 pub struct ImportSales<L> {
     ledger: L,
     batch_size: usize,
     clock: fn() -> DateTime<Utc>,
+    versions: Option<Arc<dyn DataVersions>>,
 }
 
 impl<L: SalesLedger> ImportSales<L> {
@@ -119,7 +122,16 @@ impl<L: SalesLedger> ImportSales<L> {
             ledger,
             batch_size: DEFAULT_BATCH_SIZE,
             clock: Utc::now,
+            versions: None,
         }
+    }
+
+    /// Tells `versions` to forget the version it remembers whenever an import changes the
+    /// data (it succeeded and was no dry run), so that this process's next read is tagged
+    /// with the new version at once: a client reads its own writes.
+    pub fn with_versions(mut self, versions: Arc<dyn DataVersions>) -> Self {
+        self.versions = Some(versions);
+        self
     }
 
     /// Replaces the clock (sale dates after "today" are refused).
@@ -178,11 +190,11 @@ impl<L: SalesLedger> ImportSales<L> {
         };
         let latest = latest_sale_date(started_at);
         let timer = Instant::now();
-        let header_ok = run.keep_file(&mut source, latest).await?;
+        let header_ok = run.stage_file(&mut source, latest).await?;
         info!(
             rows = run.counts.rows_total,
             seconds = timer.elapsed().as_secs_f64(),
-            "rows read and kept"
+            "rows read and staged"
         );
         let strict = request.mode == ImportMode::Strict;
         let mut replaced_sales = Vec::new();
@@ -191,23 +203,23 @@ impl<L: SalesLedger> ImportSales<L> {
         if header_ok {
             let timer = Instant::now();
             run.assemble_the_rest().await?;
-            let kept = run.session.kept().await?;
-            run.counts.sales_rejected = kept.rejected_sales;
-            run.counts.sales_total = kept.sales + kept.rejected_sales;
-            rejected_in_all = Some(run.counts.rows_total.saturating_sub(kept.lines));
+            let staged = run.session.staged().await?;
+            run.counts.sales_rejected = staged.rejected_sales;
+            run.counts.sales_total = staged.sales + staged.rejected_sales;
+            rejected_in_all = Some(run.counts.rows_total.saturating_sub(staged.lines));
             if !strict || run.problems.is_empty() {
                 let start = ImportProgress {
                     phase: ImportPhase::Writing,
                     bytes_read: run.bytes_read,
                     rows_read: run.counts.rows_total,
-                    sales: kept.sales,
+                    sales: staged.sales,
                     step: None,
                     written_percent: 0,
                 };
                 observer.progress(start);
                 let outcome = write_reporting(run.session, observer, start).await?;
                 replaced_sales = outcome.replaced.clone();
-                run.count_written(outcome, kept.lines);
+                run.count_written(outcome, staged.lines);
             }
             info!(
                 sales = run.counts.sales_total,
@@ -248,7 +260,12 @@ impl<L: SalesLedger> ImportSales<L> {
         };
         match status {
             _ if request.dry_run => session.abandon().await?,
-            ImportStatus::Succeeded => session.commit(&report, &rejected_lines).await?,
+            ImportStatus::Succeeded => {
+                session.commit(&report, &rejected_lines).await?;
+                if let Some(versions) = &self.versions {
+                    versions.forget();
+                }
+            }
             ImportStatus::Rejected => session.reject(&report, &rejected_lines).await?,
         }
         if request.dry_run {
@@ -286,9 +303,9 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    /// Reads every row, keeping sales as their runs of lines end. False when the file is
+    /// Reads every row, staging sales as their runs of lines end. False when the file is
     /// unusable: a bad header, or a row running on so long that reading stopped.
-    async fn keep_file<R: Read + Send>(
+    async fn stage_file<R: Read + Send>(
         &mut self,
         source: &mut HashingReader<R>,
         latest: chrono::NaiveDate,
@@ -305,7 +322,7 @@ impl Run<'_> {
             }
         };
         self.rejects = Rejects::new(rows.header_bytes());
-        // Reading and keeping run side by side, a few batches apart: while the store takes
+        // Reading and staging run side by side, a few batches apart: while the store takes
         // one batch, the next ones are read and assembled (on two cores, client and server).
         let batch_size = self.batch_size;
         let observer = self.observer;
@@ -349,19 +366,19 @@ impl Run<'_> {
                 }
             }
         };
-        let keeping = async move {
+        let staging = async move {
             while let Some(batch) = receiver.recv().await {
-                keep_batch(session, &batch).await?;
+                stage_batch(session, &batch).await?;
             }
             Ok::<(), StoreError>(())
         };
-        let (read, kept) = join(reading, keeping).await;
-        kept?;
+        let (read, staged) = join(reading, staging).await;
+        staged?;
         read
     }
 
     /// Assembles, whole, the sales the store hands back (scattered over the file, or whose
-    /// lines disagree): keeps those that assemble, reports and rejects the others.
+    /// lines disagree): stages those that assemble, reports and rejects the others.
     async fn assemble_the_rest(&mut self) -> Result<(), ImportError> {
         let mut grouper = SaleGrouper::new();
         loop {
@@ -374,7 +391,7 @@ impl Run<'_> {
             };
             let checked = check(groups, &mut self.rejects);
             if !checked.sales.is_empty() {
-                self.session.keep_sales(&checked.sales).await?;
+                self.session.stage_sales(&checked.sales).await?;
             }
             if !checked.rejected.is_empty() {
                 self.session.reject_sales(&checked.rejected).await?;
@@ -396,7 +413,7 @@ impl Run<'_> {
     }
 }
 
-/// Writes what `session` kept, passing each step on to `observer` as it ends.
+/// Writes what `session` staged, passing each step on to `observer` as it ends.
 async fn write_reporting(
     session: &mut dyn ImportSession,
     observer: &dyn ImportObserver,
@@ -564,12 +581,12 @@ async fn read_batch<R: Read>(
     Ok(batch)
 }
 
-async fn keep_batch(session: &mut dyn ImportSession, batch: &ReadBatch) -> Result<(), StoreError> {
+async fn stage_batch(session: &mut dyn ImportSession, batch: &ReadBatch) -> Result<(), StoreError> {
     if !batch.sales.is_empty() {
-        session.keep_sales(&batch.sales).await?;
+        session.stage_sales(&batch.sales).await?;
     }
     if !batch.loose.is_empty() {
-        session.keep_loose_lines(&batch.loose).await?;
+        session.stage_loose_lines(&batch.loose).await?;
     }
     if !batch.rejected.is_empty() {
         session.reject_sales(&batch.rejected).await?;
@@ -584,7 +601,7 @@ struct Checked {
     rejected: Vec<SaleId>,
 }
 
-/// Assembles each sale, keeping the valid ones and the problems of the others (and their lines
+/// Assembles each sale, staging the valid ones and the problems of the others (and their lines
 /// in the reject file).
 fn check(groups: Vec<Vec<SaleLine>>, rejects: &mut Rejects) -> Checked {
     let mut checked = Checked {

@@ -11,7 +11,9 @@ use zinc_domain::{
     HeaderLine, ImportId, ImportMode, ImportReport, ImportStatus, MAX_RECORD_BYTES,
     MAX_REJECTED_LINES, Money, Page, ProductFilter, RejectedLineCounts, Sale, SaleId,
 };
-use zinc_ports::{ImportHistory, MockImportSession, MockSalesLedger, ProductCatalog, StoreError};
+use zinc_ports::{
+    ImportHistory, MockDataVersions, MockImportSession, MockSalesLedger, ProductCatalog, StoreError,
+};
 use zinc_testkit::MemoryStore;
 
 /// The header line of the export.
@@ -93,6 +95,33 @@ fn problems(report: &ImportReport) -> Vec<String> {
         .collect()
 }
 
+/// Imports `text` with a versions port that expects to be told to forget `forgets` times.
+async fn import_telling_versions(text: &str, mode: ImportMode, dry_run: bool, forgets: usize) {
+    let mut versions = MockDataVersions::new();
+    versions.expect_forget().times(forgets).return_const(());
+    let use_case = ImportSales::new(MemoryStore::new())
+        .with_clock(fixed_now)
+        .with_versions(std::sync::Arc::new(versions));
+    let request = ImportRequest {
+        file_name: "sales.csv".into(),
+        source: text.as_bytes(),
+        mode,
+        requested_by: None,
+        dry_run,
+    };
+    use_case.import(request, &NoProgress).await.unwrap();
+}
+
+#[tokio::test]
+async fn only_an_import_that_changed_the_data_makes_the_versions_forget() {
+    let good = file(&[row(1, "Tea", "Online Store")]);
+    let bad = file(&[row(1, "Tea", "Online Store"), "not,a,sale".to_owned()]);
+    import_telling_versions(&good, ImportMode::Strict, false, 1).await;
+    import_telling_versions(&bad, ImportMode::SkipInvalid, false, 1).await;
+    import_telling_versions(&good, ImportMode::Strict, true, 0).await;
+    import_telling_versions(&bad, ImportMode::Strict, false, 0).await;
+}
+
 #[tokio::test]
 async fn imports_a_valid_file_and_commits_once() {
     let store = MemoryStore::new();
@@ -156,7 +185,7 @@ async fn strict_mode_rejects_the_whole_file_and_writes_nothing() {
     assert_eq!(
         problems(&report),
         vec![
-            "line 3, column Location: 'Gym' is not one of `Online Store`, `Golf - experience`",
+            "line 3, column Location: 'Gym' is not a known location (Online Store or Golf - experience)",
             "line 4, column Sale Date: '31/1/2025' is not a calendar date",
         ]
     );
@@ -233,8 +262,8 @@ async fn sales_spanning_batches_are_assembled_whole() {
 async fn a_bad_header_rejects_the_file_before_anything_is_kept() {
     let mut session = MockImportSession::new();
     session.expect_import_id().return_const(ImportId::new(3));
-    session.expect_keep_sales().never();
-    session.expect_keep_loose_lines().never();
+    session.expect_stage_sales().never();
+    session.expect_stage_loose_lines().never();
     session.expect_write().never();
     session.expect_commit().never();
     session.expect_reject().times(1).returning(|_, _| Ok(()));
@@ -252,7 +281,7 @@ async fn a_bad_header_rejects_the_file_before_anything_is_kept() {
     assert_eq!(report.problems.total(), 1);
     assert!(
         problems(&report)[0]
-            .starts_with("line 1: the header is missing columns `Sale ID`, `Item name`")
+            .starts_with("line 1: the header is missing the columns Sale ID, Item name")
     );
 }
 
@@ -319,7 +348,7 @@ async fn a_store_failure_aborts_the_import_without_commit_or_record() {
     let mut session = MockImportSession::new();
     session.expect_import_id().return_const(ImportId::new(1));
     session
-        .expect_keep_sales()
+        .expect_stage_sales()
         .returning(|_| Err(StoreError::Unavailable("connection reset".into())));
     session.expect_commit().never();
     session.expect_reject().never();
@@ -527,7 +556,7 @@ async fn skip_invalid_keeps_every_line_of_a_rejected_sale_verbatim_with_its_reas
         format!(
             "Line,Reason,{HEADER}\n\
              3,sale 11 is rejected: line 4 has a problem,{b}\n\
-             4,\"column Location: 'Gym' is not one of `Online Store`, `Golf - experience`; column Quantity: 'x' is not a whole number\",{bad}\n\
+             4,column Location: 'Gym' is not a known location (Online Store or Golf - experience); column Quantity: 'x' is not a whole number,{bad}\n\
              5,sale 11 is rejected: line 4 has a problem,{noted}\n"
         )
     );
@@ -591,7 +620,7 @@ async fn lines_of_runs_that_did_not_assemble_wait_for_their_sale_to_be_decided()
             "5,column Sale Date: '31/1/2025' is not a calendar date",
             "6,sale 30 is rejected: line 7 has a problem",
             "7,column Location: 'Golf - experience' differs from line 6 of the same sale ('Online Store'): all lines of sale 30 must share it",
-            "10,\"column Location: 'Gym' is not one of `Online Store`, `Golf - experience`\"",
+            "10,column Location: 'Gym' is not a known location (Online Store or Golf - experience)",
         ]
     );
     assert_eq!(

@@ -66,10 +66,10 @@ pub enum KeyError {
     )]
     BadName,
     /// The scope is neither `read` nor `write`.
-    #[error("a key scope is `read` or `write`")]
+    #[error("a key's scope is read or write")]
     BadScope,
     /// The presented text cannot be a Zinc key.
-    #[error("not a Zinc API key (they start with `{KEY_PREFIX}`)")]
+    #[error("not a Zinc API key (they start with {KEY_PREFIX})")]
     Malformed,
     /// The presented text has the shape of a key, but its checksum does not match: a typo, a
     /// truncated copy or a guess.

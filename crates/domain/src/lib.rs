@@ -71,7 +71,7 @@ pub use import::{
 pub use location::Location;
 pub use money::{DiscountPercent, MAX_DECIMAL_PLACES, MAX_INTEGER_DIGITS, Money, UnitPrice};
 pub use order::{Order, OrderId, OrderItem, OrderWithItems};
-pub use pricing::{LatestPrices, PriceRank, ProductPrice};
+pub use pricing::{LatestPrices, PriceRank, ProductPrice, price_since};
 pub use problem::{
     InputProblem, MAX_ECHO_CHARS, MAX_MESSAGE_CHARS, MAX_REJECTED_BYTES, MAX_REJECTED_LINES,
     MAX_REPORTED_PROBLEM_BYTES, MAX_REPORTED_PROBLEMS, ProblemLog, echo,
@@ -95,6 +95,8 @@ pub use sales_csv::{
     MAX_LISTED_HEADER_NAMES, MAX_RECORD_BYTES, RowError, SalesCsvReader,
 };
 pub use sales_export::{EXPORT_DATE_FORMAT, SalesExportWriter, export_cell};
-pub use series::{Interval, MAX_PERIODS, Period, RangeBasis, SeriesRange};
+pub use series::{
+    DAILY_UP_TO, Interval, MAX_PERIODS, Period, RangeBasis, SeriesRange, WEEKLY_UP_TO,
+};
 pub use text::{Label, MAX_TEXT_CHARS, NO_VALUE, Note, ProductName, optional_cell};
 pub use value_error::ValueError;

@@ -21,7 +21,7 @@ impl Location {
     /// Every location, in the order the messages list them.
     pub const ALL: [Location; 2] = [Location::OnlineStore, Location::GolfExperience];
 
-    const ALLOWED: &'static str = "`Online Store`, `Golf - experience`";
+    const ALLOWED: &'static str = "Online Store or Golf - experience";
 
     /// Accepts the exact spelling of the exports (surrounding spaces ignored).
     pub fn parse(text: &str) -> Result<Self, ValueError> {
@@ -70,7 +70,7 @@ mod tests {
         let error = Location::parse("Gym").unwrap_err();
         assert_eq!(
             error.to_string(),
-            "is not one of `Online Store`, `Golf - experience`"
+            "is not a known location (Online Store or Golf - experience)"
         );
         assert_eq!(Location::parse(""), Err(ValueError::Missing));
     }

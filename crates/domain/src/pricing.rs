@@ -89,11 +89,40 @@ impl LatestPrices {
     }
 }
 
+/// The day a product's current price began: of its lines ranked by [`PriceRank`], the last
+/// one sets the price; going back from it over lines of the same kind (sales, or refunds for a
+/// product never sold) while they carry that price, the earliest one's day. `None` without
+/// lines.
+///
+/// ```
+/// # use chrono::NaiveDate;
+/// # use zinc_domain::{PriceRank, SaleId, UnitPrice, price_since};
+/// let day = |d: u32| NaiveDate::from_ymd_opt(2025, 3, d).unwrap();
+/// let line = |d: u32, sale: i64, price: &str| {
+///     let rank = PriceRank { from_sale: true, date: day(d), sale_id: SaleId::new(sale).unwrap(), line: 1 };
+///     (rank, UnitPrice::parse(price).unwrap())
+/// };
+/// let lines = [line(1, 1, "0.40"), line(3, 2, "0.60"), line(5, 3, "0.6")];
+/// assert_eq!(price_since(lines), Some(day(3)));
+/// ```
+pub fn price_since(lines: impl IntoIterator<Item = (PriceRank, UnitPrice)>) -> Option<NaiveDate> {
+    let mut lines: Vec<(PriceRank, UnitPrice)> = lines.into_iter().collect();
+    lines.sort_by_key(|(rank, _)| *rank);
+    let (latest, price) = *lines.last()?;
+    lines
+        .iter()
+        .rev()
+        .filter(|(rank, _)| rank.from_sale == latest.from_sale)
+        .take_while(|(_, p)| p.amount() == price.amount())
+        .last()
+        .map(|(rank, _)| rank.date)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::sale_line::tests::fields;
-    use crate::{Money, Quantity, SaleDate, SaleLine};
+    use crate::{Money, Quantity, SaleDate, SaleId, SaleLine};
 
     fn sale(sale_id: i64, date: &str, price: &str, refund: bool) -> Sale {
         let latest = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
@@ -128,6 +157,49 @@ mod tests {
         let earlier = sale(10, "3/1/2025", "0.4", false);
         let later = sale(11, "3/1/2025", "0.5", false);
         assert_eq!(price_after(&[later, earlier]), "0.5");
+    }
+
+    fn rank(day: u32, sale_id: i64, from_sale: bool) -> PriceRank {
+        PriceRank {
+            from_sale,
+            date: NaiveDate::from_ymd_opt(2025, 3, day).unwrap(),
+            sale_id: SaleId::new(sale_id).unwrap(),
+            line: 1,
+        }
+    }
+
+    fn price(text: &str) -> UnitPrice {
+        UnitPrice::parse(text).unwrap()
+    }
+
+    #[test]
+    fn the_price_dates_from_the_first_of_its_latest_sales_at_that_price() {
+        let day = |d: u32| NaiveDate::from_ymd_opt(2025, 3, d);
+        // In any order: ranked, 0.4 (1st), 0.6 (3rd), 0.5 (4th), 0.6 (6th, 8th; 0.60 is 0.6).
+        let lines = [
+            (rank(8, 5, true), price("0.60")),
+            (rank(1, 1, true), price("0.4")),
+            (rank(6, 4, true), price("0.6")),
+            (rank(3, 2, true), price("0.6")),
+            (rank(4, 3, true), price("0.5")),
+        ];
+        assert_eq!(price_since(lines), day(6));
+        // One price all along: its first sale. A refund at another price later changes nothing.
+        let lines = [
+            (rank(2, 1, true), price("1")),
+            (rank(9, 2, true), price("1")),
+            (rank(10, 3, false), price("7")),
+        ];
+        assert_eq!(price_since(lines), day(2));
+        // Never sold, only refunded: its refunds count.
+        assert_eq!(
+            price_since([
+                (rank(4, 1, false), price("2")),
+                (rank(5, 2, false), price("2"))
+            ]),
+            day(4)
+        );
+        assert_eq!(price_since([]), None);
     }
 
     #[test]

@@ -339,12 +339,12 @@ mod tests {
             line: Some(14),
             column: Some("Location".into()),
             value: Some("Gym".into()),
-            message: "is not one of `Online Store`, `Golf - experience`".into(),
+            message: "is not a known location (Online Store or Golf - experience)".into(),
             sale_id: None,
         };
         assert_eq!(
             problem.to_string(),
-            "line 14, column Location: 'Gym' is not one of `Online Store`, `Golf - experience`"
+            "line 14, column Location: 'Gym' is not a known location (Online Store or Golf - experience)"
         );
     }
 

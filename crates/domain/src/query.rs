@@ -39,7 +39,7 @@ pub enum QueryError {
     },
     /// A series cut into more periods than one call returns.
     #[error(
-        "the range from {from} to {to} holds {periods} periods of a {interval}; at most {max} are allowed per call"
+        "the range from {from} to {to} is {periods} {interval}s long; at most {max} {interval}s are shown at once: choose a shorter range"
     )]
     TooManyPeriods {
         /// The first day.

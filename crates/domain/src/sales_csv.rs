@@ -71,6 +71,11 @@ pub enum HeaderError {
         /// The character's code point.
         code: u32,
     },
+    /// The file is an Excel workbook (an .xlsx, which is a zip file, or an older .xls), not CSV.
+    #[error(
+        "this is an Excel file, not a CSV file: save it as CSV (File > Save As > CSV UTF-8) and import that"
+    )]
+    Excel,
     /// The underlying reader failed before the header line was read: the file itself may be
     /// fine, so this is no verdict on it.
     #[error("cannot read the file")]
@@ -93,17 +98,27 @@ pub struct HeaderMismatch {
 
 impl fmt::Display for HeaderMismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let quote = |names: Vec<String>| {
+        // The export's own column names as they are; a file's names quoted as values are.
+        let known = |columns: &[Column]| {
+            columns
+                .iter()
+                .map(|c| c.header())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let quote = |names: &[String]| {
             names
                 .iter()
-                .map(|name| format!("`{name}`"))
+                .map(|name| format!("'{name}'"))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
         let mut parts = Vec::new();
         if !self.missing.is_empty() {
-            let names = self.missing.iter().map(|c| c.header().to_owned()).collect();
-            parts.push(format!("the header is missing columns {}", quote(names)));
+            parts.push(format!(
+                "the header is missing the columns {}",
+                known(&self.missing)
+            ));
         }
         if !self.unknown.is_empty() {
             let more = match self.more_unknown {
@@ -112,16 +127,14 @@ impl fmt::Display for HeaderMismatch {
             };
             parts.push(format!(
                 "the header has unknown columns {}{more}",
-                quote(self.unknown.clone())
+                quote(&self.unknown)
             ));
         }
         if !self.repeated.is_empty() {
-            let names = self
-                .repeated
-                .iter()
-                .map(|c| c.header().to_owned())
-                .collect();
-            parts.push(format!("the header repeats columns {}", quote(names)));
+            parts.push(format!(
+                "the header repeats the columns {}",
+                known(&self.repeated)
+            ));
         }
         write!(f, "{}", parts.join("; "))
     }
@@ -203,7 +216,19 @@ impl<R: Read> Read for Capped<R> {
     }
 }
 
+/// How an .xlsx file starts (it is a zip file: a local file header).
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+/// How an .xls file starts (an OLE2 compound file).
+const OLE2_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+
 impl<R> Capped<R> {
+    /// Whether the source starts as an Excel workbook does (while its first bytes are still
+    /// in the window, as they are until the header is checked).
+    fn starts_as_excel(&self) -> bool {
+        let start: Vec<u8> = self.window.iter().take(OLE2_MAGIC.len()).copied().collect();
+        self.window_start == 0 && (start.starts_with(ZIP_MAGIC) || start.starts_with(OLE2_MAGIC))
+    }
+
     /// Forgets the bytes before `offset` (O(bytes dropped): the window is a ring buffer).
     fn forget_before(&mut self, offset: u64) {
         let drop = offset.saturating_sub(self.window_start);
@@ -306,7 +331,12 @@ impl<R: Read> SalesCsvReader<R> {
                 window_start: 0,
             });
         let mut header = ByteRecord::new();
-        match reader.read_byte_record(&mut header) {
+        let read = reader.read_byte_record(&mut header);
+        // An Excel workbook reads as binary: say what it is rather than which byte failed.
+        if reader.get_ref().starts_as_excel() {
+            return Err(HeaderError::Excel);
+        }
+        match read {
             Ok(true) => {}
             Ok(false) => return Err(HeaderError::Empty),
             Err(error) if runs_on(&error) => {
@@ -974,7 +1004,7 @@ mod tests {
             problems,
             vec![
                 "line 2, column Sale Date: '13/01/2025' is not a calendar date",
-                "line 2, column Location: 'Gym' is not one of `Online Store`, `Golf - experience`",
+                "line 2, column Location: 'Gym' is not a known location (Online Store or Golf - experience)",
             ]
         );
     }
@@ -1020,8 +1050,50 @@ mod tests {
             .unwrap();
         assert_eq!(
             error.to_string(),
-            "the header is missing columns `Location`, `Tax`; the header has unknown columns `Branch`"
+            "the header is missing the columns Location, Tax; the header has unknown columns 'Branch'"
         );
+    }
+
+    #[test]
+    fn an_excel_workbook_is_named_with_how_to_save_it_as_csv() {
+        // The first bytes of an .xlsx (a zip) and of an .xls (an OLE2 compound file), then
+        // binary as such files hold: control characters, bytes that are not UTF-8.
+        let xlsx: &[u8] = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00b\xee\x9dh^\x01";
+        let xls: &[u8] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00\x00\x00\n\x00\x00";
+        for (name, bytes) in [("xlsx", xlsx), ("xls", xls)] {
+            let mut file = bytes.to_vec();
+            file.extend(std::iter::repeat_n(b'\x03', 10_000));
+            let error = SalesCsvReader::new(file.as_slice(), latest())
+                .err()
+                .unwrap();
+            assert!(matches!(error, HeaderError::Excel), "{name}: {error:?}");
+            assert_eq!(
+                error.to_string(),
+                "this is an Excel file, not a CSV file: save it as CSV (File > Save As > CSV UTF-8) and import that",
+                "{name}"
+            );
+        }
+        // A CSV file whose first cell happens to start with PK is read as CSV.
+        let error = SalesCsvReader::new("PK,Sale Date\n".as_bytes(), latest())
+            .err()
+            .unwrap();
+        assert!(matches!(error, HeaderError::Columns(_)), "{error:?}");
+    }
+
+    #[test]
+    fn messages_people_read_have_no_backticks() {
+        let header = HEADER
+            .to_string()
+            .replace("Location,", "Location,Location,Branch,");
+        let header = SalesCsvReader::new(format!("{header}\n").as_bytes(), latest())
+            .err()
+            .unwrap()
+            .to_string();
+        let row = ROW.replace(",Golf - experience,", ",Gym,");
+        let problems = only_problems(&format!("{HEADER}\n{row}\n")).join("\n");
+        for message in [header, problems] {
+            assert!(!message.contains('`'), "{message}");
+        }
     }
 
     #[test]

@@ -12,6 +12,11 @@ use crate::{DateRange, LAST_WRITABLE_DAY, QueryError};
 /// The most periods one series holds (a year of days, seven years of weeks, thirty of months).
 pub const MAX_PERIODS: u64 = 366;
 
+/// The longest range shown day by day when nobody chose the interval (about two months).
+pub const DAILY_UP_TO: u64 = 62;
+/// The longest range shown week by week when nobody chose the interval (a leap year).
+pub const WEEKLY_UP_TO: u64 = 366;
+
 /// How long each period of a series is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -51,6 +56,18 @@ impl Interval {
         match self {
             Interval::Day => 30,
             Interval::Week | Interval::Month => 12,
+        }
+    }
+
+    /// The interval that shows `days` days at a glance: days up to [`DAILY_UP_TO`] (about
+    /// two months), weeks up to [`WEEKLY_UP_TO`] (a year), months beyond.
+    pub fn for_days(days: u64) -> Interval {
+        if days <= DAILY_UP_TO {
+            Interval::Day
+        } else if days <= WEEKLY_UP_TO {
+            Interval::Week
+        } else {
+            Interval::Month
         }
     }
 
@@ -407,6 +424,11 @@ mod tests {
             too_many,
             Err(QueryError::TooManyPeriods { periods: 367, .. })
         ));
+        assert_eq!(
+            too_many.unwrap_err().to_string(),
+            "the range from 2024-01-01 to 2025-01-01 is 367 days long; at most 366 days are shown \
+             at once: choose a shorter range"
+        );
         let weeks_ok = asked("2018-01-01", "2024-12-31", Interval::Week);
         assert_eq!(weeks_ok.periods().len(), 366);
         let months = SeriesRange::new(
@@ -442,6 +464,15 @@ mod tests {
             let last = range.periods().last().copied().unwrap();
             assert_eq!(last.days.to().to_string(), "9999-12-31", "{interval:?}");
         }
+    }
+
+    #[test]
+    fn the_interval_follows_the_length_of_the_range() {
+        assert_eq!(Interval::for_days(1), Interval::Day);
+        assert_eq!(Interval::for_days(DAILY_UP_TO), Interval::Day);
+        assert_eq!(Interval::for_days(DAILY_UP_TO + 1), Interval::Week);
+        assert_eq!(Interval::for_days(WEEKLY_UP_TO), Interval::Week);
+        assert_eq!(Interval::for_days(WEEKLY_UP_TO + 1), Interval::Month);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use thiserror::Error;
 /// Why a value was refused by its validating constructor.
 ///
 /// The messages are predicates about the offending value, so a report reads
-/// "line 14, column Location: 'Gym' is not one of `Online Store`, `Golf - experience`".
+/// "line 14, column Location: 'Gym' is not a known location (Online Store or Golf - experience)".
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ValueError {
     /// The cell is empty (or `---`) but the column requires a value.
@@ -54,7 +54,7 @@ pub enum ValueError {
         latest: NaiveDate,
     },
     /// A location outside the closed list.
-    #[error("is not one of {allowed}")]
+    #[error("is not a known location ({allowed})")]
     UnknownLocation {
         /// The accepted spellings, for the message.
         allowed: &'static str,

@@ -5,7 +5,7 @@
 //! and tests swap in the [`mockall`](https://docs.rs/mockall) doubles generated under the
 //! `mock` feature (`MockSalesLedger`, `MockImportSession`).
 //!
-//! An import is a unit of work ([`ImportSession`]): sales are kept as the file is read, then
+//! An import is a unit of work ([`ImportSession`]): sales are staged as the file is read, then
 //! written in one go; nothing is visible to anyone else until [`ImportSession::commit`], and
 //! [`ImportSession::reject`] leaves the sales data as it was while still recording the attempt.
 #![warn(missing_docs)]
@@ -78,10 +78,10 @@ pub struct OrderChanges {
     pub unchanged: u64,
 }
 
-/// What an import kept so far: sales to write and sales refused.
+/// What an import staged so far: sales to write and sales refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct KeptCounts {
-    /// Distinct sales kept and not rejected.
+pub struct StagedCounts {
+    /// Distinct sales staged and not rejected.
     pub sales: u64,
     /// Their lines (the rows that will be imported).
     pub lines: u64,
@@ -201,14 +201,14 @@ impl<T: SalesLedger + ?Sized> SalesLedger for std::sync::Arc<T> {
 }
 
 /// One import in progress. The use case reads the file once and hands over what the domain
-/// checked; the store keeps it, then writes it all in one go. Everything becomes visible at
+/// checked; the store stages it, then writes it all in one go. Everything becomes visible at
 /// once on [`commit`](ImportSession::commit), or never.
 ///
 /// The lines of a sale usually follow each other in a file, so the use case assembles each run
 /// of lines into a [`Sale`] as it reads. A sale whose lines are scattered arrives as several
 /// runs; a run that does not assemble arrives as loose lines. Once the file is read,
 /// [`take_unassembled`](ImportSession::take_unassembled) hands both back whole, to be
-/// assembled again and kept with [`keep_sales`](ImportSession::keep_sales).
+/// assembled again and staged with [`stage_sales`](ImportSession::stage_sales).
 ///
 /// Concurrent imports are safe: stores must upsert by Sale ID and product name (no
 /// check-then-insert) and must not deadlock when two imports write overlapping products or
@@ -219,26 +219,26 @@ pub trait ImportSession: Send {
     /// The number the store gave this import.
     fn import_id(&self) -> ImportId;
 
-    /// Keeps assembled sales (an order with its lines), in any order and batch size. A Sale
-    /// ID kept twice means its lines were scattered: both runs come back from
+    /// Stages assembled sales (an order with its lines), in any order and batch size. A Sale
+    /// ID staged twice means its lines were scattered: both runs come back from
     /// [`take_unassembled`](ImportSession::take_unassembled).
-    async fn keep_sales(&mut self, sales: &[Sale]) -> Result<(), StoreError>;
+    async fn stage_sales(&mut self, sales: &[Sale]) -> Result<(), StoreError>;
 
-    /// Keeps lines that could not be assembled yet (a run that disagreed or ran too long).
-    async fn keep_loose_lines(&mut self, lines: &[SaleLine]) -> Result<(), StoreError>;
+    /// Stages lines that could not be assembled yet (a run that disagreed or ran too long).
+    async fn stage_loose_lines(&mut self, lines: &[SaleLine]) -> Result<(), StoreError>;
 
-    /// Marks sales as rejected: nothing of theirs is written, whatever was or will be kept.
+    /// Marks sales as rejected: nothing of theirs is written, whatever was or will be staged.
     async fn reject_sales(&mut self, sales: &[SaleId]) -> Result<(), StoreError>;
 
-    /// Hands back the lines of every sale kept in more than one run or with loose lines (and
+    /// Hands back the lines of every sale staged in more than one run or with loose lines (and
     /// not rejected), sorted by Sale ID then line, at most `max` per call; empty once all were
-    /// handed back. They are no longer kept: the caller keeps them again once assembled.
+    /// handed back. They are no longer staged: the caller stages them again once assembled.
     async fn take_unassembled(&mut self, max: usize) -> Result<Vec<SaleLine>, StoreError>;
 
-    /// How many sales and lines are kept, and how many sales were rejected.
-    async fn kept(&mut self) -> Result<KeptCounts, StoreError>;
+    /// How many sales and lines are staged, and how many sales were rejected.
+    async fn staged(&mut self) -> Result<StagedCounts, StoreError>;
 
-    /// Writes the kept sales not rejected: their products at the price of their most recent
+    /// Writes the staged sales not rejected: their products at the price of their most recent
     /// sale ([`zinc_domain::PriceRank`]), new sales as orders with their items, changed ones
     /// replaced items included, identical ones untouched; and every figure derived from them.
     /// Tells `observer` as each [`WriteStep`] ends, in order.
@@ -294,6 +294,13 @@ pub trait ProductCatalog: Send + Sync {
 
     /// One product, if it exists.
     async fn find_product(&self, id: ProductId) -> Result<Option<Product>, StoreError>;
+
+    /// The day each of `products` got its current price, from its stored order items (see
+    /// [`zinc_domain::price_since`]); a product without items is left out.
+    async fn prices_since(
+        &self,
+        products: &[ProductId],
+    ) -> Result<std::collections::BTreeMap<ProductId, NaiveDate>, StoreError>;
 }
 
 /// The orders the imports created.
@@ -345,6 +352,14 @@ pub trait SalesFigures: Send + Sync {
         product: Option<ProductId>,
         location: Option<Location>,
     ) -> Result<Option<NaiveDate>, StoreError>;
+
+    /// The units sold over `dates`, at `location` if given, refunds subtracted: what every
+    /// product's [`ProductSales::quantity`] adds up to.
+    async fn units_sold(
+        &self,
+        dates: DateBounds,
+        location: Option<Location>,
+    ) -> Result<i64, StoreError>;
 
     /// The `limit` best-selling products over `dates`, at `location` if given, best first
     /// (ties by name).
@@ -471,7 +486,7 @@ impl std::fmt::Display for Rollup {
 
 /// One row of a rollup, as stored or as recomputed from the orders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RollupFigures {
+pub struct RollupSums {
     /// Sum of order (or, per product, item) totals, at the scale the sum has.
     pub revenue: Decimal,
     /// Orders counted.
@@ -492,9 +507,9 @@ pub struct RollupDrift {
     /// The product, for rollups per product.
     pub product_id: Option<ProductId>,
     /// The row stored, if any.
-    pub stored: Option<RollupFigures>,
+    pub stored: Option<RollupSums>,
     /// The row the orders give, if any.
-    pub expected: Option<RollupFigures>,
+    pub expected: Option<RollupSums>,
 }
 
 /// What a verification found: at most the differences asked for, and how many there are.

@@ -26,6 +26,6 @@ pub use api_keys::PostgresApiKeys;
 pub use database::{Database, DatabaseError};
 pub use key_changes::{KEY_CHANNEL, PostgresKeyChanges};
 pub use ledger::PostgresLedger;
-pub use queries::PostgresQueries;
+pub use queries::{PostgresQueries, ReadBounds};
 pub use rollups::PostgresRollups;
 pub use versions::{MAX_REMEMBERED, PostgresDataVersions, VERSION_CHANNEL};

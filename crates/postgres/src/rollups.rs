@@ -6,7 +6,7 @@
 //!   change, old and new ([`TOUCH_CHANGED_DAYS`]), and refreshes the rollups of exactly those
 //!   days once it has written ([`refresh_touched`]): readers see orders and sums change together.
 //!   A day no stored sale had before the import (`fresh`: a first import, or a new day's sales)
-//!   is summed from the rows the import kept, without reading orders and items back; the other
+//!   is summed from the rows the import staged, without reading orders and items back; the other
 //!   touched days are recomputed from the orders as they now are.
 //! - [`PostgresRollups`] verifies them against a recomputation and rebuilds them.
 //!
@@ -21,7 +21,7 @@ use chrono::{Datelike, NaiveDate};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, TransactionTrait};
 use tracing::instrument;
 use zinc_domain::{DateBounds, Location, ProductId};
-use zinc_ports::{Rollup, RollupDrift, RollupDrifts, RollupFigures, RollupUpkeep, StoreError};
+use zinc_ports::{Rollup, RollupDrift, RollupDrifts, RollupSums, RollupUpkeep, StoreError};
 
 use crate::database::{Database, Reach, SORT_MEMORY, WRITE_LOCK_KEY};
 use crate::error::{Inconsistency, store_error, within};
@@ -57,14 +57,14 @@ struct Definition {
     table: &'static str,
     /// Its key columns; the first is the date (the month's first day for a monthly rollup).
     key: &'static [&'static str],
-    /// Its figures, in the order `derive` selects them after the key.
-    figures: &'static [&'static str],
-    /// `SELECT key..., figures...` recomputed over a scope.
+    /// Its sums, in the order `derive` selects them after the key.
+    sums: &'static [&'static str],
+    /// `SELECT key..., sums...` recomputed over a scope.
     derive: fn(Scope) -> String,
-    /// The same for the fresh touched days, from what the import kept: its changed orders
+    /// The same for the fresh touched days, from what the import staged: its changed orders
     /// (`zinc_changed`) and the lines given (every line of a changed sale on a fresh day). `None`
     /// for a rollup derived from another one.
-    from_kept: Option<fn(&str) -> String>,
+    from_staged: Option<fn(&str) -> String>,
     /// `USING ... WHERE ...` matching its rows `r` to the touched days.
     touched: fn() -> String,
 }
@@ -102,7 +102,7 @@ const DEFINITIONS: [Definition; 4] = [
         rollup: Rollup::DailySales,
         table: DAILY,
         key: &["date", "location"],
-        figures: &["revenue", "orders"],
+        sums: &["revenue", "orders"],
         derive: |scope| {
             format!(
                 "SELECT o.date, o.location, sum(o.total) AS revenue, count(*) AS orders \
@@ -110,7 +110,7 @@ const DEFINITIONS: [Definition; 4] = [
                 orders_in(scope)
             )
         },
-        from_kept: Some(|_| {
+        from_staged: Some(|_| {
             format!(
                 "SELECT c.date, c.location, sum(c.total) AS revenue, count(*) AS orders \
                  FROM zinc_changed c {FRESH} f.date = c.date AND f.location = c.location \
@@ -123,7 +123,7 @@ const DEFINITIONS: [Definition; 4] = [
         rollup: Rollup::DailyProductSales,
         table: DAILY_BY_PRODUCT,
         key: &["date", "location", "product_id"],
-        figures: &["quantity", "revenue", "orders"],
+        sums: &["quantity", "revenue", "orders"],
         derive: |scope| {
             format!(
                 "SELECT o.date, o.location, i.product_id, sum(i.quantity) AS quantity, \
@@ -135,7 +135,7 @@ const DEFINITIONS: [Definition; 4] = [
         },
         // A sale counts once for each of its products: on the first of its lines with it.
         // Summed per product name first: only the sums meet the products and the days.
-        from_kept: Some(|lines| {
+        from_staged: Some(|lines| {
             format!(
                 "SELECT s.date, s.location, p.id, s.quantity, s.revenue, s.orders \
                  FROM (SELECT l.date, l.location, l.product, sum(l.quantity) AS quantity, \
@@ -152,7 +152,7 @@ const DEFINITIONS: [Definition; 4] = [
         rollup: Rollup::MonthlyProductSales,
         table: MONTHLY_BY_PRODUCT,
         key: &["month", "location", "product_id"],
-        figures: &["quantity", "revenue", "orders"],
+        sums: &["quantity", "revenue", "orders"],
         derive: |scope| {
             let days = match scope {
                 Scope::Touched => format!(
@@ -168,7 +168,7 @@ const DEFINITIONS: [Definition; 4] = [
                  FROM {days} GROUP BY 1, 2, 3"
             )
         },
-        from_kept: None,
+        from_staged: None,
         touched: || {
             format!("USING {TOUCHED_MONTHS} t WHERE r.month = t.month AND r.location = t.location")
         },
@@ -177,7 +177,7 @@ const DEFINITIONS: [Definition; 4] = [
         rollup: Rollup::MonthlyProductTotals,
         table: MONTHLY_BY_PRODUCT_ALL,
         key: &["month", "product_id"],
-        figures: &["quantity", "revenue", "orders"],
+        sums: &["quantity", "revenue", "orders"],
         derive: |scope| {
             let months = match scope {
                 Scope::Touched => format!(
@@ -192,7 +192,7 @@ const DEFINITIONS: [Definition; 4] = [
                  FROM {months} GROUP BY 1, 2"
             )
         },
-        from_kept: None,
+        from_staged: None,
         touched: || format!("USING {TOUCHED_MONTHS_ANYWHERE} t WHERE r.month = t.month"),
     },
 ];
@@ -201,7 +201,7 @@ impl Definition {
     fn columns(&self) -> String {
         self.key
             .iter()
-            .chain(self.figures)
+            .chain(self.sums)
             .copied()
             .collect::<Vec<_>>()
             .join(", ")
@@ -221,12 +221,12 @@ impl Definition {
         )
     }
 
-    /// Inserts the rows of the fresh touched days summed from what the import kept (after
+    /// Inserts the rows of the fresh touched days summed from what the import staged (after
     /// [`Definition::replace`] deleted any row they had).
     fn insert_fresh(&self, lines: &str) -> Option<String> {
         // In key order, as the key's index stores them: each row then lands beside the last.
         let key_order: Vec<String> = (1..=self.key.len()).map(|n| n.to_string()).collect();
-        self.from_kept.map(|derive| {
+        self.from_staged.map(|derive| {
             format!(
                 "INSERT INTO {} ({}) {} ORDER BY {};\n",
                 self.table,
@@ -243,7 +243,7 @@ impl Definition {
         let on: Vec<String> = self.key.iter().map(|k| format!("s.{k} = d.{k}")).collect();
         let side = |alias: &str| {
             let figure = |name: &str| {
-                if self.figures.contains(&name) {
+                if self.sums.contains(&name) {
                     format!("{alias}.{name}")
                 } else {
                     "NULL::bigint".to_owned()
@@ -261,7 +261,7 @@ impl Definition {
         // Scale counts: a sum shown as 27.25 instead of 27.250 is a drift too.
         let compared = |alias: &str| {
             let mut values: Vec<String> = self
-                .figures
+                .sums
                 .iter()
                 .map(|figure| format!("{alias}.{figure}"))
                 .collect();
@@ -490,11 +490,11 @@ impl RollupUpkeep for PostgresRollups {
     }
 }
 
-fn figures(row: &QueryResult, side: &str) -> Result<Option<RollupFigures>, StoreError> {
+fn sums(row: &QueryResult, side: &str) -> Result<Option<RollupSums>, StoreError> {
     if !get::<bool>(row, &format!("{side}_present"))? {
         return Ok(None);
     }
-    Ok(Some(RollupFigures {
+    Ok(Some(RollupSums {
         revenue: decimal(row, &format!("{side}_revenue"))?,
         orders: get::<i64>(row, &format!("{side}_orders"))? as u64,
         quantity: get(row, &format!("{side}_quantity"))?,
@@ -516,8 +516,8 @@ fn drift(row: &QueryResult) -> Result<RollupDrift, StoreError> {
         date: get(row, "date")?,
         location,
         product_id: get::<Option<i64>>(row, "product_id")?.map(ProductId::new),
-        stored: figures(row, "s")?,
-        expected: figures(row, "d")?,
+        stored: sums(row, "s")?,
+        expected: sums(row, "d")?,
     })
 }
 

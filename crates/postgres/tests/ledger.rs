@@ -343,7 +343,7 @@ async fn an_import_abandoned_midway_leaves_the_database_as_it_was() {
                 .unwrap()
                 .map(Result::unwrap)
                 .collect();
-        session.keep_loose_lines(&lines).await.unwrap();
+        session.stage_loose_lines(&lines).await.unwrap();
         let mut grouper = zinc_domain::SaleGrouper::new();
         loop {
             let taken = session.take_unassembled(500).await.unwrap();
@@ -357,7 +357,7 @@ async fn an_import_abandoned_midway_leaves_the_database_as_it_was() {
                 .into_iter()
                 .map(|lines| zinc_domain::Sale::assemble(lines).unwrap())
                 .collect();
-            session.keep_sales(&sales).await.unwrap();
+            session.stage_sales(&sales).await.unwrap();
             if done {
                 break;
             }

@@ -308,7 +308,7 @@ async fn imports_are_listed_newest_first_and_a_rejection_keeps_its_problems() {
     let problem = &found.problems.problems()[0];
     assert_eq!(
         problem.to_string(),
-        "line 2, column Location: 'Gym' is not one of `Online Store`, `Golf - experience`"
+        "line 2, column Location: 'Gym' is not a known location (Online Store or Golf - experience)"
     );
 }
 
@@ -460,4 +460,94 @@ async fn forgetting_a_watched_version_reads_the_row_at_once() {
         .await
         .unwrap();
     assert_eq!(watched.current_version().await.unwrap(), now);
+}
+
+/// The causes of `error`, outermost first, as one line.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        text.push_str(&format!(": {inner}"));
+        cause = inner.source();
+    }
+    text
+}
+
+#[tokio::test]
+async fn short_reads_give_up_within_their_own_bound_when_the_database_stalls() {
+    use std::time::Duration;
+    use zinc_domain::{ImportId, ProductId};
+    use zinc_ports::StoreError;
+    use zinc_postgres::ReadBounds;
+
+    let (database, queries) = loaded().await;
+    let order = queries
+        .list_orders(&OrderFilter::default(), Page::new(1, 0).unwrap())
+        .await
+        .unwrap()
+        .items[0]
+        .id;
+    let queries = queries.with_read_bounds(ReadBounds {
+        lookup: Duration::from_secs(1),
+        figures: Duration::from_secs(2),
+    });
+    // Another session holds every table these reads need: they wait for its lock (as for a
+    // stalled connection, no answer comes), up to the lock timeout of minutes.
+    let blocker = database.connection().begin().await.unwrap();
+    blocker
+        .execute_unprepared(
+            "LOCK TABLE orders, order_items, products, imports, sales_by_day \
+             IN ACCESS EXCLUSIVE MODE",
+        )
+        .await
+        .unwrap();
+    // Bounded far above the reads' own bounds, far below the statement timeout.
+    let bounded = Duration::from_secs(30);
+    let lookups: [(&str, Result<(), StoreError>, u64); 4] = [
+        (
+            "order",
+            tokio::time::timeout(bounded, queries.find_order(order))
+                .await
+                .expect("the order lookup gave up within its bound")
+                .map(drop),
+            1,
+        ),
+        (
+            "product",
+            tokio::time::timeout(bounded, queries.find_product(ProductId::new(1)))
+                .await
+                .expect("the product lookup gave up within its bound")
+                .map(drop),
+            1,
+        ),
+        (
+            "import",
+            tokio::time::timeout(bounded, queries.find_import(ImportId::new(1)))
+                .await
+                .expect("the import lookup gave up within its bound")
+                .map(drop),
+            1,
+        ),
+        (
+            "revenue",
+            tokio::time::timeout(bounded, queries.revenue(DateBounds::default(), None))
+                .await
+                .expect("the revenue gave up within its bound")
+                .map(drop),
+            2,
+        ),
+    ];
+    for (what, outcome, seconds) in lookups {
+        let error = outcome.expect_err(what);
+        assert!(
+            matches!(error, StoreError::Unavailable(_)),
+            "{what}: {error:?}"
+        );
+        let text = chain(&error);
+        assert!(
+            text.contains(&format!("within {seconds} s")),
+            "{what}: {text}"
+        );
+    }
+    blocker.rollback().await.unwrap();
 }

@@ -572,6 +572,26 @@ async fn direct_top(
     .collect()
 }
 
+/// The units sold over `dates` at `location`, from the order items themselves.
+async fn direct_units(
+    db: &DatabaseConnection,
+    dates: DateBounds,
+    location: Option<Location>,
+) -> i64 {
+    let (sql, values) = conditions(dates, location);
+    rows(
+        db,
+        &format!(
+            "SELECT COALESCE(sum(i.quantity), 0)::bigint AS units \
+             FROM order_items i JOIN orders o ON o.id = i.order_id WHERE TRUE{sql}"
+        ),
+        values,
+    )
+    .await[0]
+        .try_get("", "units")
+        .unwrap()
+}
+
 /// Every figure the rollups serve equals its direct computation, to the scale of each sum.
 async fn figures_match_the_orders(db: &DatabaseConnection) {
     let figures = queries(db);
@@ -595,6 +615,11 @@ async fn figures_match_the_orders(db: &DatabaseConnection) {
                 (totals.revenue.to_string(), totals.order_count),
                 direct_revenue(db, dates, location).await,
                 "revenue {dates:?} {location:?}"
+            );
+            assert_eq!(
+                figures.units_sold(dates, location).await.unwrap(),
+                direct_units(db, dates, location).await,
+                "units {dates:?} {location:?}"
             );
             for by in [RankBy::Revenue, RankBy::Quantity] {
                 let top: Vec<Sold> = figures

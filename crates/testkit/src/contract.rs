@@ -70,6 +70,7 @@ macro_rules! store_contract {
             skip_invalid_rejects_a_sale_whole_even_when_its_bad_line_comes_last,
             a_strict_rejection_writes_nothing_but_is_recorded,
             a_product_keeps_the_price_of_its_most_recent_sale,
+            a_price_dates_from_the_first_sale_at_that_price,
             small_batches_give_the_same_result_as_one,
             a_dry_run_reports_what_would_change_and_writes_nothing,
             an_export_reads_back_as_the_stored_sales_and_reimports_unchanged,
@@ -517,6 +518,72 @@ pub async fn a_product_keeps_the_price_of_its_most_recent_sale(ports: StorePorts
         "0.8",
         "a refund never overrides"
     );
+}
+
+/// When a product's price began: the first of its latest sales at that price, whatever the
+/// order of the files and of their lines; a product without a price change, its first sale.
+pub async fn a_price_dates_from_the_first_sale_at_that_price(ports: StorePorts) {
+    let since = |ports: StorePorts, name: &'static str| async move {
+        let filter = ProductFilter {
+            name_contains: Some(name.to_owned()),
+        };
+        let product = ports
+            .catalog
+            .list_products(&filter, Page::default())
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .find(|p| p.name.as_str() == name)
+            .unwrap_or_else(|| panic!("no product {name}"));
+        let since = ports.catalog.prices_since(&[product.id]).await.unwrap();
+        since.get(&product.id).map(ToString::to_string)
+    };
+    import(
+        &ports,
+        &file(&[
+            golf("3/8/2025", 8, "Water", "0.60"),
+            golf("3/1/2025", 1, "Water", "0.4"),
+            golf("3/3/2025", 3, "Water", "0.6"),
+            golf("3/6/2025", 6, "Water", "0.6"),
+            golf("3/4/2025", 4, "Water", "0.5"),
+            golf("3/2/2025", 2, "Towel", "9"),
+            golf("3/9/2025", 9, "Towel", "9"),
+        ]),
+        ImportMode::Strict,
+    )
+    .await;
+    assert_eq!(
+        since(ports.clone(), "Water").await.as_deref(),
+        Some("2025-03-06")
+    );
+    assert_eq!(
+        since(ports.clone(), "Towel").await.as_deref(),
+        Some("2025-03-02")
+    );
+    // An older sale at another price changes nothing; a newer one starts a new price.
+    import(
+        &ports,
+        &file(&[golf("2/1/2025", 50, "Towel", "7")]),
+        ImportMode::Strict,
+    )
+    .await;
+    assert_eq!(
+        since(ports.clone(), "Towel").await.as_deref(),
+        Some("2025-03-02")
+    );
+    import(
+        &ports,
+        &file(&[golf("3/10/2025", 10, "Towel", "8")]),
+        ImportMode::Strict,
+    )
+    .await;
+    assert_eq!(
+        since(ports.clone(), "Towel").await.as_deref(),
+        Some("2025-03-10")
+    );
+    let none = ports.catalog.prices_since(&[]).await.unwrap();
+    assert!(none.is_empty());
 }
 
 /// The batch size changes how work is cut, never what is written.

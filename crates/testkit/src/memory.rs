@@ -20,8 +20,8 @@ use zinc_domain::{
     SaleLine,
 };
 use zinc_ports::{
-    ImportHistory, ImportSession, ImportStart, KeptCounts, OrderBook, ProductCatalog,
-    ProductChanges, SaleCursor, SalesArchive, SalesLedger, StoreError, WriteOutcome, WriteProgress,
+    ImportHistory, ImportSession, ImportStart, OrderBook, ProductCatalog, ProductChanges,
+    SaleCursor, SalesArchive, SalesLedger, StagedCounts, StoreError, WriteOutcome, WriteProgress,
     WriteStep,
 };
 
@@ -105,7 +105,7 @@ impl SalesLedger for MemoryStore {
 struct MemorySession {
     store: MemoryStore,
     id: ImportId,
-    /// Sales kept, one entry per run (a Sale ID twice when its lines were scattered).
+    /// Sales staged, one entry per run (a Sale ID twice when its lines were scattered).
     runs: Vec<Sale>,
     loose: Vec<SaleLine>,
     rejected: BTreeSet<SaleId>,
@@ -116,7 +116,7 @@ struct MemorySession {
 }
 
 impl MemorySession {
-    fn kept_sales(&self) -> impl Iterator<Item = &Sale> {
+    fn staged_sales(&self) -> impl Iterator<Item = &Sale> {
         self.runs
             .iter()
             .filter(|sale| !self.rejected.contains(&sale.sale_id()))
@@ -129,12 +129,12 @@ impl ImportSession for MemorySession {
         self.id
     }
 
-    async fn keep_sales(&mut self, sales: &[Sale]) -> Result<(), StoreError> {
+    async fn stage_sales(&mut self, sales: &[Sale]) -> Result<(), StoreError> {
         self.runs.extend_from_slice(sales);
         Ok(())
     }
 
-    async fn keep_loose_lines(&mut self, lines: &[SaleLine]) -> Result<(), StoreError> {
+    async fn stage_loose_lines(&mut self, lines: &[SaleLine]) -> Result<(), StoreError> {
         self.loose.extend_from_slice(lines);
         Ok(())
     }
@@ -180,11 +180,11 @@ impl ImportSession for MemorySession {
         Ok(batch)
     }
 
-    async fn kept(&mut self) -> Result<KeptCounts, StoreError> {
-        let sales: BTreeSet<SaleId> = self.kept_sales().map(Sale::sale_id).collect();
-        Ok(KeptCounts {
+    async fn staged(&mut self) -> Result<StagedCounts, StoreError> {
+        let sales: BTreeSet<SaleId> = self.staged_sales().map(Sale::sale_id).collect();
+        Ok(StagedCounts {
             sales: sales.len() as u64,
-            lines: self.kept_sales().map(|s| s.lines().len() as u64).sum(),
+            lines: self.staged_sales().map(|s| s.lines().len() as u64).sum(),
             rejected_sales: self.rejected.len() as u64,
         })
     }
@@ -195,7 +195,7 @@ impl ImportSession for MemorySession {
         let now = Utc::now();
         let mut outcome = WriteOutcome::default();
         let mut changed: Vec<Sale> = Vec::new();
-        for sale in self.kept_sales() {
+        for sale in self.staged_sales() {
             match data.orders.get(&sale.sale_id()) {
                 Some(stored) if stored.sale.fingerprint() == sale.fingerprint() => {
                     outcome.orders.unchanged += 1
@@ -386,6 +386,42 @@ impl ProductCatalog for MemoryStore {
             .iter()
             .find(|(_, stored)| stored.id == id)
             .map(|(name, stored)| product(name, stored)))
+    }
+
+    async fn prices_since(
+        &self,
+        products: &[ProductId],
+    ) -> Result<BTreeMap<ProductId, chrono::NaiveDate>, StoreError> {
+        let data = self.data.lock().await;
+        let mut since = BTreeMap::new();
+        for (name, stored) in &data.products {
+            if !products.contains(&stored.id) {
+                continue;
+            }
+            // Each item ranked as the import ranks prices, its position breaking ties within
+            // a sale (as the adapter's `position`).
+            let lines = data.orders.values().flat_map(|order| {
+                order
+                    .sale
+                    .lines()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, line)| &line.product == name)
+                    .map(|(position, line)| {
+                        let rank = PriceRank {
+                            from_sale: !line.quantity.is_refund(),
+                            date: line.date.get(),
+                            sale_id: line.sale_id,
+                            line: position as u64,
+                        };
+                        (rank, line.unit_price)
+                    })
+            });
+            if let Some(day) = zinc_domain::price_since(lines) {
+                since.insert(stored.id, day);
+            }
+        }
+        Ok(since)
     }
 }
 

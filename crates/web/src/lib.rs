@@ -19,10 +19,10 @@ use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, web};
 use tracing_actix_web::TracingLogger;
 
-pub use api::{AppState, UploadSlots};
+pub use api::{AppState, MinRate, UploadSlots};
 
 use api::monitoring::{self, RequestSpan};
-use api::{auth, compression, cors, limits, routes, validators};
+use api::{auth, compression, cors, limits, routes, sites, validators};
 
 /// The whole application: routes, request ids, a tracing span and metrics per request, CORS,
 /// compression, and Sentry (reporting to `sentry_hub`, or to the process's main hub when `None`).
@@ -52,8 +52,11 @@ pub fn app(
         .app_data(web::Data::new(state))
         .configure(configure)
         .wrap(from_fn(validators::revalidate))
+        .wrap(from_fn(api::docs::secure_docs))
         .wrap(from_fn(routes::head_as_get))
         .wrap(from_fn(auth::require_key))
+        // Before any key is looked at: another site's write, or a name open mode does not answer.
+        .wrap(from_fn(sites::refuse_other_sites))
         // Outside the key check: a preflight carries no key.
         .wrap(cors)
         .wrap(from_fn(cors::refusals_as_problems))

@@ -1,14 +1,25 @@
 //! The servers `zinc serve` runs: the application on its address, and `/metrics` alone on an
 //! address of its own when asked, each with the bounds actix-web applies to connections.
+//!
+//! The application's server is put together from actix-http's `HttpService` (as actix-web's
+//! `HttpServer` does inside) for one reason: its `Expect: 100-continue` handler. actix-web's
+//! `HttpServer` offers none, and actix-http answers `100 Continue` as soon as that handler
+//! lets a request through, before any of the application runs; so a client announcing more
+//! than `ZINC_MAX_UPLOAD_BYTES` would be told to send its body, only to get a 413 after. Here
+//! the handler answers it the 413 at once ([`refuse_oversized_expectation`]).
 
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use actix_web::dev::Server;
-use actix_web::{App, HttpServer, web};
+use actix_http::{HttpService, Request};
+use actix_service::{IntoServiceFactory, ServiceFactoryExt, fn_service, map_config};
+use actix_web::dev::{AppConfig, Server};
+use actix_web::http::header;
+use actix_web::{App, HttpServer, ResponseError, web};
 
 use crate::api::monitoring;
+use crate::api::problem::ApiError;
 use crate::{AppState, app};
 
 /// How long a client may take to send a request's head (408 after that).
@@ -17,6 +28,8 @@ const REQUEST_HEAD_TIMEOUT: Duration = Duration::from_secs(5);
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// The most connections one worker serves at once (further ones wait in the backlog).
 const MAX_CONNECTIONS_PER_WORKER: usize = 1024;
+/// How many connections may wait to be accepted (actix-web's own default).
+const BACKLOG: i32 = 1024;
 
 /// A server bound to its addresses (connections wait in the backlog) and not yet started.
 pub struct Listening {
@@ -48,25 +61,73 @@ pub fn application(
     address: SocketAddr,
     shutdown_timeout: Duration,
 ) -> io::Result<Listening> {
-    let server = HttpServer::new(move || {
-        let mut state = state.clone();
-        per_worker(&mut state);
-        app(state, None)
-    })
-    // A client has this long to send a request's head, and an idle kept-alive connection
-    // is closed after this; each worker serves at most this many connections.
-    .client_request_timeout(REQUEST_HEAD_TIMEOUT)
-    .keep_alive(KEEP_ALIVE)
-    .max_connections(MAX_CONNECTIONS_PER_WORKER)
-    // An answer leaves in more than one write (head, then body); with Nagle's algorithm on,
-    // the body waited for the client's delayed ACK, 40 ms on a kept-alive connection.
-    .tcp_nodelay(true)
-    .shutdown_timeout(shutdown_timeout.as_secs())
-    .bind(address)?;
+    let listener = listen(address)?;
+    let bound = listener.local_addr()?;
+    let limit = state.max_upload_bytes;
+    let server = Server::build()
+        // Each worker serves at most this many connections.
+        .max_concurrent_connections(MAX_CONNECTIONS_PER_WORKER)
+        .shutdown_timeout(shutdown_timeout.as_secs())
+        .listen("zinc", listener, move || {
+            let mut state = state.clone();
+            per_worker(&mut state);
+            let application = app(state, None)
+                .into_factory()
+                .map_err(|error| error.error_response());
+            HttpService::build()
+                // A client has this long to send a request's head, and an idle kept-alive
+                // connection is closed after this.
+                .client_request_timeout(REQUEST_HEAD_TIMEOUT)
+                .keep_alive(KEEP_ALIVE)
+                // An answer leaves in more than one write (head, then body); with Nagle's
+                // algorithm on, the body waited for the client's delayed ACK, 40 ms on a
+                // kept-alive connection.
+                .tcp_nodelay(true)
+                .local_addr(bound)
+                .expect(fn_service(move |request: Request| async move {
+                    refuse_oversized_expectation(request, limit)
+                }))
+                .finish(map_config(application, |()| AppConfig::default()))
+                .tcp()
+        })?;
     Ok(Listening {
-        addresses: server.addrs(),
+        addresses: vec![bound],
         start: Box::new(move || server.run()),
     })
+}
+
+/// Lets a request that expects `100 Continue` through (so that it gets one), unless the body
+/// it announces is over `limit`: that one is answered a 413 problem instead, before it sends
+/// the body.
+fn refuse_oversized_expectation(request: Request, limit: u64) -> Result<Request, actix_web::Error> {
+    let announced = request
+        .head()
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    match announced {
+        Some(length) if length > limit => Err(actix_web::error::InternalError::from_response(
+            "over the upload limit",
+            ApiError::PayloadTooLarge { limit }.error_response(),
+        )
+        .into()),
+        _ => Ok(request),
+    }
+}
+
+/// A listening socket on `address`, as actix-web binds one (address reuse, a backlog).
+fn listen(address: SocketAddr) -> io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(
+        Domain::for_address(address),
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&address.into())?;
+    socket.listen(BACKLOG)?;
+    Ok(socket.into())
 }
 
 /// `/metrics` alone on `address`, on one worker.

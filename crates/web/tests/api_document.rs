@@ -292,3 +292,74 @@ async fn the_documented_defaults_are_the_ones_applied() {
         assert_eq!(response.status(), 200, "{path}");
     }
 }
+
+/// `n` as the document writes limits: `10,000`.
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// utoipa takes a field's description from its doc comment only (no expression), so the
+/// limits the document states in prose are checked here against the constants applied.
+#[actix_web::test]
+async fn every_limit_the_document_states_is_the_one_applied() {
+    use zinc_domain::{
+        MAX_REJECTED_BYTES, MAX_REJECTED_LINES, MAX_REPORTED_PROBLEMS, REPLACED_SALES_LISTED,
+    };
+    let document = document().await;
+    let schemas = &document["components"]["schemas"];
+    let field = |schema: &str, name: &str| {
+        schemas[schema]["properties"][name]["description"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{schema}.{name} has no description"))
+            .to_owned()
+    };
+    let operation = |path: &str| {
+        document["paths"][path]["get"]["description"]
+            .as_str()
+            .unwrap_or_else(|| panic!("GET {path} has no description"))
+            .to_owned()
+    };
+    let bytes = humansize::format_size(MAX_REJECTED_BYTES, humansize::BINARY);
+    let stated = [
+        (
+            field("ImportReportBody", "replaced_sales"),
+            format!("the first {REPLACED_SALES_LISTED};"),
+        ),
+        (
+            field("ImportReportBody", "errors_total"),
+            format!("at most {} are listed", grouped(MAX_REPORTED_PROBLEMS)),
+        ),
+        (
+            field("RejectedLinesBody", "kept"),
+            format!(
+                "at most {} and {bytes} of text",
+                grouped(MAX_REJECTED_LINES)
+            ),
+        ),
+        (
+            operation("/api/v1/imports/{id}"),
+            format!("at most {} kept", grouped(MAX_REPORTED_PROBLEMS)),
+        ),
+        (
+            operation("/api/v1/imports/{id}/rejected.csv"),
+            format!(
+                "At most {} lines and {bytes} of text are kept",
+                grouped(MAX_REJECTED_LINES)
+            ),
+        ),
+    ];
+    for (description, limit) in stated {
+        assert!(
+            description.contains(&limit),
+            "{limit:?} not in {description:?}"
+        );
+    }
+}

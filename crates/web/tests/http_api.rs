@@ -253,7 +253,7 @@ async fn a_daily_range_over_366_days_says_so() {
         body["detail"]
             .as_str()
             .unwrap()
-            .contains("at most 366 are allowed"),
+            .contains("at most 366 days are shown at once"),
         "{body}"
     );
 }
@@ -313,7 +313,7 @@ async fn an_upload_without_a_file_is_400() {
     let (status, _, body) = send(Ports::default(), no_file_field).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(
-        body["detail"].as_str().unwrap().contains("`file`"),
+        body["detail"].as_str().unwrap().contains("'file'"),
         "{body}"
     );
 }

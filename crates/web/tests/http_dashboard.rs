@@ -125,14 +125,18 @@ fn figures(ports: &mut Ports, from: NaiveDate, to: NaiveDate, location: Option<L
         });
     ports
         .figures
-        .expect_top_products()
-        .withf(move |dates, at, by, limit| {
-            dates.from() == Some(from)
-                && dates.to() == Some(to)
-                && *at == location
-                && *by == RankBy::Revenue
-                && *limit == u32::MAX
+        .expect_units_sold()
+        .withf(move |dates, at| {
+            dates.from() == Some(from) && dates.to() == Some(to) && *at == location
         })
+        .returning(|_, _| Ok(273));
+    ports
+        .figures
+        .expect_top_products()
+        .withf(move |dates, at, _, limit| {
+            dates.from() == Some(from) && dates.to() == Some(to) && *at == location && *limit == 10
+        })
+        .times(2)
         .returning(|_, _, _, _| {
             Ok(vec![ProductSales {
                 product_id: ProductId::new(7),
@@ -167,26 +171,12 @@ fn earlier_figures(
         });
     ports
         .figures
-        .expect_top_products()
-        .withf(move |dates, at, _, limit| {
-            dates.from() == Some(from)
-                && dates.to() == Some(to)
-                && *at == location
-                && *limit == u32::MAX
+        .expect_units_sold()
+        .withf(move |dates, at| {
+            dates.from() == Some(from) && dates.to() == Some(to) && *at == location
         })
         .times(1)
-        .returning(move |_, _, _, _| {
-            Ok((units != 0)
-                .then(|| ProductSales {
-                    product_id: ProductId::new(7),
-                    name: ProductName::parse("10 Practice Credits").unwrap(),
-                    quantity: units,
-                    revenue: revenue.parse().unwrap(),
-                    order_count: orders,
-                })
-                .into_iter()
-                .collect())
-        });
+        .returning(move |_, _| Ok(units));
 }
 
 /// The text of the change shown in the tile `id`, and its value.
@@ -246,7 +236,7 @@ async fn the_tiles_compare_with_the_previous_period_of_the_same_length() {
     assert!(body.contains(r#"aria-label="previous 30 days""#), "{body}");
     assert!(
         body.contains(
-            r#" in the previous 30 days, <time datetime="2025-01-31">Jan 31</time> – <time datetime="2025-03-01">Mar 1, 2025</time>"#
+            r#" in the previous 30 days, <time datetime="2025-01-31">31 Jan</time> – <time datetime="2025-03-01">1 Mar 2025</time>"#
         ),
         "the compared period says which days, with their year: {body}"
     );
@@ -287,21 +277,16 @@ async fn the_overview_shows_the_30_days_ending_on_the_latest_sale_by_default() {
         "{body}"
     );
     assert!(body.contains("$45.82"), "the average: {body}");
-    for location in ["Online Store", "Golf - experience"] {
-        let points = body
-            .split(&format!(r#"<g class="points" data-location="{location}">"#))
-            .nth(1)
-            .and_then(|rest| rest.split("</g>").next())
-            .unwrap_or_else(|| panic!("the points of {location}: {body}"));
-        assert_eq!(points.matches(r#"<circle class="point""#).count(), 30);
-    }
-    assert_eq!(body.matches(r#"<circle class="point""#).count(), 60);
+    // 30 days: a column per day in each drawing (desktop and phone), both lines in each.
+    assert_eq!(body.matches(r#"<rect class="hit""#).count(), 60);
     assert!(
-        body.contains("Mon 2025-03-31: $1,234.50, 3 orders (Online Store)"),
+        body.contains(
+            r#"data-readout="Mon 31 Mar 2025: Online Store $1,234.50, 3 orders; Golf - experience $0.00, 0 orders""#
+        ),
         "{body}"
     );
     assert!(
-        body.contains("Mon 2025-03-31: $0.00, 0 orders (Golf - experience)"),
+        body.contains(r#"<table id="chart-figures" data-interval="day">"#),
         "{body}"
     );
     assert!(body.contains(r#"<ul class="legend""#), "{body}");
@@ -413,11 +398,13 @@ async fn the_overview_passes_the_range_and_location_of_the_url() {
     )
     .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    assert_eq!(answer.body.matches(r#"<circle class="point""#).count(), 7);
-    assert!(
+    assert_eq!(answer.body.matches(r#"<rect class="hit""#).count(), 14);
+    assert_eq!(
         answer
             .body
-            .contains(r#"<g class="points" data-location="Online Store">"#)
+            .matches(r#"<td class="num" data-location="Online Store">"#)
+            .count(),
+        7
     );
     assert!(!answer.body.contains(r#"<ul class="legend""#));
     for tile in ["tile-revenue", "tile-orders", "tile-average", "tile-items"] {
@@ -586,6 +573,11 @@ async fn the_products_page_searches_by_name() {
                 page,
             })
         });
+    ports
+        .products
+        .expect_prices_since()
+        .withf(|ids| ids == [ProductId::new(7)])
+        .returning(|_| Ok([(ProductId::new(7), day("2025-03-06"))].into()));
     let answer = page(ports, "/products?q=credit").await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert!(
@@ -594,6 +586,14 @@ async fn the_products_page_searches_by_name() {
             .contains(r#"<a href="/products/7">10 Practice Credits</a>"#)
     );
     assert!(answer.body.contains("$32.00"));
+    // Since its first sale at that price, not since it was imported.
+    assert!(
+        answer.body.contains(
+            r#"<td class="hide-narrow"><time datetime="2025-03-06">6 Mar 2025</time></td>"#
+        ),
+        "{}",
+        answer.body
+    );
 }
 
 #[actix_web::test]
@@ -606,6 +606,10 @@ async fn the_alphabetical_products_page_pages_with_next_not_older() {
             page,
         })
     });
+    ports
+        .products
+        .expect_prices_since()
+        .returning(|_| Ok(Default::default()));
     let answer = page(ports, "/products?offset=50").await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert!(
@@ -656,20 +660,31 @@ async fn a_product_shows_its_sales_per_month_ending_with_its_latest_sale() {
                 sold("2025-04-17", -1, "-32"),
             ])
         });
+    ports
+        .products
+        .expect_prices_since()
+        .withf(|ids| ids == [ProductId::new(7)])
+        .returning(|_| Ok([(ProductId::new(7), day("2025-03-09"))].into()));
     let answer = page(ports, "/products/7").await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     let body = &answer.body;
     assert_eq!(
         body.matches("<time datetime=\"20").count(),
-        1 + 12,
+        3 + 12,
+        "first imported, price since, latest sale and 12 months: {body}"
+    );
+    assert!(
+        body.contains(
+            r#"<dd id="product-price-since"><time datetime="2025-03-09">9 Mar 2025</time></dd>"#
+        ),
         "{body}"
     );
     assert!(
-        body.contains(r#"<th scope="row"><time datetime="2025-03">March 2025</time></th><td class="num">3</td><td class="num">2</td><td class="num"><data class="money" value="96">$96.00</data>"#),
+        body.contains(r#"<th scope="row"><time datetime="2025-03">Mar 2025</time></th><td class="num">3</td><td class="num">2</td><td class="num"><data class="money" value="96">$96.00</data>"#),
         "{body}"
     );
     assert!(
-        body.contains(">April 2025</time></th><td class=\"num\">-1</td>"),
+        body.contains(">Apr 2025</time></th><td class=\"num\">-1</td>"),
         "{body}"
     );
 }
@@ -1135,7 +1150,7 @@ async fn the_reject_file_downloads_from_the_dashboard_as_from_the_api() {
 }
 
 #[actix_web::test]
-async fn the_overview_ranks_best_sellers_by_revenue_and_by_units() {
+async fn the_overview_lists_the_best_sellers_by_revenue_and_by_units_the_store_ranked() {
     let mut ports = Ports::default();
     latest_sale(&mut ports);
     ports
@@ -1146,21 +1161,34 @@ async fn the_overview_ranks_best_sellers_by_revenue_and_by_units() {
         .figures
         .expect_daily_revenue()
         .returning(|_, _| Ok(vec![]));
-    ports.figures.expect_top_products().returning(|_, _, _, _| {
-        let sold = |id, name: &str, quantity, revenue: &str| ProductSales {
-            product_id: ProductId::new(id),
-            name: ProductName::parse(name).unwrap(),
-            quantity,
-            revenue: revenue.parse().unwrap(),
-            order_count: 1,
-        };
-        // By revenue, as the store ranks them.
-        Ok(vec![
-            sold(1, "Club set rental", 2, "40"),
-            sold(2, "Golf balls", 9, "27"),
-            sold(3, "Water", 9, "18"),
-        ])
-    });
+    ports.figures.expect_units_sold().returning(|_, _| Ok(20));
+    ports
+        .figures
+        .expect_top_products()
+        .withf(|_, _, _, limit| *limit == 10)
+        .times(2)
+        .returning(|_, _, by, _| {
+            let sold = |id, name: &str, quantity, revenue: &str| ProductSales {
+                product_id: ProductId::new(id),
+                name: ProductName::parse(name).unwrap(),
+                quantity,
+                revenue: revenue.parse().unwrap(),
+                order_count: 1,
+            };
+            // As the store ranks them.
+            Ok(match by {
+                RankBy::Revenue => vec![
+                    sold(1, "Club set rental", 2, "40"),
+                    sold(2, "Golf balls", 9, "27"),
+                    sold(3, "Water", 9, "18"),
+                ],
+                RankBy::Quantity => vec![
+                    sold(2, "Golf balls", 9, "27"),
+                    sold(3, "Water", 9, "18"),
+                    sold(1, "Club set rental", 2, "40"),
+                ],
+            })
+        });
     let answer = page(ports, "/?from=2025-03-01&to=2025-03-31").await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     let ranked = |table: &str| -> Vec<String> {
@@ -1177,7 +1205,6 @@ async fn the_overview_ranks_best_sellers_by_revenue_and_by_units() {
             .collect()
     };
     assert_eq!(ranked("top-products"), ["1", "2", "3"]);
-    // Units first, then revenue: Golf balls and Water sold 9 each, Golf balls for more.
     assert_eq!(ranked("top-quantity-products"), ["2", "3", "1"]);
 }
 

@@ -25,8 +25,9 @@ fn reject_file() -> RejectFile {
     let lines = vec![
         RejectedLine {
             line: 3,
-            reason: "column Location: 'Gym' is not one of `Online Store`, `Golf - experience`"
-                .to_owned(),
+            reason:
+                "column Location: 'Gym' is not a known location (Online Store or Golf - experience)"
+                    .to_owned(),
             raw: b"3971,\"Gym\r\nnote\",\xff".to_vec(),
         },
         RejectedLine {
@@ -60,7 +61,7 @@ async fn serves_the_reject_file_as_a_csv_attachment_with_each_line_verbatim() {
         "attachment; filename=\"M_rz_sales-rejected.csv\""
     );
     let mut expected = b"Line,Reason,Sale ID,Location,Notes\n\
-        3,\"column Location: 'Gym' is not one of `Online Store`, `Golf - experience`\",3971,\"Gym\r\nnote\","
+        3,column Location: 'Gym' is not a known location (Online Store or Golf - experience),3971,\"Gym\r\nnote\","
         .to_vec();
     expected.extend_from_slice(
         b"\xff\n5,sale 3971 is rejected: line 3 has a problem,3971,Golf - experience,ok\n",

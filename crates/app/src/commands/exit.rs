@@ -6,8 +6,8 @@
 pub enum ExitStatus {
     /// Done.
     Success,
-    /// The input was refused (an import rejected, a key's name taken or unknown): the user's
-    /// data needs fixing.
+    /// The input was refused (an import rejected, a key's name taken or unknown, an import's
+    /// number unknown): the user's data needs fixing.
     Rejected,
     /// `zinc probe`: the server did not answer 200.
     Unhealthy,

@@ -251,7 +251,12 @@ fn print_report(report: &ImportReport, took: Duration) {
     }
     // Counts with grouped digits, as people read them: 1,661.
     let n = HumanCount;
-    println!("  mode      {}", report.mode.as_str());
+    // The mode in words, with the option that chose it.
+    let mode = match report.mode {
+        ImportMode::Strict => "strict (any invalid row rejects the file)",
+        ImportMode::SkipInvalid => "valid sales only (--skip-invalid)",
+    };
+    println!("  mode      {mode}");
     println!(
         "  rows      {} read, {} imported, {} rejected",
         n(c.rows_total),
@@ -303,9 +308,9 @@ fn print_report(report: &ImportReport, took: Duration) {
             );
         } else {
             println!(
-                "  reject    {} line(s) kept verbatim with their reasons{omitted}: GET {} (zinc serve)",
-                rejected.kept,
-                zinc_web::api::rejected_lines_path(report.id.get())
+                "  reject    {} line(s) kept verbatim with their reasons{omitted}: {}",
+                n(rejected.kept),
+                super::imports::rejected_command(report.id)
             );
         }
     }

@@ -124,7 +124,7 @@ pub(super) async fn ensure_bootstrap_key(
         .await;
     match created {
         Ok(_) => {
-            info!("created the write key `bootstrap` from ZINC_BOOTSTRAP_KEY");
+            info!("created the write key 'bootstrap' from ZINC_BOOTSTRAP_KEY");
             Ok(())
         }
         Err(CreateKeyError::Duplicate(_)) => {
@@ -135,9 +135,9 @@ pub(super) async fn ensure_bootstrap_key(
                 .is_none()
             {
                 warn!(
-                    "ZINC_BOOTSTRAP_KEY is not the stored `bootstrap` key (it differs, or it was \
+                    "ZINC_BOOTSTRAP_KEY is not the stored 'bootstrap' key (it differs, or it was \
                      revoked): the stored one is kept and this value opens nothing; create \
-                     named keys with `zinc keys create` instead"
+                     named keys with 'zinc keys create' instead"
                 );
             }
             Ok(())

@@ -3,6 +3,7 @@
 mod database;
 mod exit;
 mod import;
+mod imports;
 mod keys;
 mod migrate;
 mod probe;
@@ -24,6 +25,7 @@ pub async fn run(command: Command, config: &Config) -> ExitStatus {
         } => import::run(config, &files, skip_invalid, dry_run).await,
         Command::Serve { imports } => serve::run(config, &imports).await,
         Command::Probe { path, address } => probe::run(config, &path, address),
+        Command::Imports { action } => imports::run(config, action).await,
         Command::Migrate { action } => migrate::run(config, action).await,
         Command::Keys { action } => keys::run(config, action).await,
         Command::Rollups { action } => rollups::run(config, action).await,

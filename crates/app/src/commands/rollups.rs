@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use anyhow::Context;
-use zinc_ports::{RollupDrift, RollupFigures, RollupUpkeep, StoreHealth};
+use zinc_ports::{RollupDrift, RollupSums, RollupUpkeep, StoreHealth};
 use zinc_postgres::{PostgresQueries, PostgresRollups};
 
 use super::database::{Missing, open_database};
@@ -21,7 +21,7 @@ pub(super) async fn run(config: &Config, action: RollupsAction) -> anyhow::Resul
         .context("reading the schema's migrations")?;
     if !pending.is_empty() {
         anyhow::bail!(
-            "the schema is not up to date ({} pending migration(s)): run `zinc migrate up` first, \
+            "the schema is not up to date ({} pending migration(s)): run 'zinc migrate up' first, \
              which also fills the rollups",
             pending.len()
         );
@@ -62,7 +62,7 @@ async fn verify(
     if unlisted > 0 {
         writeln!(out, "  ... and {unlisted} more (--max lists more)")?;
     }
-    writeln!(out, "Run `zinc rollups rebuild` to recompute them.")?;
+    writeln!(out, "Run 'zinc rollups rebuild' to recompute them.")?;
     Ok(ExitStatus::Differs)
 }
 
@@ -91,7 +91,7 @@ fn describe(drift: &RollupDrift) -> String {
         .product_id
         .map(|id| format!(" product {}", id.get()))
         .unwrap_or_default();
-    let figures = |figures: &Option<RollupFigures>| match figures {
+    let sums = |sums: &Option<RollupSums>| match sums {
         None => "nothing".to_owned(),
         Some(f) => {
             let units = f
@@ -108,8 +108,8 @@ fn describe(drift: &RollupDrift) -> String {
         "{} {} {location}{product}: stored {}; the orders give {}",
         drift.rollup,
         drift.date,
-        figures(&drift.stored),
-        figures(&drift.expected),
+        sums(&drift.stored),
+        sums(&drift.expected),
     )
 }
 
@@ -125,12 +125,12 @@ mod tests {
             date: "2024-03-01".parse().unwrap(),
             location: Some(Location::OnlineStore),
             product_id: Some(ProductId::new(17)),
-            stored: stored.map(|orders| RollupFigures {
+            stored: stored.map(|orders| RollupSums {
                 revenue: "9.50".parse().unwrap(),
                 orders: orders as u64,
                 quantity: Some(3),
             }),
-            expected: Some(RollupFigures {
+            expected: Some(RollupSums {
                 revenue: "12.5".parse().unwrap(),
                 orders: 3,
                 quantity: Some(4),
@@ -161,7 +161,7 @@ mod tests {
              daily product sales 2024-03-01 Online Store product 17: stored nothing; the orders \
              give 4 units, revenue 12.5, 3 orders\n  \
              ... and 3 more (--max lists more)\n\
-             Run `zinc rollups rebuild` to recompute them.\n"
+             Run 'zinc rollups rebuild' to recompute them.\n"
         );
     }
 

@@ -19,7 +19,7 @@ use zinc_postgres::{
 use zinc_web::api::answers::AnswerCache;
 use zinc_web::api::auth_failures::AuthFailures;
 use zinc_web::api::metrics::Monitoring;
-use zinc_web::{AppState, UploadSlots, server};
+use zinc_web::{AppState, MinRate, UploadSlots, server};
 
 use super::database::{Missing, open_database};
 use super::exit::ExitStatus;
@@ -49,7 +49,7 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
             error!(
                 file = %file.display(),
                 problems = report.problems.total(),
-                "import rejected; nothing was written (run `zinc import` on it to see the problems)"
+                "import rejected; nothing was written (run 'zinc import' on it to see the problems)"
             );
             return Ok(ExitStatus::Rejected);
         }
@@ -69,12 +69,19 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         super::keys::ensure_bootstrap_key(keys.clone(), secret).await?;
     }
     let open = guard_open_access(config, keys.as_ref()).await?;
-    let reads = PostgresQueries::new(db.clone()).with_reply_timeout(reply_timeout);
+    // Short reads (one order, product or import; a revenue figure) give up sooner.
+    let reads = PostgresQueries::new(db.clone())
+        .with_reply_timeout(reply_timeout)
+        .with_read_bounds(config.read_bounds());
     let queries = Arc::new(reads.clone());
     // Revenue queries scan many rows: their own small pool, so they cannot starve lookups,
     // imports and readiness.
     let figures_db = super::database::connect(config, config.db_figures_connections).await?;
-    let figures = Arc::new(PostgresQueries::new(figures_db).with_reply_timeout(reply_timeout));
+    let figures = Arc::new(
+        PostgresQueries::new(figures_db)
+            .with_reply_timeout(reply_timeout)
+            .with_read_bounds(config.read_bounds()),
+    );
     let state = AppState {
         ledger: Arc::new(PostgresLedger::new(db.clone()).with_reply_timeout(reply_timeout)),
         history: queries.clone(),
@@ -103,6 +110,12 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         auth_failures: AuthFailures::default(),
         serve_metrics: config.metrics_bind.is_none(),
         cors_origins: config.cors_origins.clone().unwrap_or_default(),
+        allowed_hosts: config.allowed_hosts.clone().unwrap_or_default(),
+        trusted_proxies: config.trusted_proxies.clone().unwrap_or_default(),
+        upload_min_rate: MinRate {
+            grace: *config.upload_min_rate_grace,
+            bytes_per_second: config.upload_min_rate,
+        },
     };
     let metrics_server = match config.metrics_bind {
         None => None,
@@ -164,13 +177,13 @@ async fn guard_open_access(config: &Config, keys: &dyn ApiKeys) -> anyhow::Resul
         warn!(
             %bind,
             "no API key exists: the API is open to anyone on this machine; create one with \
-             `zinc keys create NAME --scope write`"
+             'zinc keys create NAME --scope write'"
         );
     } else if config.allow_anonymous {
         warn!(%bind, "no API key exists and ZINC_ALLOW_ANONYMOUS=true: the API is open to anyone who can reach it");
     } else {
         anyhow::bail!(
-            "refusing to serve {bind} with no API key: create one with `zinc keys create NAME --scope write` \
+            "refusing to serve {bind} with no API key: create one with 'zinc keys create NAME --scope write' \
              (or set ZINC_BOOTSTRAP_KEY, or ZINC_ALLOW_ANONYMOUS=true to serve openly)"
         )
     }

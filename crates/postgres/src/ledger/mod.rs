@@ -2,11 +2,11 @@
 //!
 //! - The use case hands over sales the domain assembled; they are streamed into temporary
 //!   tables with `COPY ... FROM STDIN` (CSV, about a batch per COPY), orders and lines apart
-//!   ([`kept`] describes both tables once). A full buffer travels while the next sales are
+//!   ([`staged`] describes both tables once). A full buffer travels while the next sales are
 //!   encoded, so the server reads one batch while the client encodes the next. Nothing comes
 //!   back to the client except the few sales whose lines were scattered or disagreed, read
 //!   once through a cursor.
-//! - [`write`](ImportSession::write) turns the kept rows into products, orders and items with a
+//! - [`write`](ImportSession::write) turns the staged rows into products, orders and items with a
 //!   handful of `INSERT ... SELECT ... ON CONFLICT` statements. Only sales whose fingerprint
 //!   differs from the stored one are written, so re-importing a file changes nothing.
 //! - Identity is enforced by the unique constraints (upserts on product name and Sale ID),
@@ -14,7 +14,7 @@
 //!   advisory lock, so the write phases of concurrent imports run one after the other (their
 //!   reading and keeping still overlap).
 
-mod kept;
+mod staged;
 
 use std::time::{Duration, Instant};
 
@@ -26,8 +26,8 @@ use zinc_domain::{
     ImportId, ImportReport, REPLACED_SALES_LISTED, RejectedLines, Sale, SaleId, SaleLine,
 };
 use zinc_ports::{
-    ImportSession, ImportStart, KeptCounts, OrderChanges, ProductChanges, SalesLedger, StoreError,
-    WriteOutcome, WriteProgress, WriteStep,
+    ImportSession, ImportStart, OrderChanges, ProductChanges, SalesLedger, StagedCounts,
+    StoreError, WriteOutcome, WriteProgress, WriteStep,
 };
 
 use crate::database::{Database, Reach, SORT_MEMORY, WRITE_LOCK_KEY};
@@ -35,7 +35,7 @@ use crate::error::{Inconsistency, sqlx_error, within};
 use crate::imports;
 use crate::rollups;
 use crate::sql::{Fixed, get, on_sqlx};
-use kept::{Cell, LINES, ORDERS, item_column_list};
+use staged::{Cell, LINES, ORDERS, item_column_list};
 
 /// How many bytes of CSV gather before they travel in one COPY: about one batch of sales, so
 /// that the server reads each batch while the client encodes the next. A COPY costs a round
@@ -135,10 +135,10 @@ impl SalesLedger for PostgresLedger {
             import_id: ImportId::new(import_id),
             reassembly: Reassembly::NotStarted,
             rejections_applied: true,
-            counts: KeptCounts::default(),
+            counts: StagedCounts::default(),
             pending: Pending::default(),
             full: None,
-            kept_ids: KeptIds::default(),
+            staged_ids: StagedIds::default(),
         }))
     }
 }
@@ -172,31 +172,31 @@ struct PostgresImportSession {
     txn: Option<Transaction<'static, Postgres>>,
     import_id: ImportId,
     reassembly: Reassembly,
-    /// Rows in the kept tables (`sales` counts kept orders: distinct once reassembled).
-    counts: KeptCounts,
-    /// False while sales were rejected whose kept rows are still there.
+    /// Rows in the staged tables (`sales` counts staged orders: distinct once reassembled).
+    counts: StagedCounts,
+    /// False while sales were rejected whose staged rows are still there.
     rejections_applied: bool,
     /// The batches being encoded.
     pending: Pending,
     /// Full buffers, sent while the next sales are encoded (the server then reads one batch
     /// while the client encodes the next).
     full: Option<Pending>,
-    /// The order of the Sale IDs kept before reassembly.
-    kept_ids: KeptIds,
+    /// The order of the Sale IDs staged before reassembly.
+    staged_ids: StagedIds,
 }
 
-/// Whether the Sale IDs kept so far came in one direction (rising or falling), as in a file
-/// sorted by sale: then no sale was kept twice, and reassembly need not look for one.
+/// Whether the Sale IDs staged so far came in one direction (rising or falling), as in a file
+/// sorted by sale: then no sale was staged twice, and reassembly need not look for one.
 #[derive(Debug, Clone, Copy)]
-struct KeptIds {
+struct StagedIds {
     last: Option<i64>,
     rising: bool,
     falling: bool,
 }
 
-impl Default for KeptIds {
+impl Default for StagedIds {
     fn default() -> Self {
-        KeptIds {
+        StagedIds {
             last: None,
             rising: true,
             falling: true,
@@ -204,7 +204,7 @@ impl Default for KeptIds {
     }
 }
 
-impl KeptIds {
+impl StagedIds {
     fn note(&mut self, id: i64) {
         if let Some(last) = self.last {
             self.rising &= id > last;
@@ -213,7 +213,7 @@ impl KeptIds {
         self.last = Some(id);
     }
 
-    /// True when no Sale ID can have been kept twice.
+    /// True when no Sale ID can have been staged twice.
     fn all_distinct(&self) -> bool {
         self.rising || self.falling
     }
@@ -265,25 +265,25 @@ impl PostgresImportSession {
         rows
     }
 
-    /// Streams `csv` into a kept table with one COPY.
+    /// Streams `csv` into a staged table with one COPY.
     async fn copy(&mut self, statement: &str, csv: Vec<u8>) -> Result<u64, StoreError> {
         let limit = self.reach.reply_timeout;
         copy_in(self.txn()?, limit, statement, csv).await
     }
 
-    /// Sends the kept rows still buffered: lines first, then orders.
+    /// Sends the staged rows still buffered: lines first, then orders.
     async fn flush(&mut self) -> Result<(), StoreError> {
         let limit = self.reach.reply_timeout;
         let pending = std::mem::take(&mut self.pending);
         for buffers in self.full.take().into_iter().chain([pending]) {
-            let (lines, sales) = send_kept(self.txn()?, limit, buffers).await?;
+            let (lines, sales) = send_staged(self.txn()?, limit, buffers).await?;
             self.counts.lines += lines;
             self.counts.sales += sales;
         }
         Ok(())
     }
 
-    /// Drops the kept rows of the sales rejected since the last time.
+    /// Drops the staged rows of the sales rejected since the last time.
     async fn apply_rejections(&mut self) -> Result<(), StoreError> {
         self.flush().await?;
         if !self.rejections_applied {
@@ -305,16 +305,16 @@ impl PostgresImportSession {
     async fn start_reassembly(&mut self) -> Result<(), StoreError> {
         self.apply_rejections().await?;
         let (lines, orders) = (LINES.name, ORDERS.name);
-        // A sale kept twice (its lines in two runs) is assembled again whole; when the kept
-        // Sale IDs came in order, none was, and the search over every kept order is spared.
-        let kept_twice = if self.kept_ids.all_distinct() {
+        // A sale staged twice (its lines in two runs) is assembled again whole; when the staged
+        // Sale IDs came in order, none was, and the search over every staged order is spared.
+        let staged_twice = if self.staged_ids.all_distinct() {
             String::new()
         } else {
             format!("SELECT sale_id FROM {orders} GROUP BY sale_id HAVING count(*) > 1 UNION ")
         };
         self.run(&format!(
             "CREATE TEMPORARY TABLE zinc_unassembled ON COMMIT DROP AS
-               ({kept_twice}SELECT sale_id FROM {LOOSE_LINES})
+               ({staged_twice}SELECT sale_id FROM {LOOSE_LINES})
                EXCEPT SELECT sale_id FROM {REJECTED_SALES};
              CREATE TEMPORARY TABLE zinc_reassembling (LIKE {lines}) ON COMMIT DROP;
              INSERT INTO zinc_reassembling
@@ -354,13 +354,13 @@ impl ImportSession for PostgresImportSession {
     }
 
     #[instrument(skip_all, fields(import_id = self.import_id.get(), sales = sales.len()))]
-    async fn keep_sales(&mut self, sales: &[Sale]) -> Result<(), StoreError> {
+    async fn stage_sales(&mut self, sales: &[Sale]) -> Result<(), StoreError> {
         if sales.is_empty() {
             return Ok(());
         }
         if self.reassembly == Reassembly::NotStarted {
             for sale in sales {
-                self.kept_ids.note(sale.sale_id().get());
+                self.staged_ids.note(sale.sale_id().get());
             }
         }
         // Full buffers travel while these sales are encoded.
@@ -370,15 +370,15 @@ impl ImportSession for PostgresImportSession {
         let txn = open(&mut self.txn)?;
         let sending = async {
             match full {
-                Some(buffers) => send_kept(txn, limit, buffers).await,
+                Some(buffers) => send_staged(txn, limit, buffers).await,
                 None => Ok((0, 0)),
             }
         };
         let (sent, encoded) = tokio::join!(sending, encode_sales(&mut self.pending, sales));
-        let (lines, kept_sales) = sent?;
+        let (lines, staged_sales) = sent?;
         encoded?;
         self.counts.lines += lines;
-        self.counts.sales += kept_sales;
+        self.counts.sales += staged_sales;
         if self.pending.is_full() {
             self.full = Some(std::mem::take(&mut self.pending));
         }
@@ -386,7 +386,7 @@ impl ImportSession for PostgresImportSession {
     }
 
     #[instrument(skip_all, fields(import_id = self.import_id.get(), lines = lines.len()))]
-    async fn keep_loose_lines(&mut self, lines: &[SaleLine]) -> Result<(), StoreError> {
+    async fn stage_loose_lines(&mut self, lines: &[SaleLine]) -> Result<(), StoreError> {
         if lines.is_empty() {
             return Ok(());
         }
@@ -438,11 +438,11 @@ impl ImportSession for PostgresImportSession {
             self.run("CLOSE zinc_reassembly").await?;
             self.reassembly = Reassembly::Done;
         }
-        rows.iter().map(kept::line_from_row).collect()
+        rows.iter().map(staged::line_from_row).collect()
     }
 
     #[instrument(skip_all, fields(import_id = self.import_id.get()))]
-    async fn kept(&mut self) -> Result<KeptCounts, StoreError> {
+    async fn staged(&mut self) -> Result<StagedCounts, StoreError> {
         self.apply_rejections().await?;
         Ok(self.counts)
     }
@@ -451,7 +451,7 @@ impl ImportSession for PostgresImportSession {
     async fn write(&mut self, progress: &WriteProgress) -> Result<WriteOutcome, StoreError> {
         self.apply_rejections().await?;
         let import_id = self.import_id.get();
-        let (lines, kept_orders) = (LINES.name, ORDERS.name);
+        let (lines, staged_orders) = (LINES.name, ORDERS.name);
         let order_columns = ORDERS.column_list("");
         let updates: Vec<String> = ORDERS
             .columns
@@ -464,7 +464,7 @@ impl ImportSession for PostgresImportSession {
         // order number here, so that items can be written without reading orders back.
         self.run(&format!(
             "SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY});
-             ANALYZE {kept_orders};"
+             ANALYZE {staged_orders};"
         ))
         .await?;
         let sequence = self
@@ -478,7 +478,7 @@ impl ImportSession for PostgresImportSession {
             "CREATE TEMPORARY TABLE zinc_changed ON COMMIT DROP AS
                SELECT k.*, coalesce(o.id, nextval({sequence}::oid::regclass)) AS order_id,
                  o.id IS NULL AS created, o.date AS old_date, o.location AS old_location
-               FROM {kept_orders} k LEFT JOIN orders o ON o.sale_id = k.sale_id
+               FROM {staged_orders} k LEFT JOIN orders o ON o.sale_id = k.sale_id
                WHERE o.fingerprint IS DISTINCT FROM k.fingerprint;
              ANALYZE zinc_changed;"
         ))
@@ -491,7 +491,7 @@ impl ImportSession for PostgresImportSession {
             .transpose()?
             .unwrap_or(0);
         progress.step_done(WriteStep::Compare);
-        // The lines of the changed sales: every kept line when every sale changed (a first
+        // The lines of the changed sales: every staged line when every sale changed (a first
         // import), which spares the join.
         let changed_lines = if changed == self.counts.sales {
             format!("{lines} l")
@@ -591,13 +591,13 @@ impl ImportSession for PostgresImportSession {
         self.run(&rollups::touch_changed_days()).await?;
         self.run(&rollups::refresh_touched(&changed_lines)).await?;
         progress.step_done(WriteStep::Rollups);
-        let kept = self.counts.sales;
+        let staged = self.counts.sales;
         Ok(WriteOutcome {
             products,
             orders: OrderChanges {
                 created,
                 updated,
-                unchanged: kept.saturating_sub(created + updated),
+                unchanged: staged.saturating_sub(created + updated),
             },
             replaced,
         })
@@ -701,7 +701,7 @@ fn open<'t>(
         .ok_or_else(|| StoreError::Failed("the import was already finished".into()))
 }
 
-/// Streams `csv` into a kept table with one COPY.
+/// Streams `csv` into a staged table with one COPY.
 async fn copy_in(
     txn: &mut Transaction<'static, Postgres>,
     limit: Duration,
@@ -720,7 +720,7 @@ async fn copy_in(
 }
 
 /// Sends encoded lines, then orders; answers how many of each the server took.
-async fn send_kept(
+async fn send_staged(
     txn: &mut Transaction<'static, Postgres>,
     limit: Duration,
     buffers: Pending,
@@ -808,9 +808,9 @@ mod tests {
     #[test]
     fn sale_ids_in_one_direction_are_all_distinct_and_a_turn_may_repeat_one() {
         let ids = |list: &[i64]| {
-            let mut kept = KeptIds::default();
-            list.iter().for_each(|&id| kept.note(id));
-            kept.all_distinct()
+            let mut staged = StagedIds::default();
+            list.iter().for_each(|&id| staged.note(id));
+            staged.all_distinct()
         };
         assert!(ids(&[]));
         assert!(ids(&[3, 5, 9]));

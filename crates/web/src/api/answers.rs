@@ -1,17 +1,17 @@
-//! Answers already computed for the current sales data, kept by their tag (see
+//! Answers already computed for the current sales data, cached by their tag (see
 //! [`super::validators`]): the tag names the data's version and everything else that shapes
-//! the answer, so an answer kept under a tag is exactly what the route would compute again.
-//! A succeeded import changes the version, and with it every tag: kept answers then simply go
-//! unasked and are evicted. Bounded in bytes; a large answer is not kept.
+//! the answer, so an answer cached under a tag is exactly what the route would compute again.
+//! A succeeded import changes the version, and with it every tag: cached answers then simply go
+//! unasked and are evicted. Bounded in bytes; a large answer is not cached.
 
 use actix_web::http::header::HeaderMap;
 use actix_web::web::Bytes;
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 
-/// The most bytes of answers kept in all.
+/// The most bytes of answers cached in all.
 pub const ANSWER_CACHE_BYTES: u64 = 32 * 1024 * 1024;
-/// The largest answer kept.
+/// The largest answer cached.
 pub const MAX_KEPT_ANSWER_BYTES: usize = 1024 * 1024;
 /// Roughly how many answers are expected (sizes the cache's table).
 const EXPECTED_ANSWERS: usize = 4_096;
@@ -20,7 +20,7 @@ const ENTRY_OVERHEAD_BYTES: u64 = 512;
 
 /// A 200 answer: its headers and body.
 #[derive(Debug, Clone)]
-pub struct KeptAnswer {
+pub struct CachedAnswer {
     /// The route's headers (content type and the like).
     pub headers: HeaderMap,
     /// The body, as sent before any compression.
@@ -30,17 +30,17 @@ pub struct KeptAnswer {
 #[derive(Debug, Clone)]
 struct BySize;
 
-impl Weighter<String, KeptAnswer> for BySize {
-    fn weight(&self, key: &String, answer: &KeptAnswer) -> u64 {
+impl Weighter<String, CachedAnswer> for BySize {
+    fn weight(&self, key: &String, answer: &CachedAnswer) -> u64 {
         answer.body.len() as u64 + key.len() as u64 + ENTRY_OVERHEAD_BYTES
     }
 }
 
-/// The kept answers, shared by every worker. Cheap to clone.
+/// The cached answers, shared by every worker. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct AnswerCache {
-    /// `None` when nothing is to be kept.
-    answers: Option<std::sync::Arc<Cache<String, KeptAnswer, BySize>>>,
+    /// `None` when nothing is to be cached.
+    answers: Option<std::sync::Arc<Cache<String, CachedAnswer, BySize>>>,
 }
 
 impl Default for AnswerCache {
@@ -50,7 +50,7 @@ impl Default for AnswerCache {
 }
 
 impl AnswerCache {
-    /// A cache of at most `bytes` of answers; none kept when 0.
+    /// A cache of at most `bytes` of answers; none cached when 0.
     pub fn with_capacity(bytes: u64) -> Self {
         AnswerCache {
             answers: (bytes > 0).then(|| {
@@ -59,13 +59,13 @@ impl AnswerCache {
         }
     }
 
-    /// The answer kept under `tag`, if any.
-    pub fn get(&self, tag: &str) -> Option<KeptAnswer> {
+    /// The answer cached under `tag`, if any.
+    pub fn get(&self, tag: &str) -> Option<CachedAnswer> {
         self.answers.as_ref()?.get(tag)
     }
 
     /// Keeps `answer` under `tag`, unless it is larger than [`MAX_KEPT_ANSWER_BYTES`].
-    pub fn keep(&self, tag: &str, answer: KeptAnswer) {
+    pub fn keep(&self, tag: &str, answer: CachedAnswer) {
         if let Some(answers) = &self.answers
             && answer.body.len() <= MAX_KEPT_ANSWER_BYTES
         {
@@ -73,7 +73,7 @@ impl AnswerCache {
         }
     }
 
-    /// How many bytes are kept (bodies and overheads).
+    /// How many bytes are cached (bodies and overheads).
     pub fn bytes(&self) -> u64 {
         self.answers.as_ref().map_or(0, |answers| answers.weight())
     }
@@ -83,15 +83,15 @@ impl AnswerCache {
 mod tests {
     use super::*;
 
-    fn answer(bytes: usize) -> KeptAnswer {
-        KeptAnswer {
+    fn answer(bytes: usize) -> CachedAnswer {
+        CachedAnswer {
             headers: HeaderMap::new(),
             body: Bytes::from(vec![b'x'; bytes]),
         }
     }
 
     #[test]
-    fn a_kept_answer_comes_back_under_its_tag_only() {
+    fn a_cached_answer_comes_back_under_its_tag_only() {
         let cache = AnswerCache::default();
         cache.keep("a", answer(10));
         assert_eq!(cache.get("a").map(|a| a.body.len()), Some(10));
@@ -99,7 +99,7 @@ mod tests {
     }
 
     #[test]
-    fn an_answer_over_the_size_limit_is_not_kept() {
+    fn an_answer_over_the_size_limit_is_not_cached() {
         let cache = AnswerCache::default();
         cache.keep("big", answer(MAX_KEPT_ANSWER_BYTES + 1));
         assert!(cache.get("big").is_none());

@@ -12,6 +12,7 @@ use zinc_application::Denied;
 use zinc_domain::KeyScope;
 
 use super::problem::ApiError;
+use super::sites::client_address;
 use super::state::AppState;
 
 /// The routes that need a key.
@@ -37,8 +38,8 @@ pub async fn require_key(
             .expect("the application state is registered")
             .clone();
         let bearer = bearer_token(&request);
-        // The peer itself: no proxy is trusted, so forwarded-for headers are not read.
-        let peer = request.peer_addr().map(|address| address.ip());
+        // The peer, or the client a trusted proxy forwards for.
+        let peer = client_address(request.request(), &state.trusted_proxies);
         let waiting = peer
             .filter(|_| bearer.is_some())
             .and_then(|peer| state.auth_failures.refused(peer));
@@ -68,7 +69,7 @@ pub async fn require_key(
 }
 
 /// The 429 for a client that must wait `wait` (whole seconds, rounded up).
-fn too_many(wait: std::time::Duration) -> ApiError {
+pub(crate) fn too_many(wait: std::time::Duration) -> ApiError {
     ApiError::TooManyInvalidKeys {
         retry_after: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
     }

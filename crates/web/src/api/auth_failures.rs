@@ -4,8 +4,8 @@
 //! nothing.
 //!
 //! A client is its peer address (an IPv6 address by its /64 network, what one host is usually
-//! given): no proxy is trusted, so `X-Forwarded-For` and `Forwarded` are not read. Behind a
-//! proxy every client shares the proxy's address. At most [`MAX_CLIENTS`] clients are
+//! given), or, for a peer in `ZINC_TRUSTED_PROXIES`, the address its `X-Forwarded-For` names
+//! (see [`super::sites::client_address`]); from any other peer `X-Forwarded-For` is not read. At most [`MAX_CLIENTS`] clients are
 //! remembered (the least active evicted); one idle long enough to have its whole allowance
 //! back is forgotten.
 

@@ -22,7 +22,7 @@ pub struct InputProblemBody {
     #[schema(example = "Gym")]
     pub value: Option<String>,
     /// Why it was refused.
-    #[schema(example = "is not one of `Online Store`, `Golf - experience`")]
+    #[schema(example = "is not a known location (Online Store or Golf - experience)")]
     pub message: String,
 }
 

@@ -1,6 +1,10 @@
 //! The OpenAPI document, generated from the handlers' annotations, and the Swagger UI (its
 //! assets are compiled into the binary: it works without internet access).
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -21,13 +25,46 @@ use super::routes::Routes;
 
 /// Where the document is served.
 pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
+/// Where Swagger UI is served.
+pub const DOCS_PATH: &str = "/docs";
+
+/// What Swagger UI's pages may load: this server only, and no framing by any site. (Its
+/// scripts are files; its components set `style` attributes, hence inline styles.)
+pub const DOCS_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Sets the security headers on every answer under [`DOCS_PATH`].
+pub async fn secure_docs(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let path = request.path();
+    let docs = path == DOCS_PATH || path.starts_with(&format!("{DOCS_PATH}/"));
+    let mut response = next.call(request).await?;
+    if docs {
+        let headers = response.headers_mut();
+        for (name, value) in [
+            (
+                header::CONTENT_SECURITY_POLICY,
+                DOCS_CONTENT_SECURITY_POLICY,
+            ),
+            (header::X_FRAME_OPTIONS, "DENY"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::REFERRER_POLICY, "same-origin"),
+        ] {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    Ok(response)
+}
 
 /// Zinc's HTTP API.
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Zinc",
-        description = "Point-of-sale exports in; products, orders and revenue out. Money is an exact decimal string; errors are application/problem+json.",
+        description = "Point-of-sale exports in; products, orders and revenue out. Money is an exact decimal string; ids are 64-bit integers as JSON numbers (beyond 2^53, read them as BigInt in JavaScript); errors are application/problem+json.",
     ),
     components(schemas(
         ProblemDetails, InputProblemBody, ImportReportBody, RejectedLinesBody, ImportPage, ProductBody, ProductPage, OrderBody,
@@ -121,8 +158,16 @@ impl Modify for Validators {
     }
 }
 
-/// Declares the bearer scheme (Swagger UI's Authorize button) and the 401/403 answers of every
-/// `/api/v1` operation, in one place.
+/// The `Retry-After` of a 429.
+fn retry_after() -> utoipa::openapi::header::Header {
+    HeaderBuilder::new()
+        .schema(ObjectBuilder::new().schema_type(Type::Integer).build())
+        .description(Some("Seconds to wait before trying again"))
+        .build()
+}
+
+/// Declares the bearer scheme (Swagger UI's Authorize button) and the 401/403/429 answers of
+/// every `/api/v1` operation, in one place.
 struct ApiKeyAuth;
 
 impl Modify for ApiKeyAuth {
@@ -164,10 +209,25 @@ impl Modify for ApiKeyAuth {
                     "401".to_owned(),
                     problem("No valid API key (missing, unknown, revoked or malformed)").into(),
                 );
+                // Answered before the key is checked, to a client past its failed
+                // authentications (an upload's own 429 says so too).
+                responses.entry("429".to_owned()).or_insert_with(|| {
+                    let mut answer = problem(
+                        "Too many invalid API keys from this address: wait `Retry-After` seconds",
+                    );
+                    answer
+                        .headers
+                        .insert("Retry-After".to_owned(), retry_after());
+                    answer.into()
+                });
                 if method == HttpMethod::Post {
                     responses.insert(
                         "403".to_owned(),
-                        problem("The key is a read key: importing needs a write key").into(),
+                        problem(
+                            "The key is a read key (importing needs a write key), or the write \
+                             comes from another site's page (`Origin`, `Sec-Fetch-Site`)",
+                        )
+                        .into(),
                     );
                 }
             }

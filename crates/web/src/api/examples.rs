@@ -11,6 +11,7 @@ use zinc_domain::{
 };
 use zinc_ports::StoreError;
 
+use super::auth_failures::FAILURE_REFILL;
 use super::imports::{
     DEFAULT_MAX_CONCURRENT_UPLOADS, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_UPLOAD_IDLE_TIMEOUT,
 };
@@ -74,8 +75,11 @@ pub fn for_operation(asked: &Asked, status: u16) -> Option<ProblemDetails> {
         },
         415 => ApiError::UnsupportedMediaType("application/json".to_owned()),
         422 => ApiError::ImportRejected(Box::new(rejected_import()?)),
-        429 => ApiError::TooManyUploads {
+        429 if asked.post => ApiError::TooManyUploads {
             limit: DEFAULT_MAX_CONCURRENT_UPLOADS,
+        },
+        429 => ApiError::TooManyInvalidKeys {
+            retry_after: FAILURE_REFILL.as_secs(),
         },
         503 => ApiError::Store(StoreError::Unavailable("connection refused".into())),
         _ => return None,

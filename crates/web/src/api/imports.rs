@@ -25,12 +25,18 @@ use zinc_domain::{ImportId, ImportMode, ImportReport, ImportStatus, KeyName};
 use super::body::{ImportPage, ImportReportBody};
 use super::params::{self, ImportQuery, PageQuery};
 use super::problem::{ApiError, MissingFile, ProblemDetails};
-use super::state::AppState;
+use super::state::{AppState, MinRate};
 
 /// The largest upload accepted when `ZINC_MAX_UPLOAD_BYTES` is not set (64 MiB).
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 64 * 1024 * 1024;
 /// How long an upload may send nothing when `ZINC_UPLOAD_IDLE_TIMEOUT` is not set.
 pub const DEFAULT_UPLOAD_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// The slowest an upload may arrive when `ZINC_UPLOAD_MIN_RATE` and
+/// `ZINC_UPLOAD_MIN_RATE_GRACE` are not set: 1 KiB/s after its first 10 s.
+pub const DEFAULT_UPLOAD_MIN_RATE: MinRate = MinRate {
+    grace: Duration::from_secs(10),
+    bytes_per_second: 1024,
+};
 /// Uploads received or imported at once when `ZINC_MAX_CONCURRENT_UPLOADS` is not set.
 pub const DEFAULT_MAX_CONCURRENT_UPLOADS: usize = 4;
 
@@ -84,12 +90,12 @@ struct Upload {
         (status = 200, description = "Dry run (`dry_run=true`): what the import would change, whether it would succeed or be rejected; nothing written or recorded", body = ImportReportBody),
         (status = 201, description = "Imported (in skip-invalid mode, possibly with rejected sales listed)", body = ImportReportBody),
         (status = 400, description = "No file, an empty file, a bad header, a bad parameter, or a form part whose head (boundary line and headers) is over 8 KiB", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 408, description = "The upload sent nothing for ZINC_UPLOAD_IDLE_TIMEOUT seconds", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 408, description = "The upload sent nothing for ZINC_UPLOAD_IDLE_TIMEOUT seconds, arrived slower than ZINC_UPLOAD_MIN_RATE bytes/s after its grace period, or took longer than ZINC_UPLOAD_TIMEOUT", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "A concurrent change got in the way (a lock wait timed out, a deadlock): try again", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 413, description = "Larger than ZINC_MAX_UPLOAD_BYTES (the whole body: for a form, every part's head and data, empty parts included)", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "Neither multipart/form-data nor text/csv", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Strict import with invalid rows: nothing written; `errors` lists every problem and `import` the recorded report", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 429, description = "ZINC_MAX_CONCURRENT_UPLOADS uploads are being received or imported already", body = ProblemDetails, content_type = "application/problem+json",
+        (status = 429, description = "ZINC_MAX_CONCURRENT_UPLOADS uploads are being received or imported already (or this address presented too many invalid API keys)", body = ProblemDetails, content_type = "application/problem+json",
             headers(("Retry-After" = u32, description = "Seconds to wait before trying again"))),
         (status = 503, description = "Database unavailable", body = ProblemDetails, content_type = "application/problem+json"),
     ),
@@ -151,6 +157,11 @@ pub(crate) async fn receive_and_import(
     if declared_length(request).is_some_and(|length| length > limit) {
         return Err(ApiError::PayloadTooLarge { limit });
     }
+    let received = Rc::new(Cell::new(0u64));
+    let payload = Counted {
+        body: payload,
+        received: received.clone(),
+    };
     let receiving = async {
         match UploadFormat::of(request)? {
             UploadFormat::Multipart => receive_multipart(request, payload, limit, idle).await,
@@ -161,11 +172,19 @@ pub(crate) async fn receive_and_import(
         }
     };
     let deadline = state.upload_timeout;
-    let upload = tokio::time::timeout(deadline, receiving)
-        .await
-        .map_err(|_| ApiError::UploadTooSlow {
-            seconds: deadline.as_secs(),
-        })??;
+    let upload = tokio::select! {
+        upload = tokio::time::timeout(deadline, receiving) => upload.map_err(|_| {
+            ApiError::UploadTooSlow {
+                seconds: deadline.as_secs(),
+            }
+        })??,
+        () = falls_behind(state.upload_min_rate, &received) => {
+            return Err(ApiError::UploadBelowMinRate {
+                bytes_per_second: state.upload_min_rate.bytes_per_second,
+                grace_seconds: state.upload_min_rate.grace.as_secs(),
+            });
+        }
+    };
     run_import(
         state,
         upload,
@@ -174,6 +193,40 @@ pub(crate) async fn receive_and_import(
         options.dry_run,
     )
     .await
+}
+
+/// Resolves once an upload that has `received` bytes so far falls behind `rate`.
+async fn falls_behind(rate: MinRate, received: &Cell<u64>) {
+    let start = tokio::time::Instant::now();
+    loop {
+        let due = rate.deadline(start, received.get());
+        if tokio::time::Instant::now() >= due {
+            return;
+        }
+        tokio::time::sleep_until(due).await;
+    }
+}
+
+/// A body whose bytes are counted as they arrive.
+struct Counted<S> {
+    body: S,
+    received: Rc<Cell<u64>>,
+}
+
+impl<S> Stream for Counted<S>
+where
+    S: Stream<Item = Result<web::Bytes, PayloadError>> + Unpin,
+{
+    type Item = Result<web::Bytes, PayloadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let item = std::task::ready!(Pin::new(&mut self.body).poll_next(cx));
+        if let Some(Ok(bytes)) = &item {
+            let received = self.received.get().saturating_add(bytes.len() as u64);
+            self.received.set(received);
+        }
+        Poll::Ready(item)
+    }
 }
 
 fn import_mode(query: &ImportQuery) -> Result<ImportMode, ApiError> {
@@ -254,7 +307,7 @@ async fn run_import(
         .map_err(|e| ApiError::internal("rewinding the upload", e))?;
     let monitoring = &state.monitoring;
     monitoring.import_started();
-    let use_case = ImportSales::new(state.ledger.clone());
+    let use_case = ImportSales::new(state.ledger.clone()).with_versions(state.versions.clone());
     let task = state.runtime.spawn(async move {
         use_case
             .import(
@@ -274,13 +327,7 @@ async fn run_import(
         Err(error) => Err(ApiError::internal("running the import task", error)),
     };
     match &outcome {
-        Ok(report) => {
-            if report.status == ImportStatus::Succeeded && !report.dry_run {
-                // Read your writes: the next answer is tagged with the new version at once.
-                state.versions.forget();
-            }
-            monitoring.import_finished(report)
-        }
+        Ok(report) => monitoring.import_finished(report),
         Err(_) => monitoring.import_failed(),
     }
     outcome
@@ -438,12 +485,15 @@ where
 /// Receives the field `file` of a multipart form. Every byte of the form counts toward
 /// `limit` (413): heads, boundaries, other fields and empty parts, not only the file; a part's
 /// head may not go on past [`MAX_PART_HEAD_BYTES`] (400).
-async fn receive_multipart(
+async fn receive_multipart<S>(
     request: &HttpRequest,
-    payload: web::Payload,
+    payload: S,
     limit: u64,
     idle: Duration,
-) -> Result<Upload, ApiError> {
+) -> Result<Upload, ApiError>
+where
+    S: Stream<Item = Result<web::Bytes, PayloadError>> + Unpin + 'static,
+{
     let meter = FormMeter::new(limit);
     let body = MeteredBody {
         body: payload,
@@ -602,7 +652,7 @@ pub async fn get_import(
     params(("id" = i64, Path, description = "The import's number", minimum = 1, example = 7)),
     responses(
         (status = 200, description = "The reject file, as an attachment named after the imported file (`zinc-sales-rejected.csv`)", body = String, content_type = "text/csv",
-            example = json!("Line,Reason,Sale Date,Client ID,Sale ID,Item name\n14,column Location: 'Gym' is not one of `Online Store`, `Golf - experience`,3/1/2025,100002649,3971,Water\n")),
+            example = json!("Line,Reason,Sale Date,Client ID,Sale ID,Item name\n14,column Location: 'Gym' is not a known location (Online Store or Golf - experience),3/1/2025,100002649,3971,Water\n")),
         (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
         (status = 503, body = ProblemDetails, content_type = "application/problem+json"),

@@ -1,9 +1,12 @@
 //! Bounds on the request head, answered as problems: a URL over [`MAX_URL_BYTES`] is a 414,
 //! headers over [`MAX_REQUEST_HEADER_BYTES`] in all a 431. (Beyond about 64 KiB, actix-web's own
-//! parser refuses the request with a bare 400 before any of this runs.)
+//! parser refuses the request with a bare 400 before any of this runs.) A body sent compressed
+//! (`Content-Encoding` other than `identity`: no route decompresses one) is a 415, and more
+//! than one `Authorization` header a 400 (which one counts would be a guess).
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{Error, ResponseError};
 
@@ -39,7 +42,7 @@ pub async fn bound_request_head(
             limit: MAX_REQUEST_HEADER_BYTES,
         })
     } else {
-        None
+        refused_head(request.headers())
     };
     match refusal {
         Some(error) => {
@@ -48,4 +51,20 @@ pub async fn bound_request_head(
         }
         None => Ok(next.call(request).await?.map_into_left_body()),
     }
+}
+
+/// A compressed body (415), or several `Authorization` headers (400).
+fn refused_head(headers: &header::HeaderMap) -> Option<ApiError> {
+    let authorizations = headers.get_all(header::AUTHORIZATION).count();
+    if authorizations > 1 {
+        return Some(ApiError::AmbiguousAuthorization(authorizations));
+    }
+    let encodings: Vec<&str> = headers
+        .get_all(header::CONTENT_ENCODING)
+        .map(|value| value.to_str().unwrap_or("?"))
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .filter(|coding| !coding.is_empty() && !coding.eq_ignore_ascii_case("identity"))
+        .collect();
+    (!encodings.is_empty()).then(|| ApiError::EncodedBody(encodings.join(", ")))
 }

@@ -23,6 +23,7 @@ pub mod problem;
 pub mod reporting;
 pub(crate) mod revenue;
 pub(crate) mod routes;
+pub mod sites;
 mod state;
 pub(crate) mod validators;
 
@@ -35,8 +36,9 @@ use zinc_domain::{MAX_MESSAGE_CHARS, echo};
 pub use body::rejected_lines_path;
 pub use imports::{
     DEFAULT_MAX_CONCURRENT_UPLOADS, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_UPLOAD_IDLE_TIMEOUT,
+    DEFAULT_UPLOAD_MIN_RATE,
 };
-pub use state::{AppState, UploadSlots};
+pub use state::{AppState, MinRate, UploadSlots};
 
 use problem::ApiError;
 
@@ -44,8 +46,14 @@ use problem::ApiError;
 pub(crate) fn configure(config: &mut web::ServiceConfig) {
     routes::register(config);
     config
-        .service(SwaggerUi::new("/docs/{_:.*}").url(docs::OPENAPI_PATH, docs::ApiDoc::openapi()))
-        .service(web::redirect("/docs", "/docs/"));
+        .service(
+            SwaggerUi::new(format!("{}/{{_:.*}}", docs::DOCS_PATH))
+                .url(docs::OPENAPI_PATH, docs::ApiDoc::openapi()),
+        )
+        .service(web::redirect(
+            docs::DOCS_PATH,
+            format!("{}/", docs::DOCS_PATH),
+        ));
 }
 
 /// The answer to a request no route takes: a 405 naming the methods the path answers, or a 404.
@@ -80,7 +88,8 @@ pub(crate) fn query_error(error: QueryPayloadError) -> ApiError {
     };
     ApiError::BadParameter {
         name: named_in(&message).map_or_else(|| "query".to_owned(), |name| echo(&name)),
-        reason: cut(&message),
+        // People read it too (a page's error): serde's backticks become quotes.
+        reason: cut(&message.replace('`', "'")),
     }
 }
 

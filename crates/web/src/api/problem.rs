@@ -45,7 +45,7 @@ pub enum ApiError {
     #[error("{0}")]
     MissingFile(#[source] MissingFile),
     /// The upload is not multipart/form-data nor CSV.
-    #[error("unsupported content type '{}': send multipart/form-data (field `file`) or text/csv", echo(.0))]
+    #[error("unsupported content type '{}': send multipart/form-data (field 'file') or text/csv", echo(.0))]
     UnsupportedMediaType(String),
     /// The upload is larger than allowed.
     #[error("the upload exceeds the limit of {limit} bytes (ZINC_MAX_UPLOAD_BYTES)")]
@@ -133,6 +133,36 @@ pub enum ApiError {
     /// that is malformed.
     #[error("the cross-origin request is refused: {0}")]
     CrossOriginRefused(#[source] actix_cors::CorsError),
+    /// A write sent by another site's page.
+    #[error("{0}")]
+    CrossSiteWrite(#[source] CrossSite),
+    /// The API is open (no key exists) and the request names a host it does not answer.
+    #[error(
+        "this server does not answer for '{host}' while it has no API key: only loopback names, IP addresses and ZINC_ALLOWED_HOSTS"
+    )]
+    HostNotAllowed {
+        /// The `Host` as sent (cut).
+        host: String,
+    },
+    /// The upload arrived slower than the minimum rate once its grace period was over.
+    #[error(
+        "the upload arrived slower than {bytes_per_second} bytes/s after its first {grace_seconds} s (ZINC_UPLOAD_MIN_RATE); send it again"
+    )]
+    UploadBelowMinRate {
+        /// The minimum rate.
+        bytes_per_second: u64,
+        /// The grace period in seconds.
+        grace_seconds: u64,
+    },
+    /// The request body is compressed (`Content-Encoding`), which no route takes.
+    #[error(
+        "request bodies are not decompressed: send the body without Content-Encoding (got '{}')",
+        echo(.0)
+    )]
+    EncodedBody(String),
+    /// The request carries more than one `Authorization` header.
+    #[error("the request has {0} Authorization headers; send one")]
+    AmbiguousAuthorization(usize),
     /// The service cannot serve yet (migrations pending).
     #[error("not ready: {0}")]
     NotReady(#[source] PendingMigrations),
@@ -160,10 +190,10 @@ pub enum ApiError {
 #[derive(Debug, Error)]
 pub enum MissingFile {
     /// The request has no body, nor a media type that could carry one.
-    #[error("no file: send the CSV as multipart/form-data (field `file`) or as a text/csv body")]
+    #[error("no file: send the CSV as multipart/form-data (field 'file') or as a text/csv body")]
     NoBody,
     /// The form has fields, but none named `file`.
-    #[error("the form has no field named `file`")]
+    #[error("the form has no field named 'file'")]
     NoFileField,
     /// The file was sent, with no bytes in it.
     #[error("the file {name} is empty")]
@@ -171,6 +201,21 @@ pub enum MissingFile {
         /// The file's name as sent (or the default name).
         name: String,
     },
+}
+
+/// Why a write is taken for another site's.
+#[derive(Debug, Error)]
+pub enum CrossSite {
+    /// Its `Origin` is neither this server's nor listed in `ZINC_CORS_ORIGINS`.
+    #[error(
+        "a write from the page of another origin ('{0}') is refused: write from this server's own pages, from an origin in ZINC_CORS_ORIGINS, or without a browser"
+    )]
+    Origin(String),
+    /// The browser says it is another site's (`Sec-Fetch-Site: cross-site`).
+    #[error(
+        "a write from another site's page (Sec-Fetch-Site: cross-site) is refused: write from this server's own pages or without a browser"
+    )]
+    FetchSite,
 }
 
 /// The migrations the database still lacks, by name.
@@ -263,6 +308,13 @@ impl ApiError {
             ApiError::CrossOriginRefused(_) => {
                 ("cross-origin-refused", "Cross-origin request refused")
             }
+            ApiError::CrossSiteWrite(_) => ("cross-site-write", "Cross-site write refused"),
+            ApiError::HostNotAllowed { .. } => ("host-not-allowed", "Host not answered"),
+            ApiError::UploadBelowMinRate { .. } => ("upload-below-min-rate", "Upload too slow"),
+            ApiError::EncodedBody(_) => ("encoded-body", "Compressed body refused"),
+            ApiError::AmbiguousAuthorization(_) => {
+                ("ambiguous-authorization", "Several Authorization headers")
+            }
             ApiError::NotReady(_) => ("not-ready", "Not ready"),
             ApiError::Unauthorized(_) => ("unauthorized", "API key required"),
             ApiError::Forbidden(_) => ("forbidden", "Not allowed for this key"),
@@ -336,12 +388,17 @@ impl ResponseError for ApiError {
             | ApiError::BadQuery { .. }
             | ApiError::MissingFile(_)
             | ApiError::BadUpload(_)
-            | ApiError::FileRefused(_) => StatusCode::BAD_REQUEST,
-            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::UploadStalled { .. } | ApiError::UploadTooSlow { .. } => {
-                StatusCode::REQUEST_TIMEOUT
+            | ApiError::FileRefused(_)
+            | ApiError::AmbiguousAuthorization(_) => StatusCode::BAD_REQUEST,
+            ApiError::UnsupportedMediaType(_) | ApiError::EncodedBody(_) => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
             }
+            ApiError::CrossSiteWrite(_) => StatusCode::FORBIDDEN,
+            ApiError::HostNotAllowed { .. } => StatusCode::MISDIRECTED_REQUEST,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UploadStalled { .. }
+            | ApiError::UploadTooSlow { .. }
+            | ApiError::UploadBelowMinRate { .. } => StatusCode::REQUEST_TIMEOUT,
             ApiError::TooManyUploads { .. } | ApiError::TooManyInvalidKeys { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
             }
@@ -461,11 +518,11 @@ mod tests {
         for (missing, detail) in [
             (
                 MissingFile::NoBody,
-                "no file: send the CSV as multipart/form-data (field `file`) or as a text/csv body",
+                "no file: send the CSV as multipart/form-data (field 'file') or as a text/csv body",
             ),
             (
                 MissingFile::NoFileField,
-                "the form has no field named `file`",
+                "the form has no field named 'file'",
             ),
             (
                 MissingFile::Empty {

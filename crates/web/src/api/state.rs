@@ -56,6 +56,44 @@ pub struct AppState {
     pub serve_metrics: bool,
     /// The origins whose pages may call the API from a browser; none turns CORS off.
     pub cors_origins: Vec<String>,
+    /// Host names answered while the API is open (no key exists), besides loopback names and
+    /// IP addresses (`ZINC_ALLOWED_HOSTS`).
+    pub allowed_hosts: Vec<String>,
+    /// The proxies whose `Forwarded` / `X-Forwarded-*` headers are believed
+    /// (`ZINC_TRUSTED_PROXIES`); nobody's when empty.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The slowest an upload may arrive once its grace period is over.
+    pub upload_min_rate: MinRate,
+}
+
+/// Further than any upload may take (a day).
+const MAX_UPLOAD_WAIT: std::time::Duration = std::time::Duration::from_secs(86_400);
+
+/// Apache mod_reqtimeout's `MinRate`: an upload has `grace` to start, and then its deadline
+/// moves one second later for every `bytes_per_second` bytes received; one that falls behind
+/// is cut (408).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MinRate {
+    /// How long an upload may take before any rate is asked of it.
+    pub grace: std::time::Duration,
+    /// The bytes that earn one more second; 0 asks no rate at all.
+    pub bytes_per_second: u64,
+}
+
+impl MinRate {
+    /// When an upload that started at `start` and has sent `received` bytes falls behind.
+    pub fn deadline(&self, start: tokio::time::Instant, received: u64) -> tokio::time::Instant {
+        // An upload bound by the whole-upload timeout long before this could overflow.
+        let far = start + MAX_UPLOAD_WAIT;
+        if self.bytes_per_second == 0 {
+            return far;
+        }
+        let earned =
+            std::time::Duration::from_millis(received.saturating_mul(1000) / self.bytes_per_second);
+        start
+            .checked_add(self.grace.saturating_add(earned))
+            .map_or(far, |deadline| deadline.min(far))
+    }
 }
 
 /// A fixed number of places for uploads being received or imported.

@@ -21,7 +21,7 @@ use chrono::Utc;
 use sha2::{Digest, Sha256};
 use utoipa::OpenApi;
 
-use super::answers::{KeptAnswer, MAX_KEPT_ANSWER_BYTES};
+use super::answers::{CachedAnswer, MAX_KEPT_ANSWER_BYTES};
 use super::docs::ApiDoc;
 use super::metrics::git_commit;
 use super::monitoring;
@@ -65,14 +65,14 @@ pub async fn revalidate(
     let answers = request
         .app_data::<web::Data<AppState>>()
         .map(|state| state.answers.clone());
-    if let Some(kept) = answers.as_ref().and_then(|a| a.get(tag.tag())) {
+    if let Some(cached) = answers.as_ref().and_then(|a| a.get(tag.tag())) {
         if let Some(IfNoneMatch::Any) = condition {
             return Ok(request
                 .into_response(not_modified(tag))
                 .map_into_right_body());
         }
-        let mut response = HttpResponse::Ok().body(kept.body);
-        *response.headers_mut() = kept.headers;
+        let mut response = HttpResponse::Ok().body(cached.body);
+        *response.headers_mut() = cached.headers;
         set_tag(response.headers_mut(), tag);
         return Ok(request.into_response(response).map_into_right_body());
     }
@@ -108,7 +108,7 @@ pub async fn revalidate(
     };
     answers.keep(
         tag.tag(),
-        KeptAnswer {
+        CachedAnswer {
             headers: headers.clone(),
             body: body.clone(),
         },

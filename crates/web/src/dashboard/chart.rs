@@ -1,7 +1,8 @@
-//! Daily revenue as an SVG line chart drawn by `plotters` (its SVG backend, writing to a
-//! string): one line per location (or one for the location chosen), one point per day with a
-//! `<title>` tooltip added to plotters' circles here, a fixed view box (the page reserves its
-//! height before it loads), and the same figures as a table for screen readers and keyboards.
+//! Revenue per day, week or month as an SVG line chart drawn by `plotters` (its SVG backend,
+//! writing to a string): one line per location (or one for the location chosen), drawn twice,
+//! for a wide and for a narrow screen (the stylesheet shows one), so that the axis labels keep
+//! a readable size on a phone; over the plot, one column per period that shows its figures
+//! when tapped, clicked or focused (the script), and the same figures as a table.
 //!
 //! plotters is built without its font features: its SVG backend writes axis labels as SVG
 //! `<text>` (the browser picks the font) and only estimates their width, so no font file is
@@ -9,31 +10,70 @@
 
 use std::fmt::Write as _;
 
+use chrono::NaiveDate;
 use maud::{Markup, PreEscaped, html};
 use plotters::prelude::*;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use tracing::error;
-use zinc_domain::{DailyRevenue, Location};
+use zinc_domain::{Interval, Location, Period, RevenueTotals};
 
 use super::format;
 
-const WIDTH: u32 = 960;
-const HEIGHT: u32 = 320;
-/// Dates written under the x axis at most.
-const X_LABELS: usize = 6;
 /// Horizontal grid lines (and y labels) above the lowest.
 const Y_STEPS: u32 = 4;
-/// The radius of a day's point.
-const POINT_RADIUS: u32 = 3;
+/// The size of the axis labels as plotters takes it (its SVG writes `font-size` as this
+/// divided by 1.24: 14.5 units): at the narrowest width each drawing is shown at (a scale of
+/// 0.79 at least, see the stylesheet), at least 11 CSS pixels.
+const LABEL_SIZE: u32 = 18;
+/// Points are drawn on a line only when periods are at least this far apart (in the
+/// drawing's units); closer, they would merge into a band.
+const POINT_SPACING: f64 = 12.0;
+/// The radius of a period's point.
+const POINT_RADIUS: u32 = 4;
 
-/// One line of the chart: the revenue per day at a location (or at both).
+/// One drawing of the chart: its size and how many dates fit under its x axis.
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    /// The class the stylesheet shows it by.
+    class: &'static str,
+    width: u32,
+    height: u32,
+    /// Dates written under the x axis at most.
+    x_labels: usize,
+    /// The width of the y axis' labels.
+    y_label_area: u32,
+    /// Room right of the plot: half of the widest date ("31 Mar 2025"), which is centred on
+    /// the last period when it is labelled.
+    margin_right: u32,
+}
+
+/// For a desktop (shown from 841 CSS pixels wide: 759 wide at least, a scale of 0.79).
+const WIDE: Layout = Layout {
+    class: "wide",
+    width: 960,
+    height: 320,
+    x_labels: 6,
+    y_label_area: 88,
+    margin_right: 56,
+};
+/// For a phone (shown up to 840 CSS pixels wide; at 390, 324 wide: a scale of 0.81).
+const NARROW: Layout = Layout {
+    class: "narrow",
+    width: 400,
+    height: 300,
+    x_labels: 3,
+    y_label_area: 80,
+    margin_right: 56,
+};
+
+/// One line of the chart: the revenue per period at a location (or at both).
 #[derive(Debug, Clone, Copy)]
 pub struct Series<'a> {
     /// Where; `None` for both locations together.
     pub location: Option<Location>,
-    /// Every day of the range, in order, zeros included.
-    pub days: &'a [DailyRevenue],
+    /// Every period of the range, in order, zeros included.
+    pub periods: &'a [(Period, RevenueTotals)],
 }
 
 impl Series<'_> {
@@ -56,6 +96,40 @@ impl Series<'_> {
     }
 }
 
+/// "day", "week" or "month", for headings.
+pub fn noun(interval: Interval) -> &'static str {
+    interval.as_str()
+}
+
+/// A period as people read it: "Mon 3 Mar 2025", "Week of 3 – 9 Mar 2025", "Mar 2025" (or
+/// its days, when the range cuts it short).
+fn period_text(interval: Interval, period: &Period) -> String {
+    let (from, to) = (period.days.from(), period.days.to());
+    match interval {
+        Interval::Day => format!("{} {}", from.format("%a"), format::date_text(from)),
+        Interval::Week => format!("Week of {}", format::period_text(from, to)),
+        Interval::Month if from == period.start && to == month_end(from) => {
+            format::month_text(from)
+        }
+        Interval::Month => format::period_text(from, to),
+    }
+}
+
+fn month_end(start: NaiveDate) -> NaiveDate {
+    start
+        .checked_add_months(chrono::Months::new(1))
+        .and_then(|next| next.pred_opt())
+        .unwrap_or(start)
+}
+
+/// An x-axis label: the period's first day with its year, or its month and year.
+fn axis_date(interval: Interval, start: NaiveDate) -> String {
+    match interval {
+        Interval::Month => format::month_text(start),
+        Interval::Day | Interval::Week => format::date_text(start),
+    }
+}
+
 /// A step of 1, 2, 2.5 or 5 times a power of ten, at least `raw`.
 fn nice_step(raw: f64) -> f64 {
     if raw <= 0.0 || !raw.is_finite() {
@@ -69,34 +143,63 @@ fn nice_step(raw: f64) -> f64 {
         .unwrap_or(10.0 * power)
 }
 
-fn revenue(day: &DailyRevenue) -> f64 {
-    day.totals.revenue.to_f64().unwrap_or(0.0)
+fn revenue(totals: &RevenueTotals) -> f64 {
+    totals.revenue.to_f64().unwrap_or(0.0)
 }
 
-/// The chart of `series` (each with every day of the same range), with a legend when there
-/// is more than one.
-pub fn daily_revenue(series: &[Series<'_>], currency: &str) -> Markup {
-    let days = series.first().map_or(&[][..], |s| s.days);
-    let values = series.iter().flat_map(|s| s.days.iter().map(revenue));
+/// What a period's column says when chosen: the period and each line's figures.
+fn readout(series: &[Series<'_>], interval: Interval, index: usize, currency: &str) -> String {
+    let Some((period, _)) = series.first().and_then(|s| s.periods.get(index)) else {
+        return String::new();
+    };
+    let figures = |totals: &RevenueTotals| {
+        format!(
+            "{}, {}",
+            format::money_text(totals.revenue, currency),
+            format::counted(totals.order_count, "order", "orders")
+        )
+    };
+    let lines: Vec<String> = series
+        .iter()
+        .filter_map(|line| {
+            let (_, totals) = line.periods.get(index)?;
+            Some(if series.len() > 1 {
+                format!("{} {}", line.label(), figures(totals))
+            } else {
+                figures(totals)
+            })
+        })
+        .collect();
+    format!("{}: {}", period_text(interval, period), lines.join("; "))
+}
+
+/// The chart of `series` (each with every period of the same range, cut by `interval`),
+/// with a legend when there is more than one line.
+pub fn revenue_chart(series: &[Series<'_>], interval: Interval, currency: &str) -> Markup {
+    let periods = series.first().map_or(&[][..], |s| s.periods);
+    let values = series
+        .iter()
+        .flat_map(|s| s.periods.iter().map(|(_, t)| revenue(t)));
     let (low, high) = values.fold((0.0_f64, 0.0_f64), |(low, high), v| {
         (low.min(v), high.max(v))
     });
     let step = nice_step((high - low) / f64::from(Y_STEPS));
     let floor = (low / step).floor() * step;
     let ceiling = floor + step * f64::from(Y_STEPS).max(((high - floor) / step).ceil());
-    let description = match (days.first(), days.last()) {
-        (Some(first), Some(last)) => format!(
-            "Revenue per day from {} to {}: {} days, {}.",
-            first.date,
-            last.date,
-            days.len(),
+    let noun = noun(interval);
+    let description = match (periods.first(), periods.last()) {
+        (Some((first, _)), Some((last, _))) => format!(
+            "Revenue per {noun} from {} to {}: {}. {}.",
+            format::date_text(first.days.from()),
+            format::date_text(last.days.to()),
+            format::counted(periods.len() as u64, noun, &format!("{noun}s")),
             series
                 .iter()
                 .map(|s| {
                     let best = s
-                        .days
+                        .periods
                         .iter()
-                        .map(|d| d.totals.revenue)
+                        .map(|(_, t)| t.revenue)
                         .max()
                         .unwrap_or_default();
                     format!(
@@ -108,10 +211,18 @@ pub fn daily_revenue(series: &[Series<'_>], currency: &str) -> Markup {
                 .collect::<Vec<_>>()
                 .join("; ")
         ),
-        _ => "No days to show.".to_owned(),
+        _ => "No periods to show.".to_owned(),
     };
-    let drawn = plot(series, (floor, ceiling), currency)
-        .and_then(|svg| annotate(&svg, series, &description, currency));
+    let readouts: Vec<String> = (0..periods.len())
+        .map(|index| readout(series, interval, index, currency))
+        .collect();
+    let drawn: Result<Vec<String>, String> = [WIDE, NARROW]
+        .into_iter()
+        .map(|layout| {
+            plot(series, interval, layout, (floor, ceiling), currency)
+                .and_then(|(svg, columns)| wrap(&svg, layout, &columns, &readouts, &description))
+        })
+        .collect();
     if let Err(message) = &drawn {
         error!(%message, "the chart could not be drawn");
     }
@@ -130,21 +241,24 @@ pub fn daily_revenue(series: &[Series<'_>], currency: &str) -> Markup {
                 }
             }
             @match drawn {
-                Ok(svg) => (PreEscaped(svg)),
+                Ok(drawings) => { @for svg in drawings { (PreEscaped(svg)) } },
                 Err(message) => {
                     div.chart-missing role="img" aria-label="The chart could not be drawn" {
                         p { "The chart could not be drawn (" (message) "); the table below has the figures." }
                     }
                 }
             }
-            figcaption { "Revenue per day (order totals incl. tax, refunds subtracted). Hover a point for its figures; the table below has them all." }
+            p.readout aria-live="polite" {
+                "Tap, click or focus a " (noun) " on the chart to read its figures here."
+            }
+            figcaption { "Revenue per " (noun) " (order totals incl. tax, refunds subtracted). The table below has every " (noun) "'s figures." }
         }
         details.chart-table {
-            summary { "The daily figures as a table" }
-            table {
+            summary { "The figures per " (noun) " as a table" }
+            table #chart-figures data-interval=(interval.as_str()) {
                 thead {
                     tr {
-                        th scope="col" { "Day" }
+                        th scope="col" { (capitalised(noun)) }
                         @for line in series {
                             th.num scope="col" { "Revenue" @if series.len() > 1 { " (" (line.label()) ")" } }
                             th.num scope="col" { "Orders" @if series.len() > 1 { " (" (line.label()) ")" } }
@@ -152,13 +266,13 @@ pub fn daily_revenue(series: &[Series<'_>], currency: &str) -> Markup {
                     }
                 }
                 tbody {
-                    @for (index, day) in days.iter().enumerate() {
+                    @for (index, (period, _)) in periods.iter().enumerate() {
                         tr {
-                            th scope="row" { (day.date) }
+                            th scope="row" { time datetime=(period.start) { (period_text(interval, period)) } }
                             @for line in series {
-                                @if let Some(day) = line.days.get(index) {
-                                    td.num { (format::money(day.totals.revenue, currency)) }
-                                    td.num { (format::count(day.totals.order_count)) }
+                                @if let Some((_, totals)) = line.periods.get(index) {
+                                    td.num data-location=(line.label()) { (format::money(totals.revenue, currency)) }
+                                    td.num { (format::count(totals.order_count)) }
                                 }
                             }
                         }
@@ -169,32 +283,49 @@ pub fn daily_revenue(series: &[Series<'_>], currency: &str) -> Markup {
     }
 }
 
-/// plotters' SVG of the series over `floor..ceiling`: grid, axis labels, lines and points.
+fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// The plot area's column of each period, in the drawing's units: `(x, y, width, height)`.
+type Column = (i32, i32, i32, i32);
+
+/// plotters' SVG of the series over `floor..ceiling` in `layout`: grid, axis labels, lines,
+/// and points when they are far enough apart; and each period's column of the plot area.
 fn plot(
     series: &[Series<'_>],
+    interval: Interval,
+    layout: Layout,
     (floor, ceiling): (f64, f64),
     currency: &str,
-) -> Result<String, String> {
-    let days = series.first().map_or(&[][..], |s| s.days);
-    let count = days.len();
+) -> Result<(String, Vec<Column>), String> {
+    let periods = series.first().map_or(&[][..], |s| s.periods);
+    let count = periods.len();
     let label_x = |x: &f64| {
         let index = x.round();
         if (x - index).abs() > 1e-6 || index < 0.0 {
             return String::new();
         }
-        days.get(index as usize)
-            .map(|d| d.date.format("%b %-d").to_string())
+        periods
+            .get(index as usize)
+            .map(|(period, _)| axis_date(interval, period.start))
             .unwrap_or_default()
     };
     let label_y = |y: &f64| axis_money(*y, currency);
     let mut svg = String::new();
+    let columns;
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        let root =
+            SVGBackend::with_string(&mut svg, (layout.width, layout.height)).into_drawing_area();
         let mut chart = ChartBuilder::on(&root)
             .margin_top(16)
-            .margin_right(24)
+            .margin_right(layout.margin_right)
             .x_label_area_size(32)
-            .y_label_area_size(88)
+            .y_label_area_size(layout.y_label_area)
             .build_cartesian_2d(-0.5..(count.max(1) as f64 - 0.5), floor..ceiling)
             .map_err(|e| e.to_string())?;
         chart
@@ -202,11 +333,11 @@ fn plot(
             .disable_x_mesh()
             .y_labels(Y_STEPS as usize + 1)
             .max_light_lines(0)
-            .x_labels(X_LABELS)
+            .x_labels(layout.x_labels)
             .x_label_formatter(&label_x)
             .y_label_formatter(&label_y)
             .label_style(
-                ("sans-serif", 15)
+                ("sans-serif", LABEL_SIZE)
                     .into_font()
                     .color(&RGBColor(0x57, 0x60, 0x6a)),
             )
@@ -214,34 +345,55 @@ fn plot(
             .axis_style(RGBColor(0xd0, 0xd7, 0xde))
             .draw()
             .map_err(|e| e.to_string())?;
+        let (x_range, y_range) = chart.plotting_area().get_pixel_range();
+        let spacing = f64::from(x_range.end - x_range.start) / count.max(1) as f64;
         for line in series {
             let colour = line.colour();
             let points = || {
-                line.days
+                line.periods
                     .iter()
                     .enumerate()
-                    .map(|(i, d)| (i as f64, revenue(d)))
+                    .map(|(i, (_, totals))| (i as f64, revenue(totals)))
             };
             chart
                 .draw_series(LineSeries::new(points(), colour.stroke_width(2)))
                 .map_err(|e| e.to_string())?;
-            chart
-                .draw_series(points().map(|p| Circle::new(p, POINT_RADIUS, colour.filled())))
-                .map_err(|e| e.to_string())?;
+            if spacing >= POINT_SPACING {
+                // A period without orders has no point: its line lies on the axis.
+                let sold = points()
+                    .zip(line.periods)
+                    .filter(|(_, (_, totals))| totals.order_count > 0)
+                    .map(|(point, _)| Circle::new(point, POINT_RADIUS, colour.filled()));
+                chart.draw_series(sold).map_err(|e| e.to_string())?;
+            }
         }
+        columns = (0..count)
+            .map(|i| {
+                let left = chart.backend_coord(&(i as f64 - 0.5, floor)).0;
+                let right = chart.backend_coord(&(i as f64 + 0.5, floor)).0;
+                (
+                    left,
+                    y_range.start,
+                    (right - left).max(1),
+                    y_range.end - y_range.start,
+                )
+            })
+            .collect();
         root.present().map_err(|e| e.to_string())?;
     }
-    Ok(svg)
+    Ok((svg, columns))
 }
 
-/// plotters' `svg` made accessible: our root element (class, role, title, description),
-/// and each circle, in the order drawn (series by series, day by day), given its day's
-/// figures as data attributes and a `<title>` tooltip, grouped per series.
-fn annotate(
+/// plotters' `svg` as our drawing: its class and name, plotters' shapes hidden from
+/// assistive technology (the table has the figures), and over them one focusable column per
+/// period carrying what it says when chosen (the first in the tab order; the arrow keys move
+/// along, see the script).
+fn wrap(
     svg: &str,
-    series: &[Series<'_>],
+    layout: Layout,
+    columns: &[Column],
+    readouts: &[String],
     description: &str,
-    currency: &str,
 ) -> Result<String, String> {
     let body_start = svg
         .find("<svg")
@@ -250,49 +402,28 @@ fn annotate(
     let (Some(body_start), Some(body_end)) = (body_start, body_end) else {
         return Err("plotters wrote no <svg> element".to_owned());
     };
-    let mut rest = &svg[body_start..body_end];
-    let mut out = String::with_capacity(svg.len() * 2);
+    let Layout {
+        class,
+        width,
+        height,
+        ..
+    } = layout;
+    let mut out = String::with_capacity(svg.len() + readouts.len() * 160);
     let _ = write!(
         out,
-        r#"<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="chart-title chart-desc" preserveAspectRatio="xMidYMid meet"><title id="chart-title">Daily revenue</title><desc id="chart-desc">{}</desc>"#,
-        escape(description)
+        r#"<svg class="chart {class}" viewBox="0 0 {width} {height}" width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg" role="group" aria-label="{}" preserveAspectRatio="xMidYMid meet"><g class="plot" aria-hidden="true">{}</g><g class="hits">"#,
+        escape(description),
+        &svg[body_start..body_end],
     );
-    for line in series {
-        let label = escape(line.label());
-        let mut opened = false;
-        for day in line.days {
-            let at = rest.find("<circle ");
-            let end = at.and_then(|at| rest[at..].find("/>").map(|end| (at, at + end)));
-            let Some((at, end)) = end else {
-                return Err("plotters drew fewer points than days".to_owned());
-            };
-            out.push_str(&rest[..at]);
-            if !opened {
-                let _ = write!(out, r#"<g class="points" data-location="{label}">"#);
-                opened = true;
-            }
-            let _ = write!(
-                out,
-                r#"<circle class="point" data-date="{}" data-revenue="{}" data-orders="{}" {}><title>{}: {}, {} orders ({label})</title></circle>"#,
-                day.date,
-                day.totals.revenue,
-                day.totals.order_count,
-                rest[at + "<circle ".len()..end].trim_end(),
-                day.date.format("%a %Y-%m-%d"),
-                escape(&format::money_text(day.totals.revenue, currency)),
-                format::count(day.totals.order_count),
-            );
-            rest = &rest[end + 2..];
-        }
-        if opened {
-            out.push_str("</g>");
-        }
+    for (index, ((x, y, w, h), readout)) in columns.iter().zip(readouts).enumerate() {
+        let _ = write!(
+            out,
+            r#"<rect class="hit" x="{x}" y="{y}" width="{w}" height="{h}" tabindex="{}" role="img" aria-label="{text}" data-readout="{text}"/>"#,
+            if index == 0 { 0 } else { -1 },
+            text = escape(readout),
+        );
     }
-    if rest.contains("<circle ") {
-        return Err("plotters drew more points than days".to_owned());
-    }
-    out.push_str(rest);
-    out.push_str("</svg>");
+    out.push_str("</g></svg>");
     Ok(out)
 }
 
@@ -314,22 +445,40 @@ fn axis_money(value: f64, currency: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use chrono::NaiveDate;
-    use zinc_domain::{Interval, RevenueTotals, SeriesRange};
+    use zinc_domain::SeriesRange;
 
     use super::*;
 
-    /// Every day from `from` to `to`, zeros where `sold` has nothing.
-    fn every_day(from: NaiveDate, to: NaiveDate, sold: &[DailyRevenue]) -> Vec<DailyRevenue> {
-        SeriesRange::new(Some(from), Some(to), Interval::Day, to, false)
+    fn day(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    /// Every period from `from` to `to`, zeros where `sold` has nothing.
+    fn every(
+        interval: Interval,
+        from: &str,
+        to: &str,
+        sold: &[(&str, &str, u64)],
+    ) -> Vec<(Period, RevenueTotals)> {
+        SeriesRange::new(Some(day(from)), Some(day(to)), interval, day(to), false)
             .unwrap()
-            .sum(sold.iter().map(|d| (d.date, d.totals)))
-            .into_iter()
-            .map(|(period, totals)| DailyRevenue {
-                date: period.start,
-                totals,
-            })
-            .collect()
+            .sum(sold.iter().map(|(date, revenue, orders)| {
+                (
+                    day(date),
+                    RevenueTotals {
+                        revenue: revenue.parse().unwrap(),
+                        order_count: *orders,
+                    },
+                )
+            }))
+    }
+
+    /// The drawing of `layout` in `html`.
+    fn drawing<'a>(html: &'a str, layout: &str) -> &'a str {
+        html.split(&format!("<svg class=\"chart {layout}\""))
+            .nth(1)
+            .and_then(|rest| rest.split("</svg>").next())
+            .unwrap_or_else(|| panic!("a {layout} drawing: {html}"))
     }
 
     /// The text of each `<text>` element of `svg`.
@@ -342,6 +491,18 @@ mod tests {
             .collect()
     }
 
+    fn one_line(periods: &[(Period, RevenueTotals)], interval: Interval) -> String {
+        revenue_chart(
+            &[Series {
+                location: Some(Location::OnlineStore),
+                periods,
+            }],
+            interval,
+            "USD",
+        )
+        .into_string()
+    }
+
     #[test]
     fn steps_are_round_numbers() {
         assert_eq!(nice_step(0.0), 1.0);
@@ -351,105 +512,139 @@ mod tests {
     }
 
     #[test]
-    fn one_point_per_day_each_with_its_figures_in_a_tooltip() {
-        let from = NaiveDate::from_ymd_opt(2025, 3, 1).unwrap();
-        let to = NaiveDate::from_ymd_opt(2025, 3, 31).unwrap();
-        let sold = [DailyRevenue {
-            date: NaiveDate::from_ymd_opt(2025, 3, 5).unwrap(),
-            totals: RevenueTotals {
-                revenue: "-1234.5".parse().unwrap(),
-                order_count: 2,
-            },
-        }];
-        let days = every_day(from, to, &sold);
-        let one = [Series {
-            location: Some(Location::OnlineStore),
-            days: &days,
-        }];
-        let svg = daily_revenue(&one, "USD").into_string();
-        assert_eq!(svg.matches("<circle class=\"point\"").count(), 31);
-        assert!(
-            svg.contains("Wed 2025-03-05: -$1,234.50, 2 orders (Online Store)"),
-            "{svg}"
+    fn each_period_has_a_column_saying_its_figures_and_no_tooltip() {
+        let days = every(
+            Interval::Day,
+            "2025-03-01",
+            "2025-03-31",
+            &[("2025-03-05", "-1234.5", 2)],
         );
-        assert!(svg.contains("viewBox=\"0 0 960 320\""));
-        assert_eq!(svg.matches("<svg class=\"chart\"").count(), 1);
+        let html = one_line(&days, Interval::Day);
+        for layout in ["wide", "narrow"] {
+            let svg = drawing(&html, layout);
+            assert_eq!(svg.matches("<rect class=\"hit\"").count(), 31, "{layout}");
+            assert_eq!(svg.matches("tabindex=\"0\"").count(), 1, "{layout}");
+            assert!(
+                svg.contains(r#"data-readout="Wed 5 Mar 2025: -$1,234.50, 2 orders""#),
+                "{svg}"
+            );
+            assert!(!svg.contains("<title>"), "no tooltip: {svg}");
+        }
+        assert!(html.contains("viewBox=\"0 0 960 320\""));
+        assert!(html.contains("viewBox=\"0 0 400 300\""));
+        assert!(!html.contains("Hover"), "{html}");
         assert!(
-            !svg.contains("class=\"legend\""),
+            !html.contains("class=\"legend\""),
             "one line needs no legend"
         );
-        // plotters wrote the axis labels as text.
-        let labels = texts(&svg);
-        for label in ["Mar 1", "Mar 31", "-$1,500", "$0", "$500"] {
+    }
+
+    #[test]
+    fn axis_labels_carry_the_year() {
+        let days = every(Interval::Day, "2025-03-01", "2025-03-31", &[]);
+        let html = one_line(&days, Interval::Day);
+        let labels = texts(drawing(&html, "wide"));
+        for label in ["1 Mar 2025", "31 Mar 2025", "$0"] {
             assert!(labels.contains(&label), "{label} in {labels:?}");
         }
+        let months = every(Interval::Month, "2024-01-01", "2025-12-31", &[]);
+        let html = one_line(&months, Interval::Month);
+        let labels = texts(drawing(&html, "narrow"));
+        assert!(labels.contains(&"Jan 2024"), "{labels:?}");
+        let dates: Vec<&&str> = labels.iter().filter(|l| !l.starts_with('$')).collect();
+        assert!(
+            dates.iter().all(|label| label.contains("202")),
+            "{labels:?}"
+        );
+    }
+
+    #[test]
+    fn periods_without_orders_have_no_point() {
+        let days = every(
+            Interval::Day,
+            "2025-03-01",
+            "2025-03-31",
+            &[("2025-03-05", "10", 1), ("2025-03-20", "12", 1)],
+        );
+        let html = one_line(&days, Interval::Day);
+        assert_eq!(drawing(&html, "wide").matches("<circle").count(), 2);
+        // A year of days is too dense for points at all.
+        let year = every(
+            Interval::Day,
+            "2024-04-01",
+            "2025-03-31",
+            &[("2025-03-05", "10", 1)],
+        );
+        let html = one_line(&year, Interval::Day);
+        assert_eq!(drawing(&html, "wide").matches("<circle").count(), 0);
+    }
+
+    #[test]
+    fn weeks_and_months_are_named_by_their_days() {
+        let weeks = every(
+            Interval::Week,
+            "2025-03-05",
+            "2025-03-18",
+            &[("2025-03-11", "5", 1)],
+        );
+        let html = one_line(&weeks, Interval::Week);
+        assert!(
+            html.contains(r#"data-readout="Week of 10 – 16 Mar 2025: $5.00, 1 order""#),
+            "{html}"
+        );
+        let months = every(Interval::Month, "2025-03-01", "2025-04-17", &[]);
+        let html = one_line(&months, Interval::Month);
+        assert!(
+            html.contains(r#"data-readout="Mar 2025: $0.00, 0 orders""#),
+            "{html}"
+        );
+        assert!(html.contains("Revenue per month"), "{html}");
     }
 
     #[test]
     fn both_locations_are_two_lines_with_a_legend() {
-        let from = NaiveDate::from_ymd_opt(2025, 3, 1).unwrap();
-        let to = NaiveDate::from_ymd_opt(2025, 3, 7).unwrap();
-        let sale = |day, revenue: &str| DailyRevenue {
-            date: NaiveDate::from_ymd_opt(2025, 3, day).unwrap(),
-            totals: RevenueTotals {
-                revenue: revenue.parse().unwrap(),
-                order_count: 1,
-            },
-        };
-        let online = every_day(from, to, &[sale(2, "10")]);
-        let golf = every_day(from, to, &[sale(3, "25.5")]);
+        let online = every(
+            Interval::Day,
+            "2025-03-01",
+            "2025-03-07",
+            &[("2025-03-02", "10", 1)],
+        );
+        let golf = every(
+            Interval::Day,
+            "2025-03-01",
+            "2025-03-07",
+            &[("2025-03-03", "25.5", 1)],
+        );
         let both = [
             Series {
                 location: Some(Location::OnlineStore),
-                days: &online,
+                periods: &online,
             },
             Series {
                 location: Some(Location::GolfExperience),
-                days: &golf,
+                periods: &golf,
             },
         ];
-        let html = daily_revenue(&both, "USD").into_string();
+        let html = revenue_chart(&both, Interval::Day, "USD").into_string();
         for colour in ["#1F5FBF", "#C2410C"] {
             let line =
                 format!(r#"<polyline fill="none" opacity="1" stroke="{colour}" stroke-width="2""#);
-            assert_eq!(html.matches(&line).count(), 1, "{colour}: {html}");
+            assert_eq!(html.matches(&line).count(), 2, "{colour}: {html}");
         }
-        for (label, revenue) in [
-            ("Online Store", "Sun 2025-03-02: $10.00"),
-            ("Golf - experience", "Mon 2025-03-03: $25.50"),
-        ] {
-            let group = html
-                .split(&format!("<g class=\"points\" data-location=\"{label}\">"))
-                .nth(1)
-                .and_then(|rest| rest.split("</g>").next())
-                .unwrap_or_else(|| panic!("a group for {label}: {html}"));
-            assert_eq!(
-                group.matches("<circle class=\"point\"").count(),
-                7,
-                "{label}"
-            );
-            assert!(
-                group.contains(&format!("{revenue}, 1 orders ({label})")),
-                "{group}"
-            );
-        }
+        assert!(
+            html.contains(
+                r#"data-readout="Mon 3 Mar 2025: Online Store $0.00, 0 orders; Golf - experience $25.50, 1 order""#
+            ),
+            "{html}"
+        );
         assert!(html.contains("<ul class=\"legend\""), "{html}");
-        assert!(html.contains(r##"fill="#1F5FBF""##) && html.contains(r##"fill="#C2410C""##));
     }
 
     #[test]
     fn a_single_day_is_drawn_in_the_middle() {
-        let day = NaiveDate::from_ymd_opt(2025, 3, 1).unwrap();
-        let days = every_day(day, day, &[]);
-        let svg = daily_revenue(
-            &[Series {
-                location: None,
-                days: &days,
-            }],
-            "USD",
-        )
-        .into_string();
-        assert_eq!(svg.matches("<circle class=\"point\"").count(), 1);
-        assert!(!svg.contains("NaN"));
+        let days = every(Interval::Day, "2025-03-01", "2025-03-01", &[]);
+        let html = one_line(&days, Interval::Day);
+        assert_eq!(html.matches("<rect class=\"hit\"").count(), 2);
+        assert!(!html.contains("NaN"));
     }
 }

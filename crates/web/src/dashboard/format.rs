@@ -1,20 +1,26 @@
-//! Amounts and counts as people read them: grouped digits, the currency, 2 places for money;
+//! Amounts and counts as people read them: grouped digits, the currency and its minor units;
 //! the exact stored amount stays in the page as a `data` element's value.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use iso_currency::Currency;
 use maud::{Markup, html};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-/// The symbol of a few common currencies; others are written as their ISO code.
-fn symbol(currency: &str) -> Option<&'static str> {
-    match currency {
-        "USD" | "CAD" | "AUD" | "SGD" | "NZD" | "HKD" => Some("$"),
-        "EUR" => Some("€"),
-        "GBP" => Some("£"),
-        "JPY" | "CNY" => Some("¥"),
-        "INR" => Some("₹"),
-        _ => None,
+/// How `code` is written before an amount: its symbol (ISO 4217 data from `iso_currency`),
+/// or the code and a space when it has none (`XAU 2.50`).
+fn prefix(code: &str) -> String {
+    match Currency::from_code(code).map(|currency| currency.symbol().symbol) {
+        Some(symbol) if !symbol.is_empty() && symbol != "¤" => symbol,
+        _ => format!("{code} "),
     }
+}
+
+/// How many decimal places amounts in `code` show: its minor units (0 for JPY, 3 for KWD),
+/// 2 for a code without them (metals, funds).
+fn places(code: &str) -> u32 {
+    Currency::from_code(code)
+        .and_then(Currency::exponent)
+        .map_or(2, u32::from)
 }
 
 /// Digits grouped by thousands: `1234567` → `1,234,567`.
@@ -34,7 +40,6 @@ pub fn count(n: impl Into<u64>) -> String {
     grouped(&n.into().to_string())
 }
 
-/// A signed whole number, grouped.
 /// A size in bytes as people read it, in binary units: "64 MiB", "219.9 KiB".
 pub fn bytes(n: u64) -> String {
     humansize::format_size(n, humansize::BINARY.decimal_places(1).decimal_zeroes(0))
@@ -45,45 +50,93 @@ pub fn counted(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", count(n), if n == 1 { one } else { many })
 }
 
-/// A period of days as people read it, each end a `time` element: "Mar 21, 2025" for one
-/// day, "Jan 31 – Mar 1, 2025" within a year, "Dec 31, 2024 – Jan 1, 2025" across years.
+/// How every page writes a day: "5 Dec 2026" (day, short month, year), read the same way
+/// everywhere in the world, unlike "12/05/2026".
+pub const DATE: &str = "%-d %b %Y";
+
+/// A day as people read it: "5 Dec 2026".
+pub fn date_text(date: NaiveDate) -> String {
+    date.format(DATE).to_string()
+}
+
+/// A month as people read it: "Dec 2026".
+pub fn month_text(date: NaiveDate) -> String {
+    date.format("%b %Y").to_string()
+}
+
+/// A moment as people read it, in UTC: "5 Dec 2026, 10:31 UTC".
+pub fn moment_text(at: DateTime<Utc>) -> String {
+    format!("{}, {} UTC", date_text(at.date_naive()), at.format("%H:%M"))
+}
+
+/// A moment as a `time` element: "5 Dec 2026, 10:31 UTC".
+pub fn moment(at: DateTime<Utc>) -> Markup {
+    html! { time datetime=(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)) { (moment_text(at)) } }
+}
+
+/// A day as a `time` element: "5 Dec 2026", its machine-readable date beside it.
+pub fn date(date: NaiveDate) -> Markup {
+    html! { time datetime=(date) { (date_text(date)) } }
+}
+
+/// A period of days as people read it, each end a `time` element: "21 Mar 2025" for one
+/// day, "10 – 16 Mar 2025" within a month, "31 Jan – 1 Mar 2025" within a year,
+/// "31 Dec 2024 – 1 Jan 2025" across years.
 pub fn period(from: NaiveDate, to: NaiveDate) -> Markup {
-    const WITH_YEAR: &str = "%b %-d, %Y";
-    let from_format = if from.year() == to.year() {
-        "%b %-d"
-    } else {
-        WITH_YEAR
-    };
     html! {
         @if from == to {
-            time datetime=(from) { (from.format(WITH_YEAR)) }
+            (date(from))
         } @else {
-            time datetime=(from) { (from.format(from_format)) } " – "
-            time datetime=(to) { (to.format(WITH_YEAR)) }
+            time datetime=(from) { (from.format(first_day_format(from, to))) } " – "
+            (date(to))
         }
     }
 }
 
+/// [`period`] as plain text.
+pub fn period_text(from: NaiveDate, to: NaiveDate) -> String {
+    if from == to {
+        date_text(from)
+    } else {
+        format!(
+            "{} – {}",
+            from.format(first_day_format(from, to)),
+            date_text(to)
+        )
+    }
+}
+
+/// How the first day of a period is written: without what its last day says again.
+fn first_day_format(from: NaiveDate, to: NaiveDate) -> &'static str {
+    match (from.year() == to.year(), from.month() == to.month()) {
+        (true, true) => "%-d",
+        (true, false) => "%-d %b",
+        (false, _) => DATE,
+    }
+}
+
+/// A signed whole number, grouped.
 pub fn signed(n: i64) -> String {
     let digits = grouped(&n.unsigned_abs().to_string());
     if n < 0 { format!("-{digits}") } else { digits }
 }
 
-/// `amount` rounded half away from zero to 2 places, grouped, with the currency:
-/// `$64,509.98`, `-$12.00`, `CHF 1,000.50`.
+/// `amount` rounded half away from zero to its currency's minor units, grouped, with the
+/// currency: `$64,509.98`, `-$12.00`, `¥1,235`, `XAU 2.50`.
 pub fn money_text(amount: Decimal, currency: &str) -> String {
-    let rounded = amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-    let text = format!("{:.2}", rounded.abs());
-    let (whole, cents) = text.split_once('.').unwrap_or((&text, "00"));
+    let places = places(currency);
+    let rounded = amount.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
+    let text = format!("{:.*}", places as usize, rounded.abs());
+    let (whole, fraction) = match text.split_once('.') {
+        Some((whole, fraction)) => (whole, format!(".{fraction}")),
+        None => (text.as_str(), String::new()),
+    };
     let sign = if rounded.is_sign_negative() && !rounded.is_zero() {
         "-"
     } else {
         ""
     };
-    match symbol(currency) {
-        Some(symbol) => format!("{sign}{symbol}{}.{cents}", grouped(whole)),
-        None => format!("{sign}{currency} {}.{cents}", grouped(whole)),
-    }
+    format!("{sign}{}{}{fraction}", prefix(currency), grouped(whole))
 }
 
 /// The rounded amount, with the exact one as its machine-readable value.
@@ -125,8 +178,14 @@ mod tests {
         assert_eq!(money_text(dec("1234567.005"), "EUR"), "€1,234,567.01");
         assert_eq!(money_text(dec("-12"), "USD"), "-$12.00");
         assert_eq!(money_text(dec("-0.001"), "USD"), "$0.00");
-        assert_eq!(money_text(dec("999.5"), "CHF"), "CHF 999.50");
         assert_eq!(money_text(dec("0"), "GBP"), "£0.00");
+    }
+
+    #[test]
+    fn money_shows_as_many_places_as_its_currency_has_minor_units() {
+        assert_eq!(money_text(dec("1234.5"), "JPY"), "¥1,235");
+        assert_eq!(money_text(dec("1.2345"), "KWD"), "د.ك1.235");
+        assert_eq!(money_text(dec("2.5"), "XAU"), "XAU 2.50");
     }
 
     #[test]
@@ -155,15 +214,40 @@ mod tests {
         let text = |from, to| period(day(from), day(to)).into_string();
         assert_eq!(
             text("2025-03-21", "2025-03-21"),
-            r#"<time datetime="2025-03-21">Mar 21, 2025</time>"#
+            r#"<time datetime="2025-03-21">21 Mar 2025</time>"#
+        );
+        assert_eq!(
+            text("2025-03-10", "2025-03-16"),
+            r#"<time datetime="2025-03-10">10</time> – <time datetime="2025-03-16">16 Mar 2025</time>"#
         );
         assert_eq!(
             text("2025-01-31", "2025-03-01"),
-            r#"<time datetime="2025-01-31">Jan 31</time> – <time datetime="2025-03-01">Mar 1, 2025</time>"#
+            r#"<time datetime="2025-01-31">31 Jan</time> – <time datetime="2025-03-01">1 Mar 2025</time>"#
         );
         assert_eq!(
             text("2024-12-31", "2025-01-01"),
-            r#"<time datetime="2024-12-31">Dec 31, 2024</time> – <time datetime="2025-01-01">Jan 1, 2025</time>"#
+            r#"<time datetime="2024-12-31">31 Dec 2024</time> – <time datetime="2025-01-01">1 Jan 2025</time>"#
+        );
+        assert_eq!(
+            period_text(day("2024-12-31"), day("2025-01-01")),
+            "31 Dec 2024 – 1 Jan 2025"
+        );
+        assert_eq!(
+            period_text(day("2025-03-10"), day("2025-03-16")),
+            "10 – 16 Mar 2025"
+        );
+    }
+
+    #[test]
+    fn days_and_moments_read_day_month_year() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+        assert_eq!(date_text(day), "5 Dec 2026");
+        assert_eq!(month_text(day), "Dec 2026");
+        let at = day.and_hms_opt(9, 7, 30).unwrap().and_utc();
+        assert_eq!(moment_text(at), "5 Dec 2026, 09:07 UTC");
+        assert_eq!(
+            moment(at).into_string(),
+            r#"<time datetime="2026-12-05T09:07:30Z">5 Dec 2026, 09:07 UTC</time>"#
         );
     }
 

@@ -151,7 +151,7 @@ async fn render(
                                 td.num.hide-narrow { (format::count(report.counts.orders_updated)) }
                                 td.num.hide-narrow { (format::count(report.counts.orders_unchanged)) }
                                 td.num { (format::count(report.problems.total())) }
-                                td.hide-narrow { (report.started_at.format("%Y-%m-%d %H:%M")) }
+                                td.hide-narrow { (format::moment(report.started_at)) }
                             }
                         }
                     }
@@ -484,7 +484,7 @@ pub async fn detail(
                 }
                 (problem_rows(&report, &shown))
             }
-            p.hint { "Started " (report.started_at.format("%Y-%m-%d %H:%M:%S UTC")) ", " (mode_words(report.mode))
+            p.hint { "Started " (format::moment(report.started_at)) ", " (mode_words(report.mode))
                 @if let Some(key) = &report.requested_by { ", by key " (key) } "." }
         },
     ))

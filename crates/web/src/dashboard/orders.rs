@@ -106,9 +106,9 @@ pub async fn list(
         section.panel aria-labelledby="orders-heading" {
             h2 #orders-heading {
                 @if let Some(sale_id) = sale_id { "Sale " (sale_id) } @else if let Some(client_id) = client_id {
-                    (format::count(orders.total)) " orders of client " (client_id) " from " (period.range.from()) " to " (period.range.to())
+                    (format::count(orders.total)) " orders of client " (client_id) " from " (format::date(period.range.from())) " to " (format::date(period.range.to()))
                 } @else {
-                    (format::count(orders.total)) " orders from " (period.range.from()) " to " (period.range.to())
+                    (format::count(orders.total)) " orders from " (format::date(period.range.from())) " to " (format::date(period.range.to()))
                 }
             }
             @if orders.items.is_empty() {
@@ -128,7 +128,7 @@ pub async fn list(
                     tbody {
                         @for order in &orders.items {
                             tr {
-                                td { time datetime=(order.date) { (order.date) } }
+                                td { (format::date(order.date)) }
                                 td { a href=(format!("/orders/{}", order.id.get())) { (order.sale_id) } }
                                 td.hide-narrow { (order.location.as_str()) }
                                 td.hide-narrow { (order.client_id) }
@@ -166,7 +166,7 @@ pub async fn detail(
         p { a href="/orders" { "← Orders" } }
         section.panel aria-label="The order" {
             dl.facts {
-                dt { "Date" } dd { time datetime=(order.date) { (order.date.format("%A %-d %B %Y")) } }
+                dt { "Date" } dd { (format::date(order.date)) }
                 dt { "Location" } dd { (order.location.as_str()) }
                 dt { "Client" } dd { (order.client_id) }
                 dt { "Payment" } dd { (order.payment_method.as_deref().unwrap_or("—")) }

@@ -5,12 +5,14 @@ use std::time::Instant;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use futures_util::future::{try_join, try_join_all, try_join4};
+use futures_util::future::{try_join, try_join_all, try_join3};
 use maud::{Markup, html};
 use rust_decimal::Decimal;
+use serde::Deserialize;
 use tracing::info;
 use zinc_domain::{
-    DailyRevenue, DateRange, KeyScope, Location, ProductSales, RankBy, RevenueTotals,
+    DailyRevenue, DateRange, Interval, KeyScope, Location, Period as SeriesPeriod, ProductSales,
+    RankBy, RevenueTotals, SeriesRange,
 };
 
 use super::layout::{self, Section};
@@ -21,25 +23,13 @@ use crate::api::AppState;
 use crate::api::exports;
 
 /// Best sellers listed.
-const TOP_PRODUCTS: usize = 10;
-/// Every product that sold: the items sold of a period are the sum of their units (no port
-/// counts them otherwise), and the first [`TOP_PRODUCTS`] are the best sellers.
-const EVERY_PRODUCT: u32 = u32::MAX;
+const TOP_PRODUCTS: u32 = 10;
 
 /// What the tiles show of a period.
 struct Tiles {
     totals: RevenueTotals,
     /// Units sold, refunds subtracted.
     items: i64,
-}
-
-impl Tiles {
-    fn new(totals: RevenueTotals, products: &[ProductSales]) -> Tiles {
-        Tiles {
-            totals,
-            items: products.iter().map(|p| p.quantity).sum(),
-        }
-    }
 }
 
 /// The figure of `current` beside that of `previous` (same length, just before) and the
@@ -67,16 +57,60 @@ fn compared(
     }
 }
 
+/// The overview's query: the period and location, and the chart's interval.
+#[derive(Debug, Default, Deserialize)]
+pub struct OverviewQuery {
+    /// First day (YYYY-MM-DD).
+    pub from: Option<String>,
+    /// Last day (YYYY-MM-DD).
+    pub to: Option<String>,
+    /// `Online Store` or `Golf - experience`.
+    pub location: Option<String>,
+    /// The chart's `day`, `week` or `month`; empty or absent: chosen from the period's length
+    /// ([`Interval::for_days`]).
+    pub interval: Option<String>,
+}
+
 /// The overview page.
 #[get("/")]
 pub async fn overview(
     state: web::Data<AppState>,
     request: HttpRequest,
-    query: PageQuery<RangeQuery>,
+    query: PageQuery<OverviewQuery>,
 ) -> Result<HttpResponse, PageError> {
     let started = Instant::now();
     let viewer = session::admit(&request, &state, KeyScope::Read).await?;
-    let period = range::resolve(&state, &query).await?;
+    let query = query.into_inner();
+    let chosen = query.interval.as_deref().filter(|text| !text.is_empty());
+    // Checked before the store is asked anything, with the API's parser.
+    let chosen = match chosen {
+        Some(_) => Some(crate::api::params::interval(chosen)?),
+        None => None,
+    };
+    let period = range::resolve(
+        &state,
+        &RangeQuery {
+            from: query.from,
+            to: query.to,
+            location: query.location,
+        },
+    )
+    .await?;
+    let automatic = Interval::for_days(period.range.days());
+    let interval = chosen.unwrap_or(automatic);
+    // The API's revenue series (`/api/v1/metrics/revenue/series`): the same daily figures
+    // summed into the same periods.
+    let chart_range = SeriesRange::new(
+        Some(period.range.from()),
+        Some(period.range.to()),
+        interval,
+        period.range.to(),
+        false,
+    )
+    .map_err(|source| crate::api::problem::ApiError::BadQuery {
+        name: "interval",
+        source,
+    })?;
     // One line per location, or the one chosen.
     let locations: Vec<Location> = period
         .location
@@ -86,46 +120,36 @@ pub async fn overview(
         match previous_range {
             Some(range) => try_join(
                 state.figures.revenue(range.into(), period.location),
-                state.figures.top_products(
-                    range.into(),
-                    period.location,
-                    RankBy::Revenue,
-                    EVERY_PRODUCT,
-                ),
+                state.figures.units_sold(range.into(), period.location),
             )
             .await
-            .map(Some),
+            .map(|(totals, items)| Some(Tiles { totals, items })),
             None => Ok(None),
         }
     };
-    let (totals, sold, products, before) = try_join4(
-        state.figures.revenue(period.bounds(), period.location),
-        try_join_all(
-            locations
-                .iter()
-                .map(|location| state.figures.daily_revenue(period.range, Some(*location))),
+    let top_by = |by| {
+        state
+            .figures
+            .top_products(period.bounds(), period.location, by, TOP_PRODUCTS)
+    };
+    let ((totals, items, sold), (top, top_by_units, before)) = try_join(
+        try_join3(
+            state.figures.revenue(period.bounds(), period.location),
+            state.figures.units_sold(period.bounds(), period.location),
+            try_join_all(
+                locations
+                    .iter()
+                    .map(|location| state.figures.daily_revenue(period.range, Some(*location))),
+            ),
         ),
-        state.figures.top_products(
-            period.bounds(),
-            period.location,
-            RankBy::Revenue,
-            EVERY_PRODUCT,
+        try_join3(
+            top_by(RankBy::Revenue),
+            top_by(RankBy::Quantity),
+            previous_figures,
         ),
-        previous_figures,
     )
     .await?;
-    let now = Tiles::new(totals, &products);
-    let before = before.map(|(totals, products)| Tiles::new(totals, &products));
-    let top: Vec<&ProductSales> = products.iter().take(TOP_PRODUCTS).collect();
-    // Ranked as the API ranks `by=quantity`: units, then revenue, then name.
-    let mut top_by_units: Vec<&ProductSales> = products.iter().collect();
-    top_by_units.sort_by(|a, b| {
-        b.quantity
-            .cmp(&a.quantity)
-            .then(b.revenue.cmp(&a.revenue))
-            .then(a.name.as_str().cmp(b.name.as_str()))
-    });
-    top_by_units.truncate(TOP_PRODUCTS);
+    let now = Tiles { totals, items };
     let read = started.elapsed();
     let every_day = |sold: &[DailyRevenue]| -> Vec<DailyRevenue> {
         period
@@ -138,14 +162,17 @@ pub async fn overview(
             })
             .collect()
     };
-    let lines: Vec<Vec<DailyRevenue>> = sold.iter().map(|sold| every_day(sold)).collect();
+    let lines: Vec<Vec<(SeriesPeriod, RevenueTotals)>> = sold
+        .iter()
+        .map(|sold| chart_range.sum(sold.iter().map(|day| (day.date, day.totals))))
+        .collect();
     let days = every_day(&sold.concat());
     let series: Vec<chart::Series<'_>> = locations
         .iter()
         .zip(&lines)
-        .map(|(location, days)| chart::Series {
+        .map(|(location, periods)| chart::Series {
             location: Some(*location),
-            days,
+            periods,
         })
         .collect();
     let best = days
@@ -159,6 +186,10 @@ pub async fn overview(
         });
     let currency = state.currency.as_str();
     let query_string = period.query();
+    // The presets keep an interval chosen (not the automatic one: it follows their length).
+    let kept = chosen.map_or_else(String::new, |interval| {
+        format!("&interval={}", interval.as_str())
+    });
     let content = html! {
         @if !period.any_sales && period.location.is_none() {
             section.notice #first-import role="note" {
@@ -167,7 +198,19 @@ pub async fn overview(
                     ": its revenue, orders and best sellers show here." }
             }
         }
-        (range::picker(&period, "/"))
+        (range::picker_with(&period, "/", html! {
+            div.field {
+                label for="interval" { "Chart by" }
+                select #interval name="interval" {
+                    option value="" selected[chosen.is_none()] {
+                        "Automatic (" (chart::noun(automatic)) ")"
+                    }
+                    @for each in [Interval::Day, Interval::Week, Interval::Month] {
+                        option value=(each.as_str()) selected[chosen == Some(each)] { (chart::noun(each)) }
+                    }
+                }
+            }
+        }, &kept))
         section.tiles aria-label="Totals for the period" {
             div.tile #tile-revenue {
                 h2 { "Revenue" }
@@ -198,15 +241,15 @@ pub async fn overview(
                 @match best {
                     Some(day) => p.figure {
                         (format::money(day.totals.revenue, currency))
-                        span.sub { " on " time datetime=(day.date) { (day.date.format("%b %-d, %Y")) } }
+                        span.sub { " on " (format::date(day.date)) }
                     },
                     None => p.figure { "No sales" },
                 }
             }
         }
         section.panel aria-labelledby="daily-heading" {
-            h2 #daily-heading { "Revenue per day" }
-            (chart::daily_revenue(&series, currency))
+            h2 #daily-heading { "Revenue per " (chart::noun(interval)) }
+            (chart::revenue_chart(&series, interval, currency))
         }
         (best_sellers(("top-heading", "top-products"), "Best sellers by revenue", &top, currency))
         (best_sellers(
@@ -262,7 +305,7 @@ pub async fn download_export(
 fn best_sellers(
     (heading, table): (&str, &str),
     title: &str,
-    top: &[&ProductSales],
+    top: &[ProductSales],
     currency: &str,
 ) -> Markup {
     html! {

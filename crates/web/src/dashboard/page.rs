@@ -85,7 +85,13 @@ impl ResponseError for PageError {
                 p { a href="/" { "Back to the overview" } }
             }
         };
-        layout::bare(self.status_code(), &title, body)
+        let mut response = layout::bare(self.status_code(), &title, body);
+        if let PageError::Api(ApiError::TooManyInvalidKeys { retry_after }) = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, (*retry_after).into());
+        }
+        response
     }
 }
 

@@ -3,7 +3,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::Utc;
-use maud::html;
+use maud::{Markup, html};
 use serde::Deserialize;
 use zinc_domain::{Interval, KeyScope, Page, ProductFilter, ProductId, SeriesRange};
 
@@ -43,6 +43,8 @@ pub async fn list(
         name_contains: search.clone(),
     };
     let products = state.products.list_products(&filter, page).await?;
+    let ids: Vec<ProductId> = products.items.iter().map(|p| p.id).collect();
+    let since = state.products.prices_since(&ids).await?;
     let currency = state.currency.as_str();
     let pager_query = search
         .as_deref()
@@ -74,7 +76,7 @@ pub async fn list(
                             tr {
                                 th scope="row" { a href=(format!("/products/{}", product.id.get())) { (product.name.as_str()) } }
                                 td.num { (format::money(product.price.amount(), currency)) }
-                                td.hide-narrow { (product.updated_at.format("%Y-%m-%d")) }
+                                td.hide-narrow { (price_since(since.get(&product.id).copied())) }
                             }
                         }
                     }
@@ -109,6 +111,12 @@ pub async fn detail(
             what: "product",
             id,
         })?;
+    let since = state
+        .products
+        .prices_since(&[product.id])
+        .await?
+        .get(&product.id)
+        .copied();
     let latest = state.figures.latest_sale(Some(product.id), None).await?;
     let today = Utc::now().date_naive();
     let months = SeriesRange::new(
@@ -133,10 +141,10 @@ pub async fn detail(
         section.panel aria-label="The product" {
             dl.facts {
                 dt { "Price" } dd #product-price { (format::money(product.price.amount(), currency)) " (its most recent sale)" }
-                dt { "First imported" } dd { (product.created_at.format("%Y-%m-%d")) }
-                dt { "Price since" } dd { (product.updated_at.format("%Y-%m-%d")) }
+                dt { "First imported" } dd { (format::date(product.created_at.date_naive())) }
+                dt { "Price since" } dd #product-price-since { (price_since(since)) }
                 @if let Some(latest) = latest {
-                    dt { "Latest sale" } dd { time datetime=(latest) { (latest) } }
+                    dt { "Latest sale" } dd { (format::date(latest)) }
                 }
             }
         }
@@ -161,7 +169,7 @@ pub async fn detail(
                 tbody {
                     @for (month, totals) in per_month.iter().rev() {
                         tr {
-                            th scope="row" { time datetime=(month.start.format("%Y-%m")) { (month.start.format("%B %Y")) } }
+                            th scope="row" { time datetime=(month.start.format("%Y-%m")) { (format::month_text(month.start)) } }
                             td.num { (format::signed(totals.quantity)) }
                             td.num { (format::count(totals.order_count)) }
                             td.num { (format::money(totals.revenue, currency)) }
@@ -177,4 +185,15 @@ pub async fn detail(
         product.name.as_str(),
         content,
     ))
+}
+
+/// When a product's price began (the first sale at its current price), or that it has no
+/// sale to say it.
+fn price_since(day: Option<chrono::NaiveDate>) -> Markup {
+    html! {
+        @match day {
+            Some(day) => (format::date(day)),
+            None => "no sale stored",
+        }
+    }
 }

@@ -166,6 +166,12 @@ fn days_ending(to: NaiveDate, days: u64) -> NaiveDate {
 
 /// The form choosing the period and location, and the presets, for the page at `action`.
 pub fn picker(period: &Period, action: &str) -> Markup {
+    picker_with(period, action, html! {}, "")
+}
+
+/// [`picker`] with the page's own `fields` in the form, before its button, and what they
+/// chose (`&name=value...`, already encoded) kept by the presets' links.
+pub fn picker_with(period: &Period, action: &str, fields: Markup, kept: &str) -> Markup {
     let chosen = |location: Location| period.location == Some(location);
     html! {
         form.range method="get" action=(action) aria-label="Period and location" {
@@ -186,12 +192,13 @@ pub fn picker(period: &Period, action: &str) -> Markup {
                     }
                 }
             }
+            (fields)
             button type="submit" { "Show" }
         }
         nav.presets aria-label="Preset periods" {
             p.hint {
                 @if period.any_sales {
-                    "Presets end on the latest sale, " time datetime=(period.latest) { (period.latest) } "."
+                    "Presets end on the latest sale, " (super::format::date(period.latest)) "."
                 } @else {
                     "No sales are stored yet: presets end today (UTC)."
                 }
@@ -200,7 +207,7 @@ pub fn picker(period: &Period, action: &str) -> Markup {
                 @for (label, days) in PRESETS.iter().filter_map(|preset| preset.days(period.first, period.latest)) {
                     @let current = period.range == days;
                     li {
-                        a href=(format!("{action}?{}", query_of(days.from(), days.to(), period.location)))
+                        a href=(format!("{action}?{}{kept}", query_of(days.from(), days.to(), period.location)))
                             aria-current=[current.then_some("true")] { (label) }
                     }
                 }

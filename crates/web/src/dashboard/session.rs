@@ -21,7 +21,9 @@ use zinc_domain::{KeyScope, MAX_PRESENTED_KEY_BYTES};
 use super::layout::{self, Viewer};
 use super::page::{PageError, PageQuery};
 use crate::api::AppState;
+use crate::api::auth::too_many;
 use crate::api::problem::ApiError;
+use crate::api::sites::{Asked, client_address, normalised_origin};
 
 /// The cookie holding the signed-in key.
 pub const SESSION_COOKIE: &str = "zinc_key";
@@ -81,26 +83,25 @@ fn safe_next(next: Option<&str>) -> String {
 }
 
 /// Refuses a form posted from a page of another site: browsers send `Origin` with every POST
-/// (or at least `Referer`); it must name this server.
+/// (or at least `Referer`); it must name this server (as the request reached it, or as a
+/// trusted proxy forwarded it: see [`crate::api::sites`]).
 pub fn same_site_form(request: &HttpRequest) -> Result<(), PageError> {
-    let info = request.connection_info();
-    let own = format!("{}://{}", info.scheme(), info.host());
+    let trusted = request
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.trusted_proxies.clone())
+        .unwrap_or_default();
+    let own = Asked::of(request, &trusted).origin();
     let header_text = |name| {
         request
             .headers()
             .get(name)
             .and_then(|v: &header::HeaderValue| v.to_str().ok())
-            .map(str::to_owned)
     };
-    let origin = header_text(header::ORIGIN).or_else(|| {
-        header_text(header::REFERER).and_then(|referer| {
-            url::Url::parse(&referer)
-                .ok()
-                .map(|url| url.origin().ascii_serialization())
-        })
-    });
-    match origin {
-        Some(origin) if origin == own => Ok(()),
+    let origin = header_text(header::ORIGIN)
+        .or_else(|| header_text(header::REFERER))
+        .and_then(normalised_origin);
+    match (origin, own) {
+        (Some(origin), Some(own)) if origin == own => Ok(()),
         _ => Err(PageError::CrossSite),
     }
 }
@@ -177,17 +178,25 @@ pub async fn sign_in(
     if key.is_empty() || key.len() > MAX_PRESENTED_KEY_BYTES {
         return Ok(refused("Enter an API key."));
     }
+    // Limited as the API's failed authentications are, sharing their count per client.
+    let peer = client_address(&request, &state.trusted_proxies);
+    if let Some(wait) = peer.and_then(|peer| state.auth_failures.refused(peer)) {
+        return Err(too_many(wait).into());
+    }
     match state.gatekeeper.admit(Some(key), KeyScope::Read).await {
         Ok(Access::Key(_)) => {}
         Ok(Access::Open) => return Ok(refused("That is not an API key.")),
         Err(Denied::Missing | Denied::Invalid | Denied::Forbidden { .. }) => {
+            if let Some(wait) = peer.and_then(|peer| state.auth_failures.failed(peer)) {
+                return Err(too_many(wait).into());
+            }
             return Ok(refused(
                 "That key is not valid (unknown, revoked or mistyped).",
             ));
         }
         Err(Denied::Store(error)) => return Err(error.into()),
     }
-    let secure = request.connection_info().scheme() == "https";
+    let secure = Asked::of(&request, &state.trusted_proxies).is_https();
     let cookie = Cookie::build(SESSION_COOKIE, key.to_owned())
         .path("/")
         .http_only(true)

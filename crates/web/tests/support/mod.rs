@@ -18,8 +18,9 @@ use zinc_ports::{
 };
 use zinc_web::api::{
     DEFAULT_MAX_CONCURRENT_UPLOADS, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_UPLOAD_IDLE_TIMEOUT,
+    DEFAULT_UPLOAD_MIN_RATE,
 };
-use zinc_web::{AppState, UploadSlots};
+use zinc_web::{AppState, MinRate, UploadSlots};
 
 /// Ports that each test may program; the rest refuse to be called.
 #[derive(Default)]
@@ -38,6 +39,12 @@ pub struct Ports {
     pub versions: Option<MockDataVersions>,
     /// `ZINC_CORS_ORIGINS`; none (CORS off) by default.
     pub cors_origins: Vec<String>,
+    /// `ZINC_ALLOWED_HOSTS`; none by default.
+    pub allowed_hosts: Vec<String>,
+    /// `ZINC_TRUSTED_PROXIES`; none by default.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `ZINC_UPLOAD_MIN_RATE` and its grace; the default when not set.
+    pub upload_min_rate: Option<MinRate>,
 }
 
 /// The sales data never changes: its version is always `v1`.
@@ -83,6 +90,9 @@ impl Ports {
             auth_failures: Default::default(),
             serve_metrics: true,
             cors_origins: self.cors_origins,
+            allowed_hosts: self.allowed_hosts,
+            trusted_proxies: self.trusted_proxies,
+            upload_min_rate: self.upload_min_rate.unwrap_or(DEFAULT_UPLOAD_MIN_RATE),
         }
     }
 }

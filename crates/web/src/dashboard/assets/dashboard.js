@@ -108,3 +108,46 @@
     request.send(new FormData(form));
   });
 })();
+
+// The overview's chart: a period's figures, said under the chart when its column is tapped,
+// clicked, pointed at with a mouse or focused; the arrow keys move along the columns (one tab
+// stop per drawing). Without this script the table under the chart has the same figures.
+(function () {
+  "use strict";
+  document.querySelectorAll("figure.chart").forEach(function (figure) {
+    var readout = figure.querySelector(".readout");
+    if (!readout) { return; }
+    function show(hit) {
+      figure.querySelectorAll(".hit.on").forEach(function (h) { h.classList.remove("on"); });
+      hit.classList.add("on");
+      readout.textContent = hit.dataset.readout;
+    }
+    function hitOf(event) {
+      return event.target && event.target.closest ? event.target.closest(".hit") : null;
+    }
+    figure.addEventListener("click", function (event) {
+      var hit = hitOf(event);
+      if (hit) { show(hit); }
+    });
+    figure.addEventListener("pointermove", function (event) {
+      var hit = hitOf(event);
+      if (hit && event.pointerType === "mouse") { show(hit); }
+    });
+    figure.addEventListener("focusin", function (event) {
+      var hit = hitOf(event);
+      if (hit) { show(hit); }
+    });
+    figure.addEventListener("keydown", function (event) {
+      var hit = hitOf(event);
+      if (!hit) { return; }
+      var hits = Array.prototype.slice.call(hit.parentNode.querySelectorAll(".hit"));
+      var at = hits.indexOf(hit);
+      var next = { ArrowLeft: at - 1, ArrowRight: at + 1, Home: 0, End: hits.length - 1 }[event.key];
+      if (next === undefined || !hits[next]) { return; }
+      event.preventDefault();
+      hit.setAttribute("tabindex", "-1");
+      hits[next].setAttribute("tabindex", "0");
+      hits[next].focus();
+    });
+  });
+})();

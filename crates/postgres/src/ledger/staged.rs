@@ -2,7 +2,7 @@
 //! type and how a domain value fills it. The DDL, the COPY statement, the CSV a COPY sends and
 //! the column lists of the set-based statements are all derived from these tables.
 //!
-//! The kept columns carry the names of the `orders` and `order_items` columns they become, so
+//! The staged columns carry the names of the `orders` and `order_items` columns they become, so
 //! the statements that write them can share one column list.
 
 use chrono::NaiveDate;
@@ -17,7 +17,7 @@ use zinc_ports::StoreError;
 use crate::error::Inconsistency;
 use crate::sql::{decimal, get};
 
-/// One value of a kept row, as COPY's CSV format reads it.
+/// One value of a staged row, as COPY's CSV format reads it.
 pub(super) enum Cell<'a> {
     Bool(bool),
     Int(i64),
@@ -42,14 +42,14 @@ pub(super) struct Column<R> {
 }
 
 /// A temporary table of the import, dropped when its transaction ends.
-pub(super) struct KeptTable<R: 'static> {
+pub(super) struct StagedTable<R: 'static> {
     pub name: &'static str,
     /// Columns that come first, filled by the caller (`position` of a line).
     leading: &'static [(&'static str, &'static str)],
     pub columns: &'static [Column<R>],
 }
 
-impl<R> KeptTable<R> {
+impl<R> StagedTable<R> {
     /// `CREATE TEMPORARY TABLE ...`.
     pub fn ddl(&self) -> String {
         let columns: Vec<String> = self
@@ -154,12 +154,12 @@ fn encoding(error: csv::Error) -> StoreError {
     StoreError::Failed(Box::new(error))
 }
 
-/// The lines of the kept sales (and, in a table of their own, loose lines waiting to be
+/// The lines of the staged sales (and, in a table of their own, loose lines waiting to be
 /// assembled, `position` NULL).
 /// `position` is the line's place in its sale (from 1), the order item's position;
 /// `first_of_product` says whether no earlier line of the sale has its product.
-pub(super) const LINES: KeptTable<SaleLine> = KeptTable {
-    name: "zinc_kept_lines",
+pub(super) const LINES: StagedTable<SaleLine> = StagedTable {
+    name: "zinc_staged_lines",
     leading: &[("position", "integer"), ("first_of_product", "boolean")],
     columns: &[
         Column {
@@ -269,7 +269,7 @@ pub(super) const LINES: KeptTable<SaleLine> = KeptTable {
 /// Where in [`LINES`] the columns of `order_items` begin.
 pub(super) const ITEM_COLUMNS_FROM: usize = 6;
 
-/// The `order_items` columns a kept line fills, prefixed with `prefix`.
+/// The `order_items` columns a staged line fills, prefixed with `prefix`.
 pub(super) fn item_column_list(prefix: &str) -> String {
     let names: Vec<String> = LINES.columns[ITEM_COLUMNS_FROM..]
         .iter()
@@ -278,10 +278,10 @@ pub(super) fn item_column_list(prefix: &str) -> String {
     names.join(", ")
 }
 
-/// The orders of the kept sales (a Sale ID kept twice until its runs are assembled whole).
+/// The orders of the staged sales (a Sale ID staged twice until its runs are assembled whole).
 /// Every column is a column of `orders`.
-pub(super) const ORDERS: KeptTable<Sale> = KeptTable {
-    name: "zinc_kept_orders",
+pub(super) const ORDERS: StagedTable<Sale> = StagedTable {
+    name: "zinc_staged_orders",
     leading: &[],
     columns: &[
         Column {
@@ -362,11 +362,11 @@ pub(super) const ORDERS: KeptTable<Sale> = KeptTable {
     ],
 };
 
-/// Rebuilds a kept line through the domain's constructors: the store is not trusted blindly.
+/// Rebuilds a staged line through the domain's constructors: the store is not trusted blindly.
 pub(super) fn line_from_row(row: &QueryResult) -> Result<SaleLine, StoreError> {
     let line: i64 = get(row, "line")?;
     let bad = |column: &str, e: ValueError| {
-        Inconsistency::breaks_rule(&format!("kept line {line}'s {column}"), e)
+        Inconsistency::breaks_rule(&format!("staged line {line}'s {column}"), e)
     };
     let text = |column: &str| get::<Option<String>>(row, column);
     let money = |column: &str| -> Result<Money, StoreError> {
@@ -407,7 +407,7 @@ pub(super) fn line_from_row(row: &QueryResult) -> Result<SaleLine, StoreError> {
     };
     SaleLine::new(fields).map_err(|problems| {
         Inconsistency::unexpected(format!(
-            "kept line {line} breaks a rule: {}",
+            "staged line {line} breaks a rule: {}",
             problems[0].message
         ))
     })
@@ -433,7 +433,7 @@ mod tests {
         let statement = LINES.copy_statement();
         assert!(
             statement
-                .starts_with("COPY zinc_kept_lines (position, first_of_product, line, sale_id,")
+                .starts_with("COPY zinc_staged_lines (position, first_of_product, line, sale_id,")
         );
         assert!(statement.ends_with("size) FROM STDIN WITH (FORMAT csv)"));
     }
