@@ -34,7 +34,7 @@ use tracing::instrument;
 use crate::database::{Database, Reach};
 use crate::error::{Inconsistency, UNDEFINED_TABLE, sqlstate, store_error, within};
 use crate::imports;
-use crate::lanes::Lane;
+use crate::lookups::LookupConnections;
 use crate::rollups::{self, DAILY, DAILY_BY_PRODUCT, MONTHLY_BY_PRODUCT, MONTHLY_BY_PRODUCT_ALL};
 use crate::sql::{Fixed, built, decimal, get};
 
@@ -71,8 +71,8 @@ enum Kind {
 #[derive(Debug, Clone)]
 pub struct PostgresQueries {
     reach: Reach,
-    /// Where a single order is looked up, when the caller gave one (see [`Self::with_lane`]).
-    lane: Option<Lane>,
+    /// Where a single order is looked up, when the caller gave one (see [`Self::with_lookup_connections`]).
+    lookups: Option<LookupConnections>,
     bounds: ReadBounds,
 }
 
@@ -82,16 +82,16 @@ impl PostgresQueries {
     pub fn new(db: impl Into<Database>) -> Self {
         PostgresQueries {
             reach: Reach::new(db),
-            lane: None,
+            lookups: None,
             bounds: ReadBounds::default(),
         }
     }
 
-    /// The same, looking single orders up on `lane` (a worker's own connections) instead of
+    /// The same, looking single orders up on `lookups` (a worker's own connections) instead of
     /// the shared pool: a lookup is one statement, and the pool's round trip on release would
     /// double its round trips.
-    pub fn with_lane(mut self, lane: Lane) -> Self {
-        self.lane = Some(lane);
+    pub fn with_lookup_connections(mut self, lookups: LookupConnections) -> Self {
+        self.lookups = Some(lookups);
         self
     }
 
@@ -657,10 +657,10 @@ impl OrderBook for PostgresQueries {
     #[instrument(skip(self), fields(id = id.get()))]
     async fn find_order(&self, id: OrderId) -> Result<Option<OrderWithItems>, StoreError> {
         // One statement: every statement costs a round trip, and the shared pool another one
-        // when it takes the connection back (a lane does not).
+        // when it takes the connection back (lookup connections do not).
         let statement = order_by_id(id);
-        let rows = match &self.lane {
-            Some(lane) => within(self.limit(Kind::Lookup), lane.all(&statement)).await?,
+        let rows = match &self.lookups {
+            Some(lookups) => within(self.limit(Kind::Lookup), lookups.all(&statement)).await?,
             None => self.all_as(Kind::Lookup, statement).await?,
         };
         let Some(first) = rows.first() else {

@@ -7,7 +7,7 @@
 //!   [`Fixed::with`].
 //!
 //! Both give a sea-orm [`Statement`] (text and values), run on the shared pool by sea-orm or,
-//! inside an import's transaction and on a lane (plain sqlx connections), through
+//! inside an import's transaction and on lookup connections (plain sqlx connections), through
 //! [`on_sqlx`]. Rows are read back, column by column, with [`get`]; a NUMERIC with
 //! [`decimal`], which keeps the scale of zero.
 
@@ -74,7 +74,7 @@ const fn highest_parameter(sql: &str) -> usize {
 }
 
 /// `statement` as a sqlx query, for a connection sea-orm does not manage (an import's
-/// transaction, a lane's connection).
+/// transaction, a lookup connection).
 pub(crate) fn on_sqlx(statement: &Statement) -> sqlx::query::Query<'_, Postgres, SqlxValues> {
     let values = statement.values.clone().unwrap_or(Values(Vec::new()));
     sqlx::query_with(AssertSqlSafe(statement.sql.as_str()), SqlxValues(values))
