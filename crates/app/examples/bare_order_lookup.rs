@@ -9,8 +9,8 @@
 //! pgbench from Zinc's own. Two ways to reach the database:
 //! - `--pool`: a connection from one shared sqlx pool per request, as Zinc's other routes;
 //! - `--held`: each worker keeps its own connections, opened on its runtime, and never gives
-//!   them back to a pool, as Zinc's lookups on a lane (`zinc_postgres::lanes`) without the
-//!   lane's care. sqlx's pool pings every connection it takes back (one more round trip per
+//!   them back to a pool, as Zinc's lookup connections (`zinc_postgres::lookups`) do, without
+//!   their care. sqlx's pool pings every connection it takes back (one more round trip per
 //!   statement), and a connection opened on one worker's runtime wakes that runtime when
 //!   another worker uses it: this mode shows what the pool costs.
 //!

@@ -68,7 +68,7 @@ pub struct Config {
           value_parser = count::<u32>)]
     pub db_figures_connections: u32,
     /// Lookup connections: those each HTTP worker keeps for looking up one order, besides the
-    /// shared pool (zinc_postgres calls a worker's set of them its `Lane`).
+    /// shared pool.
     #[arg(long, env = "ZINC_DB_LOOKUP_CONNECTIONS", default_value = "4",
           value_parser = count::<u32>)]
     pub db_lookup_connections: u32,

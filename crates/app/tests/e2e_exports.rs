@@ -193,3 +193,65 @@ async fn an_export_holds_only_the_range_and_location_asked_for() {
         "the header alone"
     );
 }
+
+/// Zero keeps its scale end to end, at every scale the reader accepts: `0.00` uploaded is
+/// `0.00` in the API and in the export, and the export uploaded again changes nothing.
+#[tokio::test]
+async fn zero_amounts_keep_their_scale_through_the_api_and_an_export() {
+    let client = Client::new();
+    let database = TestDatabase::empty().await;
+    let server = ZINC.serve(database.url(), &[], &[]);
+    let real = std::fs::read_to_string(real_export_path()).unwrap();
+    let header = real.lines().next().unwrap();
+    let zero = |scale: u32| rust_decimal::Decimal::new(0, scale).to_string();
+    let scales = 0..=6;
+    let mut file = format!("{header}\r\n");
+    for scale in scales.clone() {
+        let z = zero(scale);
+        file.push_str(&format!(
+            "03/01/2025,100002649,{},Free sample,---,,Golf - experience,,---,---,{z},1,{z},{z},{z},{z},{z},{z},Cash\r\n",
+            90 + scale
+        ));
+    }
+    let (status, report) = upload(&client, &server, "zeros.csv", file.clone().into_bytes()).await;
+    assert_eq!(status, StatusCode::CREATED, "{report}");
+
+    for scale in scales {
+        let z = zero(scale);
+        let listed = get(
+            &client,
+            &server,
+            &format!("/api/v1/orders?sale_id={}", 90 + scale),
+        )
+        .await;
+        let id = &listed["items"][0]["id"];
+        let order = get(&client, &server, &format!("/api/v1/orders/{id}")).await;
+        for field in [
+            "subtotal",
+            "discount_percentage",
+            "discount_amount",
+            "tax",
+            "total",
+            "amount_paid",
+        ] {
+            assert_eq!(
+                order[field],
+                z.as_str(),
+                "order {field} at scale {scale}: {order}"
+            );
+            assert_eq!(
+                order["items"][0][field],
+                z.as_str(),
+                "item {field} at scale {scale}"
+            );
+        }
+        assert_eq!(order["items"][0]["unit_price"], z.as_str());
+    }
+
+    let exported = export(&client, &server, "").await;
+    assert_eq!(String::from_utf8(exported.clone()).unwrap(), file);
+    let (status, again) = upload(&client, &server, "export.csv", exported).await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    assert_eq!(again["orders_unchanged"], 7, "{again}");
+    assert_eq!(again["orders_updated"], 0, "{again}");
+}

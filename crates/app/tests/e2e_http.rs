@@ -783,3 +783,80 @@ async fn a_reject_file_fixed_and_imported_again_completes_the_rejected_sale() {
         .unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_reject_file_imports_as_downloaded_rejecting_its_rows_again_until_fixed() {
+    let database = TestDatabase::empty().await;
+    let server = ZINC.serve(database.url(), &[], &[]);
+    let client = Client::new();
+    let post = |query: &'static str, body: String| {
+        let request = client
+            .post(server.url(&format!("/api/v1/imports?{query}")))
+            .header("content-type", "text/csv")
+            .body(body);
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    let download = |href: String| {
+        let request = client.get(server.url(&href));
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    // Sale 4105 has nine lines (163 to 171); the third one's quantity is broken.
+    let text = real_export();
+    let mut lines: Vec<String> = text.split_inclusive('\n').map(str::to_owned).collect();
+    lines[164] = lines[164].replacen(",6,1,6,", ",6,x,6,", 1);
+    let (status, partial) = post("skip_invalid=true&filename=sales.csv", lines.concat()).await;
+    assert_eq!(status, StatusCode::CREATED, "{partial}");
+    let downloaded = download(format!("/api/v1/imports/{}/rejected.csv", partial["id"])).await;
+
+    // As downloaded: the reader skips `Line` and `Reason`, and rejects the same rows again.
+    let (status, again) = post(
+        "skip_invalid=true&filename=rejected.csv",
+        downloaded.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    assert_eq!(
+        (
+            &again["rows_total"],
+            &again["sales_rejected"],
+            &again["orders_created"]
+        ),
+        (&Value::from(9), &Value::from(1), &Value::from(0)),
+        "{again}"
+    );
+    assert_eq!(again["errors"][0]["column"], "Quantity", "{again}");
+    assert_eq!(again["errors"][0]["value"], "x", "{again}");
+    assert_eq!(
+        again["errors"][0]["message"],
+        partial["errors"][0]["message"]
+    );
+    let second = download(format!("/api/v1/imports/{}/rejected.csv", again["id"])).await;
+    let reasons = |file: &str| -> Vec<String> {
+        file.lines()
+            .skip(1)
+            .map(|record| record.split(',').nth(1).unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(reasons(&second)[2], reasons(&downloaded)[2]);
+    assert!(reasons(&second)[2].starts_with("column Quantity: 'x'"));
+    assert_eq!(
+        reasons(&second)[0],
+        "sale 4105 is rejected: line 4 has a problem"
+    );
+    assert_eq!(
+        reasons(&downloaded)[0],
+        "sale 4105 is rejected: line 165 has a problem"
+    );
+
+    // Fixed in place, still with its first two columns: the sale goes in whole.
+    let fixed = downloaded.replacen(",6,x,6,", ",6,1,6,", 1);
+    let (status, mended) = post("filename=fixed.csv", fixed).await;
+    assert_eq!(status, StatusCode::CREATED, "{mended}");
+    assert_eq!(mended["orders_created"], 1, "{mended}");
+    let orders = get(&client, &server, "/api/v1/orders?sale_id=4105").await;
+    assert_eq!(orders["items"][0]["item_count"], 9, "{orders}");
+}

@@ -109,6 +109,20 @@ impl Column {
     }
 }
 
+/// The columns the reject file puts before the file's own: each rejected line's number and the
+/// reason it was rejected. The reader knows them and skips them, so that a reject file imports
+/// as it is.
+pub const REJECT_FILE_COLUMNS: [&str; 2] = ["Line", "Reason"];
+
+/// Whether a header cell names one of [`REJECT_FILE_COLUMNS`] (compared as
+/// [`Column::from_header`] compares).
+pub fn is_reject_file_column(text: &str) -> bool {
+    let wanted = normalize(text);
+    REJECT_FILE_COLUMNS
+        .iter()
+        .any(|name| normalize(name) == wanted)
+}
+
 impl fmt::Display for Column {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.header())

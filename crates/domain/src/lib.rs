@@ -37,6 +37,7 @@
 
 mod api_key;
 mod column;
+pub mod formula;
 mod identifiers;
 mod import;
 mod location;
@@ -63,7 +64,7 @@ pub use api_key::{
     ApiKey, KEY_CHARS, KEY_PREFIX, KEY_RANDOM_BYTES, KeyDigest, KeyError, KeyFormat, KeyName,
     KeyScope, KeySecret, LEGACY_KEY_CHARS, MAX_KEY_NAME_CHARS, MAX_PRESENTED_KEY_BYTES,
 };
-pub use column::{Column, HeaderLine};
+pub use column::{Column, HeaderLine, REJECT_FILE_COLUMNS, is_reject_file_column};
 pub use identifiers::{BatchNumber, ClientId, Quantity, SaleId};
 pub use import::{
     ImportCounts, ImportId, ImportMode, ImportReport, ImportStatus, REPLACED_SALES_LISTED,
@@ -77,7 +78,9 @@ pub use problem::{
     MAX_REPORTED_PROBLEM_BYTES, MAX_REPORTED_PROBLEMS, ProblemLog, echo,
 };
 pub use product::{Product, ProductId};
-pub use query::{DateBounds, DateRange, OrderFilter, Page, Paged, ProductFilter, QueryError};
+pub use query::{
+    DateBounds, DateRange, LAST_WRITABLE_DAY, OrderFilter, Page, Paged, ProductFilter, QueryError,
+};
 pub use rejected::{
     RejectFile, RejectedLine, RejectedLineCounts, RejectedLines, row_reason, sale_reason,
 };

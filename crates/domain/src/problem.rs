@@ -100,7 +100,8 @@ impl InputProblem {
 }
 
 /// A user's value as a problem quotes it: at most [`MAX_ECHO_CHARS`] characters, control
-/// characters escaped (`\u{0}`, `\n`), and when cut, an ellipsis and the value's full length
+/// characters, zero-width characters and bidirectional controls escaped (`\u{0}`, `\n`,
+/// `\u{202e}`), and when cut, an ellipsis and the value's full length
 /// in bytes: `XXXX… (1048576 bytes in all)`.
 ///
 /// The result is never longer than [`MAX_ECHO_CHARS`] plus a few dozen characters, and
@@ -112,7 +113,7 @@ pub fn echo(text: &str) -> String {
         if count >= MAX_ECHO_CHARS {
             return format!("{shown}… ({} bytes in all)", text.len());
         }
-        if c.is_control() {
+        if needs_escape(c) {
             for escaped in c.escape_default() {
                 shown.push(escaped);
                 count += 1;
@@ -125,6 +126,11 @@ pub fn echo(text: &str) -> String {
     shown
 }
 
+/// Control characters, and the invisible ones that could make an echo read backwards.
+fn needs_escape(c: char) -> bool {
+    c.is_control() || crate::text::is_invisible(c)
+}
+
 /// The longest text [`echo`] returns, in characters: the cut value, an escape that straddles
 /// the cut, and the length marker.
 const MAX_ECHOED_CHARS: usize = MAX_ECHO_CHARS + 10 + 36;
@@ -132,7 +138,7 @@ const MAX_ECHOED_CHARS: usize = MAX_ECHO_CHARS + 10 + 36;
 /// `text` when it is within `max` characters and free of control characters, else bounded.
 fn bounded(text: String, max: usize, bound: impl Fn(&str) -> String) -> String {
     let short = text.len() <= max || text.chars().count() <= max;
-    if short && !text.chars().any(char::is_control) {
+    if short && !text.chars().any(needs_escape) {
         text
     } else {
         bound(&text)

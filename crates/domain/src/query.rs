@@ -113,6 +113,13 @@ pub struct Paged<T> {
     pub page: Page,
 }
 
+/// The last day a date written `YYYY-MM-DD` names, the latest the API reads: a range Zinc
+/// derives (a series' default periods) ends there at the latest.
+pub const LAST_WRITABLE_DAY: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(day) => day,
+    None => panic!("9999-12-31 is a day"),
+};
+
 /// Days from `from` to `to`, both included; `from` is never after `to`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct DateRange {

@@ -1,11 +1,15 @@
 //! The reject file of an import, as pgloader keeps one: the rejected lines of the file,
 //! verbatim, each with the reason it was rejected, so that they can be fixed and imported again.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::{InputProblem, MAX_HEADER_BYTES, MAX_REJECTED_BYTES, MAX_REJECTED_LINES, SaleId};
+use crate::{
+    InputProblem, MAX_HEADER_BYTES, MAX_REJECTED_BYTES, MAX_REJECTED_LINES, REJECT_FILE_COLUMNS,
+    SaleId, formula,
+};
 
 /// One rejected line: where it is in the file, why it was rejected, and its bytes as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,9 +157,11 @@ impl RejectedLines {
 
     /// Writes the reject file as CSV: `Line,Reason,` and the file's header, then per line its
     /// number, its reason (quoted when it must be) and its bytes as written, each ended by
-    /// `\n`. Removing the first two columns gives lines Zinc imports again.
+    /// `\n`. The reader skips the first two columns ([`REJECT_FILE_COLUMNS`]): the file imports
+    /// as it is, its lines rejected again for the same reasons until fixed. A line with a cell a spreadsheet would run as a formula is written again with
+    /// that cell marked as text ([`formula::guarded`]); the reader reads it as before.
     pub fn write_csv(&self, out: &mut impl Write) -> io::Result<()> {
-        out.write_all(b"Line,Reason")?;
+        out.write_all(REJECT_FILE_COLUMNS.join(",").as_bytes())?;
         if !self.header.is_empty() {
             out.write_all(b",")?;
             out.write_all(&self.header)?;
@@ -163,9 +169,9 @@ impl RejectedLines {
         out.write_all(b"\n")?;
         for line in &self.lines {
             write!(out, "{},", line.line)?;
-            out.write_all(&quoted(&line.reason)?)?;
+            out.write_all(&quoted(&formula::written(&line.reason))?)?;
             out.write_all(b",")?;
-            out.write_all(&line.raw)?;
+            out.write_all(&guarded_row(&line.raw)?)?;
             out.write_all(b"\n")?;
         }
         Ok(())
@@ -216,6 +222,37 @@ impl RejectFile {
             format!("{safe}-rejected.csv")
         }
     }
+}
+
+/// The row `raw` as written, or, when one of its cells would be a formula in a spreadsheet, its
+/// cells written again (quoted where they must be) with those cells [`formula::guarded`].
+fn guarded_row(raw: &[u8]) -> io::Result<Cow<'_, [u8]>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_reader(raw);
+    let records = reader
+        .byte_records()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(io::Error::other)?;
+    if !records
+        .iter()
+        .any(|record| record.iter().any(formula::needs_guard))
+    {
+        return Ok(Cow::Borrowed(raw));
+    }
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::with_capacity(raw.len() + 8));
+    for record in &records {
+        writer.write_record(record.iter().map(formula::guarded))?;
+    }
+    let mut written = writer
+        .into_inner()
+        .map_err(|error| io::Error::other(error.to_string()))?;
+    written.pop();
+    Ok(Cow::Owned(written))
 }
 
 /// `field` as one CSV field, quoted by the csv crate when it must be.
@@ -280,6 +317,21 @@ mod tests {
             .to_vec();
         expected.extend_from_slice(b"\xff\0\n");
         assert_eq!(csv(&rejected), expected);
+    }
+
+    #[test]
+    fn a_rejected_cell_a_spreadsheet_would_run_is_written_as_text() {
+        let mut rejected = RejectedLines::new(b"A,B,C");
+        rejected.push(2, "bad".into(), b"=HYPERLINK(\"x\"),-5,'=y".to_vec());
+        rejected.push(3, "bad".into(), b"plain,-x,\"@a, b\"".to_vec());
+        rejected.push(4, "=bad".into(), b"plain,---,\"quoted\"".to_vec());
+        assert_eq!(
+            String::from_utf8(csv(&rejected)).unwrap(),
+            "Line,Reason,A,B,C\n\
+             2,bad,\"'=HYPERLINK(\"\"x\"\")\",-5,'=y\n\
+             3,bad,plain,'-x,\"'@a, b\"\n\
+             4,'=bad,plain,---,\"quoted\"\n"
+        );
     }
 
     #[test]

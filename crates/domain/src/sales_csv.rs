@@ -11,7 +11,7 @@ use thiserror::Error;
 use crate::{
     BatchNumber, ClientId, Column, DiscountPercent, FieldProblem, InputProblem, Label, Location,
     Money, Note, ProductName, Quantity, SaleDate, SaleId, SaleLine, SaleLineFields, UnitPrice,
-    ValueError, echo, text::free_text,
+    ValueError, echo, formula, is_reject_file_column, text::free_text,
 };
 
 /// The most unknown header names a header problem lists (the others are counted).
@@ -381,6 +381,8 @@ impl<R: Read> SalesCsvReader<R> {
                 });
             }
             match Column::from_header(name) {
+                // A reject file's own columns: read past, as any column no rule reads.
+                None if is_reject_file_column(name) => {}
                 Some(column) if positions[column as usize] != usize::MAX => {
                     mismatch.repeated.push(column);
                 }
@@ -756,7 +758,7 @@ impl RowCells<'_> {
             });
             return None;
         };
-        match parse(text) {
+        match parse(formula::read(text)) {
             Ok(value) => Some(value),
             Err(error) => {
                 self.problems.push(InputProblem {
@@ -1195,6 +1197,26 @@ mod tests {
         }
         let tab = ROW.replace(",,Golf", ",a\tb,Golf");
         assert!(read(&format!("{HEADER}\n{tab}\n"))[0].is_ok());
+    }
+
+    #[test]
+    fn refuses_a_bidi_control_in_an_item_name_naming_line_column_and_character() {
+        let row = ROW.replace("10 Practice", "10 \u{202E}Practice");
+        let problems = only_problems(&format!("{HEADER}\n{row}\n"));
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].starts_with("line 2, column Item name: "),
+            "{problems:?}"
+        );
+        assert!(
+            problems[0].contains("invisible character (U+202E)"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[0].contains("'10 \\u{202e}Practice"),
+            "echoed escaped: {problems:?}"
+        );
+        assert!(!problems[0].contains('\u{202E}'));
     }
 
     #[test]

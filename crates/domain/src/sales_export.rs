@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::io;
 
-use crate::{Column, NO_VALUE, Order, OrderItem, OrderWithItems};
+use crate::{Column, NO_VALUE, Order, OrderItem, OrderWithItems, formula};
 
 /// How the reference export writes a sale date (month first, zero-padded); the reader reads
 /// it back ([`SaleDate::parse`](crate::SaleDate::parse)).
@@ -12,8 +12,20 @@ pub const EXPORT_DATE_FORMAT: &str = "%m/%d/%Y";
 
 /// The text of `column` for `item` of `order`, as the reader reads it back to the same value:
 /// amounts exactly as stored (their scale kept), absent labels as the export's `---`, absent
-/// notes as an empty cell.
+/// notes as an empty cell, and a text a spreadsheet would run as a formula marked as text
+/// ([`formula::written`]).
 pub fn export_cell<'a>(order: &'a Order, item: &'a OrderItem, column: Column) -> Cow<'a, str> {
+    match value_cell(order, item, column) {
+        Cow::Borrowed(value) => formula::written(value),
+        Cow::Owned(value) => match formula::written(&value) {
+            Cow::Owned(marked) => Cow::Owned(marked),
+            Cow::Borrowed(_) => Cow::Owned(value),
+        },
+    }
+}
+
+/// The value of `column` for `item` of `order`, before [`formula::written`].
+fn value_cell<'a>(order: &'a Order, item: &'a OrderItem, column: Column) -> Cow<'a, str> {
     let or_marker = |value: Option<&'a str>| Cow::Borrowed(value.unwrap_or(NO_VALUE));
     let or_empty = |value: Option<&'a str>| Cow::Borrowed(value.unwrap_or(""));
     match column {
@@ -194,5 +206,79 @@ mod tests {
         assert_eq!(line.color, None);
         assert_eq!(line.size.as_ref().map(|s| s.as_str()), Some("M"));
         assert_eq!(line.batch_number, None);
+    }
+
+    /// The export of `exported`, read back as one sale.
+    fn round_trip(exported: &OrderWithItems) -> (String, crate::Sale) {
+        let mut writer = SalesExportWriter::new(Vec::new()).unwrap();
+        writer.write_order(exported).unwrap();
+        let bytes = writer.into_inner().unwrap();
+        let latest = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let lines: Vec<_> = SalesCsvReader::new(bytes.as_slice(), latest)
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let mut grouper = SaleGrouper::new();
+        assert!(grouper.push(lines).is_empty());
+        let sale = crate::Sale::assemble(grouper.finish().unwrap()).unwrap();
+        (String::from_utf8(bytes).unwrap(), sale)
+    }
+
+    #[test]
+    fn a_cell_a_spreadsheet_would_run_as_a_formula_is_written_as_text_and_read_back_as_is() {
+        let mut exported = order();
+        let item = &mut exported.items[0];
+        item.product_name = ProductName::parse("=HYPERLINK(\"http://x.example\",\"y\")").unwrap();
+        item.sales_notes = Some("+cmd|' /C calc'!A0".to_owned());
+        item.notes = Some("'=already quoted".to_owned());
+        item.size = Some("-5".to_owned());
+        item.color = Some("@SUM(1)".to_owned());
+        item.payment_method = Some("'plain quote".to_owned());
+        exported.order.sales_notes = item.sales_notes.clone();
+        exported.order.notes = item.notes.clone();
+        exported.order.payment_method = item.payment_method.clone();
+        let (text, sale) = round_trip(&exported);
+        let row = text.lines().nth(1).unwrap();
+        assert!(
+            row.contains(
+                ",\"'=HYPERLINK(\"\"http://x.example\"\",\"\"y\"\")\",---,'+cmd|' /C calc'!A0,"
+            ),
+            "{row}"
+        );
+        assert!(row.contains(",''=already quoted,'@SUM(1),-5,"), "{row}");
+        assert!(row.ends_with(",'plain quote"), "{row}");
+        let line = &sale.lines()[0];
+        let item = &exported.items[0];
+        assert_eq!(line.product, item.product_name);
+        assert_eq!(line.sales_notes, item.sales_notes);
+        assert_eq!(
+            line.notes.as_ref().map(|n| n.as_str()),
+            item.notes.as_deref()
+        );
+        assert_eq!(line.size.as_ref().map(|s| s.as_str()), Some("-5"));
+        assert_eq!(line.color.as_ref().map(|s| s.as_str()), Some("@SUM(1)"));
+        assert_eq!(
+            line.payment_method.as_ref().map(|s| s.as_str()),
+            Some("'plain quote")
+        );
+    }
+
+    #[test]
+    fn a_negative_amount_is_written_as_a_number() {
+        let mut exported = order();
+        let item = &mut exported.items[0];
+        item.quantity = Quantity::new(-2).unwrap();
+        item.subtotal = money("-4.000");
+        item.discount_amount = money("-0.4");
+        item.tax = money("-0.324");
+        item.total = money("-3.924");
+        item.amount_paid = money("-3.92");
+        item.discount_percentage = crate::DiscountPercent::parse("-10").unwrap();
+        let (text, sale) = round_trip(&exported);
+        assert!(
+            text.contains(",2.000,-2,-4.000,-10,-0.4,-0.324,-3.924,-3.92,"),
+            "{text}"
+        );
+        assert_eq!(sale.lines()[0].total, money("-3.924"));
     }
 }

@@ -7,7 +7,7 @@ use std::ops::AddAssign;
 use chrono::{Datelike, Days, Months, NaiveDate};
 use serde::Serialize;
 
-use crate::{DateRange, QueryError};
+use crate::{DateRange, LAST_WRITABLE_DAY, QueryError};
 
 /// The most periods one series holds (a year of days, seven years of weeks, thirty of months).
 pub const MAX_PERIODS: u64 = 366;
@@ -151,7 +151,8 @@ impl SeriesRange {
     /// The range for `from` and `to` as given (each may be open). With neither, the default
     /// number of periods ([`Interval::default_periods`]) ending at `latest` (the latest sale,
     /// or today when `latest_is_today`), the first of them whole; with only `to`, the same
-    /// ending at `to`; with only `from`, the default number of periods from `from`.
+    /// ending at `to`; with only `from`, the default number of periods from `from`, ending at
+    /// [`LAST_WRITABLE_DAY`] at the latest.
     pub fn new(
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
@@ -165,7 +166,8 @@ impl SeriesRange {
             (Some(from), None) => {
                 let last = interval
                     .shift(interval.start_of(from), -back)
-                    .map_or(NaiveDate::MAX, |start| interval.last_day(start));
+                    .map_or(LAST_WRITABLE_DAY, |start| interval.last_day(start))
+                    .min(LAST_WRITABLE_DAY);
                 (from, last, RangeBasis::AfterFrom)
             }
             (None, to) => {
@@ -445,6 +447,23 @@ mod tests {
             false,
         );
         assert!(matches!(reversed, Err(QueryError::RangeReversed { .. })));
+    }
+
+    #[test]
+    fn a_series_from_near_year_9999_ends_on_a_day_the_api_can_write() {
+        for interval in [Interval::Day, Interval::Week, Interval::Month] {
+            let range = SeriesRange::new(
+                Some(day("9999-12-20")),
+                None,
+                interval,
+                day("2025-01-01"),
+                false,
+            )
+            .unwrap();
+            assert_eq!(range.days().to(), crate::LAST_WRITABLE_DAY, "{interval:?}");
+            let last = range.periods().last().copied().unwrap();
+            assert_eq!(last.days.to().to_string(), "9999-12-31", "{interval:?}");
+        }
     }
 
     #[test]

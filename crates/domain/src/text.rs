@@ -10,6 +10,7 @@
 use std::fmt;
 
 use serde::Serialize;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use crate::ValueError;
 
@@ -47,24 +48,44 @@ pub fn optional_cell(text: &str) -> Option<&str> {
     (!trimmed.is_empty() && trimmed != NO_VALUE).then_some(text)
 }
 
-/// A product's name: trimmed, never empty, at most 255 characters.
+/// Zero-width characters and bidirectional controls: they show nothing, yet make two names
+/// that look alike differ, or make a name read backwards.
+pub(crate) fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}' | '\u{061C}'
+            | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// A product's name: trimmed, never empty, at most 255 characters, composed (Unicode NFC), no
+/// zero-width or bidirectional control character.
 ///
 /// `Mineral Water` and `Mineral Water ` name one product; inner spacing is kept, so
-/// `10 Lesson Pack  (Johnson Poh)` stays distinct from `10 Lesson Pack (Johnson Poh)`.
+/// `10 Lesson Pack  (Johnson Poh)` stays distinct from `10 Lesson Pack (Johnson Poh)`. `Café`
+/// typed with `é` or with `e` and a combining accent names one product, stored as `Café`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct ProductName(String);
 
 impl ProductName {
-    /// Trims surrounding whitespace and checks the name is present, short enough and free of
-    /// control characters other than tab.
+    /// Trims surrounding whitespace, checks the name is present, short enough, free of
+    /// control characters other than tab and of invisible ones, and composes it (NFC).
     pub fn parse(text: &str) -> Result<Self, ValueError> {
         let name = text.trim();
         if name.is_empty() {
             return Err(ValueError::Missing);
         }
         check_text(name, false)?;
-        Ok(ProductName(name.to_owned()))
+        if let Some(c) = name.chars().find(|&c| is_invisible(c)) {
+            return Err(ValueError::InvisibleCharacter { code: u32::from(c) });
+        }
+        if is_nfc_quick(name.chars()) == IsNormalized::Yes {
+            return Ok(ProductName(name.to_owned()));
+        }
+        let composed: String = name.nfc().collect();
+        check_text(&composed, false)?;
+        Ok(ProductName(composed))
     }
 
     /// The trimmed name.
@@ -164,6 +185,40 @@ mod tests {
                 .unwrap()
                 .as_str(),
             "10 Lesson Pack  (Johnson Poh)"
+        );
+    }
+
+    #[test]
+    fn nfc_and_nfd_spellings_of_a_name_are_one_product() {
+        let composed = ProductName::parse("Caf\u{e9} cr\u{e8}me").unwrap();
+        let decomposed = ProductName::parse("Cafe\u{301} cre\u{300}me").unwrap();
+        assert_eq!(composed, decomposed);
+        assert_eq!(
+            decomposed.as_str(),
+            "Caf\u{e9} cr\u{e8}me",
+            "stored composed (NFC)"
+        );
+    }
+
+    #[test]
+    fn a_name_with_a_zero_width_or_bidi_control_character_is_refused() {
+        for c in [
+            '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{200E}', '\u{200F}',
+            '\u{061C}', '\u{202A}', '\u{202E}', '\u{2066}', '\u{2069}',
+        ] {
+            let name = format!("Water{c}");
+            assert_eq!(
+                ProductName::parse(&name),
+                Err(ValueError::InvisibleCharacter { code: u32::from(c) }),
+                "U+{:04X}",
+                u32::from(c)
+            );
+        }
+        let message = ValueError::InvisibleCharacter { code: 0x202E }.to_string();
+        assert!(message.contains("U+202E"), "{message}");
+        assert_eq!(
+            ProductName::parse("Wasser – Still").unwrap().as_str(),
+            "Wasser – Still"
         );
     }
 

@@ -68,6 +68,16 @@ pub enum ValueError {
         /// The character's code point.
         code: u32,
     },
+    /// A character that shows nothing but changes how a name reads or compares: zero-width
+    /// characters (U+200B to U+200D, U+2060, U+FEFF) and bidirectional controls (U+061C,
+    /// U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069).
+    #[error(
+        "contains an invisible character (U+{code:04X}) that would make two names look alike or read backwards; remove it"
+    )]
+    InvisibleCharacter {
+        /// The character's code point.
+        code: u32,
+    },
     /// A line break in a column that holds one line.
     #[error("contains a line break (only Sales Notes and Notes may span lines)")]
     LineBreak,

@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use rust_decimal::Decimal;
 use zinc_domain::{
     ClientId, Column, HeaderLine, MAX_ECHO_CHARS, MAX_MESSAGE_CHARS, Money, Quantity, RowError,
-    SaleDate, SaleId, SalesCsvReader, UnitPrice, echo,
+    SaleDate, SaleId, SalesCsvReader, UnitPrice, echo, formula,
 };
 
 /// The header line of the export.
@@ -102,7 +102,15 @@ impl ValidRow {
         self.subtotal() - self.discount + self.tax
     }
 
+    /// The row's cells as Zinc writes them ([`formula::written`]).
     fn record(&self) -> Vec<String> {
+        self.values()
+            .iter()
+            .map(|value| formula::written(value).into_owned())
+            .collect()
+    }
+
+    fn values(&self) -> Vec<String> {
         let optional = |value: &Option<String>| value.clone().unwrap_or_else(|| "---".into());
         vec![
             self.date.format("%-m/%-d/%Y").to_string(),
@@ -136,14 +144,16 @@ fn amount(max_units: i64) -> impl Strategy<Value = Decimal> {
     (0..max_units, 0u32..=3).prop_map(|(units, scale)| Decimal::new(units, scale))
 }
 
-/// Printable text with no surrounding spaces (labels and names are trimmed).
+/// Printable text with no surrounding spaces (labels and names are trimmed), some starting as
+/// a formula would (`=`, `+`, `-`, `@`, after `'`s or not).
 fn label() -> impl Strategy<Value = String> {
-    "[A-Za-z0-9éü(]([A-Za-z0-9 ,\"'()/é-]{0,40}[A-Za-z0-9)é])?"
+    "('{0,2}[=+@-])?[A-Za-z0-9éü(]([A-Za-z0-9 ,\"'()/é=+@-]{0,40}[A-Za-z0-9)é])?"
 }
 
-/// Free text as notes hold it: commas, quotes, a line break, tabs.
+/// Free text as notes hold it: commas, quotes, a line break, tabs; some starting as a formula
+/// would.
 fn note() -> impl Strategy<Value = String> {
-    "[A-Za-z0-9 ,\"'\t-]{0,60}(\n[A-Za-z0-9 ,\"'-]{0,40})?".prop_filter(
+    "('{0,2}[=+@\t-])?[A-Za-z0-9 ,\"'\t-]{0,60}(\n[A-Za-z0-9 ,\"'-]{0,40})?".prop_filter(
         "not empty, not the no-value marker",
         |t| {
             let t = t.trim();
@@ -213,7 +223,7 @@ proptest! {
     }
 
     #[test]
-    fn valid_rows_read_back_as_written(rows in prop::collection::vec(valid_row(), 1..8), crlf in any::<bool>()) {
+    fn valid_rows_read_back_as_written_formulas_included(rows in prop::collection::vec(valid_row(), 1..8), crlf in any::<bool>()) {
         let mut writer = csv::WriterBuilder::new()
             .terminator(if crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') })
             .from_writer(Vec::new());

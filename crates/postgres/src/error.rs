@@ -72,7 +72,7 @@ pub(crate) fn store_error(error: DbErr) -> StoreError {
     kind(Box::new(error))
 }
 
-/// Classifies an error of the sqlx driver (the import's transaction, a lane), keeping it as
+/// Classifies an error of the sqlx driver (the import's transaction, a lookup connection), keeping it as
 /// the cause.
 pub(crate) fn sqlx_error(error: sqlx::Error) -> StoreError {
     let kind = sqlx_kind(&error);

@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use sea_orm::sea_query::extension::postgres::PgExpr;
 use sea_orm::sea_query::{
     Alias, Expr, ExprTrait, JoinType, LikeExpr, Order as SortOrder, Query as Sql, SelectStatement,
@@ -35,9 +34,9 @@ use tracing::instrument;
 use crate::database::{Database, Reach};
 use crate::error::{Inconsistency, UNDEFINED_TABLE, sqlstate, store_error, within};
 use crate::imports;
-use crate::lanes::Lane;
+use crate::lookups::LookupConnections;
 use crate::rollups::{self, DAILY, DAILY_BY_PRODUCT, MONTHLY_BY_PRODUCT, MONTHLY_BY_PRODUCT_ALL};
-use crate::sql::{Fixed, built, get};
+use crate::sql::{Fixed, built, decimal, get};
 
 /// How long each kind of short read may wait for the database's answer before it is given up
 /// as unavailable (a 503), however long the statement timeout: a read that normally takes
@@ -72,8 +71,8 @@ enum Kind {
 #[derive(Debug, Clone)]
 pub struct PostgresQueries {
     reach: Reach,
-    /// Where a single order is looked up, when the caller gave one (see [`Self::with_lane`]).
-    lane: Option<Lane>,
+    /// Where a single order is looked up, when the caller gave one (see [`Self::with_lookup_connections`]).
+    lookups: Option<LookupConnections>,
     bounds: ReadBounds,
 }
 
@@ -83,16 +82,16 @@ impl PostgresQueries {
     pub fn new(db: impl Into<Database>) -> Self {
         PostgresQueries {
             reach: Reach::new(db),
-            lane: None,
+            lookups: None,
             bounds: ReadBounds::default(),
         }
     }
 
-    /// The same, looking single orders up on `lane` (a worker's own connections) instead of
+    /// The same, looking single orders up on `lookups` (a worker's own connections) instead of
     /// the shared pool: a lookup is one statement, and the pool's round trip on release would
     /// double its round trips.
-    pub fn with_lane(mut self, lane: Lane) -> Self {
-        self.lane = Some(lane);
+    pub fn with_lookup_connections(mut self, lookups: LookupConnections) -> Self {
+        self.lookups = Some(lookups);
         self
     }
 
@@ -658,10 +657,10 @@ impl OrderBook for PostgresQueries {
     #[instrument(skip(self), fields(id = id.get()))]
     async fn find_order(&self, id: OrderId) -> Result<Option<OrderWithItems>, StoreError> {
         // One statement: every statement costs a round trip, and the shared pool another one
-        // when it takes the connection back (a lane does not).
+        // when it takes the connection back (lookup connections do not).
         let statement = order_by_id(id);
-        let rows = match &self.lane {
-            Some(lane) => within(self.limit(Kind::Lookup), lane.all(&statement)).await?,
+        let rows = match &self.lookups {
+            Some(lookups) => within(self.limit(Kind::Lookup), lookups.all(&statement)).await?,
             None => self.all_as(Kind::Lookup, statement).await?,
         };
         let Some(first) = rows.first() else {
@@ -738,7 +737,7 @@ impl SalesFigures for PostgresQueries {
                     date: get(row, "date")?,
                     totals: ProductTotals {
                         quantity: get(row, "quantity")?,
-                        revenue: get(row, "revenue")?,
+                        revenue: decimal(row, "revenue")?,
                         order_count: get::<i64>(row, "order_count")? as u64,
                     },
                 })
@@ -797,7 +796,7 @@ impl SalesFigures for PostgresQueries {
                     product_id: ProductId::new(get(row, "id")?),
                     name: name(row, "name")?,
                     quantity: get(row, "quantity")?,
-                    revenue: get(row, "revenue")?,
+                    revenue: decimal(row, "revenue")?,
                     order_count: get::<i64>(row, "order_count")? as u64,
                 })
             })
@@ -844,7 +843,7 @@ impl StoreHealth for PostgresQueries {
 }
 
 fn money(row: &QueryResult, column: &str) -> Result<Money, StoreError> {
-    Money::new(get(row, column)?).map_err(|e| Inconsistency::breaks_rule(column, e))
+    Money::new(decimal(row, column)?).map_err(|e| Inconsistency::breaks_rule(column, e))
 }
 
 fn name(row: &QueryResult, column: &str) -> Result<ProductName, StoreError> {
@@ -854,7 +853,7 @@ fn name(row: &QueryResult, column: &str) -> Result<ProductName, StoreError> {
 
 fn totals(row: &QueryResult) -> Result<RevenueTotals, StoreError> {
     Ok(RevenueTotals {
-        revenue: get::<Decimal>(row, "revenue")?,
+        revenue: decimal(row, "revenue")?,
         order_count: get::<i64>(row, "order_count")? as u64,
     })
 }
@@ -863,7 +862,7 @@ fn product(row: &QueryResult) -> Result<Product, StoreError> {
     Ok(Product {
         id: ProductId::new(get(row, "id")?),
         name: name(row, "name")?,
-        price: UnitPrice::new(get(row, "price")?)
+        price: UnitPrice::new(decimal(row, "price")?)
             .map_err(|e| Inconsistency::breaks_rule("price", e))?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
@@ -878,7 +877,7 @@ fn batch(row: &QueryResult, column: &str) -> Result<Option<BatchNumber>, StoreEr
 }
 
 fn discount(row: &QueryResult, column: &str) -> Result<DiscountPercent, StoreError> {
-    DiscountPercent::new(get(row, column)?).map_err(|e| Inconsistency::breaks_rule(column, e))
+    DiscountPercent::new(decimal(row, column)?).map_err(|e| Inconsistency::breaks_rule(column, e))
 }
 
 fn order(row: &QueryResult) -> Result<Order, StoreError> {
@@ -917,7 +916,7 @@ fn order_item(row: &QueryResult) -> Result<OrderItem, StoreError> {
         product_name: name(row, &item("product_name"))?,
         quantity: Quantity::new(get(row, &item("quantity"))?)
             .map_err(|e| Inconsistency::breaks_rule(&item("quantity"), e))?,
-        unit_price: UnitPrice::new(get(row, &item("unit_price"))?)
+        unit_price: UnitPrice::new(decimal(row, &item("unit_price"))?)
             .map_err(|e| Inconsistency::breaks_rule(&item("unit_price"), e))?,
         subtotal: money("subtotal")?,
         discount_percentage: discount(row, &item("discount_percentage"))?,

@@ -18,7 +18,6 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{Datelike, NaiveDate};
-use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, TransactionTrait};
 use tracing::instrument;
 use zinc_domain::{DateBounds, Location, ProductId};
@@ -26,7 +25,7 @@ use zinc_ports::{Rollup, RollupDrift, RollupDrifts, RollupSums, RollupUpkeep, St
 
 use crate::database::{Database, Reach, SORT_MEMORY, WRITE_LOCK_KEY};
 use crate::error::{Inconsistency, store_error, within};
-use crate::sql::get;
+use crate::sql::{decimal, get};
 
 /// The daily sums of orders per location.
 pub(crate) const DAILY: &str = "sales_by_day";
@@ -496,7 +495,7 @@ fn sums(row: &QueryResult, side: &str) -> Result<Option<RollupSums>, StoreError>
         return Ok(None);
     }
     Ok(Some(RollupSums {
-        revenue: get::<Decimal>(row, &format!("{side}_revenue"))?,
+        revenue: decimal(row, &format!("{side}_revenue"))?,
         orders: get::<i64>(row, &format!("{side}_orders"))? as u64,
         quantity: get(row, &format!("{side}_quantity"))?,
     }))

@@ -7,12 +7,19 @@
 //!   [`Fixed::with`].
 //!
 //! Both give a sea-orm [`Statement`] (text and values), run on the shared pool by sea-orm or,
-//! inside an import's transaction and on a lane (plain sqlx connections), through
-//! [`on_sqlx`]. Rows are read back, column by column, with [`get`].
+//! inside an import's transaction and on lookup connections (plain sqlx connections), through
+//! [`on_sqlx`]. Rows are read back, column by column, with [`get`]; a NUMERIC with
+//! [`decimal`], which keeps the scale of zero.
 
+use rust_decimal::Decimal;
 use sea_orm::sea_query::Values;
-use sea_orm::sqlx::{self, AssertSqlSafe, Postgres};
-use sea_orm::{DbBackend, QueryResult, Statement, StatementBuilder, TryGetable, Value};
+use sea_orm::sqlx::error::BoxDynError;
+use sea_orm::sqlx::postgres::{PgTypeInfo, PgValueFormat, PgValueRef};
+use sea_orm::sqlx::{self, AssertSqlSafe, Postgres, Row};
+use sea_orm::{
+    ColIdx, DbBackend, DbErr, QueryResult, RuntimeErr, Statement, StatementBuilder, TryGetError,
+    TryGetable, Value,
+};
 use sea_query_sqlx::SqlxValues;
 use zinc_ports::StoreError;
 
@@ -67,7 +74,7 @@ const fn highest_parameter(sql: &str) -> usize {
 }
 
 /// `statement` as a sqlx query, for a connection sea-orm does not manage (an import's
-/// transaction, a lane's connection).
+/// transaction, a lookup connection).
 pub(crate) fn on_sqlx(statement: &Statement) -> sqlx::query::Query<'_, Postgres, SqlxValues> {
     let values = statement.values.clone().unwrap_or(Values(Vec::new()));
     sqlx::query_with(AssertSqlSafe(statement.sql.as_str()), SqlxValues(values))
@@ -81,6 +88,64 @@ pub(crate) fn get<T: TryGetable>(row: &QueryResult, column: &str) -> Result<T, S
             source: Box::new(error),
         }))
     })
+}
+
+/// The NUMERIC `column` of `row` as a decimal of the scale the store holds, zero included.
+pub(crate) fn decimal(row: &QueryResult, column: &str) -> Result<Decimal, StoreError> {
+    get::<Numeric>(row, column).map(|n| n.0)
+}
+
+/// A NUMERIC read with its scale. sqlx (0.9) reads every zero as a scale-less `0`, though
+/// PostgreSQL sends `0.00` with its scale (its display scale, the digits being none): this
+/// reads that scale and gives it back. It can go when sqlx keeps it
+/// (`TryFrom<&PgNumeric> for Decimal`, "Postgres returns an empty digit array for 0").
+struct Numeric(Decimal);
+
+impl sqlx::Type<Postgres> for Numeric {
+    fn type_info() -> PgTypeInfo {
+        <Decimal as sqlx::Type<Postgres>>::type_info()
+    }
+
+    fn compatible(ty: &PgTypeInfo) -> bool {
+        <Decimal as sqlx::Type<Postgres>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, Postgres> for Numeric {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        let scale = numeric_scale(&value)?;
+        let mut decimal = <Decimal as sqlx::Decode<Postgres>>::decode(value)?;
+        if decimal.is_zero() {
+            decimal.rescale(scale);
+        }
+        Ok(Numeric(decimal))
+    }
+}
+
+/// The display scale of a NUMERIC: in its binary form the fourth 16-bit word (after the
+/// number of digits, the weight and the sign); in its text form the digits after the point.
+fn numeric_scale(value: &PgValueRef<'_>) -> Result<u32, BoxDynError> {
+    match value.format() {
+        PgValueFormat::Binary => match value.as_bytes()?.get(6..8) {
+            Some(&[high, low]) => Ok(u32::from(u16::from_be_bytes([high, low]))),
+            _ => Err("a NUMERIC shorter than its header".into()),
+        },
+        PgValueFormat::Text => Ok(value
+            .as_str()?
+            .split_once('.')
+            .map_or(0, |(_, fraction)| fraction.len() as u32)),
+    }
+}
+
+impl TryGetable for Numeric {
+    fn try_get_by<I: ColIdx>(result: &QueryResult, index: I) -> Result<Self, TryGetError> {
+        let row = result
+            .try_as_pg_row()
+            .ok_or_else(|| DbErr::Type("a NUMERIC read from a row not of PostgreSQL".into()))?;
+        row.try_get::<Option<Numeric>, _>(index.as_sqlx_postgres_index())
+            .map_err(|e| TryGetError::DbErr(DbErr::Query(RuntimeErr::SqlxError(e.into()))))?
+            .ok_or_else(|| TryGetError::Null(format!("{index:?}")))
+    }
 }
 
 #[cfg(test)]

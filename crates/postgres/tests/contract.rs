@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use zinc_postgres::database::PoolSettings;
-use zinc_postgres::lanes::Lane;
+use zinc_postgres::lookups::LookupConnections;
 use zinc_postgres::{PostgresLedger, PostgresQueries};
 use zinc_testkit::TestDatabase;
 use zinc_testkit::contract::StorePorts;
@@ -12,22 +12,23 @@ async fn postgres() -> (StorePorts, TestDatabase) {
     stores(false).await
 }
 
-/// The same, single orders looked up on a lane (a worker's own connections), as `zinc serve`
+/// The same, single orders looked up on lookup connections (a worker's own connections), as `zinc serve`
 /// does.
-async fn postgres_with_lane() -> (StorePorts, TestDatabase) {
+async fn postgres_with_lookup_connections() -> (StorePorts, TestDatabase) {
     stores(true).await
 }
 
-async fn stores(with_lane: bool) -> (StorePorts, TestDatabase) {
+async fn stores(with_lookup_connections: bool) -> (StorePorts, TestDatabase) {
     let database = TestDatabase::migrated().await;
     let queries = PostgresQueries::new(database.connection().clone());
-    let lookups = if with_lane {
+    let lookups = if with_lookup_connections {
         let settings = PoolSettings {
             max_connections: 2,
             ..PoolSettings::default()
         };
-        let lane = Lane::new(database.url(), &settings).expect("a lane");
-        queries.clone().with_lane(lane)
+        let lookups =
+            LookupConnections::new(database.url(), &settings).expect("lookup connections");
+        queries.clone().with_lookup_connections(lookups)
     } else {
         queries.clone()
     };
@@ -43,6 +44,6 @@ async fn stores(with_lane: bool) -> (StorePorts, TestDatabase) {
 
 zinc_testkit::store_contract!(postgres());
 
-mod with_lane {
-    zinc_testkit::store_contract!(super::postgres_with_lane());
+mod with_lookup_connections {
+    zinc_testkit::store_contract!(super::postgres_with_lookup_connections());
 }

@@ -435,16 +435,13 @@ async fn direct_revenue(
     let found = rows(
         db,
         &format!(
-            "SELECT COALESCE(sum(o.total), 0) AS revenue, count(*) AS n FROM orders o WHERE TRUE{sql}"
+            "SELECT COALESCE(sum(o.total), 0)::text AS revenue, count(*) AS n FROM orders o WHERE TRUE{sql}"
         ),
         values,
     )
     .await;
     (
-        found[0]
-            .try_get::<Decimal>("", "revenue")
-            .unwrap()
-            .to_string(),
+        found[0].try_get::<String>("", "revenue").unwrap(),
         found[0].try_get::<i64>("", "n").unwrap() as u64,
     )
 }
@@ -458,7 +455,7 @@ async fn direct_daily(
     rows(
         db,
         &format!(
-            "SELECT o.date, sum(o.total) AS revenue, count(*) AS n FROM orders o WHERE TRUE{sql} \
+            "SELECT o.date, sum(o.total)::text AS revenue, count(*) AS n FROM orders o WHERE TRUE{sql} \
              GROUP BY o.date ORDER BY o.date"
         ),
         values,
@@ -468,7 +465,7 @@ async fn direct_daily(
     .map(|r| {
         (
             r.try_get("", "date").unwrap(),
-            r.try_get::<Decimal>("", "revenue").unwrap().to_string(),
+            r.try_get::<String>("", "revenue").unwrap(),
             r.try_get::<i64>("", "n").unwrap() as u64,
         )
     })
@@ -489,7 +486,7 @@ async fn direct_product_daily(
     rows(
         db,
         &format!(
-            "SELECT o.date, sum(i.quantity)::bigint AS quantity, sum(i.total) AS revenue, \
+            "SELECT o.date, sum(i.quantity)::bigint AS quantity, sum(i.total)::text AS revenue, \
                count(DISTINCT o.id) AS n \
              FROM order_items i JOIN orders o ON o.id = i.order_id WHERE TRUE{sql} \
              GROUP BY o.date ORDER BY o.date"
@@ -502,7 +499,7 @@ async fn direct_product_daily(
         (
             r.try_get("", "date").unwrap(),
             r.try_get("", "quantity").unwrap(),
-            r.try_get::<Decimal>("", "revenue").unwrap().to_string(),
+            r.try_get::<String>("", "revenue").unwrap(),
             r.try_get::<i64>("", "n").unwrap() as u64,
         )
     })
@@ -547,13 +544,13 @@ async fn direct_top(
 ) -> Vec<Sold> {
     let (sql, values) = conditions(dates, location);
     let rank = match by {
-        RankBy::Revenue => "revenue DESC, quantity DESC",
-        RankBy::Quantity => "quantity DESC, revenue DESC",
+        RankBy::Revenue => "sum(i.total) DESC, quantity DESC",
+        RankBy::Quantity => "quantity DESC, sum(i.total) DESC",
     };
     rows(
         db,
         &format!(
-            "SELECT p.id, p.name, sum(i.quantity)::bigint AS quantity, sum(i.total) AS revenue, \
+            "SELECT p.id, p.name, sum(i.quantity)::bigint AS quantity, sum(i.total)::text AS revenue, \
                count(DISTINCT i.order_id) AS n \
              FROM order_items i JOIN orders o ON o.id = i.order_id \
                JOIN products p ON p.id = i.product_id WHERE TRUE{sql} \
@@ -568,7 +565,7 @@ async fn direct_top(
             r.try_get("", "id").unwrap(),
             r.try_get("", "name").unwrap(),
             r.try_get("", "quantity").unwrap(),
-            r.try_get::<Decimal>("", "revenue").unwrap().to_string(),
+            r.try_get::<String>("", "revenue").unwrap(),
             r.try_get::<i64>("", "n").unwrap() as u64,
         )
     })

@@ -19,9 +19,9 @@ use zinc_application::{
     ImportObserver, ImportPhase, ImportProgress, ImportRequest, ImportSales, NoProgress,
 };
 use zinc_domain::{
-    DateBounds, HeaderLine, ImportId, ImportMode, ImportReport, ImportStatus, Location, Order,
-    OrderFilter, OrderWithItems, Page, ProductFilter, ProductId, RejectedLineCounts, SaleId,
-    SalesExportWriter,
+    DateBounds, HeaderLine, ImportId, ImportMode, ImportReport, ImportStatus, Location,
+    MAX_DECIMAL_PLACES, Order, OrderFilter, OrderWithItems, Page, ProductFilter, ProductId,
+    RejectedLineCounts, SaleId, SalesExportWriter, sale_reason,
 };
 use zinc_ports::{
     ImportHistory, OrderBook, ProductCatalog, SaleCursor, SalesArchive, SalesLedger, WriteStep,
@@ -74,7 +74,10 @@ macro_rules! store_contract {
             small_batches_give_the_same_result_as_one,
             a_dry_run_reports_what_would_change_and_writes_nothing,
             an_export_reads_back_as_the_stored_sales_and_reimports_unchanged,
+            zero_amounts_keep_their_scale_and_an_export_reimports_unchanged,
             the_reject_file_keeps_the_lines_of_rejected_sales_verbatim,
+            the_reject_file_imports_as_downloaded_and_its_fixed_lines_go_in,
+            composed_and_decomposed_spellings_of_a_name_are_one_product,
             orders_filtered_by_product_are_those_holding_it,
             writing_reports_each_step_once_in_order,
         );
@@ -746,6 +749,89 @@ pub async fn an_export_reads_back_as_the_stored_sales_and_reimports_unchanged(po
     );
 }
 
+/// Zero keeps the scale it was written with, at every scale the reader accepts: `0.00` is
+/// read back as `0.00` (the order, its items), and an export of it imports again unchanged.
+pub async fn zero_amounts_keep_their_scale_and_an_export_reimports_unchanged(ports: StorePorts) {
+    let zero = |scale: u32| Decimal::new(0, scale).to_string();
+    let scales = 0..=MAX_DECIMAL_PLACES;
+    let rows: Vec<String> = scales
+        .clone()
+        .map(|scale| {
+            let z = zero(scale);
+            format!(
+                "03/01/2025,100002649,{},Free sample,---,,Golf - experience,,---,---,{z},1,{z},{z},{z},{z},{z},{z},Cash",
+                80 + scale
+            )
+        })
+        .collect();
+    let report = import(&ports, &file(&rows), ImportMode::Strict).await;
+    assert_eq!(
+        report.status,
+        ImportStatus::Succeeded,
+        "{:?}",
+        report.problems
+    );
+    assert_eq!(report.counts.orders_created, rows.len() as u64);
+    for scale in scales.clone() {
+        let z = zero(scale);
+        let sale = order_of(&ports, i64::from(80 + scale))
+            .await
+            .expect("stored");
+        let o = &sale.order;
+        let order_amounts = [
+            o.subtotal.to_string(),
+            o.discount_percentage.to_string(),
+            o.discount_amount.to_string(),
+            o.tax.to_string(),
+            o.total.to_string(),
+            o.amount_paid.to_string(),
+        ];
+        assert_eq!(
+            order_amounts,
+            [(); 6].map(|()| z.clone()),
+            "order of scale {scale}"
+        );
+        let i = &sale.items[0];
+        let item_amounts = [
+            i.unit_price.to_string(),
+            i.subtotal.to_string(),
+            i.discount_percentage.to_string(),
+            i.discount_amount.to_string(),
+            i.tax.to_string(),
+            i.total.to_string(),
+            i.amount_paid.to_string(),
+        ];
+        assert_eq!(
+            item_amounts,
+            [(); 7].map(|()| z.clone()),
+            "item of scale {scale}"
+        );
+    }
+
+    let all = archived(&ports, DateBounds::default(), None, 100).await;
+    let mut writer = SalesExportWriter::new(Vec::new()).unwrap();
+    for sale in &all {
+        writer.write_order(sale).unwrap();
+    }
+    let text = String::from_utf8(writer.into_inner().unwrap()).unwrap();
+    assert_eq!(
+        text,
+        file(&rows),
+        "the export writes each zero as it was imported"
+    );
+    let again = import(&ports, &text, ImportMode::Strict).await;
+    assert_eq!(
+        again.status,
+        ImportStatus::Succeeded,
+        "{:?}",
+        again.problems
+    );
+    assert_eq!(
+        (again.counts.orders_unchanged, again.counts.orders_updated),
+        (rows.len() as u64, 0)
+    );
+}
+
 /// The reject file keeps each rejected line as written (any bytes, a quoted line break, a NUL)
 /// with its reason, for succeeded and rejected imports; the report and a later read agree; a
 /// dry run records none, and an unknown import has none.
@@ -829,6 +915,118 @@ pub async fn the_reject_file_keeps_the_lines_of_rejected_sales_verbatim(ports: S
             .unwrap()
             .is_none()
     );
+}
+
+/// The reject file, as downloaded, imports as it is: its rows are rejected again for the same
+/// reasons (its own `Line` and `Reason` columns skipped); once fixed, they go in.
+pub async fn the_reject_file_imports_as_downloaded_and_its_fixed_lines_go_in(ports: StorePorts) {
+    let bad = golf("3/1/2025", 71, "b", "2").replace("Golf - experience", "Gym");
+    let text = file(&[
+        golf("3/1/2025", 70, "a", "1"),
+        bad,
+        golf("3/1/2025", 71, "c", "3"),
+    ]);
+    let reject_file = |id: ImportId| {
+        let ports = ports.clone();
+        async move {
+            let rejected = ports.history.rejected_lines(id).await.unwrap().unwrap();
+            let mut csv = Vec::new();
+            rejected.lines.write_csv(&mut csv).unwrap();
+            let reasons: Vec<String> = rejected
+                .lines
+                .lines()
+                .iter()
+                .map(|l| l.reason.clone())
+                .collect();
+            (csv, reasons)
+        }
+    };
+    let first = import(&ports, &text, ImportMode::SkipInvalid).await;
+    assert_eq!(first.counts.sales_rejected, 1);
+    let (downloaded, reasons) = reject_file(first.id).await;
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+
+    let again = import(&ports, &downloaded, ImportMode::SkipInvalid).await;
+    assert_eq!(
+        again.status,
+        ImportStatus::Succeeded,
+        "{:?}",
+        again.problems
+    );
+    assert_eq!(
+        (
+            again.counts.rows_total,
+            again.counts.sales_rejected,
+            again.counts.orders_created
+        ),
+        (2, 1, 0)
+    );
+    let problems: Vec<_> = again
+        .problems
+        .problems()
+        .iter()
+        .map(|p| p.message.clone())
+        .collect();
+    assert_eq!(
+        problems,
+        first
+            .problems
+            .problems()
+            .iter()
+            .map(|p| p.message.clone())
+            .collect::<Vec<_>>()
+    );
+    let (_, reasons_again) = reject_file(again.id).await;
+    assert!(
+        reasons[0].starts_with("column Location: 'Gym'"),
+        "{reasons:?}"
+    );
+    assert_eq!(
+        reasons_again,
+        [reasons[0].clone(), sale_reason(SaleId::new(71).unwrap(), 2)],
+        "the same rows, the same reasons (lines counted in the reject file)"
+    );
+
+    let fixed = String::from_utf8(downloaded)
+        .unwrap()
+        .replace(",Gym,", ",Golf - experience,");
+    let mended = import(&ports, &fixed, ImportMode::Strict).await;
+    assert_eq!(
+        mended.status,
+        ImportStatus::Succeeded,
+        "{:?}",
+        mended.problems
+    );
+    assert_eq!(mended.counts.orders_created, 1);
+    let sale = order_of(&ports, 71).await.expect("sale 71 is in");
+    assert_eq!(
+        items_of(&sale)
+            .iter()
+            .map(|i| i.1.as_str())
+            .collect::<Vec<_>>(),
+        ["b", "c"]
+    );
+}
+
+/// `Café` written composed (NFC) and decomposed (NFD) is one product, stored composed.
+pub async fn composed_and_decomposed_spellings_of_a_name_are_one_product(ports: StorePorts) {
+    let report = import(
+        &ports,
+        &file(&[
+            golf("3/1/2025", 80, "Caf\u{e9}", "2"),
+            golf("3/2/2025", 81, "Cafe\u{301}", "3"),
+        ]),
+        ImportMode::Strict,
+    )
+    .await;
+    assert_eq!(
+        report.status,
+        ImportStatus::Succeeded,
+        "{:?}",
+        report.problems
+    );
+    assert_eq!(report.counts.products_created, 1);
+    assert_eq!(price_of(&ports, "Caf\u{e9}").await, "3");
 }
 
 /// Filtered by product, the orders are those with an item of it, counted exactly.

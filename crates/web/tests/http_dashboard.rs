@@ -1160,6 +1160,32 @@ async fn an_imports_problems_can_be_filtered_and_downloaded_as_csv() {
     assert_eq!(all.body.lines().count(), 4, "{}", all.body);
 }
 
+fn report_with_a_formula() -> ImportReport {
+    ImportReport {
+        problems: ProblemLog::restore(
+            vec![InputProblem {
+                line: Some(5),
+                column: Some("Quantity".to_owned()),
+                value: Some("=HYPERLINK(\"http://x.example\")".to_owned()),
+                message: "is not a whole number".to_owned(),
+                sale_id: None,
+            }],
+            1,
+        ),
+        ..rejected_report()
+    }
+}
+
+#[actix_web::test]
+async fn a_problem_value_a_spreadsheet_would_run_is_downloaded_as_text() {
+    let csv = page(history_of(report_with_a_formula), "/imports/7/problems.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(
+        csv.body,
+        "Line,Column,Value,Problem\n5,Quantity,\"'=HYPERLINK(\"\"http://x.example\"\")\",is not a whole number\n"
+    );
+}
+
 #[actix_web::test]
 async fn the_reject_file_downloads_from_the_dashboard_as_from_the_api() {
     let mut ports = Ports::default();

@@ -9,8 +9,7 @@ use tracing::{error, info, warn};
 use zinc_application::{Gatekeeper, OpenAccess, Sessions};
 use zinc_domain::ImportStatus;
 use zinc_ports::ApiKeys;
-// zinc_postgres calls a worker's lookup connections its lane.
-use zinc_postgres::lanes::Lane as LookupConnections;
+use zinc_postgres::lookups::LookupConnections;
 use zinc_postgres::{
     PostgresApiKeys, PostgresDataVersions, PostgresKeyChanges, PostgresLedger, PostgresQueries,
     database,
@@ -133,7 +132,7 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
     let lookup_settings = config.pool_settings(config.db_lookup_connections);
     let per_worker =
         move |state: &mut AppState| match LookupConnections::new(&lookup_url, &lookup_settings) {
-            Ok(lookups) => state.orders = Arc::new(reads.clone().with_lane(lookups)),
+            Ok(lookups) => state.orders = Arc::new(reads.clone().with_lookup_connections(lookups)),
             Err(error) => warn!(%error, "this worker looks orders up through the shared pool"),
         };
     let application = server::application(state, per_worker, config.bind, *config.shutdown_timeout)

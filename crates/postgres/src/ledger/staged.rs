@@ -15,7 +15,7 @@ use zinc_domain::{
 use zinc_ports::StoreError;
 
 use crate::error::Inconsistency;
-use crate::sql::get;
+use crate::sql::{decimal, get};
 
 /// One value of a staged row, as COPY's CSV format reads it.
 pub(super) enum Cell<'a> {
@@ -370,7 +370,7 @@ pub(super) fn line_from_row(row: &QueryResult) -> Result<SaleLine, StoreError> {
     };
     let text = |column: &str| get::<Option<String>>(row, column);
     let money = |column: &str| -> Result<Money, StoreError> {
-        Money::new(get::<Decimal>(row, column)?).map_err(|e| bad(column, e))
+        Money::new(decimal(row, column)?).map_err(|e| bad(column, e))
     };
     let fields = SaleLineFields {
         line: line as u64,
@@ -394,10 +394,11 @@ pub(super) fn line_from_row(row: &QueryResult) -> Result<SaleLine, StoreError> {
         },
         color: text("color")?.and_then(|t| Label::parse_optional(&t)),
         size: text("size")?.and_then(|t| Label::parse_optional(&t)),
-        unit_price: UnitPrice::new(get(row, "unit_price")?).map_err(|e| bad("unit_price", e))?,
+        unit_price: UnitPrice::new(decimal(row, "unit_price")?)
+            .map_err(|e| bad("unit_price", e))?,
         quantity: Quantity::new(get(row, "quantity")?).map_err(|e| bad("quantity", e))?,
         subtotal: money("subtotal")?,
-        discount_percent: DiscountPercent::new(get(row, "discount_percentage")?)
+        discount_percent: DiscountPercent::new(decimal(row, "discount_percentage")?)
             .map_err(|e| bad("discount_percentage", e))?,
         discount_amount: money("discount_amount")?,
         tax: money("tax")?,

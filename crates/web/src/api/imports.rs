@@ -639,8 +639,10 @@ pub async fn get_import(
 /// imported file's own header, then one record per rejected line in line order: the line number,
 /// the reason (the line's problems, or `sale 3971 is rejected: line 14 has a problem` for the
 /// other lines of a rejected sale) and the line exactly as it was in the file (bytes as sent,
-/// quoted line breaks included). Remove the first two columns, fix the lines and import them
-/// again: each rejected sale comes back whole. Rows without a readable Sale ID are in it too.
+/// quoted line breaks included; a cell a spreadsheet would run as a formula marked with `'`).
+/// It imports as it is: the reader skips its `Line` and `Reason` columns, so imported unfixed
+/// its rows are rejected again for the same reasons, and once its lines are fixed each
+/// rejected sale comes back whole. Rows without a readable Sale ID are in it too.
 /// At most 10,000 lines and 4 MiB of text are kept; the import's `rejected_lines.omitted`
 /// counts the rejected lines missing, which include lines of a sale already read and passed on
 /// before a later line rejected it. An import that rejected nothing gives the header alone; a

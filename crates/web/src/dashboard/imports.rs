@@ -6,7 +6,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, web};
 use maud::{Markup, html};
 use serde::Deserialize;
-use zinc_domain::{ImportId, ImportMode, ImportReport, ImportStatus, InputProblem, KeyScope, Page};
+use zinc_domain::{
+    ImportId, ImportMode, ImportReport, ImportStatus, InputProblem, KeyScope, Page, formula,
+};
 
 use super::layout::{self, Section};
 use super::page::{PageError, PageQuery};
@@ -488,7 +490,8 @@ pub async fn detail(
     ))
 }
 
-/// The problems of import `id` (filtered by `q`) as CSV: line, column, value, problem.
+/// The problems of import `id` (filtered by `q`) as CSV: line, column, value, problem, each
+/// cell a spreadsheet would run as a formula marked as text (`zinc_domain::formula`).
 #[get("/imports/{id}/problems.csv")]
 pub async fn problems_csv(
     state: web::Data<AppState>,
@@ -505,12 +508,14 @@ pub async fn problems_csv(
         writer.write_record(["Line", "Column", "Value", "Problem"])?;
         for problem in matching(&report, q.as_deref()) {
             let line = problem.line.map(|l| l.to_string()).unwrap_or_default();
-            writer.write_record([
+            let cells = [
                 line.as_str(),
                 problem.column.as_deref().unwrap_or(""),
                 problem.value.as_deref().unwrap_or(""),
                 problem.message.as_str(),
-            ])?;
+            ];
+            // A value a spreadsheet would run as a formula is written as text.
+            writer.write_record(cells.map(formula::written).iter().map(|c| c.as_bytes()))?;
         }
         writer.flush()
     })();

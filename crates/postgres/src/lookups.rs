@@ -1,8 +1,9 @@
-//! Connections one HTTP worker keeps for its one-statement lookups: a lane.
+//! Connections one HTTP worker keeps for its one-statement lookups: its lookup
+//! connections.
 //!
 //! sqlx's pool pings every connection it takes back (one more round trip per statement), and a
 //! pooled connection serves whichever worker asks while its socket stays registered with the
-//! runtime that opened it, which that runtime must then wake. A lane is made by one worker,
+//! runtime that opened it, which that runtime must then wake. They are made by one worker,
 //! opens its connections on that worker's runtime when first needed, and takes them back
 //! without a word to the server. What the ping guarded against is handled here instead:
 //! - a statement interrupted mid-answer (its request dropped, or out of time) leaves unread
@@ -12,11 +13,11 @@
 //!   again, as the shared pool does (a server restart still costs one request per connection
 //!   used more recently than that);
 //! - a connection older than [`MAX_LIFETIME`] is closed and replaced, as sqlx's pool does by
-//!   default, so that a lane follows a moved database;
+//!   default, so that they follow a moved database;
 //! - a request waits at most the acquire timeout for a connection, opening one included, and
 //!   not having one is `Unavailable` (a 503), whatever the reason.
 //!
-//! Unlike the shared pool, a lane does not close idle connections (a worker keeps as many as it
+//! Unlike the shared pool, lookup connections do not close idle connections (a worker keeps as many as it
 //! last needed at once) and does not retry a failed connect within the wait.
 
 use std::str::FromStr;
@@ -33,52 +34,56 @@ use crate::database::{PING_WHEN_IDLE_FOR, PoolSettings};
 use crate::error::sqlx_error;
 use crate::sql::on_sqlx;
 
-/// The oldest a lane's connection gets (sqlx's pool default).
+/// The oldest a lookup connection gets (sqlx's pool default).
 pub const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
 
 /// A worker's own connections to the database, at most as many as it was given.
 #[derive(Clone)]
-pub struct Lane {
+pub struct LookupConnections {
     connections: managed::Pool<Opener>,
     /// The longest a request waits for a connection.
     wait: Duration,
 }
 
-impl std::fmt::Debug for Lane {
+impl std::fmt::Debug for LookupConnections {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let status = self.connections.status();
-        f.debug_struct("Lane")
+        f.debug_struct("LookupConnections")
             .field("size", &status.size)
             .field("max_size", &status.max_size)
             .finish()
     }
 }
 
-/// Opens and vets a lane's connections.
+/// Opens and vets lookup connections.
 struct Opener {
     options: PgConnectOptions,
 }
 
-/// A connection of a lane, and whether a statement on it was left unfinished.
-struct Kept {
+/// A lookup connection, and whether a statement on it was left unfinished.
+struct LookupConnection {
     connection: PgConnection,
     unfinished: bool,
 }
 
 impl managed::Manager for Opener {
-    type Type = Kept;
+    type Type = LookupConnection;
     type Error = sqlx::Error;
 
-    async fn create(&self) -> Result<Kept, sqlx::Error> {
+    async fn create(&self) -> Result<LookupConnection, sqlx::Error> {
         let connection = PgConnection::connect_with(&self.options).await?;
-        Ok(Kept {
+        Ok(LookupConnection {
             connection,
             unfinished: false,
         })
     }
 
-    async fn recycle(&self, kept: &mut Kept, metrics: &Metrics) -> RecycleResult<sqlx::Error> {
-        if kept.unfinished {
+    async fn recycle(
+        &self,
+        connection: &mut LookupConnection,
+        metrics: &Metrics,
+    ) -> RecycleResult<sqlx::Error> {
+        if connection.unfinished {
             return Err(RecycleError::message(
                 "a statement on it was left unfinished",
             ));
@@ -87,18 +92,18 @@ impl managed::Manager for Opener {
             return Err(RecycleError::message("past its lifetime"));
         }
         if metrics.last_used() >= PING_WHEN_IDLE_FOR {
-            kept.connection.ping().await?;
+            connection.connection.ping().await?;
         }
         Ok(())
     }
 }
 
-impl Lane {
-    /// A lane of at most `settings.max_connections` connections to `url`, opened as the shared
+impl LookupConnections {
+    /// Lookup connections, at most `settings.max_connections` connections to `url`, opened as the shared
     /// pool opens its own (the session's timeouts from `settings`, statements not logged by
     /// sqlx). Opens nothing yet; a request waits at most `settings.acquire_timeout`
     /// for a connection, as from the shared pool.
-    pub fn new(url: &str, settings: &PoolSettings) -> Result<Lane, StoreError> {
+    pub fn new(url: &str, settings: &PoolSettings) -> Result<LookupConnections, StoreError> {
         let options = PgConnectOptions::from_str(url)
             .map_err(sqlx_error)?
             .options(settings.session_options())
@@ -112,36 +117,38 @@ impl Lane {
             .runtime(Runtime::Tokio1)
             .build()
             .map_err(|error| StoreError::Failed(Box::new(error)))?;
-        Ok(Lane {
+        Ok(LookupConnections {
             connections,
             wait: settings.acquire_timeout,
         })
     }
 
-    /// The rows of `statement`, run on one of the lane's connections.
+    /// The rows of `statement`, run on one of the connections.
     pub(crate) async fn all(&self, statement: &Statement) -> Result<Vec<QueryResult>, StoreError> {
         // One bound for waiting, vetting idle connections and opening one.
-        let mut kept = tokio::time::timeout(self.wait, self.connections.get())
+        let mut connection = tokio::time::timeout(self.wait, self.connections.get())
             .await
             .map_err(|_| unavailable(PoolError::Timeout(managed::TimeoutType::Wait)))?
             .map_err(unavailable)?;
         // Until the answer is read whole: dropped before then, the connection is discarded.
-        kept.unfinished = true;
-        let rows = on_sqlx(statement).fetch_all(&mut kept.connection).await;
+        connection.unfinished = true;
+        let rows = on_sqlx(statement)
+            .fetch_all(&mut connection.connection)
+            .await;
         match rows {
             Ok(rows) => {
-                kept.unfinished = false;
+                connection.unfinished = false;
                 Ok(rows.into_iter().map(QueryResult::from).collect())
             }
             Err(error) => {
                 // Not taken back: the next request opens a fresh connection.
-                drop(Object::take(kept));
+                drop(Object::take(connection));
                 Err(sqlx_error(error))
             }
         }
     }
 
-    /// How many connections the lane holds now, and at most.
+    /// How many connections the lookups holds now, and at most.
     pub fn size(&self) -> (usize, usize) {
         let status = self.connections.status();
         (status.size, status.max_size)
@@ -167,82 +174,83 @@ mod tests {
         Statement::from_string(DbBackend::Postgres, sql)
     }
 
-    /// The server process behind the lane's next connection.
-    async fn backend(lane: &Lane) -> i32 {
-        let rows = lane
+    /// The server process behind the lookups's next connection.
+    async fn backend(lookups: &LookupConnections) -> i32 {
+        let rows = lookups
             .all(&statement("SELECT pg_backend_pid() AS pid"))
             .await
             .unwrap();
         rows[0].try_get("", "pid").unwrap()
     }
 
-    fn lane(database: &TestDatabase, size: u32, wait: Duration) -> Lane {
+    fn lookups(database: &TestDatabase, size: u32, wait: Duration) -> LookupConnections {
         let settings = PoolSettings {
             max_connections: size,
             acquire_timeout: wait,
             ..PoolSettings::default()
         };
-        Lane::new(database.url(), &settings).unwrap()
+        LookupConnections::new(database.url(), &settings).unwrap()
     }
 
     #[tokio::test]
     async fn a_finished_statement_gives_its_connection_back_for_the_next() {
         let database = TestDatabase::empty().await;
-        let lane = lane(&database, 1, Duration::from_secs(5));
-        let first = backend(&lane).await;
-        assert_eq!(backend(&lane).await, first);
-        assert_eq!(lane.size(), (1, 1));
+        let lookups = lookups(&database, 1, Duration::from_secs(5));
+        let first = backend(&lookups).await;
+        assert_eq!(backend(&lookups).await, first);
+        assert_eq!(lookups.size(), (1, 1));
     }
 
     #[tokio::test]
     async fn an_interrupted_statement_discards_its_connection() {
         let database = TestDatabase::empty().await;
-        let lane = lane(&database, 1, Duration::from_secs(5));
-        let first = backend(&lane).await;
+        let lookups = lookups(&database, 1, Duration::from_secs(5));
+        let first = backend(&lookups).await;
         let slow = statement("SELECT pg_sleep(5)");
-        let interrupted = tokio::time::timeout(Duration::from_millis(200), lane.all(&slow)).await;
+        let interrupted =
+            tokio::time::timeout(Duration::from_millis(200), lookups.all(&slow)).await;
         assert!(
             interrupted.is_err(),
             "the statement was meant to be cut short"
         );
-        assert_ne!(backend(&lane).await, first);
+        assert_ne!(backend(&lookups).await, first);
     }
 
     #[tokio::test]
     async fn a_failed_statement_discards_its_connection() {
         let database = TestDatabase::empty().await;
-        let lane = lane(&database, 1, Duration::from_secs(5));
-        let first = backend(&lane).await;
-        let failed = lane.all(&statement("SELECT 1 / 0")).await;
+        let lookups = lookups(&database, 1, Duration::from_secs(5));
+        let first = backend(&lookups).await;
+        let failed = lookups.all(&statement("SELECT 1 / 0")).await;
         assert!(matches!(failed, Err(StoreError::Failed(_))), "{failed:?}");
-        assert_ne!(backend(&lane).await, first);
+        assert_ne!(backend(&lookups).await, first);
     }
 
     #[tokio::test]
-    async fn a_connection_the_server_closed_costs_one_request_not_the_lane() {
+    async fn a_connection_the_server_closed_costs_one_request_not_the_others() {
         let database = TestDatabase::empty().await;
-        let lane = lane(&database, 1, Duration::from_secs(5));
-        let first = backend(&lane).await;
+        let lookups = lookups(&database, 1, Duration::from_secs(5));
+        let first = backend(&lookups).await;
         database
             .connection()
             .execute_unprepared(&format!("SELECT pg_terminate_backend({first})"))
             .await
             .unwrap();
-        let lost = lane.all(&statement("SELECT 1")).await;
+        let lost = lookups.all(&statement("SELECT 1")).await;
         assert!(matches!(lost, Err(StoreError::Unavailable(_))), "{lost:?}");
-        assert_ne!(backend(&lane).await, first);
+        assert_ne!(backend(&lookups).await, first);
     }
 
     #[tokio::test]
-    async fn a_request_waits_for_a_busy_lane_at_most_the_acquire_timeout() {
+    async fn a_request_waits_for_busy_lookup_connections_at_most_the_acquire_timeout() {
         let database = TestDatabase::empty().await;
-        let lane = lane(&database, 1, Duration::from_millis(300));
-        backend(&lane).await;
-        let busy = lane.clone();
+        let lookups = lookups(&database, 1, Duration::from_millis(300));
+        backend(&lookups).await;
+        let busy = lookups.clone();
         let holder = tokio::spawn(async move { busy.all(&statement("SELECT pg_sleep(3)")).await });
         tokio::time::sleep(Duration::from_millis(100)).await;
         let started = Instant::now();
-        let waited = lane.all(&statement("SELECT 1")).await;
+        let waited = lookups.all(&statement("SELECT 1")).await;
         assert!(
             matches!(waited, Err(StoreError::Unavailable(_))),
             "{waited:?}"
@@ -256,14 +264,14 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_lane_connection_has_the_session_settings_of_the_shared_pool() {
+    async fn a_lookup_connection_has_the_session_settings_of_the_shared_pool() {
         let database = TestDatabase::empty().await;
         let settings = PoolSettings {
             statement_timeout: Duration::from_millis(1234),
             ..PoolSettings::default()
         };
-        let lane = Lane::new(database.url(), &settings).unwrap();
-        let rows = lane
+        let lookups = LookupConnections::new(database.url(), &settings).unwrap();
+        let rows = lookups
             .all(&statement(
                 "SELECT current_setting('statement_timeout') AS timeout",
             ))
@@ -279,8 +287,8 @@ mod tests {
         let missing = database
             .url()
             .replace(database.name(), "zinc_no_such_database");
-        let lane = Lane::new(&missing, &PoolSettings::default()).unwrap();
-        let refused = lane.all(&statement("SELECT 1")).await;
+        let lookups = LookupConnections::new(&missing, &PoolSettings::default()).unwrap();
+        let refused = lookups.all(&statement("SELECT 1")).await;
         assert!(
             matches!(refused, Err(StoreError::Unavailable(_))),
             "{refused:?}"
@@ -288,12 +296,12 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_lane_opens_no_more_connections_than_its_size() {
+    async fn lookup_connections_open_no_more_than_their_size() {
         let database = TestDatabase::empty().await;
-        let lane = lane(&database, 2, Duration::from_secs(5));
+        let lookups = lookups(&database, 2, Duration::from_secs(5));
         let sleep = statement("SELECT pg_sleep(0.2)");
-        let answers = futures_util::future::join_all((0..5).map(|_| lane.all(&sleep))).await;
+        let answers = futures_util::future::join_all((0..5).map(|_| lookups.all(&sleep))).await;
         assert!(answers.iter().all(Result::is_ok), "{answers:?}");
-        assert_eq!(lane.size(), (2, 2));
+        assert_eq!(lookups.size(), (2, 2));
     }
 }
