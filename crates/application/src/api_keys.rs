@@ -70,6 +70,20 @@ pub enum Access {
 }
 
 impl Access {
+    /// `key`'s access to something that needs `needed`: [`Denied::Forbidden`] when its scope
+    /// does not cover it.
+    pub(crate) fn granted(key: ApiKey, needed: KeyScope) -> Result<Access, Denied> {
+        if key.scope.covers(needed) {
+            Ok(Access::Key(key))
+        } else {
+            Err(Denied::Forbidden {
+                name: key.name,
+                scope: key.scope,
+                needed,
+            })
+        }
+    }
+
     /// The key's name, when a key was used.
     pub fn key_name(&self) -> Option<&KeyName> {
         match self {
@@ -198,15 +212,7 @@ impl Gatekeeper {
             .active_key(secret.digest())
             .await?
             .ok_or(Denied::Invalid)?;
-        if key.scope.covers(needed) {
-            Ok(Access::Key(key))
-        } else {
-            Err(Denied::Forbidden {
-                name: key.name,
-                scope: key.scope,
-                needed,
-            })
-        }
+        Access::granted(key, needed)
     }
 
     async fn any_active_key(&self) -> Result<bool, StoreError> {

@@ -94,15 +94,7 @@ impl Sessions {
             .session_key(&token.digest(), (self.clock)())
             .await?
             .ok_or(Denied::Invalid)?;
-        if key.scope.covers(needed) {
-            Ok(Access::Key(key))
-        } else {
-            Err(Denied::Forbidden {
-                name: key.name,
-                scope: key.scope,
-                needed,
-            })
-        }
+        Access::granted(key, needed)
     }
 
     /// Ends the session of `token` (signing out); false when it was not open (or is no
