@@ -667,3 +667,61 @@ pub trait StoreHealth: Send + Sync {
     /// pending (empty when ready).
     async fn pending_migrations(&self) -> Result<Vec<String>, StoreError>;
 }
+
+/// Where the read replica stands, as last observed (see [`ReplicaStatus`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplicaState {
+    /// Not observed yet (the server just started): reads go to the primary meanwhile.
+    Unknown,
+    /// Replaying the primary's changes, within the lag bound: reads go to the replica.
+    Serving,
+    /// Behind the primary by more than the lag bound: reads go to the primary.
+    Lagging,
+    /// Not answering: reads go to the primary.
+    Down,
+    /// No longer a standby (promoted): it no longer follows the primary Zinc writes to, so
+    /// reads go to the primary.
+    Promoted,
+}
+
+impl ReplicaState {
+    /// The state's name, as readiness and the logs say it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReplicaState::Unknown => "unknown",
+            ReplicaState::Serving => "serving",
+            ReplicaState::Lagging => "lagging",
+            ReplicaState::Down => "down",
+            ReplicaState::Promoted => "promoted",
+        }
+    }
+
+    /// Whether reads may go to the replica in this state.
+    pub fn serves_reads(self) -> bool {
+        self == ReplicaState::Serving
+    }
+}
+
+/// What is known of the read replica: its state and how far behind the primary it is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReplicaReport {
+    /// Its state.
+    pub state: ReplicaState,
+    /// How long the oldest change it has not replayed has been on the primary (zero when it
+    /// has replayed everything seen there); `None` when it could not be measured.
+    pub lag: Option<std::time::Duration>,
+    /// How many bytes of the primary's write-ahead log it has not replayed; `None` when it
+    /// could not be measured.
+    pub lag_bytes: Option<u64>,
+    /// Reads sent to the primary instead of the replica since the server started (the replica
+    /// not serving, or not having replayed a change this server must see).
+    pub fallback_reads: u64,
+}
+
+/// The read replica's health, for readiness and metrics. Reads choose between the replica and
+/// the primary inside the store; this only tells how that stands.
+#[cfg_attr(feature = "mock", mockall::automock)]
+pub trait ReplicaStatus: Send + Sync {
+    /// The last observation (no I/O).
+    fn report(&self) -> ReplicaReport;
+}

@@ -15,7 +15,7 @@ use crate::sql::Fixed;
 /// A pool of connections to Zinc's database, which every adapter of this crate is built on.
 /// Cheap to clone (the pool is shared).
 #[derive(Debug, Clone)]
-pub struct Database(DatabaseConnection);
+pub struct Database(pub(crate) DatabaseConnection);
 
 impl Database {
     /// Closes the pool's connections.

@@ -5,7 +5,8 @@
 //! products, orders, revenue, health), [`PostgresRollups`] the upkeep of the rollups the
 //! revenue figures read, [`PostgresDataVersions`] the sales data's version (remembered while a
 //! listener keeps it current), [`PostgresApiKeys`] the API keys, [`PostgresKeyChanges`] the
-//! changes to them (heard by a listener), and [`database`] connects, creates
+//! changes to them (heard by a listener), [`Replication`] the choice between a read replica and the primary (and the replica's
+//! status), and [`database`] connects, creates
 //! a missing database and applies migrations. sea-orm types stay inside this crate; callers
 //! see domain and port types only.
 #![warn(missing_docs)]
@@ -18,6 +19,7 @@ mod key_changes;
 mod ledger;
 pub mod lookups;
 mod queries;
+pub mod replica;
 mod rollups;
 mod sessions;
 mod sql;
@@ -28,5 +30,6 @@ pub use database::{Database, DatabaseError};
 pub use key_changes::{KEY_CHANNEL, PostgresKeyChanges};
 pub use ledger::PostgresLedger;
 pub use queries::{PostgresQueries, ReadBounds};
+pub use replica::{ReplicaSettings, Replication};
 pub use rollups::PostgresRollups;
 pub use versions::{MAX_REMEMBERED, PostgresDataVersions, VERSION_CHANNEL};

@@ -35,6 +35,7 @@ use crate::database::{Database, Reach};
 use crate::error::{Inconsistency, UNDEFINED_TABLE, sqlstate, store_error, within};
 use crate::imports;
 use crate::lookups::LookupConnections;
+use crate::replica::Replication;
 use crate::rollups::{self, DAILY, DAILY_BY_PRODUCT, MONTHLY_BY_PRODUCT, MONTHLY_BY_PRODUCT_ALL};
 use crate::sql::{Fixed, built, decimal, get};
 
@@ -74,6 +75,21 @@ pub struct PostgresQueries {
     /// Where a single order is looked up, when the caller gave one (see [`Self::with_lookup_connections`]).
     lookups: Option<LookupConnections>,
     bounds: ReadBounds,
+    /// When `reach` is a replica: the primary, and when to read from it instead.
+    fallback: Option<Fallback>,
+}
+
+/// The primary a replica's reads fall back to, and the choice between them.
+#[derive(Debug, Clone)]
+struct Fallback {
+    primary: sea_orm::DatabaseConnection,
+    replication: Replication,
+}
+
+/// Where one read goes: a pool, and the lookup connections beside it.
+struct Source<'a> {
+    db: &'a sea_orm::DatabaseConnection,
+    lookups: Option<&'a LookupConnections>,
 }
 
 impl PostgresQueries {
@@ -84,6 +100,35 @@ impl PostgresQueries {
             reach: Reach::new(db),
             lookups: None,
             bounds: ReadBounds::default(),
+            fallback: None,
+        }
+    }
+
+    /// The same, taking `db` (given to [`Self::new`]) for a streaming replica of `primary`:
+    /// each read goes to the replica when `replication` says it may (see
+    /// [`Replication::replica_serves`]), else to `primary`. Lookup connections, when given, are
+    /// the replica's.
+    pub fn reading_replica_of(mut self, primary: impl Into<Database>, replication: Replication) -> Self {
+        self.fallback = Some(Fallback {
+            primary: primary.into().0,
+            replication,
+        });
+        self
+    }
+
+    /// Where the next read goes.
+    async fn source(&self) -> Source<'_> {
+        let replica = Source {
+            db: &self.reach.db,
+            lookups: self.lookups.as_ref(),
+        };
+        match &self.fallback {
+            None => replica,
+            Some(fallback) if fallback.replication.replica_serves().await => replica,
+            Some(fallback) => Source {
+                db: &fallback.primary,
+                lookups: None,
+            },
         }
     }
 
@@ -127,8 +172,9 @@ impl PostgresQueries {
         kind: Kind,
         statement: Statement,
     ) -> Result<Vec<QueryResult>, StoreError> {
+        let source = self.source().await;
         within(self.limit(kind), async {
-            self.reach
+            source
                 .db
                 .query_all_raw(statement)
                 .await
@@ -659,9 +705,19 @@ impl OrderBook for PostgresQueries {
         // One statement: every statement costs a round trip, and the shared pool another one
         // when it takes the connection back (lookup connections do not).
         let statement = order_by_id(id);
-        let rows = match &self.lookups {
+        let source = self.source().await;
+        let rows = match source.lookups {
             Some(lookups) => within(self.limit(Kind::Lookup), lookups.all(&statement)).await?,
-            None => self.all_as(Kind::Lookup, statement).await?,
+            None => {
+                within(self.limit(Kind::Lookup), async {
+                    source
+                        .db
+                        .query_all_raw(statement)
+                        .await
+                        .map_err(store_error)
+                })
+                .await?
+            }
         };
         let Some(first) = rows.first() else {
             return Ok(None);

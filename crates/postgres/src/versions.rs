@@ -8,6 +8,14 @@
 //! reconnecting after its connection dropped, or any notification lost), nothing is remembered
 //! and the row is read; a remembered version is also read again after [`MAX_REMEMBERED`], which
 //! bounds how long any missed change (a restored backup sends no notification) can go unseen.
+//!
+//! With reads on a replica ([`PostgresDataVersions::telling`]), the version is still read and
+//! heard on the primary (a standby can neither take a trigger's write nor `LISTEN`), with the
+//! primary's WAL position beside it: a version not seen before raises the replica's target to
+//! that position, so that the reads answering under that version wait for the replica to have
+//! replayed it, or go to the primary (see `replica.rs`), and no answer cached under a version
+//! comes from data older than it. A notification then only makes the version be read again
+//! (with its position) rather than remembered from the payload.
 
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
@@ -20,6 +28,7 @@ use zinc_ports::{DataVersion, DataVersions, StoreError};
 
 use crate::database::{Database, Reach};
 use crate::error::{Inconsistency, store_error, within};
+use crate::replica::Replication;
 use crate::sql::{Fixed, get};
 
 /// The channel the trigger notifies with the new version as payload.
@@ -32,6 +41,12 @@ pub const MAX_REMEMBERED: Duration = Duration::from_secs(10);
 const CURRENT_VERSION: Fixed<0> =
     Fixed::new("SELECT version::text AS version FROM sales_data_version");
 
+/// The version and the primary's WAL position after it (see `replica.rs` for which position).
+const CURRENT_VERSION_AND_POSITION: Fixed<0> = Fixed::new(
+    "SELECT version::text AS version, \
+     (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint AS position FROM sales_data_version",
+);
+
 /// Pause before the listener tries again after failing to listen.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 
@@ -41,10 +56,13 @@ pub struct PostgresDataVersions {
     reach: Reach,
     /// What is remembered, when a listener keeps it current.
     memory: Option<Arc<Mutex<Memory>>>,
+    /// Told of each new version's position, when reads may go to a replica; with the last
+    /// version it was told of.
+    replication: Option<(Replication, Arc<Mutex<Option<DataVersion>>>)>,
 }
 
 /// The remembered version and what the listener knows.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Memory {
     /// The version and when it was learnt.
     version: Option<(DataVersion, Instant)>,
@@ -53,6 +71,20 @@ struct Memory {
     /// Bumped by every notification, loss of the listener or forgetting: a version read from
     /// the row is remembered only if no such event happened while it was read.
     generation: u64,
+    /// Whether a notification's payload is remembered as the version (not when the version
+    /// must be read with its position, for a replica).
+    from_payload: bool,
+}
+
+impl Default for Memory {
+    fn default() -> Self {
+        Memory {
+            version: None,
+            listening: false,
+            generation: 0,
+            from_payload: true,
+        }
+    }
 }
 
 impl Memory {
@@ -68,6 +100,7 @@ impl PostgresDataVersions {
         PostgresDataVersions {
             reach: Reach::new(db),
             memory: None,
+            replication: None,
         }
     }
 
@@ -80,7 +113,20 @@ impl PostgresDataVersions {
         PostgresDataVersions {
             reach,
             memory: Some(memory),
+            replication: None,
         }
+    }
+
+    /// The same, raising `replication`'s target to the primary's position whenever a version
+    /// not seen before is read (see the module's documentation).
+    pub fn telling(mut self, replication: Replication) -> Self {
+        self.replication = Some((replication, Arc::new(Mutex::new(None))));
+        if let Some(memory) = &self.memory {
+            let mut memory = lock(memory);
+            memory.from_payload = false;
+            memory.forget();
+        }
+        self
     }
 
     /// The same, waiting at most `reply_timeout` for the database.
@@ -100,17 +146,31 @@ impl PostgresDataVersions {
     }
 
     async fn read(&self) -> Result<DataVersion, StoreError> {
+        let query = match self.replication {
+            None => CURRENT_VERSION.with([]),
+            Some(_) => CURRENT_VERSION_AND_POSITION.with([]),
+        };
         let row = within(self.reach.reply_timeout, async {
             self.reach
                 .db
-                .query_one_raw(CURRENT_VERSION.with([]))
+                .query_one_raw(query)
                 .await
                 .map_err(store_error)
         })
         .await?
         .ok_or_else(|| Inconsistency::unexpected("sales_data_version has no row"))?;
-        let version: String = get(&row, "version")?;
-        Ok(DataVersion::new(version))
+        let version = DataVersion::new(get::<String>(&row, "version")?);
+        if let Some((replication, told)) = &self.replication {
+            let position: i64 = get(&row, "position")?;
+            let mut told = told.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if told.as_ref() != Some(&version) {
+                // Raised before the version is remembered as told: a read that finds it told
+                // finds the target raised.
+                replication.raise_target(u64::try_from(position).unwrap_or(0));
+                *told = Some(version.clone());
+            }
+        }
+        Ok(version)
     }
 }
 
@@ -194,8 +254,10 @@ async fn listen(db: DatabaseConnection, memory: Weak<Mutex<Memory>>) {
             match heard {
                 Ok(Some(notification)) => {
                     memory.forget();
-                    memory.version =
-                        Some((DataVersion::new(notification.payload()), Instant::now()));
+                    if memory.from_payload {
+                        memory.version =
+                            Some((DataVersion::new(notification.payload()), Instant::now()));
+                    }
                 }
                 // The connection dropped (and came back): changes may have been missed.
                 Ok(None) => memory.forget(),

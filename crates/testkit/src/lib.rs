@@ -11,6 +11,9 @@
 //! [`MemoryStore`] and [`MemoryKeys`] are in-memory stores, held to the same contracts as the
 //! PostgreSQL adapter ([`contract`], [`key_contract`]).
 //!
+//! [`StreamingPair`] makes a PostgreSQL primary and a streaming replica of it, for the tests of
+//! reads through a replica.
+//!
 //! [`gen_sales`] writes synthetic point-of-sale exports for tests and benchmarks
 //! ([`write_sales`]; the `gen-sales` binary writes one to standard output).
 
@@ -19,9 +22,11 @@ pub mod gen_sales;
 pub mod key_contract;
 pub mod memory;
 pub mod memory_keys;
+pub mod streaming_pair;
 
 pub use memory::MemoryStore;
 pub use memory_keys::MemoryKeys;
+pub use streaming_pair::StreamingPair;
 
 pub use gen_sales::{SalesSpec, SpecError, sales_csv, write_sales};
 

@@ -32,6 +32,7 @@ use zinc_ports::{
 };
 
 use crate::database::{Database, Reach, SORT_MEMORY, WRITE_LOCK_KEY};
+use crate::replica::Replication;
 use crate::error::{Inconsistency, sqlx_error, within};
 use crate::imports;
 use crate::rollups;
@@ -79,6 +80,8 @@ const ORDER_SEQUENCE: Fixed<0> =
 #[derive(Clone)]
 pub struct PostgresLedger {
     reach: Reach,
+    /// Told of each commit, when reads may go to a replica.
+    replication: Option<Replication>,
 }
 
 impl PostgresLedger {
@@ -87,7 +90,15 @@ impl PostgresLedger {
     pub fn new(db: impl Into<Database>) -> Self {
         PostgresLedger {
             reach: Reach::new(db),
+            replication: None,
         }
+    }
+
+    /// The same, raising `replication`'s target right after each commit, so that this
+    /// server's reads see the import (read your writes).
+    pub fn telling(mut self, replication: Replication) -> Self {
+        self.replication = Some(replication);
+        self
     }
 
     /// The same, waiting at most `reply_timeout` for any answer (use the pool's
@@ -133,6 +144,7 @@ impl SalesLedger for PostgresLedger {
         .await?;
         Ok(Box::new(PostgresImportSession {
             reach: self.reach.clone(),
+            replication: self.replication.clone(),
             txn: Some(txn),
             import_id: ImportId::new(import_id),
             reassembly: Reassembly::NotStarted,
@@ -172,6 +184,8 @@ struct PostgresImportSession {
     /// Where the import's record goes when it is rejected, and how long any statement may go
     /// unanswered.
     reach: Reach,
+    /// Told of the commit, when reads may go to a replica.
+    replication: Option<Replication>,
     txn: Option<Transaction<'static, Postgres>>,
     import_id: ImportId,
     reassembly: Reassembly,
@@ -632,6 +646,9 @@ impl ImportSession for PostgresImportSession {
             .take()
             .ok_or_else(|| StoreError::Failed("the import was already finished".into()))?;
         within(limit, record_and_commit(txn, &finish, report.id, rejected)).await?;
+        if let Some(replication) = &self.replication {
+            replication.note_primary_position().await;
+        }
         self.written.refresh_statistics(&self.reach).await;
         Ok(())
     }
