@@ -281,11 +281,12 @@ impl Inner {
                     return false;
                 }
             }
-            if tokio::time::Instant::now() + WAIT_STEP >= deadline {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
                 self.given_up.fetch_max(target, Ordering::SeqCst);
                 return false;
             }
-            tokio::time::sleep(WAIT_STEP).await;
+            tokio::time::sleep(left.min(WAIT_STEP)).await;
         }
     }
 

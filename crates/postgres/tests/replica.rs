@@ -177,7 +177,12 @@ async fn with_replay_paused_a_read_waits_the_bound_then_reads_the_import_on_the_
     let before = served.fallbacks();
     let started = Instant::now();
     assert_eq!(served.orders_counted().await, 2, "the read sees this server's import");
-    assert!(started.elapsed() >= wait, "it waited for the replica first");
+    assert!(
+        started.elapsed() >= wait,
+        "it waited for the replica first: {:?}, {:?}",
+        started.elapsed(),
+        served.replication.report()
+    );
     assert_eq!(served.fallbacks(), before + 1);
     // Past the bound once, the next reads go to the primary without waiting.
     let started = Instant::now();
