@@ -17,7 +17,7 @@ use secrecy::{ExposeSecret, SecretString};
 use thiserror::Error;
 use zinc_application::DEFAULT_SESSION_LIFETIME;
 use zinc_domain::{KeySecret, echo};
-use zinc_postgres::ReadBounds;
+use zinc_postgres::{ReadBounds, ReplicaSettings};
 use zinc_postgres::database::PoolSettings;
 
 // The web side's defaults: the OpenAPI document shows them, so they are declared there.
@@ -54,6 +54,22 @@ pub struct Config {
     #[arg(long, env = "DATABASE_URL", hide_env_values = true,
           default_value = DEFAULT_DATABASE_URL, value_parser = DatabaseUrl::parse)]
     pub database_url: DatabaseUrl,
+    /// A streaming replica of that database, for the reads (orders, products, figures,
+    /// exports); imports, keys, sessions and the import log stay on `DATABASE_URL`. Unset, the
+    /// default, every read goes to `DATABASE_URL`.
+    #[arg(long, env = "DATABASE_READ_URL", hide_env_values = true,
+          value_parser = DatabaseUrl::parse)]
+    pub database_read_url: Option<DatabaseUrl>,
+    /// How long a read waits for the replica to replay an import this server made (or a new
+    /// data version it heard of) before reading from the primary instead, in seconds.
+    #[arg(long, env = "ZINC_REPLICA_WAIT",
+          default_value_t = Seconds(ReplicaSettings::default().wait), value_parser = seconds)]
+    pub replica_wait: Seconds,
+    /// How far behind the primary the replica may be, in seconds (the age of the oldest
+    /// change it has not replayed), before reads go to the primary.
+    #[arg(long, env = "ZINC_REPLICA_MAX_LAG",
+          default_value_t = Seconds(ReplicaSettings::default().max_lag), value_parser = seconds)]
+    pub replica_max_lag: Seconds,
     /// The most database connections.
     #[arg(long, env = "ZINC_DB_MAX_CONNECTIONS",
           default_value_t = PoolSettings::default().max_connections, value_parser = count::<u32>)]
@@ -701,6 +717,14 @@ impl Config {
         }
     }
 
+    /// The bounds of reading through the replica.
+    pub fn replica_settings(&self) -> ReplicaSettings {
+        ReplicaSettings {
+            wait: *self.replica_wait,
+            max_lag: *self.replica_max_lag,
+        }
+    }
+
     /// How long short reads wait for the database's answer, by kind.
     pub fn read_bounds(&self) -> ReadBounds {
         ReadBounds {
@@ -1002,6 +1026,52 @@ mod tests {
         assert!(
             shown(missing)
                 .starts_with("SENTRY_DSN_FILE: cannot read /run/secrets/none: no such file")
+        );
+    }
+
+    #[test]
+    fn the_read_replica_is_off_unless_its_url_is_set() {
+        let defaults = config(&[]).unwrap();
+        assert!(defaults.database_read_url.is_none());
+        assert_eq!(*defaults.replica_wait, Duration::from_secs(2));
+        assert_eq!(*defaults.replica_max_lag, Duration::from_secs(30));
+        let set = config(&[
+            ("DATABASE_READ_URL", "postgres://zinc:r3plica@replica:5432/zinc"),
+            ("ZINC_REPLICA_WAIT", "5"),
+            ("ZINC_REPLICA_MAX_LAG", "60"),
+        ])
+        .unwrap();
+        assert_eq!(
+            set.database_read_url.as_ref().map(DatabaseUrl::expose),
+            Some("postgres://zinc:r3plica@replica:5432/zinc")
+        );
+        assert_eq!(set.replica_settings().wait, Duration::from_secs(5));
+        assert_eq!(set.replica_settings().max_lag, Duration::from_secs(60));
+        assert!(!format!("{set:?}").contains("r3plica"));
+    }
+
+    #[test]
+    fn a_bad_read_url_is_refused_without_its_password() {
+        let error = config_error_text(&[("DATABASE_READ_URL", "mysql://u:hunter2@db/zinc")]);
+        assert!(error.starts_with("DATABASE_READ_URL: must be a postgres"), "{error}");
+        let error = config_error_text(&[(
+            "DATABASE_READ_URL",
+            "postgres://u@db/zinc?sslpassword=hunter2",
+        )]);
+        assert!(error.starts_with("DATABASE_READ_URL: "), "{error}");
+        assert!(!error.contains("hunter2"), "{error}");
+        for variable in ["ZINC_REPLICA_WAIT", "ZINC_REPLICA_MAX_LAG"] {
+            let error = config_error_text(&[(variable, "0")]);
+            assert!(error.starts_with(variable), "{error}");
+        }
+        let both = config(&[
+            ("DATABASE_READ_URL_FILE", "/run/secrets/db"),
+            ("DATABASE_READ_URL", "postgres://x@y/z"),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            shown(both),
+            "DATABASE_READ_URL: set DATABASE_READ_URL or DATABASE_READ_URL_FILE, not both"
         );
     }
 

@@ -138,8 +138,13 @@ pub(crate) const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(10);
 
 /// Opens a connection pool to `url`.
 pub async fn connect(url: &str, settings: &PoolSettings) -> Result<Database, DatabaseError> {
+    open(url, settings, false).await
+}
+
+async fn open(url: &str, settings: &PoolSettings, lazy: bool) -> Result<Database, DatabaseError> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
+        .connect_lazy(lazy)
         .max_connections(settings.max_connections)
         .acquire_timeout(settings.acquire_timeout)
         .connect_timeout(settings.acquire_timeout)
@@ -148,6 +153,13 @@ pub async fn connect(url: &str, settings: &PoolSettings) -> Result<Database, Dat
     let session = settings.session_options();
     options.map_sqlx_postgres_opts(move |pg| pg.options(session.clone()));
     Ok(Database(sea_orm::Database::connect(options).await?))
+}
+
+/// A connection pool to `url`, as [`connect`] opens, that connects only when a connection is
+/// first wanted: a read replica that is down when Zinc starts must not stop it (reads go to
+/// the primary meanwhile).
+pub async fn connect_lazily(url: &str, settings: &PoolSettings) -> Result<Database, DatabaseError> {
+    open(url, settings, true).await
 }
 
 /// Opens and closes one connection to `url`, within `limit`: an unreachable server or a

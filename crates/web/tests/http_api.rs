@@ -93,6 +93,86 @@ async fn readiness_is_ok_when_the_schema_is_current() {
     );
 }
 
+fn replica(report: zinc_ports::ReplicaReport) -> zinc_ports::MockReplicaStatus {
+    let mut replica = zinc_ports::MockReplicaStatus::new();
+    replica.expect_report().return_const(report);
+    replica
+}
+
+fn replica_report(state: zinc_ports::ReplicaState) -> zinc_ports::ReplicaReport {
+    zinc_ports::ReplicaReport {
+        state,
+        lag: Some(std::time::Duration::from_millis(1500)),
+        lag_bytes: Some(4096),
+        fallback_reads: 7,
+    }
+}
+
+#[actix_web::test]
+async fn readiness_names_a_serving_replica_and_stays_ok() {
+    let mut ports = Ports::default();
+    ports
+        .health
+        .expect_pending_migrations()
+        .returning(|| Ok(Vec::new()));
+    ports.replica = Some(replica(replica_report(zinc_ports::ReplicaState::Serving)));
+    let (status, _, body) = get(ports, "/health/ready").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body,
+        serde_json::json!({"status": "ok", "database": "reachable", "replica": "serving"})
+    );
+}
+
+#[actix_web::test]
+async fn a_replica_that_does_not_serve_reads_makes_readiness_degraded_not_unready() {
+    for (state, name) in [
+        (zinc_ports::ReplicaState::Lagging, "lagging"),
+        (zinc_ports::ReplicaState::Down, "down"),
+        (zinc_ports::ReplicaState::Promoted, "promoted"),
+    ] {
+        let mut ports = Ports::default();
+        ports
+            .health
+            .expect_pending_migrations()
+            .returning(|| Ok(Vec::new()));
+        ports.replica = Some(replica(replica_report(state)));
+        let (status, _, body) = get(ports, "/health/ready").await;
+        assert_eq!(status, StatusCode::OK, "the primary serves the reads");
+        assert_eq!(
+            body,
+            serde_json::json!({"status": "degraded", "database": "reachable", "replica": name})
+        );
+    }
+}
+
+#[actix_web::test]
+async fn metrics_report_the_replicas_lag_and_fallback_only_when_there_is_one() {
+    let mut ports = Ports::default();
+    ports.health.expect_connection_stats().returning(Default::default);
+    ports.replica = Some(replica(replica_report(zinc_ports::ReplicaState::Lagging)));
+    let app = test::init_service(zinc_web::app(ports.state(), None)).await;
+    let response =
+        test::call_service(&app, test::TestRequest::get().uri("/metrics").to_request()).await;
+    let text = String::from_utf8(test::read_body(response).await.to_vec()).unwrap();
+    for line in [
+        "zinc_replica_lag_seconds 1.5",
+        "zinc_replica_lag_bytes 4096",
+        "zinc_replica_fallback 1",
+        "zinc_replica_up 1",
+        "zinc_replica_fallback_reads_total 7",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} in {text}");
+    }
+    let mut ports = Ports::default();
+    ports.health.expect_connection_stats().returning(Default::default);
+    let app = test::init_service(zinc_web::app(ports.state(), None)).await;
+    let response =
+        test::call_service(&app, test::TestRequest::get().uri("/metrics").to_request()).await;
+    let text = String::from_utf8(test::read_body(response).await.to_vec()).unwrap();
+    assert!(!text.contains("zinc_replica"), "{text}");
+}
+
 #[actix_web::test]
 async fn liveness_never_touches_the_database() {
     let (status, _, body) = get(Ports::default(), "/health/live").await;

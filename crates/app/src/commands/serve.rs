@@ -8,11 +8,11 @@ use anyhow::Context;
 use tracing::{error, info, warn};
 use zinc_application::{Gatekeeper, OpenAccess, Sessions};
 use zinc_domain::ImportStatus;
-use zinc_ports::ApiKeys;
+use zinc_ports::{ApiKeys, ReplicaStatus};
 use zinc_postgres::lookups::LookupConnections;
 use zinc_postgres::{
-    PostgresApiKeys, PostgresDataVersions, PostgresKeyChanges, PostgresLedger, PostgresQueries,
-    database,
+    Database, PostgresApiKeys, PostgresDataVersions, PostgresKeyChanges, PostgresLedger,
+    PostgresQueries, Replication, database,
 };
 
 use zinc_web::api::answers::AnswerCache;
@@ -70,30 +70,53 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
     }
     let open = guard_open_access(config, keys.as_ref()).await?;
     // Short reads (one order, product or import; a revenue figure) give up sooner.
-    let reads = PostgresQueries::new(db.clone())
-        .with_reply_timeout(reply_timeout)
-        .with_read_bounds(config.read_bounds());
-    let queries = Arc::new(reads.clone());
-    // Revenue queries scan many rows: their own small pool, so they cannot starve lookups,
-    // imports and readiness.
-    let figures_db = super::database::connect(config, config.db_figures_connections).await?;
-    let figures = Arc::new(
-        PostgresQueries::new(figures_db)
+    let queries = Arc::new(
+        PostgresQueries::new(db.clone())
             .with_reply_timeout(reply_timeout)
             .with_read_bounds(config.read_bounds()),
     );
+    // Revenue queries scan many rows: their own small pool, so they cannot starve lookups,
+    // imports and readiness.
+    let figures_db = super::database::connect(config, config.db_figures_connections).await?;
+    // With a read replica, the read ports read it when it may serve (else the primary's
+    // pools above); imports, keys, sessions, the import log and readiness stay on the primary.
+    let replica = match &config.database_read_url {
+        None => None,
+        Some(url) => Some(Replica::open(config, url, &db).await?),
+    };
+    let replication = replica_of(&replica);
+    // Reads through `primary`, or through the replica's pool `replica_db` falling back to it.
+    let routed = |primary: &Database, replica_db: Option<&Database>| {
+        let reads = match (replica_db, &replication) {
+            (Some(replica_db), Some(replication)) => PostgresQueries::new(replica_db.clone())
+                .reading_replica_of(primary.clone(), replication.clone()),
+            _ => PostgresQueries::new(primary.clone()),
+        };
+        reads
+            .with_reply_timeout(reply_timeout)
+            .with_read_bounds(config.read_bounds())
+    };
+    let reads = routed(&db, replica.as_ref().map(|r| &r.reads));
+    let figures = Arc::new(routed(&figures_db, replica.as_ref().map(|r| &r.figures)));
+    let mut ledger = PostgresLedger::new(db.clone()).with_reply_timeout(reply_timeout);
+    let mut versions =
+        PostgresDataVersions::watching(db.clone()).with_reply_timeout(reply_timeout);
+    if let Some(replication) = &replication {
+        ledger = ledger.telling(replication.clone());
+        versions = versions.telling(replication.clone());
+    }
+    let read_ports = Arc::new(reads.clone());
     let state = AppState {
-        ledger: Arc::new(PostgresLedger::new(db.clone()).with_reply_timeout(reply_timeout)),
+        ledger: Arc::new(ledger),
         history: queries.clone(),
-        products: queries.clone(),
-        orders: queries.clone(),
+        products: read_ports.clone(),
+        orders: read_ports.clone(),
         figures,
-        archive: queries.clone(),
-        versions: Arc::new(
-            PostgresDataVersions::watching(db.clone()).with_reply_timeout(reply_timeout),
-        ),
+        archive: read_ports,
+        versions: Arc::new(versions),
         answers: AnswerCache::with_capacity(config.answer_cache_bytes),
         health: queries,
+        replica: replication.map(|replication| Arc::new(replication) as Arc<dyn ReplicaStatus>),
         max_upload_bytes: config.max_upload_bytes,
         upload_idle_timeout: *config.upload_idle_timeout,
         upload_timeout: *config.upload_timeout,
@@ -127,8 +150,14 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
             Some(server.start())
         }
     };
-    // Each worker looks single orders up on lookup connections of its own.
-    let lookup_url = config.database_url.expose().to_owned();
+    // Each worker looks single orders up on lookup connections of its own (the replica's,
+    // when there is one).
+    let lookup_url = config
+        .database_read_url
+        .as_ref()
+        .unwrap_or(&config.database_url)
+        .expose()
+        .to_owned();
     let lookup_settings = config.pool_settings(config.db_lookup_connections);
     let per_worker =
         move |state: &mut AppState| match LookupConnections::new(&lookup_url, &lookup_settings) {
@@ -155,6 +184,48 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         warn!("an import was still running at shutdown; it is rolled back");
     }
     Ok(ExitStatus::Success)
+}
+
+/// The read replica's pools and the choice between it and the primary.
+struct Replica {
+    /// The read ports' pool.
+    reads: Database,
+    /// The revenue queries' pool.
+    figures: Database,
+    replication: Replication,
+}
+
+impl Replica {
+    /// Pools to `url` that connect when first used (a replica down at start does not stop the
+    /// server: reads go to the primary until it serves), and the replication observing it.
+    async fn open(
+        config: &Config,
+        url: &crate::config::DatabaseUrl,
+        primary: &Database,
+    ) -> anyhow::Result<Replica> {
+        let pool = |size: u32| {
+            let settings = config.pool_settings(size);
+            async move {
+                database::connect_lazily(url.expose(), &settings)
+                    .await
+                    .with_context(|| format!("cannot use {} (DATABASE_READ_URL)", url.shown()))
+            }
+        };
+        let reads = pool(config.db_max_connections).await?;
+        let figures = pool(config.db_figures_connections).await?;
+        // Observing it takes one connection at a time; the waits of reads another.
+        let observed = pool(2).await?;
+        info!(replica = %url.shown(), "reads go to the replica when it has replayed what they must see");
+        Ok(Replica {
+            reads,
+            figures,
+            replication: Replication::start(primary.clone(), observed, config.replica_settings()),
+        })
+    }
+}
+
+fn replica_of(replica: &Option<Replica>) -> Option<Replication> {
+    replica.as_ref().map(|replica| replica.replication.clone())
 }
 
 /// Whether the API may be open while no active key exists: on a loopback address (with a

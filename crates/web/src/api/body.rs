@@ -666,11 +666,17 @@ pub struct TopProductsBody {
 /// The service's health.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HealthBody {
-    /// `ok`.
+    /// `ok`; `degraded` when reads go to the primary because the read replica does not serve
+    /// them (readiness only, with a replica).
     #[schema(example = "ok")]
     pub status: String,
     /// `reachable` (readiness only).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "reachable")]
     pub database: Option<String>,
+    /// The read replica's state, when one is configured (readiness only): `serving`,
+    /// `lagging`, `down`, `promoted` or `unknown` (just started).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = json!(null))]
+    pub replica: Option<String>,
 }

@@ -27,6 +27,7 @@ pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(HealthBody {
         status: "ok".to_owned(),
         database: None,
+        replica: None,
     })
 }
 
@@ -34,7 +35,9 @@ pub async fn live() -> HttpResponse {
 ///
 /// Pings the database and compares its applied migrations with the build's: 200 when both are
 /// fine, else a 503 problem saying why (unreachable, too slow, or the migrations pending, by
-/// name). Use it as the readiness probe. Needs no key.
+/// name). With a read replica, the 200 names its state, and says `degraded` when reads go to
+/// the primary instead (the replica down, lagging or promoted): the service still serves.
+/// Use it as the readiness probe. Needs no key.
 #[utoipa::path(
     security(()),
     tag = "health",
@@ -75,8 +78,20 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
     if !pending.is_empty() {
         return Err(ApiError::NotReady(PendingMigrations(pending)));
     }
+    // A replica that does not serve reads degrades the service, it does not stop it: the
+    // primary answers them.
+    let replica = state.replica.as_ref().map(|replica| {
+        let report = replica.report();
+        monitoring.replica_observed(&report);
+        report.state
+    });
+    let status = match replica {
+        Some(state) if !state.serves_reads() => "degraded",
+        _ => "ok",
+    };
     Ok(HttpResponse::Ok().json(HealthBody {
-        status: "ok".to_owned(),
+        status: status.to_owned(),
         database: Some("reachable".to_owned()),
+        replica: replica.map(|state| state.as_str().to_owned()),
     }))
 }

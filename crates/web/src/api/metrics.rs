@@ -6,6 +6,7 @@ use prometheus::{
     TextEncoder,
 };
 use zinc_domain::ImportReport;
+use zinc_ports::ReplicaReport;
 
 /// The git commit the binary was built from, if known (`ZINC_GIT_COMMIT` at compile time).
 pub fn git_commit() -> &'static str {
@@ -27,6 +28,24 @@ pub struct Monitoring {
     pub db_ping_seconds: Gauge,
     /// `zinc_db_up`: 1 when the last readiness check reached the database.
     pub db_up: Gauge,
+    /// The read replica's metrics, registered when a replica is first observed (a server
+    /// without one has none).
+    replica: std::sync::OnceLock<ReplicaMetrics>,
+}
+
+/// The read replica's metrics.
+struct ReplicaMetrics {
+    /// `zinc_replica_up`: 1 when the replica answers as a standby.
+    up: Gauge,
+    /// `zinc_replica_lag_seconds`: how long the oldest change it has not replayed has been on
+    /// the primary (NaN when unknown).
+    lag_seconds: Gauge,
+    /// `zinc_replica_lag_bytes`: bytes of WAL it has not replayed (NaN when unknown).
+    lag_bytes: Gauge,
+    /// `zinc_replica_fallback`: 1 while reads go to the primary.
+    fallback: Gauge,
+    /// `zinc_replica_fallback_reads_total`: reads sent to the primary instead.
+    fallback_reads: prometheus::IntCounter,
 }
 
 impl Monitoring {
@@ -120,7 +139,67 @@ impl Monitoring {
             db_connections,
             db_ping_seconds,
             db_up,
+            replica: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Sets the read replica's metrics from `report` (registering them the first time).
+    pub fn replica_observed(&self, report: &ReplicaReport) {
+        let metrics = self.replica.get_or_init(|| {
+            let gauge = |name: &str, help: &str| {
+                let gauge = Gauge::new(name, help).expect("a valid metric");
+                self.registry
+                    .register(Box::new(gauge.clone()))
+                    .expect("metric names are unique");
+                gauge
+            };
+            let fallback_reads = prometheus::IntCounter::new(
+                "zinc_replica_fallback_reads_total",
+                "Reads sent to the primary instead of the read replica.",
+            )
+            .expect("a valid metric");
+            self.registry
+                .register(Box::new(fallback_reads.clone()))
+                .expect("metric names are unique");
+            ReplicaMetrics {
+                up: gauge(
+                    "zinc_replica_up",
+                    "1 when the read replica answers as a standby.",
+                ),
+                lag_seconds: gauge(
+                    "zinc_replica_lag_seconds",
+                    "How long the oldest change the read replica has not replayed has been on the primary.",
+                ),
+                lag_bytes: gauge(
+                    "zinc_replica_lag_bytes",
+                    "Bytes of the primary's write-ahead log the read replica has not replayed.",
+                ),
+                fallback: gauge(
+                    "zinc_replica_fallback",
+                    "1 while reads go to the primary because the read replica does not serve them.",
+                ),
+                fallback_reads,
+            }
+        });
+        use zinc_ports::ReplicaState::{Lagging, Serving};
+        metrics.up.set(if matches!(report.state, Serving | Lagging) {
+            1.0
+        } else {
+            0.0
+        });
+        metrics
+            .lag_seconds
+            .set(report.lag.map_or(f64::NAN, |lag| lag.as_secs_f64()));
+        metrics
+            .lag_bytes
+            .set(report.lag_bytes.map_or(f64::NAN, |bytes| bytes as f64));
+        metrics
+            .fallback
+            .set(if report.state.serves_reads() { 0.0 } else { 1.0 });
+        let counted = metrics.fallback_reads.get();
+        metrics
+            .fallback_reads
+            .inc_by(report.fallback_reads.saturating_sub(counted));
     }
 
     /// Counts an import the API started.

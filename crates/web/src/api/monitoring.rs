@@ -214,6 +214,9 @@ pub async fn metrics(
     gauge("idle", stats.idle);
     gauge("in_use", stats.open.saturating_sub(stats.idle));
     gauge("max", stats.max);
+    if let Some(replica) = &state.replica {
+        state.monitoring.replica_observed(&replica.report());
+    }
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(state.monitoring.render()))

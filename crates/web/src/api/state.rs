@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use zinc_application::{Gatekeeper, Sessions};
 use zinc_ports::{
-    DataVersions, ImportHistory, OrderBook, ProductCatalog, SalesArchive, SalesFigures,
-    SalesLedger, StoreHealth,
+    DataVersions, ImportHistory, OrderBook, ProductCatalog, ReplicaStatus, SalesArchive,
+    SalesFigures, SalesLedger, StoreHealth,
 };
 
 use super::answers::AnswerCache;
@@ -34,6 +34,8 @@ pub struct AppState {
     pub answers: AnswerCache,
     /// Checks the store.
     pub health: Arc<dyn StoreHealth>,
+    /// The read replica's status, when reads may go to one (`DATABASE_READ_URL`).
+    pub replica: Option<Arc<dyn ReplicaStatus>>,
     /// The largest upload accepted, in bytes.
     pub max_upload_bytes: u64,
     /// How long receiving one upload may take in all.

@@ -47,6 +47,8 @@ pub struct Ports {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// `ZINC_UPLOAD_MIN_RATE` and its grace; the default when not set.
     pub upload_min_rate: Option<MinRate>,
+    /// The read replica's status; no replica when not set.
+    pub replica: Option<zinc_ports::MockReplicaStatus>,
 }
 
 /// The sales data never changes: its version is always `v1`.
@@ -78,6 +80,7 @@ impl Ports {
             versions: Arc::new(self.versions.unwrap_or_else(one_version)),
             answers: Default::default(),
             health: Arc::new(self.health),
+            replica: self.replica.map(|replica| Arc::new(replica) as Arc<dyn zinc_ports::ReplicaStatus>),
             max_upload_bytes: self.max_upload_bytes.unwrap_or(DEFAULT_MAX_UPLOAD_BYTES),
             upload_idle_timeout: DEFAULT_UPLOAD_IDLE_TIMEOUT,
             upload_timeout: std::time::Duration::from_secs(600),
