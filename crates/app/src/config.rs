@@ -17,8 +17,8 @@ use secrecy::{ExposeSecret, SecretString};
 use thiserror::Error;
 use zinc_application::DEFAULT_SESSION_LIFETIME;
 use zinc_domain::{KeySecret, echo};
-use zinc_postgres::{ReadBounds, ReplicaSettings};
 use zinc_postgres::database::PoolSettings;
+use zinc_postgres::{ReadBounds, ReplicaSettings};
 
 // The web side's defaults: the OpenAPI document shows them, so they are declared there.
 use zinc_web::api::answers::ANSWER_CACHE_BYTES;
@@ -1036,7 +1036,10 @@ mod tests {
         assert_eq!(*defaults.replica_wait, Duration::from_secs(2));
         assert_eq!(*defaults.replica_max_lag, Duration::from_secs(30));
         let set = config(&[
-            ("DATABASE_READ_URL", "postgres://zinc:r3plica@replica:5432/zinc"),
+            (
+                "DATABASE_READ_URL",
+                "postgres://zinc:r3plica@replica:5432/zinc",
+            ),
             ("ZINC_REPLICA_WAIT", "5"),
             ("ZINC_REPLICA_MAX_LAG", "60"),
         ])
@@ -1053,7 +1056,10 @@ mod tests {
     #[test]
     fn a_bad_read_url_is_refused_without_its_password() {
         let error = config_error_text(&[("DATABASE_READ_URL", "mysql://u:hunter2@db/zinc")]);
-        assert!(error.starts_with("DATABASE_READ_URL: must be a postgres"), "{error}");
+        assert!(
+            error.starts_with("DATABASE_READ_URL: must be a postgres"),
+            "{error}"
+        );
         let error = config_error_text(&[(
             "DATABASE_READ_URL",
             "postgres://u@db/zinc?sslpassword=hunter2",

@@ -108,7 +108,11 @@ impl PostgresQueries {
     /// each read goes to the replica when `replication` says it may (see
     /// [`Replication::replica_serves`]), else to `primary`. Lookup connections, when given, are
     /// the replica's.
-    pub fn reading_replica_of(mut self, primary: impl Into<Database>, replication: Replication) -> Self {
+    pub fn reading_replica_of(
+        mut self,
+        primary: impl Into<Database>,
+        replication: Replication,
+    ) -> Self {
         self.fallback = Some(Fallback {
             primary: primary.into().0,
             replication,

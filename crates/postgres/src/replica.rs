@@ -256,7 +256,10 @@ impl Inner {
         .ok_or_else(|| Inconsistency::unexpected("the replay position query returned no row"))?;
         let replayed: Option<i64> = get(&row, "replayed")?;
         let replayed = replayed.map_or(0, position);
-        Ok(self.replayed.fetch_max(replayed, Ordering::SeqCst).max(replayed))
+        Ok(self
+            .replayed
+            .fetch_max(replayed, Ordering::SeqCst)
+            .max(replayed))
     }
 
     async fn replica_serves(&self) -> bool {
@@ -308,9 +311,13 @@ impl Inner {
                 observed.lag_bytes = None;
             }
             Ok((true, replayed)) => {
-                let replayed = replayed.map(|r| self.replayed.fetch_max(r, Ordering::SeqCst).max(r));
+                let replayed =
+                    replayed.map(|r| self.replayed.fetch_max(r, Ordering::SeqCst).max(r));
                 if let Some(primary) = primary
-                    && observed.samples.back().is_none_or(|(_, last)| *last < primary)
+                    && observed
+                        .samples
+                        .back()
+                        .is_none_or(|(_, last)| *last < primary)
                 {
                     if observed.samples.len() >= MAX_SAMPLES {
                         observed.samples.remove(1);

@@ -8,6 +8,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
+use sea_orm::sqlx::Executor;
 use sea_orm::{ConnectionTrait, Database as Connect, DatabaseConnection};
 use zinc_application::{ImportRequest, ImportSales, NoProgress};
 use zinc_domain::{DateBounds, HeaderLine, ImportMode, ImportStatus, OrderId};
@@ -47,7 +48,11 @@ async fn served(settings: ReplicaSettings) -> Served {
         .unwrap()
         .expect("a primary and a streaming replica");
     let primary_url = pair.primary_url("zinc");
-    assert!(database::create_database_if_missing(&primary_url).await.unwrap());
+    assert!(
+        database::create_database_if_missing(&primary_url)
+            .await
+            .unwrap()
+    );
     let pool = PoolSettings::default();
     let primary = database::connect(&primary_url, &pool).await.unwrap();
     database::migrate_up(&primary).await.unwrap();
@@ -140,7 +145,12 @@ async fn import_with(ledger: PostgresLedger, id: u32) {
         )
         .await
         .expect("the import runs");
-    assert_eq!(report.status, ImportStatus::Succeeded, "{:?}", report.problems);
+    assert_eq!(
+        report.status,
+        ImportStatus::Succeeded,
+        "{:?}",
+        report.problems
+    );
 }
 
 #[tokio::test]
@@ -149,16 +159,15 @@ async fn reads_go_to_the_replica_and_see_this_servers_import_at_once() {
     served.import(10).await;
     let before = served.fallbacks();
     assert_eq!(served.orders_counted().await, 1);
-    let order = served
-        .reads
-        .find_order(OrderId::new(1))
-        .await
-        .unwrap();
+    let order = served.reads.find_order(OrderId::new(1)).await.unwrap();
     assert_eq!(order.map(|o| o.items.len()), Some(1));
     assert_eq!(served.fallbacks(), before, "both reads went to the replica");
     let report = served.replication.report();
     assert_eq!(report.state, ReplicaState::Serving);
-    assert!(report.lag.is_some() && report.lag_bytes.is_some(), "{report:?}");
+    assert!(
+        report.lag.is_some() && report.lag_bytes.is_some(),
+        "{report:?}"
+    );
 }
 
 #[tokio::test]
@@ -176,7 +185,11 @@ async fn with_replay_paused_a_read_waits_the_bound_then_reads_the_import_on_the_
 
     let before = served.fallbacks();
     let started = Instant::now();
-    assert_eq!(served.orders_counted().await, 2, "the read sees this server's import");
+    assert_eq!(
+        served.orders_counted().await,
+        2,
+        "the read sees this server's import"
+    );
     assert!(
         started.elapsed() >= wait,
         "it waited for the replica first: {:?}, {:?}",
@@ -193,16 +206,26 @@ async fn with_replay_paused_a_read_waits_the_bound_then_reads_the_import_on_the_
     // The status says how far behind it is, then that it is past the lag bound.
     served.replication.observe().await;
     let report = served.replication.report();
-    assert!(report.lag_bytes.is_some_and(|bytes| bytes > 0), "{report:?}");
+    assert!(
+        report.lag_bytes.is_some_and(|bytes| bytes > 0),
+        "{report:?}"
+    );
     served.until_state(ReplicaState::Lagging).await;
     let report = served.replication.report();
-    assert!(report.lag.is_some_and(|lag| lag > Duration::from_secs(2)), "{report:?}");
+    assert!(
+        report.lag.is_some_and(|lag| lag > Duration::from_secs(2)),
+        "{report:?}"
+    );
 
     served.on_replica("SELECT pg_wal_replay_resume()").await;
     served.until_state(ReplicaState::Serving).await;
     let before = served.fallbacks();
     assert_eq!(served.orders_counted().await, 2);
-    assert_eq!(served.fallbacks(), before, "caught up, reads go to the replica again");
+    assert_eq!(
+        served.fallbacks(),
+        before,
+        "caught up, reads go to the replica again"
+    );
     assert_eq!(served.replication.report().lag_bytes, Some(0));
 }
 
@@ -213,8 +236,8 @@ async fn a_version_from_another_servers_import_is_answered_only_from_data_that_h
         ..ReplicaSettings::default()
     })
     .await;
-    let versions = PostgresDataVersions::watching(served.primary.clone())
-        .telling(served.replication.clone());
+    let versions =
+        PostgresDataVersions::watching(served.primary.clone()).telling(served.replication.clone());
     let first = versions.current_version().await.unwrap();
     served.on_replica("SELECT pg_wal_replay_pause()").await;
     // Another server: its ledger tells this server's replication nothing.
@@ -244,7 +267,10 @@ async fn a_stopped_or_promoted_replica_sends_reads_to_the_primary() {
     let before = served.fallbacks();
     let started = Instant::now();
     assert_eq!(served.orders_counted().await, 1);
-    assert!(started.elapsed() < Duration::from_secs(1), "no wait for a replica that is down");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "no wait for a replica that is down"
+    );
     assert_eq!(served.fallbacks(), before + 1);
     let report = served.replication.report();
     assert_eq!((report.lag, report.lag_bytes), (None, None));
@@ -259,4 +285,55 @@ async fn a_stopped_or_promoted_replica_sends_reads_to_the_primary() {
     let before = served.fallbacks();
     assert_eq!(served.orders_counted().await, 2);
     assert_eq!(served.fallbacks(), before + 1);
+}
+
+/// The figures of the README's "A read replica": what routing adds to a read. Run with
+/// `cargo nextest run -p zinc-postgres --test replica --run-ignored only`.
+#[tokio::test]
+#[ignore = "a measurement, not a check"]
+async fn measure_what_routing_adds_to_a_read() {
+    let served = served(ReplicaSettings::default()).await;
+    served.import(10).await;
+    let direct = PostgresQueries::new(
+        database::connect(&served.pair.replica_url("zinc"), &PoolSettings::default())
+            .await
+            .unwrap(),
+    );
+    let median = |mut samples: Vec<Duration>| {
+        samples.sort();
+        samples[samples.len() / 2]
+    };
+    const READS: usize = 500;
+    for round in 0..2 {
+        let mut plain = Vec::new();
+        let mut routed = Vec::new();
+        let mut after_a_write = Vec::new();
+        for _ in 0..READS {
+            let started = Instant::now();
+            direct.revenue(DateBounds::default(), None).await.unwrap();
+            plain.push(started.elapsed());
+            let started = Instant::now();
+            served.orders_counted().await;
+            routed.push(started.elapsed());
+            // A commit on the primary, then a new target (as after an import): the read checks
+            // the replica's position first, waiting for it to replay the commit.
+            served
+                .primary
+                .sqlx_pool()
+                .execute("SELECT txid_current()")
+                .await
+                .unwrap();
+            served.replication.note_primary_position().await;
+            let started = Instant::now();
+            served.orders_counted().await;
+            after_a_write.push(started.elapsed());
+        }
+        eprintln!(
+            "round {round}: p50 of {READS} revenue reads: replica direct {:?}, routed (target replayed) {:?}, routed right after a new target {:?}; fallbacks {}",
+            median(plain),
+            median(routed),
+            median(after_a_write),
+            served.fallbacks()
+        );
+    }
 }

@@ -120,9 +120,8 @@ impl StreamingPair {
         pair.create_cluster(&pair.replica)?;
         let data = pair.data_directory(&pair.replica)?;
         // pg_basebackup fills an empty directory (kept: the postgres user owns it).
-        let empty = |error: std::io::Error| {
-            PairError(format!("cannot empty {}: {error}", data.display()))
-        };
+        let empty =
+            |error: std::io::Error| PairError(format!("cannot empty {}: {error}", data.display()));
         for entry in std::fs::read_dir(&data).map_err(empty)? {
             let path = entry.map_err(empty)?.path();
             if path.is_dir() {

@@ -149,7 +149,10 @@ async fn a_replica_that_does_not_serve_reads_makes_readiness_degraded_not_unread
 #[actix_web::test]
 async fn metrics_report_the_replicas_lag_and_fallback_only_when_there_is_one() {
     let mut ports = Ports::default();
-    ports.health.expect_connection_stats().returning(Default::default);
+    ports
+        .health
+        .expect_connection_stats()
+        .returning(Default::default);
     ports.replica = Some(replica(replica_report(zinc_ports::ReplicaState::Lagging)));
     let app = test::init_service(zinc_web::app(ports.state(), None)).await;
     let response =
@@ -165,7 +168,10 @@ async fn metrics_report_the_replicas_lag_and_fallback_only_when_there_is_one() {
         assert!(text.lines().any(|l| l == line), "{line} in {text}");
     }
     let mut ports = Ports::default();
-    ports.health.expect_connection_stats().returning(Default::default);
+    ports
+        .health
+        .expect_connection_stats()
+        .returning(Default::default);
     let app = test::init_service(zinc_web::app(ports.state(), None)).await;
     let response =
         test::call_service(&app, test::TestRequest::get().uri("/metrics").to_request()).await;

@@ -99,8 +99,7 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
     let reads = routed(&db, replica.as_ref().map(|r| &r.reads));
     let figures = Arc::new(routed(&figures_db, replica.as_ref().map(|r| &r.figures)));
     let mut ledger = PostgresLedger::new(db.clone()).with_reply_timeout(reply_timeout);
-    let mut versions =
-        PostgresDataVersions::watching(db.clone()).with_reply_timeout(reply_timeout);
+    let mut versions = PostgresDataVersions::watching(db.clone()).with_reply_timeout(reply_timeout);
     if let Some(replication) = &replication {
         ledger = ledger.telling(replication.clone());
         versions = versions.telling(replication.clone());

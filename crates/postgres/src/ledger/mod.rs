@@ -32,9 +32,9 @@ use zinc_ports::{
 };
 
 use crate::database::{Database, Reach, SORT_MEMORY, WRITE_LOCK_KEY};
-use crate::replica::Replication;
 use crate::error::{Inconsistency, sqlx_error, within};
 use crate::imports;
+use crate::replica::Replication;
 use crate::rollups;
 use crate::sql::{Fixed, get, on_sqlx};
 use staged::{Cell, LINES, ORDERS, item_column_list};

@@ -182,20 +182,24 @@ impl Monitoring {
             }
         });
         use zinc_ports::ReplicaState::{Lagging, Serving};
-        metrics.up.set(if matches!(report.state, Serving | Lagging) {
-            1.0
-        } else {
-            0.0
-        });
+        metrics
+            .up
+            .set(if matches!(report.state, Serving | Lagging) {
+                1.0
+            } else {
+                0.0
+            });
         metrics
             .lag_seconds
             .set(report.lag.map_or(f64::NAN, |lag| lag.as_secs_f64()));
         metrics
             .lag_bytes
             .set(report.lag_bytes.map_or(f64::NAN, |bytes| bytes as f64));
-        metrics
-            .fallback
-            .set(if report.state.serves_reads() { 0.0 } else { 1.0 });
+        metrics.fallback.set(if report.state.serves_reads() {
+            0.0
+        } else {
+            1.0
+        });
         let counted = metrics.fallback_reads.get();
         metrics
             .fallback_reads

@@ -80,7 +80,9 @@ impl Ports {
             versions: Arc::new(self.versions.unwrap_or_else(one_version)),
             answers: Default::default(),
             health: Arc::new(self.health),
-            replica: self.replica.map(|replica| Arc::new(replica) as Arc<dyn zinc_ports::ReplicaStatus>),
+            replica: self
+                .replica
+                .map(|replica| Arc::new(replica) as Arc<dyn zinc_ports::ReplicaStatus>),
             max_upload_bytes: self.max_upload_bytes.unwrap_or(DEFAULT_MAX_UPLOAD_BYTES),
             upload_idle_timeout: DEFAULT_UPLOAD_IDLE_TIMEOUT,
             upload_timeout: std::time::Duration::from_secs(600),
