@@ -56,6 +56,9 @@ const LOOK_TIMEOUT: Duration = Duration::from_secs(2);
 /// a long lag is never understated.
 const MAX_SAMPLES: usize = 4096;
 
+/// The target when the primary could not tell its position after a commit: beyond any.
+const UNKNOWN_TARGET: u64 = u64::MAX;
+
 /// The primary's WAL write position, in bytes.
 const PRIMARY_POSITION: Fixed<0> =
     Fixed::new("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint AS position");
@@ -167,13 +170,14 @@ impl Replication {
 
     /// Makes every later read see what the primary holds now: raises the target to the
     /// primary's current position (after an import's commit). When the primary cannot say,
-    /// reads go to the primary until an observation finds the replica past everything.
+    /// the target is beyond any position (reads go to the primary) until the next observation
+    /// reads the primary's position, which is past the commit, and takes it as the target.
     pub async fn note_primary_position(&self) {
         match self.inner.primary_position().await {
             Ok(position) => self.raise_target(position),
             Err(error) => {
                 warn!(%error, "cannot read the primary's WAL position; reads go to the primary");
-                self.raise_target(u64::MAX);
+                self.raise_target(UNKNOWN_TARGET);
             }
         }
     }
@@ -297,6 +301,18 @@ impl Inner {
         let replica = self.replica_position().await;
         let primary = self.primary_position().await.ok();
         let now = Instant::now();
+        if let Some(primary) = primary {
+            // An unknown target (see `note_primary_position`) becomes a position again, and
+            // reads wait for it again rather than having given up on it.
+            for (known, now) in [(&self.target, primary), (&self.given_up, 0)] {
+                let _ = known.compare_exchange(
+                    UNKNOWN_TARGET,
+                    now,
+                    Ordering::SeqCst,
+                    Ordering::SeqCst,
+                );
+            }
+        }
         let mut observed = lock(&self.observed);
         let before = observed.state;
         match replica {
