@@ -305,12 +305,8 @@ impl Inner {
             // An unknown target (see `note_primary_position`) becomes a position again, and
             // reads wait for it again rather than having given up on it.
             for (known, now) in [(&self.target, primary), (&self.given_up, 0)] {
-                let _ = known.compare_exchange(
-                    UNKNOWN_TARGET,
-                    now,
-                    Ordering::SeqCst,
-                    Ordering::SeqCst,
-                );
+                let _ =
+                    known.compare_exchange(UNKNOWN_TARGET, now, Ordering::SeqCst, Ordering::SeqCst);
             }
         }
         let mut observed = lock(&self.observed);
