@@ -18,8 +18,8 @@ use rust_decimal::Decimal;
 use thiserror::Error;
 use zinc_domain::{
     ApiKey, DailyProductSales, DailyRevenue, DateBounds, DateRange, ImportId, ImportMode,
-    ImportReport, KeyDigest, KeyName, KeyScope, Location, Order, OrderFilter, OrderId,
-    OrderWithItems, Page, Paged, Product, ProductFilter, ProductId, ProductSales, RankBy,
+    ImportReport, ImportSource, KeyDigest, KeyName, KeyScope, Location, Order, OrderFilter,
+    OrderId, OrderWithItems, Page, Paged, Product, ProductFilter, ProductId, ProductSales, RankBy,
     RejectFile, RejectedLines, RevenueTotals, Sale, SaleId, SaleLine, SessionDigest,
 };
 
@@ -56,6 +56,8 @@ pub struct ImportStart {
     pub started_at: DateTime<Utc>,
     /// The API key that asked for it (`None` from the command line, or an open API).
     pub requested_by: Option<KeyName>,
+    /// Which door it came through.
+    pub source: ImportSource,
 }
 
 /// What writing an import changed among the products.

@@ -36,6 +36,7 @@ async fn import(db: &DatabaseConnection, text: &str, name: &str) -> ImportReport
                 source: text.as_bytes(),
                 mode: ImportMode::Strict,
                 requested_by: None,
+                via: zinc_domain::ImportSource::Cli,
                 dry_run: false,
             },
             &NoProgress,

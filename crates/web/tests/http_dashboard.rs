@@ -713,6 +713,7 @@ fn rejected_report() -> ImportReport {
         started_at: Utc::now(),
         finished_at: Utc::now(),
         requested_by: None,
+        source: Some(zinc_domain::ImportSource::Cli),
         dry_run: false,
         replaced_sales: Vec::new(),
         rejected_lines: Default::default(),
@@ -1103,6 +1104,46 @@ fn report_with_problems() -> ImportReport {
         ),
         ..rejected_report()
     }
+}
+
+#[actix_web::test]
+async fn the_history_shows_each_imports_source_and_a_watched_file_says_so() {
+    let mut ports = Ports::default();
+    list_imports(&mut ports, || {
+        vec![
+            ImportReport {
+                source: Some(zinc_domain::ImportSource::Watch),
+                ..rejected_report()
+            },
+            ImportReport {
+                id: ImportId::new(6),
+                source: Some(zinc_domain::ImportSource::Api),
+                ..rejected_report()
+            },
+        ]
+    });
+    let answer = page(ports, "/imports").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let watched = answer
+        .body
+        .find(r#"<td class="source">Watched folder</td>"#);
+    let uploaded = answer.body.find(r#"<td class="source">Upload</td>"#);
+    assert!(watched.is_some() && uploaded.is_some(), "{}", answer.body);
+    assert!(watched < uploaded, "newest first: {}", answer.body);
+
+    let answer = page(
+        history_of(|| ImportReport {
+            source: Some(zinc_domain::ImportSource::Watch),
+            ..rejected_report()
+        }),
+        "/imports/7",
+    )
+    .await;
+    assert!(
+        answer.body.contains(", from a watched folder."),
+        "{}",
+        answer.body
+    );
 }
 
 /// The history lists `reports`, whatever the page asked for.

@@ -102,6 +102,11 @@ pub struct ImportReportBody {
     /// The name of the API key that asked for it; null from the command line or an open API.
     #[schema(example = "finance-uploads")]
     pub requested_by: Option<String>,
+    /// Which door the file came through: `cli` (`zinc import`), `api` (an upload, the
+    /// dashboard's included) or `watch` (a file dropped into a watched folder); null for
+    /// imports recorded before sources were.
+    #[schema(example = "api")]
+    pub source: Option<String>,
     /// The rejected lines kept verbatim in the import's reject file, and where to download it;
     /// null when nothing was rejected.
     pub rejected_lines: Option<RejectedLinesBody>,
@@ -162,6 +167,7 @@ impl ImportReportBody {
             started_at: report.started_at,
             finished_at: report.finished_at,
             requested_by: report.requested_by.as_ref().map(|k| k.as_str().to_owned()),
+            source: report.source.map(|source| source.as_str().to_owned()),
             rejected_lines: (!report.rejected_lines.is_empty()).then(|| RejectedLinesBody {
                 kept: report.rejected_lines.kept,
                 omitted: report.rejected_lines.omitted,
