@@ -5,7 +5,8 @@
 //! products, orders, revenue, health), [`PostgresRollups`] the upkeep of the rollups the
 //! revenue figures read, [`PostgresDataVersions`] the sales data's version (remembered while a
 //! listener keeps it current), [`PostgresApiKeys`] the API keys, [`PostgresKeyChanges`] the
-//! changes to them (heard by a listener), and [`database`] connects, creates
+//! changes to them (heard by a listener), [`PostgresWatchedFiles`] the claims of files in
+//! watched folders, and [`database`] connects, creates
 //! a missing database and applies migrations. sea-orm types stay inside this crate; callers
 //! see domain and port types only.
 #![warn(missing_docs)]
@@ -22,6 +23,7 @@ mod rollups;
 mod sessions;
 mod sql;
 mod versions;
+mod watched;
 
 pub use api_keys::PostgresApiKeys;
 pub use database::{Database, DatabaseError};
@@ -30,3 +32,4 @@ pub use ledger::PostgresLedger;
 pub use queries::{PostgresQueries, ReadBounds};
 pub use rollups::PostgresRollups;
 pub use versions::{MAX_REMEMBERED, PostgresDataVersions, VERSION_CHANNEL};
+pub use watched::PostgresWatchedFiles;
