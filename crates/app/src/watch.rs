@@ -222,9 +222,9 @@ impl Watcher {
         ready.sort();
         for path in ready {
             match self.handle(&path).await {
-                Ok(Ok(outcome)) => {
+                Ok(Ok((outcome, message))) => {
                     self.sightings.remove(&path);
-                    info!(file = %path.display(), outcome = outcome.as_str(), "watched file handled");
+                    info!(file = %path.display(), outcome = outcome.as_str(), "{message}");
                 }
                 Ok(Err(PassedOver::Gone)) => {
                     self.sightings.remove(&path);
@@ -242,7 +242,7 @@ impl Watcher {
     }
 
     /// Imports (or recognises) one complete file and moves it.
-    async fn handle(&self, path: &Path) -> anyhow::Result<Result<Outcome, PassedOver>> {
+    async fn handle(&self, path: &Path) -> anyhow::Result<Result<(Outcome, String), PassedOver>> {
         let name = file_name(path);
         let metadata = match fs::metadata(path) {
             Ok(metadata) => metadata,
@@ -270,7 +270,7 @@ impl Watcher {
             };
             moved.write_report(&report)?;
             self.count(|m| m.watch_file_rejected());
-            return Ok(Ok(Outcome::TooLarge));
+            return Ok(Ok((Outcome::TooLarge, report.message)));
         }
         let digest = match digest_of(path, self.settings.max_bytes) {
             Ok(digest) => digest,
@@ -296,7 +296,7 @@ impl Watcher {
         path: &Path,
         name: String,
         digest: &FileDigest,
-    ) -> anyhow::Result<Result<Outcome, PassedOver>> {
+    ) -> anyhow::Result<Result<(Outcome, String), PassedOver>> {
         let file = match File::open(path) {
             Ok(file) => file,
             Err(error) if error.kind() == io::ErrorKind::NotFound => {
@@ -333,7 +333,7 @@ impl Watcher {
                 report.id, report.counts.rows_total
             ),
             _ => format!(
-                "rejected as import {}: nothing was written ({} problems)",
+                "rejected as import {}: nothing was written ({} problem(s))",
                 report.id,
                 report.problems.total()
             ),
@@ -352,7 +352,7 @@ impl Watcher {
         name: String,
         digest: &FileDigest,
         id: ImportId,
-    ) -> anyhow::Result<Result<Outcome, PassedOver>> {
+    ) -> anyhow::Result<Result<(Outcome, String), PassedOver>> {
         let earlier = self.ports.history.find_import(id).await?.ok_or_else(|| {
             anyhow::anyhow!("import {id} is recorded for these bytes but cannot be read")
         })?;
@@ -386,7 +386,7 @@ impl Watcher {
         outcome: Outcome,
         message: String,
         report: &ImportReport,
-    ) -> anyhow::Result<Result<Outcome, PassedOver>> {
+    ) -> anyhow::Result<Result<(Outcome, String), PassedOver>> {
         let Some(moved) = self.move_to(path, folder)? else {
             return Ok(Err(PassedOver::Gone));
         };
@@ -398,15 +398,16 @@ impl Watcher {
             rejects.lines.write_csv(&mut out)?;
             moved.write_beside(REJECTS_SUFFIX, &out)?;
         }
+        let moved_to = moved.display_name();
         moved.write_report(&WatchReport {
             file_name: name,
-            moved_to: moved.display_name(),
+            moved_to: moved_to.clone(),
             outcome,
-            message,
+            message: message.clone(),
             sha256: Some(report.sha256.clone()),
             import: Some(ImportReportBody::from_report(report, true)),
         })?;
-        Ok(Ok(outcome))
+        Ok(Ok((outcome, format!("{message}; moved to {moved_to}"))))
     }
 
     /// Moves `path` into the folder `folder` beside it, under its own name or, when that is

@@ -34,8 +34,19 @@ impl Drop for Watching {
 
 /// Starts `zinc watch dir` listing every 100 ms, reading files unchanged for `settle_ms`.
 fn watch(database: &TestDatabase, dir: &Path, settle_ms: u64) -> Watching {
+    watch_with(database, dir, settle_ms, &[])
+}
+
+/// The same, with `env` added.
+fn watch_with(
+    database: &TestDatabase,
+    dir: &Path,
+    settle_ms: u64,
+    env: &[(&str, &str)],
+) -> Watching {
     let child = ZINC
         .command(database.url())
+        .envs(env.iter().copied())
         .args(["watch", dir.to_str().unwrap()])
         .env("ZINC_WATCH_INTERVAL_MS", "100")
         .env("ZINC_WATCH_SETTLE_MS", settle_ms.to_string())
@@ -146,6 +157,36 @@ async fn files_dropped_while_watching_are_imported_and_moved_with_their_reports(
         .await,
         3
     );
+}
+
+#[tokio::test]
+async fn a_file_over_the_upload_limit_is_rejected_unread_with_a_report() {
+    let database = TestDatabase::migrated().await;
+    let dir = tempfile::tempdir().unwrap();
+    let _watcher = watch_with(
+        &database,
+        dir.path(),
+        200,
+        &[("ZINC_MAX_UPLOAD_BYTES", "1000")],
+    );
+    let text = real_export();
+    std::fs::write(dir.path().join("huge.csv"), &text).unwrap();
+    let done = dir.path().join("rejected").join("huge.csv.report.json");
+    appears(&done).await;
+    let done = report(&done);
+    assert_eq!(done["outcome"], "too_large", "{done}");
+    let message = done["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("{} bytes", text.len())),
+        "{message}"
+    );
+    assert!(message.contains("1000 bytes"), "{message}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("rejected").join("huge.csv")).unwrap(),
+        text,
+        "moved, not cut"
+    );
+    assert_eq!(count(&database, "SELECT count(*) FROM imports").await, 0);
 }
 
 #[tokio::test]

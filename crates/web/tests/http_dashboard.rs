@@ -1126,8 +1126,10 @@ async fn the_history_shows_each_imports_source_and_a_watched_file_says_so() {
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     let watched = answer
         .body
-        .find(r#"<td class="source">Watched folder</td>"#);
-    let uploaded = answer.body.find(r#"<td class="source">Upload</td>"#);
+        .find(r#"<td class="source hide-narrow">Watched folder</td>"#);
+    let uploaded = answer
+        .body
+        .find(r#"<td class="source hide-narrow">Upload</td>"#);
     assert!(watched.is_some() && uploaded.is_some(), "{}", answer.body);
     assert!(watched < uploaded, "newest first: {}", answer.body);
 

@@ -133,7 +133,7 @@ async fn render(
                             th scope="col" { "#" }
                             th scope="col" { "File" }
                             th scope="col" { "Result" }
-                            th scope="col" { "Source" }
+                            th.hide-narrow scope="col" { "Source" }
                             th.num scope="col" { "Rows" }
                             th.num.hide-narrow scope="col" { "Created" }
                             th.num.hide-narrow scope="col" { "Updated" }
@@ -148,7 +148,7 @@ async fn render(
                                 td { a href=(format!("/imports/{}", report.id.get())) { (report.id.get()) } }
                                 td.file-name { (report.file_name) }
                                 td { (status_label(report)) }
-                                td.source { (source_words(report.source)) }
+                                td.source.hide-narrow { (source_words(report.source)) }
                                 td.num { (format::count(report.counts.rows_total)) }
                                 td.num.hide-narrow { (format::count(report.counts.orders_created)) }
                                 td.num.hide-narrow { (format::count(report.counts.orders_updated)) }
