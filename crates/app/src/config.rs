@@ -1005,6 +1005,38 @@ mod tests {
     }
 
     #[test]
+    fn watch_settings_are_bounded_and_the_mode_is_one_of_the_imports() {
+        let defaults = config(&[]).unwrap();
+        assert_eq!(defaults.watch_dir, None);
+        assert_eq!(defaults.watch_mode, ImportMode::Strict);
+        let edges = config(&[
+            ("ZINC_WATCH_MODE", "skip_invalid"),
+            ("ZINC_WATCH_INTERVAL_MS", &MIN_WATCH_MILLIS.to_string()),
+            ("ZINC_WATCH_SETTLE_MS", &MAX_WATCH_MILLIS.to_string()),
+        ])
+        .unwrap();
+        assert_eq!(edges.watch_mode, ImportMode::SkipInvalid);
+        let settings = edges.watch_settings(PathBuf::from("pos"));
+        assert_eq!(settings.interval, Duration::from_millis(MIN_WATCH_MILLIS));
+        assert_eq!(settings.settle, Duration::from_millis(MAX_WATCH_MILLIS));
+        assert_eq!(
+            settings.max_bytes, edges.max_upload_bytes,
+            "one upload limit"
+        );
+        for (variable, value) in [
+            ("ZINC_WATCH_MODE", "lenient"),
+            (
+                "ZINC_WATCH_INTERVAL_MS",
+                &(MIN_WATCH_MILLIS - 1).to_string(),
+            ),
+            ("ZINC_WATCH_SETTLE_MS", &(MAX_WATCH_MILLIS + 1).to_string()),
+        ] {
+            let error = shown(config(&[(variable, value)]).unwrap_err());
+            assert!(error.starts_with(variable), "{error}");
+        }
+    }
+
+    #[test]
     fn each_malformed_variable_is_named() {
         for (variable, value) in [
             ("ZINC_BIND", "localhost"),
