@@ -376,3 +376,24 @@ async fn zinc_serve_watches_its_folder_and_counts_the_files_in_its_metrics() {
         .unwrap();
     assert_eq!(history["items"][0]["source"], "watch", "{history}");
 }
+
+#[tokio::test]
+async fn zinc_serve_refuses_a_watch_dir_that_is_not_a_folder() {
+    let database = TestDatabase::migrated().await;
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("typo");
+    let output = ZINC
+        .command(database.url())
+        .arg("serve")
+        .env("ZINC_BIND", "127.0.0.1:0")
+        .env("ZINC_WATCH_DIR", &missing)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("is not a folder (ZINC_WATCH_DIR)"),
+        "{stderr}"
+    );
+    assert!(!missing.exists(), "not created");
+}

@@ -25,6 +25,12 @@ use super::exit::ExitStatus;
 use crate::config::Config;
 
 pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<ExitStatus> {
+    if let Some(dir) = &config.watch_dir
+        && !dir.is_dir()
+    {
+        // Not created: a typo would otherwise be watched, empty, forever.
+        anyhow::bail!("{} is not a folder (ZINC_WATCH_DIR)", dir.display());
+    }
     let db = open_database(config, Missing::Create).await?;
     if config.migrate_on_start {
         let applied = database::migrate_up(&db)
