@@ -71,7 +71,7 @@ pub use import::{
 };
 pub use location::Location;
 pub use money::{DiscountPercent, MAX_DECIMAL_PLACES, MAX_INTEGER_DIGITS, Money, UnitPrice};
-pub use order::{Order, OrderId, OrderItem, OrderWithItems};
+pub use order::{Order, OrderId, OrderItem, OrderWithItemPage, OrderWithItems};
 pub use pricing::{LatestPrices, PriceRank, ProductPrice, price_since};
 pub use problem::{
     InputProblem, MAX_ECHO_CHARS, MAX_MESSAGE_CHARS, MAX_REJECTED_BYTES, MAX_REJECTED_LINES,

@@ -19,8 +19,9 @@ use thiserror::Error;
 use zinc_domain::{
     ApiKey, DailyProductSales, DailyRevenue, DateBounds, DateRange, ImportId, ImportMode,
     ImportReport, KeyDigest, KeyName, KeyScope, Location, Order, OrderFilter, OrderId,
-    OrderWithItems, Page, Paged, Product, ProductFilter, ProductId, ProductSales, RankBy,
-    RejectFile, RejectedLines, RevenueTotals, Sale, SaleId, SaleLine, SessionDigest,
+    OrderWithItemPage, OrderWithItems, Page, Paged, Product, ProductFilter, ProductId,
+    ProductSales, RankBy, RejectFile, RejectedLines, RevenueTotals, Sale, SaleId, SaleLine,
+    SessionDigest,
 };
 
 /// What made the store fail: the driver's error, or the store's own description.
@@ -314,8 +315,14 @@ pub trait OrderBook: Send + Sync {
         page: Page,
     ) -> Result<Paged<Order>, StoreError>;
 
-    /// One order with its items in file order, if it exists.
-    async fn find_order(&self, id: OrderId) -> Result<Option<OrderWithItems>, StoreError>;
+    /// One order, if it exists, with the page `items` of its items in file order. The order's
+    /// amounts and [`Order::item_count`] are the whole order's, and so is the page's `total`;
+    /// a page past the last item is empty (the order is still found).
+    async fn find_order(
+        &self,
+        id: OrderId,
+        items: Page,
+    ) -> Result<Option<OrderWithItemPage>, StoreError>;
 }
 
 /// Sums over the stored orders.

@@ -539,7 +539,7 @@ async fn the_orders_page_lists_a_period_and_an_order_shows_its_items() {
     );
 
     let mut ports = Ports::default();
-    ports.orders.expect_find_order().returning(|_| Ok(None));
+    ports.orders.expect_find_order().returning(|_, _| Ok(None));
     let answer = page(ports, "/orders/99").await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
     assert!(
