@@ -100,7 +100,8 @@ pub use series::{
     DAILY_UP_TO, Interval, MAX_PERIODS, Period, RangeBasis, SeriesRange, WEEKLY_UP_TO,
 };
 pub use session_token::{
-    SESSION_RANDOM_BYTES, SESSION_TOKEN_CHARS, SessionDigest, SessionToken, SessionTokenError,
+    SESSION_RANDOM_BYTES, SESSION_TOKEN_CHARS, SESSIONS_PER_KEY, SessionDigest, SessionToken,
+    SessionTokenError,
 };
 pub use text::{Label, MAX_TEXT_CHARS, NO_VALUE, Note, ProductName, optional_cell};
 pub use value_error::ValueError;

@@ -1397,3 +1397,28 @@ async fn signing_out_ends_the_session_in_the_store_and_clears_its_cookie() {
     assert_eq!(cookie_value(&cleared), "");
     assert!(cleared.contains("Max-Age=0"), "{cleared}");
 }
+
+#[actix_web::test]
+async fn signing_in_again_ends_the_session_the_browser_had() {
+    let mut ports = with_keys();
+    let mut sessions = two_sessions();
+    sessions
+        .expect_end_session()
+        .withf(|digest, _| *digest == read_session().digest())
+        .times(1)
+        .returning(|_, _| Ok(true));
+    ports.sessions = Some(sessions);
+    let request = test::TestRequest::post()
+        .uri("/sign-in")
+        .insert_header((header::HOST, "localhost:8080"))
+        .insert_header((header::ORIGIN, OWN_ORIGIN))
+        .cookie(actix_web::cookie::Cookie::new(
+            "zinc_session",
+            read_session().expose().to_owned(),
+        ))
+        .set_form([("key", WRITE_KEY), ("next", "/")]);
+    let answer = answer(ports, request).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    let cookie = set_cookie(&answer, "zinc_session");
+    assert_ne!(cookie_value(&cookie), read_session().expose());
+}
