@@ -1372,16 +1372,23 @@ async fn the_key_itself_in_a_cookie_opens_no_page() {
     }
 }
 
-#[actix_web::test]
-async fn signing_out_ends_the_session_in_the_store_and_clears_its_cookie() {
-    let mut ports = with_keys();
+/// Both keys, with a store that requires [`read_session`] to be ended once.
+fn ending_the_read_session() -> Ports {
     let mut sessions = two_sessions();
     sessions
         .expect_end_session()
         .withf(|digest, _| *digest == read_session().digest())
         .times(1)
         .returning(|_, _| Ok(true));
-    ports.sessions = Some(sessions);
+    Ports {
+        sessions: Some(sessions),
+        ..with_keys()
+    }
+}
+
+#[actix_web::test]
+async fn signing_out_ends_the_session_in_the_store_and_clears_its_cookie() {
+    let ports = ending_the_read_session();
     let request = test::TestRequest::post()
         .uri("/sign-out")
         .insert_header((header::HOST, "localhost:8080"))
@@ -1400,14 +1407,7 @@ async fn signing_out_ends_the_session_in_the_store_and_clears_its_cookie() {
 
 #[actix_web::test]
 async fn signing_in_again_ends_the_session_the_browser_had() {
-    let mut ports = with_keys();
-    let mut sessions = two_sessions();
-    sessions
-        .expect_end_session()
-        .withf(|digest, _| *digest == read_session().digest())
-        .times(1)
-        .returning(|_, _| Ok(true));
-    ports.sessions = Some(sessions);
+    let ports = ending_the_read_session();
     let request = test::TestRequest::post()
         .uri("/sign-in")
         .insert_header((header::HOST, "localhost:8080"))
