@@ -72,7 +72,7 @@ pub use import::{
 };
 pub use location::Location;
 pub use money::{DiscountPercent, MAX_DECIMAL_PLACES, MAX_INTEGER_DIGITS, Money, UnitPrice};
-pub use order::{Order, OrderId, OrderItem, OrderWithItems};
+pub use order::{Order, OrderId, OrderItem, OrderWithItemPage, OrderWithItems};
 pub use pricing::{LatestPrices, PriceRank, ProductPrice, price_since};
 pub use problem::{
     InputProblem, MAX_ECHO_CHARS, MAX_MESSAGE_CHARS, MAX_REJECTED_BYTES, MAX_REJECTED_LINES,
@@ -101,7 +101,8 @@ pub use series::{
     DAILY_UP_TO, Interval, MAX_PERIODS, Period, RangeBasis, SeriesRange, WEEKLY_UP_TO,
 };
 pub use session_token::{
-    SESSION_RANDOM_BYTES, SESSION_TOKEN_CHARS, SessionDigest, SessionToken, SessionTokenError,
+    SESSION_RANDOM_BYTES, SESSION_TOKEN_CHARS, SESSIONS_PER_KEY, SessionDigest, SessionToken,
+    SessionTokenError,
 };
 pub use text::{Label, MAX_TEXT_CHARS, NO_VALUE, Note, ProductName, optional_cell};
 pub use value_error::ValueError;

@@ -26,6 +26,10 @@ use thiserror::Error;
 
 use crate::api_key::{KEY_CHECKSUM_BYTES, checksum};
 
+/// How many sessions one key may have open at once: signing in once more ends its oldest, so
+/// that a key signing in again and again cannot grow the store without bound.
+pub const SESSIONS_PER_KEY: usize = 16;
+
 /// How many random bytes a session token carries.
 pub const SESSION_RANDOM_BYTES: usize = 32;
 /// How many characters a session token has: its random bytes and their checksum in URL-safe

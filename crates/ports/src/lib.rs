@@ -19,9 +19,9 @@ use thiserror::Error;
 use zinc_domain::{
     ApiKey, DailyProductSales, DailyRevenue, DateBounds, DateRange, FileDigest, ImportId,
     ImportMode, ImportReport, ImportSource, KeyDigest, KeyName, KeyScope, Location, Order,
-    OrderFilter, OrderId, OrderWithItems, Page, Paged, Product, ProductFilter, ProductId,
-    ProductSales, RankBy, RejectFile, RejectedLines, RevenueTotals, Sale, SaleId, SaleLine,
-    SessionDigest,
+    OrderFilter, OrderId, OrderWithItemPage, OrderWithItems, Page, Paged, Product, ProductFilter,
+    ProductId, ProductSales, RankBy, RejectFile, RejectedLines, RevenueTotals, Sale, SaleId,
+    SaleLine, SessionDigest,
 };
 
 /// What made the store fail: the driver's error, or the store's own description.
@@ -317,8 +317,14 @@ pub trait OrderBook: Send + Sync {
         page: Page,
     ) -> Result<Paged<Order>, StoreError>;
 
-    /// One order with its items in file order, if it exists.
-    async fn find_order(&self, id: OrderId) -> Result<Option<OrderWithItems>, StoreError>;
+    /// One order, if it exists, with the page `items` of its items in file order. The order's
+    /// amounts and [`Order::item_count`] are the whole order's, and so is the page's `total`;
+    /// a page past the last item is empty (the order is still found).
+    async fn find_order(
+        &self,
+        id: OrderId,
+        items: Page,
+    ) -> Result<Option<OrderWithItemPage>, StoreError>;
 }
 
 /// Sums over the stored orders.
@@ -627,7 +633,8 @@ pub struct NewSession {
 pub trait DashboardSessions: Send + Sync {
     /// Opens `session` for the active key whose digest is `session.key`, and forgets sessions
     /// that had expired by `session.created_at`; false (nothing opened) when no active key has
-    /// that digest.
+    /// that digest. The key then keeps at most [`SESSIONS_PER_KEY`] sessions, open or ended:
+    /// the oldest others are forgotten (an open one among them admits nobody any more).
     async fn open_session(&self, session: &NewSession) -> Result<bool, StoreError>;
 
     /// The key of the session whose token has `digest`, when at `now` the session has not

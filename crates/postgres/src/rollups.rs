@@ -3,7 +3,7 @@
 //! and items.
 //!
 //! - An import notes in `zinc_touched_days` the days (date and location) whose sums its writes
-//!   change, old and new ([`TOUCH_CHANGED_DAYS`]), and refreshes the rollups of exactly those
+//!   change, old and new ([`touch_changed_days`]), and refreshes the rollups of exactly those
 //!   days once it has written ([`refresh_touched`]): readers see orders and sums change together.
 //!   A day no stored sale had before the import (`fresh`: a first import, or a new day's sales)
 //!   is summed from the rows the import staged, without reading orders and items back; the other
@@ -311,19 +311,21 @@ pub(crate) fn touch_changed_days() -> String {
     )
 }
 
-/// Refreshes every rollup of the days noted in `zinc_touched_days`: deletes their rows, inserts
-/// those of the days that are not fresh recomputed from the orders as they now are, and those
-/// of the fresh days summed from `lines` (the lines of the changed sales, as the items were
-/// written from them) and `zinc_changed`.
-pub(crate) fn refresh_touched(lines: &str) -> String {
-    // The temporary table has no statistics until analysed: without them, a refresh of a
-    // whole year would be planned as if it touched a few days.
-    let mut sql = String::from("ANALYZE zinc_touched_days;\n");
-    for definition in &DEFINITIONS {
-        sql.push_str(&definition.replace(Scope::Touched));
+/// Gives the temporary `zinc_touched_days` statistics. Run before [`refresh_touched`]: without
+/// them, a refresh of a whole year would be planned as if it touched a few days.
+pub(crate) const ANALYZE_TOUCHED_DAYS: &str = "ANALYZE zinc_touched_days";
+
+/// Refreshes every rollup of the days noted in `zinc_touched_days`, one rollup table at a time
+/// (its name, and its statements): deletes their rows, inserts those of the days that are not
+/// fresh recomputed from the orders as they now are, and those of the fresh days summed from
+/// `lines` (the lines of the changed sales, as the items were written from them) and
+/// `zinc_changed`. In order: a rollup is summed from the one before it.
+pub(crate) fn refresh_touched(lines: &str) -> impl Iterator<Item = (&'static str, String)> + '_ {
+    DEFINITIONS.iter().map(move |definition| {
+        let mut sql = definition.replace(Scope::Touched);
         sql.extend(definition.insert_fresh(lines));
-    }
-    sql
+        (definition.table, sql)
+    })
 }
 
 /// The whole months and the loose days that together make up some dates, so that a sum over

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::Value;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use tracing::instrument;
-use zinc_domain::{ApiKey, SessionDigest};
+use zinc_domain::{ApiKey, SESSIONS_PER_KEY, SessionDigest};
 use zinc_ports::{DashboardSessions, NewSession, StoreError};
 
 use crate::api_keys::{PostgresApiKeys, keys};
@@ -14,12 +14,15 @@ use crate::error::store_error;
 use crate::sql::Fixed;
 
 /// Opens session `$1` for the active key of digest `$2` at `$3` until `$4`, forgetting the
-/// sessions expired by `$3`; a row when opened.
-const OPEN: Fixed<4> = Fixed::new(
-    "WITH expired AS (DELETE FROM dashboard_sessions WHERE expires_at <= $3) \
+/// sessions expired by `$3` and the key's oldest beyond the newest `$5` - 1; a row when opened.
+const OPEN: Fixed<5> = Fixed::new(
+    "WITH expired AS (DELETE FROM dashboard_sessions WHERE expires_at <= $3), \
+     key AS (SELECT id FROM api_keys WHERE digest = $2 AND revoked_at IS NULL), \
+     oldest AS (DELETE FROM dashboard_sessions WHERE id IN ( \
+       SELECT s.id FROM dashboard_sessions s JOIN key k ON s.api_key_id = k.id \
+       WHERE s.expires_at > $3 ORDER BY s.created_at DESC, s.id DESC OFFSET $5 - 1)) \
      INSERT INTO dashboard_sessions (digest, api_key_id, created_at, expires_at) \
-     SELECT $1, id, $3, $4 FROM api_keys WHERE digest = $2 AND revoked_at IS NULL \
-     RETURNING id",
+     SELECT $1, id, $3, $4 FROM key RETURNING id",
 );
 
 /// Ends the open session `$1` at `$2`; a row when it was open.
@@ -42,6 +45,7 @@ impl DashboardSessions for PostgresApiKeys {
                 Value::from(session.key.as_bytes().to_vec()),
                 session.created_at.into(),
                 session.expires_at.into(),
+                Value::from(SESSIONS_PER_KEY as i64),
             ]))
             .await?
             .map_err(store_error)?;

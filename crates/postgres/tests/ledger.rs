@@ -449,3 +449,76 @@ async fn the_database_itself_refuses_what_the_domain_refuses() {
             .unwrap_or_else(|error| panic!("the database refused {sql}: {error}"));
     }
 }
+
+/// The planner's row count for `table` from its last analysis (-1: never analysed).
+async fn analysed_rows(db: &DatabaseConnection, table: &str) -> f32 {
+    scalar(
+        db,
+        &format!("SELECT reltuples FROM pg_class WHERE oid = '{table}'::regclass"),
+    )
+    .await
+}
+
+/// The stored tables an import writes, with autovacuum kept away so that only the import
+/// analyses them.
+const WRITTEN_TABLES: [&str; 7] = [
+    "products",
+    "orders",
+    "order_items",
+    "sales_by_day",
+    "product_sales_by_day",
+    "product_sales_by_month",
+    "product_sales_by_month_all",
+];
+
+async fn without_autovacuum(db: &DatabaseConnection) {
+    for table in WRITTEN_TABLES {
+        db.execute_unprepared(&format!(
+            "ALTER TABLE {table} SET (autovacuum_enabled = off)"
+        ))
+        .await
+        .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn an_import_that_fills_the_tables_leaves_the_planner_fresh_statistics() {
+    let database = TestDatabase::migrated().await;
+    let db = database.connection();
+    without_autovacuum(db).await;
+
+    import(db, &real_export(), ImportMode::Strict).await;
+
+    for table in WRITTEN_TABLES {
+        let rows = count(db, table).await;
+        assert!(rows > 0, "{table} has rows");
+        assert_eq!(
+            analysed_rows(db, table).await,
+            rows as f32,
+            "{table} was analysed after the import"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_small_import_into_large_tables_leaves_their_statistics_alone() {
+    let database = TestDatabase::migrated().await;
+    let db = database.connection();
+    without_autovacuum(db).await;
+    import(db, &real_export(), ImportMode::Strict).await;
+
+    import(
+        db,
+        &file(&[row("3/1/2025", 99_999, "Water", "1", "0.09", "1.09")]),
+        ImportMode::Strict,
+    )
+    .await;
+
+    assert_eq!(count(db, "orders").await, 1_409);
+    assert_eq!(
+        analysed_rows(db, "orders").await,
+        1_408.0,
+        "one sale in 1,409 is no reason to analyse"
+    );
+    assert_eq!(analysed_rows(db, "order_items").await, 1_661.0);
+}

@@ -20,8 +20,9 @@ use zinc_application::{
 };
 use zinc_domain::{
     DateBounds, FileDigest, HeaderLine, ImportId, ImportMode, ImportReport, ImportSource,
-    ImportStatus, Location, MAX_DECIMAL_PLACES, Order, OrderFilter, OrderWithItems, Page,
-    ProductFilter, ProductId, RejectedLineCounts, SaleId, SalesExportWriter, sale_reason,
+    ImportStatus, Location, MAX_DECIMAL_PLACES, Order, OrderFilter, OrderId, OrderWithItemPage,
+    OrderWithItems, Page, ProductFilter, ProductId, RejectedLineCounts, SaleId, SalesExportWriter,
+    sale_reason,
 };
 use zinc_ports::{
     FileClaim, ImportHistory, OrderBook, ProductCatalog, SaleCursor, SalesArchive, SalesLedger,
@@ -83,6 +84,7 @@ macro_rules! store_contract {
             the_reject_file_imports_as_downloaded_and_its_fixed_lines_go_in,
             composed_and_decomposed_spellings_of_a_name_are_one_product,
             orders_filtered_by_product_are_those_holding_it,
+            an_order_is_read_a_page_of_items_at_a_time,
             writing_reports_each_step_once_in_order,
             a_claimed_file_is_busy_for_other_watchers_until_released,
             a_dropped_claim_is_given_up,
@@ -214,8 +216,25 @@ async fn order_of(ports: &StorePorts, sale_id: i64) -> Option<OrderWithItems> {
         .await
         .unwrap();
     match listed.items.first() {
-        Some(order) => ports.orders.find_order(order.id).await.unwrap(),
+        Some(order) => whole_order(ports, order.id).await,
         None => None,
+    }
+}
+
+/// The order `id` with all its items, read a page of [`Page::MAX_LIMIT`] at a time.
+async fn whole_order(ports: &StorePorts, id: OrderId) -> Option<OrderWithItems> {
+    let mut items = Vec::new();
+    loop {
+        let page = Page::new(u64::from(Page::MAX_LIMIT), items.len() as u64).unwrap();
+        let found = ports.orders.find_order(id, page).await.unwrap()?;
+        let done = found.items.items.is_empty();
+        items.extend(found.items.items);
+        if done || items.len() as u64 >= found.items.total {
+            return Some(OrderWithItems {
+                order: found.order,
+                items,
+            });
+        }
     }
 }
 
@@ -1108,6 +1127,78 @@ pub async fn orders_filtered_by_product_are_those_holding_it(ports: StorePorts) 
     );
     let unknown = ProductId::new(i64::MAX);
     assert_eq!(sales_with(unknown, None, 50).await, (vec![], 0));
+}
+
+/// An order is read a page of its items at a time, in file order: the first page, one in the
+/// middle, the last one cut short, one past the end (empty, the order still found); the order's
+/// amounts and item count are the whole order's on every page.
+pub async fn an_order_is_read_a_page_of_items_at_a_time(ports: StorePorts) {
+    let names = ["a", "b", "c", "d", "e", "f", "g"];
+    let mut rows: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(|(n, name)| golf("3/1/2025", 30, name, &(n + 1).to_string()))
+        .collect();
+    rows.push(golf("3/1/2025", 31, "a", "1"));
+    let report = import(&ports, &file(&rows), ImportMode::Strict).await;
+    assert_eq!(
+        report.status,
+        ImportStatus::Succeeded,
+        "{:?}",
+        report.problems
+    );
+    let id = order_of(&ports, 30).await.unwrap().order.id;
+    let page_of = |limit: u64, offset: u64| {
+        let ports = &ports;
+        async move {
+            ports
+                .orders
+                .find_order(id, Page::new(limit, offset).unwrap())
+                .await
+                .unwrap()
+                .expect("the order is found whatever the page")
+        }
+    };
+    let positions = |found: &OrderWithItemPage| -> Vec<(u32, String)> {
+        found
+            .items
+            .items
+            .iter()
+            .map(|i| (i.position, i.product_name.as_str().to_owned()))
+            .collect()
+    };
+    let expected = |from: usize, to: usize| -> Vec<(u32, String)> {
+        (from..=to)
+            .map(|position| (position as u32, names[position - 1].to_owned()))
+            .collect()
+    };
+    for (limit, offset, items) in [
+        (3, 0, expected(1, 3)),
+        (3, 3, expected(4, 6)),
+        (3, 6, expected(7, 7)),
+        (3, 7, vec![]),
+        (3, 1_000, vec![]),
+        (u64::from(Page::MAX_LIMIT), 0, expected(1, 7)),
+    ] {
+        let found = page_of(limit, offset).await;
+        assert_eq!(positions(&found), items, "limit {limit}, offset {offset}");
+        assert_eq!(found.items.total, 7, "limit {limit}, offset {offset}");
+        assert_eq!(found.items.page, Page::new(limit, offset).unwrap());
+        assert_eq!(found.order.item_count, 7, "the whole order's count");
+        assert_eq!(found.order.sale_id, SaleId::new(30).unwrap());
+        // 1 + ... + 7 = 28, plus 9% tax: the whole order's, whatever the page.
+        assert_eq!(found.order.subtotal.to_string(), "28");
+        assert_eq!(found.order.total.to_string(), "30.52");
+    }
+    let unknown = OrderId::new(i64::MAX);
+    assert!(
+        ports
+            .orders
+            .find_order(unknown, Page::default())
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 /// Writing tells its progress: every step once, in order, after reading ended.

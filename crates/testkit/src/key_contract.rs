@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
-use zinc_domain::{KeyName, KeyScope, KeySecret, SessionToken};
+use zinc_domain::{KeyName, KeyScope, KeySecret, SESSIONS_PER_KEY, SessionToken};
 use zinc_ports::{
     ApiKeys, CreateKeyError, DashboardSessions, KeyChanges, KeyWatch, NewApiKey, NewSession,
 };
@@ -51,6 +51,7 @@ macro_rules! key_contract {
             a_session_admits_its_key_until_it_is_ended,
             a_session_admits_nobody_once_it_has_expired,
             a_session_admits_nobody_once_its_key_is_revoked,
+            a_key_keeps_only_its_newest_sessions,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -271,4 +272,39 @@ pub async fn a_session_admits_nobody_once_its_key_is_revoked(ports: KeyPorts) {
     let unknown = KeySecret::from_random([4; zinc_domain::KEY_RANDOM_BYTES]);
     let (stranger, _) = new_session(&unknown, 33, 3, 50);
     assert!(!sessions.open_session(&stranger).await.unwrap());
+}
+
+/// A key keeps at most [`SESSIONS_PER_KEY`] sessions: one more forgets its oldest, whichever
+/// were ended, and leaves other keys' sessions alone.
+pub async fn a_key_keeps_only_its_newest_sessions(ports: KeyPorts) {
+    let (reader, secret) = new_key("reader", KeyScope::Read, 5);
+    ports.keys.create_key(&reader).await.unwrap();
+    let (other, other_secret) = new_key("other", KeyScope::Read, 6);
+    ports.keys.create_key(&other).await.unwrap();
+    let sessions = ports.sessions;
+    let (theirs, their_token) = new_session(&other_secret, 200, 1, 50);
+    assert!(sessions.open_session(&theirs).await.unwrap());
+    let mut tokens = Vec::new();
+    for n in 0..=SESSIONS_PER_KEY as u32 {
+        let (session, token) = new_session(&secret, 100 + n as u8, 2 + n, 50);
+        assert!(sessions.open_session(&session).await.unwrap());
+        tokens.push(token);
+    }
+    let now = at(SESSIONS_PER_KEY as u32 + 3);
+    let admitted = |token: &SessionToken| {
+        let digest = token.digest();
+        let sessions = sessions.clone();
+        async move { sessions.session_key(&digest, now).await.unwrap().is_some() }
+    };
+    assert!(
+        !admitted(&tokens[0]).await,
+        "the oldest session was forgotten"
+    );
+    for (n, token) in tokens.iter().enumerate().skip(1) {
+        assert!(admitted(token).await, "session {n} of the newest is kept");
+    }
+    assert!(
+        admitted(&their_token).await,
+        "another key's session is kept"
+    );
 }

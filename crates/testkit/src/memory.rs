@@ -15,9 +15,9 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 use zinc_domain::{
     DateBounds, FileDigest, ImportId, ImportReport, ImportSource, ImportStatus, Label,
-    LatestPrices, Location, Note, Order, OrderFilter, OrderId, OrderItem, OrderWithItems, Page,
-    Paged, PriceRank, Product, ProductFilter, ProductId, ProductName, ProductPrice,
-    REPLACED_SALES_LISTED, RejectFile, RejectedLines, Sale, SaleId, SaleLine,
+    LatestPrices, Location, Note, Order, OrderFilter, OrderId, OrderItem, OrderWithItemPage,
+    OrderWithItems, Page, Paged, PriceRank, Product, ProductFilter, ProductId, ProductName,
+    ProductPrice, REPLACED_SALES_LISTED, RejectFile, RejectedLines, Sale, SaleId, SaleLine,
 };
 use zinc_ports::{
     ClaimedFile, FileClaim, ImportHistory, ImportSession, ImportStart, OrderBook, ProductCatalog,
@@ -461,13 +461,20 @@ impl OrderBook for MemoryStore {
         Ok(page_of(items, page))
     }
 
-    async fn find_order(&self, id: OrderId) -> Result<Option<OrderWithItems>, StoreError> {
+    async fn find_order(
+        &self,
+        id: OrderId,
+        items: Page,
+    ) -> Result<Option<OrderWithItemPage>, StoreError> {
         let data = self.data.lock().await;
-        data.orders
-            .values()
-            .find(|o| o.id == id)
-            .map(|stored| with_items(&data, stored))
-            .transpose()
+        let Some(stored) = data.orders.values().find(|o| o.id == id) else {
+            return Ok(None);
+        };
+        let whole = with_items(&data, stored)?;
+        Ok(Some(OrderWithItemPage {
+            order: whole.order,
+            items: page_of(whole.items, items),
+        }))
     }
 }
 

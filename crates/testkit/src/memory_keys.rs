@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use zinc_domain::{ApiKey, KeyDigest, KeyName, SessionDigest};
+use zinc_domain::{ApiKey, KeyDigest, KeyName, SESSIONS_PER_KEY, SessionDigest};
 use zinc_ports::{
     ApiKeys, CreateKeyError, DashboardSessions, KeyChanges, KeyWatch, NewApiKey, NewSession,
     StoreError,
@@ -139,6 +139,17 @@ impl DashboardSessions for MemoryKeys {
             .iter()
             .any(|(d, k)| *d == session.key && k.revoked_at.is_none());
         if active {
+            // The key's sessions, newest first (by opening, then by order of insertion, as the
+            // table's ids go): all but the newest SESSIONS_PER_KEY - 1 are forgotten.
+            let mut own: Vec<usize> = (0..data.sessions.len())
+                .filter(|&at| data.sessions[at].opened.key == session.key)
+                .collect();
+            own.sort_by_key(|&at| std::cmp::Reverse((data.sessions[at].opened.created_at, at)));
+            let mut forgotten: Vec<usize> = own.into_iter().skip(SESSIONS_PER_KEY - 1).collect();
+            forgotten.sort_unstable_by(|a, b| b.cmp(a));
+            for at in forgotten {
+                data.sessions.remove(at);
+            }
             data.sessions.push(Session {
                 opened: session.clone(),
                 ended_at: None,

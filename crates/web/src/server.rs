@@ -10,7 +10,9 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use tracing::warn;
 
 use actix_http::{HttpService, Request};
 use actix_service::{IntoServiceFactory, ServiceFactoryExt, fn_service, map_config};
@@ -18,7 +20,10 @@ use actix_web::dev::{AppConfig, Server};
 use actix_web::http::header;
 use actix_web::{App, HttpServer, ResponseError, web};
 
-use crate::api::monitoring;
+use crate::api::metrics::Monitoring;
+use crate::api::monitoring::{
+    self, EXPECTATION_ROUTE, REQUEST_ID_HEADER, method_label, request_id,
+};
 use crate::api::problem::ApiError;
 use crate::{AppState, app};
 
@@ -64,6 +69,7 @@ pub fn application(
     let listener = listen(address)?;
     let bound = listener.local_addr()?;
     let limit = state.max_upload_bytes;
+    let monitoring = state.monitoring.clone();
     let server = Server::build()
         // Each worker serves at most this many connections.
         .max_concurrent_connections(MAX_CONNECTIONS_PER_WORKER)
@@ -71,6 +77,7 @@ pub fn application(
         .listen("zinc", listener, move || {
             let mut state = state.clone();
             per_worker(&mut state);
+            let monitoring = monitoring.clone();
             let application = app(state, None)
                 .into_factory()
                 .map_err(|error| error.error_response());
@@ -84,8 +91,9 @@ pub fn application(
                 // kept-alive connection.
                 .tcp_nodelay(true)
                 .local_addr(bound)
-                .expect(fn_service(move |request: Request| async move {
-                    refuse_oversized_expectation(request, limit)
+                .expect(fn_service(move |request: Request| {
+                    let monitoring = monitoring.clone();
+                    async move { refuse_oversized_expectation(request, limit, &monitoring) }
                 }))
                 .finish(map_config(application, |()| AppConfig::default()))
                 .tcp()
@@ -98,20 +106,45 @@ pub fn application(
 
 /// Lets a request that expects `100 Continue` through (so that it gets one), unless the body
 /// it announces is over `limit`: that one is answered a 413 problem instead, before it sends
-/// the body.
-fn refuse_oversized_expectation(request: Request, limit: u64) -> Result<Request, actix_web::Error> {
-    let announced = request
-        .head()
+/// the body. No middleware runs for it, so it gets its request id, its log line and its count
+/// (route label [`EXPECTATION_ROUTE`]) here.
+fn refuse_oversized_expectation(
+    request: Request,
+    limit: u64,
+    monitoring: &Monitoring,
+) -> Result<Request, actix_web::Error> {
+    let started = Instant::now();
+    let head = request.head();
+    let announced = head
         .headers
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
     match announced {
-        Some(length) if length > limit => Err(actix_web::error::InternalError::from_response(
-            "over the upload limit",
-            ApiError::PayloadTooLarge { limit }.error_response(),
-        )
-        .into()),
+        Some(length) if length > limit => {
+            let id = request_id(head.headers.get(REQUEST_ID_HEADER));
+            let mut response = ApiError::PayloadTooLarge { limit }.error_response();
+            if let Ok(value) = header::HeaderValue::from_str(&id) {
+                response
+                    .headers_mut()
+                    .insert(header::HeaderName::from_static(REQUEST_ID_HEADER), value);
+            }
+            let status = response.status();
+            warn!(request_id = %id, announced = length, limit, path = head.uri.path(),
+                "refused an upload announcing more than the limit, before 100 Continue");
+            monitoring
+                .http_request_duration
+                .with_label_values(&[
+                    method_label(&head.method),
+                    EXPECTATION_ROUTE,
+                    status.as_str(),
+                ])
+                .observe(started.elapsed().as_secs_f64());
+            Err(
+                actix_web::error::InternalError::from_response("over the upload limit", response)
+                    .into(),
+            )
+        }
         _ => Ok(request),
     }
 }

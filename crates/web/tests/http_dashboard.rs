@@ -539,7 +539,7 @@ async fn the_orders_page_lists_a_period_and_an_order_shows_its_items() {
     );
 
     let mut ports = Ports::default();
-    ports.orders.expect_find_order().returning(|_| Ok(None));
+    ports.orders.expect_find_order().returning(|_, _| Ok(None));
     let answer = page(ports, "/orders/99").await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
     assert!(
@@ -1415,16 +1415,23 @@ async fn the_key_itself_in_a_cookie_opens_no_page() {
     }
 }
 
-#[actix_web::test]
-async fn signing_out_ends_the_session_in_the_store_and_clears_its_cookie() {
-    let mut ports = with_keys();
+/// Both keys, with a store that requires [`read_session`] to be ended once.
+fn ending_the_read_session() -> Ports {
     let mut sessions = two_sessions();
     sessions
         .expect_end_session()
         .withf(|digest, _| *digest == read_session().digest())
         .times(1)
         .returning(|_, _| Ok(true));
-    ports.sessions = Some(sessions);
+    Ports {
+        sessions: Some(sessions),
+        ..with_keys()
+    }
+}
+
+#[actix_web::test]
+async fn signing_out_ends_the_session_in_the_store_and_clears_its_cookie() {
+    let ports = ending_the_read_session();
     let request = test::TestRequest::post()
         .uri("/sign-out")
         .insert_header((header::HOST, "localhost:8080"))
@@ -1439,4 +1446,22 @@ async fn signing_out_ends_the_session_in_the_store_and_clears_its_cookie() {
     let cleared = set_cookie(&answer, "zinc_session");
     assert_eq!(cookie_value(&cleared), "");
     assert!(cleared.contains("Max-Age=0"), "{cleared}");
+}
+
+#[actix_web::test]
+async fn signing_in_again_ends_the_session_the_browser_had() {
+    let ports = ending_the_read_session();
+    let request = test::TestRequest::post()
+        .uri("/sign-in")
+        .insert_header((header::HOST, "localhost:8080"))
+        .insert_header((header::ORIGIN, OWN_ORIGIN))
+        .cookie(actix_web::cookie::Cookie::new(
+            "zinc_session",
+            read_session().expose().to_owned(),
+        ))
+        .set_form([("key", WRITE_KEY), ("next", "/")]);
+    let answer = answer(ports, request).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    let cookie = set_cookie(&answer, "zinc_session");
+    assert_ne!(cookie_value(&cookie), read_session().expose());
 }

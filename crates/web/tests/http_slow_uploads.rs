@@ -15,8 +15,13 @@ use zinc_web::MinRate;
 
 /// A server on a free port over `ports`, running until the test ends.
 fn serve(ports: Ports) -> SocketAddr {
+    serve_state(ports.state())
+}
+
+/// A server on a free port with `state`, running until the test ends.
+fn serve_state(state: zinc_web::AppState) -> SocketAddr {
     let listening = zinc_web::server::application(
-        ports.state(),
+        state,
         |_| {},
         "127.0.0.1:0".parse().unwrap(),
         Duration::from_secs(1),
@@ -148,12 +153,27 @@ async fn expecting_continue(address: SocketAddr, length: u64) -> String {
 #[actix_web::test]
 async fn an_upload_announcing_more_than_the_limit_gets_its_413_without_100_continue() {
     let limit = 1_000;
-    let address = serve(Ports {
+    let state = Ports {
         max_upload_bytes: Some(limit),
         ..Ports::default()
-    });
+    }
+    .state();
+    let monitoring = state.monitoring.clone();
+    let address = serve_state(state);
     let answer = expecting_continue(address, limit + 1).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    // No middleware ran, yet the refusal has a request id and is counted.
+    assert!(
+        answer.to_ascii_lowercase().contains("\r\nx-request-id: "),
+        "{answer}"
+    );
+    let metrics = monitoring.render();
+    assert!(
+        metrics.contains(
+            r#"zinc_http_request_duration_seconds_count{method="POST",route="refused-before-continue",status="413"} 1"#
+        ),
+        "{metrics}"
+    );
     assert!(!answer.contains("100 Continue"), "{answer}");
     assert!(answer.contains("application/problem+json"), "{answer}");
     assert!(

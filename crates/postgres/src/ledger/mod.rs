@@ -15,6 +15,7 @@
 //!   reading and keeping still overlap).
 
 mod staged;
+mod statistics;
 
 use std::time::{Duration, Instant};
 
@@ -36,6 +37,7 @@ use crate::imports;
 use crate::rollups;
 use crate::sql::{Fixed, get, on_sqlx};
 use staged::{Cell, LINES, ORDERS, item_column_list};
+use statistics::Written;
 
 /// How many bytes of CSV gather before they travel in one COPY: about one batch of sales, so
 /// that the server reads each batch while the client encodes the next. A COPY costs a round
@@ -139,6 +141,7 @@ impl SalesLedger for PostgresLedger {
             pending: Pending::default(),
             full: None,
             staged_ids: StagedIds::default(),
+            written: Written::default(),
         }))
     }
 }
@@ -183,6 +186,8 @@ struct PostgresImportSession {
     full: Option<Pending>,
     /// The order of the Sale IDs staged before reassembly.
     staged_ids: StagedIds,
+    /// Rows written to the stored tables, for their statistics once committed.
+    written: Written,
 }
 
 /// Whether the Sale IDs staged so far came in one direction (rising or falling), as in a file
@@ -540,6 +545,8 @@ impl ImportSession for PostgresImportSession {
             })
             .transpose()?
             .unwrap_or_default();
+        self.written
+            .add("products", products.created + products.updated);
         progress.step_done(WriteStep::Products);
         // New sales are inserted plainly (the unique key on sale_id still refuses a duplicate
         // should anything bypass the lock); changed ones are updated in place, items replaced.
@@ -556,13 +563,16 @@ impl ImportSession for PostgresImportSession {
                 updates = updates.join(", ")
             ))
             .await?;
+        self.written.add("orders", created + updated);
         let mut replaced = Vec::new();
         if updated > 0 {
-            self.run(
-                "DELETE FROM order_items i USING zinc_changed c
-                 WHERE i.order_id = c.order_id AND NOT c.created",
-            )
-            .await?;
+            let deleted = self
+                .run(
+                    "DELETE FROM order_items i USING zinc_changed c
+                     WHERE i.order_id = c.order_id AND NOT c.created",
+                )
+                .await?;
+            self.written.add("order_items", deleted);
             let rows = self
                 .rows(&format!(
                     "SELECT sale_id FROM zinc_changed WHERE NOT created \
@@ -577,19 +587,25 @@ impl ImportSession for PostgresImportSession {
         }
         progress.step_done(WriteStep::Orders);
         // A product missing here would leave product_id NULL, which order_items refuses.
-        self.run(&format!(
-            "INSERT INTO order_items (order_id, product_id, position, {items})
+        let items = self
+            .run(&format!(
+                "INSERT INTO order_items (order_id, product_id, position, {items})
              SELECT c.order_id, p.id, l.position, {line_items}
              FROM {lines} l JOIN zinc_changed c ON c.sale_id = l.sale_id
              LEFT JOIN products p ON p.name = l.product",
-            items = item_column_list(""),
-            line_items = item_column_list("l."),
-        ))
-        .await?;
+                items = item_column_list(""),
+                line_items = item_column_list("l."),
+            ))
+            .await?;
+        self.written.add("order_items", items);
         progress.step_done(WriteStep::Items);
         // The sums of every day (and location) whose orders changed, old day and new.
         self.run(&rollups::touch_changed_days()).await?;
-        self.run(&rollups::refresh_touched(&changed_lines)).await?;
+        self.run(rollups::ANALYZE_TOUCHED_DAYS).await?;
+        for (table, sql) in rollups::refresh_touched(&changed_lines) {
+            let rows = self.run(&sql).await?;
+            self.written.add(table, rows);
+        }
         progress.step_done(WriteStep::Rollups);
         let staged = self.counts.sales;
         Ok(WriteOutcome {
@@ -615,7 +631,9 @@ impl ImportSession for PostgresImportSession {
             .txn
             .take()
             .ok_or_else(|| StoreError::Failed("the import was already finished".into()))?;
-        within(limit, record_and_commit(txn, &finish, report.id, rejected)).await
+        within(limit, record_and_commit(txn, &finish, report.id, rejected)).await?;
+        self.written.refresh_statistics(&self.reach).await;
+        Ok(())
     }
 
     #[instrument(skip_all, fields(import_id = self.import_id.get()))]

@@ -19,12 +19,15 @@ use super::state::AppState;
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 /// The route label of requests that matched no route (keeps label cardinality bounded).
 const UNMATCHED: &str = "unmatched";
+/// The route label of uploads refused before routing, when they announced more than the upload
+/// limit and expected `100 Continue` (see `server`).
+pub(crate) const EXPECTATION_ROUTE: &str = "refused-before-continue";
 /// The method label of any method not in [`method_label`]'s closed set.
 const OTHER_METHOD: &str = "OTHER";
 
 /// A request's method as a label: the standard methods by name, any other as `OTHER`, so that
 /// a client inventing method names cannot add series to `/metrics` or tag values to Sentry.
-pub(super) fn method_label(method: &Method) -> &'static str {
+pub(crate) fn method_label(method: &Method) -> &'static str {
     match *method {
         Method::GET => "GET",
         Method::HEAD => "HEAD",
@@ -42,6 +45,14 @@ pub(super) fn method_label(method: &Method) -> &'static str {
 /// A request's id: the client's `X-Request-Id` when usable, a fresh UUID otherwise.
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
+
+/// The id of a request whose `X-Request-Id` header is `header`: the client's when usable, a
+/// fresh UUID otherwise.
+pub(crate) fn request_id(header: Option<&HeaderValue>) -> String {
+    header
+        .and_then(usable_request_id)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
 
 fn usable_request_id(value: &HeaderValue) -> Option<String> {
     let text = value.to_str().ok()?.trim();
@@ -76,11 +87,7 @@ pub async fn assign_request_id(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let id = request
-        .headers()
-        .get(REQUEST_ID_HEADER)
-        .and_then(usable_request_id)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let id = request_id(request.headers().get(REQUEST_ID_HEADER));
     request.extensions_mut().insert(RequestId(id.clone()));
     let route = route_of(&request);
     let method = method_label(request.method());

@@ -194,6 +194,8 @@ pub enum Listed {
     NewestFirst,
     /// By name: "← Previous", "Next →".
     ByName,
+    /// In the file's order (an order's items): "← Previous", "Next →".
+    InFileOrder,
 }
 
 /// Links to the pages before and after.
@@ -207,7 +209,7 @@ pub fn pager(
 ) -> Markup {
     let (before, after) = match listed {
         Listed::NewestFirst => ("← Newer", "Older →"),
-        Listed::ByName => ("← Previous", "Next →"),
+        Listed::ByName | Listed::InFileOrder => ("← Previous", "Next →"),
     };
     let link = |offset: u64| {
         let separator = if query.is_empty() { "" } else { "&" };

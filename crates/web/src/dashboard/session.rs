@@ -185,8 +185,8 @@ pub struct SignInForm {
     next: Option<String>,
 }
 
-/// Checks the key; on success opens a session, keeps its token in the session cookie and
-/// goes on to `next`.
+/// Checks the key; on success opens a session, ends the one the browser had, keeps the new
+/// token in the session cookie and goes on to `next`.
 #[post("/sign-in")]
 pub async fn sign_in(
     state: web::Data<AppState>,
@@ -231,6 +231,11 @@ pub async fn sign_in(
         return Ok(refused_key());
     };
     let secure = is_https(&request, &state);
+    // Signing in again replaces the browser's session: the one it had ends, so that a copy of
+    // the old cookie stops working too.
+    if let Some(previous) = request.cookie(session_cookie(secure)) {
+        state.sessions.end(previous.value()).await?;
+    }
     let lifetime = i64::try_from(state.sessions.lifetime().as_secs()).unwrap_or(i64::MAX);
     let cookie = Cookie::build(session_cookie(secure), token.expose().to_owned())
         .path("/")
