@@ -3,7 +3,16 @@
 optional importer POSTs one-sale CSV files, each with a fresh Sale ID, and retries a failed one
 until it is acknowledged (201) or gives up. Runs until SIGTERM/SIGINT or --max-seconds, then
 writes a JSON summary: requests, failures (any status other than the expected one, or no answer),
-the first failures' reasons, and the Sale IDs acknowledged / given up."""
+the first failures' reasons, and the Sale IDs acknowledged / given up.
+
+Each reader keeps its connection (HTTP keep-alive), as a real client does. A connection per
+request ran the host out of ephemeral ports (inferred, see the commit that made this change): Docker's userland proxy opens one connection
+to the load balancer per client connection and closes it first, so each leaves a TIME_WAIT on
+the host for 60 s, and at about 500 requests a second the 28,232 ports of the ephemeral range
+ran out; the proxy then reset every new client connection for seconds, which looked like the
+rollout failing. A GET sent on a kept connection that the server had already closed (nginx
+closes one after `keepalive_requests`) is sent again once on a new connection, as HTTP clients
+do; those are counted apart (`stale_connection_retries`). A failure on a new connection counts."""
 
 import argparse
 import http.client
@@ -26,7 +35,7 @@ IMPORT_ATTEMPTS = 30
 stop = threading.Event()
 lock = threading.Lock()
 stats = {"reads": 0, "read_failures": 0, "import_requests": 0, "import_failures": 0,
-         "acknowledged": [], "given_up": [], "failure_samples": []}
+         "stale_connection_retries": 0, "acknowledged": [], "given_up": [], "failure_samples": []}
 
 
 def request(base, method, path, key, body=None, content_type=None):
@@ -55,16 +64,61 @@ def failed(kind, path, status, reason):
                 {"at": time.time(), "path": path, "status": status, "reason": reason})
 
 
+class KeptConnection:
+    """One reader's connection to `base`, kept between requests."""
+
+    def __init__(self, base, key):
+        self.url = urllib.parse.urlsplit(base)
+        self.headers = {"Authorization": f"Bearer {key}"}
+        self.conn = None
+        self.used = False
+
+    def get(self, path):
+        """(status, None) or (None, reason); a kept connection found closed is replaced once."""
+        for attempt in range(2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(
+                    self.url.hostname, self.url.port, timeout=REQUEST_TIMEOUT)
+                self.used = False
+            reused = self.used
+            try:
+                self.conn.request("GET", path, headers=self.headers)
+                response = self.conn.getresponse()
+                response.read()
+                self.used = True
+                if response.will_close:
+                    self.close()
+                return response.status, None
+            except (OSError, http.client.HTTPException) as error:
+                self.close()
+                closed_before_answering = isinstance(
+                    error, (http.client.RemoteDisconnected, BrokenPipeError,
+                            ConnectionResetError))
+                if reused and closed_before_answering and attempt == 0:
+                    with lock:
+                        stats["stale_connection_retries"] += 1
+                    continue
+                return None, f"{type(error).__name__}: {error}"
+        return None, "unreachable"
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
 def reader(base, key, index):
     n = index
+    connection = KeptConnection(base, key)
     while not stop.is_set():
         path = READ_PATHS[n % len(READ_PATHS)]
         n += 1
-        status, reason = request(base, "GET", path, key)
+        status, reason = connection.get(path)
         with lock:
             stats["reads"] += 1
         if status != 200:
             failed("read_failures", path, status, reason)
+    connection.close()
 
 
 def importer(base, key, template, first_sale_id, pause):

@@ -77,6 +77,22 @@ pub fn generate(spec: &zinc_testkit::SalesSpec, into: &Path) {
         .expect("write the generated file");
 }
 
+/// Writes a file holding one sale (Sale ID 77 on 3/1/2025, Online Store) of `lines` lines under
+/// the real export's header: `Item 1`, `Item 2`... in that order, each one unit at 1.00 plus
+/// 0.09 tax. Gives the sale's total.
+pub fn one_long_sale(lines: usize, into: &Path) -> Decimal {
+    let export = std::fs::read_to_string(real_export_path()).expect("read the real export");
+    let header = export.lines().next().expect("the real export's header");
+    let mut text = format!("{header}\r\n");
+    for n in 1..=lines {
+        text.push_str(&format!(
+            "3/1/2025,100002649,77,Item {n},---,,Online Store,,---,---,1.00,1,1.00,0,0,0.09,1.09,1.09,Cash\r\n"
+        ));
+    }
+    std::fs::write(into, text).expect("write the file");
+    Decimal::new(109, 2) * Decimal::from(lines)
+}
+
 /// What a file should import as, computed without Zinc's code.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Expected {

@@ -1,8 +1,9 @@
 //! The order lookup with nothing of Zinc around it, for `bench/api.sh`: actix-web and sqlx
 //! connections as Zinc opens them (`zinc_postgres::database::connect`, Nagle off), one handler
-//! that runs the route's statement (`PostgresQueries::ORDER_BY_ID`, which
-//! `bench/sql/order_by_id.sql` gives pgbench) and writes the order with its items as JSON. No
-//! middleware, no ports, no domain types, no validation beyond the id.
+//! that runs the route's statement (`PostgresQueries::order_by_id_sql`, which
+//! `bench/sql/order_by_id.sql` gives pgbench) for the route's default page of items
+//! (`Page::DEFAULT_LIMIT` from the first) and writes the order with that page as JSON. No
+//! middleware, no ports, no validation beyond the id.
 //!
 //! What it measures: what an actix-web + sqlx server reaches for this statement on this
 //! machine, so that the benchmark can tell the stack's and the loopback's share of the gap to
@@ -24,10 +25,12 @@ use rust_decimal::Decimal;
 use std::cell::RefCell;
 
 use sea_orm::sqlx::pool::PoolConnection;
-use sea_orm::sqlx::postgres::PgRow;
+use sea_orm::sqlx::postgres::{PgArguments, PgRow};
+use sea_orm::sqlx::query::Query;
 use sea_orm::sqlx::{PgPool, Postgres, Row, query};
 use serde::Serialize;
 use tokio::sync::Semaphore;
+use zinc_domain::Page;
 use zinc_postgres::PostgresQueries;
 use zinc_postgres::database::{PoolSettings, connect};
 
@@ -48,6 +51,7 @@ struct Order {
     tax: Decimal,
     total: Decimal,
     amount_paid: Decimal,
+    item_count: i64,
     import_id: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -92,6 +96,7 @@ fn order(row: &PgRow) -> Result<Order, sea_orm::sqlx::Error> {
         tax: row.try_get("tax")?,
         total: row.try_get("total")?,
         amount_paid: row.try_get("amount_paid")?,
+        item_count: row.try_get("item_count")?,
         import_id: row.try_get("import_id")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -143,18 +148,22 @@ fn answer(rows: Result<Vec<PgRow>, sea_orm::sqlx::Error>) -> HttpResponse {
     }
 }
 
+/// The statement for the order `id` and the route's default page of its items (the values in
+/// the statement's order: id, limit, offset).
+fn lookup(id: i64) -> Query<'static, Postgres, PgArguments> {
+    query(PostgresQueries::order_by_id_sql())
+        .bind(id)
+        .bind(i64::from(Page::DEFAULT_LIMIT))
+        .bind(0i64)
+}
+
 /// `--pool`: a connection from the shared pool for each request (sqlx pings a connection when
 /// it goes back: a second round trip).
 async fn lookup_pooled(pool: web::Data<PgPool>, id: web::Path<String>) -> HttpResponse {
     let Ok(id) = id.parse::<i64>() else {
         return HttpResponse::BadRequest().finish();
     };
-    answer(
-        query(PostgresQueries::order_by_id_sql())
-            .bind(id)
-            .fetch_all(pool.get_ref())
-            .await,
-    )
+    answer(lookup(id).fetch_all(pool.get_ref()).await)
 }
 
 /// Connections one worker keeps for itself, opened on its runtime and never given back.
@@ -196,10 +205,7 @@ async fn lookup_held(held: web::Data<Held>, id: web::Path<String>) -> HttpRespon
     let Some(mut conn) = held.free.borrow_mut().pop() else {
         return HttpResponse::ServiceUnavailable().finish();
     };
-    let rows = query(PostgresQueries::order_by_id_sql())
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await;
+    let rows = lookup(id).fetch_all(&mut *conn).await;
     held.free.borrow_mut().push(conn);
     answer(rows)
 }

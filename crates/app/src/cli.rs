@@ -50,6 +50,22 @@ pub enum Command {
         #[arg(long = "import", value_name = "FILE")]
         imports: Vec<PathBuf>,
     },
+    /// Watch a folder and import each complete file dropped into it, once (known by its
+    /// SHA-256 across restarts and other watchers), then move it to `imported/` or
+    /// `rejected/` beside it with its report (NAME.report.json) and its reject file
+    /// (NAME.rejected.csv). Runs until SIGINT/SIGTERM.
+    ///
+    /// A file is read once its size and modification time have not changed for
+    /// ZINC_WATCH_SETTLE_MS; names ending in `.part` or starting with `.` are never read.
+    /// The mode is ZINC_WATCH_MODE (strict or skip_invalid); files larger than
+    /// ZINC_MAX_UPLOAD_BYTES are rejected unread. `zinc serve` does the same when ZINC_WATCH_DIR
+    /// is set.
+    #[command(after_help = WATCH_HELP)]
+    Watch {
+        /// The folder to watch.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
     /// Check that a running `zinc serve` answers (for container health checks: no curl needed).
     ///
     /// Exit code 0 when the route answers 200, 1 otherwise.
@@ -116,6 +132,9 @@ const IMPORT_HELP: &str = database_help!(
 );
 const SERVE_HELP: &str = database_help!(
     "DATABASE_URL=postgres://zinc:secret@db:5432/zinc ZINC_BIND=127.0.0.1:8080 zinc serve --import data/zinc-sales.csv"
+);
+const WATCH_HELP: &str = database_help!(
+    "DATABASE_URL=postgres://zinc:secret@db:5432/zinc ZINC_WATCH_MODE=skip_invalid zinc watch /srv/pos-exports"
 );
 const IMPORTS_HELP: &str = database_help!(
     "DATABASE_URL=postgres://zinc:secret@db:5432/zinc zinc imports rejected 4 > rejected-4.csv"

@@ -16,7 +16,7 @@ use clap::{ArgAction, Args, CommandFactory, FromArgMatches, Parser};
 use secrecy::{ExposeSecret, SecretString};
 use thiserror::Error;
 use zinc_application::DEFAULT_SESSION_LIFETIME;
-use zinc_domain::{KeySecret, echo};
+use zinc_domain::{ImportMode, KeySecret, echo};
 use zinc_postgres::database::PoolSettings;
 use zinc_postgres::{ReadBounds, ReplicaSettings};
 
@@ -188,7 +188,29 @@ pub struct Config {
     #[arg(long, env = "ZINC_SESSION_TTL",
           default_value_t = Seconds(DEFAULT_SESSION_LIFETIME), value_parser = seconds)]
     pub session_ttl: Seconds,
+    /// A folder `zinc serve` watches for files to import, as `zinc watch DIR` does; unset,
+    /// none is watched.
+    #[arg(long, env = "ZINC_WATCH_DIR")]
+    pub watch_dir: Option<PathBuf>,
+    /// How a watched file with invalid rows is imported: `strict` (rejected whole) or
+    /// `skip_invalid` (the valid sales are written), as `zinc import [--skip-invalid]`.
+    #[arg(long, env = "ZINC_WATCH_MODE", default_value = "strict", value_parser = import_mode)]
+    pub watch_mode: ImportMode,
+    /// How often the watched folder is listed, in milliseconds.
+    #[arg(long, env = "ZINC_WATCH_INTERVAL_MS", default_value = "5000",
+          value_parser = watch_millis)]
+    pub watch_interval_ms: u64,
+    /// How long a watched file's size and modification time must stay the same before it is
+    /// read, in milliseconds (files named `*.part` or `.*` are never read).
+    #[arg(long, env = "ZINC_WATCH_SETTLE_MS", default_value = "10000",
+          value_parser = watch_millis)]
+    pub watch_settle_ms: u64,
 }
+
+/// The shortest watch interval or settle time, in milliseconds.
+pub const MIN_WATCH_MILLIS: u64 = 100;
+/// The longest watch interval or settle time, in milliseconds (an hour).
+pub const MAX_WATCH_MILLIS: u64 = 3_600_000;
 
 /// Error tracking, enabled when `SENTRY_DSN` is set.
 #[derive(Debug, Clone, Args)]
@@ -415,6 +437,24 @@ fn seconds(text: &str) -> Result<Seconds, Invalid> {
         .filter(|s| (1..=MAX_SECONDS).contains(s))
         .map(|s| Seconds(Duration::from_secs(s)))
         .ok_or_else(|| expected(format!("a whole number of seconds from 1 to {MAX_SECONDS}")))
+}
+
+fn import_mode(text: &str) -> Result<ImportMode, Invalid> {
+    [ImportMode::Strict, ImportMode::SkipInvalid]
+        .into_iter()
+        .find(|mode| mode.as_str() == text)
+        .ok_or_else(|| expected("strict or skip_invalid"))
+}
+
+fn watch_millis(text: &str) -> Result<u64, Invalid> {
+    text.parse::<u64>()
+        .ok()
+        .filter(|ms| (MIN_WATCH_MILLIS..=MAX_WATCH_MILLIS).contains(ms))
+        .ok_or_else(|| {
+            expected(format!(
+                "a whole number of milliseconds from {MIN_WATCH_MILLIS} to {MAX_WATCH_MILLIS}"
+            ))
+        })
 }
 
 fn upload_bytes(text: &str) -> Result<u64, Invalid> {
@@ -706,6 +746,18 @@ impl Config {
         Ok(config)
     }
 
+    /// How the folder `dir` is watched: the mode, interval and settle time configured, and
+    /// the API's upload limit as the largest file read.
+    pub fn watch_settings(&self, dir: PathBuf) -> crate::watch::WatchSettings {
+        crate::watch::WatchSettings {
+            dir,
+            mode: self.watch_mode,
+            interval: Duration::from_millis(self.watch_interval_ms),
+            settle: Duration::from_millis(self.watch_settle_ms),
+            max_bytes: self.max_upload_bytes,
+        }
+    }
+
     /// The database pool's settings (`max_connections` connections).
     pub fn pool_settings(&self, max_connections: u32) -> PoolSettings {
         PoolSettings {
@@ -974,6 +1026,38 @@ mod tests {
             error.starts_with("ZINC_DB_LOCK_TIMEOUT: must be shorter"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn watch_settings_are_bounded_and_the_mode_is_one_of_the_imports() {
+        let defaults = config(&[]).unwrap();
+        assert_eq!(defaults.watch_dir, None);
+        assert_eq!(defaults.watch_mode, ImportMode::Strict);
+        let edges = config(&[
+            ("ZINC_WATCH_MODE", "skip_invalid"),
+            ("ZINC_WATCH_INTERVAL_MS", &MIN_WATCH_MILLIS.to_string()),
+            ("ZINC_WATCH_SETTLE_MS", &MAX_WATCH_MILLIS.to_string()),
+        ])
+        .unwrap();
+        assert_eq!(edges.watch_mode, ImportMode::SkipInvalid);
+        let settings = edges.watch_settings(PathBuf::from("pos"));
+        assert_eq!(settings.interval, Duration::from_millis(MIN_WATCH_MILLIS));
+        assert_eq!(settings.settle, Duration::from_millis(MAX_WATCH_MILLIS));
+        assert_eq!(
+            settings.max_bytes, edges.max_upload_bytes,
+            "one upload limit"
+        );
+        for (variable, value) in [
+            ("ZINC_WATCH_MODE", "lenient"),
+            (
+                "ZINC_WATCH_INTERVAL_MS",
+                &(MIN_WATCH_MILLIS - 1).to_string(),
+            ),
+            ("ZINC_WATCH_SETTLE_MS", &(MAX_WATCH_MILLIS + 1).to_string()),
+        ] {
+            let error = shown(config(&[(variable, value)]).unwrap_err());
+            assert!(error.starts_with(variable), "{error}");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod telemetry;
+pub mod watch;
 
 pub use cli::Cli;
 pub use commands::{ExitStatus, run};

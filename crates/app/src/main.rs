@@ -20,7 +20,8 @@ fn main() -> ExitCode {
         }
     };
     let default_level = match cli.command {
-        zinc_app::cli::Command::Serve { .. } => {
+        // The long-running commands say what they do.
+        zinc_app::cli::Command::Serve { .. } | zinc_app::cli::Command::Watch { .. } => {
             "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"
         }
         _ => "warn",

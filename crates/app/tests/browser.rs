@@ -20,7 +20,7 @@ use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use zinc_e2e::{Server, Zinc, real_export_path};
+use zinc_e2e::{Server, Zinc, one_long_sale, real_export_path};
 use zinc_testkit::TestDatabase;
 
 const ZINC: Zinc = Zinc::at(env!("CARGO_BIN_EXE_zinc"));
@@ -1046,6 +1046,75 @@ async fn an_empty_database_invites_the_first_import() {
     let link = browser.attr("#first-import a", "href").await;
     assert!(link.ends_with("/imports"), "{link}");
     browser.check_page(&server, "overview-empty").await;
+    browser.client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_long_order_pages_its_items_and_shows_the_whole_orders_totals() {
+    // Three pages of the dashboard's 50 items.
+    const LINES: usize = 120;
+    let database = TestDatabase::empty().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("long.csv");
+    let total = one_long_sale(LINES, &file);
+    let server = ZINC.serve(database.url(), &["--import", file.to_str().unwrap()], &[]);
+    let found = api(&server, "/api/v1/orders?sale_id=77").await;
+    let id = &found["items"][0]["id"];
+    let browser = Browser::start().await;
+    browser.goto(&server.url(&format!("/orders/{id}"))).await;
+    let whole = dollars(total);
+    assert_eq!(browser.text("#order-total").await, whole);
+    assert_eq!(browser.text("#order-item-count").await, "120");
+    let headings = [
+        "Items 1–50 of 120",
+        "Items 51–100 of 120",
+        "Items 101–120 of 120",
+    ];
+    for (page, heading) in headings.iter().enumerate() {
+        let shown = browser
+            .wait_for_text(
+                "#items-heading",
+                Duration::from_secs(10),
+                "the page's heading",
+                |text| text == *heading,
+            )
+            .await;
+        assert_eq!(shown, *heading);
+        let first = browser.text("#order-items tbody tr td").await;
+        assert_eq!(
+            first,
+            (page * 50 + 1).to_string(),
+            "the page's first position"
+        );
+        let rows = browser
+            .script("return document.querySelectorAll('#order-items tbody tr').length;")
+            .await;
+        assert_eq!(rows, json!(if page < 2 { 50 } else { 20 }));
+        assert_eq!(
+            browser.text("#order-total").await,
+            whole,
+            "the whole order's total on every page"
+        );
+        if page == 0 {
+            browser.check_page(&server, "order-long").await;
+        }
+        if page < 2 {
+            browser.click("nav.pager a[rel=next]").await;
+        }
+    }
+    let next = browser
+        .script("return document.querySelectorAll('nav.pager a[rel=next]').length;")
+        .await;
+    assert_eq!(next, json!(0), "no next page after the last");
+    browser.click("nav.pager a[rel=prev]").await;
+    browser
+        .wait_for_text(
+            "#items-heading",
+            Duration::from_secs(10),
+            "the previous page",
+            |text| text == headings[1],
+        )
+        .await;
     browser.client.clone().close().await.unwrap();
 }
 

@@ -10,7 +10,8 @@ use reqwest::{Client, StatusCode};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::Value;
 use zinc_e2e::{
-    FileSale, Server, Zinc, generate, generate_sales, real_export, real_export_path, sales_from,
+    FileSale, Server, Zinc, generate, generate_sales, one_long_sale, real_export, real_export_path,
+    sales_from,
 };
 use zinc_testkit::{SalesSpec, TestDatabase};
 
@@ -249,6 +250,91 @@ async fn orders_list_newest_first_and_one_order_shows_its_items() {
         })
         .collect();
     assert_eq!(items, multi.items);
+}
+
+#[tokio::test]
+async fn a_long_order_is_read_one_page_of_items_at_a_time() {
+    use zinc_domain::Page;
+    // Well over the largest page, small enough to import in a moment.
+    const LINES: usize = 3_000;
+    let database = TestDatabase::empty().await;
+    let server = ZINC.serve(database.url(), &[], &[]);
+    let client = Client::new();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("long.csv");
+    let total = one_long_sale(LINES, &file);
+    let (status, report) = upload(&client, &server, &file, "").await;
+    assert_eq!(status, StatusCode::CREATED, "{report}");
+    let found = get(&client, &server, "/api/v1/orders?sale_id=77").await;
+    let id = &found["items"][0]["id"];
+
+    // The first page by default: the order's facts are the whole order's, its items a page.
+    let first = get(&client, &server, &format!("/api/v1/orders/{id}")).await;
+    assert_eq!(first["item_count"], LINES, "{}", first["item_count"]);
+    assert_eq!(dec(&first["total"]), total);
+    assert_eq!(dec(&first["subtotal"]), Decimal::from(LINES));
+    let items = first["items"].as_array().unwrap();
+    assert_eq!(items.len(), Page::DEFAULT_LIMIT as usize);
+    assert_eq!(first["limit"], Page::DEFAULT_LIMIT);
+    assert_eq!(first["offset"], 0);
+    assert_eq!(first["has_more"], true);
+
+    // The largest pages, one after the other, give every item once in file order.
+    let mut names = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = get(
+            &client,
+            &server,
+            &format!(
+                "/api/v1/orders/{id}?limit={}&offset={offset}",
+                Page::MAX_LIMIT
+            ),
+        )
+        .await;
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= Page::MAX_LIMIT as usize);
+        assert_eq!(page["item_count"], LINES);
+        assert_eq!(
+            dec(&page["total"]),
+            total,
+            "the whole order's total on every page"
+        );
+        for (index, item) in items.iter().enumerate() {
+            assert_eq!(item["position"], offset + index + 1, "{item}");
+            names.push(item["product_name"].as_str().unwrap().to_owned());
+        }
+        offset += items.len();
+        if page["has_more"] == false {
+            break;
+        }
+    }
+    let expected: Vec<String> = (1..=LINES).map(|n| format!("Item {n}")).collect();
+    assert_eq!(names, expected);
+
+    // Past the end: the order, no item.
+    let past = get(
+        &client,
+        &server,
+        &format!("/api/v1/orders/{id}?offset={LINES}"),
+    )
+    .await;
+    assert_eq!(past["items"].as_array().unwrap().len(), 0);
+    assert_eq!(past["item_count"], LINES);
+    assert_eq!(past["has_more"], false);
+
+    // A page over the largest is refused, as the lists refuse it.
+    let over = client
+        .get(server.url(&format!(
+            "/api/v1/orders/{id}?limit={}",
+            Page::MAX_LIMIT + 1
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(over.status(), StatusCode::BAD_REQUEST);
+    let problem: Value = over.json().await.unwrap();
+    assert_eq!(problem["parameter"], "limit", "{problem}");
 }
 
 #[tokio::test]

@@ -9,8 +9,9 @@ use futures_util::future::join;
 use thiserror::Error;
 use tracing::{error, info, instrument};
 use zinc_domain::{
-    HeaderError, ImportCounts, ImportMode, ImportReport, ImportStatus, InputProblem, KeyName,
-    ProblemLog, RowError, Sale, SaleGrouper, SaleId, SaleLine, SalesCsvReader, latest_sale_date,
+    HeaderError, ImportCounts, ImportMode, ImportReport, ImportSource, ImportStatus, InputProblem,
+    KeyName, ProblemLog, RowError, Sale, SaleGrouper, SaleId, SaleLine, SalesCsvReader,
+    latest_sale_date,
 };
 use zinc_ports::{
     DataVersions, ImportSession, ImportStart, SalesLedger, StoreError, WriteOutcome, WriteProgress,
@@ -33,6 +34,8 @@ pub struct ImportRequest<R> {
     pub mode: ImportMode,
     /// The API key that asked for the import, recorded with it.
     pub requested_by: Option<KeyName>,
+    /// Which door the file came through, recorded with it.
+    pub via: ImportSource,
     /// Run every check and count what would change, then write and record nothing.
     pub dry_run: bool,
 }
@@ -175,6 +178,7 @@ impl<L: SalesLedger> ImportSales<L> {
             mode: request.mode,
             started_at,
             requested_by: request.requested_by.clone(),
+            source: request.via,
         };
         let mut session = self.ledger.begin_import(&start).await?;
         tracing::Span::current().record("import_id", session.import_id().get());
@@ -254,6 +258,7 @@ impl<L: SalesLedger> ImportSales<L> {
             started_at,
             finished_at: (self.clock)(),
             requested_by: request.requested_by,
+            source: Some(request.via),
             dry_run: request.dry_run,
             replaced_sales,
             rejected_lines: rejected_lines.counts(),

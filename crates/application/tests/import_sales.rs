@@ -56,6 +56,7 @@ async fn import(
         source: text.as_bytes(),
         mode,
         requested_by: None,
+        via: zinc_domain::ImportSource::Cli,
         dry_run: false,
     };
     use_case.import(request, &NoProgress).await.unwrap()
@@ -107,6 +108,7 @@ async fn import_telling_versions(text: &str, mode: ImportMode, dry_run: bool, fo
         source: text.as_bytes(),
         mode,
         requested_by: None,
+        via: zinc_domain::ImportSource::Cli,
         dry_run,
     };
     use_case.import(request, &NoProgress).await.unwrap();
@@ -177,6 +179,7 @@ async fn strict_mode_rejects_the_whole_file_and_writes_nothing() {
         source: text.as_bytes(),
         mode: ImportMode::Strict,
         requested_by: None,
+        via: zinc_domain::ImportSource::Cli,
         dry_run: false,
     };
     let report = use_case.import(request, &NoProgress).await.unwrap();
@@ -274,6 +277,7 @@ async fn a_bad_header_rejects_the_file_before_anything_is_kept() {
         source: text.as_bytes(),
         mode: ImportMode::Strict,
         requested_by: None,
+        via: zinc_domain::ImportSource::Cli,
         dry_run: false,
     };
     let report = use_case.import(request, &NoProgress).await.unwrap();
@@ -330,6 +334,7 @@ async fn a_source_failing_in_the_header_aborts_the_import_unrecorded() {
         source,
         mode: ImportMode::Strict,
         requested_by: None,
+        via: zinc_domain::ImportSource::Cli,
         dry_run: false,
     };
     match use_case.import(request, &NoProgress).await {
@@ -359,6 +364,7 @@ async fn a_store_failure_aborts_the_import_without_commit_or_record() {
         source: text.as_bytes(),
         mode: ImportMode::Strict,
         requested_by: None,
+        via: zinc_domain::ImportSource::Cli,
         dry_run: false,
     };
     let error = use_case.import(request, &NoProgress).await.unwrap_err();

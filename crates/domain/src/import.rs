@@ -32,6 +32,64 @@ impl ImportMode {
     }
 }
 
+/// Which door an import came through: recorded with it, shown in the import history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportSource {
+    /// `zinc import` (or `zinc serve --import`).
+    Cli,
+    /// An upload to the HTTP API (or the dashboard).
+    Api,
+    /// A file dropped into a watched folder (`zinc watch`, or `ZINC_WATCH_DIR`).
+    Watch,
+}
+
+impl ImportSource {
+    /// Every source, in the order they are listed.
+    pub const ALL: [ImportSource; 3] = [ImportSource::Cli, ImportSource::Api, ImportSource::Watch];
+
+    /// The name stored and shown for the source.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportSource::Cli => "cli",
+            ImportSource::Api => "api",
+            ImportSource::Watch => "watch",
+        }
+    }
+
+    /// The source named `name` ([`ImportSource::as_str`]), if any.
+    pub fn parse(name: &str) -> Option<ImportSource> {
+        ImportSource::ALL
+            .into_iter()
+            .find(|source| source.as_str() == name)
+    }
+}
+
+/// The SHA-256 of a file's bytes, as 64 lowercase hexadecimal digits: what an import records
+/// ([`ImportReport::sha256`]) and how a watched folder knows a file it has seen.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileDigest(String);
+
+impl FileDigest {
+    /// The digest written as `hex`: 64 hexadecimal digits (upper case is lowered); `None`
+    /// otherwise.
+    pub fn parse(hex: &str) -> Option<FileDigest> {
+        (hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| FileDigest(hex.to_ascii_lowercase()))
+    }
+
+    /// The 64 lowercase hexadecimal digits.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for FileDigest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// How an import ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -100,6 +158,8 @@ pub struct ImportReport {
     pub finished_at: DateTime<Utc>,
     /// The name of the API key that asked for it (`None` from the command line).
     pub requested_by: Option<KeyName>,
+    /// Which door it came through; `None` for imports recorded before sources were.
+    pub source: Option<ImportSource>,
     /// True for a dry run: every check ran and the counts say what the import would change,
     /// but nothing was written or recorded.
     pub dry_run: bool,
@@ -155,10 +215,27 @@ mod tests {
             started_at: DateTime::UNIX_EPOCH,
             finished_at: DateTime::UNIX_EPOCH,
             requested_by: None,
+            source: Some(ImportSource::Cli),
             dry_run: false,
             replaced_sales: Vec::new(),
             rejected_lines: RejectedLineCounts::default(),
         }
+    }
+
+    #[test]
+    fn a_digest_is_64_hexadecimal_digits_kept_in_lower_case() {
+        let upper = "AB".repeat(32);
+        assert_eq!(FileDigest::parse(&upper).unwrap().as_str(), "ab".repeat(32));
+        assert_eq!(FileDigest::parse(&"ab".repeat(31)), None);
+        assert_eq!(FileDigest::parse(&"zz".repeat(32)), None);
+    }
+
+    #[test]
+    fn each_source_is_read_back_from_its_stored_name() {
+        for source in ImportSource::ALL {
+            assert_eq!(ImportSource::parse(source.as_str()), Some(source));
+        }
+        assert_eq!(ImportSource::parse("ftp"), None);
     }
 
     #[test]

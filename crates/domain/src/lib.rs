@@ -67,11 +67,12 @@ pub use api_key::{
 pub use column::{Column, HeaderLine, REJECT_FILE_COLUMNS, is_reject_file_column};
 pub use identifiers::{BatchNumber, ClientId, Quantity, SaleId};
 pub use import::{
-    ImportCounts, ImportId, ImportMode, ImportReport, ImportStatus, REPLACED_SALES_LISTED,
+    FileDigest, ImportCounts, ImportId, ImportMode, ImportReport, ImportSource, ImportStatus,
+    REPLACED_SALES_LISTED,
 };
 pub use location::Location;
 pub use money::{DiscountPercent, MAX_DECIMAL_PLACES, MAX_INTEGER_DIGITS, Money, UnitPrice};
-pub use order::{Order, OrderId, OrderItem, OrderWithItems};
+pub use order::{Order, OrderId, OrderItem, OrderWithItemPage, OrderWithItems};
 pub use pricing::{LatestPrices, PriceRank, ProductPrice, price_since};
 pub use problem::{
     InputProblem, MAX_ECHO_CHARS, MAX_MESSAGE_CHARS, MAX_REJECTED_BYTES, MAX_REJECTED_LINES,

@@ -5,8 +5,8 @@ use serde::Serialize;
 
 use crate::identifiers::store_id;
 use crate::{
-    BatchNumber, ClientId, DiscountPercent, ImportId, Location, Money, ProductId, ProductName,
-    Quantity, SaleId, UnitPrice,
+    BatchNumber, ClientId, DiscountPercent, ImportId, Location, Money, Paged, ProductId,
+    ProductName, Quantity, SaleId, UnitPrice,
 };
 
 store_id!(
@@ -96,11 +96,23 @@ pub struct OrderItem {
     pub size: Option<String>,
 }
 
-/// An order with its items, in file order.
+/// An order with all its items, in file order (what an export writes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OrderWithItems {
     /// The order.
     pub order: Order,
     /// Its items.
     pub items: Vec<OrderItem>,
+}
+
+/// An order with one page of its items, in file order (what a reader is shown): however long
+/// the sale, one answer holds at most [`Page::MAX_LIMIT`](crate::Page::MAX_LIMIT) items. The
+/// order's amounts and [`Order::item_count`] are the whole order's, whatever the page; the
+/// page's [`total`](Paged::total) is that same count, and a page past the last item is empty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderWithItemPage {
+    /// The order.
+    pub order: Order,
+    /// The page of its items asked for.
+    pub items: Paged<OrderItem>,
 }

@@ -17,10 +17,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use thiserror::Error;
 use zinc_domain::{
-    ApiKey, DailyProductSales, DailyRevenue, DateBounds, DateRange, ImportId, ImportMode,
-    ImportReport, KeyDigest, KeyName, KeyScope, Location, Order, OrderFilter, OrderId,
-    OrderWithItems, Page, Paged, Product, ProductFilter, ProductId, ProductSales, RankBy,
-    RejectFile, RejectedLines, RevenueTotals, Sale, SaleId, SaleLine, SessionDigest,
+    ApiKey, DailyProductSales, DailyRevenue, DateBounds, DateRange, FileDigest, ImportId,
+    ImportMode, ImportReport, ImportSource, KeyDigest, KeyName, KeyScope, Location, Order,
+    OrderFilter, OrderId, OrderWithItemPage, OrderWithItems, Page, Paged, Product, ProductFilter,
+    ProductId, ProductSales, RankBy, RejectFile, RejectedLines, RevenueTotals, Sale, SaleId,
+    SaleLine, SessionDigest,
 };
 
 /// What made the store fail: the driver's error, or the store's own description.
@@ -56,6 +57,8 @@ pub struct ImportStart {
     pub started_at: DateTime<Utc>,
     /// The API key that asked for it (`None` from the command line, or an open API).
     pub requested_by: Option<KeyName>,
+    /// Which door it came through.
+    pub source: ImportSource,
 }
 
 /// What writing an import changed among the products.
@@ -314,8 +317,14 @@ pub trait OrderBook: Send + Sync {
         page: Page,
     ) -> Result<Paged<Order>, StoreError>;
 
-    /// One order with its items in file order, if it exists.
-    async fn find_order(&self, id: OrderId) -> Result<Option<OrderWithItems>, StoreError>;
+    /// One order, if it exists, with the page `items` of its items in file order. The order's
+    /// amounts and [`Order::item_count`] are the whole order's, and so is the page's `total`;
+    /// a page past the last item is empty (the order is still found).
+    async fn find_order(
+        &self,
+        id: OrderId,
+        items: Page,
+    ) -> Result<Option<OrderWithItemPage>, StoreError>;
 }
 
 /// Sums over the stored orders.
@@ -643,6 +652,54 @@ pub trait DashboardSessions: Send + Sync {
         digest: &SessionDigest,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+}
+
+/// What the store says of a watched file's bytes: see [`WatchedFiles::claim`].
+pub enum FileClaim {
+    /// The bytes are this watcher's to import. No other watcher gets them while the claim is
+    /// held: until [`ClaimedFile::release`], until the claim is dropped, or until its holder dies
+    /// (a killed watcher's claim is not left behind).
+    Claimed(Box<dyn ClaimedFile>),
+    /// Another watcher holds the claim now: leave the file for it (or for a later look, should
+    /// that watcher die before recording an import).
+    Busy,
+    /// These bytes were handled already, by this import: one that succeeded (through any door),
+    /// or one a watcher recorded, succeeded or rejected.
+    Seen(ImportId),
+}
+
+impl std::fmt::Debug for FileClaim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FileClaim::Claimed(_) => f.write_str("Claimed"),
+            FileClaim::Busy => f.write_str("Busy"),
+            FileClaim::Seen(id) => f.debug_tuple("Seen").field(id).finish(),
+        }
+    }
+}
+
+/// A claim on a watched file's bytes, held while they are imported.
+#[async_trait]
+pub trait ClaimedFile: Send {
+    /// Gives the claim up, once the import is recorded (or failed): the next claim of the
+    /// same bytes sees that import. Dropping the claim gives it up too, as soon as the store
+    /// notices.
+    async fn release(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// Which files dropped into a watched folder were imported, known by their bytes' digest,
+/// across restarts and across watchers (processes, servers) sharing the folder: each file is
+/// imported once. Implemented by the PostgreSQL adapter and by the in-memory store of
+/// `zinc-testkit`; both pass the same contract suite.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait WatchedFiles: Send + Sync {
+    /// Claims the file whose bytes have `digest`, to import it: [`FileClaim::Seen`] when an
+    /// import of these bytes that counts is already recorded (checked once the claim is held,
+    /// so that an import recorded by the claim's previous holder is seen), [`FileClaim::Busy`]
+    /// while another watcher holds the claim. An import recorded while holding the claim
+    /// is seen by every claim after it.
+    async fn claim(&self, digest: &FileDigest) -> Result<FileClaim, StoreError>;
 }
 
 /// How the store's connection pool is used right now.

@@ -8,8 +8,8 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ActiveValue::Set, FromQueryResult, Iterable, QueryResult, QueryTrait, Statement};
 use serde::Deserialize;
 use zinc_domain::{
-    ImportCounts, ImportId, ImportMode, ImportReport, ImportStatus, InputProblem, KeyName,
-    ProblemLog, RejectedLineCounts, RejectedLines, SaleId,
+    ImportCounts, ImportId, ImportMode, ImportReport, ImportSource, ImportStatus, InputProblem,
+    KeyName, ProblemLog, RejectedLineCounts, RejectedLines, SaleId,
 };
 use zinc_ports::{ImportStart, StoreError};
 
@@ -45,6 +45,7 @@ pub struct Model {
     pub replaced_sales: Vec<i64>,
     pub rejected_header: Option<Vec<u8>>,
     pub rejected_lines_omitted: i64,
+    pub source: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -56,11 +57,12 @@ impl ActiveModelBehavior for ActiveModel {}
 const RUNNING: &str = "running";
 
 /// The columns written when an import starts, never changed afterwards.
-const START_COLUMNS: [Column; 4] = [
+const START_COLUMNS: [Column; 5] = [
     Column::FileName,
     Column::Mode,
     Column::StartedAt,
     Column::RequestedBy,
+    Column::Source,
 ];
 
 /// How many lines of an import's reject file are kept (computed, not stored in `imports`).
@@ -77,6 +79,7 @@ pub(crate) fn start(start: &ImportStart) -> Statement {
             .requested_by
             .as_ref()
             .map(|key| key.as_str().to_owned())),
+        source: Set(Some(start.source.as_str().to_owned())),
         ..Default::default()
     };
     let mut insert = Entity::insert(record).into_query();
@@ -145,6 +148,7 @@ fn record(report: &ImportReport, rejected: &RejectedLines) -> Result<ActiveModel
         replaced_sales: Set(report.replaced_sales.iter().map(|id| id.get()).collect()),
         rejected_header: Set(Some(rejected.header().to_vec())),
         rejected_lines_omitted: count(rejected.counts().omitted),
+        source: Set(report.source.map(|source| source.as_str().to_owned())),
     })
 }
 
@@ -270,6 +274,14 @@ pub(crate) fn report(row: &QueryResult) -> Result<ImportReport, StoreError> {
             .requested_by
             .map(|name| {
                 KeyName::parse(&name).map_err(|e| Inconsistency::breaks_rule("requested_by", e))
+            })
+            .transpose()?,
+        source: record
+            .source
+            .map(|name| {
+                ImportSource::parse(&name).ok_or_else(|| {
+                    Inconsistency::breaks_rule("source", format!("unknown source {name:?}"))
+                })
             })
             .transpose()?,
         dry_run: false,

@@ -5,8 +5,9 @@
 //! products, orders, revenue, health), [`PostgresRollups`] the upkeep of the rollups the
 //! revenue figures read, [`PostgresDataVersions`] the sales data's version (remembered while a
 //! listener keeps it current), [`PostgresApiKeys`] the API keys, [`PostgresKeyChanges`] the
-//! changes to them (heard by a listener), [`Replication`] the choice between a read replica and the primary (and the replica's
-//! status), and [`database`] connects, creates
+//! changes to them (heard by a listener), [`Replication`] the choice between a read replica and
+//! the primary (and the replica's status), [`PostgresWatchedFiles`] the claims of files in
+//! watched folders, and [`database`] connects, creates
 //! a missing database and applies migrations. sea-orm types stay inside this crate; callers
 //! see domain and port types only.
 #![warn(missing_docs)]
@@ -24,6 +25,7 @@ mod rollups;
 mod sessions;
 mod sql;
 mod versions;
+mod watched;
 
 pub use api_keys::PostgresApiKeys;
 pub use database::{Database, DatabaseError};
@@ -33,3 +35,4 @@ pub use queries::{PostgresQueries, ReadBounds};
 pub use replica::{ReplicaSettings, Replication};
 pub use rollups::PostgresRollups;
 pub use versions::{MAX_REMEMBERED, PostgresDataVersions, VERSION_CHANNEL};
+pub use watched::PostgresWatchedFiles;

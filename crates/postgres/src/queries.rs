@@ -12,14 +12,14 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use sea_orm::sea_query::extension::postgres::PgExpr;
 use sea_orm::sea_query::{
-    Alias, Expr, ExprTrait, JoinType, LikeExpr, Order as SortOrder, Query as Sql, SelectStatement,
-    UnionType,
+    Alias, Asterisk, CommonTableExpression, Expr, ExprTrait, JoinType, LikeExpr,
+    Order as SortOrder, Query as Sql, SelectStatement, UnionType, WithClause, WithQuery,
 };
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
 use zinc_domain::{
     BatchNumber, ClientId, DailyProductSales, DailyRevenue, DateBounds, DateRange, DiscountPercent,
     ImportId, ImportReport, Location, Money, Order, OrderFilter, OrderId, OrderItem,
-    OrderWithItems, Page, Paged, Product, ProductFilter, ProductId, ProductName, ProductSales,
+    OrderWithItemPage, Page, Paged, Product, ProductFilter, ProductId, ProductName, ProductSales,
     ProductTotals, Quantity, RankBy, RejectFile, RejectedLine, RejectedLines, RevenueTotals,
     SaleId, UnitPrice,
 };
@@ -390,55 +390,81 @@ fn with_items(
     select.order_by(("i", "position"), SortOrder::Asc);
 }
 
-/// The order lookup's one statement, `$1` the order's id: the order with one of its items per
-/// row in the file's order, or one row of NULL items when it has none; the item columns are
-/// prefixed `item_`.
-static ORDER_BY_ID: LazyLock<String> = LazyLock::new(|| {
+/// How many items the order `o` has, in all.
+const ITEM_COUNT: &str = "(SELECT count(*) FROM order_items i WHERE i.order_id = o.id)";
+
+/// The order lookup for `id`: the order with one item of the page `page` per row, in the
+/// file's order, or one row of NULL items when the page holds none (an order without items, or
+/// a page past its last); `item_count` counts every item of the order. The item columns are
+/// prefixed `item_`. The items are read through the index of `(order_id, position)`, in its
+/// order: a lateral subquery, so that only the page's items are joined to their products.
+///
+/// The order and its count come from a materialized CTE, so that the count runs once: a count
+/// in the outer select list is computed again for every item row (500 counts of 15 ms each
+/// for a page of 500 of an order of 100,000 items).
+fn order_lookup(id: OrderId, page: Page) -> WithQuery {
+    let mut order = Sql::select();
+    order
+        .column(("o", Asterisk))
+        .expr_as(Expr::cust(ITEM_COUNT), "item_count")
+        .from_as("orders", "o")
+        .and_where(Expr::col(("o", "id")).eq(id.get()));
+    let mut counted = CommonTableExpression::new();
+    counted.query(order).table_name("o").materialized(true);
+    let mut items = Sql::select();
+    items
+        .column(Asterisk)
+        .from("order_items")
+        .and_where(Expr::col("order_id").equals(("o", "id")))
+        .order_by("position", SortOrder::Asc)
+        .limit(u64::from(page.limit()))
+        .offset(page.offset());
     let mut select = Sql::select();
-    order_fields(&mut select, "count(i.position) OVER ()");
+    order_fields(&mut select, "o.item_count");
     item_fields(&mut select);
-    select.from_as("orders", "o");
+    select.from("o");
     with_items(
         &mut select,
         |select| {
-            select.join_as(
-                JoinType::LeftJoin,
-                "order_items",
-                "i",
-                Expr::col(("i", "order_id")).equals(("o", "id")),
-            );
+            select.join_lateral(JoinType::LeftJoin, items, "i", Expr::cust("TRUE"));
         },
         &[],
     );
-    // The id is the only value: `$1`.
-    select.and_where(Expr::col(("o", "id")).eq(0i64));
-    built(&select).sql
-});
+    WithClause::from(counted).query(select)
+}
+
+/// The text of [`order_lookup`], rendered once: its values are, in order, the order's id, then
+/// the page's limit and offset (see [`order_by_id`]).
+static ORDER_BY_ID: LazyLock<String> =
+    LazyLock::new(|| built(&order_lookup(OrderId::new(1), Page::default())).sql);
 
 impl PostgresQueries {
-    /// The text of the order lookup's one statement (`$1` the order's id), also run by the
-    /// benchmark's bare server (`crates/app/examples/bare_order_lookup.rs`).
+    /// The text of the order lookup's one statement (`$1` the order's id, `$2` and `$3` the
+    /// limit and offset of the page of its items), also run by the benchmark's bare server
+    /// (`crates/app/examples/bare_order_lookup.rs`).
     pub fn order_by_id_sql() -> &'static str {
         ORDER_BY_ID.as_str()
     }
 }
 
-/// The order lookup for `id`.
-fn order_by_id(id: OrderId) -> Statement {
+/// The order lookup for `id` and the page `page` of its items: [`order_lookup`]'s text,
+/// rendered once, with its values (a test checks they are the builder's, in its order).
+fn order_by_id(id: OrderId, page: Page) -> Statement {
     Statement::from_sql_and_values(
         DbBackend::Postgres,
         PostgresQueries::order_by_id_sql(),
-        [id.get().into()],
+        [
+            id.get().into(),
+            u64::from(page.limit()).into(),
+            page.offset().into(),
+        ],
     )
 }
 
 /// The listing of orders matching `filter`, newest first, each with its number of items.
 fn order_list(filter: &OrderFilter) -> SelectStatement {
     let mut select = filtered_orders(filter);
-    order_fields(
-        &mut select,
-        "(SELECT count(*) FROM order_items i WHERE i.order_id = o.id)",
-    );
+    order_fields(&mut select, ITEM_COUNT);
     select
         .order_by(("o", "date"), SortOrder::Desc)
         .order_by(("o", "sale_id"), SortOrder::Desc);
@@ -704,11 +730,15 @@ impl OrderBook for PostgresQueries {
             .await
     }
 
-    #[instrument(skip(self), fields(id = id.get()))]
-    async fn find_order(&self, id: OrderId) -> Result<Option<OrderWithItems>, StoreError> {
+    #[instrument(skip(self), fields(id = id.get(), limit = page.limit(), offset = page.offset()))]
+    async fn find_order(
+        &self,
+        id: OrderId,
+        page: Page,
+    ) -> Result<Option<OrderWithItemPage>, StoreError> {
         // One statement: every statement costs a round trip, and the shared pool another one
         // when it takes the connection back (lookup connections do not).
-        let statement = order_by_id(id);
+        let statement = order_by_id(id, page);
         let source = self.source().await;
         let rows = match source.lookups {
             Some(lookups) => within(self.limit(Kind::Lookup), lookups.all(&statement)).await?,
@@ -735,7 +765,11 @@ impl OrderBook for PostgresQueries {
                 Err(error) => Some(Err(error)),
             })
             .collect::<Result<_, _>>()?;
-        Ok(Some(OrderWithItems { order, items }))
+        let total = u64::from(order.item_count);
+        Ok(Some(OrderWithItemPage {
+            order,
+            items: Paged { items, total, page },
+        }))
     }
 }
 
@@ -967,7 +1001,7 @@ fn order(row: &QueryResult) -> Result<Order, StoreError> {
     })
 }
 
-/// An item of [`ORDER_BY_ID`] or of an export's page (its columns prefixed `item_`).
+/// An item of [`order_lookup`] or of an export's page (its columns prefixed `item_`).
 fn order_item(row: &QueryResult) -> Result<OrderItem, StoreError> {
     let money = |column: &str| money(row, &item(column));
     Ok(OrderItem {
@@ -991,4 +1025,25 @@ fn order_item(row: &QueryResult) -> Result<OrderItem, StoreError> {
         color: get(row, &item("color"))?,
         size: get(row, &item("size"))?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_order_lookup_binds_its_values_where_its_builder_puts_them() {
+        // The text is rendered once with placeholder values; each lookup binds its own in the
+        // order the builder placed them.
+        for (id, limit, offset) in [(7, 50, 0), (1, 1, 3), (i64::MAX, 500, u64::MAX >> 1)] {
+            let page = Page::new(limit, offset).unwrap();
+            let bound = order_by_id(OrderId::new(id), page);
+            let built = built(&order_lookup(OrderId::new(id), page));
+            assert_eq!(bound.sql, built.sql);
+            assert_eq!(
+                bound.values, built.values,
+                "id {id}, limit {limit}, offset {offset}"
+            );
+        }
+    }
 }

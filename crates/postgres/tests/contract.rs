@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use zinc_postgres::database::PoolSettings;
 use zinc_postgres::lookups::LookupConnections;
-use zinc_postgres::{PostgresLedger, PostgresQueries};
+use zinc_postgres::{PostgresLedger, PostgresQueries, PostgresWatchedFiles};
 use zinc_testkit::TestDatabase;
 use zinc_testkit::contract::StorePorts;
 
@@ -38,6 +38,7 @@ async fn stores(with_lookup_connections: bool) -> (StorePorts, TestDatabase) {
         orders: Arc::new(lookups),
         history: Arc::new(queries.clone()),
         archive: Arc::new(queries),
+        watched: Arc::new(PostgresWatchedFiles::new(database.connection().clone())),
     };
     (ports, database)
 }

@@ -31,6 +31,7 @@ async fn import(db: &DatabaseConnection, text: &str, mode: ImportMode) -> Import
         source: text.as_bytes(),
         mode,
         requested_by: None,
+        via: zinc_domain::ImportSource::Cli,
         dry_run: false,
     };
     use_case
@@ -335,6 +336,7 @@ async fn an_import_abandoned_midway_leaves_the_database_as_it_was() {
                 mode: ImportMode::Strict,
                 started_at: Utc::now(),
                 requested_by: None,
+                source: zinc_domain::ImportSource::Cli,
             })
             .await
             .unwrap();

@@ -36,6 +36,7 @@ async fn import(db: &DatabaseConnection, text: &str, name: &str) -> ImportReport
                 source: text.as_bytes(),
                 mode: ImportMode::Strict,
                 requested_by: None,
+                via: zinc_domain::ImportSource::Cli,
                 dry_run: false,
             },
             &NoProgress,
@@ -206,8 +207,13 @@ async fn an_order_comes_back_with_its_items_in_file_order() {
         .unwrap()
         .items[0]
         .id;
-    let detail = queries.find_order(id).await.unwrap().expect("the order");
+    let detail = queries
+        .find_order(id, Page::default())
+        .await
+        .unwrap()
+        .expect("the order");
     let items: Vec<_> = detail
+        .items
         .items
         .iter()
         .map(|i| {
@@ -226,10 +232,10 @@ async fn an_order_comes_back_with_its_items_in_file_order() {
             (2, "Club set rental", dec("20"), Some("Red")),
         ]
     );
-    assert_eq!(detail.items[0].total.amount(), dec("2.725"));
+    assert_eq!(detail.items.items[0].total.amount(), dec("2.725"));
     assert!(
         queries
-            .find_order(zinc_domain::OrderId::new(999_999))
+            .find_order(zinc_domain::OrderId::new(999_999), Page::default())
             .await
             .unwrap()
             .is_none()
@@ -506,7 +512,7 @@ async fn short_reads_give_up_within_their_own_bound_when_the_database_stalls() {
     let lookups: [(&str, Result<(), StoreError>, u64); 4] = [
         (
             "order",
-            tokio::time::timeout(bounded, queries.find_order(order))
+            tokio::time::timeout(bounded, queries.find_order(order, Page::default()))
                 .await
                 .expect("the order lookup gave up within its bound")
                 .map(drop),

@@ -140,6 +140,7 @@ async fn import_with(ledger: PostgresLedger, id: u32) {
                 mode: ImportMode::Strict,
                 requested_by: None,
                 dry_run: false,
+                via: zinc_domain::ImportSource::Cli,
             },
             &NoProgress,
         )
@@ -159,8 +160,12 @@ async fn reads_go_to_the_replica_and_see_this_servers_import_at_once() {
     served.import(10).await;
     let before = served.fallbacks();
     assert_eq!(served.orders_counted().await, 1);
-    let order = served.reads.find_order(OrderId::new(1)).await.unwrap();
-    assert_eq!(order.map(|o| o.items.len()), Some(1));
+    let order = served
+        .reads
+        .find_order(OrderId::new(1), Default::default())
+        .await
+        .unwrap();
+    assert_eq!(order.map(|o| o.items.items.len()), Some(1));
     assert_eq!(served.fallbacks(), before, "both reads went to the replica");
     let report = served.replication.report();
     assert_eq!(report.state, ReplicaState::Serving);

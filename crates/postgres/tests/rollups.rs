@@ -83,6 +83,7 @@ async fn import(db: &DatabaseConnection, text: &str, mode: ImportMode) -> Import
                 source: text.as_bytes(),
                 mode,
                 requested_by: None,
+                via: zinc_domain::ImportSource::Cli,
                 dry_run: false,
             },
             &NoProgress,

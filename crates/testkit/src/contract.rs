@@ -19,12 +19,14 @@ use zinc_application::{
     ImportObserver, ImportPhase, ImportProgress, ImportRequest, ImportSales, NoProgress,
 };
 use zinc_domain::{
-    DateBounds, HeaderLine, ImportId, ImportMode, ImportReport, ImportStatus, Location,
-    MAX_DECIMAL_PLACES, Order, OrderFilter, OrderWithItems, Page, ProductFilter, ProductId,
-    RejectedLineCounts, SaleId, SalesExportWriter, sale_reason,
+    DateBounds, FileDigest, HeaderLine, ImportId, ImportMode, ImportReport, ImportSource,
+    ImportStatus, Location, MAX_DECIMAL_PLACES, Order, OrderFilter, OrderId, OrderWithItemPage,
+    OrderWithItems, Page, ProductFilter, ProductId, RejectedLineCounts, SaleId, SalesExportWriter,
+    sale_reason,
 };
 use zinc_ports::{
-    ImportHistory, OrderBook, ProductCatalog, SaleCursor, SalesArchive, SalesLedger, WriteStep,
+    FileClaim, ImportHistory, OrderBook, ProductCatalog, SaleCursor, SalesArchive, SalesLedger,
+    WatchedFiles, WriteStep,
 };
 
 use crate::real_export;
@@ -42,6 +44,8 @@ pub struct StorePorts {
     pub history: Arc<dyn ImportHistory>,
     /// Orders whole, page by page, for exports.
     pub archive: Arc<dyn SalesArchive>,
+    /// The claims of watched files.
+    pub watched: Arc<dyn WatchedFiles>,
 }
 
 impl crate::MemoryStore {
@@ -53,6 +57,7 @@ impl crate::MemoryStore {
             orders: Arc::new(self.clone()),
             history: Arc::new(self.clone()),
             archive: Arc::new(self.clone()),
+            watched: Arc::new(self.clone()),
         }
     }
 }
@@ -79,7 +84,14 @@ macro_rules! store_contract {
             the_reject_file_imports_as_downloaded_and_its_fixed_lines_go_in,
             composed_and_decomposed_spellings_of_a_name_are_one_product,
             orders_filtered_by_product_are_those_holding_it,
+            an_order_is_read_a_page_of_items_at_a_time,
             writing_reports_each_step_once_in_order,
+            a_claimed_file_is_busy_for_other_watchers_until_released,
+            a_dropped_claim_is_given_up,
+            bytes_imported_under_a_claim_are_seen_by_the_next_claim,
+            bytes_that_succeeded_through_any_door_are_seen,
+            a_rejection_counts_as_seen_only_when_a_watcher_recorded_it,
+            a_dry_run_leaves_the_bytes_unseen,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -134,6 +146,17 @@ async fn run_import(
     batch_size: usize,
     dry_run: bool,
 ) -> ImportReport {
+    import_via(ports, text, mode, ImportSource::Cli, batch_size, dry_run).await
+}
+
+async fn import_via(
+    ports: &StorePorts,
+    text: &(impl AsRef<[u8]> + ?Sized),
+    mode: ImportMode,
+    via: ImportSource,
+    batch_size: usize,
+    dry_run: bool,
+) -> ImportReport {
     ImportSales::new(ports.ledger.clone())
         .with_clock(fixed_now)
         .with_batch_size(batch_size)
@@ -143,6 +166,7 @@ async fn run_import(
                 source: text.as_ref(),
                 mode,
                 requested_by: None,
+                via,
                 dry_run,
             },
             &NoProgress,
@@ -192,8 +216,25 @@ async fn order_of(ports: &StorePorts, sale_id: i64) -> Option<OrderWithItems> {
         .await
         .unwrap();
     match listed.items.first() {
-        Some(order) => ports.orders.find_order(order.id).await.unwrap(),
+        Some(order) => whole_order(ports, order.id).await,
         None => None,
+    }
+}
+
+/// The order `id` with all its items, read a page of [`Page::MAX_LIMIT`] at a time.
+async fn whole_order(ports: &StorePorts, id: OrderId) -> Option<OrderWithItems> {
+    let mut items = Vec::new();
+    loop {
+        let page = Page::new(u64::from(Page::MAX_LIMIT), items.len() as u64).unwrap();
+        let found = ports.orders.find_order(id, page).await.unwrap()?;
+        let done = found.items.items.is_empty();
+        items.extend(found.items.items);
+        if done || items.len() as u64 >= found.items.total {
+            return Some(OrderWithItems {
+                order: found.order,
+                items,
+            });
+        }
     }
 }
 
@@ -1088,6 +1129,78 @@ pub async fn orders_filtered_by_product_are_those_holding_it(ports: StorePorts) 
     assert_eq!(sales_with(unknown, None, 50).await, (vec![], 0));
 }
 
+/// An order is read a page of its items at a time, in file order: the first page, one in the
+/// middle, the last one cut short, one past the end (empty, the order still found); the order's
+/// amounts and item count are the whole order's on every page.
+pub async fn an_order_is_read_a_page_of_items_at_a_time(ports: StorePorts) {
+    let names = ["a", "b", "c", "d", "e", "f", "g"];
+    let mut rows: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(|(n, name)| golf("3/1/2025", 30, name, &(n + 1).to_string()))
+        .collect();
+    rows.push(golf("3/1/2025", 31, "a", "1"));
+    let report = import(&ports, &file(&rows), ImportMode::Strict).await;
+    assert_eq!(
+        report.status,
+        ImportStatus::Succeeded,
+        "{:?}",
+        report.problems
+    );
+    let id = order_of(&ports, 30).await.unwrap().order.id;
+    let page_of = |limit: u64, offset: u64| {
+        let ports = &ports;
+        async move {
+            ports
+                .orders
+                .find_order(id, Page::new(limit, offset).unwrap())
+                .await
+                .unwrap()
+                .expect("the order is found whatever the page")
+        }
+    };
+    let positions = |found: &OrderWithItemPage| -> Vec<(u32, String)> {
+        found
+            .items
+            .items
+            .iter()
+            .map(|i| (i.position, i.product_name.as_str().to_owned()))
+            .collect()
+    };
+    let expected = |from: usize, to: usize| -> Vec<(u32, String)> {
+        (from..=to)
+            .map(|position| (position as u32, names[position - 1].to_owned()))
+            .collect()
+    };
+    for (limit, offset, items) in [
+        (3, 0, expected(1, 3)),
+        (3, 3, expected(4, 6)),
+        (3, 6, expected(7, 7)),
+        (3, 7, vec![]),
+        (3, 1_000, vec![]),
+        (u64::from(Page::MAX_LIMIT), 0, expected(1, 7)),
+    ] {
+        let found = page_of(limit, offset).await;
+        assert_eq!(positions(&found), items, "limit {limit}, offset {offset}");
+        assert_eq!(found.items.total, 7, "limit {limit}, offset {offset}");
+        assert_eq!(found.items.page, Page::new(limit, offset).unwrap());
+        assert_eq!(found.order.item_count, 7, "the whole order's count");
+        assert_eq!(found.order.sale_id, SaleId::new(30).unwrap());
+        // 1 + ... + 7 = 28, plus 9% tax: the whole order's, whatever the page.
+        assert_eq!(found.order.subtotal.to_string(), "28");
+        assert_eq!(found.order.total.to_string(), "30.52");
+    }
+    let unknown = OrderId::new(i64::MAX);
+    assert!(
+        ports
+            .orders
+            .find_order(unknown, Page::default())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
 /// Writing tells its progress: every step once, in order, after reading ended.
 pub async fn writing_reports_each_step_once_in_order(ports: StorePorts) {
     #[derive(Default)]
@@ -1107,6 +1220,7 @@ pub async fn writing_reports_each_step_once_in_order(ports: StorePorts) {
                 source: text.as_bytes(),
                 mode: ImportMode::Strict,
                 requested_by: None,
+                via: zinc_domain::ImportSource::Cli,
                 dry_run: false,
             },
             &recorder,
@@ -1127,4 +1241,170 @@ pub async fn writing_reports_each_step_once_in_order(ports: StorePorts) {
     assert_eq!(steps, WriteStep::ALL);
     assert!(writing.iter().all(|p| p.sales == 1_408));
     assert_eq!(writing.last().map(|p| p.written_percent), Some(100));
+}
+
+// Watched files: claims by digest.
+
+/// The digest of `text`, as an import records it.
+fn digest_of(text: &str) -> FileDigest {
+    use sha2::Digest;
+    let hex: String = sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    FileDigest::parse(&hex).expect("64 hex digits")
+}
+
+fn one_sale() -> String {
+    file(&[golf("3/1/2025", 1, "a", "1")])
+}
+
+fn a_bad_file() -> String {
+    file(&[golf("31/1/2025", 1, "a", "1")])
+}
+
+async fn claim(ports: &StorePorts, digest: &FileDigest) -> FileClaim {
+    ports
+        .watched
+        .claim(digest)
+        .await
+        .expect("the store answers")
+}
+
+/// One watcher at a time holds a file's claim; the others are told it is busy.
+pub async fn a_claimed_file_is_busy_for_other_watchers_until_released(ports: StorePorts) {
+    let digest = digest_of(&one_sale());
+    let FileClaim::Claimed(held) = claim(&ports, &digest).await else {
+        panic!("a file never seen is claimed");
+    };
+    assert!(matches!(claim(&ports, &digest).await, FileClaim::Busy));
+    let other = digest_of(&a_bad_file());
+    let FileClaim::Claimed(_other) = claim(&ports, &other).await else {
+        panic!("another file's claim is free");
+    };
+    held.release().await.expect("released");
+    assert!(matches!(
+        claim(&ports, &digest).await,
+        FileClaim::Claimed(_)
+    ));
+}
+
+/// A claim dropped without being released (its watcher died) does not block the file for
+/// long: it is free again within two seconds.
+pub async fn a_dropped_claim_is_given_up(ports: StorePorts) {
+    let digest = digest_of(&one_sale());
+    let FileClaim::Claimed(held) = claim(&ports, &digest).await else {
+        panic!("a file never seen is claimed");
+    };
+    drop(held);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        match claim(&ports, &digest).await {
+            FileClaim::Claimed(_) => return,
+            FileClaim::Busy if std::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            other => panic!("the dropped claim was not given up: {other:?}"),
+        }
+    }
+}
+
+/// An import recorded while holding the claim is seen by the next claim, with its number.
+pub async fn bytes_imported_under_a_claim_are_seen_by_the_next_claim(ports: StorePorts) {
+    let text = one_sale();
+    let digest = digest_of(&text);
+    let FileClaim::Claimed(held) = claim(&ports, &digest).await else {
+        panic!("a file never seen is claimed");
+    };
+    let report = import_via(
+        &ports,
+        &text,
+        ImportMode::Strict,
+        ImportSource::Watch,
+        3,
+        false,
+    )
+    .await;
+    assert_eq!(report.status, ImportStatus::Succeeded);
+    assert_eq!(report.sha256, digest.as_str());
+    held.release().await.expect("released");
+    match claim(&ports, &digest).await {
+        FileClaim::Seen(id) => assert_eq!(id, report.id),
+        other => panic!("the import was not seen: {other:?}"),
+    }
+    let recorded = ports.history.find_import(report.id).await.unwrap().unwrap();
+    assert_eq!(recorded.source, Some(ImportSource::Watch));
+}
+
+/// A file imported from the command line or uploaded is not imported again when dropped into
+/// a watched folder.
+pub async fn bytes_that_succeeded_through_any_door_are_seen(ports: StorePorts) {
+    let text = one_sale();
+    let report = import_via(
+        &ports,
+        &text,
+        ImportMode::Strict,
+        ImportSource::Api,
+        3,
+        false,
+    )
+    .await;
+    match claim(&ports, &digest_of(&text)).await {
+        FileClaim::Seen(id) => assert_eq!(id, report.id),
+        other => panic!("the upload was not seen: {other:?}"),
+    }
+}
+
+/// A file a watcher rejected is not read again (the same bytes are rejected the same way); a
+/// rejection through another door leaves the file to the watcher.
+pub async fn a_rejection_counts_as_seen_only_when_a_watcher_recorded_it(ports: StorePorts) {
+    let text = a_bad_file();
+    let digest = digest_of(&text);
+    let by_hand = import_via(
+        &ports,
+        &text,
+        ImportMode::Strict,
+        ImportSource::Cli,
+        3,
+        false,
+    )
+    .await;
+    assert_eq!(by_hand.status, ImportStatus::Rejected);
+    let FileClaim::Claimed(held) = claim(&ports, &digest).await else {
+        panic!("a rejection from the command line does not count");
+    };
+    let watched = import_via(
+        &ports,
+        &text,
+        ImportMode::Strict,
+        ImportSource::Watch,
+        3,
+        false,
+    )
+    .await;
+    assert_eq!(watched.status, ImportStatus::Rejected);
+    held.release().await.expect("released");
+    match claim(&ports, &digest).await {
+        FileClaim::Seen(id) => assert_eq!(id, watched.id),
+        other => panic!("the watcher's rejection was not seen: {other:?}"),
+    }
+}
+
+/// A dry run records nothing, so it makes nothing seen.
+pub async fn a_dry_run_leaves_the_bytes_unseen(ports: StorePorts) {
+    let text = one_sale();
+    let report = import_via(
+        &ports,
+        &text,
+        ImportMode::Strict,
+        ImportSource::Watch,
+        3,
+        true,
+    )
+    .await;
+    assert_eq!(report.status, ImportStatus::Succeeded);
+    assert!(matches!(
+        claim(&ports, &digest_of(&text)).await,
+        FileClaim::Claimed(_)
+    ));
 }

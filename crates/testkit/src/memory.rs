@@ -14,15 +14,15 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 use zinc_domain::{
-    DateBounds, ImportId, ImportReport, Label, LatestPrices, Location, Note, Order, OrderFilter,
-    OrderId, OrderItem, OrderWithItems, Page, Paged, PriceRank, Product, ProductFilter, ProductId,
-    ProductName, ProductPrice, REPLACED_SALES_LISTED, RejectFile, RejectedLines, Sale, SaleId,
-    SaleLine,
+    DateBounds, FileDigest, ImportId, ImportReport, ImportSource, ImportStatus, Label,
+    LatestPrices, Location, Note, Order, OrderFilter, OrderId, OrderItem, OrderWithItemPage,
+    OrderWithItems, Page, Paged, PriceRank, Product, ProductFilter, ProductId, ProductName,
+    ProductPrice, REPLACED_SALES_LISTED, RejectFile, RejectedLines, Sale, SaleId, SaleLine,
 };
 use zinc_ports::{
-    ImportHistory, ImportSession, ImportStart, OrderBook, ProductCatalog, ProductChanges,
-    SaleCursor, SalesArchive, SalesLedger, StagedCounts, StoreError, WriteOutcome, WriteProgress,
-    WriteStep,
+    ClaimedFile, FileClaim, ImportHistory, ImportSession, ImportStart, OrderBook, ProductCatalog,
+    ProductChanges, SaleCursor, SalesArchive, SalesLedger, StagedCounts, StoreError, WatchedFiles,
+    WriteOutcome, WriteProgress, WriteStep,
 };
 
 /// Products, orders and the record of imports, kept in memory. Clones share one store.
@@ -30,6 +30,8 @@ use zinc_ports::{
 pub struct MemoryStore {
     data: Arc<Mutex<Data>>,
     next_import: Arc<std::sync::atomic::AtomicI64>,
+    /// The digests of watched files claimed now.
+    claims: Arc<std::sync::Mutex<BTreeSet<FileDigest>>>,
 }
 
 #[derive(Clone, Default)]
@@ -459,13 +461,20 @@ impl OrderBook for MemoryStore {
         Ok(page_of(items, page))
     }
 
-    async fn find_order(&self, id: OrderId) -> Result<Option<OrderWithItems>, StoreError> {
+    async fn find_order(
+        &self,
+        id: OrderId,
+        items: Page,
+    ) -> Result<Option<OrderWithItemPage>, StoreError> {
         let data = self.data.lock().await;
-        data.orders
-            .values()
-            .find(|o| o.id == id)
-            .map(|stored| with_items(&data, stored))
-            .transpose()
+        let Some(stored) = data.orders.values().find(|o| o.id == id) else {
+            return Ok(None);
+        };
+        let whole = with_items(&data, stored)?;
+        Ok(Some(OrderWithItemPage {
+            order: whole.order,
+            items: page_of(whole.items, items),
+        }))
     }
 }
 
@@ -561,5 +570,63 @@ impl ImportHistory for MemoryStore {
                 file_name: report.file_name.clone(),
                 lines: data.rejected.get(&id).cloned().unwrap_or_default(),
             }))
+    }
+}
+
+#[async_trait]
+impl WatchedFiles for MemoryStore {
+    async fn claim(&self, digest: &FileDigest) -> Result<FileClaim, StoreError> {
+        if !self.claims_now().insert(digest.clone()) {
+            return Ok(FileClaim::Busy);
+        }
+        let claim = MemoryClaim {
+            claims: self.claims.clone(),
+            digest: digest.clone(),
+        };
+        let data = self.data.lock().await;
+        let seen = data
+            .imports
+            .iter()
+            .filter(|report| report.sha256 == digest.as_str())
+            .filter(|report| {
+                report.status == ImportStatus::Succeeded
+                    || report.source == Some(ImportSource::Watch)
+            })
+            .max_by_key(|report| (report.status == ImportStatus::Succeeded, report.id));
+        Ok(match seen {
+            Some(report) => FileClaim::Seen(report.id),
+            None => FileClaim::Claimed(Box::new(claim)),
+        })
+    }
+}
+
+impl MemoryStore {
+    fn claims_now(&self) -> std::sync::MutexGuard<'_, BTreeSet<FileDigest>> {
+        // A panic while holding this lock leaves the set as it was: keep using it.
+        self.claims
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// A claim on a watched file's digest, given up when released or dropped.
+struct MemoryClaim {
+    claims: Arc<std::sync::Mutex<BTreeSet<FileDigest>>>,
+    digest: FileDigest,
+}
+
+#[async_trait]
+impl ClaimedFile for MemoryClaim {
+    async fn release(self: Box<Self>) -> Result<(), StoreError> {
+        Ok(()) // Dropped here.
+    }
+}
+
+impl Drop for MemoryClaim {
+    fn drop(&mut self) {
+        self.claims
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&self.digest);
     }
 }

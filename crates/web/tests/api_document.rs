@@ -285,12 +285,31 @@ async fn the_documented_defaults_are_the_ones_applied() {
         .expect_list_imports()
         .withf(documented(2))
         .returning(|page| Ok(empty(page)));
+    // An order's items are paged as the lists are.
+    let order = "/api/v1/orders/{id}";
+    let (limit, offset) = (
+        default(order, "limit").as_u64().unwrap(),
+        default(order, "offset").as_u64().unwrap(),
+    );
+    ports
+        .orders
+        .expect_find_order()
+        .withf(move |_, page| u64::from(page.limit()) == limit && page.offset() == offset)
+        .returning(|_, _| Ok(None));
     let app = test::init_service(zinc_web::app(ports.state(), None)).await;
     for path in lists.iter().chain(&["/api/v1/metrics/products/top"]) {
         let response =
             test::call_service(&app, test::TestRequest::get().uri(path).to_request()).await;
         assert_eq!(response.status(), 200, "{path}");
     }
+    let response = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri("/api/v1/orders/7")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(response.status(), 404, "asked with the documented page");
 }
 
 /// `n` as the document writes limits: `10,000`.
@@ -360,6 +379,63 @@ async fn every_limit_the_document_states_is_the_one_applied() {
         assert!(
             description.contains(&limit),
             "{limit:?} not in {description:?}"
+        );
+    }
+}
+
+/// Every paged route (the lists, and an order's items) states the page's bounds applied: in
+/// its `limit` parameter's schema and prose, and the order's in its description too.
+#[actix_web::test]
+async fn every_page_states_the_page_bounds_applied() {
+    let document = document().await;
+    let (max, default) = (Page::MAX_LIMIT, Page::DEFAULT_LIMIT);
+    let paged = [
+        "/api/v1/orders",
+        "/api/v1/products",
+        "/api/v1/imports",
+        "/api/v1/orders/{id}",
+    ];
+    for path in paged {
+        let operation = &document["paths"][path]["get"];
+        let limit = operation["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "limit")
+            .unwrap_or_else(|| panic!("{path} has no limit"));
+        assert_eq!(limit["schema"]["maximum"], max, "{path}");
+        assert_eq!(limit["schema"]["minimum"], 1, "{path}");
+        assert_eq!(limit["schema"]["default"], default, "{path}");
+        let prose = limit["description"].as_str().unwrap();
+        let stated = format!("1 to {max} (default {default})");
+        assert!(
+            prose.contains(&stated),
+            "{path}: {stated:?} not in {prose:?}"
+        );
+    }
+    let order = document["paths"]["/api/v1/orders/{id}"]["get"]["description"]
+        .as_str()
+        .unwrap();
+    let stated = format!("a page of `limit` (1 to {max}, {default} by default)");
+    assert!(order.contains(&stated), "{stated:?} not in {order:?}");
+}
+
+/// The README states the page bounds applied: the API's paging, the Security section's bound
+/// on a page, and the dashboard's page of an order's items (the API's default page).
+#[actix_web::test]
+async fn the_readme_states_the_page_bounds_applied() {
+    let readme = include_str!("../../../README.md");
+    let (max, default) = (Page::MAX_LIMIT, Page::DEFAULT_LIMIT);
+    for stated in [
+        format!("Paging everywhere: `limit` 1–{max} (default {default})"),
+        format!(
+            "| a page of a list, or of an order's items (API and dashboard) | {max} (default {default}) |"
+        ),
+        format!("one order with its totals and its items, {default} a page"),
+    ] {
+        assert!(
+            readme.contains(&stated),
+            "README.md does not say {stated:?}"
         );
     }
 }

@@ -1229,6 +1229,7 @@ fn report_with_three_problems(id: i64) -> zinc_domain::ImportReport {
         started_at: chrono::Utc::now(),
         finished_at: chrono::Utc::now(),
         requested_by: None,
+        source: Some(zinc_domain::ImportSource::Cli),
         dry_run: false,
         replaced_sales: Vec::new(),
         rejected_lines: zinc_domain::RejectedLineCounts {
@@ -1253,6 +1254,30 @@ async fn a_list_of_imports_leaves_the_problem_lists_out_instead_of_showing_them_
     let item = &body["items"][0];
     assert_eq!(item["errors_total"], 3);
     assert!(item.get("errors").is_none(), "{item}");
+}
+
+#[actix_web::test]
+async fn a_listed_import_says_which_door_it_came_through() {
+    let mut ports = Ports::default();
+    ports.history.expect_list_imports().returning(|page| {
+        let watched = zinc_domain::ImportReport {
+            source: Some(zinc_domain::ImportSource::Watch),
+            ..report_with_three_problems(2)
+        };
+        let older = zinc_domain::ImportReport {
+            source: None,
+            ..report_with_three_problems(1)
+        };
+        Ok(zinc_domain::Paged {
+            items: vec![watched, older],
+            total: 2,
+            page,
+        })
+    });
+    let (status, _, body) = get(ports, "/api/v1/imports").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["items"][0]["source"], "watch", "{body}");
+    assert!(body["items"][1]["source"].is_null(), "{body}");
 }
 
 #[actix_web::test]

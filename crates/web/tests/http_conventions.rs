@@ -349,7 +349,7 @@ async fn every_data_route_has_validators_and_the_others_have_none() {
     products_at_most(&mut ports, 1);
     ports.products.expect_find_product().returning(|_| Ok(None));
     empty_orders(&mut ports);
-    ports.orders.expect_find_order().returning(|_| Ok(None));
+    ports.orders.expect_find_order().returning(|_, _| Ok(None));
     ports
         .figures
         .expect_revenue()
@@ -404,7 +404,7 @@ async fn every_data_route_has_validators_and_the_others_have_none() {
 #[actix_web::test]
 async fn a_star_on_a_missing_resource_is_still_a_404() {
     let mut ports = Ports::default();
-    ports.orders.expect_find_order().returning(|_| Ok(None));
+    ports.orders.expect_find_order().returning(|_, _| Ok(None));
     let answer = answer(ports, get_if_none_match("/api/v1/orders/1408", Some("*"))).await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
 }

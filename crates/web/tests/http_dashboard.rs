@@ -539,7 +539,7 @@ async fn the_orders_page_lists_a_period_and_an_order_shows_its_items() {
     );
 
     let mut ports = Ports::default();
-    ports.orders.expect_find_order().returning(|_| Ok(None));
+    ports.orders.expect_find_order().returning(|_, _| Ok(None));
     let answer = page(ports, "/orders/99").await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
     assert!(
@@ -713,6 +713,7 @@ fn rejected_report() -> ImportReport {
         started_at: Utc::now(),
         finished_at: Utc::now(),
         requested_by: None,
+        source: Some(zinc_domain::ImportSource::Cli),
         dry_run: false,
         replaced_sales: Vec::new(),
         rejected_lines: Default::default(),
@@ -1105,6 +1106,48 @@ fn report_with_problems() -> ImportReport {
     }
 }
 
+#[actix_web::test]
+async fn the_history_shows_each_imports_source_and_a_watched_file_says_so() {
+    let mut ports = Ports::default();
+    list_imports(&mut ports, || {
+        vec![
+            ImportReport {
+                source: Some(zinc_domain::ImportSource::Watch),
+                ..rejected_report()
+            },
+            ImportReport {
+                id: ImportId::new(6),
+                source: Some(zinc_domain::ImportSource::Api),
+                ..rejected_report()
+            },
+        ]
+    });
+    let answer = page(ports, "/imports").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let watched = answer
+        .body
+        .find(r#"<td class="source hide-narrow">Watched folder</td>"#);
+    let uploaded = answer
+        .body
+        .find(r#"<td class="source hide-narrow">Upload</td>"#);
+    assert!(watched.is_some() && uploaded.is_some(), "{}", answer.body);
+    assert!(watched < uploaded, "newest first: {}", answer.body);
+
+    let answer = page(
+        history_of(|| ImportReport {
+            source: Some(zinc_domain::ImportSource::Watch),
+            ..rejected_report()
+        }),
+        "/imports/7",
+    )
+    .await;
+    assert!(
+        answer.body.contains(", from a watched folder."),
+        "{}",
+        answer.body
+    );
+}
+
 /// The history lists `reports`, whatever the page asked for.
 fn list_imports(ports: &mut Ports, reports: fn() -> Vec<ImportReport>) {
     ports.history.expect_list_imports().returning(move |page| {
@@ -1372,16 +1415,23 @@ async fn the_key_itself_in_a_cookie_opens_no_page() {
     }
 }
 
-#[actix_web::test]
-async fn signing_out_ends_the_session_in_the_store_and_clears_its_cookie() {
-    let mut ports = with_keys();
+/// Both keys, with a store that requires [`read_session`] to be ended once.
+fn ending_the_read_session() -> Ports {
     let mut sessions = two_sessions();
     sessions
         .expect_end_session()
         .withf(|digest, _| *digest == read_session().digest())
         .times(1)
         .returning(|_, _| Ok(true));
-    ports.sessions = Some(sessions);
+    Ports {
+        sessions: Some(sessions),
+        ..with_keys()
+    }
+}
+
+#[actix_web::test]
+async fn signing_out_ends_the_session_in_the_store_and_clears_its_cookie() {
+    let ports = ending_the_read_session();
     let request = test::TestRequest::post()
         .uri("/sign-out")
         .insert_header((header::HOST, "localhost:8080"))
@@ -1400,14 +1450,7 @@ async fn signing_out_ends_the_session_in_the_store_and_clears_its_cookie() {
 
 #[actix_web::test]
 async fn signing_in_again_ends_the_session_the_browser_had() {
-    let mut ports = with_keys();
-    let mut sessions = two_sessions();
-    sessions
-        .expect_end_session()
-        .withf(|digest, _| *digest == read_session().digest())
-        .times(1)
-        .returning(|_, _| Ok(true));
-    ports.sessions = Some(sessions);
+    let ports = ending_the_read_session();
     let request = test::TestRequest::post()
         .uri("/sign-in")
         .insert_header((header::HOST, "localhost:8080"))

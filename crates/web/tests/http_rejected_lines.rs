@@ -133,6 +133,7 @@ fn report(rejected_lines: RejectedLineCounts) -> ImportReport {
         started_at: chrono::Utc::now(),
         finished_at: chrono::Utc::now(),
         requested_by: None,
+        source: Some(zinc_domain::ImportSource::Cli),
         dry_run: false,
         replaced_sales: Vec::new(),
         rejected_lines,

@@ -139,6 +139,7 @@ pub(super) async fn import_file(
         source: BufReader::with_capacity(256 * 1024, input),
         mode,
         requested_by: None,
+        via: zinc_domain::ImportSource::Cli,
         dry_run,
     };
     let progress = ProgressDisplay::new(size);

@@ -9,6 +9,7 @@ mod migrate;
 mod probe;
 mod rollups;
 mod serve;
+mod watch;
 
 pub use exit::ExitStatus;
 
@@ -24,6 +25,7 @@ pub async fn run(command: Command, config: &Config) -> ExitStatus {
             dry_run,
         } => import::run(config, &files, skip_invalid, dry_run).await,
         Command::Serve { imports } => serve::run(config, &imports).await,
+        Command::Watch { dir } => watch::run(config, dir).await,
         Command::Probe { path, address } => probe::run(config, &path, address),
         Command::Imports { action } => imports::run(config, action).await,
         Command::Migrate { action } => migrate::run(config, action).await,

@@ -25,6 +25,12 @@ use super::exit::ExitStatus;
 use crate::config::Config;
 
 pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<ExitStatus> {
+    if let Some(dir) = &config.watch_dir
+        && !dir.is_dir()
+    {
+        // Not created: a typo would otherwise be watched, empty, forever.
+        anyhow::bail!("{} is not a folder (ZINC_WATCH_DIR)", dir.display());
+    }
     let db = open_database(config, Missing::Create).await?;
     if config.migrate_on_start {
         let applied = database::migrate_up(&db)
@@ -105,6 +111,18 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         versions = versions.telling(replication.clone());
     }
     let read_ports = Arc::new(reads.clone());
+    let monitoring = Arc::new(Monitoring::new());
+    // The watched folder, if any: watched beside the server, until the server stops.
+    let (stop_watching, watching) = tokio::sync::oneshot::channel::<()>();
+    let watcher = config.watch_dir.clone().map(|dir| {
+        let watcher = crate::watch::Watcher::new(
+            config.watch_settings(dir),
+            super::watch::ports(config, &db, Some(monitoring.clone())),
+        );
+        tokio::spawn(watcher.run(async {
+            let _ = watching.await;
+        }))
+    });
     let state = AppState {
         ledger: Arc::new(ledger),
         history: queries.clone(),
@@ -122,7 +140,7 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         upload_slots: UploadSlots::new(config.max_concurrent_uploads),
         currency: config.currency.clone(),
         runtime: tokio::runtime::Handle::current(),
-        monitoring: Arc::new(Monitoring::new()),
+        monitoring: monitoring.clone(),
         // Revoking a key anywhere reaches this server at once (or within a second while its
         // listener is not subscribed).
         gatekeeper: Arc::new(
@@ -174,6 +192,11 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         .await
         .context("serving")?;
     info!("stopped: in-flight requests finished or the shutdown timeout passed");
+    let _ = stop_watching.send(());
+    if let Some(watcher) = watcher {
+        // A watched file being imported is rolled back if this outlasts the wait below.
+        let _ = tokio::time::timeout(*config.shutdown_timeout, watcher).await;
+    }
     // An import still running past the timeout holds a connection: do not wait for it. Its
     // transaction dies with the process and PostgreSQL rolls it back.
     if tokio::time::timeout(Duration::from_secs(1), db.close())

@@ -22,7 +22,7 @@ use super::{daily_revenue, order_by_id, order_list, order_total, page_of, revenu
 struct BenchFile {
     name: &'static str,
     about: &'static str,
-    preamble: &'static str,
+    preamble: String,
     statements: Vec<(Statement, &'static [&'static str])>,
 }
 
@@ -49,14 +49,14 @@ fn files() -> Vec<BenchFile> {
             name: "revenue.sql",
             about: "GET /api/v1/metrics/revenue?from&to: SalesFigures::revenue, from the daily \
                     rollup.",
-            preamble: "",
+            preamble: String::new(),
             statements: vec![(revenue(year_bounds(), None), &["from", "to"])],
         },
         BenchFile {
             name: "revenue_location.sql",
             about: "GET /api/v1/metrics/revenue?from&to&location: SalesFigures::revenue, from \
                     the daily rollup.",
-            preamble: "",
+            preamble: String::new(),
             statements: vec![(
                 revenue(year_bounds(), Some(online)),
                 &["from", "to", "location"],
@@ -66,7 +66,7 @@ fn files() -> Vec<BenchFile> {
             name: "daily_revenue.sql",
             about: "GET /api/v1/metrics/revenue/daily?from&to: SalesFigures::daily_revenue, \
                     from the daily rollup.",
-            preamble: "",
+            preamble: String::new(),
             statements: vec![(
                 daily_revenue(DateRange::new(from, to).unwrap(), None),
                 &["from", "to"],
@@ -78,14 +78,14 @@ fn files() -> Vec<BenchFile> {
                     SalesFigures::top_products, from the monthly rollup over all locations \
                     (:month_from, :month_to: first days of the first and last month). A range \
                     with loose days adds their daily rows (UNION ALL).",
-            preamble: "",
+            preamble: String::new(),
             statements: vec![(top(RankBy::Revenue), &["month_from", "month_to", "limit"])],
         },
         BenchFile {
             name: "top_products_quantity.sql",
             about: "GET /api/v1/metrics/products/top?from&to&by=quantity over whole months: as \
                     top_products_revenue.sql, ranked by quantity.",
-            preamble: "",
+            preamble: String::new(),
             statements: vec![(top(RankBy::Quantity), &["month_from", "month_to", "limit"])],
         },
         BenchFile {
@@ -93,7 +93,7 @@ fn files() -> Vec<BenchFile> {
             about: "GET /api/v1/orders (no filter, first page): OrderBook::list_orders, the \
                     list's total from the daily rollup, then the page (the server runs the two \
                     side by side, on two connections; here one after the other).",
-            preamble: "",
+            preamble: String::new(),
             statements: vec![
                 (order_total(&OrderFilter::default()), &[]),
                 (
@@ -108,9 +108,16 @@ fn files() -> Vec<BenchFile> {
         BenchFile {
             name: "order_by_id.sql",
             about: "GET /api/v1/orders/{id} (a random stored id): OrderBook::find_order, the \
-                    order and its items in one statement.",
-            preamble: "\\set id random(:id_min, :id_max)\n",
-            statements: vec![(order_by_id(OrderId::new(1)), &["id"])],
+                    order, its item count and the first page of its items (the API's default \
+                    page) in one statement.",
+            preamble: format!(
+                "\\set id random(:id_min, :id_max)\n\\set limit {}\n\\set offset 0\n",
+                Page::DEFAULT_LIMIT
+            ),
+            statements: vec![(
+                order_by_id(OrderId::new(1), Page::default()),
+                &["id", "limit", "offset"],
+            )],
         },
     ]
 }
@@ -148,7 +155,7 @@ fn render(file: &BenchFile) -> String {
     text.push_str(
         "\n-- Generated from crates/postgres/src/queries.rs by its bench_sql test: do not edit.\n",
     );
-    text.push_str(file.preamble);
+    text.push_str(&file.preamble);
     for (statement, variables) in &file.statements {
         text.push_str(&with_variables(statement, variables));
         text.push_str(";\n");

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use zinc_domain::{
-    DailyRevenue, ImportReport, InputProblem, Order, OrderItem, OrderWithItems, Paged, Period,
+    DailyRevenue, ImportReport, InputProblem, Order, OrderItem, OrderWithItemPage, Paged, Period,
     Product, ProductSales, ProductTotals, RangeBasis, RevenueTotals,
 };
 
@@ -102,6 +102,11 @@ pub struct ImportReportBody {
     /// The name of the API key that asked for it; null from the command line or an open API.
     #[schema(example = "finance-uploads")]
     pub requested_by: Option<String>,
+    /// Which door the file came through: `cli` (`zinc import`), `api` (an upload, the
+    /// dashboard's included) or `watch` (a file dropped into a watched folder); null for
+    /// imports recorded before sources were.
+    #[schema(example = "api")]
+    pub source: Option<String>,
     /// The rejected lines kept verbatim in the import's reject file, and where to download it;
     /// null when nothing was rejected.
     pub rejected_lines: Option<RejectedLinesBody>,
@@ -162,6 +167,7 @@ impl ImportReportBody {
             started_at: report.started_at,
             finished_at: report.finished_at,
             requested_by: report.requested_by.as_ref().map(|k| k.as_str().to_owned()),
+            source: report.source.map(|source| source.as_str().to_owned()),
             rejected_lines: (!report.rejected_lines.is_empty()).then(|| RejectedLinesBody {
                 kept: report.rejected_lines.kept,
                 omitted: report.rejected_lines.omitted,
@@ -245,7 +251,7 @@ pub struct OrderBody {
     /// Sum of what the items say was paid.
     #[schema(example = "34.88")]
     pub amount_paid: String,
-    /// How many items.
+    /// How many items the order has, in all (the order's own route pages them).
     #[schema(example = 1)]
     pub item_count: u32,
     /// The import that last wrote it.
@@ -350,23 +356,42 @@ impl From<&OrderItem> for OrderItemBody {
     }
 }
 
-/// An order with its items.
+/// An order with a page of its items: the order's amounts and `item_count` are the whole
+/// order's, whatever the page.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrderDetailBody {
     /// The order.
     #[serde(flatten)]
     pub order: OrderBody,
-    /// Its items in file order.
+    /// This page of its items, in file order.
     pub items: Vec<OrderItemBody>,
+    /// The page size asked for (`item_count` counts every item).
+    #[schema(example = 50)]
+    pub limit: u32,
+    /// How many items were skipped.
+    #[schema(example = 0)]
+    pub offset: u64,
+    /// Whether more items follow this page (ask again with `offset` + `limit`).
+    pub has_more: bool,
 }
 
-impl From<&OrderWithItems> for OrderDetailBody {
-    fn from(detail: &OrderWithItems) -> Self {
+impl From<&OrderWithItemPage> for OrderDetailBody {
+    fn from(detail: &OrderWithItemPage) -> Self {
+        let page = &detail.items;
+        let offset = page.page.offset();
         OrderDetailBody {
             order: OrderBody::from(&detail.order),
-            items: detail.items.iter().map(OrderItemBody::from).collect(),
+            items: page.items.iter().map(OrderItemBody::from).collect(),
+            limit: page.page.limit(),
+            offset,
+            has_more: has_more(offset, page.items.len(), page.total),
         }
     }
+}
+
+/// Whether items follow a page of `listed` items from `offset` in a list of `total`.
+fn has_more(offset: u64, listed: usize, total: u64) -> bool {
+    offset.saturating_add(listed as u64) < total
 }
 
 macro_rules! page_body {
@@ -401,7 +426,7 @@ macro_rules! page_body {
                     total: paged.total,
                     limit: paged.page.limit(),
                     offset,
-                    has_more: offset.saturating_add(paged.items.len() as u64) < paged.total,
+                    has_more: has_more(offset, paged.items.len(), paged.total),
                 }
             }
         }

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, get, web};
 use zinc_domain::{OrderFilter, OrderId, ProductFilter, ProductId};
 
 use super::body::{OrderDetailBody, OrderPage, ProductBody, ProductPage};
-use super::params::{self, OrderQuery, ProductQuery};
+use super::params::{self, OrderQuery, PageQuery, ProductQuery};
 use super::problem::{ApiError, ProblemDetails};
 use super::state::AppState;
 
@@ -111,14 +111,20 @@ pub async fn list_orders(
     Ok(HttpResponse::Ok().json(OrderPage::from_page(&orders)))
 }
 
-/// One order with its items.
+/// One order with a page of its items.
 ///
 /// The order with this number (not its Sale ID: filter the list by `sale_id` for that), with
-/// its items in the order of the file's lines: product, quantity (negative for a refund), unit
-/// price and the line's amounts. A number no order has is a 404.
+/// a page of its items in the order of the file's lines: product, quantity (negative for a
+/// refund), unit price and the line's amounts. The order's amounts and `item_count` are the
+/// whole order's; the items are a page of `limit` (1 to 500, 50 by default) from `offset`, as
+/// the lists' pages, with `has_more` (`item_count` is their total). A page past the last item
+/// has none. A number no order has is a 404.
 #[utoipa::path(
     tag = "orders",
-    params(("id" = i64, Path, description = "The order's number (not the Sale ID)", minimum = 1, example = 1408)),
+    params(
+        ("id" = i64, Path, description = "The order's number (not the Sale ID)", minimum = 1, example = 1408),
+        PageQuery,
+    ),
     responses(
         (status = 200, body = OrderDetailBody),
         (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
@@ -130,11 +136,13 @@ pub async fn list_orders(
 pub async fn get_order(
     state: web::Data<AppState>,
     id: web::Path<String>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = params::id("id", &id)?;
+    let page = params::page(query.limit.as_deref(), query.offset.as_deref())?;
     let order = state
         .orders
-        .find_order(OrderId::new(id))
+        .find_order(OrderId::new(id), page)
         .await?
         .ok_or(ApiError::NotFound { what: "order", id })?;
     Ok(HttpResponse::Ok().json(OrderDetailBody::from(&order)))

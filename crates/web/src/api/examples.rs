@@ -176,6 +176,7 @@ fn rejected_import() -> Option<ImportReport> {
         started_at,
         finished_at: started_at + chrono::Duration::milliseconds(640),
         requested_by: KeyName::parse("finance-uploads").ok(),
+        source: Some(zinc_domain::ImportSource::Api),
         dry_run: false,
         replaced_sales: Vec::new(),
         rejected_lines: RejectedLineCounts {

@@ -316,6 +316,7 @@ async fn run_import(
                     source: BufReader::with_capacity(256 * 1024, file),
                     mode,
                     requested_by,
+                    via: zinc_domain::ImportSource::Api,
                     dry_run,
                 },
                 &NoProgress,

@@ -2,8 +2,8 @@
 //! [`super::monitoring::metrics`].
 
 use prometheus::{
-    Encoder, Gauge, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder, Gauge, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 use zinc_domain::ImportReport;
 use zinc_ports::ReplicaReport;
@@ -28,6 +28,14 @@ pub struct Monitoring {
     pub db_ping_seconds: Gauge,
     /// `zinc_db_up`: 1 when the last readiness check reached the database.
     pub db_up: Gauge,
+    /// `zinc_watch_files_total{outcome}`: files of the watched folder by outcome: seen (read
+    /// once complete), imported, rejected (refused or too large), already_imported.
+    pub watch_files: IntCounterVec,
+    /// `zinc_watch_last_success_timestamp_seconds`: when a watched file was last imported
+    /// (Unix seconds); set to the time watching began until then.
+    pub watch_last_success: IntGauge,
+    /// `zinc_watch_enabled`: 1 while a folder is watched (ZINC_WATCH_DIR), else 0.
+    pub watch_enabled: IntGauge,
     /// The read replica's metrics, registered when a replica is first observed (a server
     /// without one has none).
     replica: std::sync::OnceLock<ReplicaMetrics>,
@@ -47,6 +55,9 @@ struct ReplicaMetrics {
     /// `zinc_replica_fallback_reads_total`: reads sent to the primary instead.
     fallback_reads: prometheus::IntCounter,
 }
+
+/// The outcomes `zinc_watch_files_total` counts (a closed set).
+pub const WATCH_OUTCOMES: [&str; 4] = ["seen", "imported", "rejected", "already_imported"];
 
 impl Monitoring {
     /// Registers every metric, and `zinc_build_info{version,commit} 1`.
@@ -97,6 +108,24 @@ impl Monitoring {
             "1 when the last readiness check reached the database with its schema current.",
         )
         .expect("a valid metric");
+        let watch_files = IntCounterVec::new(
+            Opts::new(
+                "zinc_watch_files_total",
+                "Files of the watched folder by outcome: seen, imported, rejected, already_imported.",
+            ),
+            &["outcome"],
+        )
+        .expect("a valid metric");
+        let watch_last_success = IntGauge::new(
+            "zinc_watch_last_success_timestamp_seconds",
+            "When a watched file was last imported (Unix seconds; the start of watching until then).",
+        )
+        .expect("a valid metric");
+        let watch_enabled = IntGauge::new(
+            "zinc_watch_enabled",
+            "1 while a folder is watched for files to import (ZINC_WATCH_DIR).",
+        )
+        .expect("a valid metric");
         let build_info = IntGaugeVec::new(
             Opts::new("zinc_build_info", "The running build (always 1)."),
             &["version", "commit"],
@@ -112,6 +141,9 @@ impl Monitoring {
             Box::new(db_connections.clone()),
             Box::new(db_ping_seconds.clone()),
             Box::new(db_up.clone()),
+            Box::new(watch_files.clone()),
+            Box::new(watch_last_success.clone()),
+            Box::new(watch_enabled.clone()),
             Box::new(build_info),
         ] {
             registry
@@ -131,6 +163,9 @@ impl Monitoring {
         for result in ["imported", "rejected"] {
             import_rows.with_label_values(&[result]);
         }
+        for outcome in WATCH_OUTCOMES {
+            watch_files.with_label_values(&[outcome]);
+        }
         Monitoring {
             registry,
             http_request_duration,
@@ -139,6 +174,9 @@ impl Monitoring {
             db_connections,
             db_ping_seconds,
             db_up,
+            watch_files,
+            watch_last_success,
+            watch_enabled,
             replica: std::sync::OnceLock::new(),
         }
     }
@@ -204,6 +242,35 @@ impl Monitoring {
         metrics
             .fallback_reads
             .inc_by(report.fallback_reads.saturating_sub(counted));
+    }
+
+    /// Watching began: `zinc_watch_enabled` is 1 and the last success counts from now.
+    pub fn watch_started(&self) {
+        self.watch_enabled.set(1);
+        self.watch_last_success.set(chrono::Utc::now().timestamp());
+    }
+
+    /// A complete file of the watched folder was read.
+    pub fn watch_file_seen(&self) {
+        self.watch_files.with_label_values(&["seen"]).inc();
+    }
+
+    /// A watched file was imported at `at` (Unix seconds).
+    pub fn watch_file_imported(&self, at: i64) {
+        self.watch_files.with_label_values(&["imported"]).inc();
+        self.watch_last_success.set(at);
+    }
+
+    /// A watched file was rejected (refused, or too large to read).
+    pub fn watch_file_rejected(&self) {
+        self.watch_files.with_label_values(&["rejected"]).inc();
+    }
+
+    /// A watched file's bytes had been imported before.
+    pub fn watch_file_already_imported(&self) {
+        self.watch_files
+            .with_label_values(&["already_imported"])
+            .inc();
     }
 
     /// Counts an import the API started.

@@ -33,7 +33,7 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 use zinc_domain::{MAX_MESSAGE_CHARS, echo};
 
-pub use body::rejected_lines_path;
+pub use body::{ImportReportBody, rejected_lines_path};
 pub use imports::{
     DEFAULT_MAX_CONCURRENT_UPLOADS, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_UPLOAD_IDLE_TIMEOUT,
     DEFAULT_UPLOAD_MIN_RATE,

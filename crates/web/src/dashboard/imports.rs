@@ -7,7 +7,8 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, web};
 use maud::{Markup, html};
 use serde::Deserialize;
 use zinc_domain::{
-    ImportId, ImportMode, ImportReport, ImportStatus, InputProblem, KeyScope, Page, formula,
+    ImportId, ImportMode, ImportReport, ImportSource, ImportStatus, InputProblem, KeyScope, Page,
+    formula,
 };
 
 use super::layout::{self, Section};
@@ -132,6 +133,7 @@ async fn render(
                             th scope="col" { "#" }
                             th scope="col" { "File" }
                             th scope="col" { "Result" }
+                            th.hide-narrow scope="col" { "Source" }
                             th.num scope="col" { "Rows" }
                             th.num.hide-narrow scope="col" { "Created" }
                             th.num.hide-narrow scope="col" { "Updated" }
@@ -146,6 +148,7 @@ async fn render(
                                 td { a href=(format!("/imports/{}", report.id.get())) { (report.id.get()) } }
                                 td.file-name { (report.file_name) }
                                 td { (status_label(report)) }
+                                td.source.hide-narrow { (source_words(report.source)) }
                                 td.num { (format::count(report.counts.rows_total)) }
                                 td.num.hide-narrow { (format::count(report.counts.orders_created)) }
                                 td.num.hide-narrow { (format::count(report.counts.orders_updated)) }
@@ -165,6 +168,25 @@ async fn render(
     Ok(layout::page(Section::Imports, viewer, "Imports", content))
 }
 
+/// Where an import came from, in the history's Source column.
+fn source_words(source: Option<ImportSource>) -> &'static str {
+    match source {
+        Some(ImportSource::Cli) => "Command line",
+        Some(ImportSource::Api) => "Upload",
+        Some(ImportSource::Watch) => "Watched folder",
+        None => "—",
+    }
+}
+
+/// Where an import came from, in a sentence ("Started …, strict, from a watched folder.").
+fn source_phrase(source: ImportSource) -> &'static str {
+    match source {
+        ImportSource::Cli => "from the command line",
+        ImportSource::Api => "uploaded",
+        ImportSource::Watch => "from a watched folder",
+    }
+}
+
 /// How a paged list is ordered, which names its links.
 #[derive(Debug, Clone, Copy)]
 pub enum Listed {
@@ -172,6 +194,8 @@ pub enum Listed {
     NewestFirst,
     /// By name: "← Previous", "Next →".
     ByName,
+    /// In the file's order (an order's items): "← Previous", "Next →".
+    InFileOrder,
 }
 
 /// Links to the pages before and after.
@@ -185,7 +209,7 @@ pub fn pager(
 ) -> Markup {
     let (before, after) = match listed {
         Listed::NewestFirst => ("← Newer", "Older →"),
-        Listed::ByName => ("← Previous", "Next →"),
+        Listed::ByName | Listed::InFileOrder => ("← Previous", "Next →"),
     };
     let link = |offset: u64| {
         let separator = if query.is_empty() { "" } else { "&" };
@@ -485,7 +509,8 @@ pub async fn detail(
                 (problem_rows(&report, &shown))
             }
             p.hint { "Started " (format::moment(report.started_at)) ", " (mode_words(report.mode))
-                @if let Some(key) = &report.requested_by { ", by key " (key) } "." }
+                @if let Some(key) = &report.requested_by { ", by key " (key) }
+                @if let Some(source) = report.source { ", " (source_phrase(source)) } "." }
         },
     ))
 }

@@ -1,5 +1,5 @@
 //! `/orders`: the orders of a period, newest first, paged; `/orders/{id}`: one order with its
-//! items. Read through the API's `OrderBook` port.
+//! items, paged. Read through the API's `OrderBook` port.
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use maud::html;
@@ -17,6 +17,9 @@ use crate::api::problem::ApiError;
 
 /// Orders per page.
 const ORDERS_PAGE: u64 = 50;
+
+/// Items per page of an order: the API's default page.
+const ITEMS_PAGE: u64 = Page::DEFAULT_LIMIT as u64;
 
 #[derive(Debug, Deserialize)]
 pub struct OrdersQuery {
@@ -145,18 +148,30 @@ pub async fn list(
     Ok(layout::page(Section::Orders, &viewer, "Orders", content))
 }
 
-/// One order with its items.
+#[derive(Debug, Deserialize)]
+pub struct OrderQuery {
+    offset: Option<String>,
+}
+
+/// One order with a page of its items.
 #[get("/orders/{id}")]
 pub async fn detail(
     state: web::Data<AppState>,
     request: HttpRequest,
     id: web::Path<String>,
+    query: PageQuery<OrderQuery>,
 ) -> Result<HttpResponse, PageError> {
     let viewer = session::admit(&request, &state, KeyScope::Read).await?;
     let id = params::id("id", &id)?;
+    let offset =
+        params::number("offset", query.offset.as_deref(), 0, i64::MAX as u64)?.unwrap_or(0);
+    let page = Page::new(ITEMS_PAGE, offset).map_err(|source| ApiError::BadQuery {
+        name: "offset",
+        source,
+    })?;
     let found = state
         .orders
-        .find_order(OrderId::new(id))
+        .find_order(OrderId::new(id), page)
         .await?
         .ok_or(ApiError::NotFound { what: "order", id })?;
     let (order, items) = (&found.order, &found.items);
@@ -175,37 +190,51 @@ pub async fn detail(
                 dt { "Tax" } dd { (format::money(order.tax.amount(), currency)) }
                 dt { "Total" } dd #order-total { (format::money(order.total.amount(), currency)) }
                 dt { "Paid" } dd { (format::money(order.amount_paid.amount(), currency)) }
+                dt { "Items" } dd #order-item-count { (format::count(order.item_count)) }
                 @if let Some(notes) = &order.sales_notes { dt { "Sales notes" } dd { (notes) } }
                 @if let Some(notes) = &order.notes { dt { "Notes" } dd { (notes) } }
             }
         }
         section.panel aria-labelledby="items-heading" {
-            h2 #items-heading { (items.len()) " item(s)" }
-            table #order-items {
-                thead {
-                    tr {
-                        th.num scope="col" { "#" }
-                        th scope="col" { "Product" }
-                        th.num scope="col" { "Qty" }
-                        th.num scope="col" { "Price" }
-                        th.num.hide-narrow scope="col" { "Discount" }
-                        th.num.hide-narrow scope="col" { "Tax" }
-                        th.num scope="col" { "Total" }
-                    }
+            h2 #items-heading {
+                @if items.total > ITEMS_PAGE && !items.items.is_empty() {
+                    "Items " (format::count(offset + 1)) "–" (format::count(offset + items.items.len() as u64)) " of " (format::count(items.total))
+                } @else {
+                    (format::counted(items.total, "item", "items"))
                 }
-                tbody {
-                    @for item in items {
+            }
+            @if items.items.is_empty() {
+                p { "No item on this page." }
+            } @else {
+                table #order-items {
+                    thead {
                         tr {
-                            td.num { (item.position) }
-                            th scope="row" { a href=(format!("/products/{}", item.product_id.get())) { (item.product_name.as_str()) } }
-                            td.num { (item.quantity) }
-                            td.num { (format::money(item.unit_price.amount(), currency)) }
-                            td.num.hide-narrow { (format::money(item.discount_amount.amount(), currency)) }
-                            td.num.hide-narrow { (format::money(item.tax.amount(), currency)) }
-                            td.num { (format::money(item.total.amount(), currency)) }
+                            th.num scope="col" { "#" }
+                            th scope="col" { "Product" }
+                            th.num scope="col" { "Qty" }
+                            th.num scope="col" { "Price" }
+                            th.num.hide-narrow scope="col" { "Discount" }
+                            th.num.hide-narrow scope="col" { "Tax" }
+                            th.num scope="col" { "Total" }
+                        }
+                    }
+                    tbody {
+                        @for item in &items.items {
+                            tr {
+                                td.num { (item.position) }
+                                th scope="row" { a href=(format!("/products/{}", item.product_id.get())) { (item.product_name.as_str()) } }
+                                td.num { (item.quantity) }
+                                td.num { (format::money(item.unit_price.amount(), currency)) }
+                                td.num.hide-narrow { (format::money(item.discount_amount.amount(), currency)) }
+                                td.num.hide-narrow { (format::money(item.tax.amount(), currency)) }
+                                td.num { (format::money(item.total.amount(), currency)) }
+                            }
                         }
                     }
                 }
+            }
+            @if items.total > ITEMS_PAGE || offset > 0 {
+                (pager(&format!("/orders/{id}"), "", offset, ITEMS_PAGE, items.total, Listed::InFileOrder))
             }
         }
     };

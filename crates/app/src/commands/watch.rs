@@ -1,0 +1,67 @@
+//! `zinc watch DIR`: imports each complete file dropped into DIR (see [`crate::watch`]).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use zinc_postgres::{PostgresLedger, PostgresQueries, PostgresWatchedFiles, database};
+
+use super::database::{Missing, open_database};
+use super::exit::ExitStatus;
+use crate::config::Config;
+use crate::watch::{WatchPorts, Watcher};
+
+pub(super) async fn run(config: &Config, dir: PathBuf) -> anyhow::Result<ExitStatus> {
+    if !dir.is_dir() {
+        anyhow::bail!("{} is not a folder", dir.display());
+    }
+    let db = open_database(config, Missing::Create).await?;
+    let applied = database::migrate_up(&db)
+        .await
+        .context("applying migrations")?;
+    if applied > 0 {
+        eprintln!("Applied {applied} migration(s).");
+    }
+    let watcher = Watcher::new(config.watch_settings(dir), ports(config, &db, None));
+    watcher.run(stop_signal()).await;
+    db.close().await.ok();
+    Ok(ExitStatus::Success)
+}
+
+/// The PostgreSQL ports of a watcher on `db`.
+pub(super) fn ports(
+    config: &Config,
+    db: &zinc_postgres::Database,
+    monitoring: Option<Arc<zinc_web::api::metrics::Monitoring>>,
+) -> WatchPorts {
+    let reply_timeout = config.reply_timeout();
+    WatchPorts {
+        ledger: Arc::new(PostgresLedger::new(db.clone()).with_reply_timeout(reply_timeout)),
+        history: Arc::new(PostgresQueries::new(db.clone()).with_reply_timeout(reply_timeout)),
+        claims: Arc::new(PostgresWatchedFiles::new(db.clone()).with_reply_timeout(reply_timeout)),
+        monitoring,
+    }
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub(super) async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
