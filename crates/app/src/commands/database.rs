@@ -35,6 +35,19 @@ pub(super) async fn open_database(config: &Config, missing: Missing) -> anyhow::
     connect(config, config.db_max_connections).await
 }
 
+/// Connects to the configured database (created when missing) and applies pending migrations,
+/// saying on standard error how many it applied.
+pub(super) async fn open_migrated(config: &Config) -> anyhow::Result<Database> {
+    let db = open_database(config, Missing::Create).await?;
+    let applied = database::migrate_up(&db)
+        .await
+        .context("applying migrations")?;
+    if applied > 0 {
+        eprintln!("Applied {applied} migration(s).");
+    }
+    Ok(db)
+}
+
 /// A pool of `max_connections` to the configured (existing) database.
 pub(super) async fn connect(config: &Config, max_connections: u32) -> anyhow::Result<Database> {
     let shown = config.database_url.shown();

@@ -12,9 +12,9 @@ use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use zinc_application::{ImportObserver, ImportPhase, ImportProgress, ImportRequest, ImportSales};
 use zinc_domain::{ImportMode, ImportReport, ImportStatus};
 use zinc_ports::WriteStep;
-use zinc_postgres::{Database, PostgresLedger, database};
+use zinc_postgres::{Database, PostgresLedger};
 
-use super::database::{Missing, open_database};
+use super::database::open_migrated;
 use super::exit::ExitStatus;
 use crate::config::Config;
 
@@ -88,13 +88,7 @@ pub(super) async fn run(
     for source in &sources {
         source.check()?;
     }
-    let db = open_database(config, Missing::Create).await?;
-    let applied = database::migrate_up(&db)
-        .await
-        .context("applying migrations")?;
-    if applied > 0 {
-        eprintln!("Applied {applied} migration(s).");
-    }
+    let db = open_migrated(config).await?;
     let mut worst = ExitStatus::Success;
     for (index, source) in sources.iter().enumerate() {
         if index > 0 {

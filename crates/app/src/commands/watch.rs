@@ -3,10 +3,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::Context;
-use zinc_postgres::{PostgresLedger, PostgresQueries, PostgresWatchedFiles, database};
+use zinc_postgres::{PostgresLedger, PostgresQueries, PostgresWatchedFiles};
 
-use super::database::{Missing, open_database};
+use super::database::open_migrated;
 use super::exit::ExitStatus;
 use crate::config::Config;
 use crate::watch::{WatchPorts, Watcher};
@@ -15,13 +14,7 @@ pub(super) async fn run(config: &Config, dir: PathBuf) -> anyhow::Result<ExitSta
     if !dir.is_dir() {
         anyhow::bail!("{} is not a folder", dir.display());
     }
-    let db = open_database(config, Missing::Create).await?;
-    let applied = database::migrate_up(&db)
-        .await
-        .context("applying migrations")?;
-    if applied > 0 {
-        eprintln!("Applied {applied} migration(s).");
-    }
+    let db = open_migrated(config).await?;
     let watcher = Watcher::new(config.watch_settings(dir), ports(config, &db, None));
     watcher.run(stop_signal()).await;
     db.close().await.ok();
