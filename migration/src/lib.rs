@@ -49,6 +49,7 @@ mod m20261127_000015_create_product_sales_by_month_all;
 mod m20261204_000016_notify_api_key_changes;
 mod m20261205_000017_create_dashboard_sessions;
 mod m20261205_000018_record_import_sources;
+mod m20261205_000019_keep_replaced_versions;
 
 /// Applies and rolls back Zinc's migrations, in order.
 pub struct Migrator;
@@ -75,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000016_notify_api_key_changes::Migration),
             Box::new(m20261205_000017_create_dashboard_sessions::Migration),
             Box::new(m20261205_000018_record_import_sources::Migration),
+            Box::new(m20261205_000019_keep_replaced_versions::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ mod api_keys;
 mod hashing_reader;
 mod import_sales;
 mod rejects;
+mod revert_import;
 mod sessions;
 
 pub use api_keys::{
@@ -24,4 +25,5 @@ pub use import_sales::{
     ImportError, ImportObserver, ImportPhase, ImportProgress, ImportRequest, ImportSales,
     NoProgress,
 };
+pub use revert_import::RevertImport;
 pub use sessions::{Clock, DEFAULT_SESSION_LIFETIME, OpenSessionError, Sessions};

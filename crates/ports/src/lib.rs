@@ -24,6 +24,15 @@ use zinc_domain::{
     SaleLine, SessionDigest,
 };
 
+mod revert;
+
+#[cfg(feature = "mock")]
+pub use revert::MockImportReverts;
+pub use revert::{
+    CONFLICTS_LISTED, ImportReverts, NotRevertible, PrunedVersions, REVERTED_SALES_LISTED,
+    RevertError, RevertOutcome, RevertPlan, RevertRequest, SaleConflict, revert_name,
+};
+
 /// What made the store fail: the driver's error, or the store's own description.
 pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
 

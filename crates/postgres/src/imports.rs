@@ -124,7 +124,8 @@ fn record(report: &ImportReport, rejected: &RejectedLines) -> Result<ActiveModel
     Ok(ActiveModel {
         id: Set(report.id.get()),
         file_name: Set(report.file_name.clone()),
-        sha256: Set(Some(report.sha256.clone())),
+        // A revert reads no file: it has no digest.
+        sha256: Set((!report.sha256.is_empty()).then(|| report.sha256.clone())),
         mode: Set(report.mode.as_str().to_owned()),
         status: Set(report.status.as_str().to_owned()),
         rows_total: count(c.rows_total),

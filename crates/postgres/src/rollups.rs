@@ -328,6 +328,15 @@ pub(crate) fn refresh_touched(lines: &str) -> impl Iterator<Item = (&'static str
     })
 }
 
+/// Refreshes every rollup of the days noted in `zinc_touched_days` from the orders as they now
+/// are, for a writer that stages no lines (a revert notes its days with `fresh` false): one
+/// rollup table at a time, in order.
+pub(crate) fn recompute_touched() -> impl Iterator<Item = (&'static str, String)> {
+    DEFINITIONS
+        .iter()
+        .map(|definition| (definition.table, definition.replace(Scope::Touched)))
+}
+
 /// The whole months and the loose days that together make up some dates, so that a sum over
 /// them reads the monthly rollup for the months and the daily one for the days.
 #[derive(Debug, Clone, PartialEq, Eq)]

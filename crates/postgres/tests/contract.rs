@@ -39,6 +39,7 @@ async fn stores(with_lookup_connections: bool) -> (StorePorts, TestDatabase) {
         history: Arc::new(queries.clone()),
         archive: Arc::new(queries),
         watched: Arc::new(PostgresWatchedFiles::new(database.connection().clone())),
+        reverts: Arc::new(PostgresLedger::new(database.connection().clone())),
     };
     (ports, database)
 }

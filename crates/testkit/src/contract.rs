@@ -25,8 +25,8 @@ use zinc_domain::{
     sale_reason,
 };
 use zinc_ports::{
-    FileClaim, ImportHistory, OrderBook, ProductCatalog, SaleCursor, SalesArchive, SalesLedger,
-    WatchedFiles, WriteStep,
+    FileClaim, ImportHistory, ImportReverts, NotRevertible, OrderBook, ProductCatalog, RevertError,
+    RevertRequest, SaleCursor, SalesArchive, SalesLedger, WatchedFiles, WriteStep,
 };
 
 use crate::real_export;
@@ -46,6 +46,8 @@ pub struct StorePorts {
     pub archive: Arc<dyn SalesArchive>,
     /// The claims of watched files.
     pub watched: Arc<dyn WatchedFiles>,
+    /// Reverts imports.
+    pub reverts: Arc<dyn ImportReverts>,
 }
 
 impl crate::MemoryStore {
@@ -58,6 +60,7 @@ impl crate::MemoryStore {
             history: Arc::new(self.clone()),
             archive: Arc::new(self.clone()),
             watched: Arc::new(self.clone()),
+            reverts: Arc::new(self.clone()),
         }
     }
 }
@@ -92,6 +95,14 @@ macro_rules! store_contract {
             bytes_that_succeeded_through_any_door_are_seen,
             a_rejection_counts_as_seen_only_when_a_watcher_recorded_it,
             a_dry_run_leaves_the_bytes_unseen,
+            reverting_a_correction_puts_back_exactly_what_it_replaced,
+            reverting_a_first_import_removes_its_sales_and_products,
+            a_revert_is_recorded_and_can_be_reverted_in_turn,
+            a_revert_is_refused_while_a_later_import_holds_the_same_sales,
+            a_revert_plan_writes_nothing,
+            an_import_is_reverted_once,
+            unknown_and_rejected_imports_are_not_reverted,
+            pruned_versions_cannot_be_reverted,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -1407,4 +1418,263 @@ pub async fn a_dry_run_leaves_the_bytes_unseen(ports: StorePorts) {
         claim(&ports, &digest_of(&text)).await,
         FileClaim::Claimed(_)
     ));
+}
+
+/// Every order with its items, and every product, as stored: what a revert must put back.
+async fn state(ports: &StorePorts) -> (Vec<OrderWithItems>, Vec<zinc_domain::Product>) {
+    let mut orders = Vec::new();
+    for order in everything(ports).await {
+        orders.push(whole_order(ports, order.id).await.expect("listed"));
+    }
+    let mut products = ports
+        .catalog
+        .list_products(&ProductFilter::default(), Page::new(500, 0).unwrap())
+        .await
+        .unwrap()
+        .items;
+    products.sort_by_key(|p| p.id);
+    (orders, products)
+}
+
+fn revert_request() -> RevertRequest {
+    RevertRequest {
+        requested_by: None,
+        source: ImportSource::Cli,
+        at: fixed_now(),
+    }
+}
+
+/// Three sales; the second file corrects sale 1 (a new product, Towel), raises Water's price
+/// with sale 3, and adds sale 4.
+fn first_file() -> String {
+    file(&[
+        golf("3/1/2025", 1, "Water", "1"),
+        golf("3/1/2025", 1, "Snack", "2"),
+        golf("3/1/2025", 2, "Water", "1"),
+        golf("3/2/2025", 3, "Water", "1"),
+    ])
+}
+
+fn correcting_file() -> String {
+    file(&[
+        row("3/2/2025", 1, "Towel", "5", "Online Store"),
+        golf("3/1/2025", 2, "Water", "1"),
+        golf("3/3/2025", 3, "Water", "1.5"),
+        golf("3/3/2025", 4, "Snack", "2"),
+    ])
+}
+
+/// Reverting a correction puts back the orders, items and prices it replaced, exactly (ids and
+/// times included), and removes what it created: its sale and its product nothing else uses.
+pub async fn reverting_a_correction_puts_back_exactly_what_it_replaced(ports: StorePorts) {
+    import(&ports, &first_file(), ImportMode::Strict).await;
+    let before = state(&ports).await;
+    let correction = import(&ports, &correcting_file(), ImportMode::Strict).await;
+    assert_eq!(price_of(&ports, "Water").await, "1.5");
+    let plan = ports.reverts.plan_revert(correction.id).await.unwrap();
+    assert_eq!(
+        (
+            plan.orders_restored,
+            plan.orders_removed,
+            plan.products_restored,
+            plan.products_removed
+        ),
+        (2, 1, 2, 1),
+        "sales 1 and 3 back, sale 4 and Towel gone, the prices of Water and Snack back"
+    );
+    let ids = |ids: &[i64]| {
+        ids.iter()
+            .map(|&id| SaleId::new(id).unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(plan.sales, ids(&[1, 3, 4]));
+    let done = ports
+        .reverts
+        .revert(correction.id, &revert_request())
+        .await
+        .unwrap();
+    assert_eq!(done.plan, plan);
+    assert_eq!(state(&ports).await, before);
+    assert_eq!(price_of(&ports, "Water").await, "1");
+}
+
+/// Reverting an import into an empty store leaves it empty.
+pub async fn reverting_a_first_import_removes_its_sales_and_products(ports: StorePorts) {
+    let first = import(&ports, &first_file(), ImportMode::Strict).await;
+    let done = ports
+        .reverts
+        .revert(first.id, &revert_request())
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            done.plan.orders_removed,
+            done.plan.products_removed,
+            done.plan.orders_restored
+        ),
+        (3, 2, 0)
+    );
+    let (orders, products) = state(&ports).await;
+    assert!(orders.is_empty() && products.is_empty());
+    // The same file imports again from scratch.
+    let again = import(&ports, &first_file(), ImportMode::Strict).await;
+    assert_eq!(again.counts.orders_created, 3);
+}
+
+/// A revert is an import in the history (who, when, what), and reverting it puts back what
+/// it replaced.
+pub async fn a_revert_is_recorded_and_can_be_reverted_in_turn(ports: StorePorts) {
+    import(&ports, &first_file(), ImportMode::Strict).await;
+    let correction = import(&ports, &correcting_file(), ImportMode::Strict).await;
+    let corrected = state(&ports).await;
+    let revert = ports
+        .reverts
+        .revert(correction.id, &revert_request())
+        .await
+        .unwrap()
+        .revert;
+    let recorded = ports.history.find_import(revert).await.unwrap().unwrap();
+    assert_eq!(recorded.file_name, zinc_ports::revert_name(correction.id));
+    assert_eq!(recorded.status, ImportStatus::Succeeded);
+    assert_eq!(recorded.source, Some(ImportSource::Cli));
+    assert_eq!(recorded.started_at, fixed_now());
+    assert_eq!(recorded.counts.orders_updated, 2);
+    let undone = ports
+        .reverts
+        .revert(revert, &revert_request())
+        .await
+        .unwrap();
+    assert_eq!(
+        (undone.plan.orders_restored, undone.plan.products_restored),
+        (3, 3),
+        "sales 1, 3 and 4 back as corrected; the prices of Water and Snack, and Towel, back"
+    );
+    assert_eq!(state(&ports).await, corrected);
+}
+
+/// A later import that wrote some of the same sales makes a revert refuse, naming them and
+/// the import; once that import is reverted, the earlier one can be.
+pub async fn a_revert_is_refused_while_a_later_import_holds_the_same_sales(ports: StorePorts) {
+    let first = import(&ports, &first_file(), ImportMode::Strict).await;
+    let correction = import(&ports, &correcting_file(), ImportMode::Strict).await;
+    let refused = ports.reverts.plan_revert(first.id).await.unwrap_err();
+    let RevertError::Conflict {
+        import,
+        conflicts,
+        total,
+    } = refused
+    else {
+        panic!("expected a conflict, got {refused:?}")
+    };
+    assert_eq!((import, total), (first.id, 2));
+    let listed: Vec<(i64, Vec<zinc_domain::ImportId>)> = conflicts
+        .iter()
+        .map(|c| (c.sale_id.get(), c.touched_by.clone()))
+        .collect();
+    assert_eq!(
+        listed,
+        vec![(1, vec![correction.id]), (3, vec![correction.id])],
+        "sale 2 was imported unchanged: not touched"
+    );
+    let before = state(&ports).await;
+    assert!(matches!(
+        ports.reverts.revert(first.id, &revert_request()).await,
+        Err(RevertError::Conflict { .. })
+    ));
+    assert_eq!(state(&ports).await, before, "a refusal changes nothing");
+    ports
+        .reverts
+        .revert(correction.id, &revert_request())
+        .await
+        .unwrap();
+    ports
+        .reverts
+        .revert(first.id, &revert_request())
+        .await
+        .unwrap();
+    let (orders, products) = state(&ports).await;
+    assert!(orders.is_empty() && products.is_empty());
+}
+
+/// A plan says what would change and changes nothing.
+pub async fn a_revert_plan_writes_nothing(ports: StorePorts) {
+    import(&ports, &first_file(), ImportMode::Strict).await;
+    let correction = import(&ports, &correcting_file(), ImportMode::Strict).await;
+    let before = state(&ports).await;
+    let imports = ports.history.list_imports(Page::default()).await.unwrap();
+    ports.reverts.plan_revert(correction.id).await.unwrap();
+    assert_eq!(state(&ports).await, before);
+    assert_eq!(
+        ports
+            .history
+            .list_imports(Page::default())
+            .await
+            .unwrap()
+            .total,
+        imports.total
+    );
+}
+
+/// A second revert of the same import is refused, naming the first.
+pub async fn an_import_is_reverted_once(ports: StorePorts) {
+    let first = import(&ports, &first_file(), ImportMode::Strict).await;
+    let revert = ports
+        .reverts
+        .revert(first.id, &revert_request())
+        .await
+        .unwrap()
+        .revert;
+    let refused = ports
+        .reverts
+        .revert(first.id, &revert_request())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, RevertError::AlreadyReverted { import, by } if import == first.id && by == revert),
+        "{refused:?}"
+    );
+}
+
+/// An import no one made, and a rejected one, are not reverted.
+pub async fn unknown_and_rejected_imports_are_not_reverted(ports: StorePorts) {
+    let unknown = zinc_domain::ImportId::new(4_000);
+    assert!(matches!(
+        ports.reverts.plan_revert(unknown).await,
+        Err(RevertError::UnknownImport(id)) if id == unknown
+    ));
+    let rejected = import(
+        &ports,
+        &file(&[golf("13/45/2025", 1, "Water", "1")]),
+        ImportMode::Strict,
+    )
+    .await;
+    assert_eq!(rejected.status, ImportStatus::Rejected);
+    assert!(matches!(
+        ports.reverts.plan_revert(rejected.id).await,
+        Err(RevertError::NotRevertible(_, NotRevertible::Rejected))
+    ));
+}
+
+/// Once its versions are pruned, an import can no longer be reverted; later ones still can.
+pub async fn pruned_versions_cannot_be_reverted(ports: StorePorts) {
+    let first = import(&ports, &first_file(), ImportMode::Strict).await;
+    let nothing = ports
+        .reverts
+        .prune_versions(Utc::now() - chrono::Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(nothing.imports, 0, "kept less than a day: not pruned");
+    let pruned = ports
+        .reverts
+        .prune_versions(Utc::now() + chrono::Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(pruned.imports, 1);
+    assert!(pruned.rows > 0);
+    assert!(matches!(
+        ports.reverts.plan_revert(first.id).await,
+        Err(RevertError::NotRevertible(_, NotRevertible::Pruned(_)))
+    ));
+    let correction = import(&ports, &correcting_file(), ImportMode::Strict).await;
+    ports.reverts.plan_revert(correction.id).await.unwrap();
 }

@@ -187,15 +187,21 @@ mod tests {
                     "dashboard_sessions",
                     "import_rejected_lines",
                     "imports",
+                    "kept_versions",
                     "order_items",
                     "orders",
                     "product_sales_by_day",
                     "product_sales_by_month",
                     "product_sales_by_month_all",
                     "products",
+                    "replaced_order_items",
+                    "replaced_orders",
+                    "replaced_products",
                     "sales_by_day",
                     "sales_data_version",
-                    "seaql_migrations"
+                    "seaql_migrations",
+                    "written_products",
+                    "written_sales"
                 ]
             );
             database.name().to_owned()

@@ -34,11 +34,15 @@ pub struct MemoryStore {
     claims: Arc<std::sync::Mutex<BTreeSet<FileDigest>>>,
 }
 
+mod reverts;
+
 #[derive(Clone, Default)]
 struct Data {
     products: BTreeMap<ProductName, StoredProduct>,
     orders: BTreeMap<SaleId, StoredOrder>,
     imports: Vec<ImportReport>,
+    /// The versions each import (or revert) replaced, by import.
+    versions: BTreeMap<ImportId, reverts::Kept>,
     /// The reject file of each recorded import.
     rejected: BTreeMap<ImportId, RejectedLines>,
     next_id: i64,
@@ -49,6 +53,8 @@ struct StoredProduct {
     id: ProductId,
     price: zinc_domain::UnitPrice,
     rank: PriceRank,
+    /// The import that last wrote it: its version.
+    import_id: ImportId,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -207,6 +213,7 @@ impl ImportSession for MemorySession {
         }
         changed.sort_by_key(Sale::sale_id);
         progress.step_done(WriteStep::Compare);
+        let mut kept = reverts::Kept::new(now);
         let mut best = LatestPrices::new();
         changed.iter().for_each(|sale| best.observe(sale));
         outcome.products = ProductChanges::default();
@@ -219,12 +226,14 @@ impl ImportSession for MemorySession {
             match data.products.get_mut(&name) {
                 None => {
                     let id = ProductId::new(data.next_id());
+                    kept.wrote_product(&name, self.id, None);
                     data.products.insert(
                         name,
                         StoredProduct {
                             id,
                             price,
                             rank,
+                            import_id: self.id,
                             created_at: now,
                             updated_at: now,
                         },
@@ -235,6 +244,8 @@ impl ImportSession for MemorySession {
                     let key = |r: &PriceRank| (r.from_sale, r.date, r.sale_id);
                     let differs = (stored.price, key(&stored.rank)) != (price, key(&rank));
                     if key(&rank) >= key(&stored.rank) && differs {
+                        kept.wrote_product(&name, self.id, Some(stored.clone()));
+                        stored.import_id = self.id;
                         stored.price = price;
                         stored.rank = rank;
                         stored.updated_at = now;
@@ -246,6 +257,11 @@ impl ImportSession for MemorySession {
         progress.step_done(WriteStep::Products);
         for sale in changed {
             let import_id = self.id;
+            kept.wrote_sale(
+                sale.sale_id(),
+                Some(import_id),
+                data.orders.get(&sale.sale_id()).cloned(),
+            );
             if let Some(stored) = data.orders.get_mut(&sale.sale_id()) {
                 if outcome.replaced.len() < REPLACED_SALES_LISTED {
                     outcome.replaced.push(sale.sale_id());
@@ -269,6 +285,7 @@ impl ImportSession for MemorySession {
                 outcome.orders.created += 1;
             }
         }
+        data.versions.insert(self.id, kept);
         // Orders hold their lines here, and the figures are computed when asked.
         for step in [WriteStep::Orders, WriteStep::Items, WriteStep::Rollups] {
             progress.step_done(step);

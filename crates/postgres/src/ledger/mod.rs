@@ -14,6 +14,8 @@
 //!   advisory lock, so the write phases of concurrent imports run one after the other (their
 //!   reading and keeping still overlap).
 
+mod history;
+mod revert;
 mod staged;
 mod statistics;
 
@@ -517,6 +519,8 @@ impl ImportSession for PostgresImportSession {
         } else {
             format!("{lines} l JOIN zinc_changed c ON c.sale_id = l.sale_id")
         };
+        self.run(&history::keep_products(import_id, &changed_lines))
+            .await?;
         // Each product's most recent line ranks highest (PriceRank: a sale before a refund,
         // then the later date, the higher Sale ID, the later line), as an array compared
         // element by element, so a hash aggregate finds it without sorting the lines.
@@ -533,12 +537,13 @@ impl ImportSession for PostgresImportSession {
                      rank[1] = 0 AS price_from_refund
                    FROM best),
                  written AS (
-                   INSERT INTO products AS p (name, price, price_sale_id, price_sale_date, price_from_refund)
-                   SELECT * FROM candidates
+                   INSERT INTO products AS p (name, price, price_sale_id, price_sale_date, price_from_refund, import_id)
+                   SELECT *, {import_id} FROM candidates
                    ON CONFLICT (name) DO UPDATE SET
                      price = EXCLUDED.price, price_sale_id = EXCLUDED.price_sale_id,
                      price_sale_date = EXCLUDED.price_sale_date,
-                     price_from_refund = EXCLUDED.price_from_refund, updated_at = now()
+                     price_from_refund = EXCLUDED.price_from_refund,
+                     import_id = EXCLUDED.import_id, updated_at = now()
                    WHERE (NOT EXCLUDED.price_from_refund, EXCLUDED.price_sale_date, EXCLUDED.price_sale_id)
                          >= (NOT p.price_from_refund, p.price_sale_date, p.price_sale_id)
                      AND (EXCLUDED.price, EXCLUDED.price_sale_id, EXCLUDED.price_sale_date, EXCLUDED.price_from_refund)
@@ -561,7 +566,9 @@ impl ImportSession for PostgresImportSession {
             .unwrap_or_default();
         self.written
             .add("products", products.created + products.updated);
+        self.run(&history::note_products(import_id)).await?;
         progress.step_done(WriteStep::Products);
+        self.run(&history::keep_orders(import_id)).await?;
         // New sales are inserted plainly (the unique key on sale_id still refuses a duplicate
         // should anything bypass the lock); changed ones are updated in place, items replaced.
         let created = self

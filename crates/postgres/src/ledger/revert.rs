@@ -1,0 +1,427 @@
+//! [`ImportReverts`] on PostgreSQL: an import's kept versions put back in one transaction,
+//! under the lock imports write under ([`WRITE_LOCK_KEY`]), with the figures of every day
+//! touched; the revert is recorded as an import whose own kept versions are what it replaced.
+//!
+//! A sale's version is the `import_id` of its stored order (an import writes it, a revert puts
+//! back a copy whole), so the version an import left (`written_sales.left_version`) compared
+//! with the stored one says whether anything wrote the sale since.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sea_orm::sqlx::{self, AssertSqlSafe, Postgres, Transaction};
+use sea_orm::{QueryResult, Statement};
+use tracing::instrument;
+use zinc_domain::{
+    ImportCounts, ImportId, ImportMode, ImportReport, ImportStatus, ProblemLog, RejectedLineCounts,
+    RejectedLines, SaleId,
+};
+use zinc_ports::{
+    CONFLICTS_LISTED, ImportReverts, ImportStart, NotRevertible, PrunedVersions,
+    REVERTED_SALES_LISTED, RevertError, RevertOutcome, RevertPlan, RevertRequest, SaleConflict,
+    StoreError, revert_name,
+};
+
+use super::{PostgresLedger, record_and_commit};
+use crate::database::WRITE_LOCK_KEY;
+use crate::error::{Inconsistency, sqlx_error, within};
+use crate::imports;
+use crate::rollups;
+use crate::sql::{Fixed, get, on_sqlx};
+
+/// The import `$1`: its status, whether its versions are kept (and when pruned), and the
+/// revert that reverted it.
+const STANDING: Fixed<1> = Fixed::new(
+    "SELECT i.status, k.import_id IS NOT NULL AS kept, k.pruned_at,
+       (SELECT r.import_id FROM kept_versions r WHERE r.reverts = i.id) AS reverted_by
+     FROM imports i LEFT JOIN kept_versions k ON k.import_id = i.id WHERE i.id = $1",
+);
+
+/// The sales import `$1` wrote that something wrote since (their stored version is not the
+/// one it left), the first of them with the later imports that wrote each.
+fn conflicts(import: i64) -> String {
+    format!(
+        "WITH c AS (
+           SELECT ws.sale_id FROM written_sales ws LEFT JOIN orders o ON o.sale_id = ws.sale_id
+           WHERE ws.import_id = {import} AND o.import_id IS DISTINCT FROM ws.left_version)
+         SELECT (SELECT count(*) FROM c) AS total, c.sale_id,
+           ARRAY(SELECT w.import_id FROM written_sales w
+                 WHERE w.sale_id = c.sale_id AND w.import_id > {import}
+                 ORDER BY w.import_id LIMIT {CONFLICTS_LISTED}) AS touched_by
+         FROM c ORDER BY c.sale_id LIMIT {CONFLICTS_LISTED}"
+    )
+}
+
+/// The sales and products a revert of `import` changes, in temporary tables:
+/// `zinc_reverting` (each sale written, its stored order and the version put back, if any)
+/// and `zinc_reverting_products` (each product whose stored version is the one the import left,
+/// or that is gone: restored when a version was kept, else removed when nothing uses it).
+fn reverting(import: i64) -> String {
+    format!(
+        "CREATE TEMPORARY TABLE zinc_reverting ON COMMIT DROP AS
+           SELECT ws.sale_id, o.id AS order_id, o.date AS old_date, o.location AS old_location,
+             r.sale_id IS NOT NULL AS restored, r.import_id AS restored_version,
+             r.date, r.location
+           FROM written_sales ws
+           LEFT JOIN orders o ON o.sale_id = ws.sale_id
+           LEFT JOIN replaced_orders r ON r.replaced_by = ws.import_id AND r.sale_id = ws.sale_id
+           WHERE ws.import_id = {import};
+         CREATE TEMPORARY TABLE zinc_reverting_products ON COMMIT DROP AS
+           SELECT wp.product_id, p.id IS NOT NULL AS present,
+             r.id IS NOT NULL AS restored, r.import_id AS restored_version
+           FROM written_products wp
+           LEFT JOIN products p ON p.id = wp.product_id
+           LEFT JOIN replaced_products r ON r.replaced_by = wp.import_id AND r.id = wp.product_id
+           WHERE wp.import_id = {import}
+             AND (p.id IS NULL OR p.import_id IS NOT DISTINCT FROM wp.left_version);
+         CREATE TEMPORARY TABLE zinc_unused_products ON COMMIT DROP AS
+           SELECT z.product_id FROM zinc_reverting_products z
+           WHERE z.present AND NOT z.restored
+             AND NOT EXISTS (SELECT 1 FROM order_items i JOIN orders o ON o.id = i.order_id
+                             WHERE i.product_id = z.product_id
+                               AND o.sale_id NOT IN (SELECT sale_id FROM zinc_reverting))
+             AND NOT EXISTS (SELECT 1 FROM replaced_order_items i
+                             WHERE i.replaced_by = {import} AND i.product_id = z.product_id)"
+    )
+}
+
+/// What the temporary tables of [`reverting`] say the revert changes.
+const PLAN_COUNTS: &str = "SELECT
+    (SELECT count(*) FROM zinc_reverting WHERE restored) AS orders_restored,
+    (SELECT count(*) FROM zinc_reverting WHERE NOT restored AND order_id IS NOT NULL)
+      AS orders_removed,
+    (SELECT count(*) FROM zinc_reverting_products WHERE restored) AS products_restored,
+    (SELECT count(*) FROM zinc_unused_products) AS products_removed";
+
+/// The first sales a revert changes.
+fn listed_sales() -> String {
+    format!("SELECT sale_id FROM zinc_reverting ORDER BY sale_id LIMIT {REVERTED_SALES_LISTED}")
+}
+
+/// The columns of `products` a revert writes back (every one but `id`).
+const PRODUCT_COLUMNS: &str = "name, price, price_sale_id, price_sale_date, price_from_refund, created_at, updated_at, import_id";
+
+/// A row of `table` from a kept copy `r` (every column but `replaced_by`).
+fn from_copy(table: &str) -> String {
+    format!("(jsonb_populate_record(NULL::{table}, to_jsonb(r) - 'replaced_by')).*")
+}
+
+/// Reverts `import` as revert `by`: keeps what it replaces as `by`'s versions, puts back the
+/// kept versions, removes the rest, and refreshes the figures of the days touched.
+fn apply(import: i64, by: i64) -> Vec<String> {
+    let product_copy = from_copy("products");
+    vec![
+        format!("INSERT INTO kept_versions (import_id, reverts) VALUES ({by}, {import})"),
+        // What the revert replaces, kept as its own versions.
+        format!(
+            "INSERT INTO written_sales (import_id, sale_id, left_version)
+               SELECT {by}, sale_id, restored_version FROM zinc_reverting;
+             INSERT INTO replaced_orders SELECT {by}, o.* FROM orders o
+               JOIN zinc_reverting z ON o.id = z.order_id;
+             INSERT INTO replaced_order_items SELECT {by}, i.* FROM order_items i
+               JOIN zinc_reverting z ON i.order_id = z.order_id;
+             INSERT INTO written_products (import_id, product_id, left_version)
+               SELECT {by}, product_id, restored_version FROM zinc_reverting_products
+               WHERE restored
+               UNION ALL SELECT {by}, product_id, NULL FROM zinc_unused_products;
+             INSERT INTO replaced_products SELECT {by}, p.* FROM products p
+               WHERE p.id IN (SELECT product_id FROM zinc_reverting_products WHERE restored
+                              UNION ALL SELECT product_id FROM zinc_unused_products)"
+        ),
+        format!(
+            "{}
+             INSERT INTO zinc_touched_days (date, location, fresh)
+               SELECT old_date, old_location, false FROM zinc_reverting WHERE old_date IS NOT NULL
+               UNION SELECT date, location, false FROM zinc_reverting WHERE date IS NOT NULL
+             ON CONFLICT DO NOTHING",
+            rollups::TOUCHED_DAYS_DDL
+        ),
+        "DELETE FROM orders o USING zinc_reverting z WHERE o.id = z.order_id".to_owned(),
+        format!(
+            "UPDATE products p SET ({PRODUCT_COLUMNS}) = (SELECT {PRODUCT_COLUMNS} FROM
+               (SELECT {product_copy} FROM replaced_products r
+                WHERE r.replaced_by = {import} AND r.id = p.id) k)
+             FROM zinc_reverting_products z WHERE z.product_id = p.id AND z.restored AND z.present;
+             INSERT INTO products SELECT {product_copy} FROM replaced_products r
+               JOIN zinc_reverting_products z ON z.product_id = r.id
+               WHERE r.replaced_by = {import} AND z.restored AND NOT z.present"
+        ),
+        format!(
+            "INSERT INTO orders SELECT {} FROM replaced_orders r WHERE r.replaced_by = {import};
+             INSERT INTO order_items SELECT {} FROM replaced_order_items r
+               WHERE r.replaced_by = {import}",
+            from_copy("orders"),
+            from_copy("order_items")
+        ),
+    ]
+}
+
+/// Deletes the products the revert left unused (after the figures no longer count them).
+const REMOVE_UNUSED_PRODUCTS: &str =
+    "DELETE FROM products p USING zinc_unused_products z WHERE p.id = z.product_id";
+
+/// Marks the kept versions of imports kept before `$1` as pruned, answering their numbers.
+const PRUNE: Fixed<1> = Fixed::new(
+    "UPDATE kept_versions SET pruned_at = now()
+     WHERE pruned_at IS NULL AND kept_at < $1 RETURNING import_id",
+);
+
+/// Deletes the versions kept for the imports in `zinc_pruned`.
+const DELETE_PRUNED: [&str; 5] = [
+    "DELETE FROM replaced_order_items r USING zinc_pruned z WHERE r.replaced_by = z.import_id",
+    "DELETE FROM replaced_orders r USING zinc_pruned z WHERE r.replaced_by = z.import_id",
+    "DELETE FROM replaced_products r USING zinc_pruned z WHERE r.replaced_by = z.import_id",
+    "DELETE FROM written_sales w USING zinc_pruned z WHERE w.import_id = z.import_id",
+    "DELETE FROM written_products w USING zinc_pruned z WHERE w.import_id = z.import_id",
+];
+
+/// A transaction and how long any statement in it may go unanswered.
+struct Work {
+    txn: Transaction<'static, Postgres>,
+    limit: Duration,
+}
+
+impl Work {
+    async fn begin(ledger: &PostgresLedger) -> Result<Work, StoreError> {
+        let limit = ledger.reach.reply_timeout;
+        let pool = ledger.reach.db.get_postgres_connection_pool();
+        let txn = within(limit, async { pool.begin().await.map_err(sqlx_error) }).await?;
+        Ok(Work { txn, limit })
+    }
+
+    /// Runs statements without parameters (assembled from numbers and constants).
+    async fn run(&mut self, sql: String) -> Result<u64, StoreError> {
+        let txn = &mut self.txn;
+        within(self.limit, async {
+            let done = sqlx::raw_sql(AssertSqlSafe(sql))
+                .execute(&mut **txn)
+                .await
+                .map_err(sqlx_error)?;
+            Ok(done.rows_affected())
+        })
+        .await
+    }
+
+    async fn rows(&mut self, statement: &Statement) -> Result<Vec<QueryResult>, StoreError> {
+        let txn = &mut self.txn;
+        within(self.limit, async {
+            let rows = on_sqlx(statement)
+                .fetch_all(&mut **txn)
+                .await
+                .map_err(sqlx_error)?;
+            Ok(rows.into_iter().map(QueryResult::from).collect())
+        })
+        .await
+    }
+
+    async fn query(&mut self, sql: String) -> Result<Vec<QueryResult>, StoreError> {
+        self.rows(&Statement::from_string(sea_orm::DbBackend::Postgres, sql))
+            .await
+    }
+
+    async fn rollback(self) -> Result<(), StoreError> {
+        within(self.limit, async {
+            self.txn.rollback().await.map_err(sqlx_error)
+        })
+        .await
+    }
+}
+
+fn count(row: &QueryResult, column: &str) -> Result<u64, StoreError> {
+    get::<i64>(row, column).map(|n| n as u64)
+}
+
+fn sale_id(id: i64) -> Result<SaleId, StoreError> {
+    SaleId::new(id).map_err(|e| Inconsistency::breaks_rule("sale_id", e))
+}
+
+/// Refuses unless `import` can be reverted now; else plans its revert in the temporary tables
+/// of [`reverting`].
+async fn check_and_plan(work: &mut Work, import: ImportId) -> Result<RevertPlan, RevertError> {
+    let rows = work.rows(&STANDING.with([import.get().into()])).await?;
+    let Some(row) = rows.first() else {
+        return Err(RevertError::UnknownImport(import));
+    };
+    let status: String = get(row, "status")?;
+    if status == "running" {
+        return Err(RevertError::UnknownImport(import));
+    }
+    if status == ImportStatus::Rejected.as_str() {
+        return Err(RevertError::NotRevertible(import, NotRevertible::Rejected));
+    }
+    if let Some(by) = get::<Option<i64>>(row, "reverted_by")? {
+        return Err(RevertError::AlreadyReverted {
+            import,
+            by: ImportId::new(by),
+        });
+    }
+    if !get::<bool>(row, "kept")? {
+        return Err(RevertError::NotRevertible(
+            import,
+            NotRevertible::Unversioned,
+        ));
+    }
+    if let Some(at) = get::<Option<DateTime<Utc>>>(row, "pruned_at")? {
+        return Err(RevertError::NotRevertible(
+            import,
+            NotRevertible::Pruned(at),
+        ));
+    }
+    let rows = work.query(conflicts(import.get())).await?;
+    if let Some(first) = rows.first() {
+        let total = count(first, "total")?;
+        let conflicts = rows
+            .iter()
+            .map(|row| {
+                let touched: Vec<i64> = get(row, "touched_by")?;
+                Ok(SaleConflict {
+                    sale_id: sale_id(get(row, "sale_id")?)?,
+                    touched_by: touched.into_iter().map(ImportId::new).collect(),
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        return Err(RevertError::Conflict {
+            import,
+            conflicts,
+            total,
+        });
+    }
+    work.run(reverting(import.get())).await?;
+    let counts = work.query(PLAN_COUNTS.to_owned()).await?;
+    let counts = counts
+        .first()
+        .ok_or_else(|| Inconsistency::unexpected("a count returned no row"))?;
+    let sales = work
+        .query(listed_sales())
+        .await?
+        .iter()
+        .map(|row| sale_id(get(row, "sale_id")?))
+        .collect::<Result<_, _>>()?;
+    Ok(RevertPlan {
+        import,
+        orders_restored: count(counts, "orders_restored")?,
+        orders_removed: count(counts, "orders_removed")?,
+        products_restored: count(counts, "products_restored")?,
+        products_removed: count(counts, "products_removed")?,
+        sales,
+    })
+}
+
+/// The record of revert `id` of the import planned.
+fn revert_report(id: ImportId, plan: &RevertPlan, request: &RevertRequest) -> ImportReport {
+    ImportReport {
+        id,
+        file_name: revert_name(plan.import),
+        sha256: String::new(),
+        mode: ImportMode::Strict,
+        status: ImportStatus::Succeeded,
+        counts: ImportCounts {
+            orders_updated: plan.orders_restored,
+            products_updated: plan.products_restored,
+            ..ImportCounts::default()
+        },
+        problems: ProblemLog::new(),
+        started_at: request.at,
+        finished_at: Utc::now(),
+        requested_by: request.requested_by.clone(),
+        source: Some(request.source),
+        dry_run: false,
+        replaced_sales: Vec::new(),
+        rejected_lines: RejectedLineCounts::default(),
+    }
+}
+
+#[async_trait]
+impl ImportReverts for PostgresLedger {
+    #[instrument(skip_all, fields(import = import.get()))]
+    async fn plan_revert(&self, import: ImportId) -> Result<RevertPlan, RevertError> {
+        let mut work = Work::begin(self).await?;
+        let planned = check_and_plan(&mut work, import).await;
+        work.rollback().await?;
+        planned
+    }
+
+    #[instrument(skip_all, fields(import = import.get()))]
+    async fn revert(
+        &self,
+        import: ImportId,
+        request: &RevertRequest,
+    ) -> Result<RevertOutcome, RevertError> {
+        let mut work = Work::begin(self).await?;
+        work.run(format!("SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"))
+            .await?;
+        let plan = match check_and_plan(&mut work, import).await {
+            Ok(plan) => plan,
+            Err(refused) => {
+                work.rollback().await?;
+                return Err(refused);
+            }
+        };
+        let start = ImportStart {
+            file_name: revert_name(import),
+            mode: ImportMode::Strict,
+            started_at: request.at,
+            requested_by: request.requested_by.clone(),
+            source: request.source,
+        };
+        let rows = work.rows(&imports::start(&start)).await?;
+        let by = rows
+            .first()
+            .map(|row| get::<i64>(row, "id"))
+            .transpose()?
+            .ok_or_else(|| Inconsistency::unexpected("an import's record returned no id"))?;
+        for sql in apply(import.get(), by) {
+            work.run(sql).await?;
+        }
+        work.run(rollups::ANALYZE_TOUCHED_DAYS.to_owned()).await?;
+        for (_, sql) in rollups::recompute_touched() {
+            work.run(sql).await?;
+        }
+        work.run(REMOVE_UNUSED_PRODUCTS.to_owned()).await?;
+        let revert = ImportId::new(by);
+        let report = revert_report(revert, &plan, request);
+        let finish = imports::finish(&report, &RejectedLines::new(b""))?;
+        let Work { txn, limit } = work;
+        within(
+            limit,
+            record_and_commit(txn, &finish, revert, &RejectedLines::new(b"")),
+        )
+        .await?;
+        if let Some(replication) = &self.replication {
+            replication.note_primary_position().await;
+        }
+        Ok(RevertOutcome { revert, plan })
+    }
+
+    #[instrument(skip_all)]
+    async fn prune_versions(&self, before: DateTime<Utc>) -> Result<PrunedVersions, StoreError> {
+        let mut work = Work::begin(self).await?;
+        work.run(format!("SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"))
+            .await?;
+        let pruned = work.rows(&PRUNE.with([before.into()])).await?;
+        let ids: Vec<i64> = pruned
+            .iter()
+            .map(|row| get::<i64>(row, "import_id"))
+            .collect::<Result<_, _>>()?;
+        let mut rows = 0;
+        if !ids.is_empty() {
+            let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+            work.run(format!(
+                "CREATE TEMPORARY TABLE zinc_pruned ON COMMIT DROP AS
+                   SELECT unnest(ARRAY[{}]::bigint[]) AS import_id",
+                list.join(", ")
+            ))
+            .await?;
+            for sql in DELETE_PRUNED {
+                rows += work.run(sql.to_owned()).await?;
+            }
+        }
+        let Work { txn, limit } = work;
+        within(limit, async { txn.commit().await.map_err(sqlx_error) }).await?;
+        Ok(PrunedVersions {
+            imports: ids.len() as u64,
+            rows,
+        })
+    }
+}

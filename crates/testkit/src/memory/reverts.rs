@@ -1,0 +1,312 @@
+//! [`ImportReverts`] in memory: the versions each import replaced, kept beside the data, and
+//! put back under the store's one lock, as the PostgreSQL adapter does under its advisory lock.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use zinc_domain::{
+    ImportCounts, ImportId, ImportMode, ImportReport, ImportStatus, ProblemLog, ProductName,
+    RejectedLineCounts, RejectedLines, SaleId,
+};
+use zinc_ports::{
+    CONFLICTS_LISTED, ImportReverts, NotRevertible, PrunedVersions, REVERTED_SALES_LISTED,
+    RevertError, RevertOutcome, RevertPlan, RevertRequest, SaleConflict, StoreError, revert_name,
+};
+
+use super::{Data, MemoryStore, StoredOrder, StoredProduct};
+
+/// What one import (or revert) wrote, and the versions it replaced.
+#[derive(Clone)]
+pub(super) struct Kept {
+    /// The import a revert reverted.
+    reverts: Option<ImportId>,
+    kept_at: DateTime<Utc>,
+    pruned_at: Option<DateTime<Utc>>,
+    sales: BTreeMap<SaleId, Written<StoredOrder>>,
+    products: BTreeMap<ProductName, Written<StoredProduct>>,
+}
+
+/// A record written: the version left (`None`: none), and the one replaced (`None`: none).
+#[derive(Clone)]
+struct Written<T> {
+    left: Option<ImportId>,
+    replaced: Option<T>,
+}
+
+impl Kept {
+    pub(super) fn new(at: DateTime<Utc>) -> Kept {
+        Kept {
+            reverts: None,
+            kept_at: at,
+            pruned_at: None,
+            sales: BTreeMap::new(),
+            products: BTreeMap::new(),
+        }
+    }
+
+    pub(super) fn wrote_sale(
+        &mut self,
+        sale: SaleId,
+        left: Option<ImportId>,
+        replaced: Option<StoredOrder>,
+    ) {
+        self.sales.insert(sale, Written { left, replaced });
+    }
+
+    pub(super) fn wrote_product(
+        &mut self,
+        name: &ProductName,
+        left: ImportId,
+        replaced: Option<StoredProduct>,
+    ) {
+        self.products.insert(
+            name.clone(),
+            Written {
+                left: Some(left),
+                replaced,
+            },
+        );
+    }
+}
+
+/// What a revert of an import does, worked out from the data under the lock.
+struct Reverting {
+    plan: RevertPlan,
+    /// The products to put back (their stored version is the one the import left, or gone).
+    restored_products: Vec<ProductName>,
+    /// The products the import created that nothing would use.
+    unused_products: Vec<ProductName>,
+}
+
+/// Refuses unless `import` can be reverted now; else what its revert does.
+fn check_and_plan(data: &Data, import: ImportId) -> Result<Reverting, RevertError> {
+    let report = data
+        .imports
+        .iter()
+        .find(|r| r.id == import)
+        .ok_or(RevertError::UnknownImport(import))?;
+    if report.status == ImportStatus::Rejected {
+        return Err(RevertError::NotRevertible(import, NotRevertible::Rejected));
+    }
+    if let Some((by, _)) = data
+        .versions
+        .iter()
+        .find(|(_, kept)| kept.reverts == Some(import))
+    {
+        return Err(RevertError::AlreadyReverted { import, by: *by });
+    }
+    let kept = data
+        .versions
+        .get(&import)
+        .ok_or(RevertError::NotRevertible(
+            import,
+            NotRevertible::Unversioned,
+        ))?;
+    if let Some(at) = kept.pruned_at {
+        return Err(RevertError::NotRevertible(
+            import,
+            NotRevertible::Pruned(at),
+        ));
+    }
+    let version = |sale: &SaleId| data.orders.get(sale).map(|o| o.import_id);
+    let conflicting: Vec<SaleId> = kept
+        .sales
+        .iter()
+        .filter(|(sale, written)| version(sale) != written.left)
+        .map(|(sale, _)| *sale)
+        .collect();
+    if !conflicting.is_empty() {
+        let conflicts = conflicting
+            .iter()
+            .take(CONFLICTS_LISTED)
+            .map(|sale| SaleConflict {
+                sale_id: *sale,
+                touched_by: data
+                    .versions
+                    .range(ImportId::new(import.get() + 1)..)
+                    .filter(|(_, later)| later.sales.contains_key(sale))
+                    .map(|(id, _)| *id)
+                    .take(CONFLICTS_LISTED)
+                    .collect(),
+            })
+            .collect();
+        return Err(RevertError::Conflict {
+            import,
+            conflicts,
+            total: conflicting.len() as u64,
+        });
+    }
+    let mut plan = RevertPlan {
+        import,
+        orders_restored: 0,
+        orders_removed: 0,
+        products_restored: 0,
+        products_removed: 0,
+        sales: kept
+            .sales
+            .keys()
+            .take(REVERTED_SALES_LISTED)
+            .copied()
+            .collect(),
+    };
+    for (sale, written) in &kept.sales {
+        if written.replaced.is_some() {
+            plan.orders_restored += 1;
+        } else if data.orders.contains_key(sale) {
+            plan.orders_removed += 1;
+        }
+    }
+    let holds = |order: &StoredOrder, name: &ProductName| {
+        order.sale.lines().iter().any(|line| &line.product == name)
+    };
+    let (mut restored_products, mut unused_products) = (Vec::new(), Vec::new());
+    for (name, written) in &kept.products {
+        let stored = data.products.get(name);
+        if stored.is_some_and(|p| Some(p.import_id) != written.left) {
+            continue;
+        }
+        if written.replaced.is_some() {
+            restored_products.push(name.clone());
+        } else if stored.is_some() {
+            let used_elsewhere = data
+                .orders
+                .iter()
+                .any(|(sale, order)| !kept.sales.contains_key(sale) && holds(order, name));
+            let used_again = kept
+                .sales
+                .values()
+                .filter_map(|written| written.replaced.as_ref())
+                .any(|order| holds(order, name));
+            if !used_elsewhere && !used_again {
+                unused_products.push(name.clone());
+            }
+        }
+    }
+    plan.products_restored = restored_products.len() as u64;
+    plan.products_removed = unused_products.len() as u64;
+    Ok(Reverting {
+        plan,
+        restored_products,
+        unused_products,
+    })
+}
+
+/// Reverts `import` as revert `by` in `data`: keeps what it replaces as `by`'s versions and
+/// puts back the import's.
+fn apply(
+    data: &mut Data,
+    import: ImportId,
+    by: ImportId,
+    reverting: &Reverting,
+    at: DateTime<Utc>,
+) {
+    let theirs = data.versions[&import].clone();
+    let mut mine = Kept::new(at);
+    mine.reverts = Some(import);
+    for (sale, written) in &theirs.sales {
+        let current = data.orders.remove(sale);
+        mine.wrote_sale(
+            *sale,
+            written.replaced.as_ref().map(|o| o.import_id),
+            current,
+        );
+        if let Some(order) = &written.replaced {
+            data.orders.insert(*sale, order.clone());
+        }
+    }
+    for name in &reverting.restored_products {
+        let previous = theirs.products[name].replaced.clone();
+        let current = data.products.remove(name);
+        mine.products.insert(
+            name.clone(),
+            Written {
+                left: previous.as_ref().map(|p| p.import_id),
+                replaced: current,
+            },
+        );
+        if let Some(product) = previous {
+            data.products.insert(name.clone(), product);
+        }
+    }
+    for name in &reverting.unused_products {
+        let current = data.products.remove(name);
+        mine.products.insert(
+            name.clone(),
+            Written {
+                left: None,
+                replaced: current,
+            },
+        );
+    }
+    data.versions.insert(by, mine);
+}
+
+#[async_trait]
+impl ImportReverts for MemoryStore {
+    async fn plan_revert(&self, import: ImportId) -> Result<RevertPlan, RevertError> {
+        let data = self.data.lock().await;
+        check_and_plan(&data, import).map(|reverting| reverting.plan)
+    }
+
+    async fn revert(
+        &self,
+        import: ImportId,
+        request: &RevertRequest,
+    ) -> Result<RevertOutcome, RevertError> {
+        let mut data = self.data.lock().await;
+        let reverting = check_and_plan(&data, import)?;
+        let by = ImportId::new(
+            self.next_import
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+                + 1,
+        );
+        apply(&mut data, import, by, &reverting, request.at);
+        let plan = reverting.plan;
+        data.imports.push(ImportReport {
+            id: by,
+            file_name: revert_name(import),
+            sha256: String::new(),
+            mode: ImportMode::Strict,
+            status: ImportStatus::Succeeded,
+            counts: ImportCounts {
+                orders_updated: plan.orders_restored,
+                products_updated: plan.products_restored,
+                ..ImportCounts::default()
+            },
+            problems: ProblemLog::new(),
+            started_at: request.at,
+            finished_at: Utc::now(),
+            requested_by: request.requested_by.clone(),
+            source: Some(request.source),
+            dry_run: false,
+            replaced_sales: Vec::new(),
+            rejected_lines: RejectedLineCounts::default(),
+        });
+        data.rejected.insert(by, RejectedLines::new(b""));
+        Ok(RevertOutcome { revert: by, plan })
+    }
+
+    async fn prune_versions(&self, before: DateTime<Utc>) -> Result<PrunedVersions, StoreError> {
+        let mut data = self.data.lock().await;
+        let now = Utc::now();
+        let mut pruned = PrunedVersions::default();
+        for kept in data.versions.values_mut() {
+            if kept.pruned_at.is_none() && kept.kept_at < before {
+                kept.pruned_at = Some(now);
+                pruned.imports += 1;
+                pruned.rows += (kept.sales.len()
+                    + kept.products.len()
+                    + kept.sales.values().filter(|w| w.replaced.is_some()).count()
+                    + kept
+                        .products
+                        .values()
+                        .filter(|w| w.replaced.is_some())
+                        .count()) as u64;
+                kept.sales.clear();
+                kept.products.clear();
+            }
+        }
+        Ok(pruned)
+    }
+}
