@@ -75,7 +75,7 @@ pub(crate) const SORT_MEMORY: &str = "256MB";
 
 /// The advisory lock key serialising the write phases of imports and rollup rebuilds ("zinc"
 /// in ASCII).
-pub(crate) const WRITE_LOCK_KEY: i64 = 0x7a69_6e63;
+pub const WRITE_LOCK_KEY: i64 = 0x7a69_6e63;
 
 /// How a connection pool is sized, and how long anything may wait on the database.
 #[derive(Debug, Clone)]

@@ -133,11 +133,11 @@ fn golf(date: &str, sale_id: u32, item: &str, price: &str) -> String {
     row(date, sale_id, item, price, "Golf - experience")
 }
 
-fn file(rows: &[String]) -> String {
+pub(crate) fn file(rows: &[String]) -> String {
     format!("{HEADER}\r\n{}\r\n", rows.join("\r\n"))
 }
 
-fn fixed_now() -> DateTime<Utc> {
+pub(crate) fn fixed_now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
 }
 
@@ -186,7 +186,7 @@ async fn import_via(
         .expect("the import runs")
 }
 
-async fn import(
+pub(crate) async fn import(
     ports: &StorePorts,
     text: &(impl AsRef<[u8]> + ?Sized),
     mode: ImportMode,
@@ -195,7 +195,7 @@ async fn import(
 }
 
 /// Every stored order (without its items), by Sale ID.
-async fn everything(ports: &StorePorts) -> Vec<Order> {
+pub(crate) async fn everything(ports: &StorePorts) -> Vec<Order> {
     let mut all = Vec::new();
     let mut offset = 0;
     loop {
@@ -233,7 +233,7 @@ async fn order_of(ports: &StorePorts, sale_id: i64) -> Option<OrderWithItems> {
 }
 
 /// The order `id` with all its items, read a page of [`Page::MAX_LIMIT`] at a time.
-async fn whole_order(ports: &StorePorts, id: OrderId) -> Option<OrderWithItems> {
+pub(crate) async fn whole_order(ports: &StorePorts, id: OrderId) -> Option<OrderWithItems> {
     let mut items = Vec::new();
     loop {
         let page = Page::new(u64::from(Page::MAX_LIMIT), items.len() as u64).unwrap();

@@ -22,6 +22,7 @@ pub mod gen_sales;
 pub mod key_contract;
 pub mod memory;
 pub mod memory_keys;
+pub mod revert_replay;
 pub mod streaming_pair;
 
 pub use memory::MemoryStore;

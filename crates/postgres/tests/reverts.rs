@@ -1,0 +1,162 @@
+//! Reverts on PostgreSQL: after any imports, corrections and reverts the store holds what a
+//! replay of the imports in effect gives, figures included; a revert racing an import of the
+//! same sales waits for it or is refused, nothing mixed.
+
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use proptest::prelude::*;
+use zinc_application::{ImportRequest, ImportSales, NoProgress};
+use zinc_domain::{ImportMode, ImportSource, ImportStatus};
+use zinc_ports::{ImportReverts, RevertError, RevertRequest, RollupUpkeep};
+use zinc_postgres::{PostgresLedger, PostgresQueries, PostgresRollups, PostgresWatchedFiles};
+use zinc_testkit::TestDatabase;
+use zinc_testkit::contract::StorePorts;
+use zinc_testkit::revert_replay::{check_steps, contents, steps};
+
+async fn store() -> (StorePorts, TestDatabase) {
+    let database = TestDatabase::migrated().await;
+    let db = database.connection().clone();
+    let queries = PostgresQueries::new(db.clone());
+    let ports = StorePorts {
+        ledger: Arc::new(PostgresLedger::new(db.clone())),
+        catalog: Arc::new(queries.clone()),
+        orders: Arc::new(queries.clone()),
+        history: Arc::new(queries.clone()),
+        archive: Arc::new(queries),
+        watched: Arc::new(PostgresWatchedFiles::new(db.clone())),
+        reverts: Arc::new(PostgresLedger::new(db)),
+    };
+    (ports, database)
+}
+
+/// The rollups equal their recomputation from the orders.
+async fn no_drift(database: &TestDatabase) {
+    let drifts = PostgresRollups::new(database.connection().clone())
+        .verify_rollups(10)
+        .await
+        .unwrap();
+    assert_eq!(drifts.total, 0, "{:#?}", drifts.listed);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 4, ..ProptestConfig::default() })]
+
+    #[test]
+    fn reverts_leave_what_a_replay_of_the_imports_in_effect_gives(steps in steps(6)) {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(check_steps(&steps, store, no_drift));
+    }
+}
+
+fn file(rows: &[(u32, &str, &str)]) -> String {
+    let mut text = zinc_domain::HeaderLine.to_string();
+    for (sale, product, price) in rows {
+        text.push_str(&format!(
+            "\n3/1/2025,7,{sale},{product},---,,Online Store,,---,---,{price},1,{price},0,0,0,\
+             {price},{price},Cash"
+        ));
+    }
+    text.push('\n');
+    text
+}
+
+async fn import(ports: &StorePorts, text: &str) -> zinc_domain::ImportReport {
+    ImportSales::new(ports.ledger.clone())
+        .with_clock(|| Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap())
+        .import(
+            ImportRequest {
+                file_name: "sales.csv".into(),
+                source: text.as_bytes(),
+                mode: ImportMode::Strict,
+                requested_by: None,
+                via: ImportSource::Cli,
+                dry_run: false,
+            },
+            &NoProgress,
+        )
+        .await
+        .expect("the import runs")
+}
+
+/// A revert of the first file racing an import correcting one of its sales: either the revert
+/// goes first and the correction then creates the sale afresh, or the correction goes first
+/// and the revert is refused. Nothing else.
+#[tokio::test]
+async fn a_revert_racing_an_import_of_the_same_sales_waits_or_is_refused() {
+    let first = file(&[(1, "Water", "1"), (2, "Snack", "2")]);
+    let correction = file(&[(1, "Towel", "5")]);
+    let (mut reverted_first, mut refused) = (0, 0);
+    for _ in 0..4 {
+        let (ports, database) = store().await;
+        let imported = import(&ports, &first).await;
+        let request = RevertRequest {
+            requested_by: None,
+            source: ImportSource::Cli,
+            at: Utc::now(),
+        };
+        let (reverted, corrected) = tokio::join!(
+            ports.reverts.revert(imported.id, &request),
+            import(&ports, &correction)
+        );
+        assert_eq!(corrected.status, ImportStatus::Succeeded);
+        let (orders, products) = contents(&ports).await;
+        match reverted {
+            Ok(_) => {
+                reverted_first += 1;
+                assert_eq!(corrected.counts.orders_created, 1, "sale 1 was gone");
+                assert_eq!(
+                    products,
+                    vec!["Towel at 5".to_owned()],
+                    "Water and Snack removed"
+                );
+                assert_eq!(orders.len(), 1);
+            }
+            Err(RevertError::Conflict {
+                conflicts, total, ..
+            }) => {
+                refused += 1;
+                assert_eq!(total, 1);
+                assert_eq!(conflicts[0].touched_by, vec![corrected.id]);
+                assert_eq!(corrected.counts.orders_updated, 1);
+                assert_eq!(orders.len(), 2, "sale 2 as imported, sale 1 corrected");
+            }
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+        no_drift(&database).await;
+    }
+    assert_eq!(reverted_first + refused, 4);
+}
+
+/// While an import holds the write lock, a revert waits for it and then sees its writes.
+#[tokio::test]
+async fn a_revert_waits_for_the_write_lock() {
+    let (ports, database) = store().await;
+    let imported = import(&ports, &file(&[(1, "Water", "1")])).await;
+    let holder = database.connection().clone();
+    let txn = sea_orm::TransactionTrait::begin(&holder).await.unwrap();
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &txn,
+        &format!(
+            "SELECT pg_advisory_xact_lock({})",
+            zinc_postgres::database::WRITE_LOCK_KEY
+        ),
+    )
+    .await
+    .unwrap();
+    let reverts = ports.reverts.clone();
+    let id = imported.id;
+    let waiting = tokio::spawn(async move {
+        let request = RevertRequest {
+            requested_by: None,
+            source: ImportSource::Cli,
+            at: Utc::now(),
+        };
+        reverts.revert(id, &request).await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(!waiting.is_finished(), "the revert waits for the lock");
+    txn.rollback().await.unwrap();
+    waiting.await.unwrap().unwrap();
+    assert!(contents(&ports).await.0.is_empty());
+}
