@@ -205,6 +205,22 @@ pub enum ImportsAction {
         #[arg(value_parser = clap::value_parser!(i64).range(1..))]
         id: i64,
     },
+    /// Revert an import: put back the sales and prices it replaced and remove what it
+    /// created, recorded as an import of its own (which can be reverted in turn). Refused when
+    /// a later import changed some of the same sales: revert those first, newest first.
+    ///
+    /// Example: `zinc imports revert 4 --dry-run`, then `zinc imports revert 4`
+    Revert {
+        /// The import's number.
+        #[arg(value_parser = clap::value_parser!(i64).range(1..))]
+        id: i64,
+        /// Say what would change, change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Delete the versions imports replaced that are older than ZINC_REPLACED_KEEP_DAYS;
+    /// those imports can no longer be reverted.
+    Prune,
 }
 
 /// Migration actions.

@@ -205,6 +205,27 @@ pub struct Config {
     #[arg(long, env = "ZINC_WATCH_SETTLE_MS", default_value = "10000",
           value_parser = watch_millis)]
     pub watch_settle_ms: u64,
+    /// How many days the versions an import replaced are kept (for `zinc imports revert`);
+    /// `zinc imports prune` deletes older ones, and those imports can no longer be reverted.
+    #[arg(long, env = "ZINC_REPLACED_KEEP_DAYS", default_value = "90",
+          value_parser = keep_days)]
+    pub replaced_keep_days: u32,
+}
+
+/// The fewest days replaced versions are kept.
+pub const MIN_KEEP_DAYS: u32 = 1;
+/// The most days replaced versions are kept (ten years).
+pub const MAX_KEEP_DAYS: u32 = 3_650;
+
+fn keep_days(text: &str) -> Result<u32, Invalid> {
+    text.parse::<u32>()
+        .ok()
+        .filter(|days| (MIN_KEEP_DAYS..=MAX_KEEP_DAYS).contains(days))
+        .ok_or_else(|| {
+            expected(format!(
+                "a whole number of days from {MIN_KEEP_DAYS} to {MAX_KEEP_DAYS}"
+            ))
+        })
 }
 
 /// The shortest watch interval or settle time, in milliseconds.
@@ -1057,6 +1078,19 @@ mod tests {
         ] {
             let error = shown(config(&[(variable, value)]).unwrap_err());
             assert!(error.starts_with(variable), "{error}");
+        }
+    }
+
+    #[test]
+    fn replaced_versions_are_kept_a_bounded_number_of_days() {
+        assert_eq!(config(&[]).unwrap().replaced_keep_days, 90);
+        for days in [MIN_KEEP_DAYS, MAX_KEEP_DAYS] {
+            let kept = config(&[("ZINC_REPLACED_KEEP_DAYS", &days.to_string())]).unwrap();
+            assert_eq!(kept.replaced_keep_days, days);
+        }
+        for value in ["0", &(MAX_KEEP_DAYS + 1).to_string(), "a week"] {
+            let error = shown(config(&[("ZINC_REPLACED_KEEP_DAYS", value)]).unwrap_err());
+            assert!(error.starts_with("ZINC_REPLACED_KEEP_DAYS"), "{error}");
         }
     }
 

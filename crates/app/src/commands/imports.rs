@@ -1,11 +1,15 @@
 //! `zinc imports rejected ID`: the reject file of an import, on standard output.
+//! `zinc imports revert ID [--dry-run]`: take an import back.
+//! `zinc imports prune`: delete the replaced versions older than `ZINC_REPLACED_KEEP_DAYS`.
 
 use std::io::Write;
 
 use anyhow::Context;
-use zinc_domain::ImportId;
-use zinc_ports::ImportHistory;
-use zinc_postgres::PostgresQueries;
+use chrono::Utc;
+use zinc_application::RevertImport;
+use zinc_domain::{ImportId, ImportSource};
+use zinc_ports::{ImportHistory, ImportReverts, RevertError};
+use zinc_postgres::{PostgresLedger, PostgresQueries};
 
 use super::database::{Missing, open_database};
 use super::exit::ExitStatus;
@@ -18,12 +22,109 @@ pub(super) fn rejected_command(id: ImportId) -> String {
 }
 
 pub(super) async fn run(config: &Config, action: ImportsAction) -> anyhow::Result<ExitStatus> {
-    let ImportsAction::Rejected { id } = action;
     let db = open_database(config, Missing::Refuse).await?;
-    let history = PostgresQueries::new(db.clone()).with_reply_timeout(config.reply_timeout());
-    let status = print_rejected(&history, ImportId::new(id), &mut std::io::stdout().lock()).await;
+    let status = match action {
+        ImportsAction::Rejected { id } => {
+            let history =
+                PostgresQueries::new(db.clone()).with_reply_timeout(config.reply_timeout());
+            print_rejected(&history, ImportId::new(id), &mut std::io::stdout().lock()).await
+        }
+        ImportsAction::Revert { id, dry_run } => {
+            let ledger = PostgresLedger::new(db.clone()).with_reply_timeout(config.reply_timeout());
+            revert(&RevertImport::new(ledger), ImportId::new(id), dry_run).await
+        }
+        ImportsAction::Prune => {
+            let ledger = PostgresLedger::new(db.clone()).with_reply_timeout(config.reply_timeout());
+            prune(&ledger, config.replaced_keep_days).await
+        }
+    };
     db.close().await.ok();
     status
+}
+
+/// Reverts import `id` (or says what a revert would change), printing what changed or why
+/// it was refused.
+async fn revert(
+    use_case: &RevertImport<impl ImportReverts>,
+    id: ImportId,
+    dry_run: bool,
+) -> anyhow::Result<ExitStatus> {
+    let done = if dry_run {
+        use_case.plan(id).await.map(|plan| (plan, None))
+    } else {
+        use_case
+            .revert(id, None, ImportSource::Cli)
+            .await
+            .map(|outcome| (outcome.plan, Some(outcome.revert)))
+    };
+    match done {
+        Ok((plan, revert)) => {
+            let verb = if revert.is_some() { "" } else { "would be " };
+            println!(
+                "Import #{id}: {} sales {verb}restored, {} {verb}removed; {} product prices {verb}restored, {} products {verb}removed.",
+                plan.orders_restored,
+                plan.orders_removed,
+                plan.products_restored,
+                plan.products_removed,
+            );
+            if !plan.sales.is_empty() {
+                let listed: Vec<String> = plan.sales.iter().map(|s| s.get().to_string()).collect();
+                let more = plan.orders_restored + plan.orders_removed;
+                let more = more.saturating_sub(plan.sales.len() as u64);
+                let more = if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                };
+                println!("Sale IDs: {}{more}", listed.join(", "));
+            }
+            match revert {
+                Some(revert) => println!(
+                    "Recorded as import #{revert} (zinc imports revert {revert} takes it back)."
+                ),
+                None => println!("Dry run: nothing changed (run without --dry-run to revert)."),
+            }
+            Ok(ExitStatus::Success)
+        }
+        Err(RevertError::Store(error)) => {
+            Err(error).with_context(|| format!("reverting import {id}"))
+        }
+        Err(refused) => {
+            eprintln!("zinc: {refused}");
+            if let RevertError::Conflict { conflicts, .. } = &refused {
+                for conflict in conflicts {
+                    let by: Vec<String> = conflict
+                        .touched_by
+                        .iter()
+                        .map(|i| format!("#{i}"))
+                        .collect();
+                    eprintln!(
+                        "  sale {} changed since by import {}",
+                        conflict.sale_id.get(),
+                        by.join(", ")
+                    );
+                }
+                eprintln!("zinc: revert the later imports first, newest first, then this one");
+            }
+            Ok(ExitStatus::Rejected)
+        }
+    }
+}
+
+/// Deletes the versions kept longer than `keep_days`.
+async fn prune(reverts: &impl ImportReverts, keep_days: u32) -> anyhow::Result<ExitStatus> {
+    let before = Utc::now() - chrono::Duration::days(i64::from(keep_days));
+    let pruned = reverts
+        .prune_versions(before)
+        .await
+        .context("pruning replaced versions")?;
+    println!(
+        "Pruned the replaced versions of {} imports kept before {} ({} rows); they can no longer be reverted.",
+        pruned.imports,
+        before.format("%Y-%m-%d %H:%M UTC"),
+        pruned.rows
+    );
+    Ok(ExitStatus::Success)
 }
 
 /// Writes the reject file of import `id` to `out`, as the API's

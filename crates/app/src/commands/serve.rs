@@ -124,6 +124,7 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         }))
     });
     let state = AppState {
+        reverts: Arc::new(ledger.clone()),
         ledger: Arc::new(ledger),
         history: queries.clone(),
         products: read_ports.clone(),

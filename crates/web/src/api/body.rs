@@ -705,3 +705,68 @@ pub struct HealthBody {
     #[schema(example = json!(null))]
     pub replica: Option<String>,
 }
+
+/// What reverting an import changes (a dry run) or changed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevertBody {
+    /// The import reverted.
+    #[schema(example = 7)]
+    pub import: i64,
+    /// True when nothing was changed: the plan of a revert.
+    pub dry_run: bool,
+    /// The revert's own record in the import history (absent in a dry run); reverting it
+    /// puts back what the revert replaced.
+    #[schema(example = 9)]
+    pub revert: Option<i64>,
+    /// Sales put back as they were before the import.
+    #[schema(example = 2)]
+    pub orders_restored: u64,
+    /// Sales the import created, removed.
+    #[schema(example = 1)]
+    pub orders_removed: u64,
+    /// Products whose price goes back to what it was.
+    #[schema(example = 1)]
+    pub products_restored: u64,
+    /// Products the import created that nothing uses any more, removed.
+    #[schema(example = 0)]
+    pub products_removed: u64,
+    /// The Sale IDs changed (the first 100, by Sale ID).
+    #[schema(example = json!([1, 3, 4]))]
+    pub sales: Vec<i64>,
+}
+
+impl RevertBody {
+    /// The body of a plan, or of a revert done (`revert`: its record).
+    pub fn new(plan: &zinc_ports::RevertPlan, revert: Option<zinc_domain::ImportId>) -> Self {
+        RevertBody {
+            import: plan.import.get(),
+            dry_run: revert.is_none(),
+            revert: revert.map(|id| id.get()),
+            orders_restored: plan.orders_restored,
+            orders_removed: plan.orders_removed,
+            products_restored: plan.products_restored,
+            products_removed: plan.products_removed,
+            sales: plan.sales.iter().map(|id| id.get()).collect(),
+        }
+    }
+}
+
+/// A sale a later import changed since the import to revert wrote it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SaleConflictBody {
+    /// The sale.
+    #[schema(example = 4105)]
+    pub sale_id: i64,
+    /// The later imports that wrote it, oldest first.
+    #[schema(example = json!([9]))]
+    pub touched_by: Vec<i64>,
+}
+
+impl From<&zinc_ports::SaleConflict> for SaleConflictBody {
+    fn from(conflict: &zinc_ports::SaleConflict) -> Self {
+        SaleConflictBody {
+            sale_id: conflict.sale_id.get(),
+            touched_by: conflict.touched_by.iter().map(|id| id.get()).collect(),
+        }
+    }
+}

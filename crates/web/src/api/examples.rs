@@ -9,7 +9,7 @@ use zinc_domain::{
     ImportCounts, ImportId, ImportMode, ImportReport, ImportStatus, InputProblem, KeyName,
     KeyScope, Location, ProblemLog, RejectedLineCounts, SaleId,
 };
-use zinc_ports::StoreError;
+use zinc_ports::{RevertError, SaleConflict, StoreError};
 
 use super::auth_failures::FAILURE_REFILL;
 use super::imports::{
@@ -69,6 +69,15 @@ pub fn for_operation(asked: &Asked, status: u16) -> Option<ProblemDetails> {
         408 => ApiError::UploadStalled {
             seconds: DEFAULT_UPLOAD_IDLE_TIMEOUT.as_secs(),
         },
+        // A POST naming an import by id: its revert, refused by a later import.
+        409 if asked.post && asked.by_id => ApiError::RevertRefused(RevertError::Conflict {
+            import: ImportId::new(7),
+            conflicts: vec![SaleConflict {
+                sale_id: SaleId::new(4105).ok()?,
+                touched_by: vec![ImportId::new(9)],
+            }],
+            total: 1,
+        }),
         409 => ApiError::Store(StoreError::Contention("deadlock detected".into())),
         413 => ApiError::PayloadTooLarge {
             limit: DEFAULT_MAX_UPLOAD_BYTES,

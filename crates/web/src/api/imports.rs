@@ -19,11 +19,11 @@ use actix_web::error::PayloadError;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, post, web};
 use futures_util::{Stream, StreamExt};
-use zinc_application::{Access, ImportRequest, ImportSales, NoProgress};
-use zinc_domain::{ImportId, ImportMode, ImportReport, ImportStatus, KeyName};
+use zinc_application::{Access, ImportRequest, ImportSales, NoProgress, RevertImport};
+use zinc_domain::{ImportId, ImportMode, ImportReport, ImportSource, ImportStatus, KeyName};
 
-use super::body::{ImportPage, ImportReportBody};
-use super::params::{self, ImportQuery, PageQuery};
+use super::body::{ImportPage, ImportReportBody, RevertBody};
+use super::params::{self, ImportQuery, PageQuery, RevertQuery};
 use super::problem::{ApiError, MissingFile, ProblemDetails};
 use super::state::{AppState, MinRate};
 
@@ -689,4 +689,48 @@ pub(crate) async fn reject_file_response(
             format!("attachment; filename=\"{}\"", file.download_name()),
         ))
         .body(csv))
+}
+
+/// Revert an import.
+///
+/// Puts back the sales and product prices the import replaced and removes what it created
+/// (sales, and products nothing else uses), figures included, in one transaction; recorded
+/// as an import of its own (`revert`), which can be reverted in turn. With `dry_run=true`,
+/// says what would change. Refused (409) when a later import changed some of the same sales
+/// (`conflicts` lists them with those imports: revert them first, newest first), when the
+/// import was reverted already, was rejected, ran before versions were kept, or its versions
+/// were pruned (`ZINC_REPLACED_KEEP_DAYS`).
+#[utoipa::path(
+    tag = "imports",
+    params(("id" = i64, Path, description = "The import's number", minimum = 1, example = 7), RevertQuery),
+    responses(
+        (status = 200, description = "Dry run: what the revert would change; nothing changed", body = RevertBody),
+        (status = 201, description = "Reverted", body = RevertBody),
+        (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "Refused: later imports changed some of the same sales (`conflicts`), or the import was reverted already or cannot be", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, body = ProblemDetails, content_type = "application/problem+json"),
+    ),
+)]
+#[post("/api/v1/imports/{id}/revert")]
+pub async fn revert_import(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: web::Query<RevertQuery>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let id = ImportId::new(params::id("id", &id)?);
+    let dry_run = params::flag("dry_run", query.dry_run.as_deref())?;
+    let use_case = RevertImport::new(state.reverts.clone()).with_versions(state.versions.clone());
+    if dry_run {
+        let plan = use_case.plan(id).await?;
+        return Ok(HttpResponse::Ok().json(RevertBody::new(&plan, None)));
+    }
+    let requested_by = request
+        .extensions()
+        .get::<Access>()
+        .and_then(Access::key_name)
+        .cloned();
+    let done = use_case.revert(id, requested_by, ImportSource::Api).await?;
+    Ok(HttpResponse::Created().json(RevertBody::new(&done.plan, Some(done.revert))))
 }

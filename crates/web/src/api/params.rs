@@ -386,3 +386,13 @@ pub struct ImportQuery {
 pub fn id(name: &str, text: &str) -> Result<i64, ApiError> {
     Ok(number(name, Some(text), 1i64, i64::MAX)?.unwrap_or_default())
 }
+
+/// The query of a revert.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RevertQuery {
+    /// Answer 200 with what the revert would change, changing nothing.
+    #[param(value_type = Option<bool>, default = false)]
+    pub dry_run: Option<String>,
+}

@@ -11,9 +11,9 @@ use tracing::error;
 use utoipa::ToSchema;
 use zinc_application::{Denied, ImportError, OpenSessionError};
 use zinc_domain::{ImportReport, QueryError, echo};
-use zinc_ports::StoreError;
+use zinc_ports::{RevertError, StoreError};
 
-use super::body::{ImportReportBody, InputProblemBody};
+use super::body::{ImportReportBody, InputProblemBody, SaleConflictBody};
 
 /// Target of the per-request log line the HTTP layer writes for a failed request: it is kept
 /// out of Sentry as an event because the Sentry middleware already reports the failure.
@@ -88,6 +88,10 @@ pub enum ApiError {
     /// A strict import found invalid rows: nothing was written.
     #[error("the file has invalid rows; nothing was written")]
     ImportRejected(Box<ImportReport>),
+    /// A revert refused: the import was reverted already, cannot be, or later imports changed
+    /// some of its sales.
+    #[error("{0}")]
+    RevertRefused(#[source] RevertError),
     /// No such resource.
     #[error("{what} {id} does not exist")]
     NotFound {
@@ -289,6 +293,10 @@ pub struct ProblemDetails {
     /// The import's report, for import rejections (the attempt is recorded).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub import: Option<ImportReportBody>,
+    /// For a refused revert: the sales later imports changed (the first 20), each with those
+    /// imports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conflicts: Option<Vec<SaleConflictBody>>,
 }
 
 impl ApiError {
@@ -311,6 +319,13 @@ impl ApiError {
             ApiError::BadUpload(_) => ("bad-upload", "Upload could not be read"),
             ApiError::FileRefused(_) => ("file-refused", "File refused"),
             ApiError::ImportRejected(_) => ("import-rejected", "Import rejected"),
+            ApiError::RevertRefused(RevertError::Conflict { .. }) => {
+                ("revert-conflict", "Later imports changed the same sales")
+            }
+            ApiError::RevertRefused(RevertError::AlreadyReverted { .. }) => {
+                ("already-reverted", "Already reverted")
+            }
+            ApiError::RevertRefused(_) => ("not-revertible", "Cannot be reverted"),
             ApiError::NotFound { .. } => ("not-found", "Not found"),
             ApiError::NoRoute { .. } => ("no-route", "Not found"),
             ApiError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
@@ -363,7 +378,30 @@ impl ApiError {
                 report.problems.total(),
                 report.counts.rows_rejected
             ),
+            ApiError::RevertRefused(RevertError::Conflict {
+                import,
+                conflicts,
+                total,
+            }) => {
+                let mut later: Vec<i64> = conflicts
+                    .iter()
+                    .flat_map(|c| c.touched_by.iter().map(|id| id.get()))
+                    .collect();
+                later.sort_unstable_by(|a, b| b.cmp(a));
+                later.dedup();
+                let later: Vec<String> = later.iter().map(|id| format!("#{id}")).collect();
+                format!(
+                    "later imports changed {total} of the sales import {import} wrote; revert them first, newest first ({}), then import {import}",
+                    later.join(", ")
+                )
+            }
             other => other.to_string(),
+        };
+        let conflicts = match self {
+            ApiError::RevertRefused(RevertError::Conflict { conflicts, .. }) => {
+                Some(conflicts.iter().map(SaleConflictBody::from).collect())
+            }
+            _ => None,
         };
         let parameter = match self {
             ApiError::BadParameter { name, .. } => Some(name.clone()),
@@ -388,6 +426,7 @@ impl ApiError {
                     .collect()
             }),
             import: report.map(|r| ImportReportBody::from_report(r, false)),
+            conflicts,
         }
     }
 }
@@ -414,6 +453,7 @@ impl ResponseError for ApiError {
                 StatusCode::TOO_MANY_REQUESTS
             }
             ApiError::ImportRejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::RevertRefused(_) => StatusCode::CONFLICT,
             ApiError::NotFound { .. } | ApiError::NoRoute { .. } => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
@@ -442,10 +482,12 @@ impl ResponseError for ApiError {
         }
         let mut response = HttpResponse::build(status);
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        // A refused revert stays refused: waiting does not help.
         if matches!(
             status,
             StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS | StatusCode::CONFLICT
-        ) {
+        ) && !matches!(self, ApiError::RevertRefused(_))
+        {
             let seconds = match self {
                 ApiError::TooManyInvalidKeys { retry_after } => *retry_after,
                 _ => 5,
@@ -481,6 +523,19 @@ impl std::fmt::Display for Chain<'_> {
             cause = error.source();
         }
         Ok(())
+    }
+}
+
+impl From<RevertError> for ApiError {
+    fn from(error: RevertError) -> Self {
+        match error {
+            RevertError::Store(error) => ApiError::Store(error),
+            RevertError::UnknownImport(id) => ApiError::NotFound {
+                what: "import",
+                id: id.get(),
+            },
+            refused => ApiError::RevertRefused(refused),
+        }
     }
 }
 

@@ -36,6 +36,7 @@ routes! {
     imports::list_imports,
     imports::get_import,
     imports::get_rejected_lines,
+    imports::revert_import,
     catalog::list_products,
     catalog::get_product,
     catalog::list_orders,

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use zinc_application::{Gatekeeper, Sessions};
 use zinc_ports::{
-    DataVersions, ImportHistory, OrderBook, ProductCatalog, ReplicaStatus, SalesArchive,
-    SalesFigures, SalesLedger, StoreHealth,
+    DataVersions, ImportHistory, ImportReverts, OrderBook, ProductCatalog, ReplicaStatus,
+    SalesArchive, SalesFigures, SalesLedger, StoreHealth,
 };
 
 use super::answers::AnswerCache;
@@ -20,6 +20,8 @@ pub struct AppState {
     pub ledger: Arc<dyn SalesLedger>,
     /// Reads past imports.
     pub history: Arc<dyn ImportHistory>,
+    /// Reverts imports.
+    pub reverts: Arc<dyn ImportReverts>,
     /// Reads products.
     pub products: Arc<dyn ProductCatalog>,
     /// Reads orders.

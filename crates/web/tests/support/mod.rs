@@ -13,8 +13,8 @@ use serde_json::Value;
 use zinc_application::{DEFAULT_SESSION_LIFETIME, Gatekeeper, OpenAccess, Sessions};
 use zinc_ports::{
     DataVersion, MockApiKeys, MockDashboardSessions, MockDataVersions, MockImportHistory,
-    MockOrderBook, MockProductCatalog, MockSalesArchive, MockSalesFigures, MockSalesLedger,
-    MockStoreHealth, StoreError,
+    MockImportReverts, MockOrderBook, MockProductCatalog, MockSalesArchive, MockSalesFigures,
+    MockSalesLedger, MockStoreHealth, StoreError,
 };
 use zinc_web::api::{
     DEFAULT_MAX_CONCURRENT_UPLOADS, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_UPLOAD_IDLE_TIMEOUT,
@@ -27,6 +27,7 @@ use zinc_web::{AppState, MinRate, UploadSlots};
 pub struct Ports {
     pub ledger: MockSalesLedger,
     pub history: MockImportHistory,
+    pub reverts: MockImportReverts,
     pub products: MockProductCatalog,
     pub orders: MockOrderBook,
     pub figures: MockSalesFigures,
@@ -73,6 +74,7 @@ impl Ports {
         AppState {
             ledger: Arc::new(self.ledger),
             history: Arc::new(self.history),
+            reverts: Arc::new(self.reverts),
             products: Arc::new(self.products),
             orders: Arc::new(self.orders),
             figures: Arc::new(self.figures),
