@@ -1,0 +1,150 @@
+//! Taking an import back end to end: `zinc imports revert` and
+//! `POST /api/v1/imports/{id}/revert` on a real database.
+
+use reqwest::{Client, StatusCode};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use zinc_e2e::{Zinc, real_export, real_export_path};
+use zinc_testkit::TestDatabase;
+
+const ZINC: Zinc = Zinc::at(env!("CARGO_BIN_EXE_zinc"));
+
+async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
+    db.query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The real export (import 1), then a file moving the sale of its line 14 to the other
+/// location (import 2).
+async fn two_imports(database: &TestDatabase, dir: &std::path::Path) {
+    let first = ZINC.run(
+        database.url(),
+        &["import", real_export_path().to_str().unwrap()],
+    );
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let export = real_export();
+    let lines: Vec<&str> = export.split('\n').collect();
+    let moved = if lines[13].contains("Golf - experience") {
+        lines[13].replace("Golf - experience", "Online Store")
+    } else {
+        lines[13].replace("Online Store", "Golf - experience")
+    };
+    let path = dir.join("correction.csv");
+    std::fs::write(&path, format!("{}\n{moved}\n", lines[0].trim_end())).unwrap();
+    let second = ZINC.run(database.url(), &["import", path.to_str().unwrap()]);
+    assert!(second.status.success(), "{}", text(&second.stdout));
+}
+
+#[tokio::test]
+async fn the_cli_refuses_a_conflicting_revert_and_reverts_newest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = TestDatabase::migrated().await;
+    two_imports(&database, dir.path()).await;
+    let db = database.connection();
+
+    let refused = ZINC.run(database.url(), &["imports", "revert", "1"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let said = text(&refused.stderr);
+    assert!(
+        said.contains("later imports changed 1 of the sales import 1 wrote"),
+        "{said}"
+    );
+    assert!(said.contains("changed since by import #2"), "{said}");
+    assert!(
+        said.contains("revert the later imports first, newest first"),
+        "{said}"
+    );
+
+    let plan = ZINC.run(database.url(), &["imports", "revert", "2", "--dry-run"]);
+    assert!(plan.status.success(), "{}", text(&plan.stderr));
+    let said = text(&plan.stdout);
+    assert!(
+        said.contains("Import #2: 1 sales would be restored, 0 would be removed"),
+        "{said}"
+    );
+    assert!(said.contains("Dry run: nothing changed"), "{said}");
+    assert_eq!(count(db, "SELECT count(*) FROM imports").await, 2);
+
+    let done = ZINC.run(database.url(), &["imports", "revert", "2"]);
+    assert!(done.status.success(), "{}", text(&done.stderr));
+    assert!(
+        text(&done.stdout).contains("Recorded as import #3"),
+        "{}",
+        text(&done.stdout)
+    );
+    let again = ZINC.run(database.url(), &["imports", "revert", "2"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(text(&again.stderr).contains("import 2 was already reverted by import 3"));
+
+    let first = ZINC.run(database.url(), &["imports", "revert", "1"]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert_eq!(count(db, "SELECT count(*) FROM orders").await, 0);
+    assert_eq!(count(db, "SELECT count(*) FROM products").await, 0);
+    assert_eq!(count(db, "SELECT count(*) FROM sales_by_day").await, 0);
+
+    let pruned = ZINC.run(database.url(), &["imports", "prune"]);
+    assert!(pruned.status.success(), "{}", text(&pruned.stderr));
+    assert!(text(&pruned.stdout).contains("Pruned the replaced versions of 0 imports"));
+}
+
+#[tokio::test]
+async fn the_api_plans_refuses_and_reverts() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = TestDatabase::migrated().await;
+    two_imports(&database, dir.path()).await;
+    let server = ZINC.serve(database.url(), &[], &[]);
+    let client = Client::new();
+
+    let refused = client
+        .post(server.url("/api/v1/imports/1/revert"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    let problem: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(
+        problem["conflicts"][0]["touched_by"],
+        serde_json::json!([2])
+    );
+
+    let plan = client
+        .post(server.url("/api/v1/imports/2/revert?dry_run=true"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plan.status(), StatusCode::OK);
+    let plan: serde_json::Value = plan.json().await.unwrap();
+    assert_eq!(plan["orders_restored"], 1);
+
+    let done = client
+        .post(server.url("/api/v1/imports/2/revert"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), StatusCode::CREATED);
+    let done: serde_json::Value = done.json().await.unwrap();
+    assert_eq!(done["revert"], 3);
+    let recorded: serde_json::Value = client
+        .get(server.url("/api/v1/imports/3"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(recorded["filename"], "revert of import 2");
+
+    let missing = client
+        .post(server.url("/api/v1/imports/99/revert"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
