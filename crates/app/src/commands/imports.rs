@@ -42,6 +42,9 @@ pub(super) async fn run(config: &Config, action: ImportsAction) -> anyhow::Resul
     status
 }
 
+/// How many of the Sale IDs a revert changes are printed.
+const SALES_SHOWN: usize = 10;
+
 /// Reverts import `id` (or says what a revert would change), printing what changed or why
 /// it was refused.
 async fn revert(
@@ -68,9 +71,14 @@ async fn revert(
                 plan.products_removed,
             );
             if !plan.sales.is_empty() {
-                let listed: Vec<String> = plan.sales.iter().map(|s| s.get().to_string()).collect();
+                let listed: Vec<String> = plan
+                    .sales
+                    .iter()
+                    .take(SALES_SHOWN)
+                    .map(|s| s.get().to_string())
+                    .collect();
                 let more = plan.orders_restored + plan.orders_removed;
-                let more = more.saturating_sub(plan.sales.len() as u64);
+                let more = more.saturating_sub(listed.len() as u64);
                 let more = if more > 0 {
                     format!(" and {more} more")
                 } else {
