@@ -1465,3 +1465,114 @@ async fn signing_in_again_ends_the_session_the_browser_had() {
     let cookie = set_cookie(&answer, "zinc_session");
     assert_ne!(cookie_value(&cookie), read_session().expose());
 }
+
+// Reverting an import from its page.
+
+fn revert_form_post(uri: &str) -> test::TestRequest {
+    test::TestRequest::post()
+        .uri(uri)
+        .insert_header((header::HOST, "localhost:8080"))
+        .insert_header((header::ORIGIN, OWN_ORIGIN))
+}
+
+fn a_plan(import: zinc_domain::ImportId) -> zinc_ports::RevertPlan {
+    zinc_ports::RevertPlan {
+        import,
+        orders_restored: 2,
+        orders_removed: 1,
+        products_restored: 0,
+        products_removed: 1,
+        sales: Vec::new(),
+    }
+}
+
+#[actix_web::test]
+async fn checking_a_revert_shows_what_would_change_and_a_form_to_confirm() {
+    let mut ports = Ports::default();
+    ports
+        .reverts
+        .expect_plan_revert()
+        .times(1)
+        .returning(|id| Ok(a_plan(id)));
+    let answer = answer(ports, revert_form_post("/imports/7/revert?dry_run=true")).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(
+        answer.body.contains(
+            "2 sales would be put back as they were, 1 would be removed; 0 product prices would be put back, 1 products would be removed."
+        ),
+        "{}",
+        answer.body
+    );
+    assert!(
+        answer.body.contains(
+            r#"<form class="panel" id="revert-form" method="post" action="/imports/7/revert"><button type="submit">Revert import #7</button>"#
+        ),
+        "{}",
+        answer.body
+    );
+}
+
+#[actix_web::test]
+async fn confirming_a_revert_reverts_and_links_its_record() {
+    let mut ports = Ports::default();
+    ports.reverts.expect_revert().times(1).returning(|id, _| {
+        Ok(zinc_ports::RevertOutcome {
+            revert: zinc_domain::ImportId::new(9),
+            plan: a_plan(id),
+        })
+    });
+    let answer = answer(ports, revert_form_post("/imports/7/revert")).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(
+        answer
+            .body
+            .contains(r#"Done, recorded as <a href="/imports/9">import #9</a>"#),
+        "{}",
+        answer.body
+    );
+}
+
+#[actix_web::test]
+async fn a_refused_revert_names_the_sales_and_the_imports_to_revert_first() {
+    let mut ports = Ports::default();
+    ports.reverts.expect_plan_revert().returning(|id| {
+        Err(zinc_ports::RevertError::Conflict {
+            import: id,
+            conflicts: vec![zinc_ports::SaleConflict {
+                sale_id: zinc_domain::SaleId::new(4105).unwrap(),
+                touched_by: vec![zinc_domain::ImportId::new(8)],
+            }],
+            total: 1,
+        })
+    });
+    let answer = answer(ports, revert_form_post("/imports/7/revert?dry_run=true")).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(
+        answer
+            .body
+            .contains("revert them first, newest first (#8), then import 7"),
+        "{}",
+        answer.body
+    );
+    assert!(
+        answer
+            .body
+            .contains(r#"Sale 4105 changed since by <a href="/imports/8">import #8</a>"#),
+        "{}",
+        answer.body
+    );
+    assert!(
+        !answer.body.contains("revert-form"),
+        "no confirm form: {}",
+        answer.body
+    );
+}
+
+#[actix_web::test]
+async fn a_revert_posted_from_another_site_is_refused_before_the_store() {
+    // No expectation on the reverts: a call would panic.
+    let request = test::TestRequest::post()
+        .uri("/imports/7/revert")
+        .insert_header((header::ORIGIN, "https://evil.example"));
+    assert_eq!(answer_of(request).await, StatusCode::FORBIDDEN);
+}

@@ -18,6 +18,7 @@ use crate::api::AppState;
 use crate::api::imports::{UploadOptions, receive_and_import};
 use crate::api::params;
 use crate::api::problem::ApiError;
+use zinc_application::RevertImport;
 
 /// Imports listed per page of the history.
 const HISTORY_PAGE: u64 = 20;
@@ -511,6 +512,129 @@ pub async fn detail(
             p.hint { "Started " (format::moment(report.started_at)) ", " (mode_words(report.mode))
                 @if let Some(key) = &report.requested_by { ", by key " (key) }
                 @if let Some(source) = report.source { ", " (source_phrase(source)) } "." }
+            @if report.status == ImportStatus::Succeeded && can_write(&viewer) {
+                (revert_form(id, true))
+            }
+        },
+    ))
+}
+
+/// Whether the viewer may write (an open dashboard, or a write key).
+fn can_write(viewer: &layout::Viewer) -> bool {
+    viewer.key_name().is_none() || viewer.scope_label() == "write key"
+}
+
+/// The form that checks what reverting import `id` would change (`check`), or confirms it.
+fn revert_form(id: i64, check: bool) -> Markup {
+    let (action, label) = if check {
+        (
+            format!("/imports/{id}/revert?dry_run=true"),
+            "Check what reverting this import would change".to_owned(),
+        )
+    } else {
+        (
+            format!("/imports/{id}/revert"),
+            format!("Revert import #{id}"),
+        )
+    };
+    html! {
+        form #revert-form.panel method="post" action=(action) {
+            @if check {
+                button.secondary type="submit" { (label) }
+            } @else {
+                button type="submit" { (label) }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RevertFormQuery {
+    dry_run: Option<String>,
+}
+
+/// Reverts import `id` from the dashboard (a write key needed): with `dry_run`, shows what
+/// would change and a form to confirm; else reverts and shows what changed. A refusal is shown
+/// on the page with what to do.
+#[post("/imports/{id}/revert")]
+pub async fn revert(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    id: web::Path<String>,
+    query: PageQuery<RevertFormQuery>,
+) -> Result<HttpResponse, PageError> {
+    session::same_site_form(&request)?;
+    let viewer = session::admit(&request, &state, KeyScope::Write).await?;
+    let id = params::id("id", &id)?;
+    let dry_run = params::flag("dry_run", query.dry_run.as_deref())?;
+    let use_case = RevertImport::new(state.reverts.clone()).with_versions(state.versions.clone());
+    let done = if dry_run {
+        use_case
+            .plan(ImportId::new(id))
+            .await
+            .map(|plan| (plan, None))
+    } else {
+        use_case
+            .revert(
+                ImportId::new(id),
+                viewer.access().key_name().cloned(),
+                ImportSource::Api,
+            )
+            .await
+            .map(|done| (done.plan, Some(done.revert)))
+    };
+    let body = match done {
+        Ok((plan, revert)) => {
+            let verb = if revert.is_some() { "" } else { "would be " };
+            html! {
+                p #revert-plan {
+                    (format::count(plan.orders_restored)) " sales " (verb) "put back as they were, "
+                    (format::count(plan.orders_removed)) " " (verb) "removed; "
+                    (format::count(plan.products_restored)) " product prices " (verb) "put back, "
+                    (format::count(plan.products_removed)) " products " (verb) "removed."
+                }
+                @match revert {
+                    Some(revert) => p {
+                        "Done, recorded as "
+                        a href=(format!("/imports/{}", revert.get())) { "import #" (revert.get()) }
+                        " (which can be reverted in turn)."
+                    },
+                    None => (revert_form(id, false)),
+                }
+            }
+        }
+        Err(refused) => {
+            let error = ApiError::from(refused);
+            if error.status_code().is_server_error() || error.status_code() == StatusCode::NOT_FOUND
+            {
+                return Err(error.into());
+            }
+            let problem = error.problem();
+            html! {
+                p #revert-refused.error { (problem.detail) }
+                @if let Some(conflicts) = &problem.conflicts {
+                    ul {
+                        @for conflict in conflicts {
+                            li { "Sale " (conflict.sale_id) " changed since by "
+                                @for (n, later) in conflict.touched_by.iter().enumerate() {
+                                    @if n > 0 { ", " }
+                                    a href=(format!("/imports/{later}")) { "import #" (later) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let title = format!("Revert import #{id}");
+    Ok(layout::page(
+        Section::Imports,
+        &viewer,
+        &title,
+        html! {
+            p { a href=(format!("/imports/{id}")) { "← Import #" (id) } }
+            (body)
         },
     ))
 }

@@ -39,6 +39,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(imports::problems_csv)
         .service(imports::rejected_csv)
         .service(imports::detail)
+        .service(imports::revert)
         .service(session::sign_in_form)
         .service(session::sign_in)
         .service(session::sign_out)
