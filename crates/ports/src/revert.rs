@@ -75,6 +75,12 @@ pub enum NotRevertible {
     /// The import ran before Zinc kept replaced versions.
     #[error("it ran before Zinc kept the versions imports replace")]
     Unversioned,
+    /// A price it would put back came from an import reverted since: putting it back would
+    /// bring that import's price back too.
+    #[error(
+        "the price it replaced for a product came from import {0}, reverted since; import the files in effect again instead"
+    )]
+    PriceFromReverted(ImportId),
     /// The versions it replaced were deleted after the retention period.
     #[error("the versions it replaced were pruned on {0} (kept for ZINC_REPLACED_KEEP_DAYS)")]
     Pruned(DateTime<Utc>),

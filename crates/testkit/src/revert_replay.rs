@@ -17,7 +17,7 @@ use chrono::{Days, NaiveDate};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use zinc_domain::{ImportId, ImportMode, ImportSource, ImportStatus};
-use zinc_ports::{RevertError, RevertRequest};
+use zinc_ports::{NotRevertible, RevertError, RevertRequest};
 
 use crate::contract::{StorePorts, everything, file, fixed_now, import, whole_order};
 
@@ -205,7 +205,11 @@ where
                         reverted_by.insert(target, done.revert);
                         records.push((done.revert, Record::Revert));
                     }
-                    Err(RevertError::Conflict { .. } | RevertError::AlreadyReverted { .. }) => {
+                    Err(
+                        RevertError::Conflict { .. }
+                        | RevertError::AlreadyReverted { .. }
+                        | RevertError::NotRevertible(_, NotRevertible::PriceFromReverted(_)),
+                    ) => {
                         assert_eq!(contents(ports).await, before, "a refusal changes nothing");
                     }
                     Err(other) => panic!("step {index}: reverting {target}: {other:?}"),

@@ -24,7 +24,7 @@ use zinc_ports::{
 };
 
 use super::{PostgresLedger, record_and_commit};
-use crate::database::WRITE_LOCK_KEY;
+use crate::database::{SORT_MEMORY, WRITE_LOCK_KEY};
 use crate::error::{Inconsistency, sqlx_error, within};
 use crate::imports;
 use crate::rollups;
@@ -53,6 +53,19 @@ fn conflicts(import: i64) -> String {
     )
 }
 
+/// An import, reverted since (by another than `import`), whose price of a product the revert
+/// of `import` would put back.
+fn price_from_reverted(import: i64) -> String {
+    format!(
+        "SELECT r.import_id FROM written_products wp
+         JOIN replaced_products r ON r.replaced_by = wp.import_id AND r.id = wp.product_id
+         JOIN products p ON p.id = wp.product_id
+         JOIN kept_versions k ON k.reverts = r.import_id AND k.import_id <> {import}
+         WHERE wp.import_id = {import} AND p.import_id IS NOT DISTINCT FROM wp.left_version
+         ORDER BY r.import_id LIMIT 1"
+    )
+}
+
 /// The sales and products a revert of `import` changes, in temporary tables:
 /// `zinc_reverting` (each sale written, its stored order and the version put back, if any)
 /// and `zinc_reverting_products` (each product whose stored version is the one the import left,
@@ -67,6 +80,7 @@ fn reverting(import: i64) -> String {
            LEFT JOIN orders o ON o.sale_id = ws.sale_id
            LEFT JOIN replaced_orders r ON r.replaced_by = ws.import_id AND r.sale_id = ws.sale_id
            WHERE ws.import_id = {import};
+         ANALYZE zinc_reverting;
          CREATE TEMPORARY TABLE zinc_reverting_products ON COMMIT DROP AS
            SELECT wp.product_id, p.id IS NOT NULL AS present,
              r.id IS NOT NULL AS restored, r.import_id AS restored_version
@@ -187,7 +201,11 @@ impl Work {
         let limit = ledger.reach.reply_timeout;
         let pool = ledger.reach.db.get_postgres_connection_pool();
         let txn = within(limit, async { pool.begin().await.map_err(sqlx_error) }).await?;
-        Ok(Work { txn, limit })
+        let mut work = Work { txn, limit };
+        // As an import's: the joins over every sale an import wrote sort and hash in memory.
+        work.run(format!("SET LOCAL work_mem = '{SORT_MEMORY}'"))
+            .await?;
+        Ok(work)
     }
 
     /// Runs statements without parameters (assembled from numbers and constants).
@@ -286,6 +304,14 @@ async fn check_and_plan(work: &mut Work, import: ImportId) -> Result<RevertPlan,
             conflicts,
             total,
         });
+    }
+    let rows = work.query(price_from_reverted(import.get())).await?;
+    if let Some(row) = rows.first() {
+        let from = ImportId::new(get(row, "import_id")?);
+        return Err(RevertError::NotRevertible(
+            import,
+            NotRevertible::PriceFromReverted(from),
+        ));
     }
     work.run(reverting(import.get())).await?;
     let counts = work.query(PLAN_COUNTS.to_owned()).await?;

@@ -166,7 +166,17 @@ fn check_and_plan(data: &Data, import: ImportId) -> Result<Reverting, RevertErro
         if stored.is_some_and(|p| Some(p.import_id) != written.left) {
             continue;
         }
-        if written.replaced.is_some() {
+        if let Some(previous) = &written.replaced {
+            if data
+                .versions
+                .iter()
+                .any(|(id, kept)| *id != import && kept.reverts == Some(previous.import_id))
+            {
+                return Err(RevertError::NotRevertible(
+                    import,
+                    NotRevertible::PriceFromReverted(previous.import_id),
+                ));
+            }
             restored_products.push(name.clone());
         } else if stored.is_some() {
             let used_elsewhere = data
