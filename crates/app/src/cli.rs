@@ -59,7 +59,8 @@ pub enum Command {
     /// ZINC_WATCH_SETTLE_MS; names ending in `.part` or starting with `.` are never read.
     /// The mode is ZINC_WATCH_MODE (strict or skip_invalid); files larger than
     /// ZINC_MAX_UPLOAD_BYTES are rejected unread. `zinc serve` does the same when ZINC_WATCH_DIR
-    /// is set.
+    /// is set. With ZINC_METRICS_BIND set, its counts (zinc_watch_*) and the process's are
+    /// served at /metrics there.
     #[command(after_help = WATCH_HELP)]
     Watch {
         /// The folder to watch.

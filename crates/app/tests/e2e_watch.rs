@@ -328,6 +328,50 @@ async fn two_watchers_on_one_folder_import_each_file_exactly_once() {
 }
 
 #[tokio::test]
+async fn zinc_watch_alone_serves_its_counts_on_the_metrics_address() {
+    let database = TestDatabase::migrated().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let metrics_bind = format!("127.0.0.1:{port}");
+    let _watching = watch_with(
+        &database,
+        dir.path(),
+        200,
+        &[("ZINC_METRICS_BIND", &metrics_bind)],
+    );
+    std::fs::write(dir.path().join("alone.csv"), real_export()).unwrap();
+    std::fs::write(dir.path().join("bad.csv"), "not,a,header\n").unwrap();
+    appears(&imported(dir.path(), "alone.csv.report.json")).await;
+    appears(&dir.path().join("rejected").join("bad.csv.report.json")).await;
+    let metrics = reqwest::get(format!("http://{metrics_bind}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "zinc_watch_enabled 1",
+        "zinc_watch_files_total{outcome=\"seen\"} 2",
+        "zinc_watch_files_total{outcome=\"imported\"} 1",
+        "zinc_watch_files_total{outcome=\"rejected\"} 1",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "no {line}:\n{metrics}");
+    }
+    assert!(
+        metrics.contains("process_resident_memory_bytes"),
+        "{metrics}"
+    );
+    let elsewhere = reqwest::get(format!("http://{metrics_bind}/api/v1/orders"))
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), reqwest::StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
 async fn zinc_serve_watches_its_folder_and_counts_the_files_in_its_metrics() {
     let database = TestDatabase::migrated().await;
     let dir = tempfile::tempdir().unwrap();

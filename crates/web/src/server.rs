@@ -10,6 +10,7 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tracing::warn;
@@ -184,17 +185,61 @@ pub fn metrics(state: AppState, address: SocketAddr) -> io::Result<Listening> {
     })
 }
 
+/// `/metrics` alone on `address`, on one worker, for a process that serves no API (`zinc
+/// watch`): `monitoring`'s metrics as they stand, with none of the API's database gauges.
+pub fn monitoring_only(monitoring: Arc<Monitoring>, address: SocketAddr) -> io::Result<Started> {
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::from(monitoring.clone()))
+            .route("/metrics", web::get().to(render_monitoring))
+    })
+    .workers(1)
+    .tcp_nodelay(true)
+    .shutdown_timeout(1)
+    .bind(address)?
+    .run();
+    Ok(Started(server))
+}
+
+async fn render_monitoring(monitoring: web::Data<Monitoring>) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type(monitoring::METRICS_CONTENT_TYPE)
+        .body(monitoring.render())
+}
+
+impl Started {
+    /// Runs the server on the current runtime until [`Running::stop`].
+    pub fn spawn(self) -> Running {
+        Running {
+            handle: self.0.handle(),
+            task: tokio::spawn(self.0),
+        }
+    }
+}
+
+/// A server running beside the rest of the process.
+pub struct Running {
+    handle: actix_web::dev::ServerHandle,
+    task: tokio::task::JoinHandle<io::Result<()>>,
+}
+
+impl Running {
+    /// Stops the server, letting requests under way finish.
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+        let _ = self.task.await;
+    }
+}
+
 /// Starts `application` and runs it until it stops (SIGTERM/SIGINT, then its shutdown
 /// timeout), with `metrics` beside it, stopped after it.
 pub async fn run(application: Listening, metrics: Option<Started>) -> io::Result<()> {
     match metrics {
         None => application.start().0.await,
-        Some(Started(metrics)) => {
-            let handle = metrics.handle();
-            let metrics = tokio::spawn(metrics);
+        Some(metrics) => {
+            let metrics = metrics.spawn();
             let served = application.start().0.await;
-            handle.stop(true).await;
-            let _ = metrics.await;
+            metrics.stop().await;
             served
         }
     }

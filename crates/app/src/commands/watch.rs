@@ -3,7 +3,11 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use anyhow::Context as _;
+use tracing::info;
 use zinc_postgres::{PostgresLedger, PostgresQueries, PostgresWatchedFiles};
+use zinc_web::api::metrics::Monitoring;
+use zinc_web::server;
 
 use super::database::open_migrated;
 use super::exit::ExitStatus;
@@ -15,8 +19,22 @@ pub(super) async fn run(config: &Config, dir: PathBuf) -> anyhow::Result<ExitSta
         anyhow::bail!("{} is not a folder", dir.display());
     }
     let db = open_migrated(config).await?;
-    let watcher = Watcher::new(config.watch_settings(dir), ports(config, &db, None));
+    // With ZINC_METRICS_BIND, the watcher's counts are served there for Prometheus.
+    let (monitoring, metrics_server) = match config.metrics_bind {
+        None => (None, None),
+        Some(address) => {
+            let monitoring = Arc::new(Monitoring::new());
+            let server = server::monitoring_only(monitoring.clone(), address)
+                .with_context(|| format!("cannot listen on {address} (ZINC_METRICS_BIND)"))?;
+            info!(%address, "serving /metrics on http://{address}/metrics");
+            (Some(monitoring), Some(server.spawn()))
+        }
+    };
+    let watcher = Watcher::new(config.watch_settings(dir), ports(config, &db, monitoring));
     watcher.run(stop_signal()).await;
+    if let Some(metrics_server) = metrics_server {
+        metrics_server.stop().await;
+    }
     db.close().await.ok();
     Ok(ExitStatus::Success)
 }
@@ -25,7 +43,7 @@ pub(super) async fn run(config: &Config, dir: PathBuf) -> anyhow::Result<ExitSta
 pub(super) fn ports(
     config: &Config,
     db: &zinc_postgres::Database,
-    monitoring: Option<Arc<zinc_web::api::metrics::Monitoring>>,
+    monitoring: Option<Arc<Monitoring>>,
 ) -> WatchPorts {
     let reply_timeout = config.reply_timeout();
     WatchPorts {

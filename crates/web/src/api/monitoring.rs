@@ -179,6 +179,9 @@ impl RootSpanBuilder for RequestSpan {
     }
 }
 
+/// The media type of Prometheus's text exposition format.
+pub const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
 /// Prometheus metrics in the text exposition format.
 ///
 /// Request durations by method, route template and status; imports by outcome and their rows;
@@ -218,6 +221,6 @@ pub async fn metrics(
         state.monitoring.replica_observed(&replica.report());
     }
     Ok(HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .content_type(METRICS_CONTENT_TYPE)
         .body(state.monitoring.render()))
 }
