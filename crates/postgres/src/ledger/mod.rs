@@ -425,7 +425,7 @@ impl PostgresImportSession {
             .first()
             .map(|row| get::<bool>(row, "none"))
             .transpose()?
-            .ok_or_else(|| Inconsistency::unexpected("the range check returned no row").into())
+            .ok_or_else(|| Inconsistency::unexpected("the range check returned no row"))
     }
 
     /// Moves the lines of the sales to assemble whole aside, and opens a cursor over them.
