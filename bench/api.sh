@@ -21,9 +21,11 @@
 # around them, once with one shared sqlx pool (--pool), once with connections each worker
 # keeps (--held: no round trip when a connection goes back, as Zinc's lookups on a lane).
 # Their ratios to pgbench are what this stack reaches on this machine.
-# Prints p50, p99 (wrk's histogram), requests/s and failed answers, pgbench's tps and the
-# HTTP/pgbench ratio; then PASS/FAIL per target: p50 < 5 ms for revenue, daily revenue, best
-# sellers and the first page of orders; order lookup >= 70% of pgbench's tps.
+# Prints the disk the database uses after the import (its size, per million rows, the share in
+# indexes and in rollups, each table's), then per route p50, p99 (wrk's histogram),
+# requests/s and failed answers, pgbench's tps and the HTTP/pgbench ratio; then PASS/FAIL per
+# target: p50 < 5 ms for revenue, daily revenue, best sellers and the first page of orders;
+# order lookup >= 70% of pgbench's tps.
 # Environment: ZINC_BENCH_DURATION (seconds per run, default 10), ZINC_BENCH_CONNECTIONS
 # (default 8), ZINC_BENCH_THREADS (default 2), ZINC_BENCH_ADMIN_URL (default
 # postgres://postgres@127.0.0.1:5432/postgres); ZINC_* settings reach `zinc serve` (its pools:
@@ -260,6 +262,8 @@ Zinc/bare held: $(awk -v z="${ratio[order_lookup]:-0}" -v b="${ratio[bare_held]}
     fi
 }
 
+disk_usage "$db" "$rows"
+echo
 echo "answers computed (ZINC_ANSWER_CACHE_BYTES=0): every request reaches the database"
 start_server ZINC_ANSWER_CACHE_BYTES=0
 bench_routes

@@ -10,7 +10,8 @@
 # migrated database B in one transaction (BEGIN; \copy x3; COMMIT; one psql session), timed.
 # Other tables (import history, any rollups) are not part of the baseline, and user triggers on
 # the three tables are disabled in B (foreign keys, checks and indexes stay).
-# Prints one row per size, then PASS/FAIL per target: import at 1M rows <= 1.5x COPY, identical
+# Prints one row per size, then the disk each database used after its imports (its size, per
+# million rows, the share in indexes and in rollups, each table's), then PASS/FAIL per target: import at 1M rows <= 1.5x COPY, identical
 # re-import at 1M rows <= 0.5x COPY, peak RSS at 5M rows < 64 MiB. Progress goes to stderr.
 # Every database it creates is dropped on exit. Needs psql, GNU time, and PostgreSQL at
 # ZINC_BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres).
@@ -97,6 +98,7 @@ grouped() {
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / (b < 0.01 ? 0.01 : b) }'; }
 
 declare -A import_ratio reimport_ratio peak_kib
+disk=()
 format='%-9s %-8s %-9s %-11s %-8s %-8s %-11s %-14s %s\n'
 # shellcheck disable=SC2059  # the format is the table's, held once
 printf "$format" rows file_MB import_s rows_per_s vs_COPY RSS_MiB reimport_s reimp_vs_COPY COPY_s
@@ -114,6 +116,7 @@ for rows in "${sizes[@]}"; do
     read -r reimport_s _ <<<"$measured"
     stored=$(psql -XAtq "$(database_url "$a")" -c "SELECT (SELECT count(*) FROM products) || ' products, ' \
         || (SELECT count(*) FROM orders) || ' orders, ' || (SELECT count(*) FROM order_items) || ' items'")
+    disk+=("$(disk_usage "$a" "$rows")")
     log "[$rows rows] stored $stored; COPY of the same rows into a fresh database..."
     copy_out "$a"
     drop_database "$a"
@@ -132,6 +135,9 @@ for rows in "${sizes[@]}"; do
         "${import_ratio[$rows]}" "$(awk -v k="$import_kib" 'BEGIN { printf "%.1f", k / 1024 }')" \
         "$reimport_s" "${reimport_ratio[$rows]}" "$copy_s"
 done
+
+echo
+printf '%s\n' "${disk[@]}"
 
 # One line per target of issue 10: PASS, FAIL, or SKIP when its size was not measured.
 verdict() { # label rows value comparison(awk expression on v)

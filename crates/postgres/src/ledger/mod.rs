@@ -8,7 +8,10 @@
 //!   once through a cursor.
 //! - [`write`](ImportSession::write) turns the staged rows into products, orders and items with a
 //!   handful of `INSERT ... SELECT ... ON CONFLICT` statements. Only sales whose fingerprint
-//!   differs from the stored one are written, so re-importing a file changes nothing.
+//!   differs from the stored one are written, so re-importing a file changes nothing. When no
+//!   stored order has a Sale ID within the range of the staged ones (one index probe, the
+//!   common first import of new sales), nothing is compared: the staged orders are written
+//!   as they are.
 //! - Identity is enforced by the unique constraints (upserts on product name and Sale ID),
 //!   never by a check-then-insert. Before writing, an import takes a transaction-scoped
 //!   advisory lock, so the write phases of concurrent imports run one after the other (their
@@ -77,6 +80,36 @@ const KEEP_REJECTED_LINES: Fixed<4> = Fixed::new(
 /// The object id of the sequence numbering orders.
 const ORDER_SEQUENCE: Fixed<0> =
     Fixed::new("SELECT pg_get_serial_sequence('orders', 'id')::regclass::oid::bigint AS oid");
+
+/// Whether any stored order has a Sale ID from `$1` to `$2`.
+const NONE_STORED_BETWEEN: Fixed<2> =
+    Fixed::new("SELECT NOT EXISTS (SELECT 1 FROM orders WHERE sale_id BETWEEN $1 AND $2) AS none");
+
+/// The order numbers the new orders of a first import were given (`sale_id`, `order_id`).
+const NEW_ORDER_IDS: &str = "zinc_new_order_ids";
+
+/// What the staged sales are next to the stored ones; `zinc_changed` lists those to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Changes {
+    /// No stored order has a Sale ID within the staged ones' range, so every staged sale is
+    /// new (the common first import of a day's sales): nothing was compared. `zinc_changed` is
+    /// a view of the staged orders (dropped with them at the end of the transaction), and
+    /// orders take their numbers as they are written, noted in [`NEW_ORDER_IDS`].
+    AllNew,
+    /// `zinc_changed` holds the `changed` sales whose fingerprint differs from the stored one
+    /// (or that have none), each with its order number, stored or new.
+    Compared { changed: u64 },
+}
+
+impl Changes {
+    /// The table giving each written sale's order number (`sale_id`, `order_id`).
+    fn order_ids(self) -> &'static str {
+        match self {
+            Changes::AllNew => NEW_ORDER_IDS,
+            Changes::Compared { .. } => "zinc_changed",
+        }
+    }
+}
 
 /// Imports into PostgreSQL through the sqlx pool under a sea-orm connection.
 #[derive(Clone)]
@@ -206,13 +239,16 @@ struct PostgresImportSession {
     written: Written,
 }
 
-/// Whether the Sale IDs staged so far came in one direction (rising or falling), as in a file
-/// sorted by sale: then no sale was staged twice, and reassembly need not look for one.
+/// The Sale IDs staged: whether those staged before reassembly came in one direction (rising
+/// or falling), as in a file sorted by sale (then no sale was staged twice, and reassembly need
+/// not look for one), and the range of every Sale ID ever staged (rows dropped since, rejected
+/// or reassembled, only widen it).
 #[derive(Debug, Clone, Copy)]
 struct StagedIds {
     last: Option<i64>,
     rising: bool,
     falling: bool,
+    range: Option<(i64, i64)>,
 }
 
 impl Default for StagedIds {
@@ -221,17 +257,28 @@ impl Default for StagedIds {
             last: None,
             rising: true,
             falling: true,
+            range: None,
         }
     }
 }
 
 impl StagedIds {
+    /// Notes a Sale ID staged before reassembly, in the file's order.
     fn note(&mut self, id: i64) {
         if let Some(last) = self.last {
             self.rising &= id > last;
             self.falling &= id < last;
         }
         self.last = Some(id);
+        self.widen(id);
+    }
+
+    /// Notes a Sale ID staged at any time.
+    fn widen(&mut self, id: i64) {
+        self.range = Some(match self.range {
+            Some((lowest, highest)) => (lowest.min(id), highest.max(id)),
+            None => (id, id),
+        });
     }
 
     /// True when no Sale ID can have been staged twice.
@@ -322,6 +369,67 @@ impl PostgresImportSession {
         Ok(())
     }
 
+    /// Sets the staged sales against the stored ones, the write lock held: `zinc_changed` then
+    /// lists the sales to write (new or changed), with the stored order number, day and
+    /// location of each changed one.
+    async fn find_changes(&mut self) -> Result<Changes, StoreError> {
+        if self.none_stored_in_staged_range().await? {
+            self.run(&format!(
+                "CREATE TEMPORARY VIEW zinc_changed AS
+                   SELECT k.*, NULL::bigint AS order_id, true AS created,
+                     NULL::date AS old_date, NULL::text AS old_location
+                   FROM {staged_orders} k;
+                 CREATE TEMPORARY TABLE {NEW_ORDER_IDS} (sale_id bigint, order_id bigint)
+                   ON COMMIT DROP;",
+                staged_orders = ORDERS.name,
+            ))
+            .await?;
+            return Ok(Changes::AllNew);
+        }
+        // New sales get their order number here, so that items can be written without reading
+        // orders back.
+        self.run(&format!("ANALYZE {}", ORDERS.name)).await?;
+        let sequence = self
+            .query(&ORDER_SEQUENCE.with([]))
+            .await?
+            .first()
+            .map(|row| get::<i64>(row, "oid"))
+            .transpose()?
+            .ok_or_else(|| Inconsistency::unexpected("orders.id has no sequence"))?;
+        self.run(&format!(
+            "CREATE TEMPORARY TABLE zinc_changed ON COMMIT DROP AS
+               SELECT k.*, coalesce(o.id, nextval({sequence}::oid::regclass)) AS order_id,
+                 o.id IS NULL AS created, o.date AS old_date, o.location AS old_location
+               FROM {staged_orders} k LEFT JOIN orders o ON o.sale_id = k.sale_id
+               WHERE o.fingerprint IS DISTINCT FROM k.fingerprint;
+             ANALYZE zinc_changed;",
+            staged_orders = ORDERS.name,
+        ))
+        .await?;
+        let changed = self
+            .rows("SELECT count(*) AS n FROM zinc_changed")
+            .await?
+            .first()
+            .map(|row| count(row, "n"))
+            .transpose()?
+            .unwrap_or(0);
+        Ok(Changes::Compared { changed })
+    }
+
+    /// True when no stored order has a Sale ID within the range of those staged: one probe of
+    /// the index on Sale IDs. Then no staged sale can be stored already.
+    async fn none_stored_in_staged_range(&mut self) -> Result<bool, StoreError> {
+        let Some((lowest, highest)) = self.staged_ids.range else {
+            return Ok(true);
+        };
+        self.query(&NONE_STORED_BETWEEN.with([lowest.into(), highest.into()]))
+            .await?
+            .first()
+            .map(|row| get::<bool>(row, "none"))
+            .transpose()?
+            .ok_or_else(|| Inconsistency::unexpected("the range check returned no row"))
+    }
+
     /// Moves the lines of the sales to assemble whole aside, and opens a cursor over them.
     async fn start_reassembly(&mut self) -> Result<(), StoreError> {
         self.apply_rejections().await?;
@@ -379,9 +487,12 @@ impl ImportSession for PostgresImportSession {
         if sales.is_empty() {
             return Ok(());
         }
-        if self.reassembly == Reassembly::NotStarted {
-            for sale in sales {
-                self.staged_ids.note(sale.sale_id().get());
+        for sale in sales {
+            let id = sale.sale_id().get();
+            if self.reassembly == Reassembly::NotStarted {
+                self.staged_ids.note(id);
+            } else {
+                self.staged_ids.widen(id);
             }
         }
         // Full buffers travel while these sales are encoded.
@@ -481,36 +592,14 @@ impl ImportSession for PostgresImportSession {
             .map(|column| format!("{0} = c.{0}", column.name))
             .collect();
         // Lock first: what "changed" means depends on the orders stored when writing, and with
-        // the lock held no other import writes orders until this one ends. New sales get their
-        // order number here, so that items can be written without reading orders back.
-        self.run(&format!(
-            "SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY});
-             ANALYZE {staged_orders};"
-        ))
-        .await?;
-        let sequence = self
-            .query(&ORDER_SEQUENCE.with([]))
-            .await?
-            .first()
-            .map(|row| get::<i64>(row, "oid"))
-            .transpose()?
-            .ok_or_else(|| Inconsistency::unexpected("orders.id has no sequence"))?;
-        self.run(&format!(
-            "CREATE TEMPORARY TABLE zinc_changed ON COMMIT DROP AS
-               SELECT k.*, coalesce(o.id, nextval({sequence}::oid::regclass)) AS order_id,
-                 o.id IS NULL AS created, o.date AS old_date, o.location AS old_location
-               FROM {staged_orders} k LEFT JOIN orders o ON o.sale_id = k.sale_id
-               WHERE o.fingerprint IS DISTINCT FROM k.fingerprint;
-             ANALYZE zinc_changed;"
-        ))
-        .await?;
-        let changed: u64 = self
-            .rows("SELECT count(*) AS n FROM zinc_changed")
-            .await?
-            .first()
-            .map(|row| count(row, "n"))
-            .transpose()?
-            .unwrap_or(0);
+        // the lock held no other import writes orders until this one ends.
+        self.run(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"))
+            .await?;
+        let changes = self.find_changes().await?;
+        let changed = match changes {
+            Changes::AllNew => self.counts.sales,
+            Changes::Compared { changed } => changed,
+        };
         progress.step_done(WriteStep::Compare);
         // The lines of the changed sales: every staged line when every sale changed (a first
         // import), which spares the join.
@@ -571,12 +660,26 @@ impl ImportSession for PostgresImportSession {
         self.run(&history::keep_orders(import_id)).await?;
         // New sales are inserted plainly (the unique key on sale_id still refuses a duplicate
         // should anything bypass the lock); changed ones are updated in place, items replaced.
-        let created = self
-            .run(&format!(
-                "INSERT INTO orders (id, {order_columns}, import_id)
-                 SELECT order_id, {order_columns}, {import_id} FROM zinc_changed WHERE created"
-            ))
-            .await?;
+        let created = match changes {
+            Changes::AllNew => {
+                self.run(&format!(
+                    "WITH written AS (
+                       INSERT INTO orders ({order_columns}, import_id)
+                       SELECT {order_columns}, {import_id} FROM {staged_orders}
+                       RETURNING sale_id, id)
+                     INSERT INTO {NEW_ORDER_IDS} (sale_id, order_id) SELECT * FROM written"
+                ))
+                .await?
+            }
+            Changes::Compared { .. } => {
+                self.run(&format!(
+                    "INSERT INTO orders (id, {order_columns}, import_id)
+                     SELECT order_id, {order_columns}, {import_id} FROM zinc_changed WHERE created"
+                ))
+                .await?
+            }
+        };
+        // With every sale new, `zinc_changed` says none is stored: this finds nothing at once.
         let updated = self
             .run(&format!(
                 "UPDATE orders o SET {updates}, import_id = {import_id}, updated_at = now()
@@ -612,10 +715,11 @@ impl ImportSession for PostgresImportSession {
             .run(&format!(
                 "INSERT INTO order_items (order_id, product_id, position, {items})
              SELECT c.order_id, p.id, l.position, {line_items}
-             FROM {lines} l JOIN zinc_changed c ON c.sale_id = l.sale_id
+             FROM {lines} l JOIN {order_ids} c ON c.sale_id = l.sale_id
              LEFT JOIN products p ON p.name = l.product",
                 items = item_column_list(""),
                 line_items = item_column_list("l."),
+                order_ids = changes.order_ids(),
             ))
             .await?;
         self.written.add("order_items", items);
@@ -860,6 +964,19 @@ mod tests {
         assert!(!ids(&[3, 5, 3]));
         assert!(!ids(&[5, 5]));
         assert!(!ids(&[3, 9, 5]));
+    }
+
+    #[test]
+    fn the_staged_range_spans_every_sale_id_noted_or_reassembled() {
+        let mut staged = StagedIds::default();
+        assert_eq!(staged.range, None);
+        staged.note(7);
+        staged.note(9);
+        assert_eq!(staged.range, Some((7, 9)));
+        // A sale staged once reassembled, below the others, widens it without breaking order.
+        staged.widen(3);
+        assert_eq!(staged.range, Some((3, 9)));
+        assert!(staged.all_distinct());
     }
 
     #[test]
