@@ -6,8 +6,11 @@
 #
 # Base images are build arguments: BUILDER_IMAGE is any Debian bookworm image with a Rust
 # toolchain (cargo on the PATH) and a C compiler; RUNTIME_IMAGE any Debian bookworm image.
-# With BuildKit, Cargo's target directory is a cache mount, so a rebuild after a source change
-# compiles only what changed; the classic builder does not know `RUN --mount`. Where crates.io
+# With BuildKit, Cargo's target directory is a cache mount, so a rebuild reuses the compiled
+# third-party crates; the classic builder does not know `RUN --mount`. The workspace's own
+# crates are always compiled again: Cargo judges them fresh by file times, and a cache shared
+# with builds of other trees (another branch, a clone made earlier) could hold artifacts newer
+# than this tree's files, from other sources. The cache is locked while a build uses it. Where crates.io
 # is out of reach, a builder image whose Cargo configuration points at vendored sources
 # (`cargo vendor`) builds offline with no change here (.ci/containers does that).
 
@@ -24,8 +27,9 @@ ENV ZINC_GIT_COMMIT=${ZINC_GIT_COMMIT}
 # debug sections (symbols kept: function names in backtraces), linked by .gnu_debuglink to
 # /usr/lib/debug/zinc.debug, which stays in this stage (compressed) for symbolizing:
 #   docker build --target builder -t zinc-builder . && docker run --rm zinc-builder cat /usr/lib/debug/zinc.debug > zinc.debug
-RUN --mount=type=cache,id=zinc-cargo-target,target=/src/target \
-    cargo build --release --locked -p zinc-app --bin zinc \
+RUN --mount=type=cache,id=zinc-cargo-target,target=/src/target,sharing=locked \
+    find Cargo.toml Cargo.lock crates migration data -type f -exec touch {} + \
+    && cargo build --release --locked -p zinc-app --bin zinc \
     && mkdir -p /usr/lib/debug \
     && objcopy --only-keep-debug --compress-debug-sections=zlib target/release/zinc /usr/lib/debug/zinc.debug \
     && objcopy --strip-debug --add-gnu-debuglink=/usr/lib/debug/zinc.debug target/release/zinc /usr/local/bin/zinc \
