@@ -34,20 +34,14 @@
 # such as the cause of failed answers) is kept in ~/.cache/zinc-bench/api-serve.log.
 set -euo pipefail
 
-if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then
-    awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
-    exit 0
-fi
-
-root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=bench/common.sh
-source "$root/bench/common.sh"
+source "$(dirname "$0")/common.sh"
 rows=${1:-1000000}
 duration=${ZINC_BENCH_DURATION:-10}
 connections=${ZINC_BENCH_CONNECTIONS:-8}
 threads=${ZINC_BENCH_THREADS:-2}
 for value in "$rows" "$duration" "$connections" "$threads"; do
-    [[ "$value" =~ ^[1-9][0-9]*$ ]] || die "'$value' is not a whole number from 1 (see --help)"
+    whole_number "$value"
 done
 ((threads <= connections)) || die "ZINC_BENCH_THREADS must not exceed ZINC_BENCH_CONNECTIONS"
 

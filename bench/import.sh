@@ -17,18 +17,12 @@
 # ZINC_BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 set -euo pipefail
 
-if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then
-    awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
-    exit 0
-fi
-
-root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=bench/common.sh
-source "$root/bench/common.sh"
+source "$(dirname "$0")/common.sh"
 sizes=("$@")
 [[ ${#sizes[@]} -gt 0 ]] || sizes=(100000 1000000 5000000)
 for rows in "${sizes[@]}"; do
-    [[ "$rows" =~ ^[1-9][0-9]*$ ]] || die "ROWS must be whole numbers from 1, got '$rows' (see --help)"
+    whole_number "$rows"
 done
 
 need psql postgresql-client

@@ -19,16 +19,10 @@
 # database dropped on exit.
 set -euo pipefail
 
-if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then
-    awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
-    exit 0
-fi
-
-root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=bench/common.sh
-source "$root/bench/common.sh"
+source "$(dirname "$0")/common.sh"
 lines=${1:-100000}
-[[ "$lines" =~ ^[1-9][0-9]*$ ]] || die "'$lines' is not a whole number from 1 (see --help)"
+whole_number "$lines"
 views=8
 
 need curl

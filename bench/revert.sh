@@ -14,16 +14,10 @@
 # ZINC_BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 set -euo pipefail
 
-if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then
-    awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
-    exit 0
-fi
-
-root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=bench/common.sh
-source "$root/bench/common.sh"
+source "$(dirname "$0")/common.sh"
 rows=${1:-100000}
-[[ "$rows" =~ ^[1-9][0-9]*$ ]] || die "ROWS must be a whole number from 1, got '$rows' (see --help)"
+whole_number "$rows"
 
 need psql postgresql-client
 
