@@ -20,7 +20,7 @@ use chrono::Utc;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tracing::{info, warn};
-use zinc_application::{ImportRequest, ImportSales, NoProgress};
+use zinc_application::{ImportRequest, ImportSales, NoProgress, READ_BUFFER_BYTES};
 use zinc_domain::{FileDigest, ImportId, ImportMode, ImportReport, ImportSource, ImportStatus};
 use zinc_ports::{FileClaim, ImportHistory, SalesLedger, WatchedFiles};
 use zinc_web::api::ImportReportBody;
@@ -304,15 +304,15 @@ impl Watcher {
             }
             Err(error) => return Err(error.into()),
         };
-        let request = ImportRequest {
-            file_name: name.clone(),
-            // Never more than the limit, should the file grow after all.
-            source: BufReader::with_capacity(256 * 1024, file.take(self.settings.max_bytes)),
-            mode: self.settings.mode,
-            requested_by: None,
-            via: ImportSource::Watch,
-            dry_run: false,
-        };
+        // Never more than the limit, should the file grow after all.
+        let source =
+            BufReader::with_capacity(READ_BUFFER_BYTES, file.take(self.settings.max_bytes));
+        let request = ImportRequest::new(
+            name.clone(),
+            source,
+            self.settings.mode,
+            ImportSource::Watch,
+        );
         let report = ImportSales::new(self.ports.ledger.clone())
             .import(request, &NoProgress)
             .await?;

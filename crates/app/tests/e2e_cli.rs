@@ -1,21 +1,12 @@
 //! The `zinc` binary end to end: real files in, real PostgreSQL tables out.
 
 use rust_decimal::Decimal;
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 use zinc_e2e::{Zinc, expected_from, generate_sales, real_export, real_export_path};
 use zinc_migration::{Migrator, MigratorTrait};
-use zinc_testkit::{TestDatabase, admin_url, replace_database};
+use zinc_testkit::{TestDatabase, admin_url, replace_database, scalar};
 
 const ZINC: Zinc = Zinc::at(env!("CARGO_BIN_EXE_zinc"));
-
-async fn scalar<T: sea_orm::TryGetable>(db: &DatabaseConnection, sql: &str) -> T {
-    db.query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index(0)
-        .unwrap()
-}
 
 fn stdout(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()

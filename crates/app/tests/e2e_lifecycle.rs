@@ -5,14 +5,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::{Client, StatusCode};
-use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, Database};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 use zinc_e2e::{Zinc, generate_sales};
-use zinc_testkit::{TestDatabase, replace_database};
+use zinc_testkit::{TestDatabase, replace_database, scalar};
 
 const ZINC: Zinc = Zinc::at(env!("CARGO_BIN_EXE_zinc"));
 
@@ -40,12 +40,7 @@ fn a_bad_configuration_stops_serve_with_one_line_naming_the_variable() {
 
 async fn count(url: &str, sql: &str) -> i64 {
     let db = Database::connect(url).await.unwrap();
-    let row = db
-        .query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
-        .await
-        .unwrap()
-        .unwrap();
-    let n: i64 = row.try_get_by_index(0).unwrap();
+    let n = scalar(&db, sql).await;
     db.close().await.unwrap();
     n
 }

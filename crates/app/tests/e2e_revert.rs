@@ -2,19 +2,14 @@
 //! `POST /api/v1/imports/{id}/revert` on a real database.
 
 use reqwest::{Client, StatusCode};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::DatabaseConnection;
 use zinc_e2e::{Zinc, real_export, real_export_path};
-use zinc_testkit::TestDatabase;
+use zinc_testkit::{TestDatabase, scalar};
 
 const ZINC: Zinc = Zinc::at(env!("CARGO_BIN_EXE_zinc"));
 
 async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
-    db.query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index(0)
-        .unwrap()
+    scalar(db, sql).await
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -6,10 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::Value;
 use zinc_e2e::{Zinc, generate_sales, real_export};
-use zinc_testkit::TestDatabase;
+use zinc_testkit::{TestDatabase, scalar};
 
 const ZINC: Zinc = Zinc::at(env!("CARGO_BIN_EXE_zinc"));
 
@@ -59,14 +58,7 @@ fn watch_with(
 }
 
 async fn count(database: &TestDatabase, sql: &str) -> i64 {
-    database
-        .connection()
-        .query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index(0)
-        .unwrap()
+    scalar(database.connection(), sql).await
 }
 
 /// Waits (polling every 50 ms, at most [`PATIENCE`]) until `path` exists.

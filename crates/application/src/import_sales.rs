@@ -40,6 +40,30 @@ pub struct ImportRequest<R> {
     pub dry_run: bool,
 }
 
+/// How much of a file an import reads at a time: [`ImportRequest`] sources are wrapped in a
+/// buffer of this size where they are opened.
+pub const READ_BUFFER_BYTES: usize = 256 * 1024;
+
+impl<R> ImportRequest<R> {
+    /// A request to write `source`, recorded as `file_name` coming through `via`, asked for by
+    /// no key; set `requested_by` or `dry_run` on the result where they differ.
+    pub fn new(
+        file_name: impl Into<String>,
+        source: R,
+        mode: ImportMode,
+        via: ImportSource,
+    ) -> Self {
+        ImportRequest {
+            file_name: file_name.into(),
+            source,
+            mode,
+            requested_by: None,
+            via,
+            dry_run: false,
+        }
+    }
+}
+
 /// Why an import could not be carried out at all. A file with invalid rows is not an error:
 /// it gives a report with status [`ImportStatus::Rejected`].
 #[derive(Debug, Error)]

@@ -23,7 +23,7 @@ pub use api_keys::{
 pub use hashing_reader::HashingReader;
 pub use import_sales::{
     ImportError, ImportObserver, ImportPhase, ImportProgress, ImportRequest, ImportSales,
-    NoProgress,
+    NoProgress, READ_BUFFER_BYTES,
 };
 pub use revert_import::RevertImport;
 pub use sessions::{Clock, DEFAULT_SESSION_LIFETIME, OpenSessionError, Sessions};

@@ -51,14 +51,12 @@ async fn import(
     let use_case = ImportSales::new(store.clone())
         .with_clock(fixed_now)
         .with_batch_size(batch_size);
-    let request = ImportRequest {
-        file_name: "sales.csv".into(),
-        source: text.as_bytes(),
+    let request = ImportRequest::new(
+        "sales.csv",
+        text.as_bytes(),
         mode,
-        requested_by: None,
-        via: zinc_domain::ImportSource::Cli,
-        dry_run: false,
-    };
+        zinc_domain::ImportSource::Cli,
+    );
     use_case.import(request, &NoProgress).await.unwrap()
 }
 
@@ -104,12 +102,13 @@ async fn import_telling_versions(text: &str, mode: ImportMode, dry_run: bool, fo
         .with_clock(fixed_now)
         .with_versions(std::sync::Arc::new(versions));
     let request = ImportRequest {
-        file_name: "sales.csv".into(),
-        source: text.as_bytes(),
-        mode,
-        requested_by: None,
-        via: zinc_domain::ImportSource::Cli,
         dry_run,
+        ..ImportRequest::new(
+            "sales.csv",
+            text.as_bytes(),
+            mode,
+            zinc_domain::ImportSource::Cli,
+        )
     };
     use_case.import(request, &NoProgress).await.unwrap();
 }
@@ -174,14 +173,12 @@ async fn strict_mode_rejects_the_whole_file_and_writes_nothing() {
         row(2, "b", "Gym"),
         row(3, "c", "Online Store").replace("3/1/2025", "31/1/2025"),
     ]);
-    let request = ImportRequest {
-        file_name: "bad.csv".into(),
-        source: text.as_bytes(),
-        mode: ImportMode::Strict,
-        requested_by: None,
-        via: zinc_domain::ImportSource::Cli,
-        dry_run: false,
-    };
+    let request = ImportRequest::new(
+        "bad.csv",
+        text.as_bytes(),
+        ImportMode::Strict,
+        zinc_domain::ImportSource::Cli,
+    );
     let report = use_case.import(request, &NoProgress).await.unwrap();
 
     assert_eq!(report.status, ImportStatus::Rejected);
@@ -272,14 +269,12 @@ async fn a_bad_header_rejects_the_file_before_anything_is_kept() {
     session.expect_reject().times(1).returning(|_, _| Ok(()));
     let use_case = ImportSales::new(ledger_with(session)).with_clock(fixed_now);
     let text = "Sale Date,Client ID\r\n3/1/2025,1\r\n";
-    let request = ImportRequest {
-        file_name: "x.csv".into(),
-        source: text.as_bytes(),
-        mode: ImportMode::Strict,
-        requested_by: None,
-        via: zinc_domain::ImportSource::Cli,
-        dry_run: false,
-    };
+    let request = ImportRequest::new(
+        "x.csv",
+        text.as_bytes(),
+        ImportMode::Strict,
+        zinc_domain::ImportSource::Cli,
+    );
     let report = use_case.import(request, &NoProgress).await.unwrap();
     assert_eq!(report.status, ImportStatus::Rejected);
     assert_eq!(report.problems.total(), 1);
@@ -329,14 +324,12 @@ async fn a_source_failing_in_the_header_aborts_the_import_unrecorded() {
         text: std::io::Cursor::new(file(&[row(1, "Water", "Online Store")]).into_bytes()),
         failed: false,
     };
-    let request = ImportRequest {
-        file_name: "sales.csv".into(),
+    let request = ImportRequest::new(
+        "sales.csv",
         source,
-        mode: ImportMode::Strict,
-        requested_by: None,
-        via: zinc_domain::ImportSource::Cli,
-        dry_run: false,
-    };
+        ImportMode::Strict,
+        zinc_domain::ImportSource::Cli,
+    );
     match use_case.import(request, &NoProgress).await {
         Err(ImportError::Unreadable(error)) => {
             assert_eq!(error.kind(), std::io::ErrorKind::ConnectionReset);
@@ -359,14 +352,12 @@ async fn a_store_failure_aborts_the_import_without_commit_or_record() {
     session.expect_reject().never();
     let use_case = ImportSales::new(ledger_with(session)).with_clock(fixed_now);
     let text = file(&[row(1, "a", "Online Store")]);
-    let request = ImportRequest {
-        file_name: "x.csv".into(),
-        source: text.as_bytes(),
-        mode: ImportMode::Strict,
-        requested_by: None,
-        via: zinc_domain::ImportSource::Cli,
-        dry_run: false,
-    };
+    let request = ImportRequest::new(
+        "x.csv",
+        text.as_bytes(),
+        ImportMode::Strict,
+        zinc_domain::ImportSource::Cli,
+    );
     let error = use_case.import(request, &NoProgress).await.unwrap_err();
     assert!(matches!(
         error,

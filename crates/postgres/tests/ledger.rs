@@ -2,13 +2,13 @@
 
 use chrono::{TimeZone, Utc};
 use rust_decimal::Decimal;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use zinc_application::{ImportRequest, ImportSales, NoProgress};
 use zinc_domain::{HeaderLine, ImportMode, ImportReport, ImportStatus};
 use zinc_ports::RollupUpkeep;
 use zinc_ports::{ImportStart, SalesLedger, WriteProgress};
 use zinc_postgres::{PostgresLedger, PostgresRollups};
-use zinc_testkit::{TestDatabase, real_export};
+use zinc_testkit::{TestDatabase, real_export, scalar};
 
 /// The header line of the export.
 const HEADER: HeaderLine = HeaderLine;
@@ -27,27 +27,16 @@ async fn import(db: &DatabaseConnection, text: &str, mode: ImportMode) -> Import
     let use_case = ImportSales::new(PostgresLedger::new(db.clone()))
         .with_clock(|| Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap())
         .with_batch_size(700);
-    let request = ImportRequest {
-        file_name: "sales.csv".into(),
-        source: text.as_bytes(),
+    let request = ImportRequest::new(
+        "sales.csv",
+        text.as_bytes(),
         mode,
-        requested_by: None,
-        via: zinc_domain::ImportSource::Cli,
-        dry_run: false,
-    };
+        zinc_domain::ImportSource::Cli,
+    );
     use_case
         .import(request, &NoProgress)
         .await
         .expect("the import runs")
-}
-
-async fn scalar<T: sea_orm::TryGetable>(db: &DatabaseConnection, sql: &str) -> T {
-    db.query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index(0)
-        .unwrap()
 }
 
 async fn count(db: &DatabaseConnection, table: &str) -> i64 {

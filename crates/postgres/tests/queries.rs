@@ -31,14 +31,12 @@ async fn import(db: &DatabaseConnection, text: &str, name: &str) -> ImportReport
     ImportSales::new(PostgresLedger::new(db.clone()))
         .with_clock(|| Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap())
         .import(
-            ImportRequest {
-                file_name: name.into(),
-                source: text.as_bytes(),
-                mode: ImportMode::Strict,
-                requested_by: None,
-                via: zinc_domain::ImportSource::Cli,
-                dry_run: false,
-            },
+            ImportRequest::new(
+                name,
+                text.as_bytes(),
+                ImportMode::Strict,
+                zinc_domain::ImportSource::Cli,
+            ),
             &NoProgress,
         )
         .await

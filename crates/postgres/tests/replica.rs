@@ -134,14 +134,12 @@ async fn import_with(ledger: PostgresLedger, id: u32) {
     let report = ImportSales::new(ledger)
         .with_clock(|| Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap())
         .import(
-            ImportRequest {
-                file_name: format!("sale-{id}.csv"),
-                source: sale(id).as_bytes(),
-                mode: ImportMode::Strict,
-                requested_by: None,
-                dry_run: false,
-                via: zinc_domain::ImportSource::Cli,
-            },
+            ImportRequest::new(
+                format!("sale-{id}.csv"),
+                sale(id).as_bytes(),
+                ImportMode::Strict,
+                zinc_domain::ImportSource::Cli,
+            ),
             &NoProgress,
         )
         .await

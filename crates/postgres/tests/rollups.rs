@@ -78,14 +78,12 @@ async fn import(db: &DatabaseConnection, text: &str, mode: ImportMode) -> Import
         .with_clock(|| Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap())
         .with_batch_size(3)
         .import(
-            ImportRequest {
-                file_name: "sales.csv".into(),
-                source: text.as_bytes(),
+            ImportRequest::new(
+                "sales.csv",
+                text.as_bytes(),
                 mode,
-                requested_by: None,
-                via: zinc_domain::ImportSource::Cli,
-                dry_run: false,
-            },
+                zinc_domain::ImportSource::Cli,
+            ),
             &NoProgress,
         )
         .await

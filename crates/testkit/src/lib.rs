@@ -35,7 +35,9 @@ mod fixtures;
 
 pub use fixtures::{real_export, real_export_path};
 
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement, TryGetable,
+};
 use zinc_migration::{Migrator, MigratorTrait};
 
 /// Prefix of every database this kit creates, so leftovers are easy to find.
@@ -45,6 +47,17 @@ pub const TEST_DATABASE_PREFIX: &str = "zinc_test_";
 pub fn admin_url() -> String {
     std::env::var("ZINC_TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// The first column of the one row `sql` answers on `db`; panics when there is none (a test's
+/// query that answers nothing is a failed test).
+pub async fn scalar<T: TryGetable>(db: &impl ConnectionTrait, sql: &str) -> T {
+    db.query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+        .await
+        .unwrap_or_else(|error| panic!("{sql}: {error}"))
+        .unwrap_or_else(|| panic!("{sql}: no row"))
+        .try_get_by_index(0)
+        .unwrap_or_else(|error| panic!("{sql}: {error:?}"))
 }
 
 /// A database of its own for one test.

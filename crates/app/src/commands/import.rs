@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use zinc_application::{ImportObserver, ImportPhase, ImportProgress, ImportRequest, ImportSales};
+use zinc_application::{
+    ImportObserver, ImportPhase, ImportProgress, ImportRequest, ImportSales, READ_BUFFER_BYTES,
+};
 use zinc_domain::{ImportMode, ImportReport, ImportStatus};
 use zinc_ports::WriteStep;
 use zinc_postgres::{Database, PostgresLedger};
@@ -129,12 +131,13 @@ pub(super) async fn import_file(
         ImportMode::Strict
     };
     let request = ImportRequest {
-        file_name: source.name(),
-        source: BufReader::with_capacity(256 * 1024, input),
-        mode,
-        requested_by: None,
-        via: zinc_domain::ImportSource::Cli,
         dry_run,
+        ..ImportRequest::new(
+            source.name(),
+            BufReader::with_capacity(READ_BUFFER_BYTES, input),
+            mode,
+            zinc_domain::ImportSource::Cli,
+        )
     };
     let progress = ProgressDisplay::new(size);
     let report = ImportSales::new(

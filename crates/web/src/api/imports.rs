@@ -19,7 +19,9 @@ use actix_web::error::PayloadError;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, post, web};
 use futures_util::{Stream, StreamExt};
-use zinc_application::{Access, ImportRequest, ImportSales, NoProgress, RevertImport};
+use zinc_application::{
+    Access, ImportRequest, ImportSales, NoProgress, READ_BUFFER_BYTES, RevertImport,
+};
 use zinc_domain::{ImportId, ImportMode, ImportReport, ImportSource, ImportStatus, KeyName};
 
 use super::body::{ImportPage, ImportReportBody, RevertBody};
@@ -312,12 +314,14 @@ async fn run_import(
         use_case
             .import(
                 ImportRequest {
-                    file_name,
-                    source: BufReader::with_capacity(256 * 1024, file),
-                    mode,
                     requested_by,
-                    via: zinc_domain::ImportSource::Api,
                     dry_run,
+                    ..ImportRequest::new(
+                        file_name,
+                        BufReader::with_capacity(READ_BUFFER_BYTES, file),
+                        mode,
+                        zinc_domain::ImportSource::Api,
+                    )
                 },
                 &NoProgress,
             )
