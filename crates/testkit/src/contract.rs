@@ -103,6 +103,7 @@ macro_rules! store_contract {
             an_import_is_reverted_once,
             unknown_and_rejected_imports_are_not_reverted,
             pruned_versions_cannot_be_reverted,
+            a_revert_putting_back_a_product_whose_name_was_taken_since_is_refused,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -1677,4 +1678,59 @@ pub async fn pruned_versions_cannot_be_reverted(ports: StorePorts) {
     ));
     let correction = import(&ports, &correcting_file(), ImportMode::Strict).await;
     ports.reverts.plan_revert(correction.id).await.unwrap();
+}
+
+/// A revert that would put back a product whose name a product created since holds is
+/// refused (planned or done), naming the product and the import holding the name, and changes
+/// nothing; once that import is reverted, it goes through.
+pub async fn a_revert_putting_back_a_product_whose_name_was_taken_since_is_refused(
+    ports: StorePorts,
+) {
+    let first = import(
+        &ports,
+        &file(&[golf("3/1/2025", 1, "Water", "1")]),
+        ImportMode::Strict,
+    )
+    .await;
+    let imported = state(&ports).await;
+    let removal = ports
+        .reverts
+        .revert(first.id, &revert_request())
+        .await
+        .unwrap()
+        .revert;
+    let again = import(
+        &ports,
+        &file(&[golf("3/2/2025", 2, "Water", "1.5")]),
+        ImportMode::Strict,
+    )
+    .await;
+    let before = state(&ports).await;
+    let planned = ports.reverts.plan_revert(removal).await;
+    let done = ports.reverts.revert(removal, &revert_request()).await;
+    let both = format!("planned {planned:?}, done {done:?}");
+    for refused in [planned.map(|_| ()), done.map(|_| ())] {
+        assert!(
+            matches!(
+                &refused,
+                Err(RevertError::NotRevertible(
+                    import,
+                    NotRevertible::NameTaken { product, holder },
+                )) if *import == removal && product.as_str() == "Water" && *holder == again.id
+            ),
+            "{both}"
+        );
+    }
+    assert_eq!(state(&ports).await, before, "a refusal changes nothing");
+    ports
+        .reverts
+        .revert(again.id, &revert_request())
+        .await
+        .unwrap();
+    ports
+        .reverts
+        .revert(removal, &revert_request())
+        .await
+        .unwrap();
+    assert_eq!(state(&ports).await, imported);
 }

@@ -208,7 +208,10 @@ where
                     Err(
                         RevertError::Conflict { .. }
                         | RevertError::AlreadyReverted { .. }
-                        | RevertError::NotRevertible(_, NotRevertible::PriceFromReverted(_)),
+                        | RevertError::NotRevertible(
+                            _,
+                            NotRevertible::PriceFromReverted(_) | NotRevertible::NameTaken { .. },
+                        ),
                     ) => {
                         assert_eq!(contents(ports).await, before, "a refusal changes nothing");
                     }

@@ -14,8 +14,8 @@ use sea_orm::sqlx::{self, AssertSqlSafe, Postgres, Transaction};
 use sea_orm::{QueryResult, Statement};
 use tracing::instrument;
 use zinc_domain::{
-    ImportCounts, ImportId, ImportMode, ImportReport, ImportStatus, ProblemLog, RejectedLineCounts,
-    RejectedLines, SaleId,
+    ImportCounts, ImportId, ImportMode, ImportReport, ImportStatus, ProblemLog, ProductName,
+    RejectedLineCounts, RejectedLines, SaleId,
 };
 use zinc_ports::{
     CONFLICTS_LISTED, ImportReverts, ImportStart, NotRevertible, PrunedVersions,
@@ -63,6 +63,19 @@ fn price_from_reverted(import: i64) -> String {
          JOIN kept_versions k ON k.reverts = r.import_id AND k.import_id <> {import}
          WHERE wp.import_id = {import} AND p.import_id IS NOT DISTINCT FROM wp.left_version
          ORDER BY r.import_id LIMIT 1"
+    )
+}
+
+/// A product the revert of `import` would put back that is gone, whose name a product stored
+/// now holds (by name in byte order, as the in-memory store lists them), with the import that
+/// last wrote the one holding it.
+fn name_taken(import: i64) -> String {
+    format!(
+        "SELECT r.name, p.import_id FROM written_products wp
+         JOIN replaced_products r ON r.replaced_by = wp.import_id AND r.id = wp.product_id
+         JOIN products p ON p.name = r.name AND p.id <> r.id
+         WHERE wp.import_id = {import}
+         ORDER BY r.name COLLATE \"C\" LIMIT 1"
     )
 }
 
@@ -311,6 +324,18 @@ async fn check_and_plan(work: &mut Work, import: ImportId) -> Result<RevertPlan,
         return Err(RevertError::NotRevertible(
             import,
             NotRevertible::PriceFromReverted(from),
+        ));
+    }
+    let rows = work.query(name_taken(import.get())).await?;
+    if let Some(row) = rows.first() {
+        let name: String = get(row, "name")?;
+        return Err(RevertError::NotRevertible(
+            import,
+            NotRevertible::NameTaken {
+                product: ProductName::parse(&name)
+                    .map_err(|e| Inconsistency::breaks_rule("products.name", e))?,
+                holder: ImportId::new(get(row, "import_id")?),
+            },
         ));
     }
     work.run(reverting(import.get())).await?;

@@ -193,6 +193,20 @@ fn check_and_plan(data: &Data, import: ImportId) -> Result<Reverting, RevertErro
             }
         }
     }
+    // A product it would put back, gone since, whose name a product created since holds.
+    for (name, written) in &kept.products {
+        if let (Some(stored), Some(previous)) = (data.products.get(name), &written.replaced)
+            && stored.id != previous.id
+        {
+            return Err(RevertError::NotRevertible(
+                import,
+                NotRevertible::NameTaken {
+                    product: name.clone(),
+                    holder: stored.import_id,
+                },
+            ));
+        }
+    }
     plan.products_restored = restored_products.len() as u64;
     plan.products_removed = unused_products.len() as u64;
     Ok(Reverting {
