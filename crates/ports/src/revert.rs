@@ -62,7 +62,8 @@ pub struct RevertOutcome {
 pub struct SaleConflict {
     /// The sale.
     pub sale_id: SaleId,
-    /// The later imports that wrote it, oldest first (at most [`CONFLICTS_LISTED`]).
+    /// The later imports that wrote it, or restated it unchanged and are in effect, oldest
+    /// first (at most [`CONFLICTS_LISTED`]).
     pub touched_by: Vec<ImportId>,
 }
 

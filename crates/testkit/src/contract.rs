@@ -104,6 +104,7 @@ macro_rules! store_contract {
             unknown_and_rejected_imports_are_not_reverted,
             pruned_versions_cannot_be_reverted,
             a_revert_putting_back_a_product_whose_name_was_taken_since_is_refused,
+            a_later_import_restating_a_sale_unchanged_holds_it_until_reverted,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -1567,15 +1568,15 @@ pub async fn a_revert_is_refused_while_a_later_import_holds_the_same_sales(ports
     else {
         panic!("expected a conflict, got {refused:?}")
     };
-    assert_eq!((import, total), (first.id, 2));
-    let listed: Vec<(i64, Vec<zinc_domain::ImportId>)> = conflicts
-        .iter()
-        .map(|c| (c.sale_id.get(), c.touched_by.clone()))
-        .collect();
+    assert_eq!((import, total), (first.id, 3));
     assert_eq!(
-        listed,
-        vec![(1, vec![correction.id]), (3, vec![correction.id])],
-        "sale 2 was imported unchanged: not touched"
+        listed(&conflicts),
+        vec![
+            (1, vec![correction.id]),
+            (2, vec![correction.id]),
+            (3, vec![correction.id])
+        ],
+        "sale 2, restated unchanged, is held as much as the corrected ones"
     );
     let before = state(&ports).await;
     assert!(matches!(
@@ -1595,6 +1596,14 @@ pub async fn a_revert_is_refused_while_a_later_import_holds_the_same_sales(ports
         .unwrap();
     let (orders, products) = state(&ports).await;
     assert!(orders.is_empty() && products.is_empty());
+}
+
+/// Each conflicting sale with the imports listed as touching it.
+fn listed(conflicts: &[zinc_ports::SaleConflict]) -> Vec<(i64, Vec<ImportId>)> {
+    conflicts
+        .iter()
+        .map(|c| (c.sale_id.get(), c.touched_by.clone()))
+        .collect()
 }
 
 /// A plan says what would change and changes nothing.
@@ -1733,4 +1742,79 @@ pub async fn a_revert_putting_back_a_product_whose_name_was_taken_since_is_refus
         .await
         .unwrap();
     assert_eq!(state(&ports).await, imported);
+}
+
+/// A later import that restated a sale unchanged (writing nothing for it) holds the sale as
+/// one that wrote it: reverting the earlier import is refused, naming it. Reverting the
+/// restating import changes nothing for that sale and lifts the refusal; putting it back in
+/// effect (reverting its revert) is then refused, the sale having changed since.
+pub async fn a_later_import_restating_a_sale_unchanged_holds_it_until_reverted(ports: StorePorts) {
+    let sale_1 = golf("3/1/2025", 1, "Water", "1");
+    let first = import(
+        &ports,
+        &file(&[sale_1.clone(), golf("3/1/2025", 2, "Snack", "2")]),
+        ImportMode::Strict,
+    )
+    .await;
+    let restating = import(
+        &ports,
+        &file(&[sale_1, golf("3/2/2025", 5, "Towel", "5")]),
+        ImportMode::Strict,
+    )
+    .await;
+    assert_eq!(
+        (
+            restating.counts.orders_created,
+            restating.counts.orders_updated
+        ),
+        (1, 0),
+        "sale 1 restated unchanged, sale 5 new"
+    );
+    let before = state(&ports).await;
+    let planned = ports.reverts.plan_revert(first.id).await;
+    let done = ports.reverts.revert(first.id, &revert_request()).await;
+    for refused in [planned.map(|_| ()), done.map(|_| ())] {
+        let Err(RevertError::Conflict {
+            import,
+            conflicts,
+            total,
+        }) = refused
+        else {
+            panic!("expected a conflict, got {refused:?}")
+        };
+        assert_eq!((import, total), (first.id, 1));
+        assert_eq!(listed(&conflicts), vec![(1, vec![restating.id])]);
+    }
+    assert_eq!(state(&ports).await, before, "a refusal changes nothing");
+
+    let restated = order_of(&ports, 1).await;
+    let undone = ports
+        .reverts
+        .revert(restating.id, &revert_request())
+        .await
+        .unwrap();
+    assert_eq!(
+        undone.plan.sales,
+        vec![SaleId::new(5).unwrap()],
+        "only the sale it wrote"
+    );
+    assert_eq!(order_of(&ports, 1).await, restated, "sale 1 left as it was");
+    let removal = ports
+        .reverts
+        .revert(first.id, &revert_request())
+        .await
+        .expect("a reverted import no longer holds its sales")
+        .revert;
+    let (orders, products) = state(&ports).await;
+    assert!(orders.is_empty() && products.is_empty());
+
+    let refused = ports.reverts.plan_revert(undone.revert).await;
+    let Err(RevertError::Conflict { conflicts, .. }) = refused else {
+        panic!("expected a conflict, got {refused:?}")
+    };
+    assert_eq!(
+        listed(&conflicts),
+        vec![(1, vec![removal])],
+        "sale 1 removed since the import restated it"
+    );
 }
