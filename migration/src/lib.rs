@@ -50,6 +50,7 @@ mod m20261204_000016_notify_api_key_changes;
 mod m20261205_000017_create_dashboard_sessions;
 mod m20261205_000018_record_import_sources;
 mod m20261205_000019_keep_replaced_versions;
+mod m20261205_000020_keep_restated_sales;
 
 /// Applies and rolls back Zinc's migrations, in order.
 pub struct Migrator;
@@ -77,6 +78,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000017_create_dashboard_sessions::Migration),
             Box::new(m20261205_000018_record_import_sources::Migration),
             Box::new(m20261205_000019_keep_replaced_versions::Migration),
+            Box::new(m20261205_000020_keep_restated_sales::Migration),
         ]
     }
 }

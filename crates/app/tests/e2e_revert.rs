@@ -143,3 +143,49 @@ async fn the_api_plans_refuses_and_reverts() {
         .unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
+
+/// Imports `rows` (sale, product, price) from a file in `dir` through the command line.
+fn import_rows(database: &TestDatabase, dir: &std::path::Path, rows: &[(u32, &str, &str)]) {
+    let mut text = zinc_domain::HeaderLine.to_string();
+    for (sale, product, price) in rows {
+        text.push_str(&format!(
+            "\n3/1/2025,7,{sale},{product},---,,Online Store,,---,---,{price},1,{price},0,0,0,\
+             {price},{price},Cash"
+        ));
+    }
+    let path = dir.join(format!("sale-{}.csv", rows[0].0));
+    std::fs::write(&path, format!("{text}\n")).unwrap();
+    let imported = ZINC.run(database.url(), &["import", path.to_str().unwrap()]);
+    assert!(imported.status.success(), "{}", text_of(&imported));
+}
+
+fn text_of(output: &std::process::Output) -> String {
+    format!("{}{}", text(&output.stdout), text(&output.stderr))
+}
+
+/// Putting back a product whose name a product created since holds is a 409 saying which
+/// import holds it, not a database error.
+#[tokio::test]
+async fn the_api_refuses_to_put_back_a_product_whose_name_was_taken_since() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = TestDatabase::migrated().await;
+    import_rows(&database, dir.path(), &[(1, "Water", "1")]);
+    let removed = ZINC.run(database.url(), &["imports", "revert", "1"]);
+    assert!(removed.status.success(), "{}", text_of(&removed));
+    import_rows(&database, dir.path(), &[(2, "Water", "1.5")]);
+    let server = ZINC.serve(database.url(), &[], &[]);
+
+    let refused = Client::new()
+        .post(server.url("/api/v1/imports/2/revert"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    let problem: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(problem["type"], "https://zinc.dev/problems/not-revertible");
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("product \"Water\"") && detail.contains("revert import 3"),
+        "{detail}"
+    );
+}

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use thiserror::Error;
-use zinc_domain::{ImportId, ImportSource, KeyName, SaleId};
+use zinc_domain::{ImportId, ImportSource, KeyName, ProductName, SaleId};
 
 use crate::StoreError;
 
@@ -62,12 +62,13 @@ pub struct RevertOutcome {
 pub struct SaleConflict {
     /// The sale.
     pub sale_id: SaleId,
-    /// The later imports that wrote it, oldest first (at most [`CONFLICTS_LISTED`]).
+    /// The later imports that wrote it, or restated it unchanged and are in effect, oldest
+    /// first (at most [`CONFLICTS_LISTED`]).
     pub touched_by: Vec<ImportId>,
 }
 
 /// Why an import's versions cannot be put back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum NotRevertible {
     /// The import was rejected: it wrote nothing.
     #[error("it was rejected and changed nothing")]
@@ -81,6 +82,17 @@ pub enum NotRevertible {
         "the price it replaced for a product came from import {0}, reverted since; import the files in effect again instead"
     )]
     PriceFromReverted(ImportId),
+    /// A product it would put back is gone, and a product created since holds its name: the
+    /// two cannot both be stored.
+    #[error(
+        "it would put back product \"{product}\", whose name a product written by import {holder} holds now; revert import {holder} (and any later import of {product}) first, or import the files in effect again instead"
+    )]
+    NameTaken {
+        /// The product it would put back.
+        product: ProductName,
+        /// The import that last wrote the product holding the name now.
+        holder: ImportId,
+    },
     /// The versions it replaced were deleted after the retention period.
     #[error("the versions it replaced were pruned on {0} (kept for ZINC_REPLACED_KEEP_DAYS)")]
     Pruned(DateTime<Utc>),

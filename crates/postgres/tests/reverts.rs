@@ -160,3 +160,38 @@ async fn a_revert_waits_for_the_write_lock() {
     waiting.await.unwrap().unwrap();
     assert!(contents(&ports).await.0.is_empty());
 }
+
+async fn restated(database: &TestDatabase) -> i64 {
+    sea_orm::ConnectionTrait::query_one_raw(
+        database.connection(),
+        sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT count(*) AS n FROM restated_sales",
+        ),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+    .try_get::<i64>("", "n")
+    .unwrap()
+}
+
+/// A first import notes no restated sale (its fast path writes nothing extra); importing the
+/// file again notes each sale as restated; pruning deletes those notes with the rest.
+#[tokio::test]
+async fn restated_sales_are_noted_only_when_some_are_unchanged_and_pruned_with_the_rest() {
+    let (ports, database) = store().await;
+    let text = file(&[(1, "Water", "1"), (2, "Snack", "2")]);
+    import(&ports, &text).await;
+    assert_eq!(restated(&database).await, 0);
+    let again = import(&ports, &text).await;
+    assert_eq!(again.counts.orders_unchanged, 2);
+    assert_eq!(restated(&database).await, 2);
+    let pruned = ports
+        .reverts
+        .prune_versions(Utc::now() + chrono::Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(pruned.imports, 2);
+    assert_eq!(restated(&database).await, 0);
+}

@@ -103,6 +103,8 @@ macro_rules! store_contract {
             an_import_is_reverted_once,
             unknown_and_rejected_imports_are_not_reverted,
             pruned_versions_cannot_be_reverted,
+            a_revert_putting_back_a_product_whose_name_was_taken_since_is_refused,
+            a_later_import_restating_a_sale_unchanged_holds_it_until_reverted,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -1566,15 +1568,15 @@ pub async fn a_revert_is_refused_while_a_later_import_holds_the_same_sales(ports
     else {
         panic!("expected a conflict, got {refused:?}")
     };
-    assert_eq!((import, total), (first.id, 2));
-    let listed: Vec<(i64, Vec<zinc_domain::ImportId>)> = conflicts
-        .iter()
-        .map(|c| (c.sale_id.get(), c.touched_by.clone()))
-        .collect();
+    assert_eq!((import, total), (first.id, 3));
     assert_eq!(
-        listed,
-        vec![(1, vec![correction.id]), (3, vec![correction.id])],
-        "sale 2 was imported unchanged: not touched"
+        listed(&conflicts),
+        vec![
+            (1, vec![correction.id]),
+            (2, vec![correction.id]),
+            (3, vec![correction.id])
+        ],
+        "sale 2, restated unchanged, is held as much as the corrected ones"
     );
     let before = state(&ports).await;
     assert!(matches!(
@@ -1594,6 +1596,14 @@ pub async fn a_revert_is_refused_while_a_later_import_holds_the_same_sales(ports
         .unwrap();
     let (orders, products) = state(&ports).await;
     assert!(orders.is_empty() && products.is_empty());
+}
+
+/// Each conflicting sale with the imports listed as touching it.
+fn listed(conflicts: &[zinc_ports::SaleConflict]) -> Vec<(i64, Vec<ImportId>)> {
+    conflicts
+        .iter()
+        .map(|c| (c.sale_id.get(), c.touched_by.clone()))
+        .collect()
 }
 
 /// A plan says what would change and changes nothing.
@@ -1677,4 +1687,134 @@ pub async fn pruned_versions_cannot_be_reverted(ports: StorePorts) {
     ));
     let correction = import(&ports, &correcting_file(), ImportMode::Strict).await;
     ports.reverts.plan_revert(correction.id).await.unwrap();
+}
+
+/// A revert that would put back a product whose name a product created since holds is
+/// refused (planned or done), naming the product and the import holding the name, and changes
+/// nothing; once that import is reverted, it goes through.
+pub async fn a_revert_putting_back_a_product_whose_name_was_taken_since_is_refused(
+    ports: StorePorts,
+) {
+    let first = import(
+        &ports,
+        &file(&[golf("3/1/2025", 1, "Water", "1")]),
+        ImportMode::Strict,
+    )
+    .await;
+    let imported = state(&ports).await;
+    let removal = ports
+        .reverts
+        .revert(first.id, &revert_request())
+        .await
+        .unwrap()
+        .revert;
+    let again = import(
+        &ports,
+        &file(&[golf("3/2/2025", 2, "Water", "1.5")]),
+        ImportMode::Strict,
+    )
+    .await;
+    let before = state(&ports).await;
+    let planned = ports.reverts.plan_revert(removal).await;
+    let done = ports.reverts.revert(removal, &revert_request()).await;
+    let both = format!("planned {planned:?}, done {done:?}");
+    for refused in [planned.map(|_| ()), done.map(|_| ())] {
+        assert!(
+            matches!(
+                &refused,
+                Err(RevertError::NotRevertible(
+                    import,
+                    NotRevertible::NameTaken { product, holder },
+                )) if *import == removal && product.as_str() == "Water" && *holder == again.id
+            ),
+            "{both}"
+        );
+    }
+    assert_eq!(state(&ports).await, before, "a refusal changes nothing");
+    ports
+        .reverts
+        .revert(again.id, &revert_request())
+        .await
+        .unwrap();
+    ports
+        .reverts
+        .revert(removal, &revert_request())
+        .await
+        .unwrap();
+    assert_eq!(state(&ports).await, imported);
+}
+
+/// A later import that restated a sale unchanged (writing nothing for it) holds the sale as
+/// one that wrote it: reverting the earlier import is refused, naming it. Reverting the
+/// restating import changes nothing for that sale and lifts the refusal; putting it back in
+/// effect (reverting its revert) is then refused, the sale having changed since.
+pub async fn a_later_import_restating_a_sale_unchanged_holds_it_until_reverted(ports: StorePorts) {
+    let sale_1 = golf("3/1/2025", 1, "Water", "1");
+    let first = import(
+        &ports,
+        &file(&[sale_1.clone(), golf("3/1/2025", 2, "Snack", "2")]),
+        ImportMode::Strict,
+    )
+    .await;
+    let restating = import(
+        &ports,
+        &file(&[sale_1, golf("3/2/2025", 5, "Towel", "5")]),
+        ImportMode::Strict,
+    )
+    .await;
+    assert_eq!(
+        (
+            restating.counts.orders_created,
+            restating.counts.orders_updated
+        ),
+        (1, 0),
+        "sale 1 restated unchanged, sale 5 new"
+    );
+    let before = state(&ports).await;
+    let planned = ports.reverts.plan_revert(first.id).await;
+    let done = ports.reverts.revert(first.id, &revert_request()).await;
+    for refused in [planned.map(|_| ()), done.map(|_| ())] {
+        let Err(RevertError::Conflict {
+            import,
+            conflicts,
+            total,
+        }) = refused
+        else {
+            panic!("expected a conflict, got {refused:?}")
+        };
+        assert_eq!((import, total), (first.id, 1));
+        assert_eq!(listed(&conflicts), vec![(1, vec![restating.id])]);
+    }
+    assert_eq!(state(&ports).await, before, "a refusal changes nothing");
+
+    let restated = order_of(&ports, 1).await;
+    let undone = ports
+        .reverts
+        .revert(restating.id, &revert_request())
+        .await
+        .unwrap();
+    assert_eq!(
+        undone.plan.sales,
+        vec![SaleId::new(5).unwrap()],
+        "only the sale it wrote"
+    );
+    assert_eq!(order_of(&ports, 1).await, restated, "sale 1 left as it was");
+    let removal = ports
+        .reverts
+        .revert(first.id, &revert_request())
+        .await
+        .expect("a reverted import no longer holds its sales")
+        .revert;
+    let (orders, products) = state(&ports).await;
+    assert!(orders.is_empty() && products.is_empty());
+
+    let refused = ports.reverts.plan_revert(undone.revert).await;
+    let Err(RevertError::Conflict { conflicts, .. }) = refused else {
+        panic!("expected a conflict, got {refused:?}")
+    };
+    assert_eq!(
+        listed(&conflicts),
+        vec![(1, vec![removal])],
+        "sale 1 removed since the import restated it"
+    );
 }

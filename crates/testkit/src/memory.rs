@@ -203,9 +203,11 @@ impl ImportSession for MemorySession {
         let now = Utc::now();
         let mut outcome = WriteOutcome::default();
         let mut changed: Vec<Sale> = Vec::new();
+        let mut kept = reverts::Kept::new(now);
         for sale in self.staged_sales() {
             match data.orders.get(&sale.sale_id()) {
                 Some(stored) if stored.sale.fingerprint() == sale.fingerprint() => {
+                    kept.restated_sale(sale.sale_id(), stored.import_id);
                     outcome.orders.unchanged += 1
                 }
                 _ => changed.push(sale.clone()),
@@ -213,7 +215,6 @@ impl ImportSession for MemorySession {
         }
         changed.sort_by_key(Sale::sale_id);
         progress.step_done(WriteStep::Compare);
-        let mut kept = reverts::Kept::new(now);
         let mut best = LatestPrices::new();
         changed.iter().for_each(|sale| best.observe(sale));
         outcome.products = ProductChanges::default();

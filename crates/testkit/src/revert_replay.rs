@@ -5,10 +5,11 @@
 //! A revert that is refused (a later import holds some of the same sales) changes nothing and
 //! leaves the imports in effect as they were. Reverting a revert puts its import back in effect.
 //!
-//! The files generated date the sales of the n-th import on the n-th day, so that each import
-//! writes every sale it names (none is restated unchanged) and its prices outrank those of
-//! earlier imports: the conditions under which putting back the replaced versions and
-//! importing again agree (see the README's "Undo an import").
+//! The files generated date the new sales of the n-th import on the n-th day, so that each
+//! import writes every new sale it names and its prices outrank those of earlier imports (the
+//! conditions under which putting back the replaced versions and importing again agree, see the
+//! README's "Undo an import"). An import may also restate stored sales unchanged, copying the
+//! lines that stored them: it writes nothing for them, yet holds them.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -44,8 +45,15 @@ pub struct GenSale {
 /// many there are).
 #[derive(Debug, Clone)]
 pub enum Step {
-    /// Imports these sales (Sale IDs 1 to 6, so later files correct earlier ones).
-    Import(Vec<GenSale>),
+    /// Imports these sales (Sale IDs 1 to 6, so later files correct earlier ones), and
+    /// restates unchanged those of the `restated` Sale IDs stored and not among them. A file
+    /// that would be empty is not imported.
+    Import {
+        /// The sales written.
+        sales: Vec<GenSale>,
+        /// The Sale IDs restated as stored.
+        restated: Vec<u32>,
+    },
     /// Reverts an earlier import or revert.
     Revert(usize),
 }
@@ -71,10 +79,14 @@ fn a_sale() -> impl Strategy<Value = GenSale> {
         })
 }
 
-/// A step: imports twice as often as reverts.
+/// A step: imports twice as often as reverts; about half the imports restate stored sales.
 pub fn a_step() -> impl Strategy<Value = Step> {
     prop_oneof![
-        2 => prop::collection::vec(a_sale(), 1..=4).prop_map(Step::Import),
+        2 => (
+            prop::collection::vec(a_sale(), 0..=4),
+            prop_oneof![Just(Vec::new()), prop::collection::vec(1u32..=6, 1..=3)],
+        )
+            .prop_map(|(sales, restated)| Step::Import { sales, restated }),
         1 => (0usize..8).prop_map(Step::Revert),
     ]
 }
@@ -84,33 +96,39 @@ pub fn steps(max: usize) -> impl Strategy<Value = Vec<Step>> {
     prop::collection::vec(a_step(), 1..=max)
 }
 
-/// The file of the `n`-th import: its sales (one per Sale ID) dated the `n`-th day.
-fn file_of(n: usize, sales: &[GenSale]) -> String {
+/// The rows of `sale` in the `n`-th import, dated the `n`-th day.
+fn rows_of(n: usize, sale: &GenSale) -> Vec<String> {
     let date = NaiveDate::from_ymd_opt(2025, 1, 1).expect("a date") + Days::new(n as u64);
-    let unique: BTreeMap<u32, &GenSale> = sales.iter().map(|s| (s.sale_id, s)).collect();
-    let rows: Vec<String> = unique
-        .values()
-        .flat_map(|sale| {
-            let location = if sale.golf {
-                "Golf - experience"
-            } else {
-                "Online Store"
-            };
-            sale.lines.iter().map(move |line| {
-                let price: Decimal = PRICES[line.price].parse().expect("a price");
-                let subtotal = price * Decimal::from(line.quantity);
-                format!(
-                    "{date},7,{sale},{product},---,,{location},,---,---,{price},{quantity},\
-                     {subtotal},0,0,0,{subtotal},{subtotal},Cash",
-                    date = date.format("%-m/%-d/%Y"),
-                    sale = sale.sale_id,
-                    product = PRODUCTS[line.product],
-                    quantity = line.quantity,
-                )
-            })
+    let location = if sale.golf {
+        "Golf - experience"
+    } else {
+        "Online Store"
+    };
+    sale.lines
+        .iter()
+        .map(|line| {
+            let price: Decimal = PRICES[line.price].parse().expect("a price");
+            let subtotal = price * Decimal::from(line.quantity);
+            format!(
+                "{date},7,{sale},{product},---,,{location},,---,---,{price},{quantity},\
+                 {subtotal},0,0,0,{subtotal},{subtotal},Cash",
+                date = date.format("%-m/%-d/%Y"),
+                sale = sale.sale_id,
+                product = PRODUCTS[line.product],
+                quantity = line.quantity,
+            )
         })
-        .collect();
-    file(&rows)
+        .collect()
+}
+
+/// The sales of the `n`-th import: one per Sale ID, the last named.
+fn unique(sales: &[GenSale]) -> BTreeMap<u32, &GenSale> {
+    sales.iter().map(|s| (s.sale_id, s)).collect()
+}
+
+/// How the line of sale `id` in [`contents`] begins.
+fn on_sale(id: u32) -> String {
+    format!("sale {id} on ")
 }
 
 /// What a store holds, without the numbers and times a store gives: each order with its items
@@ -135,8 +153,8 @@ pub async fn contents(ports: &StorePorts) -> (Vec<String>, Vec<String>) {
             })
             .collect();
         orders.push(format!(
-            "sale {} on {} at {}: {} [{}]",
-            o.sale_id.get(),
+            "{}{} at {}: {} [{}]",
+            on_sale(o.sale_id.get() as u32),
             o.date,
             o.location.as_str(),
             o.total,
@@ -177,6 +195,8 @@ where
     let (main, main_keep) = fresh().await;
     let ports = &main;
     let mut files: Vec<String> = Vec::new();
+    // The rows that stored each order as `contents` shows it: what restating it copies.
+    let mut rows_storing: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut records: Vec<(ImportId, Record)> = Vec::new();
     // Which record reverted which.
     let mut reverted_by: BTreeMap<ImportId, ImportId> = BTreeMap::new();
@@ -187,11 +207,33 @@ where
     };
     for (index, step) in steps.iter().enumerate() {
         match step {
-            Step::Import(sales) => {
-                let text = file_of(files.len(), sales);
+            Step::Import { sales, restated } => {
+                let n = files.len();
+                let written = unique(sales);
+                let (stored, _) = contents(ports).await;
+                let mut rows: Vec<String> =
+                    written.values().flat_map(|sale| rows_of(n, sale)).collect();
+                let restated: std::collections::BTreeSet<&u32> = restated.iter().collect();
+                for id in restated {
+                    if !written.contains_key(id)
+                        && let Some(order) = stored.iter().find(|o| o.starts_with(&on_sale(*id)))
+                    {
+                        rows.extend(rows_storing[order].iter().cloned());
+                    }
+                }
+                if rows.is_empty() {
+                    continue;
+                }
+                let text = file(&rows);
                 let report = import(ports, &text, ImportMode::Strict).await;
                 assert_eq!(report.status, ImportStatus::Succeeded, "{report:?}");
-                records.push((report.id, Record::Import(files.len())));
+                let (stored, _) = contents(ports).await;
+                for (id, sale) in &written {
+                    if let Some(order) = stored.iter().find(|o| o.starts_with(&on_sale(*id))) {
+                        rows_storing.insert(order.clone(), rows_of(n, sale));
+                    }
+                }
+                records.push((report.id, Record::Import(n)));
                 files.push(text);
             }
             Step::Revert(pick) => {
@@ -208,7 +250,10 @@ where
                     Err(
                         RevertError::Conflict { .. }
                         | RevertError::AlreadyReverted { .. }
-                        | RevertError::NotRevertible(_, NotRevertible::PriceFromReverted(_)),
+                        | RevertError::NotRevertible(
+                            _,
+                            NotRevertible::PriceFromReverted(_) | NotRevertible::NameTaken { .. },
+                        ),
                     ) => {
                         assert_eq!(contents(ports).await, before, "a refusal changes nothing");
                     }

@@ -6,7 +6,7 @@ mod support;
 use actix_web::http::StatusCode;
 use actix_web::test;
 use support::{Ports, send};
-use zinc_domain::{ImportId, SaleId};
+use zinc_domain::{ImportId, ProductName, SaleId};
 use zinc_ports::{NotRevertible, RevertError, RevertOutcome, RevertPlan, SaleConflict};
 
 fn plan(import: ImportId) -> RevertPlan {
@@ -119,7 +119,7 @@ async fn a_conflict_is_a_409_naming_the_sales_and_the_imports_to_revert_first() 
 }
 
 #[actix_web::test]
-async fn an_import_reverted_already_or_pruned_is_a_409_saying_why() {
+async fn an_import_reverted_already_or_not_revertible_is_a_409_saying_why() {
     for (refusal, slug, detail) in [
         (
             RevertError::AlreadyReverted {
@@ -133,6 +133,17 @@ async fn an_import_reverted_already_or_pruned_is_a_409_saying_why() {
             RevertError::NotRevertible(ImportId::new(7), NotRevertible::Unversioned),
             "not-revertible",
             "import 7 cannot be reverted: it ran before Zinc kept the versions imports replace",
+        ),
+        (
+            RevertError::NotRevertible(
+                ImportId::new(7),
+                NotRevertible::NameTaken {
+                    product: ProductName::parse("Water").unwrap(),
+                    holder: ImportId::new(8),
+                },
+            ),
+            "not-revertible",
+            "import 7 cannot be reverted: it would put back product \"Water\", whose name a product written by import 8 holds now; revert import 8 (and any later import of Water) first, or import the files in effect again instead",
         ),
     ] {
         let mut ports = Ports::default();

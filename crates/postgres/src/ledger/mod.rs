@@ -600,6 +600,12 @@ impl ImportSession for PostgresImportSession {
             Changes::AllNew => self.counts.sales,
             Changes::Compared { changed } => changed,
         };
+        // Sales restated unchanged hold them against reverts of earlier imports; a first
+        // import (or one changing every sale) has none and writes nothing here.
+        if changed < self.counts.sales {
+            self.run(&history::note_restated(import_id, staged_orders))
+                .await?;
+        }
         progress.step_done(WriteStep::Compare);
         // The lines of the changed sales: every staged line when every sale changed (a first
         // import), which spares the join.

@@ -14,8 +14,8 @@ use sea_orm::sqlx::{self, AssertSqlSafe, Postgres, Transaction};
 use sea_orm::{QueryResult, Statement};
 use tracing::instrument;
 use zinc_domain::{
-    ImportCounts, ImportId, ImportMode, ImportReport, ImportStatus, ProblemLog, RejectedLineCounts,
-    RejectedLines, SaleId,
+    ImportCounts, ImportId, ImportMode, ImportReport, ImportStatus, ProblemLog, ProductName,
+    RejectedLineCounts, RejectedLines, SaleId,
 };
 use zinc_ports::{
     CONFLICTS_LISTED, ImportReverts, ImportStart, NotRevertible, PrunedVersions,
@@ -38,18 +38,50 @@ const STANDING: Fixed<1> = Fixed::new(
      FROM imports i LEFT JOIN kept_versions k ON k.import_id = i.id WHERE i.id = $1",
 );
 
-/// The sales import `$1` wrote that something wrote since (their stored version is not the
-/// one it left), the first of them with the later imports that wrote each.
+/// The sales a revert of `import` would undo the work of later imports on, the first of them
+/// with the later imports that wrote or hold each:
+/// - the sales it wrote that something wrote since (their stored version is not the one it
+///   left);
+/// - the sales it wrote that a later import in effect restated unchanged (an import is in
+///   effect unless reverted by a revert in effect: along the chain of reverts, an even number
+///   of them);
+/// - when it is a revert, the sales the import it reverts restated unchanged whose version
+///   changed since: putting that import back in effect would have it state them again.
 fn conflicts(import: i64) -> String {
     format!(
-        "WITH c AS (
-           SELECT ws.sale_id FROM written_sales ws LEFT JOIN orders o ON o.sale_id = ws.sale_id
-           WHERE ws.import_id = {import} AND o.import_id IS DISTINCT FROM ws.left_version)
-         SELECT (SELECT count(*) FROM c) AS total, c.sale_id,
-           ARRAY(SELECT w.import_id FROM written_sales w
-                 WHERE w.sale_id = c.sale_id AND w.import_id > {import}
-                 ORDER BY w.import_id LIMIT {CONFLICTS_LISTED}) AS touched_by
-         FROM c ORDER BY c.sale_id LIMIT {CONFLICTS_LISTED}"
+        "WITH RECURSIVE
+         restating AS (
+           SELECT rs.sale_id, rs.import_id FROM written_sales ws
+           JOIN restated_sales rs ON rs.sale_id = ws.sale_id AND rs.import_id > {import}
+           WHERE ws.import_id = {import}),
+         chain (origin, id, depth) AS (
+           SELECT DISTINCT import_id, import_id, 0 FROM restating
+           UNION ALL
+           SELECT c.origin, k.import_id, c.depth + 1 FROM chain c
+           JOIN kept_versions k ON k.reverts = c.id),
+         holding AS (
+           SELECT r.sale_id, r.import_id FROM restating r
+           WHERE r.import_id IN (SELECT origin FROM chain GROUP BY origin
+                                 HAVING max(depth) % 2 = 0)),
+         changed_since AS (
+           SELECT rs.sale_id, rs.import_id AS since FROM kept_versions k
+           JOIN restated_sales rs ON rs.import_id = k.reverts
+           LEFT JOIN orders o ON o.sale_id = rs.sale_id
+           WHERE k.import_id = {import} AND o.import_id IS DISTINCT FROM rs.version),
+         c AS (
+           SELECT ws.sale_id, {import} AS since FROM written_sales ws
+           LEFT JOIN orders o ON o.sale_id = ws.sale_id
+           WHERE ws.import_id = {import}
+             AND (o.import_id IS DISTINCT FROM ws.left_version
+                  OR ws.sale_id IN (SELECT sale_id FROM holding))
+           UNION ALL SELECT sale_id, since FROM changed_since)
+         SELECT (SELECT count(DISTINCT sale_id) FROM c) AS total, c.sale_id,
+           ARRAY(SELECT t.import_id FROM
+                   (SELECT w.import_id FROM written_sales w
+                    WHERE w.sale_id = c.sale_id AND w.import_id > min(c.since)
+                    UNION SELECT h.import_id FROM holding h WHERE h.sale_id = c.sale_id) t
+                 ORDER BY t.import_id LIMIT {CONFLICTS_LISTED}) AS touched_by
+         FROM c GROUP BY c.sale_id ORDER BY c.sale_id LIMIT {CONFLICTS_LISTED}"
     )
 }
 
@@ -63,6 +95,19 @@ fn price_from_reverted(import: i64) -> String {
          JOIN kept_versions k ON k.reverts = r.import_id AND k.import_id <> {import}
          WHERE wp.import_id = {import} AND p.import_id IS NOT DISTINCT FROM wp.left_version
          ORDER BY r.import_id LIMIT 1"
+    )
+}
+
+/// A product the revert of `import` would put back that is gone, whose name a product stored
+/// now holds (by name in byte order, as the in-memory store lists them), with the import that
+/// last wrote the one holding it.
+fn name_taken(import: i64) -> String {
+    format!(
+        "SELECT r.name, p.import_id FROM written_products wp
+         JOIN replaced_products r ON r.replaced_by = wp.import_id AND r.id = wp.product_id
+         JOIN products p ON p.name = r.name AND p.id <> r.id
+         WHERE wp.import_id = {import}
+         ORDER BY r.name COLLATE \"C\" LIMIT 1"
     )
 }
 
@@ -182,12 +227,13 @@ const PRUNE: Fixed<1> = Fixed::new(
 );
 
 /// Deletes the versions kept for the imports in `zinc_pruned`.
-const DELETE_PRUNED: [&str; 5] = [
+const DELETE_PRUNED: [&str; 6] = [
     "DELETE FROM replaced_order_items r USING zinc_pruned z WHERE r.replaced_by = z.import_id",
     "DELETE FROM replaced_orders r USING zinc_pruned z WHERE r.replaced_by = z.import_id",
     "DELETE FROM replaced_products r USING zinc_pruned z WHERE r.replaced_by = z.import_id",
     "DELETE FROM written_sales w USING zinc_pruned z WHERE w.import_id = z.import_id",
     "DELETE FROM written_products w USING zinc_pruned z WHERE w.import_id = z.import_id",
+    "DELETE FROM restated_sales r USING zinc_pruned z WHERE r.import_id = z.import_id",
 ];
 
 /// A transaction and how long any statement in it may go unanswered.
@@ -311,6 +357,18 @@ async fn check_and_plan(work: &mut Work, import: ImportId) -> Result<RevertPlan,
         return Err(RevertError::NotRevertible(
             import,
             NotRevertible::PriceFromReverted(from),
+        ));
+    }
+    let rows = work.query(name_taken(import.get())).await?;
+    if let Some(row) = rows.first() {
+        let name: String = get(row, "name")?;
+        return Err(RevertError::NotRevertible(
+            import,
+            NotRevertible::NameTaken {
+                product: ProductName::parse(&name)
+                    .map_err(|e| Inconsistency::breaks_rule("products.name", e))?,
+                holder: ImportId::new(get(row, "import_id")?),
+            },
         ));
     }
     work.run(reverting(import.get())).await?;

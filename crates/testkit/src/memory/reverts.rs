@@ -1,7 +1,7 @@
 //! [`ImportReverts`] in memory: the versions each import replaced, kept beside the data, and
 //! put back under the store's one lock, as the PostgreSQL adapter does under its advisory lock.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -25,6 +25,8 @@ pub(super) struct Kept {
     pruned_at: Option<DateTime<Utc>>,
     sales: BTreeMap<SaleId, Written<StoredOrder>>,
     products: BTreeMap<ProductName, Written<StoredProduct>>,
+    /// The sales it stated unchanged, with the version it found.
+    restated: BTreeMap<SaleId, ImportId>,
 }
 
 /// A record written: the version left (`None`: none), and the one replaced (`None`: none).
@@ -42,7 +44,13 @@ impl Kept {
             pruned_at: None,
             sales: BTreeMap::new(),
             products: BTreeMap::new(),
+            restated: BTreeMap::new(),
         }
+    }
+
+    /// Notes a sale stated unchanged, found at `version`.
+    pub(super) fn restated_sale(&mut self, sale: SaleId, version: ImportId) {
+        self.restated.insert(sale, version);
     }
 
     pub(super) fn wrote_sale(
@@ -110,25 +118,51 @@ fn check_and_plan(data: &Data, import: ImportId) -> Result<Reverting, RevertErro
         ));
     }
     let version = |sale: &SaleId| data.orders.get(sale).map(|o| o.import_id);
-    let conflicting: Vec<SaleId> = kept
-        .sales
-        .iter()
-        .filter(|(sale, written)| version(sale) != written.left)
-        .map(|(sale, _)| *sale)
-        .collect();
+    let later = |than: ImportId| data.versions.range(ImportId::new(than.get() + 1)..);
+    // The later imports in effect that restated each sale.
+    let restating = |sale: &SaleId| -> BTreeSet<ImportId> {
+        later(import)
+            .filter(|(id, kept)| kept.restated.contains_key(sale) && in_effect(data, **id))
+            .map(|(id, _)| *id)
+            .collect()
+    };
+    // Each conflicting sale with the imports after `since` that changed or hold it.
+    let mut conflicting: BTreeMap<SaleId, BTreeSet<ImportId>> = BTreeMap::new();
+    let wrote_since = |sale: &SaleId, since: ImportId| -> BTreeSet<ImportId> {
+        later(since)
+            .filter(|(_, kept)| kept.sales.contains_key(sale))
+            .map(|(id, _)| *id)
+            .collect()
+    };
+    for (sale, written) in &kept.sales {
+        let holding = restating(sale);
+        if version(sale) != written.left || !holding.is_empty() {
+            let mut touched = wrote_since(sale, import);
+            touched.extend(holding);
+            conflicting.insert(*sale, touched);
+        }
+    }
+    // Reverting a revert puts its import back in effect: the sales it restated must still be
+    // at the version it found.
+    if let Some(restored) = kept.reverts
+        && let Some(theirs) = data.versions.get(&restored)
+    {
+        for (sale, found) in &theirs.restated {
+            if version(sale) != Some(*found) {
+                conflicting
+                    .entry(*sale)
+                    .or_default()
+                    .extend(wrote_since(sale, restored));
+            }
+        }
+    }
     if !conflicting.is_empty() {
         let conflicts = conflicting
             .iter()
             .take(CONFLICTS_LISTED)
-            .map(|sale| SaleConflict {
+            .map(|(sale, touched)| SaleConflict {
                 sale_id: *sale,
-                touched_by: data
-                    .versions
-                    .range(ImportId::new(import.get() + 1)..)
-                    .filter(|(_, later)| later.sales.contains_key(sale))
-                    .map(|(id, _)| *id)
-                    .take(CONFLICTS_LISTED)
-                    .collect(),
+                touched_by: touched.iter().take(CONFLICTS_LISTED).copied().collect(),
             })
             .collect();
         return Err(RevertError::Conflict {
@@ -193,6 +227,20 @@ fn check_and_plan(data: &Data, import: ImportId) -> Result<Reverting, RevertErro
             }
         }
     }
+    // A product it would put back, gone since, whose name a product created since holds.
+    for (name, written) in &kept.products {
+        if let (Some(stored), Some(previous)) = (data.products.get(name), &written.replaced)
+            && stored.id != previous.id
+        {
+            return Err(RevertError::NotRevertible(
+                import,
+                NotRevertible::NameTaken {
+                    product: name.clone(),
+                    holder: stored.import_id,
+                },
+            ));
+        }
+    }
     plan.products_restored = restored_products.len() as u64;
     plan.products_removed = unused_products.len() as u64;
     Ok(Reverting {
@@ -200,6 +248,18 @@ fn check_and_plan(data: &Data, import: ImportId) -> Result<Reverting, RevertErro
         restored_products,
         unused_products,
     })
+}
+
+/// Whether import `id` is in effect: not reverted, or reverted by a revert not in effect.
+fn in_effect(data: &Data, id: ImportId) -> bool {
+    match data
+        .versions
+        .iter()
+        .find(|(_, kept)| kept.reverts == Some(id))
+    {
+        None => true,
+        Some((revert, _)) => !in_effect(data, *revert),
+    }
 }
 
 /// Reverts `import` as revert `by` in `data`: keeps what it replaces as `by`'s versions and
@@ -312,9 +372,11 @@ impl ImportReverts for MemoryStore {
                         .products
                         .values()
                         .filter(|w| w.replaced.is_some())
-                        .count()) as u64;
+                        .count()
+                    + kept.restated.len()) as u64;
                 kept.sales.clear();
                 kept.products.clear();
+                kept.restated.clear();
             }
         }
         Ok(pruned)
