@@ -1519,12 +1519,32 @@ async fn reverting_a_correction_from_its_page_puts_the_sale_back_and_records_it(
             .path()
             .ends_with("/imports/3")
     );
+    browser.check_page(&server, "revert-record").await;
     browser.goto(&server.url("/imports")).await;
     let newest = browser.text("#import-history tbody tr").await;
     assert!(
         newest.starts_with("3") && newest.contains("revert of import 2"),
         "{newest}"
     );
+    browser.check_page(&server, "revert-history").await;
+
+    // Once reverted, the import's page still offers the check, which says so.
+    browser.goto(&server.url("/imports/2")).await;
+    browser.click("#revert-form button").await;
+    let again = browser
+        .wait_for_text(
+            "#revert-refused",
+            Duration::from_secs(30),
+            "a second revert refused",
+            |_| true,
+        )
+        .await;
+    assert_eq!(
+        again,
+        "Import 2 was already reverted by import 3. Nothing was changed."
+    );
+    assert_eq!(browser.text("#revert-refusal h2").await, "Already reverted");
+    assert_eq!(sale_3971(&server).await, original);
     browser.client.clone().close().await.unwrap();
 }
 
