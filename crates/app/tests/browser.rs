@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
@@ -187,6 +189,68 @@ impl Browser {
 
     async fn script(&self, source: &str) -> Value {
         self.client.execute(source, vec![]).await.expect("a script")
+    }
+
+    /// Presses `key` (the element with the focus gets it).
+    async fn press(&self, key: Key) {
+        let value = char::from(key);
+        let keys = KeyActions::new("keyboard".to_owned())
+            .then(KeyAction::Down { value })
+            .then(KeyAction::Up { value });
+        self.client
+            .perform_actions(keys)
+            .await
+            .expect("a key pressed");
+    }
+
+    /// Presses Tab until the element at `css` has the focus, at most `limit` times.
+    async fn tab_to(&self, css: &str, limit: usize) {
+        let focused = format!("return document.activeElement.matches({});", json!(css));
+        for _ in 0..limit {
+            self.press(Key::Tab).await;
+            if self.script(&focused).await == Value::Bool(true) {
+                return;
+            }
+        }
+        let at = self
+            .script("return document.activeElement.outerHTML.slice(0, 200);")
+            .await;
+        panic!("{css}: not reached with {limit} presses of Tab (the focus is on {at})");
+    }
+
+    /// The role and the name a screen reader announces for the element at `css`, as the
+    /// browser computes them (WebDriver's computedrole and computedlabel).
+    async fn role_and_name(&self, css: &str) -> (String, String) {
+        let element = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        let session = self.client.session_id().await.unwrap().expect("a session");
+        let mut said = Vec::new();
+        for what in ["computedrole", "computedlabel"] {
+            let answer: Value = self
+                .http
+                .get(format!(
+                    "{}/session/{session}/element/{}/{what}",
+                    self.driver_url,
+                    element.element_id()
+                ))
+                .send()
+                .await
+                .expect("chromedriver")
+                .json()
+                .await
+                .unwrap();
+            let value = answer["value"].as_str();
+            said.push(
+                value
+                    .unwrap_or_else(|| panic!("{css}: {what}: {answer}"))
+                    .to_owned(),
+            );
+        }
+        let name = said.pop().unwrap();
+        (said.pop().unwrap(), name)
     }
 
     /// The browser's console since the last call (chromedriver's log endpoint).
@@ -1356,5 +1420,287 @@ async fn with_keys_the_dashboard_signs_in_and_a_read_key_cannot_upload() {
         .await
         .unwrap();
     assert_eq!(after.status(), StatusCode::SEE_OTHER);
+    browser.client.clone().close().await.unwrap();
+}
+
+/// Sale 3971 as the API serves it: the order, with its items.
+async fn sale_3971(server: &Server) -> Value {
+    let found = api(server, "/api/v1/orders?sale_id=3971").await;
+    assert_eq!(found["items"].as_array().map(Vec::len), Some(1), "{found}");
+    let id = &found["items"][0]["id"];
+    api(server, &format!("/api/v1/orders/{id}")).await
+}
+
+/// Whether the page is no wider than the window.
+async fn fits(browser: &Browser) -> bool {
+    let fits = browser
+        .script("return document.documentElement.scrollWidth <= window.innerWidth;")
+        .await;
+    fits == Value::Bool(true)
+}
+
+#[tokio::test]
+async fn reverting_a_correction_from_its_page_puts_the_sale_back_and_records_it() {
+    let (server, _database) = loaded_server(&[]).await;
+    let original = sale_3971(&server).await;
+    let browser = Browser::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let changed = file_with_a_changed_sale(dir.path());
+    let shown = upload_in_browser(&browser, &server, &changed, "/imports").await;
+    assert!(shown.contains("Import #2"), "{shown}");
+    assert_eq!(sale_3971(&server).await["payment_method"], "Cash");
+
+    browser.goto(&server.url("/imports/2")).await;
+    browser.click("#revert-form button").await;
+    let plan = browser
+        .wait_for_text(
+            "#revert-plan",
+            Duration::from_secs(30),
+            "what the revert would change",
+            |_| true,
+        )
+        .await;
+    assert_eq!(
+        plan,
+        "1 sale would be put back as it was, 0 sales would be removed; \
+         0 product prices would be put back, 0 products would be removed."
+    );
+    assert_eq!(browser.text("#revert-sales").await, "Sale ID 3971");
+    let link = browser.attr("#revert-sales a", "href").await;
+    assert!(link.ends_with("/orders?sale_id=3971"), "{link}");
+    assert_eq!(
+        sale_3971(&server).await["payment_method"],
+        "Cash",
+        "a check changes nothing"
+    );
+    assert_eq!(api(&server, "/api/v1/imports").await["total"], 2);
+    browser.check_page(&server, "revert-check").await;
+
+    assert_eq!(
+        browser.text("#revert-form button").await,
+        "Revert import #2"
+    );
+    browser.click("#revert-form button").await;
+    let done = browser
+        .wait_for_text(
+            "#revert-done",
+            Duration::from_secs(30),
+            "the revert's record",
+            |_| true,
+        )
+        .await;
+    assert!(done.contains("recorded as import #3"), "{done}");
+    assert_eq!(
+        browser.text("#revert-plan").await,
+        "1 sale put back as it was, 0 sales removed; 0 product prices put back, 0 products removed."
+    );
+    assert_eq!(
+        sale_3971(&server).await,
+        original,
+        "the sale as it was before the correction, ids and all"
+    );
+    browser.check_page(&server, "revert-done").await;
+
+    browser.click("#revert-done a").await;
+    browser
+        .wait_for_text(
+            "#import-report",
+            Duration::from_secs(30),
+            "the revert's own page",
+            |text| text.contains("revert of import 2"),
+        )
+        .await;
+    assert!(
+        browser
+            .client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/imports/3")
+    );
+    browser.check_page(&server, "revert-record").await;
+    browser.goto(&server.url("/imports")).await;
+    let newest = browser.text("#import-history tbody tr").await;
+    assert!(
+        newest.starts_with("3") && newest.contains("revert of import 2"),
+        "{newest}"
+    );
+    browser.check_page(&server, "revert-history").await;
+
+    // Once reverted, the import's page still offers the check, which says so.
+    browser.goto(&server.url("/imports/2")).await;
+    browser.click("#revert-form button").await;
+    let again = browser
+        .wait_for_text(
+            "#revert-refused",
+            Duration::from_secs(30),
+            "a second revert refused",
+            |_| true,
+        )
+        .await;
+    assert_eq!(
+        again,
+        "Import 2 was already reverted by import 3. Nothing was changed."
+    );
+    assert_eq!(browser.text("#revert-refusal h2").await, "Already reverted");
+    assert_eq!(sale_3971(&server).await, original);
+    browser.client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_revert_overtaken_by_a_later_import_is_refused_and_names_it_at_both_widths() {
+    let database = TestDatabase::empty().await;
+    let secret = create_key(&database, "reverter", "write");
+    let path = real_export_path();
+    let server = ZINC.serve(database.url(), &["--import", path.to_str().unwrap()], &[]);
+    let browser = Browser::start().await;
+    browser.goto(&server.url("/imports/1")).await;
+    browser.type_into("#key", &secret).await;
+    browser.click("form.signin button").await;
+    browser
+        .wait_for("#revert-form", Duration::from_secs(30), "import 1's page")
+        .await;
+    browser.click("#revert-form button").await;
+    let plan = browser
+        .wait_for_text(
+            "#revert-plan",
+            Duration::from_secs(30),
+            "what reverting import 1 would change",
+            |_| true,
+        )
+        .await;
+    assert!(plan.starts_with("0 sales would be put back"), "{plan}");
+
+    // While the page waits for its confirmation, a correction of sale 3971 alone comes in.
+    let dir = tempfile::tempdir().unwrap();
+    let changed = std::fs::read_to_string(file_with_a_changed_sale(dir.path())).unwrap();
+    let header = changed.lines().next().unwrap();
+    let sale: Vec<&str> = changed.lines().filter(|l| l.contains(",3971,")).collect();
+    let correction = format!("{header}\n{}\n", sale.join("\n"));
+    let client = reqwest::Client::new();
+    let form = Form::new().part(
+        "file",
+        Part::bytes(correction.into_bytes()).file_name("sale-3971.csv"),
+    );
+    let imported = client
+        .post(server.url("/api/v1/imports"))
+        .bearer_auth(&secret)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(imported.status(), StatusCode::CREATED);
+    let authorized = |path: &str| {
+        let request = client.get(server.url(path)).bearer_auth(&secret).send();
+        async move {
+            let response = request.await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    let found = authorized("/api/v1/orders?sale_id=3971").await;
+    let order = format!("/api/v1/orders/{}", found["items"][0]["id"]);
+    let corrected = authorized(&order).await;
+    assert_eq!(corrected["payment_method"], "Cash");
+    let revenue = authorized("/api/v1/metrics/revenue").await;
+
+    browser.click("#revert-form button").await;
+    let refused = browser
+        .wait_for_text(
+            "#revert-refused",
+            Duration::from_secs(30),
+            "the refusal",
+            |_| true,
+        )
+        .await;
+    assert_eq!(
+        refused,
+        "Later imports changed 1 of the sales import 1 wrote; revert them first, \
+         newest first (#2), then import 1. Nothing was changed."
+    );
+    assert_eq!(browser.attr("#revert-refusal", "role").await, "alert");
+    assert_eq!(
+        browser.text("#revert-refusal h2").await,
+        "Later imports changed the same sales"
+    );
+    let conflict = browser.text("#revert-conflicts li").await;
+    assert_eq!(conflict, "Sale 3971 changed since by import #2");
+    let links = browser
+        .script(
+            "return [...document.querySelectorAll('#revert-conflicts li a')]
+                 .map((a) => new URL(a.href).pathname + new URL(a.href).search);",
+        )
+        .await;
+    assert_eq!(links, json!(["/orders?sale_id=3971", "/imports/2"]));
+    let confirm = browser
+        .script("return document.querySelectorAll('#revert-form').length;")
+        .await;
+    assert_eq!(confirm, json!(0), "nothing to confirm");
+
+    assert_eq!(authorized(&order).await, corrected, "the sale as corrected");
+    assert_eq!(authorized("/api/v1/metrics/revenue").await, revenue);
+    let history = authorized("/api/v1/imports").await;
+    assert_eq!(history["total"], 2, "no revert recorded: {history}");
+
+    for (width, height) in [(1366, 850), (390, 844)] {
+        browser.client.set_window_size(width, height).await.unwrap();
+        assert!(
+            fits(&browser).await,
+            "{width}px: the page is wider than the screen"
+        );
+        browser
+            .check_page(&server, &format!("revert-refused-{width}px"))
+            .await;
+    }
+    browser.client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_revert_is_checked_and_confirmed_with_the_keyboard_alone() {
+    let (server, _database) = loaded_server(&[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let changed = std::fs::read(file_with_a_changed_sale(dir.path())).unwrap();
+    let form = Form::new().part("file", Part::bytes(changed).file_name("changed-sale.csv"));
+    let imported = reqwest::Client::new()
+        .post(server.url("/api/v1/imports"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(imported.status(), StatusCode::CREATED);
+    let browser = Browser::start().await;
+    browser.goto(&server.url("/imports/2")).await;
+    let check = "#revert-form button";
+    assert_eq!(
+        browser.role_and_name(check).await,
+        (
+            "button".to_owned(),
+            "Check what reverting this import would change".to_owned()
+        )
+    );
+    browser.tab_to(check, 40).await;
+    browser.press(Key::Enter).await;
+    browser
+        .wait_for("#revert-plan", Duration::from_secs(30), "the check's plan")
+        .await;
+    let confirm = "#revert-form button";
+    assert_eq!(
+        browser.role_and_name(confirm).await,
+        ("button".to_owned(), "Revert import #2".to_owned())
+    );
+    browser.tab_to(confirm, 40).await;
+    browser.press(Key::Enter).await;
+    let done = browser
+        .wait_for_text(
+            "#revert-done",
+            Duration::from_secs(30),
+            "the revert done",
+            |_| true,
+        )
+        .await;
+    assert!(done.contains("recorded as import #3"), "{done}");
+    let payment = sale_3971(&server).await["payment_method"].clone();
+    assert_eq!(payment, "Credit card (AMEX-Keyed)");
     browser.client.clone().close().await.unwrap();
 }

@@ -1498,7 +1498,7 @@ async fn checking_a_revert_shows_what_would_change_and_a_form_to_confirm() {
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert!(
         answer.body.contains(
-            "2 sales would be put back as they were, 1 would be removed; 0 product prices would be put back, 1 products would be removed."
+            "2 sales would be put back as they were, 1 sale would be removed; 0 product prices would be put back, 1 product would be removed."
         ),
         "{}",
         answer.body
@@ -1548,24 +1548,86 @@ async fn a_refused_revert_names_the_sales_and_the_imports_to_revert_first() {
     let answer = answer(ports, revert_form_post("/imports/7/revert?dry_run=true")).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert!(
-        answer
-            .body
-            .contains("revert them first, newest first (#8), then import 7"),
+        answer.body.contains(
+            r#"<section class="notice error" id="revert-refusal" role="alert"><h2>Later imports changed the same sales</h2>"#
+        ),
         "{}",
         answer.body
     );
     assert!(
-        answer
-            .body
-            .contains(r#"Sale 4105 changed since by <a href="/imports/8">import #8</a>"#),
+        answer.body.contains(
+            "Later imports changed 1 of the sales import 7 wrote; revert them first, newest first (#8), then import 7. Nothing was changed."
+        ),
         "{}",
         answer.body
     );
+    assert!(
+        answer.body.contains(
+            r#"Sale <a href="/orders?sale_id=4105">4105</a> changed since by <a href="/imports/8">import #8</a>"#
+        ),
+        "{}",
+        answer.body
+    );
+    assert!(!answer.body.contains("more sale"), "{}", answer.body);
     assert!(
         !answer.body.contains("revert-form"),
         "no confirm form: {}",
         answer.body
     );
+}
+
+#[actix_web::test]
+async fn a_check_names_the_sales_the_revert_would_put_back_or_remove() {
+    let mut ports = Ports::default();
+    ports.reverts.expect_plan_revert().returning(|id| {
+        Ok(zinc_ports::RevertPlan {
+            orders_restored: 1,
+            orders_removed: 1_302,
+            sales: [3965, 3971]
+                .map(|sale| zinc_domain::SaleId::new(sale).unwrap())
+                .to_vec(),
+            ..a_plan(id)
+        })
+    });
+    let answer = answer(ports, revert_form_post("/imports/7/revert?dry_run=true")).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(
+        answer
+            .body
+            .contains("1 sale would be put back as it was, 1,302 sales would be removed;"),
+        "{}",
+        answer.body
+    );
+    assert!(
+        answer.body.contains(
+            r#"<p id="revert-sales">Sale IDs <a href="/orders?sale_id=3965">3965</a>, <a href="/orders?sale_id=3971">3971</a> and 1,301 more</p>"#
+        ),
+        "{}",
+        answer.body
+    );
+}
+
+#[actix_web::test]
+async fn a_refusal_listing_some_of_the_sales_counts_the_others() {
+    let mut ports = Ports::default();
+    ports.reverts.expect_revert().returning(|id, _| {
+        Err(zinc_ports::RevertError::Conflict {
+            import: id,
+            conflicts: vec![zinc_ports::SaleConflict {
+                sale_id: zinc_domain::SaleId::new(4105).unwrap(),
+                touched_by: vec![zinc_domain::ImportId::new(8)],
+            }],
+            total: 1_408,
+        })
+    });
+    let answer = answer(ports, revert_form_post("/imports/7/revert")).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(
+        answer.body.contains("…and 1,407 more sales."),
+        "{}",
+        answer.body
+    );
+    assert!(!answer.body.contains("Done, recorded"), "{}", answer.body);
 }
 
 #[actix_web::test]

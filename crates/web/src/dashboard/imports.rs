@@ -19,6 +19,7 @@ use crate::api::imports::{UploadOptions, receive_and_import};
 use crate::api::params;
 use crate::api::problem::ApiError;
 use zinc_application::RevertImport;
+use zinc_ports::{RevertError, RevertPlan};
 
 /// Imports listed per page of the history.
 const HISTORY_PAGE: u64 = 20;
@@ -548,6 +549,43 @@ fn revert_form(id: i64, check: bool) -> Markup {
     }
 }
 
+/// The Sale IDs a revert puts back or removes (the first the plan lists), each linked to its
+/// order: "Sale ID 3971", "Sale IDs 3965, 3971 and 12 more".
+fn reverted_sales(plan: &RevertPlan) -> Markup {
+    let listed = &plan.sales;
+    let more = (plan.orders_restored + plan.orders_removed).saturating_sub(listed.len() as u64);
+    let noun = if listed.len() == 1 && more == 0 {
+        "Sale ID"
+    } else {
+        "Sale IDs"
+    };
+    html! {
+        @if !listed.is_empty() {
+            p #revert-sales {
+                (noun) " "
+                @for (n, sale) in listed.iter().enumerate() {
+                    @if n > 0 { ", " }
+                    a href=(format!("/orders?sale_id={}", sale.get())) { (sale.get()) }
+                }
+                @if more > 0 { " and " (format::count(more)) " more" }
+            }
+        }
+    }
+}
+
+/// `text` as a sentence: its first letter a capital, a full stop at its end.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    let mut said: String = chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default();
+    if !said.ends_with(['.', '!', '?']) {
+        said.push('.');
+    }
+    said
+}
+
 #[derive(Debug, Deserialize)]
 pub struct RevertFormQuery {
     dry_run: Option<String>,
@@ -586,15 +624,21 @@ pub async fn revert(
     let body = match done {
         Ok((plan, revert)) => {
             let verb = if revert.is_some() { "" } else { "would be " };
+            let as_it_was = if plan.orders_restored == 1 {
+                "as it was"
+            } else {
+                "as they were"
+            };
             html! {
                 p #revert-plan {
-                    (format::count(plan.orders_restored)) " sales " (verb) "put back as they were, "
-                    (format::count(plan.orders_removed)) " " (verb) "removed; "
-                    (format::count(plan.products_restored)) " product prices " (verb) "put back, "
-                    (format::count(plan.products_removed)) " products " (verb) "removed."
+                    (format::counted(plan.orders_restored, "sale", "sales")) " " (verb) "put back " (as_it_was) ", "
+                    (format::counted(plan.orders_removed, "sale", "sales")) " " (verb) "removed; "
+                    (format::counted(plan.products_restored, "product price", "product prices")) " " (verb) "put back, "
+                    (format::counted(plan.products_removed, "product", "products")) " " (verb) "removed."
                 }
+                (reverted_sales(&plan))
                 @match revert {
-                    Some(revert) => p {
+                    Some(revert) => p #revert-done {
                         "Done, recorded as "
                         a href=(format!("/imports/{}", revert.get())) { "import #" (revert.get()) }
                         " (which can be reverted in turn)."
@@ -604,23 +648,36 @@ pub async fn revert(
             }
         }
         Err(refused) => {
+            let total = match &refused {
+                RevertError::Conflict { total, .. } => *total,
+                _ => 0,
+            };
             let error = ApiError::from(refused);
             if error.status_code().is_server_error() || error.status_code() == StatusCode::NOT_FOUND
             {
                 return Err(error.into());
             }
             let problem = error.problem();
+            let listed = problem.conflicts.as_ref().map_or(0, Vec::len) as u64;
             html! {
-                p #revert-refused.error { (problem.detail) }
-                @if let Some(conflicts) = &problem.conflicts {
-                    ul {
-                        @for conflict in conflicts {
-                            li { "Sale " (conflict.sale_id) " changed since by "
-                                @for (n, later) in conflict.touched_by.iter().enumerate() {
-                                    @if n > 0 { ", " }
-                                    a href=(format!("/imports/{later}")) { "import #" (later) }
+                section.notice.error #revert-refusal role="alert" {
+                    h2 { (problem.title) }
+                    p #revert-refused { (sentence(&problem.detail)) " Nothing was changed." }
+                    @if let Some(conflicts) = &problem.conflicts {
+                        ul #revert-conflicts {
+                            @for conflict in conflicts {
+                                li { "Sale "
+                                    a href=(format!("/orders?sale_id={}", conflict.sale_id)) { (conflict.sale_id) }
+                                    " changed since by "
+                                    @for (n, later) in conflict.touched_by.iter().enumerate() {
+                                        @if n > 0 { ", " }
+                                        a href=(format!("/imports/{later}")) { "import #" (later) }
+                                    }
                                 }
                             }
+                        }
+                        @if total > listed {
+                            p { "…and " (format::counted(total - listed, "more sale", "more sales")) "." }
                         }
                     }
                 }
