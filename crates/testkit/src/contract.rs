@@ -105,6 +105,8 @@ macro_rules! store_contract {
             pruned_versions_cannot_be_reverted,
             a_revert_putting_back_a_product_whose_name_was_taken_since_is_refused,
             a_later_import_restating_a_sale_unchanged_holds_it_until_reverted,
+            a_revert_putting_back_a_price_from_an_import_reverted_since_is_refused,
+            a_revert_keeps_a_product_another_import_s_kept_copy_holds,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -1816,5 +1818,108 @@ pub async fn a_later_import_restating_a_sale_unchanged_holds_it_until_reverted(p
         listed(&conflicts),
         vec![(1, vec![removal])],
         "sale 1 removed since the import restated it"
+    );
+}
+
+/// A revert that would put back a product's price set by an import reverted since is refused
+/// (planned or done), naming that import, and changes nothing; once that import is back in
+/// effect (its revert reverted), the price is put back.
+pub async fn a_revert_putting_back_a_price_from_an_import_reverted_since_is_refused(
+    ports: StorePorts,
+) {
+    let water = |date: &str, sale: u32, price: &str| file(&[golf(date, sale, "Water", price)]);
+    import(&ports, &water("3/1/2025", 1, "1"), ImportMode::Strict).await;
+    let raising = import(&ports, &water("3/2/2025", 2, "2"), ImportMode::Strict).await;
+    let raising_again = import(&ports, &water("3/3/2025", 3, "3"), ImportMode::Strict).await;
+    let undone = ports
+        .reverts
+        .revert(raising.id, &revert_request())
+        .await
+        .expect("sale 2 alone is reverted; Water keeps the later price")
+        .revert;
+    assert_eq!(price_of(&ports, "Water").await, "3");
+    let before = state(&ports).await;
+    let planned = ports.reverts.plan_revert(raising_again.id).await;
+    let done = ports
+        .reverts
+        .revert(raising_again.id, &revert_request())
+        .await;
+    let both = format!("planned {planned:?}, done {done:?}");
+    for refused in [planned.map(|_| ()), done.map(|_| ())] {
+        assert!(
+            matches!(
+                &refused,
+                Err(RevertError::NotRevertible(
+                    import,
+                    NotRevertible::PriceFromReverted(from),
+                )) if *import == raising_again.id && *from == raising.id
+            ),
+            "{both}"
+        );
+    }
+    assert_eq!(state(&ports).await, before, "a refusal changes nothing");
+    ports
+        .reverts
+        .revert(undone, &revert_request())
+        .await
+        .expect("putting the raising import back in effect");
+    let done = ports
+        .reverts
+        .revert(raising_again.id, &revert_request())
+        .await
+        .expect("the price it would put back comes from an import in effect again");
+    assert_eq!(done.plan.products_restored, 1);
+    assert_eq!(price_of(&ports, "Water").await, "2");
+}
+
+/// A revert removes a product it created only when nothing uses it, kept copies included: a
+/// product that another import's kept copy of an order holds stays, so that reverting that
+/// import puts the order back with its item.
+pub async fn a_revert_keeps_a_product_another_import_s_kept_copy_holds(ports: StorePorts) {
+    let creating = import(
+        &ports,
+        &file(&[golf("3/5/2025", 1, "Water", "1")]),
+        ImportMode::Strict,
+    )
+    .await;
+    // An older sale of Water: it does not reprice it.
+    let older = import(
+        &ports,
+        &file(&[golf("3/1/2025", 2, "Water", "1")]),
+        ImportMode::Strict,
+    )
+    .await;
+    assert_eq!(older.counts.products_updated, 0);
+    let (orders, products) = state(&ports).await;
+    let sale_2 = orders
+        .into_iter()
+        .filter(|o| o.order.sale_id.get() == 2)
+        .collect::<Vec<_>>();
+    // Sale 2 corrected to Snack: this import keeps the copy of sale 2 holding Water.
+    let correcting = import(
+        &ports,
+        &file(&[golf("3/1/2025", 2, "Snack", "2")]),
+        ImportMode::Strict,
+    )
+    .await;
+    let removal = ports
+        .reverts
+        .revert(creating.id, &revert_request())
+        .await
+        .expect("sale 1 is the creating import's alone");
+    assert_eq!(
+        (removal.plan.orders_removed, removal.plan.products_removed),
+        (1, 0),
+        "Water stays for the kept copy of sale 2"
+    );
+    ports
+        .reverts
+        .revert(correcting.id, &revert_request())
+        .await
+        .expect("sale 2 goes back to Water");
+    assert_eq!(
+        state(&ports).await,
+        (sale_2, products),
+        "sale 2 as the older import wrote it, Water as it was, Snack gone"
     );
 }

@@ -85,16 +85,25 @@ fn conflicts(import: i64) -> String {
     )
 }
 
-/// An import, reverted since (by another than `import`), whose price of a product the revert
-/// of `import` would put back.
+/// An import not in effect, whose price of a product the revert of `import` would put back.
+/// An import is in effect unless reverted by a revert in effect (along the chain of reverts,
+/// an even number of them); the revert of `import` itself is left out of the chain, as one
+/// done: reverting a revert puts back prices of the import it reverted.
 fn price_from_reverted(import: i64) -> String {
     format!(
-        "SELECT r.import_id FROM written_products wp
-         JOIN replaced_products r ON r.replaced_by = wp.import_id AND r.id = wp.product_id
-         JOIN products p ON p.id = wp.product_id
-         JOIN kept_versions k ON k.reverts = r.import_id AND k.import_id <> {import}
-         WHERE wp.import_id = {import} AND p.import_id IS NOT DISTINCT FROM wp.left_version
-         ORDER BY r.import_id LIMIT 1"
+        "WITH RECURSIVE
+         putting_back AS (
+           SELECT DISTINCT r.import_id FROM written_products wp
+           JOIN replaced_products r ON r.replaced_by = wp.import_id AND r.id = wp.product_id
+           JOIN products p ON p.id = wp.product_id
+           WHERE wp.import_id = {import} AND p.import_id IS NOT DISTINCT FROM wp.left_version),
+         chain (origin, id, depth) AS (
+           SELECT import_id, import_id, 0 FROM putting_back
+           UNION ALL
+           SELECT c.origin, k.import_id, c.depth + 1 FROM chain c
+           JOIN kept_versions k ON k.reverts = c.id AND k.import_id <> {import})
+         SELECT origin AS import_id FROM chain GROUP BY origin HAVING max(depth) % 2 = 1
+         ORDER BY origin LIMIT 1"
     )
 }
 
@@ -114,7 +123,11 @@ fn name_taken(import: i64) -> String {
 /// The sales and products a revert of `import` changes, in temporary tables:
 /// `zinc_reverting` (each sale written, its stored order and the version put back, if any)
 /// and `zinc_reverting_products` (each product whose stored version is the one the import left,
-/// or that is gone: restored when a version was kept, else removed when nothing uses it).
+/// or that is gone: restored when a version was kept, else removed when nothing uses it: no
+/// order but those reverted, and no kept copy of an order that a revert could put back
+/// without first putting this import back in effect: its own copies, and those of a later
+/// import not reverted that wrote none of its sales (one that did is refused until this
+/// revert is reverted, which puts the product back).
 fn reverting(import: i64) -> String {
     format!(
         "CREATE TEMPORARY TABLE zinc_reverting ON COMMIT DROP AS
@@ -141,7 +154,16 @@ fn reverting(import: i64) -> String {
                              WHERE i.product_id = z.product_id
                                AND o.sale_id NOT IN (SELECT sale_id FROM zinc_reverting))
              AND NOT EXISTS (SELECT 1 FROM replaced_order_items i
-                             WHERE i.replaced_by = {import} AND i.product_id = z.product_id)"
+                             JOIN kept_versions k ON k.import_id = i.replaced_by
+                             WHERE i.product_id = z.product_id AND k.pruned_at IS NULL
+                               AND (k.import_id = {import}
+                                    OR (k.import_id > {import}
+                                        AND NOT EXISTS (SELECT 1 FROM kept_versions r
+                                                        WHERE r.reverts = k.import_id)
+                                        AND NOT EXISTS (SELECT 1 FROM written_sales w
+                                                        JOIN zinc_reverting zr
+                                                          ON zr.sale_id = w.sale_id
+                                                        WHERE w.import_id = k.import_id))))"
     )
 }
 

@@ -201,11 +201,7 @@ fn check_and_plan(data: &Data, import: ImportId) -> Result<Reverting, RevertErro
             continue;
         }
         if let Some(previous) = &written.replaced {
-            if data
-                .versions
-                .iter()
-                .any(|(id, kept)| *id != import && kept.reverts == Some(previous.import_id))
-            {
+            if !in_effect_once_reverted(data, previous.import_id, import) {
                 return Err(RevertError::NotRevertible(
                     import,
                     NotRevertible::PriceFromReverted(previous.import_id),
@@ -217,9 +213,19 @@ fn check_and_plan(data: &Data, import: ImportId) -> Result<Reverting, RevertErro
                 .orders
                 .iter()
                 .any(|(sale, order)| !kept.sales.contains_key(sale) && holds(order, name));
-            let used_again = kept
-                .sales
-                .values()
+            // A kept copy a revert could put back without putting this import back in effect
+            // first: its own, and those of a later import not reverted that wrote none of its
+            // sales (pruned ones hold none).
+            let used_again = std::iter::once(kept)
+                .chain(
+                    later(import)
+                        .filter(|(id, theirs)| {
+                            reverted_by(data, **id).is_none()
+                                && theirs.sales.keys().all(|s| !kept.sales.contains_key(s))
+                        })
+                        .map(|(_, theirs)| theirs),
+                )
+                .flat_map(|kept| kept.sales.values())
                 .filter_map(|written| written.replaced.as_ref())
                 .any(|order| holds(order, name));
             if !used_elsewhere && !used_again {
@@ -250,15 +256,28 @@ fn check_and_plan(data: &Data, import: ImportId) -> Result<Reverting, RevertErro
     })
 }
 
-/// Whether import `id` is in effect: not reverted, or reverted by a revert not in effect.
-fn in_effect(data: &Data, id: ImportId) -> bool {
-    match data
-        .versions
+/// The revert that reverted import `id`, if any.
+fn reverted_by(data: &Data, id: ImportId) -> Option<ImportId> {
+    data.versions
         .iter()
         .find(|(_, kept)| kept.reverts == Some(id))
-    {
+        .map(|(revert, _)| *revert)
+}
+
+/// Whether import `id` is in effect: not reverted, or reverted by a revert not in effect.
+fn in_effect(data: &Data, id: ImportId) -> bool {
+    match reverted_by(data, id) {
         None => true,
-        Some((revert, _)) => !in_effect(data, *revert),
+        Some(revert) => !in_effect(data, revert),
+    }
+}
+
+/// Whether import `id` is in effect once `reverting` is reverted.
+fn in_effect_once_reverted(data: &Data, id: ImportId, reverting: ImportId) -> bool {
+    match reverted_by(data, id) {
+        None => true,
+        Some(revert) if revert == reverting => true,
+        Some(revert) => !in_effect_once_reverted(data, revert, reverting),
     }
 }
 
