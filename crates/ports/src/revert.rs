@@ -96,6 +96,18 @@ pub enum NotRevertible {
     /// The versions it replaced were deleted after the retention period.
     #[error("the versions it replaced were pruned on {0} (kept for ZINC_REPLACED_KEEP_DAYS)")]
     Pruned(DateTime<Utc>),
+    /// It is a revert, and the versions of the import it reverted were deleted after the
+    /// retention period: putting that import back in effect needs them (the sales it
+    /// restated unchanged must still be as it found them).
+    #[error(
+        "it reverted import {import}, whose versions were pruned on {at} (kept for ZINC_REPLACED_KEEP_DAYS): that import cannot be put back in effect"
+    )]
+    RevertedPruned {
+        /// The import it reverted.
+        import: ImportId,
+        /// When that import's versions were pruned.
+        at: DateTime<Utc>,
+    },
 }
 
 /// Why a revert was refused or failed.

@@ -107,6 +107,7 @@ macro_rules! store_contract {
             a_later_import_restating_a_sale_unchanged_holds_it_until_reverted,
             a_revert_putting_back_a_price_from_an_import_reverted_since_is_refused,
             a_revert_keeps_a_product_another_import_s_kept_copy_holds,
+            reverting_a_revert_is_refused_once_its_import_s_versions_are_pruned,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -1922,4 +1923,55 @@ pub async fn a_revert_keeps_a_product_another_import_s_kept_copy_holds(ports: St
         (sale_2, products),
         "sale 2 as the older import wrote it, Water as it was, Snack gone"
     );
+}
+
+/// Pruning goes by when versions were kept: an import's can be pruned while its revert's are
+/// not. Reverting that revert (putting the import back in effect) is then refused, naming the
+/// import whose versions are gone, and changes nothing; once the revert's own versions are
+/// pruned too, it is refused as pruned itself.
+pub async fn reverting_a_revert_is_refused_once_its_import_s_versions_are_pruned(
+    ports: StorePorts,
+) {
+    let first = import(&ports, &first_file(), ImportMode::Strict).await;
+    let between = Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let revert = ports
+        .reverts
+        .revert(first.id, &revert_request())
+        .await
+        .unwrap()
+        .revert;
+    let pruned = ports.reverts.prune_versions(between).await.unwrap();
+    assert_eq!(pruned.imports, 1, "the import's versions, not its revert's");
+    let before = state(&ports).await;
+    let planned = ports.reverts.plan_revert(revert).await;
+    let done = ports.reverts.revert(revert, &revert_request()).await;
+    let both = format!("planned {planned:?}, done {done:?}");
+    for refused in [planned.map(|_| ()), done.map(|_| ())] {
+        assert!(
+            matches!(
+                &refused,
+                Err(RevertError::NotRevertible(
+                    import,
+                    NotRevertible::RevertedPruned { import: reverted, .. },
+                )) if *import == revert && *reverted == first.id
+            ),
+            "{both}"
+        );
+    }
+    assert_eq!(state(&ports).await, before, "a refusal changes nothing");
+    let pruned = ports
+        .reverts
+        .prune_versions(Utc::now() + chrono::Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(pruned.imports, 1, "the revert's versions now");
+    assert!(matches!(
+        ports.reverts.plan_revert(revert).await,
+        Err(RevertError::NotRevertible(_, NotRevertible::Pruned(_)))
+    ));
+    assert!(matches!(
+        ports.reverts.plan_revert(first.id).await,
+        Err(RevertError::AlreadyReverted { by, .. }) if by == revert
+    ));
 }

@@ -30,11 +30,15 @@ use crate::imports;
 use crate::rollups;
 use crate::sql::{Fixed, get, on_sqlx};
 
-/// The import `$1`: its status, whether its versions are kept (and when pruned), and the
-/// revert that reverted it.
+/// The import `$1`: its status, whether its versions are kept (and when pruned), the revert
+/// that reverted it, and when it is a revert, the import it reverted and when that import's
+/// versions were pruned.
 const STANDING: Fixed<1> = Fixed::new(
     "SELECT i.status, k.import_id IS NOT NULL AS kept, k.pruned_at,
-       (SELECT r.import_id FROM kept_versions r WHERE r.reverts = i.id) AS reverted_by
+       (SELECT r.import_id FROM kept_versions r WHERE r.reverts = i.id) AS reverted_by,
+       k.reverts,
+       (SELECT t.pruned_at FROM kept_versions t WHERE t.import_id = k.reverts)
+         AS reverted_pruned_at
      FROM imports i LEFT JOIN kept_versions k ON k.import_id = i.id WHERE i.id = $1",
 );
 
@@ -352,6 +356,18 @@ async fn check_and_plan(work: &mut Work, import: ImportId) -> Result<RevertPlan,
         return Err(RevertError::NotRevertible(
             import,
             NotRevertible::Pruned(at),
+        ));
+    }
+    if let (Some(reverted), Some(at)) = (
+        get::<Option<i64>>(row, "reverts")?,
+        get::<Option<DateTime<Utc>>>(row, "reverted_pruned_at")?,
+    ) {
+        return Err(RevertError::NotRevertible(
+            import,
+            NotRevertible::RevertedPruned {
+                import: ImportId::new(reverted),
+                at,
+            },
         ));
     }
     let rows = work.query(conflicts(import.get())).await?;

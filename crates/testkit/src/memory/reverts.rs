@@ -117,6 +117,18 @@ fn check_and_plan(data: &Data, import: ImportId) -> Result<Reverting, RevertErro
             NotRevertible::Pruned(at),
         ));
     }
+    // Reverting a revert puts its import back in effect: that needs the import's versions.
+    if let Some(reverted) = kept.reverts
+        && let Some(at) = data.versions.get(&reverted).and_then(|k| k.pruned_at)
+    {
+        return Err(RevertError::NotRevertible(
+            import,
+            NotRevertible::RevertedPruned {
+                import: reverted,
+                at,
+            },
+        ));
+    }
     let version = |sale: &SaleId| data.orders.get(sale).map(|o| o.import_id);
     let later = |than: ImportId| data.versions.range(ImportId::new(than.get() + 1)..);
     // The later imports in effect that restated each sale.
@@ -350,7 +362,8 @@ impl ImportReverts for MemoryStore {
                 .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
                 + 1,
         );
-        apply(&mut data, import, by, &reverting, request.at);
+        // Kept now, as an import's versions are (not when asked): pruning goes by it.
+        apply(&mut data, import, by, &reverting, Utc::now());
         let plan = reverting.plan;
         data.imports.push(ImportReport {
             id: by,
