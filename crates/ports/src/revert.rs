@@ -84,14 +84,14 @@ pub enum NotRevertible {
     PriceFromReverted(ImportId),
     /// A product it would put back is gone, and a product created since holds its name: the
     /// two cannot both be stored.
-    #[error(
-        "it would put back product \"{product}\", whose name a product written by import {holder} holds now; revert import {holder} (and any later import of {product}) first, or import the files in effect again instead"
-    )]
+    #[error("{}", name_taken(.product, *.holder))]
     NameTaken {
         /// The product it would put back.
         product: ProductName,
-        /// The import that last wrote the product holding the name now.
-        holder: ImportId,
+        /// The import in effect whose data holds the name now: the one that last wrote the
+        /// product holding it, else the latest whose stored sales hold that product; `None`
+        /// when no import in effect does (the product stays for a kept copy, say).
+        holder: Option<ImportId>,
     },
     /// The versions it replaced were deleted after the retention period.
     #[error("the versions it replaced were pruned on {0} (kept for ZINC_REPLACED_KEEP_DAYS)")]
@@ -108,6 +108,18 @@ pub enum NotRevertible {
         /// When that import's versions were pruned.
         at: DateTime<Utc>,
     },
+}
+
+/// Why a revert putting back `product` is refused while `holder` holds its name.
+fn name_taken(product: &ProductName, holder: Option<ImportId>) -> String {
+    match holder {
+        Some(holder) => format!(
+            "it would put back product \"{product}\", whose name a product written by import {holder} holds now; revert import {holder} (and any later import of {product}) first, or import the files in effect again instead"
+        ),
+        None => format!(
+            "it would put back product \"{product}\", whose name a product no import in effect holds now; import the files in effect again instead"
+        ),
+    }
 }
 
 /// Why a revert was refused or failed.

@@ -108,6 +108,7 @@ macro_rules! store_contract {
             a_revert_putting_back_a_price_from_an_import_reverted_since_is_refused,
             a_revert_keeps_a_product_another_import_s_kept_copy_holds,
             reverting_a_revert_is_refused_once_its_import_s_versions_are_pruned,
+            a_taken_name_is_held_by_an_import_in_effect_or_none,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -1728,7 +1729,7 @@ pub async fn a_revert_putting_back_a_product_whose_name_was_taken_since_is_refus
                 Err(RevertError::NotRevertible(
                     import,
                     NotRevertible::NameTaken { product, holder },
-                )) if *import == removal && product.as_str() == "Water" && *holder == again.id
+                )) if *import == removal && product.as_str() == "Water" && *holder == Some(again.id)
             ),
             "{both}"
         );
@@ -1974,4 +1975,51 @@ pub async fn reverting_a_revert_is_refused_once_its_import_s_versions_are_pruned
         ports.reverts.plan_revert(first.id).await,
         Err(RevertError::AlreadyReverted { by, .. }) if by == revert
     ));
+}
+
+/// The product holding a name a revert would put back stays when its import is reverted and
+/// sales of other imports still hold it: the refusal names the import in effect whose sales
+/// hold it, not the reverted one; and no import once none does.
+pub async fn a_taken_name_is_held_by_an_import_in_effect_or_none(ports: StorePorts) {
+    let water = |date: &str, sale: u32, price: &str| file(&[golf(date, sale, "Water", price)]);
+    let first = import(&ports, &water("3/1/2025", 1, "1"), ImportMode::Strict).await;
+    let removal = ports
+        .reverts
+        .revert(first.id, &revert_request())
+        .await
+        .unwrap()
+        .revert;
+    let again = import(&ports, &water("3/2/2025", 2, "1.5"), ImportMode::Strict).await;
+    // An older sale of the new Water: it does not reprice it.
+    let older = import(&ports, &water("3/1/2025", 3, "1.5"), ImportMode::Strict).await;
+    assert_eq!(older.counts.products_updated, 0);
+    let undone = ports
+        .reverts
+        .revert(again.id, &revert_request())
+        .await
+        .unwrap();
+    assert_eq!(undone.plan.products_removed, 0, "sale 3 holds Water");
+    let holder = |refused: Result<zinc_ports::RevertPlan, RevertError>| match refused {
+        Err(RevertError::NotRevertible(import, NotRevertible::NameTaken { product, holder }))
+            if import == removal && product.as_str() == "Water" =>
+        {
+            holder
+        }
+        other => panic!("expected the name taken, got {other:?}"),
+    };
+    assert_eq!(
+        holder(ports.reverts.plan_revert(removal).await),
+        Some(older.id),
+        "the import whose sale holds Water, not the reverted one that wrote it"
+    );
+    ports
+        .reverts
+        .revert(older.id, &revert_request())
+        .await
+        .unwrap();
+    assert_eq!(
+        holder(ports.reverts.plan_revert(removal).await),
+        None,
+        "no import in effect holds Water now"
+    );
 }

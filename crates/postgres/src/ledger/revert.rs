@@ -112,15 +112,30 @@ fn price_from_reverted(import: i64) -> String {
 }
 
 /// A product the revert of `import` would put back that is gone, whose name a product stored
-/// now holds (by name in byte order, as the in-memory store lists them), with the import that
-/// last wrote the one holding it.
+/// now holds (by name in byte order, as the in-memory store lists them), with the one holding
+/// it and the import that last wrote that one.
 fn name_taken(import: i64) -> String {
     format!(
-        "SELECT r.name, p.import_id FROM written_products wp
+        "SELECT r.name, p.id AS product_id, p.import_id FROM written_products wp
          JOIN replaced_products r ON r.replaced_by = wp.import_id AND r.id = wp.product_id
          JOIN products p ON p.name = r.name AND p.id <> r.id
          WHERE wp.import_id = {import}
          ORDER BY r.name COLLATE \"C\" LIMIT 1"
+    )
+}
+
+/// The import in effect whose data holds product `product` (last written by import
+/// `written_by`): that import when in effect (along the chain of reverts, an even number of
+/// them), else the latest whose stored orders hold the product, else none (NULL).
+fn name_holder(product: i64, written_by: i64) -> String {
+    format!(
+        "WITH RECURSIVE chain (id, depth) AS (
+           SELECT id, 0 FROM imports WHERE id = {written_by}
+           UNION ALL
+           SELECT k.import_id, c.depth + 1 FROM chain c JOIN kept_versions k ON k.reverts = c.id)
+         SELECT CASE WHEN (SELECT max(depth) % 2 FROM chain) = 0 THEN {written_by}
+           ELSE (SELECT max(o.import_id) FROM order_items i JOIN orders o ON o.id = i.order_id
+                 WHERE i.product_id = {product}) END AS holder"
     )
 }
 
@@ -400,12 +415,20 @@ async fn check_and_plan(work: &mut Work, import: ImportId) -> Result<RevertPlan,
     let rows = work.query(name_taken(import.get())).await?;
     if let Some(row) = rows.first() {
         let name: String = get(row, "name")?;
+        let holder = work
+            .query(name_holder(get(row, "product_id")?, get(row, "import_id")?))
+            .await?;
+        let holder = holder
+            .first()
+            .map(|row| get::<Option<i64>>(row, "holder"))
+            .transpose()?
+            .flatten();
         return Err(RevertError::NotRevertible(
             import,
             NotRevertible::NameTaken {
                 product: ProductName::parse(&name)
                     .map_err(|e| Inconsistency::breaks_rule("products.name", e))?,
-                holder: ImportId::new(get(row, "import_id")?),
+                holder: holder.map(ImportId::new),
             },
         ));
     }

@@ -254,7 +254,7 @@ fn check_and_plan(data: &Data, import: ImportId) -> Result<Reverting, RevertErro
                 import,
                 NotRevertible::NameTaken {
                     product: name.clone(),
-                    holder: stored.import_id,
+                    holder: name_holder(data, name, stored),
                 },
             ));
         }
@@ -266,6 +266,20 @@ fn check_and_plan(data: &Data, import: ImportId) -> Result<Reverting, RevertErro
         restored_products,
         unused_products,
     })
+}
+
+/// The import in effect whose data holds `name` (stored as `product`): the one that last
+/// wrote the product, else the latest whose stored sales hold it, else none.
+fn name_holder(data: &Data, name: &ProductName, product: &StoredProduct) -> Option<ImportId> {
+    let written_by = product.import_id;
+    if data.imports.iter().any(|r| r.id == written_by) && in_effect(data, written_by) {
+        return Some(written_by);
+    }
+    data.orders
+        .values()
+        .filter(|order| order.sale.lines().iter().any(|line| &line.product == name))
+        .map(|order| order.import_id)
+        .max()
 }
 
 /// The revert that reverted import `id`, if any.
