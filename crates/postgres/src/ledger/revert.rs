@@ -212,7 +212,12 @@ fn from_copy(table: &str) -> String {
 fn apply(import: i64, by: i64) -> Vec<String> {
     let product_copy = from_copy("products");
     vec![
-        format!("INSERT INTO kept_versions (import_id, reverts) VALUES ({by}, {import})"),
+        // Kept as of now, under the lock (not when the transaction began, maybe before the
+        // import it reverts was written): pruning goes by it.
+        format!(
+            "INSERT INTO kept_versions (import_id, reverts, kept_at)
+             VALUES ({by}, {import}, clock_timestamp())"
+        ),
         // What the revert replaces, kept as its own versions.
         format!(
             "INSERT INTO written_sales (import_id, sale_id, left_version)
