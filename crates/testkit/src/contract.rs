@@ -109,6 +109,7 @@ macro_rules! store_contract {
             a_revert_keeps_a_product_another_import_s_kept_copy_holds,
             reverting_a_revert_is_refused_once_its_import_s_versions_are_pruned,
             a_taken_name_is_held_by_an_import_in_effect_or_none,
+            a_product_a_revert_kept_a_copy_of_is_removed_and_comes_back_with_it,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -2022,4 +2023,48 @@ pub async fn a_taken_name_is_held_by_an_import_in_effect_or_none(ports: StorePor
         None,
         "no import in effect holds Water now"
     );
+}
+
+/// A later revert that kept a copy of a product (the price it took back) puts the product back
+/// itself when it is gone: so a revert removing the product does not keep it for that revert's
+/// kept orders, and the store holds what the imports in effect give.
+pub async fn a_product_a_revert_kept_a_copy_of_is_removed_and_comes_back_with_it(
+    ports: StorePorts,
+) {
+    let water = |date: &str, sale: u32, price: &str| file(&[golf(date, sale, "Water", price)]);
+    let first = import(&ports, &water("3/1/2025", 1, "1"), ImportMode::Strict).await;
+    let raising = import(&ports, &water("3/2/2025", 2, "2"), ImportMode::Strict).await;
+    let raised = state(&ports).await;
+    let undone = ports
+        .reverts
+        .revert(raising.id, &revert_request())
+        .await
+        .unwrap()
+        .revert;
+    let removal = ports
+        .reverts
+        .revert(first.id, &revert_request())
+        .await
+        .unwrap();
+    assert_eq!(
+        removal.plan.products_removed, 1,
+        "nothing in effect uses Water"
+    );
+    let (orders, products) = state(&ports).await;
+    assert!(orders.is_empty() && products.is_empty());
+    ports
+        .reverts
+        .revert(undone, &revert_request())
+        .await
+        .expect("the raising import back in effect, Water with it");
+    let (orders, products) = state(&ports).await;
+    assert_eq!(
+        orders,
+        raised
+            .0
+            .into_iter()
+            .filter(|o| o.order.sale_id.get() == 2)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(products, raised.1, "Water as the raising import left it");
 }

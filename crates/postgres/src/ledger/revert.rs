@@ -146,7 +146,8 @@ fn name_holder(product: i64, written_by: i64) -> String {
 /// order but those reverted, and no kept copy of an order that a revert could put back
 /// without first putting this import back in effect: its own copies, and those of a later
 /// import not reverted that wrote none of its sales (one that did is refused until this
-/// revert is reverted, which puts the product back).
+/// revert is reverted, which puts the product back) and kept no copy of the product (one
+/// that did puts it back itself when it is gone).
 fn reverting(import: i64) -> String {
     format!(
         "CREATE TEMPORARY TABLE zinc_reverting ON COMMIT DROP AS
@@ -182,7 +183,10 @@ fn reverting(import: i64) -> String {
                                         AND NOT EXISTS (SELECT 1 FROM written_sales w
                                                         JOIN zinc_reverting zr
                                                           ON zr.sale_id = w.sale_id
-                                                        WHERE w.import_id = k.import_id))))"
+                                                        WHERE w.import_id = k.import_id)
+                                        AND NOT EXISTS (SELECT 1 FROM replaced_products rp
+                                                        WHERE rp.replaced_by = k.import_id
+                                                          AND rp.id = z.product_id))))"
     )
 }
 

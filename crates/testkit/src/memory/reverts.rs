@@ -227,13 +227,18 @@ fn check_and_plan(data: &Data, import: ImportId) -> Result<Reverting, RevertErro
                 .any(|(sale, order)| !kept.sales.contains_key(sale) && holds(order, name));
             // A kept copy a revert could put back without putting this import back in effect
             // first: its own, and those of a later import not reverted that wrote none of its
-            // sales (pruned ones hold none).
+            // sales and kept no copy of the product (it would put it back itself); pruned
+            // ones hold none.
             let used_again = std::iter::once(kept)
                 .chain(
                     later(import)
                         .filter(|(id, theirs)| {
                             reverted_by(data, **id).is_none()
                                 && theirs.sales.keys().all(|s| !kept.sales.contains_key(s))
+                                && theirs
+                                    .products
+                                    .get(name)
+                                    .is_none_or(|w| w.replaced.is_none())
                         })
                         .map(|(_, theirs)| theirs),
                 )
