@@ -206,10 +206,16 @@ pub struct Config {
           value_parser = watch_millis)]
     pub watch_settle_ms: u64,
     /// How many days the versions an import replaced are kept (for `zinc imports revert`);
-    /// `zinc imports prune` deletes older ones, and those imports can no longer be reverted.
+    /// `zinc imports prune` (and `zinc serve`, see `ZINC_PRUNE_ON_SERVE`) deletes older ones,
+    /// and those imports can no longer be reverted.
     #[arg(long, env = "ZINC_REPLACED_KEEP_DAYS", default_value = "90",
           value_parser = keep_days)]
     pub replaced_keep_days: u32,
+    /// Whether `zinc serve` prunes the versions kept longer than `ZINC_REPLACED_KEEP_DAYS`
+    /// itself, as `zinc imports prune` does: once at start, then daily.
+    #[arg(long, env = "ZINC_PRUNE_ON_SERVE", action = ArgAction::Set, default_value = "true",
+          value_parser = flag)]
+    pub prune_on_serve: bool,
 }
 
 /// The fewest days replaced versions are kept.
@@ -1083,6 +1089,12 @@ mod tests {
 
     #[test]
     fn replaced_versions_are_kept_a_bounded_number_of_days() {
+        assert!(config(&[]).unwrap().prune_on_serve);
+        assert!(
+            !config(&[("ZINC_PRUNE_ON_SERVE", "false")])
+                .unwrap()
+                .prune_on_serve
+        );
         assert_eq!(config(&[]).unwrap().replaced_keep_days, 90);
         for days in [MIN_KEEP_DAYS, MAX_KEEP_DAYS] {
             let kept = config(&[("ZINC_REPLACED_KEEP_DAYS", &days.to_string())]).unwrap();

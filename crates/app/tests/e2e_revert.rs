@@ -189,3 +189,55 @@ async fn the_api_refuses_to_put_back_a_product_whose_name_was_taken_since() {
         "{detail}"
     );
 }
+
+/// `zinc serve` prunes the versions kept longer than `ZINC_REPLACED_KEEP_DAYS` on its own once
+/// it starts, counting the run in its metrics, unless `ZINC_PRUNE_ON_SERVE=false`.
+#[tokio::test]
+async fn zinc_serve_prunes_versions_kept_too_long_unless_told_not_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = TestDatabase::migrated().await;
+    two_imports(&database, dir.path()).await;
+    let db = database.connection();
+    sea_orm::ConnectionTrait::execute_unprepared(
+        db,
+        "UPDATE kept_versions SET kept_at = now() - interval '100 days' WHERE import_id = 1",
+    )
+    .await
+    .unwrap();
+    let pruned = "SELECT count(*) FROM kept_versions WHERE pruned_at IS NOT NULL";
+    let metrics = |server: &zinc_e2e::Server| {
+        let url = server.url("/metrics");
+        async move { reqwest::get(url).await.unwrap().text().await.unwrap() }
+    };
+
+    let mut server = ZINC.serve(database.url(), &[], &[("ZINC_PRUNE_ON_SERVE", "false")]);
+    let shown = metrics(&server).await;
+    assert!(
+        shown.contains("zinc_prune_runs_total{outcome=\"succeeded\"} 0"),
+        "{shown}"
+    );
+    assert_eq!(count(db, pruned).await, 0);
+    server.terminate();
+
+    let server = ZINC.serve(database.url(), &[], &[]);
+    let mut waited = 0;
+    while count(db, pruned).await == 0 {
+        assert!(waited < 100, "zinc serve pruned nothing within 10 s");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    assert_eq!(count(db, pruned).await, 1, "import 1's versions only");
+    let mut shown = metrics(&server).await;
+    for _ in 0..50 {
+        if shown.contains("zinc_pruned_imports_total 1") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        shown = metrics(&server).await;
+    }
+    assert!(
+        shown.contains("zinc_prune_runs_total{outcome=\"succeeded\"} 1"),
+        "{shown}"
+    );
+    assert!(shown.contains("zinc_pruned_imports_total 1"), "{shown}");
+}

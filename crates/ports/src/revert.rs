@@ -84,18 +84,42 @@ pub enum NotRevertible {
     PriceFromReverted(ImportId),
     /// A product it would put back is gone, and a product created since holds its name: the
     /// two cannot both be stored.
-    #[error(
-        "it would put back product \"{product}\", whose name a product written by import {holder} holds now; revert import {holder} (and any later import of {product}) first, or import the files in effect again instead"
-    )]
+    #[error("{}", name_taken(.product, *.holder))]
     NameTaken {
         /// The product it would put back.
         product: ProductName,
-        /// The import that last wrote the product holding the name now.
-        holder: ImportId,
+        /// The import in effect whose data holds the name now: the one that last wrote the
+        /// product holding it, else the latest whose stored sales hold that product; `None`
+        /// when no import in effect does (the product stays for a kept copy, say).
+        holder: Option<ImportId>,
     },
     /// The versions it replaced were deleted after the retention period.
     #[error("the versions it replaced were pruned on {0} (kept for ZINC_REPLACED_KEEP_DAYS)")]
     Pruned(DateTime<Utc>),
+    /// It is a revert, and the versions of the import it reverted were deleted after the
+    /// retention period: putting that import back in effect needs them (the sales it
+    /// restated unchanged must still be as it found them).
+    #[error(
+        "it reverted import {import}, whose versions were pruned on {at} (kept for ZINC_REPLACED_KEEP_DAYS): that import cannot be put back in effect"
+    )]
+    RevertedPruned {
+        /// The import it reverted.
+        import: ImportId,
+        /// When that import's versions were pruned.
+        at: DateTime<Utc>,
+    },
+}
+
+/// Why a revert putting back `product` is refused while `holder` holds its name.
+fn name_taken(product: &ProductName, holder: Option<ImportId>) -> String {
+    match holder {
+        Some(holder) => format!(
+            "it would put back product \"{product}\", whose name a product written by import {holder} holds now; revert import {holder} (and any later import of {product}) first, or import the files in effect again instead"
+        ),
+        None => format!(
+            "it would put back product \"{product}\", whose name a product no import in effect holds now; import the files in effect again instead"
+        ),
+    }
 }
 
 /// Why a revert was refused or failed.

@@ -105,6 +105,11 @@ macro_rules! store_contract {
             pruned_versions_cannot_be_reverted,
             a_revert_putting_back_a_product_whose_name_was_taken_since_is_refused,
             a_later_import_restating_a_sale_unchanged_holds_it_until_reverted,
+            a_revert_putting_back_a_price_from_an_import_reverted_since_is_refused,
+            a_revert_keeps_a_product_another_import_s_kept_copy_holds,
+            reverting_a_revert_is_refused_once_its_import_s_versions_are_pruned,
+            a_taken_name_is_held_by_an_import_in_effect_or_none,
+            a_product_a_revert_kept_a_copy_of_is_removed_and_comes_back_with_it,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -1725,7 +1730,7 @@ pub async fn a_revert_putting_back_a_product_whose_name_was_taken_since_is_refus
                 Err(RevertError::NotRevertible(
                     import,
                     NotRevertible::NameTaken { product, holder },
-                )) if *import == removal && product.as_str() == "Water" && *holder == again.id
+                )) if *import == removal && product.as_str() == "Water" && *holder == Some(again.id)
             ),
             "{both}"
         );
@@ -1817,4 +1822,249 @@ pub async fn a_later_import_restating_a_sale_unchanged_holds_it_until_reverted(p
         vec![(1, vec![removal])],
         "sale 1 removed since the import restated it"
     );
+}
+
+/// A revert that would put back a product's price set by an import reverted since is refused
+/// (planned or done), naming that import, and changes nothing; once that import is back in
+/// effect (its revert reverted), the price is put back.
+pub async fn a_revert_putting_back_a_price_from_an_import_reverted_since_is_refused(
+    ports: StorePorts,
+) {
+    let water = |date: &str, sale: u32, price: &str| file(&[golf(date, sale, "Water", price)]);
+    import(&ports, &water("3/1/2025", 1, "1"), ImportMode::Strict).await;
+    let raising = import(&ports, &water("3/2/2025", 2, "2"), ImportMode::Strict).await;
+    let raising_again = import(&ports, &water("3/3/2025", 3, "3"), ImportMode::Strict).await;
+    let undone = ports
+        .reverts
+        .revert(raising.id, &revert_request())
+        .await
+        .expect("sale 2 alone is reverted; Water keeps the later price")
+        .revert;
+    assert_eq!(price_of(&ports, "Water").await, "3");
+    let before = state(&ports).await;
+    let planned = ports.reverts.plan_revert(raising_again.id).await;
+    let done = ports
+        .reverts
+        .revert(raising_again.id, &revert_request())
+        .await;
+    let both = format!("planned {planned:?}, done {done:?}");
+    for refused in [planned.map(|_| ()), done.map(|_| ())] {
+        assert!(
+            matches!(
+                &refused,
+                Err(RevertError::NotRevertible(
+                    import,
+                    NotRevertible::PriceFromReverted(from),
+                )) if *import == raising_again.id && *from == raising.id
+            ),
+            "{both}"
+        );
+    }
+    assert_eq!(state(&ports).await, before, "a refusal changes nothing");
+    ports
+        .reverts
+        .revert(undone, &revert_request())
+        .await
+        .expect("putting the raising import back in effect");
+    let done = ports
+        .reverts
+        .revert(raising_again.id, &revert_request())
+        .await
+        .expect("the price it would put back comes from an import in effect again");
+    assert_eq!(done.plan.products_restored, 1);
+    assert_eq!(price_of(&ports, "Water").await, "2");
+}
+
+/// A revert removes a product it created only when nothing uses it, kept copies included: a
+/// product that another import's kept copy of an order holds stays, so that reverting that
+/// import puts the order back with its item.
+pub async fn a_revert_keeps_a_product_another_import_s_kept_copy_holds(ports: StorePorts) {
+    let creating = import(
+        &ports,
+        &file(&[golf("3/5/2025", 1, "Water", "1")]),
+        ImportMode::Strict,
+    )
+    .await;
+    // An older sale of Water: it does not reprice it.
+    let older = import(
+        &ports,
+        &file(&[golf("3/1/2025", 2, "Water", "1")]),
+        ImportMode::Strict,
+    )
+    .await;
+    assert_eq!(older.counts.products_updated, 0);
+    let (orders, products) = state(&ports).await;
+    let sale_2 = orders
+        .into_iter()
+        .filter(|o| o.order.sale_id.get() == 2)
+        .collect::<Vec<_>>();
+    // Sale 2 corrected to Snack: this import keeps the copy of sale 2 holding Water.
+    let correcting = import(
+        &ports,
+        &file(&[golf("3/1/2025", 2, "Snack", "2")]),
+        ImportMode::Strict,
+    )
+    .await;
+    let removal = ports
+        .reverts
+        .revert(creating.id, &revert_request())
+        .await
+        .expect("sale 1 is the creating import's alone");
+    assert_eq!(
+        (removal.plan.orders_removed, removal.plan.products_removed),
+        (1, 0),
+        "Water stays for the kept copy of sale 2"
+    );
+    ports
+        .reverts
+        .revert(correcting.id, &revert_request())
+        .await
+        .expect("sale 2 goes back to Water");
+    assert_eq!(
+        state(&ports).await,
+        (sale_2, products),
+        "sale 2 as the older import wrote it, Water as it was, Snack gone"
+    );
+}
+
+/// Pruning goes by when versions were kept: an import's can be pruned while its revert's are
+/// not. Reverting that revert (putting the import back in effect) is then refused, naming the
+/// import whose versions are gone, and changes nothing; once the revert's own versions are
+/// pruned too, it is refused as pruned itself.
+pub async fn reverting_a_revert_is_refused_once_its_import_s_versions_are_pruned(
+    ports: StorePorts,
+) {
+    let first = import(&ports, &first_file(), ImportMode::Strict).await;
+    let between = Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let revert = ports
+        .reverts
+        .revert(first.id, &revert_request())
+        .await
+        .unwrap()
+        .revert;
+    let pruned = ports.reverts.prune_versions(between).await.unwrap();
+    assert_eq!(pruned.imports, 1, "the import's versions, not its revert's");
+    let before = state(&ports).await;
+    let planned = ports.reverts.plan_revert(revert).await;
+    let done = ports.reverts.revert(revert, &revert_request()).await;
+    let both = format!("planned {planned:?}, done {done:?}");
+    for refused in [planned.map(|_| ()), done.map(|_| ())] {
+        assert!(
+            matches!(
+                &refused,
+                Err(RevertError::NotRevertible(
+                    import,
+                    NotRevertible::RevertedPruned { import: reverted, .. },
+                )) if *import == revert && *reverted == first.id
+            ),
+            "{both}"
+        );
+    }
+    assert_eq!(state(&ports).await, before, "a refusal changes nothing");
+    let pruned = ports
+        .reverts
+        .prune_versions(Utc::now() + chrono::Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(pruned.imports, 1, "the revert's versions now");
+    assert!(matches!(
+        ports.reverts.plan_revert(revert).await,
+        Err(RevertError::NotRevertible(_, NotRevertible::Pruned(_)))
+    ));
+    assert!(matches!(
+        ports.reverts.plan_revert(first.id).await,
+        Err(RevertError::AlreadyReverted { by, .. }) if by == revert
+    ));
+}
+
+/// The product holding a name a revert would put back stays when its import is reverted and
+/// sales of other imports still hold it: the refusal names the import in effect whose sales
+/// hold it, not the reverted one; and no import once none does.
+pub async fn a_taken_name_is_held_by_an_import_in_effect_or_none(ports: StorePorts) {
+    let water = |date: &str, sale: u32, price: &str| file(&[golf(date, sale, "Water", price)]);
+    let first = import(&ports, &water("3/1/2025", 1, "1"), ImportMode::Strict).await;
+    let removal = ports
+        .reverts
+        .revert(first.id, &revert_request())
+        .await
+        .unwrap()
+        .revert;
+    let again = import(&ports, &water("3/2/2025", 2, "1.5"), ImportMode::Strict).await;
+    // An older sale of the new Water: it does not reprice it.
+    let older = import(&ports, &water("3/1/2025", 3, "1.5"), ImportMode::Strict).await;
+    assert_eq!(older.counts.products_updated, 0);
+    let undone = ports
+        .reverts
+        .revert(again.id, &revert_request())
+        .await
+        .unwrap();
+    assert_eq!(undone.plan.products_removed, 0, "sale 3 holds Water");
+    let holder = |refused: Result<zinc_ports::RevertPlan, RevertError>| match refused {
+        Err(RevertError::NotRevertible(import, NotRevertible::NameTaken { product, holder }))
+            if import == removal && product.as_str() == "Water" =>
+        {
+            holder
+        }
+        other => panic!("expected the name taken, got {other:?}"),
+    };
+    assert_eq!(
+        holder(ports.reverts.plan_revert(removal).await),
+        Some(older.id),
+        "the import whose sale holds Water, not the reverted one that wrote it"
+    );
+    ports
+        .reverts
+        .revert(older.id, &revert_request())
+        .await
+        .unwrap();
+    assert_eq!(
+        holder(ports.reverts.plan_revert(removal).await),
+        None,
+        "no import in effect holds Water now"
+    );
+}
+
+/// A later revert that kept a copy of a product (the price it took back) puts the product back
+/// itself when it is gone: so a revert removing the product does not keep it for that revert's
+/// kept orders, and the store holds what the imports in effect give.
+pub async fn a_product_a_revert_kept_a_copy_of_is_removed_and_comes_back_with_it(
+    ports: StorePorts,
+) {
+    let water = |date: &str, sale: u32, price: &str| file(&[golf(date, sale, "Water", price)]);
+    let first = import(&ports, &water("3/1/2025", 1, "1"), ImportMode::Strict).await;
+    let raising = import(&ports, &water("3/2/2025", 2, "2"), ImportMode::Strict).await;
+    let raised = state(&ports).await;
+    let undone = ports
+        .reverts
+        .revert(raising.id, &revert_request())
+        .await
+        .unwrap()
+        .revert;
+    let removal = ports
+        .reverts
+        .revert(first.id, &revert_request())
+        .await
+        .unwrap();
+    assert_eq!(
+        removal.plan.products_removed, 1,
+        "nothing in effect uses Water"
+    );
+    let (orders, products) = state(&ports).await;
+    assert!(orders.is_empty() && products.is_empty());
+    ports
+        .reverts
+        .revert(undone, &revert_request())
+        .await
+        .expect("the raising import back in effect, Water with it");
+    let (orders, products) = state(&ports).await;
+    assert_eq!(
+        orders,
+        raised
+            .0
+            .into_iter()
+            .filter(|o| o.order.sale_id.get() == 2)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(products, raised.1, "Water as the raising import left it");
 }

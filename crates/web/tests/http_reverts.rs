@@ -139,11 +139,22 @@ async fn an_import_reverted_already_or_not_revertible_is_a_409_saying_why() {
                 ImportId::new(7),
                 NotRevertible::NameTaken {
                     product: ProductName::parse("Water").unwrap(),
-                    holder: ImportId::new(8),
+                    holder: Some(ImportId::new(8)),
                 },
             ),
             "not-revertible",
             "import 7 cannot be reverted: it would put back product \"Water\", whose name a product written by import 8 holds now; revert import 8 (and any later import of Water) first, or import the files in effect again instead",
+        ),
+        (
+            RevertError::NotRevertible(
+                ImportId::new(7),
+                NotRevertible::NameTaken {
+                    product: ProductName::parse("Water").unwrap(),
+                    holder: None,
+                },
+            ),
+            "not-revertible",
+            "import 7 cannot be reverted: it would put back product \"Water\", whose name a product no import in effect holds now; import the files in effect again instead",
         ),
     ] {
         let mut ports = Ports::default();

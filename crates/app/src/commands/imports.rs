@@ -5,10 +5,10 @@
 use std::io::Write;
 
 use anyhow::Context;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use zinc_application::RevertImport;
 use zinc_domain::{ImportId, ImportSource};
-use zinc_ports::{ImportHistory, ImportReverts, RevertError};
+use zinc_ports::{ImportHistory, ImportReverts, PrunedVersions, RevertError, StoreError};
 use zinc_postgres::{PostgresLedger, PostgresQueries};
 
 use super::database::{Missing, open_database};
@@ -119,11 +119,19 @@ async fn revert(
     }
 }
 
+/// Deletes the versions kept longer than `keep_days` (before the time answered), as
+/// `zinc imports prune` and `zinc serve` do.
+pub(super) async fn prune_kept(
+    reverts: &impl ImportReverts,
+    keep_days: u32,
+) -> Result<(PrunedVersions, DateTime<Utc>), StoreError> {
+    let before = Utc::now() - chrono::Duration::days(i64::from(keep_days));
+    Ok((reverts.prune_versions(before).await?, before))
+}
+
 /// Deletes the versions kept longer than `keep_days`.
 async fn prune(reverts: &impl ImportReverts, keep_days: u32) -> anyhow::Result<ExitStatus> {
-    let before = Utc::now() - chrono::Duration::days(i64::from(keep_days));
-    let pruned = reverts
-        .prune_versions(before)
+    let (pruned, before) = prune_kept(reverts, keep_days)
         .await
         .context("pruning replaced versions")?;
     println!(

@@ -8,7 +8,7 @@ use anyhow::Context;
 use tracing::{error, info, warn};
 use zinc_application::{Gatekeeper, OpenAccess, Sessions};
 use zinc_domain::ImportStatus;
-use zinc_ports::{ApiKeys, ReplicaStatus};
+use zinc_ports::{ApiKeys, ImportReverts, ReplicaStatus};
 use zinc_postgres::lookups::LookupConnections;
 use zinc_postgres::{
     Database, PostgresApiKeys, PostgresDataVersions, PostgresKeyChanges, PostgresLedger,
@@ -123,6 +123,16 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
             let _ = watching.await;
         }))
     });
+    // The versions imports replaced, pruned here as `zinc imports prune` does: at start, then
+    // daily, until the server stops.
+    let pruning = config.prune_on_serve.then(|| {
+        tokio::spawn(prune_periodically(
+            ledger.clone(),
+            config.replaced_keep_days,
+            PRUNE_EVERY,
+            monitoring.clone(),
+        ))
+    });
     let state = AppState {
         reverts: Arc::new(ledger.clone()),
         ledger: Arc::new(ledger),
@@ -193,6 +203,10 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         .await
         .context("serving")?;
     info!("stopped: in-flight requests finished or the shutdown timeout passed");
+    if let Some(pruning) = pruning {
+        // A prune still running is rolled back with its transaction.
+        pruning.abort();
+    }
     let _ = stop_watching.send(());
     if let Some(watcher) = watcher {
         // A watched file being imported is rolled back if this outlasts the wait below.
@@ -207,6 +221,39 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
         warn!("an import was still running at shutdown; it is rolled back");
     }
     Ok(ExitStatus::Success)
+}
+
+/// How often `zinc serve` prunes the versions imports replaced (`ZINC_PRUNE_ON_SERVE`).
+const PRUNE_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Prunes the versions kept longer than `keep_days` at once, then every `every` (a run that
+/// fails is logged, counted, and tried again at the next), for as long as it is polled.
+async fn prune_periodically(
+    reverts: impl ImportReverts,
+    keep_days: u32,
+    every: Duration,
+    monitoring: Arc<Monitoring>,
+) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match super::imports::prune_kept(&reverts, keep_days).await {
+            Ok((pruned, before)) => {
+                info!(
+                    imports = pruned.imports,
+                    rows = pruned.rows,
+                    %before,
+                    "pruned the versions imports replaced kept longer than ZINC_REPLACED_KEEP_DAYS"
+                );
+                monitoring.prune_succeeded(pruned.imports);
+            }
+            Err(error) => {
+                error!(%error, "pruning the versions imports replaced failed; tried again later");
+                monitoring.prune_failed();
+            }
+        }
+    }
 }
 
 /// The read replica's pools and the choice between it and the primary.
@@ -283,4 +330,85 @@ async fn guard_open_access(config: &Config, keys: &dyn ApiKeys) -> anyhow::Resul
         )
     }
     Ok(open)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use zinc_ports::{MockImportReverts, PrunedVersions, StoreError};
+
+    use super::*;
+
+    /// The pruning's period in these tests.
+    const EVERY: Duration = Duration::from_millis(50);
+
+    /// Runs the pruning of `reverts` (whose answers each send on `runs`) until it has run three
+    /// times, answering its metrics and how long that took.
+    async fn prune_three_times(
+        reverts: MockImportReverts,
+        mut runs: tokio::sync::mpsc::UnboundedReceiver<()>,
+    ) -> (Arc<Monitoring>, Duration) {
+        let monitoring = Arc::new(Monitoring::new());
+        let started = std::time::Instant::now();
+        let pruning = tokio::spawn(prune_periodically(reverts, 30, EVERY, monitoring.clone()));
+        for _ in 0..3 {
+            tokio::time::timeout(Duration::from_secs(10), runs.recv())
+                .await
+                .expect("the pruning runs")
+                .expect("the mock sends");
+        }
+        let took = started.elapsed();
+        // On this single-threaded runtime the pruning counted its run before yielding.
+        pruning.abort();
+        (monitoring, took)
+    }
+
+    fn counted(monitoring: &Monitoring, metric: &str) -> String {
+        monitoring
+            .render()
+            .lines()
+            .find(|line| line.starts_with(metric))
+            .unwrap_or_else(|| panic!("no {metric}"))
+            .to_owned()
+    }
+
+    #[tokio::test]
+    async fn pruning_runs_at_once_then_each_period_counting_what_it_pruned() {
+        let (sent, runs) = tokio::sync::mpsc::unbounded_channel();
+        let mut reverts = MockImportReverts::new();
+        reverts.expect_prune_versions().returning(move |before| {
+            let kept_for = Utc::now() - before;
+            assert!((kept_for - chrono::Duration::days(30)).num_seconds().abs() < 5);
+            let _ = sent.send(());
+            Ok(PrunedVersions {
+                imports: 2,
+                rows: 40,
+            })
+        });
+        let (monitoring, took) = prune_three_times(reverts, runs).await;
+        assert!(took >= 2 * EVERY, "at once, then a period apart: {took:?}");
+        assert_eq!(
+            counted(&monitoring, "zinc_prune_runs_total{outcome=\"succeeded\"}"),
+            "zinc_prune_runs_total{outcome=\"succeeded\"} 3"
+        );
+        assert_eq!(
+            counted(&monitoring, "zinc_pruned_imports_total"),
+            "zinc_pruned_imports_total 6"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_prune_is_counted_and_tried_again() {
+        let (sent, runs) = tokio::sync::mpsc::unbounded_channel();
+        let mut reverts = MockImportReverts::new();
+        reverts.expect_prune_versions().returning(move |_| {
+            let _ = sent.send(());
+            Err(StoreError::Unavailable("connection reset".into()))
+        });
+        let (monitoring, _) = prune_three_times(reverts, runs).await;
+        assert_eq!(
+            counted(&monitoring, "zinc_prune_runs_total{outcome=\"failed\"}"),
+            "zinc_prune_runs_total{outcome=\"failed\"} 3"
+        );
+    }
 }

@@ -30,11 +30,15 @@ use crate::imports;
 use crate::rollups;
 use crate::sql::{Fixed, get, on_sqlx};
 
-/// The import `$1`: its status, whether its versions are kept (and when pruned), and the
-/// revert that reverted it.
+/// The import `$1`: its status, whether its versions are kept (and when pruned), the revert
+/// that reverted it, and when it is a revert, the import it reverted and when that import's
+/// versions were pruned.
 const STANDING: Fixed<1> = Fixed::new(
     "SELECT i.status, k.import_id IS NOT NULL AS kept, k.pruned_at,
-       (SELECT r.import_id FROM kept_versions r WHERE r.reverts = i.id) AS reverted_by
+       (SELECT r.import_id FROM kept_versions r WHERE r.reverts = i.id) AS reverted_by,
+       k.reverts,
+       (SELECT t.pruned_at FROM kept_versions t WHERE t.import_id = k.reverts)
+         AS reverted_pruned_at
      FROM imports i LEFT JOIN kept_versions k ON k.import_id = i.id WHERE i.id = $1",
 );
 
@@ -85,25 +89,34 @@ fn conflicts(import: i64) -> String {
     )
 }
 
-/// An import, reverted since (by another than `import`), whose price of a product the revert
-/// of `import` would put back.
+/// An import not in effect, whose price of a product the revert of `import` would put back.
+/// An import is in effect unless reverted by a revert in effect (along the chain of reverts,
+/// an even number of them); the revert of `import` itself is left out of the chain, as one
+/// done: reverting a revert puts back prices of the import it reverted.
 fn price_from_reverted(import: i64) -> String {
     format!(
-        "SELECT r.import_id FROM written_products wp
-         JOIN replaced_products r ON r.replaced_by = wp.import_id AND r.id = wp.product_id
-         JOIN products p ON p.id = wp.product_id
-         JOIN kept_versions k ON k.reverts = r.import_id AND k.import_id <> {import}
-         WHERE wp.import_id = {import} AND p.import_id IS NOT DISTINCT FROM wp.left_version
-         ORDER BY r.import_id LIMIT 1"
+        "WITH RECURSIVE
+         putting_back AS (
+           SELECT DISTINCT r.import_id FROM written_products wp
+           JOIN replaced_products r ON r.replaced_by = wp.import_id AND r.id = wp.product_id
+           JOIN products p ON p.id = wp.product_id
+           WHERE wp.import_id = {import} AND p.import_id IS NOT DISTINCT FROM wp.left_version),
+         chain (origin, id, depth) AS (
+           SELECT import_id, import_id, 0 FROM putting_back
+           UNION ALL
+           SELECT c.origin, k.import_id, c.depth + 1 FROM chain c
+           JOIN kept_versions k ON k.reverts = c.id AND k.import_id <> {import})
+         SELECT origin AS import_id FROM chain GROUP BY origin HAVING max(depth) % 2 = 1
+         ORDER BY origin LIMIT 1"
     )
 }
 
 /// A product the revert of `import` would put back that is gone, whose name a product stored
-/// now holds (by name in byte order, as the in-memory store lists them), with the import that
-/// last wrote the one holding it.
+/// now holds (by name in byte order, as the in-memory store lists them), with the one holding
+/// it and the import that last wrote that one.
 fn name_taken(import: i64) -> String {
     format!(
-        "SELECT r.name, p.import_id FROM written_products wp
+        "SELECT r.name, p.id AS product_id, p.import_id FROM written_products wp
          JOIN replaced_products r ON r.replaced_by = wp.import_id AND r.id = wp.product_id
          JOIN products p ON p.name = r.name AND p.id <> r.id
          WHERE wp.import_id = {import}
@@ -111,10 +124,30 @@ fn name_taken(import: i64) -> String {
     )
 }
 
+/// The import in effect whose data holds product `product` (last written by import
+/// `written_by`): that import when in effect (along the chain of reverts, an even number of
+/// them), else the latest whose stored orders hold the product, else none (NULL).
+fn name_holder(product: i64, written_by: i64) -> String {
+    format!(
+        "WITH RECURSIVE chain (id, depth) AS (
+           SELECT id, 0 FROM imports WHERE id = {written_by}
+           UNION ALL
+           SELECT k.import_id, c.depth + 1 FROM chain c JOIN kept_versions k ON k.reverts = c.id)
+         SELECT CASE WHEN (SELECT max(depth) % 2 FROM chain) = 0 THEN {written_by}
+           ELSE (SELECT max(o.import_id) FROM order_items i JOIN orders o ON o.id = i.order_id
+                 WHERE i.product_id = {product}) END AS holder"
+    )
+}
+
 /// The sales and products a revert of `import` changes, in temporary tables:
 /// `zinc_reverting` (each sale written, its stored order and the version put back, if any)
 /// and `zinc_reverting_products` (each product whose stored version is the one the import left,
-/// or that is gone: restored when a version was kept, else removed when nothing uses it).
+/// or that is gone: restored when a version was kept, else removed when nothing uses it: no
+/// order but those reverted, and no kept copy of an order that a revert could put back
+/// without first putting this import back in effect: its own copies, and those of a later
+/// import not reverted that wrote none of its sales (one that did is refused until this
+/// revert is reverted, which puts the product back) and kept no copy of the product (one
+/// that did puts it back itself when it is gone).
 fn reverting(import: i64) -> String {
     format!(
         "CREATE TEMPORARY TABLE zinc_reverting ON COMMIT DROP AS
@@ -141,7 +174,19 @@ fn reverting(import: i64) -> String {
                              WHERE i.product_id = z.product_id
                                AND o.sale_id NOT IN (SELECT sale_id FROM zinc_reverting))
              AND NOT EXISTS (SELECT 1 FROM replaced_order_items i
-                             WHERE i.replaced_by = {import} AND i.product_id = z.product_id)"
+                             JOIN kept_versions k ON k.import_id = i.replaced_by
+                             WHERE i.product_id = z.product_id AND k.pruned_at IS NULL
+                               AND (k.import_id = {import}
+                                    OR (k.import_id > {import}
+                                        AND NOT EXISTS (SELECT 1 FROM kept_versions r
+                                                        WHERE r.reverts = k.import_id)
+                                        AND NOT EXISTS (SELECT 1 FROM written_sales w
+                                                        JOIN zinc_reverting zr
+                                                          ON zr.sale_id = w.sale_id
+                                                        WHERE w.import_id = k.import_id)
+                                        AND NOT EXISTS (SELECT 1 FROM replaced_products rp
+                                                        WHERE rp.replaced_by = k.import_id
+                                                          AND rp.id = z.product_id))))"
     )
 }
 
@@ -171,7 +216,12 @@ fn from_copy(table: &str) -> String {
 fn apply(import: i64, by: i64) -> Vec<String> {
     let product_copy = from_copy("products");
     vec![
-        format!("INSERT INTO kept_versions (import_id, reverts) VALUES ({by}, {import})"),
+        // Kept as of now, under the lock (not when the transaction began, maybe before the
+        // import it reverts was written): pruning goes by it.
+        format!(
+            "INSERT INTO kept_versions (import_id, reverts, kept_at)
+             VALUES ({by}, {import}, clock_timestamp())"
+        ),
         // What the revert replaces, kept as its own versions.
         format!(
             "INSERT INTO written_sales (import_id, sale_id, left_version)
@@ -332,6 +382,18 @@ async fn check_and_plan(work: &mut Work, import: ImportId) -> Result<RevertPlan,
             NotRevertible::Pruned(at),
         ));
     }
+    if let (Some(reverted), Some(at)) = (
+        get::<Option<i64>>(row, "reverts")?,
+        get::<Option<DateTime<Utc>>>(row, "reverted_pruned_at")?,
+    ) {
+        return Err(RevertError::NotRevertible(
+            import,
+            NotRevertible::RevertedPruned {
+                import: ImportId::new(reverted),
+                at,
+            },
+        ));
+    }
     let rows = work.query(conflicts(import.get())).await?;
     if let Some(first) = rows.first() {
         let total = count(first, "total")?;
@@ -362,12 +424,20 @@ async fn check_and_plan(work: &mut Work, import: ImportId) -> Result<RevertPlan,
     let rows = work.query(name_taken(import.get())).await?;
     if let Some(row) = rows.first() {
         let name: String = get(row, "name")?;
+        let holder = work
+            .query(name_holder(get(row, "product_id")?, get(row, "import_id")?))
+            .await?;
+        let holder = holder
+            .first()
+            .map(|row| get::<Option<i64>>(row, "holder"))
+            .transpose()?
+            .flatten();
         return Err(RevertError::NotRevertible(
             import,
             NotRevertible::NameTaken {
                 product: ProductName::parse(&name)
                     .map_err(|e| Inconsistency::breaks_rule("products.name", e))?,
-                holder: ImportId::new(get(row, "import_id")?),
+                holder: holder.map(ImportId::new),
             },
         ));
     }

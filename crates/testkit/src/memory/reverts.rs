@@ -117,6 +117,18 @@ fn check_and_plan(data: &Data, import: ImportId) -> Result<Reverting, RevertErro
             NotRevertible::Pruned(at),
         ));
     }
+    // Reverting a revert puts its import back in effect: that needs the import's versions.
+    if let Some(reverted) = kept.reverts
+        && let Some(at) = data.versions.get(&reverted).and_then(|k| k.pruned_at)
+    {
+        return Err(RevertError::NotRevertible(
+            import,
+            NotRevertible::RevertedPruned {
+                import: reverted,
+                at,
+            },
+        ));
+    }
     let version = |sale: &SaleId| data.orders.get(sale).map(|o| o.import_id);
     let later = |than: ImportId| data.versions.range(ImportId::new(than.get() + 1)..);
     // The later imports in effect that restated each sale.
@@ -201,11 +213,7 @@ fn check_and_plan(data: &Data, import: ImportId) -> Result<Reverting, RevertErro
             continue;
         }
         if let Some(previous) = &written.replaced {
-            if data
-                .versions
-                .iter()
-                .any(|(id, kept)| *id != import && kept.reverts == Some(previous.import_id))
-            {
+            if !in_effect_once_reverted(data, previous.import_id, import) {
                 return Err(RevertError::NotRevertible(
                     import,
                     NotRevertible::PriceFromReverted(previous.import_id),
@@ -217,9 +225,24 @@ fn check_and_plan(data: &Data, import: ImportId) -> Result<Reverting, RevertErro
                 .orders
                 .iter()
                 .any(|(sale, order)| !kept.sales.contains_key(sale) && holds(order, name));
-            let used_again = kept
-                .sales
-                .values()
+            // A kept copy a revert could put back without putting this import back in effect
+            // first: its own, and those of a later import not reverted that wrote none of its
+            // sales and kept no copy of the product (it would put it back itself); pruned
+            // ones hold none.
+            let used_again = std::iter::once(kept)
+                .chain(
+                    later(import)
+                        .filter(|(id, theirs)| {
+                            reverted_by(data, **id).is_none()
+                                && theirs.sales.keys().all(|s| !kept.sales.contains_key(s))
+                                && theirs
+                                    .products
+                                    .get(name)
+                                    .is_none_or(|w| w.replaced.is_none())
+                        })
+                        .map(|(_, theirs)| theirs),
+                )
+                .flat_map(|kept| kept.sales.values())
                 .filter_map(|written| written.replaced.as_ref())
                 .any(|order| holds(order, name));
             if !used_elsewhere && !used_again {
@@ -236,7 +259,7 @@ fn check_and_plan(data: &Data, import: ImportId) -> Result<Reverting, RevertErro
                 import,
                 NotRevertible::NameTaken {
                     product: name.clone(),
-                    holder: stored.import_id,
+                    holder: name_holder(data, name, stored),
                 },
             ));
         }
@@ -250,15 +273,42 @@ fn check_and_plan(data: &Data, import: ImportId) -> Result<Reverting, RevertErro
     })
 }
 
-/// Whether import `id` is in effect: not reverted, or reverted by a revert not in effect.
-fn in_effect(data: &Data, id: ImportId) -> bool {
-    match data
-        .versions
+/// The import in effect whose data holds `name` (stored as `product`): the one that last
+/// wrote the product, else the latest whose stored sales hold it, else none.
+fn name_holder(data: &Data, name: &ProductName, product: &StoredProduct) -> Option<ImportId> {
+    let written_by = product.import_id;
+    if data.imports.iter().any(|r| r.id == written_by) && in_effect(data, written_by) {
+        return Some(written_by);
+    }
+    data.orders
+        .values()
+        .filter(|order| order.sale.lines().iter().any(|line| &line.product == name))
+        .map(|order| order.import_id)
+        .max()
+}
+
+/// The revert that reverted import `id`, if any.
+fn reverted_by(data: &Data, id: ImportId) -> Option<ImportId> {
+    data.versions
         .iter()
         .find(|(_, kept)| kept.reverts == Some(id))
-    {
+        .map(|(revert, _)| *revert)
+}
+
+/// Whether import `id` is in effect: not reverted, or reverted by a revert not in effect.
+fn in_effect(data: &Data, id: ImportId) -> bool {
+    match reverted_by(data, id) {
         None => true,
-        Some((revert, _)) => !in_effect(data, *revert),
+        Some(revert) => !in_effect(data, revert),
+    }
+}
+
+/// Whether import `id` is in effect once `reverting` is reverted.
+fn in_effect_once_reverted(data: &Data, id: ImportId, reverting: ImportId) -> bool {
+    match reverted_by(data, id) {
+        None => true,
+        Some(revert) if revert == reverting => true,
+        Some(revert) => !in_effect_once_reverted(data, revert, reverting),
     }
 }
 
@@ -331,7 +381,8 @@ impl ImportReverts for MemoryStore {
                 .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
                 + 1,
         );
-        apply(&mut data, import, by, &reverting, request.at);
+        // Kept now, as an import's versions are (not when asked): pruning goes by it.
+        apply(&mut data, import, by, &reverting, Utc::now());
         let plan = reverting.plan;
         data.imports.push(ImportReport {
             id: by,

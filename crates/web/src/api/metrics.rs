@@ -36,6 +36,11 @@ pub struct Monitoring {
     pub watch_last_success: IntGauge,
     /// `zinc_watch_enabled`: 1 while a folder is watched (ZINC_WATCH_DIR), else 0.
     pub watch_enabled: IntGauge,
+    /// `zinc_prune_runs_total{outcome}`: the server's own prunes of the versions imports
+    /// replaced (ZINC_PRUNE_ON_SERVE): succeeded, failed.
+    pub prune_runs: IntCounterVec,
+    /// `zinc_pruned_imports_total`: imports whose versions the server's prunes deleted.
+    pub pruned_imports: prometheus::IntCounter,
     /// The read replica's metrics, registered when a replica is first observed (a server
     /// without one has none).
     replica: std::sync::OnceLock<ReplicaMetrics>,
@@ -126,6 +131,19 @@ impl Monitoring {
             "1 while a folder is watched for files to import (ZINC_WATCH_DIR).",
         )
         .expect("a valid metric");
+        let prune_runs = IntCounterVec::new(
+            Opts::new(
+                "zinc_prune_runs_total",
+                "The server's prunes of the versions imports replaced, by outcome: succeeded, failed.",
+            ),
+            &["outcome"],
+        )
+        .expect("a valid metric");
+        let pruned_imports = prometheus::IntCounter::new(
+            "zinc_pruned_imports_total",
+            "Imports whose kept versions the server's prunes deleted (no longer revertible).",
+        )
+        .expect("a valid metric");
         let build_info = IntGaugeVec::new(
             Opts::new("zinc_build_info", "The running build (always 1)."),
             &["version", "commit"],
@@ -144,6 +162,8 @@ impl Monitoring {
             Box::new(watch_files.clone()),
             Box::new(watch_last_success.clone()),
             Box::new(watch_enabled.clone()),
+            Box::new(prune_runs.clone()),
+            Box::new(pruned_imports.clone()),
             Box::new(build_info),
         ] {
             registry
@@ -166,6 +186,9 @@ impl Monitoring {
         for outcome in WATCH_OUTCOMES {
             watch_files.with_label_values(&[outcome]);
         }
+        for outcome in ["succeeded", "failed"] {
+            prune_runs.with_label_values(&[outcome]);
+        }
         Monitoring {
             registry,
             http_request_duration,
@@ -177,6 +200,8 @@ impl Monitoring {
             watch_files,
             watch_last_success,
             watch_enabled,
+            prune_runs,
+            pruned_imports,
             replica: std::sync::OnceLock::new(),
         }
     }
@@ -271,6 +296,17 @@ impl Monitoring {
         self.watch_files
             .with_label_values(&["already_imported"])
             .inc();
+    }
+
+    /// The server pruned the versions of `imports` imports.
+    pub fn prune_succeeded(&self, imports: u64) {
+        self.prune_runs.with_label_values(&["succeeded"]).inc();
+        self.pruned_imports.inc_by(imports);
+    }
+
+    /// The server's prune failed.
+    pub fn prune_failed(&self) {
+        self.prune_runs.with_label_values(&["failed"]).inc();
     }
 
     /// Counts an import the API started.
