@@ -51,6 +51,7 @@ mod m20261205_000017_create_dashboard_sessions;
 mod m20261205_000018_record_import_sources;
 mod m20261205_000019_keep_replaced_versions;
 mod m20261205_000020_keep_restated_sales;
+mod m20261206_000021_record_revert_removals;
 
 /// Applies and rolls back Zinc's migrations, in order.
 pub struct Migrator;
@@ -79,6 +80,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000018_record_import_sources::Migration),
             Box::new(m20261205_000019_keep_replaced_versions::Migration),
             Box::new(m20261205_000020_keep_restated_sales::Migration),
+            Box::new(m20261206_000021_record_revert_removals::Migration),
         ]
     }
 }

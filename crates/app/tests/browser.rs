@@ -1507,7 +1507,7 @@ async fn reverting_a_correction_from_its_page_puts_the_sale_back_and_records_it(
             "#import-report",
             Duration::from_secs(30),
             "the revert's own page",
-            |text| text.contains("revert of import 2"),
+            |text| text.contains("Reverted import #2"),
         )
         .await;
     assert!(
@@ -1519,6 +1519,30 @@ async fn reverting_a_correction_from_its_page_puts_the_sale_back_and_records_it(
             .path()
             .ends_with("/imports/3")
     );
+    // The revert's record reads as a revert, not as an upload of a file.
+    assert_eq!(
+        browser.text("#import-report h2").await,
+        "Reverted import #2"
+    );
+    let record = browser.text("#import-report").await;
+    assert!(
+        record.contains("1 put back as it was, 0 removed"),
+        "{record}"
+    );
+    assert!(record.contains("0 prices put back, 0 removed"), "{record}");
+    for upload_words in ["read", "in the file", "Imported"] {
+        assert!(
+            !record.contains(upload_words),
+            "{upload_words:?} in {record}"
+        );
+    }
+    let link = browser.attr("#report-reverts a", "href").await;
+    assert!(link.ends_with("/imports/2"), "{link}");
+    let hint = browser.text("p.hint").await;
+    assert!(
+        !hint.contains("importing every sale") && !hint.contains("uploaded"),
+        "{hint}"
+    );
     browser.check_page(&server, "revert-record").await;
     browser.goto(&server.url("/imports")).await;
     let newest = browser.text("#import-history tbody tr").await;
@@ -1526,24 +1550,47 @@ async fn reverting_a_correction_from_its_page_puts_the_sale_back_and_records_it(
         newest.starts_with("3") && newest.contains("revert of import 2"),
         "{newest}"
     );
+    assert_eq!(
+        browser
+            .text("#import-history tbody tr td:nth-child(3)")
+            .await,
+        "Revert of #2"
+    );
+    let source = browser
+        .text("#import-history tbody tr td:nth-child(4)")
+        .await;
+    assert_ne!(source, "Upload", "a revert uploads no file");
+    assert_eq!(
+        browser
+            .text("#import-history tbody tr:nth-child(2) td:nth-child(3)")
+            .await,
+        "Reverted by #3"
+    );
     browser.check_page(&server, "revert-history").await;
 
-    // Once reverted, the import's page still offers the check, which says so.
+    // Once reverted, the import's page names its revert instead of offering a check.
     browser.goto(&server.url("/imports/2")).await;
-    browser.click("#revert-form button").await;
-    let again = browser
-        .wait_for_text(
-            "#revert-refused",
-            Duration::from_secs(30),
-            "a second revert refused",
-            |_| true,
-        )
+    assert_eq!(browser.text("#reverted-by").await, "Reverted by import #3.");
+    let link = browser.attr("#reverted-by a", "href").await;
+    assert!(link.ends_with("/imports/3"), "{link}");
+    let forms = browser
+        .script("return document.querySelectorAll('#revert-form').length;")
         .await;
     assert_eq!(
-        again,
-        "Import 2 was already reverted by import 3. Nothing was changed."
+        forms,
+        Value::from(0),
+        "no check for an import reverted already"
     );
-    assert_eq!(browser.text("#revert-refusal h2").await, "Already reverted");
+
+    // The API's record says the same.
+    let revert = api(&server, "/api/v1/imports/3").await;
+    assert_eq!(revert["reverts"], 2, "{revert}");
+    assert_eq!(revert["reverted_by"], Value::Null, "{revert}");
+    assert_eq!(revert["orders_updated"], 1, "sales put back: {revert}");
+    assert_eq!(revert["orders_removed"], 0, "{revert}");
+    let reverted = api(&server, "/api/v1/imports/2").await;
+    assert_eq!(reverted["reverted_by"], 3, "{reverted}");
+    assert_eq!(reverted["reverts"], Value::Null, "{reverted}");
     assert_eq!(sale_3971(&server).await, original);
     browser.client.clone().close().await.unwrap();
 }

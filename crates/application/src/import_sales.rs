@@ -286,6 +286,8 @@ impl<L: SalesLedger> ImportSales<L> {
             dry_run: request.dry_run,
             replaced_sales,
             rejected_lines: rejected_lines.counts(),
+            // An import of a file reverts nothing; nothing has reverted it yet.
+            revert: zinc_domain::RevertLinks::default(),
         };
         match status {
             _ if request.dry_run => session.abandon().await?,

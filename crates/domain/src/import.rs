@@ -133,6 +133,23 @@ pub struct ImportCounts {
     pub products_created: u64,
     /// Products whose price changed because of a more recent sale.
     pub products_updated: u64,
+    /// Orders removed: a revert's of the sales the import it reverts created (zero for an
+    /// import of a file).
+    pub orders_removed: u64,
+    /// Products removed: a revert's of the products the import it reverts created that
+    /// nothing uses any more (zero for an import of a file).
+    pub products_removed: u64,
+}
+
+/// How an import stands to reverts: the import it reverts, when it is a revert (a revert reads
+/// no file: its counts are what it put back, `orders_updated` and `products_updated`, and what
+/// it removed), and the revert that reverted it, if one did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct RevertLinks {
+    /// The import this record is the revert of.
+    pub reverts: Option<ImportId>,
+    /// The revert that reverted this import.
+    pub reverted_by: Option<ImportId>,
 }
 
 /// The record of one import attempt, successful or not.
@@ -169,6 +186,8 @@ pub struct ImportReport {
     /// How many rejected lines its reject file keeps (verbatim, with their reasons), and how
     /// many it does not have; both zero when nothing was rejected.
     pub rejected_lines: RejectedLineCounts,
+    /// The import it reverts (a revert's record) and the revert that reverted it.
+    pub revert: RevertLinks,
 }
 
 /// How many replaced Sale IDs a report lists.
@@ -192,6 +211,11 @@ impl ImportReport {
     /// and the sales with problems were not.
     pub fn partly_imported(&self) -> bool {
         self.status == ImportStatus::Succeeded && self.counts.rows_rejected > 0
+    }
+
+    /// The import this record is the revert of, if it is a revert's.
+    pub fn reverted_import(&self) -> Option<ImportId> {
+        self.revert.reverts
     }
 }
 
@@ -219,6 +243,7 @@ mod tests {
             dry_run: false,
             replaced_sales: Vec::new(),
             rejected_lines: RejectedLineCounts::default(),
+            revert: RevertLinks::default(),
         }
     }
 

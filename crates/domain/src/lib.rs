@@ -68,7 +68,7 @@ pub use column::{Column, HeaderLine, REJECT_FILE_COLUMNS, is_reject_file_column}
 pub use identifiers::{BatchNumber, ClientId, Quantity, SaleId};
 pub use import::{
     FileDigest, ImportCounts, ImportId, ImportMode, ImportReport, ImportSource, ImportStatus,
-    REPLACED_SALES_LISTED,
+    REPLACED_SALES_LISTED, RevertLinks,
 };
 pub use location::Location;
 pub use money::{DiscountPercent, MAX_DECIMAL_PLACES, MAX_INTEGER_DIGITS, Money, UnitPrice};

@@ -9,7 +9,7 @@ use sea_orm::{ActiveValue::Set, FromQueryResult, Iterable, QueryResult, QueryTra
 use serde::Deserialize;
 use zinc_domain::{
     ImportCounts, ImportId, ImportMode, ImportReport, ImportSource, ImportStatus, InputProblem,
-    KeyName, ProblemLog, RejectedLineCounts, RejectedLines, SaleId,
+    KeyName, ProblemLog, RejectedLineCounts, RejectedLines, RevertLinks, SaleId,
 };
 use zinc_ports::{ImportStart, StoreError};
 
@@ -46,6 +46,8 @@ pub struct Model {
     pub rejected_header: Option<Vec<u8>>,
     pub rejected_lines_omitted: i64,
     pub source: Option<String>,
+    pub orders_removed: i64,
+    pub products_removed: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -67,6 +69,12 @@ const START_COLUMNS: [Column; 5] = [
 
 /// How many lines of an import's reject file are kept (computed, not stored in `imports`).
 const REJECTED_LINES_KEPT: &str = "rejected_lines_kept";
+
+/// The import a revert reverts (from `kept_versions`, not stored in `imports`).
+const REVERTS: &str = "reverts";
+
+/// The revert that reverted an import (from `kept_versions`, not stored in `imports`).
+const REVERTED_BY: &str = "reverted_by";
 
 /// The record of an import starting (status running), answering its `id`.
 pub(crate) fn start(start: &ImportStart) -> Statement {
@@ -150,11 +158,14 @@ fn record(report: &ImportReport, rejected: &RejectedLines) -> Result<ActiveModel
         rejected_header: Set(Some(rejected.header().to_vec())),
         rejected_lines_omitted: count(rejected.counts().omitted),
         source: Set(report.source.map(|source| source.as_str().to_owned())),
+        orders_removed: count(c.orders_removed),
+        products_removed: count(c.products_removed),
     })
 }
 
-/// The finished imports' records, as [`report`] reads them; their problems only when
-/// `with_problems` (else an empty list).
+/// The finished imports' records, as [`report`] reads them, with the import each revert
+/// reverts and the revert that reverted each import (`kept_versions`); their problems only
+/// when `with_problems` (else an empty list).
 pub(crate) fn finished(with_problems: bool) -> SelectStatement {
     let mut select = Query::select();
     for column in Column::iter() {
@@ -170,6 +181,14 @@ pub(crate) fn finished(with_problems: bool) -> SelectStatement {
                 "(SELECT count(*) FROM import_rejected_lines r WHERE r.import_id = imports.id)",
             ),
             Alias::new(REJECTED_LINES_KEPT),
+        )
+        .expr_as(
+            Expr::cust("(SELECT k.reverts FROM kept_versions k WHERE k.import_id = imports.id)"),
+            Alias::new(REVERTS),
+        )
+        .expr_as(
+            Expr::cust("(SELECT k.import_id FROM kept_versions k WHERE k.reverts = imports.id)"),
+            Alias::new(REVERTED_BY),
         )
         .from(Entity)
         .and_where(Expr::col((Entity, Column::Status)).ne(RUNNING));
@@ -227,6 +246,10 @@ pub(crate) fn report(row: &QueryResult) -> Result<ImportReport, StoreError> {
         }))
     })?;
     let kept = get::<i64>(row, REJECTED_LINES_KEPT)? as u64;
+    let revert = RevertLinks {
+        reverts: get::<Option<i64>>(row, REVERTS)?.map(ImportId::new),
+        reverted_by: get::<Option<i64>>(row, REVERTED_BY)?.map(ImportId::new),
+    };
     let count = |n: i64| n as u64;
     let problems: Vec<StoredProblem> = serde_json::from_value(record.problems)
         .map_err(|e| Inconsistency::breaks_rule("problems", e))?;
@@ -267,6 +290,8 @@ pub(crate) fn report(row: &QueryResult) -> Result<ImportReport, StoreError> {
             orders_unchanged: count(record.orders_unchanged),
             products_created: count(record.products_created),
             products_updated: count(record.products_updated),
+            orders_removed: count(record.orders_removed),
+            products_removed: count(record.products_removed),
         },
         problems: ProblemLog::restore(problems, count(record.problems_total)),
         started_at: record.started_at,
@@ -295,5 +320,6 @@ pub(crate) fn report(row: &QueryResult) -> Result<ImportReport, StoreError> {
             kept,
             omitted: count(record.rejected_lines_omitted),
         },
+        revert,
     })
 }

@@ -89,6 +89,7 @@ macro_rules! store_contract {
             orders_filtered_by_product_are_those_holding_it,
             an_order_is_read_a_page_of_items_at_a_time,
             writing_reports_each_step_once_in_order,
+            a_revert_record_names_its_import_and_counts_what_it_removed,
             a_claimed_file_is_busy_for_other_watchers_until_released,
             a_dropped_claim_is_given_up,
             bytes_imported_under_a_claim_are_seen_by_the_next_claim,
@@ -1425,6 +1426,99 @@ pub async fn a_dry_run_leaves_the_bytes_unseen(ports: StorePorts) {
         claim(&ports, &digest_of(&text)).await,
         FileClaim::Claimed(_)
     ));
+}
+
+/// A revert's record, as the history reads it (found or listed), names the import it reverts
+/// and counts what it put back and what it removed; the import reverted names its revert.
+pub async fn a_revert_record_names_its_import_and_counts_what_it_removed(ports: StorePorts) {
+    use zinc_domain::RevertLinks;
+    let first = import(&ports, &first_file(), ImportMode::Strict).await;
+    let correction = import(&ports, &correcting_file(), ImportMode::Strict).await;
+    let revert = ports
+        .reverts
+        .revert(correction.id, &revert_request())
+        .await
+        .unwrap()
+        .revert;
+    let links = |reverts: Option<ImportId>, reverted_by: Option<ImportId>| RevertLinks {
+        reverts,
+        reverted_by,
+    };
+    let found = |id: ImportId| {
+        let history = ports.history.clone();
+        async move { history.find_import(id).await.unwrap().expect("recorded") }
+    };
+    let recorded = found(revert).await;
+    assert_eq!(recorded.revert, links(Some(correction.id), None));
+    let c = recorded.counts;
+    assert_eq!(
+        (
+            c.orders_updated,
+            c.orders_removed,
+            c.products_updated,
+            c.products_removed
+        ),
+        (2, 1, 2, 1),
+        "sales 1 and 3 put back, sale 4 removed; Water's and Snack's prices put back, Towel removed"
+    );
+    assert_eq!(
+        (
+            c.rows_total,
+            c.sales_total,
+            c.orders_created,
+            c.products_created
+        ),
+        (0, 0, 0, 0),
+        "a revert reads no file and creates nothing"
+    );
+    assert_eq!(found(correction.id).await.revert, links(None, Some(revert)));
+    assert_eq!(found(first.id).await.revert, RevertLinks::default());
+    assert_eq!(
+        (
+            correction.counts.orders_removed,
+            correction.counts.products_removed
+        ),
+        (0, 0),
+        "an import of a file removes nothing"
+    );
+
+    // Reverting the revert: each record names the next.
+    let undo = ports
+        .reverts
+        .revert(revert, &revert_request())
+        .await
+        .unwrap()
+        .revert;
+    assert_eq!(
+        found(revert).await.revert,
+        links(Some(correction.id), Some(undo))
+    );
+    let undone = found(undo).await;
+    assert_eq!(undone.revert, links(Some(revert), None));
+    assert_eq!(
+        (undone.counts.orders_updated, undone.counts.orders_removed),
+        (3, 0),
+        "sales 1, 3 and 4 back as corrected, none removed"
+    );
+    let listed: Vec<(ImportId, RevertLinks)> = ports
+        .history
+        .list_imports(Page::new(10, 0).unwrap())
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .map(|report| (report.id, report.revert))
+        .collect();
+    let mut expected = Vec::new();
+    for id in [first.id, correction.id, revert, undo] {
+        expected.push((id, found(id).await.revert));
+    }
+    let mut sorted = listed.clone();
+    sorted.sort_by_key(|(id, _)| *id);
+    assert_eq!(
+        sorted, expected,
+        "the list reads the links as each record does"
+    );
 }
 
 /// Every order with its items, and every product, as stored: what a revert must put back.

@@ -48,6 +48,26 @@ struct Data {
     next_id: i64,
 }
 
+impl Data {
+    /// An import's record as read: with the import it reverts and the revert that reverted
+    /// it, from the versions kept (as PostgreSQL reads them from `kept_versions`).
+    fn record(&self, report: &ImportReport) -> ImportReport {
+        let mut record = report.clone();
+        record.revert = zinc_domain::RevertLinks {
+            reverts: self
+                .versions
+                .get(&report.id)
+                .and_then(|kept| kept.reverted()),
+            reverted_by: self
+                .versions
+                .iter()
+                .find(|(_, kept)| kept.reverted() == Some(report.id))
+                .map(|(by, _)| *by),
+        };
+        record
+    }
+}
+
 #[derive(Clone)]
 struct StoredProduct {
     id: ProductId,
@@ -564,7 +584,7 @@ impl SalesArchive for MemoryStore {
 impl ImportHistory for MemoryStore {
     async fn list_imports(&self, page: Page) -> Result<Paged<ImportReport>, StoreError> {
         let data = self.data.lock().await;
-        let mut items: Vec<ImportReport> = data.imports.clone();
+        let mut items: Vec<ImportReport> = data.imports.iter().map(|r| data.record(r)).collect();
         items.sort_by_key(|r| std::cmp::Reverse((r.started_at, r.id)));
         for report in &mut items {
             let total = report.problems.total();
@@ -575,7 +595,11 @@ impl ImportHistory for MemoryStore {
 
     async fn find_import(&self, id: ImportId) -> Result<Option<ImportReport>, StoreError> {
         let data = self.data.lock().await;
-        Ok(data.imports.iter().find(|r| r.id == id).cloned())
+        Ok(data
+            .imports
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| data.record(r)))
     }
 
     async fn rejected_lines(&self, id: ImportId) -> Result<Option<RejectFile>, StoreError> {

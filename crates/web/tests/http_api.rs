@@ -1236,6 +1236,7 @@ fn report_with_three_problems(id: i64) -> zinc_domain::ImportReport {
             kept: 3,
             omitted: 1,
         },
+        revert: zinc_domain::RevertLinks::default(),
     }
 }
 
@@ -1278,6 +1279,61 @@ async fn a_listed_import_says_which_door_it_came_through() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["items"][0]["source"], "watch", "{body}");
     assert!(body["items"][1]["source"].is_null(), "{body}");
+}
+
+#[actix_web::test]
+async fn an_import_record_names_the_import_it_reverts_and_the_revert_that_reverted_it() {
+    let mut ports = Ports::default();
+    ports.history.expect_list_imports().returning(|page| {
+        let revert = zinc_domain::ImportReport {
+            file_name: zinc_ports::revert_name(zinc_domain::ImportId::new(1)),
+            status: zinc_domain::ImportStatus::Succeeded,
+            counts: zinc_domain::ImportCounts {
+                orders_updated: 1,
+                orders_removed: 2,
+                products_updated: 1,
+                products_removed: 1,
+                ..zinc_domain::ImportCounts::default()
+            },
+            revert: zinc_domain::RevertLinks {
+                reverts: Some(zinc_domain::ImportId::new(1)),
+                reverted_by: None,
+            },
+            ..report_with_three_problems(2)
+        };
+        let reverted = zinc_domain::ImportReport {
+            status: zinc_domain::ImportStatus::Succeeded,
+            revert: zinc_domain::RevertLinks {
+                reverts: None,
+                reverted_by: Some(zinc_domain::ImportId::new(2)),
+            },
+            ..report_with_three_problems(1)
+        };
+        Ok(zinc_domain::Paged {
+            items: vec![revert, reverted],
+            total: 2,
+            page,
+        })
+    });
+    let (status, _, body) = get(ports, "/api/v1/imports").await;
+    assert_eq!(status, StatusCode::OK);
+    let revert = &body["items"][0];
+    assert_eq!(revert["reverts"], 1, "{revert}");
+    assert!(revert["reverted_by"].is_null(), "{revert}");
+    assert_eq!(
+        (
+            &revert["orders_updated"],
+            &revert["orders_removed"],
+            &revert["products_updated"],
+            &revert["products_removed"]
+        ),
+        (&1.into(), &2.into(), &1.into(), &1.into()),
+        "{revert}"
+    );
+    let reverted = &body["items"][1];
+    assert!(reverted["reverts"].is_null(), "{reverted}");
+    assert_eq!(reverted["reverted_by"], 2, "{reverted}");
+    assert_eq!(reverted["orders_removed"], 0, "{reverted}");
 }
 
 #[actix_web::test]

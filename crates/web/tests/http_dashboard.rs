@@ -13,8 +13,8 @@ use zinc_domain::{
     ApiKey, ClientId, DailyProductSales, DailyRevenue, DateBounds, DiscountPercent, ImportCounts,
     ImportId, ImportMode, ImportReport, ImportStatus, InputProblem, KeyName, KeyScope, KeySecret,
     Location, Money, Order, OrderId, OrderWithItems, Paged, ProblemLog, Product, ProductId,
-    ProductName, ProductSales, ProductTotals, RankBy, RevenueTotals, SaleId, SessionToken,
-    UnitPrice,
+    ProductName, ProductSales, ProductTotals, RankBy, RevenueTotals, RevertLinks, SaleId,
+    SessionToken, UnitPrice,
 };
 use zinc_ports::{MockApiKeys, MockDashboardSessions};
 
@@ -717,6 +717,7 @@ fn rejected_report() -> ImportReport {
         dry_run: false,
         replaced_sales: Vec::new(),
         rejected_lines: Default::default(),
+        revert: RevertLinks::default(),
     }
 }
 
@@ -1146,6 +1147,119 @@ async fn the_history_shows_each_imports_source_and_a_watched_file_says_so() {
         "{}",
         answer.body
     );
+}
+
+/// Import 6, which created two sales, reverted by import 8.
+fn reverted_import() -> ImportReport {
+    ImportReport {
+        id: ImportId::new(6),
+        file_name: "march.csv".to_owned(),
+        status: ImportStatus::Succeeded,
+        counts: ImportCounts {
+            rows_total: 4,
+            rows_imported: 4,
+            sales_total: 3,
+            orders_created: 2,
+            orders_updated: 1,
+            products_created: 1,
+            ..ImportCounts::default()
+        },
+        problems: ProblemLog::new(),
+        source: Some(zinc_domain::ImportSource::Api),
+        revert: RevertLinks {
+            reverts: None,
+            reverted_by: Some(ImportId::new(8)),
+        },
+        ..rejected_report()
+    }
+}
+
+/// Import 8, the revert of import 6 through the API: it put back one sale and removed two,
+/// and the product import 6 created.
+fn revert_record() -> ImportReport {
+    ImportReport {
+        id: ImportId::new(8),
+        file_name: zinc_ports::revert_name(ImportId::new(6)),
+        status: ImportStatus::Succeeded,
+        counts: ImportCounts {
+            orders_updated: 1,
+            orders_removed: 2,
+            products_removed: 1,
+            ..ImportCounts::default()
+        },
+        problems: ProblemLog::new(),
+        source: Some(zinc_domain::ImportSource::Api),
+        revert: RevertLinks {
+            reverts: Some(ImportId::new(6)),
+            reverted_by: None,
+        },
+        ..rejected_report()
+    }
+}
+
+#[actix_web::test]
+async fn a_reverts_page_reads_as_a_revert_not_as_an_upload() {
+    let answer = page(history_of(revert_record), "/imports/8").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let body = &answer.body;
+    assert!(body.contains("<h2>Reverted import #6</h2>"), "{body}");
+    assert!(
+        body.contains(r#"<dd id="report-reverts"><a href="/imports/6">Import #6</a></dd>"#),
+        "{body}"
+    );
+    assert!(
+        body.contains(r#"<dd id="report-orders">1 put back as it was, 2 removed</dd>"#),
+        "{body}"
+    );
+    assert!(
+        body.contains(r#"<dd id="report-products">0 prices put back, 1 removed</dd>"#),
+        "{body}"
+    );
+    for upload_words in [
+        "Imported",
+        " read, ",
+        "in the file",
+        "importing every sale",
+        "uploaded",
+    ] {
+        assert!(!body.contains(upload_words), "{upload_words:?} in {body}");
+    }
+    assert!(
+        body.contains(", through the API or the dashboard."),
+        "{body}"
+    );
+    // A revert can be reverted in turn.
+    assert!(body.contains(r#"id="revert-form""#), "{body}");
+}
+
+#[actix_web::test]
+async fn a_reverted_imports_page_names_its_revert_instead_of_offering_a_check() {
+    let answer = page(history_of(reverted_import), "/imports/6").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let body = &answer.body;
+    assert!(
+        body.contains(r#"<p id="reverted-by">Reverted by <a href="/imports/8">import #8</a>.</p>"#),
+        "{body}"
+    );
+    assert!(!body.contains(r#"id="revert-form""#), "{body}");
+}
+
+#[actix_web::test]
+async fn the_history_says_which_import_a_revert_reverts_and_which_revert_reverted_it() {
+    let mut ports = Ports::default();
+    list_imports(&mut ports, || vec![revert_record(), reverted_import()]);
+    let answer = page(ports, "/imports").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let body = &answer.body;
+    assert!(
+        body.contains(r#"<td>Revert of <a href="/imports/6">#6</a></td><td class="source hide-narrow">API or dashboard</td><td class="num">—</td>"#),
+        "{body}"
+    );
+    assert!(
+        body.contains(r#"<td>Reverted by <a href="/imports/8">#8</a></td><td class="source hide-narrow">Upload</td>"#),
+        "{body}"
+    );
+    assert!(!body.contains("<td>Imported</td>"), "{body}");
 }
 
 /// The history lists `reports`, whatever the page asked for.

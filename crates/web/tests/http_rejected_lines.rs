@@ -137,6 +137,7 @@ fn report(rejected_lines: RejectedLineCounts) -> ImportReport {
         dry_run: false,
         replaced_sales: Vec::new(),
         rejected_lines,
+        revert: zinc_domain::RevertLinks::default(),
     }
 }
 

@@ -473,6 +473,8 @@ fn revert_report(id: ImportId, plan: &RevertPlan, request: &RevertRequest) -> Im
         counts: ImportCounts {
             orders_updated: plan.orders_restored,
             products_updated: plan.products_restored,
+            orders_removed: plan.orders_removed,
+            products_removed: plan.products_removed,
             ..ImportCounts::default()
         },
         problems: ProblemLog::new(),
@@ -483,6 +485,10 @@ fn revert_report(id: ImportId, plan: &RevertPlan, request: &RevertRequest) -> Im
         dry_run: false,
         replaced_sales: Vec::new(),
         rejected_lines: RejectedLineCounts::default(),
+        revert: zinc_domain::RevertLinks {
+            reverts: Some(plan.import),
+            reverted_by: None,
+        },
     }
 }
 

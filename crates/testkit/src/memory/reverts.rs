@@ -393,6 +393,8 @@ impl ImportReverts for MemoryStore {
             counts: ImportCounts {
                 orders_updated: plan.orders_restored,
                 products_updated: plan.products_restored,
+                orders_removed: plan.orders_removed,
+                products_removed: plan.products_removed,
                 ..ImportCounts::default()
             },
             problems: ProblemLog::new(),
@@ -403,6 +405,10 @@ impl ImportReverts for MemoryStore {
             dry_run: false,
             replaced_sales: Vec::new(),
             rejected_lines: RejectedLineCounts::default(),
+            revert: zinc_domain::RevertLinks {
+                reverts: Some(plan.import),
+                reverted_by: None,
+            },
         });
         data.rejected.insert(by, RejectedLines::new(b""));
         Ok(RevertOutcome { revert: by, plan })
@@ -431,5 +437,12 @@ impl ImportReverts for MemoryStore {
             }
         }
         Ok(pruned)
+    }
+}
+
+impl Kept {
+    /// The import a revert reverted (`None` for an import of a file).
+    pub(super) fn reverted(&self) -> Option<ImportId> {
+        self.reverts
     }
 }

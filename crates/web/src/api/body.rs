@@ -75,7 +75,8 @@ pub struct ImportReportBody {
     /// Orders created.
     #[schema(example = 1408)]
     pub orders_created: u64,
-    /// Orders replaced by a corrected version.
+    /// Orders replaced by a corrected version; for a revert, the sales it put back as they were
+    /// before the import it reverts.
     #[schema(example = 0)]
     pub orders_updated: u64,
     /// Orders already stored exactly as in the file.
@@ -84,9 +85,26 @@ pub struct ImportReportBody {
     /// Products created.
     #[schema(example = 80)]
     pub products_created: u64,
-    /// Products whose price changed.
+    /// Products whose price changed; for a revert, the prices it put back.
     #[schema(example = 0)]
     pub products_updated: u64,
+    /// For a revert: the sales it removed (those the import it reverts created), with their
+    /// items; 0 for an import of a file.
+    #[schema(example = 0)]
+    pub orders_removed: u64,
+    /// For a revert: the products it removed (created by the import it reverts, and used by
+    /// no sale left); 0 for an import of a file.
+    #[schema(example = 0)]
+    pub products_removed: u64,
+    /// For a revert's record: the import it reverts (the record reads no file: its rows and
+    /// sales counts are 0, `filename` is "revert of import N", `sha256` empty); null for an
+    /// import of a file.
+    #[schema(example = 5)]
+    pub reverts: Option<i64>,
+    /// The revert that took this import back (`POST /api/v1/imports/{id}/revert`); null while
+    /// it is in effect. A reverted import cannot be reverted again (the revert can).
+    #[schema(example = 12)]
+    pub reverted_by: Option<i64>,
     /// Sale IDs of the orders replaced (the first 100; `orders_updated` counts them all).
     pub replaced_sales: Vec<i64>,
     /// How many problems were found (at most 10,000 are listed).
@@ -102,9 +120,9 @@ pub struct ImportReportBody {
     /// The name of the API key that asked for it; null from the command line or an open API.
     #[schema(example = "finance-uploads")]
     pub requested_by: Option<String>,
-    /// Which door the file came through: `cli` (`zinc import`), `api` (an upload, the
-    /// dashboard's included) or `watch` (a file dropped into a watched folder); null for
-    /// imports recorded before sources were.
+    /// Which door the file (or the revert) came through: `cli` (`zinc import`, `zinc imports
+    /// revert`), `api` (an upload or a revert, the dashboard's included) or `watch` (a file
+    /// dropped into a watched folder); null for imports recorded before sources were.
     #[schema(example = "api")]
     pub source: Option<String>,
     /// The rejected lines kept verbatim in the import's reject file, and where to download it;
@@ -154,6 +172,10 @@ impl ImportReportBody {
             orders_unchanged: c.orders_unchanged,
             products_created: c.products_created,
             products_updated: c.products_updated,
+            orders_removed: c.orders_removed,
+            products_removed: c.products_removed,
+            reverts: report.revert.reverts.map(|id| id.get()),
+            reverted_by: report.revert.reverted_by.map(|id| id.get()),
             replaced_sales: report.replaced_sales.iter().map(|id| id.get()).collect(),
             errors_total: report.problems.total(),
             errors: with_errors.then(|| {

@@ -192,5 +192,6 @@ fn rejected_import() -> Option<ImportReport> {
             kept: 2,
             omitted: 0,
         },
+        revert: zinc_domain::RevertLinks::default(),
     })
 }

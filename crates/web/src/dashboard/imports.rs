@@ -149,12 +149,21 @@ async fn render(
                             tr {
                                 td { a href=(format!("/imports/{}", report.id.get())) { (report.id.get()) } }
                                 td.file-name { (report.file_name) }
-                                td { (status_label(report)) }
-                                td.source.hide-narrow { (source_words(report.source)) }
-                                td.num { (format::count(report.counts.rows_total)) }
-                                td.num.hide-narrow { (format::count(report.counts.orders_created)) }
-                                td.num.hide-narrow { (format::count(report.counts.orders_updated)) }
-                                td.num.hide-narrow { (format::count(report.counts.orders_unchanged)) }
+                                td { (history_result(report)) }
+                                td.source.hide-narrow { (source_words(report)) }
+                                @if report.reverted_import().is_some() {
+                                    // A revert reads no file and creates nothing: its sales
+                                    // put back are its updates (its page says what it removed).
+                                    td.num { "—" }
+                                    td.num.hide-narrow { "—" }
+                                    td.num.hide-narrow { (format::count(report.counts.orders_updated)) }
+                                    td.num.hide-narrow { "—" }
+                                } @else {
+                                    td.num { (format::count(report.counts.rows_total)) }
+                                    td.num.hide-narrow { (format::count(report.counts.orders_created)) }
+                                    td.num.hide-narrow { (format::count(report.counts.orders_updated)) }
+                                    td.num.hide-narrow { (format::count(report.counts.orders_unchanged)) }
+                                }
                                 td.num { (format::count(report.problems.total())) }
                                 td.hide-narrow { (format::moment(report.started_at)) }
                             }
@@ -170,10 +179,26 @@ async fn render(
     Ok(layout::page(Section::Imports, viewer, "Imports", content))
 }
 
-/// Where an import came from, in the history's Source column.
-fn source_words(source: Option<ImportSource>) -> &'static str {
-    match source {
+/// An import's Result in the history: a revert names the import it reverts, an import
+/// reverted names its revert (both linked), any other says how it ended.
+fn history_result(report: &ImportReport) -> Markup {
+    match (report.revert.reverts, report.revert.reverted_by) {
+        (Some(reverted), _) => html! {
+            "Revert of " a href=(format!("/imports/{}", reverted.get())) { "#" (reverted.get()) }
+        },
+        (None, Some(by)) => html! {
+            "Reverted by " a href=(format!("/imports/{}", by.get())) { "#" (by.get()) }
+        },
+        (None, None) => html! { (status_label(report)) },
+    }
+}
+
+/// Where an import came from, in the history's Source column: a revert uploads no file.
+fn source_words(report: &ImportReport) -> &'static str {
+    let is_revert = report.reverted_import().is_some();
+    match report.source {
         Some(ImportSource::Cli) => "Command line",
+        Some(ImportSource::Api) if is_revert => "API or dashboard",
         Some(ImportSource::Api) => "Upload",
         Some(ImportSource::Watch) => "Watched folder",
         None => "—",
@@ -185,6 +210,16 @@ fn source_phrase(source: ImportSource) -> &'static str {
     match source {
         ImportSource::Cli => "from the command line",
         ImportSource::Api => "uploaded",
+        ImportSource::Watch => "from a watched folder",
+    }
+}
+
+/// Where a revert was asked for, in a sentence ("Started …, through the API or the
+/// dashboard.").
+fn revert_source_phrase(source: ImportSource) -> &'static str {
+    match source {
+        ImportSource::Cli => "from the command line",
+        ImportSource::Api => "through the API or the dashboard",
         ImportSource::Watch => "from a watched folder",
     }
 }
@@ -339,9 +374,37 @@ fn headline(report: &ImportReport) -> (String, &'static str) {
     (text.to_owned(), if ok { "success" } else { "error" })
 }
 
+/// A revert's record: the import it reverts, the sales and product prices it put back and
+/// what it removed (it reads no file: no rows, no file, no problems).
+fn revert_view(report: &ImportReport, reverted: ImportId) -> Markup {
+    let c = &report.counts;
+    html! {
+        section.notice.success #import-report role="status" {
+            h2 { "Reverted import #" (reverted.get()) }
+            dl.facts {
+                dt { "Reverted" } dd #report-reverts {
+                    a href=(format!("/imports/{}", reverted.get())) { "Import #" (reverted.get()) }
+                }
+                dt { "Sales" } dd #report-orders {
+                    (format::count(c.orders_updated)) " put back as it was, "
+                    (format::count(c.orders_removed)) " removed"
+                }
+                dt { "Products" } dd #report-products {
+                    (format::counted(c.products_updated, "price", "prices")) " put back, "
+                    (format::count(c.products_removed)) " removed"
+                }
+                dt { "Record" } dd { a href=(format!("/imports/{}", report.id.get())) { "Import #" (report.id.get()) } }
+            }
+        }
+    }
+}
+
 /// A report: what changed (or would), and every problem listed.
 /// With `problems`, the kept problems are listed under it.
 fn report_view(report: &ImportReport, problems: bool) -> Markup {
+    if let Some(reverted) = report.reverted_import() {
+        return revert_view(report, reverted);
+    }
     let c = &report.counts;
     let (headline, kind) = headline(report);
     let ok = report.status == ImportStatus::Succeeded;
@@ -510,10 +573,21 @@ pub async fn detail(
                 }
                 (problem_rows(&report, &shown))
             }
-            p.hint { "Started " (format::moment(report.started_at)) ", " (mode_words(report.mode))
-                @if let Some(key) = &report.requested_by { ", by key " (key) }
-                @if let Some(source) = report.source { ", " (source_phrase(source)) } "." }
-            @if report.status == ImportStatus::Succeeded && can_write(&viewer) {
+            @if report.reverted_import().is_some() {
+                p.hint { "Started " (format::moment(report.started_at))
+                    @if let Some(key) = &report.requested_by { ", by key " (key) }
+                    @if let Some(source) = report.source { ", " (revert_source_phrase(source)) } "." }
+            } @else {
+                p.hint { "Started " (format::moment(report.started_at)) ", " (mode_words(report.mode))
+                    @if let Some(key) = &report.requested_by { ", by key " (key) }
+                    @if let Some(source) = report.source { ", " (source_phrase(source)) } "." }
+            }
+            @if let Some(by) = report.revert.reverted_by {
+                // Reverted already: a check would only be refused.
+                p #reverted-by {
+                    "Reverted by " a href=(format!("/imports/{}", by.get())) { "import #" (by.get()) } "."
+                }
+            } @else if report.status == ImportStatus::Succeeded && can_write(&viewer) {
                 (revert_form(id, true))
             }
         },
