@@ -26,14 +26,12 @@ async fn import(ledger: &PostgresLedger, text: &str) -> ImportId {
     ImportSales::new(std::sync::Arc::new(ledger.clone()))
         .with_clock(|| Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap())
         .import(
-            ImportRequest {
-                file_name: "sales.csv".into(),
-                source: text.as_bytes(),
-                mode: ImportMode::Strict,
-                requested_by: None,
-                via: ImportSource::Cli,
-                dry_run: false,
-            },
+            ImportRequest::new(
+                "sales.csv",
+                text.as_bytes(),
+                ImportMode::Strict,
+                ImportSource::Cli,
+            ),
             &NoProgress,
         )
         .await

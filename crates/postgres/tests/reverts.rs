@@ -65,14 +65,12 @@ async fn import(ports: &StorePorts, text: &str) -> zinc_domain::ImportReport {
     ImportSales::new(ports.ledger.clone())
         .with_clock(|| Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap())
         .import(
-            ImportRequest {
-                file_name: "sales.csv".into(),
-                source: text.as_bytes(),
-                mode: ImportMode::Strict,
-                requested_by: None,
-                via: ImportSource::Cli,
-                dry_run: false,
-            },
+            ImportRequest::new(
+                "sales.csv",
+                text.as_bytes(),
+                ImportMode::Strict,
+                ImportSource::Cli,
+            ),
             &NoProgress,
         )
         .await

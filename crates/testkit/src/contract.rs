@@ -181,12 +181,8 @@ async fn import_via(
         .with_batch_size(batch_size)
         .import(
             ImportRequest {
-                file_name: "sales.csv".into(),
-                source: text.as_ref(),
-                mode,
-                requested_by: None,
-                via,
                 dry_run,
+                ..ImportRequest::new("sales.csv", text.as_ref(), mode, via)
             },
             &NoProgress,
         )
@@ -1234,14 +1230,12 @@ pub async fn writing_reports_each_step_once_in_order(ports: StorePorts) {
     let report = ImportSales::new(ports.ledger.clone())
         .with_clock(fixed_now)
         .import(
-            ImportRequest {
-                file_name: "sales.csv".into(),
-                source: text.as_bytes(),
-                mode: ImportMode::Strict,
-                requested_by: None,
-                via: zinc_domain::ImportSource::Cli,
-                dry_run: false,
-            },
+            ImportRequest::new(
+                "sales.csv",
+                text.as_bytes(),
+                ImportMode::Strict,
+                zinc_domain::ImportSource::Cli,
+            ),
             &recorder,
         )
         .await
