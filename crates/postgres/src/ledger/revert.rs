@@ -42,6 +42,27 @@ const STANDING: Fixed<1> = Fixed::new(
      FROM imports i LEFT JOIN kept_versions k ON k.import_id = i.id WHERE i.id = $1",
 );
 
+/// The chain of reverts from each import `seeds` selects (one column): the common table
+/// expression `chain (origin, id, depth)`, each revert of a link one deeper, leaving out the
+/// revert `leaving_out` (taken as done) when given. Goes after `WITH RECURSIVE`; an origin is
+/// in effect when its deepest link is at an even depth ([`IN_EFFECT`]).
+fn revert_chain(seeds: &str, leaving_out: Option<i64>) -> String {
+    let leaving_out = leaving_out
+        .map(|revert| format!(" AND k.import_id <> {revert}"))
+        .unwrap_or_default();
+    format!(
+        "chain (origin, id, depth) AS (
+           SELECT s.import_id, s.import_id, 0 FROM ({seeds}) s (import_id)
+           UNION ALL
+           SELECT c.origin, k.import_id, c.depth + 1 FROM chain c
+           JOIN kept_versions k ON k.reverts = c.id{leaving_out})"
+    )
+}
+
+/// Of [`revert_chain`]'s origins grouped by `origin`: those in effect (not reverted, or
+/// reverted by a revert not in effect: an even number of reverts along the chain).
+const IN_EFFECT: &str = "max(depth) % 2 = 0";
+
 /// The sales a revert of `import` would undo the work of later imports on, the first of them
 /// with the later imports that wrote or hold each:
 /// - the sales it wrote that something wrote since (their stored version is not the one it
@@ -58,15 +79,11 @@ fn conflicts(import: i64) -> String {
            SELECT rs.sale_id, rs.import_id FROM written_sales ws
            JOIN restated_sales rs ON rs.sale_id = ws.sale_id AND rs.import_id > {import}
            WHERE ws.import_id = {import}),
-         chain (origin, id, depth) AS (
-           SELECT DISTINCT import_id, import_id, 0 FROM restating
-           UNION ALL
-           SELECT c.origin, k.import_id, c.depth + 1 FROM chain c
-           JOIN kept_versions k ON k.reverts = c.id),
+         {chain},
          holding AS (
            SELECT r.sale_id, r.import_id FROM restating r
            WHERE r.import_id IN (SELECT origin FROM chain GROUP BY origin
-                                 HAVING max(depth) % 2 = 0)),
+                                 HAVING {IN_EFFECT})),
          changed_since AS (
            SELECT rs.sale_id, rs.import_id AS since FROM kept_versions k
            JOIN restated_sales rs ON rs.import_id = k.reverts
@@ -85,7 +102,8 @@ fn conflicts(import: i64) -> String {
                     WHERE w.sale_id = c.sale_id AND w.import_id > min(c.since)
                     UNION SELECT h.import_id FROM holding h WHERE h.sale_id = c.sale_id) t
                  ORDER BY t.import_id LIMIT {CONFLICTS_LISTED}) AS touched_by
-         FROM c GROUP BY c.sale_id ORDER BY c.sale_id LIMIT {CONFLICTS_LISTED}"
+         FROM c GROUP BY c.sale_id ORDER BY c.sale_id LIMIT {CONFLICTS_LISTED}",
+        chain = revert_chain("SELECT DISTINCT import_id FROM restating", None),
     )
 }
 
@@ -101,13 +119,10 @@ fn price_from_reverted(import: i64) -> String {
            JOIN replaced_products r ON r.replaced_by = wp.import_id AND r.id = wp.product_id
            JOIN products p ON p.id = wp.product_id
            WHERE wp.import_id = {import} AND p.import_id IS NOT DISTINCT FROM wp.left_version),
-         chain (origin, id, depth) AS (
-           SELECT import_id, import_id, 0 FROM putting_back
-           UNION ALL
-           SELECT c.origin, k.import_id, c.depth + 1 FROM chain c
-           JOIN kept_versions k ON k.reverts = c.id AND k.import_id <> {import})
-         SELECT origin AS import_id FROM chain GROUP BY origin HAVING max(depth) % 2 = 1
-         ORDER BY origin LIMIT 1"
+         {chain}
+         SELECT origin AS import_id FROM chain GROUP BY origin HAVING NOT ({IN_EFFECT})
+         ORDER BY origin LIMIT 1",
+        chain = revert_chain("SELECT import_id FROM putting_back", Some(import)),
     )
 }
 
@@ -129,13 +144,14 @@ fn name_taken(import: i64) -> String {
 /// them), else the latest whose stored orders hold the product, else none (NULL).
 fn name_holder(product: i64, written_by: i64) -> String {
     format!(
-        "WITH RECURSIVE chain (id, depth) AS (
-           SELECT id, 0 FROM imports WHERE id = {written_by}
-           UNION ALL
-           SELECT k.import_id, c.depth + 1 FROM chain c JOIN kept_versions k ON k.reverts = c.id)
-         SELECT CASE WHEN (SELECT max(depth) % 2 FROM chain) = 0 THEN {written_by}
+        "WITH RECURSIVE {chain}
+         SELECT CASE WHEN (SELECT {IN_EFFECT} FROM chain) THEN {written_by}
            ELSE (SELECT max(o.import_id) FROM order_items i JOIN orders o ON o.id = i.order_id
-                 WHERE i.product_id = {product}) END AS holder"
+                 WHERE i.product_id = {product}) END AS holder",
+        chain = revert_chain(
+            &format!("SELECT id FROM imports WHERE id = {written_by}"),
+            None
+        ),
     )
 }
 
