@@ -58,11 +58,7 @@ impl Data {
                 .versions
                 .get(&report.id)
                 .and_then(|kept| kept.reverted()),
-            reverted_by: self
-                .versions
-                .iter()
-                .find(|(_, kept)| kept.reverted() == Some(report.id))
-                .map(|(by, _)| *by),
+            reverted_by: reverts::reverted_by(self, report.id),
         };
         record
     }

@@ -134,7 +134,7 @@ fn check_and_plan(data: &Data, import: ImportId) -> Result<Reverting, RevertErro
     // The later imports in effect that restated each sale.
     let restating = |sale: &SaleId| -> BTreeSet<ImportId> {
         later(import)
-            .filter(|(id, kept)| kept.restated.contains_key(sale) && in_effect(data, **id))
+            .filter(|(id, kept)| kept.restated.contains_key(sale) && in_effect(data, **id, None))
             .map(|(id, _)| *id)
             .collect()
     };
@@ -213,7 +213,7 @@ fn check_and_plan(data: &Data, import: ImportId) -> Result<Reverting, RevertErro
             continue;
         }
         if let Some(previous) = &written.replaced {
-            if !in_effect_once_reverted(data, previous.import_id, import) {
+            if !in_effect(data, previous.import_id, Some(import)) {
                 return Err(RevertError::NotRevertible(
                     import,
                     NotRevertible::PriceFromReverted(previous.import_id),
@@ -277,7 +277,7 @@ fn check_and_plan(data: &Data, import: ImportId) -> Result<Reverting, RevertErro
 /// wrote the product, else the latest whose stored sales hold it, else none.
 fn name_holder(data: &Data, name: &ProductName, product: &StoredProduct) -> Option<ImportId> {
     let written_by = product.import_id;
-    if data.imports.iter().any(|r| r.id == written_by) && in_effect(data, written_by) {
+    if data.imports.iter().any(|r| r.id == written_by) && in_effect(data, written_by, None) {
         return Some(written_by);
     }
     data.orders
@@ -288,27 +288,20 @@ fn name_holder(data: &Data, name: &ProductName, product: &StoredProduct) -> Opti
 }
 
 /// The revert that reverted import `id`, if any.
-fn reverted_by(data: &Data, id: ImportId) -> Option<ImportId> {
+pub(super) fn reverted_by(data: &Data, id: ImportId) -> Option<ImportId> {
     data.versions
         .iter()
         .find(|(_, kept)| kept.reverts == Some(id))
         .map(|(revert, _)| *revert)
 }
 
-/// Whether import `id` is in effect: not reverted, or reverted by a revert not in effect.
-fn in_effect(data: &Data, id: ImportId) -> bool {
+/// Whether import `id` is in effect: not reverted, or reverted by a revert not in effect;
+/// with `leaving_out`, as if that revert were reverted (taken as done).
+fn in_effect(data: &Data, id: ImportId, leaving_out: Option<ImportId>) -> bool {
     match reverted_by(data, id) {
         None => true,
-        Some(revert) => !in_effect(data, revert),
-    }
-}
-
-/// Whether import `id` is in effect once `reverting` is reverted.
-fn in_effect_once_reverted(data: &Data, id: ImportId, reverting: ImportId) -> bool {
-    match reverted_by(data, id) {
-        None => true,
-        Some(revert) if revert == reverting => true,
-        Some(revert) => !in_effect_once_reverted(data, revert, reverting),
+        Some(revert) if Some(revert) == leaving_out => true,
+        Some(revert) => !in_effect(data, revert, leaving_out),
     }
 }
 
