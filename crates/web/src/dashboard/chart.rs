@@ -258,7 +258,7 @@ pub fn revenue_chart(series: &[Series<'_>], interval: Interval, currency: &str) 
             table #chart-figures data-interval=(interval.as_str()) {
                 thead {
                     tr {
-                        th scope="col" { (capitalised(noun)) }
+                        th scope="col" { (format::capitalised(noun)) }
                         @for line in series {
                             th.num scope="col" { "Revenue" @if series.len() > 1 { " (" (line.label()) ")" } }
                             th.num scope="col" { "Orders" @if series.len() > 1 { " (" (line.label()) ")" } }
@@ -281,14 +281,6 @@ pub fn revenue_chart(series: &[Series<'_>], interval: Interval, currency: &str) 
             }
         }
     }
-}
-
-fn capitalised(word: &str) -> String {
-    let mut chars = word.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 /// The plot area's column of each period, in the drawing's units: `(x, y, width, height)`.

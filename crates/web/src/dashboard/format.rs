@@ -50,6 +50,15 @@ pub fn counted(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", count(n), if n == 1 { one } else { many })
 }
 
+/// `text` with its first letter a capital: "Sales" from "sales".
+pub fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// How every page writes a day: "5 Dec 2026" (day, short month, year), read the same way
 /// everywhere in the world, unlike "12/05/2026".
 pub const DATE: &str = "%-d %b %Y";

@@ -649,11 +649,7 @@ fn reverted_sales(plan: &RevertPlan) -> Markup {
 
 /// `text` as a sentence: its first letter a capital, a full stop at its end.
 fn sentence(text: &str) -> String {
-    let mut chars = text.chars();
-    let mut said: String = chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default();
+    let mut said = format::capitalised(text);
     if !said.ends_with(['.', '!', '?']) {
         said.push('.');
     }
