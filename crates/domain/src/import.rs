@@ -212,11 +212,6 @@ impl ImportReport {
     pub fn partly_imported(&self) -> bool {
         self.status == ImportStatus::Succeeded && self.counts.rows_rejected > 0
     }
-
-    /// The import this record is the revert of, if it is a revert's.
-    pub fn reverted_import(&self) -> Option<ImportId> {
-        self.revert.reverts
-    }
 }
 
 #[cfg(test)]

@@ -151,7 +151,7 @@ async fn render(
                                 td.file-name { (report.file_name) }
                                 td { (history_result(report)) }
                                 td.source.hide-narrow { (source_words(report)) }
-                                @if report.reverted_import().is_some() {
+                                @if report.revert.reverts.is_some() {
                                     // A revert reads no file and creates nothing: its sales
                                     // put back are its updates (its page says what it removed).
                                     td.num { "—" }
@@ -195,7 +195,7 @@ fn history_result(report: &ImportReport) -> Markup {
 
 /// Where an import came from, in the history's Source column: a revert uploads no file.
 fn source_words(report: &ImportReport) -> &'static str {
-    let is_revert = report.reverted_import().is_some();
+    let is_revert = report.revert.reverts.is_some();
     match report.source {
         Some(ImportSource::Cli) => "Command line",
         Some(ImportSource::Api) if is_revert => "API or dashboard",
@@ -402,7 +402,7 @@ fn revert_view(report: &ImportReport, reverted: ImportId) -> Markup {
 /// A report: what changed (or would), and every problem listed.
 /// With `problems`, the kept problems are listed under it.
 fn report_view(report: &ImportReport, problems: bool) -> Markup {
-    if let Some(reverted) = report.reverted_import() {
+    if let Some(reverted) = report.revert.reverts {
         return revert_view(report, reverted);
     }
     let c = &report.counts;
@@ -573,7 +573,7 @@ pub async fn detail(
                 }
                 (problem_rows(&report, &shown))
             }
-            @if report.reverted_import().is_some() {
+            @if report.revert.reverts.is_some() {
                 p.hint { "Started " (format::moment(report.started_at))
                     @if let Some(key) = &report.requested_by { ", by key " (key) }
                     @if let Some(source) = report.source { ", " (revert_source_phrase(source)) } "." }
