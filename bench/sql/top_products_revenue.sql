@@ -1,6 +1,6 @@
--- GET /api/v1/metrics/products/top?from&to&by=revenue over whole months:
--- SalesFigures::top_products, from the monthly rollup over all locations (:month_from, :month_to:
--- first days of the first and last month). A range with loose days adds their daily rows (UNION
--- ALL).
+-- GET /api/v1/metrics/products/top?from&to&by=revenue over whole calendar years:
+-- SalesFigures::top_products, from the yearly rollup over all locations (:year_from, :year_to:
+-- first days of the first and last year). A range with loose months or days adds their monthly or
+-- daily rows (UNION ALL).
 -- Generated from crates/postgres/src/queries.rs by its bench_sql test: do not edit.
-SELECT "p"."id", "p"."name", "t"."quantity", "t"."revenue", "t"."order_count" FROM (SELECT "s"."product_id", sum(s.quantity)::bigint AS "quantity", sum(s.revenue) AS "revenue", sum(s.orders)::bigint AS "order_count" FROM (SELECT "r"."product_id", "r"."quantity", "r"."revenue", "r"."orders" FROM "product_sales_by_month_all" AS "r" WHERE "r"."month" >= :month_from AND "r"."month" <= :month_to) AS "s" GROUP BY "s"."product_id") AS "t" INNER JOIN "products" AS "p" ON "p"."id" = "t"."product_id" ORDER BY "t"."revenue" DESC, "t"."quantity" DESC, "p"."name" ASC LIMIT :limit;
+SELECT "p"."id", "p"."name", "t"."quantity", "t"."revenue", "t"."order_count" FROM (SELECT "s"."product_id", sum(s.quantity)::bigint AS "quantity", sum(s.revenue) AS "revenue", sum(s.orders)::bigint AS "order_count" FROM (SELECT "r"."product_id", "r"."quantity", "r"."revenue", "r"."orders" FROM "product_sales_by_year_all" AS "r" WHERE "r"."year" >= :year_from AND "r"."year" <= :year_to) AS "s" GROUP BY "s"."product_id") AS "t" INNER JOIN "products" AS "p" ON "p"."id" = "t"."product_id" ORDER BY "t"."revenue" DESC, "t"."quantity" DESC, "p"."name" ASC LIMIT :limit;

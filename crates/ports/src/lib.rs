@@ -474,15 +474,18 @@ pub enum Rollup {
     MonthlyProductSales,
     /// Units, revenue and orders per month and product, all locations together.
     MonthlyProductTotals,
+    /// The same per calendar year.
+    YearlyProductTotals,
 }
 
 impl Rollup {
     /// Every rollup, each before those summed from it.
-    pub const ALL: [Rollup; 4] = [
+    pub const ALL: [Rollup; 5] = [
         Rollup::DailySales,
         Rollup::DailyProductSales,
         Rollup::MonthlyProductSales,
         Rollup::MonthlyProductTotals,
+        Rollup::YearlyProductTotals,
     ];
 
     /// Its name in reports.
@@ -492,6 +495,7 @@ impl Rollup {
             Rollup::DailyProductSales => "daily product sales",
             Rollup::MonthlyProductSales => "monthly product sales",
             Rollup::MonthlyProductTotals => "monthly product sales, all locations",
+            Rollup::YearlyProductTotals => "yearly product sales, all locations",
         }
     }
 }

@@ -36,7 +36,10 @@ use crate::error::{Inconsistency, UNDEFINED_TABLE, sqlstate, store_error, within
 use crate::imports;
 use crate::lookups::LookupConnections;
 use crate::replica::Replication;
-use crate::rollups::{self, DAILY, DAILY_BY_PRODUCT, MONTHLY_BY_PRODUCT, MONTHLY_BY_PRODUCT_ALL};
+use crate::rollups::{
+    self, DAILY, DAILY_BY_PRODUCT, MONTHLY_BY_PRODUCT, MONTHLY_BY_PRODUCT_ALL,
+    YEARLY_BY_PRODUCT_ALL,
+};
 use crate::sql::{Fixed, built, decimal, get};
 
 /// How long each kind of short read may wait for the database's answer before it is given up
@@ -502,14 +505,23 @@ fn daily_revenue(range: DateRange, location: Option<Location>) -> Statement {
 /// What each product sold over `dates` at `location`, one row per product and rollup row
 /// (`product_id`, `quantity`, `revenue`, `orders`); `None` when the dates hold no day.
 fn sold(dates: DateBounds, location: Option<Location>) -> Option<SelectStatement> {
-    // Whole months from the monthly rollup (over all locations when none is asked for),
-    // the days around them from the daily one.
+    // Whole years from the yearly rollup and the other whole months from the monthly one (both
+    // over all locations when none is asked for; there is no yearly rollup per location), the
+    // days around them from the daily one.
     let split = rollups::split_by_month(dates);
+    let (years, months) = match (split.months, location) {
+        (None, _) => (None, Vec::new()),
+        (Some(months), Some(_)) => (None, vec![months]),
+        (Some(months), None) => {
+            let split = rollups::split_by_year(months);
+            (split.years, split.months)
+        }
+    };
     let monthly = match location {
         Some(_) => MONTHLY_BY_PRODUCT,
         None => MONTHLY_BY_PRODUCT_ALL,
     };
-    let part = |table: &'static str, day: &'static str, from, to| {
+    let part = |table: &'static str, day: &'static str, (from, to)| {
         let mut select = Sql::select();
         select
             .columns([
@@ -522,15 +534,19 @@ fn sold(dates: DateBounds, location: Option<Location>) -> Option<SelectStatement
         rollup_rows(&mut select, day, (from, to), location);
         select
     };
-    let mut parts = split
-        .months
-        .map(|(first, last)| part(monthly, "month", first, last))
+    let mut parts = years
+        .map(|years| part(YEARLY_BY_PRODUCT_ALL, "year", years))
         .into_iter()
+        .chain(
+            months
+                .into_iter()
+                .map(|months| part(monthly, "month", months)),
+        )
         .chain(
             split
                 .days
                 .iter()
-                .map(|&(from, to)| part(DAILY_BY_PRODUCT, "date", Some(from), Some(to))),
+                .map(|&(from, to)| part(DAILY_BY_PRODUCT, "date", (Some(from), Some(to)))),
         );
     let mut sold = parts.next()?;
     for other in parts {

@@ -1,6 +1,6 @@
-//! The rollups (`sales_by_day`, `product_sales_by_day`, `product_sales_by_month` and
-//! `product_sales_by_month_all`): the one place that knows how they are derived from orders
-//! and items.
+//! The rollups (`sales_by_day`, `product_sales_by_day`, `product_sales_by_month`,
+//! `product_sales_by_month_all` and `product_sales_by_year_all`): the one place that knows how
+//! they are derived from orders and items.
 //!
 //! - An import notes in `zinc_touched_days` the days (date and location) whose sums its writes
 //!   change, old and new ([`touch_changed_days`]), and refreshes the rollups of exactly those
@@ -11,8 +11,8 @@
 //! - [`PostgresRollups`] verifies them against a recomputation and rebuilds them.
 //!
 //! A derivation is written once, for any [`Scope`]: the touched days or everything. The monthly
-//! rollup is summed from the daily one, and the monthly one over all locations from it, so each
-//! is derived after the one it sums.
+//! rollup is summed from the daily one, the monthly one over all locations from it, and the
+//! yearly one from that, so each is derived after the one it sums.
 
 use std::time::Duration;
 
@@ -35,6 +35,8 @@ pub(crate) const DAILY_BY_PRODUCT: &str = "product_sales_by_day";
 pub(crate) const MONTHLY_BY_PRODUCT: &str = "product_sales_by_month";
 /// The monthly sums of each product's sales over all locations.
 pub(crate) const MONTHLY_BY_PRODUCT_ALL: &str = "product_sales_by_month_all";
+/// The yearly sums of each product's sales over all locations.
+pub(crate) const YEARLY_BY_PRODUCT_ALL: &str = "product_sales_by_year_all";
 
 /// The days an import touched: created in its transaction, dropped when it ends.
 pub(crate) const TOUCHED_DAYS_DDL: &str = "CREATE TEMPORARY TABLE zinc_touched_days \
@@ -97,7 +99,11 @@ const TOUCHED_MONTHS_ANYWHERE: &str = "(SELECT DISTINCT month FROM \
     (SELECT DISTINCT date_trunc('month', date)::date AS month, location \
     FROM zinc_touched_days) x)";
 
-const DEFINITIONS: [Definition; 4] = [
+/// The years (first day) of the touched days.
+const TOUCHED_YEARS: &str =
+    "(SELECT DISTINCT date_trunc('year', date)::date AS year FROM zinc_touched_days)";
+
+const DEFINITIONS: [Definition; 5] = [
     Definition {
         rollup: Rollup::DailySales,
         table: DAILY,
@@ -194,6 +200,29 @@ const DEFINITIONS: [Definition; 4] = [
         },
         from_staged: None,
         touched: || format!("USING {TOUCHED_MONTHS_ANYWHERE} t WHERE r.month = t.month"),
+    },
+    Definition {
+        rollup: Rollup::YearlyProductTotals,
+        table: YEARLY_BY_PRODUCT_ALL,
+        key: &["year", "product_id"],
+        sums: &["quantity", "revenue", "orders"],
+        derive: |scope| {
+            let months = match scope {
+                Scope::Touched => format!(
+                    "{MONTHLY_BY_PRODUCT_ALL} m JOIN {TOUCHED_YEARS} t ON m.month >= t.year \
+                     AND m.month < (t.year + interval '1 year')::date"
+                ),
+                Scope::Everything => format!("{MONTHLY_BY_PRODUCT_ALL} m"),
+            };
+            format!(
+                "SELECT date_trunc('year', m.month)::date AS year, m.product_id, \
+                   sum(m.quantity)::bigint AS quantity, sum(m.revenue) AS revenue, \
+                   sum(m.orders)::bigint AS orders \
+                 FROM {months} GROUP BY 1, 2"
+            )
+        },
+        from_staged: None,
+        touched: || format!("USING {TOUCHED_YEARS} t WHERE r.year = t.year"),
     },
 ];
 
@@ -394,6 +423,66 @@ pub(crate) fn split_by_month(dates: DateBounds) -> MonthSplit {
         months: Some((first, last)),
         days,
     }
+}
+
+/// Whole years and the loose months that together make up some whole months, so that a sum
+/// over them reads the yearly rollup for the years and the monthly one for the months.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct YearSplit {
+    /// First days of the whole years, both ends included, each end open when `None`; `None`
+    /// when there is no whole year.
+    pub years: Option<(Option<NaiveDate>, Option<NaiveDate>)>,
+    /// Ranges of months (their first days, both ends included, each end open when `None`)
+    /// outside those years (at most two: before and after).
+    pub months: Vec<(Option<NaiveDate>, Option<NaiveDate>)>,
+}
+
+/// Splits whole months (the first days of the first and last, as [`MonthSplit::months`] gives
+/// them) into whole calendar years and loose months at either end.
+pub(crate) fn split_by_year((first, last): (Option<NaiveDate>, Option<NaiveDate>)) -> YearSplit {
+    let january = |year: i32| NaiveDate::from_ymd_opt(year, 1, 1);
+    let december = |year: i32| NaiveDate::from_ymd_opt(year, 12, 1);
+    // The first day of the first whole year and of the last one: `None` for an open end,
+    // `Some(None)` when no whole year starts after `first` (or ends before `last`).
+    let first_year = first.map(|first| {
+        if first.month() == 1 {
+            Some(first)
+        } else {
+            january(first.year() + 1)
+        }
+    });
+    let last_year = last.map(|last| {
+        if last.month() == 12 {
+            january(last.year())
+        } else {
+            january(last.year() - 1)
+        }
+    });
+    let years = match (first_year, last_year) {
+        (Some(None), _) | (_, Some(None)) => None,
+        (Some(Some(first)), Some(Some(last))) if first > last => None,
+        (first, last) => Some((first.flatten(), last.flatten())),
+    };
+    let Some((first_year, last_year)) = years else {
+        return YearSplit {
+            years: None,
+            months: vec![(first, last)],
+        };
+    };
+    let mut months = Vec::new();
+    if let (Some(first), Some(first_year)) = (first, first_year)
+        && first < first_year
+        && let Some(before) = december(first_year.year() - 1)
+    {
+        months.push((Some(first), Some(before)));
+    }
+    if let (Some(last), Some(last_year)) = (last, last_year)
+        && last.year() > last_year.year()
+        && let Some(after) = january(last.year())
+    {
+        months.push((Some(after), Some(last)));
+    }
+    YearSplit { years, months }
 }
 
 fn first_of_month(date: NaiveDate) -> NaiveDate {
@@ -620,6 +709,85 @@ mod tests {
             MonthSplit {
                 months: Some((None, Some(day("2024-02-01")))),
                 days: vec![(day("2024-03-01"), day("2024-03-05"))],
+            }
+        );
+    }
+
+    fn years(first: Option<&str>, last: Option<&str>) -> YearSplit {
+        split_by_year((first.map(day), last.map(day)))
+    }
+
+    #[test]
+    fn twelve_months_of_a_calendar_year_are_one_whole_year() {
+        assert_eq!(
+            years(Some("2024-01-01"), Some("2024-12-01")),
+            YearSplit {
+                years: Some((Some(day("2024-01-01")), Some(day("2024-01-01")))),
+                months: vec![],
+            }
+        );
+    }
+
+    #[test]
+    fn loose_months_at_either_end_are_read_month_by_month() {
+        assert_eq!(
+            years(Some("2023-07-01"), Some("2025-03-01")),
+            YearSplit {
+                years: Some((Some(day("2024-01-01")), Some(day("2024-01-01")))),
+                months: vec![
+                    (Some(day("2023-07-01")), Some(day("2023-12-01"))),
+                    (Some(day("2025-01-01")), Some(day("2025-03-01")))
+                ],
+            }
+        );
+        assert_eq!(
+            years(Some("2023-01-01"), Some("2024-11-01")),
+            YearSplit {
+                years: Some((Some(day("2023-01-01")), Some(day("2023-01-01")))),
+                months: vec![(Some(day("2024-01-01")), Some(day("2024-11-01")))],
+            }
+        );
+    }
+
+    #[test]
+    fn months_within_one_year_or_across_two_partial_ones_have_no_whole_year() {
+        assert_eq!(
+            years(Some("2024-01-01"), Some("2024-11-01")),
+            YearSplit {
+                years: None,
+                months: vec![(Some(day("2024-01-01")), Some(day("2024-11-01")))],
+            }
+        );
+        assert_eq!(
+            years(Some("2023-02-01"), Some("2024-11-01")),
+            YearSplit {
+                years: None,
+                months: vec![(Some(day("2023-02-01")), Some(day("2024-11-01")))],
+            }
+        );
+    }
+
+    #[test]
+    fn open_ends_are_open_years() {
+        assert_eq!(
+            years(None, None),
+            YearSplit {
+                years: Some((None, None)),
+                months: vec![],
+            }
+        );
+        assert_eq!(
+            years(Some("2024-03-01"), None),
+            YearSplit {
+                years: Some((Some(day("2025-01-01")), None)),
+                months: vec![(Some(day("2024-03-01")), Some(day("2024-12-01")))],
+            }
+        );
+        assert_eq!(
+            years(None, Some("2024-03-01")),
+            YearSplit {
+                years: Some((None, Some(day("2023-01-01")))),
+                months: vec![(Some(day("2024-01-01")), Some(day("2024-03-01")))],
             }
         );
     }

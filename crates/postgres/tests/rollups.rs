@@ -287,8 +287,9 @@ async fn verify_lists_each_corrupted_row_and_rebuild_mends_them() {
     .await
     .unwrap();
     let drifts = rollups.verify_rollups(2).await.unwrap();
-    // Four rows changed, and the month of the deleted day no longer adds up.
-    assert_eq!(drifts.total, 5, "{:#?}", drifts.listed);
+    // Four rows changed, the month of the deleted day no longer adds up, nor the year of the
+    // changed month.
+    assert_eq!(drifts.total, 6, "{:#?}", drifts.listed);
     assert_eq!(drifts.listed.len(), 2);
     let counted = &drifts.listed[0];
     assert_eq!(counted.rollup, Rollup::DailySales);
@@ -312,6 +313,14 @@ async fn verify_lists_each_corrupted_row_and_rebuild_mends_them() {
     assert_eq!(
         totals.stored.unwrap().quantity,
         totals.expected.unwrap().quantity.map(|q| q + 1)
+    );
+    let year = &all.listed[5];
+    assert_eq!(year.rollup, Rollup::YearlyProductTotals);
+    assert_eq!(year.location, None);
+    assert_eq!(year.product_id, totals.product_id);
+    assert_eq!(
+        year.stored.unwrap().quantity.map(|q| q + 1),
+        year.expected.unwrap().quantity
     );
 
     let counts = rollups.rebuild_rollups().await.unwrap();
@@ -604,6 +613,11 @@ async fn figures_match_the_orders(db: &DatabaseConnection) {
         bounds(Some("2025-03-01"), None),
         bounds(None, Some("2025-02-27")),
         bounds(Some("2025-03-03"), Some("2025-03-03")),
+        // Whole years, alone and with loose months and days around them.
+        bounds(Some("2025-01-01"), Some("2025-12-31")),
+        bounds(Some("2024-11-15"), Some("2026-02-03")),
+        bounds(Some("2024-06-01"), None),
+        bounds(None, Some("2025-12-31")),
     ];
     let mut locations: Vec<Option<Location>> = vec![None];
     locations.extend(Location::ALL.map(Some));

@@ -30,7 +30,7 @@ fn day(text: &str) -> NaiveDate {
     text.parse().unwrap()
 }
 
-/// A year (whole months, so that best sellers read the monthly rollup alone).
+/// A calendar year (so that best sellers read the yearly rollup alone).
 fn year() -> (NaiveDate, NaiveDate) {
     (day("2024-01-01"), day("2024-12-31"))
 }
@@ -74,19 +74,20 @@ fn files() -> Vec<BenchFile> {
         },
         BenchFile {
             name: "top_products_revenue.sql",
-            about: "GET /api/v1/metrics/products/top?from&to&by=revenue over whole months: \
-                    SalesFigures::top_products, from the monthly rollup over all locations \
-                    (:month_from, :month_to: first days of the first and last month). A range \
-                    with loose days adds their daily rows (UNION ALL).",
+            about: "GET /api/v1/metrics/products/top?from&to&by=revenue over whole calendar \
+                    years: SalesFigures::top_products, from the yearly rollup over all \
+                    locations (:year_from, :year_to: first days of the first and last year). A \
+                    range with loose months or days adds their monthly or daily rows (UNION \
+                    ALL).",
             preamble: String::new(),
-            statements: vec![(top(RankBy::Revenue), &["month_from", "month_to", "limit"])],
+            statements: vec![(top(RankBy::Revenue), &["year_from", "year_to", "limit"])],
         },
         BenchFile {
             name: "top_products_quantity.sql",
-            about: "GET /api/v1/metrics/products/top?from&to&by=quantity over whole months: as \
-                    top_products_revenue.sql, ranked by quantity.",
+            about: "GET /api/v1/metrics/products/top?from&to&by=quantity over whole calendar \
+                    years: as top_products_revenue.sql, ranked by quantity.",
             preamble: String::new(),
-            statements: vec![(top(RankBy::Quantity), &["month_from", "month_to", "limit"])],
+            statements: vec![(top(RankBy::Quantity), &["year_from", "year_to", "limit"])],
         },
         BenchFile {
             name: "orders_first_page.sql",
@@ -185,8 +186,12 @@ fn bench_sql_files_are_the_servers_statements() {
 }
 
 #[test]
-fn a_year_from_a_months_first_day_is_whole_months_only() {
-    // What the best sellers' files assume: no daily rows in the union.
+fn a_calendar_year_is_one_whole_year_only() {
+    // What the best sellers' files assume: no monthly or daily rows in the union.
     let split = crate::rollups::split_by_month(year_bounds());
     assert!(split.days.is_empty(), "{split:?}");
+    let months = split.months.unwrap();
+    let split = crate::rollups::split_by_year(months);
+    assert!(split.months.is_empty(), "{split:?}");
+    assert_eq!(split.years, Some((Some(year().0), Some(year().0))));
 }
