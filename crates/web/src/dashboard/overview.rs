@@ -132,9 +132,8 @@ pub async fn overview(
             .figures
             .top_products(period.bounds(), period.location, by, TOP_PRODUCTS)
     };
-    let ((totals, items, sold), (top, top_by_units, before)) = try_join(
-        try_join3(
-            state.figures.revenue(period.bounds(), period.location),
+    let ((items, sold), (top, top_by_units, before)) = try_join(
+        try_join(
             state.figures.units_sold(period.bounds(), period.location),
             try_join_all(
                 locations
@@ -149,6 +148,12 @@ pub async fn overview(
         ),
     )
     .await?;
+    // The period's totals are its days' (at each location shown: every order has one), summed
+    // exactly: no statement of their own.
+    let mut totals = RevenueTotals::default();
+    for day in sold.iter().flatten() {
+        totals += day.totals;
+    }
     let now = Tiles { totals, items };
     let read = started.elapsed();
     let every_day = |sold: &[DailyRevenue]| -> Vec<DailyRevenue> {
