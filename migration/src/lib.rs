@@ -52,6 +52,7 @@ mod m20261205_000018_record_import_sources;
 mod m20261205_000019_keep_replaced_versions;
 mod m20261205_000020_keep_restated_sales;
 mod m20261206_000021_record_revert_removals;
+mod m20261206_000023_restated_sales_in_blocks;
 
 /// Applies and rolls back Zinc's migrations, in order.
 pub struct Migrator;
@@ -81,6 +82,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000019_keep_replaced_versions::Migration),
             Box::new(m20261205_000020_keep_restated_sales::Migration),
             Box::new(m20261206_000021_record_revert_removals::Migration),
+            Box::new(m20261206_000023_restated_sales_in_blocks::Migration),
         ]
     }
 }
