@@ -159,19 +159,25 @@ async fn a_revert_waits_for_the_write_lock() {
     assert!(contents(&ports).await.0.is_empty());
 }
 
-async fn restated(database: &TestDatabase) -> i64 {
-    sea_orm::ConnectionTrait::query_one_raw(
+async fn rows(database: &TestDatabase, sql: &str) -> Vec<sea_orm::QueryResult> {
+    sea_orm::ConnectionTrait::query_all_raw(
         database.connection(),
-        sea_orm::Statement::from_string(
-            sea_orm::DbBackend::Postgres,
-            "SELECT count(*) AS n FROM restated_sales",
-        ),
+        sea_orm::Statement::from_string(sea_orm::DbBackend::Postgres, sql),
     )
     .await
     .unwrap()
-    .unwrap()
-    .try_get::<i64>("", "n")
-    .unwrap()
+}
+
+/// The sales noted as restated (each bit of each block).
+async fn restated(database: &TestDatabase) -> i64 {
+    rows(
+        database,
+        "SELECT count(*) AS n FROM restated_sale_blocks b \
+         CROSS JOIN generate_series(0, 63) AS s (bit) WHERE b.sales & (1::bigint << s.bit) <> 0",
+    )
+    .await[0]
+        .try_get::<i64>("", "n")
+        .unwrap()
 }
 
 /// A first import notes no restated sale (its fast path writes nothing extra); importing the
@@ -192,4 +198,58 @@ async fn restated_sales_are_noted_only_when_some_are_unchanged_and_pruned_with_t
         .unwrap();
     assert_eq!(pruned.imports, 2);
     assert_eq!(restated(&database).await, 0);
+}
+
+/// The sales restated, noted a block of Sale IDs to a row since migration 23, are carried
+/// over sale for sale to the table of a row per sale and back; the revert they hold stays
+/// refused throughout.
+#[tokio::test]
+async fn restated_sales_survive_the_migration_to_blocks_down_and_up() {
+    let (ports, database) = store().await;
+    // Sales 63 and 64 lie in two blocks; sale 1 shares a block with 63.
+    let text = file(&[(1, "Water", "1"), (63, "Snack", "2"), (64, "Towel", "3")]);
+    let first = import(&ports, &text).await;
+    let again = import(&ports, &text).await;
+    assert_eq!(
+        rows(&database, "SELECT count(*) AS n FROM restated_sale_blocks").await[0]
+            .try_get::<i64>("", "n")
+            .unwrap(),
+        2,
+        "one row per block"
+    );
+    let refused = |outcome: Result<_, RevertError>| match outcome {
+        Err(RevertError::Conflict {
+            conflicts, total, ..
+        }) => {
+            assert_eq!(total, 3);
+            assert!(conflicts.iter().all(|c| c.touched_by == vec![again.id]));
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    };
+    refused(ports.reverts.plan_revert(first.id).await);
+
+    let store = zinc_postgres::Database::from(database.connection().clone());
+    zinc_postgres::database::migrate_down(&store, 1)
+        .await
+        .unwrap();
+    let noted: Vec<(i64, i64, i64)> = rows(
+        &database,
+        "SELECT import_id, sale_id, version FROM restated_sales ORDER BY sale_id",
+    )
+    .await
+    .iter()
+    .map(|row| {
+        (
+            row.try_get("", "import_id").unwrap(),
+            row.try_get("", "sale_id").unwrap(),
+            row.try_get("", "version").unwrap(),
+        )
+    })
+    .collect();
+    let (i, v) = (again.id.get(), first.id.get());
+    assert_eq!(noted, vec![(i, 1, v), (i, 63, v), (i, 64, v)]);
+
+    zinc_postgres::database::migrate_up(&store).await.unwrap();
+    assert_eq!(restated(&database).await, 3);
+    refused(ports.reverts.plan_revert(first.id).await);
 }

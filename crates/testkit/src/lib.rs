@@ -212,7 +212,7 @@ mod tests {
                     "replaced_order_items",
                     "replaced_orders",
                     "replaced_products",
-                    "restated_sales",
+                    "restated_sale_blocks",
                     "sales_by_day",
                     "sales_data_version",
                     "seaql_migrations",

@@ -1,8 +1,8 @@
 //! The versions an import replaces, kept in its transaction so that it can be reverted (see
 //! the migration `m20261205_000019_keep_replaced_versions` for the tables).
 //!
-//! [`write`](super::PostgresImportSession) runs these at four points: [`note_restated`] once
-//! the staged sales are compared (when some are unchanged), [`keep_products`] before products
+//! [`write`](super::PostgresImportSession) runs these at four points: [`note_restated`] as
+//! the staged sales are compared (in the same statement), [`keep_products`] before products
 //! are upserted, [`note_products`] after, and [`keep_orders`] before orders are updated and
 //! their items deleted. Each statement is assembled from numbers and the import's own
 //! temporary tables, never from user text.
@@ -41,13 +41,29 @@ pub(super) fn keep_orders(import_id: i64) -> String {
     )
 }
 
-/// Notes the staged sales (`staged_orders`) import `import_id` restates unchanged, with the
-/// version it finds (migration `m20261205_000020_keep_restated_sales`): before any order is
-/// written, while a matching fingerprint still means unchanged.
-pub(super) fn note_restated(import_id: i64, staged_orders: &str) -> String {
+/// Notes in `restated_sale_blocks` (migration `m20261206_000023_restated_sales_in_blocks`) the
+/// sales import `import_id` restates unchanged, from `compared` (a relation, or one with its
+/// `WHERE`, giving each one's `sale_id` and the `version` it finds): a row per version found
+/// and block of 64 Sale IDs, the sale `s` as bit `s & 63` of block `s >> 6`.
+pub(super) fn note_restated(import_id: i64, compared: &str) -> String {
     format!(
-        "INSERT INTO restated_sales (import_id, sale_id, version)
-         SELECT {import_id}, k.sale_id, o.import_id FROM {staged_orders} k
-         JOIN orders o ON o.sale_id = k.sale_id AND o.fingerprint = k.fingerprint"
+        "INSERT INTO restated_sale_blocks (import_id, version, block, sales)
+         SELECT {import_id}, version, sale_id >> 6, bit_or(1::bigint << (sale_id & 63)::integer)
+         FROM {compared} GROUP BY version, sale_id >> 6"
     )
 }
+
+/// The condition that the row `blocks` of `restated_sale_blocks` notes the sale `sale_id` (an
+/// expression), as [`note_restated`] writes it.
+pub(super) fn restated_block_holds(blocks: &str, sale_id: &str) -> String {
+    format!(
+        "{blocks}.block = {sale_id} >> 6
+         AND {blocks}.sales & (1::bigint << ({sale_id} & 63)::integer) <> 0"
+    )
+}
+
+/// The sales noted in `restated_sale_blocks`, one row each (`import_id`, `sale_id`, `version`),
+/// as [`note_restated`] wrote them.
+pub(super) const RESTATED_SALES: &str = "SELECT b.import_id, (b.block << 6) + s.bit AS sale_id, \
+    b.version FROM restated_sale_blocks b CROSS JOIN generate_series(0, 63) AS s (bit) \
+    WHERE b.sales & (1::bigint << s.bit) <> 0";

@@ -371,7 +371,8 @@ impl PostgresImportSession {
 
     /// Sets the staged sales against the stored ones, the write lock held: `zinc_changed` then
     /// lists the sales to write (new or changed), with the stored order number, day and
-    /// location of each changed one.
+    /// location of each changed one, and the sales restated unchanged are noted as this
+    /// import's ([`history::note_restated`]).
     async fn find_changes(&mut self) -> Result<Changes, StoreError> {
         if self.none_stored_in_staged_range().await? {
             self.run(&format!(
@@ -396,14 +397,28 @@ impl PostgresImportSession {
             .map(|row| get::<i64>(row, "oid"))
             .transpose()?
             .ok_or_else(|| Inconsistency::unexpected("orders.id has no sequence"))?;
+        // One pass over the staged orders and the stored ones: the sales restated unchanged
+        // are noted (they hold them against reverts of earlier imports), the others listed.
+        let columns = ORDERS.column_list("");
         self.run(&format!(
             "CREATE TEMPORARY TABLE zinc_changed ON COMMIT DROP AS
-               SELECT k.*, coalesce(o.id, nextval({sequence}::oid::regclass)) AS order_id,
-                 o.id IS NULL AS created, o.date AS old_date, o.location AS old_location
-               FROM {staged_orders} k LEFT JOIN orders o ON o.sale_id = k.sale_id
-               WHERE o.fingerprint IS DISTINCT FROM k.fingerprint;
+               SELECT k.*, NULL::bigint AS order_id, NULL::boolean AS created,
+                 NULL::date AS old_date, NULL::text AS old_location
+               FROM {staged_orders} k WITH NO DATA;
+             WITH compared AS MATERIALIZED (
+               SELECT k.*, o.id AS stored_id, o.import_id AS version,
+                 o.date AS stored_date, o.location AS stored_location,
+                 coalesce(o.fingerprint = k.fingerprint, false) AS unchanged
+               FROM {staged_orders} k LEFT JOIN orders o ON o.sale_id = k.sale_id),
+             restated AS ({note_restated})
+             INSERT INTO zinc_changed
+               SELECT {columns}, coalesce(stored_id, nextval({sequence}::oid::regclass)),
+                 stored_id IS NULL, stored_date, stored_location
+               FROM compared WHERE NOT unchanged;
              ANALYZE zinc_changed;",
             staged_orders = ORDERS.name,
+            note_restated =
+                history::note_restated(self.import_id.get(), "compared WHERE unchanged"),
         ))
         .await?;
         let changed = self
@@ -600,12 +615,6 @@ impl ImportSession for PostgresImportSession {
             Changes::AllNew => self.counts.sales,
             Changes::Compared { changed } => changed,
         };
-        // Sales restated unchanged hold them against reverts of earlier imports; a first
-        // import (or one changing every sale) has none and writes nothing here.
-        if changed < self.counts.sales {
-            self.run(&history::note_restated(import_id, staged_orders))
-                .await?;
-        }
         progress.step_done(WriteStep::Compare);
         // The lines of the changed sales: every staged line when every sale changed (a first
         // import), which spares the join.

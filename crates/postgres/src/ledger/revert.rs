@@ -23,6 +23,7 @@ use zinc_ports::{
     StoreError, revert_name,
 };
 
+use super::history::{RESTATED_SALES, restated_block_holds};
 use super::{PostgresLedger, record_and_commit};
 use crate::database::{SORT_MEMORY, WRITE_LOCK_KEY};
 use crate::error::{Inconsistency, sqlx_error, within};
@@ -76,8 +77,8 @@ fn conflicts(import: i64) -> String {
     format!(
         "WITH RECURSIVE
          restating AS (
-           SELECT rs.sale_id, rs.import_id FROM written_sales ws
-           JOIN restated_sales rs ON rs.sale_id = ws.sale_id AND rs.import_id > {import}
+           SELECT ws.sale_id, rs.import_id FROM written_sales ws
+           JOIN restated_sale_blocks rs ON {holds} AND rs.import_id > {import}
            WHERE ws.import_id = {import}),
          {chain},
          holding AS (
@@ -86,7 +87,7 @@ fn conflicts(import: i64) -> String {
                                  HAVING {IN_EFFECT})),
          changed_since AS (
            SELECT rs.sale_id, rs.import_id AS since FROM kept_versions k
-           JOIN restated_sales rs ON rs.import_id = k.reverts
+           JOIN ({RESTATED_SALES}) rs ON rs.import_id = k.reverts
            LEFT JOIN orders o ON o.sale_id = rs.sale_id
            WHERE k.import_id = {import} AND o.import_id IS DISTINCT FROM rs.version),
          c AS (
@@ -104,6 +105,7 @@ fn conflicts(import: i64) -> String {
                  ORDER BY t.import_id LIMIT {CONFLICTS_LISTED}) AS touched_by
          FROM c GROUP BY c.sale_id ORDER BY c.sale_id LIMIT {CONFLICTS_LISTED}",
         chain = revert_chain("SELECT DISTINCT import_id FROM restating", None),
+        holds = restated_block_holds("rs", "ws.sale_id"),
     )
 }
 
@@ -299,7 +301,7 @@ const DELETE_PRUNED: [&str; 6] = [
     "DELETE FROM replaced_products r USING zinc_pruned z WHERE r.replaced_by = z.import_id",
     "DELETE FROM written_sales w USING zinc_pruned z WHERE w.import_id = z.import_id",
     "DELETE FROM written_products w USING zinc_pruned z WHERE w.import_id = z.import_id",
-    "DELETE FROM restated_sales r USING zinc_pruned z WHERE r.import_id = z.import_id",
+    "DELETE FROM restated_sale_blocks r USING zinc_pruned z WHERE r.import_id = z.import_id",
 ];
 
 /// A transaction and how long any statement in it may go unanswered.
