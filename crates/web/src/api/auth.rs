@@ -27,7 +27,9 @@ pub async fn require_key(
     // The path as the router will match it (percent-decoded), not as sent: `/api/v%31/...`
     // reaches the same handlers as `/api/v1/...`.
     let path = request.match_info().as_str();
-    let guarded = path == API_PREFIX || path.starts_with(&format!("{API_PREFIX}/"));
+    let guarded = path
+        .strip_prefix(API_PREFIX)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
     if guarded {
         let needed = match *request.method() {
             Method::GET | Method::HEAD | Method::OPTIONS => KeyScope::Read,

@@ -40,7 +40,9 @@ pub async fn secure_docs(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let path = request.path();
-    let docs = path == DOCS_PATH || path.starts_with(&format!("{DOCS_PATH}/"));
+    let docs = path
+        .strip_prefix(DOCS_PATH)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
     let mut response = next.call(request).await?;
     if docs {
         let headers = response.headers_mut();

@@ -119,12 +119,12 @@ pub async fn record_request(
     let outcome = next.call(request).await;
     if let Some(monitoring) = monitoring {
         let status = match &outcome {
-            Ok(response) => response.status().as_u16(),
-            Err(error) => error.as_response_error().status_code().as_u16(),
+            Ok(response) => response.status(),
+            Err(error) => error.as_response_error().status_code(),
         };
         monitoring
             .http_request_duration
-            .with_label_values(&[method, route.as_str(), &status.to_string()])
+            .with_label_values(&[method, route.as_str(), status.as_str()])
             .observe(started.elapsed().as_secs_f64());
     }
     outcome
