@@ -25,9 +25,9 @@ use std::time::Duration;
 
 use deadpool::Runtime;
 use deadpool::managed::{self, Metrics, Object, PoolError, RecycleError, RecycleResult};
-use sea_orm::sqlx::postgres::PgConnectOptions;
+use sea_orm::Statement;
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgRow};
 use sea_orm::sqlx::{self, ConnectOptions, Connection, PgConnection};
-use sea_orm::{QueryResult, Statement};
 use zinc_ports::StoreError;
 
 use crate::database::{PING_WHEN_IDLE_FOR, PoolSettings};
@@ -123,8 +123,9 @@ impl LookupConnections {
         })
     }
 
-    /// The rows of `statement`, run on one of the connections.
-    pub(crate) async fn all(&self, statement: &Statement) -> Result<Vec<QueryResult>, StoreError> {
+    /// The rows of `statement`, run on one of the connections, as sqlx reads them (to be read
+    /// by position: see [`crate::sql::get_at`]).
+    pub(crate) async fn all(&self, statement: &Statement) -> Result<Vec<PgRow>, StoreError> {
         // One bound for waiting, vetting idle connections and opening one.
         let mut connection = tokio::time::timeout(self.wait, self.connections.get())
             .await
@@ -138,7 +139,7 @@ impl LookupConnections {
         match rows {
             Ok(rows) => {
                 connection.unfinished = false;
-                Ok(rows.into_iter().map(QueryResult::from).collect())
+                Ok(rows)
             }
             Err(error) => {
                 // Not taken back: the next request opens a fresh connection.
@@ -165,6 +166,7 @@ fn unavailable(error: PoolError<sqlx::Error>) -> StoreError {
 mod tests {
     use std::time::{Duration, Instant};
 
+    use sea_orm::sqlx::Row;
     use sea_orm::{ConnectionTrait, DbBackend};
     use zinc_testkit::TestDatabase;
 
@@ -180,7 +182,7 @@ mod tests {
             .all(&statement("SELECT pg_backend_pid() AS pid"))
             .await
             .unwrap();
-        rows[0].try_get("", "pid").unwrap()
+        rows[0].try_get("pid").unwrap()
     }
 
     fn lookups(database: &TestDatabase, size: u32, wait: Duration) -> LookupConnections {
@@ -277,7 +279,7 @@ mod tests {
             ))
             .await
             .unwrap();
-        let timeout: String = rows[0].try_get("", "timeout").unwrap();
+        let timeout: String = rows[0].try_get("timeout").unwrap();
         assert_eq!(timeout, "1234ms");
     }
 

@@ -4,6 +4,7 @@
 //! Every row read back goes through the domain's constructors, so a value that breaks a rule
 //! is reported as [`StoreError::Inconsistent`] rather than passed on.
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -15,6 +16,7 @@ use sea_orm::sea_query::{
     Alias, Asterisk, CommonTableExpression, Expr, ExprTrait, JoinType, LikeExpr,
     Order as SortOrder, Query as Sql, SelectStatement, UnionType, WithClause, WithQuery,
 };
+use sea_orm::sqlx::postgres::PgRow;
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
 use zinc_domain::{
     BatchNumber, ClientId, DailyProductSales, DailyRevenue, DateBounds, DateRange, DiscountPercent,
@@ -40,7 +42,7 @@ use crate::rollups::{
     self, DAILY, DAILY_BY_PRODUCT, MONTHLY_BY_PRODUCT, MONTHLY_BY_PRODUCT_ALL,
     YEARLY_BY_PRODUCT_ALL,
 };
-use crate::sql::{Fixed, built, decimal, get};
+use crate::sql::{Column, Fixed, built, decimal, decimal_at, get, get_at, pg_row};
 
 /// How long each kind of short read may wait for the database's answer before it is given up
 /// as unavailable (a 503), however long the statement timeout: a read that normally takes
@@ -358,6 +360,73 @@ const ITEM_FIELDS: [&str; 16] = [
 macro_rules! item {
     ($column:literal) => {
         concat!("item_", $column)
+    };
+}
+
+/// Where `name` is in `fields` (a name not there stops the build).
+const fn position(fields: &[&str], name: &str) -> usize {
+    let mut at = 0;
+    while at < fields.len() {
+        if same(fields[at], name) {
+            return at;
+        }
+        at += 1;
+    }
+    panic!("not a column of the list")
+}
+
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut at = 0;
+    while at < a.len() {
+        if a[at] != b[at] {
+            return false;
+        }
+        at += 1;
+    }
+    true
+}
+
+/// An order's `column` where [`order_fields`] selects it, first in the select list:
+/// [`ORDER_FIELDS`], then `item_count`.
+const fn order_column_at(name: &'static str) -> Column {
+    let at = if same(name, "item_count") {
+        ORDER_FIELDS.len()
+    } else {
+        position(&ORDER_FIELDS, name)
+    };
+    Column { name, at }
+}
+
+/// An item's `column` (unprefixed; `prefixed` is its name in the select list) where
+/// [`item_fields`] selects it, right after [`order_fields`]'s columns (as [`order_lookup`]
+/// and the export's pages do): [`ITEM_FIELDS`], then `product_name`.
+const fn item_column_at(column: &str, prefixed: &'static str) -> Column {
+    let at = if same(column, "product_name") {
+        ITEM_FIELDS.len()
+    } else {
+        position(&ITEM_FIELDS, column)
+    };
+    Column {
+        name: prefixed,
+        at: ORDER_FIELDS.len() + 1 + at,
+    }
+}
+
+/// [`order_column_at`], computed when the crate compiles.
+macro_rules! order_column {
+    ($column:literal) => {
+        const { order_column_at($column) }
+    };
+}
+
+/// [`item_column_at`], computed when the crate compiles.
+macro_rules! item_column {
+    ($column:literal) => {
+        const { item_column_at($column, item!($column)) }
     };
 }
 
@@ -751,8 +820,10 @@ impl OrderBook for PostgresQueries {
         filter: &OrderFilter,
         page: Page,
     ) -> Result<Paged<Order>, StoreError> {
-        self.paged(order_total(filter), order_list(filter), page, order)
-            .await
+        self.paged(order_total(filter), order_list(filter), page, |row| {
+            order(pg_row(row)?)
+        })
+        .await
     }
 
     #[instrument(skip(self), fields(id = id.get(), limit = page.limit(), offset = page.offset()))]
@@ -765,37 +836,53 @@ impl OrderBook for PostgresQueries {
         // when it takes the connection back (lookup connections do not).
         let statement = order_by_id(id, page);
         let source = self.source().await;
-        let rows = match source.lookups {
-            Some(lookups) => within(self.limit(Kind::Lookup), lookups.all(&statement)).await?,
+        match source.lookups {
+            Some(lookups) => {
+                let rows = within(self.limit(Kind::Lookup), lookups.all(&statement)).await?;
+                order_with_items(&rows, page)
+            }
             None => {
-                within(self.limit(Kind::Lookup), async {
+                let rows = within(self.limit(Kind::Lookup), async {
                     source
                         .db
                         .query_all_raw(statement)
                         .await
                         .map_err(store_error)
                 })
-                .await?
+                .await?;
+                let rows = rows.iter().map(pg_row).collect::<Result<Vec<_>, _>>()?;
+                order_with_items(&rows, page)
             }
-        };
-        let Some(first) = rows.first() else {
-            return Ok(None);
-        };
-        let order = order(first)?;
-        let items = rows
-            .iter()
-            .filter_map(|row| match get::<Option<i32>>(row, "item_position") {
+        }
+    }
+}
+
+/// The order of [`order_lookup`]'s `rows` with the page `page` of its items; none without
+/// rows.
+fn order_with_items(
+    rows: &[impl Borrow<PgRow>],
+    page: Page,
+) -> Result<Option<OrderWithItemPage>, StoreError> {
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let order = order(first.borrow())?;
+    let items = rows
+        .iter()
+        .map(Borrow::borrow)
+        .filter_map(
+            |row| match get_at::<Option<i32>>(row, item_column!("position")) {
                 Ok(Some(_)) => Some(order_item(row)),
                 Ok(None) => None,
                 Err(error) => Some(Err(error)),
-            })
-            .collect::<Result<_, _>>()?;
-        let total = u64::from(order.item_count);
-        Ok(Some(OrderWithItemPage {
-            order,
-            items: Paged { items, total, page },
-        }))
-    }
+            },
+        )
+        .collect::<Result<_, _>>()?;
+    let total = u64::from(order.item_count);
+    Ok(Some(OrderWithItemPage {
+        order,
+        items: Paged { items, total, page },
+    }))
 }
 
 #[async_trait]
@@ -961,10 +1048,6 @@ impl StoreHealth for PostgresQueries {
     }
 }
 
-fn money(row: &QueryResult, column: &str) -> Result<Money, StoreError> {
-    Money::new(decimal(row, column)?).map_err(|e| Inconsistency::breaks_rule(column, e))
-}
-
 fn name(row: &QueryResult, column: &str) -> Result<ProductName, StoreError> {
     ProductName::parse(&get::<String>(row, column)?)
         .map_err(|e| Inconsistency::breaks_rule(column, e))
@@ -988,67 +1071,80 @@ fn product(row: &QueryResult) -> Result<Product, StoreError> {
     })
 }
 
-fn batch(row: &QueryResult, column: &str) -> Result<Option<BatchNumber>, StoreError> {
-    get::<Option<i64>>(row, column)?
+/// The order of a row whose select list starts with [`order_fields`]'s columns (the order
+/// lookup's, the listing's and the export's pages'), read by position.
+fn order(row: &PgRow) -> Result<Order, StoreError> {
+    Ok(Order {
+        id: OrderId::new(get_at(row, order_column!("id"))?),
+        sale_id: SaleId::new(get_at(row, order_column!("sale_id"))?)
+            .map_err(|e| Inconsistency::breaks_rule("sale_id", e))?,
+        client_id: ClientId::new(get_at(row, order_column!("client_id"))?)
+            .map_err(|e| Inconsistency::breaks_rule("client_id", e))?,
+        date: get_at::<NaiveDate>(row, order_column!("date"))?,
+        location: Location::parse(get_at::<&str>(row, order_column!("location"))?)
+            .map_err(|e| Inconsistency::breaks_rule("location", e))?,
+        payment_method: get_at(row, order_column!("payment_method"))?,
+        batch_number: batch(row, order_column!("batch_number"))?,
+        sales_notes: get_at(row, order_column!("sales_notes"))?,
+        notes: get_at(row, order_column!("notes"))?,
+        subtotal: money(row, order_column!("subtotal"))?,
+        discount_percentage: discount(row, order_column!("discount_percentage"))?,
+        discount_amount: money(row, order_column!("discount_amount"))?,
+        tax: money(row, order_column!("tax"))?,
+        total: money(row, order_column!("total"))?,
+        amount_paid: money(row, order_column!("amount_paid"))?,
+        item_count: get_at::<i64>(row, order_column!("item_count"))? as u32,
+        import_id: ImportId::new(get_at(row, order_column!("import_id"))?),
+        created_at: get_at(row, order_column!("created_at"))?,
+        updated_at: get_at(row, order_column!("updated_at"))?,
+    })
+}
+
+/// An item of [`order_lookup`] or of an export's page (its columns prefixed `item_`), read by
+/// position.
+fn order_item(row: &PgRow) -> Result<OrderItem, StoreError> {
+    Ok(OrderItem {
+        position: get_at::<i32>(row, item_column!("position"))? as u32,
+        product_id: ProductId::new(get_at(row, item_column!("product_id"))?),
+        product_name: name_at(row, item_column!("product_name"))?,
+        quantity: Quantity::new(get_at(row, item_column!("quantity"))?)
+            .map_err(|e| Inconsistency::breaks_rule(item!("quantity"), e))?,
+        unit_price: UnitPrice::new(decimal_at(row, item_column!("unit_price"))?)
+            .map_err(|e| Inconsistency::breaks_rule(item!("unit_price"), e))?,
+        subtotal: money(row, item_column!("subtotal"))?,
+        discount_percentage: discount(row, item_column!("discount_percentage"))?,
+        discount_amount: money(row, item_column!("discount_amount"))?,
+        tax: money(row, item_column!("tax"))?,
+        total: money(row, item_column!("total"))?,
+        amount_paid: money(row, item_column!("amount_paid"))?,
+        payment_method: get_at(row, item_column!("payment_method"))?,
+        batch_number: batch(row, item_column!("batch_number"))?,
+        sales_notes: get_at(row, item_column!("sales_notes"))?,
+        notes: get_at(row, item_column!("notes"))?,
+        color: get_at(row, item_column!("color"))?,
+        size: get_at(row, item_column!("size"))?,
+    })
+}
+
+fn money(row: &PgRow, column: Column) -> Result<Money, StoreError> {
+    Money::new(decimal_at(row, column)?).map_err(|e| Inconsistency::breaks_rule(column.name, e))
+}
+
+fn name_at(row: &PgRow, column: Column) -> Result<ProductName, StoreError> {
+    ProductName::parse(get_at::<&str>(row, column)?)
+        .map_err(|e| Inconsistency::breaks_rule(column.name, e))
+}
+
+fn batch(row: &PgRow, column: Column) -> Result<Option<BatchNumber>, StoreError> {
+    get_at::<Option<i64>>(row, column)?
         .map(BatchNumber::new)
         .transpose()
-        .map_err(|e| Inconsistency::breaks_rule(column, e))
+        .map_err(|e| Inconsistency::breaks_rule(column.name, e))
 }
 
-fn discount(row: &QueryResult, column: &str) -> Result<DiscountPercent, StoreError> {
-    DiscountPercent::new(decimal(row, column)?).map_err(|e| Inconsistency::breaks_rule(column, e))
-}
-
-fn order(row: &QueryResult) -> Result<Order, StoreError> {
-    Ok(Order {
-        id: OrderId::new(get(row, "id")?),
-        sale_id: SaleId::new(get(row, "sale_id")?)
-            .map_err(|e| Inconsistency::breaks_rule("sale_id", e))?,
-        client_id: ClientId::new(get(row, "client_id")?)
-            .map_err(|e| Inconsistency::breaks_rule("client_id", e))?,
-        date: get::<NaiveDate>(row, "date")?,
-        location: Location::parse(&get::<String>(row, "location")?)
-            .map_err(|e| Inconsistency::breaks_rule("location", e))?,
-        payment_method: get(row, "payment_method")?,
-        batch_number: batch(row, "batch_number")?,
-        sales_notes: get(row, "sales_notes")?,
-        notes: get(row, "notes")?,
-        subtotal: money(row, "subtotal")?,
-        discount_percentage: discount(row, "discount_percentage")?,
-        discount_amount: money(row, "discount_amount")?,
-        tax: money(row, "tax")?,
-        total: money(row, "total")?,
-        amount_paid: money(row, "amount_paid")?,
-        item_count: get::<i64>(row, "item_count")? as u32,
-        import_id: ImportId::new(get(row, "import_id")?),
-        created_at: get(row, "created_at")?,
-        updated_at: get(row, "updated_at")?,
-    })
-}
-
-/// An item of [`order_lookup`] or of an export's page (its columns prefixed `item_`).
-fn order_item(row: &QueryResult) -> Result<OrderItem, StoreError> {
-    Ok(OrderItem {
-        position: get::<i32>(row, item!("position"))? as u32,
-        product_id: ProductId::new(get(row, item!("product_id"))?),
-        product_name: name(row, item!("product_name"))?,
-        quantity: Quantity::new(get(row, item!("quantity"))?)
-            .map_err(|e| Inconsistency::breaks_rule(item!("quantity"), e))?,
-        unit_price: UnitPrice::new(decimal(row, item!("unit_price"))?)
-            .map_err(|e| Inconsistency::breaks_rule(item!("unit_price"), e))?,
-        subtotal: money(row, item!("subtotal"))?,
-        discount_percentage: discount(row, item!("discount_percentage"))?,
-        discount_amount: money(row, item!("discount_amount"))?,
-        tax: money(row, item!("tax"))?,
-        total: money(row, item!("total"))?,
-        amount_paid: money(row, item!("amount_paid"))?,
-        payment_method: get(row, item!("payment_method"))?,
-        batch_number: batch(row, item!("batch_number"))?,
-        sales_notes: get(row, item!("sales_notes"))?,
-        notes: get(row, item!("notes"))?,
-        color: get(row, item!("color"))?,
-        size: get(row, item!("size"))?,
-    })
+fn discount(row: &PgRow, column: Column) -> Result<DiscountPercent, StoreError> {
+    DiscountPercent::new(decimal_at(row, column)?)
+        .map_err(|e| Inconsistency::breaks_rule(column.name, e))
 }
 
 #[cfg(test)]

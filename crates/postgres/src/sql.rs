@@ -9,12 +9,14 @@
 //! Both give a sea-orm [`Statement`] (text and values), run on the shared pool by sea-orm or,
 //! inside an import's transaction and on lookup connections (plain sqlx connections), through
 //! [`on_sqlx`]. Rows are read back, column by column, with [`get`]; a NUMERIC with
-//! [`decimal`], which keeps the scale of zero.
+//! [`decimal`], which keeps the scale of zero. A statement on the hot path (the order lookup)
+//! is read by position instead, from sqlx's row, with [`get_at`] and [`decimal_at`]: reading
+//! by name through sea-orm cost more than the rest of its decoding.
 
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Values;
 use sea_orm::sqlx::error::BoxDynError;
-use sea_orm::sqlx::postgres::{PgTypeInfo, PgValueFormat, PgValueRef};
+use sea_orm::sqlx::postgres::{PgRow, PgTypeInfo, PgValueFormat, PgValueRef};
 use sea_orm::sqlx::{self, AssertSqlSafe, Postgres, Row};
 use sea_orm::{
     ColIdx, DbBackend, DbErr, QueryResult, RuntimeErr, Statement, StatementBuilder, TryGetError,
@@ -82,17 +84,56 @@ pub(crate) fn on_sqlx(statement: &Statement) -> sqlx::query::Query<'_, Postgres,
 
 /// The value of `column` in `row`; a value that cannot be read as a `T` is inconsistent.
 pub(crate) fn get<T: TryGetable>(row: &QueryResult, column: &str) -> Result<T, StoreError> {
-    row.try_get("", column).map_err(|error| {
-        StoreError::Inconsistent(Box::new(Inconsistency::Unreadable {
-            column: column.to_owned(),
-            source: Box::new(error),
-        }))
-    })
+    row.try_get("", column)
+        .map_err(|error| unreadable(column, error))
 }
 
 /// The NUMERIC `column` of `row` as a decimal of the scale the store holds, zero included.
 pub(crate) fn decimal(row: &QueryResult, column: &str) -> Result<Decimal, StoreError> {
     get::<Numeric>(row, column).map(|n| n.0)
+}
+
+/// A column of a statement's select list: its name, and where the list has it (from 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Column {
+    pub(crate) name: &'static str,
+    pub(crate) at: usize,
+}
+
+/// The value of `column` in `row`, read by its position; as [`get`] otherwise (a value that
+/// cannot be read as a `T`, NULL included unless `T` is an `Option`, is inconsistent, named by
+/// the column's name). Debug builds check that the column there has that name.
+pub(crate) fn get_at<'r, T>(row: &'r PgRow, column: Column) -> Result<T, StoreError>
+where
+    T: sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>,
+{
+    debug_assert_eq!(
+        row.columns().get(column.at).map(sqlx::Column::name),
+        Some(column.name),
+        "the select list has another column at {}",
+        column.at
+    );
+    row.try_get(column.at)
+        .map_err(|error| unreadable(column.name, error))
+}
+
+/// The NUMERIC `column` of `row`, read by its position, as [`decimal`] reads it.
+pub(crate) fn decimal_at(row: &PgRow, column: Column) -> Result<Decimal, StoreError> {
+    get_at::<Numeric>(row, column).map(|n| n.0)
+}
+
+/// sqlx's row under sea-orm's `row`, to read by position.
+pub(crate) fn pg_row(row: &QueryResult) -> Result<&PgRow, StoreError> {
+    row.try_as_pg_row()
+        .ok_or_else(|| Inconsistency::unexpected("a row not of PostgreSQL"))
+}
+
+/// `column` could not be read: `error` says why.
+fn unreadable(column: &str, error: impl Into<zinc_ports::Cause>) -> StoreError {
+    StoreError::Inconsistent(Box::new(Inconsistency::Unreadable {
+        column: column.to_owned(),
+        source: error.into(),
+    }))
 }
 
 /// A NUMERIC read with its scale. sqlx (0.9) reads every zero as a scale-less `0`, though

@@ -17,12 +17,10 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, web};
-use tracing_actix_web::TracingLogger;
 
 pub use api::{AppState, MinRate, UploadSlots};
 
-use api::monitoring::{self, RequestSpan};
-use api::{auth, compression, cors, limits, routes, sites, validators};
+use api::{cors, layers};
 
 /// The whole application: routes, request ids, a tracing span and metrics per request, CORS,
 /// compression, and Sentry (reporting to `sentry_hub`, or to the process's main hub when `None`).
@@ -51,20 +49,14 @@ pub fn app(
     App::new()
         .app_data(web::Data::new(state))
         .configure(configure)
-        .wrap(from_fn(validators::revalidate))
-        .wrap(from_fn(api::docs::secure_docs))
-        .wrap(from_fn(routes::head_as_get))
-        .wrap(from_fn(auth::require_key))
-        // Before any key is looked at: another site's write, or a name open mode does not answer.
-        .wrap(from_fn(sites::refuse_other_sites))
+        // Sites, keys, HEAD, the documentation's headers and the validators.
+        .wrap(from_fn(layers::admit))
         // Outside the key check: a preflight carries no key.
         .wrap(cors)
-        .wrap(from_fn(cors::refusals_as_problems))
-        .wrap(from_fn(monitoring::record_request))
-        .wrap(from_fn(limits::bound_request_head))
-        .wrap(TracingLogger::<RequestSpan>::new())
-        .wrap(from_fn(monitoring::assign_request_id))
-        .wrap(from_fn(compression::compress))
+        // The head's bounds, the duration metric, CORS refusals as problems.
+        .wrap(from_fn(layers::bound_and_count))
+        // Compression, the request id, the request's span.
+        .wrap(from_fn(layers::identify_trace_compress))
         // Inside the Sentry middleware: replaces its description of the request.
         .wrap(Condition::new(
             reporting,

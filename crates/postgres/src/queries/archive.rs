@@ -11,10 +11,10 @@ use zinc_domain::{DateBounds, Location, OrderWithItems};
 use zinc_ports::{SaleCursor, SalesArchive, StoreError};
 
 use super::{
-    PostgresQueries, get, item_fields, order, order_conditions, order_fields, order_item,
-    with_items,
+    PostgresQueries, item_column_at, item_fields, order, order_column_at, order_conditions,
+    order_fields, order_item, with_items,
 };
-use crate::sql::built;
+use crate::sql::{built, get_at, pg_row};
 
 /// The keyset order of exports: by sale date, then Sale ID.
 const KEYSET: [&str; 2] = ["date", "sale_id"];
@@ -80,7 +80,8 @@ impl SalesArchive for PostgresQueries {
             .await?;
         let mut sales: Vec<OrderWithItems> = Vec::new();
         for row in &rows {
-            let id: i64 = get(row, "id")?;
+            let row = pg_row(row)?;
+            let id: i64 = get_at(row, order_column!("id"))?;
             let same = sales.last().is_some_and(|last| last.order.id.get() == id);
             if !same {
                 sales.push(OrderWithItems {
@@ -88,7 +89,7 @@ impl SalesArchive for PostgresQueries {
                     items: Vec::new(),
                 });
             }
-            if get::<Option<i32>>(row, "item_position")?.is_some() {
+            if get_at::<Option<i32>>(row, item_column!("position"))?.is_some() {
                 let item = order_item(row)?;
                 if let Some(last) = sales.last_mut() {
                     last.items.push(item);

@@ -3,11 +3,9 @@
 //! stay open. A client that presented too many invalid keys gets a 429 instead, before its key
 //! is checked ([`super::auth_failures`]).
 
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::HttpMessage;
+use actix_web::dev::ServiceRequest;
 use actix_web::http::{Method, header};
-use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, ResponseError, web};
 use zinc_application::Denied;
 use zinc_domain::KeyScope;
 
@@ -18,56 +16,43 @@ use super::state::AppState;
 /// The routes that need a key.
 pub const API_PREFIX: &str = "/api/v1";
 
-/// Admits or refuses a request by its bearer key; the admitted [`zinc_application::Access`]
-/// goes into the request's extensions (an import records the key's name).
-pub async fn require_key(
-    request: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+/// Admits or refuses a request by its bearer key (a step of [`super::layers::admit`]): the
+/// refusal, to be answered at once, or `None` with the admitted [`zinc_application::Access`] in
+/// the request's extensions (an import records the key's name) when the route needs a key.
+pub(crate) async fn refusal(request: &ServiceRequest, state: &AppState) -> Option<ApiError> {
     // The path as the router will match it (percent-decoded), not as sent: `/api/v%31/...`
     // reaches the same handlers as `/api/v1/...`.
     let path = request.match_info().as_str();
     let guarded = path
         .strip_prefix(API_PREFIX)
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
-    if guarded {
-        let needed = match *request.method() {
-            Method::GET | Method::HEAD | Method::OPTIONS => KeyScope::Read,
-            _ => KeyScope::Write,
-        };
-        let state = request
-            .app_data::<web::Data<AppState>>()
-            .expect("the application state is registered")
-            .clone();
-        let bearer = bearer_token(&request);
-        // The peer, or the client a trusted proxy forwards for.
-        let peer = client_address(request.request(), &state.trusted_proxies);
-        let waiting = peer
-            .filter(|_| bearer.is_some())
-            .and_then(|peer| state.auth_failures.refused(peer));
-        let refusal = match waiting {
-            Some(wait) => Some(too_many(wait)),
-            None => match state.gatekeeper.admit(bearer.as_deref(), needed).await {
-                Ok(access) => {
-                    request.extensions_mut().insert(access);
-                    None
-                }
-                Err(Denied::Invalid) => {
-                    match peer.and_then(|peer| state.auth_failures.failed(peer)) {
-                        Some(wait) => Some(too_many(wait)),
-                        None => Some(ApiError::from(Denied::Invalid)),
-                    }
-                }
-                Err(denied) => Some(ApiError::from(denied)),
-            },
-        };
-        // Answered here, so that the outer middlewares log and count the refusal.
-        if let Some(error) = refusal {
-            let response = error.error_response();
-            return Ok(request.into_response(response).map_into_right_body());
-        }
+    if !guarded {
+        return None;
     }
-    Ok(next.call(request).await?.map_into_left_body())
+    let needed = match *request.method() {
+        Method::GET | Method::HEAD | Method::OPTIONS => KeyScope::Read,
+        _ => KeyScope::Write,
+    };
+    let bearer = bearer_token(request);
+    // The peer, or the client a trusted proxy forwards for.
+    let peer = client_address(request.request(), &state.trusted_proxies);
+    let waiting = peer
+        .filter(|_| bearer.is_some())
+        .and_then(|peer| state.auth_failures.refused(peer));
+    match waiting {
+        Some(wait) => Some(too_many(wait)),
+        None => match state.gatekeeper.admit(bearer.as_deref(), needed).await {
+            Ok(access) => {
+                request.extensions_mut().insert(access);
+                None
+            }
+            Err(Denied::Invalid) => match peer.and_then(|peer| state.auth_failures.failed(peer)) {
+                Some(wait) => Some(too_many(wait)),
+                None => Some(ApiError::from(Denied::Invalid)),
+            },
+            Err(denied) => Some(ApiError::from(denied)),
+        },
+    }
 }
 
 /// The 429 for a client that must wait `wait` (whole seconds, rounded up).

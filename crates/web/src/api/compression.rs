@@ -9,14 +9,12 @@
 //! compressed says it varies, and such a client gets the plain body (RFC 9110 §12.5.3).
 
 use actix_http::encoding::Encoder;
-use actix_web::Error;
 use actix_web::body::{BodySize, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{
     self, AcceptEncoding, ContentEncoding, Encoding, Header, HeaderValue,
 };
-use actix_web::middleware::Next;
 
 /// Bodies shorter than this go uncompressed: they fit one TCP segment anyway, and the
 /// coding's framing would eat most of the saving.
@@ -30,14 +28,13 @@ const OFFERED: [Encoding; 4] = [
     Encoding::gzip(),
 ];
 
-/// Compresses the answer's body when the client accepts a coding and the body is worth it.
-pub async fn compress(
-    request: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<Encoder<impl MessageBody>>, Error> {
-    let preferred = preferred_coding(&request);
-    let response = next.call(request).await?;
-    Ok(response.map_body(|head, body| {
+/// Compresses the answer's body in `preferred` (the client's [`preferred_coding`]) when the
+/// body is worth it (a step of [`super::layers::identify_trace_compress`]).
+pub(crate) fn compress<B: MessageBody + 'static>(
+    response: ServiceResponse<B>,
+    preferred: ContentEncoding,
+) -> ServiceResponse<Encoder<B>> {
+    response.map_body(|head, body| {
         let varies = head.status == StatusCode::NOT_MODIFIED || compressible(&head.headers);
         let worth_it = match body.size() {
             BodySize::Sized(bytes) => bytes >= MIN_COMPRESSED_BYTES,
@@ -55,12 +52,12 @@ pub async fn compress(
                 .append(header::VARY, HeaderValue::from_static("accept-encoding"));
         }
         body
-    }))
+    })
 }
 
 /// The coding the client prefers among those offered; identity when it names none of them,
 /// or sends no (or an unreadable) `Accept-Encoding`.
-fn preferred_coding(request: &ServiceRequest) -> ContentEncoding {
+pub(crate) fn preferred_coding(request: &ServiceRequest) -> ContentEncoding {
     let Ok(accepted) = AcceptEncoding::parse(request) else {
         return ContentEncoding::Identity;
     };

@@ -3,11 +3,11 @@
 //! (the browser withholds the answer from the page); a preflight from it is a 403 problem.
 
 use actix_cors::{Cors, CorsError};
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::ResponseError;
+use actix_web::body::EitherBody;
+use actix_web::dev::ServiceResponse;
 use actix_web::http::{Method, header};
-use actix_web::middleware::{Condition, Next};
-use actix_web::{Error, ResponseError};
+use actix_web::middleware::Condition;
 
 use super::monitoring::REQUEST_ID_HEADER;
 use super::problem::ApiError;
@@ -42,22 +42,21 @@ pub fn cors(origins: &[String]) -> Condition<Cors> {
     Condition::new(!origins.is_empty(), cors)
 }
 
-/// Turns the plain-text refusal of a preflight by [`cors`] into a problem document.
-pub async fn refusals_as_problems(
-    request: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
-    let response = next.call(request).await?;
+/// Turns the plain-text refusal of a preflight by [`cors`] into a problem document (a step of
+/// [`super::layers::bound_and_count`]); any other answer goes as it is.
+pub(crate) fn refusal_as_problem<B>(
+    response: ServiceResponse<B>,
+) -> ServiceResponse<EitherBody<B>> {
     let refusal = response
         .response()
         .error()
         .and_then(|error| error.as_error::<CorsError>())
         .cloned();
-    Ok(match refusal {
+    match refusal {
         None => response.map_into_left_body(),
         Some(refusal) => {
             let problem = ApiError::CrossOriginRefused(refusal).error_response();
             response.into_response(problem).map_into_right_body()
         }
-    })
+    }
 }

@@ -1,10 +1,7 @@
 //! The OpenAPI document, generated from the handlers' annotations, and the Swagger UI (its
 //! assets are compiled into the binary: it works without internet access).
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::middleware::Next;
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -34,31 +31,26 @@ pub const DOCS_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src '
      style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/// Sets the security headers on every answer under [`DOCS_PATH`].
-pub async fn secure_docs(
-    request: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let path = request.path();
-    let docs = path
-        .strip_prefix(DOCS_PATH)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
-    let mut response = next.call(request).await?;
-    if docs {
-        let headers = response.headers_mut();
-        for (name, value) in [
-            (
-                header::CONTENT_SECURITY_POLICY,
-                DOCS_CONTENT_SECURITY_POLICY,
-            ),
-            (header::X_FRAME_OPTIONS, "DENY"),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            (header::REFERRER_POLICY, "same-origin"),
-        ] {
-            headers.insert(name, HeaderValue::from_static(value));
-        }
+/// Whether `path` is under [`DOCS_PATH`], whose answers get [`secure_docs`].
+pub(crate) fn is_docs_path(path: &str) -> bool {
+    path.strip_prefix(DOCS_PATH)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// Sets the security headers of every answer under [`DOCS_PATH`] (a step of
+/// [`super::layers::admit`]).
+pub(crate) fn secure_docs(headers: &mut HeaderMap) {
+    for (name, value) in [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            DOCS_CONTENT_SECURITY_POLICY,
+        ),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
     }
-    Ok(response)
 }
 
 /// Zinc's HTTP API.

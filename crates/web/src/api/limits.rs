@@ -4,11 +4,8 @@
 //! (`Content-Encoding` other than `identity`: no route decompresses one) is a 415, and more
 //! than one `Authorization` header a 400 (which one counts would be a guess).
 
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::ServiceRequest;
 use actix_web::http::header;
-use actix_web::middleware::Next;
-use actix_web::{Error, ResponseError};
 
 use super::problem::ApiError;
 
@@ -17,11 +14,9 @@ pub const MAX_URL_BYTES: usize = 8 * 1024;
 /// The most header bytes (names and values) accepted in all.
 pub const MAX_REQUEST_HEADER_BYTES: usize = 16 * 1024;
 
-/// Refuses a request whose URL or headers are over their bounds.
-pub async fn bound_request_head(
-    request: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+/// The refusal of a request whose head is over its bounds, or refused otherwise (see the
+/// module's documentation): a step of [`super::layers::bound_and_count`].
+pub(crate) fn refusal(request: &ServiceRequest) -> Option<ApiError> {
     let url_bytes = request
         .uri()
         .path_and_query()
@@ -31,7 +26,7 @@ pub async fn bound_request_head(
         .iter()
         .map(|(name, value)| name.as_str().len() + value.len())
         .sum();
-    let refusal = if url_bytes > MAX_URL_BYTES {
+    if url_bytes > MAX_URL_BYTES {
         Some(ApiError::UriTooLong {
             bytes: url_bytes,
             limit: MAX_URL_BYTES,
@@ -43,13 +38,6 @@ pub async fn bound_request_head(
         })
     } else {
         refused_head(request.headers())
-    };
-    match refusal {
-        Some(error) => {
-            let response = error.error_response();
-            Ok(request.into_response(response).map_into_right_body())
-        }
-        None => Ok(next.call(request).await?.map_into_left_body()),
     }
 }
 

@@ -15,6 +15,7 @@ mod examples;
 pub(crate) mod exports;
 mod health;
 pub(crate) mod imports;
+pub mod layers;
 pub(crate) mod limits;
 pub mod metrics;
 pub mod monitoring;

@@ -1,15 +1,18 @@
 //! What an on-call engineer watches: request ids, one tracing span per request, Prometheus
 //! metrics (`GET /metrics`, counted in [`super::metrics`]) and Sentry tags.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::Next;
+use actix_web::web::Bytes;
 use actix_web::{Error, HttpMessage, HttpResponse, get, web};
-use tracing::Span;
+use tracing::{Instrument, Span};
 use tracing_actix_web::RootSpanBuilder;
 
 use super::problem::{ApiError, HTTP_ERROR_TARGET};
@@ -81,53 +84,112 @@ pub(super) fn route_of(request: &ServiceRequest) -> String {
     route
 }
 
-/// Gives each request an id (request extension, response header, Sentry tag) and tags the
-/// Sentry scope with the route template and method.
-pub async fn assign_request_id(
-    request: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
+/// Gives `request` an id (request extension, Sentry tag) and tags the Sentry scope with the
+/// route template and method (a step of [`super::layers::identify_trace_compress`]); the id
+/// goes on the answer with [`answer_with_id`].
+pub(crate) fn identify(request: &ServiceRequest) -> String {
     let id = request_id(request.headers().get(REQUEST_ID_HEADER));
     request.extensions_mut().insert(RequestId(id.clone()));
-    let route = route_of(&request);
+    let route = route_of(request);
     let method = method_label(request.method());
     sentry::configure_scope(|scope| {
         scope.set_tag("request_id", &id);
         scope.set_tag("route", &route);
         scope.set_tag("method", method);
     });
-    let mut response = next.call(request).await?;
-    if let Ok(value) = HeaderValue::from_str(&id) {
+    id
+}
+
+/// Puts the request's `id` on its answer.
+pub(crate) fn answer_with_id<B>(response: &mut ServiceResponse<B>, id: &str) {
+    if let Ok(value) = HeaderValue::from_str(id) {
         response
             .headers_mut()
             .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
     }
-    Ok(response)
 }
 
-/// Records each request's duration by method, route template and status.
-pub async fn record_request(
+/// Runs `call`'s answer in the request's span ([`RequestSpan`], opened for `request`): entered
+/// while the inner services are called and polled and while the body is read, closed with the
+/// answer's log line (a step of [`super::layers::identify_trace_compress`]).
+/// (`tracing-actix-web`'s `TracingLogger` did this, making a second UUID of its own for every
+/// request, read by nothing here.)
+pub(crate) async fn traced<B, F>(
     request: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let started = Instant::now();
-    let method = method_label(request.method());
-    let route = route_of(&request);
-    let monitoring = request
-        .app_data::<web::Data<AppState>>()
-        .map(|state| state.monitoring.clone());
-    let outcome = next.call(request).await;
-    if let Some(monitoring) = monitoring {
-        let status = match &outcome {
+    call: impl FnOnce(ServiceRequest) -> F,
+) -> Result<ServiceResponse<InSpan>, Error>
+where
+    B: MessageBody + 'static,
+    F: Future<Output = Result<ServiceResponse<B>, Error>>,
+{
+    let span = RequestSpan::on_request_start(&request);
+    let called = span.in_scope(|| call(request));
+    let outcome = called.instrument(span.clone()).await;
+    span.in_scope(|| RequestSpan::on_request_end(Span::current(), &outcome));
+    Ok(outcome?.map_body(|_, body| InSpan {
+        body: BoxBody::new(body),
+        span,
+    }))
+}
+
+/// A body read in its request's span.
+pub struct InSpan {
+    body: BoxBody,
+    span: Span,
+}
+
+impl MessageBody for InSpan {
+    type Error = Box<dyn std::error::Error>;
+
+    fn size(&self) -> BodySize {
+        self.body.size()
+    }
+
+    fn poll_next(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        let this = self.get_mut();
+        this.span
+            .in_scope(|| Pin::new(&mut this.body).poll_next(cx))
+    }
+}
+
+/// A request's duration being measured, to be recorded by method, route template and status
+/// (a step of [`super::layers::bound_and_count`]).
+pub(crate) struct Timing {
+    started: Instant,
+    method: &'static str,
+    route: String,
+    state: Option<web::Data<AppState>>,
+}
+
+impl Timing {
+    /// Starts measuring `request`.
+    pub(crate) fn start(request: &ServiceRequest) -> Timing {
+        Timing {
+            started: Instant::now(),
+            method: method_label(request.method()),
+            route: route_of(request),
+            state: request.app_data::<web::Data<AppState>>().cloned(),
+        }
+    }
+
+    /// Records the duration until `outcome`, by its status.
+    pub(crate) fn record<B>(self, outcome: &Result<ServiceResponse<B>, Error>) {
+        let Some(state) = self.state else {
+            return;
+        };
+        let status = match outcome {
             Ok(response) => response.status(),
             Err(error) => error.as_response_error().status_code(),
         };
-        monitoring
+        state
+            .monitoring
             .http_request_duration
-            .with_label_values(&[method, route.as_str(), status.as_str()])
-            .observe(started.elapsed().as_secs_f64());
+            .with_label_values(&[self.method, self.route.as_str(), status.as_str()])
+            .observe(self.started.elapsed().as_secs_f64());
     }
-    outcome
 }
 
 /// When a request started (for the latency in its log line).

@@ -10,7 +10,6 @@ use std::sync::LazyLock;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
-use actix_web::middleware::Next;
 use utoipa::OpenApi;
 
 use actix_web::web;
@@ -84,15 +83,18 @@ pub fn allowed_methods(path: &str) -> &'static [&'static str] {
         .map_or(&[], |(_, methods)| methods.as_slice())
 }
 
-/// Answers HEAD as the GET of the same route would, without its body.
-pub async fn head_as_get(
-    mut request: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    if request.method() != Method::HEAD {
-        return Ok(next.call(request).await?.map_into_boxed_body());
+/// Answers HEAD as the GET of the same route would (a step of [`super::layers::admit`]):
+/// turns a HEAD `request` into a GET, saying whether it was one, so that its answer goes
+/// [`without_body`].
+pub(crate) fn head_as_get(request: &mut ServiceRequest) -> bool {
+    let head = request.method() == Method::HEAD;
+    if head {
+        request.head_mut().method = Method::GET;
     }
-    request.head_mut().method = Method::GET;
-    let response = next.call(request).await?;
-    Ok(response.map_body(|_, _| BoxBody::new(())))
+    head
+}
+
+/// The answer to a HEAD: the GET's, without its body.
+pub(crate) fn without_body(response: ServiceResponse<impl MessageBody>) -> ServiceResponse {
+    response.map_body(|_, _| BoxBody::new(()))
 }

@@ -18,11 +18,8 @@
 
 use std::net::IpAddr;
 
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::HttpRequest;
 use actix_web::http::header::{self, HeaderMap};
-use actix_web::middleware::Next;
-use actix_web::{Error, HttpRequest, ResponseError, web};
 use zinc_application::Access;
 use zinc_domain::{KeyScope, echo};
 
@@ -35,24 +32,9 @@ const X_FORWARDED_FOR: &str = "x-forwarded-for";
 /// The header by which browsers say where a request comes from, relative to its target.
 const SEC_FETCH_SITE: &str = "sec-fetch-site";
 
-/// Refuses a cross-site write (403), and, while the API is open, a request for a host name
-/// this server does not answer (421).
-pub async fn refuse_other_sites(
-    request: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
-    let state = request
-        .app_data::<web::Data<AppState>>()
-        .expect("the application state is registered")
-        .clone();
-    if let Some(error) = refusal(request.request(), &state).await {
-        let response = error.error_response();
-        return Ok(request.into_response(response).map_into_right_body());
-    }
-    Ok(next.call(request).await?.map_into_left_body())
-}
-
-async fn refusal(request: &HttpRequest, state: &AppState) -> Option<ApiError> {
+/// A cross-site write's refusal (403), and, while the API is open, that of a request for a
+/// host name this server does not answer (421): a step of [`super::layers::admit`].
+pub(crate) async fn refusal(request: &HttpRequest, state: &AppState) -> Option<ApiError> {
     let asked = Asked::of(request, &state.trusted_proxies);
     if !request.method().is_safe()
         && let Some(why) = cross_site(request.headers(), &asked, &state.cors_origins)
