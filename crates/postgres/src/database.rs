@@ -69,9 +69,12 @@ pub enum DatabaseError {
     Driver(#[from] DbErr),
 }
 
-/// Memory for the sorts and hashes of an import's set-based statements and of a rollup
-/// rebuild (`work_mem`, local to their transaction).
-pub(crate) const SORT_MEMORY: &str = "256MB";
+/// The settings of a transaction running set-based statements over a whole file or table (an
+/// import's writes, a revert, a rollup check or rebuild), local to it: memory for their sorts
+/// and hashes (`work_mem`), and no JIT compilation. Right after a bulk load the planner sees
+/// tables without statistics, costs them high and would compile each statement's expressions
+/// (`jit_above_cost`): at a million rows that cost more than it saved (bench in the commit).
+pub(crate) const BULK_SETTINGS: &str = "SET LOCAL work_mem = '256MB'; SET LOCAL jit = off";
 
 /// The advisory lock key serialising the write phases of imports and rollup rebuilds ("zinc"
 /// in ASCII).
@@ -378,6 +381,44 @@ mod tests {
                 .await
                 .unwrap();
         assert_eq!(nodelay(local as u16, remote as u16), Some(true));
+        db.close().await.unwrap();
+    }
+
+    /// A bulk transaction compiles nothing and sorts in memory; the connection it ran on goes
+    /// back to the pool with the server's own settings.
+    #[tokio::test]
+    async fn bulk_settings_turn_jit_off_for_their_transaction_only() {
+        use sea_orm::sqlx::{self, AssertSqlSafe};
+
+        let database = zinc_testkit::TestDatabase::empty().await;
+        let db = connect(database.url(), &PoolSettings::default())
+            .await
+            .unwrap();
+        let mut connection = db.sqlx_pool().acquire().await.unwrap();
+        let setting = "SELECT current_setting('jit'), current_setting('work_mem')";
+        let before: (String, String) = sqlx::query_as(setting)
+            .fetch_one(&mut *connection)
+            .await
+            .unwrap();
+        sqlx::raw_sql(AssertSqlSafe(format!("BEGIN; {BULK_SETTINGS}")))
+            .execute(&mut *connection)
+            .await
+            .unwrap();
+        let within: (String, String) = sqlx::query_as(setting)
+            .fetch_one(&mut *connection)
+            .await
+            .unwrap();
+        assert_eq!(within, ("off".to_owned(), "256MB".to_owned()));
+        sqlx::raw_sql("COMMIT")
+            .execute(&mut *connection)
+            .await
+            .unwrap();
+        let after: (String, String) = sqlx::query_as(setting)
+            .fetch_one(&mut *connection)
+            .await
+            .unwrap();
+        assert_eq!(after, before);
+        drop(connection);
         db.close().await.unwrap();
     }
 

@@ -23,7 +23,7 @@ use tracing::instrument;
 use zinc_domain::{DateBounds, Location, ProductId};
 use zinc_ports::{Rollup, RollupDrift, RollupDrifts, RollupSums, RollupUpkeep, StoreError};
 
-use crate::database::{Database, Reach, SORT_MEMORY, WRITE_LOCK_KEY};
+use crate::database::{BULK_SETTINGS, Database, Reach, WRITE_LOCK_KEY};
 use crate::error::{Inconsistency, store_error, within};
 use crate::sql::{decimal, get};
 
@@ -532,7 +532,7 @@ impl RollupUpkeep for PostgresRollups {
         );
         within(self.reach.reply_timeout, async {
             let txn = self.reach.db.begin().await.map_err(store_error)?;
-            txn.execute_unprepared(&format!("SET LOCAL work_mem = '{SORT_MEMORY}'"))
+            txn.execute_unprepared(BULK_SETTINGS)
                 .await
                 .map_err(store_error)?;
             let rows = txn
@@ -559,9 +559,8 @@ impl RollupUpkeep for PostgresRollups {
 
     #[instrument(skip(self))]
     async fn rebuild_rollups(&self) -> Result<Vec<(Rollup, u64)>, StoreError> {
-        let mut sql = format!(
-            "SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY});\nSET LOCAL work_mem = '{SORT_MEMORY}';\n"
-        );
+        let mut sql =
+            format!("SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY});\n{BULK_SETTINGS};\n");
         for definition in &DEFINITIONS {
             sql.push_str(&definition.replace(Scope::Everything));
         }

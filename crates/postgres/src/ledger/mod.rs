@@ -36,7 +36,7 @@ use zinc_ports::{
     StoreError, WriteOutcome, WriteProgress, WriteStep,
 };
 
-use crate::database::{Database, Reach, SORT_MEMORY, WRITE_LOCK_KEY};
+use crate::database::{BULK_SETTINGS, Database, Reach, WRITE_LOCK_KEY};
 use crate::error::{Inconsistency, sqlx_error, within};
 use crate::imports;
 use crate::replica::Replication;
@@ -164,7 +164,7 @@ impl SalesLedger for PostgresLedger {
         })
         .await?;
         let setup = format!(
-            "SET LOCAL work_mem = '{SORT_MEMORY}'; {}; {}; {}; {}",
+            "{BULK_SETTINGS}; {}; {}; {}; {}",
             LINES.ddl(),
             ORDERS.ddl(),
             side_tables(),

@@ -25,7 +25,7 @@ use zinc_ports::{
 
 use super::history::{RESTATED_SALES, restated_block_holds};
 use super::{PostgresLedger, record_and_commit};
-use crate::database::{SORT_MEMORY, WRITE_LOCK_KEY};
+use crate::database::{BULK_SETTINGS, WRITE_LOCK_KEY};
 use crate::error::{Inconsistency, sqlx_error, within};
 use crate::imports;
 use crate::rollups;
@@ -317,8 +317,7 @@ impl Work {
         let txn = within(limit, async { pool.begin().await.map_err(sqlx_error) }).await?;
         let mut work = Work { txn, limit };
         // As an import's: the joins over every sale an import wrote sort and hash in memory.
-        work.run(format!("SET LOCAL work_mem = '{SORT_MEMORY}'"))
-            .await?;
+        work.run(BULK_SETTINGS.to_owned()).await?;
         Ok(work)
     }
 
