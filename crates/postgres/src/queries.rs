@@ -632,22 +632,24 @@ const BY_REVENUE_ROW: i32 = 1;
 const BY_QUANTITY_ROW: i32 = 2;
 
 /// The units over `dates` at `location` and the `limit` best sellers each way, from one pass
-/// over the rollups: the products' sums once (`t`), named once (`n`), then a row of the units
-/// (`list` 0, the units in `quantity`) and each list ranked as [`top_products`] ranks it
-/// (`list` 1 by revenue, 2 by units); `None` when the dates hold no day.
+/// over the rollups: the products' sums once (`t`), then a row of the units (`list` 0, the
+/// units in `quantity`) and each list ranked as [`top_products`] ranks it (`list` 1 by
+/// revenue, 2 by units). Only the first `limit` products by the sums (and those tied with
+/// the last) meet the names, which break the ties; `None` when the dates hold no day.
 fn best_sellers(dates: DateBounds, location: Option<Location>, limit: u32) -> Option<Statement> {
     let per_product = built(&per_product(sold(dates, location)?));
     let ranked = |list: i32, rank: [&str; 2]| {
+        let [first, second] = rank;
         format!(
-            "(SELECT {list} AS list, n.* FROM n \
-             ORDER BY n.{} DESC, n.{} DESC, n.name ASC LIMIT {limit})",
-            rank[0], rank[1]
+            "(SELECT {list} AS list, p.id, p.name, f.quantity, f.revenue, f.order_count \
+             FROM (SELECT * FROM t ORDER BY {first} DESC, {second} DESC \
+               FETCH FIRST {limit} ROWS WITH TIES) f \
+             JOIN products p ON p.id = f.product_id \
+             ORDER BY f.{first} DESC, f.{second} DESC, p.name ASC LIMIT {limit})"
         )
     };
     let sql = format!(
-        "WITH t AS MATERIALIZED ({per_product}), \
-         n AS MATERIALIZED (SELECT p.id, p.name, t.quantity, t.revenue, t.order_count \
-           FROM t JOIN products p ON p.id = t.product_id) \
+        "WITH t AS MATERIALIZED ({per_product}) \
          SELECT {UNITS_ROW} AS list, NULL::bigint AS id, NULL::varchar AS name, \
            COALESCE(sum(t.quantity), 0)::bigint AS quantity, NULL::numeric AS revenue, \
            NULL::bigint AS order_count FROM t \
