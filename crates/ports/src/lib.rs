@@ -388,6 +388,59 @@ pub trait SalesFigures: Send + Sync {
         by: RankBy,
         limit: u32,
     ) -> Result<Vec<ProductSales>, StoreError>;
+
+    /// The days of the first and of the latest sale at `location` if given; `None` when
+    /// nothing sold: [`SalesFigures::latest_sale`] and the first in one answer.
+    async fn sale_days(
+        &self,
+        location: Option<Location>,
+    ) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError>;
+
+    /// [`SalesFigures::daily_revenue`] of each location (of `location` alone when given), in
+    /// one answer: by date, then location.
+    async fn daily_revenue_by_location(
+        &self,
+        range: DateRange,
+        location: Option<Location>,
+    ) -> Result<Vec<(Location, DailyRevenue)>, StoreError>;
+
+    /// The units sold over `dates` (at `location` if given) and the `limit` best sellers by
+    /// revenue and by units, in one answer: what [`SalesFigures::units_sold`] and
+    /// [`SalesFigures::top_products`] answer apart.
+    async fn best_sellers(
+        &self,
+        dates: DateBounds,
+        location: Option<Location>,
+        limit: u32,
+    ) -> Result<BestSellers, StoreError>;
+
+    /// The revenue, orders and units sold over `dates` (at `location` if given), in one
+    /// answer: what [`SalesFigures::revenue`] and [`SalesFigures::units_sold`] answer apart.
+    async fn period_totals(
+        &self,
+        dates: DateBounds,
+        location: Option<Location>,
+    ) -> Result<PeriodTotals, StoreError>;
+}
+
+/// What a period's products sold: the units and the best sellers both ways, read together.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BestSellers {
+    /// The units sold, refunds subtracted: [`SalesFigures::units_sold`].
+    pub units: i64,
+    /// The best sellers by revenue: [`SalesFigures::top_products`] with [`RankBy::Revenue`].
+    pub by_revenue: Vec<ProductSales>,
+    /// The best sellers by units: [`SalesFigures::top_products`] with [`RankBy::Quantity`].
+    pub by_quantity: Vec<ProductSales>,
+}
+
+/// A period's revenue and order count beside its units sold, read together.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PeriodTotals {
+    /// [`SalesFigures::revenue`].
+    pub totals: RevenueTotals,
+    /// [`SalesFigures::units_sold`].
+    pub units: i64,
 }
 
 /// Where an export stands: the last sale handed out, in the order exports go (sale date,

@@ -27,8 +27,8 @@ use zinc_domain::{
 };
 use zinc_migration::{Migrator, MigratorTrait};
 use zinc_ports::{
-    ConnectionStats, ImportHistory, OrderBook, ProductCatalog, SalesFigures, StoreError,
-    StoreHealth,
+    BestSellers, ConnectionStats, ImportHistory, OrderBook, PeriodTotals, ProductCatalog,
+    SalesFigures, StoreError, StoreHealth,
 };
 
 use tracing::instrument;
@@ -554,6 +554,11 @@ fn order_list(filter: &OrderFilter) -> SelectStatement {
 
 /// The revenue and number of orders from `dates` at `location`, from the daily rollup.
 fn revenue(dates: DateBounds, location: Option<Location>) -> Statement {
+    built(&revenue_select(dates, location))
+}
+
+/// [`revenue`]'s select (`revenue`, `order_count`).
+fn revenue_select(dates: DateBounds, location: Option<Location>) -> SelectStatement {
     let mut select = Sql::select();
     select
         .expr_as(Expr::cust("COALESCE(sum(r.revenue), 0)"), "revenue")
@@ -563,7 +568,7 @@ fn revenue(dates: DateBounds, location: Option<Location>) -> Statement {
         )
         .from_as(DAILY, "r");
     rollup_rows(&mut select, "date", bounds(dates), location);
-    built(&select)
+    select
 }
 
 /// The revenue and number of orders of each day of `range` with sales, from the daily rollup.
@@ -635,11 +640,107 @@ fn sold(dates: DateBounds, location: Option<Location>) -> Option<SelectStatement
 
 /// The units sold over `dates` at `location`; `None` when the dates hold no day.
 fn units_sold(dates: DateBounds, location: Option<Location>) -> Option<Statement> {
+    Some(built(&units_select(dates, location)?))
+}
+
+/// [`units_sold`]'s select (`units`).
+fn units_select(dates: DateBounds, location: Option<Location>) -> Option<SelectStatement> {
     let mut select = Sql::select();
     select
         .expr_as(Expr::cust("COALESCE(sum(s.quantity), 0)::bigint"), "units")
         .from_subquery(sold(dates, location)?, "s");
-    Some(built(&select))
+    Some(select)
+}
+
+/// The revenue, orders and units over `dates` at `location`, in one row (`revenue`,
+/// `order_count`, `units`).
+fn period_totals(dates: DateBounds, location: Option<Location>) -> Statement {
+    let units = units_select(dates, location).unwrap_or_else(|| {
+        let mut none = Sql::select();
+        none.expr_as(Expr::cust("0::bigint"), "units");
+        none
+    });
+    let mut select = Sql::select();
+    select
+        .columns([("r", "revenue"), ("r", "order_count")])
+        .column(("u", "units"))
+        .from_subquery(revenue_select(dates, location), "r")
+        .join_subquery(JoinType::InnerJoin, units, "u", Expr::cust("TRUE"));
+    built(&select)
+}
+
+/// Each day of `range` with sales at each location (`location` alone when given), from the
+/// daily rollup, which holds one row per day and location: by date, then location.
+fn daily_revenue_by_location(range: DateRange, location: Option<Location>) -> Statement {
+    let mut select = Sql::select();
+    select
+        .columns([("r", "date"), ("r", "location"), ("r", "revenue")])
+        .expr_as(Expr::cust("r.orders::bigint"), "order_count")
+        .from_as(DAILY, "r")
+        .order_by(("r", "date"), SortOrder::Asc)
+        .order_by(("r", "location"), SortOrder::Asc);
+    rollup_rows(&mut select, "date", bounds(range.into()), location);
+    built(&select)
+}
+
+/// The days of the first and latest sale at `location` (`first`, `latest`; both null when
+/// nothing sold), from the daily rollup.
+fn sale_days(location: Option<Location>) -> Statement {
+    let mut select = Sql::select();
+    select
+        .expr_as(Expr::cust("min(r.date)"), "first")
+        .expr_as(Expr::cust("max(r.date)"), "latest")
+        .from_as(DAILY, "r");
+    rollup_rows(&mut select, "date", (None, None), location);
+    built(&select)
+}
+
+/// Which list a row of [`best_sellers`] belongs to (its `list` column).
+const UNITS_ROW: i32 = 0;
+const BY_REVENUE_ROW: i32 = 1;
+const BY_QUANTITY_ROW: i32 = 2;
+
+/// The units over `dates` at `location` and the `limit` best sellers each way, from one pass
+/// over the rollups: the products' sums once (`t`), then a row of the units (`list` 0, the
+/// units in `quantity`) and each list ranked as [`top_products`] ranks it (`list` 1 by
+/// revenue, 2 by units). Only the first `limit` products by the sums (and those tied with
+/// the last) meet the names, which break the ties; `None` when the dates hold no day.
+fn best_sellers(dates: DateBounds, location: Option<Location>, limit: u32) -> Option<Statement> {
+    let per_product = built(&per_product(sold(dates, location)?));
+    let ranked = |list: i32, rank: [&str; 2]| {
+        let [first, second] = rank;
+        format!(
+            "(SELECT {list} AS list, p.id, p.name, f.quantity, f.revenue, f.order_count \
+             FROM (SELECT * FROM t ORDER BY {first} DESC, {second} DESC \
+               FETCH FIRST {limit} ROWS WITH TIES) f \
+             JOIN products p ON p.id = f.product_id \
+             ORDER BY f.{first} DESC, f.{second} DESC, p.name ASC LIMIT {limit})"
+        )
+    };
+    let sql = format!(
+        "WITH t AS MATERIALIZED ({per_product}) \
+         SELECT {UNITS_ROW} AS list, NULL::bigint AS id, NULL::varchar AS name, \
+           COALESCE(sum(t.quantity), 0)::bigint AS quantity, NULL::numeric AS revenue, \
+           NULL::bigint AS order_count FROM t \
+         UNION ALL {} UNION ALL {}",
+        ranked(BY_REVENUE_ROW, ["revenue", "quantity"]),
+        ranked(BY_QUANTITY_ROW, ["quantity", "revenue"]),
+        per_product = per_product.sql,
+    );
+    Some(Statement { sql, ..per_product })
+}
+
+/// Each product's sums over `sold` (`product_id`, `quantity`, `revenue`, `order_count`).
+fn per_product(sold: SelectStatement) -> SelectStatement {
+    let mut per_product = Sql::select();
+    per_product
+        .column(("s", "product_id"))
+        .expr_as(Expr::cust("sum(s.quantity)::bigint"), "quantity")
+        .expr_as(Expr::cust("sum(s.revenue)"), "revenue")
+        .expr_as(Expr::cust("sum(s.orders)::bigint"), "order_count")
+        .from_subquery(sold, "s")
+        .group_by_col(("s", "product_id"));
+    per_product
 }
 
 /// The `limit` best sellers by `by` over `dates` at `location`; `None` when the dates hold no
@@ -650,16 +751,8 @@ fn top_products(
     by: RankBy,
     limit: u32,
 ) -> Option<Statement> {
-    let sold = sold(dates, location)?;
     // Summed per product first, so that only one row per product meets the names.
-    let mut per_product = Sql::select();
-    per_product
-        .column(("s", "product_id"))
-        .expr_as(Expr::cust("sum(s.quantity)::bigint"), "quantity")
-        .expr_as(Expr::cust("sum(s.revenue)"), "revenue")
-        .expr_as(Expr::cust("sum(s.orders)::bigint"), "order_count")
-        .from_subquery(sold, "s")
-        .group_by_col(("s", "product_id"));
+    let per_product = per_product(sold(dates, location)?);
     let rank = match by {
         RankBy::Revenue => ["revenue", "quantity"],
         RankBy::Quantity => ["quantity", "revenue"],
@@ -997,17 +1090,95 @@ impl SalesFigures for PostgresQueries {
         self.all_as(Kind::Figures, statement)
             .await?
             .iter()
+            .map(product_sales)
+            .collect()
+    }
+
+    #[instrument(skip(self))]
+    async fn sale_days(
+        &self,
+        location: Option<Location>,
+    ) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError> {
+        let row = self
+            .one_as(Kind::Figures, sale_days(location))
+            .await?
+            .ok_or_else(|| Inconsistency::unexpected("a min and max returned no row"))?;
+        let first: Option<NaiveDate> = get(&row, "first")?;
+        let latest: Option<NaiveDate> = get(&row, "latest")?;
+        Ok(first.zip(latest))
+    }
+
+    #[instrument(skip(self))]
+    async fn daily_revenue_by_location(
+        &self,
+        range: DateRange,
+        location: Option<Location>,
+    ) -> Result<Vec<(Location, DailyRevenue)>, StoreError> {
+        self.all_as(Kind::Figures, daily_revenue_by_location(range, location))
+            .await?
+            .iter()
             .map(|row| {
-                Ok(ProductSales {
-                    product_id: ProductId::new(get(row, "id")?),
-                    name: name(row, "name")?,
-                    quantity: get(row, "quantity")?,
-                    revenue: decimal(row, "revenue")?,
-                    order_count: get::<i64>(row, "order_count")? as u64,
-                })
+                let location = Location::parse(&get::<String>(row, "location")?)
+                    .map_err(|e| Inconsistency::breaks_rule("location", e))?;
+                Ok((
+                    location,
+                    DailyRevenue {
+                        date: get(row, "date")?,
+                        totals: totals(row)?,
+                    },
+                ))
             })
             .collect()
     }
+
+    #[instrument(skip(self))]
+    async fn best_sellers(
+        &self,
+        dates: DateBounds,
+        location: Option<Location>,
+        limit: u32,
+    ) -> Result<BestSellers, StoreError> {
+        let Some(statement) = best_sellers(dates, location, limit) else {
+            return Ok(BestSellers::default());
+        };
+        let mut sellers = BestSellers::default();
+        for row in self.all_as(Kind::Figures, statement).await? {
+            match get::<i32>(&row, "list")? {
+                UNITS_ROW => sellers.units = get(&row, "quantity")?,
+                BY_REVENUE_ROW => sellers.by_revenue.push(product_sales(&row)?),
+                BY_QUANTITY_ROW => sellers.by_quantity.push(product_sales(&row)?),
+                _ => return Err(Inconsistency::unexpected("a best seller of no list")),
+            }
+        }
+        Ok(sellers)
+    }
+
+    #[instrument(skip(self))]
+    async fn period_totals(
+        &self,
+        dates: DateBounds,
+        location: Option<Location>,
+    ) -> Result<PeriodTotals, StoreError> {
+        let row = self
+            .one_as(Kind::Figures, period_totals(dates, location))
+            .await?
+            .ok_or_else(|| Inconsistency::unexpected("a sum returned no row"))?;
+        Ok(PeriodTotals {
+            totals: totals(&row)?,
+            units: get(&row, "units")?,
+        })
+    }
+}
+
+/// A best seller of [`top_products`] or [`best_sellers`].
+fn product_sales(row: &QueryResult) -> Result<ProductSales, StoreError> {
+    Ok(ProductSales {
+        product_id: ProductId::new(get(row, "id")?),
+        name: name(row, "name")?,
+        quantity: get(row, "quantity")?,
+        revenue: decimal(row, "revenue")?,
+        order_count: get::<i64>(row, "order_count")? as u64,
+    })
 }
 
 #[async_trait]

@@ -61,6 +61,10 @@ struct Definition {
     key: &'static [&'static str],
     /// Its sums, in the order `derive` selects them after the key.
     sums: &'static [&'static str],
+    /// The order its inserts write rows in (1-based positions of its key columns): the order
+    /// its readers want a table's rows laid out in. A bulk import writes rows to the end of the
+    /// table in that order, so that a reader of one product's rows finds them together.
+    write_order: &'static [usize],
     /// `SELECT key..., sums...` recomputed over a scope.
     derive: fn(Scope) -> String,
     /// The same for the fresh touched days, from what the import staged: its changed orders
@@ -109,6 +113,7 @@ const DEFINITIONS: [Definition; 5] = [
         table: DAILY,
         key: &["date", "location"],
         sums: &["revenue", "orders"],
+        write_order: &[1, 2],
         derive: |scope| {
             format!(
                 "SELECT o.date, o.location, sum(o.total) AS revenue, count(*) AS orders \
@@ -130,6 +135,7 @@ const DEFINITIONS: [Definition; 5] = [
         table: DAILY_BY_PRODUCT,
         key: &["date", "location", "product_id"],
         sums: &["quantity", "revenue", "orders"],
+        write_order: &[3, 1, 2],
         derive: |scope| {
             format!(
                 "SELECT o.date, o.location, i.product_id, sum(i.quantity) AS quantity, \
@@ -159,6 +165,7 @@ const DEFINITIONS: [Definition; 5] = [
         table: MONTHLY_BY_PRODUCT,
         key: &["month", "location", "product_id"],
         sums: &["quantity", "revenue", "orders"],
+        write_order: &[1, 2, 3],
         derive: |scope| {
             let days = match scope {
                 Scope::Touched => format!(
@@ -184,6 +191,7 @@ const DEFINITIONS: [Definition; 5] = [
         table: MONTHLY_BY_PRODUCT_ALL,
         key: &["month", "product_id"],
         sums: &["quantity", "revenue", "orders"],
+        write_order: &[1, 2],
         derive: |scope| {
             let months = match scope {
                 Scope::Touched => format!(
@@ -206,6 +214,7 @@ const DEFINITIONS: [Definition; 5] = [
         table: YEARLY_BY_PRODUCT_ALL,
         key: &["year", "product_id"],
         sums: &["quantity", "revenue", "orders"],
+        write_order: &[1, 2],
         derive: |scope| {
             let months = match scope {
                 Scope::Touched => format!(
@@ -243,25 +252,30 @@ impl Definition {
             Scope::Everything => format!("DELETE FROM {};", self.table),
         };
         format!(
-            "{delete}\nINSERT INTO {} ({}) {};\n",
+            "{delete}\nINSERT INTO {} ({}) {} ORDER BY {};\n",
             self.table,
             self.columns(),
-            (self.derive)(scope)
+            (self.derive)(scope),
+            self.write_order()
         )
+    }
+
+    /// `ORDER BY` positions writing rows in [`Definition::write_order`].
+    fn write_order(&self) -> String {
+        let positions: Vec<String> = self.write_order.iter().map(usize::to_string).collect();
+        positions.join(", ")
     }
 
     /// Inserts the rows of the fresh touched days summed from what the import staged (after
     /// [`Definition::replace`] deleted any row they had).
     fn insert_fresh(&self, lines: &str) -> Option<String> {
-        // In key order, as the key's index stores them: each row then lands beside the last.
-        let key_order: Vec<String> = (1..=self.key.len()).map(|n| n.to_string()).collect();
         self.from_staged.map(|derive| {
             format!(
                 "INSERT INTO {} ({}) {} ORDER BY {};\n",
                 self.table,
                 self.columns(),
                 derive(lines),
-                key_order.join(", ")
+                self.write_order()
             )
         })
     }

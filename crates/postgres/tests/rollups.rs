@@ -536,6 +536,18 @@ async fn direct_latest(
     found[0].try_get("", "latest").unwrap()
 }
 
+/// The day of the first order at `location`, from the orders themselves.
+async fn direct_first(db: &DatabaseConnection, location: Option<Location>) -> Option<NaiveDate> {
+    let (sql, values) = conditions(DateBounds::default(), location);
+    let found = rows(
+        db,
+        &format!("SELECT min(o.date) AS first FROM orders o WHERE TRUE{sql}"),
+        values,
+    )
+    .await;
+    found[0].try_get("", "first").unwrap()
+}
+
 async fn product_ids(db: &DatabaseConnection) -> Vec<i64> {
     rows(db, "SELECT id FROM products ORDER BY id", Vec::new())
         .await
@@ -634,11 +646,59 @@ async fn figures_match_the_orders(db: &DatabaseConnection) {
                 direct_units(db, dates, location).await,
                 "units {dates:?} {location:?}"
             );
+            let together = figures.period_totals(dates, location).await.unwrap();
+            assert_eq!(
+                (
+                    together.totals.revenue.to_string(),
+                    together.totals.order_count,
+                    together.units
+                ),
+                {
+                    let (revenue, orders) = direct_revenue(db, dates, location).await;
+                    (revenue, orders, direct_units(db, dates, location).await)
+                },
+                "period totals {dates:?} {location:?}"
+            );
+            let sellers = figures.best_sellers(dates, location, 100).await.unwrap();
+            assert_eq!(
+                sellers.units,
+                direct_units(db, dates, location).await,
+                "best sellers' units {dates:?} {location:?}"
+            );
             for by in [RankBy::Revenue, RankBy::Quantity] {
-                let top: Vec<Sold> = figures
+                let top = figures
                     .top_products(dates, location, by, 100)
                     .await
-                    .unwrap()
+                    .unwrap();
+                let listed = match by {
+                    RankBy::Revenue => &sellers.by_revenue,
+                    RankBy::Quantity => &sellers.by_quantity,
+                };
+                assert_eq!(&top, listed, "best sellers {by:?} {dates:?} {location:?}");
+                // The first alone: the ties at the limit are broken by name, as top_products
+                // breaks them.
+                let first = match by {
+                    RankBy::Revenue => {
+                        figures
+                            .best_sellers(dates, location, 1)
+                            .await
+                            .unwrap()
+                            .by_revenue
+                    }
+                    RankBy::Quantity => {
+                        figures
+                            .best_sellers(dates, location, 1)
+                            .await
+                            .unwrap()
+                            .by_quantity
+                    }
+                };
+                assert_eq!(
+                    first,
+                    figures.top_products(dates, location, by, 1).await.unwrap(),
+                    "the best seller {by:?} {dates:?} {location:?}"
+                );
+                let top: Vec<Sold> = top
                     .into_iter()
                     .map(|p| {
                         (
@@ -676,10 +736,40 @@ async fn figures_match_the_orders(db: &DatabaseConnection) {
             .map(|d| (d.date, d.totals.revenue.to_string(), d.totals.order_count))
             .collect();
         assert_eq!(daily, direct_daily(db, range, location).await);
+        let by_location = figures
+            .daily_revenue_by_location(range, location)
+            .await
+            .unwrap();
+        assert!(
+            by_location.is_sorted_by_key(|(at, day)| (day.date, at.as_str())),
+            "days by date, then location: {by_location:?}"
+        );
+        for at in location.map_or_else(|| Location::ALL.to_vec(), |l| vec![l]) {
+            let daily: Vec<(NaiveDate, String, u64)> = by_location
+                .iter()
+                .filter(|(of, _)| *of == at)
+                .map(|(_, d)| (d.date, d.totals.revenue.to_string(), d.totals.order_count))
+                .collect();
+            assert_eq!(
+                daily,
+                direct_daily(db, range, Some(at)).await,
+                "daily revenue by location at {at:?}"
+            );
+        }
+        if location.is_some() {
+            assert!(by_location.iter().all(|(at, _)| Some(*at) == location));
+        }
         assert_eq!(
             figures.latest_sale(None, location).await.unwrap(),
             direct_latest(db, None, location).await,
             "latest sale at {location:?}"
+        );
+        assert_eq!(
+            figures.sale_days(location).await.unwrap(),
+            direct_first(db, location)
+                .await
+                .zip(direct_latest(db, None, location).await),
+            "first and latest sale at {location:?}"
         );
         for product in product_ids(db).await {
             let sold: Vec<(NaiveDate, i64, String, u64)> = figures

@@ -10,13 +10,12 @@ use actix_web::test;
 use chrono::{DateTime, NaiveDate, Utc};
 use support::{Ports, day, unavailable};
 use zinc_domain::{
-    ApiKey, ClientId, DailyProductSales, DailyRevenue, DateBounds, DiscountPercent, ImportCounts,
-    ImportId, ImportMode, ImportReport, ImportStatus, InputProblem, KeyName, KeyScope, KeySecret,
-    Location, Money, Order, OrderId, OrderWithItems, Paged, ProblemLog, Product, ProductId,
-    ProductName, ProductSales, ProductTotals, RankBy, RevenueTotals, RevertLinks, SaleId,
-    SessionToken, UnitPrice,
+    ApiKey, ClientId, DailyProductSales, DailyRevenue, DiscountPercent, ImportCounts, ImportId,
+    ImportMode, ImportReport, ImportStatus, InputProblem, KeyName, KeyScope, KeySecret, Location,
+    Money, Order, OrderId, Paged, ProblemLog, Product, ProductId, ProductName, ProductSales,
+    ProductTotals, RevenueTotals, RevertLinks, SaleId, SessionToken, UnitPrice,
 };
-use zinc_ports::{MockApiKeys, MockDashboardSessions};
+use zinc_ports::{BestSellers, MockApiKeys, MockDashboardSessions, PeriodTotals};
 
 struct Answer {
     status: StatusCode,
@@ -66,86 +65,65 @@ fn order(id: i64, date: &str, total: &str) -> Order {
     }
 }
 
-/// The sales run from 2024-11-05 (the archive's first order) to 2025-03-31.
+/// The sales run from 2024-11-05 (the first sale) to 2025-03-31.
 fn latest_sale(ports: &mut Ports) {
     ports
         .figures
-        .expect_latest_sale()
-        .withf(|product, _| product.is_none())
-        .returning(|_, _| Ok(Some(day("2025-03-31"))));
-    ports
-        .archive
-        .expect_sales_after()
-        .withf(|dates, _, after, max| {
-            *dates == DateBounds::default() && after.is_none() && *max == 1
-        })
-        .returning(|_, _, _, _| {
-            Ok(vec![OrderWithItems {
-                order: order(1, "2024-11-05", "10"),
-                items: vec![],
-            }])
-        });
+        .expect_sale_days()
+        .returning(|_| Ok(Some((day("2024-11-05"), day("2025-03-31")))));
 }
 
 /// The figures of the period from `from` to `to`: 64,509.982 over 1,408 orders, all in the
 /// store, on the first and the last day. The period's totals are summed from its days: no
-/// expectation on `revenue` for it, so that asking for them would panic.
+/// expectation on `revenue` or `period_totals` for it, so that asking for them would panic.
 fn figures(ports: &mut Ports, from: NaiveDate, to: NaiveDate, location: Option<Location>) {
-    // One line per location when none is chosen: the store sold on the first and last day.
+    // Every location shown in one answer: the store sold on the first and last day.
     ports
         .figures
-        .expect_daily_revenue()
-        .withf(move |range, at| {
-            range.from() == from
-                && range.to() == to
-                && at.is_some()
-                && location.is_none_or(|location| *at == Some(location))
-        })
-        .times(if location.is_some() { 1 } else { 2 })
+        .expect_daily_revenue_by_location()
+        .withf(move |range, at| range.from() == from && range.to() == to && *at == location)
+        .times(1)
         .returning(move |_, at| {
             Ok(if at == Some(Location::GolfExperience) {
                 vec![]
             } else {
-                vec![
-                    DailyRevenue {
-                        date: from,
-                        totals: RevenueTotals {
-                            revenue: "63275.482".parse().unwrap(),
-                            order_count: 1_405,
-                        },
-                    },
-                    DailyRevenue {
-                        date: to,
-                        totals: RevenueTotals {
-                            revenue: "1234.5".parse().unwrap(),
-                            order_count: 3,
-                        },
-                    },
-                ]
+                [(from, "63275.482", 1_405), (to, "1234.5", 3)]
+                    .into_iter()
+                    .map(|(date, revenue, order_count)| {
+                        (
+                            Location::OnlineStore,
+                            DailyRevenue {
+                                date,
+                                totals: RevenueTotals {
+                                    revenue: revenue.parse().unwrap(),
+                                    order_count,
+                                },
+                            },
+                        )
+                    })
+                    .collect()
             })
         });
     ports
         .figures
-        .expect_units_sold()
-        .withf(move |dates, at| {
-            dates.from() == Some(from) && dates.to() == Some(to) && *at == location
-        })
-        .returning(|_, _| Ok(273));
-    ports
-        .figures
-        .expect_top_products()
-        .withf(move |dates, at, _, limit| {
+        .expect_best_sellers()
+        .withf(move |dates, at, limit| {
             dates.from() == Some(from) && dates.to() == Some(to) && *at == location && *limit == 10
         })
-        .times(2)
-        .returning(|_, _, _, _| {
-            Ok(vec![ProductSales {
+        .times(1)
+        .returning(|_, _, _| {
+            let sold = ProductSales {
                 product_id: ProductId::new(7),
                 name: ProductName::parse("10 Practice Credits").unwrap(),
                 quantity: 273,
                 revenue: "9298.57".parse().unwrap(),
                 order_count: 280,
-            }])
+            };
+            Ok(BestSellers {
+                units: 273,
+                by_revenue: vec![sold.clone()],
+                by_quantity: vec![sold],
+            })
         });
 }
 
@@ -159,25 +137,20 @@ fn earlier_figures(
 ) {
     ports
         .figures
-        .expect_revenue()
+        .expect_period_totals()
         .withf(move |dates, at| {
             dates.from() == Some(from) && dates.to() == Some(to) && *at == location
         })
         .times(1)
         .returning(move |_, _| {
-            Ok(RevenueTotals {
-                revenue: revenue.parse().unwrap(),
-                order_count: orders,
+            Ok(PeriodTotals {
+                totals: RevenueTotals {
+                    revenue: revenue.parse().unwrap(),
+                    order_count: orders,
+                },
+                units,
             })
         });
-    ports
-        .figures
-        .expect_units_sold()
-        .withf(move |dates, at| {
-            dates.from() == Some(from) && dates.to() == Some(to) && *at == location
-        })
-        .times(1)
-        .returning(move |_, _| Ok(units));
 }
 
 /// The text of the change shown in the tile `id`, and its value.
@@ -498,8 +471,8 @@ async fn a_store_outage_is_a_503_page() {
     let mut ports = Ports::default();
     ports
         .figures
-        .expect_latest_sale()
-        .returning(|_, _| Err(unavailable()));
+        .expect_sale_days()
+        .returning(|_| Err(unavailable()));
     let answer = page(ports, "/").await;
     assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(
@@ -1363,19 +1336,18 @@ async fn the_overview_lists_the_best_sellers_by_revenue_and_by_units_the_store_r
     latest_sale(&mut ports);
     ports
         .figures
-        .expect_revenue()
-        .returning(|_, _| Ok(RevenueTotals::default()));
+        .expect_period_totals()
+        .returning(|_, _| Ok(PeriodTotals::default()));
     ports
         .figures
-        .expect_daily_revenue()
+        .expect_daily_revenue_by_location()
         .returning(|_, _| Ok(vec![]));
-    ports.figures.expect_units_sold().returning(|_, _| Ok(20));
     ports
         .figures
-        .expect_top_products()
-        .withf(|_, _, _, limit| *limit == 10)
-        .times(2)
-        .returning(|_, _, by, _| {
+        .expect_best_sellers()
+        .withf(|_, _, limit| *limit == 10)
+        .times(1)
+        .returning(|_, _, _| {
             let sold = |id, name: &str, quantity, revenue: &str| ProductSales {
                 product_id: ProductId::new(id),
                 name: ProductName::parse(name).unwrap(),
@@ -1384,13 +1356,14 @@ async fn the_overview_lists_the_best_sellers_by_revenue_and_by_units_the_store_r
                 order_count: 1,
             };
             // As the store ranks them.
-            Ok(match by {
-                RankBy::Revenue => vec![
+            Ok(BestSellers {
+                units: 20,
+                by_revenue: vec![
                     sold(1, "Club set rental", 2, "40"),
                     sold(2, "Golf balls", 9, "27"),
                     sold(3, "Water", 9, "18"),
                 ],
-                RankBy::Quantity => vec![
+                by_quantity: vec![
                     sold(2, "Golf balls", 9, "27"),
                     sold(3, "Water", 9, "18"),
                     sold(1, "Club set rental", 2, "40"),

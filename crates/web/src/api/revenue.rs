@@ -175,19 +175,35 @@ pub async fn product_sales(
     let dates = params::dates(query.from.as_deref(), query.to.as_deref())?;
     let location = params::location(query.location.as_deref())?;
     let interval = params::interval(query.interval.as_deref())?;
-    let product = state
-        .products
-        .find_product(ProductId::new(id))
-        .await?
-        .ok_or(ApiError::NotFound {
-            what: "product",
-            id,
-        })?;
-    let range = series_range(&state, dates, interval, Some(product.id), location).await?;
-    let sold = state
-        .figures
-        .product_daily_sales(product.id, range.days(), location)
+    let not_found = || ApiError::NotFound {
+        what: "product",
+        id,
+    };
+    let (product, range, sold) = if dates == (None, None) {
+        // The range ends at the product's latest sale: asked once the product is known.
+        let product = state
+            .products
+            .find_product(ProductId::new(id))
+            .await?
+            .ok_or_else(not_found)?;
+        let range = series_range(&state, dates, interval, Some(product.id), location).await?;
+        let sold = state
+            .figures
+            .product_daily_sales(product.id, range.days(), location)
+            .await?;
+        (product, range, sold)
+    } else {
+        // The range is the query's: the product and its days are asked side by side.
+        let range = series_range(&state, dates, interval, None, location).await?;
+        let (product, sold) = futures_util::future::try_join(
+            state.products.find_product(ProductId::new(id)),
+            state
+                .figures
+                .product_daily_sales(ProductId::new(id), range.days(), location),
+        )
         .await?;
+        (product.ok_or_else(not_found)?, range, sold)
+    };
     let periods = range.sum(sold.iter().map(|day| (day.date, day.totals)));
     Ok(HttpResponse::Ok().json(ProductSalesSeriesBody {
         product_id: product.id.get(),

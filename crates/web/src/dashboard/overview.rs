@@ -5,15 +5,16 @@ use std::time::Instant;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use futures_util::future::{try_join, try_join_all, try_join3};
+use futures_util::future::try_join3;
 use maud::{Markup, html};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use tracing::info;
 use zinc_domain::{
     DailyRevenue, DateRange, Interval, KeyScope, Location, Period as SeriesPeriod, ProductSales,
-    RankBy, RevenueTotals, SeriesRange,
+    RevenueTotals, SeriesRange,
 };
+use zinc_ports::BestSellers;
 
 use super::layout::{self, Section};
 use super::page::{PageError, PageQuery};
@@ -118,40 +119,50 @@ pub async fn overview(
     let previous_range = period.previous();
     let previous_figures = async {
         match previous_range {
-            Some(range) => try_join(
-                state.figures.revenue(range.into(), period.location),
-                state.figures.units_sold(range.into(), period.location),
-            )
-            .await
-            .map(|(totals, items)| Some(Tiles { totals, items })),
+            Some(range) => state
+                .figures
+                .period_totals(range.into(), period.location)
+                .await
+                .map(|figures| {
+                    Some(Tiles {
+                        totals: figures.totals,
+                        items: figures.units,
+                    })
+                }),
             None => Ok(None),
         }
     };
-    let top_by = |by| {
+    // Three statements side by side: the days of every location shown, the units and both
+    // lists of best sellers, the period before.
+    let (days_sold, sellers, before) = try_join3(
         state
             .figures
-            .top_products(period.bounds(), period.location, by, TOP_PRODUCTS)
-    };
-    let ((items, sold), (top, top_by_units, before)) = try_join(
-        try_join(
-            state.figures.units_sold(period.bounds(), period.location),
-            try_join_all(
-                locations
-                    .iter()
-                    .map(|location| state.figures.daily_revenue(period.range, Some(*location))),
-            ),
-        ),
-        try_join3(
-            top_by(RankBy::Revenue),
-            top_by(RankBy::Quantity),
-            previous_figures,
-        ),
+            .daily_revenue_by_location(period.range, period.location),
+        state
+            .figures
+            .best_sellers(period.bounds(), period.location, TOP_PRODUCTS),
+        previous_figures,
     )
     .await?;
+    let BestSellers {
+        units: items,
+        by_revenue: top,
+        by_quantity: top_by_units,
+    } = sellers;
+    let sold: Vec<Vec<DailyRevenue>> = locations
+        .iter()
+        .map(|location| {
+            days_sold
+                .iter()
+                .filter(|(at, _)| at == location)
+                .map(|(_, day)| *day)
+                .collect()
+        })
+        .collect();
     // The period's totals are its days' (at each location shown: every order has one), summed
     // exactly: no statement of their own.
     let mut totals = RevenueTotals::default();
-    for day in sold.iter().flatten() {
+    for (_, day) in &days_sold {
         totals += day.totals;
     }
     let now = Tiles { totals, items };

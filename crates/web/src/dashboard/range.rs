@@ -131,23 +131,9 @@ pub async fn resolve(state: &AppState, query: &RangeQuery) -> Result<Period, Pag
     let from = params::date("from", query.from.as_deref().filter(|t| !t.is_empty()))?;
     let to = params::date("to", query.to.as_deref().filter(|t| !t.is_empty()))?;
     let location = params::location(query.location.as_deref().filter(|t| !t.is_empty()))?;
-    // The latest sale and the first (the archive's first order, by sale date), asked side by
-    // side: when nothing is stored, the archive has no first order either.
-    let (stored, first) = futures_util::future::try_join(
-        async { Ok::<_, PageError>(state.figures.latest_sale(None, location).await?) },
-        async {
-            Ok::<_, PageError>(
-                state
-                    .archive
-                    .sales_after(DateBounds::default(), location, None, 1)
-                    .await?
-                    .first()
-                    .map(|sale| sale.order.date),
-            )
-        },
-    )
-    .await?;
-    let first = stored.and(first);
+    // The first sale and the latest, in one answer of the daily rollup.
+    let days = state.figures.sale_days(location).await?;
+    let (first, stored) = (days.map(|(first, _)| first), days.map(|(_, latest)| latest));
     let latest = stored.unwrap_or_else(|| Utc::now().date_naive());
     let series =
         SeriesRange::new(from, to, Interval::Day, latest, stored.is_none()).map_err(|source| {
