@@ -388,36 +388,34 @@ mod tests {
     /// back to the pool with the server's own settings.
     #[tokio::test]
     async fn bulk_settings_turn_jit_off_for_their_transaction_only() {
-        use sea_orm::sqlx::{self, AssertSqlSafe};
+        use sea_orm::sqlx::{self, AssertSqlSafe, PgConnection};
+
+        async fn settings(connection: &mut PgConnection) -> (String, String) {
+            sqlx::query_as("SELECT current_setting('jit'), current_setting('work_mem')")
+                .fetch_one(connection)
+                .await
+                .unwrap()
+        }
+        async fn run(connection: &mut PgConnection, sql: String) {
+            sqlx::raw_sql(AssertSqlSafe(sql))
+                .execute(connection)
+                .await
+                .unwrap();
+        }
 
         let database = zinc_testkit::TestDatabase::empty().await;
         let db = connect(database.url(), &PoolSettings::default())
             .await
             .unwrap();
         let mut connection = db.sqlx_pool().acquire().await.unwrap();
-        let setting = "SELECT current_setting('jit'), current_setting('work_mem')";
-        let before: (String, String) = sqlx::query_as(setting)
-            .fetch_one(&mut *connection)
-            .await
-            .unwrap();
-        sqlx::raw_sql(AssertSqlSafe(format!("BEGIN; {BULK_SETTINGS}")))
-            .execute(&mut *connection)
-            .await
-            .unwrap();
-        let within: (String, String) = sqlx::query_as(setting)
-            .fetch_one(&mut *connection)
-            .await
-            .unwrap();
-        assert_eq!(within, ("off".to_owned(), "256MB".to_owned()));
-        sqlx::raw_sql("COMMIT")
-            .execute(&mut *connection)
-            .await
-            .unwrap();
-        let after: (String, String) = sqlx::query_as(setting)
-            .fetch_one(&mut *connection)
-            .await
-            .unwrap();
-        assert_eq!(after, before);
+        let before = settings(&mut connection).await;
+        run(&mut connection, format!("BEGIN; {BULK_SETTINGS}")).await;
+        assert_eq!(
+            settings(&mut connection).await,
+            ("off".to_owned(), "256MB".to_owned())
+        );
+        run(&mut connection, "COMMIT".to_owned()).await;
+        assert_eq!(settings(&mut connection).await, before);
         drop(connection);
         db.close().await.unwrap();
     }

@@ -204,6 +204,19 @@ impl PostgresQueries {
         Ok(self.all_as(kind, statement).await?.into_iter().next())
     }
 
+    /// The one row of an aggregate `statement` (`what` it computes, for the error should the
+    /// database answer no row).
+    async fn aggregate_as(
+        &self,
+        kind: Kind,
+        statement: Statement,
+        what: &'static str,
+    ) -> Result<QueryResult, StoreError> {
+        self.one_as(kind, statement)
+            .await?
+            .ok_or_else(|| Inconsistency::unexpected(what))
+    }
+
     /// One page of `items` (decoded row by row) with the size of the whole list from `count`.
     async fn paged<T>(
         &self,
@@ -224,9 +237,8 @@ impl PostgresQueries {
 
     async fn count(&self, statement: Statement) -> Result<u64, StoreError> {
         let row = self
-            .one(statement)
-            .await?
-            .ok_or_else(|| Inconsistency::unexpected("a count returned no row"))?;
+            .aggregate_as(Kind::Other, statement, "a count returned no row")
+            .await?;
         Ok(get::<i64>(&row, "n")? as u64)
     }
 }
@@ -702,32 +714,39 @@ const BY_QUANTITY_ROW: i32 = 2;
 
 /// The units over `dates` at `location` and the `limit` best sellers each way, from one pass
 /// over the rollups: the products' sums once (`t`), then a row of the units (`list` 0, the
-/// units in `quantity`) and each list ranked as [`top_products`] ranks it (`list` 1 by
-/// revenue, 2 by units). Only the first `limit` products by the sums (and those tied with
-/// the last) meet the names, which break the ties; `None` when the dates hold no day.
+/// units in `quantity`) and each list ranked by [`ranked`] (`list` 1 by revenue, 2 by units);
+/// `None` when the dates hold no day.
 fn best_sellers(dates: DateBounds, location: Option<Location>, limit: u32) -> Option<Statement> {
     let per_product = built(&per_product(sold(dates, location)?));
-    let ranked = |list: i32, rank: [&str; 2]| {
-        let [first, second] = rank;
-        format!(
-            "(SELECT {list} AS list, p.id, p.name, f.quantity, f.revenue, f.order_count \
-             FROM (SELECT * FROM t ORDER BY {first} DESC, {second} DESC \
-               FETCH FIRST {limit} ROWS WITH TIES) f \
-             JOIN products p ON p.id = f.product_id \
-             ORDER BY f.{first} DESC, f.{second} DESC, p.name ASC LIMIT {limit})"
-        )
-    };
     let sql = format!(
         "WITH t AS MATERIALIZED ({per_product}) \
          SELECT {UNITS_ROW} AS list, NULL::bigint AS id, NULL::varchar AS name, \
            COALESCE(sum(t.quantity), 0)::bigint AS quantity, NULL::numeric AS revenue, \
            NULL::bigint AS order_count FROM t \
-         UNION ALL {} UNION ALL {}",
-        ranked(BY_REVENUE_ROW, ["revenue", "quantity"]),
-        ranked(BY_QUANTITY_ROW, ["quantity", "revenue"]),
+         UNION ALL ({}) UNION ALL ({})",
+        ranked(RankBy::Revenue, limit),
+        ranked(RankBy::Quantity, limit),
         per_product = per_product.sql,
     );
     Some(Statement { sql, ..per_product })
+}
+
+/// The `limit` best sellers `by` among the products' sums `t` ([`per_product`]'s), with the
+/// list they make in [`best_sellers`] (`list`): by the sum ranked on, then the other, then the
+/// name. Only the first `limit` products by the sums (and those tied with the last) meet the
+/// names, which break the ties.
+fn ranked(by: RankBy, limit: u32) -> String {
+    let (list, [first, second]) = match by {
+        RankBy::Revenue => (BY_REVENUE_ROW, ["revenue", "quantity"]),
+        RankBy::Quantity => (BY_QUANTITY_ROW, ["quantity", "revenue"]),
+    };
+    format!(
+        "SELECT {list} AS list, p.id, p.name, f.quantity, f.revenue, f.order_count \
+         FROM (SELECT * FROM t ORDER BY {first} DESC, {second} DESC \
+           FETCH FIRST {limit} ROWS WITH TIES) f \
+         JOIN products p ON p.id = f.product_id \
+         ORDER BY f.{first} DESC, f.{second} DESC, p.name ASC LIMIT {limit}"
+    )
 }
 
 /// Each product's sums over `sold` (`product_id`, `quantity`, `revenue`, `order_count`).
@@ -743,8 +762,8 @@ fn per_product(sold: SelectStatement) -> SelectStatement {
     per_product
 }
 
-/// The `limit` best sellers by `by` over `dates` at `location`; `None` when the dates hold no
-/// day.
+/// The `limit` best sellers by `by` over `dates` at `location`, ranked as [`best_sellers`]
+/// ranks them; `None` when the dates hold no day.
 fn top_products(
     dates: DateBounds,
     location: Option<Location>,
@@ -752,27 +771,13 @@ fn top_products(
     limit: u32,
 ) -> Option<Statement> {
     // Summed per product first, so that only one row per product meets the names.
-    let per_product = per_product(sold(dates, location)?);
-    let rank = match by {
-        RankBy::Revenue => ["revenue", "quantity"],
-        RankBy::Quantity => ["quantity", "revenue"],
-    };
-    let mut select = Sql::select();
-    select
-        .columns([("p", "id"), ("p", "name")])
-        .columns([("t", "quantity"), ("t", "revenue"), ("t", "order_count")])
-        .from_subquery(per_product, "t")
-        .join_as(
-            JoinType::InnerJoin,
-            "products",
-            "p",
-            Expr::col(("p", "id")).equals(("t", "product_id")),
-        )
-        .order_by(("t", rank[0]), SortOrder::Desc)
-        .order_by(("t", rank[1]), SortOrder::Desc)
-        .order_by(("p", "name"), SortOrder::Asc)
-        .limit(u64::from(limit));
-    Some(built(&select))
+    let per_product = built(&per_product(sold(dates, location)?));
+    let sql = format!(
+        "WITH t AS MATERIALIZED ({}) {}",
+        per_product.sql,
+        ranked(by, limit)
+    );
+    Some(Statement { sql, ..per_product })
 }
 
 /// The lines of an import's reject file, in file order.
@@ -987,9 +992,12 @@ impl SalesFigures for PostgresQueries {
         location: Option<Location>,
     ) -> Result<RevenueTotals, StoreError> {
         let row = self
-            .one_as(Kind::Figures, revenue(dates, location))
-            .await?
-            .ok_or_else(|| Inconsistency::unexpected("a sum returned no row"))?;
+            .aggregate_as(
+                Kind::Figures,
+                revenue(dates, location),
+                "a sum returned no row",
+            )
+            .await?;
         totals(&row)
     }
 
@@ -1070,9 +1078,8 @@ impl SalesFigures for PostgresQueries {
             return Ok(0);
         };
         let row = self
-            .one(statement)
-            .await?
-            .ok_or_else(|| Inconsistency::unexpected("a sum returned no row"))?;
+            .aggregate_as(Kind::Other, statement, "a sum returned no row")
+            .await?;
         get(&row, "units")
     }
 
@@ -1100,9 +1107,12 @@ impl SalesFigures for PostgresQueries {
         location: Option<Location>,
     ) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError> {
         let row = self
-            .one_as(Kind::Figures, sale_days(location))
-            .await?
-            .ok_or_else(|| Inconsistency::unexpected("a min and max returned no row"))?;
+            .aggregate_as(
+                Kind::Figures,
+                sale_days(location),
+                "a min and max returned no row",
+            )
+            .await?;
         let first: Option<NaiveDate> = get(&row, "first")?;
         let latest: Option<NaiveDate> = get(&row, "latest")?;
         Ok(first.zip(latest))
@@ -1160,9 +1170,12 @@ impl SalesFigures for PostgresQueries {
         location: Option<Location>,
     ) -> Result<PeriodTotals, StoreError> {
         let row = self
-            .one_as(Kind::Figures, period_totals(dates, location))
-            .await?
-            .ok_or_else(|| Inconsistency::unexpected("a sum returned no row"))?;
+            .aggregate_as(
+                Kind::Figures,
+                period_totals(dates, location),
+                "a sum returned no row",
+            )
+            .await?;
         Ok(PeriodTotals {
             totals: totals(&row)?,
             units: get(&row, "units")?,
