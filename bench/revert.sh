@@ -59,7 +59,7 @@ correction=$(timed import "$work/correction.csv")
 replaced_rows=$(sql "SELECT count(*) FROM replaced_order_items WHERE replaced_by = 2")
 replaced_orders=$(sql "SELECT count(*) FROM replaced_orders WHERE replaced_by = 2")
 kept_bytes=$(sql "SELECT sum(pg_total_relation_size(t))::bigint FROM unnest(ARRAY[
-    'replaced_orders', 'replaced_order_items', 'replaced_products', 'written_sales',
+    'replaced_orders', 'replaced_order_items', 'replaced_products', 'written_sale_blocks',
     'written_products', 'kept_versions']::regclass[]) t")
 log "reverting..."
 dry_run=$(timed imports revert 2 --dry-run)

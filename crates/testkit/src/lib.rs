@@ -217,7 +217,7 @@ mod tests {
                     "sales_data_version",
                     "seaql_migrations",
                     "written_products",
-                    "written_sales"
+                    "written_sale_blocks"
                 ]
             );
             database.name().to_owned()

@@ -28,16 +28,31 @@ pub(super) fn note_products(import_id: i64) -> String {
 }
 
 /// Before orders are written: notes the import's versions as kept and every sale it writes
-/// (`zinc_changed`), and copies the orders and items it is about to replace.
+/// (`zinc_changed`, leaving its own version), and copies the orders and items it is about to
+/// replace.
 pub(super) fn keep_orders(import_id: i64) -> String {
     format!(
         "INSERT INTO kept_versions (import_id) VALUES ({import_id});
-         INSERT INTO written_sales (import_id, sale_id, left_version)
-         SELECT {import_id}, sale_id, {import_id} FROM zinc_changed;
+         {note_written};
          INSERT INTO replaced_orders SELECT {import_id}, o.* FROM orders o
          JOIN zinc_changed c ON o.id = c.order_id WHERE NOT c.created;
          INSERT INTO replaced_order_items SELECT {import_id}, i.* FROM order_items i
-         JOIN zinc_changed c ON i.order_id = c.order_id WHERE NOT c.created"
+         JOIN zinc_changed c ON i.order_id = c.order_id WHERE NOT c.created",
+        note_written = note_written(import_id, &import_id.to_string(), "zinc_changed"),
+    )
+}
+
+/// Notes in `written_sale_blocks` (migration `m20261206_000024_written_sales_in_blocks`) the
+/// sales `writer` wrote, from `written` (a relation, or one with its `WHERE`, giving each
+/// one's `sale_id`), with the version it left (`left_version`, an expression over `written`'s
+/// columns, NULL when it left none): a row per version left and block of 64 Sale IDs, as
+/// [`note_restated`] notes restated ones. The view `written_sales` reads them a row per sale.
+pub(super) fn note_written(writer: i64, left_version: &str, written: &str) -> String {
+    format!(
+        "INSERT INTO written_sale_blocks (import_id, left_version, block, sales)
+         SELECT {writer}, {left_version}, sale_id >> 6,
+           bit_or(1::bigint << (sale_id & 63)::integer)
+         FROM {written} GROUP BY 2, 3"
     )
 }
 
@@ -53,9 +68,9 @@ pub(super) fn note_restated(import_id: i64, compared: &str) -> String {
     )
 }
 
-/// The condition that the row `blocks` of `restated_sale_blocks` notes the sale `sale_id` (an
-/// expression), as [`note_restated`] writes it.
-pub(super) fn restated_block_holds(blocks: &str, sale_id: &str) -> String {
+/// The condition that the row `blocks` of `restated_sale_blocks` or `written_sale_blocks` notes
+/// the sale `sale_id` (an expression), as [`note_restated`] and [`note_written`] write them.
+pub(super) fn block_notes(blocks: &str, sale_id: &str) -> String {
     format!(
         "{blocks}.block = {sale_id} >> 6
          AND {blocks}.sales & (1::bigint << ({sale_id} & 63)::integer) <> 0"

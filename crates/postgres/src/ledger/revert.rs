@@ -23,7 +23,7 @@ use zinc_ports::{
     StoreError, revert_name,
 };
 
-use super::history::{RESTATED_SALES, restated_block_holds};
+use super::history::{RESTATED_SALES, block_notes, note_written};
 use super::{PostgresLedger, record_and_commit};
 use crate::database::{BULK_SETTINGS, WRITE_LOCK_KEY};
 use crate::error::{Inconsistency, sqlx_error, within};
@@ -99,13 +99,14 @@ fn conflicts(import: i64) -> String {
            UNION ALL SELECT sale_id, since FROM changed_since)
          SELECT (SELECT count(DISTINCT sale_id) FROM c) AS total, c.sale_id,
            ARRAY(SELECT t.import_id FROM
-                   (SELECT w.import_id FROM written_sales w
-                    WHERE w.sale_id = c.sale_id AND w.import_id > min(c.since)
+                   (SELECT w.import_id FROM written_sale_blocks w
+                    WHERE {writes} AND w.import_id > min(c.since)
                     UNION SELECT h.import_id FROM holding h WHERE h.sale_id = c.sale_id) t
                  ORDER BY t.import_id LIMIT {CONFLICTS_LISTED}) AS touched_by
          FROM c GROUP BY c.sale_id ORDER BY c.sale_id LIMIT {CONFLICTS_LISTED}",
         chain = revert_chain("SELECT DISTINCT import_id FROM restating", None),
-        holds = restated_block_holds("rs", "ws.sale_id"),
+        holds = block_notes("rs", "ws.sale_id"),
+        writes = block_notes("w", "c.sale_id"),
     )
 }
 
@@ -242,8 +243,7 @@ fn apply(import: i64, by: i64) -> Vec<String> {
         ),
         // What the revert replaces, kept as its own versions.
         format!(
-            "INSERT INTO written_sales (import_id, sale_id, left_version)
-               SELECT {by}, sale_id, restored_version FROM zinc_reverting;
+            "{note_written};
              INSERT INTO replaced_orders SELECT {by}, o.* FROM orders o
                JOIN zinc_reverting z ON o.id = z.order_id;
              INSERT INTO replaced_order_items SELECT {by}, i.* FROM order_items i
@@ -254,7 +254,8 @@ fn apply(import: i64, by: i64) -> Vec<String> {
                UNION ALL SELECT {by}, product_id, NULL FROM zinc_unused_products;
              INSERT INTO replaced_products SELECT {by}, p.* FROM products p
                WHERE p.id IN (SELECT product_id FROM zinc_reverting_products WHERE restored
-                              UNION ALL SELECT product_id FROM zinc_unused_products)"
+                              UNION ALL SELECT product_id FROM zinc_unused_products)",
+            note_written = note_written(by, "restored_version", "zinc_reverting"),
         ),
         format!(
             "{}
@@ -299,7 +300,7 @@ const DELETE_PRUNED: [&str; 6] = [
     "DELETE FROM replaced_order_items r USING zinc_pruned z WHERE r.replaced_by = z.import_id",
     "DELETE FROM replaced_orders r USING zinc_pruned z WHERE r.replaced_by = z.import_id",
     "DELETE FROM replaced_products r USING zinc_pruned z WHERE r.replaced_by = z.import_id",
-    "DELETE FROM written_sales w USING zinc_pruned z WHERE w.import_id = z.import_id",
+    "DELETE FROM written_sale_blocks w USING zinc_pruned z WHERE w.import_id = z.import_id",
     "DELETE FROM written_products w USING zinc_pruned z WHERE w.import_id = z.import_id",
     "DELETE FROM restated_sale_blocks r USING zinc_pruned z WHERE r.import_id = z.import_id",
 ];
