@@ -75,7 +75,7 @@ db="zinc_bench_api_$$"
 url=$(database_url "$db")
 create_database "$db"
 log "importing $rows rows..."
-if ! ZINC_DB_STATEMENT_TIMEOUT="$import_statement_timeout" DATABASE_URL="$url" "$zinc" import "$file" >"$work/import.out" 2>&1; then
+if ! DATABASE_URL="$url" "$zinc" import "$file" >"$work/import.out" 2>&1; then
     cat "$work/import.out" >&2
     die "zinc import failed"
 fi

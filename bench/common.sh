@@ -82,12 +82,6 @@ generated_file() {
     echo "$file"
 }
 
-# The statement timeout of the benches' imports. One statement of a 10M-row import ran past
-# ZINC_DB_STATEMENT_TIMEOUT's default (300 s) on this 2-core machine while other builds ran
-# (2026-12-06: cancelled after 13.5 min). The benches measure speed, not that bound: an hour,
-# unless ZINC_DB_STATEMENT_TIMEOUT is set.
-import_statement_timeout=${ZINC_DB_STATEMENT_TIMEOUT:-3600}
-
 # The databases this run created, dropped by `drop_databases` (call it from an EXIT trap).
 bench_databases=()
 

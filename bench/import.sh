@@ -46,7 +46,7 @@ build_release_zinc
 timed_import() {
     local url=$1 file=$2 start wall
     start=$(now)
-    if ! ZINC_DB_STATEMENT_TIMEOUT="$import_statement_timeout" DATABASE_URL="$url" /usr/bin/time -v -o "$work/time" "$zinc" import "$file" \
+    if ! DATABASE_URL="$url" /usr/bin/time -v -o "$work/time" "$zinc" import "$file" \
         >"$work/import.out" 2>&1; then
         log "zinc import failed:"
         cat "$work/import.out" "$work/time" >&2

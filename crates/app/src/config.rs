@@ -17,7 +17,7 @@ use secrecy::{ExposeSecret, SecretString};
 use thiserror::Error;
 use zinc_application::DEFAULT_SESSION_LIFETIME;
 use zinc_domain::{ImportMode, KeySecret, echo};
-use zinc_postgres::database::PoolSettings;
+use zinc_postgres::database::{BulkBound, PoolSettings};
 use zinc_postgres::{ReadBounds, ReplicaSettings};
 
 // The web side's defaults: the OpenAPI document shows them, so they are declared there.
@@ -38,6 +38,9 @@ pub(crate) use default_database_url;
 
 /// The database used when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = default_database_url!();
+
+/// The variable bounding each statement of bulk work, which its errors name.
+pub const IMPORT_STATEMENT_TIMEOUT: &str = "ZINC_DB_IMPORT_STATEMENT_TIMEOUT";
 
 /// The longest duration any setting takes: a day (PostgreSQL's timeouts stop at about 24 days).
 pub const MAX_SECONDS: u64 = 86_400;
@@ -92,6 +95,12 @@ pub struct Config {
     #[arg(long, env = "ZINC_DB_STATEMENT_TIMEOUT",
           default_value_t = Seconds(PoolSettings::default().statement_timeout), value_parser = seconds)]
     pub db_statement_timeout: Seconds,
+    /// The longest one statement of bulk work (an import, a revert, pruning replaced versions,
+    /// a rollup check or rebuild) may run, in seconds: each covers the whole file or table.
+    #[arg(long, env = IMPORT_STATEMENT_TIMEOUT,
+          default_value_t = Seconds(PoolSettings::default().bulk_statement_timeout),
+          value_parser = seconds)]
+    pub db_import_statement_timeout: Seconds,
     /// How long a lookup of one order, product or import waits for the database's answer
     /// before a 503, in seconds (at most the reply timeout).
     #[arg(long, env = "ZINC_DB_LOOKUP_TIMEOUT",
@@ -754,21 +763,29 @@ impl Config {
             .try_get_matches_from(argv)
             .and_then(|matches| Config::from_arg_matches(&matches))
             .map_err(|error| refused(&declared, error))?;
-        if config.db_lock_timeout >= config.db_statement_timeout {
-            let lock = declared
+        let named = |id: &str| {
+            declared
                 .iter()
-                .find(|arg| arg.get_id() == "db_lock_timeout");
-            return Err(ConfigError::Invalid {
-                variable: lock.map(variable).unwrap_or_default(),
-                problem: expected(format!(
-                    "shorter than {} (a lock wait would otherwise end as a statement timeout)",
-                    declared
-                        .iter()
-                        .find(|arg| arg.get_id() == "db_statement_timeout")
-                        .map(variable)
-                        .unwrap_or_default()
-                )),
-            });
+                .find(|arg| arg.get_id() == id)
+                .map(variable)
+                .unwrap_or_default()
+        };
+        for (bound, id) in [
+            (config.db_statement_timeout, "db_statement_timeout"),
+            (
+                config.db_import_statement_timeout,
+                "db_import_statement_timeout",
+            ),
+        ] {
+            if config.db_lock_timeout >= bound {
+                return Err(ConfigError::Invalid {
+                    variable: named("db_lock_timeout"),
+                    problem: expected(format!(
+                        "shorter than {} (a lock wait would otherwise end as a statement timeout)",
+                        named(id)
+                    )),
+                });
+            }
         }
         Ok(config)
     }
@@ -791,6 +808,7 @@ impl Config {
             max_connections,
             acquire_timeout: *self.db_acquire_timeout,
             statement_timeout: *self.db_statement_timeout,
+            bulk_statement_timeout: *self.db_import_statement_timeout,
             lock_timeout: *self.db_lock_timeout,
             idle_in_transaction_timeout: *self.db_idle_in_transaction_timeout,
         }
@@ -816,6 +834,13 @@ impl Config {
     /// part in it).
     pub fn reply_timeout(&self) -> Duration {
         self.pool_settings(self.db_max_connections).reply_timeout()
+    }
+
+    /// The bound of bulk work (an import's transaction, a revert, pruning, a rollup check or
+    /// rebuild), naming its variable when a statement outlasts it.
+    pub fn bulk_bound(&self) -> BulkBound {
+        self.pool_settings(self.db_max_connections)
+            .bulk_bound(IMPORT_STATEMENT_TIMEOUT)
     }
 }
 
@@ -1037,6 +1062,8 @@ mod tests {
     fn timeouts_postgresql_would_refuse_are_refused_here_naming_the_variable() {
         for (variable, value) in [
             ("ZINC_DB_STATEMENT_TIMEOUT", "3000000"),
+            ("ZINC_DB_IMPORT_STATEMENT_TIMEOUT", "86401"),
+            ("ZINC_DB_IMPORT_STATEMENT_TIMEOUT", "0"),
             ("ZINC_DB_LOCK_TIMEOUT", "18446744073709551615"),
             ("ZINC_UPLOAD_TIMEOUT", "0"),
         ] {
@@ -1052,6 +1079,36 @@ mod tests {
         assert!(
             error.starts_with("ZINC_DB_LOCK_TIMEOUT: must be shorter"),
             "{error}"
+        );
+        let error = config(&[
+            ("ZINC_DB_IMPORT_STATEMENT_TIMEOUT", "60"),
+            ("ZINC_DB_LOCK_TIMEOUT", "60"),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            shown(error),
+            "ZINC_DB_LOCK_TIMEOUT: must be shorter than ZINC_DB_IMPORT_STATEMENT_TIMEOUT \
+             (a lock wait would otherwise end as a statement timeout)"
+        );
+    }
+
+    #[test]
+    fn bulk_work_has_an_hour_per_statement_unless_told_otherwise() {
+        let defaults = config(&[]).unwrap();
+        assert_eq!(*defaults.db_statement_timeout, Duration::from_secs(300));
+        assert_eq!(
+            *defaults.db_import_statement_timeout,
+            Duration::from_secs(3600)
+        );
+        let set = config(&[("ZINC_DB_IMPORT_STATEMENT_TIMEOUT", "7200")]).unwrap();
+        assert_eq!(
+            set.pool_settings(1).bulk_statement_timeout,
+            Duration::from_secs(7200)
+        );
+        assert_eq!(
+            *set.db_statement_timeout,
+            Duration::from_secs(300),
+            "requests keep their bound"
         );
     }
 

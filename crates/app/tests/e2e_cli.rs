@@ -633,3 +633,40 @@ async fn an_excel_file_is_named_with_how_to_save_it_as_csv() {
     let db = database.connection();
     assert_eq!(scalar::<i64>(db, "SELECT count(*) FROM orders").await, 0);
 }
+
+/// A statement of an import that outlasts its bound ends the import, which says the variable
+/// to raise and its value; requests' bound (`ZINC_DB_STATEMENT_TIMEOUT`) plays no part.
+#[tokio::test]
+async fn an_import_past_its_statement_bound_names_the_variable_to_raise() {
+    let database = TestDatabase::migrated().await;
+    // Each statement writing orders takes as long as a large file's would.
+    database
+        .connection()
+        .execute_unprepared(
+            "CREATE FUNCTION zinc_test_slow() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN PERFORM pg_sleep(3.5); RETURN NULL; END $$;
+             CREATE TRIGGER zinc_test_slow BEFORE INSERT ON orders
+               FOR EACH STATEMENT EXECUTE FUNCTION zinc_test_slow();",
+        )
+        .await
+        .unwrap();
+    let output = ZINC
+        .command(database.url())
+        .env("ZINC_DB_IMPORT_STATEMENT_TIMEOUT", "2")
+        .env("ZINC_DB_LOCK_TIMEOUT", "1")
+        .args(["import", real_export_path().to_str().unwrap()])
+        .output()
+        .expect("run zinc");
+
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(
+        text.contains(
+            "one statement of the import ran past ZINC_DB_IMPORT_STATEMENT_TIMEOUT (2 s): \
+             raise it for data this large"
+        ),
+        "{text}"
+    );
+    let db = database.connection();
+    assert_eq!(scalar::<i64>(db, "SELECT count(*) FROM orders").await, 0);
+}

@@ -282,6 +282,8 @@ async fn a_stalled_database_connection_fails_its_import_in_bounded_time_and_free
         &[],
         &[
             ("ZINC_DB_STATEMENT_TIMEOUT", "3"),
+            // The import's set-based statements wait their own bound (and 10 s) for an answer.
+            ("ZINC_DB_IMPORT_STATEMENT_TIMEOUT", "3"),
             ("ZINC_DB_LOCK_TIMEOUT", "2"),
             ("ZINC_DB_IDLE_IN_TRANSACTION_TIMEOUT", "2"),
         ],

@@ -1,5 +1,6 @@
 //! Connecting, creating the database when it is missing, and migrating; and what the
-//! transactions of imports and rollup rebuilds share (their lock, their sort memory).
+//! transactions of imports and rollup rebuilds share (their lock, their statement bound, their
+//! sort memory).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,7 +10,9 @@ use sea_orm::{
 };
 use zinc_migration::{Migrator, MigratorTrait};
 
-use crate::error::{DUPLICATE_DATABASE, UNIQUE_VIOLATION, sqlstate};
+use zinc_ports::StoreError;
+
+use crate::error::{DUPLICATE_DATABASE, UNIQUE_VIOLATION, past_bound, sqlstate};
 use crate::sql::Fixed;
 
 /// A pool of connections to Zinc's database, which every adapter of this crate is built on.
@@ -37,21 +40,61 @@ impl From<DatabaseConnection> for Database {
     }
 }
 
-/// The pool an adapter works through, and how long it waits for any answer before it gives
-/// a connection up for lost.
+/// The pool an adapter works through, how long it waits for any answer before it gives a
+/// connection up for lost, and the bound of its bulk work (whose statements wait longer).
 #[derive(Debug, Clone)]
 pub(crate) struct Reach {
     pub(crate) db: DatabaseConnection,
     pub(crate) reply_timeout: Duration,
+    pub(crate) bulk: BulkBound,
 }
 
 impl Reach {
-    /// Through `db`, waiting the default [`PoolSettings::reply_timeout`].
+    /// Through `db`, waiting the default [`PoolSettings::reply_timeout`], bulk work under the
+    /// default [`BulkBound`].
     pub(crate) fn new(db: impl Into<Database>) -> Reach {
+        let defaults = PoolSettings::default();
         Reach {
             db: db.into().0,
-            reply_timeout: PoolSettings::default().reply_timeout(),
+            reply_timeout: defaults.reply_timeout(),
+            bulk: defaults.bulk_bound(UNNAMED_BULK_BOUND),
         }
+    }
+}
+
+/// How the bulk bound is called when its setting was not named.
+const UNNAMED_BULK_BOUND: &str = "the bulk statement timeout";
+
+/// The bound of bulk work: a transaction running set-based statements over a whole file or
+/// table (an import's writes, a revert, pruning replaced versions, a rollup check or rebuild),
+/// each of which may run far longer than a request's. Built by [`PoolSettings::bulk_bound`].
+#[derive(Debug, Clone, Copy)]
+pub struct BulkBound {
+    /// The longest one statement may run (`statement_timeout`, local to the transaction).
+    pub(crate) statement_timeout: Duration,
+    /// How long the client waits for the answer to such a statement.
+    pub(crate) reply_timeout: Duration,
+    /// What sets the bound, named when a statement outlasts it.
+    pub(crate) setting: &'static str,
+}
+
+impl BulkBound {
+    /// The settings of a bulk transaction, local to it: its statement bound, memory for its
+    /// sorts and hashes (`work_mem`), and no JIT compilation. Right after a bulk load the
+    /// planner sees tables without statistics, costs them high and would compile each
+    /// statement's expressions (`jit_above_cost`): at a million rows that cost more than it
+    /// saved (bench in the commit).
+    pub(crate) fn settings(&self) -> String {
+        format!(
+            "SET LOCAL statement_timeout = {}; SET LOCAL work_mem = '256MB'; SET LOCAL jit = off",
+            self.statement_timeout.as_millis()
+        )
+    }
+
+    /// `error`, naming this bound when it is a statement of `work` ("import") that ran past
+    /// it.
+    pub(crate) fn explain(&self, work: &'static str, error: StoreError) -> StoreError {
+        past_bound(error, work, self.setting, self.statement_timeout)
     }
 }
 
@@ -69,13 +112,6 @@ pub enum DatabaseError {
     Driver(#[from] DbErr),
 }
 
-/// The settings of a transaction running set-based statements over a whole file or table (an
-/// import's writes, a revert, a rollup check or rebuild), local to it: memory for their sorts
-/// and hashes (`work_mem`), and no JIT compilation. Right after a bulk load the planner sees
-/// tables without statistics, costs them high and would compile each statement's expressions
-/// (`jit_above_cost`): at a million rows that cost more than it saved (bench in the commit).
-pub(crate) const BULK_SETTINGS: &str = "SET LOCAL work_mem = '256MB'; SET LOCAL jit = off";
-
 /// The advisory lock key serialising the write phases of imports and rollup rebuilds ("zinc"
 /// in ASCII).
 pub const WRITE_LOCK_KEY: i64 = 0x7a69_6e63;
@@ -89,6 +125,9 @@ pub struct PoolSettings {
     pub acquire_timeout: Duration,
     /// The longest one statement may run (PostgreSQL's `statement_timeout`).
     pub statement_timeout: Duration,
+    /// The longest one statement of bulk work may run ([`BulkBound`]): an import's set-based
+    /// statements each cover the whole file.
+    pub bulk_statement_timeout: Duration,
     /// The longest one statement may wait for a lock (`lock_timeout`), the lock serialising
     /// imports' writes included.
     pub lock_timeout: Duration,
@@ -104,6 +143,7 @@ impl Default for PoolSettings {
             max_connections: 10,
             acquire_timeout: Duration::from_secs(3),
             statement_timeout: Duration::from_secs(300),
+            bulk_statement_timeout: Duration::from_secs(3600),
             lock_timeout: Duration::from_secs(120),
             idle_in_transaction_timeout: Duration::from_secs(60),
         }
@@ -114,7 +154,24 @@ impl PoolSettings {
     /// How long the client waits for any answer before it gives the connection up for lost:
     /// the longest a statement may take, waiting for a lock included, and a margin.
     pub fn reply_timeout(&self) -> Duration {
-        self.statement_timeout.max(self.lock_timeout) + Duration::from_secs(10)
+        self.answer_within(self.statement_timeout)
+    }
+
+    /// The bound of bulk work, named for `setting` (what an operator raises when a statement
+    /// outlasts it); its client waits the longest such a statement may take, as
+    /// [`reply_timeout`](Self::reply_timeout) does for the others.
+    pub fn bulk_bound(&self, setting: &'static str) -> BulkBound {
+        BulkBound {
+            statement_timeout: self.bulk_statement_timeout,
+            reply_timeout: self.answer_within(self.bulk_statement_timeout),
+            setting,
+        }
+    }
+
+    /// How long to wait for the answer to a statement that may run `statement`, waiting for a
+    /// lock included, and a margin.
+    fn answer_within(&self, statement: Duration) -> Duration {
+        statement.max(self.lock_timeout) + Duration::from_secs(10)
     }
 
     /// The session settings every connection starts with, server-side bounds included (TCP
@@ -384,17 +441,20 @@ mod tests {
         db.close().await.unwrap();
     }
 
-    /// A bulk transaction compiles nothing and sorts in memory; the connection it ran on goes
-    /// back to the pool with the server's own settings.
+    /// A bulk transaction runs under its own statement bound, compiles nothing and sorts in
+    /// memory; the connection it ran on goes back to the pool with the session's settings.
     #[tokio::test]
-    async fn bulk_settings_turn_jit_off_for_their_transaction_only() {
+    async fn bulk_settings_hold_for_their_transaction_only() {
         use sea_orm::sqlx::{self, AssertSqlSafe, PgConnection};
 
-        async fn settings(connection: &mut PgConnection) -> (String, String) {
-            sqlx::query_as("SELECT current_setting('jit'), current_setting('work_mem')")
-                .fetch_one(connection)
-                .await
-                .unwrap()
+        async fn settings(connection: &mut PgConnection) -> (String, String, String) {
+            sqlx::query_as(
+                "SELECT current_setting('statement_timeout'), current_setting('jit'), \
+                 current_setting('work_mem')",
+            )
+            .fetch_one(connection)
+            .await
+            .unwrap()
         }
         async fn run(connection: &mut PgConnection, sql: String) {
             sqlx::raw_sql(AssertSqlSafe(sql))
@@ -404,20 +464,50 @@ mod tests {
         }
 
         let database = zinc_testkit::TestDatabase::empty().await;
-        let db = connect(database.url(), &PoolSettings::default())
-            .await
-            .unwrap();
+        let pool = PoolSettings {
+            statement_timeout: Duration::from_secs(7),
+            lock_timeout: Duration::from_secs(2),
+            bulk_statement_timeout: Duration::from_secs(90),
+            ..PoolSettings::default()
+        };
+        let db = connect(database.url(), &pool).await.unwrap();
         let mut connection = db.sqlx_pool().acquire().await.unwrap();
         let before = settings(&mut connection).await;
-        run(&mut connection, format!("BEGIN; {BULK_SETTINGS}")).await;
+        assert_eq!(before.0, "7s");
+        let bulk = pool.bulk_bound("ZINC_TEST_BOUND").settings();
+        run(&mut connection, format!("BEGIN; {bulk}")).await;
         assert_eq!(
             settings(&mut connection).await,
-            ("off".to_owned(), "256MB".to_owned())
+            ("90s".to_owned(), "off".to_owned(), "256MB".to_owned())
         );
         run(&mut connection, "COMMIT".to_owned()).await;
         assert_eq!(settings(&mut connection).await, before);
         drop(connection);
         db.close().await.unwrap();
+    }
+
+    #[test]
+    fn a_bulk_transactions_client_waits_as_long_as_its_statements_may_run() {
+        let pool = PoolSettings {
+            statement_timeout: Duration::from_secs(300),
+            lock_timeout: Duration::from_secs(120),
+            bulk_statement_timeout: Duration::from_secs(3600),
+            ..PoolSettings::default()
+        };
+        assert_eq!(pool.reply_timeout(), Duration::from_secs(310));
+        assert_eq!(
+            pool.bulk_bound("X").reply_timeout,
+            Duration::from_secs(3610)
+        );
+        // A lock wait may outlast a short bound: the client waits for it too.
+        let short = PoolSettings {
+            bulk_statement_timeout: Duration::from_secs(60),
+            ..pool
+        };
+        assert_eq!(
+            short.bulk_bound("X").reply_timeout,
+            Duration::from_secs(130)
+        );
     }
 
     #[test]

@@ -11,6 +11,8 @@ pub const UNDEFINED_TABLE: &str = "42P01";
 pub const UNIQUE_VIOLATION: &str = "23505";
 /// SQLSTATE 42P04 `duplicate_database`.
 pub const DUPLICATE_DATABASE: &str = "42P04";
+/// SQLSTATE 57014 `query_canceled`: by `statement_timeout`, or at someone's request.
+const QUERY_CANCELED: &str = "57014";
 
 /// What is wrong with data the store holds or returned (the cause of
 /// [`StoreError::Inconsistent`]).
@@ -57,6 +59,65 @@ pub(crate) struct NoAnswer {
     limit: Duration,
     #[source]
     source: tokio::time::error::Elapsed,
+}
+
+/// A statement of bulk work that ran past its bound (its transaction's `statement_timeout`):
+/// trying again fails again, raising the bound does not.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "one statement of the {work} ran past {setting} ({} s): raise it for data this large",
+    limit.as_secs_f64()
+)]
+pub(crate) struct PastBound {
+    /// The work it was part of ("import").
+    work: &'static str,
+    /// What sets the bound.
+    setting: &'static str,
+    limit: Duration,
+    #[source]
+    source: Cause,
+}
+
+/// `error`, or when it is a statement cancelled by its `statement_timeout`, the same naming the
+/// bound (`setting`, `limit`) of the `work` it was part of, still `Unavailable`, the driver's
+/// error as its cause.
+pub(crate) fn past_bound(
+    error: StoreError,
+    work: &'static str,
+    setting: &'static str,
+    limit: Duration,
+) -> StoreError {
+    match error {
+        StoreError::Unavailable(source) if timed_out(source.as_ref()) => {
+            StoreError::Unavailable(Box::new(PastBound {
+                work,
+                setting,
+                limit,
+                source,
+            }))
+        }
+        other => other,
+    }
+}
+
+/// Whether `cause` (a sqlx or sea-orm error) is a statement cancelled by `statement_timeout`.
+/// A cancel request answers the same code: the message tells them apart (in English, as a
+/// server answers unless its `lc_messages` names another language).
+fn timed_out(cause: &(dyn std::error::Error + 'static)) -> bool {
+    let driver = match cause.downcast_ref::<DbErr>() {
+        Some(
+            DbErr::Exec(RuntimeErr::SqlxError(inner)) | DbErr::Query(RuntimeErr::SqlxError(inner)),
+        ) => Some(inner.as_ref()),
+        Some(_) => None,
+        None => cause.downcast_ref::<sqlx::Error>(),
+    };
+    match driver {
+        Some(sqlx::Error::Database(database)) => {
+            database.code().as_deref() == Some(QUERY_CANCELED)
+                && database.message().contains("statement timeout")
+        }
+        _ => false,
+    }
 }
 
 /// Classifies a sea-orm error, keeping it as the cause: lost connections are `Unavailable`,

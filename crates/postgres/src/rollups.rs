@@ -23,7 +23,7 @@ use tracing::instrument;
 use zinc_domain::{DateBounds, Location, ProductId};
 use zinc_ports::{Rollup, RollupDrift, RollupDrifts, RollupSums, RollupUpkeep, StoreError};
 
-use crate::database::{BULK_SETTINGS, Database, Reach, WRITE_LOCK_KEY};
+use crate::database::{BulkBound, Database, Reach, WRITE_LOCK_KEY};
 use crate::error::{Inconsistency, store_error, within};
 use crate::sql::{decimal, get};
 
@@ -528,6 +528,12 @@ impl PostgresRollups {
         self.reach.reply_timeout = reply_timeout;
         self
     }
+
+    /// The same, checks and rebuilds working under `bound`.
+    pub fn with_bulk_bound(mut self, bound: BulkBound) -> Self {
+        self.reach.bulk = bound;
+        self
+    }
 }
 
 #[async_trait]
@@ -544,9 +550,10 @@ impl RollupUpkeep for PostgresRollups {
              ORDER BY rank, date, location, product_id LIMIT $1",
             differences.join(" UNION ALL ")
         );
-        within(self.reach.reply_timeout, async {
+        let bound = self.reach.bulk;
+        let checked = within(bound.reply_timeout, async {
             let txn = self.reach.db.begin().await.map_err(store_error)?;
-            txn.execute_unprepared(BULK_SETTINGS)
+            txn.execute_unprepared(&bound.settings())
                 .await
                 .map_err(store_error)?;
             let rows = txn
@@ -568,13 +575,17 @@ impl RollupUpkeep for PostgresRollups {
                 total: total as u64,
             })
         })
-        .await
+        .await;
+        checked.map_err(|error| bound.explain("rollup check", error))
     }
 
     #[instrument(skip(self))]
     async fn rebuild_rollups(&self) -> Result<Vec<(Rollup, u64)>, StoreError> {
-        let mut sql =
-            format!("SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY});\n{BULK_SETTINGS};\n");
+        let bound = self.reach.bulk;
+        let mut sql = format!(
+            "SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY});\n{};\n",
+            bound.settings()
+        );
         for definition in &DEFINITIONS {
             sql.push_str(&definition.replace(Scope::Everything));
         }
@@ -582,7 +593,7 @@ impl RollupUpkeep for PostgresRollups {
             .iter()
             .map(|d| format!("(SELECT count(*) FROM {}) AS {}", d.table, d.table))
             .collect();
-        within(self.reach.reply_timeout, async {
+        let rebuilt = within(bound.reply_timeout, async {
             let txn = self.reach.db.begin().await.map_err(store_error)?;
             txn.execute_unprepared(&sql).await.map_err(store_error)?;
             let row = txn
@@ -599,7 +610,8 @@ impl RollupUpkeep for PostgresRollups {
                 .map(|d| Ok((d.rollup, get::<i64>(&row, d.table)? as u64)))
                 .collect()
         })
-        .await
+        .await;
+        rebuilt.map_err(|error| bound.explain("rollup rebuild", error))
     }
 }
 

@@ -1,7 +1,7 @@
 //! The database a command works on: created when missing if the command writes, then pooled.
 
 use anyhow::Context;
-use zinc_postgres::{Database, database};
+use zinc_postgres::{Database, PostgresLedger, PostgresRollups, database};
 
 use crate::config::Config;
 
@@ -46,6 +46,20 @@ pub(super) async fn open_migrated(config: &Config) -> anyhow::Result<Database> {
         eprintln!("Applied {applied} migration(s).");
     }
     Ok(db)
+}
+
+/// The ledger (imports, reverts) writing through `db`, within the configured bounds.
+pub(super) fn ledger(config: &Config, db: &Database) -> PostgresLedger {
+    PostgresLedger::new(db.clone())
+        .with_reply_timeout(config.reply_timeout())
+        .with_bulk_bound(config.bulk_bound())
+}
+
+/// The rollups' upkeep through `db`, within the configured bounds.
+pub(super) fn rollups(config: &Config, db: &Database) -> PostgresRollups {
+    PostgresRollups::new(db.clone())
+        .with_reply_timeout(config.reply_timeout())
+        .with_bulk_bound(config.bulk_bound())
 }
 
 /// A pool of `max_connections` to the configured (existing) database.

@@ -14,7 +14,7 @@ use zinc_application::{
 };
 use zinc_domain::{ImportMode, ImportReport, ImportStatus};
 use zinc_ports::WriteStep;
-use zinc_postgres::{Database, PostgresLedger};
+use zinc_postgres::Database;
 
 use super::database::open_migrated;
 use super::exit::ExitStatus;
@@ -140,11 +140,9 @@ pub(super) async fn import_file(
         )
     };
     let progress = ProgressDisplay::new(size);
-    let report = ImportSales::new(
-        PostgresLedger::new(db.clone()).with_reply_timeout(config.reply_timeout()),
-    )
-    .import(request, &progress)
-    .await;
+    let report = ImportSales::new(super::database::ledger(config, db))
+        .import(request, &progress)
+        .await;
     progress.clear();
     report.context("the import failed; nothing was written")
 }

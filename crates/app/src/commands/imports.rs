@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use zinc_application::RevertImport;
 use zinc_domain::{ImportId, ImportSource};
 use zinc_ports::{ImportHistory, ImportReverts, PrunedVersions, RevertError, StoreError};
-use zinc_postgres::{PostgresLedger, PostgresQueries};
+use zinc_postgres::PostgresQueries;
 
 use super::database::{Missing, open_database};
 use super::exit::ExitStatus;
@@ -30,11 +30,11 @@ pub(super) async fn run(config: &Config, action: ImportsAction) -> anyhow::Resul
             print_rejected(&history, ImportId::new(id), &mut std::io::stdout().lock()).await
         }
         ImportsAction::Revert { id, dry_run } => {
-            let ledger = PostgresLedger::new(db.clone()).with_reply_timeout(config.reply_timeout());
+            let ledger = super::database::ledger(config, &db);
             revert(&RevertImport::new(ledger), ImportId::new(id), dry_run).await
         }
         ImportsAction::Prune => {
-            let ledger = PostgresLedger::new(db.clone()).with_reply_timeout(config.reply_timeout());
+            let ledger = super::database::ledger(config, &db);
             prune(&ledger, config.replaced_keep_days).await
         }
     };

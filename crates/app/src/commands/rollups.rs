@@ -5,7 +5,7 @@ use std::io::Write;
 
 use anyhow::Context;
 use zinc_ports::{RollupDrift, RollupSums, RollupUpkeep, StoreHealth};
-use zinc_postgres::{PostgresQueries, PostgresRollups};
+use zinc_postgres::PostgresQueries;
 
 use super::database::{Missing, open_database};
 use super::exit::ExitStatus;
@@ -26,7 +26,7 @@ pub(super) async fn run(config: &Config, action: RollupsAction) -> anyhow::Resul
             pending.len()
         );
     }
-    let rollups = PostgresRollups::new(db.clone()).with_reply_timeout(config.reply_timeout());
+    let rollups = super::database::rollups(config, &db);
     let mut out = std::io::stdout().lock();
     let status = match action {
         RollupsAction::Verify { max } => verify(&rollups, max, &mut out).await?,

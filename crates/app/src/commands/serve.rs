@@ -11,8 +11,8 @@ use zinc_domain::ImportStatus;
 use zinc_ports::{ApiKeys, ImportReverts, ReplicaStatus};
 use zinc_postgres::lookups::LookupConnections;
 use zinc_postgres::{
-    Database, PostgresApiKeys, PostgresDataVersions, PostgresKeyChanges, PostgresLedger,
-    PostgresQueries, Replication, database,
+    Database, PostgresApiKeys, PostgresDataVersions, PostgresKeyChanges, PostgresQueries,
+    Replication, database,
 };
 
 use zinc_web::api::answers::AnswerCache;
@@ -104,7 +104,7 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
     };
     let reads = routed(&db, replica.as_ref().map(|r| &r.reads));
     let figures = Arc::new(routed(&figures_db, replica.as_ref().map(|r| &r.figures)));
-    let mut ledger = PostgresLedger::new(db.clone()).with_reply_timeout(reply_timeout);
+    let mut ledger = super::database::ledger(config, &db);
     let mut versions = PostgresDataVersions::watching(db.clone()).with_reply_timeout(reply_timeout);
     if let Some(replication) = &replication {
         ledger = ledger.telling(replication.clone());

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use tracing::info;
-use zinc_postgres::{PostgresLedger, PostgresQueries, PostgresWatchedFiles};
+use zinc_postgres::{PostgresQueries, PostgresWatchedFiles};
 use zinc_web::api::metrics::Monitoring;
 use zinc_web::server;
 
@@ -47,7 +47,7 @@ pub(super) fn ports(
 ) -> WatchPorts {
     let reply_timeout = config.reply_timeout();
     WatchPorts {
-        ledger: Arc::new(PostgresLedger::new(db.clone()).with_reply_timeout(reply_timeout)),
+        ledger: Arc::new(super::database::ledger(config, db)),
         history: Arc::new(PostgresQueries::new(db.clone()).with_reply_timeout(reply_timeout)),
         claims: Arc::new(PostgresWatchedFiles::new(db.clone()).with_reply_timeout(reply_timeout)),
         monitoring,

@@ -36,7 +36,7 @@ use zinc_ports::{
     StoreError, WriteOutcome, WriteProgress, WriteStep,
 };
 
-use crate::database::{BULK_SETTINGS, Database, Reach, WRITE_LOCK_KEY};
+use crate::database::{BulkBound, Database, Reach, WRITE_LOCK_KEY};
 use crate::error::{Inconsistency, sqlx_error, within};
 use crate::imports;
 use crate::replica::Replication;
@@ -111,6 +111,9 @@ impl Changes {
     }
 }
 
+/// The work an import's statements are part of, as its errors name it.
+const IMPORT: &str = "import";
+
 /// Imports into PostgreSQL through the sqlx pool under a sea-orm connection.
 #[derive(Clone)]
 pub struct PostgresLedger {
@@ -142,6 +145,12 @@ impl PostgresLedger {
         self.reach.reply_timeout = reply_timeout;
         self
     }
+
+    /// The same, an import's transaction and a revert's working under `bound`.
+    pub fn with_bulk_bound(mut self, bound: BulkBound) -> Self {
+        self.reach.bulk = bound;
+        self
+    }
 }
 
 #[async_trait]
@@ -164,7 +173,8 @@ impl SalesLedger for PostgresLedger {
         })
         .await?;
         let setup = format!(
-            "{BULK_SETTINGS}; {}; {}; {}; {}",
+            "{}; {}; {}; {}; {}",
+            self.reach.bulk.settings(),
             LINES.ddl(),
             ORDERS.ddl(),
             side_tables(),
@@ -292,10 +302,11 @@ impl PostgresImportSession {
         open(&mut self.txn)
     }
 
-    /// Runs one or more statements without parameters. Every statement of this module is
-    /// assembled from its own constants and numbers, never from user text.
+    /// Runs one or more set-based statements without parameters, under the bulk bound. Every
+    /// statement of this module is assembled from its own constants and numbers, never from
+    /// user text.
     async fn run(&mut self, sql: &str) -> Result<u64, StoreError> {
-        let limit = self.reach.reply_timeout;
+        let limit = self.reach.bulk.reply_timeout;
         let txn = self.txn()?;
         let started = Instant::now();
         let done = within(limit, async {
@@ -307,7 +318,7 @@ impl PostgresImportSession {
         })
         .await;
         timed(started, sql);
-        done
+        done.map_err(|error| self.reach.bulk.explain(IMPORT, error))
     }
 
     /// Runs a query without parameters and returns its rows.
@@ -316,9 +327,9 @@ impl PostgresImportSession {
             .await
     }
 
-    /// Runs one statement and returns its rows.
+    /// Runs one statement, under the bulk bound, and returns its rows.
     async fn query(&mut self, statement: &Statement) -> Result<Vec<QueryResult>, StoreError> {
-        let limit = self.reach.reply_timeout;
+        let limit = self.reach.bulk.reply_timeout;
         let txn = self.txn()?;
         let started = Instant::now();
         let rows = within(limit, async {
@@ -330,7 +341,7 @@ impl PostgresImportSession {
         })
         .await;
         timed(started, &statement.sql);
-        rows
+        rows.map_err(|error| self.reach.bulk.explain(IMPORT, error))
     }
 
     /// Streams `csv` into a staged table with one COPY.

@@ -25,7 +25,7 @@ use zinc_ports::{
 
 use super::history::{RESTATED_SALES, block_notes, note_written};
 use super::{PostgresLedger, record_and_commit};
-use crate::database::{BULK_SETTINGS, WRITE_LOCK_KEY};
+use crate::database::{BulkBound, WRITE_LOCK_KEY};
 use crate::error::{Inconsistency, sqlx_error, within};
 use crate::imports;
 use crate::rollups;
@@ -305,20 +305,33 @@ const DELETE_PRUNED: [&str; 6] = [
     "DELETE FROM restated_sale_blocks r USING zinc_pruned z WHERE r.import_id = z.import_id",
 ];
 
-/// A transaction and how long any statement in it may go unanswered.
+/// The work a revert's statements are part of, as its errors name it.
+const REVERT: &str = "revert";
+
+/// A transaction of bulk work, how long any statement in it may go unanswered, its bound, and
+/// what it does ("revert"), as its errors name it.
 struct Work {
     txn: Transaction<'static, Postgres>,
     limit: Duration,
+    bound: BulkBound,
+    what: &'static str,
 }
 
 impl Work {
-    async fn begin(ledger: &PostgresLedger) -> Result<Work, StoreError> {
-        let limit = ledger.reach.reply_timeout;
+    async fn begin(ledger: &PostgresLedger, what: &'static str) -> Result<Work, StoreError> {
+        let bound = ledger.reach.bulk;
+        let limit = bound.reply_timeout;
         let pool = ledger.reach.db.get_postgres_connection_pool();
         let txn = within(limit, async { pool.begin().await.map_err(sqlx_error) }).await?;
-        let mut work = Work { txn, limit };
-        // As an import's: the joins over every sale an import wrote sort and hash in memory.
-        work.run(BULK_SETTINGS.to_owned()).await?;
+        let mut work = Work {
+            txn,
+            limit,
+            bound,
+            what,
+        };
+        // As an import's: the joins over every sale an import wrote sort and hash in memory,
+        // and may take as long.
+        work.run(bound.settings()).await?;
         Ok(work)
     }
 
@@ -333,6 +346,7 @@ impl Work {
             Ok(done.rows_affected())
         })
         .await
+        .map_err(|error| self.bound.explain(self.what, error))
     }
 
     async fn rows(&mut self, statement: &Statement) -> Result<Vec<QueryResult>, StoreError> {
@@ -345,6 +359,7 @@ impl Work {
             Ok(rows.into_iter().map(QueryResult::from).collect())
         })
         .await
+        .map_err(|error| self.bound.explain(self.what, error))
     }
 
     async fn query(&mut self, sql: String) -> Result<Vec<QueryResult>, StoreError> {
@@ -514,7 +529,7 @@ fn revert_report(id: ImportId, plan: &RevertPlan, request: &RevertRequest) -> Im
 impl ImportReverts for PostgresLedger {
     #[instrument(skip_all, fields(import = import.get()))]
     async fn plan_revert(&self, import: ImportId) -> Result<RevertPlan, RevertError> {
-        let mut work = Work::begin(self).await?;
+        let mut work = Work::begin(self, REVERT).await?;
         let planned = check_and_plan(&mut work, import).await;
         work.rollback().await?;
         planned
@@ -526,7 +541,7 @@ impl ImportReverts for PostgresLedger {
         import: ImportId,
         request: &RevertRequest,
     ) -> Result<RevertOutcome, RevertError> {
-        let mut work = Work::begin(self).await?;
+        let mut work = Work::begin(self, REVERT).await?;
         work.run(format!("SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"))
             .await?;
         let plan = match check_and_plan(&mut work, import).await {
@@ -560,7 +575,7 @@ impl ImportReverts for PostgresLedger {
         let revert = ImportId::new(by);
         let report = revert_report(revert, &plan, request);
         let finish = imports::finish(&report, &RejectedLines::new(b""))?;
-        let Work { txn, limit } = work;
+        let Work { txn, limit, .. } = work;
         within(
             limit,
             record_and_commit(txn, &finish, revert, &RejectedLines::new(b"")),
@@ -574,7 +589,7 @@ impl ImportReverts for PostgresLedger {
 
     #[instrument(skip_all)]
     async fn prune_versions(&self, before: DateTime<Utc>) -> Result<PrunedVersions, StoreError> {
-        let mut work = Work::begin(self).await?;
+        let mut work = Work::begin(self, "pruning of replaced versions").await?;
         work.run(format!("SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"))
             .await?;
         let pruned = work.rows(&PRUNE.with([before.into()])).await?;
@@ -595,7 +610,7 @@ impl ImportReverts for PostgresLedger {
                 rows += work.run(sql.to_owned()).await?;
             }
         }
-        let Work { txn, limit } = work;
+        let Work { txn, limit, .. } = work;
         within(limit, async { txn.commit().await.map_err(sqlx_error) }).await?;
         Ok(PrunedVersions {
             imports: ids.len() as u64,
