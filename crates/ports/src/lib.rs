@@ -44,6 +44,11 @@ pub enum StoreError {
     /// The database cannot be reached or stopped answering.
     #[error("the database is unavailable")]
     Unavailable(#[source] Cause),
+    /// One statement of bulk work (an import, a revert, a rollup rebuild) ran past the bound the
+    /// server's operator set for it, and the work wrote nothing: trying again fails again until
+    /// the bound is raised (the cause names it).
+    #[error("the work ran past a bound the server sets")]
+    PastBound(#[source] Cause),
     /// A concurrent writer got in the way (deadlock, serialization failure); trying again may work.
     #[error("a concurrent change got in the way; try again")]
     Contention(#[source] Cause),

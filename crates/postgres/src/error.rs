@@ -78,9 +78,8 @@ pub(crate) struct PastBound {
     source: Cause,
 }
 
-/// `error`, or when it is a statement cancelled by its `statement_timeout`, the same naming the
-/// bound (`setting`, `limit`) of the `work` it was part of, still `Unavailable`, the driver's
-/// error as its cause.
+/// `error`, or when it is a statement cancelled by its `statement_timeout`, `PastBound` naming
+/// the bound (`setting`, `limit`) of the `work` it was part of, the driver's error as its cause.
 pub(crate) fn past_bound(
     error: StoreError,
     work: &'static str,
@@ -89,7 +88,7 @@ pub(crate) fn past_bound(
 ) -> StoreError {
     match error {
         StoreError::Unavailable(source) if timed_out(source.as_ref()) => {
-            StoreError::Unavailable(Box::new(PastBound {
+            StoreError::PastBound(Box::new(PastBound {
                 work,
                 setting,
                 limit,

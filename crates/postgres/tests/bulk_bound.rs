@@ -89,7 +89,17 @@ fn causes(error: &(dyn Error + 'static)) -> Vec<String> {
         .collect()
 }
 
-/// The cause of a store error the import failed with, which must be `Unavailable` (a 503).
+/// The cause of a store error the import failed with, which must be `PastBound` (a 503 that
+/// asks for no retry).
+fn past_bound(error: ImportError) -> Box<dyn Error + Send + Sync> {
+    match error {
+        ImportError::Store(StoreError::PastBound(cause)) => cause,
+        other => panic!("expected work past its bound, got {other:?}"),
+    }
+}
+
+/// The cause of a store error the import failed with, which must be `Unavailable` (a 503 to
+/// try again).
 fn unavailable(error: ImportError) -> Box<dyn Error + Send + Sync> {
     match error {
         ImportError::Store(StoreError::Unavailable(cause)) => cause,
@@ -109,7 +119,7 @@ async fn an_import_statement_past_the_bulk_bound_names_the_setting_and_its_value
     let ledger = PostgresLedger::new(db.clone())
         .with_bulk_bound(settings.bulk_bound("ZINC_TEST_BULK_TIMEOUT"));
 
-    let cause = unavailable(import(ledger).await.expect_err("the bound cuts the import"));
+    let cause = past_bound(import(ledger).await.expect_err("the bound cuts the import"));
 
     let causes = causes(cause.as_ref());
     assert_eq!(
@@ -196,8 +206,8 @@ async fn a_rollup_rebuild_runs_under_the_bulk_bound_not_the_request_one() {
         .unwrap();
     let error = rollups.rebuild_rollups().await.expect_err("past the bound");
 
-    let StoreError::Unavailable(cause) = error else {
-        panic!("expected the database unavailable, got {error:?}");
+    let StoreError::PastBound(cause) = error else {
+        panic!("expected work past its bound, got {error:?}");
     };
     assert_eq!(
         cause.to_string(),

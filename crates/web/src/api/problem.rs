@@ -347,6 +347,9 @@ impl ApiError {
             ApiError::Store(StoreError::Unavailable(_)) => {
                 ("database-unavailable", "Database unavailable")
             }
+            ApiError::Store(StoreError::PastBound(_)) => {
+                ("past-bound", "Too large for the server's bounds")
+            }
             ApiError::Store(StoreError::Contention(_)) => ("contention", "Try again"),
             ApiError::Store(_) | ApiError::Internal { .. } => ("internal", "Internal error"),
         }
@@ -367,6 +370,10 @@ impl ApiError {
             }
             ApiError::Store(StoreError::Contention(_)) => {
                 "a concurrent change got in the way; try again".to_owned()
+            }
+            // Names the setting to raise, never data: the operator's remedy.
+            ApiError::Store(StoreError::PastBound(bound)) => {
+                format!("{bound}; nothing was written, and trying again fails again")
             }
             ApiError::FileRefused(report) => report
                 .problems
@@ -466,9 +473,8 @@ impl ResponseError for ApiError {
                 | CorsError::HeadersNotAllowed,
             ) => StatusCode::FORBIDDEN,
             ApiError::CrossOriginRefused(_) => StatusCode::BAD_REQUEST,
-            ApiError::Store(StoreError::Unavailable(_)) | ApiError::NotReady(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            ApiError::Store(StoreError::Unavailable(_) | StoreError::PastBound(_))
+            | ApiError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Store(StoreError::Contention(_)) => StatusCode::CONFLICT,
             ApiError::Store(_) | ApiError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -482,12 +488,15 @@ impl ResponseError for ApiError {
         }
         let mut response = HttpResponse::build(status);
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
-        // A refused revert stays refused: waiting does not help.
+        // A refused revert stays refused, and work past a bound fails again: waiting does not
+        // help.
         if matches!(
             status,
             StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS | StatusCode::CONFLICT
-        ) && !matches!(self, ApiError::RevertRefused(_))
-        {
+        ) && !matches!(
+            self,
+            ApiError::RevertRefused(_) | ApiError::Store(StoreError::PastBound(_))
+        ) {
             let seconds = match self {
                 ApiError::TooManyInvalidKeys { retry_after } => *retry_after,
                 _ => 5,
@@ -576,6 +585,38 @@ mod tests {
         assert_eq!(
             source.downcast_ref::<PendingMigrations>().map(|p| &p.0),
             Some(&pending)
+        );
+    }
+
+    #[test]
+    fn work_past_a_bound_names_it_and_asks_for_no_retry_where_unavailable_does() {
+        let past = ApiError::Store(StoreError::PastBound(
+            "one statement of the import ran past ZINC_DB_IMPORT_STATEMENT_TIMEOUT (3600 s): \
+             raise it for data this large"
+                .into(),
+        ));
+        let problem = past.problem();
+        assert_eq!(problem.status, 503);
+        assert_eq!(
+            problem.detail,
+            "one statement of the import ran past ZINC_DB_IMPORT_STATEMENT_TIMEOUT (3600 s): \
+             raise it for data this large; nothing was written, and trying again fails again"
+        );
+        assert!(problem.kind.ends_with("/past-bound"), "{}", problem.kind);
+        let response = past.error_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(response.headers().get(header::RETRY_AFTER).is_none());
+
+        let down = ApiError::Store(StoreError::Unavailable("connection refused".into()));
+        assert_eq!(
+            down.problem().detail,
+            "the database is unavailable; try again shortly"
+        );
+        assert!(
+            down.error_response()
+                .headers()
+                .get(header::RETRY_AFTER)
+                .is_some()
         );
     }
 
