@@ -59,6 +59,12 @@ impl AnswerCache {
         }
     }
 
+    /// Whether answers are kept at all (not when its capacity is 0): when not, a route's answer
+    /// need not be read into one piece to be kept.
+    pub fn keeps_answers(&self) -> bool {
+        self.answers.is_some()
+    }
+
     /// The answer cached under `tag`, if any.
     pub fn get(&self, tag: &str) -> Option<CachedAnswer> {
         self.answers.as_ref()?.get(tag)
@@ -109,8 +115,10 @@ mod tests {
     #[test]
     fn a_cache_of_no_bytes_keeps_nothing() {
         let cache = AnswerCache::with_capacity(0);
+        assert!(!cache.keeps_answers());
         cache.keep("a", answer(10));
         assert!(cache.get("a").is_none());
+        assert!(AnswerCache::with_capacity(1).keeps_answers());
     }
 
     #[test]

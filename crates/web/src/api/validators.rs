@@ -21,7 +21,7 @@ use chrono::Utc;
 use sha2::{Digest, Sha256};
 use utoipa::OpenApi;
 
-use super::answers::{CachedAnswer, MAX_KEPT_ANSWER_BYTES};
+use super::answers::{AnswerCache, CachedAnswer, MAX_KEPT_ANSWER_BYTES};
 use super::docs::ApiDoc;
 use super::metrics::git_commit;
 use super::monitoring;
@@ -62,9 +62,11 @@ pub async fn revalidate(
             .into_response(not_modified(tag))
             .map_into_right_body());
     }
+    // With no answers kept (a cache of 0 bytes), an answer goes out as the route wrote it.
     let answers = request
         .app_data::<web::Data<AppState>>()
-        .map(|state| state.answers.clone());
+        .map(|state| state.answers.clone())
+        .filter(AnswerCache::keeps_answers);
     if let Some(cached) = answers.as_ref().and_then(|a| a.get(tag.tag())) {
         if let Some(IfNoneMatch::Any) = condition {
             return Ok(request
