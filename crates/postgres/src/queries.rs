@@ -638,6 +638,15 @@ struct Sold {
     once_per_product: bool,
 }
 
+/// The rows of one product rollup that [`sold`] reads.
+struct RollupPart {
+    table: &'static str,
+    /// Its date column (the first day of a year or month, or the day).
+    key: &'static str,
+    /// The first and last of its dates read, both included, each end open when `None`.
+    keys: (Option<NaiveDate>, Option<NaiveDate>),
+}
+
 /// What each product sold over `dates` at `location`; `None` when the dates hold no day.
 fn sold(dates: DateBounds, location: Option<Location>) -> Option<Sold> {
     // Whole years from the yearly rollup and the other whole months from the monthly one (both
@@ -656,29 +665,36 @@ fn sold(dates: DateBounds, location: Option<Location>) -> Option<Sold> {
         Some(_) => MONTHLY_BY_PRODUCT,
         None => MONTHLY_BY_PRODUCT_ALL,
     };
-    let parts: Vec<(
-        &'static str,
-        &'static str,
-        (Option<NaiveDate>, Option<NaiveDate>),
-    )> = years
-        .map(|years| (YEARLY_BY_PRODUCT_ALL, "year", years))
+    let parts: Vec<RollupPart> = years
+        .map(|years| RollupPart {
+            table: YEARLY_BY_PRODUCT_ALL,
+            key: "year",
+            keys: years,
+        })
         .into_iter()
-        .chain(months.into_iter().map(|months| (monthly, "month", months)))
-        .chain(
-            split
-                .days
-                .iter()
-                .map(|&(from, to)| (DAILY_BY_PRODUCT, "date", (Some(from), Some(to)))),
-        )
+        .chain(months.into_iter().map(|months| RollupPart {
+            table: monthly,
+            key: "month",
+            keys: months,
+        }))
+        .chain(split.days.iter().map(|&(from, to)| RollupPart {
+            table: DAILY_BY_PRODUCT,
+            key: "date",
+            keys: (Some(from), Some(to)),
+        }))
         .collect();
     // The daily rollup is the only one kept per location that is read over all of them.
     let once_per_product = match parts.as_slice() {
-        [(table, _, (Some(from), Some(to)))] => {
-            from == to && (location.is_some() || *table != DAILY_BY_PRODUCT)
-        }
+        [
+            RollupPart {
+                table,
+                keys: (Some(from), Some(to)),
+                ..
+            },
+        ] => from == to && (location.is_some() || *table != DAILY_BY_PRODUCT),
         _ => false,
     };
-    let part = |&(table, day, (from, to)): &(&'static str, &'static str, _)| {
+    let part = |part: &RollupPart| {
         let mut select = Sql::select();
         select
             .columns([
@@ -687,8 +703,8 @@ fn sold(dates: DateBounds, location: Option<Location>) -> Option<Sold> {
                 ("r", "revenue"),
                 ("r", "orders"),
             ])
-            .from_as(table, "r");
-        rollup_rows(&mut select, day, (from, to), location);
+            .from_as(part.table, "r");
+        rollup_rows(&mut select, part.key, part.keys, location);
         select
     };
     let mut parts = parts.iter().map(part);
