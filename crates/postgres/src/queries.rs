@@ -387,6 +387,14 @@ const fn position(fields: &[&str], name: &str) -> usize {
     panic!("not a column of the list")
 }
 
+/// `name` where `fields` (a select list) has it.
+const fn column_at(fields: &[&str], name: &'static str) -> Column {
+    Column {
+        name,
+        at: position(fields, name),
+    }
+}
+
 const fn same(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
@@ -597,9 +605,50 @@ fn daily_revenue(range: DateRange, location: Option<Location>) -> Statement {
     built(&select)
 }
 
-/// What each product sold over `dates` at `location`, one row per product and rollup row
-/// (`product_id`, `quantity`, `revenue`, `orders`); `None` when the dates hold no day.
-fn sold(dates: DateBounds, location: Option<Location>) -> Option<SelectStatement> {
+/// [`product_daily_sales`]'s columns, in its select list's order.
+const PRODUCT_DAY_FIELDS: [&str; 4] = ["date", "quantity", "revenue", "orders"];
+const PRODUCT_DAY_DATE: Column = column_at(&PRODUCT_DAY_FIELDS, "date");
+const PRODUCT_DAY_QUANTITY: Column = column_at(&PRODUCT_DAY_FIELDS, "quantity");
+const PRODUCT_DAY_REVENUE: Column = column_at(&PRODUCT_DAY_FIELDS, "revenue");
+const PRODUCT_DAY_ORDERS: Column = column_at(&PRODUCT_DAY_FIELDS, "orders");
+
+/// The rows of `product`'s daily rollup over `range` at `location` ([`PRODUCT_DAY_FIELDS`]),
+/// in date order, a day's rows (one per location) together: not added up here, as grouping
+/// them cost the database more than adding them up as they are read.
+fn product_daily_sales(
+    product: ProductId,
+    range: DateRange,
+    location: Option<Location>,
+) -> Statement {
+    let mut select = Sql::select();
+    select
+        .columns(PRODUCT_DAY_FIELDS.map(|field| ("r", field)))
+        .order_by(("r", "date"), SortOrder::Asc);
+    daily_rollup_of(&mut select, Some(product));
+    rollup_rows(&mut select, "date", bounds(range.into()), location);
+    built(&select)
+}
+
+/// What each product sold over some dates at a location, from the rollups ([`sold`]).
+struct Sold {
+    /// One row per product and rollup row (`product_id`, `quantity`, `revenue`, `orders`).
+    rows: SelectStatement,
+    /// Whether a product has one row at most: the rows are one year, month or day of one
+    /// rollup, at the location asked for or over all locations, so they are its sums already.
+    once_per_product: bool,
+}
+
+/// The rows of one product rollup that [`sold`] reads.
+struct RollupPart {
+    table: &'static str,
+    /// Its date column (the first day of a year or month, or the day).
+    key: &'static str,
+    /// The first and last of its dates read, both included, each end open when `None`.
+    keys: (Option<NaiveDate>, Option<NaiveDate>),
+}
+
+/// What each product sold over `dates` at `location`; `None` when the dates hold no day.
+fn sold(dates: DateBounds, location: Option<Location>) -> Option<Sold> {
     // Whole years from the yearly rollup and the other whole months from the monthly one (both
     // over all locations when none is asked for; there is no yearly rollup per location), the
     // days around them from the daily one.
@@ -616,7 +665,36 @@ fn sold(dates: DateBounds, location: Option<Location>) -> Option<SelectStatement
         Some(_) => MONTHLY_BY_PRODUCT,
         None => MONTHLY_BY_PRODUCT_ALL,
     };
-    let part = |table: &'static str, day: &'static str, (from, to)| {
+    let parts: Vec<RollupPart> = years
+        .map(|years| RollupPart {
+            table: YEARLY_BY_PRODUCT_ALL,
+            key: "year",
+            keys: years,
+        })
+        .into_iter()
+        .chain(months.into_iter().map(|months| RollupPart {
+            table: monthly,
+            key: "month",
+            keys: months,
+        }))
+        .chain(split.days.iter().map(|&(from, to)| RollupPart {
+            table: DAILY_BY_PRODUCT,
+            key: "date",
+            keys: (Some(from), Some(to)),
+        }))
+        .collect();
+    // The daily rollup is the only one kept per location that is read over all of them.
+    let once_per_product = match parts.as_slice() {
+        [
+            RollupPart {
+                table,
+                keys: (Some(from), Some(to)),
+                ..
+            },
+        ] => from == to && (location.is_some() || *table != DAILY_BY_PRODUCT),
+        _ => false,
+    };
+    let part = |part: &RollupPart| {
         let mut select = Sql::select();
         select
             .columns([
@@ -625,29 +703,19 @@ fn sold(dates: DateBounds, location: Option<Location>) -> Option<SelectStatement
                 ("r", "revenue"),
                 ("r", "orders"),
             ])
-            .from_as(table, "r");
-        rollup_rows(&mut select, day, (from, to), location);
+            .from_as(part.table, "r");
+        rollup_rows(&mut select, part.key, part.keys, location);
         select
     };
-    let mut parts = years
-        .map(|years| part(YEARLY_BY_PRODUCT_ALL, "year", years))
-        .into_iter()
-        .chain(
-            months
-                .into_iter()
-                .map(|months| part(monthly, "month", months)),
-        )
-        .chain(
-            split
-                .days
-                .iter()
-                .map(|&(from, to)| part(DAILY_BY_PRODUCT, "date", (Some(from), Some(to)))),
-        );
-    let mut sold = parts.next()?;
+    let mut parts = parts.iter().map(part);
+    let mut rows = parts.next()?;
     for other in parts {
-        sold.union(UnionType::All, other);
+        rows.union(UnionType::All, other);
     }
-    Some(sold)
+    Some(Sold {
+        rows,
+        once_per_product,
+    })
 }
 
 /// The units sold over `dates` at `location`; `None` when the dates hold no day.
@@ -660,7 +728,7 @@ fn units_select(dates: DateBounds, location: Option<Location>) -> Option<SelectS
     let mut select = Sql::select();
     select
         .expr_as(Expr::cust("COALESCE(sum(s.quantity), 0)::bigint"), "units")
-        .from_subquery(sold(dates, location)?, "s");
+        .from_subquery(sold(dates, location)?.rows, "s");
     Some(select)
 }
 
@@ -681,13 +749,20 @@ fn period_totals(dates: DateBounds, location: Option<Location>) -> Statement {
     built(&select)
 }
 
+/// [`daily_revenue_by_location`]'s columns, in its select list's order (read by position: a
+/// year is 730 rows).
+const DAY_AT_FIELDS: [&str; 4] = ["date", "location", "revenue", "orders"];
+const DAY_AT_DATE: Column = column_at(&DAY_AT_FIELDS, "date");
+const DAY_AT_LOCATION: Column = column_at(&DAY_AT_FIELDS, "location");
+const DAY_AT_REVENUE: Column = column_at(&DAY_AT_FIELDS, "revenue");
+const DAY_AT_ORDERS: Column = column_at(&DAY_AT_FIELDS, "orders");
+
 /// Each day of `range` with sales at each location (`location` alone when given), from the
 /// daily rollup, which holds one row per day and location: by date, then location.
 fn daily_revenue_by_location(range: DateRange, location: Option<Location>) -> Statement {
     let mut select = Sql::select();
     select
-        .columns([("r", "date"), ("r", "location"), ("r", "revenue")])
-        .expr_as(Expr::cust("r.orders::bigint"), "order_count")
+        .columns(DAY_AT_FIELDS.map(|field| ("r", field)))
         .from_as(DAILY, "r")
         .order_by(("r", "date"), SortOrder::Asc)
         .order_by(("r", "location"), SortOrder::Asc);
@@ -749,16 +824,25 @@ fn ranked(by: RankBy, limit: u32) -> String {
     )
 }
 
-/// Each product's sums over `sold` (`product_id`, `quantity`, `revenue`, `order_count`).
-fn per_product(sold: SelectStatement) -> SelectStatement {
+/// Each product's sums over `sold` (`product_id`, `quantity`, `revenue`, `order_count`):
+/// its row when it has one at most, else its rows added up.
+fn per_product(sold: Sold) -> SelectStatement {
     let mut per_product = Sql::select();
     per_product
         .column(("s", "product_id"))
-        .expr_as(Expr::cust("sum(s.quantity)::bigint"), "quantity")
-        .expr_as(Expr::cust("sum(s.revenue)"), "revenue")
-        .expr_as(Expr::cust("sum(s.orders)::bigint"), "order_count")
-        .from_subquery(sold, "s")
-        .group_by_col(("s", "product_id"));
+        .from_subquery(sold.rows, "s");
+    if sold.once_per_product {
+        per_product
+            .expr_as(Expr::cust("s.quantity::bigint"), "quantity")
+            .expr_as(Expr::cust("s.revenue"), "revenue")
+            .expr_as(Expr::cust("s.orders::bigint"), "order_count");
+    } else {
+        per_product
+            .expr_as(Expr::cust("sum(s.quantity)::bigint"), "quantity")
+            .expr_as(Expr::cust("sum(s.revenue)"), "revenue")
+            .expr_as(Expr::cust("sum(s.orders)::bigint"), "order_count")
+            .group_by_col(("s", "product_id"));
+    }
     per_product
 }
 
@@ -1026,30 +1110,25 @@ impl SalesFigures for PostgresQueries {
         range: DateRange,
         location: Option<Location>,
     ) -> Result<Vec<DailyProductSales>, StoreError> {
-        let mut select = Sql::select();
-        select
-            .column(("r", "date"))
-            .expr_as(Expr::cust("sum(r.quantity)::bigint"), "quantity")
-            .expr_as(Expr::cust("sum(r.revenue)"), "revenue")
-            .expr_as(Expr::cust("sum(r.orders)::bigint"), "order_count")
-            .group_by_col(("r", "date"))
-            .order_by(("r", "date"), SortOrder::Asc);
-        daily_rollup_of(&mut select, Some(product));
-        rollup_rows(&mut select, "date", bounds(range.into()), location);
-        self.all_as(Kind::Figures, built(&select))
-            .await?
-            .iter()
-            .map(|row| {
-                Ok(DailyProductSales {
-                    date: get(row, "date")?,
-                    totals: ProductTotals {
-                        quantity: get(row, "quantity")?,
-                        revenue: decimal(row, "revenue")?,
-                        order_count: get::<i64>(row, "order_count")? as u64,
-                    },
-                })
-            })
-            .collect()
+        let rows = self
+            .all_as(Kind::Figures, product_daily_sales(product, range, location))
+            .await?;
+        let mut days: Vec<DailyProductSales> = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let row = pg_row(row)?;
+            let date = get_at(row, PRODUCT_DAY_DATE)?;
+            let totals = ProductTotals {
+                quantity: get_at(row, PRODUCT_DAY_QUANTITY)?,
+                revenue: decimal_at(row, PRODUCT_DAY_REVENUE)?,
+                order_count: get_at::<i64>(row, PRODUCT_DAY_ORDERS)? as u64,
+            };
+            // A day's rows (one per location) come together: they add up to the day's.
+            match days.last_mut() {
+                Some(day) if day.date == date => day.totals += totals,
+                _ => days.push(DailyProductSales { date, totals }),
+            }
+        }
+        Ok(days)
     }
 
     #[instrument(skip(self))]
@@ -1128,13 +1207,17 @@ impl SalesFigures for PostgresQueries {
             .await?
             .iter()
             .map(|row| {
-                let location = Location::parse(&get::<String>(row, "location")?)
-                    .map_err(|e| Inconsistency::breaks_rule("location", e))?;
+                let row = pg_row(row)?;
+                let location = Location::parse(get_at::<&str>(row, DAY_AT_LOCATION)?)
+                    .map_err(|e| Inconsistency::breaks_rule(DAY_AT_LOCATION.name, e))?;
                 Ok((
                     location,
                     DailyRevenue {
-                        date: get(row, "date")?,
-                        totals: totals(row)?,
+                        date: get_at(row, DAY_AT_DATE)?,
+                        totals: RevenueTotals {
+                            revenue: decimal_at(row, DAY_AT_REVENUE)?,
+                            order_count: get_at::<i64>(row, DAY_AT_ORDERS)? as u64,
+                        },
                     },
                 ))
             })
@@ -1334,6 +1417,31 @@ fn discount(row: &PgRow, column: Column) -> Result<DiscountPercent, StoreError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn once_per_product(from: &str, to: &str, location: Option<Location>) -> bool {
+        let day = |text: &str| text.parse::<NaiveDate>().unwrap();
+        let dates = DateBounds::new(Some(day(from)), Some(day(to))).unwrap();
+        sold(dates, location).unwrap().once_per_product
+    }
+
+    #[test]
+    fn one_year_month_or_day_of_one_rollup_is_read_without_adding_up() {
+        let online = Some(Location::OnlineStore);
+        // The yearly rollup, over all locations.
+        assert!(once_per_product("2024-01-01", "2024-12-31", None));
+        // A month: over all locations, or at one.
+        assert!(once_per_product("2024-02-01", "2024-02-29", None));
+        assert!(once_per_product("2024-02-01", "2024-02-29", online));
+        // A day at one location; at both, a product has a row at each.
+        assert!(once_per_product("2024-03-05", "2024-03-05", online));
+        assert!(!once_per_product("2024-03-05", "2024-03-05", None));
+        // A year at one location is twelve months of the monthly rollup.
+        assert!(!once_per_product("2024-01-01", "2024-12-31", online));
+        // Two years, a year and a loose month, loose days around a month.
+        assert!(!once_per_product("2024-01-01", "2025-12-31", None));
+        assert!(!once_per_product("2024-01-01", "2025-01-31", None));
+        assert!(!once_per_product("2024-01-31", "2024-03-01", None));
+    }
 
     #[test]
     fn the_order_lookup_binds_its_values_where_its_builder_puts_them() {

@@ -88,12 +88,38 @@ pub async fn overview(
         Some(_) => Some(crate::api::params::interval(chosen)?),
         None => None,
     };
-    let period = range::resolve(
+    // The days of every location shown, the units and both lists of best sellers, the period
+    // before: side by side, and beside the first and latest sale when the query gives the days.
+    let figures = &state.figures;
+    let (period, (days_sold, sellers, before)) = range::resolve_with(
         &state,
         &RangeQuery {
             from: query.from,
             to: query.to,
             location: query.location,
+        },
+        |range, location| {
+            let previous_figures = async move {
+                match range::previous(range) {
+                    Some(before) => {
+                        figures
+                            .period_totals(before.into(), location)
+                            .await
+                            .map(|figures| {
+                                Some(Tiles {
+                                    totals: figures.totals,
+                                    items: figures.units,
+                                })
+                            })
+                    }
+                    None => Ok(None),
+                }
+            };
+            try_join3(
+                figures.daily_revenue_by_location(range, location),
+                figures.best_sellers(range.into(), location, TOP_PRODUCTS),
+                previous_figures,
+            )
         },
     )
     .await?;
@@ -117,33 +143,6 @@ pub async fn overview(
         .location
         .map_or_else(|| Location::ALL.to_vec(), |location| vec![location]);
     let previous_range = period.previous();
-    let previous_figures = async {
-        match previous_range {
-            Some(range) => state
-                .figures
-                .period_totals(range.into(), period.location)
-                .await
-                .map(|figures| {
-                    Some(Tiles {
-                        totals: figures.totals,
-                        items: figures.units,
-                    })
-                }),
-            None => Ok(None),
-        }
-    };
-    // Three statements side by side: the days of every location shown, the units and both
-    // lists of best sellers, the period before.
-    let (days_sold, sellers, before) = try_join3(
-        state
-            .figures
-            .daily_revenue_by_location(period.range, period.location),
-        state
-            .figures
-            .best_sellers(period.bounds(), period.location, TOP_PRODUCTS),
-        previous_figures,
-    )
-    .await?;
     let BestSellers {
         units: items,
         by_revenue: top,

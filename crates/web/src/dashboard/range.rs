@@ -104,15 +104,20 @@ impl Period {
 
     /// The days just before, as many as this period has; `None` before the calendar's start.
     pub fn previous(&self) -> Option<DateRange> {
-        let to = self.range.from().pred_opt()?;
-        let from = to.checked_sub_days(Days::new(self.range.days() - 1))?;
-        DateRange::new(from, to).ok()
+        previous(self.range)
     }
 
     /// The query string giving this period (`from=...&to=...[&location=...]`).
     pub fn query(&self) -> String {
         query_of(self.range.from(), self.range.to(), self.location)
     }
+}
+
+/// The days just before `range`, as many as it has; `None` before the calendar's start.
+pub fn previous(range: DateRange) -> Option<DateRange> {
+    let to = range.from().pred_opt()?;
+    let from = to.checked_sub_days(Days::new(range.days() - 1))?;
+    DateRange::new(from, to).ok()
 }
 
 fn query_of(from: NaiveDate, to: NaiveDate, location: Option<Location>) -> String {
@@ -128,25 +133,69 @@ fn query_of(from: NaiveDate, to: NaiveDate, location: Option<Location>) -> Strin
 /// default the 30 days ending on the latest sale (at the location asked for; today when
 /// nothing sold); only `from`, the 30 days from it; only `to`, the 30 days ending on it.
 pub async fn resolve(state: &AppState, query: &RangeQuery) -> Result<Period, PageError> {
+    let (period, ()) = resolve_with(state, query, |_, _| async { Ok::<_, PageError>(()) }).await?;
+    Ok(period)
+}
+
+/// [`resolve`], and what `read` reads of the period's days at its location. When the query
+/// gives either end, the days do not depend on the stored sales, so `read` runs side by side
+/// with the reading of the first and latest sale instead of after it.
+pub async fn resolve_with<T, E, F>(
+    state: &AppState,
+    query: &RangeQuery,
+    read: impl FnOnce(DateRange, Option<Location>) -> F,
+) -> Result<(Period, T), PageError>
+where
+    F: Future<Output = Result<T, E>>,
+    PageError: From<E>,
+{
     let from = params::date("from", query.from.as_deref().filter(|t| !t.is_empty()))?;
     let to = params::date("to", query.to.as_deref().filter(|t| !t.is_empty()))?;
     let location = params::location(query.location.as_deref().filter(|t| !t.is_empty()))?;
-    // The first sale and the latest, in one answer of the daily rollup.
-    let days = state.figures.sale_days(location).await?;
-    let (first, stored) = (days.map(|(first, _)| first), days.map(|(_, latest)| latest));
+    if from.is_none() && to.is_none() {
+        let days = state.figures.sale_days(location).await?;
+        let period = period_of((from, to), location, days)?;
+        let read = read(period.range, location).await?;
+        return Ok((period, read));
+    }
+    // Checked before the store is asked anything; the latest sale is not looked at.
+    let range = series_of((from, to), None)?.days();
+    let (days, read) = futures_util::future::try_join(
+        async { Ok::<_, PageError>(state.figures.sale_days(location).await?) },
+        async { Ok::<_, PageError>(read(range, location).await?) },
+    )
+    .await?;
+    Ok((period_of((from, to), location, days)?, read))
+}
+
+/// The days of the query's `from` and `to` ([`resolve`]'s), with `stored` the first and latest
+/// sale, if any: only where neither end is given does the range depend on it.
+fn series_of(
+    (from, to): (Option<NaiveDate>, Option<NaiveDate>),
+    stored: Option<NaiveDate>,
+) -> Result<SeriesRange, PageError> {
     let latest = stored.unwrap_or_else(|| Utc::now().date_naive());
-    let series =
-        SeriesRange::new(from, to, Interval::Day, latest, stored.is_none()).map_err(|source| {
-            ApiError::BadQuery {
-                name: "from",
-                source,
-            }
-        })?;
+    SeriesRange::new(from, to, Interval::Day, latest, stored.is_none()).map_err(|source| {
+        PageError::from(ApiError::BadQuery {
+            name: "from",
+            source,
+        })
+    })
+}
+
+/// The period of the query's `from` and `to` at `location`, `days` its first and latest sale.
+fn period_of(
+    asked: (Option<NaiveDate>, Option<NaiveDate>),
+    location: Option<Location>,
+    days: Option<(NaiveDate, NaiveDate)>,
+) -> Result<Period, PageError> {
+    let (first, stored) = (days.map(|(first, _)| first), days.map(|(_, latest)| latest));
+    let series = series_of(asked, stored)?;
     Ok(Period {
         series,
         range: series.days(),
         location,
-        latest,
+        latest: stored.unwrap_or_else(|| Utc::now().date_naive()),
         any_sales: stored.is_some(),
         first,
     })
