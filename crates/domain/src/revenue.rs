@@ -111,10 +111,17 @@ pub struct ProductTotals {
     pub order_count: u64,
 }
 
+/// Adds as PostgreSQL's `sum` over `numeric` does: the revenue keeps the larger scale of the
+/// two, a zero's included (rust_decimal's addition gives back the other operand, with its own
+/// scale, when one is zero).
 impl AddAssign for ProductTotals {
     fn add_assign(&mut self, other: ProductTotals) {
+        let scale = self.revenue.scale().max(other.revenue.scale());
         self.quantity += other.quantity;
         self.revenue += other.revenue;
+        if self.revenue.scale() < scale {
+            self.revenue.rescale(scale);
+        }
         self.order_count += other.order_count;
     }
 }
@@ -136,6 +143,26 @@ mod tests {
         RevenueTotals {
             revenue: revenue.parse().unwrap(),
             order_count,
+        }
+    }
+
+    #[test]
+    fn product_totals_add_up_keeping_the_larger_scale_as_sql_does() {
+        let totals = |revenue: &str| ProductTotals {
+            quantity: 1,
+            revenue: revenue.parse().unwrap(),
+            order_count: 1,
+        };
+        for (a, b, sum) in [
+            ("-4.3", "0.000", "-4.300"),
+            ("0.000", "-4.3", "-4.300"),
+            ("1.25", "2.5", "3.75"),
+            ("0.0", "0.00", "0.00"),
+        ] {
+            let mut added = totals(a);
+            added += totals(b);
+            assert_eq!(added.revenue.to_string(), sum, "{a} + {b}");
+            assert_eq!((added.quantity, added.order_count), (2, 2));
         }
     }
 
