@@ -9,7 +9,7 @@
 //! - a statement interrupted mid-answer (its request dropped, or out of time) leaves unread
 //!   messages on its connection, which is then discarded, never reused;
 //! - a statement that failed discards its connection too (it may be broken);
-//! - a connection not handed out for [`PING_WHEN_IDLE_FOR`] is pinged before it is used
+//! - a connection not handed out for `database::PING_WHEN_IDLE_FOR` is pinged before it is used
 //!   again, as the shared pool does (a server restart still costs one request per connection
 //!   used more recently than that);
 //! - a connection older than [`MAX_LIFETIME`] is closed and replaced, as sqlx's pool does by
