@@ -88,11 +88,7 @@ async fn a_revert_racing_an_import_of_the_same_sales_waits_or_is_refused() {
     for _ in 0..4 {
         let (ports, database) = store().await;
         let imported = import(&ports, &first).await;
-        let request = RevertRequest {
-            requested_by: None,
-            source: ImportSource::Cli,
-            at: Utc::now(),
-        };
+        let request = cli_request();
         let (reverted, corrected) = tokio::join!(
             ports.reverts.revert(imported.id, &request),
             import(&ports, &correction)
@@ -145,11 +141,7 @@ async fn a_revert_waits_for_the_write_lock() {
     let reverts = ports.reverts.clone();
     let id = imported.id;
     let waiting = tokio::spawn(async move {
-        let request = RevertRequest {
-            requested_by: None,
-            source: ImportSource::Cli,
-            at: Utc::now(),
-        };
+        let request = cli_request();
         reverts.revert(id, &request).await
     });
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
@@ -168,16 +160,30 @@ async fn rows(database: &TestDatabase, sql: &str) -> Vec<sea_orm::QueryResult> {
     .unwrap()
 }
 
+/// The count `sql` answers (as `n`).
+async fn count(database: &TestDatabase, sql: &str) -> i64 {
+    rows(database, sql).await[0]
+        .try_get::<i64>("", "n")
+        .unwrap()
+}
+
 /// The sales noted as restated (each bit of each block).
 async fn restated(database: &TestDatabase) -> i64 {
-    rows(
+    count(
         database,
         "SELECT count(*) AS n FROM restated_sale_blocks b \
          CROSS JOIN generate_series(0, 63) AS s (bit) WHERE b.sales & (1::bigint << s.bit) <> 0",
     )
-    .await[0]
-        .try_get::<i64>("", "n")
-        .unwrap()
+    .await
+}
+
+/// A revert asked for from the command line, now.
+fn cli_request() -> RevertRequest {
+    RevertRequest {
+        requested_by: None,
+        source: ImportSource::Cli,
+        at: Utc::now(),
+    }
 }
 
 /// How many migrations `migrate_down` undoes to undo `name` and every one after it.
@@ -231,9 +237,7 @@ async fn written_sales_are_noted_in_blocks_and_survive_the_migration_down_and_up
     ];
     assert_eq!(written(&database).await, noted);
     assert_eq!(
-        rows(&database, "SELECT count(*) AS n FROM written_sale_blocks").await[0]
-            .try_get::<i64>("", "n")
-            .unwrap(),
+        count(&database, "SELECT count(*) AS n FROM written_sale_blocks").await,
         3,
         "one row per import and block"
     );
@@ -263,11 +267,7 @@ async fn written_sales_are_noted_in_blocks_and_survive_the_migration_down_and_up
 
     // Reverting the first import once its correction is reverted removes its three sales:
     // that revert notes them with no version left.
-    let request = RevertRequest {
-        requested_by: None,
-        source: ImportSource::Cli,
-        at: Utc::now(),
-    };
+    let request = cli_request();
     ports.reverts.revert(correction.id, &request).await.unwrap();
     let removal = ports.reverts.revert(first.id, &request).await.unwrap();
     let r = removal.revert.get();
@@ -311,9 +311,7 @@ async fn restated_sales_survive_the_migration_to_blocks_down_and_up() {
     let first = import(&ports, &text).await;
     let again = import(&ports, &text).await;
     assert_eq!(
-        rows(&database, "SELECT count(*) AS n FROM restated_sale_blocks").await[0]
-            .try_get::<i64>("", "n")
-            .unwrap(),
+        count(&database, "SELECT count(*) AS n FROM restated_sale_blocks").await,
         2,
         "one row per block"
     );

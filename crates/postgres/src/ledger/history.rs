@@ -45,26 +45,45 @@ pub(super) fn keep_orders(import_id: i64) -> String {
 /// Notes in `written_sale_blocks` (migration `m20261206_000024_written_sales_in_blocks`) the
 /// sales `writer` wrote, from `written` (a relation, or one with its `WHERE`, giving each
 /// one's `sale_id`), with the version it left (`left_version`, an expression over `written`'s
-/// columns, NULL when it left none): a row per version left and block of 64 Sale IDs, as
-/// [`note_restated`] notes restated ones. The view `written_sales` reads them a row per sale.
+/// columns, NULL when it left none). The view `written_sales` reads them a row per sale.
 pub(super) fn note_written(writer: i64, left_version: &str, written: &str) -> String {
-    format!(
-        "INSERT INTO written_sale_blocks (import_id, left_version, block, sales)
-         SELECT {writer}, {left_version}, sale_id >> 6,
-           bit_or(1::bigint << (sale_id & 63)::integer)
-         FROM {written} GROUP BY 2, 3"
+    note_in_blocks(
+        "written_sale_blocks",
+        "left_version",
+        writer,
+        left_version,
+        written,
     )
 }
 
 /// Notes in `restated_sale_blocks` (migration `m20261206_000023_restated_sales_in_blocks`) the
 /// sales import `import_id` restates unchanged, from `compared` (a relation, or one with its
-/// `WHERE`, giving each one's `sale_id` and the `version` it finds): a row per version found
-/// and block of 64 Sale IDs, the sale `s` as bit `s & 63` of block `s >> 6`.
+/// `WHERE`, giving each one's `sale_id` and the `version` it finds).
 pub(super) fn note_restated(import_id: i64, compared: &str) -> String {
+    note_in_blocks(
+        "restated_sale_blocks",
+        "version",
+        import_id,
+        "version",
+        compared,
+    )
+}
+
+/// Inserts into `table` (`import_id`, `version_column`, `block`, `sales`) the sales `from`
+/// gives (each one's `sale_id`) as `import_id`'s, each with its `version` (an expression over
+/// `from`'s columns): a row per version and block of 64 Sale IDs, the sale `s` as bit `s & 63`
+/// of block `s >> 6` ([`block_notes`] reads one back).
+fn note_in_blocks(
+    table: &str,
+    version_column: &str,
+    import_id: i64,
+    version: &str,
+    from: &str,
+) -> String {
     format!(
-        "INSERT INTO restated_sale_blocks (import_id, version, block, sales)
-         SELECT {import_id}, version, sale_id >> 6, bit_or(1::bigint << (sale_id & 63)::integer)
-         FROM {compared} GROUP BY version, sale_id >> 6"
+        "INSERT INTO {table} (import_id, {version_column}, block, sales)
+         SELECT {import_id}, {version}, sale_id >> 6, bit_or(1::bigint << (sale_id & 63)::integer)
+         FROM {from} GROUP BY 2, 3"
     )
 }
 
