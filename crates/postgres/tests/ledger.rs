@@ -24,9 +24,19 @@ fn file(rows: &[String]) -> String {
 }
 
 async fn import(db: &DatabaseConnection, text: &str, mode: ImportMode) -> ImportReport {
+    import_in_batches(db, text, mode, 700).await
+}
+
+/// Imports `text`, staging `batch` sales at a time.
+async fn import_in_batches(
+    db: &DatabaseConnection,
+    text: &str,
+    mode: ImportMode,
+    batch: usize,
+) -> ImportReport {
     let use_case = ImportSales::new(PostgresLedger::new(db.clone()))
         .with_clock(|| Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap())
-        .with_batch_size(700);
+        .with_batch_size(batch);
     let request = ImportRequest::new(
         "sales.csv",
         text.as_bytes(),
@@ -312,6 +322,57 @@ async fn concurrent_imports_of_overlapping_files_never_duplicate() {
         scalar::<Decimal>(db, "SELECT sum(total) FROM orders").await,
         dec("64509.982")
     );
+}
+
+/// The lines of the real export whose Sale ID is even (`even`) or odd, under the header: whole
+/// sales, the two files disjoint.
+fn export_half(even: bool) -> String {
+    real_export()
+        .lines()
+        .enumerate()
+        .filter(|(n, line)| {
+            *n == 0
+                || line
+                    .split(',')
+                    .nth(2)
+                    .and_then(|id| id.parse::<u32>().ok())
+                    .is_some_and(|id| (id % 2 == 0) == even)
+        })
+        .map(|(_, line)| line)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn sales_staged_side_by_side_by_two_imports_keep_their_own_order_numbers_and_items() {
+    let alone = TestDatabase::migrated().await;
+    import(alone.connection(), &real_export(), ImportMode::Strict).await;
+    let expected = items_by_sale(alone.connection()).await;
+    let database = TestDatabase::migrated().await;
+    let db = database.connection();
+
+    // Batches of 25 sales: each import takes order numbers many times, in turn with the other.
+    let (even, odd) = (export_half(true), export_half(false));
+    let (even, odd) = tokio::join!(
+        import_in_batches(db, &even, ImportMode::Strict, 25),
+        import_in_batches(db, &odd, ImportMode::Strict, 25),
+    );
+
+    assert_eq!(even.status, ImportStatus::Succeeded);
+    assert_eq!(odd.status, ImportStatus::Succeeded);
+    assert_eq!(
+        even.counts.orders_created + odd.counts.orders_created,
+        1_408
+    );
+    assert_eq!(items_by_sale(db).await, expected);
+    let misplaced: i64 = scalar(
+        db,
+        "SELECT count(*) FROM orders o \
+         WHERE o.total <> (SELECT sum(i.total) FROM order_items i WHERE i.order_id = o.id)",
+    )
+    .await;
+    assert_eq!(misplaced, 0, "orders whose items are another sale's");
+    assert_rollups_in_step(db).await;
 }
 
 /// Asserts that every rollup agrees with a recomputation from the orders and items.

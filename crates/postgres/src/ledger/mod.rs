@@ -81,34 +81,27 @@ const KEEP_REJECTED_LINES: Fixed<4> = Fixed::new(
 const ORDER_SEQUENCE: Fixed<0> =
     Fixed::new("SELECT pg_get_serial_sequence('orders', 'id')::regclass::oid::bigint AS oid");
 
+/// Takes `$2` order numbers from the sequence whose object id is `$1`, as an array `ids`.
+/// Numbers once taken are never given again, whatever becomes of this transaction.
+const TAKE_ORDER_NUMBERS: Fixed<2> = Fixed::new(
+    "SELECT array_agg(nextval($1::oid::regclass)) AS ids FROM generate_series(1, $2::integer)",
+);
+
 /// Whether any stored order has a Sale ID from `$1` to `$2`.
 const NONE_STORED_BETWEEN: Fixed<2> =
     Fixed::new("SELECT NOT EXISTS (SELECT 1 FROM orders WHERE sale_id BETWEEN $1 AND $2) AS none");
-
-/// The order numbers the new orders of a first import were given (`sale_id`, `order_id`).
-const NEW_ORDER_IDS: &str = "zinc_new_order_ids";
 
 /// What the staged sales are next to the stored ones; `zinc_changed` lists those to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Changes {
     /// No stored order has a Sale ID within the staged ones' range, so every staged sale is
     /// new (the common first import of a day's sales): nothing was compared. `zinc_changed` is
-    /// a view of the staged orders (dropped with them at the end of the transaction), and
-    /// orders take their numbers as they are written, noted in [`NEW_ORDER_IDS`].
+    /// a view of the staged orders (dropped with them at the end of the transaction), each
+    /// with the number it was staged with.
     AllNew,
     /// `zinc_changed` holds the `changed` sales whose fingerprint differs from the stored one
-    /// (or that have none), each with its order number, stored or new.
+    /// (or that have none), each with its order number: the stored one, or the one staged.
     Compared { changed: u64 },
-}
-
-impl Changes {
-    /// The table giving each written sale's order number (`sale_id`, `order_id`).
-    fn order_ids(self) -> &'static str {
-        match self {
-            Changes::AllNew => NEW_ORDER_IDS,
-            Changes::Compared { .. } => "zinc_changed",
-        }
-    }
 }
 
 /// The work an import's statements are part of, as its errors name it.
@@ -199,6 +192,7 @@ impl SalesLedger for PostgresLedger {
             full: None,
             staged_ids: StagedIds::default(),
             written: Written::default(),
+            order_sequence: None,
         }))
     }
 }
@@ -247,6 +241,8 @@ struct PostgresImportSession {
     staged_ids: StagedIds,
     /// Rows written to the stored tables, for their statistics once committed.
     written: Written,
+    /// The object id of the orders' sequence, once looked up.
+    order_sequence: Option<i64>,
 }
 
 /// The Sale IDs staged: whether those staged before reassembly came in one direction (rising
@@ -380,6 +376,34 @@ impl PostgresImportSession {
         Ok(())
     }
 
+    /// Takes `count` order numbers from the orders' sequence (in one statement), for sales
+    /// about to be staged. Those of sales found stored, rejected or staged again are left
+    /// unused: the sequence's numbers have gaps whenever a transaction takes one it does not
+    /// keep.
+    async fn take_order_numbers(&mut self, count: usize) -> Result<Vec<i64>, StoreError> {
+        let sequence = match self.order_sequence {
+            Some(sequence) => sequence,
+            None => {
+                let sequence = self
+                    .query(&ORDER_SEQUENCE.with([]))
+                    .await?
+                    .first()
+                    .map(|row| get::<i64>(row, "oid"))
+                    .transpose()?
+                    .ok_or_else(|| Inconsistency::unexpected("orders.id has no sequence"))?;
+                *self.order_sequence.insert(sequence)
+            }
+        };
+        let count = i32::try_from(count)
+            .map_err(|_| Inconsistency::unexpected(format!("{count} sales in one batch")))?;
+        self.query(&TAKE_ORDER_NUMBERS.with([sequence.into(), count.into()]))
+            .await?
+            .first()
+            .map(|row| get::<Vec<i64>>(row, "ids"))
+            .transpose()?
+            .ok_or_else(|| Inconsistency::unexpected("no order numbers were taken"))
+    }
+
     /// Sets the staged sales against the stored ones, the write lock held: `zinc_changed` then
     /// lists the sales to write (new or changed), with the stored order number, day and
     /// location of each changed one, and the sales restated unchanged are noted as this
@@ -388,33 +412,21 @@ impl PostgresImportSession {
         if self.none_stored_in_staged_range().await? {
             self.run(&format!(
                 "CREATE TEMPORARY VIEW zinc_changed AS
-                   SELECT k.*, NULL::bigint AS order_id, true AS created,
-                     NULL::date AS old_date, NULL::text AS old_location
-                   FROM {staged_orders} k;
-                 CREATE TEMPORARY TABLE {NEW_ORDER_IDS} (sale_id bigint, order_id bigint)
-                   ON COMMIT DROP;",
+                   SELECT k.*, true AS created, NULL::date AS old_date, NULL::text AS old_location
+                   FROM {staged_orders} k",
                 staged_orders = ORDERS.name,
             ))
             .await?;
             return Ok(Changes::AllNew);
         }
-        // New sales get their order number here, so that items can be written without reading
-        // orders back.
         self.run(&format!("ANALYZE {}", ORDERS.name)).await?;
-        let sequence = self
-            .query(&ORDER_SEQUENCE.with([]))
-            .await?
-            .first()
-            .map(|row| get::<i64>(row, "oid"))
-            .transpose()?
-            .ok_or_else(|| Inconsistency::unexpected("orders.id has no sequence"))?;
         // One pass over the staged orders and the stored ones: the sales restated unchanged
         // are noted (they hold them against reverts of earlier imports), the others listed.
         let columns = ORDERS.column_list("");
         self.run(&format!(
             "CREATE TEMPORARY TABLE zinc_changed ON COMMIT DROP AS
-               SELECT k.*, NULL::bigint AS order_id, NULL::boolean AS created,
-                 NULL::date AS old_date, NULL::text AS old_location
+               SELECT k.*, NULL::boolean AS created, NULL::date AS old_date,
+                 NULL::text AS old_location
                FROM {staged_orders} k WITH NO DATA;
              WITH compared AS MATERIALIZED (
                SELECT k.*, o.id AS stored_id, o.import_id AS version,
@@ -423,8 +435,8 @@ impl PostgresImportSession {
                FROM {staged_orders} k LEFT JOIN orders o ON o.sale_id = k.sale_id),
              restated AS ({note_restated})
              INSERT INTO zinc_changed
-               SELECT {columns}, coalesce(stored_id, nextval({sequence}::oid::regclass)),
-                 stored_id IS NULL, stored_date, stored_location
+               SELECT coalesce(stored_id, order_id), {columns}, stored_id IS NULL, stored_date,
+                 stored_location
                FROM compared WHERE NOT unchanged;
              ANALYZE zinc_changed;",
             staged_orders = ORDERS.name,
@@ -521,6 +533,7 @@ impl ImportSession for PostgresImportSession {
                 self.staged_ids.widen(id);
             }
         }
+        let numbers = self.take_order_numbers(sales.len()).await?;
         // Full buffers travel while these sales are encoded.
         let limit = self.reach.reply_timeout;
         let full = self.full.take();
@@ -532,7 +545,8 @@ impl ImportSession for PostgresImportSession {
                 None => Ok((0, 0)),
             }
         };
-        let (sent, encoded) = tokio::join!(sending, encode_sales(&mut self.pending, sales));
+        let (sent, encoded) =
+            tokio::join!(sending, encode_sales(&mut self.pending, sales, &numbers));
         let (lines, staged_sales) = sent?;
         encoded?;
         self.counts.lines += lines;
@@ -551,7 +565,9 @@ impl ImportSession for PostgresImportSession {
         let mut csv = Vec::new();
         LINES.encode(
             &mut csv,
-            lines.iter().map(|line| ([Cell::Null, Cell::Null], line)),
+            lines
+                .iter()
+                .map(|line| ([Cell::Null, Cell::Null, Cell::Null], line)),
         )?;
         self.copy(&LINES.copy_statement_into(LOOSE_LINES), csv)
             .await?;
@@ -609,7 +625,7 @@ impl ImportSession for PostgresImportSession {
     async fn write(&mut self, progress: &WriteProgress) -> Result<WriteOutcome, StoreError> {
         self.apply_rejections().await?;
         let import_id = self.import_id.get();
-        let (lines, staged_orders) = (LINES.name, ORDERS.name);
+        let lines = LINES.name;
         let order_columns = ORDERS.column_list("");
         let updates: Vec<String> = ORDERS
             .columns
@@ -686,25 +702,12 @@ impl ImportSession for PostgresImportSession {
         self.run(&history::keep_orders(import_id)).await?;
         // New sales are inserted plainly (the unique key on sale_id still refuses a duplicate
         // should anything bypass the lock); changed ones are updated in place, items replaced.
-        let created = match changes {
-            Changes::AllNew => {
-                self.run(&format!(
-                    "WITH written AS (
-                       INSERT INTO orders ({order_columns}, import_id)
-                       SELECT {order_columns}, {import_id} FROM {staged_orders}
-                       RETURNING sale_id, id)
-                     INSERT INTO {NEW_ORDER_IDS} (sale_id, order_id) SELECT * FROM written"
-                ))
-                .await?
-            }
-            Changes::Compared { .. } => {
-                self.run(&format!(
-                    "INSERT INTO orders (id, {order_columns}, import_id)
-                     SELECT order_id, {order_columns}, {import_id} FROM zinc_changed WHERE created"
-                ))
-                .await?
-            }
-        };
+        let created = self
+            .run(&format!(
+                "INSERT INTO orders (id, {order_columns}, import_id)
+                 SELECT order_id, {order_columns}, {import_id} FROM zinc_changed WHERE created"
+            ))
+            .await?;
         // With every sale new, `zinc_changed` says none is stored: this finds nothing at once.
         let updated = self
             .run(&format!(
@@ -736,16 +739,25 @@ impl ImportSession for PostgresImportSession {
             }
         }
         progress.step_done(WriteStep::Orders);
-        // A product missing here would leave product_id NULL, which order_items refuses.
+        // A product missing here would leave product_id NULL, which order_items refuses. With
+        // every sale new, each line has its order's number already: no join of every line.
+        let numbered_lines = match changes {
+            Changes::AllNew => format!("{lines} l"),
+            Changes::Compared { .. } => {
+                format!("{lines} l JOIN zinc_changed c ON c.sale_id = l.sale_id")
+            }
+        };
+        let number = match changes {
+            Changes::AllNew => "l.order_id",
+            Changes::Compared { .. } => "c.order_id",
+        };
         let items = self
             .run(&format!(
                 "INSERT INTO order_items (order_id, product_id, position, {items})
-             SELECT c.order_id, p.id, l.position, {line_items}
-             FROM {lines} l JOIN {order_ids} c ON c.sale_id = l.sale_id
-             LEFT JOIN products p ON p.name = l.product",
+                 SELECT {number}, p.id, l.position, {line_items}
+                 FROM {numbered_lines} LEFT JOIN products p ON p.name = l.product",
                 items = item_column_list(""),
                 line_items = item_column_list("l."),
-                order_ids = changes.order_ids(),
             ))
             .await?;
         self.written.add("order_items", items);
@@ -912,22 +924,50 @@ const ENCODED_PER_TURN: usize = 256;
 
 /// Appends the CSV of `sales` to the pending buffers, yielding now and then so that a COPY
 /// sent alongside keeps the server busy.
-async fn encode_sales(pending: &mut Pending, sales: &[Sale]) -> Result<(), StoreError> {
-    for chunk in sales.chunks(ENCODED_PER_TURN) {
+/// Each sale goes with its order number, from `numbers` in turn.
+async fn encode_sales(
+    pending: &mut Pending,
+    sales: &[Sale],
+    numbers: &[i64],
+) -> Result<(), StoreError> {
+    if numbers.len() != sales.len() {
+        return Err(Inconsistency::unexpected(format!(
+            "{} order numbers taken for {} sales",
+            numbers.len(),
+            sales.len()
+        )));
+    }
+    for (chunk, numbers) in sales
+        .chunks(ENCODED_PER_TURN)
+        .zip(numbers.chunks(ENCODED_PER_TURN))
+    {
         LINES.encode(
             &mut pending.lines,
-            chunk.iter().flat_map(|sale| {
+            chunk.iter().zip(numbers).flat_map(|(sale, &number)| {
                 let lines = sale.lines();
                 lines
                     .iter()
                     .zip(first_of_their_product(lines))
                     .enumerate()
-                    .map(|(index, (line, first))| {
-                        ([Cell::Int(index as i64 + 1), Cell::Bool(first)], line)
+                    .map(move |(index, (line, first))| {
+                        (
+                            [
+                                Cell::Int(number),
+                                Cell::Int(index as i64 + 1),
+                                Cell::Bool(first),
+                            ],
+                            line,
+                        )
                     })
             }),
         )?;
-        ORDERS.encode(&mut pending.orders, chunk.iter().map(|sale| ([], sale)))?;
+        ORDERS.encode(
+            &mut pending.orders,
+            chunk
+                .iter()
+                .zip(numbers)
+                .map(|(sale, &number)| ([Cell::Int(number)], sale)),
+        )?;
         tokio::task::yield_now().await;
     }
     Ok(())

@@ -44,7 +44,8 @@ pub(super) struct Column<R> {
 /// A temporary table of the import, dropped when its transaction ends.
 pub(super) struct StagedTable<R: 'static> {
     pub name: &'static str,
-    /// Columns that come first, filled by the caller (`position` of a line).
+    /// Columns that come first, filled by the caller (the order number of a sale, the
+    /// `position` of a line).
     leading: &'static [(&'static str, &'static str)],
     pub columns: &'static [Column<R>],
 }
@@ -155,12 +156,17 @@ fn encoding(error: csv::Error) -> StoreError {
 }
 
 /// The lines of the staged sales (and, in a table of their own, loose lines waiting to be
-/// assembled, `position` NULL).
-/// `position` is the line's place in its sale (from 1), the order item's position;
-/// `first_of_product` says whether no earlier line of the sale has its product.
+/// assembled, the leading columns NULL).
+/// `order_id` is the order number taken for the line's sale when it was staged (see
+/// [`ORDERS`]); `position` is the line's place in its sale (from 1), the order item's
+/// position; `first_of_product` says whether no earlier line of the sale has its product.
 pub(super) const LINES: StagedTable<SaleLine> = StagedTable {
     name: "zinc_staged_lines",
-    leading: &[("position", "integer"), ("first_of_product", "boolean")],
+    leading: &[
+        ("order_id", "bigint"),
+        ("position", "integer"),
+        ("first_of_product", "boolean"),
+    ],
     columns: &[
         Column {
             name: "line",
@@ -279,10 +285,13 @@ pub(super) fn item_column_list(prefix: &str) -> String {
 }
 
 /// The orders of the staged sales (a Sale ID staged twice until its runs are assembled whole).
-/// Every column is a column of `orders`.
+/// Every column is a column of `orders`. `order_id` leads: the number taken from the orders'
+/// sequence for the sale as it was staged, and given to its lines too, so that a new order and
+/// its items are written without looking one up for the other (a sale found stored keeps its
+/// number, and the one taken is left unused).
 pub(super) const ORDERS: StagedTable<Sale> = StagedTable {
     name: "zinc_staged_orders",
-    leading: &[],
+    leading: &[("order_id", "bigint")],
     columns: &[
         Column {
             name: "sale_id",
@@ -433,7 +442,7 @@ mod tests {
         let statement = LINES.copy_statement();
         assert!(
             statement
-                .starts_with("COPY zinc_staged_lines (position, first_of_product, line, sale_id,")
+                .starts_with("COPY zinc_staged_lines (order_id, position, first_of_product, line,")
         );
         assert!(statement.ends_with("size) FROM STDIN WITH (FORMAT csv)"));
     }
