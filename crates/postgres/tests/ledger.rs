@@ -472,6 +472,69 @@ async fn new_sales_around_a_stored_one_still_replace_it_when_it_changed() {
     assert_rollups_in_step(db).await;
 }
 
+/// Each order's Sale ID and number, in the order of their numbers.
+async fn order_numbers(db: &DatabaseConnection) -> String {
+    scalar(
+        db,
+        "SELECT string_agg(sale_id || '#' || id, ' ' ORDER BY id) FROM orders",
+    )
+    .await
+}
+
+#[tokio::test]
+async fn sales_found_unchanged_use_up_no_order_numbers() {
+    let database = TestDatabase::migrated().await;
+    let db = database.connection();
+    let first = file(&[
+        row("3/1/2025", 1, "Water", "1", "0.09", "1.09"),
+        row("3/1/2025", 10, "Coke", "2", "0.18", "2.18"),
+    ]);
+    import(db, &first, ImportMode::Strict).await;
+    let again = import(db, &first, ImportMode::Strict).await;
+    assert_eq!(again.counts.orders_unchanged, 2);
+
+    // The same sales with one new among them.
+    let more = file(&[
+        row("3/1/2025", 1, "Water", "1", "0.09", "1.09"),
+        row("3/1/2025", 5, "Chips", "3", "0.27", "3.27"),
+        row("3/1/2025", 10, "Coke", "2", "0.18", "2.18"),
+    ]);
+    let report = import(db, &more, ImportMode::Strict).await;
+
+    assert_eq!(report.counts.orders_created, 1);
+    assert_eq!(order_numbers(db).await, "1#1 10#2 5#3");
+}
+
+#[tokio::test]
+async fn new_sales_staged_before_a_stored_one_keep_the_numbers_they_were_staged_with() {
+    let database = TestDatabase::migrated().await;
+    let db = database.connection();
+    import(
+        db,
+        &file(&[row("3/1/2025", 1, "Water", "1", "0.09", "1.09")]),
+        ImportMode::Strict,
+    )
+    .await;
+    // One sale per batch: sales 20 and 21 are staged with numbers (no stored Sale ID near
+    // them), sale 1, corrected, is found stored and keeps its own.
+    let later = file(&[
+        row("3/2/2025", 20, "Coke", "2", "0.18", "2.18"),
+        row("3/2/2025", 21, "Chips", "3", "0.27", "3.27"),
+        row("3/1/2025", 1, "Lemonade", "3", "0.27", "3.27"),
+    ]);
+
+    let report = import_in_batches(db, &later, ImportMode::Strict, 1).await;
+
+    assert_eq!(report.counts.orders_created, 2);
+    assert_eq!(report.counts.orders_updated, 1);
+    assert_eq!(order_numbers(db).await, "1#1 20#2 21#3");
+    assert_eq!(
+        items_by_sale(db).await,
+        "1:1:Lemonade:3.27 20:1:Coke:2.18 21:1:Chips:3.27"
+    );
+    assert_rollups_in_step(db).await;
+}
+
 #[tokio::test]
 async fn a_stored_sale_reassembled_from_loose_lines_is_replaced_not_added_again() {
     let database = TestDatabase::migrated().await;

@@ -81,10 +81,13 @@ const KEEP_REJECTED_LINES: Fixed<4> = Fixed::new(
 const ORDER_SEQUENCE: Fixed<0> =
     Fixed::new("SELECT pg_get_serial_sequence('orders', 'id')::regclass::oid::bigint AS oid");
 
-/// Takes `$2` order numbers from the sequence whose object id is `$1`, as an array `ids`.
-/// Numbers once taken are never given again, whatever becomes of this transaction.
-const TAKE_ORDER_NUMBERS: Fixed<2> = Fixed::new(
-    "SELECT array_agg(nextval($1::oid::regclass)) AS ids FROM generate_series(1, $2::integer)",
+/// Takes `$2` order numbers from the sequence whose object id is `$1`, as an array `ids`,
+/// unless a stored order has a Sale ID from `$3` to `$4` (then `ids` is NULL and none is
+/// taken: the test runs once, before any row). Numbers once taken are never given again,
+/// whatever becomes of this transaction.
+const TAKE_ORDER_NUMBERS: Fixed<4> = Fixed::new(
+    "SELECT array_agg(nextval($1::oid::regclass)) AS ids FROM generate_series(1, $2::integer) \
+     WHERE NOT EXISTS (SELECT 1 FROM orders WHERE sale_id BETWEEN $3 AND $4)",
 );
 
 /// Whether any stored order has a Sale ID from `$1` to `$2`.
@@ -94,13 +97,15 @@ const NONE_STORED_BETWEEN: Fixed<2> =
 /// What the staged sales are next to the stored ones; `zinc_changed` lists those to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Changes {
-    /// No stored order has a Sale ID within the staged ones' range, so every staged sale is
-    /// new (the common first import of a day's sales): nothing was compared. `zinc_changed` is
+    /// Every staged sale has its order number, and no stored order has a Sale ID within the
+    /// staged ones' range, so every staged sale is new (the common first import of a day's
+    /// sales): nothing was compared. `zinc_changed` is
     /// a view of the staged orders (dropped with them at the end of the transaction), each
     /// with the number it was staged with.
     AllNew,
     /// `zinc_changed` holds the `changed` sales whose fingerprint differs from the stored one
-    /// (or that have none), each with its order number: the stored one, or the one staged.
+    /// (or that have none), each with its order number: the stored one, the one staged, or
+    /// one taken then.
     Compared { changed: u64 },
 }
 
@@ -193,6 +198,7 @@ impl SalesLedger for PostgresLedger {
             staged_ids: StagedIds::default(),
             written: Written::default(),
             order_sequence: None,
+            numbering: true,
         }))
     }
 }
@@ -243,6 +249,10 @@ struct PostgresImportSession {
     written: Written,
     /// The object id of the orders' sequence, once looked up.
     order_sequence: Option<i64>,
+    /// True while every sale staged has its order number: until a batch holds a Sale ID
+    /// within the range of stored ones (the import will compare, and new sales take their
+    /// numbers then, so that sales found unchanged use up none).
+    numbering: bool,
 }
 
 /// The Sale IDs staged: whether those staged before reassembly came in one direction (rising
@@ -376,13 +386,42 @@ impl PostgresImportSession {
         Ok(())
     }
 
-    /// Takes `count` order numbers from the orders' sequence (in one statement), for sales
-    /// about to be staged. Those of sales found stored, rejected or staged again are left
-    /// unused: the sequence's numbers have gaps whenever a transaction takes one it does not
-    /// keep.
-    async fn take_order_numbers(&mut self, count: usize) -> Result<Vec<i64>, StoreError> {
-        let sequence = match self.order_sequence {
-            Some(sequence) => sequence,
+    /// The order numbers of `sales`, about to be staged, taken from the orders' sequence in
+    /// one statement; none once a batch had a Sale ID within the range of the stored ones
+    /// ([`Self::numbering`]). Those of sales rejected or staged again are left unused: the
+    /// sequence's numbers have gaps whenever a transaction takes one it does not keep.
+    async fn take_order_numbers(&mut self, sales: &[Sale]) -> Result<Option<Vec<i64>>, StoreError> {
+        if !self.numbering {
+            return Ok(None);
+        }
+        let ids = sales.iter().map(|sale| sale.sale_id().get());
+        let (Some(lowest), Some(highest)) = (ids.clone().min(), ids.max()) else {
+            return Ok(Some(Vec::new()));
+        };
+        let sequence = self.order_sequence().await?;
+        let count = i32::try_from(sales.len()).map_err(|_| {
+            Inconsistency::unexpected(format!("{} sales in one batch", sales.len()))
+        })?;
+        let numbers = self
+            .query(&TAKE_ORDER_NUMBERS.with([
+                sequence.into(),
+                count.into(),
+                lowest.into(),
+                highest.into(),
+            ]))
+            .await?
+            .first()
+            .map(|row| get::<Option<Vec<i64>>>(row, "ids"))
+            .transpose()?
+            .flatten();
+        self.numbering = numbers.is_some();
+        Ok(numbers)
+    }
+
+    /// The object id of the orders' sequence, looked up once.
+    async fn order_sequence(&mut self) -> Result<i64, StoreError> {
+        match self.order_sequence {
+            Some(sequence) => Ok(sequence),
             None => {
                 let sequence = self
                     .query(&ORDER_SEQUENCE.with([]))
@@ -391,17 +430,9 @@ impl PostgresImportSession {
                     .map(|row| get::<i64>(row, "oid"))
                     .transpose()?
                     .ok_or_else(|| Inconsistency::unexpected("orders.id has no sequence"))?;
-                *self.order_sequence.insert(sequence)
+                Ok(*self.order_sequence.insert(sequence))
             }
-        };
-        let count = i32::try_from(count)
-            .map_err(|_| Inconsistency::unexpected(format!("{count} sales in one batch")))?;
-        self.query(&TAKE_ORDER_NUMBERS.with([sequence.into(), count.into()]))
-            .await?
-            .first()
-            .map(|row| get::<Vec<i64>>(row, "ids"))
-            .transpose()?
-            .ok_or_else(|| Inconsistency::unexpected("no order numbers were taken"))
+        }
     }
 
     /// Sets the staged sales against the stored ones, the write lock held: `zinc_changed` then
@@ -409,7 +440,7 @@ impl PostgresImportSession {
     /// location of each changed one, and the sales restated unchanged are noted as this
     /// import's ([`history::note_restated`]).
     async fn find_changes(&mut self) -> Result<Changes, StoreError> {
-        if self.none_stored_in_staged_range().await? {
+        if self.numbering && self.none_stored_in_staged_range().await? {
             self.run(&format!(
                 "CREATE TEMPORARY VIEW zinc_changed AS
                    SELECT k.*, true AS created, NULL::date AS old_date, NULL::text AS old_location
@@ -420,6 +451,7 @@ impl PostgresImportSession {
             return Ok(Changes::AllNew);
         }
         self.run(&format!("ANALYZE {}", ORDERS.name)).await?;
+        let sequence = self.order_sequence().await?;
         // One pass over the staged orders and the stored ones: the sales restated unchanged
         // are noted (they hold them against reverts of earlier imports), the others listed.
         let columns = ORDERS.column_list("");
@@ -435,7 +467,7 @@ impl PostgresImportSession {
                FROM {staged_orders} k LEFT JOIN orders o ON o.sale_id = k.sale_id),
              restated AS ({note_restated})
              INSERT INTO zinc_changed
-               SELECT coalesce(stored_id, order_id), {columns}, stored_id IS NULL, stored_date,
+               SELECT coalesce(stored_id, order_id, nextval({sequence}::oid::regclass)), {columns}, stored_id IS NULL, stored_date,
                  stored_location
                FROM compared WHERE NOT unchanged;
              ANALYZE zinc_changed;",
@@ -533,7 +565,7 @@ impl ImportSession for PostgresImportSession {
                 self.staged_ids.widen(id);
             }
         }
-        let numbers = self.take_order_numbers(sales.len()).await?;
+        let numbers = self.take_order_numbers(sales).await?;
         // Full buffers travel while these sales are encoded.
         let limit = self.reach.reply_timeout;
         let full = self.full.take();
@@ -545,8 +577,10 @@ impl ImportSession for PostgresImportSession {
                 None => Ok((0, 0)),
             }
         };
-        let (sent, encoded) =
-            tokio::join!(sending, encode_sales(&mut self.pending, sales, &numbers));
+        let (sent, encoded) = tokio::join!(
+            sending,
+            encode_sales(&mut self.pending, sales, numbers.as_deref())
+        );
         let (lines, staged_sales) = sent?;
         encoded?;
         self.counts.lines += lines;
@@ -924,26 +958,32 @@ const ENCODED_PER_TURN: usize = 256;
 
 /// Appends the CSV of `sales` to the pending buffers, yielding now and then so that a COPY
 /// sent alongside keeps the server busy.
-/// Each sale goes with its order number, from `numbers` in turn.
+/// Each sale goes with its order number, from `numbers` in turn, or none.
 async fn encode_sales(
     pending: &mut Pending,
     sales: &[Sale],
-    numbers: &[i64],
+    numbers: Option<&[i64]>,
 ) -> Result<(), StoreError> {
-    if numbers.len() != sales.len() {
-        return Err(Inconsistency::unexpected(format!(
-            "{} order numbers taken for {} sales",
-            numbers.len(),
-            sales.len()
-        )));
-    }
+    let numbers: Vec<Cell<'static>> = match numbers {
+        Some(numbers) if numbers.len() == sales.len() => {
+            numbers.iter().map(|&number| Cell::Int(number)).collect()
+        }
+        Some(numbers) => {
+            return Err(Inconsistency::unexpected(format!(
+                "{} order numbers taken for {} sales",
+                numbers.len(),
+                sales.len()
+            )));
+        }
+        None => sales.iter().map(|_| Cell::Null).collect(),
+    };
     for (chunk, numbers) in sales
         .chunks(ENCODED_PER_TURN)
         .zip(numbers.chunks(ENCODED_PER_TURN))
     {
         LINES.encode(
             &mut pending.lines,
-            chunk.iter().zip(numbers).flat_map(|(sale, &number)| {
+            chunk.iter().zip(numbers).flat_map(|(sale, number)| {
                 let lines = sale.lines();
                 lines
                     .iter()
@@ -951,11 +991,7 @@ async fn encode_sales(
                     .enumerate()
                     .map(move |(index, (line, first))| {
                         (
-                            [
-                                Cell::Int(number),
-                                Cell::Int(index as i64 + 1),
-                                Cell::Bool(first),
-                            ],
+                            [*number, Cell::Int(index as i64 + 1), Cell::Bool(first)],
                             line,
                         )
                     })
@@ -966,7 +1002,7 @@ async fn encode_sales(
             chunk
                 .iter()
                 .zip(numbers)
-                .map(|(sale, &number)| ([Cell::Int(number)], sale)),
+                .map(|(sale, number)| ([*number], sale)),
         )?;
         tokio::task::yield_now().await;
     }

@@ -18,6 +18,7 @@ use crate::error::Inconsistency;
 use crate::sql::{decimal, get};
 
 /// One value of a staged row, as COPY's CSV format reads it.
+#[derive(Clone, Copy)]
 pub(super) enum Cell<'a> {
     Bool(bool),
     Int(i64),
