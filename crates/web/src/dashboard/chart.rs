@@ -10,7 +10,7 @@
 
 use std::fmt::Write as _;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use maud::{Markup, PreEscaped, html};
 use plotters::prelude::*;
 use rust_decimal::Decimal;
@@ -106,7 +106,7 @@ pub fn noun(interval: Interval) -> &'static str {
 fn period_text(interval: Interval, period: &Period) -> String {
     let (from, to) = (period.days.from(), period.days.to());
     match interval {
-        Interval::Day => format!("{} {}", from.format("%a"), format::date_text(from)),
+        Interval::Day => format!("{} {}", from.weekday(), format::date_text(from)),
         Interval::Week => format!("Week of {}", format::period_text(from, to)),
         Interval::Month if from == period.start && to == month_end(from) => {
             format::month_text(from)
@@ -147,35 +147,33 @@ fn revenue(totals: &RevenueTotals) -> f64 {
     totals.revenue.to_f64().unwrap_or(0.0)
 }
 
-/// What a period's column says when chosen: the period and each line's figures.
-fn readout(series: &[Series<'_>], interval: Interval, index: usize, currency: &str) -> String {
-    let Some((period, _)) = series.first().and_then(|s| s.periods.get(index)) else {
-        return String::new();
-    };
-    let figures = |totals: &RevenueTotals| {
-        format!(
-            "{}, {}",
-            format::money_text(totals.revenue, currency),
-            format::counted(totals.order_count, "order", "orders")
-        )
-    };
-    let lines: Vec<String> = series
+/// What period `index`'s column says when chosen: its `name` and each line's figures.
+fn readout(series: &[Series<'_>], name: &str, index: usize, money: &format::Money) -> String {
+    let mut out = String::with_capacity(name.len() + 40 * series.len());
+    out.push_str(name);
+    out.push_str(": ");
+    let lines = series
         .iter()
-        .filter_map(|line| {
-            let (_, totals) = line.periods.get(index)?;
-            Some(if series.len() > 1 {
-                format!("{} {}", line.label(), figures(totals))
-            } else {
-                figures(totals)
-            })
-        })
-        .collect();
-    format!("{}: {}", period_text(interval, period), lines.join("; "))
+        .filter_map(|line| Some((line, &line.periods.get(index)?.1)));
+    for (at, (line, totals)) in lines.enumerate() {
+        if at > 0 {
+            out.push_str("; ");
+        }
+        if series.len() > 1 {
+            out.push_str(line.label());
+            out.push(' ');
+        }
+        money.write(&mut out, totals.revenue);
+        out.push_str(", ");
+        format::push_counted(&mut out, totals.order_count, "order", "orders");
+    }
+    out
 }
 
 /// The chart of `series` (each with every period of the same range, cut by `interval`),
 /// with a legend when there is more than one line.
 pub fn revenue_chart(series: &[Series<'_>], interval: Interval, currency: &str) -> Markup {
+    let money = format::Money::new(currency);
     let periods = series.first().map_or(&[][..], |s| s.periods);
     let values = series
         .iter()
@@ -202,24 +200,28 @@ pub fn revenue_chart(series: &[Series<'_>], interval: Interval, currency: &str) 
                         .map(|(_, t)| t.revenue)
                         .max()
                         .unwrap_or_default();
-                    format!(
-                        "{} highest {}",
-                        s.label(),
-                        format::money_text(best, currency)
-                    )
+                    format!("{} highest {}", s.label(), money.text(best))
                 })
                 .collect::<Vec<_>>()
                 .join("; ")
         ),
         _ => "No periods to show.".to_owned(),
     };
-    let readouts: Vec<String> = (0..periods.len())
-        .map(|index| readout(series, interval, index, currency))
+    // Each period's name, for its column and its row of the table; what each column says,
+    // escaped once for both drawings.
+    let names: Vec<String> = periods
+        .iter()
+        .map(|(period, _)| period_text(interval, period))
+        .collect();
+    let readouts: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(|(index, name)| escape(&readout(series, name, index, &money)))
         .collect();
     let drawn: Result<Vec<String>, String> = [WIDE, NARROW]
         .into_iter()
         .map(|layout| {
-            plot(series, interval, layout, (floor, ceiling), currency)
+            plot(series, interval, layout, (floor, ceiling), &money)
                 .and_then(|(svg, columns)| wrap(&svg, layout, &columns, &readouts, &description))
         })
         .collect();
@@ -266,12 +268,12 @@ pub fn revenue_chart(series: &[Series<'_>], interval: Interval, currency: &str) 
                     }
                 }
                 tbody {
-                    @for (index, (period, _)) in periods.iter().enumerate() {
+                    @for (index, ((period, _), name)) in periods.iter().zip(&names).enumerate() {
                         tr {
-                            th scope="row" { time datetime=(period.start) { (period_text(interval, period)) } }
+                            th scope="row" { time datetime=(period.start) { (name) } }
                             @for line in series {
                                 @if let Some((_, totals)) = line.periods.get(index) {
-                                    td.num data-location=(line.label()) { (format::money(totals.revenue, currency)) }
+                                    td.num data-location=(line.label()) { (money.markup(totals.revenue)) }
                                     td.num { (format::count(totals.order_count)) }
                                 }
                             }
@@ -293,7 +295,7 @@ fn plot(
     interval: Interval,
     layout: Layout,
     (floor, ceiling): (f64, f64),
-    currency: &str,
+    money: &format::Money,
 ) -> Result<(String, Vec<Column>), String> {
     let periods = series.first().map_or(&[][..], |s| s.periods);
     let count = periods.len();
@@ -307,8 +309,9 @@ fn plot(
             .map(|(period, _)| axis_date(interval, period.start))
             .unwrap_or_default()
     };
-    let label_y = |y: &f64| axis_money(*y, currency);
-    let mut svg = String::new();
+    let label_y = |y: &f64| axis_money(*y, money);
+    // About what plotters writes for a year of weeks, so that the text is seldom moved.
+    let mut svg = String::with_capacity(16 * 1024 + 160 * count);
     let columns;
     {
         let root =
@@ -378,8 +381,8 @@ fn plot(
 
 /// plotters' `svg` as our drawing: its class and name, plotters' shapes hidden from
 /// assistive technology (the table has the figures), and over them one focusable column per
-/// period carrying what it says when chosen (the first in the tab order; the arrow keys move
-/// along, see the script).
+/// period carrying what it says when chosen (`readouts`, escaped; the first in the tab order;
+/// the arrow keys move along, see the script).
 fn wrap(
     svg: &str,
     layout: Layout,
@@ -412,26 +415,31 @@ fn wrap(
             out,
             r#"<rect class="hit" x="{x}" y="{y}" width="{w}" height="{h}" tabindex="{}" role="img" aria-label="{text}" data-readout="{text}"/>"#,
             if index == 0 { 0 } else { -1 },
-            text = escape(readout),
+            text = readout,
         );
     }
     out.push_str("</g></svg>");
     Ok(out)
 }
 
+/// `text` for an attribute's value between double quotes.
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// A y-axis amount: whole units, grouped, with the currency.
-fn axis_money(value: f64, currency: &str) -> String {
-    let text = format::money_text(
-        Decimal::try_from(value.round()).unwrap_or_default(),
-        currency,
-    );
+fn axis_money(value: f64, money: &format::Money) -> String {
+    let text = money.text(Decimal::try_from(value.round()).unwrap_or_default());
     text.strip_suffix(".00").map_or(text.clone(), str::to_owned)
 }
 

@@ -1,6 +1,8 @@
 //! Amounts and counts as people read them: grouped digits, the currency and its minor units;
 //! the exact stored amount stays in the page as a `data` element's value.
 
+use std::fmt::Write as _;
+
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use iso_currency::Currency;
 use maud::{Markup, html};
@@ -50,6 +52,13 @@ pub fn counted(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", count(n), if n == 1 { one } else { many })
 }
 
+/// [`counted`], written at the end of `out`.
+pub fn push_counted(out: &mut String, n: u64, one: &str, many: &str) {
+    push_grouped(out, u128::from(n));
+    out.push(' ');
+    out.push_str(if n == 1 { one } else { many });
+}
+
 /// `text` with its first letter a capital: "Sales" from "sales".
 pub fn capitalised(text: &str) -> String {
     let mut chars = text.chars();
@@ -65,12 +74,61 @@ pub const DATE: &str = "%-d %b %Y";
 
 /// A day as people read it: "5 Dec 2026".
 pub fn date_text(date: NaiveDate) -> String {
-    date.format(DATE).to_string()
+    let mut out = String::with_capacity(11);
+    push_date(&mut out, date, Part::Day);
+    out
 }
 
 /// A month as people read it: "Dec 2026".
 pub fn month_text(date: NaiveDate) -> String {
-    date.format("%b %Y").to_string()
+    let mut out = String::with_capacity(8);
+    push_date(&mut out, date, Part::Month);
+    out
+}
+
+/// How much of a day [`push_date`] writes, from its day of the month on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// "5": the day of the month alone.
+    DayOnly,
+    /// "5 Dec".
+    DayAndMonth,
+    /// "5 Dec 2026".
+    Day,
+    /// "Dec 2026".
+    Month,
+}
+
+/// The abbreviated months, as chrono's `%b` writes them.
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// `part` of `date` in [`DATE`]'s form, written at the end of `out` without parsing the
+/// format each time (a year of weeks writes hundreds of days).
+fn push_date(out: &mut String, date: NaiveDate, part: Part) {
+    if part != Part::Month {
+        push_grouped(out, u128::from(date.day()));
+        if part == Part::DayOnly {
+            return;
+        }
+        out.push(' ');
+    }
+    out.push_str(MONTHS[date.month0() as usize]);
+    if part == Part::DayAndMonth {
+        return;
+    }
+    out.push(' ');
+    match u32::try_from(date.year()) {
+        Ok(year) if year <= 9999 => {
+            let digits = [year / 1000, year / 100 % 10, year / 10 % 10, year % 10];
+            out.extend(digits.map(|digit| char::from(b'0' + digit as u8)));
+        }
+        // Before year 0 or past 9999: chrono's sign and digits.
+        _ => {
+            let _ = write!(out, "{}", date.format("%Y"));
+        }
+    }
 }
 
 /// A moment as people read it, in UTC: "5 Dec 2026, 10:31 UTC".
@@ -104,15 +162,18 @@ pub fn period(from: NaiveDate, to: NaiveDate) -> Markup {
 
 /// [`period`] as plain text.
 pub fn period_text(from: NaiveDate, to: NaiveDate) -> String {
-    if from == to {
-        date_text(from)
-    } else {
-        format!(
-            "{} – {}",
-            from.format(first_day_format(from, to)),
-            date_text(to)
-        )
+    let mut out = String::with_capacity(24);
+    if from != to {
+        let first = match (from.year() == to.year(), from.month() == to.month()) {
+            (true, true) => Part::DayOnly,
+            (true, false) => Part::DayAndMonth,
+            (false, _) => Part::Day,
+        };
+        push_date(&mut out, from, first);
+        out.push_str(" – ");
     }
+    push_date(&mut out, to, Part::Day);
+    out
 }
 
 /// How the first day of a period is written: without what its last day says again.
@@ -130,27 +191,89 @@ pub fn signed(n: i64) -> String {
     if n < 0 { format!("-{digits}") } else { digits }
 }
 
-/// `amount` rounded half away from zero to its currency's minor units, grouped, with the
-/// currency: `$64,509.98`, `-$12.00`, `¥1,235`, `XAU 2.50`.
-pub fn money_text(amount: Decimal, currency: &str) -> String {
-    let places = places(currency);
-    let rounded = amount.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
-    let text = format!("{:.*}", places as usize, rounded.abs());
-    let (whole, fraction) = match text.split_once('.') {
-        Some((whole, fraction)) => (whole, format!(".{fraction}")),
-        None => (text.as_str(), String::new()),
-    };
-    let sign = if rounded.is_sign_negative() && !rounded.is_zero() {
-        "-"
-    } else {
-        ""
-    };
-    format!("{sign}{}{}{fraction}", prefix(currency), grouped(whole))
+/// [`Money::markup`] of `amount` in `currency`.
+pub fn money(amount: Decimal, currency: &str) -> Markup {
+    Money::new(currency).markup(amount)
 }
 
-/// The rounded amount, with the exact one as its machine-readable value.
-pub fn money(amount: Decimal, currency: &str) -> Markup {
-    html! { data.money value=(amount) { (money_text(amount, currency)) } }
+/// How amounts in one currency are written, its symbol and minor units looked up once: for a
+/// page that writes hundreds of amounts.
+#[derive(Debug, Clone)]
+pub struct Money {
+    prefix: String,
+    places: u32,
+}
+
+impl Money {
+    /// Amounts in the currency of ISO 4217 `code`.
+    pub fn new(code: &str) -> Self {
+        Money {
+            prefix: prefix(code),
+            places: places(code),
+        }
+    }
+
+    /// `amount` rounded half away from zero to the currency's minor units, grouped, with the
+    /// currency: `$64,509.98`, `-$12.00`, `¥1,235`, `XAU 2.50`.
+    pub fn text(&self, amount: Decimal) -> String {
+        let mut out = String::with_capacity(self.prefix.len() + 24);
+        self.write(&mut out, amount);
+        out
+    }
+
+    /// The rounded amount ([`Money::text`]), with the exact one as its machine-readable value.
+    pub fn markup(&self, amount: Decimal) -> Markup {
+        html! { data.money value=(amount) { (self.text(amount)) } }
+    }
+
+    /// [`Money::text`] of `amount`, written at the end of `out`.
+    pub fn write(&self, out: &mut String, amount: Decimal) {
+        let rounded =
+            amount.round_dp_with_strategy(self.places, RoundingStrategy::MidpointAwayFromZero);
+        if rounded.is_sign_negative() && !rounded.is_zero() {
+            out.push('-');
+        }
+        out.push_str(&self.prefix);
+        // The digits at `places` (rounding left the scale at most that).
+        let scaled = rounded.mantissa().unsigned_abs()
+            * 10u128.pow(self.places.saturating_sub(rounded.scale()));
+        let unit = 10u128.pow(self.places);
+        push_grouped(out, scaled / unit);
+        if self.places > 0 {
+            let fraction = scaled % unit;
+            out.push('.');
+            let mut digits = [b'0'; 28];
+            let places = self.places as usize;
+            let mut rest = fraction;
+            for digit in digits[..places].iter_mut().rev() {
+                *digit = b'0' + (rest % 10) as u8;
+                rest /= 10;
+            }
+            out.extend(digits[..places].iter().map(|&digit| char::from(digit)));
+        }
+    }
+}
+
+/// `n`'s digits grouped by thousands ([`grouped`]), written at the end of `out`.
+fn push_grouped(out: &mut String, n: u128) {
+    let mut digits = [0u8; 39];
+    let mut start = digits.len();
+    let mut rest = n;
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let count = digits.len() - start;
+    for (index, &digit) in digits[start..].iter().enumerate() {
+        if index > 0 && (count - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(char::from(digit));
+    }
 }
 
 /// How `current` compares with `previous`, in percent of `previous` rounded half away from
@@ -181,6 +304,10 @@ mod tests {
         text.parse().unwrap()
     }
 
+    fn money_text(amount: Decimal, currency: &str) -> String {
+        Money::new(currency).text(amount)
+    }
+
     #[test]
     fn money_is_grouped_rounded_and_carries_its_currency() {
         assert_eq!(money_text(dec("64509.982"), "USD"), "$64,509.98");
@@ -191,10 +318,48 @@ mod tests {
     }
 
     #[test]
+    fn money_written_in_place_reads_as_its_text() {
+        let dollars = Money::new("USD");
+        let yen = Money::new("JPY");
+        let dinars = Money::new("KWD");
+        let mut out = String::from("paid ");
+        dollars.write(&mut out, dec("-1234567.005"));
+        assert_eq!(out, "paid -$1,234,567.01");
+        for (amount, text) in [
+            ("0", "$0.00"),
+            ("0.5", "$0.50"),
+            ("999.999", "$1,000.00"),
+            ("100000", "$100,000.00"),
+            ("-0.004", "$0.00"),
+            (
+                "79228162514264337593543950335",
+                "$79,228,162,514,264,337,593,543,950,335.00",
+            ),
+        ] {
+            assert_eq!(dollars.text(dec(amount)), text, "{amount}");
+        }
+        assert_eq!(yen.text(dec("-999.5")), "-¥1,000");
+        assert_eq!(dinars.text(dec("0.0005")), "د.ك0.001");
+        assert_eq!(
+            dollars.markup(dec("12.345")).into_string(),
+            r#"<data class="money" value="12.345">$12.35</data>"#
+        );
+    }
+
+    #[test]
     fn money_shows_as_many_places_as_its_currency_has_minor_units() {
         assert_eq!(money_text(dec("1234.5"), "JPY"), "¥1,235");
         assert_eq!(money_text(dec("1.2345"), "KWD"), "د.ك1.235");
         assert_eq!(money_text(dec("2.5"), "XAU"), "XAU 2.50");
+    }
+
+    #[test]
+    fn counted_written_in_place_reads_as_counted() {
+        for n in [0, 1, 2, 999, 1_000, 1_408, u64::MAX] {
+            let mut out = String::from("> ");
+            push_counted(&mut out, n, "order", "orders");
+            assert_eq!(out, format!("> {}", counted(n, "order", "orders")));
+        }
     }
 
     #[test]
@@ -245,6 +410,36 @@ mod tests {
             period_text(day("2025-03-10"), day("2025-03-16")),
             "10 – 16 Mar 2025"
         );
+    }
+
+    #[test]
+    fn days_months_and_periods_read_as_chrono_writes_them() {
+        let mut day = chrono::NaiveDate::from_ymd_opt(2023, 12, 25).unwrap();
+        let mut days = vec![
+            chrono::NaiveDate::from_ymd_opt(7, 3, 1).unwrap(),
+            chrono::NaiveDate::from_ymd_opt(12_345, 6, 7).unwrap(),
+            chrono::NaiveDate::from_ymd_opt(-44, 3, 15).unwrap(),
+        ];
+        for _ in 0..800 {
+            days.push(day);
+            day = day.succ_opt().unwrap();
+        }
+        for (at, &from) in days.iter().enumerate() {
+            assert_eq!(date_text(from), from.format(DATE).to_string());
+            assert_eq!(month_text(from), from.format("%b %Y").to_string());
+            for to in days.iter().skip(at).step_by(37).copied() {
+                let chrono = if from == to {
+                    to.format(DATE).to_string()
+                } else {
+                    format!(
+                        "{} – {}",
+                        from.format(first_day_format(from, to)),
+                        to.format(DATE)
+                    )
+                };
+                assert_eq!(period_text(from, to), chrono, "{from} to {to}");
+            }
+        }
     }
 
     #[test]

@@ -175,6 +175,7 @@ pub async fn overview(
         .collect();
     let best = sold.best_day;
     let currency = state.currency.as_str();
+    let money = format::Money::new(currency);
     let query_string = period.query();
     // The presets keep an interval chosen (not the automatic one: it follows their length).
     let kept = chosen.map_or_else(String::new, |interval| {
@@ -204,9 +205,9 @@ pub async fn overview(
         section.tiles aria-label="Totals for the period" {
             div.tile #tile-revenue {
                 h2 { "Revenue" }
-                p.figure { (format::money(totals.revenue, currency)) }
+                p.figure { (money.markup(totals.revenue)) }
                 (compared(totals.revenue, before.as_ref().map(|b| b.totals.revenue), previous_range,
-                    |amount| format::money(amount, currency)))
+                    |amount| money.markup(amount)))
             }
             div.tile #tile-orders {
                 h2 { "Orders" }
@@ -216,9 +217,9 @@ pub async fn overview(
             }
             div.tile #tile-average {
                 h2 { "Average order" }
-                p.figure { (format::money(totals.average_order_value(), currency)) }
+                p.figure { (money.markup(totals.average_order_value())) }
                 (compared(totals.average_order_value(), before.as_ref().map(|b| b.totals.average_order_value()),
-                    previous_range, |amount| format::money(amount, currency)))
+                    previous_range, |amount| money.markup(amount)))
             }
             div.tile #tile-items {
                 h2 { "Items sold" }
@@ -230,7 +231,7 @@ pub async fn overview(
                 h2 { "Best day" }
                 @match best {
                     Some(day) => p.figure {
-                        (format::money(day.totals.revenue, currency))
+                        (money.markup(day.totals.revenue))
                         span.sub { " on " (format::date(day.date)) }
                     },
                     None => p.figure { "No sales" },
@@ -241,12 +242,12 @@ pub async fn overview(
             h2 #daily-heading { "Revenue per " (chart::noun(interval)) }
             (chart::revenue_chart(&series, interval, currency))
         }
-        (best_sellers(("top-heading", "top-products"), "Best sellers by revenue", &top, currency))
+        (best_sellers(("top-heading", "top-products"), "Best sellers by revenue", &top, &money))
         (best_sellers(
             ("top-quantity-heading", "top-quantity-products"),
             "Best sellers by units",
             &top_by_units,
-            currency
+            &money
         ))
         section.panel aria-labelledby="export-heading" {
             h2 #export-heading { "Export" }
@@ -296,7 +297,7 @@ fn best_sellers(
     (heading, table): (&str, &str),
     title: &str,
     top: &[ProductSales],
-    currency: &str,
+    money: &format::Money,
 ) -> Markup {
     html! {
         section.panel aria-labelledby=(heading) {
@@ -321,7 +322,7 @@ fn best_sellers(
                                 th scope="row" { a href=(format!("/products/{}", product.product_id.get())) { (product.name.as_str()) } }
                                 td.num { (format::signed(product.quantity)) }
                                 td.num.hide-narrow { (format::count(product.order_count)) }
-                                td.num { (format::money(product.revenue, currency)) }
+                                td.num { (money.markup(product.revenue)) }
                             }
                         }
                     }
