@@ -175,12 +175,17 @@ fn readout(series: &[Series<'_>], name: &str, index: usize, money: &format::Mone
 pub fn revenue_chart(series: &[Series<'_>], interval: Interval, currency: &str) -> Markup {
     let money = format::Money::new(currency);
     let periods = series.first().map_or(&[][..], |s| s.periods);
-    let values = series
+    // Each line's revenue per period as plotters draws it, once for both drawings.
+    let heights: Vec<Vec<f64>> = series
         .iter()
-        .flat_map(|s| s.periods.iter().map(|(_, t)| revenue(t)));
-    let (low, high) = values.fold((0.0_f64, 0.0_f64), |(low, high), v| {
-        (low.min(v), high.max(v))
-    });
+        .map(|s| s.periods.iter().map(|(_, t)| revenue(t)).collect())
+        .collect();
+    let (low, high) = heights
+        .iter()
+        .flatten()
+        .fold((0.0_f64, 0.0_f64), |(low, high), &v| {
+            (low.min(v), high.max(v))
+        });
     let step = nice_step((high - low) / f64::from(Y_STEPS));
     let floor = (low / step).floor() * step;
     let ceiling = floor + step * f64::from(Y_STEPS).max(((high - floor) / step).ceil());
@@ -216,12 +221,12 @@ pub fn revenue_chart(series: &[Series<'_>], interval: Interval, currency: &str) 
     let readouts: Vec<String> = names
         .iter()
         .enumerate()
-        .map(|(index, name)| escape(&readout(series, name, index, &money)))
+        .map(|(index, name)| escape(readout(series, name, index, &money)))
         .collect();
     let drawn: Result<Vec<String>, String> = [WIDE, NARROW]
         .into_iter()
         .map(|layout| {
-            plot(series, interval, layout, (floor, ceiling), &money)
+            plot(series, &heights, interval, layout, (floor, ceiling), &money)
                 .and_then(|(svg, columns)| wrap(&svg, layout, &columns, &readouts, &description))
         })
         .collect();
@@ -288,10 +293,12 @@ pub fn revenue_chart(series: &[Series<'_>], interval: Interval, currency: &str) 
 /// The plot area's column of each period, in the drawing's units: `(x, y, width, height)`.
 type Column = (i32, i32, i32, i32);
 
-/// plotters' SVG of the series over `floor..ceiling` in `layout`: grid, axis labels, lines,
-/// and points when they are far enough apart; and each period's column of the plot area.
+/// plotters' SVG of the series (their revenue per period in `heights`) over `floor..ceiling`
+/// in `layout`: grid, axis labels, lines, and points when they are far enough apart; and each
+/// period's column of the plot area.
 fn plot(
     series: &[Series<'_>],
+    heights: &[Vec<f64>],
     interval: Interval,
     layout: Layout,
     (floor, ceiling): (f64, f64),
@@ -342,14 +349,9 @@ fn plot(
             .map_err(|e| e.to_string())?;
         let (x_range, y_range) = chart.plotting_area().get_pixel_range();
         let spacing = f64::from(x_range.end - x_range.start) / count.max(1) as f64;
-        for line in series {
+        for (line, heights) in series.iter().zip(heights) {
             let colour = line.colour();
-            let points = || {
-                line.periods
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (_, totals))| (i as f64, revenue(totals)))
-            };
+            let points = || heights.iter().enumerate().map(|(i, &y)| (i as f64, y));
             chart
                 .draw_series(LineSeries::new(points(), colour.stroke_width(2)))
                 .map_err(|e| e.to_string())?;
@@ -407,7 +409,7 @@ fn wrap(
     let _ = write!(
         out,
         r#"<svg class="chart {class}" viewBox="0 0 {width} {height}" width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg" role="group" aria-label="{}" preserveAspectRatio="xMidYMid meet"><g class="plot" aria-hidden="true">{}</g><g class="hits">"#,
-        escape(description),
+        escape(description.to_owned()),
         &svg[body_start..body_end],
     );
     for (index, ((x, y, w, h), readout)) in columns.iter().zip(readouts).enumerate() {
@@ -422,8 +424,11 @@ fn wrap(
     Ok(out)
 }
 
-/// `text` for an attribute's value between double quotes.
-fn escape(text: &str) -> String {
+/// `text` for an attribute's value between double quotes (itself when it needs nothing).
+fn escape(text: String) -> String {
+    if !text.contains(['&', '<', '>', '"']) {
+        return text;
+    }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         match c {
@@ -501,6 +506,18 @@ mod tests {
             "USD",
         )
         .into_string()
+    }
+
+    #[test]
+    fn attribute_text_is_escaped_and_plain_text_kept() {
+        assert_eq!(
+            escape(r#"Tom & Jerry's <"best"> day"#.to_owned()),
+            "Tom &amp; Jerry's &lt;&quot;best&quot;&gt; day"
+        );
+        assert_eq!(
+            escape("Week of 10 – 16 Mar 2025: $5.00".to_owned()),
+            "Week of 10 – 16 Mar 2025: $5.00"
+        );
     }
 
     #[test]

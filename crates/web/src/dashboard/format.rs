@@ -209,7 +209,8 @@ impl Money {
     pub fn new(code: &str) -> Self {
         Money {
             prefix: prefix(code),
-            places: places(code),
+            // No currency has more than 4; a decimal has at most 28.
+            places: places(code).min(Decimal::MAX_SCALE),
         }
     }
 
@@ -238,9 +239,13 @@ impl Money {
         let scaled = rounded.mantissa().unsigned_abs()
             * 10u128.pow(self.places.saturating_sub(rounded.scale()));
         let unit = 10u128.pow(self.places);
-        push_grouped(out, scaled / unit);
+        // u128 division is a call; most amounts fit a u64.
+        let (whole, fraction) = match u64::try_from(scaled) {
+            Ok(scaled) => (u128::from(scaled / unit as u64), scaled % unit as u64),
+            Err(_) => (scaled / unit, (scaled % unit) as u64),
+        };
+        push_grouped(out, whole);
         if self.places > 0 {
-            let fraction = scaled % unit;
             out.push('.');
             let mut digits = [b'0'; 28];
             let places = self.places as usize;
@@ -259,6 +264,13 @@ fn push_grouped(out: &mut String, n: u128) {
     let mut digits = [0u8; 39];
     let mut start = digits.len();
     let mut rest = n;
+    // u128 division is a call: down to a u64 first.
+    while rest > u128::from(u64::MAX) {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    let mut rest = rest as u64;
     loop {
         start -= 1;
         digits[start] = b'0' + (rest % 10) as u8;
@@ -335,6 +347,10 @@ mod tests {
                 "79228162514264337593543950335",
                 "$79,228,162,514,264,337,593,543,950,335.00",
             ),
+            // Around the largest u64 of cents.
+            ("184467440737095516.15", "$184,467,440,737,095,516.15"),
+            ("184467440737095516.16", "$184,467,440,737,095,516.16"),
+            ("-184467440737095516.155", "-$184,467,440,737,095,516.16"),
         ] {
             assert_eq!(dollars.text(dec(amount)), text, "{amount}");
         }
@@ -355,7 +371,7 @@ mod tests {
 
     #[test]
     fn counted_written_in_place_reads_as_counted() {
-        for n in [0, 1, 2, 999, 1_000, 1_408, u64::MAX] {
+        for n in [0, 1, 2, 999, 1_000, 1_408, u64::MAX - 1, u64::MAX] {
             let mut out = String::from("> ");
             push_counted(&mut out, n, "order", "orders");
             assert_eq!(out, format!("> {}", counted(n, "order", "orders")));
