@@ -18,10 +18,10 @@ use rust_decimal::Decimal;
 use thiserror::Error;
 use zinc_domain::{
     ApiKey, DailyProductSales, DailyRevenue, DateBounds, DateRange, FileDigest, ImportId,
-    ImportMode, ImportReport, ImportSource, Interval, KeyDigest, KeyName, KeyScope, Location,
-    Order, OrderFilter, OrderId, OrderWithItemPage, OrderWithItems, Page, Paged, Product,
-    ProductFilter, ProductId, ProductSales, RankBy, RejectFile, RejectedLines, RevenueTotals, Sale,
-    SaleId, SaleLine, SessionDigest,
+    ImportMode, ImportReport, ImportSource, KeyDigest, KeyName, KeyScope, Location, Order,
+    OrderFilter, OrderId, OrderWithItemPage, OrderWithItems, Page, Paged, Product, ProductFilter,
+    ProductId, ProductSales, RankBy, RejectFile, RejectedLines, RevenueTotals, Sale, SaleId,
+    SaleLine, SessionDigest,
 };
 
 mod revert;
@@ -401,15 +401,13 @@ pub trait SalesFigures: Send + Sync {
         location: Option<Location>,
     ) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError>;
 
-    /// The revenue of each period of `interval` over `range` at each location (at `location`
-    /// alone when given), and the best day, in one answer: what the days of
-    /// [`SalesFigures::daily_revenue`] add up to, summed by the store.
-    async fn revenue_by_location(
+    /// [`SalesFigures::daily_revenue`] of each location (of `location` alone when given), in
+    /// one answer: by date, then location.
+    async fn daily_revenue_by_location(
         &self,
         range: DateRange,
         location: Option<Location>,
-        interval: Interval,
-    ) -> Result<RevenueByLocation, StoreError>;
+    ) -> Result<Vec<(Location, DailyRevenue)>, StoreError>;
 
     /// The units sold over `dates` (at `location` if given) and the `limit` best sellers by
     /// revenue and by units, in one answer: what [`SalesFigures::units_sold`] and
@@ -439,17 +437,6 @@ pub struct BestSellers {
     pub by_revenue: Vec<ProductSales>,
     /// The best sellers by units: [`SalesFigures::top_products`] with [`RankBy::Quantity`].
     pub by_quantity: Vec<ProductSales>,
-}
-
-/// A period's revenue at each location by [`Interval`], and its best day, read together.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RevenueByLocation {
-    /// Each period of the interval with sales at each location, by date then location: dated
-    /// by its first day with sales (inside the range asked), with the totals of its days.
-    pub periods: Vec<(Location, DailyRevenue)>,
-    /// The day of most revenue at the locations together, among days with orders; the
-    /// earliest of days with as much. `None` when no day has orders.
-    pub best_day: Option<DailyRevenue>,
 }
 
 /// A period's revenue and order count beside its units sold, read together.

@@ -20,7 +20,7 @@ use sea_orm::sqlx::postgres::PgRow;
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
 use zinc_domain::{
     BatchNumber, ClientId, DailyProductSales, DailyRevenue, DateBounds, DateRange, DiscountPercent,
-    ImportId, ImportReport, Interval, Location, Money, Order, OrderFilter, OrderId, OrderItem,
+    ImportId, ImportReport, Location, Money, Order, OrderFilter, OrderId, OrderItem,
     OrderWithItemPage, Page, Paged, Product, ProductFilter, ProductId, ProductName, ProductSales,
     ProductTotals, Quantity, RankBy, RejectFile, RejectedLine, RejectedLines, RevenueTotals,
     SaleId, UnitPrice,
@@ -28,7 +28,7 @@ use zinc_domain::{
 use zinc_migration::{Migrator, MigratorTrait};
 use zinc_ports::{
     BestSellers, ConnectionStats, ImportHistory, OrderBook, PeriodTotals, ProductCatalog,
-    RevenueByLocation, SalesFigures, StoreError, StoreHealth,
+    SalesFigures, StoreError, StoreHealth,
 };
 
 use tracing::instrument;
@@ -749,44 +749,25 @@ fn period_totals(dates: DateBounds, location: Option<Location>) -> Statement {
     built(&select)
 }
 
-/// [`revenue_by_location`]'s columns, in its select list's order (read by position).
-const PERIOD_AT_FIELDS: [&str; 4] = ["date", "location", "revenue", "orders"];
-const PERIOD_AT_DATE: Column = column_at(&PERIOD_AT_FIELDS, "date");
-const PERIOD_AT_LOCATION: Column = column_at(&PERIOD_AT_FIELDS, "location");
-const PERIOD_AT_REVENUE: Column = column_at(&PERIOD_AT_FIELDS, "revenue");
-const PERIOD_AT_ORDERS: Column = column_at(&PERIOD_AT_FIELDS, "orders");
+/// [`daily_revenue_by_location`]'s columns, in its select list's order (read by position: a
+/// year is 730 rows).
+const DAY_AT_FIELDS: [&str; 4] = ["date", "location", "revenue", "orders"];
+const DAY_AT_DATE: Column = column_at(&DAY_AT_FIELDS, "date");
+const DAY_AT_LOCATION: Column = column_at(&DAY_AT_FIELDS, "location");
+const DAY_AT_REVENUE: Column = column_at(&DAY_AT_FIELDS, "revenue");
+const DAY_AT_ORDERS: Column = column_at(&DAY_AT_FIELDS, "orders");
 
-/// From the daily rollup's days of `range` at each location (`location` alone when given):
-/// a row per period of `interval` with sales at each location (its first day with sales, the
-/// sums of its days), by date then location; then the best day of the locations together
-/// (location null), when a day has orders. A year by week is 107 rows, not 730 days.
-fn revenue_by_location(
-    range: DateRange,
-    location: Option<Location>,
-    interval: Interval,
-) -> Statement {
-    let mut days = Sql::select();
-    days.columns(PERIOD_AT_FIELDS.map(|field| ("r", field)))
-        .from_as(DAILY, "r");
-    rollup_rows(&mut days, "date", bounds(range.into()), location);
-    let days = built(&days);
-    // The periods as Interval::start_of cuts them: weeks from Monday, calendar months.
-    let period = match interval {
-        Interval::Day => "d.date",
-        Interval::Week => "date_trunc('week', d.date)",
-        Interval::Month => "date_trunc('month', d.date)",
-    };
-    let sql = format!(
-        "WITH d AS MATERIALIZED ({days}) \
-         SELECT min(d.date) AS date, d.location, sum(d.revenue) AS revenue, \
-           sum(d.orders)::bigint AS orders FROM d GROUP BY {period}, d.location \
-         UNION ALL (SELECT d.date, NULL, sum(d.revenue), sum(d.orders)::bigint FROM d \
-           GROUP BY d.date HAVING sum(d.orders) > 0 \
-           ORDER BY sum(d.revenue) DESC, d.date ASC LIMIT 1) \
-         ORDER BY date, location",
-        days = days.sql,
-    );
-    Statement { sql, ..days }
+/// Each day of `range` with sales at each location (`location` alone when given), from the
+/// daily rollup, which holds one row per day and location: by date, then location.
+fn daily_revenue_by_location(range: DateRange, location: Option<Location>) -> Statement {
+    let mut select = Sql::select();
+    select
+        .columns(DAY_AT_FIELDS.map(|field| ("r", field)))
+        .from_as(DAILY, "r")
+        .order_by(("r", "date"), SortOrder::Asc)
+        .order_by(("r", "location"), SortOrder::Asc);
+    rollup_rows(&mut select, "date", bounds(range.into()), location);
+    built(&select)
 }
 
 /// The days of the first and latest sale at `location` (`first`, `latest`; both null when
@@ -1217,41 +1198,30 @@ impl SalesFigures for PostgresQueries {
     }
 
     #[instrument(skip(self))]
-    async fn revenue_by_location(
+    async fn daily_revenue_by_location(
         &self,
         range: DateRange,
         location: Option<Location>,
-        interval: Interval,
-    ) -> Result<RevenueByLocation, StoreError> {
-        let rows = self
-            .all_as(
-                Kind::Figures,
-                revenue_by_location(range, location, interval),
-            )
-            .await?;
-        let mut answer = RevenueByLocation {
-            periods: Vec::with_capacity(rows.len()),
-            best_day: None,
-        };
-        for row in &rows {
-            let row = pg_row(row)?;
-            let day = DailyRevenue {
-                date: get_at(row, PERIOD_AT_DATE)?,
-                totals: RevenueTotals {
-                    revenue: decimal_at(row, PERIOD_AT_REVENUE)?,
-                    order_count: get_at::<i64>(row, PERIOD_AT_ORDERS)? as u64,
-                },
-            };
-            match get_at::<Option<&str>>(row, PERIOD_AT_LOCATION)? {
-                Some(at) => {
-                    let at = Location::parse(at)
-                        .map_err(|e| Inconsistency::breaks_rule(PERIOD_AT_LOCATION.name, e))?;
-                    answer.periods.push((at, day));
-                }
-                None => answer.best_day = Some(day),
-            }
-        }
-        Ok(answer)
+    ) -> Result<Vec<(Location, DailyRevenue)>, StoreError> {
+        self.all_as(Kind::Figures, daily_revenue_by_location(range, location))
+            .await?
+            .iter()
+            .map(|row| {
+                let row = pg_row(row)?;
+                let location = Location::parse(get_at::<&str>(row, DAY_AT_LOCATION)?)
+                    .map_err(|e| Inconsistency::breaks_rule(DAY_AT_LOCATION.name, e))?;
+                Ok((
+                    location,
+                    DailyRevenue {
+                        date: get_at(row, DAY_AT_DATE)?,
+                        totals: RevenueTotals {
+                            revenue: decimal_at(row, DAY_AT_REVENUE)?,
+                            order_count: get_at::<i64>(row, DAY_AT_ORDERS)? as u64,
+                        },
+                    },
+                ))
+            })
+            .collect()
     }
 
     #[instrument(skip(self))]

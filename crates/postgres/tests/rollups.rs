@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement, Value};
 use zinc_application::{ImportRequest, ImportSales, NoProgress};
 use zinc_domain::{
-    DateBounds, DateRange, HeaderLine, ImportMode, ImportReport, ImportStatus, Interval, Location,
+    DateBounds, DateRange, HeaderLine, ImportMode, ImportReport, ImportStatus, Location,
     OrderFilter, Page, ProductId, RankBy,
 };
 use zinc_migration::{Migrator, MigratorTrait};
@@ -480,40 +480,6 @@ async fn direct_daily(
     .collect()
 }
 
-/// `days` (date, revenue, orders) summed by the periods of `interval`, each dated by its
-/// first day.
-fn by_period(
-    days: &[(NaiveDate, String, u64)],
-    interval: Interval,
-) -> Vec<(NaiveDate, String, u64)> {
-    let mut periods: BTreeMap<NaiveDate, (NaiveDate, Decimal, u64)> = BTreeMap::new();
-    for (date, revenue, orders) in days {
-        let revenue: Decimal = revenue.parse().unwrap();
-        periods
-            .entry(interval.start_of(*date))
-            .and_modify(|(_, sum, count)| {
-                *sum += revenue;
-                *count += orders;
-            })
-            .or_insert((*date, revenue, *orders));
-    }
-    periods
-        .into_values()
-        .map(|(date, revenue, orders)| (date, revenue.to_string(), orders))
-        .collect()
-}
-
-/// The day of `days` with the most revenue among those with orders, the earliest of equals.
-fn best_day(days: &[(NaiveDate, String, u64)]) -> Option<(NaiveDate, String, u64)> {
-    days.iter()
-        .filter(|(_, _, orders)| *orders > 0)
-        .max_by(|(a, x, _), (b, y, _)| {
-            let (x, y): (Decimal, Decimal) = (x.parse().unwrap(), y.parse().unwrap());
-            x.cmp(&y).then(b.cmp(a))
-        })
-        .cloned()
-}
-
 type Sold = (i64, String, i64, String, u64);
 
 async fn direct_product_daily(
@@ -770,39 +736,28 @@ async fn figures_match_the_orders(db: &DatabaseConnection) {
             .map(|d| (d.date, d.totals.revenue.to_string(), d.totals.order_count))
             .collect();
         assert_eq!(daily, direct_daily(db, range, location).await);
-        for interval in [Interval::Day, Interval::Week, Interval::Month] {
-            let answer = figures
-                .revenue_by_location(range, location, interval)
-                .await
-                .unwrap();
-            let by_location = &answer.periods;
-            assert!(
-                by_location.is_sorted_by_key(|(at, day)| (day.date, at.as_str())),
-                "periods by date, then location: {by_location:?}"
-            );
-            for at in location.map_or_else(|| Location::ALL.to_vec(), |l| vec![l]) {
-                let periods: Vec<(NaiveDate, String, u64)> = by_location
-                    .iter()
-                    .filter(|(of, _)| *of == at)
-                    .map(|(_, d)| (d.date, d.totals.revenue.to_string(), d.totals.order_count))
-                    .collect();
-                assert_eq!(
-                    periods,
-                    by_period(&direct_daily(db, range, Some(at)).await, interval),
-                    "revenue by {interval:?} at {at:?}"
-                );
-            }
-            if location.is_some() {
-                assert!(by_location.iter().all(|(at, _)| Some(*at) == location));
-            }
-            let best = answer
-                .best_day
-                .map(|d| (d.date, d.totals.revenue.to_string(), d.totals.order_count));
+        let by_location = figures
+            .daily_revenue_by_location(range, location)
+            .await
+            .unwrap();
+        assert!(
+            by_location.is_sorted_by_key(|(at, day)| (day.date, at.as_str())),
+            "days by date, then location: {by_location:?}"
+        );
+        for at in location.map_or_else(|| Location::ALL.to_vec(), |l| vec![l]) {
+            let daily: Vec<(NaiveDate, String, u64)> = by_location
+                .iter()
+                .filter(|(of, _)| *of == at)
+                .map(|(_, d)| (d.date, d.totals.revenue.to_string(), d.totals.order_count))
+                .collect();
             assert_eq!(
-                best,
-                best_day(&direct_daily(db, range, location).await),
-                "the best day at {location:?}"
+                daily,
+                direct_daily(db, range, Some(at)).await,
+                "daily revenue by location at {at:?}"
             );
+        }
+        if location.is_some() {
+            assert!(by_location.iter().all(|(at, _)| Some(*at) == location));
         }
         assert_eq!(
             figures.latest_sale(None, location).await.unwrap(),

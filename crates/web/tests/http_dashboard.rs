@@ -15,9 +15,7 @@ use zinc_domain::{
     Money, Order, OrderId, Paged, ProblemLog, Product, ProductId, ProductName, ProductSales,
     ProductTotals, RevenueTotals, RevertLinks, SaleId, SessionToken, UnitPrice,
 };
-use zinc_ports::{
-    BestSellers, MockApiKeys, MockDashboardSessions, PeriodTotals, RevenueByLocation,
-};
+use zinc_ports::{BestSellers, MockApiKeys, MockDashboardSessions, PeriodTotals};
 
 struct Answer {
     status: StatusCode,
@@ -76,36 +74,34 @@ fn latest_sale(ports: &mut Ports) {
 }
 
 /// The figures of the period from `from` to `to`: 64,509.982 over 1,408 orders, all in the
-/// store, on the first and the last day (the best). The period's totals are summed from its
-/// periods: no expectation on `revenue` or `period_totals` for it, so that asking for them
-/// would panic.
+/// store, on the first and the last day. The period's totals are summed from its days: no
+/// expectation on `revenue` or `period_totals` for it, so that asking for them would panic.
 fn figures(ports: &mut Ports, from: NaiveDate, to: NaiveDate, location: Option<Location>) {
     // Every location shown in one answer: the store sold on the first and last day.
     ports
         .figures
-        .expect_revenue_by_location()
-        .withf(move |range, at, _| range.from() == from && range.to() == to && *at == location)
+        .expect_daily_revenue_by_location()
+        .withf(move |range, at| range.from() == from && range.to() == to && *at == location)
         .times(1)
-        .returning(move |_, at, _| {
-            if at == Some(Location::GolfExperience) {
-                return Ok(RevenueByLocation::default());
-            }
-            let days: Vec<DailyRevenue> = [(from, "63275.482", 1_405), (to, "1234.5", 3)]
-                .into_iter()
-                .map(|(date, revenue, order_count)| DailyRevenue {
-                    date,
-                    totals: RevenueTotals {
-                        revenue: revenue.parse().unwrap(),
-                        order_count,
-                    },
-                })
-                .collect();
-            Ok(RevenueByLocation {
-                best_day: days.first().copied(),
-                periods: days
+        .returning(move |_, at| {
+            Ok(if at == Some(Location::GolfExperience) {
+                vec![]
+            } else {
+                [(from, "63275.482", 1_405), (to, "1234.5", 3)]
                     .into_iter()
-                    .map(|day| (Location::OnlineStore, day))
-                    .collect(),
+                    .map(|(date, revenue, order_count)| {
+                        (
+                            Location::OnlineStore,
+                            DailyRevenue {
+                                date,
+                                totals: RevenueTotals {
+                                    revenue: revenue.parse().unwrap(),
+                                    order_count,
+                                },
+                            },
+                        )
+                    })
+                    .collect()
             })
         });
     ports
@@ -259,7 +255,7 @@ async fn the_overview_shows_the_30_days_ending_on_the_latest_sale_by_default() {
         body.contains(
             r#"<data class="money" value="63275.482">$63,275.48</data><span class="sub"> on <time datetime="2025-03-02">2 Mar 2025</time>"#
         ),
-        "the best day, as the store found it: {body}"
+        "the best day, of the most revenue: {body}"
     );
     // 30 days: a column per day in each drawing (desktop and phone), both lines in each.
     assert_eq!(body.matches(r#"<rect class="hit""#).count(), 60);
@@ -1350,8 +1346,8 @@ async fn the_overview_lists_the_best_sellers_by_revenue_and_by_units_the_store_r
         .returning(|_, _| Ok(PeriodTotals::default()));
     ports
         .figures
-        .expect_revenue_by_location()
-        .returning(|_, _, _| Ok(RevenueByLocation::default()));
+        .expect_daily_revenue_by_location()
+        .returning(|_, _| Ok(vec![]));
     ports
         .figures
         .expect_best_sellers()

@@ -11,8 +11,8 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use tracing::info;
 use zinc_domain::{
-    DateRange, Interval, KeyScope, Location, Period as SeriesPeriod, ProductSales, RevenueTotals,
-    SeriesRange,
+    DailyRevenue, DateRange, Interval, KeyScope, Location, Period as SeriesPeriod, ProductSales,
+    RevenueTotals, SeriesRange,
 };
 use zinc_ports::BestSellers;
 
@@ -88,11 +88,10 @@ pub async fn overview(
         Some(_) => Some(crate::api::params::interval(chosen)?),
         None => None,
     };
-    // The revenue of every location shown by the chart's periods and the best day, the units
-    // and both lists of best sellers, the period before: side by side, and beside the first
-    // and latest sale when the query gives the days.
+    // The days of every location shown, the units and both lists of best sellers, the period
+    // before: side by side, and beside the first and latest sale when the query gives the days.
     let figures = &state.figures;
-    let (period, (sold, sellers, before)) = range::resolve_with(
+    let (period, (days_sold, sellers, before)) = range::resolve_with(
         &state,
         &RangeQuery {
             from: query.from,
@@ -116,9 +115,8 @@ pub async fn overview(
                     None => Ok(None),
                 }
             };
-            let interval = chosen.unwrap_or(Interval::for_days(range.days()));
             try_join3(
-                figures.revenue_by_location(range, location, interval),
+                figures.daily_revenue_by_location(range, location),
                 figures.best_sellers(range.into(), location, TOP_PRODUCTS),
                 previous_figures,
             )
@@ -127,8 +125,8 @@ pub async fn overview(
     .await?;
     let automatic = Interval::for_days(period.range.days());
     let interval = chosen.unwrap_or(automatic);
-    // The API's revenue series (`/api/v1/metrics/revenue/series`): the same periods, every
-    // one present, zeros where nothing sold (the store sums their days).
+    // The API's revenue series (`/api/v1/metrics/revenue/series`): the same daily figures
+    // summed into the same periods.
     let chart_range = SeriesRange::new(
         Some(period.range.from()),
         Some(period.range.to()),
@@ -150,21 +148,40 @@ pub async fn overview(
         by_revenue: top,
         by_quantity: top_by_units,
     } = sellers;
-    // The period's totals are its periods' (at each location shown: every order has one),
-    // summed exactly: no statement of their own.
+    let sold: Vec<Vec<DailyRevenue>> = locations
+        .iter()
+        .map(|location| {
+            days_sold
+                .iter()
+                .filter(|(at, _)| at == location)
+                .map(|(_, day)| *day)
+                .collect()
+        })
+        .collect();
+    // The period's totals are its days' (at each location shown: every order has one), summed
+    // exactly: no statement of their own.
     let mut totals = RevenueTotals::default();
-    for (_, period) in &sold.periods {
-        totals += period.totals;
+    for (_, day) in &days_sold {
+        totals += day.totals;
     }
     let now = Tiles { totals, items };
     let read = started.elapsed();
-    let lines: Vec<Vec<(SeriesPeriod, RevenueTotals)>> = locations
+    let every_day = |sold: &[DailyRevenue]| -> Vec<DailyRevenue> {
+        period
+            .series
+            .sum(sold.iter().map(|day| (day.date, day.totals)))
+            .into_iter()
+            .map(|(day, totals)| DailyRevenue {
+                date: day.start,
+                totals,
+            })
+            .collect()
+    };
+    let lines: Vec<Vec<(SeriesPeriod, RevenueTotals)>> = sold
         .iter()
-        .map(|location| {
-            let at = sold.periods.iter().filter(|(at, _)| at == location);
-            chart_range.sum(at.map(|(_, period)| (period.date, period.totals)))
-        })
+        .map(|sold| chart_range.sum(sold.iter().map(|day| (day.date, day.totals))))
         .collect();
+    let days = every_day(&sold.concat());
     let series: Vec<chart::Series<'_>> = locations
         .iter()
         .zip(&lines)
@@ -173,7 +190,15 @@ pub async fn overview(
             periods,
         })
         .collect();
-    let best = sold.best_day;
+    let best = days
+        .iter()
+        .filter(|d| d.totals.order_count > 0)
+        .max_by(|a, b| {
+            a.totals
+                .revenue
+                .cmp(&b.totals.revenue)
+                .then(b.date.cmp(&a.date))
+        });
     let currency = state.currency.as_str();
     let money = format::Money::new(currency);
     let query_string = period.query();
@@ -264,7 +289,7 @@ pub async fn overview(
     info!(
         read_ms = read.as_secs_f64() * 1e3,
         render_ms = total.as_secs_f64() * 1e3,
-        days = period.range.days(),
+        days = days.len(),
         "overview rendered"
     );
     if let Ok(value) = header::HeaderValue::from_str(&format!(

@@ -82,6 +82,8 @@ pub struct RangeQuery {
 /// A period of at most [`zinc_domain::MAX_PERIODS`] days and a location.
 #[derive(Debug, Clone, Copy)]
 pub struct Period {
+    /// The days, as a daily series.
+    pub series: SeriesRange,
     /// The days.
     pub range: DateRange,
     /// One location, or both.
@@ -188,8 +190,10 @@ fn period_of(
     days: Option<(NaiveDate, NaiveDate)>,
 ) -> Result<Period, PageError> {
     let (first, stored) = (days.map(|(first, _)| first), days.map(|(_, latest)| latest));
+    let series = series_of(asked, stored)?;
     Ok(Period {
-        range: series_of(asked, stored)?.days(),
+        series,
+        range: series.days(),
         location,
         latest: stored.unwrap_or_else(|| Utc::now().date_naive()),
         any_sales: stored.is_some(),
