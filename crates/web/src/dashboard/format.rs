@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use chrono::format::{Fixed, Item, Numeric, Pad};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use iso_currency::Currency;
 use maud::{Markup, html};
@@ -99,36 +100,22 @@ enum Part {
     Month,
 }
 
-/// The abbreviated months, as chrono's `%b` writes them.
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+/// [`DATE`]'s parts as chrono's parsed format items, so that a page writing hundreds of days
+/// does not parse the format for each.
+const DAY: Item<'static> = Item::Numeric(Numeric::Day, Pad::None);
+const MONTH: Item<'static> = Item::Fixed(Fixed::ShortMonthName);
+const YEAR: Item<'static> = Item::Numeric(Numeric::Year, Pad::Zero);
+const SPACE: Item<'static> = Item::Literal(" ");
 
-/// `part` of `date` in [`DATE`]'s form, written at the end of `out` without parsing the
-/// format each time (a year of weeks writes hundreds of days).
+/// `part` of `date` in [`DATE`]'s form, written at the end of `out`.
 fn push_date(out: &mut String, date: NaiveDate, part: Part) {
-    if part != Part::Month {
-        push_grouped(out, u128::from(date.day()));
-        if part == Part::DayOnly {
-            return;
-        }
-        out.push(' ');
-    }
-    out.push_str(MONTHS[date.month0() as usize]);
-    if part == Part::DayAndMonth {
-        return;
-    }
-    out.push(' ');
-    match u32::try_from(date.year()) {
-        Ok(year) if year <= 9999 => {
-            let digits = [year / 1000, year / 100 % 10, year / 10 % 10, year % 10];
-            out.extend(digits.map(|digit| char::from(b'0' + digit as u8)));
-        }
-        // Before year 0 or past 9999: chrono's sign and digits.
-        _ => {
-            let _ = write!(out, "{}", date.format("%Y"));
-        }
-    }
+    let items: &[Item<'static>] = match part {
+        Part::DayOnly => &[DAY],
+        Part::DayAndMonth => &[DAY, SPACE, MONTH],
+        Part::Day => &[DAY, SPACE, MONTH, SPACE, YEAR],
+        Part::Month => &[MONTH, SPACE, YEAR],
+    };
+    let _ = write!(out, "{}", date.format_with_items(items.iter()));
 }
 
 /// A moment as people read it, in UTC: "5 Dec 2026, 10:31 UTC".
