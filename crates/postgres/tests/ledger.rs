@@ -287,20 +287,7 @@ async fn concurrent_imports_of_overlapping_files_never_duplicate() {
     let export = real_export();
     // Whole sales only (every even Sale ID): a file cutting a sale in two would carry another
     // version of it, and the last import to commit would rightly win.
-    let half: String = export
-        .lines()
-        .enumerate()
-        .filter(|(n, line)| {
-            *n == 0
-                || line
-                    .split(',')
-                    .nth(2)
-                    .and_then(|id| id.parse::<u32>().ok())
-                    .is_some_and(|id| id % 2 == 0)
-        })
-        .map(|(_, line)| line)
-        .collect::<Vec<_>>()
-        .join("\n");
+    let half = export_half(true);
 
     let (a, b, c) = tokio::join!(
         import(db, &export, ImportMode::Strict),

@@ -775,15 +775,12 @@ impl ImportSession for PostgresImportSession {
         progress.step_done(WriteStep::Orders);
         // A product missing here would leave product_id NULL, which order_items refuses. With
         // every sale new, each line has its order's number already: no join of every line.
-        let numbered_lines = match changes {
-            Changes::AllNew => format!("{lines} l"),
-            Changes::Compared { .. } => {
-                format!("{lines} l JOIN zinc_changed c ON c.sale_id = l.sale_id")
-            }
-        };
-        let number = match changes {
-            Changes::AllNew => "l.order_id",
-            Changes::Compared { .. } => "c.order_id",
+        let (number, numbered_lines) = match changes {
+            Changes::AllNew => ("l.order_id", format!("{lines} l")),
+            Changes::Compared { .. } => (
+                "c.order_id",
+                format!("{lines} l JOIN zinc_changed c ON c.sale_id = l.sale_id"),
+            ),
         };
         let items = self
             .run(&format!(
