@@ -166,22 +166,10 @@ pub async fn overview(
     }
     let now = Tiles { totals, items };
     let read = started.elapsed();
-    let every_day = |sold: &[DailyRevenue]| -> Vec<DailyRevenue> {
-        period
-            .series
-            .sum(sold.iter().map(|day| (day.date, day.totals)))
-            .into_iter()
-            .map(|(day, totals)| DailyRevenue {
-                date: day.start,
-                totals,
-            })
-            .collect()
-    };
     let lines: Vec<Vec<(SeriesPeriod, RevenueTotals)>> = sold
         .iter()
         .map(|sold| chart_range.sum(sold.iter().map(|day| (day.date, day.totals))))
         .collect();
-    let days = every_day(&sold.concat());
     let series: Vec<chart::Series<'_>> = locations
         .iter()
         .zip(&lines)
@@ -190,15 +178,7 @@ pub async fn overview(
             periods,
         })
         .collect();
-    let best = days
-        .iter()
-        .filter(|d| d.totals.order_count > 0)
-        .max_by(|a, b| {
-            a.totals
-                .revenue
-                .cmp(&b.totals.revenue)
-                .then(b.date.cmp(&a.date))
-        });
+    let best = best_day(&days_sold);
     let currency = state.currency.as_str();
     let money = format::Money::new(currency);
     let query_string = period.query();
@@ -289,7 +269,7 @@ pub async fn overview(
     info!(
         read_ms = read.as_secs_f64() * 1e3,
         render_ms = total.as_secs_f64() * 1e3,
-        days = days.len(),
+        rows = days_sold.len(),
         "overview rendered"
     );
     if let Ok(value) = header::HeaderValue::from_str(&format!(
@@ -315,6 +295,28 @@ pub async fn download_export(
     let dates = crate::api::params::date_bounds(query.from.as_deref(), query.to.as_deref())?;
     let location = crate::api::params::location(query.location.as_deref())?;
     Ok(exports::export_response(&state, dates, location).await?)
+}
+
+/// The day of the most revenue in `days_sold` (by date, a date's locations together, as the
+/// store gives them), its locations' figures added up; the earliest of equal days; `None` when
+/// no day had an order.
+fn best_day(days_sold: &[(Location, DailyRevenue)]) -> Option<DailyRevenue> {
+    let mut best: Option<DailyRevenue> = None;
+    let mut days = days_sold.iter().map(|(_, day)| *day).peekable();
+    while let Some(mut day) = days.next() {
+        while let Some(same) = days.next_if(|next| next.date == day.date) {
+            day.totals += same.totals;
+        }
+        let better = match &best {
+            _ if day.totals.order_count == 0 => false,
+            None => true,
+            Some(best) => day.totals.revenue > best.totals.revenue,
+        };
+        if better {
+            best = Some(day);
+        }
+    }
+    best
 }
 
 /// A table of best sellers, its heading and table named by `ids`.
@@ -354,5 +356,51 @@ fn best_sellers(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sold(at: Location, date: &str, revenue: &str, order_count: u64) -> (Location, DailyRevenue) {
+        (
+            at,
+            DailyRevenue {
+                date: date.parse().unwrap(),
+                totals: RevenueTotals {
+                    revenue: revenue.parse().unwrap(),
+                    order_count,
+                },
+            },
+        )
+    }
+
+    #[test]
+    fn the_best_day_adds_up_its_locations_and_the_earliest_of_equals_wins() {
+        use Location::{GolfExperience as Golf, OnlineStore as Online};
+        let days = [
+            sold(Online, "2025-03-01", "30.00", 1),
+            sold(Golf, "2025-03-01", "25.00", 1),
+            // More at one location than either of the 1st's, less than both.
+            sold(Online, "2025-03-02", "50.00", 2),
+            sold(Online, "2025-03-03", "40.00", 1),
+            sold(Golf, "2025-03-03", "15.00", 1),
+        ];
+        let best = best_day(&days).unwrap();
+        assert_eq!(best.date.to_string(), "2025-03-01");
+        assert_eq!(best.totals.revenue.to_string(), "55.00");
+        assert_eq!(best.totals.order_count, 2);
+    }
+
+    #[test]
+    fn a_day_without_orders_is_never_the_best_and_none_sold_has_none() {
+        let days = [
+            sold(Location::OnlineStore, "2025-03-01", "-10.00", 1),
+            sold(Location::OnlineStore, "2025-03-02", "0.00", 0),
+        ];
+        assert_eq!(best_day(&days).unwrap().date.to_string(), "2025-03-01");
+        assert!(best_day(&days[1..]).is_none());
+        assert!(best_day(&[]).is_none());
     }
 }

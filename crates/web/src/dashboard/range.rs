@@ -82,8 +82,6 @@ pub struct RangeQuery {
 /// A period of at most [`zinc_domain::MAX_PERIODS`] days and a location.
 #[derive(Debug, Clone, Copy)]
 pub struct Period {
-    /// The days, as a daily series.
-    pub series: SeriesRange,
     /// The days.
     pub range: DateRange,
     /// One location, or both.
@@ -192,7 +190,6 @@ fn period_of(
     let (first, stored) = (days.map(|(first, _)| first), days.map(|(_, latest)| latest));
     let series = series_of(asked, stored)?;
     Ok(Period {
-        series,
         range: series.days(),
         location,
         latest: stored.unwrap_or_else(|| Utc::now().date_naive()),
