@@ -42,7 +42,10 @@ use crate::rollups::{
     self, DAILY, DAILY_BY_PRODUCT, MONTHLY_BY_PRODUCT, MONTHLY_BY_PRODUCT_ALL,
     YEARLY_BY_PRODUCT_ALL,
 };
-use crate::sql::{Column, Fixed, built, decimal, decimal_at, get, get_at, pg_row};
+use crate::sql::{
+    Column, Fixed, built, decimal, decimal_at, decimal_text_at, get, get_at, numeric_as_text,
+    pg_row,
+};
 
 /// How long each kind of short read may wait for the database's answer before it is given up
 /// as unavailable (a 503), however long the statement timeout: a read that normally takes
@@ -758,11 +761,18 @@ const DAY_AT_REVENUE: Column = column_at(&DAY_AT_FIELDS, "revenue");
 const DAY_AT_ORDERS: Column = column_at(&DAY_AT_FIELDS, "orders");
 
 /// Each day of `range` with sales at each location (`location` alone when given), from the
-/// daily rollup, which holds one row per day and location: by date, then location.
+/// daily rollup, which holds one row per day and location: by date, then location; the
+/// revenue in its text form (a year is 730 values).
 fn daily_revenue_by_location(range: DateRange, location: Option<Location>) -> Statement {
     let mut select = Sql::select();
+    for field in DAY_AT_FIELDS {
+        if field == DAY_AT_REVENUE.name {
+            numeric_as_text(&mut select, "r", field);
+        } else {
+            select.column(("r", field));
+        }
+    }
     select
-        .columns(DAY_AT_FIELDS.map(|field| ("r", field)))
         .from_as(DAILY, "r")
         .order_by(("r", "date"), SortOrder::Asc)
         .order_by(("r", "location"), SortOrder::Asc);
@@ -1215,7 +1225,7 @@ impl SalesFigures for PostgresQueries {
                     DailyRevenue {
                         date: get_at(row, DAY_AT_DATE)?,
                         totals: RevenueTotals {
-                            revenue: decimal_at(row, DAY_AT_REVENUE)?,
+                            revenue: decimal_text_at(row, DAY_AT_REVENUE)?,
                             order_count: get_at::<i64>(row, DAY_AT_ORDERS)? as u64,
                         },
                     },

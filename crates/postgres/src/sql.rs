@@ -14,7 +14,7 @@
 //! by name through sea-orm cost more than the rest of its decoding.
 
 use rust_decimal::Decimal;
-use sea_orm::sea_query::Values;
+use sea_orm::sea_query::{Expr, SelectStatement, Values};
 use sea_orm::sqlx::error::BoxDynError;
 use sea_orm::sqlx::postgres::{PgRow, PgTypeInfo, PgValueFormat, PgValueRef};
 use sea_orm::sqlx::{self, AssertSqlSafe, Postgres, Row};
@@ -120,6 +120,21 @@ where
 /// The NUMERIC `column` of `row`, read by its position, as [`decimal`] reads it.
 pub(crate) fn decimal_at(row: &PgRow, column: Column) -> Result<Decimal, StoreError> {
     get_at::<Numeric>(row, column).map(|n| n.0)
+}
+
+/// Selects the NUMERIC `field` of the table under `alias` in PostgreSQL's text form, under its
+/// own name: what [`decimal_text_at`] reads. For statements of many rows: parsing a value's
+/// digits costs the server a fraction of sqlx's conversion of the binary form (which raises
+/// 10,000 to each digit group's power), and the database no more.
+pub(crate) fn numeric_as_text(select: &mut SelectStatement, alias: &str, field: &'static str) {
+    select.expr_as(Expr::cust(format!("{alias}.{field}::text")), field);
+}
+
+/// The NUMERIC `column` of `row`, selected by [`numeric_as_text`], read by its position: its
+/// digits parsed exactly, its scale kept (zero's too).
+pub(crate) fn decimal_text_at(row: &PgRow, column: Column) -> Result<Decimal, StoreError> {
+    let text: &str = get_at(row, column)?;
+    Decimal::from_str_exact(text).map_err(|error| unreadable(column.name, error))
 }
 
 /// sqlx's row under sea-orm's `row`, to read by position.
