@@ -82,8 +82,8 @@ pub struct Config {
           default_value_t = Seconds(PoolSettings::default().acquire_timeout), value_parser = seconds)]
     pub db_acquire_timeout: Seconds,
     /// Connections of the revenue queries' own pool, so that they cannot starve lookups and
-    /// readiness.
-    #[arg(long, env = "ZINC_DB_FIGURES_CONNECTIONS", default_value = "3",
+    /// readiness: four, as many as the overview page asks at once.
+    #[arg(long, env = "ZINC_DB_FIGURES_CONNECTIONS", default_value = "4",
           value_parser = count::<u32>)]
     pub db_figures_connections: u32,
     /// Lookup connections: those each HTTP worker keeps for looking up one order, besides the
@@ -811,6 +811,16 @@ impl Config {
             bulk_statement_timeout: *self.db_import_statement_timeout,
             lock_timeout: *self.db_lock_timeout,
             idle_in_transaction_timeout: *self.db_idle_in_transaction_timeout,
+            generic_plans: false,
+        }
+    }
+
+    /// The settings of a pool of revenue figures' reads (`ZINC_DB_FIGURES_CONNECTIONS`):
+    /// statements of a few fixed shapes over the rollups, planned once.
+    pub fn figures_pool_settings(&self) -> PoolSettings {
+        PoolSettings {
+            generic_plans: true,
+            ..self.pool_settings(self.db_figures_connections)
         }
     }
 

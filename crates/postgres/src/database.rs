@@ -135,6 +135,11 @@ pub struct PoolSettings {
     /// (`idle_in_transaction_session_timeout`): a client that stalls mid-import loses its
     /// session, and the locks it held, after this.
     pub idle_in_transaction_timeout: Duration,
+    /// Whether each prepared statement is planned once, for any values
+    /// (`plan_cache_mode = force_generic_plan`), rather than again for each call's values
+    /// until PostgreSQL judges a generic plan as good: for a pool of reads of small tables
+    /// (the rollups), where planning a statement took longer than running it.
+    pub generic_plans: bool,
 }
 
 impl Default for PoolSettings {
@@ -146,6 +151,7 @@ impl Default for PoolSettings {
             bulk_statement_timeout: Duration::from_secs(3600),
             lock_timeout: Duration::from_secs(120),
             idle_in_transaction_timeout: Duration::from_secs(60),
+            generic_plans: false,
         }
     }
 }
@@ -178,7 +184,7 @@ impl PoolSettings {
     /// keepalives let the server notice a vanished client within about a minute).
     pub(crate) fn session_options(&self) -> Vec<(&'static str, String)> {
         let millis = |d: Duration| d.as_millis().to_string();
-        vec![
+        let mut options = vec![
             ("statement_timeout", millis(self.statement_timeout)),
             ("lock_timeout", millis(self.lock_timeout)),
             (
@@ -188,7 +194,11 @@ impl PoolSettings {
             ("tcp_keepalives_idle", "30".to_owned()),
             ("tcp_keepalives_interval", "10".to_owned()),
             ("tcp_keepalives_count", "3".to_owned()),
-        ]
+        ];
+        if self.generic_plans {
+            options.push(("plan_cache_mode", "force_generic_plan".to_owned()));
+        }
+        options
     }
 }
 
@@ -439,6 +449,27 @@ mod tests {
                 .unwrap();
         assert_eq!(nodelay(local as u16, remote as u16), Some(true));
         db.close().await.unwrap();
+    }
+
+    /// A pool of generic plans plans each prepared statement once; others leave it to
+    /// PostgreSQL.
+    #[tokio::test]
+    async fn a_pool_of_generic_plans_says_so_to_each_session() {
+        let database = zinc_testkit::TestDatabase::empty().await;
+        for (generic_plans, mode) in [(true, "force_generic_plan"), (false, "auto")] {
+            let settings = PoolSettings {
+                generic_plans,
+                ..PoolSettings::default()
+            };
+            let db = connect(database.url(), &settings).await.unwrap();
+            let (shown,): (String,) =
+                sea_orm::sqlx::query_as("SELECT current_setting('plan_cache_mode')")
+                    .fetch_one(db.sqlx_pool())
+                    .await
+                    .unwrap();
+            assert_eq!(shown, mode, "generic_plans: {generic_plans}");
+            db.close().await.unwrap();
+        }
     }
 
     /// A bulk transaction runs under its own statement bound, compiles nothing and sorts in

@@ -1,6 +1,7 @@
 //! The database a command works on: created when missing if the command writes, then pooled.
 
 use anyhow::Context;
+use zinc_postgres::database::PoolSettings;
 use zinc_postgres::{Database, PostgresLedger, PostgresRollups, database};
 
 use crate::config::Config;
@@ -64,11 +65,16 @@ pub(super) fn rollups(config: &Config, db: &Database) -> PostgresRollups {
 
 /// A pool of `max_connections` to the configured (existing) database.
 pub(super) async fn connect(config: &Config, max_connections: u32) -> anyhow::Result<Database> {
+    connect_with(config, &config.pool_settings(max_connections)).await
+}
+
+/// A pool to the configured (existing) database, as `settings` say.
+pub(super) async fn connect_with(
+    config: &Config,
+    settings: &PoolSettings,
+) -> anyhow::Result<Database> {
     let shown = config.database_url.shown();
-    database::connect(
-        config.database_url.expose(),
-        &config.pool_settings(max_connections),
-    )
-    .await
-    .with_context(|| format!("cannot connect to {shown}"))
+    database::connect(config.database_url.expose(), settings)
+        .await
+        .with_context(|| format!("cannot connect to {shown}"))
 }

@@ -9,6 +9,7 @@ use tracing::{error, info, warn};
 use zinc_application::{Gatekeeper, OpenAccess, Sessions};
 use zinc_domain::ImportStatus;
 use zinc_ports::{ApiKeys, ImportReverts, ReplicaStatus};
+use zinc_postgres::database::PoolSettings;
 use zinc_postgres::lookups::LookupConnections;
 use zinc_postgres::{
     Database, PostgresApiKeys, PostgresDataVersions, PostgresKeyChanges, PostgresQueries,
@@ -83,7 +84,7 @@ pub(super) async fn run(config: &Config, imports: &[PathBuf]) -> anyhow::Result<
     );
     // Revenue queries scan many rows: their own small pool, so they cannot starve lookups,
     // imports and readiness.
-    let figures_db = super::database::connect(config, config.db_figures_connections).await?;
+    let figures_db = super::database::connect_with(config, &config.figures_pool_settings()).await?;
     // With a read replica, the read ports read it when it may serve (else the primary's
     // pools above); imports, keys, sessions, the import log and readiness stay on the primary.
     let replica = match &config.database_read_url {
@@ -273,18 +274,15 @@ impl Replica {
         url: &crate::config::DatabaseUrl,
         primary: &Database,
     ) -> anyhow::Result<Replica> {
-        let pool = |size: u32| {
-            let settings = config.pool_settings(size);
-            async move {
-                database::connect_lazily(url.expose(), &settings)
-                    .await
-                    .with_context(|| format!("cannot use {} (DATABASE_READ_URL)", url.shown()))
-            }
+        let pool = |settings: PoolSettings| async move {
+            database::connect_lazily(url.expose(), &settings)
+                .await
+                .with_context(|| format!("cannot use {} (DATABASE_READ_URL)", url.shown()))
         };
-        let reads = pool(config.db_max_connections).await?;
-        let figures = pool(config.db_figures_connections).await?;
+        let reads = pool(config.pool_settings(config.db_max_connections)).await?;
+        let figures = pool(config.figures_pool_settings()).await?;
         // Observing it takes one connection at a time; the waits of reads another.
-        let observed = pool(2).await?;
+        let observed = pool(config.pool_settings(2)).await?;
         info!(replica = %url.shown(), "reads go to the replica when it has replayed what they must see");
         Ok(Replica {
             reads,
