@@ -704,8 +704,9 @@ pub struct NewSession {
 pub trait DashboardSessions: Send + Sync {
     /// Opens `session` for the active key whose digest is `session.key`, and forgets sessions
     /// that had expired by `session.created_at`; false (nothing opened) when no active key has
-    /// that digest. The key then keeps at most [`SESSIONS_PER_KEY`] sessions, open or ended:
-    /// the oldest others are forgotten (an open one among them admits nobody any more).
+    /// that digest. The key then keeps at most
+    /// [`SESSIONS_PER_KEY`](zinc_domain::SESSIONS_PER_KEY) sessions, open or ended: the oldest
+    /// others are forgotten (an open one among them admits nobody any more).
     async fn open_session(&self, session: &NewSession) -> Result<bool, StoreError>;
 
     /// The key of the session whose token has `digest`, when at `now` the session has not

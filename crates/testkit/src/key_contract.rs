@@ -1,7 +1,7 @@
 //! The contract every key store keeps ([`ApiKeys`], the [`KeyChanges`] it reports and the
 //! dashboard's [`DashboardSessions`] that belong to the keys), run
 //! against the in-memory [`MemoryKeys`](crate::MemoryKeys) and the PostgreSQL adapter with
-//! [`key_contract!`](crate::key_contract):
+//! [`key_contract!`](macro@crate::key_contract):
 //!
 //! ```ignore
 //! zinc_testkit::key_contract!(async { (zinc_testkit::MemoryKeys::new().key_ports(), ()) });

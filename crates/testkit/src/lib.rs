@@ -9,7 +9,7 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`); its user must be allowed to create databases.
 //!
 //! [`MemoryStore`] and [`MemoryKeys`] are in-memory stores, held to the same contracts as the
-//! PostgreSQL adapter ([`contract`], [`key_contract`]).
+//! PostgreSQL adapter ([`contract`], [`key_contract`](mod@key_contract)).
 //!
 //! [`StreamingPair`] makes a PostgreSQL primary and a streaming replica of it, for the tests of
 //! reads through a replica.

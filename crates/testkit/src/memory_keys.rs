@@ -1,6 +1,7 @@
 //! API keys kept in memory ([`MemoryKeys`]): the reference the PostgreSQL adapter is held to
-//! by the key contract ([`crate::key_contract`]), and a store for tests of the gatekeeper that
-//! counts how often it is asked. It keeps the dashboard's sessions too ([`DashboardSessions`]).
+//! by the key contract ([`crate::key_contract`](mod@crate::key_contract)), and a store for
+//! tests of the gatekeeper that counts how often it is asked. It keeps the dashboard's sessions
+//! too ([`DashboardSessions`]).
 
 use std::sync::{Arc, Mutex};
 

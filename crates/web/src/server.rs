@@ -6,7 +6,7 @@
 //! `HttpServer` offers none, and actix-http answers `100 Continue` as soon as that handler
 //! lets a request through, before any of the application runs; so a client announcing more
 //! than `ZINC_MAX_UPLOAD_BYTES` would be told to send its body, only to get a 413 after. Here
-//! the handler answers it the 413 at once ([`refuse_oversized_expectation`]).
+//! the handler answers it the 413 at once (`refuse_oversized_expectation`).
 
 use std::io;
 use std::net::SocketAddr;

@@ -1,5 +1,5 @@
 //! Answers already computed for the current sales data, cached by their tag (see
-//! [`super::validators`]): the tag names the data's version and everything else that shapes
+//! the `validators` module): the tag names the data's version and everything else that shapes
 //! the answer, so an answer cached under a tag is exactly what the route would compute again.
 //! A succeeded import changes the version, and with it every tag: cached answers then simply go
 //! unasked and are evicted. Bounded in bytes; a large answer is not cached.

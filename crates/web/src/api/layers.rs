@@ -14,8 +14,8 @@ use super::monitoring::{self, InSpan, Timing};
 use super::state::AppState;
 use super::{auth, compression, cors, docs, limits, routes, sites, validators};
 
-/// Outermost, in this order: compression of the answer (see [`compression`]), the request's id
-/// and Sentry tags ([`monitoring::identify`]), and its span ([`monitoring::traced`]).
+/// Outermost, in this order: compression of the answer (see the `compression` module), the
+/// request's id and Sentry tags (`monitoring::identify`), and its span (`monitoring::traced`).
 pub async fn identify_trace_compress(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -27,9 +27,9 @@ pub async fn identify_trace_compress(
     Ok(compression::compress(response, preferred))
 }
 
-/// Then, in this order: the bounds on the request's head ([`limits`]: a refusal is answered
+/// Then, in this order: the bounds on the request's head (`limits`: a refusal is answered
 /// here, neither counted nor seen by CORS), the request's duration by route and status
-/// ([`Timing`]), and a CORS refusal as a problem ([`cors::refusal_as_problem`]).
+/// (`Timing`), and a CORS refusal as a problem (`cors::refusal_as_problem`).
 pub async fn bound_and_count(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -46,8 +46,8 @@ pub async fn bound_and_count(
 
 /// Inside CORS, in this order: another site's write or a host name not answered
 /// ([`sites`]), the API key ([`auth`]; both refusals answered here, so that the outer layers
-/// log and count them), HEAD answered as GET ([`routes::head_as_get`]), the documentation's
-/// security headers ([`docs::secure_docs`]), and the validators ([`validators`]) around the
+/// log and count them), HEAD answered as GET (`routes::head_as_get`), the documentation's
+/// security headers (`docs::secure_docs`), and the validators (`validators`) around the
 /// route.
 pub async fn admit(
     mut request: ServiceRequest,

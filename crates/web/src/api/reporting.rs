@@ -43,7 +43,7 @@ fn described(request: &ServiceRequest) -> Request {
     }
 }
 
-/// Describes the request to Sentry as [`described`] says, replacing what the Sentry middleware
+/// Describes the request to Sentry as `described` says, replacing what the Sentry middleware
 /// (which must wrap this one) attached to its transaction and to every event it reports.
 pub async fn describe_request(
     request: ServiceRequest,

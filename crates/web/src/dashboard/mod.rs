@@ -4,9 +4,9 @@
 //! parameter parsers, and map failures through the API's one error vocabulary
 //! ([`ApiError`](crate::api::problem::ApiError)) into HTML pages.
 //!
-//! One file per page: [`overview`] (`/`), [`orders`] (`/orders`, `/orders/{id}`),
-//! [`products`] (`/products`, `/products/{id}`), [`imports`] (`/imports`, upload and history),
-//! [`session`] (`/sign-in`, `/sign-out`).
+//! One file per page: `overview` (`/`), `orders` (`/orders`, `/orders/{id}`),
+//! `products` (`/products`, `/products/{id}`), `imports` (`/imports`, upload and history),
+//! `session` (`/sign-in`, `/sign-out`).
 
 mod assets;
 mod chart;
