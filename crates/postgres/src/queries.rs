@@ -1027,20 +1027,27 @@ impl OrderBook for PostgresQueries {
         // One statement: every statement costs a round trip, and the shared pool another one
         // when it takes the connection back (lookup connections do not).
         let statement = order_by_id(id, page);
-        let source = self.source().await;
+        // Each step's future boxed: inline, their state made this future some twenty kilobytes,
+        // copied whole each time it moved (callgrind: 226k instructions per lookup through the
+        // server, 172k boxed, most of the difference in memcpy).
+        let source = Box::pin(self.source()).await;
         match source.lookups {
             Some(lookups) => {
-                let rows = within(self.limit(Kind::Lookup), lookups.all(&statement)).await?;
+                let rows =
+                    within(self.limit(Kind::Lookup), Box::pin(lookups.all(&statement))).await?;
                 order_with_items(&rows, page)
             }
             None => {
-                let rows = within(self.limit(Kind::Lookup), async {
-                    source
-                        .db
-                        .query_all_raw(statement)
-                        .await
-                        .map_err(store_error)
-                })
+                let rows = within(
+                    self.limit(Kind::Lookup),
+                    Box::pin(async {
+                        source
+                            .db
+                            .query_all_raw(statement)
+                            .await
+                            .map_err(store_error)
+                    }),
+                )
                 .await?;
                 let rows = rows.iter().map(pg_row).collect::<Result<Vec<_>, _>>()?;
                 order_with_items(&rows, page)
