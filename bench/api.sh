@@ -20,7 +20,8 @@
 # (crates/app/examples/): actix-web and sqlx running the same statement with nothing of Zinc
 # around them, once with one shared sqlx pool (--pool), once with connections each worker
 # keeps (--held: no round trip when a connection goes back, as Zinc's lookups on a lane).
-# The lookups are warmed first (one unmeasured run), and each run asks for ids of its own.
+# The lookups are warmed first (one unmeasured run), each run asks for ids of its own, and
+# Zinc's lookups run again after the bare server's: the verdict takes the mean of its two.
 # Their ratios to pgbench are what this stack reaches on this machine.
 # Prints the disk the database uses after the import (its size, per million rows, the share in
 # indexes and in rollups, each table's), then per route p50, p99 (wrk's histogram),
@@ -273,11 +274,16 @@ verdicts() {
         echo "SKIP  $label (not measured)"
         return
     fi
-    local versus
-    versus=$(awk -v z="${ratio[order_lookup]}" -v b="${ratio[bare_held]}" 'BEGIN { printf "%.2f", (b > 0 ? z / b : 0) }')
-    local detail="$versus (to pgbench's tps: Zinc ${ratio[order_lookup]}, bare pooled ${ratio[bare_pooled]:-?}, bare held ${ratio[bare_held]})"
-    if [[ ${failed[order_lookup]} -gt 0 ]]; then
-        echo "FAIL  $label: ${failed[order_lookup]} failed answers"
+    # Zinc's two runs, before and after the bare server's, averaged: the database's buffers
+    # keep warming (and the machine's load drifts) from run to run, which a single run before
+    # the bare server's counts against Zinc.
+    local zinc versus
+    zinc=$(awk -v a="${ratio[order_lookup]}" -v b="${ratio[order_lookup_again]:-${ratio[order_lookup]}}" \
+        'BEGIN { printf "%.2f", (a + b) / 2 }')
+    versus=$(awk -v z="$zinc" -v b="${ratio[bare_held]}" 'BEGIN { printf "%.2f", (b > 0 ? z / b : 0) }')
+    local detail="$versus (to pgbench's tps: Zinc $zinc, the mean of ${ratio[order_lookup]} and ${ratio[order_lookup_again]:-?}; bare pooled ${ratio[bare_pooled]:-?}, bare held ${ratio[bare_held]})"
+    if [[ ${failed[order_lookup]} -gt 0 || ${failed[order_lookup_again]:-0} -gt 0 ]]; then
+        echo "FAIL  $label: $((failed[order_lookup] + ${failed[order_lookup_again]:-0})) failed answers"
     elif awk -v v="$versus" 'BEGIN { exit !(v >= 0.9) }'; then
         echo "PASS  $label: $detail"
     else
@@ -298,6 +304,11 @@ for mode in pooled held; do
         "/api/v1/orders/{id}" @order_lookup
     stop_server
 done
+# Zinc's lookups once more, after the bare server's (Zinc, bare, Zinc: a drift over the three
+# runs weighs on both sides alike).
+start_server ZINC_ANSWER_CACHE_BYTES=0
+bench_route order_lookup_again "$connections" "order by id, again" "/api/v1/orders/{id}" @order_lookup
+stop_server
 # The targets are judged on the answers computed.
 judged=$(verdicts)
 
