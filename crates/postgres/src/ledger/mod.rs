@@ -1,7 +1,7 @@
 //! [`SalesLedger`] on PostgreSQL: one transaction per import, COPY in, set-based statements out.
 //!
 //! - The use case hands over sales the domain assembled; they are streamed into temporary
-//!   tables with `COPY ... FROM STDIN` (CSV, about a batch per COPY), orders and lines apart
+//!   tables with `COPY ... FROM STDIN` (binary, about a batch per COPY), orders and lines apart
 //!   ([`staged`] describes both tables once). A full buffer travels while the next sales are
 //!   encoded, so the server reads one batch while the client encodes the next. Nothing comes
 //!   back to the client except the few sales whose lines were scattered or disagreed, read
@@ -45,7 +45,7 @@ use crate::sql::{Fixed, get, on_sqlx};
 use staged::{Cell, LINES, ORDERS, item_column_list};
 use statistics::Written;
 
-/// How many bytes of CSV gather before they travel in one COPY: about one batch of sales, so
+/// How many bytes of staged rows gather before they travel in one COPY: about one batch of sales, so
 /// that the server reads each batch while the client encodes the next. A COPY costs a round
 /// trip (sqlx turns Nagle's algorithm off since 0.9.1); smaller buffers keep the server
 /// busier and the memory lower.
@@ -211,7 +211,7 @@ enum Reassembly {
     Done,
 }
 
-/// CSV encoded but not yet sent; each buffer grows to about a batch before it travels.
+/// Rows encoded but not yet sent; each buffer grows to about a batch before it travels.
 #[derive(Default)]
 struct Pending {
     lines: Vec<u8>,
@@ -350,10 +350,10 @@ impl PostgresImportSession {
         rows.map_err(|error| self.reach.bulk.explain(IMPORT, error))
     }
 
-    /// Streams `csv` into a staged table with one COPY.
-    async fn copy(&mut self, statement: &str, csv: Vec<u8>) -> Result<u64, StoreError> {
+    /// Streams `rows` (encoded by [`staged`]) into a staged table with one COPY.
+    async fn copy(&mut self, statement: &str, rows: Vec<u8>) -> Result<u64, StoreError> {
         let limit = self.reach.reply_timeout;
-        copy_in(self.txn()?, limit, statement, csv).await
+        copy_in(self.txn()?, limit, statement, rows).await
     }
 
     /// Sends the staged rows still buffered: lines first, then orders.
@@ -596,14 +596,14 @@ impl ImportSession for PostgresImportSession {
         if lines.is_empty() {
             return Ok(());
         }
-        let mut csv = Vec::new();
+        let mut rows = Vec::new();
         LINES.encode(
-            &mut csv,
+            &mut rows,
             lines
                 .iter()
                 .map(|line| ([Cell::Null, Cell::Null, Cell::Null], line)),
         )?;
-        self.copy(&LINES.copy_statement_into(LOOSE_LINES), csv)
+        self.copy(&LINES.copy_statement_into(LOOSE_LINES), rows)
             .await?;
         Ok(())
     }
@@ -916,17 +916,17 @@ fn open<'t>(
         .ok_or_else(|| StoreError::Failed("the import was already finished".into()))
 }
 
-/// Streams `csv` into a staged table with one COPY.
+/// Streams `rows` (encoded by [`staged`], not yet ended) into a staged table with one COPY.
 async fn copy_in(
     txn: &mut Transaction<'static, Postgres>,
     limit: Duration,
     statement: &str,
-    csv: Vec<u8>,
+    rows: Vec<u8>,
 ) -> Result<u64, StoreError> {
     let started = Instant::now();
     let copied = within(limit, async {
         let mut copy = txn.copy_in_raw(statement).await.map_err(sqlx_error)?;
-        copy.send(csv).await.map_err(sqlx_error)?;
+        copy.send(staged::ended(rows)).await.map_err(sqlx_error)?;
         copy.finish().await.map_err(sqlx_error)
     })
     .await;
@@ -953,7 +953,7 @@ async fn send_staged(
 /// How many sales are encoded between two chances for a COPY in flight to move on.
 const ENCODED_PER_TURN: usize = 256;
 
-/// Appends the CSV of `sales` to the pending buffers, yielding now and then so that a COPY
+/// Appends the rows of `sales` to the pending buffers, yielding now and then so that a COPY
 /// sent alongside keeps the server busy.
 /// Each sale goes with its order number, from `numbers` in turn, or none.
 async fn encode_sales(
