@@ -15,8 +15,9 @@
 
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, SelectStatement, Values};
+use sea_orm::sqlx::encode::IsNull;
 use sea_orm::sqlx::error::BoxDynError;
-use sea_orm::sqlx::postgres::{PgRow, PgTypeInfo, PgValueFormat, PgValueRef};
+use sea_orm::sqlx::postgres::{PgArgumentBuffer, PgRow, PgTypeInfo, PgValueFormat, PgValueRef};
 use sea_orm::sqlx::{self, AssertSqlSafe, Postgres, Row};
 use sea_orm::{
     ColIdx, DbBackend, DbErr, QueryResult, RuntimeErr, Statement, StatementBuilder, TryGetError,
@@ -151,11 +152,12 @@ fn unreadable(column: &str, error: impl Into<zinc_ports::Cause>) -> StoreError {
     }))
 }
 
-/// A NUMERIC read with its scale. sqlx (0.9) reads every zero as a scale-less `0`, though
-/// PostgreSQL sends `0.00` with its scale (its display scale, the digits being none): this
-/// reads that scale and gives it back. It can go when sqlx keeps it
-/// (`TryFrom<&PgNumeric> for Decimal`, "Postgres returns an empty digit array for 0").
-struct Numeric(Decimal);
+/// A NUMERIC read and written with its scale. sqlx (0.9) reads every zero as a scale-less
+/// `0`, though PostgreSQL sends `0.00` with its scale (its display scale, the digits being
+/// none), and writes every zero at scale 0 (its `PgNumeric::ZERO`): this keeps that scale both
+/// ways. It can go when sqlx keeps it (`TryFrom<&PgNumeric> for Decimal`, "Postgres returns an
+/// empty digit array for 0", and `From<&Decimal> for PgNumeric`).
+pub(crate) struct Numeric(pub(crate) Decimal);
 
 impl sqlx::Type<Postgres> for Numeric {
     fn type_info() -> PgTypeInfo {
@@ -178,11 +180,30 @@ impl<'r> sqlx::Decode<'r, Postgres> for Numeric {
     }
 }
 
-/// The display scale of a NUMERIC: in its binary form the fourth 16-bit word (after the
-/// number of digits, the weight and the sign); in its text form the digits after the point.
+impl sqlx::Encode<'_, Postgres> for Numeric {
+    fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+        if !self.0.is_zero() {
+            return self.0.encode_by_ref(buf);
+        }
+        // No digits, weight 0, positive, then the display scale (at most 28 in a Decimal).
+        buf.extend_from_slice(&[0; NUMERIC_SCALE_AT]);
+        buf.extend_from_slice(&(self.0.scale() as u16).to_be_bytes());
+        Ok(IsNull::No)
+    }
+}
+
+/// Where a NUMERIC's binary form holds its display scale: the fourth 16-bit word, after the
+/// number of digits, the weight and the sign.
+const NUMERIC_SCALE_AT: usize = 6;
+
+/// The display scale of a NUMERIC: in its binary form at [`NUMERIC_SCALE_AT`]; in its text
+/// form the digits after the point.
 fn numeric_scale(value: &PgValueRef<'_>) -> Result<u32, BoxDynError> {
     match value.format() {
-        PgValueFormat::Binary => match value.as_bytes()?.get(6..8) {
+        PgValueFormat::Binary => match value
+            .as_bytes()?
+            .get(NUMERIC_SCALE_AT..NUMERIC_SCALE_AT + 2)
+        {
             Some(&[high, low]) => Ok(u32::from(u16::from_be_bytes([high, low]))),
             _ => Err("a NUMERIC shorter than its header".into()),
         },

@@ -45,10 +45,10 @@ use crate::sql::{Fixed, get, on_sqlx};
 use staged::{Cell, LINES, ORDERS, item_column_list};
 use statistics::Written;
 
-/// How many bytes of staged rows gather before they travel in one COPY: about one batch of sales, so
-/// that the server reads each batch while the client encodes the next. A COPY costs a round
-/// trip (sqlx turns Nagle's algorithm off since 0.9.1); smaller buffers keep the server
-/// busier and the memory lower.
+/// How many bytes of staged rows gather before they travel in one COPY: about one batch of
+/// sales, so that the server reads each batch while the client encodes the next. A COPY costs
+/// a round trip (sqlx turns Nagle's algorithm off since 0.9.1); smaller buffers keep the
+/// server busier and the memory lower.
 const COPY_BYTES: usize = 256 * 1024;
 
 /// Where loose lines wait (the columns of [`LINES`], `position` left NULL).

@@ -23,7 +23,7 @@ use zinc_domain::{
 use zinc_ports::StoreError;
 
 use crate::error::Inconsistency;
-use crate::sql::{decimal, get};
+use crate::sql::{Numeric, decimal, get};
 
 /// What a binary COPY's rows begin with: the signature, no flags, no header extension.
 const BINARY_HEADER: &[u8; 19] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
@@ -198,8 +198,8 @@ fn push_cell(
             })?;
             encode(scratch, n)
         }
-        (SqlType::Numeric, Cell::Decimal(d)) if d.is_zero() => Ok(zero(scratch, d.scale())),
-        (SqlType::Numeric, Cell::Decimal(d)) => encode(scratch, d),
+        // Through `Numeric`, which keeps a zero's scale (0.00 stays 0.00).
+        (SqlType::Numeric, Cell::Decimal(d)) => encode(scratch, Numeric(d)),
         (SqlType::Date, Cell::Date(d)) => encode(scratch, d),
         (SqlType::Text, Cell::Text(text)) => encode(scratch, text),
         (SqlType::Bytea, Cell::Bytes(bytes)) => encode(scratch, bytes),
@@ -222,17 +222,6 @@ fn push_cell(
         Err(error) => return Err(StoreError::Failed(error)),
     }
     Ok(())
-}
-
-/// A numeric zero of `scale` decimal places in `scratch` (emptied first): no digits, weight 0,
-/// positive, then the scale. sqlx 0.9 writes every zero at scale 0, which would store 0.00 as 0
-/// (a sum shown as 0 instead of 0.00).
-fn zero(scratch: &mut PgArgumentBuffer, scale: u32) -> IsNull {
-    scratch.clear();
-    // Four 16-bit words: digits, weight, sign, scale (at most 28 in a Decimal).
-    scratch.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
-    scratch.extend_from_slice(&(scale as u16).to_be_bytes());
-    IsNull::No
 }
 
 /// `value` in sqlx's binary encoding for PostgreSQL, in `scratch` (emptied first).
