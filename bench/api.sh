@@ -248,6 +248,7 @@ bench_routes() {
         orders_first_page.sql limit=50 offset=0
     bench_route product_sales 1 "a product's sales, a year" "/api/v1/products/$product/sales?$year" -
     bench_route overview 1 "dashboard overview, a year" "/?$year" -
+    bench_route overview_location 1 "dashboard overview, a year, a location" "/?$year&$online" -
     bench_route order_lookup "$connections" "order by id (random ids)" "/api/v1/orders/{id}" \
         order_by_id.sql id_min="$id_min" id_max="$id_max"
 }

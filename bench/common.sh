@@ -118,7 +118,7 @@ drop_databases() {
 
 # The rollup tables (crates/postgres/src/rollups.rs), counted apart in `disk_usage`.
 rollup_tables=(sales_by_day product_sales_by_day product_sales_by_month product_sales_by_month_all
-    product_sales_by_year_all)
+    product_sales_by_year_all product_sales_by_year)
 
 # Prints the disk used by database NAME holding ROWS imported rows: the database's size, per
 # million rows, the share of it in indexes (every table's) and in the rollups (tables and their

@@ -55,6 +55,7 @@ mod m20261206_000021_record_revert_removals;
 mod m20261206_000022_create_product_sales_by_year_all;
 mod m20261206_000023_restated_sales_in_blocks;
 mod m20261206_000024_written_sales_in_blocks;
+mod m20261207_000025_create_product_sales_by_year;
 
 /// Applies and rolls back Zinc's migrations, in order.
 pub struct Migrator;
@@ -87,6 +88,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000022_create_product_sales_by_year_all::Migration),
             Box::new(m20261206_000023_restated_sales_in_blocks::Migration),
             Box::new(m20261206_000024_written_sales_in_blocks::Migration),
+            Box::new(m20261207_000025_create_product_sales_by_year::Migration),
         ]
     }
 }

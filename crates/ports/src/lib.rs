@@ -534,16 +534,19 @@ pub enum Rollup {
     MonthlyProductTotals,
     /// The same per calendar year.
     YearlyProductTotals,
+    /// Units, revenue and orders per calendar year, location and product.
+    YearlyProductSales,
 }
 
 impl Rollup {
     /// Every rollup, each before those summed from it.
-    pub const ALL: [Rollup; 5] = [
+    pub const ALL: [Rollup; 6] = [
         Rollup::DailySales,
         Rollup::DailyProductSales,
         Rollup::MonthlyProductSales,
         Rollup::MonthlyProductTotals,
         Rollup::YearlyProductTotals,
+        Rollup::YearlyProductSales,
     ];
 
     /// Its name in reports.
@@ -554,6 +557,7 @@ impl Rollup {
             Rollup::MonthlyProductSales => "monthly product sales",
             Rollup::MonthlyProductTotals => "monthly product sales, all locations",
             Rollup::YearlyProductTotals => "yearly product sales, all locations",
+            Rollup::YearlyProductSales => "yearly product sales",
         }
     }
 }

@@ -39,7 +39,7 @@ use crate::imports;
 use crate::lookups::LookupConnections;
 use crate::replica::Replication;
 use crate::rollups::{
-    self, DAILY, DAILY_BY_PRODUCT, MONTHLY_BY_PRODUCT, MONTHLY_BY_PRODUCT_ALL,
+    self, DAILY, DAILY_BY_PRODUCT, MONTHLY_BY_PRODUCT, MONTHLY_BY_PRODUCT_ALL, YEARLY_BY_PRODUCT,
     YEARLY_BY_PRODUCT_ALL,
 };
 use crate::sql::{
@@ -653,24 +653,23 @@ struct RollupPart {
 /// What each product sold over `dates` at `location`; `None` when the dates hold no day.
 fn sold(dates: DateBounds, location: Option<Location>) -> Option<Sold> {
     // Whole years from the yearly rollup and the other whole months from the monthly one (both
-    // over all locations when none is asked for; there is no yearly rollup per location), the
-    // days around them from the daily one.
+    // at the location asked for, or over all locations when none is), the days around them
+    // from the daily one.
     let split = rollups::split_by_month(dates);
-    let (years, months) = match (split.months, location) {
-        (None, _) => (None, Vec::new()),
-        (Some(months), Some(_)) => (None, vec![months]),
-        (Some(months), None) => {
+    let (years, months) = match split.months {
+        None => (None, Vec::new()),
+        Some(months) => {
             let split = rollups::split_by_year(months);
             (split.years, split.months)
         }
     };
-    let monthly = match location {
-        Some(_) => MONTHLY_BY_PRODUCT,
-        None => MONTHLY_BY_PRODUCT_ALL,
+    let (yearly, monthly) = match location {
+        Some(_) => (YEARLY_BY_PRODUCT, MONTHLY_BY_PRODUCT),
+        None => (YEARLY_BY_PRODUCT_ALL, MONTHLY_BY_PRODUCT_ALL),
     };
     let parts: Vec<RollupPart> = years
         .map(|years| RollupPart {
-            table: YEARLY_BY_PRODUCT_ALL,
+            table: yearly,
             key: "year",
             keys: years,
         })
@@ -1444,16 +1443,15 @@ mod tests {
     #[test]
     fn one_year_month_or_day_of_one_rollup_is_read_without_adding_up() {
         let online = Some(Location::OnlineStore);
-        // The yearly rollup, over all locations.
+        // A year: over all locations, or at one.
         assert!(once_per_product("2024-01-01", "2024-12-31", None));
+        assert!(once_per_product("2024-01-01", "2024-12-31", online));
         // A month: over all locations, or at one.
         assert!(once_per_product("2024-02-01", "2024-02-29", None));
         assert!(once_per_product("2024-02-01", "2024-02-29", online));
         // A day at one location; at both, a product has a row at each.
         assert!(once_per_product("2024-03-05", "2024-03-05", online));
         assert!(!once_per_product("2024-03-05", "2024-03-05", None));
-        // A year at one location is twelve months of the monthly rollup.
-        assert!(!once_per_product("2024-01-01", "2024-12-31", online));
         // Two years, a year and a loose month, loose days around a month.
         assert!(!once_per_product("2024-01-01", "2025-12-31", None));
         assert!(!once_per_product("2024-01-01", "2025-01-31", None));

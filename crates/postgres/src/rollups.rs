@@ -1,6 +1,6 @@
 //! The rollups (`sales_by_day`, `product_sales_by_day`, `product_sales_by_month`,
-//! `product_sales_by_month_all` and `product_sales_by_year_all`): the one place that knows how
-//! they are derived from orders and items.
+//! `product_sales_by_month_all`, `product_sales_by_year_all` and `product_sales_by_year`): the
+//! one place that knows how they are derived from orders and items.
 //!
 //! - An import notes in `zinc_touched_days` the days (date and location) whose sums its writes
 //!   change, old and new ([`touch_changed_days`]), and refreshes the rollups of exactly those
@@ -12,7 +12,8 @@
 //!
 //! A derivation is written once, for any [`Scope`]: the touched days or everything. The monthly
 //! rollup is summed from the daily one, the monthly one over all locations from it, and the
-//! yearly one from that, so each is derived after the one it sums.
+//! yearly one from that; the yearly one per location from the monthly one per location. Each
+//! is derived after the one it sums.
 
 use std::time::Duration;
 
@@ -37,6 +38,8 @@ pub(crate) const MONTHLY_BY_PRODUCT: &str = "product_sales_by_month";
 pub(crate) const MONTHLY_BY_PRODUCT_ALL: &str = "product_sales_by_month_all";
 /// The yearly sums of each product's sales over all locations.
 pub(crate) const YEARLY_BY_PRODUCT_ALL: &str = "product_sales_by_year_all";
+/// The yearly sums of each product's sales at each location.
+pub(crate) const YEARLY_BY_PRODUCT: &str = "product_sales_by_year";
 
 /// The days an import touched: created in its transaction, dropped when it ends.
 pub(crate) const TOUCHED_DAYS_DDL: &str = "CREATE TEMPORARY TABLE zinc_touched_days \
@@ -107,7 +110,11 @@ const TOUCHED_MONTHS_ANYWHERE: &str = "(SELECT DISTINCT month FROM \
 const TOUCHED_YEARS: &str =
     "(SELECT DISTINCT date_trunc('year', date)::date AS year FROM zinc_touched_days)";
 
-const DEFINITIONS: [Definition; 5] = [
+/// The years (first day) and locations of the touched days.
+const TOUCHED_YEARS_AT: &str = "(SELECT DISTINCT date_trunc('year', date)::date AS year, \
+    location FROM zinc_touched_days)";
+
+const DEFINITIONS: [Definition; 6] = [
     Definition {
         rollup: Rollup::DailySales,
         table: DAILY,
@@ -232,6 +239,32 @@ const DEFINITIONS: [Definition; 5] = [
         },
         from_staged: None,
         touched: || format!("USING {TOUCHED_YEARS} t WHERE r.year = t.year"),
+    },
+    Definition {
+        rollup: Rollup::YearlyProductSales,
+        table: YEARLY_BY_PRODUCT,
+        key: &["year", "location", "product_id"],
+        sums: &["quantity", "revenue", "orders"],
+        write_order: &[1, 2, 3],
+        derive: |scope| {
+            let months = match scope {
+                Scope::Touched => format!(
+                    "{MONTHLY_BY_PRODUCT} m JOIN {TOUCHED_YEARS_AT} t ON m.location = t.location \
+                     AND m.month >= t.year AND m.month < (t.year + interval '1 year')::date"
+                ),
+                Scope::Everything => format!("{MONTHLY_BY_PRODUCT} m"),
+            };
+            format!(
+                "SELECT date_trunc('year', m.month)::date AS year, m.location, m.product_id, \
+                   sum(m.quantity)::bigint AS quantity, sum(m.revenue) AS revenue, \
+                   sum(m.orders)::bigint AS orders \
+                 FROM {months} GROUP BY 1, 2, 3"
+            )
+        },
+        from_staged: None,
+        touched: || {
+            format!("USING {TOUCHED_YEARS_AT} t WHERE r.year = t.year AND r.location = t.location")
+        },
     },
 ];
 

@@ -282,14 +282,17 @@ async fn verify_lists_each_corrupted_row_and_rebuild_mends_them() {
              (SELECT date, location, product_id FROM product_sales_by_day ORDER BY 1, 2, 3 LIMIT 1);
          UPDATE product_sales_by_month_all SET quantity = quantity + 1 \
            WHERE (month, product_id) = \
-             (SELECT month, product_id FROM product_sales_by_month_all ORDER BY 1, 2 LIMIT 1);",
+             (SELECT month, product_id FROM product_sales_by_month_all ORDER BY 1, 2 LIMIT 1);
+         UPDATE product_sales_by_year SET orders = orders + 1 \
+           WHERE (year, location, product_id) = \
+             (SELECT year, location, product_id FROM product_sales_by_year ORDER BY 1, 2, 3 LIMIT 1);",
     )
     .await
     .unwrap();
     let drifts = rollups.verify_rollups(2).await.unwrap();
-    // Four rows changed, the month of the deleted day no longer adds up, nor the year of the
+    // Five rows changed, the month of the deleted day no longer adds up, nor the year of the
     // changed month.
-    assert_eq!(drifts.total, 6, "{:#?}", drifts.listed);
+    assert_eq!(drifts.total, 7, "{:#?}", drifts.listed);
     assert_eq!(drifts.listed.len(), 2);
     let counted = &drifts.listed[0];
     assert_eq!(counted.rollup, Rollup::DailySales);
@@ -321,6 +324,18 @@ async fn verify_lists_each_corrupted_row_and_rebuild_mends_them() {
     assert_eq!(
         year.stored.unwrap().quantity.map(|q| q + 1),
         year.expected.unwrap().quantity
+    );
+    let year_at = &all.listed[6];
+    assert_eq!(year_at.rollup, Rollup::YearlyProductSales);
+    assert!(year_at.location.is_some());
+    assert_eq!(
+        year_at.date.format("%m-%d").to_string(),
+        "01-01",
+        "a year is keyed by its first day"
+    );
+    assert_eq!(
+        year_at.stored.unwrap().orders,
+        year_at.expected.unwrap().orders + 1
     );
 
     let counts = rollups.rebuild_rollups().await.unwrap();

@@ -207,6 +207,7 @@ mod tests {
                     "product_sales_by_day",
                     "product_sales_by_month",
                     "product_sales_by_month_all",
+                    "product_sales_by_year",
                     "product_sales_by_year_all",
                     "products",
                     "replaced_order_items",
