@@ -13,7 +13,7 @@ use zinc_domain::{
     OrderFilter, Page, ProductId, RankBy,
 };
 use zinc_migration::{Migrator, MigratorTrait};
-use zinc_ports::{OrderBook, Rollup, RollupUpkeep, SalesFigures};
+use zinc_ports::{ImportReverts, OrderBook, RevertRequest, Rollup, RollupUpkeep, SalesFigures};
 use zinc_postgres::{PostgresLedger, PostgresQueries, PostgresRollups};
 use zinc_testkit::{TestDatabase, real_export};
 
@@ -220,6 +220,72 @@ async fn a_replaced_order_moves_its_contribution_to_its_new_day_and_location() {
     };
     assert_eq!(top(golf).await, [("Mineral Water".to_owned(), 2, 1)]);
     assert_eq!(top(online).await, [("Club set rental".to_owned(), 1, 1)]);
+    no_drift(db).await;
+}
+
+/// What `location` sold over the whole calendar year `year` (read from the yearly rollups),
+/// as (product, units, orders).
+async fn sold_in_year(
+    db: &DatabaseConnection,
+    year: i32,
+    location: Option<Location>,
+) -> Vec<(String, i64, u64)> {
+    let dates = DateBounds::new(
+        NaiveDate::from_ymd_opt(year, 1, 1),
+        NaiveDate::from_ymd_opt(year, 12, 31),
+    )
+    .unwrap();
+    queries(db)
+        .top_products(dates, location, RankBy::Revenue, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| (p.name.as_str().to_owned(), p.quantity, p.order_count))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_sale_moved_to_another_year_and_location_and_back_moves_its_yearly_sums() {
+    let database = TestDatabase::migrated().await;
+    let db = database.connection();
+    let golf = Location::GolfExperience;
+    let online = Location::OnlineStore;
+    let water = line("Mineral Water", "2.5", 2, "0.45");
+    let first = file(&[
+        sale(10, "2024-12-31", online, vec![water.clone()]),
+        sale(11, "2024-12-30", online, vec![water.clone()]),
+    ]);
+    import(db, &first, ImportMode::Strict).await;
+    let water_sold = |units, orders| vec![("Mineral Water".to_owned(), units, orders)];
+    assert_eq!(sold_in_year(db, 2024, Some(online)).await, water_sold(4, 2));
+
+    // Sale 10 moves into the next year, at the other location.
+    let moved = import(
+        db,
+        &file(&[sale(10, "2025-01-02", golf, vec![water])]),
+        ImportMode::Strict,
+    )
+    .await;
+    assert_eq!(moved.counts.orders_updated, 1);
+    assert_eq!(sold_in_year(db, 2024, Some(online)).await, water_sold(2, 1));
+    assert_eq!(sold_in_year(db, 2025, Some(golf)).await, water_sold(2, 1));
+    assert_eq!(sold_in_year(db, 2025, Some(online)).await, vec![]);
+    assert_eq!(sold_in_year(db, 2025, None).await, water_sold(2, 1));
+    no_drift(db).await;
+
+    // Reverting the move puts it back.
+    let request = RevertRequest {
+        requested_by: None,
+        source: zinc_domain::ImportSource::Cli,
+        at: Utc.with_ymd_and_hms(2026, 11, 24, 13, 0, 0).unwrap(),
+    };
+    PostgresLedger::new(db.clone())
+        .revert(moved.id, &request)
+        .await
+        .expect("the move is reverted");
+    assert_eq!(sold_in_year(db, 2024, Some(online)).await, water_sold(4, 2));
+    assert_eq!(sold_in_year(db, 2025, Some(golf)).await, vec![]);
+    assert_eq!(sold_in_year(db, 2025, None).await, vec![]);
     no_drift(db).await;
 }
 
