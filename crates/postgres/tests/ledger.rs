@@ -696,7 +696,7 @@ async fn analysed_rows(db: &DatabaseConnection, table: &str) -> f32 {
 
 /// The stored tables an import writes, with autovacuum kept away so that only the import
 /// analyses them.
-const WRITTEN_TABLES: [&str; 7] = [
+const WRITTEN_TABLES: [&str; 9] = [
     "products",
     "orders",
     "order_items",
@@ -704,6 +704,8 @@ const WRITTEN_TABLES: [&str; 7] = [
     "product_sales_by_day",
     "product_sales_by_month",
     "product_sales_by_month_all",
+    "product_sales_by_year_all",
+    "product_sales_by_year",
 ];
 
 async fn without_autovacuum(db: &DatabaseConnection) {
