@@ -78,6 +78,18 @@ struct Definition {
     touched: fn() -> String,
 }
 
+/// The sums of every product rollup, in the order each selects them after its key.
+const PRODUCT_SUMS: [&str; 3] = ["quantity", "revenue", "orders"];
+
+/// [`PRODUCT_SUMS`] added up over the rows `alias` of a finer product rollup (a month's days,
+/// a year's months, a month's locations).
+fn summed_product_sums(alias: &str) -> String {
+    format!(
+        "sum({alias}.quantity)::bigint AS quantity, sum({alias}.revenue) AS revenue, \
+         sum({alias}.orders)::bigint AS orders"
+    )
+}
+
 /// Matches rows `r` of a daily rollup to the touched days.
 fn touched_days() -> String {
     "USING zinc_touched_days t WHERE r.date = t.date AND r.location = t.location".to_owned()
@@ -141,7 +153,7 @@ const DEFINITIONS: [Definition; 6] = [
         rollup: Rollup::DailyProductSales,
         table: DAILY_BY_PRODUCT,
         key: &["date", "location", "product_id"],
-        sums: &["quantity", "revenue", "orders"],
+        sums: &PRODUCT_SUMS,
         write_order: &[3, 1, 2],
         derive: |scope| {
             format!(
@@ -171,7 +183,7 @@ const DEFINITIONS: [Definition; 6] = [
         rollup: Rollup::MonthlyProductSales,
         table: MONTHLY_BY_PRODUCT,
         key: &["month", "location", "product_id"],
-        sums: &["quantity", "revenue", "orders"],
+        sums: &PRODUCT_SUMS,
         write_order: &[1, 2, 3],
         derive: |scope| {
             let days = match scope {
@@ -183,9 +195,8 @@ const DEFINITIONS: [Definition; 6] = [
             };
             format!(
                 "SELECT date_trunc('month', d.date)::date AS month, d.location, d.product_id, \
-                   sum(d.quantity)::bigint AS quantity, sum(d.revenue) AS revenue, \
-                   sum(d.orders)::bigint AS orders \
-                 FROM {days} GROUP BY 1, 2, 3"
+                   {} FROM {days} GROUP BY 1, 2, 3",
+                summed_product_sums("d")
             )
         },
         from_staged: None,
@@ -197,7 +208,7 @@ const DEFINITIONS: [Definition; 6] = [
         rollup: Rollup::MonthlyProductTotals,
         table: MONTHLY_BY_PRODUCT_ALL,
         key: &["month", "product_id"],
-        sums: &["quantity", "revenue", "orders"],
+        sums: &PRODUCT_SUMS,
         write_order: &[1, 2],
         derive: |scope| {
             let months = match scope {
@@ -208,9 +219,8 @@ const DEFINITIONS: [Definition; 6] = [
             };
             // An order has one location: its counts add up over them.
             format!(
-                "SELECT m.month, m.product_id, sum(m.quantity)::bigint AS quantity, \
-                   sum(m.revenue) AS revenue, sum(m.orders)::bigint AS orders \
-                 FROM {months} GROUP BY 1, 2"
+                "SELECT m.month, m.product_id, {} FROM {months} GROUP BY 1, 2",
+                summed_product_sums("m")
             )
         },
         from_staged: None,
@@ -220,7 +230,7 @@ const DEFINITIONS: [Definition; 6] = [
         rollup: Rollup::YearlyProductTotals,
         table: YEARLY_BY_PRODUCT_ALL,
         key: &["year", "product_id"],
-        sums: &["quantity", "revenue", "orders"],
+        sums: &PRODUCT_SUMS,
         write_order: &[1, 2],
         derive: |scope| {
             let months = match scope {
@@ -231,10 +241,9 @@ const DEFINITIONS: [Definition; 6] = [
                 Scope::Everything => format!("{MONTHLY_BY_PRODUCT_ALL} m"),
             };
             format!(
-                "SELECT date_trunc('year', m.month)::date AS year, m.product_id, \
-                   sum(m.quantity)::bigint AS quantity, sum(m.revenue) AS revenue, \
-                   sum(m.orders)::bigint AS orders \
-                 FROM {months} GROUP BY 1, 2"
+                "SELECT date_trunc('year', m.month)::date AS year, m.product_id, {} \
+                 FROM {months} GROUP BY 1, 2",
+                summed_product_sums("m")
             )
         },
         from_staged: None,
@@ -244,7 +253,7 @@ const DEFINITIONS: [Definition; 6] = [
         rollup: Rollup::YearlyProductSales,
         table: YEARLY_BY_PRODUCT,
         key: &["year", "location", "product_id"],
-        sums: &["quantity", "revenue", "orders"],
+        sums: &PRODUCT_SUMS,
         write_order: &[1, 2, 3],
         derive: |scope| {
             let months = match scope {
@@ -255,10 +264,9 @@ const DEFINITIONS: [Definition; 6] = [
                 Scope::Everything => format!("{MONTHLY_BY_PRODUCT} m"),
             };
             format!(
-                "SELECT date_trunc('year', m.month)::date AS year, m.location, m.product_id, \
-                   sum(m.quantity)::bigint AS quantity, sum(m.revenue) AS revenue, \
-                   sum(m.orders)::bigint AS orders \
-                 FROM {months} GROUP BY 1, 2, 3"
+                "SELECT date_trunc('year', m.month)::date AS year, m.location, m.product_id, {} \
+                 FROM {months} GROUP BY 1, 2, 3",
+                summed_product_sums("m")
             )
         },
         from_staged: None,
